@@ -1,0 +1,60 @@
+#!/bin/sh
+# Runs the test suites: unit (cmocka runners), lab (Go tests of the lab), interop (pyvmomi
+# against the lab), integration (the real binary against the lab). No argument: all of them.
+# Every suite runs even when an earlier one failed; the exit status says whether all passed.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+PY=/usr/bin/python3   # Debian's python: python3-pyvmomi lives there, not in pyenv
+suites=${*:-unit lab interop integration}
+passed=0
+failed=0
+failures=""
+
+run() { # name command...
+	name=$1; shift
+	echo "== $name"
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures="$failures $name"
+	fi
+}
+
+for suite in $suites; do
+	case $suite in
+	unit)
+		for t in "$BUILD"/tests/test_*; do
+			[ -x "$t" ] || continue
+			if [ "${VALGRIND:-}" = 1 ]; then
+				run "unit/$(basename "$t")" valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+					--errors-for-leak-kinds=definite,indirect --error-exitcode=1 "$t"
+			else
+				run "unit/$(basename "$t")" "$t"
+			fi
+		done ;;
+	lab)
+		run lab/go-test sh -c "cd tests/lab && GOPATH=/usr/share/gocode GO111MODULE=off \
+			GOCACHE=$PWD/$BUILD/gocache go test -count=1 ." ;;
+	interop)
+		run interop/pyvmomi env QUIESCENT_LAB="$BUILD/quiescent-lab" $PY tests/interop/pyvmomi_test.py ;;
+	integration)
+		for t in tests/integration/test_*.py; do
+			[ -f "$t" ] || continue
+			run "integration/$(basename "$t" .py)" env QUIESCENT_BUILD="$BUILD" $PY "$t"
+		done ;;
+	e2e)
+		for t in tests/e2e/test_*.py; do
+			[ -f "$t" ] || continue
+			run "e2e/$(basename "$t" .py)" env QUIESCENT_BUILD="$BUILD" $PY "$t"
+		done ;;
+	*)
+		echo "run-tests: unknown suite '$suite'" >&2; exit 2 ;;
+	esac
+done
+
+echo
+[ -n "$failures" ] && echo "failed suites:$failures"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" = 0 ]

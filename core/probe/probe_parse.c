@@ -1,0 +1,1188 @@
+#include "probe/probe_parse.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+#define QUOTE_MAX 80     /* guest text quoted in an error */
+#define EVIDENCE_NAMES 16 /* names listed in an evidence string before "and N more" */
+
+/* ---- small text helpers: everything works on (pointer, length), never past the end ---- */
+
+typedef struct {
+	const char *p;
+	const char *end;
+} line_iter;
+
+static void iter_init(line_iter *it, const char *text, size_t len)
+{
+	it->p = text;
+	it->end = text + len;
+}
+
+/* Next line without its '\n' and trailing '\r's; *terminated says whether a '\n' ended it
+ * (an unterminated last line may have been cut mid-way). */
+static bool next_line(line_iter *it, const char **s, size_t *n, bool *terminated)
+{
+	if (it->p >= it->end)
+		return false;
+	const char *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+	const char *stop = nl ? nl : it->end;
+	*s = it->p;
+	*n = (size_t)(stop - it->p);
+	while (*n > 0 && (*s)[*n - 1] == '\r')
+		(*n)--;
+	if (terminated)
+		*terminated = nl != NULL;
+	it->p = nl ? nl + 1 : it->end;
+	return true;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+static void trim(const char **s, size_t *n)
+{
+	while (*n > 0 && is_blank(**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && is_blank((*s)[*n - 1]))
+		(*n)--;
+}
+
+static size_t rtrim_len(const char *s, size_t n)
+{
+	while (n > 0 && is_blank(s[n - 1]))
+		n--;
+	return n;
+}
+
+static bool all_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_blank(s[i]))
+			return false;
+	return true;
+}
+
+static bool ieq(const char *s, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+	if (n != l)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (tolower((unsigned char)s[i]) != tolower((unsigned char)lit[i]))
+			return false;
+	return true;
+}
+
+static bool starts_with(const char *s, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+	return n >= l && memcmp(s, lit, l) == 0;
+}
+
+static const char *find(const char *s, size_t n, const char *lit)
+{
+	return memmem(s, n, lit, strlen(lit));
+}
+
+/* Copies guest text for messages and evidence: control characters (a terminal escape in a
+ * writer name would reach the console) become '?', and it is cut at max bytes on a UTF-8
+ * boundary. max 0: no limit. */
+static char *clean_dup(const char *s, size_t n, size_t max)
+{
+	bool cut = false;
+	if (max && n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+		cut = true;
+	}
+	char *d = xmalloc(n + 4);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		d[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	if (cut) {
+		memcpy(d + n, "...", 3);
+		n += 3;
+	}
+	d[n] = '\0';
+	return d;
+}
+
+/* Guest text quoted in an error clause: cleaned, shortened, and without a final period so the
+ * clause can end a sentence. */
+static char *quote(const char *s, size_t n)
+{
+	trim(&s, &n);
+	while (n > 0 && s[n - 1] == '.')
+		n--;
+	return clean_dup(s, n, QUOTE_MAX);
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void clear_err(char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+}
+
+/* strlen bounded by PROBE_MAX_TEXT, so a huge or unterminated-looking input is refused
+ * without reading all of it. */
+static bool text_len(const char *text, size_t *len, const char *what, char *err, size_t errlen)
+{
+	if (!text) {
+		set_err(err, errlen, "no %s output", what);
+		return false;
+	}
+	*len = strnlen(text, PROBE_MAX_TEXT + 1);
+	if (*len > PROBE_MAX_TEXT) {
+		set_err(err, errlen, "%s output is larger than %zu bytes", what, PROBE_MAX_TEXT);
+		return false;
+	}
+	return true;
+}
+
+/* Splits "KEY   : value" at the first ':'; both parts trimmed. */
+static bool key_value(const char *s, size_t n, const char **k, size_t *kn,
+		      const char **v, size_t *vn)
+{
+	const char *colon = memchr(s, ':', n);
+	if (!colon)
+		return false;
+	*k = s;
+	*kn = (size_t)(colon - s);
+	*v = colon + 1;
+	*vn = n - *kn - 1;
+	trim(k, kn);
+	trim(v, vn);
+	return true;
+}
+
+/* Leading decimal number of at most 5 digits (no overflow); advances past it. */
+static bool leading_number(const char **s, size_t *n, long *out)
+{
+	size_t i = 0;
+	long v = 0;
+	while (i < *n && i < 6 && isdigit((unsigned char)(*s)[i]))
+		v = v * 10 + ((*s)[i++] - '0');
+	if (i == 0 || i > 5)
+		return false;
+	*out = v;
+	*s += i;
+	*n -= i;
+	return true;
+}
+
+/* First non-blank line of a text, for "unrecognised output: '...'" messages. */
+static char *first_line(const char *text, size_t len)
+{
+	line_iter it;
+	const char *s;
+	size_t n;
+	iter_init(&it, text, len);
+	while (next_line(&it, &s, &n, NULL)) {
+		trim(&s, &n);
+		if (n)
+			return quote(s, n);
+	}
+	return xstrdup("");
+}
+
+static void unrecognised(const char *what, const char *text, size_t len, char *err, size_t errlen)
+{
+	if (all_blank(text, len)) {
+		set_err(err, errlen, "%s printed nothing", what);
+		return;
+	}
+	char *q = first_line(text, len);
+	set_err(err, errlen, "unrecognised %s output '%s'", what, q);
+	free(q);
+}
+
+/* ---- sc query / sc qc ---- */
+
+static const char *const state_names[] = {
+	NULL, "STOPPED", "START_PENDING", "STOP_PENDING", "RUNNING",
+	"CONTINUE_PENDING", "PAUSE_PENDING", "PAUSED",
+};
+static const char *const start_names[] = {
+	"BOOT_START", "SYSTEM_START", "AUTO_START", "DEMAND_START", "DISABLED",
+};
+
+typedef struct {
+	bool failed;            /* "[SC] ... FAILED <code>:" */
+	long code;
+	char *failed_msg;       /* the line after it, "Access is denied." */
+	bool service_name;      /* "SERVICE_NAME:" seen: sc opened the service */
+	const char *value;      /* the wanted key's value */
+	size_t value_len;
+	int n_values;
+} sc_scan;
+
+static void sc_scan_text(const char *text, size_t len, const char *key, sc_scan *sc)
+{
+	line_iter it;
+	const char *s;
+	size_t n;
+	bool want_msg = false;
+
+	memset(sc, 0, sizeof *sc);
+	iter_init(&it, text, len);
+	while (next_line(&it, &s, &n, NULL)) {
+		trim(&s, &n);
+		if (!n)
+			continue;
+		if (want_msg) {
+			sc->failed_msg = quote(s, n);
+			want_msg = false;
+			continue;
+		}
+		if (starts_with(s, n, "[SC]")) {
+			const char *f = find(s, n, " FAILED ");
+			if (f && !sc->failed) {
+				const char *c = f + 8;
+				size_t cn = n - (size_t)(c - s);
+				trim(&c, &cn);
+				sc->failed = true;
+				sc->code = -1;
+				leading_number(&c, &cn, &sc->code);
+				want_msg = true;
+			}
+			continue;
+		}
+		const char *k, *v;
+		size_t kn, vn;
+		if (!key_value(s, n, &k, &kn, &v, &vn))
+			continue;
+		if (ieq(k, kn, "SERVICE_NAME"))
+			sc->service_name = true;
+		else if (ieq(k, kn, key)) {
+			if (!sc->n_values++) {
+				sc->value = v;
+				sc->value_len = vn;
+			}
+		}
+	}
+}
+
+/* "4  RUNNING" -> 4, checking the name when it is one we know (a localised name is accepted:
+ * the number is the API value). Returns -1 on garbled text. */
+static long sc_value(const char *v, size_t vn, const char *const *names, long lo, long hi)
+{
+	long num;
+	if (!leading_number(&v, &vn, &num) || num < lo || num > hi)
+		return -1;
+	if (vn && !is_blank(*v))
+		return -1;
+	trim(&v, &vn);
+	size_t wn = 0;
+	while (wn < vn && !is_blank(v[wn]))
+		wn++;
+	if (!wn)
+		return num;
+	for (long i = lo; i <= hi; i++)
+		if (ieq(v, wn, names[i]))
+			return i == num ? num : -1;
+	return num;
+}
+
+/* sc query and sc qc both learn whether the service exists; they must agree. */
+static bool set_installed(svc_facts *out, tri v, char *err, size_t errlen)
+{
+	if (out->installed != TRI_UNKNOWN && out->installed != v) {
+		out->installed = TRI_UNKNOWN;
+		set_err(err, errlen, "sc query and sc qc disagree on whether the service exists");
+		return false;
+	}
+	out->installed = v;
+	return true;
+}
+
+static bool sc_failure(const sc_scan *sc, svc_facts *out, char *err, size_t errlen)
+{
+	if (sc->code == 1060)
+		return set_installed(out, TRI_NO, err, errlen);
+	if (sc->code < 0)
+		set_err(err, errlen, "sc failed%s%s%s", sc->failed_msg ? " (" : "",
+			sc->failed_msg ? sc->failed_msg : "", sc->failed_msg ? ")" : "");
+	else
+		set_err(err, errlen, "sc failed with error %ld%s%s%s", sc->code,
+			sc->failed_msg ? " (" : "", sc->failed_msg ? sc->failed_msg : "",
+			sc->failed_msg ? ")" : "");
+	return false;
+}
+
+bool probe_parse_sc_query(const char *text, svc_facts *out, char *err, size_t errlen)
+{
+	size_t len;
+	sc_scan sc;
+	bool ok = false;
+
+	clear_err(err, errlen);
+	out->state = SVC_STATE_UNKNOWN;
+	free(out->raw_state);
+	out->raw_state = NULL;
+	if (!text_len(text, &len, "sc query", err, errlen))
+		return false;
+	sc_scan_text(text, len, "STATE", &sc);
+	if (sc.failed) {
+		ok = sc_failure(&sc, out, err, errlen);
+	} else if (sc.n_values > 1) {
+		set_err(err, errlen, "sc query printed more than one STATE");
+	} else if (sc.n_values == 1) {
+		long st = sc_value(sc.value, sc.value_len, state_names, 1, 7);
+		if (st < 0) {
+			char *q = quote(sc.value, sc.value_len);
+			set_err(err, errlen, "sc query printed an unknown STATE '%s'", q);
+			free(q);
+		} else if (set_installed(out, TRI_YES, err, errlen)) {
+			out->state = (svc_state)st; /* the enum follows the Windows numbers */
+			out->raw_state = clean_dup(sc.value, sc.value_len, QUOTE_MAX);
+			ok = true;
+		}
+	} else if (sc.service_name) {
+		set_installed(out, TRI_YES, err, errlen);
+		set_err(err, errlen, "sc query printed no STATE (output cut off?)");
+	} else {
+		unrecognised("sc query", text, len, err, errlen);
+	}
+	free(sc.failed_msg);
+	return ok;
+}
+
+bool probe_parse_sc_qc(const char *text, svc_facts *out, char *err, size_t errlen)
+{
+	size_t len;
+	sc_scan sc;
+	bool ok = false;
+
+	clear_err(err, errlen);
+	out->start = SVC_START_UNKNOWN;
+	if (!text_len(text, &len, "sc qc", err, errlen))
+		return false;
+	sc_scan_text(text, len, "START_TYPE", &sc);
+	if (sc.failed) {
+		ok = sc_failure(&sc, out, err, errlen);
+	} else if (sc.n_values > 1) {
+		set_err(err, errlen, "sc qc printed more than one START_TYPE");
+	} else if (sc.n_values == 1) {
+		long st = sc_value(sc.value, sc.value_len, start_names, 0, 4);
+		if (st < 0) {
+			char *q = quote(sc.value, sc.value_len);
+			set_err(err, errlen, "sc qc printed an unknown START_TYPE '%s'", q);
+			free(q);
+		} else if (set_installed(out, TRI_YES, err, errlen)) {
+			out->start = (svc_start)(st + 1); /* SVC_START_BOOT is 1, BOOT_START is 0 */
+			ok = true;
+		}
+	} else if (sc.service_name) {
+		set_installed(out, TRI_YES, err, errlen);
+		set_err(err, errlen, "sc qc printed no START_TYPE (output cut off?)");
+	} else {
+		unrecognised("sc qc", text, len, err, errlen);
+	}
+	free(sc.failed_msg);
+	return ok;
+}
+
+/* ---- vssadmin list writers ---- */
+
+void probe_writers_free(vss_writer *w, size_t n)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(w[i].name);
+		free(w[i].id);
+		free(w[i].instance_id);
+		free(w[i].state_text);
+		free(w[i].last_error_text);
+	}
+	free(w);
+}
+
+/* VSS_WRITER_STATE: 1 STABLE; 2..5 WAITING_FOR_FREEZE/THAW/POST_SNAPSHOT/BACKUP_COMPLETE are
+ * all "a backup is in progress, not stable", one enumerator is enough for R16; 6..15
+ * FAILED_AT_*; 0 UNKNOWN and anything newer are reported as OTHER (known, not stable). */
+static writer_state writer_state_of(long num)
+{
+	if (num == 1)
+		return WRITER_STABLE;
+	if (num >= 2 && num <= 5)
+		return WRITER_WAITING_FOR_COMPLETION;
+	if (num >= 6 && num <= 15)
+		return WRITER_FAILED;
+	return WRITER_OTHER;
+}
+
+static writer_error writer_error_of(const char *s, size_t n)
+{
+	if (ieq(s, n, "No error"))
+		return WRITER_ERR_NONE;
+	if (ieq(s, n, "Retryable error"))
+		return WRITER_ERR_RETRYABLE;
+	if (ieq(s, n, "Non-retryable error"))
+		return WRITER_ERR_NON_RETRYABLE;
+	if (ieq(s, n, "Timed out"))
+		return WRITER_ERR_TIMEOUT;
+	return WRITER_ERR_OTHER; /* Inconsistent shadow copy, Unexpected error, Out of resources */
+}
+
+static bool writer_complete(const vss_writer *w)
+{
+	return w->id && w->instance_id && w->state_text && w->last_error_text;
+}
+
+/* Sets one field of the current writer from "Key: value"; false on a repeated or empty one. */
+static bool writer_field(char **field, const char *v, size_t vn)
+{
+	if (*field || !vn)
+		return false;
+	*field = clean_dup(v, vn, 0);
+	return true;
+}
+
+bool probe_parse_vssadmin_writers(const char *text, vss_writer **out, size_t *n,
+				  char *err, size_t errlen)
+{
+	size_t len, cap = 0, count = 0;
+	vss_writer *w = NULL;
+	line_iter it;
+	const char *s;
+	size_t sn;
+	bool terminated, banner = false, ok = false;
+
+	*out = NULL;
+	*n = 0;
+	clear_err(err, errlen);
+	if (!text_len(text, &len, "vssadmin", err, errlen))
+		return false;
+	iter_init(&it, text, len);
+	while (next_line(&it, &s, &sn, &terminated)) {
+		trim(&s, &sn);
+		if (!sn)
+			continue;
+		if (starts_with(s, sn, "vssadmin "))
+			banner = true;
+		if (starts_with(s, sn, "Error:")) {
+			char *q = quote(s + 6, sn - 6);
+			/* What vssadmin prints when the VSS service is disabled (see the contract). */
+			if (find(s, sn, "Volume Shadow Copy Service component encountered an unexpected"))
+				set_err(err, errlen, "vssadmin failed: '%s' (the Volume Shadow Copy "
+					"service is probably disabled; see the Application event log)", q);
+			else
+				set_err(err, errlen, "vssadmin failed: '%s'", q);
+			free(q);
+			goto out;
+		}
+		const char *k, *v;
+		size_t kn, vn;
+		if (!key_value(s, sn, &k, &kn, &v, &vn))
+			continue; /* banner, "Waiting for responses...", blank-ish lines */
+		bool is_field = ieq(k, kn, "Writer name") || ieq(k, kn, "Writer Id") ||
+				ieq(k, kn, "Writer Instance Id") || ieq(k, kn, "State") ||
+				ieq(k, kn, "Last error");
+		if (!is_field)
+			continue;
+		if (!terminated) {
+			/* The last line has no line end: its value may be cut mid-way. */
+			set_err(err, errlen, "vssadmin output is cut off in the middle of a line");
+			goto out;
+		}
+		if (ieq(k, kn, "Writer name")) {
+			if (count && !writer_complete(&w[count - 1])) {
+				set_err(err, errlen, "vssadmin printed an incomplete block for writer '%s'",
+					w[count - 1].name);
+				goto out;
+			}
+			if (count == PROBE_MAX_WRITERS) {
+				set_err(err, errlen, "vssadmin listed more than %d writers",
+					PROBE_MAX_WRITERS);
+				goto out;
+			}
+			/* 'Task Scheduler Writer': the quotes are vssadmin's, not the name's */
+			if (vn >= 2 && v[0] == '\'' && v[vn - 1] == '\'') {
+				v++;
+				vn -= 2;
+			}
+			if (!vn) {
+				set_err(err, errlen, "vssadmin printed a writer without a name");
+				goto out;
+			}
+			w = xgrow(w, &cap, count + 1, sizeof *w);
+			memset(&w[count], 0, sizeof *w);
+			w[count].name = clean_dup(v, vn, 0);
+			count++;
+			continue;
+		}
+		if (!count) {
+			set_err(err, errlen, "vssadmin printed writer details before a writer name");
+			goto out;
+		}
+		vss_writer *cur = &w[count - 1];
+		bool good;
+		if (ieq(k, kn, "Writer Id")) {
+			good = writer_field(&cur->id, v, vn);
+		} else if (ieq(k, kn, "Writer Instance Id")) {
+			good = writer_field(&cur->instance_id, v, vn);
+		} else if (ieq(k, kn, "State")) {
+			/* "[1] Stable": the number is VSS_WRITER_STATE, the text is for people */
+			const char *p = v;
+			size_t pn = vn;
+			long num = 0;
+			good = pn > 0 && *p == '[';
+			if (good) {
+				p++;
+				pn--;
+				good = leading_number(&p, &pn, &num) && pn > 0 && *p == ']';
+			}
+			if (good && (good = writer_field(&cur->state_text, v, vn)))
+				cur->state = writer_state_of(num);
+		} else {
+			good = writer_field(&cur->last_error_text, v, vn);
+			if (good)
+				cur->last_error = writer_error_of(v, vn);
+		}
+		if (!good) {
+			char *q = quote(s, sn);
+			set_err(err, errlen, "vssadmin printed an unexpected line '%s' for writer '%s'",
+				q, cur->name);
+			free(q);
+			goto out;
+		}
+	}
+	if (!count) {
+		/* Every Windows has system writers: none listed means vssadmin did not work. */
+		if (banner)
+			set_err(err, errlen, "vssadmin listed no writer");
+		else
+			unrecognised("vssadmin", text, len, err, errlen);
+		goto out;
+	}
+	if (!writer_complete(&w[count - 1])) {
+		set_err(err, errlen, "vssadmin output ends inside the block of writer '%s'",
+			w[count - 1].name);
+		goto out;
+	}
+	ok = true;
+out:
+	if (!ok) {
+		probe_writers_free(w, count);
+		return false;
+	}
+	*out = w;
+	*n = count;
+	return true;
+}
+
+/* ---- tools.conf ---- */
+
+static bool parse_bool(const char *v, size_t vn, tri *out)
+{
+	if (ieq(v, vn, "true") || ieq(v, vn, "1") || ieq(v, vn, "yes"))
+		*out = TRI_YES;
+	else if (ieq(v, vn, "false") || ieq(v, vn, "0") || ieq(v, vn, "no"))
+		*out = TRI_NO;
+	else
+		return false;
+	return true;
+}
+
+bool probe_parse_tools_conf(const char *text, tri *disable_app_quiescing, tri *enable_vss,
+			    char *err, size_t errlen)
+{
+	size_t len, lineno = 0;
+	line_iter it;
+	const char *s;
+	size_t n;
+	bool in_vmbackup = false, seen = false; /* seen: an INI line came before */
+	tri dis = TRI_UNKNOWN, ena = TRI_UNKNOWN;
+
+	*disable_app_quiescing = TRI_UNKNOWN;
+	*enable_vss = TRI_UNKNOWN;
+	clear_err(err, errlen);
+	if (!text_len(text, &len, "tools.conf", err, errlen))
+		return false;
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+		text += 3; /* UTF-8 BOM written by Notepad */
+		len -= 3;
+	}
+
+	/* `type` of a missing file or folder: no tools.conf, Tools uses its defaults. */
+	const char *t = text;
+	size_t tn = len;
+	trim(&t, &tn);
+	if (ieq(t, tn, "The system cannot find the path specified.") ||
+	    ieq(t, tn, "The system cannot find the file specified."))
+		return true;
+
+	iter_init(&it, text, len);
+	while (next_line(&it, &s, &n, NULL)) {
+		lineno++;
+		trim(&s, &n);
+		if (!n)
+			continue;
+		if (s[0] == '#' || s[0] == ';') {
+			seen = true;
+			continue;
+		}
+		if (s[0] == '[') {
+			if (s[n - 1] != ']')
+				goto not_ini;
+			const char *name = s + 1;
+			size_t nn = n - 2;
+			trim(&name, &nn);
+			in_vmbackup = ieq(name, nn, "vmbackup");
+			seen = true;
+			continue;
+		}
+		const char *eq = memchr(s, '=', n);
+		if (!eq || eq == s)
+			goto not_ini;
+		seen = true;
+		if (!in_vmbackup)
+			continue;
+		const char *k = s, *v = eq + 1;
+		size_t kn = (size_t)(eq - s), vn = n - kn - 1;
+		trim(&k, &kn);
+		trim(&v, &vn);
+		tri *dst = NULL;
+		if (ieq(k, kn, "vss.disableAppQuiescing"))
+			dst = &dis;
+		else if (ieq(k, kn, "enableVSS"))
+			dst = &ena;
+		if (dst && !parse_bool(v, vn, dst)) {
+			/* Tools would not read it as a boolean either: its effect is unknown. An
+			 * inline comment ("true # x") lands here too, as it does for Tools. */
+			char *qk = quote(k, kn), *qv = quote(v, vn);
+			set_err(err, errlen, "tools.conf [vmbackup] %s has the value '%s', not a boolean",
+				qk, qv);
+			free(qk);
+			free(qv);
+			return false;
+		}
+	}
+	*disable_app_quiescing = dis;
+	*enable_vss = ena;
+	return true;
+
+not_ini:
+	/* Either a `type` error ("Access is denied.") or a file Tools cannot load either. */
+	{
+		char *q = quote(s, n);
+		if (!seen)
+			set_err(err, errlen, "could not read tools.conf: '%s'", q);
+		else
+			set_err(err, errlen, "tools.conf line %zu is not INI: '%s'", lineno, q);
+		free(q);
+	}
+	return false;
+}
+
+/* ---- diskpart ---- */
+
+/* Where "Disk" starts in a disk row ("  Disk 1 ..." or "* Disk 1 ..." for the selected disk),
+ * and the disk number; false when the line is not a disk row. */
+static bool disk_row(const char *s, size_t n, size_t *at, long *num)
+{
+	size_t i = 0;
+	while (i < n && s[i] == ' ')
+		i++;
+	if (i < n && s[i] == '*') {
+		i++;
+		while (i < n && s[i] == ' ')
+			i++;
+	}
+	if (!starts_with(s + i, n - i, "Disk "))
+		return false;
+	const char *p = s + i + 5;
+	size_t pn = n - i - 5;
+	if (!leading_number(&p, &pn, num))
+		return false;
+	*at = i;
+	return true;
+}
+
+static char *list_evidence(const char *prefix, const char *suffix, char **names, size_t count)
+{
+	strbuf sb;
+	strbuf_init(&sb);
+	strbuf_adds(&sb, prefix);
+	for (size_t i = 0; i < count && i < EVIDENCE_NAMES; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+	if (count > EVIDENCE_NAMES)
+		strbuf_addf(&sb, " and %zu more", count - EVIDENCE_NAMES);
+	strbuf_adds(&sb, suffix);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void free_names(char **names, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+bool probe_parse_diskpart(const char *text, tri *dynamic, char **evidence,
+			  char *err, size_t errlen)
+{
+	size_t len;
+	line_iter it;
+	const char *s;
+	size_t n;
+	bool terminated;
+
+	*dynamic = TRI_UNKNOWN;
+	*evidence = NULL;
+	clear_err(err, errlen);
+	if (!text_len(text, &len, "diskpart", err, errlen))
+		return false;
+
+	/* The header gives the columns; every offset below is relative to where "Disk" starts,
+	 * so the selected-disk marker or a prompt before the header cannot shift them. */
+	size_t dyn_from = 0, dyn_to = 0, free_at = 0;
+	bool header = false;
+	iter_init(&it, text, len);
+	while (next_line(&it, &s, &n, NULL)) {
+		const char *h = find(s, n, "Disk ###");
+		if (!h)
+			continue;
+		size_t h0 = (size_t)(h - s);
+		const char *d = find(h, n - h0, " Dyn");
+		const char *f = find(h, n - h0, " Free");
+		if (!d || !f || f > d)
+			break; /* a header without the columns we need: garbled */
+		dyn_from = (size_t)(d + 1 - h);
+		dyn_to = dyn_from + 3;
+		free_at = (size_t)(f + 1 - h);
+		header = true;
+		break;
+	}
+	if (!header) {
+		line_iter e;
+		iter_init(&e, text, len);
+		while (next_line(&e, &s, &n, NULL)) {
+			trim(&s, &n);
+			if (find(s, n, "rror") || find(s, n, "no fixed disks")) {
+				char *q = quote(s, n);
+				set_err(err, errlen, "diskpart printed no disk table: '%s'", q);
+				free(q);
+				return false;
+			}
+		}
+		if (all_blank(text, len))
+			set_err(err, errlen, "diskpart printed nothing");
+		else
+			set_err(err, errlen, "diskpart printed no disk table with a Dyn column");
+		return false;
+	}
+
+	/* The dashes line, when present, gives the exact Dyn column ("---"): diskpart centres
+	 * the '*' in it. */
+	line_iter peek = it;
+	if (next_line(&peek, &s, &n, NULL)) {
+		const char *first = memchr(s, '-', n);
+		if (first && all_blank(s, (size_t)(first - s))) {
+			size_t base = (size_t)(first - s), i = base;
+			bool dashes = true;
+			for (size_t j = 0; j < n; j++)
+				if (s[j] != '-' && s[j] != ' ')
+					dashes = false;
+			while (dashes && i < n) {
+				while (i < n && s[i] == ' ')
+					i++;
+				size_t from = i;
+				while (i < n && s[i] == '-')
+					i++;
+				if (from - base <= dyn_from && dyn_from < i - base) {
+					dyn_from = from - base;
+					dyn_to = i - base;
+				}
+			}
+			it = peek;
+		}
+	}
+
+	char **dyn = NULL;
+	size_t dyn_n = 0, dyn_cap = 0, disks = 0;
+	bool ended = false;
+	while (next_line(&it, &s, &n, &terminated)) {
+		size_t at;
+		long num;
+		if (!disk_row(s, n, &at, &num)) {
+			/* The table ends at the first other line; a cut-off fragment of a row does
+			 * not end it, only a whole line or diskpart's prompt does. */
+			const char *t = s;
+			size_t tn = n;
+			trim(&t, &tn);
+			ended = terminated || starts_with(t, tn, "DISKPART>");
+			break;
+		}
+		size_t rn = rtrim_len(s, n) - at;
+		const char *row = s + at;
+		if (!terminated || rn <= free_at) {
+			set_err(err, errlen, "diskpart output is cut off in the row of Disk %ld", num);
+			goto fail;
+		}
+		bool star = false;
+		for (size_t i = dyn_from; i < dyn_to && i < rn; i++) {
+			if (row[i] == '*')
+				star = true;
+			else if (row[i] != ' ') {
+				set_err(err, errlen, "diskpart printed '%c' in the Dyn column of Disk %ld",
+					isprint((unsigned char)row[i]) ? row[i] : '?', num);
+				goto fail;
+			}
+		}
+		if (star) {
+			dyn = xgrow(dyn, &dyn_cap, dyn_n + 1, sizeof *dyn);
+			dyn[dyn_n++] = xasprintf("Disk %ld", num);
+		}
+		disks++;
+	}
+	if (!disks) {
+		set_err(err, errlen, "diskpart listed no disk");
+		goto fail;
+	}
+	if (!ended) {
+		set_err(err, errlen, "diskpart output ends inside the disk table (cut off?)");
+		goto fail;
+	}
+	if (dyn_n) {
+		*dynamic = TRI_YES;
+		*evidence = list_evidence("diskpart lists ", " as dynamic", dyn, dyn_n);
+	} else {
+		*dynamic = TRI_NO;
+		*evidence = xasprintf("diskpart lists %zu disk%s, none dynamic", disks,
+				      disks == 1 ? "" : "s");
+	}
+	free_names(dyn, dyn_n);
+	return true;
+fail:
+	free_names(dyn, dyn_n);
+	return false;
+}
+
+/* ---- Get-StoragePool ---- */
+
+bool probe_parse_storage_pools(const char *text, tri *spaces, char **evidence,
+			       char *err, size_t errlen)
+{
+	size_t len;
+	line_iter it;
+	const char *s;
+	size_t n;
+
+	*spaces = TRI_UNKNOWN;
+	*evidence = NULL;
+	clear_err(err, errlen);
+	if (!text_len(text, &len, "Get-StoragePool", err, errlen))
+		return false;
+	if (all_blank(text, len)) {
+		/* Get-StoragePool -IsPrimordial $false prints nothing when there is no pool. */
+		*spaces = TRI_NO;
+		*evidence = xstrdup("Get-StoragePool lists no storage pool");
+		return true;
+	}
+	if (find(text, len, "is not recognized") &&
+	    (find(text, len, "Get-StoragePool") || find(text, len, "'powershell'"))) {
+		/* Before Windows 2012 (no Storage Spaces) the cmdlet, or PowerShell, is missing. */
+		*spaces = TRI_NO;
+		*evidence = xstrdup("Get-StoragePool does not exist in this guest");
+		return true;
+	}
+
+	iter_init(&it, text, len);
+	size_t col = 0, width = 0;
+	bool header = false;
+	while (next_line(&it, &s, &n, NULL)) {
+		const char *t = s;
+		size_t tn = n;
+		trim(&t, &tn);
+		if (!tn)
+			continue;
+		if (!starts_with(t, tn, "FriendlyName"))
+			break;
+		/* Windows PowerShell underlines only the label ("------------"), so the name
+		 * column runs from its dashes to where the next column's dashes start. */
+		if (!next_line(&it, &s, &n, NULL))
+			break;
+		const char *d = memchr(s, '-', n);
+		if (!d || !all_blank(s, (size_t)(d - s)))
+			break;
+		col = (size_t)(d - s);
+		size_t i = col;
+		while (i < n && s[i] == '-')
+			i++;
+		while (i < n && s[i] == ' ')
+			i++;
+		width = (i < n ? i : SIZE_MAX) - col;
+		header = true;
+		break;
+	}
+	if (!header) {
+		char *q = first_line(text, len);
+		set_err(err, errlen, "unrecognised Get-StoragePool output '%s'", q);
+		free(q);
+		return false;
+	}
+
+	char **names = NULL;
+	size_t count = 0, cap = 0;
+	while (next_line(&it, &s, &n, NULL)) {
+		if (all_blank(s, n))
+			break;
+		const char *name = s + (col < n ? col : n);
+		size_t nn = col < n ? n - col : 0;
+		if (nn > width)
+			nn = width;
+		trim(&name, &nn);
+		if (!nn) {
+			char *q = quote(s, n);
+			set_err(err, errlen, "Get-StoragePool printed a row without a name: '%s'", q);
+			free(q);
+			free_names(names, count);
+			return false;
+		}
+		names = xgrow(names, &cap, count + 1, sizeof *names);
+		names[count++] = clean_dup(name, nn, QUOTE_MAX);
+	}
+	if (!count) {
+		set_err(err, errlen, "Get-StoragePool printed a table without rows (cut off?)");
+		return false;
+	}
+	*spaces = TRI_YES;
+	*evidence = list_evidence(count == 1 ? "storage pool " : "storage pools ", "", names,
+				  count);
+	free_names(names, count);
+	return true;
+}
+
+/* ---- the chained output ---- */
+
+probe_section *probe_split_sections(const char *text, size_t *n)
+{
+	probe_section *sec = NULL;
+	size_t count = 0, cap = 0, len;
+	const size_t mlen = strlen(PROBE_MARKER);
+	line_iter it;
+	const char *s;
+	size_t sn;
+
+	*n = 0;
+	if (!text || (len = strnlen(text, PROBE_MAX_TEXT + 1)) > PROBE_MAX_TEXT)
+		return NULL;
+	iter_init(&it, text, len);
+	while (next_line(&it, &s, &sn, NULL)) {
+		const char *m = find(s, sn, PROBE_MARKER);
+		if (!m)
+			continue;
+		if (count) /* the previous body runs to the marker, same-line text included */
+			sec[count - 1].body_len = (size_t)(m - sec[count - 1].body);
+		sec = xgrow(sec, &cap, count + 1, sizeof *sec);
+		probe_section *cur = &sec[count++];
+		cur->name = m + mlen;
+		cur->name_len = rtrim_len(cur->name, sn - (size_t)(cur->name - s));
+		cur->body = it.p;
+		cur->body_len = 0;
+	}
+	if (count)
+		sec[count - 1].body_len = (size_t)(text + len - sec[count - 1].body);
+	*n = count;
+	return sec;
+}
+
+static bool sec_named(const probe_section *sec, const char *name, size_t l)
+{
+	return sec->name_len == l && memcmp(sec->name, name, l) == 0;
+}
+
+/* A guest text holding a marker line (a forged or echoed "::quiescent:: x") makes a section
+ * appear twice and cuts the section it sits in short. Flags both, so neither is trusted:
+ * every copy of a repeated name, and the section just before its first copy. Linear in the
+ * number of sections for each known name (a text full of markers must not be quadratic). */
+static bool *suspect_sections(const probe_section *sec, size_t n, const char *const *names,
+			      size_t n_names)
+{
+	bool *bad = xcalloc(n, sizeof *bad);
+	for (size_t k = 0; k < n_names; k++) {
+		size_t l = strlen(names[k]), first = 0, copies = 0;
+		for (size_t i = 0; i < n; i++)
+			if (sec_named(&sec[i], names[k], l) && !copies++)
+				first = i;
+		if (copies < 2)
+			continue;
+		for (size_t i = first; i < n; i++)
+			if (sec_named(&sec[i], names[k], l))
+				bad[i] = true;
+		if (first > 0)
+			bad[first - 1] = true;
+	}
+	return bad;
+}
+
+/* The body of the section called name, NUL-terminated (caller frees), or NULL with err. */
+static char *section_text(const probe_section *sec, const bool *bad, size_t n, const char *name,
+			  char *err, size_t errlen)
+{
+	const probe_section *found = NULL;
+	size_t l = strlen(name), at = 0;
+	for (size_t i = 0; i < n && !found; i++)
+		if (sec_named(&sec[i], name, l)) {
+			found = &sec[i];
+			at = i;
+		}
+	if (!found) {
+		set_err(err, errlen, "no output (probe cut short?)");
+		return NULL;
+	}
+	if (bad[at]) {
+		bool repeated = false;
+		for (size_t i = at + 1; i < n && !repeated; i++)
+			repeated = sec_named(&sec[i], name, l);
+		set_err(err, errlen, repeated ? "printed more than once" :
+			"its output holds another section's marker line");
+		return NULL;
+	}
+	return xstrndup(found->body, found->body_len);
+}
+
+static void note(strbuf *errs, const char *name, const char *err)
+{
+	strbuf_addf(errs, "%s%s: %s", errs->len ? "; " : "", name, err);
+}
+
+static void svc_reset(svc_facts *f)
+{
+	free(f->raw_state);
+	memset(f, 0, sizeof *f);
+}
+
+typedef bool (*svc_parser)(const char *, svc_facts *, char *, size_t);
+
+bool probe_parse_all(const char *text, guest_probe *out)
+{
+	static const char *const svc_sections[3][2] = {
+		{ PROBE_SEC_QUERY_VMVSS, PROBE_SEC_QC_VMVSS },
+		{ PROBE_SEC_QUERY_LGTO, PROBE_SEC_QC_LGTO },
+		{ PROBE_SEC_QUERY_VSS, PROBE_SEC_QC_VSS },
+	};
+	svc_facts *const svcs[3] = { &out->vmvss, &out->lgto_sync, &out->vss };
+	static const char *const all_names[] = {
+		PROBE_SEC_QUERY_VMVSS, PROBE_SEC_QC_VMVSS, PROBE_SEC_QUERY_LGTO, PROBE_SEC_QC_LGTO,
+		PROBE_SEC_QUERY_VSS, PROBE_SEC_QC_VSS, PROBE_SEC_WRITERS, PROBE_SEC_TOOLS_CONF,
+		PROBE_SEC_DISKPART, PROBE_SEC_STORAGEPOOL,
+	};
+	char err[512];
+	strbuf errs;
+	size_t n = 0, len;
+	probe_section *sec = NULL;
+	bool *bad = NULL;
+	char *body;
+
+	/* Reset every fact this function owns, so nothing stale survives a failed parse. */
+	for (size_t i = 0; i < 3; i++)
+		svc_reset(svcs[i]);
+	probe_writers_free(out->writers, out->n_writers);
+	out->writers = NULL;
+	out->n_writers = 0;
+	out->writers_known = TRI_UNKNOWN;
+	out->disable_app_quiescing = TRI_UNKNOWN;
+	out->enable_vss = TRI_UNKNOWN;
+	out->tools_conf_read = false;
+	out->dynamic_disks = TRI_UNKNOWN;
+	out->storage_spaces = TRI_UNKNOWN;
+	free(out->dynamic_disks_evidence);
+	out->dynamic_disks_evidence = NULL;
+	free(out->storage_spaces_evidence);
+	out->storage_spaces_evidence = NULL;
+	free(out->error);
+	out->error = NULL;
+
+	strbuf_init(&errs);
+	if (!text_len(text, &len, "probe", err, sizeof err)) {
+		strbuf_adds(&errs, err);
+		goto done;
+	}
+	sec = probe_split_sections(text, &n);
+	if (!n) {
+		if (all_blank(text, len))
+			strbuf_adds(&errs, "the probe printed nothing");
+		else
+			strbuf_adds(&errs, "the probe output has no section marker");
+		goto done;
+	}
+	bad = suspect_sections(sec, n, all_names, sizeof all_names / sizeof all_names[0]);
+
+	for (size_t i = 0; i < 3; i++) {
+		svc_parser parsers[2] = { probe_parse_sc_query, probe_parse_sc_qc };
+		for (int j = 0; j < 2; j++) {
+			const char *name = svc_sections[i][j];
+			if (!(body = section_text(sec, bad, n, name, err, sizeof err)) ||
+			    !parsers[j](body, svcs[i], err, sizeof err))
+				note(&errs, name, err);
+			free(body);
+		}
+	}
+
+	if ((body = section_text(sec, bad, n, PROBE_SEC_WRITERS, err, sizeof err)) &&
+	    probe_parse_vssadmin_writers(body, &out->writers, &out->n_writers, err, sizeof err))
+		out->writers_known = TRI_YES;
+	else
+		note(&errs, PROBE_SEC_WRITERS, err);
+	free(body);
+
+	if ((body = section_text(sec, bad, n, PROBE_SEC_TOOLS_CONF, err, sizeof err)) &&
+	    probe_parse_tools_conf(body, &out->disable_app_quiescing, &out->enable_vss,
+				   err, sizeof err))
+		out->tools_conf_read = true;
+	else
+		note(&errs, PROBE_SEC_TOOLS_CONF, err);
+	free(body);
+
+	if (!(body = section_text(sec, bad, n, PROBE_SEC_DISKPART, err, sizeof err)) ||
+	    !probe_parse_diskpart(body, &out->dynamic_disks, &out->dynamic_disks_evidence,
+				  err, sizeof err))
+		note(&errs, PROBE_SEC_DISKPART, err);
+	free(body);
+
+	if (!(body = section_text(sec, bad, n, PROBE_SEC_STORAGEPOOL, err, sizeof err)) ||
+	    !probe_parse_storage_pools(body, &out->storage_spaces, &out->storage_spaces_evidence,
+				       err, sizeof err))
+		note(&errs, PROBE_SEC_STORAGEPOOL, err);
+	free(body);
+
+done:
+	free(bad);
+	free(sec);
+	if (!errs.len) {
+		strbuf_done(&errs);
+		return true;
+	}
+	strbuf_addc(&errs, '.');
+	out->error = strbuf_detach(&errs, NULL);
+	return false;
+}

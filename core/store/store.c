@@ -1,0 +1,445 @@
+/* store: open, check, migrate, transactions, the statement cache; events and messages. */
+#include "store/store_internal.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BUSY_TIMEOUT_MS 5000
+
+int store_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+int store_fail(store *s, char *err, size_t errlen, const char *what)
+{
+	return store_errf(err, errlen, "%s in the history %s: %s", what, s->path,
+			  sqlite3_errmsg(s->db));
+}
+
+sqlite3_stmt *store_stmt(store *s, const char *sql, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->n_stmts; i++) {
+		if (s->stmts[i].sql == sql) {
+			sqlite3_reset(s->stmts[i].stmt);
+			sqlite3_clear_bindings(s->stmts[i].stmt);
+			return s->stmts[i].stmt;
+		}
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		store_fail(s, err, errlen, "cannot prepare a query");
+		return NULL;
+	}
+	s->stmts = xgrow(s->stmts, &s->cap_stmts, s->n_stmts + 1, sizeof *s->stmts);
+	s->stmts[s->n_stmts].sql = sql;
+	s->stmts[s->n_stmts].stmt = st;
+	s->n_stmts++;
+	return st;
+}
+
+int store_exec_stmt(store *s, sqlite3_stmt *st, char *err, size_t errlen, const char *what)
+{
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_fail(s, err, errlen, what);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+void store_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void store_bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int store_require_no_tx(store *s, char *err, size_t errlen, const char *what)
+{
+	if (!s->in_tx)
+		return 0;
+	return store_errf(err, errlen,
+			  "%s must be durable at once, but a transaction is open on the history %s",
+			  what, s->path);
+}
+
+/* ---- opening ---- */
+
+/* mkdir -p of the parent of path; directories we create are 0700 (history is private). */
+static int make_parent_dirs(const char *path, char *err, size_t errlen)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int rc = 0;
+	if (!slash || slash == dir) {
+		free(dir);
+		return 0;
+	}
+	*slash = '\0';
+	for (char *p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			rc = store_errf(err, errlen, "cannot create the directory %s for the history: %s",
+					dir, strerror(errno));
+			break;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	free(dir);
+	return rc;
+}
+
+/* Creates the file 0600 before SQLite does: SQLite would use 0644 minus the umask, and its
+ * -wal and -shm files copy the database's mode. Sets *created when we made it. */
+static int ensure_file(const char *path, bool *created, char *err, size_t errlen)
+{
+	struct stat st;
+	*created = false;
+	if (stat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return store_errf(err, errlen, "the history %s is not a regular file", path);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return store_errf(err, errlen, "cannot open the history %s: %s", path, strerror(errno));
+	if (make_parent_dirs(path, err, errlen) != 0)
+		return -1;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST) /* another quiescent made it just now */
+			return 0;
+		return store_errf(err, errlen, "cannot create the history %s: %s", path, strerror(errno));
+	}
+	close(fd);
+	*created = true;
+	return 0;
+}
+
+/* A single-row single-column integer query. */
+static int query_int(store *s, const char *sql, int *out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* PRAGMA quick_check before any write, so a damaged file is reported, not made worse. */
+static int check_integrity(store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		int code = sqlite3_errcode(s->db);
+		if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+			store_errf(err, errlen,
+				   "the history %s is not a usable SQLite database (%s); it was left "
+				   "untouched: move it aside or restore a backup, or use --db",
+				   s->path, sqlite3_errmsg(s->db));
+		else
+			store_fail(s, err, errlen, "cannot check the integrity");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	const char *first = (const char *)sqlite3_column_text(st, 0);
+	if (first && strcmp(first, "ok") == 0) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	/* one sentence: drop SQLite's "*** in database main ***" banner line */
+	const char *nl = first ? strchr(first, '\n') : NULL;
+	if (first && strncmp(first, "***", 3) == 0 && nl)
+		first = nl + 1;
+	store_errf(err, errlen,
+		   "the history %s is damaged (integrity check: %s); it was left untouched: "
+		   "move it aside or restore a backup, or use --db",
+		   s->path, first ? first : "no answer");
+	sqlite3_finalize(st);
+	return -1;
+}
+
+static int exec_sql(store *s, const char *sql, char *err, size_t errlen, const char *what)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(s, err, errlen, what);
+	return 0;
+}
+
+static int migrate(store *s, const char *const *migrations, size_t n, char *err, size_t errlen)
+{
+	for (;;) {
+		if (exec_sql(s, "BEGIN IMMEDIATE", err, errlen, "cannot lock for the schema upgrade") != 0)
+			return -1;
+		/* read again under the lock: another process may have migrated meanwhile */
+		int v;
+		if (query_int(s, "PRAGMA user_version", &v) != 0) {
+			store_fail(s, err, errlen, "cannot read the schema version");
+			goto fail;
+		}
+		if ((size_t)v >= n) {
+			s->version = v;
+			return exec_sql(s, "COMMIT", err, errlen, "cannot finish the schema upgrade");
+		}
+		char bump[64];
+		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+		if (sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(s->db, bump, NULL, NULL, NULL) != SQLITE_OK) {
+			store_errf(err, errlen,
+				   "upgrading the history %s from schema %d to %d failed: %s; "
+				   "it was left at schema %d",
+				   s->path, v, v + 1, sqlite3_errmsg(s->db), v);
+			goto fail;
+		}
+		if (exec_sql(s, "COMMIT", err, errlen, "cannot commit the schema upgrade") != 0)
+			goto fail;
+	}
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+store *store_open_with(const char *path, const char *const *migrations, size_t n,
+		       char *err, size_t errlen)
+{
+	bool created;
+	if (!path || !*path) {
+		store_errf(err, errlen, "no path for the history database (use --db or QUIESCENT_DB)");
+		return NULL;
+	}
+	if (ensure_file(path, &created, err, errlen) != 0)
+		return NULL;
+
+	store *s = xcalloc(1, sizeof *s);
+	s->path = xstrdup(path);
+	/* no CREATE flag: the file exists (we made it 0600); NOFOLLOW: no symlink tricks */
+	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		if (s->db)
+			store_fail(s, err, errlen, "cannot open");
+		else
+			store_errf(err, errlen, "cannot open the history %s: out of memory", path);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+
+	if (check_integrity(s, err, errlen) != 0)
+		goto fail;
+	int v;
+	if (query_int(s, "PRAGMA user_version", &v) != 0) {
+		store_fail(s, err, errlen, "cannot read the schema version");
+		goto fail;
+	}
+	if (v < 0 || (size_t)v > n) {
+		store_errf(err, errlen,
+			   "the history %s has schema %d, newer than this quiescent knows (%zu): "
+			   "upgrade quiescent or use another --db; the file was not changed",
+			   path, v, n);
+		goto fail;
+	}
+	if (exec_sql(s, "PRAGMA foreign_keys = ON", err, errlen, "cannot enable foreign keys") != 0)
+		goto fail;
+	/* WAL: readers (the console) never block the writer (a cron scan). FULL: a journal
+	 * entry survives a power cut, not only a killed process. */
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW ||
+	    strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
+		store_fail(s, err, errlen, "cannot switch to WAL mode");
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	if (exec_sql(s, "PRAGMA synchronous = FULL", err, errlen, "cannot set synchronous") != 0)
+		goto fail;
+	if (migrate(s, migrations, n, err, errlen) != 0)
+		goto fail;
+	return s;
+
+fail:
+	sqlite3_close(s->db);
+	s->db = NULL;
+	if (created) {
+		/* only the empty file we made a moment ago, and its companions */
+		char *aux = xasprintf("%s-wal", path);
+		unlink(aux);
+		free(aux);
+		aux = xasprintf("%s-shm", path);
+		unlink(aux);
+		free(aux);
+		unlink(path);
+	}
+	free(s->path);
+	free(s);
+	return NULL;
+}
+
+store *store_open(const char *path, char *err, size_t errlen)
+{
+	return store_open_with(path, store_migrations, store_n_migrations, err, errlen);
+}
+
+void store_close(store *s)
+{
+	if (!s)
+		return;
+	if (s->in_tx)
+		store_rollback(s);
+	for (size_t i = 0; i < s->n_stmts; i++)
+		sqlite3_finalize(s->stmts[i].stmt);
+	free(s->stmts);
+	sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+const char *store_default_path(char *buf, size_t n)
+{
+	const char *env = getenv("QUIESCENT_DB");
+	int k;
+	if (env && *env) {
+		k = snprintf(buf, n, "%s", env);
+	} else if ((env = getenv("XDG_DATA_HOME")) && env[0] == '/') {
+		/* the XDG spec says relative values are to be ignored */
+		k = snprintf(buf, n, "%s/quiescent/history.db", env);
+	} else if ((env = getenv("HOME")) && *env) {
+		k = snprintf(buf, n, "%s/.local/share/quiescent/history.db", env);
+	} else {
+		return NULL;
+	}
+	if (k < 0 || (size_t)k >= n)
+		return NULL;
+	return buf;
+}
+
+int store_schema_version(store *s)
+{
+	return s->version;
+}
+
+const char *store_path(const store *s)
+{
+	return s->path;
+}
+
+/* ---- transactions ---- */
+
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+
+int store_begin(store *s, char *err, size_t errlen)
+{
+	if (s->in_tx)
+		return store_errf(err, errlen, "a transaction is already open on the history %s", s->path);
+	sqlite3_stmt *st = store_stmt(s, sql_begin, err, errlen);
+	if (!st || store_exec_stmt(s, st, err, errlen, "cannot start a transaction") != 0)
+		return -1;
+	s->in_tx = true;
+	return 0;
+}
+
+int store_commit(store *s, char *err, size_t errlen)
+{
+	if (!s->in_tx)
+		return store_errf(err, errlen, "no transaction is open on the history %s", s->path);
+	sqlite3_stmt *st = store_stmt(s, sql_commit, err, errlen);
+	if (!st || store_exec_stmt(s, st, err, errlen, "cannot commit") != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	s->in_tx = false;
+	s->scan_id = 0;
+	return 0;
+}
+
+void store_rollback(store *s)
+{
+	if (!s->in_tx)
+		return;
+	/* not through the cache: ROLLBACK must work even when preparing fails */
+	sqlite3_exec(s->db, sql_rollback, NULL, NULL, NULL);
+	s->in_tx = false;
+	s->scan_id = 0;
+}
+
+bool store_in_transaction(const store *s)
+{
+	return s->in_tx;
+}
+
+/* ---- events and messages ---- */
+
+static const char sql_event[] =
+	"INSERT OR IGNORE INTO events (connection_id, event_key, vm, at, type, user, message)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+int store_event_add(store *s, int64_t connection_id, int64_t key, const char *vm, time_t at,
+		    const char *type, const char *user, const char *message, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_event, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, connection_id);
+	sqlite3_bind_int64(st, 2, key);
+	store_bind_text(st, 3, vm);
+	sqlite3_bind_int64(st, 4, (int64_t)at);
+	store_bind_text(st, 5, type ? type : "Event");
+	store_bind_text(st, 6, user);
+	store_bind_text(st, 7, message);
+	return store_exec_stmt(s, st, err, errlen, "cannot record an event");
+}
+
+static const char sql_message[] =
+	"INSERT INTO messages (at, level, source, vm, text) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+int store_message_add(store *s, time_t at, const char *level, const char *source, const char *vm,
+		      const char *text, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_message, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, (int64_t)at);
+	store_bind_text(st, 2, level);
+	store_bind_text(st, 3, source);
+	store_bind_text(st, 4, vm);
+	store_bind_text(st, 5, text ? text : "");
+	return store_exec_stmt(s, st, err, errlen, "cannot record a message");
+}

@@ -1,0 +1,279 @@
+/* store: the SQLite history of everything quiescent saw and did (docs/store.md).
+ *
+ * One `store` is one SQLite connection with its cache of prepared statements. It is not
+ * shared between threads: each thread that writes history opens its own (WAL and a 5 s busy
+ * timeout make several connections, and several quiescent processes, work side by side).
+ *
+ * Every function that can fail returns 0 (or an id > 0, or 1 for "found") on success and -1
+ * with one sentence in the caller's err buffer (err may be NULL). Strings passed in are
+ * copied by SQLite; nothing the caller passes is kept. Times are Unix seconds (UTC).
+ *
+ * Enumerations are stored as the contract names of model.h (model_*_name), as text, so the
+ * database is readable with the sqlite3 shell and by tools outside quiescent. */
+#ifndef QUIESCENT_STORE_H
+#define QUIESCENT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "model/model.h"
+#include "util/strbuf.h"
+
+/* The schema version this build writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 1
+/* Version of the facts_json document (its "format" member). */
+#define STORE_FACTS_FORMAT 1
+
+typedef struct store store;
+
+/* ---- open, close, transactions (store.c) ---- */
+
+/* Opens (creating if needed) the history at path. A new file is created mode 0600, missing
+ * parent directories 0700. The file is checked with PRAGMA quick_check before anything is
+ * written: a damaged or foreign file is refused with a clear error and left byte for byte as
+ * it was. Then the schema is migrated forward to STORE_SCHEMA_VERSION (each step in its own
+ * transaction); a file written by a newer quiescent is refused. NULL on error. */
+store *store_open(const char *path, char *err, size_t errlen);
+void store_close(store *s);   /* NULL is fine; rolls back an open transaction */
+
+/* The default history path into buf: $QUIESCENT_DB, else $XDG_DATA_HOME/quiescent/history.db,
+ * else $HOME/.local/share/quiescent/history.db. NULL when none applies or it does not fit. */
+const char *store_default_path(char *buf, size_t n);
+
+/* The schema version of the open file (== STORE_SCHEMA_VERSION after store_open). */
+int store_schema_version(store *s);
+const char *store_path(const store *s);
+
+/* One explicit transaction at a time per store (BEGIN IMMEDIATE: the write lock is taken
+ * up front, so a busy database waits here, not in the middle). */
+int store_begin(store *s, char *err, size_t errlen);
+int store_commit(store *s, char *err, size_t errlen);
+void store_rollback(store *s);
+bool store_in_transaction(const store *s);
+
+/* ---- connections and scans (store_scan.c) ---- */
+
+typedef struct {
+	const char *server;        /* host[:port] as normalised by the caller: the history key */
+	const char *user;          /* never the password: that is not stored anywhere */
+	const char *api_version;   /* about.apiVersion */
+	const char *product;       /* about.fullName, may be NULL */
+	const char *instance_uuid; /* about.instanceUuid, may be NULL */
+	const char *thumbprint;    /* SHA-256 of the server certificate, may be NULL */
+	time_t at;
+} store_connection_info;
+
+/* Records a session with a vCenter/ESXi. Returns the connection id, -1 on error. */
+int64_t store_connection_begin(store *s, const store_connection_info *ci, char *err, size_t errlen);
+int store_connection_end(store *s, int64_t connection_id, time_t at, char *err, size_t errlen);
+
+/* A scan is written in one transaction: store_scan_begin opens it, store_scan_add_vm adds
+ * each VM (facts, verdict, findings, probe result), store_scan_commit makes it visible,
+ * store_scan_abort throws all of it away. options_json (may be NULL) records how the scan ran
+ * ({"vm":["sql-*"],"probe":false}). Returns the scan id, -1 on error. */
+int64_t store_scan_begin(store *s, int64_t connection_id, time_t at, const char *options_json,
+			 char *err, size_t errlen);
+int store_scan_add_vm(store *s, int64_t scan_id, const vm_facts *f, const verdict *v,
+		      char *err, size_t errlen);
+int store_scan_commit(store *s, int64_t scan_id, time_t finished_at, char *err, size_t errlen);
+void store_scan_abort(store *s, int64_t scan_id);
+
+/* The most recent probe of vcenter's VM moref whose state was OK (stale copies are not
+ * counted, so facts never look newer than they are). Fills *out (initialised by the caller;
+ * its old contents are released) with the probe as it was: state PROBE_OK and its time;
+ * the caller marks it PROBE_STALE. Returns 1 found, 0 none, -1 error. */
+int store_last_probe(store *s, const char *vcenter, const char *moref, guest_probe *out,
+		     char *err, size_t errlen);
+
+/* When a fix of ours last set disk.EnableUUID on that VM: the end time of the latest done
+ * step of kind STORE_STEP_SET_ENABLE_UUID (R08). Returns 1 found, 0 none, -1 error. */
+int store_enable_uuid_set_at(store *s, const char *vcenter, const char *moref, time_t *out,
+			     char *err, size_t errlen);
+
+/* Reads one VM of a stored scan back: facts from facts_json and the verdict with its
+ * findings (either pointer may be NULL). Both must be initialised; old contents are
+ * released. Returns 1 found, 0 none, -1 error. */
+int store_scan_vm_get(store *s, int64_t scan_id, const char *moref, vm_facts *f, verdict *v,
+		      char *err, size_t errlen);
+
+/* ---- facts_json (store_facts.c) ---- */
+
+/* Appends the versioned facts document ({"format":1,...}) of f to out. */
+void store_facts_to_json(strbuf *out, const vm_facts *f);
+/* Parses a facts document back into f (initialised by the caller; old contents released).
+ * Members missing from the document stay unknown, so older formats read fine. */
+int store_facts_from_json(const char *json, vm_facts *f, char *err, size_t errlen);
+/* Reads only the "probe" member of a facts document into p (initialised; released first). */
+int store_probe_from_json(const char *json, guest_probe *p, char *err, size_t errlen);
+
+/* ---- fix plans, the step journal and tasks (store_fix.c) ---- */
+
+typedef enum {
+	STORE_PLAN_PLANNED,     /* shown, not confirmed */
+	STORE_PLAN_CONFIRMED,
+	STORE_PLAN_RUNNING,
+	STORE_PLAN_DONE,
+	STORE_PLAN_FAILED,      /* finished, some VM not fixed */
+	STORE_PLAN_CANCELLED,   /* Ctrl-C or the operator declined */
+	STORE_PLAN_INTERRUPTED, /* found running at start-up: quiescent died */
+} store_plan_state;
+
+typedef enum {
+	STORE_STEP_PLANNED,
+	STORE_STEP_RUNNING,
+	STORE_STEP_DONE,
+	STORE_STEP_FAILED,
+	STORE_STEP_ROLLED_BACK,
+	STORE_STEP_SKIPPED,     /* not run: an earlier step failed, or cancelled */
+} store_step_state;
+
+/* The step kind whose completion means "disk.EnableUUID was set by us" (R08). */
+#define STORE_STEP_SET_ENABLE_UUID "set_enable_uuid"
+
+const char *store_plan_state_name(store_plan_state st);  /* "planned", ... */
+const char *store_step_state_name(store_step_state st);  /* "planned", "rolled_back", ... */
+
+/* A plan and its VMs and steps are usually created inside store_begin/store_commit so a
+ * plan appears whole. Returns the id, -1 on error. scan_id may be 0 (none). */
+int64_t store_plan_create(store *s, int64_t connection_id, int64_t scan_id, time_t at,
+			  const char *options_json, char *err, size_t errlen);
+int store_plan_set_state(store *s, int64_t plan_id, store_plan_state st, time_t at,
+			 char *err, size_t errlen);
+int64_t store_plan_vm_add(store *s, int64_t plan_id, const char *moref, const char *name,
+			  power_state original_power, char *err, size_t errlen);
+/* outcome: "fixed", "partial", "failed", "manual", "skipped"; message: one sentence. */
+int store_plan_vm_set_outcome(store *s, int64_t plan_vm_id, const char *outcome,
+			      const char *message, char *err, size_t errlen);
+
+typedef struct {
+	int seq;                   /* order within the VM, from 1 */
+	const char *kind;          /* "shutdown_guest", STORE_STEP_SET_ENABLE_UUID, "power_on", ... */
+	const char *rule;          /* the finding it fixes ("R07"), may be NULL */
+	const char *description;   /* what it will do, for the plan view */
+} store_step_def;
+
+int64_t store_step_add(store *s, int64_t plan_vm_id, const store_step_def *def,
+		       char *err, size_t errlen);
+/* The journal: store_step_begin before the step acts, store_step_end when it has. Both are
+ * durable when they return, so they refuse to run inside an open transaction. */
+int store_step_begin(store *s, int64_t step_id, time_t at, const char *before_value,
+		     power_state original_power, char *err, size_t errlen);
+int store_step_set_task(store *s, int64_t step_id, const char *task_moref, char *err, size_t errlen);
+/* st is DONE, FAILED, ROLLED_BACK or SKIPPED; result/error/after_value may be NULL. */
+int store_step_end(store *s, int64_t step_id, store_step_state st, time_t at, const char *result,
+		   const char *error, const char *after_value, char *err, size_t errlen);
+/* The step's current state, for tests and recovery. Returns 1 found, 0 none, -1 error. */
+int store_step_get_state(store *s, int64_t step_id, store_step_state *out, char *err, size_t errlen);
+
+typedef enum {
+	STORE_TASK_QUEUED,
+	STORE_TASK_RUNNING,
+	STORE_TASK_SUCCESS,
+	STORE_TASK_ERROR,
+} store_task_state;
+
+typedef struct {
+	const char *moref;         /* "task-123" */
+	const char *vm;            /* VM moref, may be NULL */
+	const char *kind;          /* descriptionId or method: "VirtualMachine.reconfigure" */
+	store_task_state state;
+	int progress;              /* 0..100, -1 unknown */
+	time_t started_at, ended_at; /* 0 unknown */
+	const char *error;         /* fault type: message, may be NULL */
+	int64_t step_id;           /* the step that started it, 0 none */
+	int64_t snaptest_id;       /* the test that started it, 0 none */
+} store_task;
+
+/* Inserts or updates the task (keyed by connection and moref). Returns its row id. */
+int64_t store_task_record(store *s, int64_t connection_id, const store_task *t,
+			  char *err, size_t errlen);
+
+/* ---- test snapshots (store_snaptest.c) ---- */
+
+typedef enum {
+	STORE_SNAPTEST_CREATED,  /* recorded, CreateSnapshot not yet answered */
+	STORE_SNAPTEST_RUNNING,  /* the snapshot task runs */
+	STORE_SNAPTEST_REMOVED,  /* done and the test snapshot is gone */
+	STORE_SNAPTEST_KEPT,     /* done, snapshot kept on purpose (--keep) */
+	STORE_SNAPTEST_ORPHAN,   /* found unfinished at start-up: a snapshot may be left behind */
+} store_snaptest_state;
+
+const char *store_snaptest_state_name(store_snaptest_state st);
+
+typedef struct {
+	const char *moref;
+	const char *vm_name;
+	const char *snapshot_name; /* "quiescent-test-20261122T100000Z" */
+	const char *spec_json;     /* the quiesce spec as asked */
+	const char *method;        /* "CreateSnapshotEx_Task" or "CreateSnapshot_Task" */
+	quiesce_level predicted;
+	time_t at;
+} store_snaptest_def;
+
+/* Recorded before the snapshot is created (durable: refuses inside a transaction).
+ * Returns the id, -1 on error. */
+int64_t store_snaptest_create(store *s, int64_t connection_id, const store_snaptest_def *def,
+			      char *err, size_t errlen);
+int store_snaptest_set_running(store *s, int64_t id, const char *task_moref, char *err, size_t errlen);
+
+typedef struct {
+	store_snaptest_state state;  /* REMOVED, KEPT or ORPHAN */
+	const char *result;          /* "success", "failed", "cancelled" */
+	quiesce_level achieved;      /* LEVEL_NONE: not known */
+	const char *snapshot_moref;  /* may be NULL */
+	const char *fault_type;      /* "ApplicationQuiesceFault", may be NULL */
+	const char *fault;           /* the fault message, may be NULL */
+	int64_t duration_ms;
+	const char *manifest_file;   /* name in the snapshot directory, may be NULL */
+	const void *manifest;        /* the zip as downloaded, may be NULL */
+	size_t manifest_len;
+	const char *backup_type;     /* from backup.xml, may be NULL */
+	bool snapshot_removed;
+	time_t ended_at;
+} store_snaptest_result;
+
+int store_snaptest_finish(store *s, int64_t id, const store_snaptest_result *r, char *err, size_t errlen);
+/* kind: "task" (progress/state), "event" (a vCenter event), "note" (ours). */
+int store_snaptest_event_add(store *s, int64_t id, time_t at, const char *kind,
+			     const char *message, char *err, size_t errlen);
+
+typedef struct {
+	const char *phase;           /* "manifest" (from the test's manifest) or "after" (vssadmin) */
+	const char *name;
+	const char *writer_id;
+	const char *instance_id;
+	const char *usage;           /* manifest: usage type */
+	const char *data_source;     /* manifest: data source type */
+	const char *components_json; /* manifest: [{"logical_path":..,"name":..,"type":..}] */
+	const char *state;           /* after: writer state name */
+	const char *last_error;      /* after: last error text */
+} store_writer_result;
+
+int store_writer_result_add(store *s, int64_t snaptest_id, const store_writer_result *w,
+			    char *err, size_t errlen);
+
+typedef struct {
+	int64_t id;
+	char moref[64];
+	char snapshot_name[128];
+	store_snaptest_state state;
+} store_snaptest_ref;
+
+/* Tests of vcenter left CREATED or RUNNING (a crash mid-test): candidates for orphan
+ * cleanup. Fills at most max entries; returns how many, -1 on error. */
+int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref *out, size_t max,
+			      char *err, size_t errlen);
+
+/* ---- events and messages (store.c) ---- */
+
+/* A vCenter event about a VM (key: the event's key, unique per connection; duplicates are
+ * ignored). */
+int store_event_add(store *s, int64_t connection_id, int64_t key, const char *vm, time_t at,
+		    const char *type, const char *user, const char *message, char *err, size_t errlen);
+/* A sentence shown to the operator ("info", "warn", "error"), with its source and VM. */
+int store_message_add(store *s, time_t at, const char *level, const char *source, const char *vm,
+		      const char *text, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,258 @@
+/* Fix plans and the step journal: every action is in history before and after it runs, so
+ * a killed quiescent leaves steps in 'running' that the next start can finish or undo. */
+#include "store/store_internal.h"
+
+#include <string.h>
+
+static const char *const plan_state_names[] = {
+	[STORE_PLAN_PLANNED] = "planned", [STORE_PLAN_CONFIRMED] = "confirmed",
+	[STORE_PLAN_RUNNING] = "running", [STORE_PLAN_DONE] = "done",
+	[STORE_PLAN_FAILED] = "failed", [STORE_PLAN_CANCELLED] = "cancelled",
+	[STORE_PLAN_INTERRUPTED] = "interrupted",
+};
+
+static const char *const step_state_names[] = {
+	[STORE_STEP_PLANNED] = "planned", [STORE_STEP_RUNNING] = "running",
+	[STORE_STEP_DONE] = "done", [STORE_STEP_FAILED] = "failed",
+	[STORE_STEP_ROLLED_BACK] = "rolled_back", [STORE_STEP_SKIPPED] = "skipped",
+};
+
+static const char *const task_state_names[] = {
+	[STORE_TASK_QUEUED] = "queued", [STORE_TASK_RUNNING] = "running",
+	[STORE_TASK_SUCCESS] = "success", [STORE_TASK_ERROR] = "error",
+};
+
+#define NAME(table, v) \
+	((unsigned)(v) < sizeof(table) / sizeof((table)[0]) ? (table)[(v)] : "unknown")
+
+const char *store_plan_state_name(store_plan_state st) { return NAME(plan_state_names, st); }
+const char *store_step_state_name(store_step_state st) { return NAME(step_state_names, st); }
+
+/* ---- plans ---- */
+
+static const char sql_plan_insert[] =
+	"INSERT INTO plans (connection_id, scan_id, created_at, updated_at, options_json, state)"
+	" VALUES (?1, ?2, ?3, ?3, ?4, 'planned')";
+
+int64_t store_plan_create(store *s, int64_t connection_id, int64_t scan_id, time_t at,
+			  const char *options_json, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_plan_insert, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, connection_id);
+	store_bind_opt_int(st, 2, scan_id);
+	sqlite3_bind_int64(st, 3, (int64_t)at);
+	store_bind_text(st, 4, options_json);
+	if (store_exec_stmt(s, st, err, errlen, "cannot record the plan") != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+static const char sql_plan_state[] =
+	"UPDATE plans SET state = ?2, updated_at = ?3 WHERE id = ?1";
+
+/* An UPDATE that must hit exactly one row: a missing id is a bug worth reporting. */
+static int update_one(store *s, sqlite3_stmt *st, int64_t id, char *err, size_t errlen,
+		      const char *what, const char *thing)
+{
+	if (store_exec_stmt(s, st, err, errlen, what) != 0)
+		return -1;
+	if (sqlite3_changes(s->db) != 1)
+		return store_errf(err, errlen, "%s: no %s %lld in the history %s", what, thing,
+				  (long long)id, s->path);
+	return 0;
+}
+
+int store_plan_set_state(store *s, int64_t plan_id, store_plan_state stt, time_t at,
+			 char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_plan_state, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, plan_id);
+	store_bind_text(st, 2, store_plan_state_name(stt));
+	sqlite3_bind_int64(st, 3, (int64_t)at);
+	return update_one(s, st, plan_id, err, errlen, "cannot record the plan's state", "plan");
+}
+
+static const char sql_plan_vm_insert[] =
+	"INSERT INTO plan_vms (plan_id, moref, name, original_power) VALUES (?1, ?2, ?3, ?4)";
+
+int64_t store_plan_vm_add(store *s, int64_t plan_id, const char *moref, const char *name,
+			  power_state original_power, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_plan_vm_insert, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, plan_id);
+	store_bind_text(st, 2, moref);
+	store_bind_text(st, 3, name ? name : moref);
+	store_bind_text(st, 4, model_power_name(original_power));
+	if (store_exec_stmt(s, st, err, errlen, "cannot record a VM of the plan") != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+static const char sql_plan_vm_outcome[] =
+	"UPDATE plan_vms SET outcome = ?2, message = ?3 WHERE id = ?1";
+
+int store_plan_vm_set_outcome(store *s, int64_t plan_vm_id, const char *outcome,
+			      const char *message, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_plan_vm_outcome, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, plan_vm_id);
+	store_bind_text(st, 2, outcome);
+	store_bind_text(st, 3, message);
+	return update_one(s, st, plan_vm_id, err, errlen, "cannot record a VM's outcome", "plan VM");
+}
+
+/* ---- steps ---- */
+
+static const char sql_step_insert[] =
+	"INSERT INTO steps (plan_vm_id, seq, kind, rule, description, state)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, 'planned')";
+
+int64_t store_step_add(store *s, int64_t plan_vm_id, const store_step_def *def,
+		       char *err, size_t errlen)
+{
+	if (!def->kind)
+		return store_errf(err, errlen, "a step needs a kind to be recorded");
+	sqlite3_stmt *st = store_stmt(s, sql_step_insert, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, plan_vm_id);
+	sqlite3_bind_int(st, 2, def->seq);
+	store_bind_text(st, 3, def->kind);
+	store_bind_text(st, 4, def->rule);
+	store_bind_text(st, 5, def->description);
+	if (store_exec_stmt(s, st, err, errlen, "cannot record a step of the plan") != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+/* Only a planned step can start: a step found running was interrupted and needs recovery,
+ * not a second run. */
+static const char sql_step_begin[] =
+	"UPDATE steps SET state = 'running', started_at = ?2, before_value = ?3,"
+	" original_power_state = ?4 WHERE id = ?1 AND state = 'planned'";
+
+int store_step_begin(store *s, int64_t step_id, time_t at, const char *before_value,
+		     power_state original_power, char *err, size_t errlen)
+{
+	if (store_require_no_tx(s, err, errlen, "the start of a step") != 0)
+		return -1;
+	sqlite3_stmt *st = store_stmt(s, sql_step_begin, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, step_id);
+	sqlite3_bind_int64(st, 2, (int64_t)at);
+	store_bind_text(st, 3, before_value);
+	store_bind_text(st, 4, model_power_name(original_power));
+	return update_one(s, st, step_id, err, errlen, "cannot journal the start of a step",
+			  "planned step");
+}
+
+static const char sql_step_task[] = "UPDATE steps SET task_moref = ?2 WHERE id = ?1";
+
+int store_step_set_task(store *s, int64_t step_id, const char *task_moref, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_step_task, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, step_id);
+	store_bind_text(st, 2, task_moref);
+	return update_one(s, st, step_id, err, errlen, "cannot journal a step's task", "step");
+}
+
+static const char sql_step_end[] =
+	"UPDATE steps SET state = ?2, ended_at = ?3, result = ?4, error = ?5, after_value = ?6"
+	" WHERE id = ?1";
+
+int store_step_end(store *s, int64_t step_id, store_step_state stt, time_t at, const char *result,
+		   const char *error, const char *after_value, char *err, size_t errlen)
+{
+	if (stt != STORE_STEP_DONE && stt != STORE_STEP_FAILED && stt != STORE_STEP_ROLLED_BACK &&
+	    stt != STORE_STEP_SKIPPED)
+		return store_errf(err, errlen, "a step cannot end in state %s",
+				  store_step_state_name(stt));
+	if (store_require_no_tx(s, err, errlen, "the end of a step") != 0)
+		return -1;
+	sqlite3_stmt *st = store_stmt(s, sql_step_end, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, step_id);
+	store_bind_text(st, 2, store_step_state_name(stt));
+	sqlite3_bind_int64(st, 3, (int64_t)at);
+	store_bind_text(st, 4, result);
+	store_bind_text(st, 5, error);
+	store_bind_text(st, 6, after_value);
+	return update_one(s, st, step_id, err, errlen, "cannot journal the end of a step", "step");
+}
+
+static const char sql_step_state[] = "SELECT state FROM steps WHERE id = ?1";
+
+int store_step_get_state(store *s, int64_t step_id, store_step_state *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_step_state, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, step_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		for (size_t i = 0; i < sizeof step_state_names / sizeof step_state_names[0]; i++)
+			if (name && strcmp(name, step_state_names[i]) == 0)
+				*out = (store_step_state)i;
+	} else if (rc != SQLITE_DONE) {
+		store_fail(s, err, errlen, "cannot read a step");
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- tasks ---- */
+
+static const char sql_task_upsert[] =
+	"INSERT INTO tasks (connection_id, moref, vm, kind, state, progress, started_at, ended_at,"
+	" error, step_id, snaptest_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	" ON CONFLICT (connection_id, moref) DO UPDATE SET"
+	" vm = coalesce(excluded.vm, vm), kind = excluded.kind, state = excluded.state,"
+	" progress = coalesce(excluded.progress, progress),"
+	" started_at = coalesce(excluded.started_at, started_at),"
+	" ended_at = coalesce(excluded.ended_at, ended_at),"
+	" error = coalesce(excluded.error, error),"
+	" step_id = coalesce(excluded.step_id, step_id),"
+	" snaptest_id = coalesce(excluded.snaptest_id, snaptest_id)"
+	" RETURNING id";
+
+int64_t store_task_record(store *s, int64_t connection_id, const store_task *t,
+			  char *err, size_t errlen)
+{
+	if (!t->moref || !t->kind)
+		return store_errf(err, errlen, "a task needs a managed object id and a kind");
+	sqlite3_stmt *st = store_stmt(s, sql_task_upsert, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, connection_id);
+	store_bind_text(st, 2, t->moref);
+	store_bind_text(st, 3, t->vm);
+	store_bind_text(st, 4, t->kind);
+	store_bind_text(st, 5, NAME(task_state_names, t->state));
+	if (t->progress >= 0)
+		sqlite3_bind_int(st, 6, t->progress);
+	store_bind_opt_int(st, 7, (int64_t)t->started_at);
+	store_bind_opt_int(st, 8, (int64_t)t->ended_at);
+	store_bind_text(st, 9, t->error);
+	store_bind_opt_int(st, 10, t->step_id);
+	store_bind_opt_int(st, 11, t->snaptest_id);
+	int64_t id = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else
+		store_fail(s, err, errlen, "cannot record a task");
+	sqlite3_reset(st);
+	return id;
+}

@@ -1,0 +1,176 @@
+/* Test snapshots: recorded before CreateSnapshot is called, so a crash leaves a row that
+ * names the snapshot to clean up; finished with the outcome, the manifest and the writers. */
+#include "store/store_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const snaptest_state_names[] = {
+	[STORE_SNAPTEST_CREATED] = "created", [STORE_SNAPTEST_RUNNING] = "running",
+	[STORE_SNAPTEST_REMOVED] = "removed", [STORE_SNAPTEST_KEPT] = "kept",
+	[STORE_SNAPTEST_ORPHAN] = "orphan",
+};
+
+const char *store_snaptest_state_name(store_snaptest_state st)
+{
+	if ((unsigned)st >= sizeof snaptest_state_names / sizeof snaptest_state_names[0])
+		return "unknown";
+	return snaptest_state_names[st];
+}
+
+static const char sql_create[] =
+	"INSERT INTO snaptests (connection_id, moref, vm_name, snapshot_name, spec_json, method,"
+	" state, predicted, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'created', ?7, ?8)";
+
+int64_t store_snaptest_create(store *s, int64_t connection_id, const store_snaptest_def *def,
+			      char *err, size_t errlen)
+{
+	if (!def->moref || !def->snapshot_name)
+		return store_errf(err, errlen, "a test snapshot needs a VM and a snapshot name");
+	if (store_require_no_tx(s, err, errlen, "the record of a test snapshot") != 0)
+		return -1;
+	sqlite3_stmt *st = store_stmt(s, sql_create, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, connection_id);
+	store_bind_text(st, 2, def->moref);
+	store_bind_text(st, 3, def->vm_name ? def->vm_name : def->moref);
+	store_bind_text(st, 4, def->snapshot_name);
+	store_bind_text(st, 5, def->spec_json ? def->spec_json : "{}");
+	store_bind_text(st, 6, def->method);
+	store_bind_text(st, 7, model_level_name(def->predicted));
+	sqlite3_bind_int64(st, 8, (int64_t)def->at);
+	if (store_exec_stmt(s, st, err, errlen, "cannot record the test snapshot") != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+static const char sql_running[] =
+	"UPDATE snaptests SET state = 'running', task_moref = ?2 WHERE id = ?1 AND state = 'created'";
+
+int store_snaptest_set_running(store *s, int64_t id, const char *task_moref, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_running, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, task_moref);
+	if (store_exec_stmt(s, st, err, errlen, "cannot record the test snapshot's task") != 0)
+		return -1;
+	if (sqlite3_changes(s->db) != 1)
+		return store_errf(err, errlen, "no test snapshot %lld waiting to run in the history %s",
+				  (long long)id, s->path);
+	return 0;
+}
+
+static const char sql_finish[] =
+	"UPDATE snaptests SET state = ?2, result = ?3, achieved = ?4,"
+	" snapshot_moref = coalesce(?5, snapshot_moref), fault_type = ?6, fault = ?7,"
+	" duration_ms = ?8, manifest_file = ?9, manifest = ?10, backup_type = ?11,"
+	" snapshot_removed = ?12, ended_at = ?13 WHERE id = ?1";
+
+int store_snaptest_finish(store *s, int64_t id, const store_snaptest_result *r, char *err, size_t errlen)
+{
+	if (r->state != STORE_SNAPTEST_REMOVED && r->state != STORE_SNAPTEST_KEPT &&
+	    r->state != STORE_SNAPTEST_ORPHAN)
+		return store_errf(err, errlen, "a test snapshot cannot finish in state %s",
+				  store_snaptest_state_name(r->state));
+	sqlite3_stmt *st = store_stmt(s, sql_finish, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, store_snaptest_state_name(r->state));
+	store_bind_text(st, 3, r->result);
+	if (r->achieved != LEVEL_NONE)
+		store_bind_text(st, 4, model_level_name(r->achieved));
+	store_bind_text(st, 5, r->snapshot_moref);
+	store_bind_text(st, 6, r->fault_type);
+	store_bind_text(st, 7, r->fault);
+	sqlite3_bind_int64(st, 8, r->duration_ms);
+	store_bind_text(st, 9, r->manifest_file);
+	if (r->manifest)
+		sqlite3_bind_blob64(st, 10, r->manifest, r->manifest_len, SQLITE_STATIC);
+	store_bind_text(st, 11, r->backup_type);
+	sqlite3_bind_int(st, 12, r->snapshot_removed);
+	store_bind_opt_int(st, 13, (int64_t)r->ended_at);
+	if (store_exec_stmt(s, st, err, errlen, "cannot record the test snapshot's result") != 0)
+		return -1;
+	if (sqlite3_changes(s->db) != 1)
+		return store_errf(err, errlen, "no test snapshot %lld in the history %s",
+				  (long long)id, s->path);
+	return 0;
+}
+
+static const char sql_event[] =
+	"INSERT INTO snaptest_events (snaptest_id, at, kind, message) VALUES (?1, ?2, ?3, ?4)";
+
+int store_snaptest_event_add(store *s, int64_t id, time_t at, const char *kind,
+			     const char *message, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_event, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (int64_t)at);
+	store_bind_text(st, 3, kind ? kind : "note");
+	store_bind_text(st, 4, message ? message : "");
+	return store_exec_stmt(s, st, err, errlen, "cannot record a test snapshot event");
+}
+
+static const char sql_writer[] =
+	"INSERT INTO writer_results (snaptest_id, phase, name, writer_id, instance_id, usage,"
+	" data_source, components_json, state, last_error)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+int store_writer_result_add(store *s, int64_t snaptest_id, const store_writer_result *w,
+			    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_writer, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, snaptest_id);
+	store_bind_text(st, 2, w->phase);
+	store_bind_text(st, 3, w->name ? w->name : "");
+	store_bind_text(st, 4, w->writer_id);
+	store_bind_text(st, 5, w->instance_id);
+	store_bind_text(st, 6, w->usage);
+	store_bind_text(st, 7, w->data_source);
+	store_bind_text(st, 8, w->components_json);
+	store_bind_text(st, 9, w->state);
+	store_bind_text(st, 10, w->last_error);
+	return store_exec_stmt(s, st, err, errlen, "cannot record a writer result");
+}
+
+static const char sql_unfinished[] =
+	"SELECT t.id, t.moref, t.snapshot_name, t.state FROM snaptests t"
+	" JOIN connections c ON c.id = t.connection_id"
+	" WHERE t.state IN ('created', 'running') AND c.server = ?1 COLLATE NOCASE"
+	" ORDER BY t.id";
+
+int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref *out, size_t max,
+			      char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_unfinished, err, errlen);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, vcenter);
+	size_t n = 0;
+	int rc = SQLITE_DONE;
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_snaptest_ref *r = &out[n++];
+		r->id = sqlite3_column_int64(st, 0);
+		snprintf(r->moref, sizeof r->moref, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(r->snapshot_name, sizeof r->snapshot_name, "%s",
+			 (const char *)sqlite3_column_text(st, 2));
+		const char *state = (const char *)sqlite3_column_text(st, 3);
+		r->state = state && strcmp(state, "running") == 0 ? STORE_SNAPTEST_RUNNING
+								   : STORE_SNAPTEST_CREATED;
+	}
+	if (n < max && rc != SQLITE_DONE) {
+		store_fail(s, err, errlen, "cannot read unfinished test snapshots");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return (int)n;
+}

@@ -1,0 +1,984 @@
+/* Unit tests for core/store against real SQLite files in a temporary directory. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model/model.h"
+#include "store/store.h"
+#include "store/store_internal.h"
+#include "util/xalloc.h"
+
+typedef struct {
+	char dir[64];
+	char path[128];
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *fx = xcalloc(1, sizeof *fx);
+	snprintf(fx->dir, sizeof fx->dir, "/tmp/quiescent-test-store-XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return -1;
+	snprintf(fx->path, sizeof fx->path, "%s/history.db", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static int teardown(void **state)
+{
+	fixture *fx = *state;
+	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+static store *open_ok(const char *path)
+{
+	char err[512] = "";
+	store *s = store_open(path, err, sizeof err);
+	if (!s)
+		print_message("store_open: %s\n", err);
+	assert_non_null(s);
+	return s;
+}
+
+/* One integer from a query on a separate connection (what another process would see). */
+static int64_t query_i64(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static char *query_text(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *v = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static char *read_file_bytes(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = xmalloc((size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void write_file_bytes(const char *path, const void *data, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	close(fd);
+}
+
+static int64_t add_connection(store *s, const char *server, time_t at)
+{
+	char err[256] = "";
+	store_connection_info ci = {
+		.server = server, .user = "administrator@vsphere.local", .api_version = "8.0.3.0",
+		.product = "VMware vCenter Server 8.0.3", .thumbprint = "AB:CD", .at = at,
+	};
+	int64_t id = store_connection_begin(s, &ci, err, sizeof err);
+	assert_true(id > 0);
+	return id;
+}
+
+/* A Windows 2016 VM with disks, volumes, a probe with writers: every kind of fact. */
+static void make_facts(vm_facts *f, const char *moref, const char *name, probe_state ps,
+		       time_t probe_at, const char *writer)
+{
+	model_vm_facts_init(f);
+	f->moref = xstrdup(moref);
+	f->name = xstrdup(name);
+	f->folder = xstrdup("/DC1/vm/SQL");
+	f->config_guest_id = xstrdup("windows9Server64Guest");
+	f->config_guest_full_name = xstrdup("Microsoft Windows Server 2016 or later (64-bit)");
+	f->hw_version = 19;
+	f->enable_uuid = TRI_NO;
+	f->enable_uuid_raw = xstrdup("false");
+	f->n_disks = 2;
+	f->disks = xcalloc(2, sizeof *f->disks);
+	f->disks[0] = (vm_disk){ xstrdup("Hard disk 1"), CTRL_PVSCSI, 0, 0, DISK_PERSISTENT, 41943040 };
+	f->disks[1] = (vm_disk){ xstrdup("Hard disk \"2\"\n"), CTRL_IDE, 1, 1,
+				 DISK_INDEPENDENT_PERSISTENT, 1048576 };
+	f->n_scsi_controllers = 1;
+	f->scsi_units_used = 1;
+	f->power = POWER_ON;
+	f->boot_time = 1795300000;
+	f->guest_id = xstrdup("windows2019srv_64Guest");
+	f->guest_full_name = xstrdup("Microsoft Windows Server 2019 (64-bit)");
+	f->guest_build = 17763;
+	f->tools = TOOLS_RUNNING;
+	f->tools_version_status = TOOLS_VS_CURRENT;
+	f->tools_version = 12389; /* 12.3.5 */
+	f->n_volumes = 1;
+	f->volumes = xcalloc(1, sizeof *f->volumes);
+	f->volumes[0] = (vm_volume){ xstrdup("C:\\"), 107374182400LL, 5368709120LL };
+	f->snapshot_count = 3;
+	f->tools_upgrade_running = true;
+	f->enable_uuid_set_at = 1795200000;
+
+	guest_probe *p = &f->probe;
+	p->state = ps;
+	p->at = probe_at;
+	p->error = ps == PROBE_OK ? NULL : xstrdup("Guest Operations are unavailable");
+	if (ps == PROBE_OK) {
+		p->vmvss = (svc_facts){ TRI_YES, SVC_STATE_RUNNING, SVC_START_AUTO, xstrdup("4  RUNNING") };
+		p->lgto_sync = (svc_facts){ TRI_NO, SVC_STATE_UNKNOWN, SVC_START_UNKNOWN, NULL };
+		p->vss = (svc_facts){ TRI_YES, SVC_STATE_STOPPED, SVC_START_DEMAND, xstrdup("1  STOPPED") };
+		p->writers_known = TRI_YES;
+		p->n_writers = 1;
+		p->writers = xcalloc(1, sizeof *p->writers);
+		p->writers[0] = (vss_writer){ xstrdup(writer), xstrdup("{a65faa63-5ea8-4ebc-9dbd-a0c4db26912a}"),
+					      xstrdup("{instance-1}"), WRITER_FAILED, xstrdup("[8] Failed"),
+					      WRITER_ERR_TIMEOUT, xstrdup("Timed out") };
+		p->disable_app_quiescing = TRI_NO;
+		p->enable_vss = TRI_UNKNOWN;
+		p->tools_conf_read = true;
+		p->dynamic_disks = TRI_NO;
+		p->storage_spaces = TRI_YES;
+		p->storage_spaces_evidence = xstrdup("Get-StoragePool: Pool1");
+	}
+}
+
+static void make_verdict(verdict *v)
+{
+	model_verdict_init(v);
+	v->family = OS_WIN2019;
+	v->best = LEVEL_APPLICATION;
+	v->predicted = LEVEL_FAIL;
+	v->status = STATUS_MANUAL;
+	model_verdict_add(v, "R07", SEVERITY_ERROR, LEVEL_FILESYSTEM, FIX_AUTO,
+			  "disk.EnableUUID is not TRUE: set it (needs a power cycle).",
+			  "disk.EnableUUID is false");
+	model_verdict_add(v, "R09", SEVERITY_ERROR, LEVEL_FILESYSTEM, FIX_MANUAL,
+			  "Hard disk 2 is on an IDE controller.", NULL);
+	model_verdict_add(v, "R14", SEVERITY_WARN, LEVEL_NONE, FIX_MANUAL,
+			  "Hard disk 2 is independent.", "mode independent_persistent");
+}
+
+static int64_t scan_one(store *s, int64_t conn, time_t at, const vm_facts *f, const verdict *v)
+{
+	char err[256] = "";
+	int64_t scan = store_scan_begin(s, conn, at, "{\"probe\":true}", err, sizeof err);
+	assert_true(scan > 0);
+	assert_int_equal(store_scan_add_vm(s, scan, f, v, err, sizeof err), 0);
+	assert_int_equal(store_scan_commit(s, scan, at + 5, err, sizeof err), 0);
+	return scan;
+}
+
+/* ---- open, create, paths ---- */
+
+static void test_open_creates_private_file(void **state)
+{
+	fixture *fx = *state;
+	char path[256], sub[200];
+	struct stat st;
+	snprintf(sub, sizeof sub, "%s/a/b", fx->dir);
+	snprintf(path, sizeof path, "%s/history.db", sub);
+
+	store *s = open_ok(path);
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+	assert_string_equal(store_path(s), path);
+	add_connection(s, "vc01.example.com", 1000); /* a write makes the -wal file */
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	char wal[300];
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	snprintf(sub, sizeof sub, "%s/a", fx->dir);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	store_close(s);
+
+	assert_int_equal(query_i64(path, "PRAGMA user_version"), 1);
+	char *mode = query_text(path, "PRAGMA journal_mode");
+	assert_string_equal(mode, "wal");
+	free(mode);
+	assert_int_equal(query_i64(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 13);
+	assert_int_equal(query_i64(path, "SELECT count(*) FROM connections"), 1);
+}
+
+static void test_reopen_idempotent(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_ok(fx->path);
+	add_connection(s, "vc01", 1000);
+	store_close(s);
+	char *schema1 = query_text(fx->path, "SELECT group_concat(sql, ';') FROM sqlite_master");
+	for (int i = 0; i < 3; i++) {
+		s = open_ok(fx->path);
+		assert_int_equal(store_schema_version(s), 1);
+		/* foreign keys are on: a scan of a connection that does not exist is refused */
+		char err[256] = "";
+		assert_int_equal(store_scan_begin(s, 999, 1, NULL, err, sizeof err), -1);
+		assert_non_null(strstr(err, "FOREIGN KEY constraint failed"));
+		assert_false(store_in_transaction(s));
+		store_close(s);
+	}
+	char *schema2 = query_text(fx->path, "SELECT group_concat(sql, ';') FROM sqlite_master");
+	assert_string_equal(schema1, schema2);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
+	free(schema1);
+	free(schema2);
+}
+
+static void test_default_path(void **state)
+{
+	char buf[256];
+	setenv("QUIESCENT_DB", "/srv/q.db", 1);
+	setenv("XDG_DATA_HOME", "/xdg", 1);
+	setenv("HOME", "/home/op", 1);
+	assert_string_equal(store_default_path(buf, sizeof buf), "/srv/q.db");
+	unsetenv("QUIESCENT_DB");
+	assert_string_equal(store_default_path(buf, sizeof buf), "/xdg/quiescent/history.db");
+	setenv("XDG_DATA_HOME", "relative", 1); /* ignored, as the XDG spec says */
+	assert_string_equal(store_default_path(buf, sizeof buf),
+			    "/home/op/.local/share/quiescent/history.db");
+	unsetenv("XDG_DATA_HOME");
+	assert_string_equal(store_default_path(buf, sizeof buf),
+			    "/home/op/.local/share/quiescent/history.db");
+	assert_null(store_default_path(buf, 10)); /* does not fit */
+	unsetenv("HOME");
+	assert_null(store_default_path(buf, sizeof buf));
+}
+
+static void test_open_errors(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	assert_null(store_open("", err, sizeof err));
+	assert_string_equal(err, "no path for the history database (use --db or QUIESCENT_DB)");
+	/* a directory is not a history file */
+	assert_null(store_open(fx->dir, err, sizeof err));
+	char want[256];
+	snprintf(want, sizeof want, "the history %s is not a regular file", fx->dir);
+	assert_string_equal(err, want);
+}
+
+/* ---- migrations ---- */
+
+static void test_migrate_from_v0_empty_file(void **state)
+{
+	fixture *fx = *state;
+	write_file_bytes(fx->path, "", 0); /* an empty file is a SQLite database at version 0 */
+	store *s = open_ok(fx->path);
+	assert_int_equal(store_schema_version(s), 1);
+	store_close(s);
+	assert_int_equal(query_i64(fx->path, "PRAGMA user_version"), 1);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = 'steps'"), 1);
+}
+
+static void test_migrate_forward_and_refuse_newer(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = open_ok(fx->path);
+	add_connection(s, "vc01", 1000);
+	store_close(s);
+
+	/* a failing step leaves the file at the old version, data intact */
+	const char *const bad[] = { store_migrations[0], "CREATE TABLE connections (x)" };
+	assert_null(store_open_with(fx->path, bad, 2, err, sizeof err));
+	assert_non_null(strstr(err, "from schema 1 to 2 failed: table connections already exists"));
+	assert_non_null(strstr(err, "left at schema 1"));
+	assert_int_equal(query_i64(fx->path, "PRAGMA user_version"), 1);
+
+	/* an artificial v2 applies to the v1 file, once */
+	const char *const v2[] = {
+		store_migrations[0],
+		"ALTER TABLE connections ADD COLUMN note TEXT;"
+		"UPDATE connections SET note = 'migrated';",
+	};
+	s = store_open_with(fx->path, v2, 2, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(store_schema_version(s), 2);
+	store_close(s);
+	s = store_open_with(fx->path, v2, 2, err, sizeof err);
+	assert_non_null(s);
+	store_close(s);
+	char *note = query_text(fx->path, "SELECT note FROM connections");
+	assert_string_equal(note, "migrated");
+	free(note);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
+	assert_int_equal(query_i64(fx->path, "PRAGMA user_version"), 2);
+
+	/* this build (v1) refuses the v2 file and does not touch it */
+	size_t n1, n2;
+	char *before = read_file_bytes(fx->path, &n1);
+	assert_null(store_open(fx->path, err, sizeof err));
+	char want[512];
+	snprintf(want, sizeof want,
+		 "the history %s has schema 2, newer than this quiescent knows (1): upgrade "
+		 "quiescent or use another --db; the file was not changed", fx->path);
+	assert_string_equal(err, want);
+	char *after = read_file_bytes(fx->path, &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(before, after, n1);
+	free(before);
+	free(after);
+}
+
+/* ---- damaged files ---- */
+
+static void test_garbage_file_untouched(void **state)
+{
+	fixture *fx = *state;
+	char garbage[8192];
+	for (size_t i = 0; i < sizeof garbage; i++)
+		garbage[i] = (char)(i * 7 + 3);
+	write_file_bytes(fx->path, garbage, sizeof garbage);
+	chmod(fx->path, 0644);
+
+	char err[512] = "";
+	assert_null(store_open(fx->path, err, sizeof err));
+	char want[512];
+	snprintf(want, sizeof want,
+		 "the history %s is not a usable SQLite database (file is not a database); it "
+		 "was left untouched: move it aside or restore a backup, or use --db", fx->path);
+	assert_string_equal(err, want);
+
+	size_t n;
+	char *after = read_file_bytes(fx->path, &n);
+	assert_int_equal(n, sizeof garbage);
+	assert_memory_equal(after, garbage, sizeof garbage);
+	free(after);
+	struct stat st;
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	char aux[256];
+	snprintf(aux, sizeof aux, "%s-wal", fx->path);
+	assert_int_equal(stat(aux, &st), -1);
+	snprintf(aux, sizeof aux, "%s-shm", fx->path);
+	assert_int_equal(stat(aux, &st), -1);
+}
+
+static void test_corrupt_database_untouched(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = open_ok(fx->path);
+	int64_t conn = add_connection(s, "vc01", 1000);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(store_message_add(s, 1000 + i, "info", "test", "vm-1",
+						   "a sentence long enough to fill several pages of the "
+						   "messages table quickly", err, sizeof err), 0);
+	(void)conn;
+	store_close(s); /* last close checkpoints: everything is in the main file */
+
+	size_t n;
+	char *bytes = read_file_bytes(fx->path, &n);
+	assert_true(n >= 4096 * 6);
+	/* smash the header of the last b-tree page (the messages data), keep the file
+	 * header valid so SQLite opens it and only the check can tell */
+	memset(bytes + n - 4096, 0x5A, 200);
+	write_file_bytes(fx->path, bytes, n);
+
+	assert_null(store_open(fx->path, err, sizeof err));
+	assert_non_null(strstr(err, fx->path));
+	char want[512];
+	snprintf(want, sizeof want, "the history %s is damaged (integrity check: Page %zu: "
+		 "btreeInitPage() returns error code 11); it was left untouched: move it aside "
+		 "or restore a backup, or use --db", fx->path, n / 4096);
+	assert_string_equal(err, want);
+	size_t n2;
+	char *after = read_file_bytes(fx->path, &n2);
+	assert_int_equal(n, n2);
+	assert_memory_equal(bytes, after, n);
+	free(bytes);
+	free(after);
+}
+
+/* ---- scans ---- */
+
+static void test_scan_round_trip(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = open_ok(fx->path);
+	int64_t conn = add_connection(s, "vc01.example.com", 1795300000);
+	vm_facts f, g;
+	verdict v, w;
+	make_facts(&f, "vm-42", "sql-prod-01", PROBE_OK, 1795340000, "SqlServerWriter");
+	make_verdict(&v);
+	int64_t scan = scan_one(s, conn, 1795341600, &f, &v);
+
+	assert_int_equal(query_i64(fx->path, "SELECT n_vms FROM scans"), 1);
+	assert_int_equal(query_i64(fx->path, "SELECT finished_at FROM scans"), 1795341605);
+	char *t = query_text(fx->path, "SELECT name || '|' || power || '|' || os_family || '|' ||"
+				       " tools_status || '|' || tools_version || '|' || best || '|' ||"
+				       " predicted || '|' || status || '|' || probe_state || '|' ||"
+				       " probe_at || '|' || enable_uuid || '|' || snapshot_count"
+				       " FROM scan_vms");
+	assert_string_equal(t, "sql-prod-01|poweredOn|win2019|running|12389|application|fail|"
+			       "manual|ok|1795340000|false|3");
+	free(t);
+	t = query_text(fx->path, "SELECT group_concat(rule || ':' || severity || ':' || cap || ':' ||"
+				 " fix, ' ') FROM (SELECT * FROM findings ORDER BY seq)");
+	assert_string_equal(t, "R07:error:filesystem:auto R09:error:filesystem:manual "
+			       "R14:warn:none:manual");
+	free(t);
+
+	model_vm_facts_init(&g);
+	model_verdict_init(&w);
+	assert_int_equal(store_scan_vm_get(s, scan, "vm-42", &g, &w, err, sizeof err), 1);
+	/* every fact back */
+	assert_string_equal(g.moref, "vm-42");
+	assert_string_equal(g.name, "sql-prod-01");
+	assert_string_equal(g.folder, "/DC1/vm/SQL");
+	assert_false(g.is_template);
+	assert_string_equal(g.config_guest_id, "windows9Server64Guest");
+	assert_int_equal(g.hw_version, 19);
+	assert_int_equal(g.enable_uuid, TRI_NO);
+	assert_string_equal(g.enable_uuid_raw, "false");
+	assert_int_equal(g.n_disks, 2);
+	assert_string_equal(g.disks[1].label, "Hard disk \"2\"\n");
+	assert_int_equal(g.disks[1].controller, CTRL_IDE);
+	assert_int_equal(g.disks[1].bus, 1);
+	assert_int_equal(g.disks[1].unit, 1);
+	assert_int_equal(g.disks[1].mode, DISK_INDEPENDENT_PERSISTENT);
+	assert_int_equal(g.disks[0].capacity_kb, 41943040);
+	assert_int_equal(g.n_scsi_controllers, 1);
+	assert_int_equal(g.scsi_units_used, 1);
+	assert_int_equal(g.power, POWER_ON);
+	assert_int_equal(g.boot_time, 1795300000);
+	assert_string_equal(g.guest_full_name, "Microsoft Windows Server 2019 (64-bit)");
+	assert_int_equal(g.guest_build, 17763);
+	assert_int_equal(g.tools, TOOLS_RUNNING);
+	assert_int_equal(g.tools_version_status, TOOLS_VS_CURRENT);
+	assert_int_equal(g.tools_version, 12389);
+	assert_int_equal(g.n_volumes, 1);
+	assert_string_equal(g.volumes[0].path, "C:\\");
+	assert_true(g.volumes[0].capacity_bytes == 107374182400LL);
+	assert_true(g.volumes[0].free_bytes == 5368709120LL);
+	assert_int_equal(g.snapshot_count, 3);
+	assert_true(g.tools_upgrade_running);
+	assert_int_equal(g.enable_uuid_set_at, 1795200000);
+	assert_int_equal(g.probe.state, PROBE_OK);
+	assert_int_equal(g.probe.at, 1795340000);
+	assert_null(g.probe.error);
+	assert_int_equal(g.probe.vmvss.installed, TRI_YES);
+	assert_int_equal(g.probe.vmvss.state, SVC_STATE_RUNNING);
+	assert_int_equal(g.probe.vmvss.start, SVC_START_AUTO);
+	assert_string_equal(g.probe.vmvss.raw_state, "4  RUNNING");
+	assert_int_equal(g.probe.lgto_sync.installed, TRI_NO);
+	assert_int_equal(g.probe.vss.start, SVC_START_DEMAND);
+	assert_int_equal(g.probe.writers_known, TRI_YES);
+	assert_int_equal(g.probe.n_writers, 1);
+	assert_string_equal(g.probe.writers[0].name, "SqlServerWriter");
+	assert_string_equal(g.probe.writers[0].id, "{a65faa63-5ea8-4ebc-9dbd-a0c4db26912a}");
+	assert_int_equal(g.probe.writers[0].state, WRITER_FAILED);
+	assert_int_equal(g.probe.writers[0].last_error, WRITER_ERR_TIMEOUT);
+	assert_string_equal(g.probe.writers[0].last_error_text, "Timed out");
+	assert_int_equal(g.probe.disable_app_quiescing, TRI_NO);
+	assert_int_equal(g.probe.enable_vss, TRI_UNKNOWN);
+	assert_true(g.probe.tools_conf_read);
+	assert_int_equal(g.probe.storage_spaces, TRI_YES);
+	assert_string_equal(g.probe.storage_spaces_evidence, "Get-StoragePool: Pool1");
+	assert_null(g.probe.dynamic_disks_evidence);
+	/* and the verdict */
+	assert_int_equal(w.family, OS_WIN2019);
+	assert_int_equal(w.best, LEVEL_APPLICATION);
+	assert_int_equal(w.predicted, LEVEL_FAIL);
+	assert_int_equal(w.status, STATUS_MANUAL);
+	assert_int_equal(w.n_findings, 3);
+	assert_string_equal(w.findings[0].rule, "R07");
+	assert_int_equal(w.findings[0].fix, FIX_AUTO);
+	assert_string_equal(w.findings[0].evidence, "disk.EnableUUID is false");
+	assert_string_equal(w.findings[1].rule, "R09");
+	assert_null(w.findings[1].evidence);
+	assert_int_equal(w.findings[2].sev, SEVERITY_WARN);
+	assert_int_equal(w.findings[2].cap, LEVEL_NONE);
+
+	assert_int_equal(store_scan_vm_get(s, scan, "vm-404", &g, &w, err, sizeof err), 0);
+	model_vm_facts_done(&g);
+	model_verdict_done(&w);
+	model_vm_facts_done(&f);
+	model_verdict_done(&v);
+	store_close(s);
+}
+
+static void test_last_probe(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = open_ok(fx->path);
+	int64_t c1 = add_connection(s, "vc01.example.com", 1000);
+	int64_t c2 = add_connection(s, "vc02.example.com", 1000);
+	vm_facts f;
+	verdict v;
+	make_verdict(&v);
+
+	make_facts(&f, "vm-42", "sql", PROBE_OK, 2000, "OldWriter");
+	scan_one(s, c1, 2000, &f, &v);
+	model_vm_facts_done(&f);
+	make_facts(&f, "vm-42", "sql", PROBE_OK, 3000, "NewWriter");
+	scan_one(s, c1, 3000, &f, &v);
+	model_vm_facts_done(&f);
+	/* later scans: unavailable, then a stale copy: neither counts as a probe */
+	make_facts(&f, "vm-42", "sql", PROBE_UNAVAILABLE, 4000, NULL);
+	scan_one(s, c1, 4000, &f, &v);
+	model_vm_facts_done(&f);
+	make_facts(&f, "vm-42", "sql", PROBE_OK, 5000, "StaleWriter");
+	f.probe.state = PROBE_STALE;
+	scan_one(s, c1, 5000, &f, &v);
+	model_vm_facts_done(&f);
+	/* the same moref on another vCenter is another VM */
+	make_facts(&f, "vm-42", "other", PROBE_OK, 9000, "OtherVcWriter");
+	scan_one(s, c2, 9000, &f, &v);
+	model_vm_facts_done(&f);
+
+	guest_probe p;
+	model_guest_probe_init(&p);
+	assert_int_equal(store_last_probe(s, "vc01.example.com", "vm-42", &p, err, sizeof err), 1);
+	assert_int_equal(p.state, PROBE_OK);
+	assert_int_equal(p.at, 3000);
+	assert_int_equal(p.n_writers, 1);
+	assert_string_equal(p.writers[0].name, "NewWriter");
+	assert_string_equal(p.vmvss.raw_state, "4  RUNNING");
+	/* host names are case-insensitive; the old contents of p are released */
+	assert_int_equal(store_last_probe(s, "VC02.example.com", "vm-42", &p, err, sizeof err), 1);
+	assert_string_equal(p.writers[0].name, "OtherVcWriter");
+	assert_int_equal(store_last_probe(s, "vc01.example.com", "vm-43", &p, err, sizeof err), 0);
+	assert_int_equal(store_last_probe(s, "vc03", "vm-42", &p, err, sizeof err), 0);
+	model_guest_probe_done(&p);
+	model_verdict_done(&v);
+	store_close(s);
+}
+
+static void test_scan_abort_leaves_nothing(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = open_ok(fx->path);
+	int64_t conn = add_connection(s, "vc01", 1000);
+	vm_facts f;
+	verdict v;
+	make_facts(&f, "vm-1", "a", PROBE_OK, 1000, "W");
+	make_verdict(&v);
+
+	int64_t scan = store_scan_begin(s, conn, 2000, NULL, err, sizeof err);
+	assert_true(scan > 0);
+	assert_true(store_in_transaction(s));
+	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), 0);
+	/* a second VM with the same moref fails; its rows go, the first VM's stay */
+	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
+	assert_non_null(strstr(err, "cannot record a scanned VM"));
+	assert_non_null(strstr(err, "UNIQUE constraint failed"));
+	/* a scan cannot start inside another */
+	assert_int_equal(store_scan_begin(s, conn, 2001, NULL, err, sizeof err), -1);
+	/* the open scan is invisible to others */
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 0);
+	store_scan_abort(s, scan);
+	assert_false(store_in_transaction(s));
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 0);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 0);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM findings"), 0);
+	/* adding to an aborted scan is refused */
+	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
+	char want[300];
+	snprintf(want, sizeof want, "scan %lld is not open for writing in the history %s",
+		 (long long)scan, fx->path);
+	assert_string_equal(err, want);
+
+	/* a scan open when the store is closed (the process ends mid-scan) leaves nothing */
+	scan = store_scan_begin(s, conn, 3000, NULL, err, sizeof err);
+	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), 0);
+	store_close(s);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 0);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 0);
+
+	/* the VM that failed within a committed scan left no half rows */
+	s = open_ok(fx->path);
+	scan = store_scan_begin(s, conn, 4000, NULL, err, sizeof err);
+	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), 0);
+	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
+	assert_int_equal(store_scan_commit(s, scan, 4001, err, sizeof err), 0);
+	store_close(s);
+	assert_int_equal(query_i64(fx->path, "SELECT n_vms FROM scans"), 1);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM findings"), 3);
+	model_vm_facts_done(&f);
+	model_verdict_done(&v);
+}
+
+/* ---- fix journal ---- */
+
+static void test_step_journal(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = open_ok(fx->path);
+	int64_t conn = add_connection(s, "vc01.example.com", 1000);
+
+	/* a plan appears whole */
+	assert_int_equal(store_begin(s, err, sizeof err), 0);
+	int64_t plan = store_plan_create(s, conn, 0, 2000, "{\"concurrency\":4}", err, sizeof err);
+	assert_true(plan > 0);
+	int64_t pvm = store_plan_vm_add(s, plan, "vm-42", "sql-prod-01", POWER_ON, err, sizeof err);
+	assert_true(pvm > 0);
+	const store_step_def defs[] = {
+		{ 1, "shutdown_guest", "R07", "Shut down the guest" },
+		{ 2, STORE_STEP_SET_ENABLE_UUID, "R07", "Set disk.EnableUUID=TRUE" },
+		{ 3, "power_on", "R07", "Power on" },
+	};
+	int64_t steps[3];
+	for (int i = 0; i < 3; i++) {
+		steps[i] = store_step_add(s, pvm, &defs[i], err, sizeof err);
+		assert_true(steps[i] > 0);
+	}
+	/* the journal refuses to write inside a transaction: it would not be durable */
+	assert_int_equal(store_step_begin(s, steps[0], 2100, "poweredOn", POWER_ON, err, sizeof err), -1);
+	char want[300];
+	snprintf(want, sizeof want, "the start of a step must be durable at once, but a "
+		 "transaction is open on the history %s", fx->path);
+	assert_string_equal(err, want);
+	assert_int_equal(store_commit(s, err, sizeof err), 0);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM steps WHERE state = 'planned'"), 3);
+
+	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_RUNNING, 2050, err, sizeof err), 0);
+	assert_int_equal(store_step_begin(s, steps[0], 2100, "poweredOn", POWER_ON, err, sizeof err), 0);
+	/* visible to another process at once */
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM steps WHERE state = 'running'"), 1);
+	/* a running step cannot start again */
+	assert_int_equal(store_step_begin(s, steps[0], 2101, NULL, POWER_ON, err, sizeof err), -1);
+	assert_non_null(strstr(err, "no planned step"));
+	assert_int_equal(store_step_set_task(s, steps[0], "task-101", err, sizeof err), 0);
+	store_task t = { .moref = "task-101", .vm = "vm-42", .kind = "VirtualMachine.shutdownGuest",
+			 .state = STORE_TASK_RUNNING, .progress = 10, .started_at = 2100,
+			 .step_id = steps[0] };
+	int64_t task = store_task_record(s, conn, &t, err, sizeof err);
+	assert_true(task > 0);
+	t.state = STORE_TASK_SUCCESS;
+	t.progress = 100;
+	t.ended_at = 2130;
+	t.started_at = 0; /* unknown now: the recorded value stays */
+	t.step_id = 0;
+	assert_int_equal(store_task_record(s, conn, &t, err, sizeof err), task);
+	char *row = query_text(fx->path, "SELECT state || '|' || progress || '|' || started_at || '|'"
+					 " || ended_at || '|' || step_id FROM tasks");
+	char rwant[64];
+	snprintf(rwant, sizeof rwant, "success|100|2100|2130|%lld", (long long)steps[0]);
+	assert_string_equal(row, rwant);
+	free(row);
+	assert_int_equal(store_step_end(s, steps[0], STORE_STEP_DONE, 2130, "poweredOff", NULL,
+					"poweredOff", err, sizeof err), 0);
+
+	assert_int_equal(store_step_begin(s, steps[1], 2140, "absent", POWER_OFF, err, sizeof err), 0);
+	assert_int_equal(store_step_end(s, steps[1], STORE_STEP_DONE, 2150, "reconfigured", NULL,
+					"TRUE", err, sizeof err), 0);
+	assert_int_equal(store_step_begin(s, steps[2], 2160, "poweredOff", POWER_ON, err, sizeof err), 0);
+	assert_int_equal(store_step_end(s, steps[2], STORE_STEP_FAILED, 2170, NULL,
+					"InvalidPowerState: the VM is in an invalid state", NULL,
+					err, sizeof err), 0);
+	assert_int_equal(store_step_end(s, steps[2], STORE_STEP_RUNNING, 2170, NULL, NULL, NULL,
+					err, sizeof err), -1);
+	assert_string_equal(err, "a step cannot end in state running");
+
+	store_step_state stt;
+	assert_int_equal(store_step_get_state(s, steps[0], &stt, err, sizeof err), 1);
+	assert_int_equal(stt, STORE_STEP_DONE);
+	assert_int_equal(store_step_get_state(s, steps[2], &stt, err, sizeof err), 1);
+	assert_int_equal(stt, STORE_STEP_FAILED);
+	assert_int_equal(store_step_get_state(s, 9999, &stt, err, sizeof err), 0);
+	row = query_text(fx->path, "SELECT before_value || '|' || after_value || '|' ||"
+				   " original_power_state || '|' || started_at || '|' || ended_at ||"
+				   " '|' || task_moref FROM steps WHERE seq = 1");
+	assert_string_equal(row, "poweredOn|poweredOff|poweredOn|2100|2130|task-101");
+	free(row);
+
+	assert_int_equal(store_plan_vm_set_outcome(s, pvm, "partial", "powered back on by hand",
+						   err, sizeof err), 0);
+	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_FAILED, 2200, err, sizeof err), 0);
+	assert_int_equal(store_plan_set_state(s, 777, STORE_PLAN_DONE, 2200, err, sizeof err), -1);
+	row = query_text(fx->path, "SELECT state || '|' || updated_at FROM plans");
+	assert_string_equal(row, "failed|2200");
+	free(row);
+
+	/* R08's input: when our fix set disk.EnableUUID */
+	time_t at = 0;
+	assert_int_equal(store_enable_uuid_set_at(s, "VC01.example.com", "vm-42", &at, err, sizeof err), 1);
+	assert_int_equal(at, 2150);
+	assert_int_equal(store_enable_uuid_set_at(s, "vc01.example.com", "vm-43", &at, err, sizeof err), 0);
+	assert_int_equal(store_enable_uuid_set_at(s, "vc02", "vm-42", &at, err, sizeof err), 0);
+	store_close(s);
+}
+
+/* ---- test snapshots ---- */
+
+static void test_snaptest_records(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = open_ok(fx->path);
+	int64_t conn = add_connection(s, "vc01.example.com", 1000);
+	store_snaptest_def def = {
+		.moref = "vm-42", .vm_name = "sql-prod-01",
+		.snapshot_name = "quiescent-test-20261122T100000Z",
+		.spec_json = "{\"vssBackupType\":5,\"timeout\":15}",
+		.method = "CreateSnapshotEx_Task", .predicted = LEVEL_APPLICATION, .at = 1795341600,
+	};
+	assert_int_equal(store_begin(s, err, sizeof err), 0);
+	assert_int_equal(store_snaptest_create(s, conn, &def, err, sizeof err), -1);
+	store_rollback(s);
+	int64_t id = store_snaptest_create(s, conn, &def, err, sizeof err);
+	assert_true(id > 0);
+	def.snapshot_name = "quiescent-test-other";
+	int64_t id2 = store_snaptest_create(s, conn, &def, err, sizeof err);
+
+	store_snaptest_ref refs[4];
+	assert_int_equal(store_snaptest_unfinished(s, "vc01.example.com", refs, 4, err, sizeof err), 2);
+	assert_int_equal(refs[0].id, id);
+	assert_string_equal(refs[0].moref, "vm-42");
+	assert_string_equal(refs[0].snapshot_name, "quiescent-test-20261122T100000Z");
+	assert_int_equal(refs[0].state, STORE_SNAPTEST_CREATED);
+	assert_int_equal(store_snaptest_unfinished(s, "vc01.example.com", refs, 1, err, sizeof err), 1);
+	assert_int_equal(store_snaptest_unfinished(s, "vc09", refs, 4, err, sizeof err), 0);
+
+	assert_int_equal(store_snaptest_set_running(s, id, "task-7", err, sizeof err), 0);
+	assert_int_equal(store_snaptest_set_running(s, id, "task-7", err, sizeof err), -1);
+	assert_int_equal(store_snaptest_unfinished(s, "vc01.example.com", refs, 4, err, sizeof err), 2);
+	assert_int_equal(refs[0].state, STORE_SNAPTEST_RUNNING);
+	assert_int_equal(store_snaptest_event_add(s, id, 1795341601, "task", "progress 40%", err, sizeof err), 0);
+	assert_int_equal(store_snaptest_event_add(s, id, 1795341602, "event",
+						  "Creating a quiesced snapshot of sql-prod-01", err, sizeof err), 0);
+	store_writer_result wr = {
+		.phase = "manifest", .name = "SqlServerWriter", .writer_id = "{a65faa63}",
+		.instance_id = "{i-1}", .usage = "USER_DATA", .data_source = "TRANSACTION_DB",
+		.components_json = "[{\"logical_path\":\"SQL01\",\"name\":\"master\",\"type\":\"database\"}]",
+	};
+	assert_int_equal(store_writer_result_add(s, id, &wr, err, sizeof err), 0);
+	store_writer_result after = { .phase = "after", .name = "SqlServerWriter",
+				      .state = "stable", .last_error = "No error" };
+	assert_int_equal(store_writer_result_add(s, id, &after, err, sizeof err), 0);
+	store_writer_result badphase = { .phase = "during", .name = "X" };
+	assert_int_equal(store_writer_result_add(s, id, &badphase, err, sizeof err), -1);
+	assert_non_null(strstr(err, "CHECK constraint failed"));
+
+	static const unsigned char zip[] = { 'P', 'K', 3, 4, 0, 0xff, 0, 'z' };
+	store_snaptest_result r = {
+		.state = STORE_SNAPTEST_REMOVED, .result = "success", .achieved = LEVEL_APPLICATION,
+		.snapshot_moref = "snapshot-9", .duration_ms = 41250,
+		.manifest_file = "sql-prod-01-vss_manifests1.zip", .manifest = zip,
+		.manifest_len = sizeof zip, .backup_type = "copy", .snapshot_removed = true,
+		.ended_at = 1795341642,
+	};
+	assert_int_equal(store_snaptest_finish(s, id, &r, err, sizeof err), 0);
+	r.state = STORE_SNAPTEST_RUNNING;
+	assert_int_equal(store_snaptest_finish(s, id, &r, err, sizeof err), -1);
+	assert_string_equal(err, "a test snapshot cannot finish in state running");
+	assert_int_equal(store_snaptest_unfinished(s, "vc01.example.com", refs, 4, err, sizeof err), 1);
+	assert_int_equal(refs[0].id, id2);
+	store_close(s);
+
+	char *row = query_text(fx->path, "SELECT state || '|' || result || '|' || predicted || '|' ||"
+					 " achieved || '|' || snapshot_moref || '|' || task_moref ||"
+					 " '|' || duration_ms || '|' || snapshot_removed || '|' ||"
+					 " hex(manifest) || '|' || backup_type FROM snaptests WHERE id = 1");
+	assert_string_equal(row, "removed|success|application|application|snapshot-9|task-7|41250|1|"
+				 "504B030400FF007A|copy");
+	free(row);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM snaptest_events WHERE snaptest_id = 1"), 2);
+	row = query_text(fx->path, "SELECT group_concat(phase || ':' || name || ':' ||"
+				   " coalesce(usage, '-') || ':' || coalesce(state, '-'), ' ')"
+				   " FROM writer_results");
+	assert_string_equal(row, "manifest:SqlServerWriter:USER_DATA:- after:SqlServerWriter:-:stable");
+	free(row);
+}
+
+static void test_events_and_messages(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = open_ok(fx->path);
+	int64_t conn = add_connection(s, "vc01", 1000);
+	assert_int_equal(store_event_add(s, conn, 501, "vm-42", 1100, "VmReconfiguredEvent",
+					 "VSPHERE.LOCAL\\admin", "Reconfigured sql-prod-01", err, sizeof err), 0);
+	/* the same event seen twice (live tail + query) is kept once */
+	assert_int_equal(store_event_add(s, conn, 501, "vm-42", 1100, "VmReconfiguredEvent",
+					 NULL, "Reconfigured sql-prod-01", err, sizeof err), 0);
+	assert_int_equal(store_message_add(s, 1200, "error", "fix", "vm-42",
+					   "Shutting down sql-prod-01 timed out.", err, sizeof err), 0);
+	assert_int_equal(store_message_add(s, 1200, "fatal", "fix", NULL, "x", err, sizeof err), -1);
+	store_close(s);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM events"), 1);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM messages"), 1);
+}
+
+/* ---- two connections ---- */
+
+typedef struct {
+	store *s;
+	int64_t scan;
+} holder;
+
+static void *commit_later(void *arg)
+{
+	holder *h = arg;
+	char err[256];
+	struct timespec ts = { 0, 300 * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+	assert_int_equal(store_scan_commit(h->s, h->scan, 10, err, sizeof err), 0);
+	return NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_two_connections(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *a = open_ok(fx->path);
+	store *b = open_ok(fx->path); /* the console and a cron scan */
+	int64_t conn = add_connection(a, "vc01", 1000);
+	vm_facts f;
+	verdict v;
+	make_facts(&f, "vm-1", "a", PROBE_OK, 500, "W");
+	make_verdict(&v);
+	scan_one(b, conn, 600, &f, &v);
+
+	holder h = { a, 0 };
+	h.scan = store_scan_begin(a, conn, 700, NULL, err, sizeof err);
+	assert_true(h.scan > 0);
+	assert_int_equal(store_scan_add_vm(a, h.scan, &f, &v, err, sizeof err), 0);
+
+	/* WAL: b reads while a holds the write lock */
+	guest_probe p;
+	model_guest_probe_init(&p);
+	assert_int_equal(store_last_probe(b, "vc01", "vm-1", &p, err, sizeof err), 1);
+	assert_int_equal(p.at, 500);
+	model_guest_probe_done(&p);
+
+	/* b's write waits for a's commit (busy timeout) instead of failing */
+	pthread_t th;
+	double t0 = now_s();
+	assert_int_equal(pthread_create(&th, NULL, commit_later, &h), 0);
+	assert_true(add_connection(b, "vc02", 800) > 0);
+	double waited = now_s() - t0;
+	pthread_join(th, NULL);
+	assert_true(waited >= 0.2);
+	assert_true(waited < 5.0);
+	store_close(a);
+	store_close(b);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 2);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM connections"), 2);
+	model_vm_facts_done(&f);
+	model_verdict_done(&v);
+}
+
+/* ---- facts_json ---- */
+
+static void test_facts_json_versions(void **state)
+{
+	char err[256] = "";
+	vm_facts f;
+	model_vm_facts_init(&f);
+	/* an older, smaller document reads with the rest unknown */
+	assert_int_equal(store_facts_from_json("{\"format\":1,\"moref\":\"vm-7\",\"power\":\"poweredOff\","
+					       "\"tools\":\"bogus\",\"future_member\":[1,2]}",
+					       &f, err, sizeof err), 0);
+	assert_string_equal(f.moref, "vm-7");
+	assert_int_equal(f.power, POWER_OFF);
+	assert_int_equal(f.tools, TOOLS_UNKNOWN);
+	assert_int_equal(f.snapshot_count, -1);
+	assert_int_equal(f.probe.state, PROBE_NOT_RUN);
+	assert_int_equal(store_facts_from_json("{\"format\":2}", &f, err, sizeof err), -1);
+	assert_string_equal(err, "stored facts have format 2, this quiescent reads up to 1: upgrade it");
+	assert_int_equal(store_facts_from_json("{\"moref\":\"x\"}", &f, err, sizeof err), -1);
+	assert_string_equal(err, "stored facts have no format version");
+	assert_int_equal(store_facts_from_json("{\"format\":1", &f, err, sizeof err), -1);
+	assert_string_equal(err, "stored facts are not valid JSON (offset 11: ',' or '}' expected)");
+	model_vm_facts_done(&f);
+
+	/* the document starts with its format and is compact */
+	strbuf sb;
+	strbuf_init(&sb);
+	make_facts(&f, "vm-1", "n", PROBE_NOT_CONFIGURED, 0, NULL);
+	store_facts_to_json(&sb, &f);
+	assert_memory_equal(sb.buf, "{\"format\":1,\"moref\":\"vm-1\",\"name\":\"n\",", 38);
+	assert_null(strchr(sb.buf, '\n'));
+	vm_facts g;
+	model_vm_facts_init(&g);
+	assert_int_equal(store_facts_from_json(sb.buf, &g, err, sizeof err), 0);
+	assert_int_equal(g.probe.state, PROBE_NOT_CONFIGURED);
+	assert_string_equal(g.probe.error, "Guest Operations are unavailable");
+	assert_int_equal(g.probe.at, 0);
+	assert_int_equal(g.probe.n_writers, 0);
+	model_vm_facts_done(&g);
+	model_vm_facts_done(&f);
+	strbuf_done(&sb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_creates_private_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
+		cmocka_unit_test(test_default_path),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v0_empty_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_forward_and_refuse_newer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_file_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_database_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_probe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_abort_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_step_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snaptest_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_and_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_connections, setup, teardown),
+		cmocka_unit_test(test_facts_json_versions),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

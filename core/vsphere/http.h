@@ -1,0 +1,90 @@
+/* http: the transport under soap, guest file transfer and datastore access (internal to
+ * core/vsphere; other modules use soap.h, guest.h, datastore.h).
+ *
+ * The session's state and each connection's curl handle are defined here so the vsphere files
+ * share them; nothing outside core/vsphere includes this header. */
+#ifndef QUIESCENT_VS_HTTP_H
+#define QUIESCENT_VS_HTTP_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "util/strbuf.h"
+#include "util/secret.h"
+#include "vsphere/session.h"
+
+#define VS_MAX_RESPONSE ((size_t)64 << 20)   /* one SOAP response; a page is far smaller */
+#define VS_THUMB_LEN 100                     /* "AB:CD:.." of SHA-256 with NUL */
+
+struct vs_session {
+	char *url;          /* https://host[:port]/sdk */
+	char *base;         /* https://host[:port] */
+	char *server;       /* host[:port] as given */
+	char *host;         /* host alone (for the '*' of guest transfer URLs) */
+	char *user;
+	secret *password;
+	char pin[VS_THUMB_LEN];   /* normalised pin, empty when none */
+	char *ca_file;
+	bool insecure;
+	int timeout_s;
+	char api_version[32];
+	char api_type[32];
+	vs_service_content sc;
+
+	CURLSH *share;
+	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t mu;       /* thumbprint (taken inside handshakes: never hold it longer) */
+	pthread_mutex_t login_mu; /* one re-login at a time */
+	char thumbprint[VS_THUMB_LEN];
+	atomic_uint login_gen;    /* bumped by every successful Login */
+	atomic_uint cancel_gen;   /* bumped by vs_session_cancel */
+	bool logged_in;
+};
+
+struct vs_conn {
+	vs_session *s;
+	CURL *curl;
+	struct curl_slist *soap_headers;
+	char errbuf[CURL_ERROR_SIZE];
+	unsigned cancel_gen;      /* cancel_gen when the current request began */
+	/* Filled during the TLS handshake by the verify callback. */
+	const char *pin_now;      /* pin applying to the current request's host, or NULL */
+	char seen[VS_THUMB_LEN];  /* the leaf's fingerprint, in the pin's algorithm */
+	char seen256[VS_THUMB_LEN];
+	bool pin_mismatch;
+	bool probe;               /* vs_probe_certificate: record trust, never fail */
+	int probe_trusted;
+	/* Response accounting. */
+	strbuf *out;
+	size_t max_bytes;
+	bool too_big;
+};
+
+/* Process-wide libcurl initialisation (idempotent, thread-safe). */
+void vs_http_global_init(void);
+/* Share handle with its locks; 0 or -1. */
+int vs_http_share_init(vs_session *s);
+void vs_http_share_done(vs_session *s);
+/* Sets up c->curl for the session's TLS rules. */
+int vs_http_conn_init(vs_conn *c, vs_error *err);
+void vs_http_conn_done(vs_conn *c);
+
+/* One request. post == NULL: GET, else a SOAP POST of post_len bytes. The body goes to out
+ * (reset first), at most max_bytes. Returns 0 with *status set for any HTTP answer, -1 with
+ * err filled when there was none (kind NETWORK, TLS, TIMEOUT, CANCELLED). `what` names the
+ * request in messages ("Login", "GET of vm/x.zip"). */
+int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_len,
+		    size_t max_bytes, const char *what, long *status, strbuf *out, vs_error *err);
+
+/* Logs in again after NotAuthenticated, unless another thread already did since login_gen was
+ * `seen_gen` (defined in session.c). 0 or -1 with err (kind LOGIN). */
+int vs_session_relogin(vs_conn *c, unsigned seen_gen, vs_error *err);
+unsigned vs_session_login_gen(vs_session *s);
+
+/* Splits "https://host:port/path" into its pieces (each malloc'ed, any may be NULL out-param):
+ * url normalises "host" -> "https://host/sdk". -1 when it is not an https URL. */
+int vs_url_parse(const char *in, char **url, char **base, char **server, char **host);
+
+#endif

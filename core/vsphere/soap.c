@@ -1,0 +1,459 @@
+#include "vsphere/soap.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+#include "vsphere/http.h"
+
+#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
+
+static const char env_head[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	"<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\""
+	" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\""
+	" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body>";
+static const char env_tail[] = "</soapenv:Body></soapenv:Envelope>";
+
+void vs_soap_envelope(strbuf *out, const char *body)
+{
+	strbuf_adds(out, env_head);
+	strbuf_adds(out, body);
+	strbuf_adds(out, env_tail);
+}
+
+void vs_soap_add_moref(strbuf *sb, const char *elem, const char *type, const char *value)
+{
+	strbuf_addf(sb, "<%s type=\"", elem);
+	strbuf_add_xml(sb, type);
+	strbuf_adds(sb, "\">");
+	strbuf_add_xml(sb, value);
+	strbuf_addf(sb, "</%s>", elem);
+}
+
+void vs_soap_add_text(strbuf *sb, const char *elem, const char *value)
+{
+	strbuf_addf(sb, "<%s>", elem);
+	strbuf_add_xml(sb, value);
+	strbuf_addf(sb, "</%s>", elem);
+}
+
+/* ---- reader ---- */
+
+static void quiet_errors(void *arg, const char *msg, xmlParserSeverities sev,
+			 xmlTextReaderLocatorPtr loc)
+{
+	/* Errors surface as a failed read; libxml2 must not print into the curses screen. */
+}
+
+/* vSphere never sends a DTD: refuse any document whose prolog has one. */
+static bool has_doctype(const char *p, size_t len)
+{
+	const char *end = p + len;
+	while (p < end) {
+		if (isspace((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		if (*p != '<' || p + 1 >= end)
+			return false;
+		if (p[1] == '?') {
+			const char *q = memmem(p, (size_t)(end - p), "?>", 2);
+			if (!q)
+				return false;
+			p = q + 2;
+		} else if (end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
+			const char *q = memmem(p + 4, (size_t)(end - p - 4), "-->", 3);
+			if (!q)
+				return false;
+			p = q + 3;
+		} else {
+			return p[1] == '!';   /* <!DOCTYPE (or any other declaration) */
+		}
+	}
+	return false;
+}
+
+xmlTextReaderPtr vs_xml_reader_new(const char *buf, size_t len, vs_error *err)
+{
+	if (len > (size_t)0x7fffffff) {
+		vs_fail(err, VS_ERR_PARSE, "The response is too large to parse.");
+		return NULL;
+	}
+	if (has_doctype(buf, len)) {
+		vs_fail(err, VS_ERR_PARSE,
+			"The server sent an XML document with a DTD, which vSphere never does; "
+			"refusing to parse it.");
+		return NULL;
+	}
+	xmlTextReaderPtr r = xmlReaderForMemory(buf, (int)len, NULL, NULL,
+						XML_PARSE_NONET | XML_PARSE_NOERROR |
+						XML_PARSE_NOWARNING);
+	if (!r) {
+		vs_fail(err, VS_ERR_PARSE, "Cannot parse the response (not XML).");
+		return NULL;
+	}
+	xmlTextReaderSetErrorHandler(r, quiet_errors, NULL);
+	return r;
+}
+
+int vs_xml_read(xmlTextReaderPtr r, vs_error *err)
+{
+	int rc = xmlTextReaderRead(r);
+	if (rc < 0)
+		return vs_fail(err, VS_ERR_PARSE, "The response is not well-formed XML.");
+	if (rc == 0)
+		return 0;
+	switch (xmlTextReaderNodeType(r)) {
+	case XML_READER_TYPE_DOCUMENT_TYPE:
+	case XML_READER_TYPE_ENTITY_REFERENCE:
+	case XML_READER_TYPE_ENTITY:
+		return vs_fail(err, VS_ERR_PARSE, "The response uses XML entities; refusing it.");
+	default:
+		break;
+	}
+	if (xmlTextReaderDepth(r) > VS_XML_MAX_DEPTH)
+		return vs_fail(err, VS_ERR_PARSE,
+			       "The response nests deeper than %d levels; refusing it.",
+			       VS_XML_MAX_DEPTH);
+	return 1;
+}
+
+const char *vs_xml_name(xmlTextReaderPtr r)
+{
+	const xmlChar *n = xmlTextReaderConstLocalName(r);
+	return n ? (const char *)n : "";
+}
+
+bool vs_xml_is(xmlTextReaderPtr r, const char *name)
+{
+	return xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT &&
+	       strcmp(vs_xml_name(r), name) == 0;
+}
+
+char *vs_xml_xsi_type(xmlTextReaderPtr r)
+{
+	xmlChar *v = xmlTextReaderGetAttributeNs(r, BAD_CAST "type", BAD_CAST XSI_NS);
+	if (!v)
+		return NULL;
+	const char *s = (const char *)v;
+	const char *colon = strrchr(s, ':');
+	char *out = xstrdup(colon ? colon + 1 : s);
+	xmlFree(v);
+	return out;
+}
+
+char *vs_xml_text(xmlTextReaderPtr r)
+{
+	if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
+		return NULL;
+	if (xmlTextReaderIsEmptyElement(r))
+		return xstrdup("");
+	int depth = xmlTextReaderDepth(r);
+	strbuf sb;
+	strbuf_init(&sb);
+	for (;;) {
+		int rc = vs_xml_read(r, NULL);
+		if (rc <= 0) {
+			strbuf_done(&sb);
+			return NULL;
+		}
+		int type = xmlTextReaderNodeType(r);
+		if (type == XML_READER_TYPE_END_ELEMENT && xmlTextReaderDepth(r) == depth)
+			break;
+		if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
+		    type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE ||
+		    type == XML_READER_TYPE_WHITESPACE) {
+			const xmlChar *v = xmlTextReaderConstValue(r);
+			if (v)
+				strbuf_adds(&sb, (const char *)v);
+		}
+	}
+	if (!sb.cap)
+		return xstrdup("");
+	return strbuf_detach(&sb, NULL);
+}
+
+int vs_xml_skip(xmlTextReaderPtr r)
+{
+	if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT || xmlTextReaderIsEmptyElement(r))
+		return 0;
+	int depth = xmlTextReaderDepth(r);
+	for (;;) {
+		if (vs_xml_read(r, NULL) <= 0)
+			return -1;
+		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_END_ELEMENT &&
+		    xmlTextReaderDepth(r) == depth)
+			return 0;
+	}
+}
+
+int vs_xml_next_child(xmlTextReaderPtr r, int depth, vs_error *err)
+{
+	int type = xmlTextReaderNodeType(r);
+	if (type == XML_READER_TYPE_ELEMENT && xmlTextReaderDepth(r) == depth &&
+	    xmlTextReaderIsEmptyElement(r))
+		return 0;
+	for (;;) {
+		int rc = vs_xml_read(r, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return vs_fail(err, VS_ERR_PARSE, "The response ends in the middle of an element.");
+		type = xmlTextReaderNodeType(r);
+		int d = xmlTextReaderDepth(r);
+		if (type == XML_READER_TYPE_END_ELEMENT && d <= depth)
+			return 0;
+		if (type == XML_READER_TYPE_ELEMENT && d == depth + 1)
+			return 1;
+	}
+}
+
+int vs_xml_enter_body(xmlTextReaderPtr r, vs_error *err)
+{
+	bool in_body = false;
+	for (;;) {
+		int rc = vs_xml_read(r, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return vs_fail(err, VS_ERR_PARSE, "The response has no SOAP body.");
+		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
+			continue;
+		if (!in_body) {
+			in_body = strcmp(vs_xml_name(r), "Body") == 0;
+			if (in_body && xmlTextReaderIsEmptyElement(r))
+				return vs_fail(err, VS_ERR_PARSE, "The response has an empty SOAP body.");
+			continue;
+		}
+		return 1;
+	}
+}
+
+/* ---- faults ---- */
+
+/* The method element's name at the start of a body, for messages ("RetrievePropertiesEx"). */
+static void method_name(const char *body, char *out, size_t n)
+{
+	const char *p = strchr(body, '<');
+	size_t len = p ? strcspn(p + 1, " />\t\r\n") : 0;
+	if (len >= n)
+		len = n - 1;
+	if (len)
+		memcpy(out, p + 1, len);
+	out[len] = '\0';
+	if (!len)
+		snprintf(out, n, "request");
+}
+
+/* First readable line of an HTML or text body: the <title> when there is one, else text with
+ * tags stripped, whitespace collapsed, at most 120 bytes. */
+static void body_excerpt(const char *body, size_t len, char *out, size_t n)
+{
+	const char *start = body, *end = body + len;
+	const char *t = memmem(body, len, "<title>", 7);
+	if (t) {
+		const char *te = memmem(t + 7, (size_t)(end - t - 7), "</title>", 8);
+		if (te) {
+			start = t + 7;
+			end = te;
+		}
+	}
+	size_t o = 0;
+	bool tag = false, space = true;
+	for (const char *p = start; p < end && o + 1 < n && o < 120; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == '<') {
+			tag = true;
+			continue;
+		}
+		if (tag) {
+			if (ch == '>') {
+				tag = false;
+				if (!space) {
+					out[o++] = ' ';
+					space = true;
+				}
+			}
+			continue;
+		}
+		if (isspace(ch) || ch < 0x20) {
+			if (!space)
+				out[o++] = ' ';
+			space = true;
+			continue;
+		}
+		out[o++] = (char)ch;
+		space = false;
+	}
+	while (o && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+}
+
+static void set_fault_type(vs_error *err, const char *type)
+{
+	if (err)
+		snprintf(err->fault, sizeof err->fault, "%s", type);
+}
+
+/* Parses soapenv:Fault; 1 when found (err filled), 0 when the body is no SOAP fault. */
+static int parse_fault(const char *body, size_t len, const char *method, const char *server,
+		       vs_error *err)
+{
+	vs_error perr;
+	vs_error_clear(&perr);
+	xmlTextReaderPtr r = vs_xml_reader_new(body, len, &perr);
+	if (!r)
+		return 0;
+	char *faultstring = NULL, *type = NULL;
+	bool found = false;
+	int rc;
+	while ((rc = vs_xml_read(r, &perr)) == 1) {
+		if (!vs_xml_is(r, "Fault"))
+			continue;
+		found = true;
+		int depth = xmlTextReaderDepth(r);
+		while (vs_xml_next_child(r, depth, &perr) == 1) {
+			if (vs_xml_is(r, "faultstring")) {
+				free(faultstring);
+				faultstring = vs_xml_text(r);
+			} else if (vs_xml_is(r, "detail")) {
+				int dd = xmlTextReaderDepth(r);
+				if (vs_xml_next_child(r, dd, &perr) == 1 && !type) {
+					type = vs_xml_xsi_type(r);
+					if (!type) {
+						const char *n = vs_xml_name(r);
+						size_t l = strlen(n);
+						if (l > 5 && strcmp(n + l - 5, "Fault") == 0)
+							l -= 5;
+						type = xstrndup(n, l);
+					}
+					vs_xml_skip(r);
+				}
+				while (vs_xml_next_child(r, dd, &perr) == 1)
+					vs_xml_skip(r);
+			} else {
+				vs_xml_skip(r);
+			}
+		}
+		break;
+	}
+	xmlFreeTextReader(r);
+	if (!found) {
+		free(faultstring);
+		free(type);
+		return 0;
+	}
+	const char *msg = faultstring && *faultstring ? faultstring : "no message";
+	size_t ml = strlen(msg);
+	const char *dot = ml && (msg[ml - 1] == '.' || msg[ml - 1] == '!') ? "" : ".";
+	vs_error_kind kind = type && strcmp(type, "InvalidLogin") == 0 ? VS_ERR_LOGIN : VS_ERR_FAULT;
+	vs_fail(err, kind, "%s on %s failed: %s%s%s%s%s", method, server, msg,
+		type ? " (" : "", type ? type : "", type ? ")" : "", dot);
+	set_fault_type(err, type ? type : "");
+	free(faultstring);
+	free(type);
+	return 1;
+}
+
+int vs_soap_decode_fault(const char *body, size_t len, long http_status, const char *method,
+			 const char *server, vs_error *err)
+{
+	if (err)
+		err->fault[0] = '\0';
+	if (len && parse_fault(body, len, method, server, err))
+		return -1;
+	char excerpt[160];
+	body_excerpt(body, len, excerpt, sizeof excerpt);
+	if (http_status == 200)
+		return vs_fail(err, VS_ERR_PARSE,
+			       "%s on %s returned something that is not a SOAP response%s%s.",
+			       method, server, *excerpt ? ": " : "", excerpt);
+	return vs_fail(err, VS_ERR_NETWORK,
+		       "%s on %s got HTTP %ld instead of a SOAP response%s%s; is this the vSphere "
+		       "SDK URL?", method, server, http_status, *excerpt ? ": " : "", excerpt);
+}
+
+/* ---- call ---- */
+
+static int call_once(vs_conn *c, const char *body, unsigned flags, const char *method,
+		     vs_response_fn on_response, void *ctx, vs_error *err)
+{
+	vs_session *s = c->s;
+	size_t hl = sizeof env_head - 1, bl = strlen(body), tl = sizeof env_tail - 1;
+	size_t n = hl + bl + tl;
+	secret *sec = NULL;
+	char *req;
+	/* One exact allocation: growing a buffer would leave copies of a secret behind. */
+	if (flags & VS_SOAP_SECRET) {
+		sec = secret_new(n);
+		req = secret_data(sec);
+	} else {
+		req = xmalloc(n + 1);
+	}
+	memcpy(req, env_head, hl);
+	memcpy(req + hl, body, bl);
+	memcpy(req + hl + bl, env_tail, tl + 1);
+
+	strbuf resp;
+	strbuf_init(&resp);
+	long status = 0;
+	int rc = vs_http_request(c, s->url, req, n, VS_MAX_RESPONSE, method, &status, &resp, err);
+	if (sec)
+		secret_release(sec);
+	else
+		free(req);
+	if (rc < 0)
+		goto out;
+	if (status != 200) {
+		rc = vs_soap_decode_fault(resp.buf, resp.len, status, method, s->server, err);
+		goto out;
+	}
+	if (on_response) {
+		xmlTextReaderPtr r = vs_xml_reader_new(resp.buf, resp.len, err);
+		if (!r) {
+			rc = -1;
+			goto out;
+		}
+		rc = on_response(r, ctx, err) < 0 ? -1 : 0;
+		if (rc < 0 && err && err->kind == VS_OK)
+			vs_fail(err, VS_ERR_PARSE, "%s on %s: cannot read the response.", method,
+				s->server);
+		xmlFreeTextReader(r);
+	}
+out:
+	strbuf_done(&resp);
+	return rc;
+}
+
+int vs_soap_call_ex(vs_conn *c, const char *body, unsigned flags, vs_response_fn on_response,
+		    void *ctx, vs_error *err)
+{
+	vs_error local;
+	if (!err)
+		err = &local;
+	vs_error_clear(err);
+	char method[64];
+	method_name(body, method, sizeof method);
+	unsigned gen = vs_session_login_gen(c->s);
+	int rc = call_once(c, body, flags, method, on_response, ctx, err);
+	if (rc == 0 || strcmp(err->fault, "NotAuthenticated") != 0 ||
+	    (flags & VS_SOAP_NO_RELOGIN) || !c->s->password)
+		return rc;
+	/* The session expired (idle timeout, vCenter restart): log in again, once. */
+	vs_error_clear(err);
+	if (vs_session_relogin(c, gen, err) < 0)
+		return -1;
+	rc = call_once(c, body, flags, method, on_response, ctx, err);
+	if (rc < 0 && strcmp(err->fault, "NotAuthenticated") == 0)
+		err->kind = VS_ERR_LOGIN;
+	return rc;
+}
+
+int vs_soap_call(vs_conn *c, const char *body, vs_response_fn on_response, void *ctx,
+		 vs_error *err)
+{
+	return vs_soap_call_ex(c, body, 0, on_response, ctx, err);
+}

@@ -1,0 +1,78 @@
+/* soap: one SOAP request/response over a vs_conn.
+ *
+ * The caller writes the body of the method element (everything inside soapenv:Body), the
+ * transport adds the envelope, the vim25 namespace, the negotiated version (SOAPAction
+ * "urn:vim25/<apiVersion>"), sends it, bounds the response size, and on HTTP 500 decodes the
+ * SOAP fault into err (kind VS_ERR_FAULT, fault type, message). On success the response
+ * is handed to `on_response` as a libxml2 streaming reader (xmlTextReader over the received
+ * bytes, XML_PARSE_NONET, no entity expansion, no DTD loading) positioned before the first
+ * node: the handler reads what it needs and returns 0, or -1 after filling err
+ * (usually VS_ERR_PARSE). NotAuthenticated triggers one transparent re-login and retry. */
+#ifndef QUIESCENT_VS_SOAP_H
+#define QUIESCENT_VS_SOAP_H
+
+#include <libxml/xmlreader.h>
+
+#include "util/strbuf.h"
+#include "vsphere/session.h"
+
+typedef int (*vs_response_fn)(xmlTextReaderPtr reader, void *ctx, vs_error *err);
+
+/* body: e.g. "<RetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">
+ * propertyCollector</_this>...</RetrievePropertiesEx>". on_response may be NULL. */
+int vs_soap_call(vs_conn *c, const char *body, vs_response_fn on_response, void *ctx,
+		 vs_error *err);
+
+/* vs_soap_call with flags: VS_SOAP_SECRET builds the envelope in locked memory and wipes it
+ * after sending (Login, guest operations carrying a password); VS_SOAP_NO_RELOGIN never
+ * re-logs in (Login and Logout themselves). */
+enum { VS_SOAP_SECRET = 1, VS_SOAP_NO_RELOGIN = 2 };
+int vs_soap_call_ex(vs_conn *c, const char *body, unsigned flags, vs_response_fn on_response,
+		    void *ctx, vs_error *err);
+
+/* The whole request for a body (exposed for tests): the envelope with the soapenv, xsd and
+ * xsi namespaces declared, so bodies may use xsi:type. */
+void vs_soap_envelope(strbuf *out, const char *body);
+
+/* Turns a non-200 response into err: a SOAP fault gives kind FAULT (LOGIN for InvalidLogin),
+ * the fault type (detail's xsi:type, else its element name less "Fault") and its faultstring;
+ * anything else (an HTML error page) one sentence with the HTTP status. `method` and `server`
+ * name the request in the sentence. Always returns -1. */
+int vs_soap_decode_fault(const char *body, size_t len, long http_status, const char *method,
+			 const char *server, vs_error *err);
+
+/* Helpers for writing bodies: <name type="T">moref</name> with XML escaping. */
+void vs_soap_add_moref(strbuf *sb, const char *elem, const char *type, const char *value);
+void vs_soap_add_text(strbuf *sb, const char *elem, const char *value);
+
+/* A streaming reader over len bytes (not copied: keep them alive): XML_PARSE_NONET, no entity
+ * substitution, no DTD loading, and a document with a DOCTYPE at all is refused (vSphere never
+ * sends one; this closes billion-laughs and XXE). libxml2's own messages are kept off stderr.
+ * NULL with err (VS_ERR_PARSE) on refusal. Free with xmlFreeTextReader. */
+#define VS_XML_MAX_DEPTH 64
+xmlTextReaderPtr vs_xml_reader_new(const char *buf, size_t len, vs_error *err);
+
+/* xmlTextReaderRead that also enforces VS_XML_MAX_DEPTH and refuses entity references:
+ * 1 on a node, 0 at the end, -1 with err (VS_ERR_PARSE). */
+int vs_xml_read(xmlTextReaderPtr r, vs_error *err);
+/* Reads up to the first element inside soapenv:Body (the "...Response" element): 1 there, -1
+ * with err when the document has none. */
+int vs_xml_enter_body(xmlTextReaderPtr r, vs_error *err);
+/* Walks the children of the element at `depth` (the current node is that element, or one of
+ * its children already consumed): 1 on the next child element, 0 after the parent's end,
+ * -1 with err. Stops on an empty parent at once. */
+int vs_xml_next_child(xmlTextReaderPtr r, int depth, vs_error *err);
+
+/* Reader helpers. On an element, vs_xml_text returns its text content (malloc'ed, caller
+ * frees; NULL on a parse error) and vs_xml_skip consumes its subtree (0 or -1): both leave the
+ * reader on the element's last node, so the next read gives what follows it. vs_xml_name is the
+ * local name of the current node ("" when none); vs_xml_xsi_type the xsi:type attribute less
+ * its prefix (malloc'ed, NULL when absent). */
+char *vs_xml_text(xmlTextReaderPtr r);
+int vs_xml_skip(xmlTextReaderPtr r);
+const char *vs_xml_name(xmlTextReaderPtr r);
+char *vs_xml_xsi_type(xmlTextReaderPtr r);
+/* True when the current node is the start of an element named `name`. */
+bool vs_xml_is(xmlTextReaderPtr r, const char *name);
+
+#endif

@@ -1,0 +1,207 @@
+#include "vsphere/task.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/xalloc.h"
+#include "vsphere/http.h"
+#include "vsphere/propcol.h"
+#include "vsphere/soap.h"
+
+#define STR_SET(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
+
+void vs_task_result_done(vs_task_result *r)
+{
+	if (!r)
+		return;
+	free(r->result_text);
+	r->result_text = NULL;
+}
+
+static vs_task_state parse_state(const char *s)
+{
+	if (strcmp(s, "success") == 0)
+		return VS_TASK_SUCCESS;
+	if (strcmp(s, "error") == 0)
+		return VS_TASK_ERROR;
+	if (strcmp(s, "running") == 0)
+		return VS_TASK_RUNNING;
+	return VS_TASK_QUEUED;
+}
+
+/* LocalizedMethodFault: <fault xsi:type="T">..</fault><localizedMessage>..</localizedMessage> */
+static int parse_error(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
+{
+	int d = xmlTextReaderDepth(r);
+	int n;
+	while ((n = vs_xml_next_child(r, d, err)) == 1) {
+		if (vs_xml_is(r, "fault")) {
+			char *t = vs_xml_xsi_type(r);
+			STR_SET(out->fault, t ? t : "");
+			free(t);
+			if (vs_xml_skip(r) < 0)
+				return vs_fail(err, VS_ERR_PARSE, "Malformed task error.");
+		} else if (vs_xml_is(r, "localizedMessage")) {
+			char *t = vs_xml_text(r);
+			STR_SET(out->message, t ? t : "");
+			free(t);
+		} else {
+			vs_xml_skip(r);
+		}
+	}
+	return n;
+}
+
+int vs_task_parse_info(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
+{
+	free(out->result_text);
+	out->result_text = NULL;
+	out->progress = -1;
+	out->cancelled = false;
+	out->result_type[0] = out->result_moref[0] = out->fault[0] = out->message[0] = '\0';
+	int d = xmlTextReaderDepth(r);
+	int n;
+	while ((n = vs_xml_next_child(r, d, err)) == 1) {
+		const char *name = vs_xml_name(r);
+		if (strcmp(name, "error") == 0) {
+			if (parse_error(r, out, err) < 0)
+				return -1;
+			continue;
+		}
+		if (strcmp(name, "result") == 0) {
+			char *type = vs_xml_xsi_type(r);
+			char *t = vs_xml_text(r);
+			STR_SET(out->result_type, type ? type : "");
+			if (type && strcmp(type, "ManagedObjectReference") == 0)
+				STR_SET(out->result_moref, t ? t : "");
+			else
+				out->result_text = t ? xstrdup(t) : NULL;
+			free(type);
+			free(t);
+			continue;
+		}
+		bool want = strcmp(name, "state") == 0 || strcmp(name, "progress") == 0 ||
+			    strcmp(name, "descriptionId") == 0 || strcmp(name, "entityName") == 0 ||
+			    strcmp(name, "cancelled") == 0 || strcmp(name, "key") == 0;
+		if (!want) {
+			if (vs_xml_skip(r) < 0)
+				return vs_fail(err, VS_ERR_PARSE, "Malformed task info.");
+			continue;
+		}
+		char which = name[0] == 'k' ? 'k' : name[0] == 's' ? 's' : name[0] == 'p' ? 'p' :
+			     name[0] == 'd' ? 'd' : name[0] == 'e' ? 'e' : 'c';
+		char *t = vs_xml_text(r);
+		if (!t)
+			return vs_fail(err, VS_ERR_PARSE, "Malformed task info.");
+		switch (which) {
+		case 'k': STR_SET(out->task, t); break;
+		case 's': out->state = parse_state(t); break;
+		case 'p': out->progress = atoi(t); break;
+		case 'd': STR_SET(out->description_id, t); break;
+		case 'e': STR_SET(out->entity_name, t); break;
+		case 'c': out->cancelled = strcmp(t, "true") == 0; break;
+		}
+		free(t);
+	}
+	return n < 0 ? -1 : 0;
+}
+
+static int on_info(void *ctx, const char *moref, const char *prop, xmlTextReaderPtr val,
+		   vs_error *err)
+{
+	if (strcmp(prop, "info") != 0)
+		return 0;
+	return vs_task_parse_info(val, ctx, err);
+}
+
+int vs_task_info(vs_conn *c, const char *task_moref, vs_task_result *out, vs_error *err)
+{
+	static const char *const paths[] = { "info" };
+	out->state = VS_TASK_QUEUED;
+	if (vs_retrieve_object(c, "Task", task_moref, paths, 1, on_info, out, err) < 0)
+		return -1;
+	STR_SET(out->task, task_moref);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+int vs_task_wait(vs_conn *c, const char *task_moref, int timeout_s, vs_task_progress_fn cb,
+		 void *ctx, vs_task_result *out, vs_error *err)
+{
+	vs_task_result local = { .progress = -1 };
+	vs_task_result *info = out ? out : &local;
+	if (out)
+		memset(out, 0, sizeof *out);
+	info->progress = -1;
+	unsigned gen = atomic_load(&c->s->cancel_gen);
+	double deadline = timeout_s > 0 ? now_s() + timeout_s : 0;
+	double delay = 0.25;
+	vs_task_state last_state = (vs_task_state)-1;
+	int last_progress = -2;
+	int rc = -1;
+	for (;;) {
+		if (vs_task_info(c, task_moref, info, err) < 0)
+			break;
+		if (cb && (info->state != last_state || info->progress != last_progress))
+			cb(info, ctx);
+		last_state = info->state;
+		last_progress = info->progress;
+		const char *what = info->description_id[0] ? info->description_id : task_moref;
+		if (info->state == VS_TASK_SUCCESS) {
+			rc = 0;
+			break;
+		}
+		if (info->state == VS_TASK_ERROR) {
+			vs_fail(err, VS_ERR_FAULT, "%s%s%s failed: %s%s%s%s", what,
+				info->entity_name[0] ? " on " : "", info->entity_name,
+				info->message[0] ? info->message : "no reason given",
+				info->fault[0] ? " (" : "", info->fault, info->fault[0] ? ")" : "");
+			if (err)
+				STR_SET(err->fault, info->fault);
+			break;
+		}
+		if (atomic_load(&c->s->cancel_gen) != gen) {
+			vs_fail(err, VS_ERR_CANCELLED, "Stopped waiting for %s (%s); it goes on in "
+				"vCenter unless cancelled there.", what, task_moref);
+			break;
+		}
+		double left = deadline ? deadline - now_s() : delay;
+		if (deadline && left <= 0) {
+			vs_fail(err, VS_ERR_TIMEOUT, "%s (%s) did not finish within %d s; it goes on "
+				"in vCenter.", what, task_moref, timeout_s);
+			break;
+		}
+		sleep_s(delay < left ? delay : left);
+		delay = delay * 1.5 > 2.0 ? 2.0 : delay * 1.5;
+	}
+	if (!out)
+		vs_task_result_done(&local);
+	return rc;
+}
+
+int vs_task_cancel(vs_conn *c, const char *task_moref, vs_error *err)
+{
+	strbuf sb;
+	strbuf_init(&sb);
+	strbuf_adds(&sb, "<CancelTask xmlns=\"urn:vim25\">");
+	vs_soap_add_moref(&sb, "_this", "Task", task_moref);
+	strbuf_adds(&sb, "</CancelTask>");
+	int rc = vs_soap_call(c, sb.buf, NULL, NULL, err);
+	strbuf_done(&sb);
+	return rc;
+}

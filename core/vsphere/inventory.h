@@ -1,0 +1,56 @@
+/* inventory: the VirtualMachine properties the readiness rules need, read into vm_facts.
+ *
+ * One mapping (inventory_apply_change) turns a property value into facts; the initial scan
+ * (RetrievePropertiesEx over a ContainerView) and live changes (WaitForUpdatesEx "enter" and
+ * "modify") both go through it, so they cannot disagree. Values are parsed straight from the
+ * libxml2 stream. A property vCenter leaves out is unset (no snapshots, no extraConfig entry),
+ * which differs from a property it could not read (missingSet: facts_error, shown unknown). */
+#ifndef QUIESCENT_INVENTORY_H
+#define QUIESCENT_INVENTORY_H
+
+#include <stddef.h>
+
+#include <libxml/xmlreader.h>
+
+#include "model/model.h"
+#include "vsphere/session.h"
+
+/* The property paths inventory reads (for vs_retrieve / vs_updates_create). */
+const char *const *inventory_paths(size_t *n);
+
+/* Objects per RetrievePropertiesEx page: bounds the response held in memory at once. */
+#define INVENTORY_PAGE_SIZE 250
+
+/* Every VM (templates included) whose name matches one of the fnmatch(3) globs (all VMs when
+ * n_globs is 0), sorted by name then moref. glob_matches (n_globs counters, may be NULL) gets
+ * how many VMs each glob matched, so the caller can name the globs that matched nothing.
+ * *out is an array of *n_out facts owned by the caller: inventory_free(). Returns 0 or -1. */
+int inventory_scan(vs_conn *c, const char *const *name_globs, size_t n_globs,
+		   size_t *glob_matches, vm_facts **out, size_t *n_out, vs_error *err);
+/* model_vm_facts_done on each, then free the array. */
+void inventory_free(vm_facts *v, size_t n);
+
+/* Starts facts for a newly seen VM: init, moref, and every inventory property unset. */
+void inventory_facts_begin(vm_facts *f, const char *moref);
+
+/* Applies one property of inventory_paths(): val is the reader on its <val> element, or NULL
+ * when the property is unset (absent, assigned nothing, removed). Unknown paths are ignored.
+ * Returns 0, or -1 when the value is malformed XML (the fact is then left unknown). */
+int inventory_apply_change(vm_facts *f, const char *prop, xmlTextReaderPtr val_or_NULL);
+
+/* A property vCenter could not read (missingSet): the fact stays unknown and the VM carries
+ * facts_error with why ("config.hardware.device: NoPermission: ..."). */
+void inventory_apply_missing(vm_facts *f, const char *prop, const char *fault,
+			     const char *message);
+
+/* R22: sets tools_upgrade_running on the VMs (of v) that TaskManager.recentTask shows a
+ * running or queued "VirtualMachine.upgradeTools" task on, clears it on the others. */
+int inventory_running_tools_upgrades(vs_conn *c, vm_facts *v, size_t n, vs_error *err);
+
+/* Helpers exposed for tests and other parsers. */
+/* xsd:dateTime ("2024-03-01T10:20:30.5+01:00", "...Z") -> time_t UTC; -1 when malformed. */
+time_t inventory_parse_datetime(const char *s);
+/* disk.EnableUUID value -> TRI_YES for "true" in any case, TRI_NO otherwise or when NULL. */
+tri inventory_enable_uuid_value(const char *raw);
+
+#endif

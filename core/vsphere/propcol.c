@@ -1,0 +1,790 @@
+#include "vsphere/propcol.h"
+
+#include <stdio.h>
+#include <string.h>
+
+
+#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
+
+/* ---- transport (with a seam for unit tests) ---- */
+
+static const vs_propcol_transport *transport;
+
+void vs_propcol_set_transport(const vs_propcol_transport *t)
+{
+	transport = t;
+}
+
+static int call(vs_conn *c, const char *body, vs_response_fn fn, void *ctx, vs_error *err)
+{
+	if (transport)
+		return transport->call(c, body, fn, ctx, err);
+	return vs_soap_call(c, body, fn, ctx, err);
+}
+
+const vs_service_content *vs_propcol_content(vs_conn *c)
+{
+	if (transport)
+		return transport->content(c);
+	return vs_session_content(vs_conn_session(c));
+}
+
+/* ---- streaming helpers ---- */
+
+void vs_rd_iter_init(vs_rd_iter *it, xmlTextReaderPtr r)
+{
+	it->r = r;
+	it->depth = xmlTextReaderDepth(r);
+	it->done = xmlTextReaderIsEmptyElement(r) == 1;
+	it->moved = false;
+	it->failed = false;
+}
+
+int vs_rd_iter_next(vs_rd_iter *it)
+{
+	if (it->failed)
+		return -1;
+	if (it->done)
+		return 0;
+	for (;;) {
+		int ret = it->moved ? 1 : xmlTextReaderRead(it->r);
+		it->moved = false;
+		if (ret != 1) {
+			it->failed = true; /* EOF inside an element is malformed too */
+			return -1;
+		}
+		int type = xmlTextReaderNodeType(it->r);
+		int depth = xmlTextReaderDepth(it->r);
+		if (type == XML_READER_TYPE_END_ELEMENT && depth <= it->depth) {
+			it->done = true;
+			return 0;
+		}
+		/* Deeper nodes are what a child's parser left unread: pass over them. */
+		if (type == XML_READER_TYPE_ELEMENT && depth == it->depth + 1)
+			return 1;
+	}
+}
+
+void vs_rd_iter_skip(vs_rd_iter *it)
+{
+	int ret = xmlTextReaderNext(it->r);
+	if (ret == 1)
+		it->moved = true;
+	else
+		it->failed = true; /* EOF or bad XML inside the parent: reported by _next */
+}
+
+const char *vs_rd_text(xmlTextReaderPtr r, strbuf *sb)
+{
+	strbuf_reset(sb);
+	if (xmlTextReaderIsEmptyElement(r) == 1)
+		return sb->buf;
+	int depth = xmlTextReaderDepth(r);
+	while (xmlTextReaderRead(r) == 1) {
+		int type = xmlTextReaderNodeType(r);
+		if (type == XML_READER_TYPE_END_ELEMENT && xmlTextReaderDepth(r) == depth)
+			return sb->buf;
+		if ((type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
+		     type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE ||
+		     type == XML_READER_TYPE_WHITESPACE) && xmlTextReaderDepth(r) == depth + 1) {
+			const char *v = (const char *)xmlTextReaderConstValue(r);
+			if (v)
+				strbuf_adds(sb, v);
+		}
+	}
+	return NULL;
+}
+
+bool vs_rd_is(xmlTextReaderPtr r, const char *name)
+{
+	const char *n = (const char *)xmlTextReaderConstLocalName(r);
+	return n && strcmp(n, name) == 0;
+}
+
+const char *vs_rd_xsi_type(xmlTextReaderPtr r, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (xmlTextReaderMoveToAttributeNs(r, BAD_CAST "type", BAD_CAST XSI_NS) != 1)
+		return buf;
+	const char *v = (const char *)xmlTextReaderConstValue(r);
+	if (v) {
+		const char *colon = strchr(v, ':');
+		snprintf(buf, n, "%s", colon ? colon + 1 : v);
+	}
+	xmlTextReaderMoveToElement(r);
+	return buf;
+}
+
+/* Copies the element's text into out (n bytes); -1 when malformed or too long. */
+static int text_into(xmlTextReaderPtr r, strbuf *scratch, char *out, size_t n)
+{
+	const char *t = vs_rd_text(r, scratch);
+	if (!t || strlen(t) >= n)
+		return -1;
+	memcpy(out, t, strlen(t) + 1);
+	return 0;
+}
+
+static int malformed(vs_error *err, const char *method)
+{
+	return vs_fail(err, VS_ERR_PARSE, "The response to %s is not what the vSphere API "
+		       "promises (malformed or truncated XML).", method);
+}
+
+/* Moves to the <returnval> of a response: 1 found, 0 the response has none, -1 bad XML. */
+static int find_returnval(xmlTextReaderPtr r)
+{
+	int ret;
+	while ((ret = xmlTextReaderRead(r)) == 1) {
+		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && vs_rd_is(r, "returnval"))
+			return 1;
+	}
+	return ret;
+}
+
+/* ---- request bodies ---- */
+
+static void add_moref(strbuf *sb, const char *elem, const char *type, const char *value)
+{
+	strbuf_addf(sb, "<%s type=\"", elem);
+	strbuf_add_xml(sb, type);
+	strbuf_adds(sb, "\">");
+	strbuf_add_xml(sb, value);
+	strbuf_addf(sb, "</%s>", elem);
+}
+
+static void add_text(strbuf *sb, const char *elem, const char *value)
+{
+	strbuf_addf(sb, "<%s>", elem);
+	strbuf_add_xml(sb, value);
+	strbuf_addf(sb, "</%s>", elem);
+}
+
+static void begin_method(strbuf *sb, const char *method, const char *this_type,
+			 const char *this_moref)
+{
+	strbuf_addf(sb, "<%s xmlns=\"urn:vim25\">", method);
+	add_moref(sb, "_this", this_type, this_moref);
+}
+
+/* PropertyFilterSpec content; traverse_path NULL: the root object itself. Element order is
+ * the WSDL's: vCenter's deserializer is strict about it. */
+static void add_filter_spec(strbuf *sb, const char *root_type, const char *root_moref,
+			    const char *traverse_path, const char *type,
+			    const char *const *paths, size_t n_paths)
+{
+	strbuf_adds(sb, "<propSet>");
+	add_text(sb, "type", type);
+	for (size_t i = 0; i < n_paths; i++)
+		add_text(sb, "pathSet", paths[i]);
+	strbuf_adds(sb, "</propSet><objectSet>");
+	add_moref(sb, "obj", root_type, root_moref);
+	if (traverse_path) {
+		strbuf_adds(sb, "<skip>true</skip><selectSet xmlns:xsi=\"" XSI_NS
+			    "\" xsi:type=\"TraversalSpec\"><name>traverse</name>");
+		add_text(sb, "type", root_type);
+		add_text(sb, "path", traverse_path);
+		strbuf_adds(sb, "<skip>false</skip></selectSet>");
+	} else {
+		strbuf_adds(sb, "<skip>false</skip>");
+	}
+	strbuf_adds(sb, "</objectSet>");
+}
+
+/* ---- simple calls: a moref in, maybe a moref out ---- */
+
+typedef struct {
+	char *out;
+	size_t n;
+	const char *method;
+	strbuf scratch;
+} moref_result;
+
+static int on_moref_result(xmlTextReaderPtr r, void *ctx, vs_error *err)
+{
+	moref_result *m = ctx;
+	if (find_returnval(r) != 1 || text_into(r, &m->scratch, m->out, m->n) < 0 || !m->out[0])
+		return malformed(err, m->method);
+	return 0;
+}
+
+/* Calls a method whose body is ready in sb; with out, expects a moref back. */
+static int simple_call(vs_conn *c, strbuf *sb, const char *method, char *out, size_t n,
+		       vs_error *err)
+{
+	strbuf_addf(sb, "</%s>", method);
+	moref_result m = { .out = out, .n = n, .method = method };
+	strbuf_init(&m.scratch);
+	int ret = call(c, sb->buf, out ? on_moref_result : NULL, &m, err);
+	strbuf_done(&m.scratch);
+	strbuf_done(sb);
+	return ret;
+}
+
+int vs_view_create(vs_conn *c, const char *type, char *view_out, size_t n, vs_error *err)
+{
+	const vs_service_content *sc = vs_propcol_content(c);
+	strbuf sb;
+	strbuf_init(&sb);
+	begin_method(&sb, "CreateContainerView", "ViewManager", sc->view_manager);
+	add_moref(&sb, "container", "Folder", sc->root_folder);
+	add_text(&sb, "type", type);
+	strbuf_adds(&sb, "<recursive>true</recursive>");
+	return simple_call(c, &sb, "CreateContainerView", view_out, n, err);
+}
+
+int vs_view_destroy(vs_conn *c, const char *view_moref, vs_error *err)
+{
+	strbuf sb;
+	strbuf_init(&sb);
+	begin_method(&sb, "DestroyView", "ContainerView", view_moref);
+	return simple_call(c, &sb, "DestroyView", NULL, 0, err);
+}
+
+/* ---- RetrievePropertiesEx ---- */
+
+typedef struct {
+	vs_prop_fn on_prop;
+	vs_missing_fn on_missing;
+	void *ctx;
+	const char *method;
+	strbuf token;     /* empty: no more pages */
+	strbuf moref;
+	strbuf name;
+	strbuf message;
+	strbuf scratch;
+	size_t n_objects;
+} retrieve_ctx;
+
+/* Calls the consumer with the reader on <val>, then makes sure the value is passed over. */
+static int deliver_val(vs_rd_iter *it, int (*fn)(void *, xmlTextReaderPtr, vs_error *),
+		       void *arg, vs_error *err)
+{
+	int depth = xmlTextReaderDepth(it->r);
+	if (fn(arg, it->r, err) < 0)
+		return -1;
+	if (xmlTextReaderDepth(it->r) == depth &&
+	    xmlTextReaderNodeType(it->r) == XML_READER_TYPE_ELEMENT)
+		vs_rd_iter_skip(it); /* untouched: skip it whole */
+	return 0;
+}
+
+static int call_on_prop(void *arg, xmlTextReaderPtr r, vs_error *err)
+{
+	retrieve_ctx *rc = arg;
+	return rc->on_prop(rc->ctx, rc->moref.buf, rc->name.buf, r, err);
+}
+
+/* missingSet: <path>, <fault><fault xsi:type="NoPermission">..</fault><localizedMessage>..
+ * </localizedMessage></fault>. Fills path, fault type and message. */
+static int parse_missing(xmlTextReaderPtr r, strbuf *path, char *fault, size_t n_fault,
+			 strbuf *message, strbuf *scratch)
+{
+	vs_rd_iter it;
+	vs_rd_iter_init(&it, r);
+	strbuf_reset(path);
+	strbuf_reset(message);
+	fault[0] = '\0';
+	int ret;
+	while ((ret = vs_rd_iter_next(&it)) == 1) {
+		if (vs_rd_is(r, "path")) {
+			const char *t = vs_rd_text(r, scratch);
+			if (!t)
+				return -1;
+			strbuf_adds(path, t);
+		} else if (vs_rd_is(r, "fault")) {
+			vs_rd_iter in;
+			vs_rd_iter_init(&in, r);
+			while ((ret = vs_rd_iter_next(&in)) == 1) {
+				if (vs_rd_is(r, "fault")) {
+					vs_rd_xsi_type(r, fault, n_fault);
+					vs_rd_iter_skip(&in);
+				} else if (vs_rd_is(r, "localizedMessage")) {
+					const char *t = vs_rd_text(r, scratch);
+					if (!t)
+						return -1;
+					strbuf_adds(message, t);
+				} else {
+					vs_rd_iter_skip(&in);
+				}
+			}
+			if (ret < 0)
+				return -1;
+		} else {
+			vs_rd_iter_skip(&it);
+		}
+	}
+	return ret;
+}
+
+static int parse_object(xmlTextReaderPtr r, retrieve_ctx *rc, vs_error *err)
+{
+	vs_rd_iter it;
+	vs_rd_iter_init(&it, r);
+	strbuf_reset(&rc->moref);
+	int ret;
+	while ((ret = vs_rd_iter_next(&it)) == 1) {
+		if (vs_rd_is(r, "obj")) {
+			const char *t = vs_rd_text(r, &rc->scratch);
+			if (!t)
+				return malformed(err, rc->method);
+			strbuf_adds(&rc->moref, t);
+		} else if (vs_rd_is(r, "propSet")) {
+			if (!rc->moref.len)
+				return malformed(err, rc->method); /* obj comes first */
+			vs_rd_iter ps;
+			vs_rd_iter_init(&ps, r);
+			strbuf_reset(&rc->name);
+			while ((ret = vs_rd_iter_next(&ps)) == 1) {
+				if (vs_rd_is(r, "name")) {
+					const char *t = vs_rd_text(r, &rc->scratch);
+					if (!t)
+						return malformed(err, rc->method);
+					strbuf_reset(&rc->name);
+					strbuf_adds(&rc->name, t);
+				} else if (vs_rd_is(r, "val") && rc->name.len) {
+					if (deliver_val(&ps, call_on_prop, rc, err) < 0)
+						return -1;
+				} else {
+					vs_rd_iter_skip(&ps);
+				}
+			}
+			if (ret < 0)
+				return malformed(err, rc->method);
+		} else if (vs_rd_is(r, "missingSet")) {
+			char fault[64];
+			if (!rc->moref.len ||
+			    parse_missing(r, &rc->name, fault, sizeof fault, &rc->message,
+					  &rc->scratch) < 0)
+				return malformed(err, rc->method);
+			if (rc->on_missing &&
+			    rc->on_missing(rc->ctx, rc->moref.buf, rc->name.buf, fault,
+					   rc->message.buf, err) < 0)
+				return -1;
+		} else {
+			vs_rd_iter_skip(&it);
+		}
+	}
+	if (ret < 0)
+		return malformed(err, rc->method);
+	rc->n_objects++;
+	return 0;
+}
+
+static int on_retrieve_page(xmlTextReaderPtr r, void *ctx, vs_error *err)
+{
+	retrieve_ctx *rc = ctx;
+	strbuf_reset(&rc->token);
+	int ret = find_returnval(r);
+	if (ret == 0)
+		return 0; /* no objects at all */
+	if (ret < 0)
+		return malformed(err, rc->method);
+	vs_rd_iter it;
+	vs_rd_iter_init(&it, r);
+	while ((ret = vs_rd_iter_next(&it)) == 1) {
+		if (vs_rd_is(r, "objects")) {
+			if (parse_object(r, rc, err) < 0)
+				return -1;
+		} else if (vs_rd_is(r, "token")) {
+			const char *t = vs_rd_text(r, &rc->scratch);
+			if (!t)
+				return malformed(err, rc->method);
+			strbuf_adds(&rc->token, t);
+		} else {
+			vs_rd_iter_skip(&it);
+		}
+	}
+	if (ret < 0)
+		return malformed(err, rc->method);
+	return 0;
+}
+
+static void cancel_retrieve(vs_conn *c, const char *pc, const char *token)
+{
+	strbuf sb;
+	vs_error ignored;
+	strbuf_init(&sb);
+	begin_method(&sb, "CancelRetrievePropertiesEx", "PropertyCollector", pc);
+	add_text(&sb, "token", token);
+	vs_error_clear(&ignored);
+	simple_call(c, &sb, "CancelRetrievePropertiesEx", NULL, 0, &ignored);
+}
+
+static int retrieve(vs_conn *c, const char *root_type, const char *root_moref,
+		    const char *traverse_path, const char *type, const char *const *paths,
+		    size_t n_paths, int page_size, vs_prop_fn on_prop, vs_missing_fn on_missing,
+		    void *ctx, vs_error *err)
+{
+	const char *pc = vs_propcol_content(c)->property_collector;
+	retrieve_ctx rc = { .on_prop = on_prop, .on_missing = on_missing, .ctx = ctx,
+			    .method = "RetrievePropertiesEx" };
+	strbuf_init(&rc.token);
+	strbuf_init(&rc.moref);
+	strbuf_init(&rc.name);
+	strbuf_init(&rc.message);
+	strbuf_init(&rc.scratch);
+
+	strbuf sb;
+	strbuf_init(&sb);
+	begin_method(&sb, "RetrievePropertiesEx", "PropertyCollector", pc);
+	strbuf_adds(&sb, "<specSet>");
+	add_filter_spec(&sb, root_type, root_moref, traverse_path, type, paths, n_paths);
+	strbuf_adds(&sb, "</specSet><options>");
+	if (page_size > 0)
+		strbuf_addf(&sb, "<maxObjects>%d</maxObjects>", page_size);
+	strbuf_adds(&sb, "</options></RetrievePropertiesEx>");
+
+	int ret = call(c, sb.buf, on_retrieve_page, &rc, err);
+	while (ret == 0 && rc.token.len) {
+		strbuf_reset(&sb);
+		begin_method(&sb, "ContinueRetrievePropertiesEx", "PropertyCollector", pc);
+		add_text(&sb, "token", rc.token.buf);
+		strbuf_adds(&sb, "</ContinueRetrievePropertiesEx>");
+		rc.method = "ContinueRetrievePropertiesEx";
+		ret = call(c, sb.buf, on_retrieve_page, &rc, err);
+	}
+	/* A consumer or parse failure mid-way leaves the rest of the result on the server, under
+	 * the token the failed page carried: release it (best effort). */
+	if (ret < 0 && rc.token.len && err->kind != VS_ERR_NETWORK && err->kind != VS_ERR_CANCELLED)
+		cancel_retrieve(c, pc, rc.token.buf);
+	strbuf_done(&sb);
+	strbuf_done(&rc.token);
+	strbuf_done(&rc.moref);
+	strbuf_done(&rc.name);
+	strbuf_done(&rc.message);
+	strbuf_done(&rc.scratch);
+	return ret;
+}
+
+int vs_retrieve(vs_conn *c, const char *view_moref, const char *type, const char *const *paths,
+		size_t n_paths, int page_size, vs_prop_fn on_prop, vs_missing_fn on_missing,
+		void *ctx, vs_error *err)
+{
+	return retrieve(c, "ContainerView", view_moref, "view", type, paths, n_paths, page_size,
+			on_prop, on_missing, ctx, err);
+}
+
+int vs_retrieve_traverse(vs_conn *c, const char *root_type, const char *root_moref,
+			 const char *traverse_path, const char *type, const char *const *paths,
+			 size_t n_paths, int page_size, vs_prop_fn on_prop, vs_missing_fn on_missing,
+			 void *ctx, vs_error *err)
+{
+	return retrieve(c, root_type, root_moref, traverse_path, type, paths, n_paths, page_size,
+			on_prop, on_missing, ctx, err);
+}
+
+static int object_missing(void *ctx, const char *moref, const char *path, const char *fault,
+			  const char *message, vs_error *err)
+{
+	vs_fail(err, VS_ERR_FAULT, "vCenter could not read %s of %s: %s%s%s.", path, moref,
+		fault[0] ? fault : "unknown fault", message[0] ? ": " : "", message);
+	snprintf(err->fault, sizeof err->fault, "%s", fault);
+	return -1;
+}
+
+int vs_retrieve_object(vs_conn *c, const char *type, const char *moref, const char *const *paths,
+		       size_t n_paths, vs_prop_fn on_prop, void *ctx, vs_error *err)
+{
+	return retrieve(c, type, moref, NULL, type, paths, n_paths, 0, on_prop, object_missing,
+			ctx, err);
+}
+
+/* ---- live changes ---- */
+
+int vs_updates_create(vs_conn *c, const char *view_moref, const char *type,
+		      const char *const *paths, size_t n_paths, vs_updates *u, vs_error *err)
+{
+	memset(u, 0, sizeof *u);
+	strbuf sb;
+	strbuf_init(&sb);
+	begin_method(&sb, "CreatePropertyCollector", "PropertyCollector",
+		     vs_propcol_content(c)->property_collector);
+	if (simple_call(c, &sb, "CreatePropertyCollector", u->collector, sizeof u->collector,
+			err) < 0)
+		return -1;
+
+	strbuf_init(&sb);
+	begin_method(&sb, "CreateFilter", "PropertyCollector", u->collector);
+	strbuf_adds(&sb, "<spec>");
+	add_filter_spec(&sb, "ContainerView", view_moref, "view", type, paths, n_paths);
+	strbuf_adds(&sb, "</spec><partialUpdates>false</partialUpdates>");
+	if (simple_call(c, &sb, "CreateFilter", u->filter, sizeof u->filter, err) < 0) {
+		vs_error ignored;
+		vs_updates_destroy(c, u, &ignored);
+		return -1;
+	}
+	return 0;
+}
+
+int vs_updates_destroy(vs_conn *c, vs_updates *u, vs_error *err)
+{
+	int ret = 0;
+	strbuf sb;
+	if (u->filter[0]) {
+		strbuf_init(&sb);
+		begin_method(&sb, "DestroyPropertyFilter", "PropertyFilter", u->filter);
+		ret = simple_call(c, &sb, "DestroyPropertyFilter", NULL, 0, err);
+		u->filter[0] = '\0';
+	}
+	if (u->collector[0]) {
+		vs_error e2;
+		vs_error_clear(&e2);
+		strbuf_init(&sb);
+		begin_method(&sb, "DestroyPropertyCollector", "PropertyCollector", u->collector);
+		if (simple_call(c, &sb, "DestroyPropertyCollector", NULL, 0, &e2) < 0 && ret == 0) {
+			*err = e2;
+			ret = -1;
+		}
+		u->collector[0] = '\0';
+	}
+	return ret;
+}
+
+int vs_updates_cancel(vs_conn *c, const vs_updates *u, vs_error *err)
+{
+	strbuf sb;
+	strbuf_init(&sb);
+	begin_method(&sb, "CancelWaitForUpdates", "PropertyCollector", u->collector);
+	return simple_call(c, &sb, "CancelWaitForUpdates", NULL, 0, err);
+}
+
+typedef struct {
+	vs_update_fn on_change;
+	vs_missing_fn on_missing;
+	void *ctx;
+	strbuf version;
+	bool have_version;
+	bool truncated;
+	int n_objects;
+	/* the objectSet being read */
+	vs_obj_kind kind;
+	bool have_kind;
+	bool announced;
+	vs_change_op op;
+	strbuf moref;
+	strbuf name;
+	strbuf message;
+	strbuf scratch;
+} wait_ctx;
+
+static int parse_kind(const char *s, vs_obj_kind *k)
+{
+	if (strcmp(s, "modify") == 0)
+		*k = VS_OBJ_MODIFY;
+	else if (strcmp(s, "enter") == 0)
+		*k = VS_OBJ_ENTER;
+	else if (strcmp(s, "leave") == 0)
+		*k = VS_OBJ_LEAVE;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_op(const char *s, vs_change_op *op)
+{
+	if (strcmp(s, "assign") == 0)
+		*op = VS_OP_ASSIGN;
+	else if (strcmp(s, "add") == 0)
+		*op = VS_OP_ADD;
+	else if (strcmp(s, "remove") == 0)
+		*op = VS_OP_REMOVE;
+	else if (strcmp(s, "indirectRemove") == 0)
+		*op = VS_OP_INDIRECT_REMOVE;
+	else
+		return -1;
+	return 0;
+}
+
+/* The object header goes out once kind and obj are both known, before its first change. */
+static int announce(wait_ctx *w, vs_error *err)
+{
+	if (w->announced)
+		return 0;
+	if (!w->have_kind || !w->moref.len)
+		return malformed(err, "WaitForUpdatesEx");
+	w->announced = true;
+	w->n_objects++;
+	return w->on_change(w->ctx, w->moref.buf, w->kind, NULL, VS_OP_ASSIGN, NULL, err);
+}
+
+static int call_on_change(void *arg, xmlTextReaderPtr r, vs_error *err)
+{
+	wait_ctx *w = arg;
+	return w->on_change(w->ctx, w->moref.buf, w->kind, w->name.buf, w->op, r, err);
+}
+
+static int parse_change(xmlTextReaderPtr r, wait_ctx *w, vs_error *err)
+{
+	vs_rd_iter it;
+	vs_rd_iter_init(&it, r);
+	strbuf_reset(&w->name);
+	w->op = VS_OP_ASSIGN;
+	bool had_val = false;
+	int ret;
+	while ((ret = vs_rd_iter_next(&it)) == 1) {
+		if (vs_rd_is(r, "name") || vs_rd_is(r, "op")) {
+			bool is_name = vs_rd_is(r, "name");
+			const char *t = vs_rd_text(r, &w->scratch);
+			if (!t)
+				return malformed(err, "WaitForUpdatesEx");
+			if (is_name)
+				strbuf_adds(&w->name, t);
+			else if (parse_op(t, &w->op) < 0)
+				return malformed(err, "WaitForUpdatesEx");
+		} else if (vs_rd_is(r, "val")) {
+			if (!w->name.len)
+				return malformed(err, "WaitForUpdatesEx");
+			had_val = true;
+			if (deliver_val(&it, call_on_change, w, err) < 0)
+				return -1;
+		} else {
+			vs_rd_iter_skip(&it);
+		}
+	}
+	if (ret < 0 || !w->name.len)
+		return malformed(err, "WaitForUpdatesEx");
+	if (!had_val)
+		return w->on_change(w->ctx, w->moref.buf, w->kind, w->name.buf, w->op, NULL, err);
+	return 0;
+}
+
+static int parse_object_update(xmlTextReaderPtr r, wait_ctx *w, vs_error *err)
+{
+	vs_rd_iter it;
+	vs_rd_iter_init(&it, r);
+	w->have_kind = false;
+	w->announced = false;
+	strbuf_reset(&w->moref);
+	int ret;
+	while ((ret = vs_rd_iter_next(&it)) == 1) {
+		if (vs_rd_is(r, "kind") || vs_rd_is(r, "obj")) {
+			bool is_kind = vs_rd_is(r, "kind");
+			const char *t = vs_rd_text(r, &w->scratch);
+			if (!t)
+				return malformed(err, "WaitForUpdatesEx");
+			if (!is_kind) {
+				strbuf_adds(&w->moref, t);
+			} else if (parse_kind(t, &w->kind) < 0) {
+				return malformed(err, "WaitForUpdatesEx");
+			} else {
+				w->have_kind = true;
+			}
+		} else if (vs_rd_is(r, "changeSet")) {
+			if (announce(w, err) < 0 || parse_change(r, w, err) < 0)
+				return -1;
+		} else if (vs_rd_is(r, "missingSet")) {
+			char fault[64];
+			if (announce(w, err) < 0)
+				return -1;
+			if (parse_missing(r, &w->name, fault, sizeof fault, &w->message,
+					  &w->scratch) < 0)
+				return malformed(err, "WaitForUpdatesEx");
+			if (w->on_missing && w->on_missing(w->ctx, w->moref.buf, w->name.buf, fault,
+							   w->message.buf, err) < 0)
+				return -1;
+		} else {
+			vs_rd_iter_skip(&it);
+		}
+	}
+	if (ret < 0)
+		return malformed(err, "WaitForUpdatesEx");
+	return announce(w, err); /* leave, or enter/modify without changes */
+}
+
+static int on_wait_response(xmlTextReaderPtr r, void *ctx, vs_error *err)
+{
+	wait_ctx *w = ctx;
+	w->truncated = false;
+	w->have_version = false;
+	int ret = find_returnval(r);
+	if (ret == 0)
+		return 0; /* maxWaitSeconds passed without changes */
+	if (ret < 0)
+		return malformed(err, "WaitForUpdatesEx");
+	vs_rd_iter it;
+	vs_rd_iter_init(&it, r);
+	while ((ret = vs_rd_iter_next(&it)) == 1) {
+		if (vs_rd_is(r, "version") || vs_rd_is(r, "truncated")) {
+			bool is_version = vs_rd_is(r, "version");
+			const char *t = vs_rd_text(r, &w->scratch);
+			if (!t)
+				return malformed(err, "WaitForUpdatesEx");
+			if (is_version) {
+				strbuf_reset(&w->version);
+				strbuf_adds(&w->version, t);
+				w->have_version = true;
+			} else {
+				w->truncated = strcmp(t, "true") == 0 || strcmp(t, "1") == 0;
+			}
+		} else if (vs_rd_is(r, "filterSet")) {
+			vs_rd_iter fs;
+			vs_rd_iter_init(&fs, r);
+			while ((ret = vs_rd_iter_next(&fs)) == 1) {
+				if (vs_rd_is(r, "objectSet")) {
+					if (parse_object_update(r, w, err) < 0)
+						return -1;
+				} else {
+					vs_rd_iter_skip(&fs);
+				}
+			}
+			if (ret < 0)
+				return malformed(err, "WaitForUpdatesEx");
+		} else {
+			vs_rd_iter_skip(&it);
+		}
+	}
+	if (ret < 0 || !w->have_version)
+		return malformed(err, "WaitForUpdatesEx");
+	return 0;
+}
+
+int vs_wait_updates(vs_conn *c, const vs_updates *u, const char *version_in, char *version_out,
+		    size_t n, int max_wait_s, vs_update_fn on_change, vs_missing_fn on_missing,
+		    void *ctx, vs_error *err)
+{
+	wait_ctx w = { .on_change = on_change, .on_missing = on_missing, .ctx = ctx };
+	strbuf_init(&w.version);
+	strbuf_init(&w.moref);
+	strbuf_init(&w.name);
+	strbuf_init(&w.message);
+	strbuf_init(&w.scratch);
+	strbuf_adds(&w.version, version_in ? version_in : "");
+
+	strbuf sb;
+	strbuf_init(&sb);
+	int ret;
+	do {
+		strbuf_reset(&sb);
+		begin_method(&sb, "WaitForUpdatesEx", "PropertyCollector", u->collector);
+		if (w.version.len)
+			add_text(&sb, "version", w.version.buf);
+		strbuf_adds(&sb, "<options>");
+		/* The rest of a truncated set is ready now: do not wait for it. */
+		int wait = w.truncated ? 0 : max_wait_s;
+		if (wait >= 0)
+			strbuf_addf(&sb, "<maxWaitSeconds>%d</maxWaitSeconds>", wait);
+		if (u->max_object_updates > 0)
+			strbuf_addf(&sb, "<maxObjectUpdates>%d</maxObjectUpdates>",
+				    u->max_object_updates);
+		strbuf_adds(&sb, "</options></WaitForUpdatesEx>");
+		ret = call(c, sb.buf, on_wait_response, &w, err);
+	} while (ret == 0 && w.truncated);
+
+	if (ret == 0) {
+		if (w.version.len >= n) {
+			ret = vs_fail(err, VS_ERR_PARSE, "WaitForUpdatesEx returned a version "
+				      "longer than %zu bytes.", n);
+		} else {
+			memmove(version_out, w.version.buf, w.version.len + 1);
+			ret = w.n_objects;
+		}
+	}
+	strbuf_done(&sb);
+	strbuf_done(&w.version);
+	strbuf_done(&w.moref);
+	strbuf_done(&w.name);
+	strbuf_done(&w.message);
+	strbuf_done(&w.scratch);
+	return ret;
+}

@@ -1,0 +1,139 @@
+/* propcol: the vSphere PropertyCollector, streamed.
+ *
+ * Reads properties of many objects (a ContainerView over a type) with RetrievePropertiesEx +
+ * ContinueRetrievePropertiesEx paging, and follows their changes with a PropertyFilter and
+ * WaitForUpdatesEx. Nothing is built in memory: every property value is handed to a callback
+ * with the libxml2 reader positioned on its <val> element, and the consumer parses it straight
+ * from the stream (see the vs_rd_* helpers at the end).
+ *
+ * Callback contract (vs_prop_fn, vs_update_fn): the reader is on the start of <val>. The callback
+ * may leave it there, read into the value, or read to its end element; it must not read past
+ * </val>. Whatever it leaves, propcol moves on to the next property. A callback returns 0, or -1
+ * after filling err, which stops the retrieval (the server side is cancelled) and is returned. */
+#ifndef QUIESCENT_VS_PROPCOL_H
+#define QUIESCENT_VS_PROPCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libxml/xmlreader.h>
+
+#include "util/strbuf.h"
+#include "vsphere/session.h"
+#include "vsphere/soap.h"
+
+/* Morefs of session objects (views, filters, collectors) are long in vcsim: "session[uuid]uuid". */
+#define VS_MOREF_MAX 128
+
+/* One property value of one object. */
+typedef int (*vs_prop_fn)(void *ctx, const char *moref, const char *prop, xmlTextReaderPtr val,
+			  vs_error *err);
+/* A property the server could not read for this object (missingSet): the fault type
+ * ("NoPermission", may be "") and its localized message (may be ""). */
+typedef int (*vs_missing_fn)(void *ctx, const char *moref, const char *path, const char *fault,
+			     const char *message, vs_error *err);
+
+/* CreateContainerView(rootFolder, [type], recursive). view_out gets the view's moref
+ * (VS_MOREF_MAX bytes suffice). Returns 0, or -1 with err. */
+int vs_view_create(vs_conn *c, const char *type, char *view_out, size_t n, vs_error *err);
+/* DestroyView; best effort callers may ignore the result. */
+int vs_view_destroy(vs_conn *c, const char *view_moref, vs_error *err);
+
+/* Properties `paths` of every `type` object in the ContainerView, page_size objects per
+ * response (maxObjects; <= 0: server default). on_missing may be NULL (missing entries are then
+ * ignored). Objects come in server order, each object's properties together. Returns 0 or -1. */
+int vs_retrieve(vs_conn *c, const char *view_moref, const char *type, const char *const *paths,
+		size_t n_paths, int page_size, vs_prop_fn on_prop, vs_missing_fn on_missing,
+		void *ctx, vs_error *err);
+
+/* Same over the objects found by following `traverse_path` of one root object, e.g. root
+ * "TaskManager"/"TaskManager", path "recentTask", type "Task". */
+int vs_retrieve_traverse(vs_conn *c, const char *root_type, const char *root_moref,
+			 const char *traverse_path, const char *type, const char *const *paths,
+			 size_t n_paths, int page_size, vs_prop_fn on_prop, vs_missing_fn on_missing,
+			 void *ctx, vs_error *err);
+
+/* Properties of one object. A property the server reports missing fails the call
+ * (VS_ERR_FAULT, fault type and message of the missingSet entry); an unset property is simply
+ * not reported. A moref that does not exist fails with the server's ManagedObjectNotFound. */
+int vs_retrieve_object(vs_conn *c, const char *type, const char *moref, const char *const *paths,
+		       size_t n_paths, vs_prop_fn on_prop, void *ctx, vs_error *err);
+
+/* ---- live changes ---- */
+
+typedef enum { VS_OBJ_ENTER, VS_OBJ_MODIFY, VS_OBJ_LEAVE } vs_obj_kind;
+typedef enum { VS_OP_ASSIGN, VS_OP_ADD, VS_OP_REMOVE, VS_OP_INDIRECT_REMOVE } vs_change_op;
+
+/* Called once per objectSet with prop == NULL and val == NULL (the object entered, changed or
+ * left), then once per changeSet entry: prop is the property path, val the new value, or NULL
+ * when the property became unset or was removed. */
+typedef int (*vs_update_fn)(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
+			    vs_change_op op, xmlTextReaderPtr val, vs_error *err);
+
+/* A watch: its own PropertyCollector (so other waiters on the session's collector never steal
+ * or reorder its versions) holding one PropertyFilter. Embedded, filled by vs_updates_create. */
+typedef struct {
+	char collector[VS_MOREF_MAX];
+	char filter[VS_MOREF_MAX];
+	int max_object_updates; /* WaitOptions.maxObjectUpdates, 0: server default (caller may set) */
+} vs_updates;
+
+/* CreatePropertyCollector + CreateFilter(partialUpdates=false) over the view: each change
+ * carries the property's whole value, so one mapping serves retrieve and updates. */
+int vs_updates_create(vs_conn *c, const char *view_moref, const char *type,
+		      const char *const *paths, size_t n_paths, vs_updates *u, vs_error *err);
+/* DestroyPropertyFilter + DestroyPropertyCollector. Returns 0 or -1 (first failure). */
+int vs_updates_destroy(vs_conn *c, vs_updates *u, vs_error *err);
+/* CancelWaitForUpdates, from another thread's conn: the waiter fails with RequestCanceled. */
+int vs_updates_cancel(vs_conn *c, const vs_updates *u, vs_error *err);
+
+/* WaitForUpdatesEx from version_in ("" first: the full current state arrives as "enter").
+ * max_wait_s < 0 waits without bound (mind the session's request timeout), 0 returns at once.
+ * Truncated update sets are followed to the end before returning. version_out (may alias
+ * version_in) gets the version to pass next; unchanged when the wait timed out with nothing.
+ * on_missing may be NULL. Returns the number of objectSets delivered (>= 0), or -1. */
+int vs_wait_updates(vs_conn *c, const vs_updates *u, const char *version_in, char *version_out,
+		    size_t n, int max_wait_s, vs_update_fn on_change, vs_missing_fn on_missing,
+		    void *ctx, vs_error *err);
+
+/* The ServiceContent morefs of the conn's session (through the test seam below). */
+const vs_service_content *vs_propcol_content(vs_conn *c);
+
+/* Test seam: unit tests serve canned responses instead of a server. NULL restores the real
+ * transport. Not thread-safe: set it before any call. */
+typedef struct {
+	int (*call)(vs_conn *c, const char *body, vs_response_fn on_response, void *ctx,
+		    vs_error *err);
+	const vs_service_content *(*content)(vs_conn *c);
+} vs_propcol_transport;
+void vs_propcol_set_transport(const vs_propcol_transport *t);
+
+/* ---- streaming helpers for value parsers (no allocation) ----
+ * Element functions are called with the reader on a start element and leave it on that
+ * element's last node (its end element, or itself when empty). */
+
+/* Iterates the child elements of the element the reader is on. */
+typedef struct {
+	xmlTextReaderPtr r;
+	int depth;      /* depth of the parent */
+	bool done;
+	bool moved;     /* the reader is already on the next node (after a skip) */
+	bool failed;    /* sticky: the XML broke inside the parent */
+} vs_rd_iter;
+
+void vs_rd_iter_init(vs_rd_iter *it, xmlTextReaderPtr r);
+/* 1: on the next child element; 0: the parent ended; -1: malformed XML. Children the caller
+ * neither skipped nor fully read are finished automatically. */
+int vs_rd_iter_next(vs_rd_iter *it);
+/* Skips the current child's subtree (xmlTextReaderNext). */
+void vs_rd_iter_skip(vs_rd_iter *it);
+
+/* Text content of the element the reader is on, in scratch (reused, no allocation once grown);
+ * NULL on malformed XML. */
+const char *vs_rd_text(xmlTextReaderPtr r, strbuf *scratch);
+/* Whether the current node's local name is `name`. */
+bool vs_rd_is(xmlTextReaderPtr r, const char *name);
+/* The xsi:type of the current element without its namespace prefix, in buf ("" when none). */
+const char *vs_rd_xsi_type(xmlTextReaderPtr r, char *buf, size_t n);
+
+#endif

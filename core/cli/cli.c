@@ -1,0 +1,68 @@
+#include "cli/cli.h"
+
+#include <string.h>
+
+#ifndef QUIESCENT_VERSION
+#define QUIESCENT_VERSION "0.1.0"
+#endif
+
+typedef struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} command;
+
+static const command commands[] = {
+	{ "scan", cmd_scan, "read every VM's facts, probe guests, print and store readiness" },
+};
+
+static const command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+void cli_usage(FILE *out)
+{
+	fprintf(out, "usage: quiescent [COMMAND] [OPTIONS]\n\n"
+		     "Quiescing readiness of Windows VMs for application-consistent backups.\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n  quiescent COMMAND --help   options of a command\n"
+		     "  quiescent --version\n\n"
+		     "Exit codes: 0 all ready, 1 something not ready, 2 usage error,\n"
+		     "3 connection, TLS or login failure.\n");
+}
+
+bool cli_handles(int argc, char **argv)
+{
+	if (argc < 2)
+		return false;
+	return find_command(argv[1]) || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	       !strcmp(argv[1], "--version") || !strcmp(argv[1], "help");
+}
+
+int cli_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		cli_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("quiescent %s\n", QUIESCENT_VERSION);
+		return CLI_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		cli_usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	const command *c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "quiescent: unknown command '%s' (see quiescent --help)\n", argv[1]);
+		return CLI_EXIT_USAGE;
+	}
+	return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,26 @@
+/* cli: the headless sub-commands (scan, and later fix, snaptest, history) for cron and scripts.
+ * Exit codes are the contract's: 0 all ready, 1 done but not all ready, 2 usage, 3 connection,
+ * TLS or login failure. */
+#ifndef QUIESCENT_CLI_H
+#define QUIESCENT_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_NOT_READY = 1,
+	CLI_EXIT_USAGE = 2,
+	CLI_EXIT_CONNECT = 3,
+};
+
+/* True when argv names a sub-command or a global flag (--help, --version) the CLI answers. */
+bool cli_handles(int argc, char **argv);
+/* Runs the sub-command argv[1]; returns the exit code. */
+int cli_main(int argc, char **argv);
+void cli_usage(FILE *out);
+
+/* One command per file (cmd_*.c). argv[0] is the command name. */
+int cmd_scan(int argc, char **argv);
+
+#endif

@@ -1,0 +1,43 @@
+/* conn: the connection options every command shares (--server, --user, TLS, guest login),
+ * read from the command line and the environment (QUIESCENT_* first, then govc's GOVC_*),
+ * and the one place that turns them into a logged-in vs_session. */
+#ifndef QUIESCENT_CLI_CONN_H
+#define QUIESCENT_CLI_CONN_H
+
+#include <stdbool.h>
+
+#include "vsphere/session.h"
+
+typedef struct {
+	char *server;        /* as given: URL or host */
+	char *user;
+	char *password;      /* secret (util/secret.h) */
+	char *thumbprint;
+	char *ca_file;
+	char *known_hosts;
+	bool insecure;
+	char *guest_user;
+	char *guest_password; /* secret */
+	bool guest_from_env;
+} conn_opts;
+
+void conn_opts_init(conn_opts *o);
+void conn_opts_done(conn_opts *o);
+
+/* Consumes a connection option at argv[*i] (advancing *i past its value). Returns 1 when it
+ * was one, 0 when it is not a connection option, -1 on a missing value (msg filled). */
+int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, size_t n);
+/* Fills what the command line left out from the environment. */
+void conn_opts_from_env(conn_opts *o);
+/* Help text of the shared options, for every command's --help. */
+const char *conn_opts_help(void);
+
+/* Asks for missing passwords on the terminal; with want_guest, for the guest password too
+ * when a guest user is known. Returns 0, or -1 with msg when a needed secret is missing. */
+int conn_opts_complete(conn_opts *o, bool want_guest, char *msg, size_t n);
+
+/* Connects and logs in. On failure err says why in one sentence; TLS trouble with an unknown
+ * certificate names its fingerprint and how to trust it. */
+vs_session *conn_open(const conn_opts *o, vs_error *err);
+
+#endif

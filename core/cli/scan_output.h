@@ -1,0 +1,32 @@
+/* scan_output: a scan's result in the three formats of `quiescent scan`: an 80-column table
+ * for people, the JSON contract of quiescing-rules.md, and CSV (one row per finding). */
+#ifndef QUIESCENT_SCAN_OUTPUT_H
+#define QUIESCENT_SCAN_OUTPUT_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "model/model.h"
+#include "util/strbuf.h"
+
+typedef struct {
+	const char *vcenter;     /* host as the operator named it */
+	time_t scanned_at;
+	const vm_facts *facts;   /* n VMs, parallel arrays */
+	const verdict *verdicts;
+	size_t n;
+	int width;               /* table: terminal columns (at least 80 are used) */
+} scan_result;
+
+typedef enum { SCAN_FORMAT_TABLE, SCAN_FORMAT_JSON, SCAN_FORMAT_CSV } scan_format;
+
+/* "table", "json", "csv" -> format; false on anything else. */
+int scan_format_parse(const char *s, scan_format *out);
+
+/* Appends the whole output to out (so nothing half-written reaches stdout on error). */
+void scan_output(strbuf *out, const scan_result *r, scan_format fmt);
+
+/* The OS the operator recognises: guest.guestFullName, else config.guestFullName, else ids. */
+const char *scan_guest_os(const vm_facts *f);
+
+#endif

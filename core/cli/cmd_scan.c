@@ -2,22 +2,16 @@
 #include "cli/cli.h"
 #include "cli/conn.h"
 #include "cli/scan_output.h"
-#include "probe/probe.h"
-#include "rules/rules.h"
+#include "scan/scan.h"
 #include "store/store.h"
-#include "util/json.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
-#include "vsphere/inventory.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-
-#define PROBE_CONCURRENCY 8
-#define PROBE_TIMEOUT_S 120
 
 typedef struct {
 	conn_opts conn;
@@ -86,47 +80,6 @@ static int parse(int argc, char **argv, scan_opts *o)
 	return 0;
 }
 
-/* host[:port] of the server, the key of this vCenter in history and the JSON "vcenter". */
-static char *server_key(const char *server)
-{
-	const char *p = strstr(server, "://");
-	p = p ? p + 3 : server;
-	return xstrndup(p, strcspn(p, "/"));
-}
-
-/* Guest facts for VMs the probe did not reach: the last good probe from history (stale), or
- * the reason they are unknown. Never leaves PROBE_NOT_RUN: the contract has no such state. */
-static void settle_probe(store *db, const char *vcenter, vm_facts *f, bool probing, bool have_creds)
-{
-	if (f->probe.state == PROBE_OK)
-		return;
-	if (db && f->probe.state != PROBE_LOGIN_FAILED) {
-		guest_probe old;
-		model_guest_probe_init(&old);
-		if (store_last_probe(db, vcenter, f->moref, &old, NULL, 0) == 1) {
-			model_guest_probe_done(&f->probe);
-			f->probe = old;
-			f->probe.state = PROBE_STALE;
-			return;
-		}
-		model_guest_probe_done(&old);
-	}
-	if (f->probe.state != PROBE_NOT_RUN)
-		return;
-	if (!probing || !have_creds) {
-		f->probe.state = PROBE_NOT_CONFIGURED;
-		xstrset(&f->probe.error, !probing ? "the guest probe was not asked for (--no-probe)"
-						  : "no guest credentials (--guest-user, GOVC_GUEST_LOGIN)");
-		return;
-	}
-	f->probe.state = PROBE_UNAVAILABLE;
-	const char *why = f->power != POWER_ON ? "the VM is not powered on"
-			  : f->tools != TOOLS_RUNNING ? "VMware Tools is not running"
-						      : "not a Windows guest";
-	free(f->probe.error);
-	f->probe.error = xasprintf("guest probe of %s not possible: %s", f->name, why);
-}
-
 /* Columns of the terminal stdout goes to; 80 for pipes and files, so scripts see one layout. */
 static int terminal_width(void)
 {
@@ -134,52 +87,6 @@ static int terminal_width(void)
 	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
 		return ws.ws_col;
 	return 80;
-}
-
-static char *options_json(const scan_opts *o)
-{
-	strbuf sb;
-	strbuf_init(&sb);
-	json_writer w;
-	json_writer_init(&w, &sb, false);
-	json_object_begin(&w);
-	json_key(&w, "vm");
-	json_array_begin(&w);
-	for (size_t i = 0; i < o->n_globs; i++)
-		json_string(&w, o->globs[i]);
-	json_array_end(&w);
-	json_kv_bool(&w, "probe", !o->no_probe);
-	json_object_end(&w);
-	return strbuf_detach(&sb, NULL);
-}
-
-static int store_scan(store *db, const scan_opts *o, vs_session *s, const char *vcenter,
-		      time_t at, vm_facts *vms, verdict *vs, size_t n, char *err, size_t errlen)
-{
-	store_connection_info ci = {
-		.server = vcenter,
-		.user = vs_session_user(s),
-		.api_version = vs_session_api_version(s),
-		.thumbprint = vs_session_thumbprint(s),
-		.at = at,
-	};
-	int64_t conn_id = store_connection_begin(db, &ci, err, errlen);
-	if (conn_id < 0)
-		return -1;
-	char *opts = options_json(o);
-	int64_t scan_id = store_scan_begin(db, conn_id, at, opts, err, errlen);
-	free(opts);
-	if (scan_id < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (store_scan_add_vm(db, scan_id, &vms[i], &vs[i], err, errlen) < 0) {
-			store_scan_abort(db, scan_id);
-			return -1;
-		}
-	}
-	if (store_scan_commit(db, scan_id, time(NULL), err, errlen) < 0)
-		return -1;
-	return store_connection_end(db, conn_id, time(NULL), err, errlen);
 }
 
 static int run(scan_opts *o)
@@ -206,75 +113,48 @@ static int run(scan_opts *o)
 	int rc = CLI_EXIT_CONNECT;
 	vs_error err;
 	vs_error_clear(&err);
-	vm_facts *vms = NULL;
-	verdict *vs = NULL;
-	size_t n = 0;
-	size_t *matches = o->n_globs ? xcalloc(o->n_globs, sizeof *matches) : NULL;
-	char *vcenter = server_key(o->conn.server);
-	time_t at = time(NULL);
-	vs_conn *c = NULL;
+	scan_result result = { 0 };
 	vs_session *s = conn_open(&o->conn, &err);
 	if (!s) {
 		fprintf(stderr, "quiescent scan: %s\n", err.message);
 		goto out;
 	}
-	c = vs_conn_new(s, &err);
-	if (!c || inventory_scan(c, (const char *const *)o->globs, o->n_globs, matches, &vms, &n, &err) < 0) {
-		fprintf(stderr, "quiescent scan: reading the inventory of %s failed: %s\n", vcenter, err.message);
+	scan_spec spec = {
+		.globs = (const char *const *)o->globs,
+		.n_globs = o->n_globs,
+		.probe = probing,
+		.guest_user = o->conn.guest_user,
+		.guest_password = o->conn.guest_password,
+	};
+	size_t bad = 0;
+	switch (scan_run(s, db, o->conn.server, &spec, NULL, NULL, &result, &bad, &err, msg, sizeof msg)) {
+	case SCAN_ERR_VCENTER:
+		fprintf(stderr, "quiescent scan: reading the inventory of %s failed: %s\n", result.vcenter, err.message);
 		goto out;
-	}
-	for (size_t g = 0; g < o->n_globs; g++) {
-		if (!matches[g]) {
-			fprintf(stderr, "quiescent scan: no VM matches '%s'\n", o->globs[g]);
-			rc = CLI_EXIT_USAGE;
-			goto out;
-		}
-	}
-	bool have_creds = o->conn.guest_user && o->conn.guest_password;
-	if (probing && have_creds)
-		probe_many(s, vms, n, o->conn.guest_user, o->conn.guest_password, PROBE_CONCURRENCY,
-			   PROBE_TIMEOUT_S);
-	vs = xcalloc(n ? n : 1, sizeof *vs);
-	for (size_t i = 0; i < n; i++) {
-		settle_probe(db, vcenter, &vms[i], probing, have_creds);
-		time_t set_at;
-		if (store_enable_uuid_set_at(db, vcenter, vms[i].moref, &set_at, NULL, 0) == 1)
-			vms[i].enable_uuid_set_at = set_at;
-		model_verdict_init(&vs[i]);
-		rules_evaluate(&vms[i], at, &vs[i]);
-	}
-	if (store_scan(db, o, s, vcenter, at, vms, vs, n, msg, sizeof msg) < 0) {
+	case SCAN_ERR_NO_MATCH:
+		fprintf(stderr, "quiescent scan: no VM matches '%s'\n", o->globs[bad]);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	case SCAN_ERR_STORE:
 		fprintf(stderr, "quiescent scan: the scan was not stored in %s: %s\n", path, msg);
 		rc = CLI_EXIT_NOT_READY;
 		goto out;
+	case SCAN_OK:
+		break;
 	}
 
 	strbuf sb;
 	strbuf_init(&sb);
-	scan_result result = { .vcenter = vcenter, .scanned_at = at, .facts = vms, .verdicts = vs,
-			       .n = n, .width = terminal_width() };
-	scan_output(&sb, &result, o->format);
+	scan_output(&sb, &result, o->format, terminal_width());
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);
-	rc = CLI_EXIT_OK;
-	for (size_t i = 0; i < n; i++)
-		if (vs[i].status != STATUS_READY && vs[i].status != STATUS_NA)
-			rc = CLI_EXIT_NOT_READY;
+	rc = scan_all_ready(&result) ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "quiescent scan: writing the result failed\n");
 		rc = CLI_EXIT_NOT_READY;
 	}
 out:
-	for (size_t i = 0; i < n; i++) {
-		model_vm_facts_done(&vms[i]);
-		if (vs)
-			model_verdict_done(&vs[i]);
-	}
-	free(vms);
-	free(vs);
-	free(matches);
-	free(vcenter);
-	vs_conn_free(c);
+	scan_result_done(&result);
 	vs_session_free(s);
 	store_close(db);
 	return rc;

@@ -92,9 +92,9 @@ static void add_gap(strbuf *out)
 
 /* One line per VM. The fixed columns take 44 of 80; the name and the top finding share
  * what is left, and grow when the terminal is wider. */
-static void output_table(strbuf *out, const scan_result *r)
+static void output_table(strbuf *out, const scan_result *r, int columns)
 {
-	size_t width = r->width > 80 ? (size_t)r->width : 80;
+	size_t width = columns > 80 ? (size_t)columns : 80;
 	size_t flex = width - 44;
 	size_t name_w = flex / 2 < 17 ? 17 : flex / 2 > 40 ? 40 : flex / 2;
 	size_t finding_w = flex - name_w - 1;
@@ -261,10 +261,10 @@ static void output_csv(strbuf *out, const scan_result *r)
 	}
 }
 
-void scan_output(strbuf *out, const scan_result *r, scan_format fmt)
+void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width)
 {
 	switch (fmt) {
-	case SCAN_FORMAT_TABLE: output_table(out, r); break;
+	case SCAN_FORMAT_TABLE: output_table(out, r, width); break;
 	case SCAN_FORMAT_JSON: output_json(out, r); break;
 	case SCAN_FORMAT_CSV: output_csv(out, r); break;
 	}

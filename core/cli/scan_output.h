@@ -7,24 +7,19 @@
 #include <time.h>
 
 #include "model/model.h"
+#include "scan/scan.h"
 #include "util/strbuf.h"
 
-typedef struct {
-	const char *vcenter;     /* host as the operator named it */
-	time_t scanned_at;
-	const vm_facts *facts;   /* n VMs, parallel arrays */
-	const verdict *verdicts;
-	size_t n;
-	int width;               /* table: terminal columns (at least 80 are used) */
-} scan_result;
+
 
 typedef enum { SCAN_FORMAT_TABLE, SCAN_FORMAT_JSON, SCAN_FORMAT_CSV } scan_format;
 
 /* "table", "json", "csv" -> format; false on anything else. */
 int scan_format_parse(const char *s, scan_format *out);
 
-/* Appends the whole output to out (so nothing half-written reaches stdout on error). */
-void scan_output(strbuf *out, const scan_result *r, scan_format fmt);
+/* Appends the whole output to out (so nothing half-written reaches stdout on error). The table
+ * uses `width` terminal columns (at least 80). */
+void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width);
 
 /* The OS the operator recognises: guest.guestFullName, else config.guestFullName, else ids. */
 const char *scan_guest_os(const vm_facts *f);

@@ -1,0 +1,68 @@
+/* scan: the scan pipeline shared by `quiescent scan` and the console: inventory, guest probe,
+ * facts from history (stale probes, when disk.EnableUUID was set), rules, and the whole scan
+ * written to history in one transaction. */
+#ifndef QUIESCENT_SCAN_H
+#define QUIESCENT_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "model/model.h"
+#include "store/store.h"
+#include "vsphere/session.h"
+
+#define SCAN_PROBE_CONCURRENCY 8
+#define SCAN_PROBE_TIMEOUT_S 120
+
+typedef struct {
+	const char *const *globs;   /* fnmatch name globs; none: every VM */
+	size_t n_globs;
+	bool probe;                 /* run the guest probe */
+	const char *guest_user;     /* NULL: no guest credentials */
+	const char *guest_password;
+	int probe_concurrency;      /* 0: SCAN_PROBE_CONCURRENCY */
+	int probe_timeout_s;        /* 0: SCAN_PROBE_TIMEOUT_S */
+} scan_spec;
+
+typedef enum { SCAN_PHASE_INVENTORY, SCAN_PHASE_PROBE, SCAN_PHASE_RULES, SCAN_PHASE_STORE } scan_phase;
+/* Progress for the console (called on the scanning thread). */
+typedef void (*scan_progress_fn)(void *ctx, scan_phase phase, size_t done, size_t total);
+
+typedef struct {
+	char *vcenter;           /* host[:port]: the history key and the JSON "vcenter" */
+	time_t scanned_at;
+	vm_facts *facts;         /* n VMs sorted by name, verdicts parallel */
+	verdict *verdicts;
+	size_t n;
+	int64_t scan_id;         /* in history */
+} scan_result;
+
+typedef enum {
+	SCAN_OK = 0,
+	SCAN_ERR_VCENTER,        /* reading the inventory failed: err */
+	SCAN_ERR_NO_MATCH,       /* a glob matched nothing: *bad_glob is its index */
+	SCAN_ERR_STORE,          /* the result could not be stored: msg */
+} scan_status;
+
+/* The history key of a server given as URL or host ("https://vc01:443/sdk" -> "vc01:443"). */
+char *scan_server_key(const char *server);
+
+/* Runs the pipeline on session s (one connection of its own plus the probe's). db may be
+ * NULL (nothing stored, no history used). out is filled on SCAN_OK and must be released
+ * with scan_result_done whatever the status. */
+scan_status scan_run(vs_session *s, store *db, const char *server, const scan_spec *spec,
+		     scan_progress_fn progress, void *ctx, scan_result *out, size_t *bad_glob,
+		     vs_error *err, char *msg, size_t msglen);
+
+void scan_result_done(scan_result *r);
+
+/* Exit status of a scan for the CLI contract: true when every VM is ready or n/a. */
+bool scan_all_ready(const scan_result *r);
+
+/* Guest facts for a VM the probe did not reach: the last good probe in history (stale), else
+ * why they are unknown. Never leaves PROBE_NOT_RUN. Used again on live changes. */
+void scan_settle_probe(store *db, const char *vcenter, vm_facts *f, bool probing, bool have_creds);
+
+#endif

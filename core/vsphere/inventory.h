@@ -22,7 +22,9 @@ const char *const *inventory_paths(size_t *n);
 #define INVENTORY_PAGE_SIZE 250
 
 /* Every VM (templates included) whose name matches one of the fnmatch(3) globs (all VMs when
- * n_globs is 0), sorted by name then moref. glob_matches (n_globs counters, may be NULL) gets
+ * n_globs is 0), sorted by name then moref. A VM whose name vCenter could not read has
+ * name NULL (kept only without globs; facts_error says why). tools_upgrade_running is not
+ * set here: call inventory_running_tools_upgrades after. glob_matches (n_globs counters, may be NULL) gets
  * how many VMs each glob matched, so the caller can name the globs that matched nothing.
  * *out is an array of *n_out facts owned by the caller: inventory_free(). Returns 0 or -1. */
 int inventory_scan(vs_conn *c, const char *const *name_globs, size_t n_globs,

@@ -416,6 +416,9 @@ static int retrieve(vs_conn *c, const char *root_type, const char *root_moref,
 		    size_t n_paths, int page_size, vs_prop_fn on_prop, vs_missing_fn on_missing,
 		    void *ctx, vs_error *err)
 {
+	vs_error local;
+	if (!err)
+		err = &local;
 	const char *pc = vs_propcol_content(c)->property_collector;
 	retrieve_ctx rc = { .on_prop = on_prop, .on_missing = on_missing, .ctx = ctx,
 			    .method = "RetrievePropertiesEx" };
@@ -436,7 +439,16 @@ static int retrieve(vs_conn *c, const char *root_type, const char *root_moref,
 	strbuf_adds(&sb, "</options></RetrievePropertiesEx>");
 
 	int ret = call(c, sb.buf, on_retrieve_page, &rc, err);
+	strbuf prev;
+	strbuf_init(&prev);
 	while (ret == 0 && rc.token.len) {
+		if (strcmp(prev.buf, rc.token.buf) == 0) { /* a server looping on one page */
+			ret = vs_fail(err, VS_ERR_PARSE, "ContinueRetrievePropertiesEx returned its "
+				      "token \"%s\" again.", rc.token.buf);
+			break;
+		}
+		strbuf_reset(&prev);
+		strbuf_adds(&prev, rc.token.buf);
 		strbuf_reset(&sb);
 		begin_method(&sb, "ContinueRetrievePropertiesEx", "PropertyCollector", pc);
 		add_text(&sb, "token", rc.token.buf);
@@ -448,6 +460,7 @@ static int retrieve(vs_conn *c, const char *root_type, const char *root_moref,
 	 * the token the failed page carried: release it (best effort). */
 	if (ret < 0 && rc.token.len && err->kind != VS_ERR_NETWORK && err->kind != VS_ERR_CANCELLED)
 		cancel_retrieve(c, pc, rc.token.buf);
+	strbuf_done(&prev);
 	strbuf_done(&sb);
 	strbuf_done(&rc.token);
 	strbuf_done(&rc.moref);
@@ -533,7 +546,8 @@ int vs_updates_destroy(vs_conn *c, vs_updates *u, vs_error *err)
 		strbuf_init(&sb);
 		begin_method(&sb, "DestroyPropertyCollector", "PropertyCollector", u->collector);
 		if (simple_call(c, &sb, "DestroyPropertyCollector", NULL, 0, &e2) < 0 && ret == 0) {
-			*err = e2;
+			if (err)
+				*err = e2;
 			ret = -1;
 		}
 		u->collector[0] = '\0';
@@ -743,6 +757,9 @@ int vs_wait_updates(vs_conn *c, const vs_updates *u, const char *version_in, cha
 		    size_t n, int max_wait_s, vs_update_fn on_change, vs_missing_fn on_missing,
 		    void *ctx, vs_error *err)
 {
+	vs_error local;
+	if (!err)
+		err = &local;
 	wait_ctx w = { .on_change = on_change, .on_missing = on_missing, .ctx = ctx };
 	strbuf_init(&w.version);
 	strbuf_init(&w.moref);

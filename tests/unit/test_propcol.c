@@ -259,6 +259,20 @@ static void test_retrieve_fault_mid_paging(void **state)
 	assert_string_equal(err.fault, "InvalidArgument");
 }
 
+static void test_retrieve_repeated_token(void **state)
+{
+	vs_error err;
+	vs_error_clear(&err);
+	fake_expect("RetrievePropertiesEx", "retrieve_page1.xml");
+	fake_expect("ContinueRetrievePropertiesEx|<token>1</token>", "retrieve_page1.xml");
+	fake_expect("CancelRetrievePropertiesEx|<token>1</token>", "void_response.xml");
+	assert_int_equal(vs_retrieve(NULL, "v", "VirtualMachine", vm_paths, 3, 2, on_prop, NULL,
+				     NULL, &err), -1);
+	assert_int_equal(err.kind, VS_ERR_PARSE);
+	assert_non_null(strstr(err.message, "token \"1\" again"));
+	assert_int_equal(fake_pos, 3);
+}
+
 static void test_retrieve_first_call_fails(void **state)
 {
 	vs_error err;
@@ -520,6 +534,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retrieve_malformed_cancels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve_consumer_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve_fault_mid_paging, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retrieve_repeated_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve_first_call_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve_object, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve_traverse, setup, teardown),

@@ -1,0 +1,138 @@
+"""make bench, scan: `quiescent scan --no-probe --format json` of 10,000 lab VMs, beside the
+same property retrieval done with pyvmomi and beside a bare replay of the same SOAP requests
+that reads and discards the bytes (the floor: what the server and the wire cost).
+
+Each contender runs RUNS times as a child process; the median wall time and the peak RSS
+(wait4's ru_maxrss) are printed, with the ratios the issue names:
+quiescent/floor (target <= 1.3), pyvmomi/quiescent (target >= 5), quiescent RSS (target < 64 MB).
+"""
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from labctl import Lab, QUIESCENT_BIN  # noqa: E402
+
+SCALE = int(os.environ.get("BENCH_SCALE", "100"))   # fleet100.json x 100 = 10,000 VMs
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+PAGE = 250  # INVENTORY_PAGE_SIZE in core/vsphere/inventory.h: every contender pages alike
+PY = "/usr/bin/python3"
+PATHS = ["name", "config.template", "config.guestId", "config.guestFullName", "config.version",
+         "config.extraConfig", "config.hardware.device", "runtime.powerState", "runtime.bootTime",
+         "guest.toolsVersionStatus2", "guest.toolsRunningStatus", "guest.toolsVersion",
+         "guest.guestId", "guest.guestFullName", "guest.disk", "snapshot"]
+
+
+REPLAY = r'''
+import http.client, re, ssl, sys, time
+host, port, user, pw, page = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+paths = sys.argv[6:]
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+conn = http.client.HTTPSConnection(host, port, context=ctx)
+cookie = None
+def call(body):
+    global cookie
+    env = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv='
+           '"http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+           '<soapenv:Body>' + body + '</soapenv:Body></soapenv:Envelope>')
+    h = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": "urn:vim25/7.0.3.0"}
+    if cookie: h["Cookie"] = cookie
+    conn.request("POST", "/sdk", env.encode(), h)
+    r = conn.getresponse()
+    c = r.getheader("Set-Cookie")
+    if c: cookie = c.split(";")[0]
+    return r.read()
+sc = call('<RetrieveServiceContent xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveServiceContent>')
+def tag(x, t): return re.search(rb"<" + t + rb"[^>]*>([^<]*)</" + t + rb">", x).group(1).decode()
+sm, pc, vm_, root = tag(sc, b"sessionManager"), tag(sc, b"propertyCollector"), tag(sc, b"viewManager"), tag(sc, b"rootFolder")
+call('<Login xmlns="urn:vim25"><_this type="SessionManager">%s</_this><userName>%s</userName><password>%s</password></Login>' % (sm, user, pw))
+v = call('<CreateContainerView xmlns="urn:vim25"><_this type="ViewManager">%s</_this><container type="Folder">%s</container><type>VirtualMachine</type><recursive>true</recursive></CreateContainerView>' % (vm_, root))
+view = tag(v, b"returnval")
+props = "".join("<pathSet>%s</pathSet>" % p for p in paths)
+spec = ('<specSet><propSet><type>VirtualMachine</type>%s</propSet><objectSet><obj type="ContainerView">%s</obj><skip>true</skip>'
+        '<selectSet xsi:type="TraversalSpec"><name>v</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet></objectSet></specSet>') % (props, view)
+total = 0
+body = call('<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">%s</_this>%s<options><maxObjects>%d</maxObjects></options></RetrievePropertiesEx>' % (pc, spec, page))
+total += len(body)
+while True:
+    m = re.search(rb"<token>([^<]*)</token>", body)
+    if not m: break
+    body = call('<ContinueRetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">%s</_this><token>%s</token></ContinueRetrievePropertiesEx>' % (pc, m.group(1).decode()))
+    total += len(body)
+print(total)
+'''
+
+PYVMOMI = r'''
+import ssl, sys
+from pyVim.connect import SmartConnect, Disconnect
+from pyVmomi import vim, vmodl
+host, port, user, pw, page = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+paths = sys.argv[6:]
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+si = SmartConnect(host=host, port=port, user=user, pwd=pw, sslContext=ctx)
+content = si.RetrieveContent()
+view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+pc = content.propertyCollector
+spec = vmodl.query.PropertyCollector.FilterSpec(
+    objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[
+        vmodl.query.PropertyCollector.TraversalSpec(name="v", type=vim.view.ContainerView, path="view", skip=False)])],
+    propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.VirtualMachine, pathSet=paths)])
+res = pc.RetrievePropertiesEx([spec], vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=page))
+n = len(res.objects)
+while res.token:
+    res = pc.ContinueRetrievePropertiesEx(res.token)
+    n += len(res.objects)
+print(n)
+Disconnect(si)
+'''
+
+
+def child(cmd, env=None):
+    """Median wall seconds and max peak RSS (MiB) of RUNS runs; the last stdout."""
+    walls, rsss, out = [], [], b""
+    for _ in range(RUNS):
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out = proc.stdout.read()
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        walls.append(time.monotonic() - start)
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):
+            raise RuntimeError("%s failed (%d): %s" % (cmd[:2], code, err.decode()[-400:]))
+        rsss.append(usage.ru_maxrss / 1024.0)
+    return statistics.median(walls), max(rsss), out
+
+
+def main():
+    scenario = os.path.join(HERE, "scenarios", "fleet100.json")
+    print("scan bench: starting the lab with %d VMs (fleet100.json x %d)..." % (100 * SCALE, SCALE), flush=True)
+    with Lab(scenario, speed=1000, scale=SCALE) as lab, tempfile.TemporaryDirectory() as tmp:
+        host, port = lab.host.rsplit(":", 1)
+        common = [host, port, lab.user, lab.password, str(PAGE)] + PATHS
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVC_", "QUIESCENT_"))}
+        env.update(QUIESCENT_PASSWORD=lab.password, QUIESCENT_USER=lab.user,
+                   QUIESCENT_DB=os.path.join(tmp, "bench.db"))
+        q_wall, q_rss, q_out = child([QUIESCENT_BIN, "scan", "--server", lab.url, "--thumbprint",
+                                      lab.thumbprint, "--no-probe", "--format", "json"], env)
+        n = q_out.count(b'"moref"')
+        f_wall, f_rss, f_out = child([PY, "-c", REPLAY] + common)
+        p_wall, p_rss, p_out = child([PY, "-c", PYVMOMI] + common)
+    print()
+    print("%-28s %10s %10s" % ("scan of %d VMs" % n, "wall s", "peak MiB"))
+    print("%-28s %10.2f %10.1f" % ("floor (replay, discard)", f_wall, f_rss))
+    print("%-28s %10.2f %10.1f" % ("quiescent scan --no-probe", q_wall, q_rss))
+    print("%-28s %10.2f %10.1f" % ("pyvmomi (same properties)", p_wall, p_rss))
+    print()
+    print("quiescent / floor   = %.2fx  (target <= 1.30)" % (q_wall / f_wall))
+    print("pyvmomi / quiescent = %.2fx  (target >= 5)" % (p_wall / q_wall))
+    print("quiescent peak RSS  = %.1f MiB (target < 64)" % q_rss)
+    print("replayed bytes: %s, pyvmomi objects: %s" % (f_out.decode().strip(), p_out.decode().strip()))
+
+
+if __name__ == "__main__":
+    main()

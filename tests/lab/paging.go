@@ -3,8 +3,10 @@ package main
 // RetrievePropertiesEx paging as vCenter does it. vcsim 0.24 ignores
 // RetrieveOptions.maxObjects and has no ContinueRetrievePropertiesEx, so a
 // client's paging code would never be exercised (and 10,000 VMs would come back
-// as one huge response). The lab lets vcsim answer the whole retrieval, then
-// hands the objects out a page at a time behind a token.
+// as one huge response). The lab lets vcsim answer the whole retrieval once,
+// cuts the answer's <objects> elements apart as bytes (decoding and encoding
+// 10,000 VMs again would triple the server's cost and skew every benchmark
+// against it), and hands them out a page at a time behind a token.
 
 import (
 	"bytes"
@@ -16,17 +18,18 @@ import (
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
-	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
-	"github.com/vmware/govmomi/vim25/xml"
 )
 
 // defaultPageSize applies when the client sets no maxObjects: vCenter pages
 // then too, so clients that ignore tokens fail here as they would there.
 const defaultPageSize = 100
 
+// pagedResult is what is left of one retrieval: the objects still to hand out,
+// each a self-contained <objects> element (vcsim declares namespaces on <val>).
 type pagedResult struct {
-	objects  []types.ObjectContent
+	head     []byte // the envelope up to and including <soapenv:Body>
+	objects  [][]byte
 	pageSize int
 }
 
@@ -36,19 +39,75 @@ type pager struct {
 	pending map[string]*pagedResult
 }
 
-func (p *pager) page(objects []types.ObjectContent, pageSize int) types.RetrieveResult {
-	if len(objects) <= pageSize {
-		return types.RetrieveResult{Objects: objects}
+var (
+	objectsOpen  = []byte("<objects>")
+	objectsClose = []byte("</objects>")
+	bodyOpen     = []byte("<soapenv:Body>")
+)
+
+// splitObjects cuts a RetrievePropertiesExResponse into its envelope head and
+// its top-level <objects> elements (nested ones, should a value hold any, stay
+// inside their parent). ok is false for anything else.
+func splitObjects(data []byte) (head []byte, objects [][]byte, ok bool) {
+	b := bytes.Index(data, bodyOpen)
+	if b < 0 {
+		return nil, nil, false
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.pending == nil {
-		p.pending = make(map[string]*pagedResult)
+	head = data[:b+len(bodyOpen)]
+	pos, depth, start := b, 0, 0
+	for {
+		o := bytes.Index(data[pos:], objectsOpen)
+		c := bytes.Index(data[pos:], objectsClose)
+		switch {
+		case c < 0 && o < 0:
+			return head, objects, depth == 0
+		case o >= 0 && (c < 0 || o < c):
+			if depth == 0 {
+				start = pos + o
+			}
+			depth++
+			pos += o + len(objectsOpen)
+		default:
+			depth--
+			pos += c + len(objectsClose)
+			if depth < 0 {
+				return nil, nil, false
+			}
+			if depth == 0 {
+				objects = append(objects, data[start:pos])
+			}
+		}
 	}
-	p.next++
-	token := fmt.Sprintf("lab-page-%d", p.next)
-	p.pending[token] = &pagedResult{objects: objects[pageSize:], pageSize: pageSize}
-	return types.RetrieveResult{Objects: objects[:pageSize], Token: token}
+}
+
+// page writes the next page of r as a `method`Response, registering the rest
+// under a new token.
+func (p *pager) page(w http.ResponseWriter, method string, r *pagedResult) {
+	objects, rest := r.objects, [][]byte(nil)
+	if len(objects) > r.pageSize {
+		objects, rest = r.objects[:r.pageSize], r.objects[r.pageSize:]
+	}
+	var out bytes.Buffer
+	out.Write(r.head)
+	fmt.Fprintf(&out, `<%sResponse xmlns="urn:vim25"><returnval>`, method)
+	if rest != nil {
+		p.mu.Lock()
+		if p.pending == nil {
+			p.pending = make(map[string]*pagedResult)
+		}
+		p.next++
+		token := fmt.Sprintf("lab-page-%d", p.next)
+		p.pending[token] = &pagedResult{head: r.head, objects: rest, pageSize: r.pageSize}
+		p.mu.Unlock()
+		fmt.Fprintf(&out, "<token>%s</token>", token)
+	}
+	for _, o := range objects {
+		out.Write(o)
+	}
+	fmt.Fprintf(&out, "</returnval></%sResponse></soapenv:Body></soapenv:Envelope>", method)
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out.Bytes())
 }
 
 func (p *pager) take(token string) (*pagedResult, bool) {
@@ -70,65 +129,58 @@ func (f *front) retrievePropertiesEx(w http.ResponseWriter, r *http.Request, bod
 	r.Body = ioutil.NopCloser(bytes.NewReader(body))
 	rec := httptest.NewRecorder()
 	f.inner.ServeHTTP(rec, r)
-	var res methods.RetrievePropertiesExBody
-	if rec.Code != http.StatusOK || decodeResponse(rec.Body.Bytes(), &res) != nil ||
-		res.Res == nil || res.Res.Returnval == nil || len(res.Res.Returnval.Objects) <= pageSize {
-		copyResponse(w, rec)
-		return
-	}
-	page := f.pager.page(res.Res.Returnval.Objects, pageSize)
-	writeSOAP(w, &methods.RetrievePropertiesExBody{Res: &types.RetrievePropertiesExResponse{Returnval: &page}})
-}
-
-func (f *front) continueRetrievePropertiesEx(w http.ResponseWriter, r *http.Request, body []byte) {
-	f.withToken(w, r, body, func(token string) soap.HasFault {
-		rest, ok := f.pager.take(token)
-		if !ok {
-			return fault("invalid token: "+token, &types.InvalidArgument{InvalidProperty: "token"})
-		}
-		return &methods.ContinueRetrievePropertiesExBody{
-			Res: &types.ContinueRetrievePropertiesExResponse{Returnval: f.pager.page(rest.objects, rest.pageSize)}}
-	})
-}
-
-func (f *front) cancelRetrievePropertiesEx(w http.ResponseWriter, r *http.Request, body []byte) {
-	f.withToken(w, r, body, func(token string) soap.HasFault {
-		f.pager.take(token)
-		return &methods.CancelRetrievePropertiesExBody{Res: &types.CancelRetrievePropertiesExResponse{}}
-	})
-}
-
-// withToken decodes the token of a Continue/Cancel request after checking the session.
-func (f *front) withToken(w http.ResponseWriter, r *http.Request, body []byte, h func(string) soap.HasFault) {
-	method, err := simulator.UnmarshalBody(typeFunc, body)
-	switch {
-	case err != nil:
-		writeSOAP(w, fault(err.Error(), &types.InvalidRequest{}))
-	case !f.authenticated(r):
-		writeSOAP(w, fault("", &types.NotAuthenticated{
-			NoPermission: types.NoPermission{Object: method.This, PrivilegeId: "System.View"}}))
-	default:
-		switch req := method.Body.(type) {
-		case *types.ContinueRetrievePropertiesEx:
-			writeSOAP(w, h(req.Token))
-		case *types.CancelRetrievePropertiesEx:
-			writeSOAP(w, h(req.Token))
-		default:
-			writeSOAP(w, fault("unexpected request", &types.InvalidRequest{}))
+	if rec.Code == http.StatusOK {
+		if head, objects, ok := splitObjects(rec.Body.Bytes()); ok && len(objects) > pageSize {
+			f.pager.page(w, "RetrievePropertiesEx", &pagedResult{head: head, objects: objects, pageSize: pageSize})
+			return
 		}
 	}
-}
-
-func decodeResponse(data []byte, body interface{}) error {
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.TypeFunc = types.TypeFunc()
-	return dec.Decode(&soap.Envelope{Body: body})
-}
-
-func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(rec.Code)
 	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// continueRetrievePropertiesEx and cancelRetrievePropertiesEx act on a token,
+// once: a token that was used, cancelled or never given is InvalidArgument.
+func (f *front) continueRetrievePropertiesEx(w http.ResponseWriter, r *http.Request, body []byte) {
+	if token, ok := f.token(w, r, body); ok {
+		rest, found := f.pager.take(token)
+		if !found {
+			writeSOAP(w, fault("invalid token: "+token, &types.InvalidArgument{InvalidProperty: "token"}))
+			return
+		}
+		f.pager.page(w, "ContinueRetrievePropertiesEx", rest)
+	}
+}
+
+func (f *front) cancelRetrievePropertiesEx(w http.ResponseWriter, r *http.Request, body []byte) {
+	if token, ok := f.token(w, r, body); ok {
+		f.pager.take(token)
+		writeSOAP(w, &methods.CancelRetrievePropertiesExBody{Res: &types.CancelRetrievePropertiesExResponse{}})
+	}
+}
+
+// token decodes a Continue/Cancel request's token after checking the session;
+// on false the fault has been written.
+func (f *front) token(w http.ResponseWriter, r *http.Request, body []byte) (string, bool) {
+	method, err := simulator.UnmarshalBody(typeFunc, body)
+	if err != nil {
+		writeSOAP(w, fault(err.Error(), &types.InvalidRequest{}))
+		return "", false
+	}
+	if !f.authenticated(r) {
+		writeSOAP(w, fault("", &types.NotAuthenticated{
+			NoPermission: types.NoPermission{Object: method.This, PrivilegeId: "System.View"}}))
+		return "", false
+	}
+	switch req := method.Body.(type) {
+	case *types.ContinueRetrievePropertiesEx:
+		return req.Token, true
+	case *types.CancelRetrievePropertiesEx:
+		return req.Token, true
+	}
+	writeSOAP(w, fault("unexpected request", &types.InvalidRequest{}))
+	return "", false
 }

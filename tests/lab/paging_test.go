@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/vmware/govmomi/view"
@@ -73,5 +74,20 @@ func TestRetrievePropertiesExPages(t *testing.T) {
 	}
 	if all := retrieve(0); len(all.Objects) != 7 || all.Token != "" {
 		t.Fatalf("no maxObjects: %d objects, token %q (default page is %d)", len(all.Objects), all.Token, defaultPageSize)
+	}
+}
+
+// Nested <objects> elements (a value that holds one) stay inside their parent.
+func TestSplitObjects(t *testing.T) {
+	data := []byte(`<?xml version="1.0"?><soapenv:Envelope><soapenv:Body><R><returnval>` +
+		`<objects><obj>a</obj></objects><objects><val><objects>x</objects></val></objects>` +
+		`</returnval></R></soapenv:Body></soapenv:Envelope>`)
+	head, objects, ok := splitObjects(data)
+	if !ok || len(objects) != 2 || string(objects[1]) != `<objects><val><objects>x</objects></val></objects>` ||
+		!strings.HasSuffix(string(head), "<soapenv:Body>") {
+		t.Fatalf("ok %v, %q", ok, objects)
+	}
+	if _, _, ok := splitObjects([]byte(`<soapenv:Body><objects></objects></objects>`)); ok {
+		t.Fatal("unbalanced objects accepted")
 	}
 }

@@ -22,6 +22,9 @@ UNIT_SUPPORT := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/obj/%.o)
+# The shipped keymaps, compiled in as C strings (tui/gen-keymaps.sh; tig's builtin config).
+KEYMAP_SRC := $(sort $(wildcard keymaps/*.keys))
+GEN_OBJ  := $(BUILD)/obj/gen/keymaps.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SUPPORT_OBJ := $(UNIT_SUPPORT:%.c=$(BUILD)/obj/%.o)
 
@@ -41,8 +44,16 @@ $(BUILD)/libquiescent.a: $(CORE_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/quiescent: $(APP_OBJ) $(BUILD)/libquiescent.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(APP_OBJ) $(BUILD)/libquiescent.a $(LDLIBS)
+$(BUILD)/quiescent: $(APP_OBJ) $(GEN_OBJ) $(BUILD)/libquiescent.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(APP_OBJ) $(GEN_OBJ) $(BUILD)/libquiescent.a $(LDLIBS)
+
+$(BUILD)/gen/keymaps.c: $(KEYMAP_SRC) tui/gen-keymaps.sh
+	@mkdir -p $(@D)
+	sh tui/gen-keymaps.sh $(KEYMAP_SRC) > $@.tmp && mv $@.tmp $@
+
+$(GEN_OBJ): $(BUILD)/gen/keymaps.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(SUPPORT_OBJ) $(BUILD)/libquiescent.a
 	@mkdir -p $(@D)

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "tui/console.h"
 
 int main(int argc, char **argv)
 {
@@ -11,8 +12,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "quiescent: unknown command '%s' (see quiescent --help)\n", argv[1]);
 		return CLI_EXIT_USAGE;
 	}
-	/* The console (issue 4) is not built yet: say so rather than pretend. */
-	fprintf(stderr, "quiescent: the console is not available in this build yet; "
-			"use 'quiescent scan' (see quiescent --help)\n");
-	return CLI_EXIT_USAGE;
+	return console_main(argc, argv);
 }

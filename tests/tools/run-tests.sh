@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3   # Debian's python: python3-pyvmomi lives there, not in pyenv
-suites=${*:-unit lab interop integration}
+suites=${*:-unit lab interop integration e2e}
 passed=0
 failed=0
 failures=""

@@ -1,0 +1,98 @@
+"""make bench: the console with 10,000 VMs (the lab at --scale): key-to-redraw latency for
+scroll, sort and filter (median and p99 over 200 keys each; target p99 < 16 ms) and RSS
+(target < 96 MB). The console measures each key batch itself, from reading the key to the
+finished refresh (QUIESCENT_LATENCY_LOG), so tmux's own delays do not count."""
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+from labctl import Lab  # noqa: E402
+from console_tmux import Console, kill_server, tmux  # noqa: E402
+
+SCENARIO = os.path.join(HERE, "..", "e2e", "scenarios", "console.json")
+SCALE = int(os.environ.get("CONSOLE_BENCH_SCALE", "417"))   # 24 VMs x 417 = 10,008
+KEYS = 200
+
+
+def read_log(path, start):
+    with open(path) as f:
+        rows = f.read().splitlines()[start:]
+    return [float(r.split()[0]) for r in rows if r.strip()], len(open(path).read().splitlines())
+
+
+def pctl(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
+
+
+def rss_kb(console):
+    pane = tmux("display-message", "-p", "-t", console.name, "#{pane_pid}").stdout.strip()
+    todo = [pane]
+    while todo:
+        pid = todo.pop()
+        try:
+            exe = os.readlink("/proc/%s/exe" % pid)
+        except OSError:
+            exe = ""
+        if exe.endswith("/quiescent"):
+            v = {}
+            for line in open("/proc/%s/status" % pid):
+                if line.startswith(("VmHWM:", "VmRSS:")):
+                    v[line.split(":")[0]] = int(line.split()[1])
+            return v.get("VmRSS", -1), v.get("VmHWM", -1)
+        for t in os.listdir("/proc/%s/task" % pid):
+            try:
+                todo += open("/proc/%s/task/%s/children" % (pid, t)).read().split()
+            except OSError:
+                pass
+    return -1, -1
+
+
+def phase(console, log, name, send):
+    _, start = read_log(log, 0)
+    for i in range(KEYS):
+        send(i)
+        deadline = time.time() + 5
+        while read_log(log, 0)[1] < start + i + 1 and time.time() < deadline:
+            time.sleep(0.002)
+    lat, _ = read_log(log, start)
+    print("%-7s keys %3d  median %6.2f ms  p99 %6.2f ms  max %6.2f ms" % (
+        name, len(lat), statistics.median(lat), pctl(lat, 99), max(lat)))
+    return pctl(lat, 99)
+
+
+def main():
+    tmp = tempfile.TemporaryDirectory(prefix="console-bench-")
+    log = os.path.join(tmp.name, "latency.log")
+    t0 = time.time()
+    with Lab(SCENARIO, speed=100, scale=SCALE) as lab:
+        c = Console(lab, 200, 50, args=("--no-probe",), env_extra={"QUIESCENT_LATENCY_LOG": log})
+        try:
+            s = c.wait("scan done: ", timeout=600)
+            n = s.split("scan done: ")[1].split()[0]
+            print("console: %s VMs loaded in %.1f s (lab start included)" % (n, time.time() - t0))
+            worst = []
+            worst.append(phase(c, log, "scroll", lambda i: c.keys("Down" if (i // 50) % 2 == 0 else "Up")))
+            worst.append(phase(c, log, "sort", lambda i: c.keys(">")))
+            c.keys("/")
+            time.sleep(0.2)
+            text = "win2019 R07 !ready "
+            worst.append(phase(c, log, "filter", lambda i: c.keys("BSpace") if (i // len(text)) % 2 else c.type(text[i % len(text)])))
+            c.keys("Escape")
+            rss, hwm = rss_kb(c)
+            print("rss     now %.1f MB, peak %.1f MB" % (rss / 1024.0, hwm / 1024.0))
+            rss = hwm
+            ok = max(worst) < 16.0 and 0 < rss < 96 * 1024
+            print("targets: p99 < 16 ms, RSS < 96 MB: %s" % ("met" if ok else "NOT met"))
+        finally:
+            c.close()
+            kill_server()
+
+
+if __name__ == "__main__":
+    main()

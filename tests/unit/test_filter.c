@@ -1,0 +1,122 @@
+/* The `/` filter language (tui/filter.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../tui/filter.c"
+
+static const char *const r07[] = { "R07", "R21" };
+static const filter_subject sql = {
+	.name = "sql-prod-01", .os = "Microsoft Windows Server 2019 (64-bit)", .os_family = "win2019",
+	.status = "fixable", .power = "on", .predicted = "filesystem", .rules = r07, .n_rules = 2,
+};
+static const filter_subject web = {
+	.name = "web-linux", .os = "Ubuntu Linux (64-bit)", .os_family = "other", .status = "n/a",
+	.power = "off", .predicted = "crash", .rules = NULL, .n_rules = 0, .marked = true,
+};
+static const filter_subject ready = {
+	.name = "dc-01", .os = NULL, .os_family = "win2022", .status = "ready", .power = "on",
+	.predicted = "application",
+};
+
+static bool m(const char *expr, const filter_subject *s)
+{
+	char err[256];
+	vm_filter *f = filter_compile(expr, err, sizeof err);
+	if (!f)
+		fail_msg("'%s' did not compile: %s", expr, err);
+	bool r = filter_match(f, s);
+	filter_free(f);
+	return r;
+}
+
+static void test_substring_any_field(void **state)
+{
+	(void)state;
+	assert_true(m("", &sql));
+	assert_true(m("sql", &sql));
+	assert_true(m("SQL", &sql));          /* case-insensitive */
+	assert_true(m("2019", &sql));         /* OS text */
+	assert_true(m("ubuntu", &web));
+	assert_false(m("sql", &web));
+	assert_true(m("prod 2019", &sql));    /* AND */
+	assert_false(m("prod linux", &sql));
+}
+
+static void test_rule_ids_and_statuses(void **state)
+{
+	(void)state;
+	assert_true(m("R07", &sql));
+	assert_true(m("r07", &sql));
+	assert_false(m("R07", &web));
+	assert_false(m("R0", &web));
+	assert_true(m("R0", &sql));           /* not a rule id: substring of R07 */
+	assert_true(m("fixable", &sql));
+	assert_false(m("ready", &sql));
+	assert_true(m("ready", &ready));
+	assert_true(m("!ready", &sql));
+	assert_false(m("!ready", &ready));
+	assert_true(m("n/a", &web));
+	assert_true(m("!R07", &web));
+}
+
+static void test_fields(void **state)
+{
+	(void)state;
+	assert_true(m("name:sql", &sql));
+	assert_false(m("name:2019", &sql));
+	assert_true(m("os:2019", &sql));
+	assert_true(m("os:win2022", &ready));
+	assert_true(m("power:off", &web));
+	assert_false(m("power:off", &sql));
+	assert_true(m("level:file", &sql));
+	assert_true(m("rule:R21", &sql));
+	assert_true(m("status:ready", &ready));
+	assert_false(m("status:read", &ready)); /* statuses are matched exactly */
+	assert_true(m("marked", &web));
+	assert_false(m("marked", &sql));
+}
+
+static void test_regex(void **state)
+{
+	(void)state;
+	assert_true(m("^sql-.*01$", &sql));
+	assert_false(m("^prod", &sql));
+	assert_true(m("^(web|dc)-", &web));
+	assert_true(m("re:sql", &sql));
+	assert_true(m("name:^dc", &ready));
+	assert_true(m("!^web", &sql));
+	assert_true(m("R0[0-9]", &sql));
+	assert_false(m("R1[0-9]", &sql));
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	char err[256];
+	assert_null(filter_compile("re:[", err, sizeof err));
+	assert_non_null(strstr(err, "bad regex '['"));
+	assert_null(filter_compile("colour:red", err, sizeof err));
+	assert_non_null(strstr(err, "unknown filter field"));
+	assert_null(filter_compile("name:", err, sizeof err));
+	assert_null(filter_compile("!", err, sizeof err));
+	vm_filter *f = filter_compile("a  b", err, sizeof err);
+	assert_non_null(f);
+	assert_string_equal(filter_text(f), "a  b");
+	filter_free(f);
+	assert_true(filter_match(NULL, &sql));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_substring_any_field),
+		cmocka_unit_test(test_rule_ids_and_statuses),
+		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_regex),
+		cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

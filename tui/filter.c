@@ -1,0 +1,199 @@
+#include "tui/filter.h"
+#include "util/xalloc.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef enum { F_ANY, F_NAME, F_OS, F_STATUS, F_RULE, F_POWER, F_LEVEL, F_MARKED } field;
+typedef enum { M_SUBSTR, M_REGEX, M_EXACT } how;
+
+typedef struct {
+	bool negate;
+	field fld;
+	how how;
+	char *text;
+	regex_t re;
+} term;
+
+struct vm_filter {
+	char *expr;
+	term *t;
+	size_t n;
+};
+
+static const char *const statuses[] = { "ready", "fixable", "manual", "unknown", "n/a" };
+
+static bool is_rule_id(const char *s)
+{
+	return (s[0] == 'R' || s[0] == 'r') && isdigit((unsigned char)s[1]) &&
+	       isdigit((unsigned char)s[2]) && !s[3];
+}
+
+static bool is_status(const char *s)
+{
+	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+		if (!strcasecmp(s, statuses[i]))
+			return true;
+	return false;
+}
+
+void filter_free(vm_filter *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->t[i].how == M_REGEX)
+			regfree(&f->t[i].re);
+		free(f->t[i].text);
+	}
+	free(f->t);
+	free(f->expr);
+	free(f);
+}
+
+const char *filter_text(const vm_filter *f)
+{
+	return f ? f->expr : "";
+}
+
+static int compile_term(term *t, const char *word, char *err, size_t errlen)
+{
+	static const struct {
+		const char *prefix;
+		field fld;
+	} fields[] = { { "name:", F_NAME }, { "os:", F_OS }, { "status:", F_STATUS },
+		       { "rule:", F_RULE }, { "power:", F_POWER }, { "level:", F_LEVEL } };
+	memset(t, 0, sizeof *t);
+	if (*word == '!') {
+		t->negate = true;
+		word++;
+	}
+	bool force_re = false;
+	t->fld = F_ANY;
+	if (!strncasecmp(word, "re:", 3)) {
+		force_re = true;
+		word += 3;
+	} else {
+		for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+			size_t len = strlen(fields[i].prefix);
+			if (!strncasecmp(word, fields[i].prefix, len)) {
+				t->fld = fields[i].fld;
+				word += len;
+				break;
+			}
+		}
+		if (t->fld == F_ANY && strchr(word, ':') && !strpbrk(word, "^$*+?[](){}|\\")) {
+			snprintf(err, errlen, "unknown filter field in '%s' (name:, os:, status:, rule:, power:, level:)", word);
+			return -1;
+		}
+	}
+	if (!*word) {
+		snprintf(err, errlen, "empty filter word");
+		return -1;
+	}
+	if (t->fld == F_ANY && !force_re && !strcasecmp(word, "marked")) {
+		t->fld = F_MARKED;
+		t->how = M_EXACT;
+	} else if (!force_re && (force_re = strpbrk(word, "^$*+?[](){}|\\") != NULL, !force_re)) {
+		if (t->fld == F_ANY && is_rule_id(word))
+			t->fld = F_RULE, t->how = M_EXACT;
+		else if (t->fld == F_ANY && is_status(word))
+			t->fld = F_STATUS, t->how = M_EXACT;
+		else if (t->fld == F_RULE || t->fld == F_STATUS)
+			t->how = M_EXACT;
+		else
+			t->how = M_SUBSTR;
+	}
+	if (force_re) {
+		t->how = M_REGEX;
+		int rc = regcomp(&t->re, word, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+		if (rc != 0) {
+			char why[128];
+			regerror(rc, &t->re, why, sizeof why);
+			snprintf(err, errlen, "bad regex '%s': %s", word, why);
+			return -1;
+		}
+	}
+	t->text = xstrdup(word);
+	return 0;
+}
+
+vm_filter *filter_compile(const char *expr, char *err, size_t errlen)
+{
+	vm_filter *f = xcalloc(1, sizeof *f);
+	f->expr = xstrdup(expr ? expr : "");
+	char *copy = xstrdup(f->expr);
+	char *save = NULL;
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		f->t = xrealloc(f->t, (f->n + 1) * sizeof *f->t);
+		if (compile_term(&f->t[f->n], w, err, errlen) < 0) {
+			free(copy);
+			filter_free(f);
+			return NULL;
+		}
+		f->n++;
+	}
+	free(copy);
+	return f;
+}
+
+static bool match_text(const term *t, const char *s)
+{
+	if (!s)
+		return false;
+	switch (t->how) {
+	case M_EXACT:
+		return !strcasecmp(s, t->text);
+	case M_REGEX:
+		return regexec(&t->re, s, 0, NULL, 0) == 0;
+	case M_SUBSTR:
+	default:
+		return strcasestr(s, t->text) != NULL;
+	}
+}
+
+static bool match_rules(const term *t, const filter_subject *s)
+{
+	for (size_t i = 0; i < s->n_rules; i++)
+		if (match_text(t, s->rules[i]))
+			return true;
+	return false;
+}
+
+static bool match_term(const term *t, const filter_subject *s)
+{
+	switch (t->fld) {
+	case F_NAME:
+		return match_text(t, s->name);
+	case F_OS:
+		return match_text(t, s->os) || match_text(t, s->os_family);
+	case F_STATUS:
+		return match_text(t, s->status);
+	case F_RULE:
+		return match_rules(t, s);
+	case F_POWER:
+		return match_text(t, s->power);
+	case F_LEVEL:
+		return match_text(t, s->predicted);
+	case F_MARKED:
+		return s->marked;
+	case F_ANY:
+	default:
+		return match_text(t, s->name) || match_text(t, s->os) || match_text(t, s->os_family) ||
+		       match_text(t, s->status) || match_rules(t, s);
+	}
+}
+
+bool filter_match(const vm_filter *f, const filter_subject *s)
+{
+	if (!f)
+		return true;
+	for (size_t i = 0; i < f->n; i++)
+		if (match_term(&f->t[i], s) == f->t[i].negate)
+			return false;
+	return true;
+}

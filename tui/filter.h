@@ -1,0 +1,41 @@
+/* filter: the `/` filter language of the VM list. Pure: compiled once, matched per row.
+ *
+ *   words       every word must match (AND), case-insensitively
+ *   !word       negation:  !ready  (every VM that is not ready)
+ *   R07         a rule id: VMs with a finding of that rule
+ *   ready       a status name (ready, fixable, manual, unknown, n/a): that status exactly
+ *   sql         a substring of the name, OS, status or a rule id
+ *   ^sql-.*01$  a word with a regex character (^ $ * + ? [ ] ( ) { } | \) is a POSIX
+ *               extended regex over the same fields; re:PATTERN forces a regex
+ *   name:X os:X status:X rule:X power:X level:X   restrict a word to one field
+ *   marked      the marked VMs
+ */
+#ifndef QUIESCENT_TUI_FILTER_H
+#define QUIESCENT_TUI_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+	const char *name;
+	const char *os;         /* the OS text shown (guest full name or family) */
+	const char *os_family;  /* "win2019" */
+	const char *status;     /* "ready" ... "n/a" */
+	const char *power;      /* "on", "off", "suspended" */
+	const char *predicted;  /* level names */
+	const char *const *rules; /* rule ids of the findings */
+	size_t n_rules;
+	bool marked;
+} filter_subject;
+
+typedef struct vm_filter vm_filter;
+
+/* Compiles expr. NULL with err filled on a bad regex or an unknown field; an empty expr
+ * compiles to a filter that matches everything. Free with filter_free. */
+vm_filter *filter_compile(const char *expr, char *err, size_t errlen);
+void filter_free(vm_filter *f);
+bool filter_match(const vm_filter *f, const filter_subject *s);
+/* The expression as given. */
+const char *filter_text(const vm_filter *f);
+
+#endif

@@ -1,0 +1,221 @@
+#include "tui/fleet.h"
+#include "rules/rules.h"
+#include "util/xalloc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EMPTY SIZE_MAX
+
+void fleet_init(fleet *fl)
+{
+	memset(fl, 0, sizeof *fl);
+}
+
+static void vm_free(fleet_vm *vm)
+{
+	model_vm_facts_done(&vm->f);
+	model_verdict_done(&vm->v);
+	free(vm);
+}
+
+void fleet_done(fleet *fl)
+{
+	for (size_t i = 0; i < fl->n; i++)
+		vm_free(fl->vms[i]);
+	free(fl->vms);
+	free(fl->slots);
+	fleet_init(fl);
+}
+
+static size_t hash(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void index_rebuild(fleet *fl, size_t want)
+{
+	size_t n = 64;
+	while (n < want * 2)
+		n *= 2;
+	free(fl->slots);
+	fl->slots = xmalloc(n * sizeof *fl->slots);
+	for (size_t i = 0; i < n; i++)
+		fl->slots[i] = EMPTY;
+	fl->n_slots = n;
+	for (size_t i = 0; i < fl->n; i++) {
+		size_t h = hash(fl->vms[i]->f.moref) & (n - 1);
+		while (fl->slots[h] != EMPTY)
+			h = (h + 1) & (n - 1);
+		fl->slots[h] = i;
+	}
+}
+
+static size_t find_slot(const fleet *fl, const char *moref)
+{
+	if (!fl->n_slots || !moref)
+		return EMPTY;
+	size_t h = hash(moref) & (fl->n_slots - 1);
+	while (fl->slots[h] != EMPTY) {
+		if (!strcmp(fl->vms[fl->slots[h]]->f.moref, moref))
+			return h;
+		h = (h + 1) & (fl->n_slots - 1);
+	}
+	return EMPTY;
+}
+
+fleet_vm *fleet_get(const fleet *fl, const char *moref)
+{
+	size_t s = find_slot(fl, moref);
+	return s == EMPTY ? NULL : fl->vms[fl->slots[s]];
+}
+
+static fleet_vm *add(fleet *fl, vm_facts *f)
+{
+	fleet_vm *vm = xcalloc(1, sizeof *vm);
+	vm->f = *f;
+	model_vm_facts_init(f);
+	model_verdict_init(&vm->v);
+	fl->vms = xgrow(fl->vms, &fl->cap, fl->n + 1, sizeof *fl->vms);
+	fl->vms[fl->n++] = vm;
+	if (fl->n * 2 > fl->n_slots) {
+		index_rebuild(fl, fl->n);
+	} else {
+		size_t h = hash(vm->f.moref) & (fl->n_slots - 1);
+		while (fl->slots[h] != EMPTY)
+			h = (h + 1) & (fl->n_slots - 1);
+		fl->slots[h] = fl->n - 1;
+	}
+	return vm;
+}
+
+static void evaluate(fleet_vm *vm, time_t now)
+{
+	rules_evaluate(&vm->f, now, &vm->v);
+	vm->evaluated_at = now;
+	vm->n_rules = 0;
+	for (size_t i = 0; i < vm->v.n_findings && vm->n_rules < 32; i++)
+		vm->rules[vm->n_rules++] = vm->v.findings[i].rule;
+}
+
+/* Moves what only a scan knows (probe, history) from src to dst. */
+static void take_scan_facts(vm_facts *dst, vm_facts *src)
+{
+	guest_probe tmp = dst->probe;
+	dst->probe = src->probe;
+	src->probe = tmp;
+	dst->enable_uuid_set_at = src->enable_uuid_set_at;
+}
+
+fleet_vm *fleet_update_inventory(fleet *fl, vm_facts *f, time_t now)
+{
+	fleet_vm *vm = fleet_get(fl, f->moref);
+	if (!vm) {
+		vm = add(fl, f);
+	} else {
+		take_scan_facts(f, &vm->f); /* the new facts get the old probe facts */
+		model_vm_facts_done(&vm->f);
+		vm->f = *f;
+		model_vm_facts_init(f);
+		vm->changed_at = now;
+	}
+	vm->inventory_at = now;
+	evaluate(vm, now);
+	fl->gen++;
+	return vm;
+}
+
+fleet_vm *fleet_apply_scan(fleet *fl, vm_facts *f, time_t now, bool keep_live_inventory)
+{
+	fleet_vm *vm = fleet_get(fl, f->moref);
+	if (!vm) {
+		vm = add(fl, f);
+		vm->inventory_at = now;
+	} else if (keep_live_inventory && vm->inventory_at) {
+		take_scan_facts(&vm->f, f);
+		model_vm_facts_done(f);
+	} else {
+		bool marked = vm->marked;
+		model_vm_facts_done(&vm->f);
+		vm->f = *f;
+		model_vm_facts_init(f);
+		vm->marked = marked;
+		vm->inventory_at = now;
+	}
+	vm->scanned = true;
+	evaluate(vm, now);
+	fl->gen++;
+	return vm;
+}
+
+void fleet_remove(fleet *fl, const char *moref)
+{
+	size_t s = find_slot(fl, moref);
+	if (s == EMPTY)
+		return;
+	size_t i = fl->slots[s];
+	if (fl->vms[i]->marked)
+		fl->n_marked--;
+	vm_free(fl->vms[i]);
+	fl->vms[i] = fl->vms[--fl->n];
+	index_rebuild(fl, fl->n);
+	fl->gen++;
+}
+
+void fleet_set_mark(fleet *fl, fleet_vm *vm, bool on)
+{
+	if (vm->marked == on)
+		return;
+	vm->marked = on;
+	fl->n_marked += on ? 1 : (size_t)-1;
+	fl->gen++;
+}
+
+void fleet_clear_marks(fleet *fl)
+{
+	for (size_t i = 0; i < fl->n; i++)
+		fl->vms[i]->marked = false;
+	fl->n_marked = 0;
+	fl->gen++;
+}
+
+void fleet_recount(fleet *fl)
+{
+	memset(fl->by_status, 0, sizeof fl->by_status);
+	memset(fl->by_level, 0, sizeof fl->by_level);
+	fl->n_marked = 0;
+	for (size_t i = 0; i < fl->n; i++) {
+		const fleet_vm *vm = fl->vms[i];
+		if (vm->v.status <= STATUS_NA)
+			fl->by_status[vm->v.status]++;
+		if (vm->v.status != STATUS_NA && vm->v.predicted >= LEVEL_FAIL && vm->v.predicted <= LEVEL_APPLICATION)
+			fl->by_level[vm->v.predicted]++;
+		if (vm->marked)
+			fl->n_marked++;
+	}
+}
+
+const char *fleet_power_text(power_state p)
+{
+	switch (p) {
+	case POWER_ON: return "on";
+	case POWER_OFF: return "off";
+	case POWER_SUSPENDED: return "susp";
+	default: return "?";
+	}
+}
+
+const char *fleet_os_text(const fleet_vm *vm)
+{
+	if (vm->v.family != OS_OTHER)
+		return model_os_family_name(vm->v.family);
+	if (vm->f.guest_id && *vm->f.guest_id)
+		return vm->f.guest_id;
+	if (vm->f.config_guest_id && *vm->f.config_guest_id)
+		return vm->f.config_guest_id;
+	return "other";
+}

@@ -1,0 +1,75 @@
+/* The console's scan: core/scan's pipeline on a job thread, the result posted to the UI. */
+#include "scan/scan.h"
+#include "store/store.h"
+#include "tui/jobs.h"
+#include "util/secret.h"
+#include "util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void progress(void *ctx, scan_phase phase, size_t done, size_t total)
+{
+	job *j = ctx;
+	static const char *const what[] = { "reading the inventory", "probing guests", "applying the rules",
+					     "storing the scan in history" };
+	job_progress(j, (int)done, (int)total, "%s (%zu/%zu)", what[phase], done, total);
+}
+
+void scan_job(job *j, void *arg)
+{
+	scan_job_args *a = arg;
+	char why[512] = "";
+	store *db = NULL;
+	if (a->db_path) {
+		db = store_open(a->db_path, why, sizeof why);
+		if (!db)
+			job_log(j, LOG_WARN, "history not available (%s): scanning without it", why);
+	}
+	scan_spec spec = {
+		.probe = a->probe && a->guest_user && a->guest_password,
+		.guest_user = a->guest_user,
+		.guest_password = a->guest_password,
+	};
+	scan_result r;
+	memset(&r, 0, sizeof r);
+	vs_error err;
+	vs_error_clear(&err);
+	job_progress(j, 0, 0, "reading the inventory");
+	scan_status st = scan_run(job_session(j), db, a->vcenter, &spec, progress, j, &r, NULL, &err,
+				  why, sizeof why);
+	if (job_cancelled(j)) {
+		job_log(j, LOG_INFO, "scan cancelled");
+	} else if (st == SCAN_ERR_VCENTER) {
+		job_fail(j, "scan of %s failed: %s", a->vcenter, err.message);
+	} else if (st == SCAN_ERR_STORE || st == SCAN_OK) {
+		if (st == SCAN_ERR_STORE)
+			job_log(j, LOG_WARN, "the scan was not stored in history: %s", why);
+		msg *m = msg_new(MSG_SCAN_DONE);
+		m->facts = r.facts;
+		m->verdicts = r.verdicts;
+		m->n = r.n;
+		m->at = r.scanned_at;
+		r.facts = NULL;
+		r.verdicts = NULL;
+		r.n = 0;
+		msgq_post(job_queue(j), m);
+		job_progress(j, 1, 1, "%zu VMs", m->n);
+	} else {
+		job_fail(j, "scan failed: %s", why);
+	}
+	scan_result_done(&r);
+	store_close(db);
+}
+
+void scan_job_args_free(void *arg)
+{
+	scan_job_args *a = arg;
+	if (!a)
+		return;
+	free(a->vcenter);
+	free(a->guest_user);
+	secret_free(a->guest_password);
+	free(a->db_path);
+	free(a);
+}

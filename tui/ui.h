@@ -1,0 +1,102 @@
+/* ui: the console's state, owned by the UI thread (the only thread that draws), and the
+ * services views use: messages, the view stack, actions, commands, jobs. */
+#ifndef QUIESCENT_TUI_UI_H
+#define QUIESCENT_TUI_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "cli/conn.h"
+#include "tui/fleet.h"
+#include "tui/keymap.h"
+#include "tui/msgq.h"
+#include "vsphere/session.h"
+
+typedef struct view view;
+typedef struct job job;
+typedef struct watcher watcher;
+
+typedef struct {
+	int id;
+	char *title;
+	char *vm;            /* VM name, NULL for fleet-wide tasks */
+	task_state state;
+	int done, total;
+	char *what;          /* what it does now */
+	char *error;
+	time_t started, ended;
+	job *job;            /* while its thread runs */
+} ui_task;
+
+typedef struct {
+	time_t at;
+	log_level level;
+	char *text;
+} ui_logline;
+
+#define UI_MAX_VIEWS 16
+
+typedef struct ui {
+	fleet fl;
+	msgq q;
+
+	keymap *km;
+	char *keymap_name;          /* "default", "vi" or a path */
+	keymap_state kst;
+
+	conn_opts *conn;            /* options as given: --server..., the password (secret) */
+	vs_session *session;
+	char *server;               /* host[:port], the history key */
+	bool conn_ok;
+	bool readonly;
+	bool probe;                 /* run the guest probe in scans */
+	char *db_path;              /* history; NULL: none */
+	watcher *watch;
+	vs_session **retired;       /* sessions replaced by :connect, freed at exit */
+	size_t n_retired;
+
+	ui_task *tasks;
+	size_t n_tasks, cap_tasks;
+	int next_task_id;
+	int scan_task;              /* the running scan's task id, 0 when none */
+
+	ui_logline *log;
+	size_t n_log, cap_log;
+	char *msgline;              /* shown in the message line until the next key or message */
+	log_level msg_level;
+
+	view *stack[UI_MAX_VIEWS];
+	int depth;
+	view *v_vms, *v_detail, *v_tasks, *v_messages, *v_help, *v_fix, *v_snaptest, *v_history;
+
+	bool quit;
+	bool dirty;                 /* redraw at the end of this loop turn */
+	unsigned spin;              /* spinner frame */
+	unsigned long drawn_gen;    /* fleet gen at the last summary count */
+} ui;
+
+/* Adds to the message log and shows it in the message line. */
+void ui_message(ui *u, log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+void ui_push(ui *u, view *v);   /* shows v on top (moves it up when already in the stack) */
+void ui_pop(ui *u);             /* never pops the VM list */
+view *ui_top(const ui *u);
+
+/* Runs an action in the current view (the view first, then the generic handler). */
+void ui_action(ui *u, action a);
+/* Runs one `:` command line. */
+void ui_command(ui *u, const char *line);
+
+/* Shows the detail of this VM. */
+void ui_open_detail(ui *u, const char *moref);
+/* Starts a scan unless one runs. 0, or -1 with a message shown. */
+int ui_start_scan(ui *u);
+/* Whether any task is running. */
+bool ui_busy(const ui *u);
+ui_task *ui_task_get(ui *u, int id);
+
+/* The keymap files compiled into the binary (build/gen/keymaps.c). */
+const char *ui_builtin_keymap(const char *name);
+
+#endif

@@ -1,0 +1,260 @@
+#include "tui/watcher.h"
+#include "util/xalloc.h"
+#include "vsphere/inventory.h"
+#include "vsphere/propcol.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WAIT_S 20
+
+typedef struct {
+	vm_facts f;
+	bool changed;
+	bool gone;
+} mirror_vm;
+
+struct watcher {
+	pthread_t thread;
+	vs_session *s;
+	msgq *q;
+	atomic_bool stop;
+	vs_conn *conn;
+	vs_updates u;
+	pthread_mutex_t lock;    /* guards `u` and `conn` for watcher_stop's cancel */
+	bool have_updates;
+	mirror_vm *vms;
+	size_t n, cap;
+	char **gone;
+	size_t n_gone, cap_gone;
+	size_t last;             /* index of the object being delivered (its properties follow) */
+	bool full;               /* delivering the initial state: every object is new */
+};
+
+static mirror_vm *find(watcher *w, const char *moref)
+{
+	if (w->last < w->n && !strcmp(w->vms[w->last].f.moref, moref))
+		return &w->vms[w->last];
+	if (w->full)
+		return NULL; /* the initial state: each object comes once */
+	for (size_t i = w->n; i-- > 0;) {
+		if (!strcmp(w->vms[i].f.moref, moref)) {
+			w->last = i;
+			return &w->vms[i];
+		}
+	}
+	return NULL;
+}
+
+static int on_change(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
+		     vs_change_op op, xmlTextReaderPtr val, vs_error *err)
+{
+	watcher *w = ctx;
+	mirror_vm *m = find(w, moref);
+	if (!prop) {
+		if (kind == VS_OBJ_LEAVE) {
+			if (m) {
+				model_vm_facts_done(&m->f);
+				*m = w->vms[--w->n];
+				w->last = (size_t)-1;
+			}
+			w->gone = xgrow(w->gone, &w->cap_gone, w->n_gone + 1, sizeof *w->gone);
+			w->gone[w->n_gone++] = xstrdup(moref);
+			return 0;
+		}
+		if (!m) {
+			w->vms = xgrow(w->vms, &w->cap, w->n + 1, sizeof *w->vms);
+			m = &w->vms[w->n++];
+			memset(m, 0, sizeof *m);
+			inventory_facts_begin(&m->f, moref);
+			w->last = w->n - 1;
+		}
+		m->changed = true;
+		return 0;
+	}
+	if (!m)
+		return 0;
+	if (op == VS_OP_REMOVE || op == VS_OP_INDIRECT_REMOVE)
+		val = NULL;
+	inventory_apply_change(&m->f, prop, val);
+	m->changed = true;
+	return 0;
+}
+
+static int on_missing(void *ctx, const char *moref, const char *path, const char *fault,
+		      const char *message, vs_error *err)
+{
+	watcher *w = ctx;
+	mirror_vm *m = find(w, moref);
+	if (m) {
+		inventory_apply_missing(&m->f, path, fault, message);
+		m->changed = true;
+	}
+	return 0;
+}
+
+static void post_changes(watcher *w, bool full)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->n; i++)
+		n += w->vms[i].changed;
+	if (n) {
+		msg *m = msg_new(MSG_VM_UPDATE);
+		m->facts = xcalloc(n, sizeof *m->facts);
+		m->full_sync = full;
+		for (size_t i = 0; i < w->n; i++) {
+			if (!w->vms[i].changed)
+				continue;
+			model_vm_facts_copy(&m->facts[m->n++], &w->vms[i].f);
+			w->vms[i].changed = false;
+		}
+		msgq_post(w->q, m);
+	}
+	if (w->n_gone) {
+		msg *m = msg_new(MSG_VM_GONE);
+		m->morefs = w->gone;
+		m->n = w->n_gone;
+		w->gone = NULL;
+		w->n_gone = w->cap_gone = 0;
+		msgq_post(w->q, m);
+	}
+}
+
+static void conn_state(watcher *w, bool ok, const char *text)
+{
+	msg *m = msg_new(MSG_CONN);
+	m->conn_ok = ok;
+	m->text = xstrdup(text);
+	msgq_post(w->q, m);
+}
+
+static void nap(watcher *w, int seconds)
+{
+	for (int i = 0; i < seconds * 10 && !atomic_load(&w->stop); i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Creates view + filter. 0 or -1 with err. */
+static int setup(watcher *w, char *view, size_t vn, vs_error *err)
+{
+	size_t np;
+	const char *const *paths = inventory_paths(&np);
+	if (!w->conn && !(w->conn = vs_conn_new(w->s, err)))
+		return -1;
+	if (vs_view_create(w->conn, "VirtualMachine", view, vn, err) < 0)
+		return -1;
+	vs_updates u;
+	memset(&u, 0, sizeof u);
+	if (vs_updates_create(w->conn, view, "VirtualMachine", paths, np, &u, err) < 0)
+		return -1;
+	pthread_mutex_lock(&w->lock);
+	w->u = u;
+	w->have_updates = true;
+	pthread_mutex_unlock(&w->lock);
+	/* a fresh watch starts with the full state: forget the old mirror */
+	for (size_t i = 0; i < w->n; i++)
+		model_vm_facts_done(&w->vms[i].f);
+	w->n = 0;
+	return 0;
+}
+
+static void *run(void *p)
+{
+	watcher *w = p;
+	char view[VS_MOREF_MAX] = "";
+	char version[256] = "";
+	bool lost = false;
+	int backoff = 1;
+	while (!atomic_load(&w->stop)) {
+		vs_error err;
+		vs_error_clear(&err);
+		if (!w->have_updates) {
+			if (lost && vs_session_keepalive(w->conn, &err) < 0) {
+				nap(w, backoff);
+				backoff = backoff < 16 ? backoff * 2 : 30;
+				continue;
+			}
+			if (setup(w, view, sizeof view, &err) < 0) {
+				if (atomic_load(&w->stop))
+					break;
+				if (!lost)
+					conn_state(w, false, err.message);
+				lost = true;
+				nap(w, backoff);
+				backoff = backoff < 16 ? backoff * 2 : 30;
+				continue;
+			}
+			if (lost)
+				conn_state(w, true, "reconnected: following live changes again");
+			lost = false;
+			backoff = 1;
+			version[0] = '\0';
+		}
+		bool full = version[0] == '\0';
+		w->full = full;
+		w->last = (size_t)-1;
+		int rc = vs_wait_updates(w->conn, &w->u, version, version, sizeof version, WAIT_S,
+					 on_change, on_missing, w, &err);
+		if (atomic_load(&w->stop))
+			break;
+		if (rc >= 0) {
+			post_changes(w, full);
+			continue;
+		}
+		post_changes(w, full); /* what arrived before the failure */
+		if (err.kind == VS_ERR_CANCELLED)
+			continue;      /* Ctrl-C cancelled another operation: keep watching */
+		/* the session or the network broke: say so, then log in again and re-create */
+		char text[700];
+		snprintf(text, sizeof text, "connection lost (%s); reconnecting", err.message);
+		conn_state(w, false, text);
+		lost = true;
+		pthread_mutex_lock(&w->lock);
+		w->have_updates = false;
+		pthread_mutex_unlock(&w->lock);
+		nap(w, backoff);
+	}
+	return NULL;
+}
+
+watcher *watcher_start(vs_session *s, msgq *q)
+{
+	watcher *w = xcalloc(1, sizeof *w);
+	w->s = s;
+	w->q = q;
+	atomic_init(&w->stop, false);
+	pthread_mutex_init(&w->lock, NULL);
+	if (pthread_create(&w->thread, NULL, run, w) != 0) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void watcher_stop(watcher *w)
+{
+	if (!w)
+		return;
+	atomic_store(&w->stop, true);
+	vs_session_cancel(w->s);
+	pthread_join(w->thread, NULL);
+	if (w->have_updates && w->conn) {
+		vs_error err;
+		vs_error_clear(&err);
+		vs_updates_destroy(w->conn, &w->u, &err);
+	}
+	vs_conn_free(w->conn);
+	for (size_t i = 0; i < w->n; i++)
+		model_vm_facts_done(&w->vms[i].f);
+	free(w->vms);
+	for (size_t i = 0; i < w->n_gone; i++)
+		free(w->gone[i]);
+	free(w->gone);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}

@@ -1,0 +1,294 @@
+/* VM detail: every fact with where it came from and when, the verdict, the findings with
+ * evidence and fix. Rebuilt when the VM changes (live updates land here too). */
+#include "rules/rules.h"
+#include "tui/draw.h"
+#include "tui/term.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+#include "views/view.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	char *text;
+	term_elem e;
+} line;
+
+typedef struct {
+	char *moref;
+	line *lines;
+	size_t n, cap;
+	unsigned long built_gen;
+	int built_w;
+} detail;
+
+static void clear_lines(detail *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->lines[i].text);
+	d->n = 0;
+}
+
+/* Appends text, word-wrapped to w columns; continuation lines are indented by `indent`. */
+static void add_wrapped(detail *d, int w, int indent, term_elem e, const char *text)
+{
+	const char *p = text;
+	bool first = true;
+	do {
+		int room = w - (first ? 0 : indent);
+		if (room < 20)
+			room = 20;
+		size_t len = strlen(p);
+		size_t cut = len;
+		if (draw_width(p) > room) {
+			/* bytes fitting `room` columns, then back to a space */
+			size_t bytes = 0;
+			int cols = 0;
+			while (p[bytes] && cols < room) {
+				size_t l = 1;
+				while ((p[bytes + l] & 0xc0) == 0x80)
+					l++;
+				bytes += l;
+				cols++;
+			}
+			cut = bytes;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = bytes;
+		}
+		d->lines = xgrow(d->lines, &d->cap, d->n + 1, sizeof *d->lines);
+		d->lines[d->n].text = xasprintf("%*s%.*s", first ? 0 : indent, "", (int)cut, p);
+		d->lines[d->n].e = e;
+		d->n++;
+		p += cut;
+		while (*p == ' ')
+			p++;
+		first = false;
+	} while (*p);
+}
+
+static void addf(detail *d, int w, term_elem e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void addf(detail *d, int w, term_elem e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	add_wrapped(d, w, 26, e, s ? s : "");
+	free(s);
+}
+
+static void fact(detail *d, int w, const char *label, const char *value, const char *source)
+{
+	addf(d, w, TE_NORMAL, "  %-22.22s %s  [%s]", label, value && *value ? value : "-", source);
+}
+
+static const char *when(time_t t, char *buf, size_t n)
+{
+	if (!t)
+		return "never";
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+static const char *tri_text(tri t, const char *yes, const char *no)
+{
+	return t == TRI_YES ? yes : t == TRI_NO ? no : "unknown";
+}
+
+static void svc(detail *d, int w, const char *label, const svc_facts *s, const char *src)
+{
+	char v[128];
+	if (s->installed == TRI_NO)
+		snprintf(v, sizeof v, "not installed");
+	else if (s->installed == TRI_UNKNOWN && s->state == SVC_STATE_UNKNOWN)
+		snprintf(v, sizeof v, "unknown");
+	else
+		snprintf(v, sizeof v, "%s, start %s", model_svc_state_name(s->state), model_svc_start_name(s->start));
+	fact(d, w, label, v, src);
+}
+
+static void build(detail *d, ui *u, int w)
+{
+	clear_lines(d);
+	const fleet_vm *vm = fleet_get(&u->fl, d->moref);
+	if (!vm) {
+		addf(d, w, TE_DIM, "This VM is no longer in the inventory (%s).", d->moref ? d->moref : "?");
+		return;
+	}
+	const vm_facts *f = &vm->f;
+	const verdict *v = &vm->v;
+	char t1[32], t2[32], buf[256];
+	char inv_src[80];
+	snprintf(inv_src, sizeof inv_src, "vCenter, %s", when(vm->inventory_at, t1, sizeof t1));
+
+	addf(d, w, TE_SECTION, "%s  (%s%s)", f->name ? f->name : f->moref, f->moref, f->is_template ? ", template" : "");
+	addf(d, w, TE_SECTION, "Verdict");
+	addf(d, w, TE_NORMAL, "  status %s, best level %s, predicted %s, OS family %s (rules run %s)",
+	     model_status_name(v->status), model_level_name(v->best), model_level_name(v->predicted),
+	     model_os_family_name(v->family), when(vm->evaluated_at, t2, sizeof t2));
+	if (f->facts_error)
+		addf(d, w, TE_SEV_ERROR, "  vCenter could not give every fact: %s", f->facts_error_text ? f->facts_error_text : "?");
+
+	addf(d, w, TE_NORMAL, "%s", "");
+	addf(d, w, TE_SECTION, "Findings (%zu)", v->n_findings);
+	if (!v->n_findings)
+		addf(d, w, TE_DIM, "  none: nothing stands between this VM and its best level");
+	for (size_t i = 0; i < v->n_findings; i++) {
+		const finding *fi = &v->findings[i];
+		term_elem e = fi->sev == SEVERITY_ERROR ? TE_SEV_ERROR : fi->sev == SEVERITY_WARN ? TE_SEV_WARN : TE_SEV_INFO;
+		const rule_info *ri = rules_find(fi->rule);
+		addf(d, w, e, "  %s %-5s cap %-11s fix %-6s %s", fi->rule, model_severity_name(fi->sev),
+		     model_level_name(fi->cap), model_fix_name(fi->fix), ri ? ri->title : "");
+		if (fi->message)
+			add_wrapped(d, w, 6, TE_NORMAL, (snprintf(buf, sizeof buf, "      %s", fi->message), buf));
+		if (fi->evidence) {
+			char *s = xasprintf("      evidence: %s", fi->evidence);
+			add_wrapped(d, w, 16, TE_DIM, s);
+			free(s);
+		}
+	}
+
+	addf(d, w, TE_NORMAL, "%s", "");
+	addf(d, w, TE_SECTION, "vCenter properties (last change %s)", when(vm->inventory_at, t1, sizeof t1));
+	fact(d, w, "power", model_power_name(f->power), "runtime.powerState");
+	fact(d, w, "boot time", f->boot_time ? when(f->boot_time, t2, sizeof t2) : "-", "runtime.bootTime");
+	fact(d, w, "guest OS (config)", f->config_guest_full_name ? f->config_guest_full_name : f->config_guest_id, "config.guestFullName");
+	fact(d, w, "guest OS (guest)", f->guest_full_name ? f->guest_full_name : f->guest_id, "guest.guestFullName");
+	if (f->guest_build) {
+		snprintf(buf, sizeof buf, "%d.%d", f->guest_build, f->guest_build_revision);
+		fact(d, w, "Windows build", buf, "guest");
+	}
+	fact(d, w, "VMware Tools", model_tools_status_name(f->tools), "guest.toolsRunningStatus");
+	fact(d, w, "Tools version", model_tools_version_format(f->tools_version, t2), "guest.toolsVersion");
+	fact(d, w, "Tools version status", model_tools_version_status_name(f->tools_version_status), "guest.toolsVersionStatus2");
+	snprintf(buf, sizeof buf, "vmx-%d", f->hw_version);
+	fact(d, w, "hardware version", f->hw_version ? buf : "-", "config.version");
+	snprintf(buf, sizeof buf, "%s", f->enable_uuid_raw ? f->enable_uuid_raw : "(absent)");
+	fact(d, w, "disk.EnableUUID", buf, "config.extraConfig");
+	snprintf(buf, sizeof buf, "%d", f->snapshot_count);
+	fact(d, w, "snapshots", f->snapshot_count < 0 ? "unknown" : buf, "snapshot");
+	snprintf(buf, sizeof buf, "%d controllers, %d units used", f->n_scsi_controllers, f->scsi_units_used);
+	fact(d, w, "SCSI", buf, "config.hardware.device");
+	for (size_t i = 0; i < f->n_disks; i++) {
+		const vm_disk *dk = &f->disks[i];
+		snprintf(buf, sizeof buf, "%s %d:%d %s %lld GB", model_controller_name(dk->controller), dk->bus,
+			 dk->unit, model_disk_mode_name(dk->mode), (long long)(dk->capacity_kb / 1048576));
+		fact(d, w, dk->label ? dk->label : "disk", buf, "config.hardware.device");
+	}
+	for (size_t i = 0; i < f->n_volumes; i++) {
+		const vm_volume *vo = &f->volumes[i];
+		snprintf(buf, sizeof buf, "%.1f of %.1f GiB free", vo->free_bytes / 1073741824.0,
+			 vo->capacity_bytes / 1073741824.0);
+		fact(d, w, vo->path ? vo->path : "volume", buf, "guest.disk");
+	}
+	if (f->tools_upgrade_running)
+		fact(d, w, "Tools upgrade", "running", "TaskManager.recentTask");
+	(void)inv_src;
+
+	const guest_probe *p = &f->probe;
+	addf(d, w, TE_NORMAL, "%s", "");
+	const char *src = p->state == PROBE_STALE ? "history" : "guest probe";
+	addf(d, w, TE_SECTION, "Guest probe: %s%s%s", model_probe_state_name(p->state),
+	     p->at ? (p->state == PROBE_STALE ? ", last seen " : ", at ") : "", p->at ? when(p->at, t1, sizeof t1) : "");
+	if (p->error && p->state != PROBE_OK)
+		addf(d, w, TE_DIM, "  %s", p->error);
+	if (p->state == PROBE_OK || p->state == PROBE_STALE) {
+		svc(d, w, "vmvss (VSS provider)", &p->vmvss, src);
+		svc(d, w, "LGTO_Sync (sync drv)", &p->lgto_sync, src);
+		svc(d, w, "VSS service", &p->vss, src);
+		fact(d, w, "tools.conf app quiesce", tri_text(p->disable_app_quiescing, "disabled", "allowed"), src);
+		fact(d, w, "tools.conf enableVSS", p->enable_vss == TRI_UNKNOWN ? "not set" : tri_text(p->enable_vss, "true", "false"), src);
+		fact(d, w, "dynamic disks", tri_text(p->dynamic_disks, "yes", "no"), src);
+		fact(d, w, "Storage Spaces", tri_text(p->storage_spaces, "yes", "no"), src);
+		for (size_t i = 0; i < p->n_writers; i++) {
+			const vss_writer *wr = &p->writers[i];
+			snprintf(buf, sizeof buf, "%s, last error %s", model_writer_state_name(wr->state),
+				 model_writer_error_name(wr->last_error));
+			fact(d, w, wr->name ? wr->name : "writer", buf, src);
+		}
+	}
+
+	addf(d, w, TE_NORMAL, "%s", "");
+	addf(d, w, TE_SECTION, "History");
+	if (f->enable_uuid_set_at)
+		fact(d, w, "disk.EnableUUID set", when(f->enable_uuid_set_at, t1, sizeof t1), "history (fix journal)");
+	fact(d, w, "last scan", vm->scanned ? when(u->fl.scanned_at, t2, sizeof t2) : "not yet", "this session");
+	addf(d, w, TE_DIM, "  Last tests and fixes: shown once the history screen lands (H).");
+}
+
+static void detail_draw(view *v, ui *u, int y, int h, int w)
+{
+	detail *d = v->priv;
+	if (d->built_gen != u->fl.gen || d->built_w != w || !d->n) {
+		build(d, u, w);
+		d->built_gen = u->fl.gen;
+		d->built_w = w;
+	}
+	v->list.height = h;
+	listw_set_count(&v->list, d->n);
+	for (int r = 0; r < h; r++) {
+		size_t i = v->list.top + (size_t)r;
+		if (i < d->n)
+			draw_text(y + r, 0, w, d->lines[i].text, term_attr(d->lines[i].e), ALIGN_LEFT);
+		else
+			draw_fill(y + r, 0, w, A_NORMAL);
+	}
+}
+
+static unsigned detail_request(view *v, ui *u, action a)
+{
+	if (listw_request(&v->list, a))
+		return VR_REDRAW;
+	return VR_UNHANDLED;
+}
+
+static void detail_status(view *v, ui *u, char *buf, size_t n)
+{
+	detail *d = v->priv;
+	size_t h = v->list.height > 0 ? (size_t)v->list.height : 1;
+	snprintf(buf, n, "%s  lines %zu-%zu/%zu", d->moref ? d->moref : "", d->n ? v->list.top + 1 : 0,
+		 v->list.top + h < d->n ? v->list.top + h : d->n, d->n);
+}
+
+static void detail_free(view *v)
+{
+	detail *d = v->priv;
+	clear_lines(d);
+	free(d->lines);
+	free(d->moref);
+	free(d);
+}
+
+static const view_ops detail_ops = {
+	.name = "detail",
+	.keys = KMV_DETAIL,
+	.draw = detail_draw,
+	.request = detail_request,
+	.status = detail_status,
+	.free = detail_free,
+};
+
+void detail_view_show(view *v, const char *moref)
+{
+	detail *d = v->priv;
+	xstrset(&d->moref, moref);
+	d->built_gen = (unsigned long)-1;
+	v->list.top = 0;
+}
+
+view *detail_view_new(void)
+{
+	detail *d = xcalloc(1, sizeof *d);
+	view *v = view_new(&detail_ops, "VM detail", d);
+	v->list.no_cursor = true;
+	return v;
+}

@@ -1,0 +1,603 @@
+/* The VM list: one row per VM, the summary bar, sort, filter, marks. */
+#include "rules/rules.h"
+#include "tui/draw.h"
+#include "tui/filter.h"
+#include "tui/term.h"
+#include "util/xalloc.h"
+#include "views/view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef enum { COL_MARK, COL_NAME, COL_POWER, COL_OS, COL_TOOLS, COL_BEST, COL_PRED, COL_STATUS,
+	       COL_FINDING, NCOLS } column;
+
+static const struct {
+	const char *name;   /* for :sort */
+	const char *title;
+	int width;          /* fixed width; 0: flexible */
+	int min;
+	int drop;           /* dropped first when the terminal is narrow: higher drops earlier */
+} cols[NCOLS] = {
+	[COL_MARK] = { "mark", "", 1, 1, 0 },
+	[COL_NAME] = { "name", "NAME", 0, 16, 0 },
+	[COL_POWER] = { "power", "POWER", 5, 5, 4 },
+	[COL_OS] = { "os", "OS", 10, 10, 6 },
+	[COL_TOOLS] = { "tools", "TOOLS", 8, 8, 7 },
+	[COL_BEST] = { "best", "BEST", 5, 5, 5 },
+	[COL_PRED] = { "predicted", "PRED", 5, 5, 2 },
+	[COL_STATUS] = { "status", "STATUS", 7, 7, 1 },
+	[COL_FINDING] = { "finding", "TOP FINDING", 0, 18, 3 },
+};
+
+static const char *const column_names[] = { "name", "power", "os", "tools", "best", "predicted",
+					    "status", "finding", NULL };
+
+typedef struct {
+	fleet_vm **order;      /* filtered and sorted */
+	size_t n, cap;
+	unsigned long built_gen;
+	bool stale;            /* filter or sort changed */
+	vm_filter *flt;
+	column sort;
+	int dir;               /* 1 ascending, -1 descending */
+	char *cursor_id;       /* moref under the cursor, kept across rebuilds */
+	char *anchor_id;       /* the last VM marked by hand (range marks) */
+	int x[NCOLS], w[NCOLS];
+	bool shown[NCOLS];
+	int layout_w;
+} vms;
+
+const char *const *vms_view_columns(void)
+{
+	return column_names;
+}
+
+static const char *level_short(quiesce_level l)
+{
+	switch (l) {
+	case LEVEL_APPLICATION: return "app";
+	case LEVEL_FILESYSTEM: return "fs";
+	case LEVEL_CRASH: return "crash";
+	case LEVEL_FAIL: return "fail";
+	default: return "-";
+	}
+}
+
+static const char *tools_text(const fleet_vm *vm, char buf[16])
+{
+	switch (vm->f.tools) {
+	case TOOLS_NOT_INSTALLED: return "none";
+	case TOOLS_NOT_RUNNING: return "stopped";
+	case TOOLS_UNKNOWN: if (!vm->f.tools_version) return "?"; break;
+	default: break;
+	}
+	return model_tools_version_format(vm->f.tools_version, buf);
+}
+
+static term_elem status_elem(vm_status s)
+{
+	switch (s) {
+	case STATUS_READY: return TE_READY;
+	case STATUS_FIXABLE: return TE_FIXABLE;
+	case STATUS_MANUAL: return TE_MANUAL;
+	case STATUS_UNKNOWN: return TE_UNKNOWN;
+	default: return TE_NA;
+	}
+}
+
+/* The first finding worth a column: errors and warnings first (findings are ordered). */
+static const finding *top_finding(const fleet_vm *vm)
+{
+	return vm->v.n_findings ? &vm->v.findings[0] : NULL;
+}
+
+static int cmp_rows(const fleet_vm *a, const fleet_vm *b, column c)
+{
+	int r = 0;
+	switch (c) {
+	case COL_POWER: r = (int)a->f.power - (int)b->f.power; break;
+	case COL_OS: r = strcmp(fleet_os_text(a), fleet_os_text(b)); break;
+	case COL_TOOLS: r = (a->f.tools_version > b->f.tools_version) - (a->f.tools_version < b->f.tools_version); break;
+	case COL_BEST: r = (int)a->v.best - (int)b->v.best; break;
+	case COL_PRED: r = (int)a->v.predicted - (int)b->v.predicted; break;
+	case COL_STATUS: r = (int)a->v.status - (int)b->v.status; break;
+	case COL_FINDING: {
+		const finding *fa = top_finding(a), *fb = top_finding(b);
+		if (!fa || !fb)
+			r = (fa == NULL) - (fb == NULL);
+		else
+			r = strcmp(fa->rule, fb->rule);
+		break;
+	}
+	default: break;
+	}
+	return r;
+}
+
+static column sort_col;
+static int sort_dir;
+
+static int cmp_qsort(const void *pa, const void *pb)
+{
+	const fleet_vm *a = *(fleet_vm *const *)pa, *b = *(fleet_vm *const *)pb;
+	int r = cmp_rows(a, b, sort_col) * sort_dir;
+	if (r)
+		return r;
+	r = strcasecmp(a->f.name ? a->f.name : "", b->f.name ? b->f.name : "");
+	if (sort_col == COL_NAME)
+		r *= sort_dir;
+	if (r)
+		return r;
+	return strcmp(a->f.moref, b->f.moref);
+}
+
+static void subject_of(const fleet_vm *vm, filter_subject *s)
+{
+	s->name = vm->f.name ? vm->f.name : "";
+	s->os = vm->f.guest_full_name ? vm->f.guest_full_name : vm->f.config_guest_full_name;
+	s->os_family = fleet_os_text(vm);
+	s->status = model_status_name(vm->v.status);
+	s->power = fleet_power_text(vm->f.power);
+	s->predicted = model_level_name(vm->v.predicted);
+	s->rules = vm->rules;
+	s->n_rules = vm->n_rules;
+	s->marked = vm->marked;
+}
+
+static void rebuild(view *v, ui *u)
+{
+	vms *p = v->priv;
+	if (!p->stale && p->built_gen == u->fl.gen && p->n <= u->fl.n)
+		return;
+	p->order = xgrow(p->order, &p->cap, u->fl.n + 1, sizeof *p->order);
+	p->n = 0;
+	for (size_t i = 0; i < u->fl.n; i++) {
+		fleet_vm *vm = u->fl.vms[i];
+		if (p->flt) {
+			filter_subject s;
+			subject_of(vm, &s);
+			if (!filter_match(p->flt, &s))
+				continue;
+		}
+		p->order[p->n++] = vm;
+	}
+	/* qsort has no context argument in C11: the sort key goes through statics (UI thread) */
+	sort_col = p->sort;
+	sort_dir = p->dir;
+	qsort(p->order, p->n, sizeof *p->order, cmp_qsort);
+	listw_set_count(&v->list, p->n);
+	if (p->cursor_id) {
+		for (size_t i = 0; i < p->n; i++) {
+			if (!strcmp(p->order[i]->f.moref, p->cursor_id)) {
+				listw_set(&v->list, i);
+				break;
+			}
+		}
+	}
+	p->built_gen = u->fl.gen;
+	p->stale = false;
+}
+
+static void remember_cursor(view *v)
+{
+	vms *p = v->priv;
+	xstrset(&p->cursor_id, v->list.cursor < p->n ? p->order[v->list.cursor]->f.moref : NULL);
+}
+
+fleet_vm *vms_view_current(view *v, ui *u)
+{
+	vms *p = v->priv;
+	rebuild(v, u);
+	return v->list.cursor < p->n ? p->order[v->list.cursor] : NULL;
+}
+
+const char *vms_view_filter(view *v)
+{
+	vms *p = v->priv;
+	return p->flt ? filter_text(p->flt) : "";
+}
+
+int vms_view_set_filter(view *v, ui *u, const char *expr, char *err, size_t errlen)
+{
+	vms *p = v->priv;
+	vm_filter *f = NULL;
+	if (expr && *expr && !(f = filter_compile(expr, err, errlen)))
+		return -1;
+	filter_free(p->flt);
+	p->flt = f;
+	p->stale = true;
+	rebuild(v, u);
+	remember_cursor(v);
+	return 0;
+}
+
+int vms_view_sort(view *v, ui *u, const char *column_name, int dir, char *err, size_t errlen)
+{
+	vms *p = v->priv;
+	int found = -1, matches = 0;
+	for (int c = COL_NAME; c < NCOLS; c++) {
+		if (!strcasecmp(cols[c].name, column_name)) {
+			found = c, matches = 1;
+			break;
+		}
+		if (!strncasecmp(cols[c].name, column_name, strlen(column_name)))
+			found = c, matches++;
+	}
+	if (matches != 1 || !*column_name) {
+		snprintf(err, errlen, "%s column '%s' (name, power, os, tools, best, predicted, status, finding)",
+			 matches > 1 ? "ambiguous" : "unknown", column_name);
+		return -1;
+	}
+	p->sort = (column)found;
+	if (dir)
+		p->dir = dir;
+	p->stale = true;
+	rebuild(v, u);
+	return 0;
+}
+
+size_t vms_view_mark_filtered(view *v, ui *u)
+{
+	vms *p = v->priv;
+	rebuild(v, u);
+	for (size_t i = 0; i < p->n; i++)
+		fleet_set_mark(&u->fl, p->order[i], true);
+	return p->n;
+}
+
+static void layout(vms *p, const ui *u, int w)
+{
+	int longest = 4;
+	for (size_t i = 0; i < u->fl.n && i < 2000; i++) {
+		int nw = draw_width(u->fl.vms[i]->f.name ? u->fl.vms[i]->f.name : "");
+		if (nw > longest)
+			longest = nw;
+	}
+	for (int c = 0; c < NCOLS; c++)
+		p->shown[c] = true;
+	for (;;) {
+		int need = 0, gaps = 0;
+		for (int c = 0; c < NCOLS; c++) {
+			if (!p->shown[c])
+				continue;
+			need += cols[c].width ? cols[c].width : cols[c].min;
+			gaps++;
+		}
+		need += gaps - 1;
+		if (need <= w)
+			break;
+		int worst = -1;
+		for (int c = 0; c < NCOLS; c++)
+			if (p->shown[c] && cols[c].drop > 0 && (worst < 0 || cols[c].drop > cols[worst].drop))
+				worst = c;
+		if (worst < 0)
+			break;
+		p->shown[worst] = false;
+	}
+	int fixed = 0, gaps = 0;
+	for (int c = 0; c < NCOLS; c++) {
+		if (!p->shown[c])
+			continue;
+		gaps++;
+		fixed += cols[c].width;
+	}
+	int flex = w - fixed - (gaps - 1);
+	int name_w = longest < cols[COL_NAME].min ? cols[COL_NAME].min : longest;
+	if (name_w > 40)
+		name_w = 40;
+	int find_w = flex - name_w;
+	if (p->shown[COL_FINDING] && find_w < cols[COL_FINDING].min) {
+		find_w = cols[COL_FINDING].min;
+		name_w = flex - find_w;
+	}
+	if (!p->shown[COL_FINDING])
+		name_w = flex;
+	if (name_w < cols[COL_NAME].min)
+		name_w = cols[COL_NAME].min;
+	int x = 0;
+	for (int c = 0; c < NCOLS; c++) {
+		if (!p->shown[c])
+			continue;
+		p->x[c] = x;
+		p->w[c] = cols[c].width ? cols[c].width : c == COL_NAME ? name_w : find_w;
+		if (x + p->w[c] > w)
+			p->w[c] = w - x > 0 ? w - x : 0;
+		x += p->w[c] + 1;
+	}
+	p->layout_w = w;
+}
+
+static void draw_summary(ui *u, int y, int w)
+{
+	static const struct { vm_status s; const char *name; term_elem e; } st[] = {
+		{ STATUS_READY, "ready", TE_READY }, { STATUS_FIXABLE, "fixable", TE_FIXABLE },
+		{ STATUS_MANUAL, "manual", TE_MANUAL }, { STATUS_UNKNOWN, "unknown", TE_UNKNOWN },
+		{ STATUS_NA, "n/a", TE_NA },
+	};
+	static const struct { quiesce_level l; const char *name; } lv[] = {
+		{ LEVEL_APPLICATION, "app" }, { LEVEL_FILESYSTEM, "fs" }, { LEVEL_CRASH, "crash" },
+		{ LEVEL_FAIL, "fail" },
+	};
+	if (u->drawn_gen != u->fl.gen) {
+		fleet_recount(&u->fl);
+		u->drawn_gen = u->fl.gen;
+	}
+	draw_fill(y, 0, w, term_attr(TE_SUMMARY));
+	int x = 0;
+	char buf[64];
+	for (size_t i = 0; i < sizeof st / sizeof st[0] && x < w; i++) {
+		snprintf(buf, sizeof buf, "%s %zu", st[i].name, u->fl.by_status[st[i].s]);
+		x += draw_str(y, x, w - x, buf, term_attr(st[i].e) | A_BOLD) + 2;
+	}
+	if (x + 2 < w)
+		x += draw_str(y, x, w - x, term_glyph()->sep, term_attr(TE_DIM)) + 1;
+	for (size_t i = 0; i < sizeof lv / sizeof lv[0] && x < w; i++) {
+		snprintf(buf, sizeof buf, "%s %zu", lv[i].name, u->fl.by_level[lv[i].l]);
+		x += draw_str(y, x, w - x, buf, A_NORMAL) + 1;
+	}
+	/* the bar: one cell per share of each status */
+	int bw = w - x - 3;
+	if (bw > 30)
+		bw = 30;
+	size_t total = u->fl.n;
+	if (bw >= 8 && total) {
+		x++;
+		draw_str(y, x++, 1, "[", A_NORMAL);
+		int used = 0;
+		for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
+			int cells = (int)((u->fl.by_status[st[i].s] * (size_t)bw + total / 2) / total);
+			if (used + cells > bw)
+				cells = bw - used;
+			for (int k = 0; k < cells; k++)
+				draw_str(y, x + used + k, 1, term_glyph()->bar_full, term_attr(st[i].e));
+			used += cells;
+		}
+		for (; used < bw; used++)
+			draw_str(y, x + used, 1, term_glyph()->bar_empty, term_attr(TE_DIM));
+		draw_str(y, x + bw, 1, "]", A_NORMAL);
+	}
+}
+
+static void vms_draw(view *v, ui *u, int y, int h, int w)
+{
+	vms *p = v->priv;
+	rebuild(v, u);
+	if (p->layout_w != w || !(u->fl.gen % 64))
+		layout(p, u, w);
+	draw_summary(u, y, w);
+	/* header */
+	draw_fill(y + 1, 0, w, term_attr(TE_HEADER));
+	for (int c = 0; c < NCOLS; c++) {
+		if (!p->shown[c])
+			continue;
+		char title[32];
+		snprintf(title, sizeof title, "%s%s", cols[c].title,
+			 c == (int)p->sort ? (p->dir > 0 ? term_glyph()->up : term_glyph()->down) : "");
+		draw_text(y + 1, p->x[c], p->w[c], title, term_attr(TE_HEADER), ALIGN_LEFT);
+	}
+	int body = h - 2;
+	v->list.height = body > 0 ? body : 1;
+	listw_fit(&v->list);
+	time_t now = time(NULL);
+	for (int r = 0; r < body; r++) {
+		size_t i = v->list.top + (size_t)r;
+		int row = y + 2 + r;
+		if (i >= p->n) {
+			draw_fill(row, 0, w, A_NORMAL);
+			if (i == 0 && r == 0)
+				draw_str(row, 2, w - 2, u->fl.n ? "no VM matches the filter (Esc or :filter clears it)"
+						     : (u->scan_task ? "reading the inventory..." : "no VMs"), term_attr(TE_DIM));
+			continue;
+		}
+		const fleet_vm *vm = p->order[i];
+		bool cur = i == v->list.cursor;
+		attr_t base = cur ? term_attr(TE_CURSOR) : A_NORMAL;
+		attr_t st = term_attr(status_elem(vm->v.status));
+		draw_fill(row, 0, w, base);
+		char buf[64];
+		for (int c = 0; c < NCOLS; c++) {
+			if (!p->shown[c])
+				continue;
+			const char *text = "";
+			attr_t a = base;
+			switch (c) {
+			case COL_MARK:
+				text = vm->marked ? term_glyph()->mark : " ";
+				a = base | term_attr(TE_MARK);
+				break;
+			case COL_NAME:
+				text = vm->f.name ? vm->f.name : vm->f.moref;
+				if (vm->changed_at && now - vm->changed_at < 3)
+					a |= term_attr(TE_CHANGED);
+				break;
+			case COL_POWER: text = fleet_power_text(vm->f.power); break;
+			case COL_OS: text = fleet_os_text(vm); break;
+			case COL_TOOLS: text = tools_text(vm, buf); break;
+			case COL_BEST: text = level_short(vm->v.best); break;
+			case COL_PRED: text = level_short(vm->v.predicted); break;
+			case COL_STATUS:
+				text = model_status_name(vm->v.status);
+				a = base | st;
+				break;
+			case COL_FINDING: {
+				const finding *f = top_finding(vm);
+				if (f) {
+					const rule_info *ri = rules_find(f->rule);
+					snprintf(buf, sizeof buf, "%s %s", f->rule, ri ? ri->title : "");
+					text = buf;
+					a = base | (f->sev == SEVERITY_ERROR ? term_attr(TE_SEV_ERROR) & ~A_BOLD
+						    : f->sev == SEVERITY_WARN ? term_attr(TE_SEV_WARN) : term_attr(TE_DIM));
+				}
+				if (vm->f.facts_error && !f)
+					text = "facts could not be read";
+				break;
+			}
+			default: break;
+			}
+			draw_text(row, p->x[c], p->w[c], text, a, ALIGN_LEFT);
+		}
+	}
+}
+
+static void toggle_mark(view *v, ui *u)
+{
+	vms *p = v->priv;
+	if (v->list.cursor >= p->n)
+		return;
+	fleet_vm *vm = p->order[v->list.cursor];
+	fleet_set_mark(&u->fl, vm, !vm->marked);
+	xstrset(&p->anchor_id, vm->f.moref);
+	p->built_gen = u->fl.gen; /* marks do not change the order (unless the filter uses them) */
+	if (p->flt && strstr(filter_text(p->flt), "marked"))
+		p->stale = true;
+	listw_request(&v->list, ACTION_MOVE_DOWN);
+}
+
+static size_t find_pos(vms *p, const char *moref)
+{
+	for (size_t i = 0; moref && i < p->n; i++)
+		if (!strcmp(p->order[i]->f.moref, moref))
+			return i;
+	return (size_t)-1;
+}
+
+static void mark_range(view *v, ui *u)
+{
+	vms *p = v->priv;
+	size_t a = find_pos(p, p->anchor_id);
+	size_t b = v->list.cursor;
+	if (a == (size_t)-1 || b >= p->n) {
+		ui_message(u, LOG_INFO, "mark a VM first (space), then move and mark the range");
+		return;
+	}
+	if (a > b) {
+		size_t t = a;
+		a = b, b = t;
+	}
+	for (size_t i = a; i <= b; i++)
+		fleet_set_mark(&u->fl, p->order[i], true);
+	p->built_gen = u->fl.gen;
+	ui_message(u, LOG_INFO, "marked %zu VMs (%zu marked in all)", b - a + 1, u->fl.n_marked);
+}
+
+static bool is_problem(const fleet_vm *vm)
+{
+	return vm->v.status == STATUS_FIXABLE || vm->v.status == STATUS_MANUAL || vm->v.status == STATUS_UNKNOWN;
+}
+
+static unsigned vms_request(view *v, ui *u, action a)
+{
+	vms *p = v->priv;
+	rebuild(v, u);
+	if (listw_request(&v->list, a)) {
+		remember_cursor(v);
+		return VR_REDRAW;
+	}
+	switch (a) {
+	case ACTION_OPEN:
+		if (v->list.cursor < p->n)
+			ui_open_detail(u, p->order[v->list.cursor]->f.moref);
+		return VR_REDRAW;
+	case ACTION_MARK:
+		toggle_mark(v, u);
+		remember_cursor(v);
+		return VR_REDRAW;
+	case ACTION_MARK_RANGE:
+		mark_range(v, u);
+		return VR_REDRAW;
+	case ACTION_MARK_ALL: {
+		size_t n = vms_view_mark_filtered(v, u);
+		ui_message(u, LOG_INFO, "marked the %zu VMs shown (%zu marked in all)", n, u->fl.n_marked);
+		return VR_REDRAW;
+	}
+	case ACTION_MARK_CLEAR:
+		fleet_clear_marks(&u->fl);
+		ui_message(u, LOG_INFO, "marks cleared");
+		return VR_REDRAW;
+	case ACTION_SORT_NEXT:
+	case ACTION_SORT_PREV: {
+		int c = (int)p->sort + (a == ACTION_SORT_NEXT ? 1 : -1);
+		if (c >= NCOLS)
+			c = COL_NAME;
+		if (c < COL_NAME)
+			c = NCOLS - 1;
+		p->sort = (column)c;
+		p->stale = true;
+		rebuild(v, u);
+		ui_message(u, LOG_INFO, "sorted by %s", cols[c].name);
+		return VR_REDRAW;
+	}
+	case ACTION_SORT_REVERSE:
+		p->dir = -p->dir;
+		p->stale = true;
+		rebuild(v, u);
+		return VR_REDRAW;
+	case ACTION_FILTER_CLEAR:
+	case ACTION_BACK:
+		if (!p->flt)
+			return a == ACTION_BACK ? VR_NONE : VR_NONE;
+		vms_view_set_filter(v, u, NULL, NULL, 0);
+		ui_message(u, LOG_INFO, "filter removed");
+		return VR_REDRAW;
+	case ACTION_NEXT_PROBLEM:
+	case ACTION_PREV_PROBLEM: {
+		long step = a == ACTION_NEXT_PROBLEM ? 1 : -1;
+		for (long i = (long)v->list.cursor + step; i >= 0 && i < (long)p->n; i += step) {
+			if (is_problem(p->order[i])) {
+				listw_set(&v->list, (size_t)i);
+				remember_cursor(v);
+				return VR_REDRAW;
+			}
+		}
+		ui_message(u, LOG_INFO, "no %s VM that is not ready", step > 0 ? "later" : "earlier");
+		return VR_REDRAW;
+	}
+	default:
+		return VR_UNHANDLED;
+	}
+}
+
+static void vms_status(view *v, ui *u, char *buf, size_t n)
+{
+	vms *p = v->priv;
+	rebuild(v, u);
+	size_t off = (size_t)snprintf(buf, n, "%zu/%zu", p->n ? v->list.cursor + 1 : 0, p->n);
+	if (p->n != u->fl.n && off < n)
+		off += (size_t)snprintf(buf + off, n - off, " of %zu", u->fl.n);
+	if (off < n)
+		off += (size_t)snprintf(buf + off, n - off, "  sort:%s%s", cols[p->sort].name,
+					p->dir > 0 ? term_glyph()->up : term_glyph()->down);
+	if (p->flt && off < n)
+		snprintf(buf + off, n - off, "  /%s", filter_text(p->flt));
+}
+
+static void vms_free(view *v)
+{
+	vms *p = v->priv;
+	filter_free(p->flt);
+	free(p->order);
+	free(p->cursor_id);
+	free(p->anchor_id);
+	free(p);
+}
+
+static const view_ops vms_ops = {
+	.name = "vms",
+	.keys = KMV_VMS,
+	.draw = vms_draw,
+	.request = vms_request,
+	.status = vms_status,
+	.free = vms_free,
+};
+
+view *vms_view_new(void)
+{
+	vms *p = xcalloc(1, sizeof *p);
+	p->sort = COL_NAME;
+	p->dir = 1;
+	p->stale = true;
+	return view_new(&vms_ops, "VMs", p);
+}

@@ -14,6 +14,8 @@ typedef struct {
 
 static const command commands[] = {
 	{ "scan", cmd_scan, "read every VM's facts, probe guests, print and store readiness" },
+	{ "snaptest", cmd_snaptest, "take quiesced test snapshots, read what VSS did, clean up" },
+	{ "fix", cmd_fix, "plan and apply the fixes of the rules' findings, journaled and verified" },
 };
 
 static const command *find_command(const char *name)

@@ -22,5 +22,7 @@ void cli_usage(FILE *out);
 
 /* One command per file (cmd_*.c). argv[0] is the command name. */
 int cmd_scan(int argc, char **argv);
+int cmd_snaptest(int argc, char **argv);
+int cmd_fix(int argc, char **argv);
 
 #endif

@@ -190,6 +190,36 @@ typedef struct {
 int64_t store_task_record(store *s, int64_t connection_id, const store_task *t,
 			  char *err, size_t errlen);
 
+/* Recovery: the journal of a plan read back. */
+typedef struct {
+	int64_t id;                /* step id */
+	int seq;
+	char kind[40];
+	char rule[4];
+	store_step_state state;
+	char task_moref[128];      /* "" none */
+	time_t started_at, ended_at; /* 0 unknown */
+} store_journal_step;
+
+typedef struct {
+	int64_t id;                /* plan VM id */
+	char moref[64];
+	char name[256];
+	power_state original_power;
+	char outcome[16];          /* "" not set */
+	store_journal_step *steps; /* by seq */
+	size_t n_steps;
+} store_journal_vm;
+
+/* Plans of vcenter (host[:port]) left 'running' or 'confirmed': quiescent died while fixing.
+ * Fills at most max ids, oldest first; returns how many, -1 on error. */
+int store_plans_unfinished(store *s, const char *vcenter, int64_t *ids, size_t max,
+			   char *err, size_t errlen);
+/* Every VM of the plan with its steps (*out malloc'ed: store_plan_journal_free). 0 or -1. */
+int store_plan_journal(store *s, int64_t plan_id, store_journal_vm **out, size_t *n,
+		       char *err, size_t errlen);
+void store_plan_journal_free(store_journal_vm *v, size_t n);
+
 /* ---- test snapshots (store_snaptest.c) ---- */
 
 typedef enum {
@@ -217,6 +247,9 @@ typedef struct {
 int64_t store_snaptest_create(store *s, int64_t connection_id, const store_snaptest_def *def,
 			      char *err, size_t errlen);
 int store_snaptest_set_running(store *s, int64_t id, const char *task_moref, char *err, size_t errlen);
+/* The method actually used, when it changed after the record (a fallback to
+ * CreateSnapshot_Task because the server refused CreateSnapshotEx_Task). */
+int store_snaptest_set_method(store *s, int64_t id, const char *method, char *err, size_t errlen);
 
 typedef struct {
 	store_snaptest_state state;  /* REMOVED, KEPT or ORPHAN */

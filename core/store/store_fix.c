@@ -2,6 +2,10 @@
  * a killed quiescent leaves steps in 'running' that the next start can finish or undo. */
 #include "store/store_internal.h"
 
+#include "util/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const plan_state_names[] = {
@@ -255,4 +259,117 @@ int64_t store_task_record(store *s, int64_t connection_id, const store_task *t,
 		store_fail(s, err, errlen, "cannot record a task");
 	sqlite3_reset(st);
 	return id;
+}
+
+/* ---- recovery ---- */
+
+static const char sql_plans_unfinished[] =
+	"SELECT p.id FROM plans p JOIN connections c ON c.id = p.connection_id"
+	" WHERE c.server = ?1 AND p.state IN ('running','confirmed') ORDER BY p.id";
+
+int store_plans_unfinished(store *s, const char *vcenter, int64_t *ids, size_t max,
+			   char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_plans_unfinished, err, errlen);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, vcenter);
+	size_t n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (n < max)
+			ids[n++] = sqlite3_column_int64(st, 0);
+	if (rc != SQLITE_DONE) {
+		store_fail(s, err, errlen, "cannot look for unfinished fix plans");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return (int)n;
+}
+
+static const char sql_journal_vms[] =
+	"SELECT id, moref, name, original_power, coalesce(outcome, '') FROM plan_vms"
+	" WHERE plan_id = ?1 ORDER BY id";
+static const char sql_journal_steps[] =
+	"SELECT id, seq, kind, coalesce(rule, ''), state, coalesce(task_moref, ''),"
+	" coalesce(started_at, 0), coalesce(ended_at, 0) FROM steps WHERE plan_vm_id = ?1"
+	" ORDER BY seq";
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(st, col);
+	snprintf(dst, n, "%s", v ? v : "");
+}
+
+void store_plan_journal_free(store_journal_vm *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].steps);
+	free(v);
+}
+
+int store_plan_journal(store *s, int64_t plan_id, store_journal_vm **out, size_t *n,
+		       char *err, size_t errlen)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s, sql_journal_vms, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, plan_id);
+	store_journal_vm *vms = NULL;
+	size_t nv = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		vms = xgrow(vms, &cap, nv + 1, sizeof *vms);
+		store_journal_vm *v = &vms[nv++];
+		memset(v, 0, sizeof *v);
+		v->id = sqlite3_column_int64(st, 0);
+		copy_col(v->moref, sizeof v->moref, st, 1);
+		copy_col(v->name, sizeof v->name, st, 2);
+		const char *pw = (const char *)sqlite3_column_text(st, 3);
+		v->original_power = POWER_UNKNOWN;
+		if (pw)
+			model_power_parse(pw, &v->original_power);
+		copy_col(v->outcome, sizeof v->outcome, st, 4);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_plan_journal_free(vms, nv);
+		return store_fail(s, err, errlen, "cannot read the plan's VMs");
+	}
+	for (size_t i = 0; i < nv; i++) {
+		st = store_stmt(s, sql_journal_steps, err, errlen);
+		if (!st) {
+			store_plan_journal_free(vms, nv);
+			return -1;
+		}
+		sqlite3_bind_int64(st, 1, vms[i].id);
+		size_t scap = 0;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			vms[i].steps = xgrow(vms[i].steps, &scap, vms[i].n_steps + 1, sizeof *vms[i].steps);
+			store_journal_step *j = &vms[i].steps[vms[i].n_steps++];
+			memset(j, 0, sizeof *j);
+			j->id = sqlite3_column_int64(st, 0);
+			j->seq = sqlite3_column_int(st, 1);
+			copy_col(j->kind, sizeof j->kind, st, 2);
+			copy_col(j->rule, sizeof j->rule, st, 3);
+			const char *name = (const char *)sqlite3_column_text(st, 4);
+			for (size_t k = 0; k < sizeof step_state_names / sizeof step_state_names[0]; k++)
+				if (name && !strcmp(name, step_state_names[k]))
+					j->state = (store_step_state)k;
+			copy_col(j->task_moref, sizeof j->task_moref, st, 5);
+			j->started_at = (time_t)sqlite3_column_int64(st, 6);
+			j->ended_at = (time_t)sqlite3_column_int64(st, 7);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			store_plan_journal_free(vms, nv);
+			return store_fail(s, err, errlen, "cannot read the plan's steps");
+		}
+	}
+	*out = vms;
+	*n = nv;
+	return 0;
 }

@@ -1,0 +1,600 @@
+/* quiescent fix: scan the chosen VMs, plan their fixes, and (with --apply) run the plan with
+ * bounded concurrency, journaled in history; a plan a killed run left behind is recovered
+ * first (--recover, or a prompt on a terminal). */
+#include "cli/cli.h"
+#include "cli/conn.h"
+#include "fix/fix_exec.h"
+#include "fix/fix_plan.h"
+#include "rules/rules.h"
+#include "scan/scan.h"
+#include "store/store.h"
+#include "util/json.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef enum { FMT_TABLE, FMT_JSON } fix_format;
+
+typedef struct {
+	conn_opts conn;
+	char **globs;
+	size_t n_globs;
+	char **rules;
+	size_t n_rules;
+	bool apply, plan_only, yes, recover, hard_power_off;
+	int concurrency;
+	int shutdown_timeout_s;
+	fix_tools_method tools_method;
+	fix_format format;
+	char *db;
+} fix_opts;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: quiescent fix [OPTIONS] --vm GLOB... [--plan | --apply [--yes]]\n\n"
+		"Scans the VMs, plans the fixes of their findings (per VM: ordered steps, expected\n"
+		"downtime, what will not be fixed and what a person must do), prints the plan and,\n"
+		"with --apply, runs it: VMs in parallel, every step journaled in the history, every\n"
+		"VM returned to its power state, each one verified afterwards.\n\n%s\n"
+		"Fix:\n"
+		"  --vm GLOB             VMs whose name matches (repeatable; required)\n"
+		"  --rule RID            only fix findings of this rule, e.g. R07 (repeatable)\n"
+		"  --plan                print the plan only (default)\n"
+		"  --apply               run the plan (asks on a terminal unless --yes)\n"
+		"  --yes                 do not ask (needed without a terminal)\n"
+		"  --concurrency N       VMs fixed at once (default %d, at most %d)\n"
+		"  --hard-power-off      allow PowerOffVM_Task when Tools are down or a guest\n"
+		"                        shutdown times out (default: never pull the power)\n"
+		"  --shutdown-timeout S  seconds a guest shutdown may take (default 300)\n"
+		"  --tools-method M      R04-R06 Tools modify: upgrade (UpgradeTools_Task with\n"
+		"                        installerOptions, default), guest (installer + setup via\n"
+		"                        Guest Operations) or by-hand (instructions only)\n"
+		"  --recover             finish a fix that an interrupted quiescent left running\n"
+		"                        (power its VMs back on, verify), then go on\n"
+		"  --format FMT          table (default) or json\n"
+		"  --db PATH             history database (env QUIESCENT_DB)\n"
+		"  -h, --help            this text\n\n"
+		"Ctrl-C once: no new VM starts, VMs in flight finish; twice: they roll back (power\n"
+		"on again) and stop.\n\n"
+		"Exit codes: 0 everything fixed and verified ready, 1 something is not, 2 usage\n"
+		"error, 3 connection, TLS or login failure.\n",
+		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY);
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse(int argc, char **argv, fix_opts *o)
+{
+	char msg[256];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int r = conn_opts_parse_arg(&o->conn, argc, argv, &i, msg, sizeof msg);
+		if (r < 0) {
+			fprintf(stderr, "quiescent fix: %s\n", msg);
+			return -1;
+		}
+		if (r > 0)
+			continue;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 1;
+		} else if (!strcmp(a, "--plan")) {
+			o->plan_only = true;
+		} else if (!strcmp(a, "--apply")) {
+			o->apply = true;
+		} else if (!strcmp(a, "--yes") || !strcmp(a, "-y")) {
+			o->yes = true;
+		} else if (!strcmp(a, "--recover")) {
+			o->recover = true;
+		} else if (!strcmp(a, "--hard-power-off")) {
+			o->hard_power_off = true;
+		} else if (!strcmp(a, "--vm") || !strcmp(a, "--rule") || !strcmp(a, "--format") ||
+			   !strcmp(a, "--db") || !strcmp(a, "--concurrency") ||
+			   !strcmp(a, "--shutdown-timeout") || !strcmp(a, "--tools-method")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "quiescent fix: %s needs a value\n", a);
+				return -1;
+			}
+			const char *v = argv[++i];
+			if (!strcmp(a, "--vm")) {
+				o->globs = xrealloc(o->globs, (o->n_globs + 1) * sizeof *o->globs);
+				o->globs[o->n_globs++] = xstrdup(v);
+			} else if (!strcmp(a, "--rule")) {
+				const rule_info *ri = rules_find(v);
+				if (!ri) {
+					fprintf(stderr, "quiescent fix: unknown rule '%s' (R01 to R23)\n", v);
+					return -1;
+				}
+				o->rules = xrealloc(o->rules, (o->n_rules + 1) * sizeof *o->rules);
+				o->rules[o->n_rules++] = xstrdup(ri->id);
+			} else if (!strcmp(a, "--format")) {
+				if (!strcmp(v, "table"))
+					o->format = FMT_TABLE;
+				else if (!strcmp(v, "json"))
+					o->format = FMT_JSON;
+				else {
+					fprintf(stderr, "quiescent fix: unknown format '%s' (table or json)\n", v);
+					return -1;
+				}
+			} else if (!strcmp(a, "--concurrency")) {
+				if (parse_int(v, 1, FIX_MAX_CONCURRENCY, &o->concurrency) < 0) {
+					fprintf(stderr, "quiescent fix: --concurrency takes a number from 1 to %d\n",
+						FIX_MAX_CONCURRENCY);
+					return -1;
+				}
+			} else if (!strcmp(a, "--shutdown-timeout")) {
+				if (parse_int(v, 1, 86400, &o->shutdown_timeout_s) < 0) {
+					fprintf(stderr, "quiescent fix: --shutdown-timeout takes seconds (1 to 86400)\n");
+					return -1;
+				}
+			} else if (!strcmp(a, "--tools-method")) {
+				if (!fix_tools_method_parse(v, &o->tools_method)) {
+					fprintf(stderr, "quiescent fix: unknown Tools method '%s' (upgrade, guest or by-hand)\n", v);
+					return -1;
+				}
+			} else {
+				xstrset(&o->db, v);
+			}
+		} else {
+			fprintf(stderr, "quiescent fix: unknown option '%s' (see quiescent fix --help)\n", a);
+			return -1;
+		}
+	}
+	if (o->apply && o->plan_only) {
+		fprintf(stderr, "quiescent fix: --plan and --apply exclude each other\n");
+		return -1;
+	}
+	if (!o->n_globs && !o->recover) {
+		fprintf(stderr, "quiescent fix: name the VMs to fix with --vm GLOB (see quiescent fix --help)\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- output ---- */
+
+static void add_duration(strbuf *sb, int s)
+{
+	if (s >= 60)
+		strbuf_addf(sb, "%dm%02ds", s / 60, s % 60);
+	else
+		strbuf_addf(sb, "%ds", s);
+}
+
+static void plan_table(strbuf *sb, const fix_plan *p, const char *vcenter)
+{
+	strbuf_addf(sb, "Plan for %zu VM(s) on %s: %zu with steps (%zu steps); hard power-off %s, "
+			"shutdown timeout %d s, Tools method %s\n",
+		    p->n_vms, vcenter, fix_plan_vms_with_steps(p), fix_plan_step_count(p),
+		    p->opts.hard_power_off ? "allowed" : "not allowed", p->opts.shutdown_timeout_s,
+		    fix_tools_method_name(p->opts.tools_method));
+	if (!p->n_vms)
+		strbuf_adds(sb, "Nothing to fix.\n");
+	for (size_t i = 0; i < p->n_vms; i++) {
+		const fix_vm_plan *v = &p->vms[i];
+		strbuf_addf(sb, "\n%s (%s, %s)", v->name, v->moref, model_power_name(v->original_power));
+		if (v->n_steps) {
+			strbuf_adds(sb, ": downtime ~");
+			add_duration(sb, v->downtime_s);
+			strbuf_adds(sb, ", ~");
+			add_duration(sb, v->duration_s);
+			strbuf_adds(sb, " in all");
+		}
+		strbuf_addc(sb, '\n');
+		for (size_t j = 0; j < v->n_steps; j++)
+			strbuf_addf(sb, "  %2zu. %-5s %s\n", j + 1,
+				    v->steps[j].rule[0] ? v->steps[j].rule : "", v->steps[j].description);
+		if (v->n_unfixed)
+			strbuf_adds(sb, "  not fixed:\n");
+		for (size_t j = 0; j < v->n_unfixed; j++)
+			strbuf_addf(sb, "    %s (%s): %s.\n      %s\n", v->unfixed[j].rule,
+				    model_fix_name(v->unfixed[j].fix), v->unfixed[j].reason,
+				    v->unfixed[j].instructions);
+	}
+}
+
+static void plan_json(json_writer *w, const fix_plan *p)
+{
+	json_key(w, "plan");
+	json_object_begin(w);
+	json_kv_bool(w, "hard_power_off", p->opts.hard_power_off);
+	json_kv_int(w, "shutdown_timeout_s", p->opts.shutdown_timeout_s);
+	json_kv_string(w, "tools_method", fix_tools_method_name(p->opts.tools_method));
+	json_key(w, "vms");
+	json_array_begin(w);
+	for (size_t i = 0; i < p->n_vms; i++) {
+		const fix_vm_plan *v = &p->vms[i];
+		json_object_begin(w);
+		json_kv_string(w, "name", v->name);
+		json_kv_string(w, "moref", v->moref);
+		json_kv_string(w, "power_state", model_power_name(v->original_power));
+		json_kv_int(w, "expected_downtime_s", v->downtime_s);
+		json_kv_int(w, "expected_duration_s", v->duration_s);
+		json_key(w, "steps");
+		json_array_begin(w);
+		for (size_t j = 0; j < v->n_steps; j++) {
+			const fix_step *s = &v->steps[j];
+			json_object_begin(w);
+			json_kv_int(w, "seq", (int64_t)j + 1);
+			json_kv_string(w, "kind", fix_step_kind_name(s->kind));
+			json_kv_string(w, "rule", s->rule[0] ? s->rule : NULL);
+			json_kv_string(w, "description", s->description);
+			if (s->arg)
+				json_kv_string(w, "arg", s->arg);
+			json_kv_bool(w, "restore", s->restore);
+			json_object_end(w);
+		}
+		json_array_end(w);
+		json_key(w, "not_fixed");
+		json_array_begin(w);
+		for (size_t j = 0; j < v->n_unfixed; j++) {
+			json_object_begin(w);
+			json_kv_string(w, "rule", v->unfixed[j].rule);
+			json_kv_string(w, "fix", model_fix_name(v->unfixed[j].fix));
+			json_kv_string(w, "reason", v->unfixed[j].reason);
+			json_kv_string(w, "instructions", v->unfixed[j].instructions);
+			json_object_end(w);
+		}
+		json_array_end(w);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	json_object_end(w);
+}
+
+static void summary_table(strbuf *sb, const fix_plan *p, const fix_summary *s)
+{
+	strbuf_addf(sb, "\nResult of plan %lld (%s, %.1f s):\n", (long long)s->plan_id,
+		    store_plan_state_name(s->state), s->elapsed_s);
+	for (size_t i = 0; i < p->n_vms; i++)
+		strbuf_addf(sb, "  %-24s %-8s %-10s %-8s %s\n", p->vms[i].name,
+			    fix_outcome_name(s->vms[i].outcome), model_power_name(s->vms[i].final_power),
+			    s->vms[i].verified ? model_status_name(s->vms[i].status) : "-",
+			    s->vms[i].message);
+}
+
+static void summary_json(json_writer *w, const fix_plan *p, const fix_summary *s)
+{
+	json_key(w, "result");
+	json_object_begin(w);
+	json_kv_int(w, "plan_id", s->plan_id);
+	json_kv_string(w, "state", store_plan_state_name(s->state));
+	json_key(w, "elapsed_s");
+	json_double(w, s->elapsed_s);
+	json_key(w, "vms");
+	json_array_begin(w);
+	for (size_t i = 0; i < p->n_vms; i++) {
+		const fix_vm_result *r = &s->vms[i];
+		json_object_begin(w);
+		json_kv_string(w, "name", p->vms[i].name);
+		json_kv_string(w, "moref", p->vms[i].moref);
+		json_kv_string(w, "outcome", fix_outcome_name(r->outcome));
+		json_kv_string(w, "power_state_before", model_power_name(p->vms[i].original_power));
+		json_kv_string(w, "power_state_after", model_power_name(r->final_power));
+		json_kv_string(w, "status", r->verified ? model_status_name(r->status) : NULL);
+		json_kv_string(w, "message", r->message);
+		json_kv_time(w, "started_at", r->started_at);
+		json_kv_time(w, "ended_at", r->ended_at);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	json_object_end(w);
+}
+
+/* ---- progress, signals, questions ---- */
+
+static volatile sig_atomic_t stop_level;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	if (stop_level < 2)
+		stop_level++;
+	static const char m1[] = "\nquiescent fix: stopping: no new VM starts; VMs in flight finish "
+				 "(Ctrl-C again to roll them back)\n";
+	static const char m2[] = "\nquiescent fix: rolling back: VMs in flight skip their remaining "
+				 "steps and are powered back on\n";
+	ssize_t r = stop_level == 1 ? write(STDERR_FILENO, m1, sizeof m1 - 1)
+				    : write(STDERR_FILENO, m2, sizeof m2 - 1);
+	(void)r;
+}
+
+static void on_event(const fix_event *ev, void *ctx)
+{
+	(void)ctx;
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char ts[16];
+	strftime(ts, sizeof ts, "%H:%M:%S", &tm);
+	/* One fprintf per line: stdio locks the stream, so lines of workers never interleave. */
+	switch (ev->kind) {
+	case FIX_EV_STEP_BEGIN:
+		fprintf(stderr, "%s %s: %s ...\n", ts, ev->vm_name, fix_step_kind_name(ev->step_kind));
+		break;
+	case FIX_EV_STEP_END:
+		fprintf(stderr, "%s %s: %s %s%s%s%s\n", ts, ev->vm_name, fix_step_kind_name(ev->step_kind),
+			store_step_state_name(ev->state), ev->message && *ev->message ? " (" : "",
+			ev->message ? ev->message : "", ev->message && *ev->message ? ")" : "");
+		break;
+	case FIX_EV_VM_END:
+		fprintf(stderr, "%s %s: %s: %s\n", ts, ev->vm_name,
+			ev->step_kind == FIX_STEP_VERIFY && ev->state == STORE_STEP_PLANNED ? "recovered"
+											  : fix_outcome_name(ev->outcome),
+			ev->message ? ev->message : "");
+		break;
+	default:
+		break;
+	}
+}
+
+/* Asks on the terminal; false without one or on anything but y/yes. */
+static bool ask(const char *question)
+{
+	if (!isatty(STDIN_FILENO))
+		return false;
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	char line[32];
+	if (!fgets(line, sizeof line, stdin))
+		return false;
+	return !strcmp(line, "y\n") || !strcmp(line, "yes\n") || !strcmp(line, "Y\n");
+}
+
+/* Offers to finish interrupted plans; *refuse when the operator (or no terminal) says no. */
+static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_exec_opts *eo,
+		       const fix_opts *o, bool *refuse)
+{
+	int64_t ids[16];
+	char msg[512];
+	int n = fix_recover_find(db, vcenter, ids, 16, msg, sizeof msg);
+	*refuse = false;
+	if (n < 0) {
+		fprintf(stderr, "quiescent fix: %s\n", msg);
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	bool go = o->recover;
+	if (!go && o->apply) {
+		char q[300];
+		snprintf(q, sizeof q, "An earlier fix on %s was interrupted (plan %lld%s). Finish it now "
+			 "(power its VMs back on, verify them)?", vcenter, (long long)ids[0],
+			 n > 1 ? " and others" : "");
+		go = ask(q);
+	}
+	if (!go && !o->apply) {
+		/* Printing a plan changes nothing: say it, do not block it. */
+		fprintf(stderr, "quiescent fix: warning: an earlier fix on %s was interrupted (plan %lld); "
+			"run quiescent fix --recover before applying a new one.\n", vcenter, (long long)ids[0]);
+		return 0;
+	}
+	if (!go) {
+		fprintf(stderr, "quiescent fix: an earlier fix on %s was interrupted (plan %lld) and may "
+			"have left VMs powered off; run quiescent fix --recover to power them back on "
+			"and verify them before a new fix starts.\n", vcenter, (long long)ids[0]);
+		*refuse = true;
+		return 0;
+	}
+	int bad = 0;
+	for (int i = 0; i < n; i++) {
+		fix_recovery r;
+		if (fix_recover_plan(s, db, eo, ids[i], &r, msg, sizeof msg) < 0) {
+			fprintf(stderr, "quiescent fix: recovering plan %lld failed: %s\n", (long long)ids[i], msg);
+			bad++;
+			continue;
+		}
+		fprintf(stderr, "quiescent fix: recovered %s\n", r.message);
+		bad += r.still_off > 0;
+	}
+	return bad ? 1 : 0;
+}
+
+static int run(fix_opts *o)
+{
+	char msg[512];
+	if (conn_opts_complete(&o->conn, true, msg, sizeof msg) < 0) {
+		fprintf(stderr, "quiescent fix: %s\n", msg);
+		return CLI_EXIT_USAGE;
+	}
+	char pathbuf[4096];
+	const char *path = o->db ? o->db : store_default_path(pathbuf, sizeof pathbuf);
+	if (!path) {
+		fprintf(stderr, "quiescent fix: no place for the history: set --db, QUIESCENT_DB or HOME\n");
+		return CLI_EXIT_USAGE;
+	}
+	/* The journal is what makes a fix safe: no history, no fix. */
+	store *db = store_open(path, msg, sizeof msg);
+	if (!db) {
+		fprintf(stderr, "quiescent fix: %s\n", msg);
+		return CLI_EXIT_USAGE;
+	}
+	int rc = CLI_EXIT_CONNECT;
+	vs_error err;
+	vs_error_clear(&err);
+	scan_result result = { 0 };
+	fix_plan plan;
+	fix_plan_init(&plan);
+	fix_summary sum = { 0 };
+	char *vcenter = scan_server_key(o->conn.server);
+	int64_t conn_id = -1;
+	vs_session *s = conn_open(&o->conn, &err);
+	if (!s) {
+		fprintf(stderr, "quiescent fix: %s\n", err.message);
+		goto out;
+	}
+	store_connection_info ci = {
+		.server = vcenter, .user = vs_session_user(s), .api_version = vs_session_api_version(s),
+		.thumbprint = vs_session_thumbprint(s), .at = time(NULL),
+	};
+	conn_id = store_connection_begin(db, &ci, msg, sizeof msg);
+	if (conn_id < 0) {
+		fprintf(stderr, "quiescent fix: %s\n", msg);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	struct sigaction sa = { .sa_handler = on_sigint };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	fix_exec_opts eo = {
+		.db_path = path, .vcenter = vcenter, .connection_id = conn_id,
+		.concurrency = o->concurrency, .guest_user = o->conn.guest_user,
+		.guest_password = o->conn.guest_password, .stop = &stop_level, .on_event = on_event,
+	};
+
+	bool refuse = false;
+	int rec = recover_all(s, db, vcenter, &eo, o, &refuse);
+	if (rec < 0 || refuse) {
+		rc = CLI_EXIT_NOT_READY;
+		goto out;
+	}
+	if (!o->n_globs) {
+		rc = rec ? CLI_EXIT_NOT_READY : CLI_EXIT_OK;
+		goto out;
+	}
+
+	scan_spec spec = {
+		.globs = (const char *const *)o->globs, .n_globs = o->n_globs,
+		.probe = o->conn.guest_user && o->conn.guest_password,
+		.guest_user = o->conn.guest_user, .guest_password = o->conn.guest_password,
+	};
+	size_t bad = 0;
+	switch (scan_run(s, db, o->conn.server, &spec, NULL, NULL, &result, &bad, &err, msg, sizeof msg)) {
+	case SCAN_ERR_VCENTER:
+		fprintf(stderr, "quiescent fix: reading the inventory of %s failed: %s\n", vcenter, err.message);
+		goto out;
+	case SCAN_ERR_NO_MATCH:
+		fprintf(stderr, "quiescent fix: no VM matches '%s'\n", o->globs[bad]);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	case SCAN_ERR_STORE:
+		fprintf(stderr, "quiescent fix: the scan was not stored in %s: %s\n", path, msg);
+		rc = CLI_EXIT_NOT_READY;
+		goto out;
+	case SCAN_OK:
+		break;
+	}
+	eo.scan_id = result.scan_id;
+	fix_plan_opts po = {
+		.rules = (const char *const *)o->rules, .n_rules = o->n_rules,
+		.hard_power_off = o->hard_power_off, .shutdown_timeout_s = o->shutdown_timeout_s,
+		.tools_method = o->tools_method, .have_guest_creds = spec.probe,
+	};
+	fix_plan_build(result.facts, result.verdicts, result.n, &po, &plan);
+
+	strbuf sb;
+	strbuf_init(&sb);
+	json_writer jw;
+	if (o->format == FMT_TABLE) {
+		plan_table(&sb, &plan, vcenter);
+		fwrite(sb.buf, 1, sb.len, stdout);
+		fflush(stdout);
+		strbuf_reset(&sb);
+	}
+	bool others_ready = true;   /* scanned VMs the plan leaves alone */
+	for (size_t i = 0; i < result.n; i++) {
+		bool in_plan = false;
+		for (size_t j = 0; j < plan.n_vms; j++)
+			in_plan |= !strcmp(plan.vms[j].moref, result.facts[i].moref);
+		if (!in_plan)
+			others_ready &= result.verdicts[i].status == STATUS_READY ||
+					result.verdicts[i].status == STATUS_NA;
+	}
+	bool apply = o->apply && fix_plan_vms_with_steps(&plan) > 0;
+	if (apply && !o->yes) {
+		char q[200];
+		snprintf(q, sizeof q, "Apply this plan to %zu VM(s)?", fix_plan_vms_with_steps(&plan));
+		if (!isatty(STDIN_FILENO)) {
+			fprintf(stderr, "quiescent fix: --apply without a terminal needs --yes\n");
+			rc = CLI_EXIT_USAGE;
+			strbuf_done(&sb);
+			goto out;
+		}
+		if (!ask(q)) {
+			fprintf(stderr, "quiescent fix: nothing done\n");
+			rc = CLI_EXIT_NOT_READY;
+			strbuf_done(&sb);
+			goto out;
+		}
+	}
+	if (apply) {
+		if (fix_execute(s, &plan, &eo, &sum, msg, sizeof msg) < 0) {
+			fprintf(stderr, "quiescent fix: the fix could not start: %s\n", msg);
+			rc = CLI_EXIT_NOT_READY;
+			strbuf_done(&sb);
+			goto out;
+		}
+		rc = fix_summary_all_ready(&sum) && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
+	} else {
+		rc = plan.n_vms == 0 && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
+	}
+	if (o->format == FMT_TABLE) {
+		if (apply)
+			summary_table(&sb, &plan, &sum);
+	} else {
+		json_writer_init(&jw, &sb, true);
+		json_object_begin(&jw);
+		json_kv_string(&jw, "vcenter", vcenter);
+		plan_json(&jw, &plan);
+		if (apply)
+			summary_json(&jw, &plan, &sum);
+		json_object_end(&jw);
+		strbuf_addc(&sb, '\n');
+	}
+	fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_done(&sb);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "quiescent fix: writing the result failed\n");
+		rc = CLI_EXIT_NOT_READY;
+	}
+out:
+	if (conn_id > 0)
+		store_connection_end(db, conn_id, time(NULL), NULL, 0);
+	fix_summary_done(&sum);
+	fix_plan_done(&plan);
+	scan_result_done(&result);
+	vs_session_free(s);
+	store_close(db);
+	free(vcenter);
+	return rc;
+}
+
+int cmd_fix(int argc, char **argv)
+{
+	fix_opts o = { .format = FMT_TABLE, .tools_method = FIX_TOOLS_UPGRADE };
+	conn_opts_init(&o.conn);
+	int rc;
+	int p = parse(argc, argv, &o);
+	if (p != 0) {
+		rc = p > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	} else {
+		conn_opts_from_env(&o.conn);
+		rc = run(&o);
+	}
+	for (size_t i = 0; i < o.n_globs; i++)
+		free(o.globs[i]);
+	free(o.globs);
+	for (size_t i = 0; i < o.n_rules; i++)
+		free(o.rules[i]);
+	free(o.rules);
+	free(o.db);
+	conn_opts_done(&o.conn);
+	return rc;
+}

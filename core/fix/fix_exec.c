@@ -1,0 +1,875 @@
+/* The remediation executor: see fix_exec.h. */
+#include "fix/fix_internal.h"
+
+#include "probe/probe.h"
+#include "rules/rules.h"
+#include "scan/scan.h"
+#include "util/json.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+#include "vsphere/guest.h"
+#include "vsphere/inventory.h"
+#include "vsphere/propcol.h"
+#include "vsphere/vm_ops.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const outcome_names[] = {
+	[FIX_OUT_FIXED] = "fixed", [FIX_OUT_PARTIAL] = "partial", [FIX_OUT_FAILED] = "failed",
+	[FIX_OUT_MANUAL] = "manual", [FIX_OUT_SKIPPED] = "skipped",
+};
+
+const char *fix_outcome_name(fix_outcome o)
+{
+	return (unsigned)o <= FIX_OUT_SKIPPED ? outcome_names[o] : "unknown";
+}
+
+void fix_summary_done(fix_summary *s)
+{
+	free(s->vms);
+	memset(s, 0, sizeof *s);
+}
+
+bool fix_summary_all_ready(const fix_summary *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->vms[i].outcome != FIX_OUT_FIXED || !s->vms[i].verified ||
+		    (s->vms[i].status != STATUS_READY && s->vms[i].status != STATUS_NA))
+			return false;
+	return s->state != STORE_PLAN_CANCELLED;
+}
+
+/* ---- shared helpers (fix_internal.h) ---- */
+
+int fix_poll_ms(int round)
+{
+	/* 100 ms for the first seconds (lab and short tasks), then 1 s: a few hundred workers'
+	 * worth of polls stays light on vCenter. */
+	return round < 40 ? 100 : round < 60 ? 250 : 1000;
+}
+
+void fix_sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+static int stop_level(const fix_ctx *x)
+{
+	return x->o->stop ? (int)*x->o->stop : 0;
+}
+
+static int on_prop(void *ctx, const char *moref, const char *prop, xmlTextReaderPtr val,
+		   vs_error *err)
+{
+	(void)moref;
+	(void)err;
+	inventory_apply_change(ctx, prop, val);
+	return 0;
+}
+
+int fix_read_facts(fix_ctx *x, const char *moref, bool all, vm_facts *f, vs_error *err)
+{
+	static const char *const state_paths[] = {
+		"name", "runtime.powerState", "guest.toolsRunningStatus", "guest.toolsVersionStatus2",
+		"guest.toolsVersion", "config.extraConfig",
+	};
+	size_t n;
+	const char *const *paths = inventory_paths(&n);
+	if (!all) {
+		paths = state_paths;
+		n = sizeof state_paths / sizeof state_paths[0];
+	}
+	inventory_facts_begin(f, moref);
+	return vs_retrieve_object(x->c, "VirtualMachine", moref, paths, n, on_prop, f, err);
+}
+
+int fix_wait_power(fix_ctx *x, const char *moref, power_state want, int timeout_s,
+		   int stop_at, power_state *now, vs_error *err)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int round = 0;; round++) {
+		vm_facts f;
+		if (fix_read_facts(x, moref, false, &f, err) < 0) {
+			model_vm_facts_done(&f);
+			return -1;
+		}
+		*now = f.power;
+		model_vm_facts_done(&f);
+		if (*now == want)
+			return 0;
+		if (stop_at > 0 && stop_level(x) >= stop_at)
+			return vs_fail(err, VS_ERR_CANCELLED, "stopped waiting for %s", model_power_name(want));
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= timeout_s)
+			return vs_fail(err, VS_ERR_TIMEOUT, "the VM was not %s after %d s (it is %s)",
+				       model_power_name(want), timeout_s, model_power_name(*now));
+		fix_sleep_ms(fix_poll_ms(round));
+	}
+}
+
+int fix_wait_tools(fix_ctx *x, const char *moref, int timeout_s, vs_error *err)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int round = 0;; round++) {
+		vm_facts f;
+		if (fix_read_facts(x, moref, false, &f, err) < 0) {
+			model_vm_facts_done(&f);
+			return -1;
+		}
+		tools_status ts = f.tools;
+		power_state ps = f.power;
+		model_vm_facts_done(&f);
+		if (ts == TOOLS_RUNNING)
+			return 0;
+		if (ps != POWER_ON)
+			return vs_fail(err, VS_ERR_USAGE, "the VM is %s, so VMware Tools cannot start",
+				       model_power_name(ps));
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= timeout_s)
+			return vs_fail(err, VS_ERR_TIMEOUT, "VMware Tools was not running after %d s (%s)",
+				       timeout_s, model_tools_status_name(ts));
+		fix_sleep_ms(fix_poll_ms(round));
+	}
+}
+
+static store_task_state task_state(vs_task_state s)
+{
+	switch (s) {
+	case VS_TASK_QUEUED: return STORE_TASK_QUEUED;
+	case VS_TASK_RUNNING: return STORE_TASK_RUNNING;
+	case VS_TASK_SUCCESS: return STORE_TASK_SUCCESS;
+	default: return STORE_TASK_ERROR;
+	}
+}
+
+static void record_task(fix_ctx *x, const char *task, const char *kind, const vs_task_result *r,
+			time_t started, time_t ended)
+{
+	char msg[600] = "";
+	if (r && r->state == VS_TASK_ERROR)
+		snprintf(msg, sizeof msg, "%s: %s", r->fault, r->message);
+	store_task t = {
+		.moref = task, .vm = x->vm_moref, .kind = kind,
+		.state = r ? task_state(r->state) : STORE_TASK_RUNNING,
+		.progress = r ? r->progress : -1, .started_at = started, .ended_at = ended,
+		.error = msg[0] ? msg : NULL, .step_id = x->step_id,
+	};
+	if (x->db)
+		store_task_record(x->db, x->o->connection_id, &t, NULL, 0);
+}
+
+int fix_wait_task(fix_ctx *x, const char *task, const char *kind, int timeout_s,
+		  vs_task_result *out, vs_error *err)
+{
+	/* Our own poll loop rather than vs_task_wait: its 250 ms..2 s back-off costs a second per
+	 * step on short tasks, which is most of a power cycle in the lab; see fix_poll_ms. */
+	time_t started = time(NULL);
+	record_task(x, task, kind, NULL, started, 0);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int last_progress = -2;
+	memset(out, 0, sizeof *out);
+	for (int round = 0;; round++) {
+		vs_task_result_done(out);
+		memset(out, 0, sizeof *out);
+		if (vs_task_info(x->c, task, out, err) < 0)
+			return -1;
+		if (out->progress != last_progress && x->on_progress)
+			x->on_progress(x->pctx, out);
+		last_progress = out->progress;
+		if (out->state == VS_TASK_SUCCESS || out->state == VS_TASK_ERROR) {
+			record_task(x, task, kind, out, started, time(NULL));
+			if (out->state == VS_TASK_SUCCESS)
+				return 0;
+			vs_fail(err, VS_ERR_FAULT, "%s failed: %s%s%s%s", kind,
+				out->message[0] ? out->message : "no reason given",
+				out->fault[0] ? " (" : "", out->fault, out->fault[0] ? ")" : "");
+			snprintf(err->fault, sizeof err->fault, "%s", out->fault);
+			return -1;
+		}
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (timeout_s > 0 && t.tv_sec - t0.tv_sec >= timeout_s)
+			return vs_fail(err, VS_ERR_TIMEOUT, "%s (%s) did not finish within %d s; it goes "
+				       "on in vCenter", kind, task, timeout_s);
+		fix_sleep_ms(fix_poll_ms(round));
+	}
+}
+
+int fix_power_on(fix_ctx *x, const char *moref, char *task, size_t n, vs_error *err)
+{
+	task[0] = '\0';
+	if (vs_vm_power_on(x->c, moref, task, n, err) < 0)
+		return -1;
+	if (x->db && x->step_id)
+		store_step_set_task(x->db, x->step_id, task, NULL, 0);
+	vs_task_result r;
+	int rc = fix_wait_task(x, task, "VirtualMachine.powerOn",
+			       x->o->task_timeout_s > 0 ? x->o->task_timeout_s : 1800, &r, err);
+	vs_task_result_done(&r);
+	return rc;
+}
+
+int fix_verify_vm(fix_ctx *x, const char *moref, bool reprobe, vm_facts *f, verdict *v,
+		  vs_error *err)
+{
+	model_verdict_init(v);
+	if (fix_read_facts(x, moref, true, f, err) < 0)
+		return -1;
+	bool creds = x->o->guest_user && x->o->guest_password;
+	if (reprobe && creds && probe_applicable(f))
+		probe_vm(x->c, f, x->o->guest_user, x->o->guest_password, 120, &f->probe);
+	/* Without a new probe the last one in history stands (the scan's rule). */
+	scan_settle_probe(x->db, x->o->vcenter, f, reprobe, creds);
+	time_t set_at;
+	if (x->db && store_enable_uuid_set_at(x->db, x->o->vcenter, moref, &set_at, NULL, 0) == 1)
+		f->enable_uuid_set_at = set_at;
+	rules_evaluate(f, time(NULL), v);
+	return 0;
+}
+
+/* ---- the executor ---- */
+
+typedef struct {
+	const fix_plan *plan;
+	const fix_exec_opts *o;
+	vs_session *s;
+	int64_t *vm_ids;            /* plan_vms ids, parallel to plan->vms */
+	int64_t **step_ids;         /* per VM, per step */
+	fix_vm_result *res;
+	atomic_size_t next;
+} exec_shared;
+
+typedef struct {
+	exec_shared *sh;
+	fix_ctx x;
+	size_t vm;
+	size_t step;
+	const fix_step *st;
+} worker;
+
+static void emit(worker *w, fix_event_kind kind, const char *task, int progress,
+		 store_step_state state, fix_outcome outcome, const char *message)
+{
+	const fix_exec_opts *o = w->sh->o;
+	if (!o->on_event)
+		return;
+	const fix_vm_plan *vp = &w->sh->plan->vms[w->vm];
+	fix_event ev = {
+		.kind = kind, .vm = w->vm, .vm_name = vp->name, .step = w->step,
+		.step_kind = w->st ? w->st->kind : FIX_STEP_VERIFY,
+		.description = w->st ? w->st->description : NULL, .task = task,
+		.progress = progress, .state = state, .outcome = outcome, .message = message,
+	};
+	o->on_event(&ev, o->ctx);
+}
+
+static void relay_progress(void *pctx, const vs_task_result *r)
+{
+	worker *w = pctx;
+	emit(w, FIX_EV_STEP_PROGRESS, r->task, r->progress, STORE_STEP_RUNNING, FIX_OUT_FIXED, NULL);
+}
+
+/* What happened to the VM so far: drives which restore steps run. */
+typedef struct {
+	bool failed;          /* a fix step failed */
+	bool asked_down;      /* ShutdownGuest accepted or power off started */
+	bool down;            /* we saw it powered off */
+	bool powered_on;      /* our power-on succeeded */
+	bool mounted;         /* the Tools installer is mounted by us */
+	bool skipped_rest;    /* stop level 2 */
+	char first_error[400];
+	power_state power;
+	vm_facts before;      /* facts at the start */
+} vm_state;
+
+static void set_error(vm_state *vs, const char *what, const char *why)
+{
+	if (!vs->first_error[0])
+		snprintf(vs->first_error, sizeof vs->first_error, "%.60s: %.330s", what, why);
+}
+
+static const char *uuid_value(const vm_facts *f)
+{
+	return f->enable_uuid_raw ? f->enable_uuid_raw : "(absent)";
+}
+
+/* Runs one step; fills result/after. Returns 0 done, -1 failed (why in err), 1 skipped. */
+static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result, size_t rn,
+		    char *after, size_t an, vs_error *err)
+{
+	fix_ctx *x = &w->x;
+	const fix_vm_plan *vp = &w->sh->plan->vms[w->vm];
+	const fix_step *st = w->st;
+	const fix_plan_opts *po = &w->sh->plan->opts;
+	const char *vm = vp->moref;
+	int task_to = w->sh->o->task_timeout_s > 0 ? w->sh->o->task_timeout_s : 1800;
+	int tools_to = w->sh->o->tools_timeout_s > 0 ? w->sh->o->tools_timeout_s : 600;
+	vs_task_result r;
+	int rc;
+
+	switch (st->kind) {
+	case FIX_STEP_GUEST_COMMAND: {
+		char *output = NULL;
+		size_t len = 0;
+		int code = -1;
+		if (!w->sh->o->guest_user || !w->sh->o->guest_password)
+			return vs_fail(err, VS_ERR_USAGE, "no guest credentials for Guest Operations");
+		rc = vs_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password, st->arg,
+				  120, &output, &len, &code, err);
+		if (rc == 0) {
+			/* The first non-empty line is the answer ("[SC] ChangeServiceConfig SUCCESS"). */
+			const char *p = output ? output : "";
+			while (*p == '\r' || *p == '\n' || *p == ' ')
+				p++;
+			snprintf(after, an, "exit %d: %.*s", code, (int)strcspn(p, "\r\n"), p);
+			snprintf(result, rn, "%s", after);
+			if (code != 0)
+				rc = vs_fail(err, VS_ERR_FAULT, "the command ended with exit code %d: %.*s",
+					     code, (int)strcspn(p, "\r\n"), p);
+		}
+		free(output);
+		return rc;
+	}
+	case FIX_STEP_UPGRADE_TOOLS:
+		if (vs_vm_upgrade_tools(x->c, vm, st->arg, task, tn, err) < 0)
+			return -1;
+		store_step_set_task(x->db, x->step_id, task, NULL, 0);
+		rc = fix_wait_task(x, task, "VirtualMachine.upgradeTools", task_to, &r, err);
+		vs_task_result_done(&r);
+		if (rc == 0) {
+			vm_facts f;
+			if (fix_read_facts(x, vm, false, &f, err) == 0) {
+				char ver[16];
+				snprintf(after, an, "Tools %s %s", model_tools_version_format(f.tools_version, ver),
+					 model_tools_status_name(f.tools));
+			}
+			model_vm_facts_done(&f);
+			snprintf(result, rn, "UpgradeTools_Task succeeded");
+		}
+		return rc;
+	case FIX_STEP_MOUNT_INSTALLER:
+		if (vs_vm_mount_tools_installer(x->c, vm, err) < 0)
+			return -1;
+		vs->mounted = true;
+		snprintf(after, an, "installer mounted");
+		return 0;
+	case FIX_STEP_UNMOUNT_INSTALLER:
+		if (!vs->mounted)
+			return 1;
+		if (vs_vm_unmount_tools_installer(x->c, vm, err) < 0)
+			return -1;
+		vs->mounted = false;
+		snprintf(after, an, "installer unmounted");
+		return 0;
+	case FIX_STEP_GUEST_SETUP: {
+		char *output = NULL;
+		size_t len = 0;
+		int code = -1;
+		if (!w->sh->o->guest_user || !w->sh->o->guest_password)
+			return vs_fail(err, VS_ERR_USAGE, "no guest credentials for Guest Operations");
+		rc = vs_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password, st->arg,
+				  tools_to, &output, &len, &code, err);
+		if (rc == 0 && code != 0 && code != 3010) /* 3010: done, reboot required (REBOOT=R) */
+			rc = vs_fail(err, VS_ERR_FAULT, "the Tools setup ended with exit code %d: %.200s",
+				     code, output ? output : "");
+		if (rc == 0)
+			snprintf(result, rn, "setup exit code %d", code);
+		free(output);
+		return rc;
+	}
+	case FIX_STEP_WAIT_TOOLS:
+		if (st->restore && !vs->powered_on)
+			return 1;
+		if (fix_wait_tools(x, vm, tools_to, err) < 0)
+			return -1;
+		snprintf(after, an, "toolsRunning");
+		return 0;
+	case FIX_STEP_SHUTDOWN_GUEST: {
+		power_state now = POWER_UNKNOWN;
+		if (vs_vm_shutdown_guest(x->c, vm, err) < 0) {
+			/* Tools stopped since the plan: power off when allowed. */
+			if (!po->hard_power_off)
+				return -1;
+			snprintf(result, rn, "ShutdownGuest refused (%.200s); powered off (--hard-power-off)",
+				 err->fault[0] ? err->fault : err->message);
+			goto power_off;
+		}
+		vs->asked_down = true;
+		if (fix_wait_power(x, vm, POWER_OFF, po->shutdown_timeout_s, 0, &now, err) == 0) {
+			vs->down = true;
+			snprintf(after, an, "poweredOff");
+			snprintf(result, rn, "guest shut down");
+			return 0;
+		}
+		if (err->kind != VS_ERR_TIMEOUT || !po->hard_power_off)
+			return -1;
+		snprintf(result, rn, "guest shutdown timed out after %d s; powered off (--hard-power-off)",
+			 po->shutdown_timeout_s);
+		goto power_off;
+	}
+	case FIX_STEP_POWER_OFF:
+power_off:
+		vs_error_clear(err);
+		if (vs_vm_power_off(x->c, vm, task, tn, err) < 0)
+			return -1;
+		vs->asked_down = true;
+		store_step_set_task(x->db, x->step_id, task, NULL, 0);
+		rc = fix_wait_task(x, task, "VirtualMachine.powerOff", task_to, &r, err);
+		vs_task_result_done(&r);
+		if (rc < 0) {
+			/* Already off (a late guest shutdown) is what we wanted. */
+			power_state now = POWER_UNKNOWN;
+			vs_error e2;
+			if (fix_wait_power(x, vm, POWER_OFF, 0, 0, &now, &e2) != 0)
+				return -1;
+			vs_error_clear(err);
+		}
+		vs->down = true;
+		snprintf(after, an, "poweredOff");
+		if (!result[0])
+			snprintf(result, rn, "powered off");
+		return 0;
+	case FIX_STEP_SET_ENABLE_UUID: {
+		const char *keys[] = { "disk.EnableUUID" };
+		const char *vals[] = { st->arg ? st->arg : "TRUE" };
+		if (vs_vm_set_extra_config(x->c, vm, keys, vals, 1, task, tn, err) < 0)
+			return -1;
+		store_step_set_task(x->db, x->step_id, task, NULL, 0);
+		rc = fix_wait_task(x, task, "VirtualMachine.reconfigure", task_to, &r, err);
+		vs_task_result_done(&r);
+		if (rc < 0)
+			return -1;
+		vm_facts f;
+		if (fix_read_facts(x, vm, false, &f, err) < 0) {
+			model_vm_facts_done(&f);
+			return -1;
+		}
+		snprintf(after, an, "%s", uuid_value(&f));
+		bool ok = f.enable_uuid == TRI_YES;
+		model_vm_facts_done(&f);
+		if (!ok)
+			return vs_fail(err, VS_ERR_FAULT, "the reconfigure succeeded but disk.EnableUUID "
+				       "reads %s", after);
+		snprintf(result, rn, "ReconfigVM_Task succeeded");
+		return 0;
+	}
+	case FIX_STEP_POWER_ON: {
+		if (!vs->asked_down)
+			return 1;
+		power_state now = POWER_UNKNOWN;
+		if (!vs->down) {
+			/* A shutdown we asked for may still land: watch it for the grace period and
+			 * bring the VM back if it goes down, so it ends as it began. */
+			int grace = w->sh->o->grace_s > 0 ? w->sh->o->grace_s : 120;
+			if (fix_wait_power(x, vm, POWER_OFF, grace, 0, &now, err) < 0) {
+				if (now == POWER_ON) {
+					vs_error_clear(err);
+					snprintf(result, rn, "the VM stayed powered on");
+					snprintf(after, an, "poweredOn");
+					return 0;
+				}
+				return -1;
+			}
+			vs->down = true;
+		}
+		if (fix_power_on(x, vm, task, tn, err) < 0) {
+			vs_error e2;
+			if (fix_wait_power(x, vm, POWER_ON, 0, 0, &now, &e2) != 0)
+				return -1;
+			vs_error_clear(err);
+		}
+		vs->powered_on = true;
+		vs->down = false;
+		snprintf(after, an, "poweredOn");
+		snprintf(result, rn, "powered on");
+		return 0;
+	}
+	case FIX_STEP_VERIFY:
+	case FIX_STEP_COUNT:
+		break;
+	}
+	return vs_fail(err, VS_ERR_USAGE, "unknown step");
+}
+
+/* Verification: the rules the steps served are gone. */
+static fix_outcome verify(worker *w, vm_state *vs, fix_vm_result *res, char *after, size_t an,
+			  vs_error *err)
+{
+	const fix_vm_plan *vp = &w->sh->plan->vms[w->vm];
+	vm_facts f;
+	verdict v;
+	if (fix_verify_vm(&w->x, vp->moref, vp->reprobe, &f, &v, err) < 0) {
+		model_vm_facts_done(&f);
+		model_verdict_done(&v);
+		return FIX_OUT_FAILED;
+	}
+	res->verified = true;
+	res->status = v.status;
+	res->final_power = f.power;
+	strbuf remain;
+	strbuf_init(&remain);
+	for (size_t i = 0; i < v.n_findings; i++) {
+		bool served = false;
+		for (size_t j = 0; j < vp->n_steps; j++)
+			served |= !strcmp(vp->steps[j].rule, v.findings[i].rule);
+		if (served)
+			strbuf_addf(&remain, "%s%s", remain.len ? "," : "", v.findings[i].rule);
+	}
+	snprintf(after, an, "status %s, level %s%s%s", model_status_name(v.status),
+		 model_level_name(v.predicted), remain.len ? ", still: " : "", remain.buf);
+	fix_outcome out = FIX_OUT_FIXED;
+	if (remain.len) {
+		out = FIX_OUT_FAILED;
+		set_error(vs, "verification", "the findings are still there");
+	}
+	strbuf_done(&remain);
+	model_vm_facts_done(&f);
+	model_verdict_done(&v);
+	return out;
+}
+
+static void run_vm(worker *w)
+{
+	exec_shared *sh = w->sh;
+	const fix_vm_plan *vp = &sh->plan->vms[w->vm];
+	fix_vm_result *res = &sh->res[w->vm];
+	fix_ctx *x = &w->x;
+	x->vm_moref = vp->moref;
+	res->started_at = time(NULL);
+	res->status = STATUS_UNKNOWN;
+	w->st = NULL;
+	w->step = 0;
+	emit(w, FIX_EV_VM_BEGIN, NULL, -1, STORE_STEP_PLANNED, FIX_OUT_FIXED, NULL);
+
+	vm_state vs = { 0 };
+	vs_error err;
+	vs_error_clear(&err);
+	bool have_before = fix_read_facts(x, vp->moref, false, &vs.before, &err) == 0;
+	fix_outcome outcome = FIX_OUT_FIXED;
+	if (!have_before) {
+		set_error(&vs, "reading the VM", err.message);
+		outcome = FIX_OUT_FAILED;
+		vs.failed = true;
+	} else if (vs.before.power != vp->original_power) {
+		snprintf(vs.first_error, sizeof vs.first_error,
+			 "its power state changed since the plan (was %s, now %s): plan again",
+			 model_power_name(vp->original_power), model_power_name(vs.before.power));
+		outcome = FIX_OUT_SKIPPED;
+		vs.failed = true;
+	}
+	res->final_power = have_before ? vs.before.power : POWER_UNKNOWN;
+
+	for (size_t i = 0; i < vp->n_steps; i++) {
+		const fix_step *st = &vp->steps[i];
+		w->st = st;
+		w->step = i;
+		int64_t sid = sh->step_ids[w->vm][i];
+		x->step_id = sid;
+		if (outcome == FIX_OUT_SKIPPED || !have_before) {
+			store_step_end(x->db, sid, STORE_STEP_SKIPPED, time(NULL), NULL, vs.first_error,
+				       NULL, NULL, 0);
+			emit(w, FIX_EV_STEP_END, NULL, -1, STORE_STEP_SKIPPED, outcome, vs.first_error);
+			continue;
+		}
+		if (!st->restore && !vs.failed && sh->o->stop && *sh->o->stop >= 2)
+			vs.skipped_rest = true;
+		if (!st->restore && (vs.failed || vs.skipped_rest)) {
+			const char *why = vs.failed ? "not run: an earlier step failed" : "not run: stopped (Ctrl-C)";
+			store_step_end(x->db, sid, STORE_STEP_SKIPPED, time(NULL), NULL, why, NULL, NULL, 0);
+			emit(w, FIX_EV_STEP_END, NULL, -1, STORE_STEP_SKIPPED, outcome, why);
+			continue;
+		}
+		/* before value */
+		char before[256] = "";
+		switch (st->kind) {
+		case FIX_STEP_SET_ENABLE_UUID:
+			snprintf(before, sizeof before, "%s", uuid_value(&vs.before));
+			break;
+		case FIX_STEP_UPGRADE_TOOLS: {
+			char ver[16];
+			snprintf(before, sizeof before, "Tools %s %s",
+				 model_tools_version_format(vs.before.tools_version, ver),
+				 model_tools_status_name(vs.before.tools));
+			break;
+		}
+		case FIX_STEP_GUEST_COMMAND:
+		case FIX_STEP_GUEST_SETUP:
+			snprintf(before, sizeof before, "%.250s", st->arg ? st->arg : "");
+			break;
+		default:
+			snprintf(before, sizeof before, "%s",
+				 model_power_name(vs.down ? POWER_OFF : vs.before.power));
+		}
+		char sentence[300];
+		if (store_step_begin(x->db, sid, time(NULL), before, vp->original_power, sentence,
+				     sizeof sentence) < 0) {
+			/* No journal, no action: an unrecorded power-off is how a VM gets lost. */
+			set_error(&vs, "journal", sentence);
+			vs.failed = true;
+			outcome = FIX_OUT_FAILED;
+			if (!st->restore)
+				continue;
+		}
+		emit(w, FIX_EV_STEP_BEGIN, NULL, -1, STORE_STEP_RUNNING, outcome, NULL);
+		char task[VS_MOREF_MAX] = "", result[300] = "", after[300] = "";
+		vs_error_clear(&err);
+		int rc;
+		if (st->kind == FIX_STEP_VERIFY) {
+			fix_outcome vo = verify(w, &vs, res, after, sizeof after, &err);
+			rc = res->verified ? 0 : -1;
+			if (vo == FIX_OUT_FAILED && res->verified)
+				snprintf(result, sizeof result, "findings remain");
+			else if (res->verified)
+				snprintf(result, sizeof result, "verified");
+			if (vo == FIX_OUT_FAILED)
+				outcome = FIX_OUT_FAILED;
+		} else {
+			rc = run_step(w, &vs, task, sizeof task, result, sizeof result, after,
+				      sizeof after, &err);
+		}
+		store_step_state end = rc == 0 ? STORE_STEP_DONE : rc > 0 ? STORE_STEP_SKIPPED
+									: STORE_STEP_FAILED;
+		/* A restore step after a failure undoes the fix attempt: rolled back. */
+		if (rc == 0 && st->restore && st->kind == FIX_STEP_POWER_ON && (vs.failed || vs.skipped_rest))
+			end = STORE_STEP_ROLLED_BACK;
+		const char *emsg = rc < 0 ? err.message : rc > 0 ? "not needed" : NULL;
+		store_step_end(x->db, sid, end, time(NULL), result[0] ? result : NULL, emsg,
+			       after[0] ? after : NULL, NULL, 0);
+		emit(w, FIX_EV_STEP_END, task[0] ? task : NULL, -1, end, outcome,
+		     rc < 0 ? err.message : result);
+		if (rc < 0 && st->kind != FIX_STEP_VERIFY) {
+			set_error(&vs, fix_step_kind_name(st->kind), err.message);
+			vs.failed = true;
+			outcome = FIX_OUT_FAILED;
+		} else if (rc < 0) {
+			set_error(&vs, "verification", err.message);
+			outcome = FIX_OUT_FAILED;
+		}
+	}
+
+	if (outcome == FIX_OUT_FIXED && vs.skipped_rest) {
+		outcome = FIX_OUT_FAILED;
+		set_error(&vs, "stopped", "remaining steps were not run (Ctrl-C)");
+	}
+	if (outcome == FIX_OUT_FIXED && vp->n_unfixed)
+		outcome = FIX_OUT_PARTIAL;
+	/* Is it as it was? A VM that was on must be on: say so loudly when not. */
+	if (vs.asked_down && have_before) {
+		vm_facts f;
+		if (fix_read_facts(x, vp->moref, false, &f, &err) == 0)
+			res->final_power = f.power;
+		model_vm_facts_done(&f);
+	}
+	res->outcome = outcome;
+	if (outcome == FIX_OUT_FIXED)
+		snprintf(res->message, sizeof res->message, "fixed and verified (%s)",
+			 model_status_name(res->status));
+	else if (outcome == FIX_OUT_PARTIAL)
+		snprintf(res->message, sizeof res->message,
+			 "fixed what could be fixed; %zu finding(s) need a person", vp->n_unfixed);
+	else if (outcome == FIX_OUT_SKIPPED)
+		snprintf(res->message, sizeof res->message, "not started: %s", vs.first_error);
+	else
+		snprintf(res->message, sizeof res->message, "%s", vs.first_error[0] ? vs.first_error
+										  : "failed");
+	if (vp->original_power == POWER_ON && res->final_power != POWER_ON) {
+		size_t l = strlen(res->message);
+		snprintf(res->message + l, sizeof res->message - l,
+			 "; WARNING: the VM is %s and was poweredOn: power it on", model_power_name(res->final_power));
+	}
+	res->ended_at = time(NULL);
+	store_plan_vm_set_outcome(x->db, sh->vm_ids[w->vm], fix_outcome_name(outcome), res->message,
+				  NULL, 0);
+	w->st = NULL;
+	emit(w, FIX_EV_VM_END, NULL, -1, STORE_STEP_DONE, outcome, res->message);
+	model_vm_facts_done(&vs.before);
+}
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	exec_shared *sh = w->sh;
+	for (;;) {
+		size_t i = atomic_fetch_add(&sh->next, 1);
+		if (i >= sh->plan->n_vms)
+			break;
+		const fix_vm_plan *vp = &sh->plan->vms[i];
+		if (!vp->n_steps)
+			continue;   /* manual-only VMs were settled before the workers started */
+		if (sh->o->stop && *sh->o->stop >= 1) {
+			sh->res[i].outcome = FIX_OUT_SKIPPED;
+			snprintf(sh->res[i].message, sizeof sh->res[i].message, "not started: stopped (Ctrl-C)");
+			for (size_t j = 0; j < vp->n_steps; j++)
+				store_step_end(w->x.db, sh->step_ids[i][j], STORE_STEP_SKIPPED, time(NULL), NULL,
+					       "not run: stopped (Ctrl-C)", NULL, NULL, 0);
+			store_plan_vm_set_outcome(w->x.db, sh->vm_ids[i], "skipped", sh->res[i].message,
+						  NULL, 0);
+			continue;
+		}
+		w->vm = i;
+		run_vm(w);
+	}
+	return NULL;
+}
+
+static char *plan_options_json(const fix_plan *p)
+{
+	strbuf sb;
+	strbuf_init(&sb);
+	json_writer jw;
+	json_writer_init(&jw, &sb, false);
+	json_object_begin(&jw);
+	json_kv_bool(&jw, "hard_power_off", p->opts.hard_power_off);
+	json_kv_int(&jw, "shutdown_timeout_s", p->opts.shutdown_timeout_s);
+	json_kv_string(&jw, "tools_method", fix_tools_method_name(p->opts.tools_method));
+	json_object_end(&jw);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The plan, its VMs and steps, in one transaction so it appears whole. Returns the plan id. */
+static int64_t record_plan(store *db, const fix_plan *plan, const fix_exec_opts *o,
+			   exec_shared *sh, char *msg, size_t msglen)
+{
+	if (store_begin(db, msg, msglen) < 0)
+		return -1;
+	char *opts = plan_options_json(plan);
+	int64_t id = store_plan_create(db, o->connection_id, o->scan_id, time(NULL), opts, msg, msglen);
+	free(opts);
+	if (id < 0)
+		goto fail;
+	for (size_t i = 0; i < plan->n_vms; i++) {
+		const fix_vm_plan *vp = &plan->vms[i];
+		sh->vm_ids[i] = store_plan_vm_add(db, id, vp->moref, vp->name, vp->original_power, msg,
+						  msglen);
+		if (sh->vm_ids[i] < 0)
+			goto fail;
+		sh->step_ids[i] = xcalloc(vp->n_steps ? vp->n_steps : 1, sizeof **sh->step_ids);
+		for (size_t j = 0; j < vp->n_steps; j++) {
+			store_step_def def = { .seq = (int)j + 1, .kind = fix_step_kind_name(vp->steps[j].kind),
+					       .rule = vp->steps[j].rule[0] ? vp->steps[j].rule : NULL,
+					       .description = vp->steps[j].description };
+			if ((sh->step_ids[i][j] = store_step_add(db, sh->vm_ids[i], &def, msg, msglen)) < 0)
+				goto fail;
+		}
+		if (!vp->n_steps && store_plan_vm_set_outcome(db, sh->vm_ids[i], "manual",
+							       "nothing attempted: instructions only",
+							       msg, msglen) < 0)
+			goto fail;
+	}
+	if (store_plan_set_state(db, id, STORE_PLAN_CONFIRMED, time(NULL), msg, msglen) < 0)
+		goto fail;
+	if (store_commit(db, msg, msglen) < 0)
+		goto fail;
+	return id;
+fail:
+	store_rollback(db);
+	return -1;
+}
+
+int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix_summary *out,
+		char *msg, size_t msglen)
+{
+	memset(out, 0, sizeof *out);
+	out->n = plan->n_vms;
+	out->vms = xcalloc(plan->n_vms ? plan->n_vms : 1, sizeof *out->vms);
+	for (size_t i = 0; i < plan->n_vms; i++) {
+		out->vms[i].outcome = plan->vms[i].n_steps ? FIX_OUT_SKIPPED : FIX_OUT_MANUAL;
+		out->vms[i].final_power = plan->vms[i].original_power;
+		out->vms[i].status = STATUS_UNKNOWN;
+		snprintf(out->vms[i].message, sizeof out->vms[i].message, "%s",
+			 plan->vms[i].n_steps ? "not started" : "nothing attempted: instructions only");
+	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	store *db = store_open(o->db_path, msg, msglen);
+	if (!db)
+		return -1;
+	exec_shared sh = { .plan = plan, .o = o, .s = s, .res = out->vms };
+	size_t nv = plan->n_vms ? plan->n_vms : 1;
+	sh.vm_ids = xcalloc(nv, sizeof *sh.vm_ids);
+	sh.step_ids = xcalloc(nv, sizeof *sh.step_ids);
+	atomic_init(&sh.next, 0);
+	int rc = -1;
+	int nw = o->concurrency > 0 ? o->concurrency : FIX_DEFAULT_CONCURRENCY;
+	if (nw > FIX_MAX_CONCURRENCY)
+		nw = FIX_MAX_CONCURRENCY;
+	size_t with_steps = fix_plan_vms_with_steps(plan);
+	if ((size_t)nw > with_steps)
+		nw = with_steps ? (int)with_steps : 1;
+	worker *ws = xcalloc((size_t)nw, sizeof *ws);
+	pthread_t *th = xcalloc((size_t)nw, sizeof *th);
+	bool *started = xcalloc((size_t)nw, sizeof *started);
+
+	out->plan_id = record_plan(db, plan, o, &sh, msg, msglen);
+	if (out->plan_id < 0)
+		goto out;
+	if (store_plan_set_state(db, out->plan_id, STORE_PLAN_RUNNING, time(NULL), msg, msglen) < 0)
+		goto out;
+	/* Workers: each its own vs_conn and history connection (neither is shared between
+	 * threads). A worker that cannot get either does not start; the others carry the load. */
+	int running = 0;
+	for (int i = 0; i < nw; i++) {
+		ws[i].sh = &sh;
+		ws[i].x.o = o;
+		ws[i].x.on_progress = relay_progress;
+		ws[i].x.pctx = &ws[i];
+		vs_error err;
+		vs_error_clear(&err);
+		ws[i].x.c = vs_conn_new(s, &err);
+		char m2[256];
+		ws[i].x.db = ws[i].x.c ? store_open(o->db_path, m2, sizeof m2) : NULL;
+		if (!ws[i].x.c || !ws[i].x.db) {
+			snprintf(msg, msglen, "a worker could not start: %s",
+				 ws[i].x.c ? m2 : err.message);
+			continue;
+		}
+		if (pthread_create(&th[i], NULL, worker_main, &ws[i]) == 0) {
+			started[i] = true;
+			running++;
+		}
+	}
+	if (!running) {
+		store_plan_set_state(db, out->plan_id, STORE_PLAN_FAILED, time(NULL), NULL, 0);
+		goto out;
+	}
+	for (int i = 0; i < nw; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	bool all_fixed = true;
+	for (size_t i = 0; i < plan->n_vms; i++)
+		all_fixed &= out->vms[i].outcome == FIX_OUT_FIXED;
+	out->state = o->stop && *o->stop ? STORE_PLAN_CANCELLED
+		     : all_fixed ? STORE_PLAN_DONE : STORE_PLAN_FAILED;
+	store_plan_set_state(db, out->plan_id, out->state, time(NULL), msg, msglen);
+	msg[0] = '\0';
+	rc = 0;
+out:
+	for (int i = 0; i < nw; i++) {
+		store_close(ws[i].x.db);
+		vs_conn_free(ws[i].x.c);
+	}
+	free(ws);
+	free(th);
+	free(started);
+	store_close(db);
+	free(sh.vm_ids);
+	for (size_t i = 0; i < plan->n_vms; i++)
+		free(sh.step_ids[i]);
+	free(sh.step_ids);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	out->elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return rc;
+}

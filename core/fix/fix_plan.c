@@ -1,0 +1,529 @@
+/* The remediation planner: pure, see fix_plan.h. */
+#include "fix/fix_plan.h"
+
+#include "rules/rules.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const step_names[FIX_STEP_COUNT] = {
+	[FIX_STEP_GUEST_COMMAND] = "guest_command",
+	[FIX_STEP_UPGRADE_TOOLS] = "upgrade_tools",
+	[FIX_STEP_MOUNT_INSTALLER] = "mount_tools_installer",
+	[FIX_STEP_GUEST_SETUP] = "guest_tools_setup",
+	[FIX_STEP_UNMOUNT_INSTALLER] = "unmount_tools_installer",
+	[FIX_STEP_WAIT_TOOLS] = "wait_tools",
+	[FIX_STEP_SHUTDOWN_GUEST] = "shutdown_guest",
+	[FIX_STEP_POWER_OFF] = "power_off",
+	/* The journal kind R08 history looks for (STORE_STEP_SET_ENABLE_UUID). */
+	[FIX_STEP_SET_ENABLE_UUID] = "set_enable_uuid",
+	[FIX_STEP_POWER_ON] = "power_on",
+	[FIX_STEP_VERIFY] = "verify",
+};
+
+const char *fix_step_kind_name(fix_step_kind k)
+{
+	return (unsigned)k < FIX_STEP_COUNT ? step_names[k] : "unknown";
+}
+
+bool fix_step_powers_off(fix_step_kind k)
+{
+	return k == FIX_STEP_SHUTDOWN_GUEST || k == FIX_STEP_POWER_OFF;
+}
+
+static const char *const method_names[] = {
+	[FIX_TOOLS_UPGRADE] = "upgrade", [FIX_TOOLS_GUEST] = "guest", [FIX_TOOLS_BY_HAND] = "by-hand",
+};
+
+const char *fix_tools_method_name(fix_tools_method m)
+{
+	return (unsigned)m < 3 ? method_names[m] : "unknown";
+}
+
+bool fix_tools_method_parse(const char *s, fix_tools_method *out)
+{
+	for (unsigned i = 0; i < 3; i++)
+		if (s && !strcmp(s, method_names[i])) {
+			*out = (fix_tools_method)i;
+			return true;
+		}
+	return false;
+}
+
+fix_timing fix_timing_default(void)
+{
+	return (fix_timing){ .guest_shutdown = 60, .power_off = 5, .reconfig = 5, .power_on = 10,
+			     .tools_start = 60, .tools_upgrade = 180 };
+}
+
+void fix_plan_init(fix_plan *p)
+{
+	memset(p, 0, sizeof *p);
+}
+
+static void vm_plan_done(fix_vm_plan *v)
+{
+	for (size_t i = 0; i < v->n_steps; i++) {
+		free(v->steps[i].description);
+		free(v->steps[i].arg);
+	}
+	for (size_t i = 0; i < v->n_unfixed; i++) {
+		free(v->unfixed[i].reason);
+		free(v->unfixed[i].instructions);
+	}
+	free(v->steps);
+	free(v->unfixed);
+	free(v->moref);
+	free(v->name);
+}
+
+void fix_plan_done(fix_plan *p)
+{
+	for (size_t i = 0; i < p->n_vms; i++)
+		vm_plan_done(&p->vms[i]);
+	free(p->vms);
+	fix_plan_init(p);
+}
+
+bool fix_plan_rule_selected(const fix_plan_opts *opts, const char *rule)
+{
+	if (!opts->n_rules)
+		return true;
+	for (size_t i = 0; i < opts->n_rules; i++)
+		if (opts->rules[i] && !strcasecmp(opts->rules[i], rule))
+			return true;
+	return false;
+}
+
+char *fix_installer_options(const char *add, const char *remove)
+{
+	strbuf sb;
+	strbuf_init(&sb);
+	/* REBOOT=R: the installer must never reboot a production guest on its own; our own power
+	 * cycle (or the next maintenance) completes what needs a reboot. */
+	strbuf_adds(&sb, "/S /v\"/qn REBOOT=R");
+	if (add && *add)
+		strbuf_addf(&sb, " ADDLOCAL=%s", add);
+	if (remove && *remove)
+		strbuf_addf(&sb, " REMOVE=%s", remove);
+	strbuf_addc(&sb, '"');
+	return strbuf_detach(&sb, NULL);
+}
+
+size_t fix_plan_step_count(const fix_plan *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n_vms; i++)
+		n += p->vms[i].n_steps;
+	return n;
+}
+
+size_t fix_plan_vms_with_steps(const fix_plan *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n_vms; i++)
+		n += p->vms[i].n_steps > 0;
+	return n;
+}
+
+/* ---- building one VM's plan ---- */
+
+typedef struct {
+	const vm_facts *f;
+	const fix_plan_opts *o;
+	fix_timing t;
+	fix_vm_plan *v;
+	size_t cap_steps, cap_unfixed;
+} builder;
+
+static fix_step *add_step(builder *b, fix_step_kind kind, const char *rule, bool restore,
+			  int expected_s, char *arg, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+static fix_step *add_step(builder *b, fix_step_kind kind, const char *rule, bool restore,
+			  int expected_s, char *arg, const char *fmt, ...)
+{
+	fix_vm_plan *v = b->v;
+	v->steps = xgrow(v->steps, &b->cap_steps, v->n_steps + 1, sizeof *v->steps);
+	fix_step *s = &v->steps[v->n_steps++];
+	memset(s, 0, sizeof *s);
+	s->kind = kind;
+	snprintf(s->rule, sizeof s->rule, "%s", rule ? rule : "");
+	s->restore = restore;
+	s->expected_s = expected_s;
+	s->arg = arg;
+	strbuf sb;
+	strbuf_init(&sb);
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	s->description = strbuf_detach(&sb, NULL);
+	v->duration_s += expected_s;
+	return s;
+}
+
+static void add_unfixed(builder *b, const finding *fd, const char *reason, const char *instructions)
+{
+	fix_vm_plan *v = b->v;
+	v->unfixed = xgrow(v->unfixed, &b->cap_unfixed, v->n_unfixed + 1, sizeof *v->unfixed);
+	fix_unfixed *u = &v->unfixed[v->n_unfixed++];
+	snprintf(u->rule, sizeof u->rule, "%s", fd->rule);
+	u->fix = fd->fix;
+	u->reason = xstrdup(reason);
+	u->instructions = xstrdup(instructions);
+}
+
+/* The instructions for a finding: the rule's remediation, with the evidence on this VM. */
+static char *instructions_for(const builder *b, const finding *fd)
+{
+	const rule_info *ri = rules_find(fd->rule);
+	strbuf sb;
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "%s: %s", b->f->name ? b->f->name : b->f->moref,
+		    ri ? ri->remediation : fd->message ? fd->message : fd->rule);
+	if (fd->evidence && *fd->evidence)
+		strbuf_addf(&sb, " (found: %s)", fd->evidence);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void unfixed_std(builder *b, const finding *fd, const char *reason)
+{
+	char *ins = instructions_for(b, fd);
+	add_unfixed(b, fd, reason, ins);
+	free(ins);
+}
+
+/* The service that owns a VSS writer, for R16's restart (Microsoft's in-box writer table). */
+static const struct {
+	const char *writer;
+	const char *service;
+} writer_services[] = {
+	{ "SqlServerWriter", "SQLWriter" },
+	{ "Microsoft Exchange Writer", "MSExchangeIS" },
+	{ "Microsoft Exchange Replica Writer", "MSExchangeRepl" },
+	{ "NTDS", "NTDS" },
+	{ "IIS Config Writer", "AppHostSvc" },
+	{ "IIS Metabase Writer", "IISADMIN" },
+	{ "DFS Replication service writer", "DFSR" },
+	{ "FSRM Writer", "srmsvc" },
+	{ "Dhcp Jet Writer", "DHCPServer" },
+	{ "WIDWriter", "MSSQL$MICROSOFT##WID" },
+	{ "Certificate Authority", "CertSvc" },
+	{ "System Writer", "CryptSvc" },
+	{ "WMI Writer", "Winmgmt" },
+	{ "Task Scheduler Writer", "Schedule" },
+	{ "Microsoft Hyper-V VSS Writer", "vmms" },
+	{ "Registry Writer", "VSS" },
+	{ "ASR Writer", "VSS" },
+	{ "COM+ REGDB Writer", "VSS" },
+	{ "Shadow Copy Optimization Writer", "VSS" },
+	{ "Performance Counters Writer", "VSS" },
+	{ "VSS Metadata Store Writer", "VSS" },
+	{ "BITS Writer", "BITS" },
+	{ "Cluster Database", "ClusSvc" },
+};
+
+static const char *writer_service(const char *writer)
+{
+	for (size_t i = 0; writer && i < sizeof writer_services / sizeof writer_services[0]; i++)
+		if (!strcasecmp(writer, writer_services[i].writer))
+			return writer_services[i].service;
+	return NULL;
+}
+
+static bool writer_bad(const vss_writer *w)
+{
+	return w->state == WRITER_FAILED || w->state == WRITER_WAITING_FOR_COMPLETION ||
+	       w->state == WRITER_OTHER || w->last_error == WRITER_ERR_NON_RETRYABLE ||
+	       w->last_error == WRITER_ERR_TIMEOUT;
+}
+
+static bool has_finding(const verdict *vd, const char *rule)
+{
+	for (size_t i = 0; i < vd->n_findings; i++)
+		if (!strcmp(vd->findings[i].rule, rule))
+			return true;
+	return false;
+}
+
+/* Why guest-side work cannot run now, NULL when it can. */
+static const char *guest_blocker(const builder *b, bool need_login)
+{
+	if (b->f->power != POWER_ON)
+		return "the VM is not powered on: power it on, scan again and re-plan";
+	if (b->f->tools != TOOLS_RUNNING)
+		return "VMware Tools is not running: start it (R02) and re-plan";
+	if (b->f->tools_upgrade_running)
+		return "a VMware Tools upgrade is running on this VM (R22): wait for it and re-plan";
+	if (need_login && !b->o->have_guest_creds)
+		return "no guest credentials: give --guest-user (and its password) to fix this through "
+		       "Guest Operations";
+	return NULL;
+}
+
+static const char *const tools_conf_path = "C:\\ProgramData\\VMware\\VMware Tools\\tools.conf";
+
+static void plan_vm(builder *b, const verdict *vd)
+{
+	const vm_facts *f = b->f;
+	const fix_plan_opts *o = b->o;
+	const fix_timing *t = &b->t;
+	/* Which fixable findings are selected and possible, decided first; steps are then emitted
+	 * in the fixed order of fix_plan.h. */
+	bool want_uuid = false, want_cycle = false, want_tools_upgrade = false, want_vss = false;
+	char add[32] = "", rem[32] = "";
+	const char *tools_rules[4] = { 0 };
+	size_t n_tools_rules = 0;
+	const finding *r15 = NULL, *r16 = NULL, *r18 = NULL;
+	const char *uuid_rule = NULL;
+
+	for (size_t i = 0; i < vd->n_findings; i++) {
+		const finding *fd = &vd->findings[i];
+		/* Info findings are context, except R23 which has an automatic fix. */
+		if (fd->sev == SEVERITY_INFO && strcmp(fd->rule, "R23") != 0)
+			continue;
+		if (fd->fix == FIX_NONE)
+			continue;
+		if (!fix_plan_rule_selected(o, fd->rule)) {
+			unfixed_std(b, fd, "not selected (--rule)");
+			continue;
+		}
+		if (fd->fix == FIX_MANUAL) {
+			unfixed_std(b, fd, "manual fix: quiescent does not change this; a person must");
+			continue;
+		}
+		const char *blk;
+		if (!strcmp(fd->rule, "R07")) {
+			if (f->power == POWER_SUSPENDED) {
+				unfixed_std(b, fd, "the VM is suspended: resume or power it off, then re-plan");
+			} else if (f->power == POWER_ON && f->tools != TOOLS_RUNNING && !o->hard_power_off) {
+				unfixed_std(b, fd, "VMware Tools is not running, so the guest cannot be shut "
+						   "down cleanly: allow a hard power-off (--hard-power-off) or "
+						   "start Tools (R02) first");
+			} else if (f->power == POWER_UNKNOWN) {
+				unfixed_std(b, fd, "the VM's power state is unknown: scan again");
+			} else {
+				want_uuid = true;
+				want_cycle = f->power == POWER_ON;
+				uuid_rule = "R07";
+			}
+		} else if (!strcmp(fd->rule, "R08")) {
+			if (f->power != POWER_ON) {
+				unfixed_std(b, fd, "the VM is not running: it reads disk.EnableUUID at its "
+						   "next power-on, nothing to do now");
+			} else if (f->tools != TOOLS_RUNNING && !o->hard_power_off) {
+				unfixed_std(b, fd, "VMware Tools is not running, so the guest cannot be shut "
+						   "down cleanly: allow a hard power-off (--hard-power-off)");
+			} else {
+				want_cycle = true;
+				if (!uuid_rule)
+					uuid_rule = "R08";
+			}
+		} else if (!strcmp(fd->rule, "R03") || !strcmp(fd->rule, "R23")) {
+			if ((blk = guest_blocker(b, false))) {
+				unfixed_std(b, fd, blk);
+			} else {
+				want_tools_upgrade = true;
+				if (n_tools_rules < 4)
+					tools_rules[n_tools_rules++] = fd->rule;
+			}
+		} else if (!strcmp(fd->rule, "R04") || !strcmp(fd->rule, "R05") ||
+			   !strcmp(fd->rule, "R06")) {
+			const char *feat_add = !strcmp(fd->rule, "R04") ? "VSS"
+					       : !strcmp(fd->rule, "R06") ? "Sync" : NULL;
+			const char *feat_rem = !strcmp(fd->rule, "R05") ? "Sync" : NULL;
+			if (o->tools_method == FIX_TOOLS_BY_HAND) {
+				char *ins = xasprintf(
+					"%s: in the VM's console open Control Panel > Programs and Features, "
+					"select VMware Tools, Change, Modify; %s%s%s; finish, and restart the "
+					"guest when convenient. Then run quiescent scan to verify. "
+					"(Silent form: setup64.exe /S /v\"/qn REBOOT=R%s%s%s%s\")",
+					f->name ? f->name : f->moref,
+					feat_add ? "enable the feature " : "",
+					feat_add ? (!strcmp(feat_add, "VSS") ? "Volume Shadow Copy Services Support"
+									: "the legacy sync driver (Sync)")
+						 : "",
+					feat_rem ? "disable the sync driver feature (Sync)" : "",
+					feat_add ? " ADDLOCAL=" : "", feat_add ? feat_add : "",
+					feat_rem ? " REMOVE=" : "", feat_rem ? feat_rem : "");
+				add_unfixed(b, fd, "guided by hand (--tools-method by-hand): follow the steps",
+					    ins);
+				free(ins);
+				continue;
+			}
+			if ((blk = guest_blocker(b, o->tools_method == FIX_TOOLS_GUEST))) {
+				unfixed_std(b, fd, blk);
+				continue;
+			}
+			if (feat_add && !strstr(add, feat_add))
+				snprintf(add + strlen(add), sizeof add - strlen(add), "%s%s", *add ? "," : "",
+					 feat_add);
+			if (feat_rem && !strstr(rem, feat_rem))
+				snprintf(rem + strlen(rem), sizeof rem - strlen(rem), "%s%s", *rem ? "," : "",
+					 feat_rem);
+			if (n_tools_rules < 4)
+				tools_rules[n_tools_rules++] = fd->rule;
+			want_vss = true;
+		} else if (!strcmp(fd->rule, "R15")) {
+			if ((blk = guest_blocker(b, true)))
+				unfixed_std(b, fd, blk);
+			else
+				r15 = fd;
+		} else if (!strcmp(fd->rule, "R16")) {
+			if ((blk = guest_blocker(b, true)))
+				unfixed_std(b, fd, blk);
+			else
+				r16 = fd;
+		} else if (!strcmp(fd->rule, "R18")) {
+			if ((blk = guest_blocker(b, true)))
+				unfixed_std(b, fd, blk);
+			else
+				r18 = fd;
+		} else {
+			/* R01, R02 and any guided fix without an automatic path: instructions. */
+			unfixed_std(b, fd, "guided: follow the instructions, then scan again to verify");
+		}
+	}
+
+	/* 1. guest commands */
+	if (r15)
+		add_step(b, FIX_STEP_GUEST_COMMAND, "R15", false, 2, xstrdup("sc config VSS start= demand"),
+			 "Set the Volume Shadow Copy service to start on demand (sc config VSS start= demand)");
+	if (r16) {
+		/* One restart per distinct owning service of the writers that are not stable. */
+		char done[8][64];
+		size_t n_done = 0;
+		bool unknown = false;
+		for (size_t i = 0; i < f->probe.n_writers; i++) {
+			const vss_writer *w = &f->probe.writers[i];
+			if (!writer_bad(w))
+				continue;
+			const char *svc = writer_service(w->name);
+			if (!svc) {
+				unknown = true;
+				continue;
+			}
+			bool seen = false;
+			for (size_t j = 0; j < n_done; j++)
+				seen |= !strcmp(done[j], svc);
+			if (seen || n_done == 8)
+				continue;
+			snprintf(done[n_done++], sizeof done[0], "%s", svc);
+			add_step(b, FIX_STEP_GUEST_COMMAND, "R16", false, 30,
+				 xasprintf("net stop \"%s\" /y & net start \"%s\"", svc, svc),
+				 "Restart the service %s that owns the writer %s (net stop, net start)", svc,
+				 w->name);
+		}
+		if (unknown || !n_done)
+			unfixed_std(b, r16, "guided: the service owning a failed writer is not known; "
+					    "restart it in the guest, then scan again");
+	}
+	if (r18)
+		add_step(b, FIX_STEP_GUEST_COMMAND, "R18", false, 5,
+			 xasprintf("powershell -NoProfile -NonInteractive -Command \"$p='%s'; "
+				   "(Get-Content $p) | Where-Object { $_ -notmatch "
+				   "'^\\s*(vss\\.disableAppQuiescing\\s*=\\s*true|enableVSS\\s*=\\s*false)' } "
+				   "| Set-Content $p\"", tools_conf_path),
+			 "Edit %s: remove vss.disableAppQuiescing = true and enableVSS = false from "
+			 "[vmbackup] (Tools re-reads the file)", tools_conf_path);
+
+	/* 2. Tools upgrade / modify */
+	if (want_vss && o->tools_method == FIX_TOOLS_GUEST) {
+		char *opts = fix_installer_options(add, rem);
+		add_step(b, FIX_STEP_MOUNT_INSTALLER, tools_rules[0], false, 2, NULL,
+			 "Mount the VMware Tools installer (MountToolsInstaller)");
+		/* The CD's drive letter is not known in advance: take the first with setup64.exe. */
+		add_step(b, FIX_STEP_GUEST_SETUP, tools_rules[0], false, t->tools_upgrade,
+			 xasprintf("for %%d in (D E F G H I J) do @if exist %%d:\\setup64.exe "
+				   "(%%d:\\setup64.exe %s REINSTALLMODE=vomus & exit /b)", opts),
+			 "Run the Tools setup in modify mode in the guest: setup64.exe %s", opts);
+		add_step(b, FIX_STEP_UNMOUNT_INSTALLER, tools_rules[0], true, 1, NULL,
+			 "Unmount the VMware Tools installer");
+		add_step(b, FIX_STEP_WAIT_TOOLS, tools_rules[0], false, t->tools_start, NULL,
+			 "Wait for VMware Tools to run again");
+		free(opts);
+	} else if (want_vss || want_tools_upgrade) {
+		char *opts = fix_installer_options(add, rem);
+		add_step(b, FIX_STEP_UPGRADE_TOOLS, tools_rules[0], false, t->tools_upgrade, xstrdup(opts),
+			 "%s VMware Tools (UpgradeTools_Task, installerOptions %s)",
+			 want_vss ? (want_tools_upgrade ? "Upgrade and modify" : "Modify") : "Upgrade", opts);
+		add_step(b, FIX_STEP_WAIT_TOOLS, tools_rules[0], false, t->tools_start, NULL,
+			 "Wait for VMware Tools to run again");
+		free(opts);
+	}
+
+	/* 3. power cycle and disk.EnableUUID */
+	if (want_cycle) {
+		fix_vm_plan *v = b->v;
+		int down0 = v->duration_s;
+		if (f->tools == TOOLS_RUNNING || (want_vss || want_tools_upgrade))
+			add_step(b, FIX_STEP_SHUTDOWN_GUEST, uuid_rule, false, t->guest_shutdown, NULL,
+				 "Shut the guest down (ShutdownGuest) and wait up to %d s for poweredOff%s",
+				 o->shutdown_timeout_s > 0 ? o->shutdown_timeout_s : 300,
+				 o->hard_power_off ? ", then power off (--hard-power-off)" : "");
+		else
+			add_step(b, FIX_STEP_POWER_OFF, uuid_rule, false, t->power_off, NULL,
+				 "Power off (VMware Tools is not running; --hard-power-off)");
+		if (want_uuid)
+			add_step(b, FIX_STEP_SET_ENABLE_UUID, "R07", false, t->reconfig, xstrdup("TRUE"),
+				 "Set disk.EnableUUID = TRUE (ReconfigVM_Task, extraConfig)");
+		add_step(b, FIX_STEP_POWER_ON, NULL, true, t->power_on, NULL,
+			 "Power on again (the VM was on)");
+		/* Tools that did not run before will not start by themselves after the boot. */
+		if (f->tools == TOOLS_RUNNING || want_vss || want_tools_upgrade)
+			add_step(b, FIX_STEP_WAIT_TOOLS, NULL, true, t->tools_start, NULL,
+				 "Wait for VMware Tools to run");
+		v->downtime_s = v->duration_s - down0;
+	} else if (want_uuid) {
+		add_step(b, FIX_STEP_SET_ENABLE_UUID, "R07", false, t->reconfig, xstrdup("TRUE"),
+			 "Set disk.EnableUUID = TRUE (ReconfigVM_Task, extraConfig; the VM is off, no "
+			 "power change)");
+	}
+
+	/* 4. verification */
+	if (b->v->n_steps) {
+		b->v->reprobe = o->have_guest_creds && f->power == POWER_ON &&
+				(r15 || r16 || r18 || want_vss || want_tools_upgrade ||
+				 has_finding(vd, "R04") || has_finding(vd, "R05"));
+		add_step(b, FIX_STEP_VERIFY, NULL, true, b->v->reprobe ? 5 : 1, NULL,
+			 "Verify: re-read the VM's facts%s and check the fixed findings are gone",
+			 b->v->reprobe ? ", re-probe the guest," : "");
+	}
+}
+
+void fix_plan_build(const vm_facts *facts, const verdict *verdicts, size_t n,
+		    const fix_plan_opts *opts, fix_plan *out)
+{
+	fix_plan_init(out);
+	out->opts = *opts;
+	out->opts.rules = NULL;
+	fix_timing zero = { 0 };
+	builder b = { .o = opts, .t = opts->timing };
+	if (!memcmp(&b.t, &zero, sizeof zero))
+		b.t = fix_timing_default();
+	out->opts.timing = b.t;
+	if (out->opts.shutdown_timeout_s <= 0)
+		out->opts.shutdown_timeout_s = 300;
+	size_t cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		fix_vm_plan v = { 0 };
+		v.moref = xstrdup(facts[i].moref);
+		v.name = xstrdup(facts[i].name ? facts[i].name : facts[i].moref);
+		v.original_power = facts[i].power;
+		b.f = &facts[i];
+		b.v = &v;
+		b.cap_steps = b.cap_unfixed = 0;
+		plan_vm(&b, &verdicts[i]);
+		if (!v.n_steps && !v.n_unfixed) {
+			vm_plan_done(&v);
+			continue;
+		}
+		out->vms = xgrow(out->vms, &cap, out->n_vms + 1, sizeof *out->vms);
+		out->vms[out->n_vms++] = v;
+	}
+}

@@ -1,0 +1,186 @@
+/* Recovery of a plan a killed quiescent left running: see fix_exec.h. The journal says what
+ * was started; vCenter says where each VM is now; we bring back what we took down. */
+#include "fix/fix_internal.h"
+
+#include "util/xalloc.h"
+#include "vsphere/propcol.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fix_recover_find(store *db, const char *vcenter, int64_t *ids, size_t max, char *msg,
+		     size_t msglen)
+{
+	return store_plans_unfinished(db, vcenter, ids, max, msg, msglen);
+}
+
+static bool kind_is(const store_journal_step *j, fix_step_kind k)
+{
+	return !strcmp(j->kind, fix_step_kind_name(k));
+}
+
+/* A new journaled step appended to the VM's steps (recovery's own actions are history too). */
+static int64_t add_recovery_step(fix_ctx *x, store_journal_vm *v, fix_step_kind kind,
+				 const char *description, const char *before)
+{
+	int seq = v->n_steps ? v->steps[v->n_steps - 1].seq + 1 : 1;
+	store_step_def def = { .seq = seq, .kind = fix_step_kind_name(kind), .description = description };
+	int64_t id = store_step_add(x->db, v->id, &def, NULL, 0);
+	if (id < 0)
+		return -1;
+	/* Keep seq growing if we add another one for this VM. */
+	v->steps = xrealloc(v->steps, (v->n_steps + 1) * sizeof *v->steps);
+	memset(&v->steps[v->n_steps], 0, sizeof v->steps[0]);
+	v->steps[v->n_steps].seq = seq;
+	v->n_steps++;
+	if (store_step_begin(x->db, id, time(NULL), before, v->original_power, NULL, 0) < 0)
+		return -1;
+	x->step_id = id;
+	return id;
+}
+
+static void recover_vm(fix_ctx *x, store_journal_vm *v, fix_recovery *out, char *line, size_t ln)
+{
+	x->vm_moref = v->moref;
+	bool went_down = false, came_up = false, shutdown_open = false;
+	vs_error err;
+	vs_error_clear(&err);
+	/* Close what the dead run left open. */
+	for (size_t i = 0; i < v->n_steps; i++) {
+		store_journal_step *j = &v->steps[i];
+		if ((kind_is(j, FIX_STEP_SHUTDOWN_GUEST) || kind_is(j, FIX_STEP_POWER_OFF)) &&
+		    (j->state == STORE_STEP_RUNNING || j->state == STORE_STEP_DONE))
+			went_down = true;
+		if (kind_is(j, FIX_STEP_POWER_ON) &&
+		    (j->state == STORE_STEP_DONE || j->state == STORE_STEP_ROLLED_BACK))
+			came_up = true;
+		if (kind_is(j, FIX_STEP_SHUTDOWN_GUEST) && j->state == STORE_STEP_RUNNING)
+			shutdown_open = true;
+		if (j->state == STORE_STEP_PLANNED) {
+			store_step_end(x->db, j->id, STORE_STEP_SKIPPED, time(NULL), NULL,
+				       "not run: quiescent stopped before this step", NULL, NULL, 0);
+		} else if (j->state == STORE_STEP_RUNNING) {
+			store_step_state st = STORE_STEP_FAILED;
+			char after[128] = "";
+			if (kind_is(j, FIX_STEP_SET_ENABLE_UUID)) {
+				vm_facts f;
+				if (fix_read_facts(x, v->moref, false, &f, &err) == 0 && f.enable_uuid == TRI_YES)
+					st = STORE_STEP_DONE;
+				snprintf(after, sizeof after, "%s", f.enable_uuid_raw ? f.enable_uuid_raw : "(absent)");
+				model_vm_facts_done(&f);
+			} else if (kind_is(j, FIX_STEP_POWER_ON)) {
+				vm_facts f;
+				if (fix_read_facts(x, v->moref, false, &f, &err) == 0 && f.power == POWER_ON) {
+					st = STORE_STEP_DONE;
+					came_up = true;
+				}
+				model_vm_facts_done(&f);
+			}
+			store_step_end(x->db, j->id, st, time(NULL),
+				       st == STORE_STEP_DONE ? "found done at recovery" : NULL,
+				       st == STORE_STEP_DONE ? NULL : "interrupted: quiescent stopped while "
+								      "this step ran",
+				       after[0] ? after : NULL, NULL, 0);
+		}
+	}
+	/* Bring back a VM that was on and that we took down. */
+	vm_facts f;
+	power_state now = POWER_UNKNOWN;
+	if (fix_read_facts(x, v->moref, false, &f, &err) == 0)
+		now = f.power;
+	model_vm_facts_done(&f);
+	bool powered = false;
+	if (v->original_power == POWER_ON && went_down && !came_up && now == POWER_ON && shutdown_open) {
+		/* A guest shutdown asked for by the dead run may still land: watch it, so the VM
+		 * does not go down after we looked. */
+		int grace = x->o->grace_s > 0 ? x->o->grace_s : 120;
+		if (fix_wait_power(x, v->moref, POWER_OFF, grace, 0, &now, &err) < 0)
+			vs_error_clear(&err);
+	}
+	if (v->original_power == POWER_ON && went_down && !came_up && now != POWER_ON) {
+		char task[VS_MOREF_MAX];
+		if (add_recovery_step(x, v, FIX_STEP_POWER_ON, "Recovery: power on again (the VM was "
+				      "on when the interrupted fix began)", model_power_name(now)) > 0) {
+			int rc = fix_power_on(x, v->moref, task, sizeof task, &err);
+			store_step_end(x->db, x->step_id, rc == 0 ? STORE_STEP_ROLLED_BACK : STORE_STEP_FAILED,
+				       time(NULL), rc == 0 ? "powered on by recovery" : NULL,
+				       rc == 0 ? NULL : err.message, rc == 0 ? "poweredOn" : NULL, NULL, 0);
+			if (rc == 0) {
+				powered = true;
+				out->powered_on++;
+				int64_t wid = add_recovery_step(x, v, FIX_STEP_WAIT_TOOLS,
+								"Recovery: wait for VMware Tools", "poweredOn");
+				int tr = fix_wait_tools(x, v->moref, x->o->tools_timeout_s > 0 ? x->o->tools_timeout_s
+											      : 600, &err);
+				if (wid > 0)
+					store_step_end(x->db, wid, tr == 0 ? STORE_STEP_DONE : STORE_STEP_FAILED,
+						       time(NULL), NULL, tr == 0 ? NULL : err.message,
+						       tr == 0 ? "toolsRunning" : NULL, NULL, 0);
+			} else {
+				out->still_off++;
+			}
+		}
+	}
+	/* Verify what the VM is now. */
+	verdict vd;
+	vm_facts vf;
+	char after[200] = "not verified";
+	int64_t vid = add_recovery_step(x, v, FIX_STEP_VERIFY, "Recovery: verify", NULL);
+	bool ok = fix_verify_vm(x, v->moref, false, &vf, &vd, &err) == 0;
+	if (ok)
+		snprintf(after, sizeof after, "status %s, %s", model_status_name(vd.status),
+			 model_power_name(vf.power));
+	if (vid > 0)
+		store_step_end(x->db, vid, ok ? STORE_STEP_DONE : STORE_STEP_FAILED, time(NULL),
+			       ok ? "verified" : NULL, ok ? NULL : err.message, after, NULL, 0);
+	bool ready = ok && vd.status == STATUS_READY;
+	out->verified_ready += ready;
+	if (ok && v->original_power == POWER_ON && vf.power != POWER_ON)
+		out->still_off += !powered;
+	snprintf(line, ln, "%.150s: %s%.199s", v->name, powered ? "powered on again; " : "", after);
+	if (!v->outcome[0] || !strcmp(v->outcome, "skipped"))
+		store_plan_vm_set_outcome(x->db, v->id, ready ? "fixed" : "failed",
+					  ready ? "interrupted; verified ready at recovery"
+						: "interrupted; not ready at recovery: fix again", NULL, 0);
+	model_vm_facts_done(&vf);
+	model_verdict_done(&vd);
+}
+
+int fix_recover_plan(vs_session *s, store *db, const fix_exec_opts *opts, int64_t plan_id,
+		     fix_recovery *out, char *msg, size_t msglen)
+{
+	memset(out, 0, sizeof *out);
+	out->plan_id = plan_id;
+	store_journal_vm *vms = NULL;
+	size_t n = 0;
+	if (store_plan_journal(db, plan_id, &vms, &n, msg, msglen) < 0)
+		return -1;
+	out->n_vms = n;
+	vs_error err;
+	vs_error_clear(&err);
+	fix_ctx x = { .db = db, .o = opts };
+	x.c = vs_conn_new(s, &err);
+	if (!x.c) {
+		snprintf(msg, msglen, "%s", err.message);
+		store_plan_journal_free(vms, n);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char line[400];
+		recover_vm(&x, &vms[i], out, line, sizeof line);
+		if (opts->on_event) {
+			fix_event ev = { .kind = FIX_EV_VM_END, .vm = i, .vm_name = vms[i].name,
+					 .step_kind = FIX_STEP_VERIFY, .progress = -1, .message = line };
+			opts->on_event(&ev, opts->ctx);
+		}
+	}
+	store_plan_set_state(db, plan_id, STORE_PLAN_INTERRUPTED, time(NULL), NULL, 0);
+	snprintf(out->message, sizeof out->message,
+		 "plan %lld: %zu VM(s), %zu powered on again, %zu verified ready%s",
+		 (long long)plan_id, n, out->powered_on, out->verified_ready,
+		 out->still_off ? ", SOME VMs THAT WERE ON ARE STILL OFF" : "");
+	vs_conn_free(x.c);
+	store_plan_journal_free(vms, n);
+	return 0;
+}

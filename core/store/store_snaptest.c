@@ -63,6 +63,18 @@ int store_snaptest_set_running(store *s, int64_t id, const char *task_moref, cha
 	return 0;
 }
 
+static const char sql_method[] = "UPDATE snaptests SET method = ?2 WHERE id = ?1";
+
+int store_snaptest_set_method(store *s, int64_t id, const char *method, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_method, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, method);
+	return store_exec_stmt(s, st, err, errlen, "cannot record the test snapshot's method");
+}
+
 static const char sql_finish[] =
 	"UPDATE snaptests SET state = ?2, result = ?3, achieved = ?4,"
 	" snapshot_moref = coalesce(?5, snapshot_moref), fault_type = ?6, fault = ?7,"

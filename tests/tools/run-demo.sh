@@ -1,7 +1,7 @@
 #!/bin/sh
-# make run: starts the lab with the demo scenario on a free loopback port, opens quiescent on
-# it (URL, pinned thumbprint and credentials passed through the environment, never argv),
-# and stops the lab when quiescent exits.
+# make run: starts the lab with the demo scenario on a free loopback port, opens the quiescent
+# console on it (URL and pinned thumbprint as options, credentials through the environment,
+# never argv), and stops the lab when the console exits.
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -52,5 +52,5 @@ export QUIESCENT_USER QUIESCENT_PASSWORD GOVC_GUEST_LOGIN
 
 # The demo keeps its own history next to the build, so it grows across demo runs.
 export QUIESCENT_DB="${QUIESCENT_DB:-$BUILD/demo-history.db}"
-# The console is not there yet: the demo is the fleet's scan.
-"$BUILD/quiescent" scan --server "$url" --thumbprint "$thumb" "$@"
+# The console opens on the demo fleet; QUIESCENT_DEMO_COMMAND=scan shows the headless scan instead.
+"$BUILD/quiescent" ${QUIESCENT_DEMO_COMMAND:-} --server "$url" --thumbprint "$thumb" "$@"

@@ -51,6 +51,28 @@
 	X(SNAPTEST, "snaptest", "VMs", ACTF_CHANGES_VMS,                                          \
 	  "Take a quiesced test snapshot of the VM under the cursor")                             \
 	X(HISTORY, "history", "VMs", ACTF_NONE, "Show the history of the VM under the cursor")    \
+	X(COMPARE, "compare", "History", ACTF_NONE,                                               \
+	  "History: compare the marked scan with the one under the cursor (else the last two)")   \
+	X(TRENDS, "trends", "History", ACTF_NONE, "History: readiness counts per scan")           \
+	X(NEXT_KIND, "next-kind", "History", ACTF_NONE,                                           \
+	  "History: show everything, scans, fixes or test snapshots only")                        \
+	X(APPLY, "apply", "Fix and test", ACTF_CHANGES_VMS,                                       \
+	  "Run it: the fix plan shown (asks first), or the test with the options shown")          \
+	X(YES, "yes", "Fix and test", ACTF_NONE, "Answer yes to the question shown")              \
+	X(NO, "no", "Fix and test", ACTF_NONE, "Answer no to the question shown")                 \
+	X(OPT_HARD_POWER_OFF, "toggle-hard-power-off", "Fix and test", ACTF_NONE,                 \
+	  "Fix plan: allow or forbid a hard power-off (Tools down, shutdown timeout)")            \
+	X(OPT_TOOLS_METHOD, "next-tools-method", "Fix and test", ACTF_NONE,                       \
+	  "Fix plan: Tools modify by upgrade, through the guest, or by hand")                     \
+	X(OPT_MORE, "more", "Fix and test", ACTF_NONE,                                            \
+	  "More: fix concurrency, or test timeout (+5 minutes)")                                  \
+	X(OPT_LESS, "less", "Fix and test", ACTF_NONE,                                            \
+	  "Less: fix concurrency, or test timeout (-5 minutes)")                                  \
+	X(OPT_CONTEXT, "next-context", "Fix and test", ACTF_NONE,                                 \
+	  "Test: VSS context auto, backup or file_share_backup")                                  \
+	X(OPT_BACKUP_TYPE, "next-backup-type", "Fix and test", ACTF_NONE,                         \
+	  "Test: VSS backup type copy, full, incremental, differential or log")                   \
+	X(OPT_KEEP, "toggle-keep", "Fix and test", ACTF_NONE, "Test: keep the test snapshot or remove it") \
 	X(QUIT, "quit", "Commands", ACTF_NONE, "Quit the console")
 
 typedef enum {

@@ -23,9 +23,10 @@ typedef enum { CC_NONE, CC_VM, CC_COLUMN, CC_KEYMAP, CC_VIEW_KEYS } command_comp
 	X(MESSAGES, "messages", "", CC_NONE, "show the message log")                               \
 	X(TASKS, "tasks", "", CC_NONE, "show the tasks of this session")                           \
 	X(HELP, "help", "", CC_NONE, "show the keys and commands")                                 \
-	X(FIX, "fix", "", CC_NONE, "plan and run fixes for the marked VMs (not available yet)")    \
-	X(SNAPTEST, "snaptest", "[VM]", CC_VM, "quiesced test snapshot (not available yet)")       \
-	X(HISTORY, "history", "[VM]", CC_VM, "history of a VM (not available yet)")                \
+	X(FIX, "fix", "", CC_NONE, "plan and run fixes for the marked VMs (else the cursor's)")    \
+	X(SNAPTEST, "snaptest", "[VM]", CC_VM, "quiesced test snapshot of VM (else marked VMs, else the cursor's)")       \
+	X(HISTORY, "history", "[VM] [kind=K] [outcome=O] [since=T] [until=T]", CC_VM,             \
+	  "the history timeline (of a VM); T: 2026-11-22, 7d, 12h")                                 \
 	X(QUIT, "quit", "", CC_NONE, "quit the console")
 
 typedef enum {

@@ -298,9 +298,28 @@ static char *user_keys_path(void)
 	return NULL;
 }
 
-/* default, then NAME (built in) or PATH, then the user's file. */
+/* Keymaps installed beside the binary: make install puts keymaps/ there (-D from the Makefile). */
+#ifndef QUIESCENT_KEYMAPDIR
+#define QUIESCENT_KEYMAPDIR "/usr/local/share/quiescent/keymaps"
+#endif
+
+/* True, with *path (malloc'ed), when QUIESCENT_KEYMAPDIR has NAME.keys. */
+static bool keymap_dir_file(const char *name, char **path)
+{
+	char *p = xasprintf("%s/%s.keys", QUIESCENT_KEYMAPDIR, name);
+	if (access(p, R_OK) == 0) {
+		*path = p;
+		return true;
+	}
+	free(p);
+	return false;
+}
+
+/* default, then NAME (built in, else NAME.keys in QUIESCENT_KEYMAPDIR) or PATH, then the
+ * user's file. */
 static int load_keymaps(ui *u, const char *name)
 {
+	char *shared = NULL;
 	keymap_clear(u->km);
 	keymap_load_string(u->km, ui_builtin_keymap("default"), "keymaps/default.keys", keymap_error, u);
 	int rc = 0;
@@ -310,10 +329,13 @@ static int load_keymaps(ui *u, const char *name)
 			char label[128];
 			snprintf(label, sizeof label, "keymaps/%s.keys", name);
 			keymap_load_string(u->km, builtin, label, keymap_error, u);
+		} else if (!strchr(name, '/') && keymap_dir_file(name, &shared)) {
+			rc = keymap_load_file(u->km, shared, keymap_error, u) < 0 ? -1 : 0;
 		} else if (keymap_load_file(u->km, name, keymap_error, u) < 0) {
 			rc = -1;
 		}
 	}
+	free(shared);
 	char *user = user_keys_path();
 	if (user && access(user, F_OK) == 0)
 		keymap_load_file(u->km, user, keymap_error, u);
@@ -331,12 +353,6 @@ static fleet_vm *vm_by_name(ui *u, const char *name)
 		if (u->fl.vms[i]->f.name && !strcmp(u->fl.vms[i]->f.name, name))
 			return u->fl.vms[i];
 	return fleet_get(&u->fl, name);
-}
-
-static void placeholder(ui *u, view *v, const char *what)
-{
-	ui_push(u, v);
-	ui_message(u, LOG_INFO, "%s is not available yet in this build", what);
 }
 
 static void cmd_mark(ui *u, int argc, char **argv, bool on)
@@ -496,15 +512,17 @@ void ui_command(ui *u, const char *line)
 		if (u->readonly)
 			ui_message(u, LOG_WARN, "read-only console (--readonly): fix is refused");
 		else
-			placeholder(u, u->v_fix, "fix");
+			plan_view_show(u);
 		break;
 	case CMD_SNAPTEST:
 		if (u->readonly)
 			ui_message(u, LOG_WARN, "read-only console (--readonly): snaptest is refused");
+		else if (argc > 2)
+			ui_message(u, LOG_ERROR, "usage: :snaptest [VM] (mark VMs to test several)");
 		else
-			placeholder(u, u->v_snaptest, "snaptest");
+			snaptest_view_show(u, argc == 2 ? argv[1] : NULL);
 		break;
-	case CMD_HISTORY: placeholder(u, u->v_history, "history"); break;
+	case CMD_HISTORY: history_view_command(u, argc, argv); break;
 	case CMD_QUIT: u->quit = true; break;
 	default: break;
 	}
@@ -684,9 +702,9 @@ void ui_action(ui *u, action a)
 		break;
 	case ACTION_CANCEL: cancel_running(u); break;
 	case ACTION_REDRAW: clearok(curscr, TRUE); break;
-	case ACTION_FIX: placeholder(u, u->v_fix, "fix"); break;
-	case ACTION_SNAPTEST: placeholder(u, u->v_snaptest, "snaptest"); break;
-	case ACTION_HISTORY: placeholder(u, u->v_history, "history"); break;
+	case ACTION_FIX: plan_view_show(u); break;
+	case ACTION_SNAPTEST: snaptest_view_show(u, NULL); break;
+	case ACTION_HISTORY: history_view_show_vm(u); break;
 	case ACTION_OPEN:
 	case ACTION_NEXT_PROBLEM:
 	case ACTION_PREV_PROBLEM:
@@ -820,6 +838,13 @@ static void apply(ui *u, msg *m)
 			xstrset(&t->error, m->error);
 		break;
 	}
+	case MSG_CALL:
+		if (m->call) {
+			void *data = m->data;
+			m->data = NULL; /* the call owns it now */
+			m->call(u, data);
+		}
+		break;
 	}
 	u->dirty = true;
 }
@@ -1163,14 +1188,9 @@ int console_main(int argc, char **argv)
 	u.v_tasks = tasks_view_new();
 	u.v_messages = messages_view_new();
 	u.v_help = help_view_new();
-	u.v_fix = placeholder_view_new("fix", KMV_FIX, "Fix",
-				       "Fix plans (issue: fix) are not available in this build yet. Mark VMs now; "
-				       "the plan screen will take the marked ones.");
-	u.v_snaptest = placeholder_view_new("snaptest", KMV_SNAPTEST, "Test snapshot",
-					    "Quiesced test snapshots (issue: snaptest) are not available in this build yet.");
-	u.v_history = placeholder_view_new("history", KMV_HISTORY, "History",
-					   "The history screen (issue: history) is not available in this build yet; "
-					   "'quiescent history' and the VM detail show what is recorded.");
+	u.v_fix = plan_view_new();
+	u.v_snaptest = snaptest_view_new();
+	u.v_history = history_view_new();
 	u.stack[u.depth++] = u.v_vms;
 	load_keymaps(&u, o.keymap);
 	const char *lat = getenv("QUIESCENT_LATENCY_LOG");
@@ -1187,6 +1207,7 @@ int console_main(int argc, char **argv)
 		if (!o.conn.guest_user && u.probe)
 			ui_message(&u, LOG_INFO, "no guest credentials (--guest-user, GOVC_GUEST_LOGIN): guest facts come from history");
 		start_session(&u, s);
+		actions_startup_check(&u);
 		main_loop(&u);
 		prompt_teardown();
 		term_done();

@@ -15,6 +15,8 @@ struct job {
 	vs_session *session;
 	vs_conn *conn;
 	atomic_bool cancel;
+	unsigned flags;
+	volatile sig_atomic_t stop;   /* JOB_SOFT_CANCEL: 0, 1, 2 */
 	bool failed;
 	job_fn fn;
 	void *arg;
@@ -50,6 +52,26 @@ static void *run(void *p)
 
 int job_start(ui *u, const char *title, const char *vm, job_fn fn, void *arg, void (*free_arg)(void *))
 {
+	return job_start_flags(u, title, vm, 0, fn, arg, free_arg);
+}
+
+int ui_task_add(ui *u, const char *title, const char *vm, task_state st)
+{
+	u->tasks = xgrow(u->tasks, &u->cap_tasks, u->n_tasks + 1, sizeof *u->tasks);
+	ui_task *t = &u->tasks[u->n_tasks++];
+	memset(t, 0, sizeof *t);
+	t->id = ++u->next_task_id;
+	t->title = xstrdup(title);
+	t->vm = xstrdup(vm);
+	t->state = st;
+	t->started = time(NULL);
+	u->dirty = true;
+	return t->id;
+}
+
+int job_start_flags(ui *u, const char *title, const char *vm, unsigned flags, job_fn fn, void *arg,
+		    void (*free_arg)(void *))
+{
 	if (!u->session) {
 		ui_message(u, LOG_ERROR, "%s: not connected (try :connect)", title);
 		if (free_arg)
@@ -63,6 +85,7 @@ int job_start(ui *u, const char *title, const char *vm, job_fn fn, void *arg, vo
 	j->fn = fn;
 	j->arg = arg;
 	j->free_arg = free_arg;
+	j->flags = flags;
 	atomic_init(&j->cancel, false);
 	u->tasks = xgrow(u->tasks, &u->cap_tasks, u->n_tasks + 1, sizeof *u->tasks);
 	ui_task *t = &u->tasks[u->n_tasks++];
@@ -90,7 +113,46 @@ int job_start(ui *u, const char *title, const char *vm, job_fn fn, void *arg, vo
 void job_cancel(ui *u, job *j)
 {
 	atomic_store(&j->cancel, true);
+	if (j->flags & JOB_SOFT_CANCEL) {
+		if (j->stop < 2)
+			j->stop = j->stop + 1;
+		return;
+	}
 	vs_session_cancel(j->session);
+}
+
+volatile sig_atomic_t *job_stop_flag(job *j)
+{
+	return &j->stop;
+}
+
+void job_post_task(job *j, int task_id, task_state st, int done, int total, const char *what,
+		   const char *error, bool finished)
+{
+	msg *m = msg_new(MSG_TASK);
+	m->task_id = task_id;
+	m->state = st;
+	m->done = done;
+	m->total = total;
+	m->text = xstrdup(what);
+	m->error = xstrdup(error);
+	msgq_post(j->q, m);
+	if (finished) { /* the UI takes only the state from a finished message */
+		m = msg_new(MSG_TASK);
+		m->task_id = task_id;
+		m->state = st;
+		m->finished = true;
+		msgq_post(j->q, m);
+	}
+}
+
+void job_post_call(job *j, void (*call)(ui *u, void *data), void *data, void (*free_data)(void *))
+{
+	msg *m = msg_new(MSG_CALL);
+	m->call = call;
+	m->data = data;
+	m->free_data = free_data;
+	msgq_post(j->q, m);
 }
 
 void job_reap(job *j)

@@ -14,6 +14,7 @@
 #ifndef QUIESCENT_TUI_JOBS_H
 #define QUIESCENT_TUI_JOBS_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "tui/msgq.h"
@@ -26,9 +27,22 @@ typedef void (*job_fn)(job *j, void *arg);
  * Returns the task id (> 0), or -1 with a message shown. UI thread. */
 int job_start(ui *u, const char *title, const char *vm, job_fn fn, void *arg,
 	      void (*free_arg)(void *));
+/* Same, for jobs that stop cooperatively (JOB_SOFT_CANCEL: fix, snaptest): job_cancel then
+ * raises the job's stop level (job_stop_flag: 1, then 2) and never cancels the session's
+ * in-flight requests, which would cut a power-on or a snapshot removal short. */
+#define JOB_SOFT_CANCEL 1u
+int job_start_flags(ui *u, const char *title, const char *vm, unsigned flags, job_fn fn, void *arg,
+		    void (*free_arg)(void *));
 /* Asks the job to stop: job_cancelled() turns true, and in-flight requests of the session are
- * cancelled (they fail VS_ERR_CANCELLED). UI thread. */
+ * cancelled (they fail VS_ERR_CANCELLED); a JOB_SOFT_CANCEL job's stop level rises instead.
+ * UI thread. */
 void job_cancel(ui *u, job *j);
+/* The stop level a JOB_SOFT_CANCEL job hands to core (fix_exec_opts.stop, snaptest_env.cancel):
+ * valid until the job is reaped. Any thread reads it; job_cancel raises it. */
+volatile sig_atomic_t *job_stop_flag(job *j);
+/* A task row of its own for one part of a job (a VM of a fix), in state st; its progress comes
+ * from job_post_task. Returns its id. UI thread. */
+int ui_task_add(ui *u, const char *title, const char *vm, task_state st);
 /* Joins the thread and frees the job (the UI does it on the job's last message). */
 void job_reap(job *j);
 
@@ -39,6 +53,12 @@ msgq *job_queue(job *j);
 bool job_cancelled(const job *j);
 void job_progress(job *j, int done, int total, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void job_log(job *j, log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Progress of a row made by ui_task_add (finished: its end, in state st). Job thread. */
+void job_post_task(job *j, int task_id, task_state st, int done, int total, const char *what,
+		   const char *error, bool finished);
+/* Has call(ui, data) run on the UI thread (data passes to it; free_data frees it if the
+ * message is never delivered). Job thread. */
+void job_post_call(job *j, void (*call)(ui *u, void *data), void *data, void (*free_data)(void *));
 /* Marks the task failed with this sentence (also logged). */
 void job_fail(job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -49,6 +49,8 @@ void msg_free(msg *m)
 		return;
 	free(m->text);
 	free(m->error);
+	if (m->data && m->free_data)
+		m->free_data(m->data);
 	if (m->facts) {
 		for (size_t i = 0; i < m->n; i++)
 			model_vm_facts_done(&m->facts[i]);

@@ -18,7 +18,10 @@ typedef enum {
 	MSG_VM_GONE,    /* morefs of VMs that left the inventory */
 	MSG_CONN,       /* connection state: conn_ok, text */
 	MSG_TASK,       /* a task's progress: task fields below */
+	MSG_CALL,       /* call(ui, data) on the UI thread: a job's results for its view */
 } msg_kind;
+
+struct ui;
 
 typedef enum { LOG_INFO, LOG_WARN, LOG_ERROR, LOG_STDERR } log_level;
 
@@ -42,6 +45,11 @@ typedef struct msg {
 	char *error;          /* MSG_TASK: why it failed */
 	bool finished;        /* MSG_TASK: the job's thread ends: join it */
 	void *session;        /* MSG_CONN from :connect: a new vs_session (owned) */
+	/* MSG_CALL: the UI thread runs call(ui, data), which takes data over; free_data frees a
+	 * data never delivered (messages left at exit). */
+	void (*call)(struct ui *u, void *data);
+	void *data;
+	void (*free_data)(void *data);
 } msg;
 
 typedef struct {

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "store/store.h"
 #include "tui/listw.h"
 #include "tui/ui.h"
 
@@ -42,6 +43,22 @@ view *detail_view_new(void);
 view *tasks_view_new(void);
 view *messages_view_new(void);
 view *help_view_new(void);
+view *plan_view_new(void);
+view *snaptest_view_new(void);
+view *history_view_new(void);
+/* :history [VM-GLOB] [kind=..] [outcome=..] [since=T] [until=T]: the timeline, filtered. */
+void history_view_command(ui *u, int argc, char **argv);
+/* H: the history of the VM under the cursor (every VM's when there is none). */
+void history_view_show_vm(ui *u);
+/* f / :fix: plans the marked VMs (else the one under the cursor) and shows the plan. */
+void plan_view_show(ui *u);
+/* t / :snaptest [VM]: the options dialog for the marked VMs (else the cursor's, or vm). */
+void snaptest_view_show(ui *u, const char *vm);
+/* At console start: looks in history for a fix a killed quiescent left unfinished and for
+ * test snapshots it left behind, and asks about them (views/plan.c). */
+void actions_startup_check(ui *u);
+/* The orphan question (views/snaptest.c): n refs of tests a crash left unfinished. */
+void snaptest_view_offer_orphans(ui *u, const store_snaptest_ref *refs, size_t n);
 /* Screens whose issues are still open: they say so honestly. */
 view *placeholder_view_new(const char *name, keymap_view keys, const char *title, const char *text);
 

@@ -257,7 +257,7 @@ class ConsoleTest(unittest.TestCase):
     def test_placeholders_say_not_available(self):
         c = self.open()
         c.keys("f")
-        c.wait("not available in this build yet")
+        c.wait("[Fix plan]")
         c.keys("Escape")
         c.keys("H")
         c.wait("[History]")

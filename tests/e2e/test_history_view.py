@@ -1,0 +1,120 @@
+"""The console's history view in tmux: the timeline with its chart, filters (kind, VM), Enter on
+a fix opens its stored steps with the values before/after, compare of two scans shows the fixed
+VM's move and the fact linked to the fix, and the trend table."""
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(__file__)
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from console_tmux import Console, kill_server  # noqa: E402
+from labctl import Lab, quiescent, unittest_main  # noqa: E402
+
+SCENARIO = os.path.join(HERE, "..", "integration", "scenarios", "history.json")
+GUEST = "Administrator:Hist-Guest-Secret-3318"
+
+
+class HistoryViewTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(SCENARIO, speed=50)
+        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-e2e-history-")
+        cls.db = os.path.join(cls.tmp.name, "history.db")
+        base = ["--server", cls.lab.url, "--thumbprint", cls.lab.thumbprint,
+                "--guest-user", "Administrator"]
+        for args in (["scan"] + base, ["fix"] + base + ["--vm", "hist-r07", "--apply", "--yes"],
+                     ["scan"] + base, ["snaptest"] + base + ["hist-app"]):
+            r = quiescent(cls.lab, *args, guest_login=GUEST, db=cls.db)
+            assert r.returncode in (0, 1), r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        kill_server()
+        cls.lab.stop()
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        # each console gets its own copy: the console scans at start and adds to it
+        self.dbc = os.path.join(self.tmp.name, "c-%s.db" % self._testMethodName)
+        shutil.copy(self.db, self.dbc)
+        self.c = Console(self.lab, 100, 30, env_extra={"QUIESCENT_DB": self.dbc}, guest_login=GUEST)
+        self.c.wait("scan done: 3 VMs", timeout=30)
+
+    def tearDown(self):
+        self.c.close()
+
+    def test_timeline_chart_and_kind_filter(self):
+        c = self.c
+        c.type(":history")
+        c.keys("Enter")
+        s = c.wait("[History]")
+        self.assertIn("Ready share", s)
+        self.assertIn("AT (UTC)", s)
+        self.assertRegex(s, r"fix\s+hist-r07\s+fixed, fix #1: shutdown_guest done")
+        self.assertRegex(s, r"snaptest\s+hist-app\s+success: predicted application")
+        self.assertRegex(s, r"kind:all")
+        c.keys("K")  # scans only
+        s = c.wait("kind:scans")
+        self.assertNotRegex(s, r"fix\s+hist-r07")
+        c.keys("K")
+        s = c.wait("kind:fixes")
+        self.assertIn("1 records", s)
+        c.keys("K", "K")
+        c.wait("kind:all")
+
+    def test_enter_opens_the_fix_with_values_before_after(self):
+        c = self.c
+        c.type(":history kind=fix")
+        c.keys("Enter")
+        c.wait("kind:fixes")
+        c.keys("Enter")
+        s = c.wait("fix #1: hist-r07 (as stored")
+        self.assertIn("state                done", s)
+        s = c.wait("kind=set_enable_uuid")
+        self.assertIn("value: (absent) -> TRUE", s)
+        self.assertIn("value: poweredOn -> poweredOff", s)
+        c.keys("Escape")
+        c.wait("kind:fixes")
+
+    def test_vm_history_from_the_list_and_compare(self):
+        c = self.c
+        c.type(":filter hist-r07")
+        c.keys("Enter")
+        c.keys("H")  # the history of the VM under the cursor
+        s = c.wait("vm:hist-r07")
+        self.assertNotIn("hist-app", s)
+        c.keys("c")  # the two newest full scans: the console's own scan did not change anything
+        s = c.wait("Compare scan #")
+        self.assertIn("no VM changed", s)
+        c.keys("Escape")
+        c.keys("K")  # scans only
+        c.wait("kind:scans")
+        c.keys("End", "Space")  # mark the oldest scan of hist-r07 (before the fix)
+        c.wait("marked scan #1")
+        c.keys("Home", "c")  # and compare it with the newest
+        s = c.wait("Compare scan #1 with scan #")
+        self.assertRegex(s, r"hist-r07 \(vm-\d+\): fixable -> ready, predicted filesystem -> application")
+        self.assertRegex(s, r"~ disk\.EnableUUID: absent -> TRUE \(fix #1, \d{4}-\d\d-\d\d \d\d:\d\d\)")
+        c.keys("Escape")
+        c.wait("vm:hist-r07")
+        c.keys("T")
+        s = c.wait("Readiness per scan")
+        self.assertRegex(s, r"SCAN \(UTC\)\s+ID\s+READY\s+FIXABLE\s+MANUAL")
+
+    def test_filter_prompt_and_bad_words(self):
+        c = self.c
+        c.type(":history outcome=manual")
+        c.keys("Enter")
+        s = c.wait("outcome:manual")
+        self.assertIn("hist-ide", s)
+        self.assertNotIn("hist-app", s)
+        c.type(":history when=never")
+        c.keys("Enter")
+        c.wait("usage: :history [VM-GLOB]")
+
+
+if __name__ == "__main__":
+    unittest_main()

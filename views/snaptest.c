@@ -1,0 +1,920 @@
+/* The test snapshot screen: an options dialog (context, backup type with its warning, timeout,
+ * keep), then snaptest_run_many on a job (one test at a time per ESXi host) with a live view:
+ * a progress bar and the elapsed time per VM, the task's and the VM's events streaming as they
+ * happen, and at the end per VM the level achieved against the one predicted with the
+ * explanation, the manifest's writers with their components, the writers' state afterwards
+ * and whether the test snapshot was removed.
+ *
+ * Also the start-up question about test snapshots a killed quiescent left behind. */
+#include "snaptest/snaptest.h"
+#include "store/store.h"
+#include "tui/draw.h"
+#include "tui/jobs.h"
+#include "tui/term.h"
+#include "util/secret.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+#include "views/lines.h"
+#include "views/view.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_EVENTS 5000
+#define MAX_BARS 4
+
+typedef enum { SP_EMPTY, SP_OPTIONS, SP_RUNNING, SP_DONE, SP_ORPHANS, SP_CLEANING } sphase;
+
+static const char *const contexts[] = { "ctx_auto", "ctx_backup", "ctx_file_share_backup" };
+static const int backup_types[] = { SNAPTEST_BT_COPY, SNAPTEST_BT_FULL, SNAPTEST_BT_INCREMENTAL,
+				    SNAPTEST_BT_DIFFERENTIAL, SNAPTEST_BT_LOG };
+
+typedef struct {
+	char *name, *moref;
+	quiesce_level predicted;
+	int progress;            /* 0..100 */
+	double elapsed;
+	char *now;               /* what it does now */
+	bool done;
+	int task_id;             /* its own Tasks row when several VMs are tested */
+} tvm;
+
+typedef struct {
+	double elapsed;
+	char *vm;
+	char *text;
+	snaptest_event_kind kind;
+} evline;
+
+typedef struct {
+	sphase ph;
+	sphase after_orphans;    /* where the orphan question returns to */
+	tvm *vms;
+	size_t n;
+	int ctx_idx, bt_idx, timeout_min;
+	bool keep;
+	evline *ev;
+	size_t n_ev, cap_ev;
+	snaptest_outcome *outs;  /* n, when done */
+	unsigned gen;
+	int task_id;
+	time_t started, ended;
+	store_snaptest_ref *orphans;
+	size_t n_orphans;
+	char *orphan_result;
+	vlines lines;
+	bool follow;             /* keep the newest line in view */
+	bool jump_result;        /* show the result section once it is there */
+	char *last_stem;         /* the last progress line without its percentage */
+} snap_view;
+
+static snap_view *priv(ui *u)
+{
+	return u->v_snaptest->priv;
+}
+
+static const char *ctx_short(const char *c)
+{
+	return !strncmp(c, "ctx_", 4) ? c + 4 : c;
+}
+
+static void spec_of(const snap_view *p, snaptest_spec *s)
+{
+	snaptest_spec_init(s);
+	s->context = contexts[p->ctx_idx];
+	s->backup_type = backup_types[p->bt_idx];
+	s->timeout_min = p->timeout_min;
+	s->keep = p->keep;
+}
+
+static void clear_run(snap_view *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->vms[i].name);
+		free(p->vms[i].moref);
+		free(p->vms[i].now);
+		if (p->outs)
+			snaptest_outcome_done(&p->outs[i]);
+	}
+	free(p->outs);
+	p->outs = NULL;
+	free(p->vms);
+	p->vms = NULL;
+	p->n = 0;
+	for (size_t i = 0; i < p->n_ev; i++) {
+		free(p->ev[i].vm);
+		free(p->ev[i].text);
+	}
+	p->n_ev = 0;
+	free(p->last_stem);
+	p->last_stem = NULL;
+}
+
+static bool busy(const snap_view *p)
+{
+	return p->ph == SP_RUNNING || p->ph == SP_CLEANING;
+}
+
+void snaptest_view_show(ui *u, const char *vm_name)
+{
+	snap_view *p = priv(u);
+	if (busy(p) || p->ph == SP_ORPHANS) {
+		ui_push(u, u->v_snaptest);
+		if (busy(p))
+			ui_message(u, LOG_INFO, "a test is running: its view is shown");
+		return;
+	}
+	fleet_vm **pick = xcalloc(u->fl.n + 1, sizeof *pick);
+	size_t n = 0;
+	if (vm_name) {
+		for (size_t i = 0; i < u->fl.n && !n; i++)
+			if (u->fl.vms[i]->f.name && !strcmp(u->fl.vms[i]->f.name, vm_name))
+				pick[n++] = u->fl.vms[i];
+		if (!n) {
+			free(pick);
+			ui_message(u, LOG_ERROR, "no VM named '%s'", vm_name);
+			return;
+		}
+	} else {
+		for (size_t i = 0; i < u->fl.n; i++)
+			if (u->fl.vms[i]->marked)
+				pick[n++] = u->fl.vms[i];
+		if (!n) {
+			fleet_vm *vm = vms_view_current(u->v_vms, u);
+			if (vm)
+				pick[n++] = vm;
+		}
+	}
+	if (!n) {
+		free(pick);
+		ui_message(u, LOG_INFO, "no VM to test: put the cursor on one or mark several");
+		return;
+	}
+	clear_run(p);
+	p->vms = xcalloc(n, sizeof *p->vms);
+	p->n = n;
+	for (size_t i = 0; i < n; i++) {
+		p->vms[i].name = xstrdup(pick[i]->f.name ? pick[i]->f.name : pick[i]->f.moref);
+		p->vms[i].moref = xstrdup(pick[i]->f.moref);
+		p->vms[i].predicted = pick[i]->v.predicted;
+	}
+	free(pick);
+	p->ph = SP_OPTIONS;
+	u->v_snaptest->list.top = 0;
+	ui_push(u, u->v_snaptest);
+}
+
+/* ---- the job ---- */
+
+typedef struct {
+	vm_facts *facts;
+	verdict *verdicts;
+	size_t n;
+	snaptest_spec spec;
+	unsigned gen;
+	int *task_ids;
+	char *db_path, *vcenter, *guest_user, *guest_password;
+	job *j;
+	pthread_mutex_t mu;
+	/* orphans */
+	store_snaptest_ref *refs;
+	size_t n_refs;
+	bool remove;
+} snap_args;
+
+static void snap_args_free(void *arg)
+{
+	snap_args *a = arg;
+	for (size_t i = 0; i < a->n; i++) {
+		model_vm_facts_done(&a->facts[i]);
+		model_verdict_done(&a->verdicts[i]);
+	}
+	free(a->facts);
+	free(a->verdicts);
+	free(a->task_ids);
+	free(a->db_path);
+	free(a->vcenter);
+	free(a->guest_user);
+	secret_free(a->guest_password);
+	free(a->refs);
+	pthread_mutex_destroy(&a->mu);
+	free(a);
+}
+
+static snap_args *snap_args_new(ui *u)
+{
+	snap_args *a = xcalloc(1, sizeof *a);
+	pthread_mutex_init(&a->mu, NULL);
+	a->db_path = xstrdup(u->db_path);
+	a->vcenter = xstrdup(u->server);
+	a->guest_user = xstrdup(u->conn->guest_user);
+	a->guest_password = u->conn->guest_password ? secret_dup(u->conn->guest_password) : NULL;
+	return a;
+}
+
+typedef struct {
+	unsigned gen;
+	snaptest_event_kind kind;
+	double elapsed;
+	int progress;
+	char *vm;
+	char *text;
+} sev_copy;
+
+static void sev_free(void *d)
+{
+	sev_copy *e = d;
+	free(e->vm);
+	free(e->text);
+	free(e);
+}
+
+static void sev_apply(ui *u, void *d)
+{
+	sev_copy *e = d;
+	snap_view *p = priv(u);
+	if (e->gen != p->gen) {
+		sev_free(e);
+		return;
+	}
+	tvm *t = NULL;
+	for (size_t i = 0; i < p->n && !t; i++)
+		if (e->vm && !strcmp(p->vms[i].name, e->vm))
+			t = &p->vms[i];
+	if (t) {
+		t->elapsed = e->elapsed;
+		if (e->kind == SNAPTEST_EV_PROGRESS && e->progress >= 0)
+			t->progress = e->progress > 100 ? 100 : e->progress;
+		if (e->kind == SNAPTEST_EV_DONE) {
+			t->done = true;
+			t->progress = 100;
+		}
+		if (e->kind == SNAPTEST_EV_START || e->kind == SNAPTEST_EV_PROGRESS || e->kind == SNAPTEST_EV_NOTE)
+			xstrset(&t->now, e->text);
+	}
+	if (e->kind == SNAPTEST_EV_PROGRESS) { /* one line per task state, not per percent */
+		const char *sp = e->text ? strrchr(e->text, ' ') : NULL;
+		char *stem = xstrndup(e->text ? e->text : "", sp ? (size_t)(sp - e->text) : strlen(e->text ? e->text : ""));
+		bool same = p->last_stem && !strcmp(p->last_stem, stem);
+		free(p->last_stem);
+		p->last_stem = stem;
+		if (same) {
+			sev_free(e);
+			return;
+		}
+	}
+	if (p->n_ev < MAX_EVENTS) {
+		p->ev = xgrow(p->ev, &p->cap_ev, p->n_ev + 1, sizeof *p->ev);
+		p->ev[p->n_ev++] = (evline){ .elapsed = e->elapsed, .vm = e->vm, .text = e->text, .kind = e->kind };
+		e->vm = NULL;
+		e->text = NULL;
+	}
+	sev_free(e);
+}
+
+/* Test threads (the core serialises nothing: the queue does). */
+static void on_event(void *ctx, const snaptest_event *ev)
+{
+	snap_args *a = ctx;
+	sev_copy *e = xcalloc(1, sizeof *e);
+	e->gen = a->gen;
+	e->kind = ev->kind;
+	e->elapsed = ev->elapsed_s;
+	e->progress = ev->progress;
+	e->vm = xstrdup(ev->vm);
+	if (ev->kind == SNAPTEST_EV_DONE && ev->outcome)
+		e->text = xasprintf("%s%s%s", ev->outcome->result, ev->text && *ev->text ? ": " : "",
+				    ev->text ? ev->text : "");
+	else
+		e->text = xstrdup(ev->text ? ev->text : "");
+	job_post_call(a->j, sev_apply, e, sev_free);
+	size_t i = 0;
+	while (i < a->n && !(a->facts[i].name && ev->vm && !strcmp(a->facts[i].name, ev->vm)))
+		i++;
+	if (ev->kind != SNAPTEST_EV_PROGRESS && ev->kind != SNAPTEST_EV_START && ev->kind != SNAPTEST_EV_DONE)
+		return;
+	int pr = ev->kind == SNAPTEST_EV_DONE ? 100 : ev->progress < 0 ? 0 : ev->progress;
+	if (a->n == 1) {
+		pthread_mutex_lock(&a->mu);
+		job_progress(a->j, pr, 100, "%s", ev->kind == SNAPTEST_EV_DONE && ev->outcome ? ev->outcome->result
+											   : ev->text ? ev->text : "");
+		pthread_mutex_unlock(&a->mu);
+	} else if (i < a->n && a->task_ids[i]) {
+		bool done = ev->kind == SNAPTEST_EV_DONE;
+		bool ok = done && ev->outcome && snaptest_outcome_ok(ev->outcome);
+		job_post_task(a->j, a->task_ids[i], done ? (ok ? TASK_DONE : TASK_FAILED) : TASK_RUNNING, pr, 100,
+			      done && ev->outcome ? ev->outcome->result : ev->text,
+			      done && !ok && ev->outcome ? ev->outcome->fault : NULL, done);
+	}
+}
+
+typedef struct {
+	unsigned gen;
+	snaptest_outcome *outs;
+	size_t n;
+} outs_copy;
+
+static void outs_free(void *d)
+{
+	outs_copy *c = d;
+	for (size_t i = 0; i < c->n; i++)
+		snaptest_outcome_done(&c->outs[i]);
+	free(c->outs);
+	free(c);
+}
+
+static void outs_apply(ui *u, void *d)
+{
+	outs_copy *c = d;
+	snap_view *p = priv(u);
+	if (c->gen != p->gen || c->n != p->n) {
+		outs_free(c);
+		return;
+	}
+	p->outs = c->outs;
+	c->outs = NULL;
+	c->n = 0;
+	p->ph = SP_DONE;
+	p->ended = time(NULL);
+	p->jump_result = true;
+	size_t ok = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		ok += snaptest_outcome_ok(&p->outs[i]);
+		p->vms[i].done = true;
+	}
+	if (p->n == 1) {
+		const snaptest_outcome *o = &p->outs[0];
+		ui_message(u, ok ? LOG_INFO : LOG_WARN, "test of %s: %s, achieved %s (predicted %s), snapshot removed: %s",
+			   o->vm ? o->vm : p->vms[0].name, o->result ? o->result : "?",
+			   o->achieved == LEVEL_NONE ? "unknown" : model_level_name(o->achieved),
+			   model_level_name(o->predicted), o->snapshot_removed ? "yes" : "no");
+	} else {
+		ui_message(u, ok == p->n ? LOG_INFO : LOG_WARN, "tests done: %zu of %zu at their predicted level", ok, p->n);
+	}
+	outs_free(c);
+}
+
+static void snap_job(job *j, void *arg)
+{
+	snap_args *a = arg;
+	a->j = j;
+	char why[512] = "";
+	/* Without history a crash could leave a snapshot nobody knows about: refuse. */
+	store *db = store_open(a->db_path, why, sizeof why);
+	if (!db) {
+		job_fail(j, "the test needs the history (to record the snapshot before it exists): %s", why);
+		outs_copy *c = xcalloc(1, sizeof *c);
+		c->gen = a->gen;
+		c->n = a->n;
+		c->outs = xcalloc(a->n, sizeof *c->outs);
+		for (size_t i = 0; i < a->n; i++) {
+			snaptest_outcome_init(&c->outs[i]);
+			c->outs[i].vm = xstrdup(a->facts[i].name);
+			c->outs[i].result = xstrdup("error");
+			c->outs[i].fault = xasprintf("the history cannot record the test: %s", why);
+		}
+		job_post_call(j, outs_apply, c, outs_free);
+		return;
+	}
+	vs_session *s = job_session(j);
+	store_connection_info ci = { .server = a->vcenter, .user = vs_session_user(s),
+				     .api_version = vs_session_api_version(s),
+				     .thumbprint = vs_session_thumbprint(s), .at = time(NULL) };
+	int64_t conn_id = store_connection_begin(db, &ci, why, sizeof why);
+	snaptest_env env = { .session = s, .vcenter = a->vcenter, .db_path = a->db_path,
+			     .connection_id = conn_id > 0 ? conn_id : 0, .guest_user = a->guest_user,
+			     .guest_password = a->guest_password, .cancel = job_stop_flag(j),
+			     .on_event = on_event, .ctx = a };
+	const vm_facts **fs = xcalloc(a->n, sizeof *fs);
+	const verdict **vs = xcalloc(a->n, sizeof *vs);
+	for (size_t i = 0; i < a->n; i++) {
+		fs[i] = &a->facts[i];
+		vs[i] = &a->verdicts[i];
+	}
+	outs_copy *c = xcalloc(1, sizeof *c);
+	c->gen = a->gen;
+	c->n = a->n;
+	c->outs = xcalloc(a->n, sizeof *c->outs);
+	job_progress(j, 0, 100, "starting");
+	snaptest_run_many(&env, fs, vs, a->n, &a->spec, 0, c->outs);
+	free(fs);
+	free(vs);
+	if (conn_id > 0)
+		store_connection_end(db, conn_id, time(NULL), NULL, 0);
+	store_close(db);
+	strbuf sb;
+	strbuf_init(&sb);
+	size_t bad = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const snaptest_outcome *o = &c->outs[i];
+		if (snaptest_outcome_ok(o))
+			continue;
+		bad++;
+		if (sb.len < 600)
+			strbuf_addf(&sb, "%s%s: %s%s%s", sb.len ? "; " : "", o->vm ? o->vm : a->facts[i].name,
+				    o->result ? o->result : "?", o->fault ? ": " : "", o->fault ? o->fault : "");
+	}
+	job_post_call(j, outs_apply, c, outs_free);
+	if (bad && !job_cancelled(j))
+		job_fail(j, "%s", sb.buf);
+	else if (!bad)
+		job_progress(j, 100, 100, "%zu test%s at the predicted level", a->n, a->n == 1 ? "" : "s");
+	strbuf_done(&sb);
+}
+
+static void start_test(ui *u, snap_view *p)
+{
+	if (!u->db_path) {
+		ui_message(u, LOG_ERROR, "a test needs the history to record its snapshot: set --db or QUIESCENT_DB");
+		return;
+	}
+	snap_args *a = snap_args_new(u);
+	a->facts = xcalloc(p->n, sizeof *a->facts);
+	a->verdicts = xcalloc(p->n, sizeof *a->verdicts);
+	size_t n = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		fleet_vm *vm = fleet_get(&u->fl, p->vms[i].moref);
+		if (!vm)
+			continue;
+		model_vm_facts_copy(&a->facts[n], &vm->f);
+		model_verdict_copy(&a->verdicts[n], &vm->v);
+		n++;
+	}
+	a->n = n;
+	if (n != p->n) {
+		snap_args_free(a);
+		ui_message(u, LOG_ERROR, "a VM to test has left the inventory; choose again");
+		p->ph = SP_EMPTY;
+		return;
+	}
+	spec_of(p, &a->spec);
+	char why[256];
+	if (snaptest_spec_check(&a->spec, why, sizeof why) < 0) {
+		snap_args_free(a);
+		ui_message(u, LOG_ERROR, "%s", why);
+		return;
+	}
+	p->gen++;
+	a->gen = p->gen;
+	a->task_ids = xcalloc(n + 1, sizeof *a->task_ids);
+	for (size_t i = 0; i < n; i++) {
+		p->vms[i].progress = 0;
+		p->vms[i].done = false;
+		if (n > 1)
+			a->task_ids[i] = p->vms[i].task_id = ui_task_add(u, "snaptest", p->vms[i].name, TASK_QUEUED);
+	}
+	char title[64];
+	snprintf(title, sizeof title, n == 1 ? "snaptest" : "snaptest of %zu VMs", n);
+	int id = job_start_flags(u, title, n == 1 ? p->vms[0].name : NULL, JOB_SOFT_CANCEL, snap_job, a,
+				 snap_args_free);
+	if (id < 0)
+		return;
+	p->task_id = id;
+	p->ph = SP_RUNNING;
+	p->started = time(NULL);
+	p->ended = 0;
+	p->follow = true;
+	ui_message(u, LOG_INFO, "test snapshot of %s started (Ctrl-C cancels it; the snapshot is still removed)",
+		   n == 1 ? p->vms[0].name : "the marked VMs");
+}
+
+/* ---- orphans ---- */
+
+typedef struct {
+	char *text;
+} orph_copy;
+
+static void orph_free(void *d)
+{
+	orph_copy *c = d;
+	free(c->text);
+	free(c);
+}
+
+static void orph_apply(ui *u, void *d)
+{
+	orph_copy *c = d;
+	snap_view *p = priv(u);
+	xstrset(&p->orphan_result, c->text);
+	p->ph = p->after_orphans;
+	free(p->orphans);
+	p->orphans = NULL;
+	p->n_orphans = 0;
+	orph_free(c);
+}
+
+static void orphan_job(job *j, void *arg)
+{
+	snap_args *a = arg;
+	char why[512] = "";
+	store *db = store_open(a->db_path, why, sizeof why);
+	orph_copy *c = xcalloc(1, sizeof *c);
+	vs_conn *conn = db ? job_conn(j) : NULL;
+	if (!db || !conn) {
+		c->text = xasprintf("the leftover test snapshots were not handled: %s", db ? "no connection" : why);
+		if (!db)
+			job_fail(j, "%s", c->text);
+		job_post_call(j, orph_apply, c, orph_free);
+		store_close(db);
+		return;
+	}
+	strbuf sb;
+	strbuf_init(&sb);
+	size_t bad = 0;
+	for (size_t i = 0; i < a->n_refs; i++) {
+		job_progress(j, (int)i, (int)a->n_refs, "%s %s", a->remove ? "removing" : "recording", a->refs[i].snapshot_name);
+		bool found = false;
+		char note[512];
+		int rc = snaptest_orphan_cleanup(conn, db, &a->refs[i], a->remove, &found, note, sizeof note);
+		bad += rc < 0;
+		job_log(j, rc < 0 ? LOG_ERROR : LOG_INFO, "%s", note);
+		strbuf_addf(&sb, "%s%s", sb.len ? " " : "", note);
+	}
+	c->text = strbuf_detach(&sb, NULL);
+	if (bad)
+		job_fail(j, "%zu of %zu leftover test snapshots could not be handled", bad, a->n_refs);
+	else
+		job_progress(j, (int)a->n_refs, (int)a->n_refs, "%zu handled", a->n_refs);
+	job_post_call(j, orph_apply, c, orph_free);
+	store_close(db);
+}
+
+static void handle_orphans(ui *u, snap_view *p, bool remove)
+{
+	snap_args *a = snap_args_new(u);
+	a->refs = xcalloc(p->n_orphans, sizeof *a->refs);
+	memcpy(a->refs, p->orphans, p->n_orphans * sizeof *a->refs);
+	a->n_refs = p->n_orphans;
+	a->remove = remove;
+	int id = job_start_flags(u, remove ? "remove leftover test snapshots" : "record leftover test snapshots", NULL,
+				 JOB_SOFT_CANCEL, orphan_job, a, snap_args_free);
+	if (id < 0)
+		return;
+	p->task_id = id;
+	p->ph = SP_CLEANING;
+}
+
+void snaptest_view_offer_orphans(ui *u, const store_snaptest_ref *refs, size_t n)
+{
+	snap_view *p = priv(u);
+	if (!n || busy(p))
+		return;
+	if (u->readonly) {
+		ui_message(u, LOG_WARN, "%zu test snapshot%s from an interrupted run may still exist (%s); start without "
+			   "--readonly to remove %s", n, n == 1 ? "" : "s", refs[0].snapshot_name, n == 1 ? "it" : "them");
+		return;
+	}
+	free(p->orphans);
+	p->orphans = xcalloc(n, sizeof *p->orphans);
+	memcpy(p->orphans, refs, n * sizeof *refs);
+	p->n_orphans = n;
+	if (p->ph != SP_ORPHANS)
+		p->after_orphans = p->ph;
+	p->ph = SP_ORPHANS;
+	ui_push(u, u->v_snaptest);
+}
+
+/* ---- drawing ---- */
+
+static const char *level_text(quiesce_level l)
+{
+	return l == LEVEL_NONE ? "unknown" : model_level_name(l);
+}
+
+static void add_outcome(vlines *L, const snaptest_outcome *o, const char *name, int w)
+{
+	bool ok = snaptest_outcome_ok(o);
+	vlines_add(L, ok ? TE_READY : TE_MANUAL, "%s: %s%s%s in %.1f s", o->vm ? o->vm : name, o->result ? o->result : "?",
+		   o->method ? " with " : "", o->method ? o->method : "", o->duration_s);
+	if (!o->explanation || strncmp(o->explanation, "predicted", 9))
+		vlines_add(L, o->achieved == o->predicted ? TE_NORMAL : TE_SEV_WARN, "  predicted %s, achieved %s",
+			   level_text(o->predicted), level_text(o->achieved));
+	if (o->fault) {
+		char *f = xasprintf("fault: %s%s%s", o->fault_type ? o->fault_type : "", o->fault_type ? ": " : "", o->fault);
+		vlines_wrap(L, TE_MSG_ERROR, 2, 4, w, f);
+		free(f);
+	}
+	if (o->explanation)
+		vlines_wrap(L, o->achieved == o->predicted ? TE_NORMAL : TE_SEV_WARN, 2, 2, w, o->explanation);
+	if (o->has_manifest) {
+		const snaptest_manifest *m = &o->manifest;
+		vlines_add(L, TE_NORMAL, "  manifest %s (%s backup, %zu writer%s)", o->manifest_file ? o->manifest_file : "?",
+			   m->backup_type ? m->backup_type : "?", m->n_writers, m->n_writers == 1 ? "" : "s");
+		vlines_add(L, TE_HEADER, "  %-28s %-22s %-14s %s", "WRITER", "USAGE", "DATA SOURCE", "COMPONENTS");
+		for (size_t i = 0; i < m->n_writers; i++) {
+			const snaptest_writer *wr = &m->writers[i];
+			strbuf sb;
+			strbuf_init(&sb);
+			for (size_t k = 0; k < wr->n_components; k++)
+				strbuf_addf(&sb, "%s%s", k ? ", " : "", wr->components[k].name ? wr->components[k].name : "?");
+			vlines_add(L, TE_NORMAL, "  %-28s %-22s %-14s %s", wr->name && *wr->name ? wr->name : "?",
+				   wr->usage ? wr->usage : "-", wr->data_source ? wr->data_source : "-",
+				   sb.len ? sb.buf : "-");
+			strbuf_done(&sb);
+		}
+	} else if (o->method) {
+		vlines_add(L, TE_DIM, "  no VSS manifest: %s", o->achieved == LEVEL_CRASH ? "crash-consistent only" : "none found");
+	}
+	if (o->n_writers_after) {
+		vlines_add(L, TE_HEADER, "  %-28s %-24s %s", "WRITERS AFTER THE TEST", "STATE", "LAST ERROR");
+		for (size_t i = 0; i < o->n_writers_after; i++) {
+			const snaptest_writer_state *ws = &o->writers_after[i];
+			vlines_add(L, ws->failed ? TE_MSG_ERROR : TE_NORMAL, "  %-28s %-24s %s", ws->name ? ws->name : "?",
+				   ws->state ? ws->state : "?", ws->last_error ? ws->last_error : "");
+		}
+	} else if (o->writers_after_error && o->method) {
+		char *t = xasprintf("writers after the test: %s", o->writers_after_error);
+		vlines_wrap(L, TE_DIM, 2, 4, w, t);
+		free(t);
+	}
+	if (o->method || o->snapshot_name)
+		vlines_add(L, o->snapshot_removed || o->kept || !o->snapshot_moref ? TE_NORMAL : TE_MSG_ERROR,
+			   "  test snapshot %s: snapshot removed: %s", o->snapshot_name ? o->snapshot_name : "?",
+			   o->snapshot_removed ? "yes" : o->kept ? "no (kept on purpose)"
+			   : o->snapshot_moref ? "NO" : "no (never created)");
+	vlines_add(L, TE_NORMAL, " ");
+}
+
+static void build_lines(snap_view *p, ui *u, int w)
+{
+	vlines *L = &p->lines;
+	vlines_clear(L);
+	if (p->ph == SP_OPTIONS) {
+		snaptest_spec s;
+		spec_of(p, &s);
+		if (p->n == 1)
+			vlines_add(L, TE_SECTION, "Quiesced test snapshot of %s (predicted %s)", p->vms[0].name,
+				   level_text(p->vms[0].predicted));
+		else
+			vlines_add(L, TE_SECTION, "Quiesced test snapshots of %zu VMs (one at a time per host)", p->n);
+		vlines_add(L, TE_NORMAL, " ");
+		vlines_add(L, TE_NORMAL, "  [c]    VSS context    %-18s (auto, backup, file_share_backup)", ctx_short(s.context));
+		vlines_add(L, TE_NORMAL, "  [b]    backup type    %-18s (copy, full, incremental, differential, log)",
+			   snaptest_backup_type_name(s.backup_type));
+		char tbuf[32];
+		snprintf(tbuf, sizeof tbuf, "%d minutes", s.timeout_min);
+		vlines_add(L, TE_NORMAL, "  [+/-]  timeout        %-18s (%d..%d)", tbuf, SNAPTEST_TIMEOUT_MIN,
+			   SNAPTEST_TIMEOUT_MAX);
+		vlines_add(L, TE_NORMAL, "  [k]    keep           %s", s.keep ? "yes: the test snapshot is kept on purpose"
+									   : "no: the test snapshot is removed afterwards");
+		vlines_add(L, TE_NORMAL, " ");
+		const char *warn = snaptest_backup_type_warning(s.backup_type);
+		if (warn) {
+			char *x = xasprintf("Warning: backup type %s: %s", snaptest_backup_type_name(s.backup_type), warn);
+			vlines_wrap(L, TE_MSG_WARN, 2, 2, w, x);
+			free(x);
+			vlines_add(L, TE_NORMAL, " ");
+		}
+		vlines_wrap(L, TE_DIM, 2, 2, w, "Memory is never included. The VM is stunned briefly while the snapshot is "
+			    "taken and again when it is removed.");
+		vlines_add(L, TE_NORMAL, " ");
+		vlines_add(L, TE_KEY, "  Enter or a: start the test    Esc: cancel");
+		return;
+	}
+	if (p->ph == SP_EMPTY && !p->n) {
+		vlines_add(L, TE_DIM, "  No test yet: t on a VM (or on marked VMs), or :snaptest VM.");
+		if (p->orphan_result)
+			vlines_wrap(L, TE_NORMAL, 2, 2, w, p->orphan_result);
+		return;
+	}
+	if (p->n_ev)
+		vlines_add(L, TE_SECTION, "Events");
+	for (size_t i = 0; i < p->n_ev; i++) {
+		const evline *e = &p->ev[i];
+		int s = (int)e->elapsed;
+		char pre[128];
+		snprintf(pre, sizeof pre, "%3d:%02d.%d %s%s", s / 60, s % 60, (int)((e->elapsed - s) * 10),
+			 p->n > 1 ? e->vm : "", p->n > 1 ? " " : "");
+		const char *kind = e->kind == SNAPTEST_EV_EVENT ? "event: " : e->kind == SNAPTEST_EV_WARN ? "warning: "
+				 : e->kind == SNAPTEST_EV_DONE ? "done: " : "";
+		char *line = xasprintf("%s %s%s", pre, kind, e->text ? e->text : "");
+		term_elem el = e->kind == SNAPTEST_EV_WARN ? TE_MSG_WARN : e->kind == SNAPTEST_EV_EVENT ? TE_NORMAL
+			     : e->kind == SNAPTEST_EV_DONE ? TE_SECTION : TE_DIM;
+		vlines_wrap(L, el, 0, 11, w, line);
+		free(line);
+	}
+	if (p->ph == SP_DONE && p->outs) {
+		vlines_add(L, TE_NORMAL, " ");
+		vlines_add(L, TE_SECTION, "Result");
+		for (size_t i = 0; i < p->n; i++)
+			add_outcome(L, &p->outs[i], p->vms[i].name, w);
+	}
+	if (p->orphan_result) {
+		vlines_add(L, TE_NORMAL, " ");
+		vlines_wrap(L, TE_DIM, 2, 2, w, p->orphan_result);
+	}
+}
+
+static int header_rows(const snap_view *p)
+{
+	if (p->ph == SP_OPTIONS || !p->n)
+		return 0;
+	return 2 + (int)(p->n < MAX_BARS ? p->n : MAX_BARS);
+}
+
+static void draw_header(snap_view *p, ui *u, int y, int w)
+{
+	snaptest_spec s;
+	spec_of(p, &s);
+	draw_fill(y, 0, w, A_NORMAL);
+	char buf[512];
+	long secs = p->started ? (long)((p->ended ? p->ended : time(NULL)) - p->started) : 0;
+	const ui_task *t = ui_task_get(u, p->task_id);
+	bool stopping = p->ph == SP_RUNNING && t && t->job && *job_stop_flag(t->job);
+	snprintf(buf, sizeof buf, "Test snapshot: context %s, backup type %s, timeout %d min, %s  %s %ld:%02ld%s",
+		 ctx_short(s.context), snaptest_backup_type_name(s.backup_type), s.timeout_min,
+		 s.keep ? "kept" : "removed after", p->ph == SP_RUNNING ? "running" : p->ph == SP_DONE ? "done" : "",
+		 secs / 60, secs % 60, stopping ? "  CANCELLING (cleanup still runs)" : "");
+	draw_str(y, 0, w, buf, term_attr(stopping ? TE_MSG_WARN : TE_SECTION));
+	int bar_w = w >= 120 ? 30 : 20;
+	for (size_t i = 0; i < p->n && (int)i < MAX_BARS; i++) {
+		const tvm *v = &p->vms[i];
+		int row = y + 1 + (int)i;
+		draw_fill(row, 0, w, A_NORMAL);
+		int x = draw_text(row, 0, 18, v->name, A_BOLD, ALIGN_LEFT) + 1;
+		draw_str(row, x, 1, "[", A_NORMAL);
+		draw_bar(row, x + 1, bar_w, v->progress, 100, term_attr(TE_BAR_DONE), term_attr(TE_BAR_TODO));
+		x += bar_w + 1;
+		int vs = (int)v->elapsed;
+		const snaptest_outcome *o = p->outs && i < p->n ? &p->outs[i] : NULL;
+		snprintf(buf, sizeof buf, "] %3d%% %2d:%02d  %s", v->progress, vs / 60, vs % 60,
+			 o ? (o->result ? o->result : "?") : v->now ? v->now : (p->ph == SP_RUNNING ? "waiting" : ""));
+		draw_str(row, x, w - x, buf, o ? term_attr(snaptest_outcome_ok(o) ? TE_READY : TE_MANUAL) : A_NORMAL);
+	}
+	if (p->n > MAX_BARS) {
+		size_t done = 0;
+		for (size_t i = 0; i < p->n; i++)
+			done += p->vms[i].done;
+		snprintf(buf, sizeof buf, "... and %zu more (%zu of %zu done; Tasks view: 2)", p->n - MAX_BARS, done, p->n);
+		draw_fill(y + 1 + MAX_BARS, 0, w, A_NORMAL);
+		draw_str(y + 1 + MAX_BARS - 1, w / 2, w / 2, buf, term_attr(TE_DIM));
+	}
+	draw_fill(y + header_rows(p) - 1, 0, w, A_NORMAL);
+}
+
+static void snap_draw(view *v, ui *u, int y, int h, int w)
+{
+	snap_view *p = v->priv;
+	build_lines(p, u, w - 1);
+	int hr = header_rows(p);
+	if (hr >= h)
+		hr = 0;
+	if (hr)
+		draw_header(p, u, y, w);
+	int body = h - hr;
+	v->list.no_cursor = true;
+	v->list.height = body > 0 ? body : 1;
+	size_t prev_n = v->list.n;
+	bool at_end = v->list.top + (size_t)v->list.height >= prev_n;
+	listw_set_count(&v->list, p->lines.n);
+	if (p->follow && at_end && p->lines.n > (size_t)v->list.height)
+		listw_set(&v->list, p->lines.n - (size_t)v->list.height);
+	if (p->jump_result) {
+		p->jump_result = false;
+		for (size_t i = 0; i < p->lines.n; i++)
+			if (!strcmp(p->lines.v[i].text, "Result")) {
+				listw_set(&v->list, i);
+				break;
+			}
+	}
+	vlines_draw(&p->lines, v->list.top, y + hr, body, w);
+	if (p->ph == SP_ORPHANS) {
+		strbuf sb;
+		strbuf_init(&sb);
+		strbuf_addf(&sb, "An interrupted run left %zu test snapshot%s behind: ", p->n_orphans,
+			    p->n_orphans == 1 ? "" : "s");
+		for (size_t i = 0; i < p->n_orphans && i < 4; i++) {
+			fleet_vm *vm = fleet_get(&u->fl, p->orphans[i].moref);
+			strbuf_addf(&sb, "%s%s on %s", i ? ", " : "", p->orphans[i].snapshot_name,
+				    vm && vm->f.name ? vm->f.name : p->orphans[i].moref);
+		}
+		if (p->n_orphans > 4)
+			strbuf_addf(&sb, " and %zu more", p->n_orphans - 4);
+		strbuf_adds(&sb, p->n_orphans == 1 ? ". Remove it now?" : ". Remove them now?");
+		vlines_dialog(y, h, w, "Leftover test snapshots", sb.buf, "y: remove   n: leave them   Esc: ask later");
+		strbuf_done(&sb);
+	}
+}
+
+/* ---- keys ---- */
+
+static unsigned snap_request(view *v, ui *u, action a)
+{
+	snap_view *p = v->priv;
+	if (p->ph == SP_ORPHANS) {
+		switch (a) {
+		case ACTION_YES:
+		case ACTION_NO:
+			handle_orphans(u, p, a == ACTION_YES);
+			return VR_REDRAW;
+		case ACTION_BACK:
+		case ACTION_QUIT:
+			p->ph = p->after_orphans;
+			ui_message(u, LOG_INFO, "the leftover test snapshots were left as they are; the next start asks again");
+			ui_pop(u);
+			return VR_REDRAW;
+		case ACTION_HELP:
+		case ACTION_REDRAW:
+			return VR_UNHANDLED;
+		default:
+			ui_message(u, LOG_INFO, "answer the question: y, n or Esc");
+			return VR_REDRAW;
+		}
+	}
+	if (listw_request(&v->list, a)) {
+		p->follow = v->list.top + (size_t)v->list.height >= v->list.n;
+		return VR_REDRAW;
+	}
+	bool opt = p->ph == SP_OPTIONS;
+	switch (a) {
+	case ACTION_CANCEL: {
+		const ui_task *t = busy(p) ? ui_task_get(u, p->task_id) : NULL;
+		if (!t || !t->job)
+			return VR_UNHANDLED;
+		job_cancel(u, t->job);
+		ui_message(u, LOG_WARN, "cancelling the test: the snapshot task is cancelled and the test snapshot removed");
+		return VR_REDRAW;
+	}
+	case ACTION_BACK:
+		if (opt) {
+			p->ph = SP_EMPTY;
+			clear_run(p);
+			ui_message(u, LOG_INFO, "no test taken");
+		}
+		return VR_UNHANDLED;
+	case ACTION_APPLY:
+	case ACTION_OPEN:
+		if (opt)
+			start_test(u, p);
+		return VR_REDRAW;
+	case ACTION_OPT_CONTEXT:
+	case ACTION_OPT_BACKUP_TYPE:
+	case ACTION_OPT_MORE:
+	case ACTION_OPT_LESS:
+	case ACTION_OPT_KEEP:
+		if (!opt) {
+			ui_message(u, LOG_INFO, "options are set before a test (t on a VM)");
+			return VR_REDRAW;
+		}
+		if (a == ACTION_OPT_CONTEXT)
+			p->ctx_idx = (p->ctx_idx + 1) % 3;
+		else if (a == ACTION_OPT_BACKUP_TYPE) {
+			p->bt_idx = (p->bt_idx + 1) % 5;
+			const char *warn = snaptest_backup_type_warning(backup_types[p->bt_idx]);
+			if (warn)
+				ui_message(u, LOG_WARN, "backup type %s: %s", snaptest_backup_type_name(backup_types[p->bt_idx]), warn);
+		} else if (a == ACTION_OPT_KEEP)
+			p->keep = !p->keep;
+		else {
+			int t = p->timeout_min + (a == ACTION_OPT_MORE ? 5 : -5);
+			p->timeout_min = t < SNAPTEST_TIMEOUT_MIN ? SNAPTEST_TIMEOUT_MIN : t > SNAPTEST_TIMEOUT_MAX
+				       ? SNAPTEST_TIMEOUT_MAX : t;
+		}
+		return VR_REDRAW;
+	case ACTION_YES:
+	case ACTION_NO:
+		return VR_NONE;
+	default:
+		return VR_UNHANDLED;
+	}
+}
+
+static void snap_status(view *v, ui *u, char *buf, size_t n)
+{
+	snap_view *p = v->priv;
+	static const char *const what[] = {
+		[SP_EMPTY] = "no test", [SP_OPTIONS] = "Enter: start  c b + - k: options",
+		[SP_RUNNING] = "running  Ctrl-C: cancel", [SP_DONE] = "done", [SP_ORPHANS] = "y/n/Esc",
+		[SP_CLEANING] = "cleaning up",
+	};
+	snprintf(buf, n, "%s  line %zu/%zu", what[p->ph], p->lines.n ? v->list.top + 1 : 0, p->lines.n);
+}
+
+static void snap_free(view *v)
+{
+	snap_view *p = v->priv;
+	clear_run(p);
+	free(p->ev);
+	free(p->orphans);
+	free(p->orphan_result);
+	vlines_free(&p->lines);
+	free(p);
+}
+
+static const view_ops snap_ops = {
+	.name = "snaptest",
+	.keys = KMV_SNAPTEST,
+	.draw = snap_draw,
+	.request = snap_request,
+	.status = snap_status,
+	.free = snap_free,
+};
+
+view *snaptest_view_new(void)
+{
+	snap_view *p = xcalloc(1, sizeof *p);
+	p->timeout_min = SNAPTEST_TIMEOUT_DEFAULT;
+	return view_new(&snap_ops, "Test snapshot", p);
+}

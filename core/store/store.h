@@ -22,7 +22,7 @@
 #include "util/strbuf.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* Version of the facts_json document (its "format" member). */
 #define STORE_FACTS_FORMAT 1
 
@@ -75,6 +75,12 @@ int store_connection_end(store *s, int64_t connection_id, time_t at, char *err, 
  * ({"vm":["sql-*"],"probe":false}). Returns the scan id, -1 on error. */
 int64_t store_scan_begin(store *s, int64_t connection_id, time_t at, const char *options_json,
 			 char *err, size_t errlen);
+/* store_connection_begin and store_scan_begin in one go, the connection row inside the
+ * scan's transaction: an aborted scan leaves neither behind. *connection_id gets the
+ * connection's id (for store_connection_end after the commit). */
+int64_t store_scan_begin_connected(store *s, const store_connection_info *ci,
+				   const char *options_json, int64_t *connection_id,
+				   char *err, size_t errlen);
 int store_scan_add_vm(store *s, int64_t scan_id, const vm_facts *f, const verdict *v,
 		      char *err, size_t errlen);
 int store_scan_commit(store *s, int64_t scan_id, time_t finished_at, char *err, size_t errlen);
@@ -308,5 +314,175 @@ int store_event_add(store *s, int64_t connection_id, int64_t key, const char *vm
 /* A sentence shown to the operator ("info", "warn", "error"), with its source and VM. */
 int store_message_add(store *s, time_t at, const char *level, const char *source, const char *vm,
 		      const char *text, char *err, size_t errlen);
+
+/* ---- history: the timeline, stored records, diffs, trends, retention (store_history.c) ----
+ * Readers only (retention aside): they never change what they read. Strings in the results
+ * are owned by the result and released by its _free/_done function. */
+
+typedef enum {
+	STORE_HISTORY_SCAN = 1,     /* one VM in one scan */
+	STORE_HISTORY_FIX = 2,      /* one VM of a fix plan */
+	STORE_HISTORY_SNAPTEST = 4, /* one test snapshot */
+} store_history_kind;
+#define STORE_HISTORY_ALL 7
+
+const char *store_history_kind_name(store_history_kind k);  /* "scan", "fix", "snaptest" */
+bool store_history_kind_parse(const char *s, store_history_kind *out);
+
+typedef struct {
+	unsigned kinds;             /* STORE_HISTORY_* bits; 0: every kind */
+	const char *vm_glob;        /* fnmatch(3) on the VM name or moref; NULL: every VM */
+	const char *outcome;        /* scan: status; fix: outcome (else plan state); snaptest:
+				     * result (else state); NULL: any */
+	const char *vcenter;        /* NULL: every vCenter (compared case-insensitively) */
+	time_t since, until;        /* inclusive bounds; 0: open */
+	size_t limit;               /* the newest at most this many; 0: all */
+} store_history_filter;
+
+typedef struct {
+	store_history_kind kind;
+	int64_t id;                 /* scans.id, plans.id or snaptests.id */
+	int64_t item_id;            /* scan_vms.id, plan_vms.id or snaptests.id */
+	time_t at;                  /* scan start, plan creation, test creation */
+	char vcenter[256];
+	char moref[64];
+	char vm[256];
+	char outcome[32];           /* "fixable", "fixed", "success", ... */
+	char *summary;              /* one line for tables and the console */
+	char *details_json;         /* a JSON object: the kind's details */
+} store_history_entry;
+
+/* The timeline, newest first. *out is malloc'ed (store_history_list_free). 0 or -1. */
+int store_history_list(store *s, const store_history_filter *f, store_history_entry **out,
+		       size_t *n, char *err, size_t errlen);
+void store_history_list_free(store_history_entry *e, size_t n);
+
+/* A stored record as it was, as named tables: tables[0] is "record" (one row: the scan,
+ * plan or test itself); then scan: "vms", "findings"; fix: "vms", "steps" (with the task
+ * of each step and the values before/after), "tasks"; snaptest: "events", "writers",
+ * "tasks". Column names are the JSON keys; a column named at or *_at holds a time, *_json a
+ * JSON document. */
+typedef enum {
+	STORE_HCELL_NULL,
+	STORE_HCELL_INT,
+	STORE_HCELL_TEXT,
+	STORE_HCELL_TIME,           /* Unix seconds in text */
+	STORE_HCELL_JSON,           /* a JSON document */
+} store_hcell_type;
+
+typedef struct {
+	store_hcell_type type;
+	char *text;                 /* NULL for STORE_HCELL_NULL */
+} store_hcell;
+
+typedef struct {
+	char *name;
+	char **cols;
+	size_t n_cols, n_rows;
+	store_hcell *cells;         /* row-major: cells[row * n_cols + col] */
+} store_htable;
+
+typedef struct {
+	store_history_kind kind;
+	int64_t id, item_id;
+	store_htable *tables;
+	size_t n_tables;
+	void *manifest;             /* snaptest: the vss-manifest zip as stored, NULL none */
+	size_t manifest_len;
+} store_history_record;
+
+/* Reads record id of kind; item_id narrows a scan or a fix to one VM (scan_vms.id,
+ * plan_vms.id; 0: every VM). r is overwritten (release it with store_history_record_done).
+ * Returns 1 found, 0 none, -1 error. */
+int store_history_record_get(store *s, store_history_kind kind, int64_t id, int64_t item_id,
+			     store_history_record *r, char *err, size_t errlen);
+void store_history_record_done(store_history_record *r);
+/* The table called name, NULL when the record has none. */
+const store_htable *store_history_table(const store_history_record *r, const char *name);
+/* The cell's text (NULL for null) by column name in row; NULL when there is no such column. */
+const char *store_htable_get(const store_htable *t, size_t row, const char *col);
+
+/* What changed between two scans, VM by VM (keyed by moref). */
+typedef enum {
+	STORE_DIFF_SAME,            /* in both, nothing the diff looks at changed */
+	STORE_DIFF_CHANGED,
+	STORE_DIFF_ADDED,           /* only in the second scan */
+	STORE_DIFF_REMOVED,         /* only in the first scan (gone, or not in a partial scan) */
+} store_diff_change;
+
+typedef struct {
+	char *fact;                 /* "disk.EnableUUID", "power", "probe.vss.start", ... */
+	char *before, *after;       /* "absent" when the fact was not there */
+	int64_t fix_plan_id;        /* the fix whose done step made this change; 0 none */
+	int64_t fix_step_id;
+	char fix_step[40];          /* the step's kind */
+	time_t fix_at;              /* when that step ended */
+} store_fact_change;
+
+typedef struct {
+	char moref[64];
+	char name[256];
+	store_diff_change change;
+	char status_a[16], status_b[16];         /* "" when not in that scan */
+	char predicted_a[16], predicted_b[16];
+	char **appeared, **gone;                 /* findings: "R07 error: message" */
+	size_t n_appeared, n_gone;
+	store_fact_change *facts;
+	size_t n_facts;
+} store_diff_vm;
+
+typedef struct {
+	int64_t scan_a, scan_b;
+	time_t at_a, at_b;
+	char vcenter_a[256], vcenter_b[256];
+	store_diff_vm *vms;         /* by name */
+	size_t n_vms;
+} store_scan_diff;
+
+/* The two newest full scans (not limited with --vm, as the scans of a fix or a test are) of
+ * vcenter (NULL: the vCenter of the newest scan); the two newest scans of any kind when there
+ * are fewer than two full ones. *a older, *b newer. Returns 1 found, 0 fewer than two scans,
+ * -1 error. */
+int store_history_last_two_scans(store *s, const char *vcenter, int64_t *a, int64_t *b,
+				 char *err, size_t errlen);
+/* Compares scan a (before) with scan b (after); vm_glob (may be NULL) limits the VMs.
+ * d is overwritten (store_scan_diff_done). Fact changes are linked to the done fix step
+ * that explains them (same vCenter and VM, ended between the two scans). 0 or -1. */
+int store_history_diff(store *s, int64_t a, int64_t b, const char *vm_glob, store_scan_diff *d,
+		       char *err, size_t errlen);
+void store_scan_diff_done(store_scan_diff *d);
+
+/* Readiness of the estate over time: counts per status per scan, oldest first. Uses the
+ * filter's vcenter, since, until and limit (the newest limit scans). */
+typedef struct {
+	int64_t scan_id;
+	time_t at;
+	char vcenter[256];
+	bool partial;               /* the scan was limited with --vm */
+	int ready, fixable, manual, unknown, na, total;
+} store_trend_point;
+
+int store_history_trends(store *s, const store_history_filter *f, store_trend_point **out,
+			 size_t *n, char *err, size_t errlen);
+
+/* Retention: deletes, in one transaction, what is older than cutoff: scans (but never the
+ * newest scan of a vCenter), finished plans, finished test snapshots, tasks, events and
+ * messages, then connections left with nothing; then VACUUM. Unfinished plans and tests are
+ * kept: recovery needs them. stats (may be NULL) counts the rows deleted. 0 or -1. */
+typedef struct {
+	int64_t scans, plans, snaptests, tasks, events, messages, connections;
+	int64_t bytes_before, bytes_after;
+} store_vacuum_stats;
+
+int store_history_vacuum(store *s, time_t cutoff, store_vacuum_stats *stats,
+			 char *err, size_t errlen);
+
+/* ---- shell completion (store_names.c) ---- */
+
+/* Names of the VMs in the latest committed scan of every vCenter in the history, sorted,
+ * only those starting with prefix (NULL or "": all). *out is malloc'ed: store_names_free. */
+int store_last_scan_vm_names(store *s, const char *prefix, char ***out, size_t *n,
+			     char *err, size_t errlen);
+void store_names_free(char **names, size_t n);
 
 #endif

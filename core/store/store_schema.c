@@ -222,8 +222,23 @@ static const char v1[] =
 	");"
 	"CREATE INDEX messages_at ON messages(at);";
 
+/* v1 -> v2 (issue 7, schema review): no column was missing for the history queries, but
+ * the timeline's time ranges, retention's deletes and the cascades they trigger scanned
+ * whole tables. Indexes for them: time columns the timeline and retention filter on, and
+ * the foreign keys that a delete of a connection or a scan follows (SQLite does not index
+ * a REFERENCES column by itself). */
+static const char v2[] =
+	"CREATE INDEX plans_created ON plans(created_at);"
+	"CREATE INDEX plans_connection ON plans(connection_id);"
+	"CREATE INDEX plans_scan ON plans(scan_id);"
+	"CREATE INDEX snaptests_created ON snaptests(created_at);"
+	"CREATE INDEX snaptests_connection ON snaptests(connection_id);"
+	"CREATE INDEX tasks_started ON tasks(started_at);"
+	"CREATE INDEX events_at ON events(at);";
+
 const char *const store_migrations[] = {
 	v1,
+	v2,
 };
 const size_t store_n_migrations = sizeof store_migrations / sizeof store_migrations[0];
 

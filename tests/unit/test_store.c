@@ -238,7 +238,7 @@ static void test_open_creates_private_file(void **state)
 	assert_int_equal(st.st_mode & 0777, 0700);
 	store_close(s);
 
-	assert_int_equal(query_i64(path, "PRAGMA user_version"), 1);
+	assert_int_equal(query_i64(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	char *mode = query_text(path, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);
@@ -255,7 +255,7 @@ static void test_reopen_idempotent(void **state)
 	char *schema1 = query_text(fx->path, "SELECT group_concat(sql, ';') FROM sqlite_master");
 	for (int i = 0; i < 3; i++) {
 		s = open_ok(fx->path);
-		assert_int_equal(store_schema_version(s), 1);
+		assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 		/* foreign keys are on: a scan of a connection that does not exist is refused */
 		char err[256] = "";
 		assert_int_equal(store_scan_begin(s, 999, 1, NULL, err, sizeof err), -1);
@@ -310,54 +310,63 @@ static void test_migrate_from_v0_empty_file(void **state)
 	fixture *fx = *state;
 	write_file_bytes(fx->path, "", 0); /* an empty file is a SQLite database at version 0 */
 	store *s = open_ok(fx->path);
-	assert_int_equal(store_schema_version(s), 1);
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	store_close(s);
-	assert_int_equal(query_i64(fx->path, "PRAGMA user_version"), 1);
+	assert_int_equal(query_i64(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = 'steps'"), 1);
 }
 
+/* Every real migration, then artificial ones past it (the list as the next build would have
+ * it). Written generically so a new schema version needs no change here. */
 static void test_migrate_forward_and_refuse_newer(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
+	enum { N = STORE_SCHEMA_VERSION };
 	store *s = open_ok(fx->path);
 	add_connection(s, "vc01", 1000);
 	store_close(s);
 
 	/* a failing step leaves the file at the old version, data intact */
-	const char *const bad[] = { store_migrations[0], "CREATE TABLE connections (x)" };
-	assert_null(store_open_with(fx->path, bad, 2, err, sizeof err));
-	assert_non_null(strstr(err, "from schema 1 to 2 failed: table connections already exists"));
-	assert_non_null(strstr(err, "left at schema 1"));
-	assert_int_equal(query_i64(fx->path, "PRAGMA user_version"), 1);
+	const char *bad[N + 1];
+	for (size_t i = 0; i < N; i++)
+		bad[i] = store_migrations[i];
+	bad[N] = "CREATE TABLE connections (x)";
+	assert_null(store_open_with(fx->path, bad, N + 1, err, sizeof err));
+	char want[512];
+	snprintf(want, sizeof want, "from schema %d to %d failed: table connections already exists",
+		 N, N + 1);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof want, "left at schema %d", N);
+	assert_non_null(strstr(err, want));
+	assert_int_equal(query_i64(fx->path, "PRAGMA user_version"), N);
 
-	/* an artificial v2 applies to the v1 file, once */
-	const char *const v2[] = {
-		store_migrations[0],
-		"ALTER TABLE connections ADD COLUMN note TEXT;"
-		"UPDATE connections SET note = 'migrated';",
-	};
-	s = store_open_with(fx->path, v2, 2, err, sizeof err);
+	/* an artificial next step applies to the current file, once */
+	const char *next[N + 1];
+	for (size_t i = 0; i < N; i++)
+		next[i] = store_migrations[i];
+	next[N] = "ALTER TABLE connections ADD COLUMN note TEXT;"
+		  "UPDATE connections SET note = 'migrated';";
+	s = store_open_with(fx->path, next, N + 1, err, sizeof err);
 	assert_non_null(s);
-	assert_int_equal(store_schema_version(s), 2);
+	assert_int_equal(store_schema_version(s), N + 1);
 	store_close(s);
-	s = store_open_with(fx->path, v2, 2, err, sizeof err);
+	s = store_open_with(fx->path, next, N + 1, err, sizeof err);
 	assert_non_null(s);
 	store_close(s);
 	char *note = query_text(fx->path, "SELECT note FROM connections");
 	assert_string_equal(note, "migrated");
 	free(note);
 	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
-	assert_int_equal(query_i64(fx->path, "PRAGMA user_version"), 2);
+	assert_int_equal(query_i64(fx->path, "PRAGMA user_version"), N + 1);
 
-	/* this build (v1) refuses the v2 file and does not touch it */
+	/* this build refuses the newer file and does not touch it */
 	size_t n1, n2;
 	char *before = read_file_bytes(fx->path, &n1);
 	assert_null(store_open(fx->path, err, sizeof err));
-	char want[512];
 	snprintf(want, sizeof want,
-		 "the history %s has schema 2, newer than this quiescent knows (1): upgrade "
-		 "quiescent or use another --db; the file was not changed", fx->path);
+		 "the history %s has schema %d, newer than this quiescent knows (%d): upgrade "
+		 "quiescent or use another --db; the file was not changed", fx->path, N + 1, N);
 	assert_string_equal(err, want);
 	char *after = read_file_bytes(fx->path, &n2);
 	assert_int_equal(n1, n2);

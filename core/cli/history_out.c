@@ -1,0 +1,595 @@
+#include "cli/history_out.h"
+#include "util/json.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- times ---- */
+
+int history_parse_time(const char *s, time_t now, time_t *out)
+{
+	if (!s || !*s)
+		return -1;
+	if (!strcmp(s, "now")) {
+		*out = now;
+		return 0;
+	}
+	char *end;
+	if (s[0] == '@') {
+		long long v = strtoll(s + 1, &end, 10);
+		if (end == s + 1 || *end || v < 0)
+			return -1;
+		*out = (time_t)v;
+		return 0;
+	}
+	/* relative: digits and one unit */
+	if (isdigit((unsigned char)s[0])) {
+		long long v = strtoll(s, &end, 10);
+		if (end != s && end[0] && !end[1] && strchr("smhdw", end[0])) {
+			static const long long mult[] = { ['s' - 'a'] = 1, ['m' - 'a'] = 60,
+							  ['h' - 'a'] = 3600, ['d' - 'a'] = 86400,
+							  ['w' - 'a'] = 604800 };
+			long long m = mult[end[0] - 'a'];
+			if (v < 0 || v > (long long)now / m)
+				return -1;
+			*out = now - (time_t)(v * m);
+			return 0;
+		}
+	}
+	/* ISO 8601: date, optional T or space and hh:mm[:ss], optional Z or +hh:mm / -hh:mm */
+	struct tm tm = { 0 };
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		return -1;
+	const char *p = s + n;
+	if (*p == 'T' || *p == ' ') {
+		int k = 0;
+		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &k) != 2 || k != 5)
+			return -1;
+		p += 1 + k;
+		if (*p == ':') {
+			if (sscanf(p + 1, "%2d%n", &sec, &k) != 1 || k != 2)
+				return -1;
+			p += 1 + k;
+		}
+	}
+	long off = 0;
+	if (*p == 'Z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om, k = 0;
+		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5)
+			return -1;
+		off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
+		p += 1 + k;
+	}
+	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*out = t - off;
+	return 0;
+}
+
+const char *history_iso_time(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+	if (!t || !gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, n, "-");
+	return buf;
+}
+
+const char *history_short_time(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+	if (!t || !gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M", &tm))
+		snprintf(buf, n, "-");
+	return buf;
+}
+
+void history_csv_field(strbuf *out, const char *s, bool last)
+{
+	s = s ? s : "";
+	if (strpbrk(s, ",\"\r\n")) {
+		strbuf_addc(out, '"');
+		for (; *s; s++) {
+			if (*s == '"')
+				strbuf_addc(out, '"');
+			strbuf_addc(out, *s);
+		}
+		strbuf_addc(out, '"');
+	} else {
+		strbuf_adds(out, s);
+	}
+	strbuf_adds(out, last ? "\r\n" : ",");
+}
+
+/* ---- the timeline ---- */
+
+void history_list_output(strbuf *out, const store_history_entry *e, size_t n, scan_format fmt)
+{
+	char t[32], id[32];
+	if (fmt == SCAN_FORMAT_JSON) {
+		json_writer w;
+		json_writer_init(&w, out, true);
+		json_object_begin(&w);
+		json_key(&w, "records");
+		json_array_begin(&w);
+		for (size_t i = 0; i < n; i++) {
+			json_object_begin(&w);
+			json_kv_string(&w, "kind", store_history_kind_name(e[i].kind));
+			json_kv_time(&w, "at", e[i].at);
+			json_kv_string(&w, "vcenter", e[i].vcenter);
+			json_kv_string(&w, "vm", e[i].vm);
+			json_kv_string(&w, "moref", e[i].moref);
+			json_kv_string(&w, "outcome", e[i].outcome);
+			json_kv_int(&w, "id", e[i].id);
+			json_kv_string(&w, "summary", e[i].summary);
+			json_key(&w, "details");
+			json_raw(&w, e[i].details_json);
+			json_object_end(&w);
+		}
+		json_array_end(&w);
+		json_object_end(&w);
+		strbuf_addc(out, '\n');
+		return;
+	}
+	if (fmt == SCAN_FORMAT_CSV) {
+		strbuf_adds(out, "kind,at,vcenter,vm,moref,outcome,id,summary\r\n");
+		for (size_t i = 0; i < n; i++) {
+			snprintf(id, sizeof id, "%lld", (long long)e[i].id);
+			history_csv_field(out, store_history_kind_name(e[i].kind), false);
+			history_csv_field(out, history_iso_time(e[i].at, t, sizeof t), false);
+			history_csv_field(out, e[i].vcenter, false);
+			history_csv_field(out, e[i].vm, false);
+			history_csv_field(out, e[i].moref, false);
+			history_csv_field(out, e[i].outcome, false);
+			history_csv_field(out, id, false);
+			history_csv_field(out, e[i].summary, true);
+		}
+		return;
+	}
+	size_t wvm = 4;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(e[i].vm) > wvm)
+			wvm = strlen(e[i].vm) > 32 ? 32 : strlen(e[i].vm);
+	strbuf_addf(out, "%-16s  %-8s  %-6s  %-*s  %s\n", "AT (UTC)", "KIND", "ID", (int)wvm, "VM",
+		    "WHAT");
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(out, "%-16s  %-8s  %-6lld  %-*.*s  %s\n",
+			    history_short_time(e[i].at, t, sizeof t), store_history_kind_name(e[i].kind),
+			    (long long)e[i].id, (int)wvm, (int)wvm, e[i].vm, e[i].summary);
+	if (!n)
+		strbuf_adds(out, "(no history matches)\n");
+}
+
+/* ---- records ---- */
+
+static void json_cell(json_writer *w, const store_hcell *c)
+{
+	switch (c->type) {
+	case STORE_HCELL_NULL:
+		json_null(w);
+		break;
+	case STORE_HCELL_INT:
+		json_int(w, strtoll(c->text, NULL, 10));
+		break;
+	case STORE_HCELL_TIME:
+		json_time(w, (time_t)strtoll(c->text, NULL, 10));
+		break;
+	case STORE_HCELL_JSON: {
+		/* only what parses is inserted raw: a stored document is not trusted blindly */
+		json_value *v = json_parse(c->text, strlen(c->text), NULL, 0);
+		if (v)
+			json_raw(w, c->text);
+		else
+			json_string(w, c->text);
+		json_free(v);
+		break;
+	}
+	case STORE_HCELL_TEXT:
+		json_string(w, c->text);
+		break;
+	}
+}
+
+static const char *cell_text(const store_hcell *c, char *buf, size_t n)
+{
+	if (c->type == STORE_HCELL_NULL)
+		return "-";
+	if (c->type == STORE_HCELL_TIME)
+		return history_iso_time((time_t)strtoll(c->text, NULL, 10), buf, n);
+	return c->text;
+}
+
+static void json_table_rows(json_writer *w, const store_htable *t)
+{
+	json_array_begin(w);
+	for (size_t r = 0; r < t->n_rows; r++) {
+		json_object_begin(w);
+		for (size_t c = 0; c < t->n_cols; c++) {
+			json_key(w, t->cols[c]);
+			json_cell(w, &t->cells[r * t->n_cols + c]);
+		}
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
+
+/* Columns too long for a table line are printed under it. */
+static bool long_col(const char *name)
+{
+	return strstr(name, "_json") || !strcmp(name, "message") || !strcmp(name, "description") ||
+	       !strcmp(name, "evidence") || !strcmp(name, "result") || !strcmp(name, "error");
+}
+
+static void text_table(strbuf *out, const store_htable *t)
+{
+	char tb[32];
+	strbuf_addf(out, "\n%s (%zu)\n", t->name, t->n_rows);
+	for (size_t r = 0; r < t->n_rows; r++) {
+		strbuf_adds(out, "  ");
+		bool first = true;
+		for (size_t c = 0; c < t->n_cols; c++) {
+			const store_hcell *cell = &t->cells[r * t->n_cols + c];
+			if (long_col(t->cols[c]) || cell->type == STORE_HCELL_NULL ||
+			    !strcmp(t->cols[c], "before_value") || !strcmp(t->cols[c], "after_value"))
+				continue;
+			strbuf_addf(out, "%s%s=%s", first ? "" : "  ", t->cols[c],
+				    cell_text(cell, tb, sizeof tb));
+			first = false;
+		}
+		strbuf_addc(out, '\n');
+		/* a step's change, on its own line so it is never cut off */
+		const char *before = store_htable_get(t, r, "before_value");
+		const char *after = store_htable_get(t, r, "after_value");
+		if (before || after)
+			strbuf_addf(out, "    value: %s -> %s\n", before ? before : "-", after ? after : "-");
+		for (size_t c = 0; c < t->n_cols; c++) {
+			const store_hcell *cell = &t->cells[r * t->n_cols + c];
+			if (!long_col(t->cols[c]) || cell->type == STORE_HCELL_NULL ||
+			    strstr(t->cols[c], "facts_json"))
+				continue;
+			strbuf_addf(out, "    %s: %s\n", t->cols[c], cell->text);
+		}
+	}
+}
+
+void history_record_output(strbuf *out, const store_history_record *r, scan_format fmt)
+{
+	char tb[32], rb[32];
+	if (!r->n_tables)
+		return;
+	const store_htable *head = &r->tables[0];
+	if (fmt == SCAN_FORMAT_JSON) {
+		json_writer w;
+		json_writer_init(&w, out, true);
+		json_object_begin(&w);
+		json_kv_string(&w, "kind", store_history_kind_name(r->kind));
+		for (size_t c = 0; c < head->n_cols; c++) {
+			json_key(&w, head->cols[c]);
+			json_cell(&w, &head->cells[c]);
+		}
+		for (size_t i = 1; i < r->n_tables; i++) {
+			json_key(&w, r->tables[i].name);
+			json_table_rows(&w, &r->tables[i]);
+		}
+		json_object_end(&w);
+		strbuf_addc(out, '\n');
+		return;
+	}
+	if (fmt == SCAN_FORMAT_CSV) {
+		strbuf_adds(out, "table,row,column,value\r\n");
+		for (size_t i = 0; i < r->n_tables; i++) {
+			const store_htable *t = &r->tables[i];
+			for (size_t row = 0; row < t->n_rows; row++)
+				for (size_t c = 0; c < t->n_cols; c++) {
+					const store_hcell *cell = &t->cells[row * t->n_cols + c];
+					snprintf(rb, sizeof rb, "%zu", row + 1);
+					history_csv_field(out, t->name, false);
+					history_csv_field(out, rb, false);
+					history_csv_field(out, t->cols[c], false);
+					history_csv_field(out, cell->type == STORE_HCELL_NULL ? ""
+							  : cell_text(cell, tb, sizeof tb), true);
+				}
+		}
+		return;
+	}
+	strbuf_addf(out, "%s #%lld\n", store_history_kind_name(r->kind), (long long)r->id);
+	for (size_t c = 0; c < head->n_cols; c++)
+		strbuf_addf(out, "  %-20s %s\n", head->cols[c], cell_text(&head->cells[c], tb, sizeof tb));
+	for (size_t i = 1; i < r->n_tables; i++)
+		text_table(out, &r->tables[i]);
+}
+
+/* ---- diff ---- */
+
+const char *history_diff_change_name(store_diff_change c)
+{
+	switch (c) {
+	case STORE_DIFF_SAME: return "same";
+	case STORE_DIFF_CHANGED: return "changed";
+	case STORE_DIFF_ADDED: return "added";
+	case STORE_DIFF_REMOVED: return "removed";
+	}
+	return "unknown";
+}
+
+void history_fact_change_text(strbuf *out, const store_fact_change *c)
+{
+	char tb[32];
+	strbuf_addf(out, "%s: %s -> %s", c->fact, c->before, c->after);
+	if (c->fix_plan_id)
+		strbuf_addf(out, " (fix #%lld, %s)", (long long)c->fix_plan_id,
+			    history_short_time(c->fix_at, tb, sizeof tb));
+}
+
+static void json_before_after(json_writer *w, const char *key, const char *a, const char *b)
+{
+	json_key(w, key);
+	json_object_begin(w);
+	json_kv_string(w, "before", *a ? a : NULL);
+	json_kv_string(w, "after", *b ? b : NULL);
+	json_object_end(w);
+}
+
+void history_diff_output(strbuf *out, const store_scan_diff *d, scan_format fmt, bool all)
+{
+	char ta[32], tb[32];
+	if (fmt == SCAN_FORMAT_JSON) {
+		json_writer w;
+		json_writer_init(&w, out, true);
+		json_object_begin(&w);
+		json_key(&w, "scan_a");
+		json_object_begin(&w);
+		json_kv_int(&w, "id", d->scan_a);
+		json_kv_time(&w, "at", d->at_a);
+		json_kv_string(&w, "vcenter", d->vcenter_a);
+		json_object_end(&w);
+		json_key(&w, "scan_b");
+		json_object_begin(&w);
+		json_kv_int(&w, "id", d->scan_b);
+		json_kv_time(&w, "at", d->at_b);
+		json_kv_string(&w, "vcenter", d->vcenter_b);
+		json_object_end(&w);
+		json_key(&w, "vms");
+		json_array_begin(&w);
+		for (size_t i = 0; i < d->n_vms; i++) {
+			const store_diff_vm *v = &d->vms[i];
+			if (!all && v->change == STORE_DIFF_SAME)
+				continue;
+			json_object_begin(&w);
+			json_kv_string(&w, "vm", v->name);
+			json_kv_string(&w, "moref", v->moref);
+			json_kv_string(&w, "change", history_diff_change_name(v->change));
+			json_before_after(&w, "status", v->status_a, v->status_b);
+			json_before_after(&w, "predicted_level", v->predicted_a, v->predicted_b);
+			json_key(&w, "findings_appeared");
+			json_array_begin(&w);
+			for (size_t k = 0; k < v->n_appeared; k++)
+				json_string(&w, v->appeared[k]);
+			json_array_end(&w);
+			json_key(&w, "findings_gone");
+			json_array_begin(&w);
+			for (size_t k = 0; k < v->n_gone; k++)
+				json_string(&w, v->gone[k]);
+			json_array_end(&w);
+			json_key(&w, "facts");
+			json_array_begin(&w);
+			for (size_t k = 0; k < v->n_facts; k++) {
+				const store_fact_change *c = &v->facts[k];
+				json_object_begin(&w);
+				json_kv_string(&w, "fact", c->fact);
+				json_kv_string(&w, "before", c->before);
+				json_kv_string(&w, "after", c->after);
+				json_key(&w, "fix");
+				if (c->fix_plan_id) {
+					json_object_begin(&w);
+					json_kv_int(&w, "plan_id", c->fix_plan_id);
+					json_kv_int(&w, "step_id", c->fix_step_id);
+					json_kv_string(&w, "step", c->fix_step);
+					json_kv_time(&w, "at", c->fix_at);
+					json_object_end(&w);
+				} else {
+					json_null(&w);
+				}
+				json_object_end(&w);
+			}
+			json_array_end(&w);
+			json_object_end(&w);
+		}
+		json_array_end(&w);
+		json_object_end(&w);
+		strbuf_addc(out, '\n');
+		return;
+	}
+	if (fmt == SCAN_FORMAT_CSV) {
+		strbuf_adds(out, "vm,moref,change,what,before,after,fix_plan,fix_at\r\n");
+		for (size_t i = 0; i < d->n_vms; i++) {
+			const store_diff_vm *v = &d->vms[i];
+			if (!all && v->change == STORE_DIFF_SAME)
+				continue;
+			const char *ch = history_diff_change_name(v->change);
+#define ROW(what, a, b, plan, at) do { \
+		history_csv_field(out, v->name, false); history_csv_field(out, v->moref, false); \
+		history_csv_field(out, ch, false); history_csv_field(out, what, false); \
+		history_csv_field(out, a, false); history_csv_field(out, b, false); \
+		history_csv_field(out, plan, false); history_csv_field(out, at, true); } while (0)
+			ROW("status", v->status_a, v->status_b, "", "");
+			ROW("predicted_level", v->predicted_a, v->predicted_b, "", "");
+			for (size_t k = 0; k < v->n_appeared; k++)
+				ROW("finding", "", v->appeared[k], "", "");
+			for (size_t k = 0; k < v->n_gone; k++)
+				ROW("finding", v->gone[k], "", "", "");
+			for (size_t k = 0; k < v->n_facts; k++) {
+				const store_fact_change *c = &v->facts[k];
+				char plan[32] = "";
+				if (c->fix_plan_id)
+					snprintf(plan, sizeof plan, "%lld", (long long)c->fix_plan_id);
+				ROW(c->fact, c->before, c->after, plan,
+				    c->fix_plan_id ? history_iso_time(c->fix_at, ta, sizeof ta) : "");
+			}
+#undef ROW
+		}
+		return;
+	}
+	strbuf_addf(out, "scan #%lld (%s, %s) -> scan #%lld (%s, %s)\n", (long long)d->scan_a,
+		    history_short_time(d->at_a, ta, sizeof ta), d->vcenter_a, (long long)d->scan_b,
+		    history_short_time(d->at_b, tb, sizeof tb), d->vcenter_b);
+	size_t shown = 0;
+	for (size_t i = 0; i < d->n_vms; i++) {
+		const store_diff_vm *v = &d->vms[i];
+		if (!all && v->change == STORE_DIFF_SAME)
+			continue;
+		shown++;
+		strbuf_addf(out, "\n%s (%s): ", v->name, v->moref);
+		if (v->change == STORE_DIFF_ADDED) {
+			strbuf_addf(out, "new, %s, predicted %s\n", v->status_b, v->predicted_b);
+			continue;
+		}
+		if (v->change == STORE_DIFF_REMOVED) {
+			strbuf_addf(out, "not in the second scan (was %s)\n", v->status_a);
+			continue;
+		}
+		if (strcmp(v->status_a, v->status_b))
+			strbuf_addf(out, "%s -> %s", v->status_a, v->status_b);
+		else
+			strbuf_addf(out, "%s", v->status_b);
+		if (strcmp(v->predicted_a, v->predicted_b))
+			strbuf_addf(out, ", predicted %s -> %s", v->predicted_a, v->predicted_b);
+		strbuf_addc(out, '\n');
+		for (size_t k = 0; k < v->n_gone; k++)
+			strbuf_addf(out, "  - %s\n", v->gone[k]);
+		for (size_t k = 0; k < v->n_appeared; k++)
+			strbuf_addf(out, "  + %s\n", v->appeared[k]);
+		for (size_t k = 0; k < v->n_facts; k++) {
+			strbuf_adds(out, "  ~ ");
+			history_fact_change_text(out, &v->facts[k]);
+			strbuf_addc(out, '\n');
+		}
+	}
+	if (!shown)
+		strbuf_adds(out, "\nno VM changed\n");
+}
+
+/* ---- trends ---- */
+
+void history_trends_output(strbuf *out, const store_trend_point *p, size_t n, scan_format fmt)
+{
+	char t[32];
+	if (fmt == SCAN_FORMAT_JSON) {
+		json_writer w;
+		json_writer_init(&w, out, true);
+		json_object_begin(&w);
+		json_key(&w, "trends");
+		json_array_begin(&w);
+		for (size_t i = 0; i < n; i++) {
+			json_object_begin(&w);
+			json_kv_int(&w, "scan_id", p[i].scan_id);
+			json_kv_time(&w, "at", p[i].at);
+			json_kv_string(&w, "vcenter", p[i].vcenter);
+			json_kv_bool(&w, "partial", p[i].partial);
+			json_kv_int(&w, "ready", p[i].ready);
+			json_kv_int(&w, "fixable", p[i].fixable);
+			json_kv_int(&w, "manual", p[i].manual);
+			json_kv_int(&w, "unknown", p[i].unknown);
+			json_kv_int(&w, "n/a", p[i].na);
+			json_kv_int(&w, "total", p[i].total);
+			json_object_end(&w);
+		}
+		json_array_end(&w);
+		json_object_end(&w);
+		strbuf_addc(out, '\n');
+		return;
+	}
+	if (fmt == SCAN_FORMAT_CSV) {
+		strbuf_adds(out, "scan_id,at,vcenter,partial,ready,fixable,manual,unknown,n/a,total\r\n");
+		for (size_t i = 0; i < n; i++)
+			strbuf_addf(out, "%lld,%s,%s,%d,%d,%d,%d,%d,%d,%d\r\n", (long long)p[i].scan_id,
+				    history_iso_time(p[i].at, t, sizeof t), p[i].vcenter, p[i].partial,
+				    p[i].ready, p[i].fixable, p[i].manual, p[i].unknown, p[i].na,
+				    p[i].total);
+		return;
+	}
+	strbuf_addf(out, "%-16s  %-6s  %5s  %7s  %6s  %7s  %4s  %5s\n", "SCAN (UTC)", "ID", "READY",
+		    "FIXABLE", "MANUAL", "UNKNOWN", "N/A", "TOTAL");
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(out, "%-16s  %-6lld  %5d  %7d  %6d  %7d  %4d  %5d%s\n",
+			    history_short_time(p[i].at, t, sizeof t), (long long)p[i].scan_id,
+			    p[i].ready, p[i].fixable, p[i].manual, p[i].unknown, p[i].na, p[i].total,
+			    p[i].partial ? "  (partial)" : "");
+}
+
+void history_html_escape(strbuf *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': strbuf_adds(out, "&amp;"); break;
+		case '<': strbuf_adds(out, "&lt;"); break;
+		case '>': strbuf_adds(out, "&gt;"); break;
+		case '"': strbuf_adds(out, "&quot;"); break;
+		case '\'': strbuf_adds(out, "&#39;"); break;
+		default: strbuf_addc(out, *s); break;
+		}
+	}
+}
+
+void history_trends_svg(strbuf *out, const store_trend_point *p, size_t n, int width, int height)
+{
+	static const struct { const char *name, *color; } st[] = {
+		{ "ready", "#2e7d32" }, { "fixable", "#f9a825" }, { "manual", "#c62828" },
+		{ "unknown", "#757575" }, { "n/a", "#b0bec5" },
+	};
+	int max = 1;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].total > max)
+			max = p[i].total;
+	const int left = 40, bottom = 40, top = 10, legend = 120;
+	int plot_w = width - left - legend, plot_h = height - top - bottom;
+	strbuf_addf(out, "<svg width=\"%d\" height=\"%d\" "
+		    "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Readiness per scan\">\n",
+		    width, height, width, height);
+	strbuf_addf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n",
+		    left, top + plot_h, left + plot_w, top + plot_h);
+	strbuf_addf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n",
+		    left, top, left, top + plot_h);
+	strbuf_addf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%d</text>\n",
+		    left - 4, top + 10, max);
+	strbuf_addf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">0</text>\n",
+		    left - 4, top + plot_h);
+	double slot = n ? (double)plot_w / (double)n : plot_w;
+	double bw = slot * 0.7;
+	for (size_t i = 0; i < n; i++) {
+		int counts[5] = { p[i].ready, p[i].fixable, p[i].manual, p[i].unknown, p[i].na };
+		double x = left + slot * (double)i + (slot - bw) / 2;
+		double y = top + plot_h;
+		for (int k = 0; k < 5; k++) {
+			double h = (double)counts[k] * plot_h / max;
+			if (counts[k] <= 0)
+				continue;
+			y -= h;
+			strbuf_addf(out, "<rect class=\"bar-%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+				    "height=\"%.1f\" fill=\"%s\"><title>scan #%lld: %d %s</title></rect>\n",
+				    k == 4 ? "na" : st[k].name, x, y, bw, h, st[k].color,
+				    (long long)p[i].scan_id, counts[k], st[k].name);
+		}
+		strbuf_addf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">"
+			    "#%lld</text>\n", x + bw / 2, top + plot_h + 14, (long long)p[i].scan_id);
+	}
+	for (int k = 0; k < 5; k++) {
+		int lx = width - legend + 10, ly = top + 10 + k * 18;
+		strbuf_addf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+			    "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s</text>\n",
+			    lx, ly - 10, st[k].color, lx + 18, ly, st[k].name);
+	}
+	strbuf_adds(out, "</svg>\n");
+}

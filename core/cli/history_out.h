@@ -1,0 +1,51 @@
+/* history_out: the history read back, as text for people (table), JSON and CSV; shared by
+ * `quiescent history`, `quiescent report` and the console's history view. Everything is
+ * appended to a caller's strbuf, so nothing half-written reaches stdout on error. Times are
+ * printed in UTC. */
+#ifndef QUIESCENT_HISTORY_OUT_H
+#define QUIESCENT_HISTORY_OUT_H
+
+#include <time.h>
+
+#include "cli/scan_output.h"
+#include "store/store.h"
+#include "util/strbuf.h"
+
+/* A time given on the command line: ISO 8601 ("2026-11-22", "2026-11-22T10:00",
+ * "2026-11-22T10:00:00Z", "2026-11-22 10:00", UTC unless it carries +hh:mm/-hh:mm), a Unix
+ * time ("@1795300000"), or relative to now: "7d", "12h", "30m", "2w", "45s" (that long ago),
+ * "now". 0 and *out set, or -1. */
+int history_parse_time(const char *s, time_t now, time_t *out);
+
+/* "2026-11-22T10:04:00Z" (0: "-"); buf of at least 21 bytes. */
+const char *history_iso_time(time_t t, char *buf, size_t n);
+/* "2026-11-22 10:04" (0: "-"); buf of at least 17 bytes. */
+const char *history_short_time(time_t t, char *buf, size_t n);
+
+/* The timeline. JSON: {"records":[{"kind","at","vcenter","vm","moref","outcome","summary",
+ * "id","details":{...}}]}; CSV: kind,at,vcenter,vm,moref,outcome,id,summary. */
+void history_list_output(strbuf *out, const store_history_entry *e, size_t n, scan_format fmt);
+
+/* One stored record: JSON {"kind","id", <the record's columns>, <table>: [..]}; table:
+ * "key: value" lines, then each table. CSV: table,row,column,value. */
+void history_record_output(strbuf *out, const store_history_record *r, scan_format fmt);
+
+/* "disk.EnableUUID: absent -> TRUE (fix #12, 2026-11-22 10:04)". */
+void history_fact_change_text(strbuf *out, const store_fact_change *c);
+const char *history_diff_change_name(store_diff_change c); /* "same", "changed", ... */
+
+/* The diff of two scans; `all` also lists VMs that did not change. */
+void history_diff_output(strbuf *out, const store_scan_diff *d, scan_format fmt, bool all);
+
+/* Counts per status per scan. */
+void history_trends_output(strbuf *out, const store_trend_point *p, size_t n, scan_format fmt);
+
+/* Appends s escaped for HTML text and attribute values. */
+void history_html_escape(strbuf *out, const char *s);
+/* The trend as an inline SVG stacked bar chart (no script, no external reference). */
+void history_trends_svg(strbuf *out, const store_trend_point *p, size_t n, int width, int height);
+
+/* One CSV field (RFC 4180 quoting) followed by ',' or, when last, "\r\n". */
+void history_csv_field(strbuf *out, const char *s, bool last);
+
+#endif

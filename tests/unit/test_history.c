@@ -1,0 +1,837 @@
+/* Unit tests for the history (core/store/store_history.c, core/cli/history_out.c, report.c)
+ * against real SQLite files: timeline and filters, stored records, the diff of two scans with
+ * fact changes linked to fix steps, trends, retention, migrations from every earlier schema
+ * version, two processes writing at once, and a writer SIGKILLed mid-transaction. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/history_out.h"
+#include "cli/report.h"
+#include "model/model.h"
+#include "store/store.h"
+#include "store/store_internal.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#define T0 1795305600 /* 2026-11-22T00:00:00Z: the fixture's rows are at T0 + n */
+
+typedef struct {
+	char dir[64];
+	char path[128];
+	int64_t conn, scan1, scan2, plan, plan_vm, test;
+} fixture;
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static int setup(void **state)
+{
+	fixture *fx = xcalloc(1, sizeof *fx);
+	snprintf(fx->dir, sizeof fx->dir, "/tmp/quiescent-test-history-XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return -1;
+	snprintf(fx->path, sizeof fx->path, "%s/history.db", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *fx = *state;
+	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+static store *open_ok(const char *path)
+{
+	char err[512] = "";
+	store *s = store_open(path, err, sizeof err);
+	if (!s)
+		print_message("store_open: %s\n", err);
+	assert_non_null(s);
+	return s;
+}
+
+static int64_t query_i64(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* ---- the fixture: scan, fix, scan, test ---- */
+
+static void add_vm(store *s, int64_t scan, const char *moref, const char *name, power_state pw,
+		   const char *uuid, vm_status status, quiesce_level pred, bool r07, bool r09)
+{
+	char err[256] = "";
+	vm_facts f;
+	verdict v;
+	model_vm_facts_init(&f);
+	f.moref = xstrdup(moref);
+	f.name = xstrdup(name);
+	f.config_guest_id = xstrdup("windows9Server64Guest");
+	f.power = pw;
+	f.tools = TOOLS_RUNNING;
+	f.tools_version = 12389;
+	f.enable_uuid = uuid ? TRI_YES : TRI_NO;
+	f.enable_uuid_raw = xstrdup(uuid);
+	f.boot_time = pw == POWER_ON ? T0 - 1000 : 0;
+	f.snapshot_count = 0;
+	model_verdict_init(&v);
+	v.family = OS_WIN2016;
+	v.best = LEVEL_APPLICATION;
+	v.predicted = pred;
+	v.status = status;
+	if (r07)
+		model_verdict_add(&v, "R07", SEVERITY_ERROR, LEVEL_FILESYSTEM, FIX_AUTO,
+				  "disk.EnableUUID is not TRUE", "absent");
+	if (r09)
+		model_verdict_add(&v, "R09", SEVERITY_ERROR, LEVEL_FILESYSTEM, FIX_MANUAL,
+				  "Hard disk 1 is on an IDE controller", NULL);
+	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), 0);
+	model_vm_facts_done(&f);
+	model_verdict_done(&v);
+}
+
+static void build_fixture(fixture *fx)
+{
+	char err[256] = "";
+	store *s = open_ok(fx->path);
+	store_connection_info ci = { .server = "vc01.example.com", .user = "admin", .at = T0 };
+	fx->conn = store_connection_begin(s, &ci, err, sizeof err);
+	assert_true(fx->conn > 0);
+
+	fx->scan1 = store_scan_begin(s, fx->conn, T0 + 10, "{\"vm\":[],\"probe\":true}", err, sizeof err);
+	add_vm(s, fx->scan1, "vm-1", "sql-01", POWER_ON, NULL, STATUS_FIXABLE, LEVEL_FILESYSTEM, true, false);
+	add_vm(s, fx->scan1, "vm-2", "web-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
+	add_vm(s, fx->scan1, "vm-3", "old-ide", POWER_OFF, "TRUE", STATUS_MANUAL, LEVEL_FILESYSTEM, false, true);
+	assert_int_equal(store_scan_commit(s, fx->scan1, T0 + 12, err, sizeof err), 0);
+
+	/* the fix of sql-01: shutdown, set disk.EnableUUID, power on */
+	assert_int_equal(store_begin(s, err, sizeof err), 0);
+	fx->plan = store_plan_create(s, fx->conn, fx->scan1, T0 + 100, "{\"concurrency\":4}", err, sizeof err);
+	fx->plan_vm = store_plan_vm_add(s, fx->plan, "vm-1", "sql-01", POWER_ON, err, sizeof err);
+	static const store_step_def defs[] = {
+		{ 1, "shutdown_guest", "R07", "Shut the guest down" },
+		{ 2, STORE_STEP_SET_ENABLE_UUID, "R07", "Set disk.EnableUUID = TRUE" },
+		{ 3, "power_on", NULL, "Power on again" },
+	};
+	int64_t steps[3];
+	for (int i = 0; i < 3; i++)
+		steps[i] = store_step_add(s, fx->plan_vm, &defs[i], err, sizeof err);
+	assert_int_equal(store_commit(s, err, sizeof err), 0);
+	assert_int_equal(store_plan_set_state(s, fx->plan, STORE_PLAN_RUNNING, T0 + 101, err, sizeof err), 0);
+	static const char *const before[] = { "poweredOn", "(absent)", "poweredOff" };
+	static const char *const after[] = { "poweredOff", "TRUE", "poweredOn" };
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(store_step_begin(s, steps[i], T0 + 110 + i * 10, before[i], POWER_ON, err, sizeof err), 0);
+		store_task t = { .moref = i == 1 ? "task-77" : NULL, .vm = "vm-1",
+				 .kind = "VirtualMachine.reconfigure", .state = STORE_TASK_SUCCESS,
+				 .progress = 100, .started_at = T0 + 111, .ended_at = T0 + 112,
+				 .step_id = steps[i] };
+		if (t.moref) {
+			assert_true(store_task_record(s, fx->conn, &t, err, sizeof err) > 0);
+			assert_int_equal(store_step_set_task(s, steps[i], "task-77", err, sizeof err), 0);
+		}
+		assert_int_equal(store_step_end(s, steps[i], STORE_STEP_DONE, T0 + 115 + i * 10, "ok", NULL,
+						after[i], err, sizeof err), 0);
+	}
+	assert_int_equal(store_plan_vm_set_outcome(s, fx->plan_vm, "fixed", "fixed and verified", err, sizeof err), 0);
+	assert_int_equal(store_plan_set_state(s, fx->plan, STORE_PLAN_DONE, T0 + 150, err, sizeof err), 0);
+
+	fx->scan2 = store_scan_begin(s, fx->conn, T0 + 200, "{\"vm\":[],\"probe\":true}", err, sizeof err);
+	add_vm(s, fx->scan2, "vm-1", "sql-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
+	add_vm(s, fx->scan2, "vm-2", "web-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
+	add_vm(s, fx->scan2, "vm-4", "new-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
+	assert_int_equal(store_scan_commit(s, fx->scan2, T0 + 205, err, sizeof err), 0);
+
+	store_snaptest_def td = { .moref = "vm-2", .vm_name = "web-01",
+				  .snapshot_name = "quiescent-test-1", .spec_json = "{\"keep\":false}",
+				  .method = "CreateSnapshotEx_Task", .predicted = LEVEL_APPLICATION,
+				  .at = T0 + 300 };
+	fx->test = store_snaptest_create(s, fx->conn, &td, err, sizeof err);
+	assert_true(fx->test > 0);
+	assert_int_equal(store_snaptest_set_running(s, fx->test, "task-90", err, sizeof err), 0);
+	assert_int_equal(store_snaptest_event_add(s, fx->test, T0 + 301, "task", "task-90 running 50%", err, sizeof err), 0);
+	assert_int_equal(store_snaptest_event_add(s, fx->test, T0 + 302, "note", "snapshot removed", err, sizeof err), 0);
+	store_writer_result w = { .phase = "manifest", .name = "SqlServerWriter", .writer_id = "{a65f}",
+				  .usage = "USER_DATA", .components_json = "[{\"name\":\"master\"}]" };
+	assert_int_equal(store_writer_result_add(s, fx->test, &w, err, sizeof err), 0);
+	store_snaptest_result r = { .state = STORE_SNAPTEST_REMOVED, .result = "success",
+				    .achieved = LEVEL_APPLICATION, .duration_ms = 1234,
+				    .manifest_file = "web-01-vss_manifests1.zip", .manifest = "PK\x03\x04zip",
+				    .manifest_len = 7, .backup_type = "copy", .snapshot_removed = true,
+				    .ended_at = T0 + 303 };
+	assert_int_equal(store_snaptest_finish(s, fx->test, &r, err, sizeof err), 0);
+	store_close(s);
+}
+
+static int setup_fixture(void **state)
+{
+	if (setup(state) != 0)
+		return -1;
+	build_fixture(*state);
+	return 0;
+}
+
+/* ---- timeline ---- */
+
+static size_t list(store *s, const store_history_filter *f, store_history_entry **e)
+{
+	char err[256] = "";
+	size_t n = 0;
+	assert_int_equal(store_history_list(s, f, e, &n, err, sizeof err), 0);
+	return n;
+}
+
+static void test_timeline_filters(void **state)
+{
+	fixture *fx = *state;
+	store *s = open_ok(fx->path);
+	store_history_entry *e;
+	size_t n = list(s, NULL, &e);
+	assert_int_equal(n, 3 + 1 + 3 + 1); /* 6 scanned VMs, 1 fix VM, 1 test */
+	assert_int_equal(e[0].kind, STORE_HISTORY_SNAPTEST); /* newest first */
+	assert_string_equal(e[0].vm, "web-01");
+	assert_string_equal(e[0].outcome, "success");
+	assert_int_equal(e[n - 1].kind, STORE_HISTORY_SCAN);
+	assert_int_equal(e[n - 1].at, T0 + 10);
+	json_value *d = json_parse(e[0].details_json, strlen(e[0].details_json), NULL, 0);
+	assert_non_null(d);
+	assert_string_equal(json_get_string(d, "achieved_level"), "application");
+	assert_non_null(json_get(d, "writers"));
+	json_free(d);
+	store_history_list_free(e, n);
+
+	store_history_filter f = { .kinds = STORE_HISTORY_FIX };
+	n = list(s, &f, &e);
+	assert_int_equal(n, 1);
+	assert_string_equal(e[0].outcome, "fixed");
+	assert_int_equal(e[0].id, fx->plan);
+	assert_non_null(strstr(e[0].summary, "set_enable_uuid done"));
+	d = json_parse(e[0].details_json, strlen(e[0].details_json), NULL, 0);
+	const json_value *steps = json_get(d, "steps");
+	assert_non_null(steps);
+	assert_int_equal(steps->n, 3);
+	assert_string_equal(json_get_string(&steps->items[1], "before"), "(absent)");
+	assert_string_equal(json_get_string(&steps->items[1], "after"), "TRUE");
+	json_free(d);
+	store_history_list_free(e, n);
+
+	f = (store_history_filter){ .vm_glob = "sql-*" };
+	n = list(s, &f, &e);
+	assert_int_equal(n, 3); /* two scans and the fix */
+	store_history_list_free(e, n);
+	f = (store_history_filter){ .vm_glob = "vm-3" }; /* morefs match too */
+	n = list(s, &f, &e);
+	assert_int_equal(n, 1);
+	store_history_list_free(e, n);
+
+	f = (store_history_filter){ .kinds = STORE_HISTORY_SCAN, .outcome = "ready" };
+	n = list(s, &f, &e);
+	assert_int_equal(n, 4);
+	store_history_list_free(e, n);
+
+	f = (store_history_filter){ .since = T0 + 100, .until = T0 + 250 };
+	n = list(s, &f, &e);
+	assert_int_equal(n, 4); /* fix + scan 2 */
+	store_history_list_free(e, n);
+
+	f = (store_history_filter){ .limit = 2, .vcenter = "VC01.example.com" };
+	n = list(s, &f, &e);
+	assert_int_equal(n, 2);
+	store_history_list_free(e, n);
+	f = (store_history_filter){ .vcenter = "vc02" };
+	n = list(s, &f, &e);
+	assert_int_equal(n, 0);
+	store_history_list_free(e, n);
+	store_close(s);
+}
+
+/* ---- records ---- */
+
+static void test_records(void **state)
+{
+	fixture *fx = *state;
+	char err[256] = "";
+	store *s = open_ok(fx->path);
+	store_history_record r;
+
+	assert_int_equal(store_history_record_get(s, STORE_HISTORY_SCAN, fx->scan1, 0, &r, err, sizeof err), 1);
+	const store_htable *vms = store_history_table(&r, "vms");
+	const store_htable *fnd = store_history_table(&r, "findings");
+	assert_int_equal(vms->n_rows, 3);
+	assert_int_equal(fnd->n_rows, 2);
+	assert_string_equal(store_htable_get(fnd, 0, "vm"), "old-ide");
+	assert_string_equal(store_htable_get(fnd, 0, "rule"), "R09");
+	assert_string_equal(store_htable_get(fnd, 1, "rule"), "R07");
+	assert_string_equal(store_htable_get(vms, 1, "name"), "sql-01");
+	assert_null(store_htable_get(vms, 1, "enable_uuid")); /* absent */
+	store_history_record_done(&r);
+
+	/* one VM of the scan: its findings as they were */
+	int64_t vm1 = query_i64(fx->path, "SELECT id FROM scan_vms WHERE moref = 'vm-1' ORDER BY id LIMIT 1");
+	assert_int_equal(store_history_record_get(s, STORE_HISTORY_SCAN, fx->scan1, vm1, &r, err, sizeof err), 1);
+	assert_int_equal(store_history_table(&r, "vms")->n_rows, 1);
+	assert_int_equal(store_history_table(&r, "findings")->n_rows, 1);
+	strbuf sb;
+	strbuf_init(&sb);
+	history_record_output(&sb, &r, SCAN_FORMAT_JSON);
+	json_value *doc = json_parse(sb.buf, sb.len, err, sizeof err);
+	assert_non_null(doc);
+	assert_string_equal(json_get_string(doc, "kind"), "scan");
+	assert_string_equal(json_get_string(doc, "started_at"), "2026-11-22T00:00:10Z");
+	const json_value *jv = json_get(doc, "vms");
+	assert_non_null(json_get(&jv->items[0], "facts_json")); /* inserted as JSON */
+	assert_int_equal(json_get(&jv->items[0], "facts_json")->type, JSON_OBJECT);
+	json_free(doc);
+	store_history_record_done(&r);
+
+	assert_int_equal(store_history_record_get(s, STORE_HISTORY_FIX, fx->plan, 0, &r, err, sizeof err), 1);
+	const store_htable *steps = store_history_table(&r, "steps");
+	assert_int_equal(steps->n_rows, 3);
+	assert_string_equal(store_htable_get(steps, 1, "kind"), STORE_STEP_SET_ENABLE_UUID);
+	assert_string_equal(store_htable_get(steps, 1, "before_value"), "(absent)");
+	assert_string_equal(store_htable_get(steps, 1, "after_value"), "TRUE");
+	assert_string_equal(store_htable_get(steps, 1, "task"), "task-77");
+	assert_string_equal(store_htable_get(steps, 1, "task_state"), "success");
+	assert_null(store_htable_get(steps, 0, "task_state"));
+	assert_int_equal(store_history_table(&r, "tasks")->n_rows, 1);
+	assert_string_equal(store_htable_get(store_history_table(&r, "record"), 0, "state"), "done");
+	strbuf_reset(&sb);
+	history_record_output(&sb, &r, SCAN_FORMAT_TABLE);
+	assert_non_null(strstr(sb.buf, "    value: (absent) -> TRUE\n"));
+	store_history_record_done(&r);
+
+	assert_int_equal(store_history_record_get(s, STORE_HISTORY_SNAPTEST, fx->test, 0, &r, err, sizeof err), 1);
+	assert_int_equal(store_history_table(&r, "events")->n_rows, 2);
+	assert_int_equal(store_history_table(&r, "writers")->n_rows, 1);
+	assert_int_equal(r.manifest_len, 7);
+	assert_memory_equal(r.manifest, "PK\x03\x04zip", 7);
+	assert_string_equal(store_htable_get(store_history_table(&r, "record"), 0, "manifest_bytes"), "7");
+	strbuf_reset(&sb);
+	history_record_output(&sb, &r, SCAN_FORMAT_CSV);
+	assert_non_null(strstr(sb.buf, "writers,1,components_json,\"[{\"\"name\"\":\"\"master\"\"}]\""));
+	store_history_record_done(&r);
+	strbuf_done(&sb);
+
+	assert_int_equal(store_history_record_get(s, STORE_HISTORY_SNAPTEST, 999, 0, &r, err, sizeof err), 0);
+	assert_int_equal(store_history_record_get(s, STORE_HISTORY_FIX, 999, 0, &r, err, sizeof err), 0);
+	store_close(s);
+}
+
+/* ---- diff ---- */
+
+static const store_diff_vm *diff_vm(const store_scan_diff *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_vms; i++)
+		if (!strcmp(d->vms[i].name, name))
+			return &d->vms[i];
+	return NULL;
+}
+
+static void test_diff(void **state)
+{
+	fixture *fx = *state;
+	char err[256] = "";
+	store *s = open_ok(fx->path);
+	int64_t a, b;
+	assert_int_equal(store_history_last_two_scans(s, NULL, &a, &b, err, sizeof err), 1);
+	assert_int_equal(a, fx->scan1);
+	assert_int_equal(b, fx->scan2);
+
+	store_scan_diff d;
+	assert_int_equal(store_history_diff(s, a, b, NULL, &d, err, sizeof err), 0);
+	assert_int_equal(d.n_vms, 4);
+	const store_diff_vm *v = diff_vm(&d, "sql-01");
+	assert_int_equal(v->change, STORE_DIFF_CHANGED);
+	assert_string_equal(v->status_a, "fixable");
+	assert_string_equal(v->status_b, "ready");
+	assert_string_equal(v->predicted_a, "filesystem");
+	assert_string_equal(v->predicted_b, "application");
+	assert_int_equal(v->n_gone, 1);
+	assert_string_equal(v->gone[0], "R07 error: disk.EnableUUID is not TRUE");
+	assert_int_equal(v->n_appeared, 0);
+	assert_int_equal(v->n_facts, 1);
+	assert_string_equal(v->facts[0].fact, "disk.EnableUUID");
+	assert_string_equal(v->facts[0].before, "absent");
+	assert_string_equal(v->facts[0].after, "TRUE");
+	assert_int_equal(v->facts[0].fix_plan_id, fx->plan);
+	assert_string_equal(v->facts[0].fix_step, STORE_STEP_SET_ENABLE_UUID);
+	assert_int_equal(v->facts[0].fix_at, T0 + 125);
+	strbuf sb;
+	strbuf_init(&sb);
+	history_fact_change_text(&sb, &v->facts[0]);
+	char want[128];
+	snprintf(want, sizeof want, "disk.EnableUUID: absent -> TRUE (fix #%lld, 2026-11-22 00:02)",
+		 (long long)fx->plan);
+	assert_string_equal(sb.buf, want);
+
+	assert_int_equal(diff_vm(&d, "web-01")->change, STORE_DIFF_SAME);
+	assert_int_equal(diff_vm(&d, "new-01")->change, STORE_DIFF_ADDED);
+	assert_int_equal(diff_vm(&d, "old-ide")->change, STORE_DIFF_REMOVED);
+
+	strbuf_reset(&sb);
+	history_diff_output(&sb, &d, SCAN_FORMAT_TABLE, false);
+	assert_non_null(strstr(sb.buf, "sql-01 (vm-1): fixable -> ready, predicted filesystem -> application"));
+	assert_non_null(strstr(sb.buf, "  - R07 error: disk.EnableUUID is not TRUE\n"));
+	assert_non_null(strstr(sb.buf, want));
+	assert_null(strstr(sb.buf, "web-01"));
+	strbuf_reset(&sb);
+	history_diff_output(&sb, &d, SCAN_FORMAT_JSON, true);
+	json_value *doc = json_parse(sb.buf, sb.len, err, sizeof err);
+	assert_non_null(doc);
+	assert_int_equal(json_get(doc, "vms")->n, 4);
+	json_free(doc);
+	strbuf_reset(&sb);
+	history_diff_output(&sb, &d, SCAN_FORMAT_CSV, false);
+	assert_non_null(strstr(sb.buf, "sql-01,vm-1,changed,disk.EnableUUID,absent,TRUE,"));
+	store_scan_diff_done(&d);
+
+	/* the other way round: the fix did not happen between them, so nothing is linked */
+	assert_int_equal(store_history_diff(s, b, a, "sql-*", &d, err, sizeof err), 0);
+	assert_int_equal(d.n_vms, 1);
+	assert_int_equal(d.vms[0].facts[0].fix_plan_id, 0);
+	store_scan_diff_done(&d);
+
+	assert_int_equal(store_history_diff(s, a, 999, NULL, &d, err, sizeof err), -1);
+	assert_non_null(strstr(err, "there is no scan 999"));
+	strbuf_done(&sb);
+	store_close(s);
+}
+
+/* ---- trends ---- */
+
+static void test_trends(void **state)
+{
+	fixture *fx = *state;
+	char err[256] = "";
+	store *s = open_ok(fx->path);
+	store_trend_point *p;
+	size_t n;
+	assert_int_equal(store_history_trends(s, NULL, &p, &n, err, sizeof err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(p[0].scan_id, fx->scan1); /* oldest first */
+	assert_int_equal(p[0].ready, 1);
+	assert_int_equal(p[0].fixable, 1);
+	assert_int_equal(p[0].manual, 1);
+	assert_int_equal(p[0].total, 3);
+	assert_false(p[0].partial);
+	assert_int_equal(p[1].ready, 3);
+	assert_int_equal(p[1].fixable, 0);
+	strbuf sb;
+	strbuf_init(&sb);
+	history_trends_svg(&sb, p, n, 600, 200);
+	assert_non_null(strstr(sb.buf, "<svg"));
+	assert_non_null(strstr(sb.buf, "class=\"bar-ready\""));
+	strbuf_reset(&sb);
+	history_trends_output(&sb, p, n, SCAN_FORMAT_CSV);
+	assert_non_null(strstr(sb.buf, "scan_id,at,vcenter,partial,ready,fixable,manual,unknown,n/a,total\r\n"));
+	strbuf_done(&sb);
+	free(p);
+	store_history_filter f = { .limit = 1 };
+	assert_int_equal(store_history_trends(s, &f, &p, &n, err, sizeof err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].scan_id, fx->scan2); /* the newest */
+	free(p);
+	store_close(s);
+}
+
+/* ---- outputs and the report ---- */
+
+static void test_outputs_and_report(void **state)
+{
+	fixture *fx = *state;
+	char err[256] = "";
+	store *s = open_ok(fx->path);
+	store_history_entry *e;
+	size_t n = list(s, NULL, &e);
+	strbuf sb;
+	strbuf_init(&sb);
+	history_list_output(&sb, e, n, SCAN_FORMAT_JSON);
+	json_value *doc = json_parse(sb.buf, sb.len, err, sizeof err);
+	assert_non_null(doc);
+	const json_value *recs = json_get(doc, "records");
+	assert_int_equal(recs->n, n);
+	for (size_t i = 0; i < recs->n; i++) {
+		assert_non_null(json_get_string(&recs->items[i], "kind"));
+		assert_non_null(json_get_string(&recs->items[i], "at"));
+		assert_non_null(json_get_string(&recs->items[i], "vm"));
+		assert_int_equal(json_get(&recs->items[i], "details")->type, JSON_OBJECT);
+	}
+	json_free(doc);
+	strbuf_reset(&sb);
+	history_list_output(&sb, e, n, SCAN_FORMAT_CSV);
+	static const char csv_head[] =
+		"kind,at,vcenter,vm,moref,outcome,id,summary\r\nsnaptest,2026-11-22T00:05:00Z,";
+	assert_memory_equal(sb.buf, csv_head, sizeof csv_head - 1);
+	strbuf_reset(&sb);
+	history_list_output(&sb, e, n, SCAN_FORMAT_TABLE);
+	assert_non_null(strstr(sb.buf, "2026-11-22 00:05  snaptest"));
+	store_history_list_free(e, n);
+
+	strbuf_reset(&sb);
+	assert_int_equal(report_build(s, NULL, REPORT_HTML, T0 + 400, &sb, err, sizeof err), 0);
+	assert_true(!strncmp(sb.buf, "<!DOCTYPE html>", 15));
+	assert_non_null(strstr(sb.buf, "<svg"));
+	assert_non_null(strstr(sb.buf, "disk.EnableUUID: absent -&gt; TRUE (fix #"));
+	assert_null(strstr(sb.buf, "http://"));
+	assert_null(strstr(sb.buf, "https://"));
+	assert_null(strstr(sb.buf, "<script"));
+	assert_null(strstr(sb.buf, "src="));
+	strbuf_reset(&sb);
+	assert_int_equal(report_build(s, NULL, REPORT_JSON, T0 + 400, &sb, err, sizeof err), 0);
+	doc = json_parse(sb.buf, sb.len, err, sizeof err);
+	assert_non_null(doc);
+	assert_int_equal(json_get(json_get(doc, "fixes"), "records")->n, 1);
+	assert_int_equal(json_get(json_get(doc, "trends"), "trends")->n, 2);
+	json_free(doc);
+	strbuf_reset(&sb);
+	assert_int_equal(report_build(s, NULL, REPORT_CSV, T0 + 400, &sb, err, sizeof err), 0);
+	assert_non_null(strstr(sb.buf, "\r\nfix,"));
+	assert_non_null(strstr(sb.buf, "\r\ntrend,"));
+	strbuf_done(&sb);
+	store_close(s);
+}
+
+static void test_parse_time(void **state)
+{
+	time_t now = T0, t;
+	assert_int_equal(history_parse_time("7d", now, &t), 0);
+	assert_int_equal(t, T0 - 7 * 86400);
+	assert_int_equal(history_parse_time("12h", now, &t), 0);
+	assert_int_equal(t, T0 - 12 * 3600);
+	assert_int_equal(history_parse_time("2w", now, &t), 0);
+	assert_int_equal(t, T0 - 14 * 86400);
+	assert_int_equal(history_parse_time("now", now, &t), 0);
+	assert_int_equal(t, T0);
+	assert_int_equal(history_parse_time("@1795300000", now, &t), 0);
+	assert_int_equal(t, 1795300000);
+	assert_int_equal(history_parse_time("2026-11-22", now, &t), 0);
+	assert_int_equal(t, T0);
+	assert_int_equal(history_parse_time("2026-11-22T10:04:00Z", now, &t), 0);
+	char buf[32];
+	assert_string_equal(history_iso_time(t, buf, sizeof buf), "2026-11-22T10:04:00Z");
+	assert_int_equal(history_parse_time("2026-11-22 10:04", now, &t), 0);
+	assert_string_equal(history_iso_time(t, buf, sizeof buf), "2026-11-22T10:04:00Z");
+	assert_int_equal(history_parse_time("2026-11-22T12:04+02:00", now, &t), 0);
+	assert_string_equal(history_iso_time(t, buf, sizeof buf), "2026-11-22T10:04:00Z");
+	static const char *const bad[] = { "", "7x", "d", "2026-13-01", "2026-11-22T25:00",
+					   "2026-11-22Tx", "yesterday", "@", "-3d", "2026-11-22Z1" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(history_parse_time(bad[i], now, &t), -1);
+}
+
+/* ---- retention ---- */
+
+static void test_vacuum(void **state)
+{
+	fixture *fx = *state;
+	char err[256] = "";
+	store *s = open_ok(fx->path);
+	/* an unfinished plan (recovery needs it) and old events and messages */
+	int64_t p2 = store_plan_create(s, fx->conn, 0, T0 + 5, NULL, err, sizeof err);
+	assert_int_equal(store_plan_set_state(s, p2, STORE_PLAN_RUNNING, T0 + 6, err, sizeof err), 0);
+	assert_int_equal(store_event_add(s, fx->conn, 1, "vm-1", T0 + 1, "VmReconfiguredEvent", "admin", "x", err, sizeof err), 0);
+	assert_int_equal(store_message_add(s, T0 + 1, "info", "test", NULL, "old", err, sizeof err), 0);
+	assert_int_equal(store_message_add(s, T0 + 500, "info", "test", NULL, "new", err, sizeof err), 0);
+
+	/* keep everything from T0 + 150 on: scan 1, the fix (updated T0 + 150 - kept: not older),
+	 * old event and message go */
+	store_vacuum_stats st;
+	assert_int_equal(store_history_vacuum(s, T0 + 150, &st, err, sizeof err), 0);
+	assert_int_equal(st.scans, 1);
+	assert_int_equal(st.plans, 0);
+	assert_int_equal(st.snaptests, 0);
+	assert_int_equal(st.events, 1);
+	assert_int_equal(st.messages, 1);
+	assert_int_equal(st.connections, 0);
+	assert_true(st.bytes_after > 0);
+	store_close(s);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 1);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 3);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM findings"), 0);
+	assert_int_equal(query_i64(fx->path, "SELECT scan_id IS NULL FROM plans WHERE id = 1"), 1);
+
+	/* everything old: the newest scan and the running plan stay, with their connection */
+	s = open_ok(fx->path);
+	assert_int_equal(store_history_vacuum(s, T0 + 100000, &st, err, sizeof err), 0);
+	assert_int_equal(st.scans, 0);
+	assert_int_equal(st.plans, 1);
+	assert_int_equal(st.snaptests, 1);
+	assert_int_equal(st.messages, 1);
+	store_close(s);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 1);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM plans WHERE state = 'running'"), 1);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM steps"), 0);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM tasks"), 0);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM snaptest_events"), 0);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	s = open_ok(fx->path); /* integrity check on open */
+	store_close(s);
+}
+
+/* ---- migrations: from every earlier version to this one ---- */
+
+static void check_current_schema(const char *path)
+{
+	assert_int_equal(query_i64(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	static const char *const indexes[] = { "plans_created", "plans_connection", "plans_scan",
+					       "snaptests_created", "snaptests_connection",
+					       "tasks_started", "events_at" };
+	for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'",
+			 indexes[i]);
+		assert_int_equal(query_i64(path, sql), 1);
+	}
+	assert_int_equal(query_i64(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+}
+
+static void test_migrate_from_v0(void **state)
+{
+	fixture *fx = *state;
+	FILE *f = fopen(fx->path, "w"); /* an empty file: version 0 */
+	fclose(f);
+	store *s = open_ok(fx->path);
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+	store_close(s);
+	check_current_schema(fx->path);
+}
+
+static void test_migrate_from_v1_with_data(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	/* a v1 file as the previous build wrote it */
+	store *s = store_open_with(fx->path, store_migrations, 1, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(store_schema_version(s), 1);
+	store_close(s);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = 'plans_created'"), 0);
+	/* with data in every table a history query reads */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"INSERT INTO connections VALUES (1, 'vc01', 'admin', '7.0', NULL, NULL, NULL, 100, 200);"
+		"INSERT INTO scans VALUES (1, 1, 110, 120, '{\"vm\":[]}', 1);"
+		"INSERT INTO scan_vms (id, scan_id, moref, name, power, os_family, tools_status, best,"
+		" predicted, status, n_findings, probe_state, facts_json) VALUES (1, 1, 'vm-1', 'a',"
+		" 'poweredOn', 'win2016', 'running', 'application', 'filesystem', 'fixable', 1, 'ok',"
+		" '{\"format\":1,\"moref\":\"vm-1\"}');"
+		"INSERT INTO findings VALUES (1, 1, 1, 'R07', 'error', 'filesystem', 'auto', 'm', NULL);"
+		"INSERT INTO plans VALUES (1, 1, 1, 130, 140, NULL, 'done');"
+		"INSERT INTO plan_vms VALUES (1, 1, 'vm-1', 'a', 'poweredOn', 'fixed', NULL);"
+		"INSERT INTO steps (id, plan_vm_id, seq, kind, state, ended_at, before_value, after_value)"
+		" VALUES (1, 1, 1, 'set_enable_uuid', 'done', 135, '(absent)', 'TRUE');"
+		"INSERT INTO snaptests (id, connection_id, moref, vm_name, snapshot_name, spec_json,"
+		" state, created_at, result) VALUES (1, 1, 'vm-1', 'a', 's', '{}', 'removed', 150, 'success');",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = open_ok(fx->path); /* migrates 1 -> 2 */
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+	store_history_entry *e;
+	size_t n = list(s, NULL, &e);
+	assert_int_equal(n, 3);
+	assert_int_equal(e[0].kind, STORE_HISTORY_SNAPTEST);
+	assert_int_equal(e[2].kind, STORE_HISTORY_SCAN);
+	store_history_list_free(e, n);
+	store_close(s);
+	check_current_schema(fx->path);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM steps WHERE after_value = 'TRUE'"), 1);
+}
+
+/* ---- two processes, and a killed writer ---- */
+
+#define ROUNDS 40
+#define VMS_PER_SCAN 20
+
+/* One scan of VMS_PER_SCAN VMs in one transaction, through our store code. */
+static int write_scan(store *s, int64_t conn, int tag)
+{
+	char err[512] = "";
+	int64_t scan = store_scan_begin(s, conn, T0 + tag, NULL, err, sizeof err);
+	if (scan < 0) {
+		fprintf(stderr, "child %d: %s\n", tag, err);
+		return -1;
+	}
+	for (int i = 0; i < VMS_PER_SCAN; i++) {
+		vm_facts f;
+		verdict v;
+		model_vm_facts_init(&f);
+		model_verdict_init(&v);
+		f.moref = xasprintf("vm-%d", i);
+		f.name = xasprintf("p%d-%d", tag, i);
+		v.status = STATUS_READY;
+		int rc = store_scan_add_vm(s, scan, &f, &v, err, sizeof err);
+		model_vm_facts_done(&f);
+		model_verdict_done(&v);
+		if (rc != 0) {
+			store_scan_abort(s, scan);
+			return -1;
+		}
+	}
+	return store_scan_commit(s, scan, T0 + tag, err, sizeof err);
+}
+
+/* A child process: opens its own store and writes `rounds` scans (forever when 0). */
+static void child_writer(const char *path, int id, int rounds, int ready_fd)
+{
+	char err[512] = "";
+	store *s = store_open(path, err, sizeof err);
+	if (!s) {
+		fprintf(stderr, "child %d: %s\n", id, err);
+		_exit(2);
+	}
+	store_connection_info ci = { .server = "vc01", .user = "u", .at = T0 };
+	int64_t conn = store_connection_begin(s, &ci, err, sizeof err);
+	if (conn < 0)
+		_exit(3);
+	if (ready_fd >= 0) {
+		/* open a transaction, write half a scan, tell the parent, and wait to be killed */
+		int64_t scan = store_scan_begin(s, conn, T0, NULL, err, sizeof err);
+		for (int i = 0; i < VMS_PER_SCAN / 2; i++) {
+			vm_facts f;
+			verdict v;
+			model_vm_facts_init(&f);
+			model_verdict_init(&v);
+			f.moref = xasprintf("vm-%d", i);
+			f.name = xasprintf("half-%d", i);
+			store_scan_add_vm(s, scan, &f, &v, err, sizeof err);
+			model_vm_facts_done(&f);
+			model_verdict_done(&v);
+		}
+		if (write(ready_fd, "x", 1) != 1)
+			_exit(4);
+		for (;;)
+			pause();
+	}
+	for (int r = 0; rounds == 0 || r < rounds; r++)
+		if (write_scan(s, conn, id * 1000 + r) != 0)
+			_exit(1);
+	store_close(s);
+	_exit(0);
+}
+
+static void test_two_processes_write(void **state)
+{
+	fixture *fx = *state;
+	store_close(open_ok(fx->path)); /* created and migrated once */
+	pid_t pid[2];
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		assert_true(pid[i] >= 0);
+		if (pid[i] == 0)
+			child_writer(fx->path, i + 1, ROUNDS, -1);
+	}
+	for (int i = 0; i < 2; i++) {
+		int st;
+		assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 2 * ROUNDS);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 2 * ROUNDS * VMS_PER_SCAN);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans WHERE n_vms != 20"), 0);
+	store_close(open_ok(fx->path)); /* quick_check */
+}
+
+static void test_killed_writer_mid_transaction(void **state)
+{
+	fixture *fx = *state;
+	build_fixture(fx);
+	int64_t scans = query_i64(fx->path, "SELECT count(*) FROM scans");
+	int64_t vms = query_i64(fx->path, "SELECT count(*) FROM scan_vms");
+
+	/* 1: killed with a transaction open (half a scan written, not committed) */
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(pfd[0]);
+		child_writer(fx->path, 9, 0, pfd[1]);
+	}
+	close(pfd[1]);
+	char c;
+	assert_int_equal(read(pfd[0], &c, 1), 1);
+	close(pfd[0]);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	store *s = open_ok(fx->path); /* integrity check passes, the lock is free again */
+	store_close(s);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), scans);
+	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scan_vms"), vms);
+
+	/* 2: killed at a random moment of a stream of scans: every scan is whole */
+	for (int round = 0; round < 3; round++) {
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			child_writer(fx->path, 20 + round, 0, -1);
+		usleep(150000 + 70000 * round);
+		assert_int_equal(kill(pid, SIGKILL), 0);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		s = open_ok(fx->path);
+		store_close(s);
+		assert_int_equal(query_i64(fx->path,
+			"SELECT count(*) FROM scans sc WHERE sc.n_vms !="
+			" (SELECT count(*) FROM scan_vms v WHERE v.scan_id = sc.id)"), 0);
+		assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans WHERE finished_at IS NULL"), 0);
+	}
+	assert_true(query_i64(fx->path, "SELECT count(*) FROM scans") > scans);
+	char err[256];
+	s = open_ok(fx->path);
+	store_history_entry *e;
+	size_t n;
+	assert_int_equal(store_history_list(s, NULL, &e, &n, err, sizeof err), 0);
+	store_history_list_free(e, n);
+	store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_timeline_filters, setup_fixture, teardown),
+		cmocka_unit_test_setup_teardown(test_records, setup_fixture, teardown),
+		cmocka_unit_test_setup_teardown(test_diff, setup_fixture, teardown),
+		cmocka_unit_test_setup_teardown(test_trends, setup_fixture, teardown),
+		cmocka_unit_test_setup_teardown(test_outputs_and_report, setup_fixture, teardown),
+		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test_setup_teardown(test_vacuum, setup_fixture, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v0, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v1_with_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_processes_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_writer_mid_transaction, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -29,23 +29,35 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SUPPORT_OBJ := $(UNIT_SUPPORT:%.c=$(BUILD)/obj/%.o)
 
 LAB_SRC  := $(wildcard tests/lab/*.go)
+PY3      := /usr/bin/python3
 GOENV    := GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE=$(CURDIR)/$(BUILD)/gocache
 
+# `make V=1` shows the full commands; by default one short line per file.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 .PHONY: all run test test-unit test-lab test-interop test-integration test-e2e test-asan \
-        test-valgrind bench fuzz install uninstall clean deps
+        test-valgrind bench fuzz install uninstall clean deps fuzz-build fuzz-bins lint \
+        hardening-report
 
 all: $(BUILD)/quiescent $(BUILD)/quiescent-lab
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libquiescent.a: $(CORE_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && $(AR) rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/quiescent: $(APP_OBJ) $(GEN_OBJ) $(BUILD)/libquiescent.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(APP_OBJ) $(GEN_OBJ) $(BUILD)/libquiescent.a $(LDLIBS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(APP_OBJ) $(GEN_OBJ) $(BUILD)/libquiescent.a $(LDLIBS)
 
 $(BUILD)/gen/keymaps.c: $(KEYMAP_SRC) tui/gen-keymaps.sh
 	@mkdir -p $(@D)
@@ -57,7 +69,8 @@ $(GEN_OBJ): $(BUILD)/gen/keymaps.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(SUPPORT_OBJ) $(BUILD)/libquiescent.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJ) $(BUILD)/libquiescent.a $(LDLIBS) $(CMOCKA)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJ) $(BUILD)/libquiescent.a $(LDLIBS) $(CMOCKA)
 
 $(BUILD)/quiescent-lab: $(LAB_SRC)
 	@mkdir -p $(@D)
@@ -95,10 +108,92 @@ test-asan:
 test-valgrind: $(UNIT_BIN)
 	VALGRIND=1 sh tests/tools/run-tests.sh unit
 
+# ---- hardening (tests/fuzz, tests/hostile; docs/hardening.md) ----
+# libFuzzer harnesses, one per parser of outside input, built with clang in their own tree.
+# `make fuzz` runs each for FUZZ_SECONDS; the `fuzz` suite of `make test` runs them briefly.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TUI_SRC := tui/keymap.c tui/command.c tui/filter.c tui/actions.c
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+	        OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)" fuzz-bins
+
+fuzz-bins: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/*.h $(FUZZ_TUI_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libquiescent.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
+	        $(FUZZ_TUI_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libquiescent.a $(LDLIBS)
+
+fuzz: fuzz-build
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run-fuzz.sh
+
+# cppcheck and clang-tidy over the project's own C (config: .clang-tidy, .cppcheck-suppressions).
+lint:
+	@sh tests/tools/lint.sh
+
+# The table of what the hardening suites tried (build/hardening/*.tsv), to compare over time.
+hardening-report:
+	@$(PY3) tests/tools/hardening_report.py build/hardening
+
+
 bench: all
 	@sh tests/tools/bench.sh
 
+# Load (issue 8, not part of make test): console + scan on 10,000 VMs under churn for
+# LOAD_MINUTES (default 10), then fix and snaptest of 500 VMs; build/hardening/load.json.
+.PHONY: load
+load: all
+	QUIESCENT_BUILD=$(BUILD) /usr/bin/python3 tests/load/load_test.py
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz $(DEB_BUILD)
 
 -include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d)
+
+# ---- ship it: install, docs, package (docs/architecture.md, dist/) ----
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the keymaps (the shipped ones are
+# also compiled in; `--keymap NAME` finds other NAME.keys in KEYMAPDIR), the man page, the bash
+# completion and the docs. The installed binary needs nothing from the source tree.
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share
+KEYMAPDIR   ?= $(DATADIR)/quiescent/keymaps
+MAN1DIR     ?= $(DATADIR)/man/man1
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+DOCDIR      ?= $(DATADIR)/doc/quiescent
+DOC_FILES   := README.md LICENSE $(sort $(wildcard docs/*.md))
+DEB_BUILD   ?= build-deb
+
+.PHONY: docs deb
+
+# The keymap directory is compiled into the console (a different PREFIX needs its own BUILD).
+$(BUILD)/obj/tui/console.o: CFLAGS += -DQUIESCENT_KEYMAPDIR='"$(KEYMAPDIR)"'
+
+install: $(BUILD)/quiescent
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(KEYMAPDIR) $(DESTDIR)$(MAN1DIR) \
+	        $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/quiescent $(DESTDIR)$(BINDIR)/quiescent
+	install -m 0644 $(KEYMAP_SRC) $(DESTDIR)$(KEYMAPDIR)/
+	install -m 0644 docs/quiescent.1 $(DESTDIR)$(MAN1DIR)/quiescent.1
+	install -m 0644 dist/quiescent.bash $(DESTDIR)$(BASHCOMPDIR)/quiescent
+	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/quiescent $(DESTDIR)$(MAN1DIR)/quiescent.1 \
+	      $(DESTDIR)$(BASHCOMPDIR)/quiescent
+	rm -f $(addprefix $(DESTDIR)$(KEYMAPDIR)/,$(notdir $(KEYMAP_SRC))) \
+	      $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES)))
+	-rmdir $(DESTDIR)$(KEYMAPDIR) $(DESTDIR)$(DATADIR)/quiescent $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# docs/rules.md is generated from the rules table in the code (RULES_LIST); test_docs.py
+# fails when the committed file differs.
+docs: $(BUILD)/quiescent
+	$(BUILD)/quiescent rules --format markdown > docs/rules.md.tmp && mv docs/rules.md.tmp docs/rules.md
+
+# A Debian package in $(DEB_BUILD)/ (dist/mkdeb.sh: hardened build with PREFIX=/usr, staged
+# install, dpkg-shlibdeps + dpkg-gencontrol, dpkg-deb, lintian when installed).
+deb:
+	@sh dist/mkdeb.sh $(DEB_BUILD)

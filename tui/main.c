@@ -1,11 +1,20 @@
 /* The program entry: sub-commands go to the headless CLI; no sub-command opens the console. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "tui/console.h"
 
 int main(int argc, char **argv)
 {
+	/* quiescent --help: the console's options, then the headless commands. */
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
+		char *help[] = { argv[0], "--help", NULL };
+		int rc = console_main(2, help);
+		printf("\n");
+		cli_commands_usage(stdout);
+		return rc;
+	}
 	if (cli_handles(argc, argv))
 		return cli_main(argc, argv);
 	if (argc >= 2 && argv[1][0] != '-') {

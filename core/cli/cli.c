@@ -16,6 +16,14 @@ static const command commands[] = {
 	{ "scan", cmd_scan, "read every VM's facts, probe guests, print and store readiness" },
 	{ "snaptest", cmd_snaptest, "take quiesced test snapshots, read what VSS did, clean up" },
 	{ "fix", cmd_fix, "plan and apply the fixes of the rules' findings, journaled and verified" },
+	{ "rules", cmd_rules, "print the readiness rules as this build evaluates them" },
+	{ "history", cmd_history, "the timeline of scans, fixes and tests; diffs, trends, retention" },
+	{ "report", cmd_report, "one self-contained HTML/CSV/JSON report for change tickets" },
+};
+
+/* Not listed by --help: helpers of the shell completion (dist/quiescent.bash). */
+static const command hidden_commands[] = {
+	{ "complete", cmd_complete, "VM names of the last scan, for the shell completion" },
 };
 
 static const command *find_command(const char *name)
@@ -23,14 +31,22 @@ static const command *find_command(const char *name)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
+	for (size_t i = 0; i < sizeof hidden_commands / sizeof hidden_commands[0]; i++)
+		if (!strcmp(hidden_commands[i].name, name))
+			return &hidden_commands[i];
 	return NULL;
 }
 
 void cli_usage(FILE *out)
 {
 	fprintf(out, "usage: quiescent [COMMAND] [OPTIONS]\n\n"
-		     "Quiescing readiness of Windows VMs for application-consistent backups.\n\n"
-		     "Commands:\n");
+		     "Quiescing readiness of Windows VMs for application-consistent backups.\n\n");
+	cli_commands_usage(out);
+}
+
+void cli_commands_usage(FILE *out)
+{
+	fprintf(out, "Commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n  quiescent COMMAND --help   options of a command\n"

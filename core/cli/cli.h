@@ -19,10 +19,16 @@ bool cli_handles(int argc, char **argv);
 /* Runs the sub-command argv[1]; returns the exit code. */
 int cli_main(int argc, char **argv);
 void cli_usage(FILE *out);
+/* The list of commands, `quiescent COMMAND --help`, --version and the exit codes. */
+void cli_commands_usage(FILE *out);
 
 /* One command per file (cmd_*.c). argv[0] is the command name. */
 int cmd_scan(int argc, char **argv);
 int cmd_snaptest(int argc, char **argv);
 int cmd_fix(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_complete(int argc, char **argv); /* hidden: shell completion helper */
 
 #endif

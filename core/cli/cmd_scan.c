@@ -5,6 +5,7 @@
 #include "scan/scan.h"
 #include "store/store.h"
 #include "util/strbuf.h"
+#include "util/timing.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -104,6 +105,7 @@ static int run(scan_opts *o)
 		fprintf(stderr, "quiescent scan: no place for the history: set --db, QUIESCENT_DB or HOME\n");
 		return CLI_EXIT_USAGE;
 	}
+	timing_mark("start");
 	store *db = store_open(path, msg, sizeof msg);
 	if (!db) {
 		fprintf(stderr, "quiescent scan: %s\n", msg);
@@ -114,11 +116,13 @@ static int run(scan_opts *o)
 	vs_error err;
 	vs_error_clear(&err);
 	scan_result result = { 0 };
+	timing_mark("open history");
 	vs_session *s = conn_open(&o->conn, &err);
 	if (!s) {
 		fprintf(stderr, "quiescent scan: %s\n", err.message);
 		goto out;
 	}
+	timing_mark("connect+login");
 	scan_spec spec = {
 		.globs = (const char *const *)o->globs,
 		.n_globs = o->n_globs,
@@ -146,6 +150,7 @@ static int run(scan_opts *o)
 	strbuf sb;
 	strbuf_init(&sb);
 	scan_output(&sb, &result, o->format, terminal_width());
+	timing_mark("format output");
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);
 	rc = scan_all_ready(&result) ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
@@ -153,10 +158,12 @@ static int run(scan_opts *o)
 		fprintf(stderr, "quiescent scan: writing the result failed\n");
 		rc = CLI_EXIT_NOT_READY;
 	}
+	timing_mark("write output");
 out:
 	scan_result_done(&result);
 	vs_session_free(s);
 	store_close(db);
+	timing_mark("logout+close");
 	return rc;
 }
 

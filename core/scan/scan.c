@@ -3,9 +3,11 @@
 #include "rules/rules.h"
 #include "util/json.h"
 #include "util/strbuf.h"
+#include "util/timing.h"
 #include "util/xalloc.h"
 #include "vsphere/inventory.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,11 @@ void scan_settle_probe(store *db, const char *vcenter, vm_facts *f, bool probing
 	f->probe.error = xasprintf("guest probe of %s not possible: %s", f->name, why);
 }
 
+static int by_name_facts(const void *a, const void *b)
+{
+	return inventory_compare_by_name(a, b);
+}
+
 static char *options_json(const scan_spec *spec)
 {
 	strbuf sb;
@@ -90,10 +97,249 @@ static int store_result(store *db, vs_session *s, const scan_spec *spec, scan_re
 			return -1;
 		}
 	}
+	timing_mark("store rows");
 	if (store_scan_commit(db, scan_id, time(NULL), msg, msglen) < 0)
 		return -1;
+	timing_mark("store commit");
 	r->scan_id = scan_id;
 	return store_connection_end(db, conn_id, time(NULL), msg, msglen);
+}
+
+/* ---- the streaming path (no guest probe) ----
+ *
+ * Without a probe a VM's verdict depends on its own facts, the recent tasks and history
+ * only, so each VM is settled, judged and written into the scan's (one) transaction by a worker
+ * thread while the main thread reads the next pages from vCenter: the SQLite work overlaps
+ * the network and the XML parsing instead of following them. The recent tasks (R22) are read
+ * before the inventory for that. Rows go into the history in vCenter's order; readers order
+ * by name. Nothing is committed unless the whole scan succeeds. */
+
+typedef struct {
+	vm_facts f;
+	verdict v;
+} scan_item;
+
+typedef struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	vm_facts *queue;          /* handed over by the reader, under mu */
+	size_t qn, qcap;
+	bool finished;            /* the reader is done, under mu */
+	/* the worker's (the main thread's after the join) */
+	store *db;
+	vs_session *s;
+	const scan_spec *spec;
+	scan_result *out;
+	const inventory_upgrades *upgrades;
+	bool have_creds;
+	scan_item *items;
+	size_t n, cap;
+	int64_t conn_id, scan_id; /* scan_id > 0: the transaction is open */
+	bool store_failed;
+	char msg[512];
+} scan_pipe;
+
+static void pipe_begin_store(scan_pipe *p)
+{
+	if (!p->db || p->store_failed || p->scan_id > 0)
+		return;
+	store_connection_info ci = {
+		.server = p->out->vcenter,
+		.user = vs_session_user(p->s),
+		.api_version = vs_session_api_version(p->s),
+		.thumbprint = vs_session_thumbprint(p->s),
+		.at = p->out->scanned_at,
+	};
+	char *opts = options_json(p->spec);
+	p->scan_id = store_scan_begin_connected(p->db, &ci, opts, &p->conn_id, p->msg,
+						sizeof p->msg);
+	free(opts);
+	if (p->scan_id < 0) {
+		p->scan_id = 0;
+		p->store_failed = true;
+	}
+}
+
+/* Settles, judges and stores one VM (the worker's side). */
+static void pipe_process(scan_pipe *p, vm_facts *f)
+{
+	p->items = xgrow(p->items, &p->cap, p->n + 1, sizeof *p->items);
+	scan_item *it = &p->items[p->n++];
+	it->f = *f;
+	f = &it->f;
+	f->tools_upgrade_running = inventory_upgrades_has(p->upgrades, f->moref);
+	scan_settle_probe(p->db, p->out->vcenter, f, p->spec->probe, p->have_creds);
+	time_t set_at;
+	if (p->db && store_enable_uuid_set_at(p->db, p->out->vcenter, f->moref, &set_at, NULL, 0) == 1)
+		f->enable_uuid_set_at = set_at;
+	model_verdict_init(&it->v);
+	rules_evaluate(f, p->out->scanned_at, &it->v);
+	if (!p->db)
+		return;
+	pipe_begin_store(p);
+	if (p->store_failed)
+		return;
+	if (store_scan_add_vm(p->db, p->scan_id, f, &it->v, p->msg, sizeof p->msg) < 0) {
+		store_scan_abort(p->db, p->scan_id);
+		p->scan_id = 0;
+		p->store_failed = true;
+	}
+}
+
+static void *pipe_worker(void *arg)
+{
+	scan_pipe *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->qn && !p->finished)
+			pthread_cond_wait(&p->cv, &p->mu);
+		vm_facts *batch = p->queue;
+		size_t n = p->qn;
+		p->queue = NULL;
+		p->qn = p->qcap = 0;
+		bool done = p->finished;
+		pthread_mutex_unlock(&p->mu);
+		for (size_t i = 0; i < n; i++)
+			pipe_process(p, &batch[i]);
+		free(batch);
+		if (done && !n)
+			return NULL;
+	}
+}
+
+/* inventory_vm_fn: the reader's side. */
+static void pipe_push(void *ctx, vm_facts *f)
+{
+	scan_pipe *p = ctx;
+	pthread_mutex_lock(&p->mu);
+	p->queue = xgrow(p->queue, &p->qcap, p->qn + 1, sizeof *p->queue);
+	p->queue[p->qn++] = *f;
+	if (p->qn == 1)
+		pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static int by_item_name(const void *a, const void *b)
+{
+	return inventory_compare_by_name(&((const scan_item *)a)->f, &((const scan_item *)b)->f);
+}
+
+static void pipe_free_items(scan_pipe *p, bool verdicts)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		model_vm_facts_done(&p->items[i].f);
+		if (verdicts)
+			model_verdict_done(&p->items[i].v);
+	}
+	free(p->items);
+	p->items = NULL;
+	p->n = 0;
+}
+
+static scan_status scan_run_streaming(vs_session *s, store *db, const scan_spec *spec,
+				      scan_progress_fn progress, void *ctx, scan_result *out,
+				      size_t *bad_glob, vs_error *err, char *msg, size_t msglen)
+{
+	size_t *matches = spec->n_globs ? xcalloc(spec->n_globs, sizeof *matches) : NULL;
+	scan_pipe p = { .db = db, .s = s, .spec = spec, .out = out,
+			.have_creds = spec->guest_user && spec->guest_password };
+	inventory_upgrades upgrades = { 0 };
+	p.upgrades = &upgrades;
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+
+	int rc = -1;
+	vs_conn *c = vs_conn_new(s, err);
+	if (c) {
+		/* R22 is a hint: a failure to read recent tasks must not fail the scan. */
+		vs_error ignored;
+		vs_error_clear(&ignored);
+		inventory_read_tools_upgrades(c, &upgrades, &ignored);
+		timing_mark("recent tasks");
+		pthread_t worker;
+		bool threaded = pthread_create(&worker, NULL, pipe_worker, &p) == 0;
+		rc = inventory_scan_each(c, spec->globs, spec->n_globs, matches, pipe_push, &p, err);
+		timing_mark("inventory read");
+		pthread_mutex_lock(&p.mu);
+		p.finished = true;
+		pthread_cond_signal(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+		if (threaded)
+			pthread_join(worker, NULL);
+		else
+			pipe_worker(&p); /* no thread: the same work, after the reading */
+	}
+	vs_conn_free(c);
+	inventory_upgrades_done(&upgrades);
+	pthread_mutex_destroy(&p.mu);
+	pthread_cond_destroy(&p.cv);
+	timing_mark("inventory+rules+rows");
+	timing_report("inventory");
+
+	scan_status st = SCAN_OK;
+	if (rc < 0) {
+		st = SCAN_ERR_VCENTER;
+		pipe_free_items(&p, true);
+	} else {
+		for (size_t g = 0; g < spec->n_globs; g++) {
+			if (!matches[g]) {
+				if (bad_glob)
+					*bad_glob = g;
+				st = SCAN_ERR_NO_MATCH;
+				break;
+			}
+		}
+	}
+	free(matches);
+	if (st != SCAN_OK) {
+		if (p.scan_id > 0)
+			store_scan_abort(db, p.scan_id);
+		if (p.n) { /* as the other path: the facts, no verdicts */
+			out->facts = xcalloc(p.n, sizeof *out->facts);
+			for (size_t i = 0; i < p.n; i++) {
+				model_verdict_done(&p.items[i].v);
+				out->facts[i] = p.items[i].f;
+			}
+			qsort(out->facts, p.n, sizeof *out->facts, by_name_facts);
+			out->n = p.n;
+			free(p.items);
+		}
+		return st;
+	}
+
+	if (p.n)
+		qsort(p.items, p.n, sizeof *p.items, by_item_name);
+	out->n = p.n;
+	out->facts = xcalloc(p.n ? p.n : 1, sizeof *out->facts);
+	out->verdicts = xcalloc(p.n ? p.n : 1, sizeof *out->verdicts);
+	for (size_t i = 0; i < p.n; i++) {
+		out->facts[i] = p.items[i].f;
+		out->verdicts[i] = p.items[i].v;
+	}
+	free(p.items);
+	if (!p.n) {
+		free(out->facts);
+		out->facts = NULL;
+	}
+	if (progress) {
+		progress(ctx, SCAN_PHASE_RULES, 0, out->n);
+		if (db)
+			progress(ctx, SCAN_PHASE_STORE, 0, out->n);
+	}
+	if (!db)
+		return SCAN_OK;
+	pipe_begin_store(&p); /* no VM at all: the scan is still recorded */
+	if (p.store_failed) {
+		snprintf(msg, msglen, "%s", p.msg);
+		return SCAN_ERR_STORE;
+	}
+	if (store_scan_commit(db, p.scan_id, time(NULL), msg, msglen) < 0)
+		return SCAN_ERR_STORE;
+	timing_mark("store commit");
+	out->scan_id = p.scan_id;
+	if (store_connection_end(db, p.conn_id, time(NULL), msg, msglen) < 0)
+		return SCAN_ERR_STORE;
+	return SCAN_OK;
 }
 
 scan_status scan_run(vs_session *s, store *db, const char *server, const scan_spec *spec,
@@ -106,6 +352,11 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 	if (progress)
 		progress(ctx, SCAN_PHASE_INVENTORY, 0, 0);
 
+	bool have_creds = spec->guest_user && spec->guest_password;
+	if (!(spec->probe && have_creds))
+		return scan_run_streaming(s, db, spec, progress, ctx, out, bad_glob, err, msg,
+					  msglen);
+
 	size_t *matches = spec->n_globs ? xcalloc(spec->n_globs, sizeof *matches) : NULL;
 	vs_conn *c = vs_conn_new(s, err);
 	int rc = c ? inventory_scan(c, spec->globs, spec->n_globs, matches, &out->facts, &out->n, err) : -1;
@@ -116,6 +367,8 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 		inventory_running_tools_upgrades(c, out->facts, out->n, &ignored);
 	}
 	vs_conn_free(c);
+	timing_mark("inventory");
+	timing_report("inventory");
 	if (rc < 0) {
 		free(matches);
 		return SCAN_ERR_VCENTER;
@@ -130,7 +383,6 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 	}
 	free(matches);
 
-	bool have_creds = spec->guest_user && spec->guest_password;
 	if (spec->probe && have_creds) {
 		if (progress)
 			progress(ctx, SCAN_PHASE_PROBE, 0, out->n);
@@ -152,11 +404,13 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 		rules_evaluate(f, out->scanned_at, &out->verdicts[i]);
 	}
 
+	timing_mark("rules+history lookups");
 	if (db) {
 		if (progress)
 			progress(ctx, SCAN_PHASE_STORE, 0, out->n);
 		if (store_result(db, s, spec, out, msg, msglen) < 0)
 			return SCAN_ERR_STORE;
+		timing_mark("store");
 	}
 	return SCAN_OK;
 }

@@ -48,11 +48,9 @@ int store_connection_end(store *s, int64_t connection_id, time_t at, char *err, 
 static const char sql_scan_insert[] =
 	"INSERT INTO scans (connection_id, started_at, options_json) VALUES (?1, ?2, ?3)";
 
-int64_t store_scan_begin(store *s, int64_t connection_id, time_t at, const char *options_json,
-			 char *err, size_t errlen)
+static int64_t scan_insert(store *s, int64_t connection_id, time_t at,
+			   const char *options_json, char *err, size_t errlen)
 {
-	if (store_begin(s, err, errlen) != 0)
-		return -1;
 	sqlite3_stmt *st = store_stmt(s, sql_scan_insert, err, errlen);
 	if (!st)
 		goto fail;
@@ -66,6 +64,29 @@ int64_t store_scan_begin(store *s, int64_t connection_id, time_t at, const char 
 fail:
 	store_rollback(s);
 	return -1;
+}
+
+int64_t store_scan_begin(store *s, int64_t connection_id, time_t at, const char *options_json,
+			 char *err, size_t errlen)
+{
+	if (store_begin(s, err, errlen) != 0)
+		return -1;
+	return scan_insert(s, connection_id, at, options_json, err, errlen);
+}
+
+int64_t store_scan_begin_connected(store *s, const store_connection_info *ci,
+				   const char *options_json, int64_t *connection_id,
+				   char *err, size_t errlen)
+{
+	if (store_begin(s, err, errlen) != 0)
+		return -1;
+	int64_t conn = store_connection_begin(s, ci, err, errlen);
+	if (conn < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	*connection_id = conn;
+	return scan_insert(s, conn, ci->at, options_json, err, errlen);
 }
 
 static const char sql_vm_insert[] =

@@ -76,6 +76,16 @@ void json_escape(strbuf *out, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
+		/* Plain printable ASCII needs no escape: copy the whole run at once. */
+		size_t j = i;
+		while (j < n && p[j] >= 0x20 && p[j] < 0x7F && p[j] != '"' && p[j] != '\\')
+			j++;
+		if (j > i) {
+			strbuf_add(out, p + i, j - i);
+			i = j;
+			if (i >= n)
+				break;
+		}
 		unsigned char c = p[i];
 		if (c >= 0x80) {
 			size_t l = utf8_seq_len(p + i, n - i);
@@ -385,7 +395,7 @@ static bool parse_string(parser *p, char **out, size_t *outlen)
 			goto bad;
 		}
 		char e = p->s[p->pos++];
-		uint32_t cp;
+		uint32_t cp = 0;   /* set by hex4; initialised for the analyzer */
 		switch (e) {
 		case '"': strbuf_addc(&sb, '"'); break;
 		case '\\': strbuf_addc(&sb, '\\'); break;

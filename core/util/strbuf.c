@@ -62,7 +62,10 @@ void strbuf_adds(strbuf *sb, const char *s)
 
 void strbuf_addc(strbuf *sb, char c)
 {
-	strbuf_add(sb, &c, 1);
+	if (sb->len + 2 > sb->cap)
+		reserve(sb, 1);
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
 }
 
 void strbuf_vaddf(strbuf *sb, const char *fmt, va_list ap)
@@ -89,6 +92,13 @@ void strbuf_addf(strbuf *sb, const char *fmt, ...)
 void strbuf_add_xml(strbuf *sb, const char *s)
 {
 	for (; *s; s++) {
+		size_t run = strcspn(s, "&<>\"'");
+		if (run) {
+			strbuf_add(sb, s, run);
+			s += run;
+			if (!*s)
+				break;
+		}
 		switch (*s) {
 		case '&': strbuf_adds(sb, "&amp;"); break;
 		case '<': strbuf_adds(sb, "&lt;"); break;

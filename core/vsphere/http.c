@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/timing.h"
 #include "util/xalloc.h"
 #include "vsphere/known_hosts.h"
 
@@ -318,6 +319,13 @@ int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_l
 		ret = fail_curl(c, rc, hostport, what, err);
 	else
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	if (timing_enabled()) {
+		curl_off_t st = 0, tot = 0;
+		curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &st);
+		curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &tot);
+		timing_add(TIMING_NET_WAIT, (double)st / 1e6);
+		timing_add(TIMING_NET_BODY, (double)(tot - st) / 1e6);
+	}
 	free(hostport);
 	return ret;
 }

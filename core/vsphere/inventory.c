@@ -37,7 +37,8 @@ static const char *text(xmlTextReaderPtr r, char *buf, size_t n)
 		size_t vl = v ? strlen(v) : 0;
 		if (vl > n - 1 - len)
 			vl = n - 1 - len;
-		memcpy(buf + len, v, vl);
+		if (vl)   /* memcpy from NULL is undefined even for 0 bytes */
+			memcpy(buf + len, v, vl);
 		len += vl;
 		buf[len] = '\0';
 	}
@@ -759,6 +760,8 @@ typedef struct {
 	vm_facts *v;
 	size_t n, cap;
 	bool open; /* v[n] is the VM being read */
+	inventory_vm_fn on_vm; /* set: kept VMs go there, not into v */
+	void *on_vm_ctx;
 } scan_ctx;
 
 /* The VM being read is complete: keep it if a glob matches its name. */
@@ -776,7 +779,9 @@ static void scan_close(scan_ctx *s)
 				s->matches[i]++;
 		}
 	}
-	if (keep)
+	if (keep && s->on_vm)
+		s->on_vm(s->on_vm_ctx, f); /* ownership moves: the slot is reused */
+	else if (keep)
 		s->n++;
 	else
 		model_vm_facts_done(f);
@@ -811,11 +816,15 @@ static int scan_missing(void *ctx, const char *moref, const char *path, const ch
 	return 0;
 }
 
-static int by_name(const void *a, const void *b)
+int inventory_compare_by_name(const vm_facts *x, const vm_facts *y)
 {
-	const vm_facts *x = a, *y = b;
 	int c = strcmp(x->name ? x->name : "", y->name ? y->name : "");
 	return c ? c : strcmp(x->moref, y->moref);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return inventory_compare_by_name(a, b);
 }
 
 void inventory_free(vm_facts *v, size_t n)
@@ -823,6 +832,33 @@ void inventory_free(vm_facts *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		model_vm_facts_done(&v[i]);
 	free(v);
+}
+
+int inventory_scan_each(vs_conn *c, const char *const *name_globs, size_t n_globs,
+			size_t *glob_matches, inventory_vm_fn on_vm, void *ctx, vs_error *err)
+{
+	if (glob_matches)
+		memset(glob_matches, 0, n_globs * sizeof *glob_matches);
+	char view[VS_MOREF_MAX];
+	if (vs_view_create(c, "VirtualMachine", view, sizeof view, err) < 0)
+		return -1;
+	scan_ctx s = { .globs = name_globs, .n_globs = n_globs, .matches = glob_matches,
+		       .on_vm = on_vm, .on_vm_ctx = ctx };
+	int ret = vs_retrieve(c, view, "VirtualMachine", prop_paths, N_PROPS, INVENTORY_PAGE_SIZE,
+			      scan_prop, scan_missing, &s, err);
+	vs_error ignored;
+	vs_error_clear(&ignored);
+	vs_view_destroy(c, view, &ignored); /* the session's end frees it anyway */
+	if (ret < 0) {
+		if (s.open)
+			model_vm_facts_done(&s.v[s.n]);
+		if (glob_matches)
+			memset(glob_matches, 0, n_globs * sizeof *glob_matches);
+	} else {
+		scan_close(&s);
+	}
+	free(s.v);
+	return ret;
 }
 
 int inventory_scan(vs_conn *c, const char *const *name_globs, size_t n_globs,
@@ -870,11 +906,16 @@ typedef struct {
 	strbuf task;    /* the task being read */
 	bool upgrade, active;
 	strbuf entity;
+	inventory_upgrades *u; /* set: collect the entities there */
 } tasks_ctx;
 
 static void task_close(tasks_ctx *t)
 {
-	if (t->task.len && t->upgrade && t->active && t->entity.len)
+	if (t->u && t->task.len && t->upgrade && t->active && t->entity.len) {
+		inventory_upgrades *u = t->u;
+		u->morefs = xgrow(u->morefs, &u->cap, u->n + 1, sizeof *u->morefs);
+		u->morefs[u->n++] = xstrdup(t->entity.buf);
+	} else if (t->task.len && t->upgrade && t->active && t->entity.len)
 		for (size_t i = 0; i < t->n; i++)
 			if (t->v[i].moref && strcmp(t->v[i].moref, t->entity.buf) == 0)
 				t->v[i].tools_upgrade_running = true;
@@ -923,4 +964,39 @@ int inventory_running_tools_upgrades(vs_conn *c, vm_facts *v, size_t n, vs_error
 	strbuf_done(&t.task);
 	strbuf_done(&t.entity);
 	return ret;
+}
+
+int inventory_read_tools_upgrades(vs_conn *c, inventory_upgrades *u, vs_error *err)
+{
+	static const char *const paths[] = { "info.descriptionId", "info.state", "info.entity" };
+	memset(u, 0, sizeof *u);
+	tasks_ctx t = { .u = u };
+	strbuf_init(&t.task);
+	strbuf_init(&t.entity);
+	int ret = vs_retrieve_traverse(c, "TaskManager", vs_propcol_content(c)->task_manager,
+				       "recentTask", "Task", paths, 3, 0, task_prop, NULL, &t,
+				       err);
+	if (ret == 0)
+		task_close(&t);
+	strbuf_done(&t.task);
+	strbuf_done(&t.entity);
+	if (ret < 0)
+		inventory_upgrades_done(u);
+	return ret;
+}
+
+bool inventory_upgrades_has(const inventory_upgrades *u, const char *moref)
+{
+	for (size_t i = 0; moref && i < u->n; i++)
+		if (strcmp(u->morefs[i], moref) == 0)
+			return true;
+	return false;
+}
+
+void inventory_upgrades_done(inventory_upgrades *u)
+{
+	for (size_t i = 0; i < u->n; i++)
+		free(u->morefs[i]);
+	free(u->morefs);
+	memset(u, 0, sizeof *u);
 }

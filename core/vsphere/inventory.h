@@ -32,6 +32,17 @@ int inventory_scan(vs_conn *c, const char *const *name_globs, size_t n_globs,
 /* model_vm_facts_done on each, then free the array. */
 void inventory_free(vm_facts *v, size_t n);
 
+/* inventory_scan without the array: each matching VM goes to on_vm as soon as its properties
+ * are complete, in the order vCenter returns them (unsorted), so the caller can work on it
+ * while the next pages arrive. on_vm takes ownership of *f (copy the struct; the slot is
+ * reused). glob_matches as for inventory_scan. Returns 0 or -1 (VMs already handed over stay
+ * the caller's). */
+typedef void (*inventory_vm_fn)(void *ctx, vm_facts *f);
+int inventory_scan_each(vs_conn *c, const char *const *name_globs, size_t n_globs,
+			size_t *glob_matches, inventory_vm_fn on_vm, void *ctx, vs_error *err);
+/* The order of inventory_scan: name (NULL as ""), then moref. */
+int inventory_compare_by_name(const vm_facts *a, const vm_facts *b);
+
 /* Starts facts for a newly seen VM: init, moref, and every inventory property unset. */
 void inventory_facts_begin(vm_facts *f, const char *moref);
 
@@ -48,6 +59,16 @@ void inventory_apply_missing(vm_facts *f, const char *prop, const char *fault,
 /* R22: sets tools_upgrade_running on the VMs (of v) that TaskManager.recentTask shows a
  * running or queued "VirtualMachine.upgradeTools" task on, clears it on the others. */
 int inventory_running_tools_upgrades(vs_conn *c, vm_facts *v, size_t n, vs_error *err);
+
+/* The same read before the VMs are known (for inventory_scan_each): the morefs of the VMs with
+ * a running or queued "VirtualMachine.upgradeTools" task. Free with inventory_upgrades_done. */
+typedef struct {
+	char **morefs;
+	size_t n, cap;
+} inventory_upgrades;
+int inventory_read_tools_upgrades(vs_conn *c, inventory_upgrades *u, vs_error *err);
+bool inventory_upgrades_has(const inventory_upgrades *u, const char *moref);
+void inventory_upgrades_done(inventory_upgrades *u);
 
 /* Helpers exposed for tests and other parsers. */
 /* xsd:dateTime ("2024-03-01T10:20:30.5+01:00", "...Z") -> time_t UTC; -1 when malformed. */

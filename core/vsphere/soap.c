@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/timing.h"
 #include "util/xalloc.h"
 #include "vsphere/http.h"
 
@@ -378,8 +379,9 @@ int vs_soap_decode_fault(const char *body, size_t len, long http_status, const c
 
 /* ---- call ---- */
 
-static int call_once(vs_conn *c, const char *body, unsigned flags, const char *method,
-		     vs_response_fn on_response, void *ctx, vs_error *err)
+/* Sends the request; the response (any HTTP status) lands in resp. */
+static int fetch_once(vs_conn *c, const char *body, unsigned flags, const char *method,
+		      long *status, strbuf *resp, vs_error *err)
 {
 	vs_session *s = c->s;
 	size_t hl = sizeof env_head - 1, bl = strlen(body), tl = sizeof env_tail - 1;
@@ -397,35 +399,70 @@ static int call_once(vs_conn *c, const char *body, unsigned flags, const char *m
 	memcpy(req + hl, body, bl);
 	memcpy(req + hl + bl, env_tail, tl + 1);
 
-	strbuf resp;
-	strbuf_init(&resp);
-	long status = 0;
-	int rc = vs_http_request(c, s->url, req, n, VS_MAX_RESPONSE, method, &status, &resp, err);
+	*status = 0;
+	int rc = vs_http_request(c, s->url, req, n, VS_MAX_RESPONSE, method, status, resp, err);
 	if (sec)
 		secret_release(sec);
 	else
 		free(req);
-	if (rc < 0)
-		goto out;
-	if (status != 200) {
-		rc = vs_soap_decode_fault(resp.buf, resp.len, status, method, s->server, err);
-		goto out;
-	}
-	if (on_response) {
-		xmlTextReaderPtr r = vs_xml_reader_new(resp.buf, resp.len, err);
-		if (!r) {
-			rc = -1;
-			goto out;
-		}
-		rc = on_response(r, ctx, err) < 0 ? -1 : 0;
-		if (rc < 0 && err && err->kind == VS_OK)
-			vs_fail(err, VS_ERR_PARSE, "%s on %s: cannot read the response.", method,
-				s->server);
-		xmlFreeTextReader(r);
-	}
-out:
+	return rc;
+}
+
+/* A fault for a non-200 status, else the reader handed to on_response. */
+static int handle_response(vs_conn *c, const char *method, long status, const strbuf *resp,
+			   vs_response_fn on_response, void *ctx, vs_error *err)
+{
+	vs_session *s = c->s;
+	if (status != 200)
+		return vs_soap_decode_fault(resp->buf, resp->len, status, method, s->server, err);
+	if (!on_response)
+		return 0;
+	xmlTextReaderPtr r = vs_xml_reader_new(resp->buf, resp->len, err);
+	if (!r)
+		return -1;
+	double t0 = timing_now();
+	int rc = on_response(r, ctx, err) < 0 ? -1 : 0;
+	timing_add(TIMING_PARSE, timing_now() - t0);
+	if (rc < 0 && err && err->kind == VS_OK)
+		vs_fail(err, VS_ERR_PARSE, "%s on %s: cannot read the response.", method, s->server);
+	xmlFreeTextReader(r);
+	return rc;
+}
+
+static int call_once(vs_conn *c, const char *body, unsigned flags, const char *method,
+		     vs_response_fn on_response, void *ctx, vs_error *err)
+{
+	strbuf resp;
+	strbuf_init(&resp);
+	long status = 0;
+	int rc = fetch_once(c, body, flags, method, &status, &resp, err);
+	if (rc == 0)
+		rc = handle_response(c, method, status, &resp, on_response, ctx, err);
 	strbuf_done(&resp);
 	return rc;
+}
+
+int vs_soap_fetch(vs_conn *c, const char *body, long *status, strbuf *resp, vs_error *err)
+{
+	vs_error local;
+	if (!err)
+		err = &local;
+	vs_error_clear(err);
+	char method[64];
+	method_name(body, method, sizeof method);
+	return fetch_once(c, body, 0, method, status, resp, err);
+}
+
+int vs_soap_handle(vs_conn *c, const char *body, long status, const strbuf *resp,
+		   vs_response_fn on_response, void *ctx, vs_error *err)
+{
+	vs_error local;
+	if (!err)
+		err = &local;
+	vs_error_clear(err);
+	char method[64];
+	method_name(body, method, sizeof method);
+	return handle_response(c, method, status, resp, on_response, ctx, err);
 }
 
 int vs_soap_call_ex(vs_conn *c, const char *body, unsigned flags, vs_response_fn on_response,

@@ -30,6 +30,17 @@ enum { VS_SOAP_SECRET = 1, VS_SOAP_NO_RELOGIN = 2 };
 int vs_soap_call_ex(vs_conn *c, const char *body, unsigned flags, vs_response_fn on_response,
 		    void *ctx, vs_error *err);
 
+/* vs_soap_call in two halves, for fetching one request ahead on another connection while
+ * the previous response is parsed: vs_soap_fetch sends the request (no re-login, no secret)
+ * and leaves the response with its HTTP status in resp (reset first): 0, or -1 with err when
+ * there was no HTTP answer. vs_soap_handle then does what vs_soap_call does with an answer:
+ * a fault for a non-200 status, else the reader (same safety rules) handed to on_response.
+ * A caller that gets anything but status 200 should simply make the call with vs_soap_call
+ * (which re-logs in on NotAuthenticated). */
+int vs_soap_fetch(vs_conn *c, const char *body, long *status, strbuf *resp, vs_error *err);
+int vs_soap_handle(vs_conn *c, const char *body, long status, const strbuf *resp,
+		   vs_response_fn on_response, void *ctx, vs_error *err);
+
 /* The whole request for a body (exposed for tests): the envelope with the soapenv, xsd and
  * xsi namespaces declared, so bodies may use xsi:type. */
 void vs_soap_envelope(strbuf *out, const char *body);

@@ -120,6 +120,13 @@ def main():
         q_wall, q_rss, q_out = child([QUIESCENT_BIN, "scan", "--server", lab.url, "--thumbprint",
                                       lab.thumbprint, "--no-probe", "--format", "json"], env)
         n = q_out.count(b'"moref"')
+        # One more run with QUIESCENT_TIMING=1: where quiescent's time goes, phase by phase.
+        t_env = dict(env, QUIESCENT_TIMING="1")
+        t_proc = subprocess.run([QUIESCENT_BIN, "scan", "--server", lab.url, "--thumbprint",
+                                 lab.thumbprint, "--no-probe", "--format", "json"], env=t_env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        phases = [l for l in t_proc.stderr.decode(errors="replace").splitlines()
+                  if l.startswith("timing:")]
         f_wall, f_rss, f_out = child([PY, "-c", REPLAY] + common)
         p_wall, p_rss, p_out = child([PY, "-c", PYVMOMI] + common)
     print()
@@ -131,7 +138,16 @@ def main():
     print("quiescent / floor   = %.2fx  (target <= 1.30)" % (q_wall / f_wall))
     print("pyvmomi / quiescent = %.2fx  (target >= 5)" % (p_wall / q_wall))
     print("quiescent peak RSS  = %.1f MiB (target < 64)" % q_rss)
+    print("client-side cost (wall - floor): quiescent %.2f s, pyvmomi %.2f s (%.1fx)"
+          % (q_wall - f_wall, p_wall - f_wall,
+             (p_wall - f_wall) / (q_wall - f_wall) if q_wall > f_wall else float("inf")))
     print("replayed bytes: %s, pyvmomi objects: %s" % (f_out.decode().strip(), p_out.decode().strip()))
+    if phases:
+        print()
+        print("quiescent phases (one extra run, QUIESCENT_TIMING=1; net/parse are summed over")
+        print("requests and connections, so they overlap the phases above them):")
+        for line in phases:
+            print("  " + line[len("timing:"):].strip())
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 #include "tui/console.h"
 
 #include "cli/cli.h"
+#include "cli/cmd_common.h"
 #include "cli/conn.h"
 #include "scan/scan.h"
 #include "store/store.h"
@@ -82,20 +83,14 @@ static void usage(FILE *out)
 
 static int parse(int argc, char **argv, console_opts *o)
 {
-	char why[256];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		int r = conn_opts_parse_arg(&o->conn, argc, argv, &i, why, sizeof why);
-		if (r < 0) {
-			fprintf(stderr, "quiescent: %s\n", why);
-			return -1;
-		}
-		if (r > 0)
+		cmd_arg shared = cmd_shared_arg("quiescent", &o->conn, argc, argv, &i, usage);
+		if (shared == CMD_ARG_ERROR || shared == CMD_ARG_HELP)
+			return shared == CMD_ARG_HELP ? 1 : -1;
+		if (shared == CMD_ARG_TAKEN)
 			continue;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return 1;
-		} else if (!strcmp(a, "--readonly") || !strcmp(a, "--read-only")) {
+		if (!strcmp(a, "--readonly") || !strcmp(a, "--read-only")) {
 			o->readonly = true;
 		} else if (!strcmp(a, "--no-probe")) {
 			o->no_probe = true;
@@ -105,11 +100,9 @@ static int parse(int argc, char **argv, console_opts *o)
 			o->term.mouse = true;
 		} else if (!strcmp(a, "--keymap") || !strcmp(a, "--db") || !strcmp(a, "--colors") ||
 			   !strcmp(a, "--history-file")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "quiescent: %s needs a value\n", a);
+			const char *v = cmd_option_value("quiescent", argc, argv, &i);
+			if (!v)
 				return -1;
-			}
-			const char *v = argv[++i];
 			if (!strcmp(a, "--keymap")) {
 				xstrset(&o->keymap, v);
 			} else if (!strcmp(a, "--db")) {

@@ -2,6 +2,7 @@
  * bounded concurrency, journaled in history; a plan a killed run left behind is recovered
  * first (--recover, or a prompt on a terminal). */
 #include "cli/cli.h"
+#include "cli/cmd_common.h"
 #include "cli/conn.h"
 #include "fix/fix_exec.h"
 #include "fix/fix_plan.h"
@@ -19,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define CMD "quiescent fix"
 
 typedef enum { FMT_TABLE, FMT_JSON } fix_format;
 
@@ -82,20 +85,14 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 
 static int parse(int argc, char **argv, fix_opts *o)
 {
-	char msg[256];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		int r = conn_opts_parse_arg(&o->conn, argc, argv, &i, msg, sizeof msg);
-		if (r < 0) {
-			fprintf(stderr, "quiescent fix: %s\n", msg);
-			return -1;
-		}
-		if (r > 0)
+		cmd_arg shared = cmd_shared_arg(CMD, &o->conn, argc, argv, &i, usage);
+		if (shared == CMD_ARG_ERROR || shared == CMD_ARG_HELP)
+			return shared == CMD_ARG_HELP ? 1 : -1;
+		if (shared == CMD_ARG_TAKEN)
 			continue;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return 1;
-		} else if (!strcmp(a, "--plan")) {
+		if (!strcmp(a, "--plan")) {
 			o->plan_only = true;
 		} else if (!strcmp(a, "--apply")) {
 			o->apply = true;
@@ -108,22 +105,18 @@ static int parse(int argc, char **argv, fix_opts *o)
 		} else if (!strcmp(a, "--vm") || !strcmp(a, "--rule") || !strcmp(a, "--format") ||
 			   !strcmp(a, "--db") || !strcmp(a, "--concurrency") ||
 			   !strcmp(a, "--shutdown-timeout") || !strcmp(a, "--tools-method")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "quiescent fix: %s needs a value\n", a);
+			const char *v = cmd_option_value(CMD, argc, argv, &i);
+			if (!v)
 				return -1;
-			}
-			const char *v = argv[++i];
 			if (!strcmp(a, "--vm")) {
-				o->globs = xrealloc(o->globs, (o->n_globs + 1) * sizeof *o->globs);
-				o->globs[o->n_globs++] = xstrdup(v);
+				cmd_strings_add(&o->globs, &o->n_globs, v);
 			} else if (!strcmp(a, "--rule")) {
 				const rule_info *ri = rules_find(v);
 				if (!ri) {
 					fprintf(stderr, "quiescent fix: unknown rule '%s' (R01 to R23)\n", v);
 					return -1;
 				}
-				o->rules = xrealloc(o->rules, (o->n_rules + 1) * sizeof *o->rules);
-				o->rules[o->n_rules++] = xstrdup(ri->id);
+				cmd_strings_add(&o->rules, &o->n_rules, ri->id);
 			} else if (!strcmp(a, "--format")) {
 				if (!strcmp(v, "table"))
 					o->format = FMT_TABLE;
@@ -414,18 +407,10 @@ static int run(fix_opts *o)
 		fprintf(stderr, "quiescent fix: %s\n", msg);
 		return CLI_EXIT_USAGE;
 	}
-	char pathbuf[4096];
-	const char *path = o->db ? o->db : store_default_path(pathbuf, sizeof pathbuf);
-	if (!path) {
-		fprintf(stderr, "quiescent fix: no place for the history: set --db, QUIESCENT_DB or HOME\n");
-		return CLI_EXIT_USAGE;
-	}
 	/* The journal is what makes a fix safe: no history, no fix. */
-	store *db = store_open(path, msg, sizeof msg);
-	if (!db) {
-		fprintf(stderr, "quiescent fix: %s\n", msg);
+	store *db = cmd_open_history(CMD, o->db);
+	if (!db)
 		return CLI_EXIT_USAGE;
-	}
 	int rc = CLI_EXIT_CONNECT;
 	vs_error err;
 	vs_error_clear(&err);
@@ -454,7 +439,7 @@ static int run(fix_opts *o)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	fix_exec_opts eo = {
-		.db_path = path, .vcenter = vcenter, .connection_id = conn_id,
+		.db_path = store_path(db), .vcenter = vcenter, .connection_id = conn_id,
 		.concurrency = o->concurrency, .guest_user = o->conn.guest_user,
 		.guest_password = o->conn.guest_password, .stop = &stop_level, .on_event = on_event,
 	};
@@ -485,7 +470,7 @@ static int run(fix_opts *o)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	case SCAN_ERR_STORE:
-		fprintf(stderr, "quiescent fix: the scan was not stored in %s: %s\n", path, msg);
+		fprintf(stderr, "quiescent fix: the scan was not stored in %s: %s\n", store_path(db), msg);
 		rc = CLI_EXIT_NOT_READY;
 		goto out;
 	case SCAN_OK:
@@ -588,12 +573,8 @@ int cmd_fix(int argc, char **argv)
 		conn_opts_from_env(&o.conn);
 		rc = run(&o);
 	}
-	for (size_t i = 0; i < o.n_globs; i++)
-		free(o.globs[i]);
-	free(o.globs);
-	for (size_t i = 0; i < o.n_rules; i++)
-		free(o.rules[i]);
-	free(o.rules);
+	cmd_strings_free(o.globs, o.n_globs);
+	cmd_strings_free(o.rules, o.n_rules);
 	free(o.db);
 	conn_opts_done(&o.conn);
 	return rc;

@@ -1,6 +1,7 @@
 /* quiescent history: the timeline of scans, fixes and tests; a stored record; the diff of two
  * scans; trends; retention. Reads only the history file: no vCenter needed. */
 #include "cli/cli.h"
+#include "cli/cmd_common.h"
 #include "cli/history_out.h"
 #include "store/store.h"
 #include "util/strbuf.h"
@@ -162,17 +163,10 @@ static int parse(int argc, char **argv, history_opts *o)
 
 static int run(history_opts *o)
 {
-	char msg[1024], pathbuf[4096];
-	const char *path = o->db ? o->db : store_default_path(pathbuf, sizeof pathbuf);
-	if (!path) {
-		fprintf(stderr, "quiescent history: no history file: set --db, QUIESCENT_DB or HOME\n");
+	char msg[1024];
+	store *db = cmd_open_history("quiescent history", o->db);
+	if (!db)
 		return CLI_EXIT_USAGE;
-	}
-	store *db = store_open(path, msg, sizeof msg);
-	if (!db) {
-		fprintf(stderr, "quiescent history: %s\n", msg);
-		return CLI_EXIT_USAGE;
-	}
 	strbuf out;
 	strbuf_init(&out);
 	int rc = CLI_EXIT_OK;
@@ -229,7 +223,7 @@ static int run(history_opts *o)
 		if (k <= 0) {
 			if (k == 0)
 				fprintf(stderr, "quiescent history: there is no %s %lld in %s\n",
-					store_history_kind_name(o->show_kind), (long long)o->show_id, path);
+					store_history_kind_name(o->show_kind), (long long)o->show_id, store_path(db));
 			else
 				fprintf(stderr, "quiescent history: %s\n", msg);
 			rc = CLI_EXIT_NOT_READY;

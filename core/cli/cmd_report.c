@@ -1,6 +1,7 @@
 /* quiescent report: the last scan, the changes, fixes, tests and the trend in one document
  * (HTML for change tickets and managers, or CSV/JSON), from the history only. */
 #include "cli/cli.h"
+#include "cli/cmd_common.h"
 #include "cli/report.h"
 #include "store/store.h"
 #include "util/strbuf.h"
@@ -94,17 +95,10 @@ int cmd_report(int argc, char **argv)
 			output = v;
 		}
 	}
-	char msg[1024], pathbuf[4096];
-	const char *path = db_path ? db_path : store_default_path(pathbuf, sizeof pathbuf);
-	if (!path) {
-		fprintf(stderr, "quiescent report: no history file: set --db, QUIESCENT_DB or HOME\n");
+	char msg[1024];
+	store *db = cmd_open_history("quiescent report", db_path);
+	if (!db)
 		return CLI_EXIT_USAGE;
-	}
-	store *db = store_open(path, msg, sizeof msg);
-	if (!db) {
-		fprintf(stderr, "quiescent report: %s\n", msg);
-		return CLI_EXIT_USAGE;
-	}
 	strbuf out;
 	strbuf_init(&out);
 	int rc = CLI_EXIT_OK;

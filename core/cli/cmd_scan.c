@@ -1,5 +1,6 @@
 /* quiescent scan: inventory, guest probe, rules; the result printed and stored in history. */
 #include "cli/cli.h"
+#include "cli/cmd_common.h"
 #include "cli/conn.h"
 #include "cli/scan_output.h"
 #include "scan/scan.h"
@@ -13,6 +14,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#define CMD "quiescent scan"
 
 typedef struct {
 	conn_opts conn;
@@ -41,30 +44,21 @@ static void usage(FILE *out)
 
 static int parse(int argc, char **argv, scan_opts *o)
 {
-	char msg[256];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		int r = conn_opts_parse_arg(&o->conn, argc, argv, &i, msg, sizeof msg);
-		if (r < 0) {
-			fprintf(stderr, "quiescent scan: %s\n", msg);
-			return -1;
-		}
-		if (r > 0)
+		cmd_arg shared = cmd_shared_arg(CMD, &o->conn, argc, argv, &i, usage);
+		if (shared == CMD_ARG_ERROR || shared == CMD_ARG_HELP)
+			return shared == CMD_ARG_HELP ? 1 : -1;
+		if (shared == CMD_ARG_TAKEN)
 			continue;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return 1;
-		} else if (!strcmp(a, "--no-probe")) {
+		if (!strcmp(a, "--no-probe")) {
 			o->no_probe = true;
 		} else if (!strcmp(a, "--vm") || !strcmp(a, "--format") || !strcmp(a, "--db")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "quiescent scan: %s needs a value\n", a);
+			const char *v = cmd_option_value(CMD, argc, argv, &i);
+			if (!v)
 				return -1;
-			}
-			const char *v = argv[++i];
 			if (!strcmp(a, "--vm")) {
-				o->globs = xrealloc(o->globs, (o->n_globs + 1) * sizeof *o->globs);
-				o->globs[o->n_globs++] = xstrdup(v);
+				cmd_strings_add(&o->globs, &o->n_globs, v);
 			} else if (!strcmp(a, "--format")) {
 				if (!scan_format_parse(v, &o->format)) {
 					fprintf(stderr, "quiescent scan: unknown format '%s' (table, json or csv)\n", v);
@@ -99,18 +93,10 @@ static int run(scan_opts *o)
 		return CLI_EXIT_USAGE;
 	}
 	/* History first: a scan that cannot be recorded is refused before touching vCenter. */
-	char pathbuf[4096];
-	const char *path = o->db ? o->db : store_default_path(pathbuf, sizeof pathbuf);
-	if (!path) {
-		fprintf(stderr, "quiescent scan: no place for the history: set --db, QUIESCENT_DB or HOME\n");
-		return CLI_EXIT_USAGE;
-	}
 	timing_mark("start");
-	store *db = store_open(path, msg, sizeof msg);
-	if (!db) {
-		fprintf(stderr, "quiescent scan: %s\n", msg);
+	store *db = cmd_open_history(CMD, o->db);
+	if (!db)
 		return CLI_EXIT_USAGE;
-	}
 
 	int rc = CLI_EXIT_CONNECT;
 	vs_error err;
@@ -140,7 +126,7 @@ static int run(scan_opts *o)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	case SCAN_ERR_STORE:
-		fprintf(stderr, "quiescent scan: the scan was not stored in %s: %s\n", path, msg);
+		fprintf(stderr, "quiescent scan: the scan was not stored in %s: %s\n", store_path(db), msg);
 		rc = CLI_EXIT_NOT_READY;
 		goto out;
 	case SCAN_OK:
@@ -179,9 +165,7 @@ int cmd_scan(int argc, char **argv)
 		conn_opts_from_env(&o.conn);
 		rc = run(&o);
 	}
-	for (size_t i = 0; i < o.n_globs; i++)
-		free(o.globs[i]);
-	free(o.globs);
+	cmd_strings_free(o.globs, o.n_globs);
 	free(o.db);
 	conn_opts_done(&o.conn);
 	return rc;

@@ -1,6 +1,7 @@
 /* quiescent snaptest: quiesced test snapshots of VMs, live-tailed, compared with the rules'
  * prediction, removed afterwards, everything in history. */
 #include "cli/cli.h"
+#include "cli/cmd_common.h"
 #include "cli/conn.h"
 #include "scan/scan.h"
 #include "snaptest/snaptest.h"
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #define ORPHANS_MAX 256
+
+#define CMD "quiescent snaptest"
 
 typedef struct {
 	conn_opts conn;
@@ -61,31 +64,23 @@ static void usage(FILE *out)
 
 static int parse(int argc, char **argv, snap_opts *o)
 {
-	char msg[256];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		int r = conn_opts_parse_arg(&o->conn, argc, argv, &i, msg, sizeof msg);
-		if (r < 0) {
-			fprintf(stderr, "quiescent snaptest: %s\n", msg);
-			return -1;
-		}
-		if (r > 0)
+		cmd_arg shared = cmd_shared_arg(CMD, &o->conn, argc, argv, &i, usage);
+		if (shared == CMD_ARG_ERROR || shared == CMD_ARG_HELP)
+			return shared == CMD_ARG_HELP ? 1 : -1;
+		if (shared == CMD_ARG_TAKEN)
 			continue;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return 1;
-		} else if (!strcmp(a, "--keep")) {
+		if (!strcmp(a, "--keep")) {
 			o->spec.keep = true;
 		} else if (!strcmp(a, "--cleanup-orphans")) {
 			o->cleanup_orphans = true;
 		} else if (!strcmp(a, "--context") || !strcmp(a, "--backup-type") ||
 			   !strcmp(a, "--timeout") || !strcmp(a, "--parallel") ||
 			   !strcmp(a, "--format") || !strcmp(a, "--db")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "quiescent snaptest: %s needs a value\n", a);
+			const char *v = cmd_option_value(CMD, argc, argv, &i);
+			if (!v)
 				return -1;
-			}
-			const char *v = argv[++i];
 			char *end = NULL;
 			if (!strcmp(a, "--context")) {
 				if (!(o->spec.context = snaptest_context_parse(v))) {
@@ -366,18 +361,10 @@ static int run(snap_opts *o)
 		fprintf(stderr, "quiescent snaptest: %s\n", msg);
 		return CLI_EXIT_USAGE;
 	}
-	char pathbuf[4096];
-	const char *path = o->db ? o->db : store_default_path(pathbuf, sizeof pathbuf);
-	if (!path) {
-		fprintf(stderr, "quiescent snaptest: no place for the history: set --db, QUIESCENT_DB or HOME\n");
-		return CLI_EXIT_USAGE;
-	}
 	/* Without history a crash could leave a snapshot nobody knows about: refuse. */
-	store *db = store_open(path, msg, sizeof msg);
-	if (!db) {
-		fprintf(stderr, "quiescent snaptest: %s\n", msg);
+	store *db = cmd_open_history(CMD, o->db);
+	if (!db)
 		return CLI_EXIT_USAGE;
-	}
 	int rc = CLI_EXIT_CONNECT;
 	vs_error err;
 	vs_error_clear(&err);
@@ -410,7 +397,7 @@ static int run(snap_opts *o)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	case SCAN_ERR_STORE:
-		fprintf(stderr, "quiescent snaptest: the history %s cannot record the tests: %s\n", path, msg);
+		fprintf(stderr, "quiescent snaptest: the history %s cannot record the tests: %s\n", store_path(db), msg);
 		rc = CLI_EXIT_NOT_READY;
 		goto out;
 	case SCAN_OK:
@@ -429,7 +416,7 @@ static int run(snap_opts *o)
 				     .thumbprint = vs_session_thumbprint(s), .at = time(NULL) };
 	int64_t conn_id = store_connection_begin(db, &ci, msg, sizeof msg);
 	if (conn_id < 0) {
-		fprintf(stderr, "quiescent snaptest: the history %s cannot record the tests: %s\n", path, msg);
+		fprintf(stderr, "quiescent snaptest: the history %s cannot record the tests: %s\n", store_path(db), msg);
 		free(fs);
 		free(vs);
 		rc = CLI_EXIT_NOT_READY;
@@ -446,7 +433,7 @@ static int run(snap_opts *o)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	snaptest_env env = { .session = s, .vcenter = vcenter, .db_path = path,
+	snaptest_env env = { .session = s, .vcenter = vcenter, .db_path = store_path(db),
 			     .connection_id = conn_id, .guest_user = o->conn.guest_user,
 			     .guest_password = o->conn.guest_password, .cancel = &interrupted,
 			     .on_event = on_event, .ctx = &t };

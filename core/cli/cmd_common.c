@@ -1,0 +1,60 @@
+#include "cli/cmd_common.h"
+#include "util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+cmd_arg cmd_shared_arg(const char *cmd, conn_opts *conn, int argc, char **argv, int *i,
+		       void (*usage)(FILE *out))
+{
+	const char *a = argv[*i];
+	if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		usage(stdout);
+		return CMD_ARG_HELP;
+	}
+	if (!conn)
+		return CMD_ARG_OTHER;
+	char msg[256];
+	int r = conn_opts_parse_arg(conn, argc, argv, i, msg, sizeof msg);
+	if (r < 0) {
+		fprintf(stderr, "%s: %s\n", cmd, msg);
+		return CMD_ARG_ERROR;
+	}
+	return r > 0 ? CMD_ARG_TAKEN : CMD_ARG_OTHER;
+}
+
+const char *cmd_option_value(const char *cmd, int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "%s: %s needs a value\n", cmd, argv[*i]);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+store *cmd_open_history(const char *cmd, const char *db_opt)
+{
+	char pathbuf[4096], msg[1024];
+	const char *path = db_opt ? db_opt : store_default_path(pathbuf, sizeof pathbuf);
+	if (!path) {
+		fprintf(stderr, "%s: no place for the history: set --db, QUIESCENT_DB or HOME\n", cmd);
+		return NULL;
+	}
+	store *db = store_open(path, msg, sizeof msg);
+	if (!db)
+		fprintf(stderr, "%s: %s\n", cmd, msg);
+	return db;
+}
+
+void cmd_strings_add(char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof **v);
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+void cmd_strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -61,11 +61,13 @@ $(BUILD)/quiescent: $(APP_OBJ) $(GEN_OBJ) $(BUILD)/libquiescent.a
 
 $(BUILD)/gen/keymaps.c: $(KEYMAP_SRC) tui/gen-keymaps.sh
 	@mkdir -p $(@D)
-	sh tui/gen-keymaps.sh $(KEYMAP_SRC) > $@.tmp && mv $@.tmp $@
+	@echo "  GEN     $@"
+	$(Q)sh tui/gen-keymaps.sh $(KEYMAP_SRC) > $@.tmp && mv $@.tmp $@
 
 $(GEN_OBJ): $(BUILD)/gen/keymaps.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(SUPPORT_OBJ) $(BUILD)/libquiescent.a
 	@mkdir -p $(@D)

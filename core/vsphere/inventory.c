@@ -4,6 +4,8 @@
 #include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -153,39 +155,12 @@ static int read_scalar(xmlTextReaderPtr r, char *buf)
 	return 0;
 }
 
-static int p_name(vm_facts *f, xmlTextReaderPtr r)
-{
-	char buf[TEXT_MAX];
-	if (read_scalar(r, buf) < 0)
-		return -1;
-	set_str(&f->name, r, buf);
-	return 0;
-}
-
 static int p_template(vm_facts *f, xmlTextReaderPtr r)
 {
 	char buf[TEXT_MAX];
 	if (read_scalar(r, buf) < 0)
 		return -1;
 	f->is_template = r && (strcmp(buf, "true") == 0 || strcmp(buf, "1") == 0);
-	return 0;
-}
-
-static int p_config_guest_id(vm_facts *f, xmlTextReaderPtr r)
-{
-	char buf[TEXT_MAX];
-	if (read_scalar(r, buf) < 0)
-		return -1;
-	set_str(&f->config_guest_id, r, buf);
-	return 0;
-}
-
-static int p_config_guest_full_name(vm_facts *f, xmlTextReaderPtr r)
-{
-	char buf[TEXT_MAX];
-	if (read_scalar(r, buf) < 0)
-		return -1;
-	set_str(&f->config_guest_full_name, r, buf);
 	return 0;
 }
 
@@ -571,24 +546,6 @@ static int p_tools_version(vm_facts *f, xmlTextReaderPtr r)
 	return 0;
 }
 
-static int p_guest_id(vm_facts *f, xmlTextReaderPtr r)
-{
-	char buf[TEXT_MAX];
-	if (read_scalar(r, buf) < 0)
-		return -1;
-	set_str(&f->guest_id, r, buf);
-	return 0;
-}
-
-static int p_guest_full_name(vm_facts *f, xmlTextReaderPtr r)
-{
-	char buf[TEXT_MAX];
-	if (read_scalar(r, buf) < 0)
-		return -1;
-	set_str(&f->guest_full_name, r, buf);
-	return 0;
-}
-
 static void free_volumes(vm_volume *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -667,40 +624,59 @@ static int p_snapshot(vm_facts *f, xmlTextReaderPtr r)
 	return 0;
 }
 
+/* One row per property: a parser, or (apply NULL) a plain string stored at str_field. */
 typedef struct {
 	const char *path;
 	int (*apply)(vm_facts *f, xmlTextReaderPtr r);
+	size_t str_field;
 } prop_map;
 
+#define STRING_PROP(path, field) { path, NULL, offsetof(vm_facts, field) }
+
 static const prop_map props[] = {
-	{ "name", p_name },
-	{ "config.template", p_template },
-	{ "config.guestId", p_config_guest_id },
-	{ "config.guestFullName", p_config_guest_full_name },
-	{ "config.version", p_config_version },
-	{ "config.extraConfig", p_extra_config },
-	{ "config.hardware.device", p_devices },
-	{ "runtime.powerState", p_power },
-	{ "runtime.bootTime", p_boot_time },
-	{ "guest.toolsVersionStatus2", p_tools_version_status },
-	{ "guest.toolsRunningStatus", p_tools_running },
-	{ "guest.toolsVersion", p_tools_version },
-	{ "guest.guestId", p_guest_id },
-	{ "guest.guestFullName", p_guest_full_name },
-	{ "guest.disk", p_guest_disk },
-	{ "snapshot", p_snapshot },
+	STRING_PROP("name", name),
+	{ "config.template", p_template, 0 },
+	STRING_PROP("config.guestId", config_guest_id),
+	STRING_PROP("config.guestFullName", config_guest_full_name),
+	{ "config.version", p_config_version, 0 },
+	{ "config.extraConfig", p_extra_config, 0 },
+	{ "config.hardware.device", p_devices, 0 },
+	{ "runtime.powerState", p_power, 0 },
+	{ "runtime.bootTime", p_boot_time, 0 },
+	{ "guest.toolsVersionStatus2", p_tools_version_status, 0 },
+	{ "guest.toolsRunningStatus", p_tools_running, 0 },
+	{ "guest.toolsVersion", p_tools_version, 0 },
+	STRING_PROP("guest.guestId", guest_id),
+	STRING_PROP("guest.guestFullName", guest_full_name),
+	{ "guest.disk", p_guest_disk, 0 },
+	{ "snapshot", p_snapshot, 0 },
 };
 #define N_PROPS (sizeof props / sizeof props[0])
 
-static const char *const prop_paths[N_PROPS] = {
-	"name", "config.template", "config.guestId", "config.guestFullName", "config.version",
-	"config.extraConfig", "config.hardware.device", "runtime.powerState", "runtime.bootTime",
-	"guest.toolsVersionStatus2", "guest.toolsRunningStatus", "guest.toolsVersion",
-	"guest.guestId", "guest.guestFullName", "guest.disk", "snapshot",
-};
+static int apply_prop(const prop_map *p, vm_facts *f, xmlTextReaderPtr r)
+{
+	if (p->apply)
+		return p->apply(f, r);
+	char buf[TEXT_MAX];
+	if (read_scalar(r, buf) < 0)
+		return -1;
+	set_str((char **)((char *)f + p->str_field), r, buf);
+	return 0;
+}
+
+/* The paths alone, for property filters: derived from props once, so the two cannot differ. */
+static const char *prop_paths[N_PROPS];
+static pthread_once_t prop_paths_once = PTHREAD_ONCE_INIT;
+
+static void fill_prop_paths(void)
+{
+	for (size_t i = 0; i < N_PROPS; i++)
+		prop_paths[i] = props[i].path;
+}
 
 const char *const *inventory_paths(size_t *n)
 {
+	pthread_once(&prop_paths_once, fill_prop_paths);
 	*n = N_PROPS;
 	return prop_paths;
 }
@@ -718,9 +694,9 @@ int inventory_apply_change(vm_facts *f, const char *prop, xmlTextReaderPtr val)
 	const prop_map *p = find_prop(prop);
 	if (!p)
 		return 0;
-	if (p->apply(f, val) == 0)
+	if (apply_prop(p, f, val) == 0)
 		return 0;
-	p->apply(f, NULL); /* never half a value */
+	apply_prop(p, f, NULL); /* never half a value */
 	return -1;
 }
 
@@ -729,7 +705,7 @@ void inventory_facts_begin(vm_facts *f, const char *moref)
 	model_vm_facts_init(f);
 	f->moref = xstrdup(moref);
 	for (size_t i = 0; i < N_PROPS; i++)
-		props[i].apply(f, NULL);
+		apply_prop(&props[i], f, NULL);
 }
 
 void inventory_apply_missing(vm_facts *f, const char *prop, const char *fault,
@@ -737,7 +713,7 @@ void inventory_apply_missing(vm_facts *f, const char *prop, const char *fault,
 {
 	const prop_map *p = find_prop(prop);
 	if (p)
-		p->apply(f, NULL);
+		apply_prop(p, f, NULL);
 	/* Unset and unknown differ for these: "no snapshot" is not "could not count". */
 	if (strcmp(prop, "snapshot") == 0)
 		f->snapshot_count = -1;
@@ -834,29 +810,41 @@ void inventory_free(vm_facts *v, size_t n)
 	free(v);
 }
 
-int inventory_scan_each(vs_conn *c, const char *const *name_globs, size_t n_globs,
-			size_t *glob_matches, inventory_vm_fn on_vm, void *ctx, vs_error *err)
+/* One retrieval over a ContainerView of every VM into s; on failure nothing is kept. */
+static int retrieve_all(vs_conn *c, scan_ctx *s, vs_error *err)
 {
-	if (glob_matches)
-		memset(glob_matches, 0, n_globs * sizeof *glob_matches);
+	if (s->matches)
+		memset(s->matches, 0, s->n_globs * sizeof *s->matches);
 	char view[VS_MOREF_MAX];
 	if (vs_view_create(c, "VirtualMachine", view, sizeof view, err) < 0)
 		return -1;
-	scan_ctx s = { .globs = name_globs, .n_globs = n_globs, .matches = glob_matches,
-		       .on_vm = on_vm, .on_vm_ctx = ctx };
-	int ret = vs_retrieve(c, view, "VirtualMachine", prop_paths, N_PROPS, INVENTORY_PAGE_SIZE,
-			      scan_prop, scan_missing, &s, err);
+	size_t n_paths;
+	const char *const *paths = inventory_paths(&n_paths);
+	int ret = vs_retrieve(c, view, "VirtualMachine", paths, n_paths, INVENTORY_PAGE_SIZE,
+			      scan_prop, scan_missing, s, err);
 	vs_error ignored;
 	vs_error_clear(&ignored);
 	vs_view_destroy(c, view, &ignored); /* the session's end frees it anyway */
 	if (ret < 0) {
-		if (s.open)
-			model_vm_facts_done(&s.v[s.n]);
-		if (glob_matches)
-			memset(glob_matches, 0, n_globs * sizeof *glob_matches);
-	} else {
-		scan_close(&s);
+		if (s->open)
+			model_vm_facts_done(&s->v[s->n]);
+		inventory_free(s->v, s->n);
+		s->v = NULL;
+		s->n = 0;
+		if (s->matches)
+			memset(s->matches, 0, s->n_globs * sizeof *s->matches);
+		return -1;
 	}
+	scan_close(s);
+	return 0;
+}
+
+int inventory_scan_each(vs_conn *c, const char *const *name_globs, size_t n_globs,
+			size_t *glob_matches, inventory_vm_fn on_vm, void *ctx, vs_error *err)
+{
+	scan_ctx s = { .globs = name_globs, .n_globs = n_globs, .matches = glob_matches,
+		       .on_vm = on_vm, .on_vm_ctx = ctx };
+	int ret = retrieve_all(c, &s, err);
 	free(s.v);
 	return ret;
 }
@@ -866,26 +854,9 @@ int inventory_scan(vs_conn *c, const char *const *name_globs, size_t n_globs,
 {
 	*out = NULL;
 	*n_out = 0;
-	if (glob_matches)
-		memset(glob_matches, 0, n_globs * sizeof *glob_matches);
-	char view[VS_MOREF_MAX];
-	if (vs_view_create(c, "VirtualMachine", view, sizeof view, err) < 0)
-		return -1;
 	scan_ctx s = { .globs = name_globs, .n_globs = n_globs, .matches = glob_matches };
-	int ret = vs_retrieve(c, view, "VirtualMachine", prop_paths, N_PROPS, INVENTORY_PAGE_SIZE,
-			      scan_prop, scan_missing, &s, err);
-	vs_error ignored;
-	vs_error_clear(&ignored);
-	vs_view_destroy(c, view, &ignored); /* the session's end frees it anyway */
-	if (ret < 0) {
-		if (s.open)
-			model_vm_facts_done(&s.v[s.n]);
-		inventory_free(s.v, s.n);
-		if (glob_matches)
-			memset(glob_matches, 0, n_globs * sizeof *glob_matches);
+	if (retrieve_all(c, &s, err) < 0)
 		return -1;
-	}
-	scan_close(&s);
 	if (s.n) {
 		qsort(s.v, s.n, sizeof *s.v, by_name);
 		s.v = xrealloc(s.v, s.n * sizeof *s.v);

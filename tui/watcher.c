@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,9 @@ typedef struct {
 	bool changed;
 	bool gone;
 } mirror_vm;
+
+/* Objects per WaitForUpdatesEx answer (WaitOptions.maxObjectUpdates), like a scan page. */
+#define WATCH_PIECE INVENTORY_PAGE_SIZE
 
 struct watcher {
 	pthread_t thread;
@@ -32,6 +36,9 @@ struct watcher {
 	size_t n_gone, cap_gone;
 	size_t last;             /* index of the object being delivered (its properties follow) */
 	bool full;               /* delivering the initial state: every object is new */
+	const char *dump;        /* QUIESCENT_WATCH_DUMP: the mirror's power states, for load tests */
+	bool dump_dirty;
+	time_t dump_at;
 };
 
 static mirror_vm *find(watcher *w, const char *moref)
@@ -123,6 +130,27 @@ static void post_changes(watcher *w, bool full)
 	}
 }
 
+/* QUIESCENT_WATCH_DUMP=FILE (load tests): "moref power name" per VM of the mirror the console
+ * is fed from, replaced atomically at most once a second, and after a quiet wait. */
+static void dump_mirror(watcher *w, bool quiet)
+{
+	time_t now = time(NULL);
+	if (!w->dump || (!quiet && (!w->dump_dirty || now - w->dump_at < 1)))
+		return;
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp", w->dump);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	for (size_t i = 0; i < w->n; i++)
+		fprintf(f, "%s %s %s\n", w->vms[i].f.moref, model_power_name(w->vms[i].f.power),
+			w->vms[i].f.name ? w->vms[i].f.name : "");
+	if (fclose(f) == 0 && rename(tmp, w->dump) == 0) {
+		w->dump_dirty = false;
+		w->dump_at = now;
+	}
+}
+
 static void conn_state(watcher *w, bool ok, const char *text)
 {
 	msg *m = msg_new(MSG_CONN);
@@ -152,6 +180,8 @@ static int setup(watcher *w, char *view, size_t vn, vs_error *err)
 	memset(&u, 0, sizeof u);
 	if (vs_updates_create(w->conn, view, "VirtualMachine", paths, np, &u, err) < 0)
 		return -1;
+	/* The first answer is every VM: in pieces, it never sits whole in memory. */
+	u.max_object_updates = WATCH_PIECE;
 	pthread_mutex_lock(&w->lock);
 	w->u = u;
 	w->have_updates = true;
@@ -203,7 +233,12 @@ static void *run(void *p)
 		if (atomic_load(&w->stop))
 			break;
 		if (rc >= 0) {
+			bool quiet = true;
+			for (size_t i = 0; i < w->n && quiet; i++)
+				quiet = !w->vms[i].changed;
+			w->dump_dirty |= !quiet;
 			post_changes(w, full);
+			dump_mirror(w, quiet);
 			continue;
 		}
 		post_changes(w, full); /* what arrived before the failure */
@@ -227,6 +262,7 @@ watcher *watcher_start(vs_session *s, msgq *q)
 	watcher *w = xcalloc(1, sizeof *w);
 	w->s = s;
 	w->q = q;
+	w->dump = getenv("QUIESCENT_WATCH_DUMP");
 	atomic_init(&w->stop, false);
 	pthread_mutex_init(&w->lock, NULL);
 	if (pthread_create(&w->thread, NULL, run, w) != 0) {

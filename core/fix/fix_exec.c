@@ -169,8 +169,11 @@ static void record_task(fix_ctx *x, const char *task, const char *kind, const vs
 		store_task_record(x->db, x->o->connection_id, &t, NULL, 0);
 }
 
-int fix_wait_task(fix_ctx *x, const char *task, const char *kind, int timeout_s,
-		  vs_task_result *out, vs_error *err)
+/* stoppable: a fix step's task (not a restore step's): at stop level 2 (Ctrl-C twice) stop
+ * waiting, ask vCenter to cancel it, and let the restore steps run (a hung task must not hold
+ * a powered-off VM). */
+static int wait_task(fix_ctx *x, const char *task, const char *kind, int timeout_s, bool stoppable,
+		     vs_task_result *out, vs_error *err)
 {
 	/* Our own poll loop rather than vs_task_wait: its 250 ms..2 s back-off costs a second per
 	 * step on short tasks, which is most of a power cycle in the lab; see fix_poll_ms. */
@@ -198,6 +201,14 @@ int fix_wait_task(fix_ctx *x, const char *task, const char *kind, int timeout_s,
 			snprintf(err->fault, sizeof err->fault, "%s", out->fault);
 			return -1;
 		}
+		if (stoppable && stop_level(x) >= 2) {
+			vs_error ce;
+			vs_error_clear(&ce);
+			bool asked = vs_task_cancel(x->c, task, &ce) == 0;
+			return vs_fail(err, VS_ERR_CANCELLED, "%s (%s): stopped waiting (Ctrl-C twice); %s",
+				       kind, task, asked ? "cancel requested in vCenter"
+				       : "it goes on in vCenter");
+		}
 		struct timespec t;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (timeout_s > 0 && t.tv_sec - t0.tv_sec >= timeout_s)
@@ -205,6 +216,25 @@ int fix_wait_task(fix_ctx *x, const char *task, const char *kind, int timeout_s,
 				       "on in vCenter", kind, task, timeout_s);
 		fix_sleep_ms(fix_poll_ms(round));
 	}
+}
+
+int fix_wait_task(fix_ctx *x, const char *task, const char *kind, int timeout_s,
+		  vs_task_result *out, vs_error *err)
+{
+	return wait_task(x, task, kind, timeout_s, false, out, err);
+}
+
+/* One vSphere task's bound: the option, else QUIESCENT_FIX_TASK_TIMEOUT (seconds), else 30 min. */
+static int task_timeout(const fix_exec_opts *o)
+{
+	if (o->task_timeout_s > 0)
+		return o->task_timeout_s;
+	const char *e = getenv("QUIESCENT_FIX_TASK_TIMEOUT");
+	char *end;
+	long v = e ? strtol(e, &end, 10) : 0;
+	if (e && *e && !*end && v > 0 && v <= 86400)
+		return (int)v;
+	return 1800;
 }
 
 int fix_power_on(fix_ctx *x, const char *moref, char *task, size_t n, vs_error *err)
@@ -216,7 +246,7 @@ int fix_power_on(fix_ctx *x, const char *moref, char *task, size_t n, vs_error *
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
 	vs_task_result r;
 	int rc = fix_wait_task(x, task, "VirtualMachine.powerOn",
-			       x->o->task_timeout_s > 0 ? x->o->task_timeout_s : 1800, &r, err);
+			       task_timeout(x->o), &r, err);
 	vs_task_result_done(&r);
 	return rc;
 }
@@ -314,7 +344,7 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 	const fix_step *st = w->st;
 	const fix_plan_opts *po = &w->sh->plan->opts;
 	const char *vm = vp->moref;
-	int task_to = w->sh->o->task_timeout_s > 0 ? w->sh->o->task_timeout_s : 1800;
+	int task_to = task_timeout(w->sh->o);
 	int tools_to = w->sh->o->tools_timeout_s > 0 ? w->sh->o->tools_timeout_s : 600;
 	vs_task_result r;
 	int rc;
@@ -346,7 +376,7 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 		if (vs_vm_upgrade_tools(x->c, vm, st->arg, task, tn, err) < 0)
 			return -1;
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
-		rc = fix_wait_task(x, task, "VirtualMachine.upgradeTools", task_to, &r, err);
+		rc = wait_task(x, task, "VirtualMachine.upgradeTools", task_to, true, &r, err);
 		vs_task_result_done(&r);
 		if (rc == 0) {
 			vm_facts f;
@@ -426,7 +456,7 @@ power_off:
 			return -1;
 		vs->asked_down = true;
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
-		rc = fix_wait_task(x, task, "VirtualMachine.powerOff", task_to, &r, err);
+		rc = wait_task(x, task, "VirtualMachine.powerOff", task_to, true, &r, err);
 		vs_task_result_done(&r);
 		if (rc < 0) {
 			/* Already off (a late guest shutdown) is what we wanted. */
@@ -447,7 +477,7 @@ power_off:
 		if (vs_vm_set_extra_config(x->c, vm, keys, vals, 1, task, tn, err) < 0)
 			return -1;
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
-		rc = fix_wait_task(x, task, "VirtualMachine.reconfigure", task_to, &r, err);
+		rc = wait_task(x, task, "VirtualMachine.reconfigure", task_to, true, &r, err);
 		vs_task_result_done(&r);
 		if (rc < 0)
 			return -1;

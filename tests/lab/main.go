@@ -44,14 +44,19 @@ func run(args []string, stdout *os.File) error {
 	certFile := fs.String("cert", "", "TLS certificate PEM [self-signed]")
 	keyFile := fs.String("key", "", "TLS key PEM")
 	speed := fs.Float64("speed", 1, "divide every timing_ms duration by this")
+	reqLog := fs.String("request-log", "", "append one JSON line per SOAP request (method, VM, time, fault) to FILE")
+	churn := fs.Float64("churn", 0, "flip the power state of this percentage of the VMs every second (SIGUSR1 stops it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *scenario == "" || fs.NArg() > 0 {
-		return fmt.Errorf("usage: quiescent-lab --scenario FILE.json [--listen 127.0.0.1:0] [--scale N] [--state-dir DIR] [--cert PEM --key PEM] [--speed F]")
+		return fmt.Errorf("usage: quiescent-lab --scenario FILE.json [--listen 127.0.0.1:0] [--scale N] [--state-dir DIR] [--cert PEM --key PEM] [--speed F] [--request-log FILE] [--churn PERCENT_PER_SECOND]")
 	}
 	if *scale < 1 || *speed <= 0 {
 		return fmt.Errorf("--scale must be >= 1 and --speed > 0")
+	}
+	if *churn < 0 || *churn > 100 {
+		return fmt.Errorf("--churn must be from 0 to 100 (percent of the VMs per second)")
 	}
 	if (*certFile == "") != (*keyFile == "") {
 		return fmt.Errorf("--cert and --key go together")
@@ -82,7 +87,17 @@ func run(args []string, stdout *os.File) error {
 	svc.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv := svc.NewServer() // not closed at exit: long WaitForUpdatesEx polls would hold it open
 	// Put the lab in front before anyone knows the URL.
-	srv.Config.Handler = newFront(lab, srv.Config.Handler)
+	fr := newFront(lab, srv.Config.Handler)
+	if len(sc.Faults) > 0 {
+		fr.faults = newFaultEngine(sc.Faults)
+		lab.applyStartFaults(sc.Faults)
+	}
+	if *reqLog != "" {
+		if fr.reqlog, err = openRequestLog(*reqLog); err != nil {
+			return err
+		}
+	}
+	srv.Config.Handler = fr
 	srv.Config.ErrorLog = log.New(os.Stderr, "http: ", log.LstdFlags)
 
 	_, lab.port, _ = net.SplitHostPort(srv.Listener.Addr().String())
@@ -94,11 +109,24 @@ func run(args []string, stdout *os.File) error {
 	fmt.Fprintln(out, "READY")
 	out.Flush()
 
+	stopChurn := make(chan struct{})
+	if *churn > 0 {
+		go lab.churn(*churn, stopChurn)
+	}
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	s := <-sig
-	log.Printf("%s: shutting down", s)
-	return nil
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
+	for {
+		s := <-sig
+		if s == syscall.SIGUSR1 {
+			if *churn > 0 {
+				close(stopChurn)
+				*churn = 0
+			}
+			continue
+		}
+		log.Printf("%s: shutting down", s)
+		return nil
+	}
 }
 
 // loopback accepts only loopback listen addresses.

@@ -91,3 +91,56 @@ func TestSplitObjects(t *testing.T) {
 		t.Fatal("unbalanced objects accepted")
 	}
 }
+
+// WaitForUpdatesEx hands out at most maxObjectUpdates objects per answer, with
+// truncated=true, until the last piece carries vcsim's own version.
+func TestWaitForUpdatesExTruncates(t *testing.T) {
+	lab := startLab(t, scenario(map[string]interface{}{"name": "upd", "count": 7}))
+	defer lab.stop(t)
+	ctx := context.Background()
+	c := lab.c(t)
+	v, err := view.NewManager(c.Client).CreateContainerView(ctx, c.ServiceContent.RootFolder,
+		[]string{"VirtualMachine"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := methods.CreatePropertyCollector(ctx, c, &types.CreatePropertyCollector{This: c.ServiceContent.PropertyCollector})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := types.PropertyFilterSpec{
+		ObjectSet: []types.ObjectSpec{{Obj: v.Reference(), Skip: types.NewBool(true),
+			SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}}}},
+		PropSet: []types.PropertySpec{{Type: "VirtualMachine", PathSet: []string{"name"}}},
+	}
+	if _, err := methods.CreateFilter(ctx, c, &types.CreateFilter{This: pc.Returnval, Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	version, seen, pieces := "", map[string]bool{}, 0
+	for {
+		res, err := methods.WaitForUpdatesEx(ctx, c, &types.WaitForUpdatesEx{This: pc.Returnval, Version: version,
+			Options: &types.WaitOptions{MaxWaitSeconds: types.NewInt32(0), MaxObjectUpdates: 3}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Returnval == nil {
+			break
+		}
+		pieces++
+		for _, fs := range res.Returnval.FilterSet {
+			if len(fs.ObjectSet) > 3 {
+				t.Fatalf("%d objects in one answer, asked for 3", len(fs.ObjectSet))
+			}
+			for _, o := range fs.ObjectSet {
+				seen[o.Obj.Value] = true
+			}
+		}
+		version = res.Returnval.Version
+		if res.Returnval.Truncated == nil || !*res.Returnval.Truncated {
+			break
+		}
+	}
+	if len(seen) != 7 || pieces != 3 || strings.HasPrefix(version, labVersionPrefix) {
+		t.Fatalf("%d VMs in %d pieces, final version %q", len(seen), pieces, version)
+	}
+}

@@ -19,6 +19,7 @@ type Scenario struct {
 	VCenter VCenterSpec
 	Timing  TimingSpec
 	VMs     []VMSpec
+	Faults  []FaultSpec // fault injection rules (faults.go)
 }
 
 type VCenterSpec struct {
@@ -254,7 +255,7 @@ func (p *parser) array(m map[string]interface{}, path, key string) ([]interface{
 }
 
 func (p *parser) scenario(root interface{}) *Scenario {
-	m := p.object(root, "", "vcenter", "timing_ms", "vms")
+	m := p.object(root, "", "vcenter", "timing_ms", "vms", "faults")
 	sc := &Scenario{Timing: DefaultTiming}
 
 	vc := p.object(valueOr(m, "vcenter"), "vcenter", "user", "password", "version")
@@ -297,6 +298,10 @@ func (p *parser) scenario(root interface{}) *Scenario {
 		}
 		seen[vm.Name] = path
 		sc.VMs = append(sc.VMs, vm)
+	}
+	sc.Faults = p.faults(m)
+	if p.err != nil {
+		return nil
 	}
 	return sc
 }

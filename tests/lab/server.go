@@ -28,6 +28,9 @@ type front struct {
 	inner   http.Handler
 	methods map[string]labMethod
 	pager   pager
+	updates updatePager
+	faults  *faultEngine // nil: no "faults" in the scenario
+	reqlog  *requestLog  // nil: no --request-log
 }
 
 func newFront(l *Lab, inner http.Handler) *front {
@@ -72,7 +75,20 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	switch methodName(body) {
+	method := methodName(body)
+	if f.observe(w, r, body, method) {
+		return
+	}
+	f.dispatch(w, r, body, method)
+}
+
+// dispatch answers a SOAP request: the lab's methods here, the rest by vcsim.
+func (f *front) dispatch(w http.ResponseWriter, r *http.Request, body []byte, method string) {
+	switch method {
+	case "CancelTask":
+		if f.cancelTask(w, r, body) {
+			return
+		}
 	case "RetrievePropertiesEx":
 		f.retrievePropertiesEx(w, r, body)
 		return
@@ -82,8 +98,11 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "CancelRetrievePropertiesEx":
 		f.cancelRetrievePropertiesEx(w, r, body)
 		return
+	case "WaitForUpdatesEx":
+		f.waitForUpdatesEx(w, r, body)
+		return
 	}
-	if h, ok := f.methods[methodName(body)]; ok {
+	if h, ok := f.methods[method]; ok {
 		f.serveLab(w, r, body, h)
 		return
 	}
@@ -131,10 +150,20 @@ func (f *front) serveLab(w http.ResponseWriter, r *http.Request, body []byte, h 
 	case simulator.Map.Get(method.This) == nil:
 		res = &faultBody{simulator.Fault(fmt.Sprintf("managed object not found: %s", method.This),
 			&types.ManagedObjectNotFound{Obj: method.This})}
+	case f.faults != nil && f.vmDisconnected(body) != nil:
+		res = f.vmDisconnected(body)
 	default:
 		res = h(method.Body)
 	}
 	writeSOAP(w, res)
+}
+
+// vmDisconnected: the InvalidState fault when the request names a VM whose host is gone.
+func (f *front) vmDisconnected(body []byte) soap.HasFault {
+	if ref, ok := requestVM(body); ok {
+		return f.lab.disconnected(ref)
+	}
+	return nil
 }
 
 // authenticated asks vcsim whether the request's session cookie is a live

@@ -82,7 +82,7 @@ int vs_datastore_get(vs_conn *c, const char *datacenter_path, const char *ds_pat
 	int rc = -1;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		unsigned gen = vs_session_login_gen(s);
-		if (vs_http_request(c, url, NULL, 0, max_bytes, what, &status, &body, err) < 0)
+		if (vs_http_request(c, url, NULL, 0, true, max_bytes, what, &status, &body, err) < 0)
 			goto out;
 		/* The cookie expired: log in again once, as soap does on NotAuthenticated. */
 		if (status != 401 || attempt || !s->password)

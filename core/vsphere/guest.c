@@ -288,7 +288,7 @@ int vs_guest_run(vs_conn *c, const char *vm_moref, const char *user, const char 
 	strbuf body;
 	strbuf_init(&body);
 	long status = 0;
-	k = vs_http_request(c, url, NULL, 0, VS_GUEST_MAX_OUTPUT, "The guest file download",
+	k = vs_http_request(c, url, NULL, 0, true, VS_GUEST_MAX_OUTPUT, "The guest file download",
 			    &status, &body, err);
 	free(url);
 	if (k == 0 && status != 200) {

@@ -272,7 +272,8 @@ static int fail_curl(vs_conn *c, CURLcode rc, const char *hostport, const char *
 }
 
 int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_len,
-		    size_t max_bytes, const char *what, long *status, strbuf *out, vs_error *err)
+		    bool may_resend, size_t max_bytes, const char *what, long *status, strbuf *out,
+		    vs_error *err)
 {
 	vs_session *s = c->s;
 	CURL *h = c->curl;
@@ -306,6 +307,10 @@ int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_l
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	}
+	/* libcurl silently sends a request again when a reused connection turns out dead before
+	 * any answer: harmless for a read, a second reconfigure or snapshot for a write. A fresh
+	 * connection is never "reused", so nothing is resent behind our back. */
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, may_resend ? 0L : 1L);
 	int t = s->timeout_s > 0 ? s->timeout_s : 60;
 	/* A backstop beyond the no-progress bound, for a server answering just fast enough. */
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(t * 10 > 600 ? t * 10 : 600));

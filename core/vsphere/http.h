@@ -71,12 +71,14 @@ void vs_http_share_done(vs_session *s);
 int vs_http_conn_init(vs_conn *c, vs_error *err);
 void vs_http_conn_done(vs_conn *c);
 
-/* One request. post == NULL: GET, else a SOAP POST of post_len bytes. The body goes to out
- * (reset first), at most max_bytes. Returns 0 with *status set for any HTTP answer, -1 with
- * err filled when there was none (kind NETWORK, TLS, TIMEOUT, CANCELLED). `what` names the
- * request in messages ("Login", "GET of vm/x.zip"). */
+/* One request. post == NULL: GET, else a SOAP POST of post_len bytes. may_resend: false for
+ * a request that changes something (it then goes on a fresh connection, which libcurl never
+ * resends). The body goes to out (reset first), at most max_bytes. Returns 0 with *status
+ * set for any HTTP answer, -1 with err filled when there was none (kind NETWORK, TLS,
+ * TIMEOUT, CANCELLED). `what` names the request in messages ("Login", "GET of vm/x.zip"). */
 int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_len,
-		    size_t max_bytes, const char *what, long *status, strbuf *out, vs_error *err);
+		    bool may_resend, size_t max_bytes, const char *what, long *status, strbuf *out,
+		    vs_error *err);
 
 /* Logs in again after NotAuthenticated, unless another thread already did since login_gen was
  * `seen_gen` (defined in session.c). 0 or -1 with err (kind LOGIN). */

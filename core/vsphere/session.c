@@ -363,7 +363,7 @@ int vs_probe_certificate(const char *url, const char *ca_file, char *thumbprint,
 	long status = 0;
 	vs_error e;
 	vs_error_clear(&e);
-	int hr = vs_http_request(c, s->url, NULL, 0, 0, "The certificate probe", &status, &out, &e);
+	int hr = vs_http_request(c, s->url, NULL, 0, true, 0, "The certificate probe", &status, &out, &e);
 	strbuf_done(&out);
 	if (!c->seen256[0]) {
 		if (err)

@@ -248,6 +248,20 @@ static void method_name(const char *body, char *out, size_t n)
 		snprintf(out, n, "request");
 }
 
+/* Methods that only read: safe to send again when the first try got no answer, or a
+ * 502/503/504. Everything else changes something and is sent exactly once. */
+static bool method_is_read(const char *method)
+{
+	static const char *const prefixes[] = {
+		"Retrieve", "ContinueRetrieve", "CancelRetrieve", "WaitForUpdates", "CheckForUpdates",
+		"Query", "ListProcessesInGuest", "CurrentTime", "SessionIsActive", "Fetch",
+	};
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (!strncmp(method, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
 /* First readable line of an HTML or text body: the <title> when there is one, else text with
  * tags stripped, whitespace collapsed, at most 120 bytes. */
 static void body_excerpt(const char *body, size_t len, char *out, size_t n)
@@ -372,6 +386,11 @@ int vs_soap_decode_fault(const char *body, size_t len, long http_status, const c
 		return vs_fail(err, VS_ERR_PARSE,
 			       "%s on %s returned something that is not a SOAP response%s%s.",
 			       method, server, *excerpt ? ": " : "", excerpt);
+	if (http_status == 502 || http_status == 503 || http_status == 504)
+		return vs_fail(err, VS_ERR_NETWORK,
+			       "%s on %s got HTTP %ld%s%s: the vCenter service is unavailable "
+			       "(starting, restarting or overloaded); try again later.", method, server,
+			       http_status, *excerpt ? ": " : "", excerpt);
 	return vs_fail(err, VS_ERR_NETWORK,
 		       "%s on %s got HTTP %ld instead of a SOAP response%s%s; is this the vSphere "
 		       "SDK URL?", method, server, http_status, *excerpt ? ": " : "", excerpt);
@@ -400,7 +419,8 @@ static int fetch_once(vs_conn *c, const char *body, unsigned flags, const char *
 	memcpy(req + hl + bl, env_tail, tl + 1);
 
 	*status = 0;
-	int rc = vs_http_request(c, s->url, req, n, VS_MAX_RESPONSE, method, status, resp, err);
+	int rc = vs_http_request(c, s->url, req, n, method_is_read(method), VS_MAX_RESPONSE, method,
+				 status, resp, err);
 	if (sec)
 		secret_release(sec);
 	else
@@ -429,13 +449,35 @@ static int handle_response(vs_conn *c, const char *method, long status, const st
 	return rc;
 }
 
+/* How often, and after how long, a read answered 502/503/504 (a vCenter restarting its
+ * services, a load balancer without a backend) is asked again. Writes are never resent. */
+#define READ_RETRIES 3
+#define READ_RETRY_BASE_MS 500
+
 static int call_once(vs_conn *c, const char *body, unsigned flags, const char *method,
 		     vs_response_fn on_response, void *ctx, vs_error *err)
 {
 	strbuf resp;
 	strbuf_init(&resp);
 	long status = 0;
-	int rc = fetch_once(c, body, flags, method, &status, &resp, err);
+	int rc;
+	for (int attempt = 0;; attempt++) {
+		rc = fetch_once(c, body, flags, method, &status, &resp, err);
+		bool unavailable = rc == 0 && (status == 502 || status == 503 || status == 504);
+		if (!unavailable || attempt == READ_RETRIES || !method_is_read(method))
+			break;
+		unsigned gen = atomic_load(&c->s->cancel_gen);
+		struct timespec ts = { 0, (long)READ_RETRY_BASE_MS * 1000000L << attempt };
+		while (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		nanosleep(&ts, NULL);
+		if (atomic_load(&c->s->cancel_gen) != gen) {
+			strbuf_done(&resp);
+			return vs_fail(err, VS_ERR_CANCELLED, "%s on %s was cancelled.", method, c->s->server);
+		}
+	}
 	if (rc == 0)
 		rc = handle_response(c, method, status, &resp, on_response, ctx, err);
 	strbuf_done(&resp);

@@ -135,6 +135,9 @@ static void build(detail *d, ui *u, int w)
 	addf(d, w, TE_NORMAL, "  status %s, best level %s, predicted %s, OS family %s (rules run %s)",
 	     model_status_name(v->status), model_level_name(v->best), model_level_name(v->predicted),
 	     model_os_family_name(v->family), when(vm->evaluated_at, t2, sizeof t2));
+	if (f->connection_state)
+		addf(d, w, TE_SEV_ERROR, "  The VM's host is %s in vCenter: these facts are not current.",
+		     f->connection_state);
 	if (f->facts_error)
 		addf(d, w, TE_SEV_ERROR, "  vCenter could not give every fact: %s", f->facts_error_text ? f->facts_error_text : "?");
 

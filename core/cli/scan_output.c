@@ -176,6 +176,8 @@ static void output_json(strbuf *out, const scan_result *r)
 		json_object_end(&w);
 		if (f->facts_error)
 			json_kv_string(&w, "facts_error", f->facts_error_text);
+		if (f->connection_state)
+			json_kv_string(&w, "connection_state", f->connection_state);
 		json_key(&w, "findings");
 		json_array_begin(&w);
 		for (size_t k = 0; k < v->n_findings; k++) {

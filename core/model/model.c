@@ -264,6 +264,7 @@ void model_vm_facts_done(vm_facts *f)
 	free(f->name);
 	free(f->folder);
 	free(f->facts_error_text);
+	free(f->connection_state);
 	free(f->config_guest_id);
 	free(f->config_guest_full_name);
 	free(f->enable_uuid_raw);
@@ -286,6 +287,7 @@ void model_vm_facts_copy(vm_facts *dst, const vm_facts *src)
 	dst->name = xstrdup(src->name);
 	dst->folder = xstrdup(src->folder);
 	dst->facts_error_text = xstrdup(src->facts_error_text);
+	dst->connection_state = xstrdup(src->connection_state);
 	dst->config_guest_id = xstrdup(src->config_guest_id);
 	dst->config_guest_full_name = xstrdup(src->config_guest_full_name);
 	dst->enable_uuid_raw = xstrdup(src->enable_uuid_raw);

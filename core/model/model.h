@@ -175,6 +175,10 @@ typedef struct {
 	bool is_template;
 	bool facts_error;       /* vCenter could not give this VM's facts (see facts_error_text) */
 	char *facts_error_text;
+	/* runtime.connectionState when it is not "connected" (host gone: "disconnected",
+	 * "orphaned", "inaccessible", "invalid"): vCenter's facts are then not current. NULL:
+	 * connected or not known. */
+	char *connection_state;
 
 	/* vCenter: config.* */
 	char *config_guest_id;       /* config.guestId */

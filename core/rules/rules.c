@@ -873,8 +873,9 @@ void rules_evaluate(const vm_facts *f, time_t now, verdict *out)
 	out->best = c.best;
 	out->predicted = c.best;
 
-	/* Facts vCenter could not give would make every rule guess: no findings, unknown. */
-	if (f->facts_error) {
+	/* Facts vCenter could not give, or gave for a VM whose host it lost, would make every
+	 * rule guess: no findings, unknown (the facts_error or connection state says why). */
+	if (f->facts_error || f->connection_state) {
 		out->status = f->is_template ? STATUS_NA : STATUS_UNKNOWN;
 		return;
 	}

@@ -85,6 +85,7 @@ void store_facts_to_json(strbuf *out, const vm_facts *f)
 	json_kv_bool(&w, "is_template", f->is_template);
 	json_kv_bool(&w, "facts_error", f->facts_error);
 	json_kv_string(&w, "facts_error_text", f->facts_error_text);
+	json_kv_string(&w, "connection_state", f->connection_state);
 
 	json_kv_string(&w, "config_guest_id", f->config_guest_id);
 	json_kv_string(&w, "config_guest_full_name", f->config_guest_full_name);
@@ -252,6 +253,7 @@ int store_facts_from_json(const char *json, vm_facts *f, char *err, size_t errle
 	f->is_template = get_bool(o, "is_template");
 	f->facts_error = get_bool(o, "facts_error");
 	f->facts_error_text = get_str(o, "facts_error_text");
+	f->connection_state = get_str(o, "connection_state");
 
 	f->config_guest_id = get_str(o, "config_guest_id");
 	f->config_guest_full_name = get_str(o, "config_guest_full_name");

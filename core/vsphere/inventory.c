@@ -473,6 +473,16 @@ static int p_power(vm_facts *f, xmlTextReaderPtr r)
 	return 0;
 }
 
+/* Only a state other than "connected" is kept: it means the facts are not current. */
+static int p_connection_state(vm_facts *f, xmlTextReaderPtr r)
+{
+	char buf[TEXT_MAX];
+	if (read_scalar(r, buf) < 0)
+		return -1;
+	xstrset(&f->connection_state, r && strcmp(buf, "connected") != 0 ? buf : NULL);
+	return 0;
+}
+
 static int p_boot_time(vm_facts *f, xmlTextReaderPtr r)
 {
 	char buf[TEXT_MAX];
@@ -642,6 +652,7 @@ static const prop_map props[] = {
 	{ "config.extraConfig", p_extra_config, 0 },
 	{ "config.hardware.device", p_devices, 0 },
 	{ "runtime.powerState", p_power, 0 },
+	{ "runtime.connectionState", p_connection_state, 0 },
 	{ "runtime.bootTime", p_boot_time, 0 },
 	{ "guest.toolsVersionStatus2", p_tools_version_status, 0 },
 	{ "guest.toolsRunningStatus", p_tools_running, 0 },

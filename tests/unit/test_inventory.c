@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "vs_fake_transport.h"
+#include "rules/rules.h"
 #include "vsphere/inventory.h"
 
 #define BOOT_0815 ((time_t)1795162530) /* 2026-11-20T08:15:30Z */
@@ -268,7 +269,7 @@ static void test_live_updates(void **state)
 	char version[32];
 	size_t n_paths;
 	const char *const *paths = inventory_paths(&n_paths);
-	assert_int_equal(n_paths, 16);
+	assert_int_equal(n_paths, 17);
 	assert_string_equal(paths[0], "name");
 
 	fake_expect("WaitForUpdatesEx", "wait_enter_truncated.xml");
@@ -384,6 +385,29 @@ static void test_tools_status_any_order(void **state)
 	assert_int_equal(f.tools_version_status, TOOLS_VS_UNKNOWN);
 	assert_int_equal(inventory_apply_change(&f, "guest.toolsRunningStatus", NULL), 0);
 	assert_int_equal(f.tools, TOOLS_UNKNOWN);
+	model_vm_facts_done(&f);
+}
+
+/* A VM whose host vCenter lost keeps its last facts: the state says they are not current,
+ * and the rules then give no verdict but unknown. */
+static void test_connection_state(void **state)
+{
+	vm_facts f;
+	inventory_facts_begin(&f, "vm-1");
+	assert_null(f.connection_state);
+	apply_xml(&f, "runtime.connectionState", "inaccessible");
+	assert_string_equal(f.connection_state, "inaccessible");
+	verdict v;
+	model_verdict_init(&v);
+	rules_evaluate(&f, 0, &v);
+	assert_int_equal(v.status, STATUS_UNKNOWN);
+	assert_int_equal(v.n_findings, 0);
+	apply_xml(&f, "runtime.connectionState", "connected");
+	assert_null(f.connection_state);
+	apply_xml(&f, "runtime.connectionState", "orphaned");
+	assert_int_equal(inventory_apply_change(&f, "runtime.connectionState", NULL), 0);
+	assert_null(f.connection_state);
+	model_verdict_done(&v);
 	model_vm_facts_done(&f);
 }
 
@@ -596,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_parse_datetime),
 		cmocka_unit_test(test_tools_status_any_order),
 		cmocka_unit_test(test_value_edge_cases),
+		cmocka_unit_test(test_connection_state),
 		cmocka_unit_test(test_many_devices),
 		cmocka_unit_test_setup_teardown(test_tools_upgrades, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_bench_scan, fake_setup, fake_teardown),

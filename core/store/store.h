@@ -300,8 +300,8 @@ typedef struct {
 	store_snaptest_state state;
 } store_snaptest_ref;
 
-/* Tests of vcenter left CREATED or RUNNING (a crash mid-test): candidates for orphan
- * cleanup. Fills at most max entries; returns how many, -1 on error. */
+/* Tests of vcenter left CREATED or RUNNING (a crash mid-test) or ORPHAN (the removal of the
+ * test snapshot failed): candidates for orphan cleanup, offered again until it succeeds. Fills at most max entries; returns how many, -1 on error. */
 int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref *out, size_t max,
 			      char *err, size_t errlen);
 

@@ -156,7 +156,7 @@ int store_writer_result_add(store *s, int64_t snaptest_id, const store_writer_re
 static const char sql_unfinished[] =
 	"SELECT t.id, t.moref, t.snapshot_name, t.state FROM snaptests t"
 	" JOIN connections c ON c.id = t.connection_id"
-	" WHERE t.state IN ('created', 'running') AND c.server = ?1 COLLATE NOCASE"
+	" WHERE t.state IN ('created', 'running', 'orphan') AND c.server = ?1 COLLATE NOCASE"
 	" ORDER BY t.id";
 
 int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref *out, size_t max,
@@ -175,8 +175,9 @@ int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref 
 		snprintf(r->snapshot_name, sizeof r->snapshot_name, "%s",
 			 (const char *)sqlite3_column_text(st, 2));
 		const char *state = (const char *)sqlite3_column_text(st, 3);
-		r->state = state && strcmp(state, "running") == 0 ? STORE_SNAPTEST_RUNNING
-								   : STORE_SNAPTEST_CREATED;
+		r->state = !state ? STORE_SNAPTEST_CREATED
+			   : strcmp(state, "running") == 0 ? STORE_SNAPTEST_RUNNING
+			   : strcmp(state, "orphan") == 0 ? STORE_SNAPTEST_ORPHAN : STORE_SNAPTEST_CREATED;
 	}
 	if (n < max && rc != SQLITE_DONE) {
 		store_fail(s, err, errlen, "cannot read unfinished test snapshots");

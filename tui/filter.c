@@ -60,6 +60,121 @@ const char *filter_text(const vm_filter *f)
 	return f ? f->expr : "";
 }
 
+/* ---- regex complexity ----
+ * glibc's regcomp expands repetitions by copying subtrees ("a+" is "aa*", "a{n}" n copies), so
+ * stacked or nested quantifiers grow exponentially: "x++++...+" (50 of them) takes gigabytes
+ * (found by tests/fuzz/fuzz_filter). Before regcomp we estimate the size of the expanded tree
+ * and refuse patterns beyond FILTER_RE_MAX_COST; real filters cost a few dozen. */
+#define FILTER_RE_MAX_LEN 256
+#define FILTER_RE_MAX_COST 4096.0
+
+static double re_cost_alt(const char **pp, int depth);
+
+static double re_cap(double c)
+{
+	return c > 1e12 ? 1e12 : c;
+}
+
+/* A {n}, {n,} or {n,m} interval at *pp ('{'): its weight, advancing past it; 0 when it is
+ * not an interval (then '{' is a literal). */
+static double re_interval(const char **pp)
+{
+	const char *p = *pp + 1;
+	double n = 0, m = -1;
+	if (*p < '0' || *p > '9')
+		return 0;
+	while (*p >= '0' && *p <= '9')
+		n = n * 10 + (*p++ - '0');
+	if (*p == ',') {
+		p++;
+		if (*p >= '0' && *p <= '9') {
+			m = 0;
+			while (*p >= '0' && *p <= '9')
+				m = m * 10 + (*p++ - '0');
+		}
+	}
+	if (*p != '}')
+		return 0;
+	*pp = p + 1;
+	double k = m > n ? m : n;
+	return re_cap(k + 1);
+}
+
+static double re_cost_seq(const char **pp, int depth)
+{
+	const char *p = *pp;
+	double total = 0, item = 0;
+	while (*p && *p != '|' && !(*p == ')' && depth > 0)) {
+		double w = 0;
+		if (*p == '*' || *p == '+' || *p == '?') {
+			w = 2;
+			p++;
+		} else if (*p == '{' && (w = re_interval(&p)) > 0) {
+			/* p advanced */
+		}
+		if (w > 0) {
+			item = re_cap((item ? item : 1) * w);
+			continue;
+		}
+		total = re_cap(total + item);
+		if (*p == '(') {
+			p++;
+			item = re_cost_alt(&p, depth + 1) + 1;
+			if (*p == ')')
+				p++;
+		} else if (*p == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+					const char *e = strchr(p + 2, ']');
+					p = e ? e + 1 : p + strlen(p);
+				} else {
+					p++;
+				}
+			}
+			if (*p)
+				p++;
+			item = 1;
+		} else {
+			if (*p == '\\' && p[1])
+				p++;
+			p++;
+			item = 1;
+		}
+	}
+	*pp = p;
+	return re_cap(total + item);
+}
+
+static double re_cost_alt(const char **pp, int depth)
+{
+	double total = re_cost_seq(pp, depth);
+	while (**pp == '|') {
+		(*pp)++;
+		total = re_cap(total + re_cost_seq(pp, depth) + 1);
+	}
+	return total;
+}
+
+/* True when regcomp may compile word in bounded memory and time. */
+static bool re_reasonable(const char *word)
+{
+	if (strlen(word) > FILTER_RE_MAX_LEN)
+		return false;
+	const char *p = word;
+	double cost = 0;
+	while (*p) {   /* an unbalanced ')' at the top: regcomp refuses it, keep counting */
+		cost = re_cap(cost + re_cost_alt(&p, 0));
+		if (*p)
+			p++;
+	}
+	return cost <= FILTER_RE_MAX_COST;
+}
+
 static int compile_term(term *t, const char *word, char *err, size_t errlen)
 {
 	static const struct {
@@ -110,6 +225,11 @@ static int compile_term(term *t, const char *word, char *err, size_t errlen)
 	}
 	if (force_re) {
 		t->how = M_REGEX;
+		if (!re_reasonable(word)) {
+			snprintf(err, errlen, "regex '%.64s%s' is too complex (too long, or too many nested "
+				 "repetitions)", word, strlen(word) > 64 ? "..." : "");
+			return -1;
+		}
 		int rc = regcomp(&t->re, word, REG_EXTENDED | REG_ICASE | REG_NOSUB);
 		if (rc != 0) {
 			char why[128];

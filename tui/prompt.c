@@ -177,7 +177,12 @@ void prompt_teardown(void)
 	if (hist_path && history_length > 0) {
 		mkdir_parents(hist_path);
 		char *tmp = xasprintf("%s.tmp%ld", hist_path, (long)getpid());
-		if (write_history(tmp) == 0 && rename(tmp, hist_path) == 0)
+		/* Created private: write_history uses 0666 & ~umask, and a chmod after the rename
+		 * would leave the typed commands readable by others in between. */
+		mode_t old_mask = umask(077);
+		int wrc = write_history(tmp);
+		umask(old_mask);
+		if (wrc == 0 && rename(tmp, hist_path) == 0)
 			chmod(hist_path, 0600);
 		else
 			unlink(tmp);

@@ -53,8 +53,9 @@ void scan_job(job *j, void *arg)
 		r.facts = NULL;
 		r.verdicts = NULL;
 		r.n = 0;
+		size_t n_vms = m->n;   /* m belongs to the UI thread once posted (it may be freed) */
 		msgq_post(job_queue(j), m);
-		job_progress(j, 1, 1, "%zu VMs", m->n);
+		job_progress(j, 1, 1, "%zu VMs", n_vms);
 	} else {
 		job_fail(j, "scan failed: %s", why);
 	}

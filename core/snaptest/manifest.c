@@ -439,7 +439,7 @@ int snaptest_manifest_parse(const void *data, size_t len, snaptest_manifest *m,
 		names[n_docs] = pass == 0 ? "backup.xml" : name;
 		if (read_entry(z, (zip_uint64_t)i, names[n_docs], limit, &bufs[n_docs], &lens[n_docs],
 			       err, errlen) < 0) {
-			if (limit < SNAPTEST_MANIFEST_MAX_ENTRY && strstr(err, "larger than"))
+			if (limit < SNAPTEST_MANIFEST_MAX_ENTRY && err && strstr(err, "larger than"))
 				fail(err, errlen, "the manifest's entries add up to more than %zu bytes uncompressed (refused)",
 				     SNAPTEST_MANIFEST_MAX_TOTAL);
 			goto free_docs;

@@ -171,11 +171,19 @@ static int on_obj(void *ctx, const char *moref, const char *prop, xmlTextReaderP
 		xmlFree(t);
 	}
 	const char *v = vs_rd_text(r, &sb);
-	if (v)
-		snprintf(!strcmp(prop, "parent") ? o->parent : o->name,
-			 !strcmp(prop, "parent") ? sizeof o->parent : sizeof o->name, "%s", v);
+	int rc = 0;
+	if (!v) {
+		rc = vs_fail(err, VS_ERR_PARSE, "The parent of %s is malformed.", moref);
+	} else {
+		/* A truncated name or moref would address another object: refuse it. */
+		bool parent = !strcmp(prop, "parent");
+		size_t cap = parent ? sizeof o->parent : sizeof o->name;
+		if ((size_t)snprintf(parent ? o->parent : o->name, cap, "%s", v) >= cap)
+			rc = vs_fail(err, VS_ERR_PARSE, "The %s of %s is too long (%zu bytes).",
+				     parent ? "parent" : "name", moref, strlen(v));
+	}
 	strbuf_done(&sb);
-	return v ? 0 : vs_fail(err, VS_ERR_PARSE, "The parent of %s is malformed.", moref);
+	return rc;
 }
 
 int snaptest_vs_datacenter(vs_conn *c, const char *vm, char *buf, size_t n, vs_error *err)
@@ -183,28 +191,47 @@ int snaptest_vs_datacenter(vs_conn *c, const char *vm, char *buf, size_t n, vs_e
 	static const char *const paths[] = { "name", "parent" };
 	char type[64] = "VirtualMachine", cur[128];
 	snprintf(cur, sizeof cur, "%s", vm);
-	char path[1024] = "";
+	/* Built from the datacenter up: each folder above it is prepended. A path that does not
+	 * fit buf is an error, never a truncation (it would name another datacenter). */
+	strbuf path, tmp;
+	strbuf_init(&path);
+	strbuf_init(&tmp);
 	bool in_dc = false;
+	int rc = 0;
 	for (int hops = 0; hops < 64; hops++) {
 		obj_ctx o = { .name = "" };
-		if (vs_retrieve_object(c, type, cur, paths, 2, on_obj, &o, err) < 0)
-			return -1;
+		if (vs_retrieve_object(c, type, cur, paths, 2, on_obj, &o, err) < 0) {
+			rc = -1;
+			goto out;
+		}
 		if (!strcmp(type, "Datacenter"))
 			in_dc = true;
 		if (in_dc && o.parent[0]) {   /* the root folder (no parent) is not in the path */
-			char tmp[1024];
-			snprintf(tmp, sizeof tmp, "%s%s%s", o.name, path[0] ? "/" : "", path);
-			snprintf(path, sizeof path, "%s", tmp);
+			strbuf_reset(&tmp);
+			strbuf_adds(&tmp, o.name);
+			if (path.len) {
+				strbuf_addc(&tmp, '/');
+				strbuf_add(&tmp, path.buf, path.len);
+			}
+			strbuf_reset(&path);
+			strbuf_add(&path, tmp.buf, tmp.len);
 		}
 		if (!o.parent[0])
 			break;
 		snprintf(cur, sizeof cur, "%s", o.parent);
 		snprintf(type, sizeof type, "%s", o.parent_type[0] ? o.parent_type : "Folder");
 	}
-	if (!in_dc || !path[0])
-		return vs_fail(err, VS_ERR_PARSE, "The datacenter of %s was not found.", vm);
-	snprintf(buf, n, "%s", path);
-	return 0;
+	if (!in_dc || !path.len)
+		rc = vs_fail(err, VS_ERR_PARSE, "The datacenter of %s was not found.", vm);
+	else if (path.len >= n)
+		rc = vs_fail(err, VS_ERR_PARSE, "The datacenter path of %s is too long (%zu bytes).",
+			     vm, path.len);
+	else
+		memcpy(buf, path.buf, path.len + 1);
+out:
+	strbuf_done(&path);
+	strbuf_done(&tmp);
+	return rc;
 }
 
 /* ---- events ---- */

@@ -170,6 +170,15 @@ int vs_known_hosts_add(const char *path, const char *host, const char *thumbprin
 
 	char *dircopy = xstrdup(path);
 	char *dir = dirname(dircopy);
+	/* mkdir -p: on a fresh account even ~/.config may be missing. Directories we create are
+	 * 0700, like the history's. */
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		(void)mkdir(dir, 0700);
+		*p = '/';
+	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		int e = errno;
 		free(dircopy);

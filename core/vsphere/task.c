@@ -1,5 +1,6 @@
 #include "vsphere/task.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,20 @@ void vs_task_result_done(vs_task_result *r)
 		return;
 	free(r->result_text);
 	r->result_text = NULL;
+}
+
+/* TaskInfo.progress as 0..100; -1 when it is not a number. The server is not trusted to stay
+ * in range (found by tests/fuzz/fuzz_task_info: atoi overflowed, 1000 and -5 went through). */
+static int parse_progress(const char *t)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(t, &end, 10);
+	while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+		end++;
+	if (end == t || *end || errno == ERANGE)
+		return -1;
+	return v < 0 ? 0 : v > 100 ? 100 : (int)v;
 }
 
 static vs_task_state parse_state(const char *s)
@@ -74,12 +89,18 @@ int vs_task_parse_info(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
 			char *type = vs_xml_xsi_type(r);
 			char *t = vs_xml_text(r);
 			STR_SET(out->result_type, type ? type : "");
-			if (type && strcmp(type, "ManagedObjectReference") == 0)
+			/* A second <result> replaces the first (found by tests/fuzz/fuzz_task_info: the
+			 * first result_text leaked). */
+			free(out->result_text);
+			out->result_text = NULL;
+			out->result_moref[0] = '\0';
+			if (type && strcmp(type, "ManagedObjectReference") == 0) {
 				STR_SET(out->result_moref, t ? t : "");
-			else
-				out->result_text = t ? xstrdup(t) : NULL;
+				free(t);
+			} else {
+				out->result_text = t;   /* owned now */
+			}
 			free(type);
-			free(t);
 			continue;
 		}
 		bool want = strcmp(name, "state") == 0 || strcmp(name, "progress") == 0 ||
@@ -98,7 +119,7 @@ int vs_task_parse_info(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
 		switch (which) {
 		case 'k': STR_SET(out->task, t); break;
 		case 's': out->state = parse_state(t); break;
-		case 'p': out->progress = atoi(t); break;
+		case 'p': out->progress = parse_progress(t); break;
 		case 'd': STR_SET(out->description_id, t); break;
 		case 'e': STR_SET(out->entity_name, t); break;
 		case 'c': out->cancelled = strcmp(t, "true") == 0; break;

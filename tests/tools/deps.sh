@@ -7,7 +7,8 @@ PACKAGES="gcc clang make pkg-config libc6-dev
 libncurses-dev libcurl4-openssl-dev libxml2-dev libssl-dev libreadline-dev
 libsqlite3-dev libzip-dev libcmocka-dev
 golang-go golang-github-vmware-govmomi-dev
-python3 python3-pyvmomi tmux valgrind ca-certificates
+python3 python3-pyvmomi tmux valgrind ca-certificates openssl
+clang-tidy cppcheck libclang-rt-14-dev
 dpkg-dev man-db lintian
 chromium"
 

@@ -1,12 +1,13 @@
 #!/bin/sh
 # Runs the test suites: unit (cmocka runners), lab (Go tests of the lab), interop (pyvmomi
-# against the lab), integration (the real binary against the lab). No argument: all of them.
+# against the lab), integration (the real binary against the lab), e2e, fuzz (the libFuzzer
+# harnesses for a few seconds each). No argument: all of them.
 # Every suite runs even when an earlier one failed; the exit status says whether all passed.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3   # Debian's python: python3-pyvmomi lives there, not in pyenv
-suites=${*:-unit lab interop integration e2e}
+suites=${*:-unit lab interop integration e2e fuzz}
 passed=0
 failed=0
 failures=""
@@ -49,6 +50,10 @@ for suite in $suites; do
 			[ -f "$t" ] || continue
 			run "e2e/$(basename "$t" .py)" env QUIESCENT_BUILD="$BUILD" $PY "$t"
 		done ;;
+	fuzz)
+		# every libFuzzer harness, briefly (make fuzz runs them longer); builds build-fuzz first
+		run fuzz/build ${MAKE:-make} --no-print-directory -s fuzz-build
+		run fuzz/harnesses env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" sh tests/fuzz/run-fuzz.sh ;;
 	*)
 		echo "run-tests: unknown suite '$suite'" >&2; exit 2 ;;
 	esac

@@ -1,0 +1,97 @@
+/* A fake SOAP transport for the propcol harnesses (through vs_propcol_set_transport): the fuzz
+ * input is a sequence of responses separated by FUZZ_PAGE_SEP; each call gets the next one,
+ * and once they run out every call fails with a fault, so paging loops always end. */
+#ifndef QUIESCENT_FUZZ_TRANSPORT_H
+#define QUIESCENT_FUZZ_TRANSPORT_H
+
+#include <string.h>
+
+#include "fuzz.h"
+#include "vsphere/propcol.h"
+
+#define FUZZ_PAGE_SEP "\n@@PAGE@@\n"
+#define FUZZ_MAX_PAGES 16
+
+static const char *fz_page[FUZZ_MAX_PAGES];
+static size_t fz_len[FUZZ_MAX_PAGES];
+static size_t fz_n, fz_pos;
+
+static const vs_service_content fz_sc = {
+	.root_folder = "group-d1",
+	.property_collector = "propertyCollector",
+	.view_manager = "ViewManager",
+	.task_manager = "TaskManager",
+};
+
+static inline const vs_service_content *fz_content(vs_conn *c)
+{
+	return &fz_sc;
+}
+
+static inline int fz_call(vs_conn *c, const char *body, vs_response_fn fn, void *ctx, vs_error *err)
+{
+	if (fz_pos >= fz_n) {
+		vs_fail(err, VS_ERR_FAULT, "fuzz: no more responses.");
+		strcpy(err->fault, "ManagedObjectNotFound");
+		return -1;
+	}
+	size_t i = fz_pos++;
+	if (!fn)
+		return 0;
+	xmlTextReaderPtr r = vs_xml_reader_new(fz_page[i], fz_len[i], err);
+	if (!r)
+		return -1;
+	int rc = fn(r, ctx, err) < 0 ? -1 : 0;
+	if (rc < 0 && err->kind == VS_OK)
+		vs_fail(err, VS_ERR_PARSE, "fuzz: cannot read the response.");
+	xmlFreeTextReader(r);
+	return rc;
+}
+
+static const vs_propcol_transport fz_transport = { .call = fz_call, .content = fz_content };
+
+static inline void fz_split(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data, *end = p + size;
+	size_t sl = sizeof FUZZ_PAGE_SEP - 1;
+	fz_n = fz_pos = 0;
+	while (fz_n < FUZZ_MAX_PAGES) {
+		const char *q = memmem(p, (size_t)(end - p), FUZZ_PAGE_SEP, sl);
+		fz_page[fz_n] = p;
+		fz_len[fz_n++] = q ? (size_t)(q - p) : (size_t)(end - p);
+		if (!q)
+			break;
+		p = q + sl;
+	}
+}
+
+/* Reads a value the way consumers do, in turn: its text, its children, or nothing. */
+static inline void fz_consume(xmlTextReaderPtr val, unsigned n)
+{
+	char type[64];
+	vs_rd_xsi_type(val, type, sizeof type);
+	strbuf scratch;
+	strbuf_init(&scratch);
+	switch (n % 3) {
+	case 0:
+		(void)vs_rd_text(val, &scratch);
+		break;
+	case 1: {
+		vs_rd_iter it;
+		vs_rd_iter_init(&it, val);
+		unsigned k = 0;
+		while (vs_rd_iter_next(&it) == 1) {
+			if (k++ % 2)
+				vs_rd_iter_skip(&it);
+			else
+				(void)vs_rd_text(val, &scratch);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	strbuf_done(&scratch);
+}
+
+#endif

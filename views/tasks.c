@@ -30,9 +30,6 @@ static void tasks_draw(view *v, ui *u, int y, int h, int w)
 {
 	draw_fill(y, 0, w, term_attr(TE_HEADER));
 	int bar_w = w >= 120 ? 20 : 10;
-	int title_w = w - (2 + 10 + bar_w + 2 + 9 + 8 + 4) ;
-	if (title_w < 12)
-		title_w = 12;
 	int x = 0;
 	draw_text(y, x, 10, "STATE", term_attr(TE_HEADER), ALIGN_LEFT), x += 11;
 	draw_text(y, x, bar_w + 5, "PROGRESS", term_attr(TE_HEADER), ALIGN_LEFT), x += bar_w + 6;

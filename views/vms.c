@@ -538,7 +538,7 @@ static unsigned vms_request(view *v, ui *u, action a)
 	case ACTION_FILTER_CLEAR:
 	case ACTION_BACK:
 		if (!p->flt)
-			return a == ACTION_BACK ? VR_NONE : VR_NONE;
+			return VR_NONE;
 		vms_view_set_filter(v, u, NULL, NULL, 0);
 		ui_message(u, LOG_INFO, "filter removed");
 		return VR_REDRAW;

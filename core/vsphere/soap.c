@@ -1,6 +1,7 @@
 #include "vsphere/soap.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,6 +263,27 @@ static bool method_is_read(const char *method)
 	return false;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (at most `left` bytes) encoding a printable
+ * code point (not C0/C1 controls, no overlong form, no surrogate), or 0. */
+static size_t printable_utf8(const unsigned char *p, size_t left)
+{
+	if (p[0] >= 0x20 && p[0] < 0x7f)
+		return 1;
+	size_t n = p[0] >= 0xf0 && p[0] < 0xf5 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+	if (!n || n > left)
+		return 0;
+	uint32_t cp = p[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (cp < min[n] || cp < 0xa0 || (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
 /* First readable line of an HTML or text body: the <title> when there is one, else text with
  * tags stripped, whitespace collapsed, at most 120 bytes. */
 static void body_excerpt(const char *body, size_t len, char *out, size_t n)
@@ -299,7 +321,17 @@ static void body_excerpt(const char *body, size_t len, char *out, size_t n)
 			space = true;
 			continue;
 		}
-		out[o++] = (char)ch;
+		/* The server's bytes reach a terminal: controls and broken UTF-8 become '?'. */
+		size_t k = printable_utf8((const unsigned char *)p, (size_t)(end - p));
+		if (k == 0 || o + k >= n || o + k > 120) {
+			if (k > 1)
+				break; /* a character that does not fit: stop before it, not inside it */
+			out[o++] = '?';
+		} else {
+			memcpy(out + o, p, k);
+			o += k;
+			p += k - 1;
+		}
 		space = false;
 	}
 	while (o && out[o - 1] == ' ')
@@ -324,8 +356,7 @@ static int parse_fault(const char *body, size_t len, const char *method, const c
 		return 0;
 	char *faultstring = NULL, *type = NULL;
 	bool found = false;
-	int rc;
-	while ((rc = vs_xml_read(r, &perr)) == 1) {
+	while (vs_xml_read(r, &perr) == 1) {
 		if (!vs_xml_is(r, "Fault"))
 			continue;
 		found = true;

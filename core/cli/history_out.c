@@ -96,23 +96,6 @@ const char *history_short_time(time_t t, char *buf, size_t n)
 	return buf;
 }
 
-void history_csv_field(strbuf *out, const char *s, bool last)
-{
-	s = s ? s : "";
-	if (strpbrk(s, ",\"\r\n")) {
-		strbuf_addc(out, '"');
-		for (; *s; s++) {
-			if (*s == '"')
-				strbuf_addc(out, '"');
-			strbuf_addc(out, *s);
-		}
-		strbuf_addc(out, '"');
-	} else {
-		strbuf_adds(out, s);
-	}
-	strbuf_adds(out, last ? "\r\n" : ",");
-}
-
 /* ---- the timeline ---- */
 
 void history_list_output(strbuf *out, const store_history_entry *e, size_t n, scan_format fmt)
@@ -147,14 +130,14 @@ void history_list_output(strbuf *out, const store_history_entry *e, size_t n, sc
 		strbuf_adds(out, "kind,at,vcenter,vm,moref,outcome,id,summary\r\n");
 		for (size_t i = 0; i < n; i++) {
 			snprintf(id, sizeof id, "%lld", (long long)e[i].id);
-			history_csv_field(out, store_history_kind_name(e[i].kind), false);
-			history_csv_field(out, history_iso_time(e[i].at, t, sizeof t), false);
-			history_csv_field(out, e[i].vcenter, false);
-			history_csv_field(out, e[i].vm, false);
-			history_csv_field(out, e[i].moref, false);
-			history_csv_field(out, e[i].outcome, false);
-			history_csv_field(out, id, false);
-			history_csv_field(out, e[i].summary, true);
+			strbuf_add_csv_field(out, store_history_kind_name(e[i].kind), false);
+			strbuf_add_csv_field(out, history_iso_time(e[i].at, t, sizeof t), false);
+			strbuf_add_csv_field(out, e[i].vcenter, false);
+			strbuf_add_csv_field(out, e[i].vm, false);
+			strbuf_add_csv_field(out, e[i].moref, false);
+			strbuf_add_csv_field(out, e[i].outcome, false);
+			strbuf_add_csv_field(out, id, false);
+			strbuf_add_csv_field(out, e[i].summary, true);
 		}
 		return;
 	}
@@ -295,10 +278,10 @@ void history_record_output(strbuf *out, const store_history_record *r, scan_form
 				for (size_t c = 0; c < t->n_cols; c++) {
 					const store_hcell *cell = &t->cells[row * t->n_cols + c];
 					snprintf(rb, sizeof rb, "%zu", row + 1);
-					history_csv_field(out, t->name, false);
-					history_csv_field(out, rb, false);
-					history_csv_field(out, t->cols[c], false);
-					history_csv_field(out, cell->type == STORE_HCELL_NULL ? ""
+					strbuf_add_csv_field(out, t->name, false);
+					strbuf_add_csv_field(out, rb, false);
+					strbuf_add_csv_field(out, t->cols[c], false);
+					strbuf_add_csv_field(out, cell->type == STORE_HCELL_NULL ? ""
 							  : cell_text(cell, tb, sizeof tb), true);
 				}
 		}
@@ -420,10 +403,10 @@ void history_diff_output(strbuf *out, const store_scan_diff *d, scan_format fmt,
 				continue;
 			const char *ch = history_diff_change_name(v->change);
 #define ROW(what, a, b, plan, at) do { \
-		history_csv_field(out, v->name, false); history_csv_field(out, v->moref, false); \
-		history_csv_field(out, ch, false); history_csv_field(out, what, false); \
-		history_csv_field(out, a, false); history_csv_field(out, b, false); \
-		history_csv_field(out, plan, false); history_csv_field(out, at, true); } while (0)
+		strbuf_add_csv_field(out, v->name, false); strbuf_add_csv_field(out, v->moref, false); \
+		strbuf_add_csv_field(out, ch, false); strbuf_add_csv_field(out, what, false); \
+		strbuf_add_csv_field(out, a, false); strbuf_add_csv_field(out, b, false); \
+		strbuf_add_csv_field(out, plan, false); strbuf_add_csv_field(out, at, true); } while (0)
 			ROW("status", v->status_a, v->status_b, "", "");
 			ROW("predicted_level", v->predicted_a, v->predicted_b, "", "");
 			for (size_t k = 0; k < v->n_appeared; k++)

@@ -45,7 +45,5 @@ void history_html_escape(strbuf *out, const char *s);
 /* The trend as an inline SVG stacked bar chart (no script, no external reference). */
 void history_trends_svg(strbuf *out, const store_trend_point *p, size_t n, int width, int height);
 
-/* One CSV field (RFC 4180 quoting) followed by ',' or, when last, "\r\n". */
-void history_csv_field(strbuf *out, const char *s, bool last);
 
 #endif

@@ -358,13 +358,13 @@ static void csv_doc(strbuf *o, const report_data *d)
 		snprintf(sum, sizeof sum, "predicted %s of %s, %s finding(s)",
 			 store_htable_get(vms, r, "predicted_level"), store_htable_get(vms, r, "best_level"),
 			 store_htable_get(vms, r, "n_findings"));
-		history_csv_field(o, "scan", false);
-		history_csv_field(o, store_htable_get(head, 0, "scan_id"), false);
-		history_csv_field(o, history_iso_time(started ? (time_t)strtoll(started, NULL, 10) : 0,
+		strbuf_add_csv_field(o, "scan", false);
+		strbuf_add_csv_field(o, store_htable_get(head, 0, "scan_id"), false);
+		strbuf_add_csv_field(o, history_iso_time(started ? (time_t)strtoll(started, NULL, 10) : 0,
 						      tb, sizeof tb), false);
-		history_csv_field(o, store_htable_get(vms, r, "name"), false);
-		history_csv_field(o, store_htable_get(vms, r, "status"), false);
-		history_csv_field(o, sum, true);
+		strbuf_add_csv_field(o, store_htable_get(vms, r, "name"), false);
+		strbuf_add_csv_field(o, store_htable_get(vms, r, "status"), false);
+		strbuf_add_csv_field(o, sum, true);
 	}
 	const store_history_entry *lists[] = { d->fixes, d->tests };
 	size_t ns[] = { d->n_fixes, d->n_tests };
@@ -372,12 +372,12 @@ static void csv_doc(strbuf *o, const report_data *d)
 		for (size_t i = 0; i < ns[l]; i++) {
 			const store_history_entry *e = &lists[l][i];
 			snprintf(id, sizeof id, "%lld", (long long)e->id);
-			history_csv_field(o, store_history_kind_name(e->kind), false);
-			history_csv_field(o, id, false);
-			history_csv_field(o, history_iso_time(e->at, tb, sizeof tb), false);
-			history_csv_field(o, e->vm, false);
-			history_csv_field(o, e->outcome, false);
-			history_csv_field(o, e->summary, true);
+			strbuf_add_csv_field(o, store_history_kind_name(e->kind), false);
+			strbuf_add_csv_field(o, id, false);
+			strbuf_add_csv_field(o, history_iso_time(e->at, tb, sizeof tb), false);
+			strbuf_add_csv_field(o, e->vm, false);
+			strbuf_add_csv_field(o, e->outcome, false);
+			strbuf_add_csv_field(o, e->summary, true);
 		}
 	for (size_t i = 0; i < d->n_trend; i++) {
 		const store_trend_point *p = &d->trend[i];
@@ -385,12 +385,12 @@ static void csv_doc(strbuf *o, const report_data *d)
 		snprintf(sum, sizeof sum, "ready %d, fixable %d, manual %d, unknown %d, n/a %d%s",
 			 p->ready, p->fixable, p->manual, p->unknown, p->na,
 			 p->partial ? " (partial scan)" : "");
-		history_csv_field(o, "trend", false);
-		history_csv_field(o, id, false);
-		history_csv_field(o, history_iso_time(p->at, tb, sizeof tb), false);
-		history_csv_field(o, "", false);
-		history_csv_field(o, "", false);
-		history_csv_field(o, sum, true);
+		strbuf_add_csv_field(o, "trend", false);
+		strbuf_add_csv_field(o, id, false);
+		strbuf_add_csv_field(o, history_iso_time(p->at, tb, sizeof tb), false);
+		strbuf_add_csv_field(o, "", false);
+		strbuf_add_csv_field(o, "", false);
+		strbuf_add_csv_field(o, sum, true);
 	}
 }
 

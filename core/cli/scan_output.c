@@ -199,23 +199,6 @@ static void output_json(strbuf *out, const scan_result *r)
 	strbuf_addc(out, '\n');
 }
 
-static void csv_field(strbuf *out, const char *s, int last)
-{
-	s = s ? s : "";
-	if (strpbrk(s, ",\"\r\n")) {
-		strbuf_addc(out, '"');
-		for (; *s; s++) {
-			if (*s == '"')
-				strbuf_addc(out, '"');
-			strbuf_addc(out, *s);
-		}
-		strbuf_addc(out, '"');
-	} else {
-		strbuf_adds(out, s);
-	}
-	strbuf_adds(out, last ? "\r\n" : ",");
-}
-
 /* "2026-11-22T10:00:00Z" as in the JSON; "" for an unknown time. */
 static const char *iso_time(time_t t, char buf[32])
 {
@@ -239,26 +222,26 @@ static void output_csv(strbuf *out, const scan_result *r)
 			const finding *fd = v->n_findings ? &v->findings[k] : NULL;
 			char tv[16];
 			char scanned[32], probed[32];
-			csv_field(out, r->vcenter, 0);
-			csv_field(out, iso_time(r->scanned_at, scanned), 0);
-			csv_field(out, f->name, 0);
-			csv_field(out, f->moref, 0);
-			csv_field(out, model_power_name(f->power), 0);
-			csv_field(out, scan_guest_os(f), 0);
-			csv_field(out, model_os_family_name(v->family), 0);
-			csv_field(out, model_tools_status_name(f->tools), 0);
-			csv_field(out, f->tools_version ? model_tools_version_format(f->tools_version, tv) : "", 0);
-			csv_field(out, model_level_name(v->best), 0);
-			csv_field(out, model_level_name(v->predicted), 0);
-			csv_field(out, model_status_name(v->status), 0);
-			csv_field(out, model_probe_state_name(f->probe.state), 0);
-			csv_field(out, iso_time(f->probe.at, probed), 0);
-			csv_field(out, fd ? fd->rule : "", 0);
-			csv_field(out, fd ? model_severity_name(fd->sev) : "", 0);
-			csv_field(out, fd ? model_level_name(fd->cap) : "", 0);
-			csv_field(out, fd ? model_fix_name(fd->fix) : "", 0);
-			csv_field(out, fd ? fd->message : "", 0);
-			csv_field(out, fd ? fd->evidence : "", 1);
+			strbuf_add_csv_field(out, r->vcenter, 0);
+			strbuf_add_csv_field(out, iso_time(r->scanned_at, scanned), 0);
+			strbuf_add_csv_field(out, f->name, 0);
+			strbuf_add_csv_field(out, f->moref, 0);
+			strbuf_add_csv_field(out, model_power_name(f->power), 0);
+			strbuf_add_csv_field(out, scan_guest_os(f), 0);
+			strbuf_add_csv_field(out, model_os_family_name(v->family), 0);
+			strbuf_add_csv_field(out, model_tools_status_name(f->tools), 0);
+			strbuf_add_csv_field(out, f->tools_version ? model_tools_version_format(f->tools_version, tv) : "", 0);
+			strbuf_add_csv_field(out, model_level_name(v->best), 0);
+			strbuf_add_csv_field(out, model_level_name(v->predicted), 0);
+			strbuf_add_csv_field(out, model_status_name(v->status), 0);
+			strbuf_add_csv_field(out, model_probe_state_name(f->probe.state), 0);
+			strbuf_add_csv_field(out, iso_time(f->probe.at, probed), 0);
+			strbuf_add_csv_field(out, fd ? fd->rule : "", 0);
+			strbuf_add_csv_field(out, fd ? model_severity_name(fd->sev) : "", 0);
+			strbuf_add_csv_field(out, fd ? model_level_name(fd->cap) : "", 0);
+			strbuf_add_csv_field(out, fd ? model_fix_name(fd->fix) : "", 0);
+			strbuf_add_csv_field(out, fd ? fd->message : "", 0);
+			strbuf_add_csv_field(out, fd ? fd->evidence : "", 1);
 		}
 	}
 }

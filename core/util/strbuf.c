@@ -110,6 +110,23 @@ void strbuf_add_xml(strbuf *sb, const char *s)
 	}
 }
 
+void strbuf_add_csv_field(strbuf *sb, const char *s, int last)
+{
+	s = s ? s : "";
+	if (strpbrk(s, ",\"\r\n")) {
+		strbuf_addc(sb, '"');
+		for (const char *q; (q = strchr(s, '"')); s = q + 1) {
+			strbuf_add(sb, s, (size_t)(q - s) + 1);
+			strbuf_addc(sb, '"');
+		}
+		strbuf_adds(sb, s);
+		strbuf_addc(sb, '"');
+	} else {
+		strbuf_adds(sb, s);
+	}
+	strbuf_adds(sb, last ? "\r\n" : ",");
+}
+
 char *strbuf_detach(strbuf *sb, size_t *len)
 {
 	char *out = sb->cap ? sb->buf : xstrdup("");

@@ -21,6 +21,9 @@ void strbuf_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf,
 void strbuf_vaddf(strbuf *sb, const char *fmt, va_list ap);
 /* XML text escaping (&, <, >, ", ') for SOAP bodies. */
 void strbuf_add_xml(strbuf *sb, const char *s);
+/* One CSV field (RFC 4180: quoted when it holds a comma, quote or line end), then ',' or, for
+ * the last field of a record, CRLF. NULL is an empty field. */
+void strbuf_add_csv_field(strbuf *sb, const char *s, int last);
 /* Hands the buffer to the caller (free() it) and leaves sb empty. */
 char *strbuf_detach(strbuf *sb, size_t *len);
 

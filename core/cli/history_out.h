@@ -45,5 +45,4 @@ void history_html_escape(strbuf *out, const char *s);
 /* The trend as an inline SVG stacked bar chart (no script, no external reference). */
 void history_trends_svg(strbuf *out, const store_trend_point *p, size_t n, int width, int height);
 
-
 #endif

@@ -104,6 +104,7 @@ static double re_cost_seq(const char **pp, int depth)
 {
 	const char *p = *pp;
 	double total = 0, item = 0;
+	bool quantified = false;
 	while (*p && *p != '|' && !(*p == ')' && depth > 0)) {
 		double w = 0;
 		if (*p == '*' || *p == '+' || *p == '?') {
@@ -113,9 +114,15 @@ static double re_cost_seq(const char **pp, int depth)
 			/* p advanced */
 		}
 		if (w > 0) {
+			/* Stacked quantifiers ("a++", "(x||y)+*") are undefined in POSIX EREs and make
+			 * glibc's matcher take minutes (tests/fuzz/fuzz_filter): never worth running. */
+			if (quantified)
+				w = 1e12; /* refused by cost, parsing goes on to the end */
+			quantified = true;
 			item = re_cap((item ? item : 1) * w);
 			continue;
 		}
+		quantified = false;
 		total = re_cap(total + item);
 		if (*p == '(') {
 			p++;

@@ -66,14 +66,16 @@ typedef struct {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: quiescent [OPTIONS]             the console\n"
-		     "       quiescent COMMAND [OPTIONS]     headless (scan; see quiescent --help)\n\n"
+		     "       quiescent COMMAND [OPTIONS]     headless (scan, fix, snaptest, history, ...)\n\n"
 		     "The console shows every VM's readiness for quiesced snapshots, live.\n\n%s\n"
 		     "Console:\n"
 		     "  --keymap NAME|PATH    keys: default, vi, or a keymap file (also read:\n"
 		     "                        $XDG_CONFIG_HOME/quiescent/keys)\n"
-		     "  --readonly            refuse every action that changes a VM\n"
+		     "  --readonly, --read-only  refuse every action that changes a VM\n"
 		     "  --no-probe            do not run the guest probe (use the last one in history)\n"
 		     "  --db PATH             history database (env QUIESCENT_DB)\n"
+		     "  --history-file PATH   the : command line's history (default\n"
+		     "                        $XDG_STATE_HOME/quiescent/history)\n"
 		     "  --colors auto|256|8|none   colours (NO_COLOR in the environment: none)\n"
 		     "  --ascii               ASCII glyphs only (automatic when the locale is not UTF-8)\n"
 		     "  --mouse               click and wheel support\n"

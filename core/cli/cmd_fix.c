@@ -52,7 +52,7 @@ static void usage(FILE *out)
 		"  --rule RID            only fix findings of this rule, e.g. R07 (repeatable)\n"
 		"  --plan                print the plan only (default)\n"
 		"  --apply               run the plan (asks on a terminal unless --yes)\n"
-		"  --yes                 do not ask (needed without a terminal)\n"
+		"  -y, --yes             do not ask (needed without a terminal)\n"
 		"  --concurrency N       VMs fixed at once (default %d, at most %d)\n"
 		"  --hard-power-off      allow PowerOffVM_Task when Tools are down or a guest\n"
 		"                        shutdown times out (default: never pull the power)\n"

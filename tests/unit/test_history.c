@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -27,6 +26,8 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
+#include "store_support.h"
+
 #define T0 1795305600 /* 2026-11-22T00:00:00Z: the fixture's rows are at T0 + n */
 
 typedef struct {
@@ -35,18 +36,12 @@ typedef struct {
 	int64_t conn, scan1, scan2, plan, plan_vm, test;
 } fixture;
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
 
 static int setup(void **state)
 {
 	fixture *fx = xcalloc(1, sizeof *fx);
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/quiescent-test-history-XXXXXX");
-	if (!mkdtemp(fx->dir))
+	if (test_tmp_db("history", fx->dir, sizeof fx->dir, fx->path, sizeof fx->path) < 0)
 		return -1;
-	snprintf(fx->path, sizeof fx->path, "%s/history.db", fx->dir);
 	*state = fx;
 	return 0;
 }
@@ -54,33 +49,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *fx = *state;
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(fx->dir);
 	free(fx);
 	return 0;
-}
-
-static store *open_ok(const char *path)
-{
-	char err[512] = "";
-	store *s = store_open(path, err, sizeof err);
-	if (!s)
-		print_message("store_open: %s\n", err);
-	assert_non_null(s);
-	return s;
-}
-
-static int64_t query_i64(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
 }
 
 /* ---- the fixture: scan, fix, scan, test ---- */
@@ -121,7 +92,7 @@ static void add_vm(store *s, int64_t scan, const char *moref, const char *name, 
 static void build_fixture(fixture *fx)
 {
 	char err[256] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	store_connection_info ci = { .server = "vc01.example.com", .user = "admin", .at = T0 };
 	fx->conn = store_connection_begin(s, &ci, err, sizeof err);
 	assert_true(fx->conn > 0);
@@ -212,7 +183,7 @@ static size_t list(store *s, const store_history_filter *f, store_history_entry 
 static void test_timeline_filters(void **state)
 {
 	fixture *fx = *state;
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	store_history_entry *e;
 	size_t n = list(s, NULL, &e);
 	assert_int_equal(n, 3 + 1 + 3 + 1); /* 6 scanned VMs, 1 fix VM, 1 test */
@@ -279,7 +250,7 @@ static void test_records(void **state)
 {
 	fixture *fx = *state;
 	char err[256] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	store_history_record r;
 
 	assert_int_equal(store_history_record_get(s, STORE_HISTORY_SCAN, fx->scan1, 0, &r, err, sizeof err), 1);
@@ -295,7 +266,7 @@ static void test_records(void **state)
 	store_history_record_done(&r);
 
 	/* one VM of the scan: its findings as they were */
-	int64_t vm1 = query_i64(fx->path, "SELECT id FROM scan_vms WHERE moref = 'vm-1' ORDER BY id LIMIT 1");
+	int64_t vm1 = test_query_i64(fx->path, "SELECT id FROM scan_vms WHERE moref = 'vm-1' ORDER BY id LIMIT 1");
 	assert_int_equal(store_history_record_get(s, STORE_HISTORY_SCAN, fx->scan1, vm1, &r, err, sizeof err), 1);
 	assert_int_equal(store_history_table(&r, "vms")->n_rows, 1);
 	assert_int_equal(store_history_table(&r, "findings")->n_rows, 1);
@@ -359,7 +330,7 @@ static void test_diff(void **state)
 {
 	fixture *fx = *state;
 	char err[256] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	int64_t a, b;
 	assert_int_equal(store_history_last_two_scans(s, NULL, &a, &b, err, sizeof err), 1);
 	assert_int_equal(a, fx->scan1);
@@ -431,7 +402,7 @@ static void test_trends(void **state)
 {
 	fixture *fx = *state;
 	char err[256] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	store_trend_point *p;
 	size_t n;
 	assert_int_equal(store_history_trends(s, NULL, &p, &n, err, sizeof err), 0);
@@ -468,7 +439,7 @@ static void test_outputs_and_report(void **state)
 {
 	fixture *fx = *state;
 	char err[256] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	store_history_entry *e;
 	size_t n = list(s, NULL, &e);
 	strbuf sb;
@@ -553,7 +524,7 @@ static void test_vacuum(void **state)
 {
 	fixture *fx = *state;
 	char err[256] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	/* an unfinished plan (recovery needs it) and old events and messages */
 	int64_t p2 = store_plan_create(s, fx->conn, 0, T0 + 5, NULL, err, sizeof err);
 	assert_int_equal(store_plan_set_state(s, p2, STORE_PLAN_RUNNING, T0 + 6, err, sizeof err), 0);
@@ -573,27 +544,27 @@ static void test_vacuum(void **state)
 	assert_int_equal(st.connections, 0);
 	assert_true(st.bytes_after > 0);
 	store_close(s);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 1);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 3);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM findings"), 0);
-	assert_int_equal(query_i64(fx->path, "SELECT scan_id IS NULL FROM plans WHERE id = 1"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 3);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM findings"), 0);
+	assert_int_equal(test_query_i64(fx->path, "SELECT scan_id IS NULL FROM plans WHERE id = 1"), 1);
 
 	/* everything old: the newest scan and the running plan stay, with their connection */
-	s = open_ok(fx->path);
+	s = test_store_open(fx->path);
 	assert_int_equal(store_history_vacuum(s, T0 + 100000, &st, err, sizeof err), 0);
 	assert_int_equal(st.scans, 0);
 	assert_int_equal(st.plans, 1);
 	assert_int_equal(st.snaptests, 1);
 	assert_int_equal(st.messages, 1);
 	store_close(s);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 1);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM plans WHERE state = 'running'"), 1);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM steps"), 0);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM tasks"), 0);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM snaptest_events"), 0);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
-	s = open_ok(fx->path); /* integrity check on open */
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM plans WHERE state = 'running'"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM steps"), 0);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM tasks"), 0);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM snaptest_events"), 0);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	s = test_store_open(fx->path); /* integrity check on open */
 	store_close(s);
 }
 
@@ -601,7 +572,7 @@ static void test_vacuum(void **state)
 
 static void check_current_schema(const char *path)
 {
-	assert_int_equal(query_i64(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(test_query_i64(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	static const char *const indexes[] = { "plans_created", "plans_connection", "plans_scan",
 					       "snaptests_created", "snaptests_connection",
 					       "tasks_started", "events_at" };
@@ -609,9 +580,9 @@ static void check_current_schema(const char *path)
 		char sql[128];
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'",
 			 indexes[i]);
-		assert_int_equal(query_i64(path, sql), 1);
+		assert_int_equal(test_query_i64(path, sql), 1);
 	}
-	assert_int_equal(query_i64(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 }
 
 static void test_migrate_from_v0(void **state)
@@ -619,7 +590,7 @@ static void test_migrate_from_v0(void **state)
 	fixture *fx = *state;
 	FILE *f = fopen(fx->path, "w"); /* an empty file: version 0 */
 	fclose(f);
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	store_close(s);
 	check_current_schema(fx->path);
@@ -634,7 +605,7 @@ static void test_migrate_from_v1_with_data(void **state)
 	assert_non_null(s);
 	assert_int_equal(store_schema_version(s), 1);
 	store_close(s);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = 'plans_created'"), 0);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = 'plans_created'"), 0);
 	/* with data in every table a history query reads */
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
@@ -655,7 +626,7 @@ static void test_migrate_from_v1_with_data(void **state)
 		NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
-	s = open_ok(fx->path); /* migrates 1 -> 2 */
+	s = test_store_open(fx->path); /* migrates 1 -> 2 */
 	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	store_history_entry *e;
 	size_t n = list(s, NULL, &e);
@@ -665,7 +636,7 @@ static void test_migrate_from_v1_with_data(void **state)
 	store_history_list_free(e, n);
 	store_close(s);
 	check_current_schema(fx->path);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM steps WHERE after_value = 'TRUE'"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM steps WHERE after_value = 'TRUE'"), 1);
 }
 
 /* ---- two processes, and a killed writer ---- */
@@ -743,7 +714,7 @@ static void child_writer(const char *path, int id, int rounds, int ready_fd)
 static void test_two_processes_write(void **state)
 {
 	fixture *fx = *state;
-	store_close(open_ok(fx->path)); /* created and migrated once */
+	store_close(test_store_open(fx->path)); /* created and migrated once */
 	pid_t pid[2];
 	for (int i = 0; i < 2; i++) {
 		pid[i] = fork();
@@ -757,18 +728,18 @@ static void test_two_processes_write(void **state)
 		assert_true(WIFEXITED(st));
 		assert_int_equal(WEXITSTATUS(st), 0);
 	}
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 2 * ROUNDS);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 2 * ROUNDS * VMS_PER_SCAN);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans WHERE n_vms != 20"), 0);
-	store_close(open_ok(fx->path)); /* quick_check */
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 2 * ROUNDS);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 2 * ROUNDS * VMS_PER_SCAN);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans WHERE n_vms != 20"), 0);
+	store_close(test_store_open(fx->path)); /* quick_check */
 }
 
 static void test_killed_writer_mid_transaction(void **state)
 {
 	fixture *fx = *state;
 	build_fixture(fx);
-	int64_t scans = query_i64(fx->path, "SELECT count(*) FROM scans");
-	int64_t vms = query_i64(fx->path, "SELECT count(*) FROM scan_vms");
+	int64_t scans = test_query_i64(fx->path, "SELECT count(*) FROM scans");
+	int64_t vms = test_query_i64(fx->path, "SELECT count(*) FROM scan_vms");
 
 	/* 1: killed with a transaction open (half a scan written, not committed) */
 	int pfd[2];
@@ -787,10 +758,10 @@ static void test_killed_writer_mid_transaction(void **state)
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFSIGNALED(st));
-	store *s = open_ok(fx->path); /* integrity check passes, the lock is free again */
+	store *s = test_store_open(fx->path); /* integrity check passes, the lock is free again */
 	store_close(s);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), scans);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scan_vms"), vms);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), scans);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scan_vms"), vms);
 
 	/* 2: killed at a random moment of a stream of scans: every scan is whole */
 	for (int round = 0; round < 3; round++) {
@@ -801,16 +772,16 @@ static void test_killed_writer_mid_transaction(void **state)
 		usleep(150000 + 70000 * round);
 		assert_int_equal(kill(pid, SIGKILL), 0);
 		assert_int_equal(waitpid(pid, &st, 0), pid);
-		s = open_ok(fx->path);
+		s = test_store_open(fx->path);
 		store_close(s);
-		assert_int_equal(query_i64(fx->path,
+		assert_int_equal(test_query_i64(fx->path,
 			"SELECT count(*) FROM scans sc WHERE sc.n_vms !="
 			" (SELECT count(*) FROM scan_vms v WHERE v.scan_id = sc.id)"), 0);
-		assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans WHERE finished_at IS NULL"), 0);
+		assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans WHERE finished_at IS NULL"), 0);
 	}
-	assert_true(query_i64(fx->path, "SELECT count(*) FROM scans") > scans);
+	assert_true(test_query_i64(fx->path, "SELECT count(*) FROM scans") > scans);
 	char err[256];
-	s = open_ok(fx->path);
+	s = test_store_open(fx->path);
 	store_history_entry *e;
 	size_t n;
 	assert_int_equal(store_history_list(s, NULL, &e, &n, err, sizeof err), 0);

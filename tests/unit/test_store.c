@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -22,6 +21,8 @@
 #include "store/store_internal.h"
 #include "util/xalloc.h"
 
+#include "store_support.h"
+
 typedef struct {
 	char dir[64];
 	char path[128];
@@ -30,53 +31,22 @@ typedef struct {
 static int setup(void **state)
 {
 	fixture *fx = xcalloc(1, sizeof *fx);
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/quiescent-test-store-XXXXXX");
-	if (!mkdtemp(fx->dir))
+	if (test_tmp_db("store", fx->dir, sizeof fx->dir, fx->path, sizeof fx->path) < 0)
 		return -1;
-	snprintf(fx->path, sizeof fx->path, "%s/history.db", fx->dir);
 	*state = fx;
 	return 0;
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
 
 static int teardown(void **state)
 {
 	fixture *fx = *state;
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(fx->dir);
 	free(fx);
 	return 0;
 }
 
 /* ---- helpers ---- */
-
-static store *open_ok(const char *path)
-{
-	char err[512] = "";
-	store *s = store_open(path, err, sizeof err);
-	if (!s)
-		print_message("store_open: %s\n", err);
-	assert_non_null(s);
-	return s;
-}
-
-/* One integer from a query on a separate connection (what another process would see). */
-static int64_t query_i64(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
 
 static char *query_text(const char *path, const char *sql)
 {
@@ -220,7 +190,7 @@ static void test_open_creates_private_file(void **state)
 	snprintf(sub, sizeof sub, "%s/a/b", fx->dir);
 	snprintf(path, sizeof path, "%s/history.db", sub);
 
-	store *s = open_ok(path);
+	store *s = test_store_open(path);
 	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	assert_string_equal(store_path(s), path);
 	add_connection(s, "vc01.example.com", 1000); /* a write makes the -wal file */
@@ -238,23 +208,23 @@ static void test_open_creates_private_file(void **state)
 	assert_int_equal(st.st_mode & 0777, 0700);
 	store_close(s);
 
-	assert_int_equal(query_i64(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(test_query_i64(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	char *mode = query_text(path, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);
-	assert_int_equal(query_i64(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 13);
-	assert_int_equal(query_i64(path, "SELECT count(*) FROM connections"), 1);
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 13);
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM connections"), 1);
 }
 
 static void test_reopen_idempotent(void **state)
 {
 	fixture *fx = *state;
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	add_connection(s, "vc01", 1000);
 	store_close(s);
 	char *schema1 = query_text(fx->path, "SELECT group_concat(sql, ';') FROM sqlite_master");
 	for (int i = 0; i < 3; i++) {
-		s = open_ok(fx->path);
+		s = test_store_open(fx->path);
 		assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 		/* foreign keys are on: a scan of a connection that does not exist is refused */
 		char err[256] = "";
@@ -265,7 +235,7 @@ static void test_reopen_idempotent(void **state)
 	}
 	char *schema2 = query_text(fx->path, "SELECT group_concat(sql, ';') FROM sqlite_master");
 	assert_string_equal(schema1, schema2);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
 	free(schema1);
 	free(schema2);
 }
@@ -309,11 +279,11 @@ static void test_migrate_from_v0_empty_file(void **state)
 {
 	fixture *fx = *state;
 	write_file_bytes(fx->path, "", 0); /* an empty file is a SQLite database at version 0 */
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	store_close(s);
-	assert_int_equal(query_i64(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = 'steps'"), 1);
+	assert_int_equal(test_query_i64(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = 'steps'"), 1);
 }
 
 /* Every real migration, then artificial ones past it (the list as the next build would have
@@ -323,7 +293,7 @@ static void test_migrate_forward_and_refuse_newer(void **state)
 	fixture *fx = *state;
 	char err[512] = "";
 	enum { N = STORE_SCHEMA_VERSION };
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	add_connection(s, "vc01", 1000);
 	store_close(s);
 
@@ -339,7 +309,7 @@ static void test_migrate_forward_and_refuse_newer(void **state)
 	assert_non_null(strstr(err, want));
 	snprintf(want, sizeof want, "left at schema %d", N);
 	assert_non_null(strstr(err, want));
-	assert_int_equal(query_i64(fx->path, "PRAGMA user_version"), N);
+	assert_int_equal(test_query_i64(fx->path, "PRAGMA user_version"), N);
 
 	/* an artificial next step applies to the current file, once */
 	const char *next[N + 1];
@@ -357,8 +327,8 @@ static void test_migrate_forward_and_refuse_newer(void **state)
 	char *note = query_text(fx->path, "SELECT note FROM connections");
 	assert_string_equal(note, "migrated");
 	free(note);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
-	assert_int_equal(query_i64(fx->path, "PRAGMA user_version"), N + 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
+	assert_int_equal(test_query_i64(fx->path, "PRAGMA user_version"), N + 1);
 
 	/* this build refuses the newer file and does not touch it */
 	size_t n1, n2;
@@ -413,7 +383,7 @@ static void test_corrupt_database_untouched(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	int64_t conn = add_connection(s, "vc01", 1000);
 	for (int i = 0; i < 300; i++)
 		assert_int_equal(store_message_add(s, 1000 + i, "info", "test", "vm-1",
@@ -451,7 +421,7 @@ static void test_scan_round_trip(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	int64_t conn = add_connection(s, "vc01.example.com", 1795300000);
 	vm_facts f, g;
 	verdict v, w;
@@ -459,8 +429,8 @@ static void test_scan_round_trip(void **state)
 	make_verdict(&v);
 	int64_t scan = scan_one(s, conn, 1795341600, &f, &v);
 
-	assert_int_equal(query_i64(fx->path, "SELECT n_vms FROM scans"), 1);
-	assert_int_equal(query_i64(fx->path, "SELECT finished_at FROM scans"), 1795341605);
+	assert_int_equal(test_query_i64(fx->path, "SELECT n_vms FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT finished_at FROM scans"), 1795341605);
 	char *t = query_text(fx->path, "SELECT name || '|' || power || '|' || os_family || '|' ||"
 				       " tools_status || '|' || tools_version || '|' || best || '|' ||"
 				       " predicted || '|' || status || '|' || probe_state || '|' ||"
@@ -558,7 +528,7 @@ static void test_last_probe(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	int64_t c1 = add_connection(s, "vc01.example.com", 1000);
 	int64_t c2 = add_connection(s, "vc02.example.com", 1000);
 	vm_facts f;
@@ -606,7 +576,7 @@ static void test_scan_abort_leaves_nothing(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	int64_t conn = add_connection(s, "vc01", 1000);
 	vm_facts f;
 	verdict v;
@@ -624,12 +594,12 @@ static void test_scan_abort_leaves_nothing(void **state)
 	/* a scan cannot start inside another */
 	assert_int_equal(store_scan_begin(s, conn, 2001, NULL, err, sizeof err), -1);
 	/* the open scan is invisible to others */
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 0);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 0);
 	store_scan_abort(s, scan);
 	assert_false(store_in_transaction(s));
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 0);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 0);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM findings"), 0);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 0);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 0);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM findings"), 0);
 	/* adding to an aborted scan is refused */
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
 	char want[300];
@@ -641,18 +611,18 @@ static void test_scan_abort_leaves_nothing(void **state)
 	scan = store_scan_begin(s, conn, 3000, NULL, err, sizeof err);
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), 0);
 	store_close(s);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 0);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 0);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 0);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 0);
 
 	/* the VM that failed within a committed scan left no half rows */
-	s = open_ok(fx->path);
+	s = test_store_open(fx->path);
 	scan = store_scan_begin(s, conn, 4000, NULL, err, sizeof err);
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), 0);
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
 	assert_int_equal(store_scan_commit(s, scan, 4001, err, sizeof err), 0);
 	store_close(s);
-	assert_int_equal(query_i64(fx->path, "SELECT n_vms FROM scans"), 1);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM findings"), 3);
+	assert_int_equal(test_query_i64(fx->path, "SELECT n_vms FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM findings"), 3);
 	model_vm_facts_done(&f);
 	model_verdict_done(&v);
 }
@@ -663,7 +633,7 @@ static void test_step_journal(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	int64_t conn = add_connection(s, "vc01.example.com", 1000);
 
 	/* a plan appears whole */
@@ -689,12 +659,12 @@ static void test_step_journal(void **state)
 		 "transaction is open on the history %s", fx->path);
 	assert_string_equal(err, want);
 	assert_int_equal(store_commit(s, err, sizeof err), 0);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM steps WHERE state = 'planned'"), 3);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM steps WHERE state = 'planned'"), 3);
 
 	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_RUNNING, 2050, err, sizeof err), 0);
 	assert_int_equal(store_step_begin(s, steps[0], 2100, "poweredOn", POWER_ON, err, sizeof err), 0);
 	/* visible to another process at once */
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM steps WHERE state = 'running'"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM steps WHERE state = 'running'"), 1);
 	/* a running step cannot start again */
 	assert_int_equal(store_step_begin(s, steps[0], 2101, NULL, POWER_ON, err, sizeof err), -1);
 	assert_non_null(strstr(err, "no planned step"));
@@ -765,7 +735,7 @@ static void test_snaptest_records(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	int64_t conn = add_connection(s, "vc01.example.com", 1000);
 	store_snaptest_def def = {
 		.moref = "vm-42", .vm_name = "sql-prod-01",
@@ -833,7 +803,7 @@ static void test_snaptest_records(void **state)
 	assert_string_equal(row, "removed|success|application|application|snapshot-9|task-7|41250|1|"
 				 "504B030400FF007A|copy");
 	free(row);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM snaptest_events WHERE snaptest_id = 1"), 2);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM snaptest_events WHERE snaptest_id = 1"), 2);
 	row = query_text(fx->path, "SELECT group_concat(phase || ':' || name || ':' ||"
 				   " coalesce(usage, '-') || ':' || coalesce(state, '-'), ' ')"
 				   " FROM writer_results");
@@ -845,7 +815,7 @@ static void test_events_and_messages(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = open_ok(fx->path);
+	store *s = test_store_open(fx->path);
 	int64_t conn = add_connection(s, "vc01", 1000);
 	assert_int_equal(store_event_add(s, conn, 501, "vm-42", 1100, "VmReconfiguredEvent",
 					 "VSPHERE.LOCAL\\admin", "Reconfigured sql-prod-01", err, sizeof err), 0);
@@ -856,8 +826,8 @@ static void test_events_and_messages(void **state)
 					   "Shutting down sql-prod-01 timed out.", err, sizeof err), 0);
 	assert_int_equal(store_message_add(s, 1200, "fatal", "fix", NULL, "x", err, sizeof err), -1);
 	store_close(s);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM events"), 1);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM messages"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM events"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM messages"), 1);
 }
 
 /* ---- two connections ---- */
@@ -888,8 +858,8 @@ static void test_two_connections(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *a = open_ok(fx->path);
-	store *b = open_ok(fx->path); /* the console and a cron scan */
+	store *a = test_store_open(fx->path);
+	store *b = test_store_open(fx->path); /* the console and a cron scan */
 	int64_t conn = add_connection(a, "vc01", 1000);
 	vm_facts f;
 	verdict v;
@@ -920,8 +890,8 @@ static void test_two_connections(void **state)
 	assert_true(waited < 5.0);
 	store_close(a);
 	store_close(b);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM scans"), 2);
-	assert_int_equal(query_i64(fx->path, "SELECT count(*) FROM connections"), 2);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 2);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM connections"), 2);
 	model_vm_facts_done(&f);
 	model_verdict_done(&v);
 }

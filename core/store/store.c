@@ -63,6 +63,17 @@ int store_exec_stmt(store *s, sqlite3_stmt *st, char *err, size_t errlen, const 
 	return 0;
 }
 
+int store_step_one(store *s, sqlite3_stmt *st, char *err, size_t errlen, const char *what)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		store_fail(s, err, errlen, what);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 void store_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)

@@ -204,17 +204,15 @@ int store_step_get_state(store *s, int64_t step_id, store_step_state *out, char 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, step_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		for (size_t i = 0; i < sizeof step_state_names / sizeof step_state_names[0]; i++)
-			if (name && strcmp(name, step_state_names[i]) == 0)
-				*out = (store_step_state)i;
-	} else if (rc != SQLITE_DONE) {
-		store_fail(s, err, errlen, "cannot read a step");
-	}
+	int rc = store_step_one(s, st, err, errlen, "cannot read a step");
+	if (rc <= 0)
+		return rc;
+	const char *name = (const char *)sqlite3_column_text(st, 0);
+	for (size_t i = 0; i < sizeof step_state_names / sizeof step_state_names[0]; i++)
+		if (name && strcmp(name, step_state_names[i]) == 0)
+			*out = (store_step_state)i;
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return 1;
 }
 
 /* ---- tasks ---- */

@@ -38,6 +38,9 @@ int store_fail(store *s, char *err, size_t errlen, const char *what);
 int store_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Steps st to the end (an INSERT/UPDATE); 0 or -1 with err. Resets st. */
 int store_exec_stmt(store *s, sqlite3_stmt *st, char *err, size_t errlen, const char *what);
+/* Steps a query that yields at most one row: 1 with st on the row (the caller reads it, then
+ * resets st), 0 for no row, -1 with err (what failed) on an error; st is reset unless 1. */
+int store_step_one(store *s, sqlite3_stmt *st, char *err, size_t errlen, const char *what);
 /* Binds NULL for a NULL string, text otherwise. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Binds NULL for 0 (unknown time or absent id). */

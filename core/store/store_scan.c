@@ -230,16 +230,9 @@ int store_last_probe(store *s, const char *vcenter, const char *moref, guest_pro
 		return -1;
 	store_bind_text(st, 1, vcenter);
 	store_bind_text(st, 2, moref);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
-		return 0;
-	}
-	if (rc != SQLITE_ROW) {
-		store_fail(s, err, errlen, "cannot read the last guest probe");
-		sqlite3_reset(st);
-		return -1;
-	}
+	int rc = store_step_one(s, st, err, errlen, "cannot read the last guest probe");
+	if (rc <= 0)
+		return rc;
 	char *json = xstrdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	rc = store_probe_from_json(json, out, err, errlen);
@@ -319,16 +312,9 @@ int store_scan_vm_get(store *s, int64_t scan_id, const char *moref, vm_facts *f,
 		return -1;
 	sqlite3_bind_int64(st, 1, scan_id);
 	store_bind_text(st, 2, moref);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
-		return 0;
-	}
-	if (rc != SQLITE_ROW) {
-		store_fail(s, err, errlen, "cannot read a scanned VM");
-		sqlite3_reset(st);
-		return -1;
-	}
+	int rc = store_step_one(s, st, err, errlen, "cannot read a scanned VM");
+	if (rc <= 0)
+		return rc;
 	int64_t vm_id = sqlite3_column_int64(st, 0);
 	if (v) {
 		model_verdict_done(v);

@@ -13,6 +13,7 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "vsphere/propcol.h"
+#include "vsphere/task.h"
 
 /* Longest text kept from one value. vSphere caps names at 80 characters (240 escaped);
  * longer values (guestinfo blobs) are only scanned, never kept whole. */
@@ -882,89 +883,39 @@ int inventory_scan(vs_conn *c, const char *const *name_globs, size_t n_globs,
 
 /* ---- R22: running Tools upgrades ---- */
 
-typedef struct {
-	vm_facts *v;
-	size_t n;
-	strbuf task;    /* the task being read */
-	bool upgrade, active;
-	strbuf entity;
-	inventory_upgrades *u; /* set: collect the entities there */
-} tasks_ctx;
-
-static void task_close(tasks_ctx *t)
+static bool upgrade_in_flight(const vs_task_result *t)
 {
-	if (t->u && t->task.len && t->upgrade && t->active && t->entity.len) {
-		inventory_upgrades *u = t->u;
-		u->morefs = xgrow(u->morefs, &u->cap, u->n + 1, sizeof *u->morefs);
-		u->morefs[u->n++] = xstrdup(t->entity.buf);
-	} else if (t->task.len && t->upgrade && t->active && t->entity.len)
-		for (size_t i = 0; i < t->n; i++)
-			if (t->v[i].moref && strcmp(t->v[i].moref, t->entity.buf) == 0)
-				t->v[i].tools_upgrade_running = true;
-	strbuf_reset(&t->task);
-	strbuf_reset(&t->entity);
-	t->upgrade = t->active = false;
+	return t->entity[0] && strcmp(t->description_id, "VirtualMachine.upgradeTools") == 0 &&
+	       (t->state == VS_TASK_RUNNING || t->state == VS_TASK_QUEUED);
 }
 
-static int task_prop(void *ctx, const char *moref, const char *prop, xmlTextReaderPtr val,
-		     vs_error *err)
+int inventory_read_tools_upgrades(vs_conn *c, inventory_upgrades *u, vs_error *err)
 {
-	tasks_ctx *t = ctx;
-	if (strcmp(t->task.buf, moref) != 0) {
-		task_close(t);
-		strbuf_adds(&t->task, moref);
-	}
-	char buf[TEXT_MAX];
-	if (!text(val, buf, sizeof buf))
-		return vs_fail(err, VS_ERR_PARSE, "The value of %s of task %s is malformed XML.",
-			       prop, moref);
-	if (strcmp(prop, "info.descriptionId") == 0) {
-		t->upgrade = strcmp(buf, "VirtualMachine.upgradeTools") == 0;
-	} else if (strcmp(prop, "info.state") == 0) {
-		t->active = strcmp(buf, "running") == 0 || strcmp(buf, "queued") == 0;
-	} else if (strcmp(prop, "info.entity") == 0) {
-		strbuf_reset(&t->entity);
-		strbuf_adds(&t->entity, buf);
-	}
+	memset(u, 0, sizeof *u);
+	vs_task_result *t = NULL;
+	size_t n = 0;
+	if (vs_recent_tasks(c, &t, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (upgrade_in_flight(&t[i])) {
+			u->morefs = xgrow(u->morefs, &u->cap, u->n + 1, sizeof *u->morefs);
+			u->morefs[u->n++] = xstrdup(t[i].entity);
+		}
+	vs_task_results_free(t, n);
 	return 0;
 }
 
 int inventory_running_tools_upgrades(vs_conn *c, vm_facts *v, size_t n, vs_error *err)
 {
-	static const char *const paths[] = { "info.descriptionId", "info.state", "info.entity" };
-	tasks_ctx t = { .v = v, .n = n };
-	strbuf_init(&t.task);
-	strbuf_init(&t.entity);
+	inventory_upgrades u;
 	for (size_t i = 0; i < n; i++)
 		v[i].tools_upgrade_running = false;
-	/* Tasks that finish between listing and reading show up missing: not an error here. */
-	int ret = vs_retrieve_traverse(c, "TaskManager", vs_propcol_content(c)->task_manager,
-				       "recentTask", "Task", paths, 3, 0, task_prop, NULL, &t,
-				       err);
-	if (ret == 0)
-		task_close(&t);
-	strbuf_done(&t.task);
-	strbuf_done(&t.entity);
-	return ret;
-}
-
-int inventory_read_tools_upgrades(vs_conn *c, inventory_upgrades *u, vs_error *err)
-{
-	static const char *const paths[] = { "info.descriptionId", "info.state", "info.entity" };
-	memset(u, 0, sizeof *u);
-	tasks_ctx t = { .u = u };
-	strbuf_init(&t.task);
-	strbuf_init(&t.entity);
-	int ret = vs_retrieve_traverse(c, "TaskManager", vs_propcol_content(c)->task_manager,
-				       "recentTask", "Task", paths, 3, 0, task_prop, NULL, &t,
-				       err);
-	if (ret == 0)
-		task_close(&t);
-	strbuf_done(&t.task);
-	strbuf_done(&t.entity);
-	if (ret < 0)
-		inventory_upgrades_done(u);
-	return ret;
+	if (inventory_read_tools_upgrades(c, &u, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		v[i].tools_upgrade_running = inventory_upgrades_has(&u, v[i].moref);
+	inventory_upgrades_done(&u);
+	return 0;
 }
 
 bool inventory_upgrades_has(const inventory_upgrades *u, const char *moref)

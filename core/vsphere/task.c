@@ -8,6 +8,7 @@
 
 #include "util/xalloc.h"
 #include "vsphere/http.h"
+#include "vsphere/inventory.h"
 #include "vsphere/propcol.h"
 #include "vsphere/soap.h"
 
@@ -69,6 +70,30 @@ static int parse_error(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
 	return n;
 }
 
+/* TaskReasonUser has <userName>; the other reasons (schedule, alarm, system) name no user. */
+static int parse_reason(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
+{
+	int d = xmlTextReaderDepth(r);
+	int n;
+	while ((n = vs_xml_next_child(r, d, err)) == 1) {
+		if (vs_xml_is(r, "userName")) {
+			char *t = vs_xml_text(r);
+			STR_SET(out->user, t ? t : "");
+			free(t);
+		} else if (vs_xml_skip(r) < 0) {
+			return vs_fail(err, VS_ERR_PARSE, "Malformed task reason.");
+		}
+	}
+	return n;
+}
+
+static time_t *time_field(vs_task_result *out, const char *name)
+{
+	return strcmp(name, "queueTime") == 0 ? &out->queued_at
+	     : strcmp(name, "startTime") == 0 ? &out->started_at
+	     : strcmp(name, "completeTime") == 0 ? &out->ended_at : NULL;
+}
+
 int vs_task_parse_info(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
 {
 	free(out->result_text);
@@ -76,6 +101,8 @@ int vs_task_parse_info(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
 	out->progress = -1;
 	out->cancelled = false;
 	out->result_type[0] = out->result_moref[0] = out->fault[0] = out->message[0] = '\0';
+	out->entity[0] = out->user[0] = '\0';
+	out->queued_at = out->started_at = out->ended_at = 0;
 	int d = xmlTextReaderDepth(r);
 	int n;
 	while ((n = vs_xml_next_child(r, d, err)) == 1) {
@@ -83,6 +110,25 @@ int vs_task_parse_info(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
 		if (strcmp(name, "error") == 0) {
 			if (parse_error(r, out, err) < 0)
 				return -1;
+			continue;
+		}
+		if (strcmp(name, "reason") == 0) {
+			if (parse_reason(r, out, err) < 0)
+				return -1;
+			continue;
+		}
+		time_t *when = time_field(out, name);
+		if (when || strcmp(name, "entity") == 0) {
+			char *t = vs_xml_text(r);
+			if (!t)
+				return vs_fail(err, VS_ERR_PARSE, "Malformed task info.");
+			if (when) {
+				time_t v = inventory_parse_datetime(t);
+				*when = v > 0 ? v : 0;   /* malformed: unknown, not fatal */
+			} else {
+				STR_SET(out->entity, t);
+			}
+			free(t);
 			continue;
 		}
 		if (strcmp(name, "result") == 0) {
@@ -145,6 +191,55 @@ int vs_task_info(vs_conn *c, const char *task_moref, vs_task_result *out, vs_err
 		return -1;
 	STR_SET(out->task, task_moref);
 	return 0;
+}
+
+/* ---- recent tasks ---- */
+
+typedef struct {
+	vs_task_result *v;
+	size_t n, cap;
+} recent_ctx;
+
+static int on_recent(void *ctx, const char *moref, const char *prop, xmlTextReaderPtr val,
+		     vs_error *err)
+{
+	recent_ctx *rc = ctx;
+	if (strcmp(prop, "info") != 0)
+		return 0;
+	rc->v = xgrow(rc->v, &rc->cap, rc->n + 1, sizeof *rc->v);
+	vs_task_result *t = &rc->v[rc->n];
+	memset(t, 0, sizeof *t);
+	if (vs_task_parse_info(val, t, err) < 0) {
+		vs_task_result_done(t);
+		return -1;
+	}
+	STR_SET(t->task, moref);
+	rc->n++;
+	return 0;
+}
+
+int vs_recent_tasks(vs_conn *c, vs_task_result **out, size_t *n, vs_error *err)
+{
+	static const char *const paths[] = { "info" };
+	recent_ctx rc = { 0 };
+	*out = NULL;
+	*n = 0;
+	/* A task that vanished between listing and reading is reported missing: no error here. */
+	if (vs_retrieve_traverse(c, "TaskManager", vs_propcol_content(c)->task_manager,
+				 "recentTask", "Task", paths, 1, 0, on_recent, NULL, &rc, err) < 0) {
+		vs_task_results_free(rc.v, rc.n);
+		return -1;
+	}
+	*out = rc.v;
+	*n = rc.n;
+	return 0;
+}
+
+void vs_task_results_free(vs_task_result *t, size_t n)
+{
+	for (size_t i = 0; t && i < n; i++)
+		vs_task_result_done(&t[i]);
+	free(t);
 }
 
 static double now_s(void)

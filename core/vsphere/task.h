@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "vsphere/session.h"
 
@@ -21,7 +22,10 @@ typedef struct {
 	vs_task_state state;
 	int progress;              /* 0..100, -1 when the server gives none */
 	char description_id[128];  /* "VirtualMachine.createSnapshot" */
+	char entity[128];          /* moref of the object it works on, "" when none */
 	char entity_name[128];
+	char user[128];            /* who started it (info.reason.userName), "" when not a user */
+	time_t queued_at, started_at, ended_at;   /* 0 when the server gives none */
 	bool cancelled;            /* the task was cancelled (by anyone) */
 	char result_type[64];      /* xsi:type of info.result, "" when none */
 	char result_moref[128];    /* info.result when it is a ManagedObjectReference */
@@ -47,6 +51,12 @@ int vs_task_cancel(vs_conn *c, const char *task_moref, vs_error *err);
 
 /* Reads one Task.info (used by vs_task_wait; exposed for views listing recent tasks). */
 int vs_task_info(vs_conn *c, const char *task_moref, vs_task_result *out, vs_error *err);
+
+/* vCenter's recent tasks (TaskManager.recentTask: every user's, about the last ten minutes,
+ * running or not), in the server's order. A task that ends and vanishes between the listing
+ * and the read is simply not in the list. Free with vs_task_results_free. */
+int vs_recent_tasks(vs_conn *c, vs_task_result **out, size_t *n, vs_error *err);
+void vs_task_results_free(vs_task_result *t, size_t n);
 
 /* Parses a TaskInfo <val> at the reader (test seam; the reader is left on its last node). */
 #include <libxml/xmlreader.h>

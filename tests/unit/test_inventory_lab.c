@@ -309,6 +309,20 @@ static void test_tools_upgrade_task_seen(void **state)
 	assert_int_equal(inventory_running_tools_upgrades(c, v, n, &e), 0);
 	assert_true(v[0].tools_upgrade_running);
 	assert_int_equal(vs_task_wait(c, task, 60, NULL, NULL, NULL, &e), 0);
+	/* The finished task stays among vCenter's recent tasks, with its entity and times. */
+	vs_task_result *recent;
+	size_t n_recent;
+	assert_int_equal(vs_recent_tasks(c, &recent, &n_recent, &e), 0);
+	const vs_task_result *mine = NULL;
+	for (size_t i = 0; i < n_recent; i++)
+		if (strcmp(recent[i].task, task) == 0)
+			mine = &recent[i];
+	assert_non_null(mine);
+	assert_string_equal(mine->description_id, "VirtualMachine.upgradeTools");
+	assert_string_equal(mine->entity, v[0].moref);
+	assert_int_equal(mine->state, VS_TASK_SUCCESS);
+	assert_true(mine->started_at > 0 && mine->ended_at >= mine->started_at);
+	vs_task_results_free(recent, n_recent);
 	assert_int_equal(inventory_running_tools_upgrades(c, v, n, &e), 0);
 	assert_false(v[0].tools_upgrade_running);
 	inventory_free(v, n);

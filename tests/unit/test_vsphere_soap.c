@@ -246,6 +246,10 @@ static void test_task_info_error(void **state)
 			    "quiesce the virtual machine.");
 	assert_string_equal(t.description_id, "VirtualMachine.createSnapshot");
 	assert_string_equal(t.entity_name, "sql-prod-01");
+	assert_string_equal(t.entity, "vm-42");
+	assert_string_equal(t.user, "VSPHERE.LOCAL\\Administrator");
+	assert_int_equal(t.queued_at, 1714557600);   /* 2024-05-01T10:00:00Z */
+	assert_int_equal(t.started_at, 0);
 	assert_int_equal(t.progress, -1);
 	assert_string_equal(t.task, "task-1234");
 	vs_task_result_done(&t);

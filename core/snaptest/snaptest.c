@@ -144,6 +144,8 @@ typedef struct {
 	struct timespec t0;
 	time_t started;
 	int64_t max_event_key;
+	bool create_unknown;   /* the snapshot request's answer was lost, its task not found */
+	bool create_adopted;   /* ... and its task was found among the recent ones */
 } run;
 
 static double elapsed(const run *r)
@@ -532,11 +534,44 @@ static void finish_record(run *r, const void *zip, size_t zip_len)
 		.snapshot_removed = o->snapshot_removed,
 		.ended_at = time(NULL),
 	};
-	/* A snapshot that could not be removed stays an orphan: the next start offers it again. */
-	if (o->snapshot_moref && !o->snapshot_removed && !o->kept)
+	/* A snapshot that could not be removed stays an orphan: the next start offers it again.
+	 * So does one whose request may have run unseen: it may still appear. */
+	if ((o->snapshot_moref && !o->snapshot_removed && !o->kept) ||
+	    (r->create_unknown && !o->snapshot_moref))
 		res.state = STORE_SNAPTEST_ORPHAN;
 	if (store_snaptest_finish(r->db, o->history_id, &res, err, sizeof err) < 0)
 		emit(r, SNAPTEST_EV_WARN, -1, "the test's result was not stored: %s", err);
+}
+
+/* The snapshot request reached vCenter but its answer was lost (the connection dropped, or
+ * it timed out). Resending could take a second snapshot, so look among vCenter's recent tasks
+ * for the one it started: the newest snapshot creation on this VM queued since the run began
+ * (two minutes of clock skew allowed). Found: its moref in task, 1; not among them (the
+ * request never ran): 0; the tasks cannot be read: -1. */
+static int find_lost_create(run *r, char *task, size_t n)
+{
+	vs_error err;
+	vs_error_clear(&err);
+	vs_task_result *t = NULL;
+	size_t nt = 0;
+	if (vs_recent_tasks(r->c, &t, &nt, &err) < 0) {
+		emit(r, SNAPTEST_EV_WARN, -1, "vCenter's recent tasks cannot be read: %s", err.message);
+		return -1;
+	}
+	const vs_task_result *best = NULL;
+	for (size_t i = 0; i < nt; i++) {
+		const vs_task_result *c = &t[i];
+		if (strcmp(c->entity, r->o->moref) != 0 ||
+		    strncmp(c->description_id, "VirtualMachine.createSnapshot", 29) != 0 ||
+		    (c->queued_at && c->queued_at < r->started - 120))
+			continue;
+		if (!best || c->queued_at > best->queued_at)
+			best = c;
+	}
+	if (best)
+		snprintf(task, n, "%s", best->task);
+	vs_task_results_free(t, nt);
+	return best != NULL;
 }
 
 static void refuse(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -671,6 +706,17 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 	vs_task_result res = { 0 };
 	char *zip = NULL;
 	size_t zip_len = 0;
+	if (crc < 0 && (err.kind == VS_ERR_NETWORK || err.kind == VS_ERR_TIMEOUT)) {
+		int found = find_lost_create(&r, task, sizeof task);
+		r.create_unknown = found < 0;
+		if (found == 1) {
+			emit(&r, SNAPTEST_EV_NOTE, -1, "the answer to the snapshot request was lost (%s); "
+			     "following its task %s instead of asking again", err.message, task);
+			vs_error_clear(&err);
+			r.create_adopted = true;
+			crc = 0;
+		}
+	}
 	if (crc < 0) {
 		xstrset(&o->result, "failed");
 		set_fault(o, err.fault, err.message);
@@ -701,6 +747,19 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 				 .progress = res.progress, .started_at = r.started, .ended_at = time(NULL),
 				 .error = e[0] ? e : NULL, .snaptest_id = id };
 		store_task_record(r.db, env->connection_id, &t, NULL, 0);
+	}
+	if (res.state == VS_TASK_SUCCESS && r.create_adopted) {
+		/* A task found, not returned: it is ours only if it made our snapshot. */
+		char snap[VS_MOREF_MAX] = "";
+		int k = find_by_name(r.c, o->moref, o->snapshot_name, snap, sizeof snap, &err);
+		if (k == 1)
+			snprintf(res.result_moref, sizeof res.result_moref, "%s", snap);
+		if (k != 1) {
+			xstrset(&o->result, "error");
+			set_fault(o, NULL, k < 0 ? err.message : "the answer to the snapshot request was "
+				  "lost and the task found in its place did not make this test's snapshot");
+			goto after_task;
+		}
 	}
 	if (res.state == VS_TASK_SUCCESS) {
 		if (res.result_moref[0])

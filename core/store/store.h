@@ -335,6 +335,8 @@ typedef struct {
 	const char *outcome;        /* scan: status; fix: outcome (else plan state); snaptest:
 				     * result (else state); NULL: any */
 	const char *vcenter;        /* NULL: every vCenter (compared case-insensitively) */
+	const char *moref;          /* exactly this VM (with vcenter: one VM of one vCenter), by
+				     * index; NULL: every VM */
 	time_t since, until;        /* inclusive bounds; 0: open */
 	size_t limit;               /* the newest at most this many; 0: all */
 } store_history_filter;

@@ -61,59 +61,67 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 
 /* ---- the timeline ---- */
 
-/* ?1 since, ?2 until, ?3 outcome, ?4 vcenter, ?5 kinds (bits). One row per VM and event. */
-static const char sql_timeline[] =
-	"SELECT 1, sc.id, v.id, sc.started_at AS at, c.server, v.moref, v.name, v.status,"
-	" printf('%s: predicted %s of %s, %d finding%s', v.status, v.predicted, v.best,"
-	"  v.n_findings, CASE v.n_findings WHEN 1 THEN '' ELSE 's' END),"
-	" json_object('scan_id', sc.id, 'status', v.status, 'best_level', v.best,"
-	"  'predicted_level', v.predicted, 'power_state', v.power, 'tools', v.tools_status,"
-	"  'probe', v.probe_state, 'findings',"
-	"  json((SELECT json_group_array(rule) FROM"
-	"   (SELECT f.rule FROM findings f WHERE f.scan_vm_id = v.id ORDER BY f.seq))))"
-	" FROM scan_vms v JOIN scans sc ON sc.id = v.scan_id"
-	" JOIN connections c ON c.id = sc.connection_id"
-	" WHERE (?5 & 1) != 0 AND (?1 IS NULL OR sc.started_at >= ?1)"
-	" AND (?2 IS NULL OR sc.started_at <= ?2) AND (?3 IS NULL OR v.status = ?3)"
-	" AND (?4 IS NULL OR c.server = ?4 COLLATE NOCASE)"
-	" UNION ALL "
-	"SELECT 2, p.id, pv.id, p.created_at, c.server, pv.moref, pv.name,"
-	" coalesce(pv.outcome, p.state),"
-	" printf('%s, fix #%d: %s', coalesce(pv.outcome, p.state), p.id,"
-	"  coalesce((SELECT group_concat(kind || ' ' || state, ', ') FROM"
-	"   (SELECT kind, state FROM steps WHERE plan_vm_id = pv.id ORDER BY seq)), 'no steps')),"
-	" json_object('plan_id', p.id, 'plan_state', p.state, 'outcome', pv.outcome,"
-	"  'message', pv.message, 'original_power', pv.original_power, 'steps',"
-	"  json((SELECT json_group_array(json_object('seq', seq, 'kind', kind, 'rule', rule,"
-	"   'state', state, 'before', before_value, 'after', after_value, 'error', error,"
-	"   'ended_at', ended_at)) FROM"
-	"   (SELECT * FROM steps WHERE plan_vm_id = pv.id ORDER BY seq))))"
-	" FROM plan_vms pv JOIN plans p ON p.id = pv.plan_id"
-	" JOIN connections c ON c.id = p.connection_id"
-	" WHERE (?5 & 2) != 0 AND (?1 IS NULL OR p.created_at >= ?1)"
-	" AND (?2 IS NULL OR p.created_at <= ?2) AND (?3 IS NULL OR coalesce(pv.outcome, p.state) = ?3)"
-	" AND (?4 IS NULL OR c.server = ?4 COLLATE NOCASE)"
-	" UNION ALL "
-	"SELECT 4, t.id, t.id, t.created_at, c.server, t.moref, t.vm_name,"
-	" coalesce(t.result, t.state),"
-	" printf('%s: predicted %s, achieved %s (%s)%s', coalesce(t.result, t.state),"
-	"  coalesce(t.predicted, '?'), coalesce(t.achieved, '?'), coalesce(t.method, '?'),"
-	"  CASE WHEN t.fault_type IS NULL THEN '' ELSE ', ' || t.fault_type END),"
-	" json_object('snaptest_id', t.id, 'state', t.state, 'method', t.method,"
-	"  'predicted_level', t.predicted, 'achieved_level', t.achieved, 'result', t.result,"
-	"  'fault', json(CASE WHEN t.fault_type IS NULL AND t.fault IS NULL THEN NULL"
-	"   ELSE json_object('type', t.fault_type, 'message', t.fault) END),"
-	"  'duration_ms', t.duration_ms, 'snapshot_name', t.snapshot_name,"
-	"  'snapshot_removed', json(CASE t.snapshot_removed WHEN 1 THEN 'true' ELSE 'false' END),"
-	"  'manifest_file', t.manifest_file, 'backup_type', t.backup_type, 'writers',"
-	"  json((SELECT json_group_array(json_object('phase', phase, 'name', name,"
-	"   'state', state, 'last_error', last_error)) FROM"
-	"   (SELECT * FROM writer_results WHERE snaptest_id = t.id ORDER BY id))))"
-	" FROM snaptests t JOIN connections c ON c.id = t.connection_id"
-	" WHERE (?5 & 4) != 0 AND (?1 IS NULL OR t.created_at >= ?1)"
-	" AND (?2 IS NULL OR t.created_at <= ?2) AND (?3 IS NULL OR coalesce(t.result, t.state) = ?3)"
-	" AND (?4 IS NULL OR c.server = ?4 COLLATE NOCASE)"
-	" ORDER BY at DESC, 1, 3 DESC";
+/* ?1 since, ?2 until, ?3 outcome, ?4 vcenter, ?5 kinds (bits), ?6 moref. One row per VM and
+ * event. */
+#define SQL_TIMELINE(VM_V, VM_PV, VM_T) \
+	"SELECT 1, sc.id, v.id, sc.started_at AS at, c.server, v.moref, v.name, v.status," \
+	" printf('%s: predicted %s of %s, %d finding%s', v.status, v.predicted, v.best," \
+	"  v.n_findings, CASE v.n_findings WHEN 1 THEN '' ELSE 's' END)," \
+	" json_object('scan_id', sc.id, 'status', v.status, 'best_level', v.best," \
+	"  'predicted_level', v.predicted, 'power_state', v.power, 'tools', v.tools_status," \
+	"  'probe', v.probe_state, 'findings'," \
+	"  json((SELECT json_group_array(rule) FROM" \
+	"   (SELECT f.rule FROM findings f WHERE f.scan_vm_id = v.id ORDER BY f.seq))))" \
+	" FROM scan_vms v JOIN scans sc ON sc.id = v.scan_id" \
+	" JOIN connections c ON c.id = sc.connection_id" \
+	" WHERE (?5 & 1) != 0 AND (?1 IS NULL OR sc.started_at >= ?1)" \
+	" AND (?2 IS NULL OR sc.started_at <= ?2) AND (?3 IS NULL OR v.status = ?3)" \
+	" AND (?4 IS NULL OR c.server = ?4 COLLATE NOCASE) AND " VM_V \
+	" UNION ALL " \
+	"SELECT 2, p.id, pv.id, p.created_at, c.server, pv.moref, pv.name," \
+	" coalesce(pv.outcome, p.state)," \
+	" printf('%s, fix #%d: %s', coalesce(pv.outcome, p.state), p.id," \
+	"  coalesce((SELECT group_concat(kind || ' ' || state, ', ') FROM" \
+	"   (SELECT kind, state FROM steps WHERE plan_vm_id = pv.id ORDER BY seq)), 'no steps'))," \
+	" json_object('plan_id', p.id, 'plan_state', p.state, 'outcome', pv.outcome," \
+	"  'message', pv.message, 'original_power', pv.original_power, 'steps'," \
+	"  json((SELECT json_group_array(json_object('seq', seq, 'kind', kind, 'rule', rule," \
+	"   'state', state, 'before', before_value, 'after', after_value, 'error', error," \
+	"   'ended_at', ended_at)) FROM" \
+	"   (SELECT * FROM steps WHERE plan_vm_id = pv.id ORDER BY seq))))" \
+	" FROM plan_vms pv JOIN plans p ON p.id = pv.plan_id" \
+	" JOIN connections c ON c.id = p.connection_id" \
+	" WHERE (?5 & 2) != 0 AND (?1 IS NULL OR p.created_at >= ?1)" \
+	" AND (?2 IS NULL OR p.created_at <= ?2) AND (?3 IS NULL OR coalesce(pv.outcome, p.state) = ?3)" \
+	" AND (?4 IS NULL OR c.server = ?4 COLLATE NOCASE) AND " VM_PV \
+	" UNION ALL " \
+	"SELECT 4, t.id, t.id, t.created_at, c.server, t.moref, t.vm_name," \
+	" coalesce(t.result, t.state)," \
+	" printf('%s: predicted %s, achieved %s (%s)%s', coalesce(t.result, t.state)," \
+	"  coalesce(t.predicted, '?'), coalesce(t.achieved, '?'), coalesce(t.method, '?')," \
+	"  CASE WHEN t.fault_type IS NULL THEN '' ELSE ', ' || t.fault_type END)," \
+	" json_object('snaptest_id', t.id, 'state', t.state, 'method', t.method," \
+	"  'predicted_level', t.predicted, 'achieved_level', t.achieved, 'result', t.result," \
+	"  'fault', json(CASE WHEN t.fault_type IS NULL AND t.fault IS NULL THEN NULL" \
+	"   ELSE json_object('type', t.fault_type, 'message', t.fault) END)," \
+	"  'duration_ms', t.duration_ms, 'snapshot_name', t.snapshot_name," \
+	"  'snapshot_removed', json(CASE t.snapshot_removed WHEN 1 THEN 'true' ELSE 'false' END)," \
+	"  'manifest_file', t.manifest_file, 'backup_type', t.backup_type, 'writers'," \
+	"  json((SELECT json_group_array(json_object('phase', phase, 'name', name," \
+	"   'state', state, 'last_error', last_error)) FROM" \
+	"   (SELECT * FROM writer_results WHERE snaptest_id = t.id ORDER BY id))))" \
+	" FROM snaptests t JOIN connections c ON c.id = t.connection_id" \
+	" WHERE (?5 & 4) != 0 AND (?1 IS NULL OR t.created_at >= ?1)" \
+	" AND (?2 IS NULL OR t.created_at <= ?2) AND (?3 IS NULL OR coalesce(t.result, t.state) = ?3)" \
+	" AND (?4 IS NULL OR c.server = ?4 COLLATE NOCASE) AND " VM_T \
+	" ORDER BY at DESC, 1, 3 DESC"
+
+/* With a VM given, "moref = ?6" alone lets SQLite use the moref indexes (an OR with "?6 IS
+ * NULL" would scan every row). */
+static const char sql_timeline[] = SQL_TIMELINE("(?6 IS NULL OR v.moref = ?6)",
+						"(?6 IS NULL OR pv.moref = ?6)",
+						"(?6 IS NULL OR t.moref = ?6)");
+static const char sql_timeline_vm[] = SQL_TIMELINE("v.moref = ?6", "pv.moref = ?6", "t.moref = ?6");
 
 void store_history_list_free(store_history_entry *e, size_t n)
 {
@@ -132,7 +140,8 @@ int store_history_list(store *s, const store_history_filter *f, store_history_en
 		f = &none;
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *st = store_stmt(s, sql_timeline, err, errlen);
+	bool one_vm = f->moref && *f->moref;
+	sqlite3_stmt *st = store_stmt(s, one_vm ? sql_timeline_vm : sql_timeline, err, errlen);
 	if (!st)
 		return -1;
 	bind_opt_time(st, 1, f->since);
@@ -140,6 +149,7 @@ int store_history_list(store *s, const store_history_filter *f, store_history_en
 	store_bind_text(st, 3, f->outcome && *f->outcome ? f->outcome : NULL);
 	store_bind_text(st, 4, f->vcenter && *f->vcenter ? f->vcenter : NULL);
 	sqlite3_bind_int(st, 5, (int)(f->kinds ? f->kinds : STORE_HISTORY_ALL));
+	store_bind_text(st, 6, one_vm ? f->moref : NULL);
 	store_history_entry *v = NULL;
 	size_t nv = 0, cap = 0;
 	int rc;

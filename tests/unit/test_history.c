@@ -223,6 +223,22 @@ static void test_timeline_filters(void **state)
 	assert_int_equal(n, 1);
 	store_history_list_free(e, n);
 
+	/* One VM exactly (the console's detail): its fix and test, not a glob's neighbours. */
+	f = (store_history_filter){ .moref = "vm-1", .kinds = STORE_HISTORY_FIX | STORE_HISTORY_SNAPTEST };
+	n = list(s, &f, &e);
+	assert_int_equal(n, 1);
+	assert_int_equal(e[0].kind, STORE_HISTORY_FIX);
+	store_history_list_free(e, n);
+	f = (store_history_filter){ .moref = "vm-2", .vcenter = "vc01.example.com" };
+	n = list(s, &f, &e);
+	assert_int_equal(n, 3); /* the test and two scans */
+	assert_int_equal(e[0].kind, STORE_HISTORY_SNAPTEST);
+	store_history_list_free(e, n);
+	f = (store_history_filter){ .moref = "vm-" };
+	n = list(s, &f, &e);
+	assert_int_equal(n, 0);
+	store_history_list_free(e, n);
+
 	f = (store_history_filter){ .kinds = STORE_HISTORY_SCAN, .outcome = "ready" };
 	n = list(s, &f, &e);
 	assert_int_equal(n, 4);

@@ -14,6 +14,7 @@
 #include "tui/prompt.h"
 #include "tui/term.h"
 #include "tui/ui.h"
+#include "tui/taskwatch.h"
 #include "tui/watcher.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
@@ -236,7 +237,7 @@ void ui_pop(ui *u)
 
 void ui_open_detail(ui *u, const char *moref)
 {
-	detail_view_show(u->v_detail, moref);
+	detail_view_show(u->v_detail, u, moref);
 	ui_push(u, u->v_detail);
 }
 
@@ -746,6 +747,10 @@ static void start_session(ui *u, vs_session *s)
 	u->watch = watcher_start(s, &u->q);
 	if (!u->watch)
 		ui_message(u, LOG_ERROR, "could not start the live watcher thread: changes will need :scan");
+	u->taskwatch = taskwatch_start(s, &u->q, tasks_view_vc_tasks);
+	if (!u->taskwatch)
+		ui_message(u, LOG_ERROR, "could not start the thread reading vCenter's tasks: the Tasks "
+			   "view shows this session's only");
 	ui_start_scan(u);
 }
 
@@ -789,6 +794,9 @@ static void apply(ui *u, msg *m)
 			m->session = NULL;
 			watcher_stop(u->watch);
 			u->watch = NULL;
+			taskwatch_stop(u->taskwatch);
+			u->taskwatch = NULL;
+			tasks_view_vc_tasks(u, NULL);
 			for (size_t i = 0; i < u->n_tasks; i++)
 				if (u->tasks[i].job)
 					job_cancel(u, u->tasks[i].job);
@@ -815,6 +823,19 @@ static void apply(ui *u, msg *m)
 			if (t->job)
 				job_reap(t->job);
 			t->job = NULL;
+			if (t->quiet) { /* nobody shows it: drop the row */
+				free(t->title);
+				free(t->vm);
+				free(t->what);
+				free(t->error);
+				size_t i = (size_t)(t - u->tasks);
+				memmove(t, t + 1, (u->n_tasks - i - 1) * sizeof *t);
+				u->n_tasks--;
+				break;
+			}
+			/* a fix or test that ended may have written this VM's history */
+			if (ui_top(u) == u->v_detail && u->scan_task != t->id)
+				detail_view_reload_history(u->v_detail, u);
 			if (t->state != TASK_FAILED)
 				t->state = m->state;
 			t->ended = now;
@@ -856,7 +877,7 @@ static void draw_title(ui *u, int w)
 	/* the running task, with a spinner */
 	ui_task *running = NULL;
 	for (size_t i = u->n_tasks; i-- > 0;)
-		if (u->tasks[i].job) {
+		if (u->tasks[i].job && !u->tasks[i].quiet) {
 			running = &u->tasks[i];
 			break;
 		}
@@ -1056,6 +1077,7 @@ static void main_loop(ui *u)
 			draw_all(u);
 			u->dirty = false;
 		}
+		taskwatch_set_active(u->taskwatch, ui_top(u) == u->v_tasks);
 		struct pollfd fds[3] = {
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = u->q.fds[0], .events = POLLIN },
@@ -1211,6 +1233,8 @@ int console_main(int argc, char **argv)
 	/* teardown: stop the watcher, cancel and join the jobs, log out */
 	signal_q = NULL;
 	watcher_stop(u.watch);
+	taskwatch_stop(u.taskwatch);
+	tasks_view_vc_tasks(&u, NULL);
 	for (size_t i = 0; i < u.n_tasks; i++) {
 		if (u.tasks[i].job) {
 			job_cancel(&u, u.tasks[i].job);

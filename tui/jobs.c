@@ -72,7 +72,7 @@ int ui_task_add(ui *u, const char *title, const char *vm, task_state st)
 int job_start_flags(ui *u, const char *title, const char *vm, unsigned flags, job_fn fn, void *arg,
 		    void (*free_arg)(void *))
 {
-	if (!u->session) {
+	if (!u->session && !(flags & JOB_QUIET)) {
 		ui_message(u, LOG_ERROR, "%s: not connected (try :connect)", title);
 		if (free_arg)
 			free_arg(arg);
@@ -96,6 +96,7 @@ int job_start_flags(ui *u, const char *title, const char *vm, unsigned flags, jo
 	t->state = TASK_RUNNING;
 	t->started = time(NULL);
 	t->job = j;
+	t->quiet = flags & JOB_QUIET;
 	if (pthread_create(&j->thread, NULL, run, j) != 0) {
 		t->state = TASK_FAILED;
 		t->error = xstrdup("could not start a thread");
@@ -118,7 +119,8 @@ void job_cancel(ui *u, job *j)
 			j->stop = j->stop + 1;
 		return;
 	}
-	vs_session_cancel(j->session);
+	if (j->session)
+		vs_session_cancel(j->session);
 }
 
 volatile sig_atomic_t *job_stop_flag(job *j)
@@ -163,6 +165,10 @@ void job_reap(job *j)
 
 vs_conn *job_conn(job *j)
 {
+	if (!j->session) {
+		job_fail(j, "not connected");
+		return NULL;
+	}
 	if (!j->conn) {
 		vs_error err;
 		vs_error_clear(&err);

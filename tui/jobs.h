@@ -31,6 +31,9 @@ int job_start(ui *u, const char *title, const char *vm, job_fn fn, void *arg,
  * raises the job's stop level (job_stop_flag: 1, then 2) and never cancels the session's
  * in-flight requests, which would cut a power-on or a snapshot removal short. */
 #define JOB_SOFT_CANCEL 1u
+/* A short read that feeds a view (the detail's history): no row in the Tasks view, no
+ * session needed (job_conn then fails); its failure is only logged. */
+#define JOB_QUIET 2u
 int job_start_flags(ui *u, const char *title, const char *vm, unsigned flags, job_fn fn, void *arg,
 		    void (*free_arg)(void *));
 /* Asks the job to stop: job_cancelled() turns true, and in-flight requests of the session are

@@ -12,10 +12,12 @@
 #include "tui/keymap.h"
 #include "tui/msgq.h"
 #include "vsphere/session.h"
+#include "vsphere/task.h"
 
 typedef struct view view;
 typedef struct job job;
 typedef struct watcher watcher;
+typedef struct taskwatch taskwatch;
 
 typedef struct {
 	int id;
@@ -27,6 +29,7 @@ typedef struct {
 	char *error;
 	time_t started, ended;
 	job *job;            /* while its thread runs */
+	bool quiet;          /* JOB_QUIET: not in the Tasks view, dropped when it ends */
 } ui_task;
 
 typedef struct {
@@ -53,6 +56,11 @@ typedef struct ui {
 	bool probe;                 /* run the guest probe in scans */
 	char *db_path;              /* history; NULL: none */
 	watcher *watch;
+	taskwatch *taskwatch;       /* vCenter's recent tasks, read while the Tasks view shows */
+	vs_task_result *vc_tasks;   /* the last read (every user's, every object) */
+	size_t n_vc_tasks;
+	time_t vc_tasks_at;         /* when it was read; 0: not yet */
+	char *vc_tasks_error;       /* why the last read failed, NULL when it did not */
 	vs_session **retired;       /* sessions replaced by :connect, freed at exit */
 	size_t n_retired;
 

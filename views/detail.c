@@ -1,7 +1,10 @@
 /* VM detail: every fact with where it came from and when, the verdict, the findings with
- * evidence and fix. Rebuilt when the VM changes (live updates land here too). */
+ * evidence and fix, the last tests and fixes from history. Rebuilt when the VM changes (live
+ * updates land here too); the history is read by a quiet job, never on the UI thread. */
 #include "rules/rules.h"
+#include "store/store.h"
 #include "tui/draw.h"
+#include "tui/jobs.h"
 #include "tui/term.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -17,13 +20,45 @@ typedef struct {
 	term_elem e;
 } line;
 
+/* How many past tests and fixes the detail lists. */
+#define DETAIL_HISTORY_MAX 8
+
+typedef enum { HIST_NONE, HIST_LOADING, HIST_LOADED, HIST_FAILED } hist_state;
+
 typedef struct {
 	char *moref;
 	line *lines;
 	size_t n, cap;
 	unsigned long built_gen;
 	int built_w;
+	hist_state hist;
+	unsigned hist_token;          /* the load whose answer is awaited */
+	store_history_entry *hist_e;
+	size_t hist_n;
+	char *hist_error;
 } detail;
+
+/* A history load: what the job reads (arg) and what it answers (posted to the UI). */
+typedef struct {
+	char *db_path, *vcenter, *moref;
+	unsigned token;
+	store_history_entry *e;
+	size_t n;
+	char *error;
+} hist_load;
+
+static void hist_load_free(void *p)
+{
+	hist_load *l = p;
+	if (!l)
+		return;
+	free(l->db_path);
+	free(l->vcenter);
+	free(l->moref);
+	store_history_list_free(l->e, l->n);
+	free(l->error);
+	free(l);
+}
 
 static void clear_lines(detail *d)
 {
@@ -115,6 +150,8 @@ static void svc(detail *d, int w, const char *label, const svc_facts *s, const c
 		snprintf(v, sizeof v, "%s, start %s", model_svc_state_name(s->state), model_svc_start_name(s->start));
 	fact(d, w, label, v, src);
 }
+
+static void history_lines(detail *d, ui *u, int w, const char *name);
 
 static void build(detail *d, ui *u, int w)
 {
@@ -225,7 +262,104 @@ static void build(detail *d, ui *u, int w)
 	if (f->enable_uuid_set_at)
 		fact(d, w, "disk.EnableUUID set", when(f->enable_uuid_set_at, t1, sizeof t1), "history (fix journal)");
 	fact(d, w, "last scan", vm->scanned ? when(u->fl.scanned_at, t2, sizeof t2) : "not yet", "this session");
-	addf(d, w, TE_DIM, "  Last tests and fixes: shown once the history screen lands (H).");
+	history_lines(d, u, w, f->name ? f->name : f->moref);
+}
+
+/* The last tests and fixes, newest first, as the history keeps them. */
+static void history_lines(detail *d, ui *u, int w, const char *name)
+{
+	char t[32];
+	addf(d, w, TE_SECTION, "Last tests and fixes%s%s", u->db_path ? " in " : "",
+	     u->db_path ? u->db_path : "");
+	switch (d->hist) {
+	case HIST_NONE:
+		addf(d, w, TE_DIM, "  no history file (--history-file or QUIESCENT_DB): nothing recorded");
+		return;
+	case HIST_LOADING:
+		addf(d, w, TE_DIM, "  reading the history...");
+		return;
+	case HIST_FAILED:
+		addf(d, w, TE_SEV_ERROR, "  the history cannot be read: %s", d->hist_error ? d->hist_error : "?");
+		return;
+	case HIST_LOADED:
+		break;
+	}
+	if (!d->hist_n) {
+		addf(d, w, TE_DIM, "  none: no fix or test snapshot of this VM is recorded");
+		return;
+	}
+	for (size_t i = 0; i < d->hist_n; i++) {
+		const store_history_entry *e = &d->hist_e[i];
+		const char *o = e->outcome;
+		term_elem el = !strcmp(o, "success") || !strcmp(o, "fixed") ? TE_READY
+			     : !strcmp(o, "failed") || !strcmp(o, "error") || !strcmp(o, "rolled_back") ? TE_SEV_ERROR
+			     : TE_NORMAL;
+		char *s = xasprintf("  %s  %-4s %s", when(e->at, t, sizeof t),
+				    e->kind == STORE_HISTORY_FIX ? "fix" : "test", e->summary ? e->summary : "");
+		add_wrapped(d, w, 28, el, s);
+		free(s);
+	}
+	addf(d, w, TE_DIM, "  :history %s shows every record, Enter opens one", name);
+}
+
+static void hist_job(job *j, void *arg)
+{
+	hist_load *l = arg;
+	char err[512] = "";
+	store *s = store_open(l->db_path, err, sizeof err);
+	hist_load *out = xcalloc(1, sizeof *out);
+	out->moref = xstrdup(l->moref);
+	out->token = l->token;
+	store_history_filter f = { .kinds = STORE_HISTORY_FIX | STORE_HISTORY_SNAPTEST,
+				   .vcenter = l->vcenter, .moref = l->moref,
+				   .limit = DETAIL_HISTORY_MAX };
+	if (!s || store_history_list(s, &f, &out->e, &out->n, err, sizeof err) < 0)
+		out->error = xstrdup(err[0] ? err : "unknown error");
+	store_close(s);
+	job_post_call(j, detail_view_history_loaded, out, hist_load_free);
+}
+
+void detail_view_history_loaded(ui *u, void *data)
+{
+	hist_load *l = data;
+	detail *d = u->v_detail->priv;
+	if (l->token == d->hist_token && d->moref && !strcmp(l->moref, d->moref)) {
+		store_history_list_free(d->hist_e, d->hist_n);
+		free(d->hist_error);
+		d->hist_e = l->e;
+		d->hist_n = l->n;
+		d->hist_error = l->error;
+		d->hist = l->error ? HIST_FAILED : HIST_LOADED;
+		l->e = NULL;
+		l->n = 0;
+		l->error = NULL;
+		d->built_gen = (unsigned long)-1;
+		u->dirty = true;
+	}
+	hist_load_free(l);
+}
+
+void detail_view_reload_history(view *v, ui *u)
+{
+	detail *d = v->priv;
+	if (!d->moref)
+		return;
+	if (!u->db_path) {
+		d->hist = HIST_NONE;
+		return;
+	}
+	hist_load *l = xcalloc(1, sizeof *l);
+	l->db_path = xstrdup(u->db_path);
+	l->vcenter = xstrdup(u->server);
+	l->moref = xstrdup(d->moref);
+	l->token = ++d->hist_token;
+	if (d->hist != HIST_LOADED)
+		d->hist = HIST_LOADING;   /* a reload keeps showing the old list until it lands */
+	d->built_gen = (unsigned long)-1;
+	if (job_start_flags(u, "history", NULL, JOB_QUIET, hist_job, l, hist_load_free) < 0) {
+		d->hist = HIST_FAILED;
+		xstrset(&d->hist_error, "could not start a thread");
+	}
 }
 
 static void detail_draw(view *v, ui *u, int y, int h, int w)
@@ -268,6 +402,8 @@ static void detail_free(view *v)
 	clear_lines(d);
 	free(d->lines);
 	free(d->moref);
+	store_history_list_free(d->hist_e, d->hist_n);
+	free(d->hist_error);
 	free(d);
 }
 
@@ -280,12 +416,19 @@ static const view_ops detail_ops = {
 	.free = detail_free,
 };
 
-void detail_view_show(view *v, const char *moref)
+void detail_view_show(view *v, ui *u, const char *moref)
 {
 	detail *d = v->priv;
+	if (!d->moref || strcmp(d->moref, moref) != 0) {
+		store_history_list_free(d->hist_e, d->hist_n);
+		d->hist_e = NULL;
+		d->hist_n = 0;
+		d->hist = HIST_NONE;
+	}
 	xstrset(&d->moref, moref);
 	d->built_gen = (unsigned long)-1;
 	v->list.top = 0;
+	detail_view_reload_history(v, u);
 }
 
 view *detail_view_new(void)

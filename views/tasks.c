@@ -1,13 +1,15 @@
-/* Tasks: every task of this session, running first, with progress bars. Fix and snaptest post
- * their tasks here through the job API (tui/jobs.h). */
+/* Tasks: every task of this session, newest first, with progress bars; below them vCenter's
+ * recent tasks (every user's) on the VMs in the list, read by tui/taskwatch while this view
+ * is shown. Fix and snaptest post their tasks here through the job API (tui/jobs.h). */
 #include "tui/draw.h"
+#include "tui/taskwatch.h"
 #include "tui/term.h"
 #include "util/xalloc.h"
 #include "views/view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
+#include <string.h>
 static const char *state_name(task_state s)
 {
 	switch (s) {
@@ -20,14 +22,187 @@ static const char *state_name(task_state s)
 	}
 }
 
-/* Newest first; the list is short (one session). */
-static ui_task *nth(ui *u, size_t i)
+/* One row of the view: a task of this session, the vCenter heading, or a vCenter task. */
+typedef struct {
+	enum { ROW_SESSION, ROW_VC_HEAD, ROW_VC } kind;
+	size_t i;
+} task_row;
+
+typedef struct {
+	task_row *rows;
+	size_t n, cap;
+	size_t n_session, n_vc;
+} tasks_priv;
+
+static bool vc_active(const vs_task_result *t)
 {
-	return &u->tasks[u->n_tasks - 1 - i];
+	return t->state == VS_TASK_RUNNING || t->state == VS_TASK_QUEUED;
+}
+
+static const vs_task_result *vc_sort_base;
+
+/* Running first, then the newest. */
+static int by_activity(const void *a, const void *b)
+{
+	const vs_task_result *x = &vc_sort_base[((const task_row *)a)->i];
+	const vs_task_result *y = &vc_sort_base[((const task_row *)b)->i];
+	if (vc_active(x) != vc_active(y))
+		return vc_active(x) ? -1 : 1;
+	time_t tx = x->queued_at ? x->queued_at : x->started_at;
+	time_t ty = y->queued_at ? y->queued_at : y->started_at;
+	return tx < ty ? 1 : tx > ty ? -1 : strcmp(x->task, y->task);
+}
+
+/* Session tasks (quiet ones left out), newest first; then vCenter's on the VMs listed. */
+static void build_rows(tasks_priv *p, ui *u)
+{
+	p->n = p->n_session = p->n_vc = 0;
+	for (size_t i = u->n_tasks; i-- > 0;) {
+		if (u->tasks[i].quiet)
+			continue;
+		p->rows = xgrow(p->rows, &p->cap, p->n + 1, sizeof *p->rows);
+		p->rows[p->n++] = (task_row){ ROW_SESSION, i };
+		p->n_session++;
+	}
+	if (!u->taskwatch)
+		return;
+	p->rows = xgrow(p->rows, &p->cap, p->n + 1, sizeof *p->rows);
+	p->rows[p->n++] = (task_row){ ROW_VC_HEAD, 0 };
+	size_t first = p->n;
+	for (size_t i = 0; i < u->n_vc_tasks; i++) {
+		if (!fleet_get(&u->fl, u->vc_tasks[i].entity))
+			continue;
+		p->rows = xgrow(p->rows, &p->cap, p->n + 1, sizeof *p->rows);
+		p->rows[p->n++] = (task_row){ ROW_VC, i };
+		p->n_vc++;
+	}
+	vc_sort_base = u->vc_tasks;
+	qsort(p->rows + first, p->n_vc, sizeof *p->rows, by_activity);
+}
+
+/* vCenter's descriptionId in words, for the common ones. */
+static const char *vc_task_name(const char *id)
+{
+	static const struct { const char *id, *name; } names[] = {
+		{ "VirtualMachine.powerOn", "Power on" },
+		{ "VirtualMachine.powerOff", "Power off" },
+		{ "VirtualMachine.reset", "Reset" },
+		{ "VirtualMachine.suspend", "Suspend" },
+		{ "VirtualMachine.reconfigure", "Reconfigure" },
+		{ "VirtualMachine.reconfigVm", "Reconfigure" },   /* govmomi's simulator's id */
+		{ "VirtualMachine.createSnapshot", "Create snapshot" },
+		{ "VirtualMachine.createSnapshotEx", "Create snapshot" },
+		{ "VirtualMachine.removeSnapshot", "Remove snapshot" },
+		{ "VirtualMachineSnapshot.remove", "Remove snapshot" },
+		{ "VirtualMachine.removeAllSnapshots", "Remove all snapshots" },
+		{ "VirtualMachine.consolidateDisks", "Consolidate disks" },
+		{ "VirtualMachine.upgradeTools", "Upgrade VMware Tools" },
+		{ "VirtualMachine.mountToolsInstaller", "Mount Tools installer" },
+		{ "VirtualMachine.relocate", "Migrate" },
+		{ "VirtualMachine.clone", "Clone" },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(id, names[i].id))
+			return names[i].name;
+	const char *dot = strrchr(id, '.');
+	return dot && dot[1] ? dot + 1 : id[0] ? id : "task";
+}
+
+static const char *vc_state_name(const vs_task_result *t)
+{
+	switch (t->state) {
+	case VS_TASK_QUEUED: return "queued";
+	case VS_TASK_RUNNING: return "running";
+	case VS_TASK_SUCCESS: return "done";
+	case VS_TASK_ERROR: return t->cancelled ? "cancelled" : "failed";
+	}
+	return "?";
+}
+
+/* The columns every row shares: state, progress bar (done of total; pct < 0: no figure),
+ * time (secs < 0: unknown). Returns the x after them. */
+static int draw_common(ui *u, int row, int bar_w, attr_t base, term_elem se, const char *state,
+		       bool running, long done, long total, int pct, long secs)
+{
+	char buf[64];
+	int x = 0;
+	if (running)
+		snprintf(buf, sizeof buf, "%s %s", term_glyph()->spinner[u->spin % 4], state);
+	else
+		snprintf(buf, sizeof buf, "%s", state);
+	draw_text(row, x, 10, buf, base | term_attr(se), ALIGN_LEFT), x += 11;
+	draw_bar(row, x, bar_w, done, total > 0 ? total : 1, term_attr(TE_BAR_DONE), term_attr(TE_BAR_TODO));
+	if (pct >= 0)
+		snprintf(buf, sizeof buf, "%3d%%", pct);
+	else
+		buf[0] = '\0';
+	draw_text(row, x + bar_w + 1, 4, buf, base, ALIGN_RIGHT), x += bar_w + 6;
+	if (secs >= 0)
+		snprintf(buf, sizeof buf, "%ld:%02ld", secs / 60, secs % 60);
+	else
+		snprintf(buf, sizeof buf, "-");
+	draw_text(row, x, 8, buf, base, ALIGN_LEFT), x += 9;
+	return x;
+}
+
+static void draw_session(ui *u, const ui_task *t, int row, int w, int bar_w, attr_t base, time_t now)
+{
+	term_elem se = t->state == TASK_DONE ? TE_READY : t->state == TASK_FAILED ? TE_MANUAL
+		     : t->state == TASK_CANCELLED ? TE_NA : TE_FIXABLE;
+	/* without a total the bar only says whether it is done */
+	bool known = t->total > 0;
+	int pct = known ? (int)(100L * t->done / t->total) : t->state == TASK_DONE ? 100 : -1;
+	int x = draw_common(u, row, bar_w, base, se, state_name(t->state), t->state == TASK_RUNNING,
+			    known ? t->done : t->state == TASK_DONE, known ? t->total : 1, pct,
+			    (long)((t->ended ? t->ended : now) - t->started));
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s%s%s%s%s", t->title, t->vm ? " " : "", t->vm ? t->vm : "",
+		 t->error ? ": " : t->what ? ": " : "", t->error ? t->error : t->what ? t->what : "");
+	draw_text(row, x, w - x, buf, base | (t->error ? term_attr(TE_MSG_ERROR) : 0), ALIGN_LEFT);
+}
+
+static void draw_vc(ui *u, const vs_task_result *t, int row, int w, int bar_w, attr_t base)
+{
+	term_elem se = t->state == VS_TASK_SUCCESS ? TE_READY : t->state == VS_TASK_ERROR
+		     ? (t->cancelled ? TE_NA : TE_MANUAL) : TE_FIXABLE;
+	time_t end = t->ended_at ? t->ended_at : u->vc_tasks_at;
+	long secs = t->started_at && end >= t->started_at ? (long)(end - t->started_at) : -1;
+	int done = t->state == VS_TASK_SUCCESS ? 100 : t->progress > 0 ? t->progress : 0;
+	int x = draw_common(u, row, bar_w, base, se, vc_state_name(t), t->state == VS_TASK_RUNNING,
+			    done, 100, t->state == VS_TASK_QUEUED || (t->state == VS_TASK_RUNNING &&
+			    t->progress < 0) ? -1 : done, secs);
+	const fleet_vm *vm = fleet_get(&u->fl, t->entity);
+	const char *name = vm && vm->f.name ? vm->f.name : t->entity_name[0] ? t->entity_name : t->entity;
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%s %s%s%s%s%s", vc_task_name(t->description_id), name,
+		 t->user[0] ? " by " : "", t->user, t->message[0] ? ": " : "", t->message);
+	draw_text(row, x, w - x, buf, base | (t->state == VS_TASK_ERROR && !t->cancelled
+					      ? term_attr(TE_MSG_ERROR) : 0), ALIGN_LEFT);
+}
+
+static void draw_vc_head(ui *u, const tasks_priv *p, int row, int w, attr_t base)
+{
+	char buf[600], t[16];
+	if (u->vc_tasks_at) {
+		struct tm tm;
+		localtime_r(&u->vc_tasks_at, &tm);
+		strftime(t, sizeof t, "%H:%M:%S", &tm);
+	}
+	if (u->vc_tasks_error)
+		snprintf(buf, sizeof buf, "vCenter's recent tasks cannot be read: %s", u->vc_tasks_error);
+	else if (!u->vc_tasks_at)
+		snprintf(buf, sizeof buf, "vCenter's recent tasks on these VMs: reading...");
+	else
+		snprintf(buf, sizeof buf, "vCenter's recent tasks on these VMs, every user's (%zu, read %s)%s",
+			 p->n_vc, t, p->n_vc ? "" : ": none");
+	draw_fill(row, 0, w, base);
+	draw_text(row, 0, w, buf, base | term_attr(u->vc_tasks_error ? TE_MSG_ERROR : TE_SECTION), ALIGN_LEFT);
 }
 
 static void tasks_draw(view *v, ui *u, int y, int h, int w)
 {
+	tasks_priv *p = v->priv;
+	build_rows(p, u);
 	draw_fill(y, 0, w, term_attr(TE_HEADER));
 	int bar_w = w >= 120 ? 20 : 10;
 	int x = 0;
@@ -36,50 +211,34 @@ static void tasks_draw(view *v, ui *u, int y, int h, int w)
 	draw_text(y, x, 8, "TIME", term_attr(TE_HEADER), ALIGN_LEFT), x += 9;
 	draw_text(y, x, w - x, "TASK / NOW / ERROR", term_attr(TE_HEADER), ALIGN_LEFT);
 	v->list.height = h - 1 > 0 ? h - 1 : 1;
-	listw_set_count(&v->list, u->n_tasks);
+	listw_set_count(&v->list, p->n);
 	time_t now = time(NULL);
 	for (int r = 0; r < h - 1; r++) {
-		int row = y + 1 + r;
+		int rowy = y + 1 + r;
 		size_t i = v->list.top + (size_t)r;
-		draw_fill(row, 0, w, A_NORMAL);
-		if (i >= u->n_tasks) {
-			if (i == 0)
-				draw_str(row, 2, w - 2, "no tasks yet: a scan (:scan), fixes and test snapshots show up here", term_attr(TE_DIM));
+		draw_fill(rowy, 0, w, A_NORMAL);
+		if (i >= p->n)
 			continue;
-		}
-		ui_task *t = nth(u, i);
-		bool cur = i == v->list.cursor;
-		attr_t base = cur ? term_attr(TE_CURSOR) : A_NORMAL;
-		draw_fill(row, 0, w, base);
-		term_elem se = t->state == TASK_DONE ? TE_READY : t->state == TASK_FAILED ? TE_MANUAL
-			     : t->state == TASK_CANCELLED ? TE_NA : TE_FIXABLE;
-		char buf[512];
-		x = 0;
-		if (t->state == TASK_RUNNING)
-			snprintf(buf, sizeof buf, "%s %s", term_glyph()->spinner[u->spin % 4], state_name(t->state));
+		attr_t base = i == v->list.cursor ? term_attr(TE_CURSOR) : A_NORMAL;
+		draw_fill(rowy, 0, w, base);
+		const task_row *rw = &p->rows[i];
+		if (rw->kind == ROW_SESSION)
+			draw_session(u, &u->tasks[rw->i], rowy, w, bar_w, base, now);
+		else if (rw->kind == ROW_VC)
+			draw_vc(u, &u->vc_tasks[rw->i], rowy, w, bar_w, base);
 		else
-			snprintf(buf, sizeof buf, "%s", state_name(t->state));
-		draw_text(row, x, 10, buf, base | term_attr(se), ALIGN_LEFT), x += 11;
-		if (t->total > 0) {
-			draw_bar(row, x, bar_w, t->done, t->total, term_attr(TE_BAR_DONE), term_attr(TE_BAR_TODO));
-			snprintf(buf, sizeof buf, "%3d%%", (int)(100L * t->done / t->total));
-		} else {
-			draw_bar(row, x, bar_w, t->state == TASK_DONE, 1, term_attr(TE_BAR_DONE), term_attr(TE_BAR_TODO));
-			snprintf(buf, sizeof buf, "%s", t->state == TASK_DONE ? "100%" : "");
-		}
-		draw_text(row, x + bar_w + 1, 4, buf, base, ALIGN_RIGHT), x += bar_w + 6;
-		long secs = (long)((t->ended ? t->ended : now) - t->started);
-		snprintf(buf, sizeof buf, "%ld:%02ld", secs / 60, secs % 60);
-		draw_text(row, x, 8, buf, base, ALIGN_LEFT), x += 9;
-		snprintf(buf, sizeof buf, "%s%s%s%s%s", t->title, t->vm ? " " : "", t->vm ? t->vm : "",
-			 t->error ? ": " : t->what ? ": " : "", t->error ? t->error : t->what ? t->what : "");
-		draw_text(row, x, w - x, buf, base | (t->error ? term_attr(TE_MSG_ERROR) : 0), ALIGN_LEFT);
+			draw_vc_head(u, p, rowy, w, base);
 	}
+	if (!p->n_session && h > 2 + (int)p->n)
+		draw_str(y + 1 + (int)p->n + 1, 2, w - 2, "no tasks of this session yet: a scan (:scan), "
+			 "fixes and test snapshots show up here", term_attr(TE_DIM));
 }
 
 static unsigned tasks_request(view *v, ui *u, action a)
 {
-	listw_set_count(&v->list, u->n_tasks);
+	tasks_priv *p = v->priv;
+	build_rows(p, u);
+	listw_set_count(&v->list, p->n);
 	if (listw_request(&v->list, a))
 		return VR_REDRAW;
 	return VR_UNHANDLED;
@@ -87,10 +246,48 @@ static unsigned tasks_request(view *v, ui *u, action a)
 
 static void tasks_status(view *v, ui *u, char *buf, size_t n)
 {
-	size_t running = 0;
+	tasks_priv *p = v->priv;
+	size_t running = 0, vc_running = 0;
 	for (size_t i = 0; i < u->n_tasks; i++)
-		running += u->tasks[i].state == TASK_RUNNING;
-	snprintf(buf, n, "%zu tasks, %zu running", u->n_tasks, running);
+		running += !u->tasks[i].quiet && u->tasks[i].state == TASK_RUNNING;
+	for (size_t i = 0; i < p->n; i++)
+		vc_running += p->rows[i].kind == ROW_VC && vc_active(&u->vc_tasks[p->rows[i].i]);
+	snprintf(buf, n, "%zu tasks, %zu running; vCenter: %zu recent, %zu running", p->n_session,
+		 running, p->n_vc, vc_running);
+}
+
+static void tasks_free(view *v)
+{
+	tasks_priv *p = v->priv;
+	free(p->rows);
+	free(p);
+}
+
+void tasks_view_vc_tasks(ui *u, void *list)
+{
+	taskwatch_list *l = list;
+	if (!l) {   /* the session ends: forget its tasks */
+		vs_task_results_free(u->vc_tasks, u->n_vc_tasks);
+		u->vc_tasks = NULL;
+		u->n_vc_tasks = 0;
+		u->vc_tasks_at = 0;
+		free(u->vc_tasks_error);
+		u->vc_tasks_error = NULL;
+		return;
+	}
+	free(u->vc_tasks_error);
+	u->vc_tasks_error = l->error;   /* a failed read keeps the last list, marked stale */
+	l->error = NULL;
+	if (!u->vc_tasks_error) {
+		vs_task_results_free(u->vc_tasks, u->n_vc_tasks);
+		u->vc_tasks = l->tasks;
+		u->n_vc_tasks = l->n;
+		l->tasks = NULL;
+		l->n = 0;
+	}
+	u->vc_tasks_at = l->at;
+	taskwatch_list_free(l);
+	u->dirty = true;
 }
 
 static const view_ops tasks_ops = {
@@ -99,9 +296,10 @@ static const view_ops tasks_ops = {
 	.draw = tasks_draw,
 	.request = tasks_request,
 	.status = tasks_status,
+	.free = tasks_free,
 };
 
 view *tasks_view_new(void)
 {
-	return view_new(&tasks_ops, "Tasks", NULL);
+	return view_new(&tasks_ops, "Tasks", xcalloc(1, sizeof(tasks_priv)));
 }

@@ -75,7 +75,14 @@ const char *const *vms_view_columns(void);
 fleet_vm *vms_view_current(view *v, ui *u);
 /* Marks every VM the filter shows; returns how many. */
 size_t vms_view_mark_filtered(view *v, ui *u);
-/* Shows this VM's detail. */
-void detail_view_show(view *v, const char *moref);
+/* Shows this VM's detail and reads its last tests and fixes from the history (a quiet job). */
+void detail_view_show(view *v, ui *u, const char *moref);
+/* Reads the history part again (a fix or test just ended). */
+void detail_view_reload_history(view *v, ui *u);
+/* vCenter's recent tasks as tui/taskwatch read them (a taskwatch_list, taken over); NULL:
+ * forget them (the session ends). UI thread. */
+void tasks_view_vc_tasks(ui *u, void *list);
+/* The history job's answer (UI thread, through job_post_call). */
+void detail_view_history_loaded(ui *u, void *data);
 
 #endif

@@ -304,6 +304,11 @@ class ConsoleTest(unittest.TestCase):
         self.assertLess(time.time() - t0, 5.0)
         Soap(self.lab).power_on(self.morefs["ready-2019"])
         c.wait(re.compile(r"ready-2019\s+on ").pattern, regex=True, timeout=10)
+        # Both tasks were someone else's: vCenter's part of the Tasks view shows them.
+        c.keys("2")
+        s = c.wait("Power on ready-2019 by %s" % self.lab.user[:12], timeout=10)   # 80 columns
+        self.assertRegex(s, r"done .*Power off ready-2019 by")
+        self.assertRegex(s, r"scan: %d VMs" % N)
 
 
 if __name__ == "__main__":

@@ -233,6 +233,20 @@ class ConsoleActionsTest(unittest.TestCase):
         self.assertEqual(rows(db, "SELECT state, result, achieved FROM snaptests WHERE vm_name='app-2019'"),
                          [("removed", "success", "application")])
         self.assertIn("timeout_min\":10", rows(db, "SELECT spec_json FROM snaptests")[0][0].replace(" ", ""))
+        # The Tasks view adds vCenter's own tasks on the listed VMs, with who ran them.
+        c.keys("2")
+        s = c.wait("Create snapshot app-2019 by %s" % self.lab.user, timeout=10)
+        self.assertRegex(s, r"done .*Remove snapshot app-2019 by")
+        self.assertRegex(s, r"vCenter's recent tasks on these VMs, every user's \(\d+, read")
+        self.assertRegex(s, r"vCenter: \d+ recent, 0 running")
+        # The detail lists the test as the history keeps it.
+        c.keys(":")
+        c.type("open app-2019")
+        c.keys("Enter")
+        c.wait("[VM detail]")
+        c.keys("End")
+        s = c.wait("Last tests and fixes")
+        self.assertRegex(s, r"test success: predicted application, achieved application\s+\(CreateSnapshotEx_Task\)")
 
     def test_snaptest_failing_writer_shows_the_fault(self):
         c = self.start()

@@ -1,6 +1,7 @@
 #include "util/secret.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,22 @@ void secret_free(char *s)
 		secret_release((secret *)(s - offsetof(secret, data)));
 }
 
+/* Echo is off while the prompt waits: Ctrl-C (or a hang-up) then must not leave the terminal
+ * silent. The handler puts back the settings from before the prompt, then lets the signal do
+ * what it would have done. */
+static volatile sig_atomic_t asking_fd = -1;
+static struct termios asking_saved;
+static const int asking_signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+#define N_ASKING_SIGNALS (sizeof asking_signals / sizeof asking_signals[0])
+
+static void restore_then_die(int sig)
+{
+	if (asking_fd >= 0)
+		tcsetattr(asking_fd, TCSANOW, &asking_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 char *secret_prompt(const char *prompt)
 {
 	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -165,7 +182,19 @@ char *secret_prompt(const char *prompt)
 		return NULL;
 	struct termios old, quiet;
 	bool restore = tcgetattr(fd, &old) == 0;
+	struct sigaction saved[N_ASKING_SIGNALS];
+	bool caught[N_ASKING_SIGNALS] = { false };
 	if (restore) {
+		asking_saved = old;
+		asking_fd = fd;
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = restore_then_die;
+		sigemptyset(&sa.sa_mask);
+		for (size_t i = 0; i < N_ASKING_SIGNALS; i++)   /* one ignored (nohup) stays ignored */
+			caught[i] = sigaction(asking_signals[i], NULL, &saved[i]) == 0 &&
+				    saved[i].sa_handler != SIG_IGN &&
+				    sigaction(asking_signals[i], &sa, NULL) == 0;
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 		quiet.c_lflag |= ICANON;
@@ -189,8 +218,13 @@ char *secret_prompt(const char *prompt)
 		line[len++] = c;
 	}
 	line[len] = '\0';
-	if (restore)
+	if (restore) {
 		tcsetattr(fd, TCSAFLUSH, &old);
+		for (size_t i = 0; i < N_ASKING_SIGNALS; i++)
+			if (caught[i])
+				sigaction(asking_signals[i], &saved[i], NULL);
+		asking_fd = -1;
+	}
 	if (write(fd, "\n", 1) < 0) {
 		/* ignore */
 	}

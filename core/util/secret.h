@@ -33,7 +33,8 @@ char *secret_dup(const char *s);
 /* Wipes and frees a string from secret_dup, secret_prompt or secret_from_env. NULL is fine. */
 void secret_free(char *s);
 /* Prompts on /dev/tty with echo off and returns the line read (without newline), or NULL when
- * there is no terminal or the read failed. */
+ * there is no terminal or the read failed. A signal that ends the process while it waits
+ * (Ctrl-C, hang-up) first puts the terminal's echo back. */
 char *secret_prompt(const char *prompt);
 /* Reads an environment variable into a secret and removes it from the environment so child
  * processes never inherit it. NULL when unset. */

@@ -24,6 +24,7 @@ void conn_opts_done(conn_opts *o)
 	free(o->known_hosts);
 	free(o->guest_user);
 	secret_free(o->guest_password);
+	free(o->pin_advice);
 	conn_opts_init(o);
 }
 
@@ -246,11 +247,21 @@ vs_session *conn_open(const conn_opts *o, vs_error *err)
 		vs_error probe_err;
 		vs_error_clear(&probe_err);
 		if (vs_probe_certificate(o->server, o->ca_file, thumb, sizeof thumb, &trusted, &probe_err) == 0 && !trusted) {
+			/* The TLS layer's own sentence may already name the fingerprint ("The certificate
+			 * of H is not trusted (WHY); its SHA-256 fingerprint is F: ..."): only its WHY is
+			 * kept, so the fingerprint is said once and not cut off at the end. */
 			char why[sizeof err->message];
 			snprintf(why, sizeof why, "%s", err->message);
+			char *lparen = strchr(why, '(');
+			char *rparen = strstr(why, "); its SHA-256");
+			const char *reason = why;
+			if (lparen && rparen && rparen > lparen) {
+				*rparen = '\0';
+				reason = lparen + 1;
+			}
 			vs_fail(err, VS_ERR_TLS,
-				"%s is not trusted (%s); its SHA-256 fingerprint is %s: if that is right, pass --thumbprint %s",
-				host, why, thumb, thumb);
+				"%s is not trusted (%s); its SHA-256 fingerprint is %s: if that is right, %s %s.",
+				host, reason, thumb, o->pin_advice ? o->pin_advice : "pass --thumbprint", thumb);
 		}
 	}
 	free(host);

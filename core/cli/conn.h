@@ -19,6 +19,9 @@ typedef struct {
 	char *guest_user;
 	char *guest_password; /* secret */
 	bool guest_from_env;
+	char *pin_advice;    /* how the user pins an untrusted certificate, completed by its
+			      * fingerprint: NULL for "pass --thumbprint" (the console says
+			      * "run :connect SERVER") */
 } conn_opts;
 
 void conn_opts_init(conn_opts *o);

@@ -220,8 +220,10 @@ int term_init(const term_opts *o)
 	set_escdelay(25);
 	curs_set(0);
 	setup_colors(o->colors);
+	/* double clicks too: term_mouse hands them back as two clicks */
 	if (o->mouse)
-		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED | BUTTON1_TRIPLE_CLICKED |
+			  BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	return 0;
 }
 
@@ -299,10 +301,16 @@ bool term_mouse(term_mouse_event *ev)
 	memset(ev, 0, sizeof *ev);
 	ev->y = me.y;
 	ev->x = me.x;
-	ev->click = me.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED);
+	ev->click = me.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED | BUTTON1_TRIPLE_CLICKED);
 	ev->wheel_up = me.bstate & BUTTON4_PRESSED;
 #ifdef BUTTON5_PRESSED
 	ev->wheel_down = me.bstate & BUTTON5_PRESSED;
 #endif
+	/* ncurses folds a quick second click into one double-click event: this one is the first
+	 * click, the second comes back as the next event, so a double click selects and opens. */
+	if (me.bstate & (BUTTON1_DOUBLE_CLICKED | BUTTON1_TRIPLE_CLICKED)) {
+		me.bstate = BUTTON1_CLICKED;
+		ungetmouse(&me);
+	}
 	return true;
 }

@@ -15,8 +15,8 @@ typedef enum { CC_NONE, CC_VM, CC_COLUMN, CC_KEYMAP, CC_VIEW_KEYS } command_comp
 	X(MARK, "mark", "all|none|filtered|GLOB...", CC_VM, "mark VMs by name glob; none clears")   \
 	X(UNMARK, "unmark", "GLOB...", CC_VM, "unmark VMs by name glob")                           \
 	X(OPEN, "open", "VM", CC_VM, "show a VM's detail")                                         \
-	X(CONNECT, "connect", "[SERVER]", CC_NONE,                                                 \
-	  "reconnect (or connect to another server with the same user and password)")              \
+	X(CONNECT, "connect", "[SERVER [THUMBPRINT]]", CC_NONE,                                    \
+	  "log in again, or to another server with the same user and password")                   \
 	X(KEYMAP, "keymap", "NAME|PATH", CC_KEYMAP, "load a keymap: default, vi, or a file")       \
 	X(BIND, "bind", "VIEW KEYS ACTION", CC_VIEW_KEYS, "bind keys to an action (as in .keys files)") \
 	X(UNBIND, "unbind", "VIEW KEYS", CC_VIEW_KEYS, "remove a binding")                         \

@@ -392,6 +392,52 @@ static void connect_args_free(void *p)
 	free(a);
 }
 
+/* A :connect that logged in: the new session and what reaches it again (bare :connect). */
+typedef struct {
+	vs_session *s;
+	char *server, *thumbprint;
+} connected_args;
+
+static void connected_args_free(void *p)
+{
+	connected_args *c = p;
+	vs_session_free(c->s);
+	free(c->server);
+	free(c->thumbprint);
+	free(c);
+}
+
+static void start_session(ui *u, vs_session *s);
+
+/* UI thread: drops everything of the old session and starts on the new one. */
+static void switch_session(ui *u, void *data)
+{
+	connected_args *c = data;
+	watcher_stop(u->watch);
+	u->watch = NULL;
+	taskwatch_stop(u->taskwatch);
+	u->taskwatch = NULL;
+	tasks_view_vc_tasks(u, NULL);
+	for (size_t i = 0; i < u->n_tasks; i++)
+		if (u->tasks[i].job)
+			job_cancel(u, u->tasks[i].job);
+	fleet_done(&u->fl);
+	fleet_init(&u->fl);
+	vms_view_forget(u->v_vms);
+	u->scan_task = 0;
+	/* jobs still running hold the old session: it is freed at exit, after them */
+	u->retired = xrealloc(u->retired, (u->n_retired + 1) * sizeof *u->retired);
+	u->retired[u->n_retired++] = u->session;
+	/* a bare :connect logs in again to this server, not the one of the start */
+	xstrset(&u->conn->server, c->server);
+	xstrset(&u->conn->thumbprint, c->thumbprint);
+	ui_message(u, LOG_INFO, "connected to %s as %s", vs_session_server(c->s), vs_session_user(c->s));
+	vs_session *s = c->s;
+	c->s = NULL;
+	connected_args_free(c);
+	start_session(u, s);
+}
+
 static void connect_job(job *j, void *arg)
 {
 	connect_args *a = arg;
@@ -403,26 +449,32 @@ static void connect_job(job *j, void *arg)
 		job_fail(j, "connecting to %s failed: %s", a->opts.server, err.message);
 		return;
 	}
-	msg *m = msg_new(MSG_CONN);
-	m->conn_ok = true;
-	m->session = s;
-	m->text = xasprintf("connected to %s as %s", vs_session_server(s), vs_session_user(s));
-	msgq_post(job_queue(j), m);
+	connected_args *c = xcalloc(1, sizeof *c);
+	c->s = s;
+	c->server = xstrdup(a->opts.server);
+	c->thumbprint = xstrdup(a->opts.thumbprint);
+	job_post_call(j, switch_session, c, connected_args_free);
 	job_progress(j, 1, 1, "connected");
 }
 
+/* :connect [SERVER [THUMBPRINT]]: the same credentials; bare, the current server again. */
 static void cmd_connect(ui *u, int argc, char **argv)
 {
+	if (argc > 3) {
+		ui_message(u, LOG_ERROR, "usage: :connect [SERVER [THUMBPRINT]]");
+		return;
+	}
 	connect_args *a = xcalloc(1, sizeof *a);
 	conn_opts_init(&a->opts);
 	conn_opts *c = u->conn;
 	a->opts.server = xstrdup(argc > 1 ? argv[1] : c->server);
 	a->opts.user = xstrdup(c->user);
 	a->opts.password = secret_dup(c->password);
-	a->opts.thumbprint = argc > 1 ? NULL : xstrdup(c->thumbprint);
+	a->opts.thumbprint = xstrdup(argc > 2 ? argv[2] : argc > 1 ? NULL : c->thumbprint);
 	a->opts.ca_file = xstrdup(c->ca_file);
 	a->opts.known_hosts = xstrdup(c->known_hosts);
 	a->opts.insecure = c->insecure;
+	a->opts.pin_advice = xasprintf("run :connect %s", a->opts.server);
 	job_start(u, "connect", NULL, connect_job, a, connect_args_free);
 }
 
@@ -789,31 +841,8 @@ static void apply(ui *u, msg *m)
 			fleet_remove(&u->fl, m->morefs[i]);
 		break;
 	case MSG_CONN:
-		if (m->session) { /* :connect succeeded: switch sessions */
-			vs_session *s = m->session;
-			m->session = NULL;
-			watcher_stop(u->watch);
-			u->watch = NULL;
-			taskwatch_stop(u->taskwatch);
-			u->taskwatch = NULL;
-			tasks_view_vc_tasks(u, NULL);
-			for (size_t i = 0; i < u->n_tasks; i++)
-				if (u->tasks[i].job)
-					job_cancel(u, u->tasks[i].job);
-			/* old jobs hold the old session: it is freed when they are done (at exit) */
-			fleet_done(&u->fl);
-			fleet_init(&u->fl);
-			u->v_vms->list.cursor = 0;
-			u->scan_task = 0;
-			/* jobs still running hold the old session: it is freed at exit, after them */
-			u->retired = xrealloc(u->retired, (u->n_retired + 1) * sizeof *u->retired);
-			u->retired[u->n_retired++] = u->session;
-			ui_message(u, LOG_INFO, "%s", m->text);
-			start_session(u, s);
-		} else {
-			u->conn_ok = m->conn_ok;
-			ui_message(u, m->conn_ok ? LOG_INFO : LOG_WARN, "%s", m->text);
-		}
+		u->conn_ok = m->conn_ok;
+		ui_message(u, m->conn_ok ? LOG_INFO : LOG_WARN, "%s", m->text);
 		break;
 	case MSG_TASK: {
 		ui_task *t = ui_task_get(u, m->task_id);

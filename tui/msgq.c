@@ -1,6 +1,5 @@
 #include "tui/msgq.h"
 #include "util/xalloc.h"
-#include "vsphere/session.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,7 +60,6 @@ void msg_free(msg *m)
 			model_verdict_done(&m->verdicts[i]);
 		free(m->verdicts);
 	}
-	vs_session_free(m->session);
 	if (m->morefs) {
 		for (size_t i = 0; i < m->n; i++)
 			free(m->morefs[i]);

@@ -44,7 +44,6 @@ typedef struct msg {
 	int done, total;
 	char *error;          /* MSG_TASK: why it failed */
 	bool finished;        /* MSG_TASK: the job's thread ends: join it */
-	void *session;        /* MSG_CONN from :connect: a new vs_session (owned) */
 	/* MSG_CALL: the UI thread runs call(ui, data), which takes data over; free_data frees a
 	 * data never delivered (messages left at exit). */
 	void (*call)(struct ui *u, void *data);

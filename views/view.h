@@ -73,6 +73,9 @@ int vms_view_sort(view *v, ui *u, const char *column, int dir, char *err, size_t
 const char *const *vms_view_columns(void);
 /* The VM under the cursor, NULL when the list is empty. */
 fleet_vm *vms_view_current(view *v, ui *u);
+/* Forgets the VM under the cursor and the range anchor: morefs of another vCenter (after
+ * :connect) could name other VMs. */
+void vms_view_forget(view *v);
 /* Marks every VM the filter shows; returns how many. */
 size_t vms_view_mark_filtered(view *v, ui *u);
 /* Shows this VM's detail and reads its last tests and fixes from the history (a quiet job). */

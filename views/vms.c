@@ -181,6 +181,15 @@ static void rebuild(view *v, ui *u)
 	p->stale = false;
 }
 
+void vms_view_forget(view *v)
+{
+	vms *p = v->priv;
+	free(p->cursor_id);
+	free(p->anchor_id);
+	p->cursor_id = p->anchor_id = NULL;
+	v->list.cursor = v->list.top = 0;
+}
+
 static void remember_cursor(view *v)
 {
 	vms *p = v->priv;

@@ -52,7 +52,8 @@ class Console:
             with open(os.path.join(env["XDG_CONFIG_HOME"], "quiescent", "keys"), "w") as f:
                 f.write(keys_file)
         unset = " ".join("-u %s" % k for k in os.environ if k.startswith(("GOVC_", "QUIESCENT_", "NO_COLOR")))
-        cmd = "env %s %s %s --server %s --thumbprint %s %s; echo; echo EXITED $?; sleep 600" % (
+        # rc first: after a plain `echo`, $? would be the echo's 0
+        cmd = "env %s %s %s --server %s --thumbprint %s %s; rc=$?; echo; echo EXITED $rc; sleep 600" % (
             unset, " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in env.items()),
             shlex.quote(BIN), shlex.quote(lab.url), shlex.quote(lab.thumbprint),
             " ".join(shlex.quote(a) for a in args))

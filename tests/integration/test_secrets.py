@@ -134,7 +134,7 @@ class SecretsTest(unittest.TestCase):
             for k, v in env.items():
                 f.write("export %s=%s\n" % (k, shlex.quote(v)))
         unset = " ".join("-u %s" % k for k in os.environ if k.startswith(("GOVC_", "QUIESCENT_")))
-        cmd = "set -a; . %s; rm -f %s; env %s %s --server %s 2>&1; echo; echo EXITED $?; sleep 120" % (
+        cmd = "set -a; . %s; rm -f %s; env %s %s --server %s 2>&1; rc=$?; echo; echo EXITED $rc; sleep 120" % (
             shlex.quote(envfile), shlex.quote(envfile), unset, shlex.quote(QUIESCENT_BIN),
             shlex.quote(cls.lab.url))
         tmux("new-session", "-d", "-s", "s", "-x", "100", "-y", "30", cmd)

@@ -2,6 +2,7 @@
 #include "fix/fix_internal.h"
 
 #include "probe/probe.h"
+#include "probe/probe_parse.h"
 #include "rules/rules.h"
 #include "scan/scan.h"
 #include "util/json.h"
@@ -335,6 +336,107 @@ static const char *uuid_value(const vm_facts *f)
 	return f->enable_uuid_raw ? f->enable_uuid_raw : "(absent)";
 }
 
+/* Lines of a command's output that carry no news: net's help pointer, PowerShell's position
+ * and category lines under an error record. */
+static bool noise_line(const char *s, size_t n)
+{
+	static const char *const prefixes[] = { "More help is available by typing NET HELPMSG",
+						"At line:", "+ ", "~" };
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (n >= strlen(prefixes[i]) && !strncmp(s, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* What a failed guest command said, as one line: its non-empty lines joined by spaces, noise
+ * dropped. A chain like `net stop X & net start X` needs all of them: the first says the
+ * service was stopped, the last why it did not start again. */
+static void command_said(const char *out, char *buf, size_t n)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (const char *p = out ? out : ""; *p && len + 1 < n;) {
+		size_t l = strcspn(p, "\r\n");
+		const char *s = p;
+		size_t sn = l;
+		while (sn && (*s == ' ' || *s == '\t')) {
+			s++;
+			sn--;
+		}
+		while (sn && (s[sn - 1] == ' ' || s[sn - 1] == '\t'))
+			sn--;
+		if (sn && !noise_line(s, sn)) {
+			int w = snprintf(buf + len, n - len, "%s%.*s", len ? " " : "", (int)sn, s);
+			len = w < 0 ? len : len + (size_t)w < n ? len + (size_t)w : n - 1;
+		}
+		p += l;
+		p += strspn(p, "\r\n");
+	}
+	if (!buf[0])
+		snprintf(buf, n, "it printed nothing");
+}
+
+/* msiexec's exit codes that setup64.exe passes on (Windows Installer error codes). */
+static const char *msi_exit_meaning(int code)
+{
+	switch (code) {
+	case 1602: return "the installation was cancelled";
+	case 1603: return "a fatal error during installation: run the setup in the guest's console "
+			  "to see why";
+	case 1618: return "another installation is already in progress in the guest: let it finish, "
+			  "then fix again";
+	case 1619: case 1620: return "the installer package could not be opened: is the Tools ISO "
+				     "complete?";
+	case 1638: return "another version of VMware Tools is installed: upgrade Tools first (R03)";
+	case 1639: return "invalid installer command line";
+	default: return NULL;
+	}
+}
+
+/* Before a restart of a service: a disabled one would be stopped and never start again, its
+ * writers gone with it, so it is left alone. 0: not disabled; 1: disabled or not installed,
+ * -1: its configuration cannot be read (err set in both cases). */
+static int service_disabled(worker *w, const char *vm, const char *service, char *after,
+			    size_t an, vs_error *err)
+{
+	const fix_exec_opts *o = w->sh->o;
+	fix_ctx *x = &w->x;
+	char *cmd = xasprintf("sc qc \"%s\"", service);
+	char *output = NULL;
+	size_t len = 0;
+	int code = -1;
+	int rc = vs_guest_run(x->c, vm, o->guest_user, o->guest_password, cmd, 60, &output, &len,
+			      &code, err);
+	free(cmd);
+	if (rc < 0) {
+		free(output);
+		return -1;
+	}
+	svc_facts f;
+	char perr[200];
+	memset(&f, 0, sizeof f);
+	bool ok = probe_parse_sc_qc(output ? output : "", &f, perr, sizeof perr);
+	free(output);
+	if (!ok) {
+		vs_fail(err, VS_ERR_PARSE, "the configuration of the service %s cannot be read (sc qc: "
+			"%s); it was not restarted", service, perr);
+		return -1;
+	}
+	if (f.installed == TRI_NO) {
+		vs_fail(err, VS_ERR_FAULT, "the service %s is not installed in the guest; nothing was "
+			"restarted", service);
+		return 1;
+	}
+	if (f.start == SVC_START_DISABLED) {
+		snprintf(after, an, "%s disabled: not restarted", service);
+		vs_fail(err, VS_ERR_FAULT, "the service %s is disabled: a restart would stop it for good, "
+			"so it was left running as it is; enable it (sc config \"%s\" start= demand), "
+			"then fix again", service, service);
+		return 1;
+	}
+	return 0;
+}
+
 /* Runs one step; fills result/after. Returns 0 done, -1 failed (why in err), 1 skipped. */
 static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result, size_t rn,
 		    char *after, size_t an, vs_error *err)
@@ -356,6 +458,8 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 		int code = -1;
 		if (!w->sh->o->guest_user || !w->sh->o->guest_password)
 			return vs_fail(err, VS_ERR_USAGE, "no guest credentials for Guest Operations");
+		if (st->service && service_disabled(w, vm, st->service, after, an, err) != 0)
+			return -1;
 		rc = vs_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password, st->arg,
 				  120, &output, &len, &code, err);
 		if (rc == 0) {
@@ -363,11 +467,14 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 			const char *p = output ? output : "";
 			while (*p == '\r' || *p == '\n' || *p == ' ')
 				p++;
-			snprintf(after, an, "exit %d: %.*s", code, (int)strcspn(p, "\r\n"), p);
+			snprintf(after, an, "exit %d%s%.*s", code, *p ? ": " : "", (int)strcspn(p, "\r\n"), p);
 			snprintf(result, rn, "%s", after);
-			if (code != 0)
-				rc = vs_fail(err, VS_ERR_FAULT, "the command ended with exit code %d: %.*s",
-					     code, (int)strcspn(p, "\r\n"), p);
+			if (code != 0) {
+				char said[300];
+				command_said(output, said, sizeof said);
+				rc = vs_fail(err, VS_ERR_FAULT, "the guest command ended with exit code %d: %s",
+					     code, said);
+			}
 		}
 		free(output);
 		return rc;
@@ -411,11 +518,24 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 			return vs_fail(err, VS_ERR_USAGE, "no guest credentials for Guest Operations");
 		rc = vs_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password, st->arg,
 				  tools_to, &output, &len, &code, err);
-		if (rc == 0 && code != 0 && code != 3010) /* 3010: done, reboot required (REBOOT=R) */
-			rc = vs_fail(err, VS_ERR_FAULT, "the Tools setup ended with exit code %d: %.200s",
-				     code, output ? output : "");
-		if (rc == 0)
-			snprintf(result, rn, "setup exit code %d", code);
+		if (rc == 0) {
+			snprintf(after, an, "exit %d", code);
+			if (code == 3010) /* done; REBOOT=R held back the reboot it wants */
+				snprintf(result, rn, "setup exit code 3010: done, the guest needs a restart "
+					 "to finish it");
+			else
+				snprintf(result, rn, "setup exit code %d", code);
+		}
+		if (rc == 0 && code != 0 && code != 3010) {
+			char said[300];
+			const char *why = msi_exit_meaning(code);
+			if (!why) {
+				command_said(output, said, sizeof said);
+				why = said;
+			}
+			rc = vs_fail(err, VS_ERR_FAULT, "the VMware Tools setup in the guest ended with "
+				     "exit code %d: %s", code, why);
+		}
 		free(output);
 		return rc;
 	}

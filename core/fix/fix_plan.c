@@ -70,6 +70,7 @@ static void vm_plan_done(fix_vm_plan *v)
 	for (size_t i = 0; i < v->n_steps; i++) {
 		free(v->steps[i].description);
 		free(v->steps[i].arg);
+		free(v->steps[i].service);
 	}
 	for (size_t i = 0; i < v->n_unfixed; i++) {
 		free(v->unfixed[i].reason);
@@ -414,10 +415,11 @@ static void plan_vm(builder *b, const verdict *vd)
 			if (seen || n_done == 8)
 				continue;
 			snprintf(done[n_done++], sizeof done[0], "%s", svc);
-			add_step(b, FIX_STEP_GUEST_COMMAND, "R16", false, 30,
-				 xasprintf("net stop \"%s\" /y & net start \"%s\"", svc, svc),
-				 "Restart the service %s that owns the writer %s (net stop, net start)", svc,
-				 w->name);
+			fix_step *st = add_step(b, FIX_STEP_GUEST_COMMAND, "R16", false, 30,
+						xasprintf("net stop \"%s\" /y & net start \"%s\"", svc, svc),
+						"Restart the service %s that owns the writer %s (net stop, "
+						"net start), unless it is disabled", svc, w->name);
+			st->service = xstrdup(svc);
 		}
 		if (unknown || !n_done)
 			unfixed_std(b, r16, "guided: the service owning a failed writer is not known; "
@@ -427,7 +429,7 @@ static void plan_vm(builder *b, const verdict *vd)
 		add_step(b, FIX_STEP_GUEST_COMMAND, "R18", false, 5,
 			 xasprintf("powershell -NoProfile -NonInteractive -Command \"$p='%s'; "
 				   "(Get-Content $p) | Where-Object { $_ -notmatch "
-				   "'^\\s*(vss\\.disableAppQuiescing\\s*=\\s*true|enableVSS\\s*=\\s*false)' } "
+				   "'^\\s*(vss\\.disableAppQuiescing\\s*=\\s*(true|1|yes)|enableVSS\\s*=\\s*(false|0|no))\\s*$' } "
 				   "| Set-Content $p\"", tools_conf_path),
 			 "Edit %s: remove vss.disableAppQuiescing = true and enableVSS = false from "
 			 "[vmbackup] (Tools re-reads the file)", tools_conf_path);
@@ -437,10 +439,16 @@ static void plan_vm(builder *b, const verdict *vd)
 		char *opts = fix_installer_options(add, rem);
 		add_step(b, FIX_STEP_MOUNT_INSTALLER, tools_rules[0], false, 2, NULL,
 			 "Mount the VMware Tools installer (MountToolsInstaller)");
-		/* The CD's drive letter is not known in advance: take the first with setup64.exe. */
+		/* The CD's drive letter is not known in advance: run the first setup64.exe found
+		 * and end with its exit code; none found (the installer did not reach the guest)
+		 * must fail, not pass as exit 0. setup64.exe is a GUI program: cmd /c waits for it
+		 * only through start /wait. Every msiexec option goes inside /v"...": setup64
+		 * hands only that string to msiexec. */
 		add_step(b, FIX_STEP_GUEST_SETUP, tools_rules[0], false, t->tools_upgrade,
-			 xasprintf("for %%d in (D E F G H I J) do @if exist %%d:\\setup64.exe "
-				   "(%%d:\\setup64.exe %s REINSTALLMODE=vomus & exit /b)", opts),
+			 xasprintf("(for %%d in (D E F G H I J K L M N O P Q R S T U V W X Y Z) do @if exist "
+				   "%%d:\\setup64.exe (start \"\" /wait %%d:\\setup64.exe %s & exit /b)) & echo setup64.exe "
+				   "was not found on any drive of the guest: the VMware Tools installer is not "
+				   "mounted & exit /b 2", opts),
 			 "Run the Tools setup in modify mode in the guest: setup64.exe %s", opts);
 		add_step(b, FIX_STEP_UNMOUNT_INSTALLER, tools_rules[0], true, 1, NULL,
 			 "Unmount the VMware Tools installer");

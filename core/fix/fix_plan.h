@@ -75,6 +75,8 @@ typedef struct {
 	char rule[4];               /* the finding it serves, "" for restore/verify steps */
 	char *description;          /* one sentence for the plan view */
 	char *arg;                  /* kind-specific: command, installer options; may be NULL */
+	char *service;              /* a guest command that restarts this service (R16): run only
+				     * when the service is not disabled, or it would stay down */
 	bool restore;               /* a restore step: runs even after a failure or Ctrl-C */
 	int expected_s;             /* typical duration */
 } fix_step;

@@ -54,6 +54,7 @@ static int guest_call(vs_conn *c, const char *method, const char *mgr_type, cons
 
 typedef struct {
 	long long pid;
+	bool seen;        /* the last ListProcessesInGuest named the process */
 	bool ended;
 	int exit_code;
 	char size[32];
@@ -111,6 +112,7 @@ static int on_processes(xmlTextReaderPtr r, void *arg, vs_error *err)
 		if (n < 0)
 			return -1;
 		if (pid == g->pid) {
+			g->seen = true;
 			g->ended = ended;
 			g->exit_code = code;
 		}
@@ -234,7 +236,9 @@ int vs_guest_run(vs_conn *c, const char *vm_moref, const char *user, const char 
 	strbuf_init(&rest);
 	strbuf args;
 	strbuf_init(&args);
-	strbuf_addf(&args, "/c %s > \"%s\" 2>&1", command, path);
+	/* cmd.exe binds a redirect to the last command of an & chain: only a ( ) group sends
+	 * the output of every command to the file. */
+	strbuf_addf(&args, "/c (%s) > \"%s\" 2>&1", command, path);
 	strbuf_adds(&rest, "<spec>");
 	vs_soap_add_text(&rest, "programPath", "C:\\Windows\\System32\\cmd.exe");
 	vs_soap_add_text(&rest, "arguments", args.buf);
@@ -250,12 +254,24 @@ int vs_guest_run(vs_conn *c, const char *vm_moref, const char *user, const char 
 	char pidxml[64];
 	snprintf(pidxml, sizeof pidxml, "<pids>%lld</pids>", g.pid);
 	unsigned gen = atomic_load(&s->cancel_gen);
+	int unseen = 0;
 	for (;;) {
+		g.seen = false;
 		if (guest_call(c, "ListProcessesInGuest", "GuestProcessManager",
 			       s->sc.process_manager, &a, pidxml, on_processes, &g, err) < 0)
 			goto out;
 		if (g.ended)
 			break;
+		/* Tools keeps ended processes listed for minutes; one gone from the list means
+		 * Tools itself restarted, and waiting on would only run into the timeout. */
+		if (!g.seen && ++unseen >= 3) {
+			vs_fail(err, VS_ERR_FAULT, "The command in VM %s vanished from the guest's "
+				"process list before it ended (did VMware Tools restart?); its result "
+				"is unknown.", vm_moref);
+			goto out;
+		}
+		if (g.seen)
+			unseen = 0;
 		if (atomic_load(&s->cancel_gen) != gen) {
 			vs_fail(err, VS_ERR_CANCELLED, "The command in VM %s was cancelled.", vm_moref);
 			terminate(c, &a, g.pid);

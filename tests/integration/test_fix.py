@@ -468,5 +468,268 @@ class Interrupts(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
 
 
+from test_faults import GUEST_PW, FaultLab, win  # noqa: E402
+
+
+class GuestLab(FaultLab):
+    """A FaultLab (request log, vms(), sql()) that also reads the guest itself, through
+    pyvmomi's Guest Operations: an independent client, so the state our fix left is seen
+    by a program that is not quiescent."""
+
+    def connect(self):
+        from pyVim.connect import SmartConnect  # Debian python3-pyvmomi
+        import ssl
+        import warnings
+        # pyvmomi 6.7 leaves its sockets to the garbage collector: not ours to report.
+        warnings.simplefilter("ignore", ResourceWarning)
+        host, port = self.host.split(":")
+        return SmartConnect(host=host, port=int(port), user=self.user, pwd=self.password,
+                            sslContext=ssl._create_unverified_context())
+
+    def vm_obj(self, si, name):
+        from pyVmomi import vim
+        view = si.content.viewManager.CreateContainerView(si.content.rootFolder,
+                                                          [vim.VirtualMachine], True)
+        return [v for v in view.view if v.name == name][0]
+
+    def runtime(self, name):
+        """(toolsInstallerMounted, guest.toolsRunningStatus) of a VM."""
+        from pyVim.connect import Disconnect
+        si = self.connect()
+        try:
+            vm = self.vm_obj(si, name)
+            return vm.runtime.toolsInstallerMounted, vm.guest.toolsRunningStatus
+        finally:
+            Disconnect(si)
+
+    def guest_run(self, name, command):
+        """(output, exit code) of a command run through cmd.exe in the guest."""
+        import ssl
+        import urllib.request
+        from pyVim.connect import Disconnect
+        from pyVmomi import vim
+        si = self.connect()
+        try:
+            vm = self.vm_obj(si, name)
+            gom = si.content.guestOperationsManager
+            auth = vim.vm.guest.NamePasswordAuthentication(username="Administrator",
+                                                           password=GUEST_PW)
+            out = r"C:\Windows\Temp\itest-%d.txt" % os.getpid()
+            spec = vim.vm.guest.ProcessManager.ProgramSpec(
+                programPath=r"C:\Windows\System32\cmd.exe",
+                arguments='/c %s > "%s" 2>&1' % (command, out))
+            pid = gom.processManager.StartProgramInGuest(vm, auth, spec)
+            for _ in range(400):
+                procs = gom.processManager.ListProcessesInGuest(vm, auth, [pid])
+                if procs and procs[0].endTime:
+                    break
+                time.sleep(0.05)
+            info = gom.fileManager.InitiateFileTransferFromGuest(vm, auth, out)
+            url = info.url.replace("*", self.host.split(":")[0], 1)
+            data = urllib.request.urlopen(url, context=ssl._create_unverified_context()).read()
+            gom.fileManager.DeleteFileInGuest(vm, auth, out)
+            return data.decode(), procs[0].exitCode
+        finally:
+            Disconnect(si)
+
+
+def guest_vm(name, tools=None, **guest):
+    g = {"user": "Administrator", "password": GUEST_PW}
+    g.update(guest)
+    vm = win(name)
+    vm["guest"] = g
+    if tools:
+        vm["tools"] = tools
+    return vm
+
+
+SQL_FAILED = [{"name": "System Writer"},
+              {"name": "SqlServerWriter", "state": "failed", "last_error": "non_retryable"}]
+CONF = "[logging]\nlog = true\n[vmbackup]\nvss.disableAppQuiescing = true\nenableVSS = 0\n"
+
+
+class GuestSidePaths(unittest.TestCase):
+    """The three fixes that work inside the guest (issue #5): Tools modify through the guest
+    (mount, setup64.exe in modify mode, unmount, wait for Tools), R16's service restart and
+    R18's tools.conf edit; each once working and once failing, in one run."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = GuestLab([
+            guest_vm("g-modify", tools={"vss_component": False, "lgto_sync": True}),
+            guest_vm("g-busy", tools={"vss_component": False}, installer_busy=True),
+            guest_vm("g-writer", writers=SQL_FAILED),
+            guest_vm("g-writer-stuck", writers=SQL_FAILED, services={"SQLWriter": "stop_pending"}),
+            guest_vm("g-writer-disabled", writers=SQL_FAILED, services={"SQLWriter": "disabled"}),
+            guest_vm("g-conf", tools={"tools_conf": CONF}),
+            guest_vm("g-conf-ro", tools={"tools_conf": CONF, "tools_conf_readonly": True}),
+        ], [], speed=50)
+        cls.before = {n: v["power"] for n, v in cls.lab.vms().items()}
+        cls.res = cls.lab.run("fix", "--guest-user", "Administrator", "--vm", "g-*",
+                              "--tools-method", "guest", "--apply", "--yes", "--format", "json")
+        cls.doc = json.loads(cls.res.stdout) if cls.res.stdout.startswith("{") else None
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.stop()
+
+    def result(self, name):
+        self.assertIsNotNone(self.doc, self.res.stderr)
+        return [v for v in self.doc["result"]["vms"] if v["name"] == name][0]
+
+    def steps(self, name):
+        """{kind: (state, before, after, result, error)} of a VM's steps."""
+        rows = self.lab.sql("SELECT s.kind, s.state, s.before_value, s.after_value, s.result,"
+                            " s.error FROM steps s JOIN plan_vms v ON v.id = s.plan_vm_id"
+                            " WHERE v.name = ? ORDER BY s.seq", name)
+        return [r[0] for r in rows], {r[0]: r[1:] for r in rows}
+
+    def findings(self, name):
+        r = self.lab.run("scan", "--guest-user", "Administrator", "--vm", name, "--format", "json")
+        v = json.loads(r.stdout)["vms"][0]
+        self.assertEqual(v["probe"]["state"], "ok", v)
+        return v["status"], v["predicted_level"], [f["rule"] for f in v["findings"]]
+
+    def assert_fixed(self, name, rule):
+        v = self.result(name)
+        self.assertEqual((v["outcome"], v["status"], v["power_state_after"]),
+                         ("fixed", "ready", "poweredOn"), v)
+        status, level, rules = self.findings(name)
+        self.assertEqual((status, level), ("ready", "application"))
+        self.assertNotIn(rule, rules)
+
+    def assert_failed_cleanly(self, name, *phrases):
+        v = self.result(name)
+        self.assertEqual((v["outcome"], v["power_state_after"]), ("failed", "poweredOn"), v)
+        msg = v["message"]
+        self.assertNotIn("\n", msg)
+        for p in phrases:
+            self.assertIn(p, msg)
+        self.assertIn("%s: failed: %s" % (name, msg), self.res.stderr)
+        return msg
+
+    def test_exit_code_and_plan(self):
+        self.assertEqual(self.res.returncode, 1, self.res.stderr)
+        self.assertEqual(self.doc["result"]["state"], "failed")
+        self.assertEqual(self.lab.sql("SELECT state FROM plans"), [("failed",)])
+
+    def test_tools_modify_through_the_guest(self):
+        self.assert_fixed("g-modify", "R04")
+        self.assertNotIn("R05", self.findings("g-modify")[2])
+        kinds, st = self.steps("g-modify")
+        self.assertEqual(kinds, ["mount_tools_installer", "guest_tools_setup",
+                                 "unmount_tools_installer", "wait_tools", "verify"])
+        self.assertTrue(all(s[0] == "done" for s in st.values()), st)
+        setup = st["guest_tools_setup"]
+        self.assertIn('setup64.exe /S /v"/qn REBOOT=R ADDLOCAL=VSS REMOVE=Sync"', setup[1])
+        self.assertNotIn("REINSTALLMODE", setup[1])   # outside /v it never reached msiexec
+        self.assertEqual(setup[2], "exit 3010")        # the sync driver goes at the next boot
+        self.assertIn("restart", setup[3])
+        # Through the guest, not UpgradeTools_Task; the CD is back out.
+        self.assertEqual(len(self.lab.requests("MountToolsInstaller", "g-modify")), 1)
+        self.assertEqual(len(self.lab.requests("UnmountToolsInstaller", "g-modify")), 1)
+        self.assertEqual(self.lab.requests("UpgradeTools_Task", "g-modify"), [])
+        self.assertEqual(self.lab.runtime("g-modify"), (False, "guestToolsRunning"))
+        out, code = self.lab.guest_run("g-modify", "sc query vmvss")
+        self.assertIn("SERVICE_NAME: vmvss", out)
+        out, code = self.lab.guest_run("g-modify", "sc query LGTO_Sync")
+        self.assertEqual(code, 1060, out)
+
+    def test_tools_setup_failure(self):
+        self.assert_failed_cleanly("g-busy", "guest_tools_setup", "exit code 1618",
+                                   "another installation is already in progress")
+        kinds, st = self.steps("g-busy")
+        self.assertEqual({k: s[0] for k, s in st.items()},
+                         {"mount_tools_installer": "done", "guest_tools_setup": "failed",
+                          "unmount_tools_installer": "done", "wait_tools": "skipped",
+                          "verify": "done"})
+        self.assertEqual(st["guest_tools_setup"][2], "exit 1618")
+        # Nothing half-done: the installer is unmounted, Tools run, the features are as before.
+        self.assertEqual(self.lab.runtime("g-busy"), (False, "guestToolsRunning"))
+        self.assertIn("R04", self.findings("g-busy")[2])
+
+    def test_writer_service_restart(self):
+        self.assert_fixed("g-writer", "R16")
+        kinds, st = self.steps("g-writer")
+        self.assertEqual(kinds, ["guest_command", "verify"])
+        cmd = st["guest_command"]
+        self.assertEqual(cmd[:2], ("done", 'net stop "SQLWriter" /y & net start "SQLWriter"'))
+        self.assertEqual(cmd[2], "exit 0: The SQL Server VSS Writer service is stopping.")
+        out, _ = self.lab.guest_run("g-writer", "vssadmin list writers")
+        sql = out.split("Writer name: 'SqlServerWriter'")[1].split("\r\n\r\n")[0]
+        self.assertIn("State: [1] Stable", sql)
+        self.assertIn("Last error: No error", sql)
+
+    def test_writer_service_cannot_be_stopped(self):
+        self.assert_failed_cleanly("g-writer-stuck", "guest_command", "exit code 2",
+                                   "The SQL Server VSS Writer service could not be stopped.")
+        _, st = self.steps("g-writer-stuck")
+        self.assertEqual((st["guest_command"][0], st["verify"][0]), ("failed", "done"))
+        self.assertIn("still: R16", st["verify"][2])
+        # As it was: the service runs, its writer is still failed.
+        out, _ = self.lab.guest_run("g-writer-stuck", "sc query SQLWriter")
+        self.assertIn("4  RUNNING", out)
+        self.assertIn("R16", self.findings("g-writer-stuck")[2])
+
+    def test_writer_service_disabled_is_left_running(self):
+        # A disabled service would stop and never start again: it is not touched, and the
+        # sentence says how to enable it.
+        self.assert_failed_cleanly("g-writer-disabled", "the service SQLWriter is disabled",
+                                   'sc config "SQLWriter" start= demand')
+        _, st = self.steps("g-writer-disabled")
+        self.assertEqual(st["guest_command"][:1] + st["guest_command"][2:3],
+                         ("failed", "SQLWriter disabled: not restarted"))
+        out, _ = self.lab.guest_run("g-writer-disabled", "sc query SQLWriter")
+        self.assertIn("4  RUNNING", out)   # net stop would have stopped it
+
+    def test_tools_conf_edit(self):
+        self.assert_fixed("g-conf", "R18")
+        kinds, st = self.steps("g-conf")
+        self.assertEqual(kinds, ["guest_command", "verify"])
+        self.assertEqual(st["guest_command"][0], "done")
+        self.assertIn("Set-Content", st["guest_command"][1])
+        self.assertEqual(st["guest_command"][2], "exit 0")
+        out, code = self.lab.guest_run(
+            "g-conf", r'type "C:\ProgramData\VMware\VMware Tools\tools.conf"')
+        # Both switches gone (enableVSS = 0 too: Tools reads 0 as false), the rest kept.
+        self.assertEqual((out, code), ("[logging]\r\nlog = true\r\n[vmbackup]\r\n", 0))
+
+    def test_tools_conf_not_writable(self):
+        self.assert_failed_cleanly(
+            "g-conf-ro", "exit code 1", "Set-Content : Access to the path "
+            "'C:\\ProgramData\\VMware\\VMware Tools\\tools.conf' is denied.")
+        out, _ = self.lab.guest_run(
+            "g-conf-ro", r'type "C:\ProgramData\VMware\VMware Tools\tools.conf"')
+        self.assertEqual(out, CONF.replace("\n", "\r\n"))
+        self.assertIn("R18", self.findings("g-conf-ro")[2])
+
+    def test_history_every_step_with_values(self):
+        rows = self.lab.sql("SELECT v.name, s.kind, s.state, s.started_at, s.ended_at,"
+                            " s.before_value, s.after_value FROM steps s"
+                            " JOIN plan_vms v ON v.id = s.plan_vm_id")
+        self.assertEqual(len(rows), 20)
+        for r in rows:
+            with self.subTest(step=r[:3]):
+                self.assertIn(r[2], FINISHED)
+                if r[2] != "skipped":
+                    self.assertTrue(r[3] and r[4] and r[4] >= r[3], r)
+                    self.assertTrue(r[5] and r[6], r)
+        outcomes = dict(self.lab.sql("SELECT name, outcome FROM plan_vms"))
+        self.assertEqual(sorted(k for k, o in outcomes.items() if o == "fixed"),
+                         ["g-conf", "g-modify", "g-writer"])
+
+    def test_power_state_and_no_power_operations(self):
+        self.assertEqual({n: v["power"] for n, v in self.lab.vms().items()}, self.before)
+        for m in ("PowerOffVM_Task", "PowerOnVM_Task", "ShutdownGuest", "ReconfigVM_Task"):
+            self.assertEqual(self.lab.requests(m), [], m)
+
+    def test_guest_password_stays_secret(self):
+        self.assertNotIn(GUEST_PW, self.res.stdout + self.res.stderr)
+        with open(self.lab.db, "rb") as f:
+            self.assertNotIn(GUEST_PW.encode(), f.read())
+        with open(self.lab.reqlog, "rb") as f:
+            self.assertNotIn(GUEST_PW.encode(), f.read())
+
+
 if __name__ == "__main__":
     unittest_main()

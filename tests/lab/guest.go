@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
@@ -74,18 +75,65 @@ func (l *Lab) StartProgramInGuest(req interface{}) soap.HasFault {
 	if !v.Family.IsWindows() || (prog != "cmd.exe" && !strings.HasSuffix(prog, `\cmd.exe`)) {
 		return fileNotFound(spec.ProgramPath)
 	}
+	mounted := false
+	vm := vcsimVM(r.Vm)
+	simulator.Map.WithLock(vm, func() { mounted = vm.Runtime.ToolsInstallerMounted })
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	exit := v.runCmd(spec.Arguments)
+	v.cdrom = ""
+	if mounted {
+		v.cdrom = v.cdDrive()
+	}
+	run := v.runCmd(spec.Arguments)
 	start := time.Now()
-	end := start.Add(40 * time.Millisecond)
 	v.nextPid += 4
-	v.procs = append(v.procs, &types.GuestProcessInfo{Name: "cmd.exe", Pid: v.nextPid, Owner: v.Spec.Guest.User,
-		CmdLine: fmt.Sprintf(`"%s" %s`, spec.ProgramPath, spec.Arguments), StartTime: start, EndTime: &end, ExitCode: int32(exit)})
+	p := &types.GuestProcessInfo{Name: "cmd.exe", Pid: v.nextPid, Owner: v.Spec.Guest.User,
+		CmdLine: fmt.Sprintf(`"%s" %s`, spec.ProgramPath, spec.Arguments), StartTime: start}
+	v.procs = append(v.procs, p)
 	if len(v.procs) > 256 {
 		v.procs = v.procs[len(v.procs)-256:]
 	}
+	switch {
+	case run.busyMs == 0:
+		ended(p, start.Add(40*time.Millisecond), run)
+	case run.busyMs > 0:
+		// A program that takes time: running in ListProcessesInGuest until it ends.
+		seq := v.bootSeq
+		go func() {
+			l.after(run.busyMs)
+			v.mu.Lock()
+			defer v.mu.Unlock()
+			if v.bootSeq != seq {
+				run.atEnd, run.exit = nil, 1067 // the guest went down under it
+			}
+			ended(p, time.Now(), run)
+		}()
+	}
 	return &methods.StartProgramInGuestBody{Res: &types.StartProgramInGuestResponse{Returnval: v.nextPid}}
+}
+
+// ended applies what a process changes when it ends and records its exit (v.mu held).
+func ended(p *types.GuestProcessInfo, at time.Time, run *cmdRun) {
+	for _, f := range run.atEnd {
+		f()
+	}
+	p.EndTime, p.ExitCode = &at, int32(run.exit)
+}
+
+// cdDrive is the guest's drive letter of the CD-ROM: the first after its volumes.
+func (v *LabVM) cdDrive() string {
+	used := map[byte]bool{}
+	for _, vol := range v.volumes() {
+		if p := strings.ToLower(vol.Path); p != "" {
+			used[p[0]] = true
+		}
+	}
+	for c := byte('d'); c <= 'z'; c++ {
+		if !used[c] {
+			return string(c)
+		}
+	}
+	return ""
 }
 
 func (l *Lab) ListProcessesInGuest(req interface{}) soap.HasFault {

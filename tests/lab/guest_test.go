@@ -159,3 +159,23 @@ func TestGuestCommands(t *testing.T) {
 		t.Errorf("output file not deleted")
 	}
 }
+
+// cmd.exe binds a redirect to the last command of an & chain; a ( ) group
+// sends all of it. The lab must be as strict, or a client that forgets the
+// group passes here and reads one section on a real guest.
+func TestRedirectBindsToTheLastCommand(t *testing.T) {
+	v := &LabVM{files: map[string][]byte{}}
+	for _, c := range []struct{ args, want string }{
+		{`/c echo one & echo two > "C:\Windows\Temp\r.txt" 2>&1`, "two\r\n"},
+		{`/c (echo one & echo two) > "C:\Windows\Temp\r.txt" 2>&1`, "one\r\ntwo\r\n"},
+	} {
+		r := v.runCmd(c.args)
+		for _, f := range r.atEnd {
+			f()
+		}
+		got, _ := v.readFile(guestKey(`C:\Windows\Temp\r.txt`))
+		if string(got) != c.want {
+			t.Errorf("%s: the file holds %q, want %q", c.args, got, c.want)
+		}
+	}
+}

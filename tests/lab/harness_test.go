@@ -301,7 +301,7 @@ func (p *labProc) guestRunErr(vm *object.VirtualMachine, auth types.BaseGuestAut
 	}
 	file := `C:\Windows\Temp\quiescent-1234.txt`
 	pid, err := pm.StartProgram(ctx, auth, &types.GuestProgramSpec{ProgramPath: `C:\Windows\System32\cmd.exe`,
-		Arguments: "/c " + command + ` > "` + file + `" 2>&1`})
+		Arguments: "/c (" + command + `) > "` + file + `" 2>&1`})
 	if err != nil {
 		return "", 0, err
 	}

@@ -212,7 +212,7 @@ func (l *Lab) createVM(ctx *simulator.Context, folder types.ManagedObjectReferen
 	vm := vcsimVM(ref)
 
 	v := &LabVM{
-		Ref: ref, Name: name, Family: family, Build: build, Spec: spec,
+		Ref: ref, Name: name, Family: family, Build: build, Spec: spec, Timing: &l.sc.Timing,
 		toolsInstalled: spec.Tools.Status != "notInstalled",
 		toolsEnabled:   spec.Tools.Status == "running",
 		toolsRunning:   spec.Tools.Status == "running" && spec.Power == "poweredOn",
@@ -221,11 +221,13 @@ func (l *Lab) createVM(ctx *simulator.Context, folder types.ManagedObjectReferen
 		sync:           spec.Tools.LGTOSync,
 		vssStart:       spec.Guest.VSSServiceStart,
 		writers:        NewWriters(name, family, spec.Guest.Writers),
+		vssRunning:     spec.Guest.VSSServiceStart == "auto",
 		disks:          spec.Disks,
 		files:          map[string][]byte{},
 		nextPid:        4100,
 		manifests:      map[types.ManagedObjectReference]string{},
 	}
+	v.services = newServices(v.writers, spec.Guest.Services)
 	if v.toolsInstalled {
 		conf := toCRLF(spec.Tools.ToolsConf)
 		v.toolsConf = &conf

@@ -42,6 +42,7 @@ type LabVM struct {
 	Family Family
 	Build  int
 	Spec   *VMSpec
+	Timing *TimingSpec // the scenario's durations (programs in the guest take time too)
 
 	mu             sync.Mutex
 	toolsInstalled bool
@@ -49,8 +50,11 @@ type LabVM struct {
 	toolsRunning   bool // the Tools service is up right now
 	toolsVersion   string
 	vss, sync      bool
-	toolsConf      *string // nil: no tools.conf file
-	vssStart       string  // auto | demand | disabled
+	toolsConf      *string                  // nil: no tools.conf file
+	vssStart       string                   // auto | demand | disabled
+	vssRunning     bool                     // VSS started (auto at boot, or net start)
+	services       map[string]*guestService // writer-owning services, by lower-case name (services.go)
+	cdrom          string                   // drive letter of the mounted Tools installer for the command being run, "" none
 	writers        []*Writer
 	disks          []DiskSpec
 	uuidEffective  bool // disk.EnableUUID as the running guest sees it

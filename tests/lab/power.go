@@ -50,10 +50,10 @@ func (l *Lab) PowerOn(req interface{}) soap.HasFault {
 			v.bootSeq++
 			seq = v.bootSeq
 			v.toolsRunning = false
-			for _, w := range v.writers {
-				if w.StateNum >= 6 && w.FailOn == "none" {
-					w.StateNum, w.LastError = 1, "none"
-				}
+			v.restartWriters("")
+			v.vssRunning = v.vssStart == "auto"
+			for _, s := range v.services {
+				s.running = !s.disabled // a disabled service does not start at boot
 			}
 			v.mu.Unlock()
 		})

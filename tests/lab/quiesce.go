@@ -149,6 +149,9 @@ func decide(v *LabVM, powered bool, extraUUID bool, q QuiesceSpec) Outcome {
 		capTo(LevelFail, "R15 VSS service disabled")
 	}
 	for _, w := range v.writers {
+		if !v.writerListed(w) {
+			continue // its service is stopped: VSS does not ask it
+		}
 		if !w.Healthy() {
 			capTo(LevelFail, "R16 writer "+w.Name+" not stable")
 			if o.Fault == nil {
@@ -179,7 +182,7 @@ func decide(v *LabVM, powered bool, extraUUID bool, q QuiesceSpec) Outcome {
 	// A writer set to fail does so when VSS runs with writers (application level).
 	if o.Level == LevelApplication {
 		for _, w := range v.writers {
-			if w.FailOn != "none" {
+			if w.FailOn != "none" && v.writerListed(w) {
 				o.Failing = w
 				o.Reasons = append(o.Reasons, "writer "+w.Name+" fails at "+w.FailOn)
 				o.Level = LevelFail

@@ -60,6 +60,7 @@ type ToolsSpec struct {
 	VSSComponent bool
 	LGTOSync     bool
 	ToolsConf    string
+	ConfReadOnly bool // tools.conf has the read-only attribute: edits are refused
 }
 
 type GuestSpec struct {
@@ -68,8 +69,10 @@ type GuestSpec struct {
 	VSSServiceStart string
 	DynamicDisks    bool
 	StorageSpaces   bool
-	Volumes         []VolumeSpec // nil: derived from disks
-	Writers         []WriterSpec // nil: the standard set of the Windows version
+	InstallerBusy   bool              // another Windows Installer job runs: Tools setup exits 1618
+	Services        map[string]string // service name -> running | disabled | stop_pending
+	Volumes         []VolumeSpec      // nil: derived from disks
+	Writers         []WriterSpec      // nil: the standard set of the Windows version
 }
 
 type VolumeSpec struct {
@@ -403,13 +406,15 @@ func (p *parser) vm(v interface{}, path string) VMSpec {
 	}
 
 	tp := path + ".tools"
-	tm := p.object(valueOr(m, "tools"), tp, "status", "version", "vss_component", "lgto_sync", "tools_conf")
+	tm := p.object(valueOr(m, "tools"), tp, "status", "version", "vss_component", "lgto_sync", "tools_conf",
+		"tools_conf_readonly")
 	vm.Tools = ToolsSpec{
 		Status:       p.str(tm, tp, "status", "running", "running", "notRunning", "notInstalled"),
 		Version:      p.str(tm, tp, "version", CurrentToolsVersion),
 		VSSComponent: p.boolean(tm, tp, "vss_component", true),
 		LGTOSync:     p.boolean(tm, tp, "lgto_sync", false),
 		ToolsConf:    p.str(tm, tp, "tools_conf", ""),
+		ConfReadOnly: p.boolean(tm, tp, "tools_conf_readonly", false),
 	}
 	if _, err := EncodeToolsVersion(vm.Tools.Version); err != nil {
 		p.fail(tp+".version", "%v", err)
@@ -417,7 +422,7 @@ func (p *parser) vm(v interface{}, path string) VMSpec {
 
 	gp := path + ".guest"
 	gm := p.object(valueOr(m, "guest"), gp, "user", "password", "vss_service_start", "dynamic_disks",
-		"storage_spaces", "volumes", "writers")
+		"storage_spaces", "installer_busy", "services", "volumes", "writers")
 	_, hasUser := gm["user"]
 	vm.Guest = GuestSpec{
 		User:            p.str(gm, gp, "user", ""),
@@ -426,6 +431,16 @@ func (p *parser) vm(v interface{}, path string) VMSpec {
 		VSSServiceStart: p.str(gm, gp, "vss_service_start", "demand", "auto", "demand", "disabled"),
 		DynamicDisks:    p.boolean(gm, gp, "dynamic_disks", false),
 		StorageSpaces:   p.boolean(gm, gp, "storage_spaces", false),
+		InstallerBusy:   p.boolean(gm, gp, "installer_busy", false),
+	}
+	if sv, ok := gm["services"]; ok {
+		sp := gp + ".services"
+		sm := p.anyObject(sv, sp)
+		vm.Guest.Services = map[string]string{}
+		for name := range sm {
+			vm.Guest.Services[name] = p.str(sm, sp, name, "running",
+				"running", "disabled", "stop_pending")
+		}
 	}
 	if vols, ok := p.array(gm, gp, "volumes"); ok {
 		vm.Guest.Volumes = []VolumeSpec{}

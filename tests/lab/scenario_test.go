@@ -19,6 +19,10 @@ func TestScenarioErrors(t *testing.T) {
 		{`{"vms":[{"name":"a","tools":{"version":"eleven"}}]}`, "vms[0].tools.version:"},
 		{`{"vms":[{"name":"a"}],"extra":1}`, "extra: unknown key"},
 		{`{"vms":[{"name":"a","power":true}]}`, "vms[0].power: must be a string"},
+		{`{"vms":[{"name":"a","guest":{"services":{"SQLWriter":"paused"}}}]}`, "vms[0].guest.services.SQLWriter: must be one of running | disabled | stop_pending"},
+		{`{"vms":[{"name":"a","guest":{"services":["SQLWriter"]}}]}`, "vms[0].guest.services: must be an object"},
+		{`{"vms":[{"name":"a","tools":{"tools_conf_readonly":"yes"}}]}`, "vms[0].tools.tools_conf_readonly: must be true or false"},
+		{`{"vms":[{"name":"a","guest":{"installer_busy":1}}]}`, "vms[0].guest.installer_busy: must be true or false"},
 		{`[1]`, "(root): must be an object"},
 	}
 	for _, c := range cases {

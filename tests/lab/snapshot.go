@@ -180,7 +180,11 @@ func (l *Lab) takeSnapshot(v *LabVM, vm *simulator.VirtualMachine, name, desc st
 		var writers []*Writer
 		v.mu.Lock()
 		if o.Level == LevelApplication {
-			writers = append(writers, v.writers...)
+			for _, w := range v.writers {
+				if v.writerListed(w) { // a stopped service's writer is not in the backup
+					writers = append(writers, w)
+				}
+			}
 		}
 		v.manifestSeq++
 		file := fmt.Sprintf("%s-vss_manifests%d.zip", v.Name, v.manifestSeq)

@@ -30,6 +30,27 @@ func features(opts string) (add, remove map[string]bool) {
 	return add, remove
 }
 
+// applyFeatures adds and removes the Tools features an installer command
+// line names (v.mu held); both UpgradeTools_Task and setup64.exe run in the
+// guest use it. It reports whether a driver went, which needs a reboot.
+func (v *LabVM) applyFeatures(opts string) (rebootNeeded bool) {
+	add, remove := features(opts)
+	if add["vss"] || add["all"] {
+		v.vss = true
+	}
+	if add["sync"] || add["all"] {
+		v.sync = true
+	}
+	if remove["vss"] || remove["all"] {
+		v.vss = false
+	}
+	if (remove["sync"] || remove["all"]) && v.sync {
+		v.sync = false
+		rebootNeeded = true // a loaded kernel driver stays until the next boot
+	}
+	return rebootNeeded
+}
+
 func (l *Lab) UpgradeTools(req interface{}) soap.HasFault {
 	r := req.(*types.UpgradeTools_Task)
 	v := l.vm(r.This)
@@ -54,7 +75,7 @@ func (l *Lab) UpgradeTools(req interface{}) soap.HasFault {
 	case busy:
 		return fault("Another task is already in progress.", &types.TaskInProgress{Task: r.This})
 	}
-	add, remove := features(r.InstallerOptions)
+	opts := r.InstallerOptions
 	task := l.startTask(r.This, v.Name, "upgradeToolsTask", func(t *simulator.Task) (types.AnyType, types.BaseMethodFault) {
 		defer func() {
 			v.mu.Lock()
@@ -71,18 +92,7 @@ func (l *Lab) UpgradeTools(req interface{}) soap.HasFault {
 		v.toolsRunning = false
 		v.toolsVersion = CurrentToolsVersion
 		v.toolsEnabled = true
-		if add["vss"] || add["all"] {
-			v.vss = true
-		}
-		if add["sync"] || add["all"] {
-			v.sync = true
-		}
-		if remove["vss"] || remove["all"] {
-			v.vss = false
-		}
-		if remove["sync"] || remove["all"] {
-			v.sync = false
-		}
+		v.applyFeatures(opts)
 		v.mu.Unlock()
 		l.publishTools(v)
 		l.after(l.sc.Timing.ToolsUpgrade / 10)

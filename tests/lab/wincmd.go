@@ -1,18 +1,34 @@
 package main
 
-// The emulated cmd.exe: `/c <command> > file 2>&1` with ` & ` chains and the
+// The emulated cmd.exe: `/c (<command>) > file 2>&1` with ` & ` chains and the
 // commands of docs/guest-probe.md, printing Windows' own texts with CRLF.
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
-// runCmd runs cmd.exe arguments and returns the exit code (v.mu held).
-func (v *LabVM) runCmd(args string) int {
+// cmdRun is one cmd.exe process: what it printed, its exit code, and for a
+// program that takes time (the Tools setup) how long it runs and what
+// changes when it ends.
+type cmdRun struct {
+	out    strings.Builder
+	exit   int
+	exited bool     // exit ran: nothing after it runs
+	busyMs float64  // scenario milliseconds it runs (0: at once, <0: never ends)
+	atEnd  []func() // effects when it ends (v.mu held)
+}
+
+// runCmd runs cmd.exe arguments (v.mu held). The redirect's file is written
+// when the process ends, as the client can only read it after that.
+func (v *LabVM) runCmd(args string) *cmdRun {
+	r := &cmdRun{}
 	a := strings.TrimSpace(args)
 	if len(a) < 2 || !strings.EqualFold(a[:2], "/c") {
-		return 1 // an interactive cmd.exe: nothing the lab runs
+		r.exit = 1 // an interactive cmd.exe: nothing the lab runs
+		return r
 	}
 	a = strings.TrimSpace(a[2:])
 	// cmd.exe /c "...": the first and the last quote go, the rest is the command line.
@@ -23,30 +39,118 @@ func (v *LabVM) runCmd(args string) int {
 	}
 	a = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(a), "2>&1"))
 	cmd, target, appendTo := splitRedirect(a)
-	var out strings.Builder
-	exit := 0
-	for _, part := range splitOutside(cmd, '&') {
-		part = strings.TrimSpace(part)
+	// Like cmd.exe, a redirect belongs to the last command of an & chain: what
+	// the others print goes to the process's console, which nobody reads. Only
+	// a ( ) group sends all of it to the file.
+	parts := splitOutside(cmd, '&')
+	fileFrom := 0
+	if target != "" && len(parts) > 1 {
+		v.runLine(r, strings.Join(parts[:len(parts)-1], "&"))
+		fileFrom = r.out.Len()
+		if !r.exited {
+			v.runLine(r, parts[len(parts)-1])
+		}
+	} else {
+		v.runLine(r, cmd)
+	}
+	if target != "" {
+		r.atEnd = append(r.atEnd, func() {
+			k := guestKey(target)
+			out := r.out.String()[fileFrom:]
+			if appendTo {
+				old, _ := v.readFile(k)
+				v.writeFile(k, append(append([]byte(nil), old...), out...))
+			} else {
+				v.writeFile(k, []byte(out))
+			}
+		})
+	}
+	return r
+}
+
+// writeFile stores a guest file (v.mu held); tools.conf lives in the Tools state.
+func (v *LabVM) writeFile(k string, data []byte) {
+	if k == toolsConfPath {
+		s := string(data)
+		v.toolsConf = &s
+		return
+	}
+	v.files[k] = data
+}
+
+// runLine runs a command line: ` & ` chains, ( ) groups, @, and the for /
+// if exist / exit /b forms; the exit code is the last command's.
+func (v *LabVM) runLine(r *cmdRun, line string) {
+	parts := splitOutside(line, '&')
+	for i := 0; i < len(parts) && !r.exited; i++ {
+		part := strings.TrimLeft(strings.TrimSpace(parts[i]), "@")
 		if part == "" {
 			continue
 		}
-		text, code := v.runOne(part)
-		out.WriteString(text)
-		exit = code
-	}
-	if target != "" {
-		k := guestKey(target)
-		if appendTo {
-			old, _ := v.readFile(k)
-			v.files[k] = append(append([]byte(nil), old...), out.String()...)
-		} else if k == toolsConfPath {
-			s := out.String()
-			v.toolsConf = &s
-		} else {
-			v.files[k] = []byte(out.String())
+		if strings.HasPrefix(part, "(") && strings.HasSuffix(part, ")") {
+			v.runLine(r, part[1:len(part)-1])
+			continue
 		}
+		word := strings.ToLower(strings.Fields(part)[0])
+		if word == "for" || word == "if" {
+			// Without parentheses, for's and if's command is the rest of the line.
+			v.compound(r, strings.Join(append([]string{part}, parts[i+1:]...), "&"))
+			return
+		}
+		if word == "exit" {
+			f := strings.Fields(part)
+			if len(f) > 1 && strings.EqualFold(f[1], "/b") {
+				f = f[1:]
+			}
+			if len(f) > 1 {
+				if n, err := strconv.Atoi(f[1]); err == nil {
+					r.exit = n
+				}
+			}
+			r.exited = true
+			return
+		}
+		text, code := v.runOne(r, part)
+		r.out.WriteString(text)
+		r.exit = code
 	}
-	return exit
+}
+
+var (
+	forForm = regexp.MustCompile(`(?is)^for\s+(%[a-z])\s+in\s*\(([^)]*)\)\s*do\s+(.*)$`)
+	ifForm  = regexp.MustCompile(`(?is)^if\s+(not\s+)?exist\s+("[^"]*"|\S+)\s+(.*)$`)
+)
+
+// compound runs `for %x in (set) do cmd` and `if [not] exist path cmd`
+// (no else: nothing the client sends uses it).
+func (v *LabVM) compound(r *cmdRun, c string) {
+	if m := forForm.FindStringSubmatch(c); m != nil {
+		for _, item := range strings.Fields(m[2]) {
+			if r.exited {
+				return
+			}
+			v.runLine(r, strings.ReplaceAll(m[3], m[1], item))
+		}
+		return
+	}
+	if m := ifForm.FindStringSubmatch(c); m != nil {
+		if v.exists(m[2]) != (m[1] != "") {
+			v.runLine(r, m[3])
+		}
+		return
+	}
+	r.out.WriteString("The syntax of the command is incorrect.\r\n")
+	r.exit = 1
+}
+
+// exists: guest files, and setup64.exe on the mounted Tools installer.
+func (v *LabVM) exists(p string) bool {
+	k := guestKey(p)
+	if v.cdrom != "" && (k == v.cdrom+`:\setup64.exe` || k == v.cdrom+`:\setup.exe`) {
+		return true
+	}
+	_, ok := v.readFile(k)
+	return ok
 }
 
 // splitRedirect separates "cmd > file" (or >>) at the last > outside quotes.
@@ -71,16 +175,20 @@ func splitRedirect(s string) (cmd, target string, appendTo bool) {
 	return strings.TrimSpace(cmd), strings.TrimSpace(s[last+1:]), appendTo
 }
 
-// splitOutside splits s at sep when not inside double quotes.
+// splitOutside splits s at sep when not inside double quotes or parentheses.
 func splitOutside(s string, sep rune) []string {
 	var parts []string
 	inQ := false
-	start := 0
+	depth, start := 0, 0
 	for i, c := range s {
 		switch {
 		case c == '"':
 			inQ = !inQ
-		case c == sep && !inQ:
+		case c == '(' && !inQ:
+			depth++
+		case c == ')' && !inQ && depth > 0:
+			depth--
+		case c == sep && !inQ && depth == 0:
 			parts = append(parts, s[start:i])
 			start = i + 1
 		}
@@ -93,7 +201,7 @@ func notRecognized(name string) (string, int) {
 }
 
 // runOne runs one command of a chain.
-func (v *LabVM) runOne(c string) (string, int) {
+func (v *LabVM) runOne(r *cmdRun, c string) (string, int) {
 	if pipe := splitOutside(c, '|'); len(pipe) == 2 {
 		left, right := strings.TrimSpace(pipe[0]), strings.TrimSpace(pipe[1])
 		if strings.EqualFold(right, "diskpart") {
@@ -113,7 +221,7 @@ func (v *LabVM) runOne(c string) (string, int) {
 		}
 		return strings.TrimSpace(c[4:]) + "\r\n", 0
 	case name == "sc" || name == "sc.exe":
-		return v.sc(fields[1:])
+		return v.sc(splitArgs(c)[1:]) // a quoted name is one argument, quotes gone
 	case name == "vssadmin" || name == "vssadmin.exe":
 		return v.vssadmin(fields[1:])
 	case name == "type":
@@ -125,8 +233,44 @@ func (v *LabVM) runOne(c string) (string, int) {
 		return string(data), 0
 	case name == "powershell" || name == "powershell.exe":
 		return v.powershell(c)
+	case name == "net" || name == "net.exe":
+		return v.net(splitArgs(c)[1:])
+	case name == "start":
+		return v.start(r, c)
+	case strings.HasSuffix(name, `\setup64.exe`) || strings.HasSuffix(name, `\setup.exe`):
+		if !v.exists(fields[0]) {
+			return notRecognized(fields[0])
+		}
+		return v.toolsSetup(r, strings.TrimSpace(c[len(fields[0]):]))
 	}
 	return notRecognized(fields[0])
+}
+
+// start ["title"] [/wait] [/b] program args: with /wait, cmd.exe waits for the
+// program and takes its exit code; without, it goes on at once with 0 (what
+// a GUI program such as setup64.exe gets when run straight from cmd /c).
+func (v *LabVM) start(r *cmdRun, c string) (string, int) {
+	rest := strings.TrimSpace(c[len("start"):])
+	if strings.HasPrefix(rest, `"`) { // the window title
+		if i := strings.Index(rest[1:], `"`); i >= 0 {
+			rest = strings.TrimSpace(rest[i+2:])
+		}
+	}
+	wait := false
+	for strings.HasPrefix(rest, "/") {
+		f := strings.Fields(rest)[0]
+		wait = wait || strings.EqualFold(f, "/wait")
+		rest = strings.TrimSpace(rest[len(f):])
+	}
+	if rest == "" {
+		return "", 0 // a new console window: nothing the lab shows
+	}
+	text, code := v.runOne(r, rest)
+	if !wait {
+		r.busyMs = 0
+		return "", 0
+	}
+	return text, code
 }
 
 // service is what sc shows for an installed service.
@@ -154,13 +298,22 @@ func (v *LabVM) service(name string) *service {
 	case "vss":
 		if v.Family.VSSFamily() {
 			start := map[string]int{"auto": 2, "demand": 3, "disabled": 4}[v.vssStart]
-			return &service{name: "VSS", kind: "10  WIN32_OWN_PROCESS", start: start, running: start == 2,
+			return &service{name: "VSS", kind: "10  WIN32_OWN_PROCESS", start: start, running: v.vssRunning,
 				binary: `C:\Windows\system32\vssvc.exe`, display: "Volume Shadow Copy", deps: "RPCSS", startName: "LocalSystem"}
 		}
 	case "vmtools":
 		if v.toolsInstalled {
 			return &service{name: "VMTools", kind: "10  WIN32_OWN_PROCESS", start: 2, running: v.toolsRunning,
 				binary: `"C:\Program Files\VMware\VMware Tools\vmtoolsd.exe"`, display: "VMware Tools", startName: "LocalSystem"}
+		}
+	default:
+		if gs := v.services[strings.ToLower(name)]; gs != nil {
+			start := 2
+			if gs.disabled {
+				start = 4
+			}
+			return &service{name: gs.name, kind: "10  WIN32_OWN_PROCESS", start: start, running: gs.running,
+				display: gs.display, startName: "LocalSystem"}
 		}
 	}
 	return nil
@@ -259,6 +412,9 @@ func (v *LabVM) vssadmin(args []string) (string, int) {
 	var b strings.Builder
 	b.WriteString(head)
 	for _, w := range v.writers {
+		if !v.writerListed(w) {
+			continue
+		}
 		fmt.Fprintf(&b, "Writer name: '%s'\r\n   Writer Id: %s\r\n   Writer Instance Id: %s\r\n   State: %s\r\n   Last error: %s\r\n\r\n",
 			w.Name, w.ID, w.InstanceID, w.StateText(), w.LastErrorText())
 	}
@@ -304,13 +460,18 @@ const noStoragePool = "Get-StoragePool : The term 'Get-StoragePool' is not recog
 	"+ ~~~~~~~~~~~~~~~\r\n    + CategoryInfo          : ObjectNotFound: (Get-StoragePool:String) [], CommandNotFoundException\r\n" +
 	"    + FullyQualifiedErrorId : CommandNotFoundException\r\n\r\n"
 
-// powershell knows the Storage Spaces probe; other scripts print nothing.
+// powershell knows the Storage Spaces probe and the file edit of R18's fix;
+// other scripts print nothing.
 func (v *LabVM) powershell(c string) (string, int) {
 	switch v.Family {
 	case Win2000XP, Win2003:
 		return notRecognized("powershell")
 	}
-	if !strings.Contains(strings.ToLower(c), "get-storagepool") {
+	lc := strings.ToLower(c)
+	if strings.Contains(lc, "get-content") && strings.Contains(lc, "set-content") {
+		return v.psEditFile(psCommand(c))
+	}
+	if !strings.Contains(lc, "get-storagepool") {
 		return "", 0
 	}
 	if !v.Family.HasStorageCmdlets(v.Spec.GuestID) {
@@ -322,4 +483,206 @@ func (v *LabVM) powershell(c string) (string, int) {
 	return "\r\nFriendlyName OperationalStatus HealthStatus\r\n" +
 		"------------ ----------------- ------------\r\n" +
 		"DataPool     OK                Healthy\r\n\r\n\r\n", 0
+}
+
+// splitArgs splits a command line at spaces outside quotes, dropping the quotes.
+func splitArgs(c string) []string {
+	var out []string
+	var cur strings.Builder
+	inQ, any := false, false
+	for _, ch := range c {
+		switch {
+		case ch == '"':
+			inQ, any = !inQ, true
+		case (ch == ' ' || ch == '\t') && !inQ:
+			if any {
+				out = append(out, cur.String())
+			}
+			cur.Reset()
+			any = false
+		default:
+			cur.WriteRune(ch)
+			any = true
+		}
+	}
+	if any {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+var msiArgs = regexp.MustCompile(`(?i)(?:^|\s)/v"([^"]*)"`)
+
+// toolsSetup runs the VMware Tools installer on a VM that has Tools: a
+// modify of the installed product (ADDLOCAL/REMOVE inside /v"...", handed
+// to msiexec). It prints nothing (a GUI program) and takes half of
+// tools_upgrade; the VMware Tools service keeps running, as a feature
+// change does not replace vmtoolsd (the Guest Operations that started it
+// stay up). Exit codes are msiexec's: 0, 3010 when a driver removal waits
+// for a reboot (REBOOT=R), 1618 when another installation is in progress.
+func (v *LabVM) toolsSetup(r *cmdRun, args string) (string, int) {
+	silent := false
+	for _, a := range strings.Fields(args) {
+		silent = silent || strings.EqualFold(a, "/s")
+	}
+	if !silent {
+		r.busyMs = -1 // the wizard waits for a click nobody makes
+		return "", 0
+	}
+	m := msiArgs.FindStringSubmatch(args)
+	if v.Spec.Guest.InstallerBusy {
+		r.busyMs = v.Timing.ToolsUpgrade / 20
+		return "", 1618
+	}
+	r.busyMs = v.Timing.ToolsUpgrade / 2
+	code := 0
+	if m != nil && v.wouldRemoveSync(m[1]) {
+		code = 3010
+	}
+	opts := ""
+	if m != nil {
+		opts = m[1]
+	}
+	r.atEnd = append(r.atEnd, func() { v.applyFeatures(opts) })
+	return "", code
+}
+
+// wouldRemoveSync: the options remove the sync driver that is installed now.
+func (v *LabVM) wouldRemoveSync(opts string) bool {
+	_, remove := features(opts)
+	return v.sync && (remove["sync"] || remove["all"])
+}
+
+// psCommand is the script after -Command, without its outer quotes.
+func psCommand(c string) string {
+	i := strings.Index(strings.ToLower(c), "-command")
+	if i < 0 {
+		return ""
+	}
+	s := strings.TrimSpace(c[i+len("-command"):])
+	if strings.HasPrefix(s, `"`) {
+		if j := strings.LastIndex(s, `"`); j > 0 {
+			s = s[1:j]
+		}
+	}
+	return s
+}
+
+// splitPS splits a script at sep outside quotes, braces and parentheses.
+func splitPS(s string, sep rune) []string {
+	var parts []string
+	var q rune
+	depth, start := 0, 0
+	for i, c := range s {
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '\'' || c == '"':
+			q = c
+		case c == '{' || c == '(':
+			depth++
+		case c == '}' || c == ')':
+			depth--
+		case c == sep && depth == 0:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}
+
+var (
+	psAssign  = regexp.MustCompile(`^\$(\w+)\s*=\s*(?:'([^']*)'|"([^"]*)")$`)
+	psGet     = regexp.MustCompile(`(?i)^\(?\s*Get-Content\s+([^\s)]+)\s*\)?$`)
+	psWhere   = regexp.MustCompile(`(?i)^(?:Where-Object|where|\?)\s*\{\s*\$_\s+-(not)?match\s+'([^']*)'\s*\}$`)
+	psSet     = regexp.MustCompile(`(?i)^Set-Content\s+(\S+)$`)
+	psErrTail = "\r\n    + FullyQualifiedErrorId : "
+)
+
+// psEditFile runs `$p='file'; (Get-Content $p) | Where-Object { $_ -notmatch 're' } | Set-Content $p`:
+// the lines of a guest file filtered by a .NET regular expression
+// (case-insensitive, as -match is) and written back with CRLF, as Windows
+// PowerShell 5.1 does. A read-only tools.conf is refused with PowerShell's
+// error record; powershell.exe then exits 1.
+func (v *LabVM) psEditFile(script string) (string, int) {
+	vars := map[string]string{}
+	value := func(tok string) string {
+		if strings.HasPrefix(tok, "$") {
+			return vars[strings.ToLower(tok[1:])]
+		}
+		return strings.Trim(tok, `'"`)
+	}
+	for _, stmt := range splitPS(script, ';') {
+		stmt = strings.TrimSpace(stmt)
+		if m := psAssign.FindStringSubmatch(stmt); m != nil {
+			vars[strings.ToLower(m[1])] = m[2] + m[3]
+			continue
+		}
+		stages := splitPS(stmt, '|')
+		g := psGet.FindStringSubmatch(strings.TrimSpace(stages[0]))
+		if g == nil || len(stages) < 2 {
+			return "", 0 // a script the lab does not know: prints nothing
+		}
+		path := value(g[1])
+		data, ok := v.readFile(path)
+		if !ok {
+			return fmt.Sprintf("Get-Content : Cannot find path '%s' because it does not exist.\r\n", path) +
+				psPosition(script, "Get-Content") +
+				fmt.Sprintf("    + CategoryInfo          : ObjectNotFound: (%s:String) [Get-Content], ItemNotFoundException", path) +
+				psErrTail + "PathNotFound,Microsoft.PowerShell.Commands.GetContentCommand\r\n \r\n", 1
+		}
+		lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+		if len(lines) > 0 && lines[len(lines)-1] == "" {
+			lines = lines[:len(lines)-1]
+		}
+		for _, st := range stages[1 : len(stages)-1] {
+			w := psWhere.FindStringSubmatch(strings.TrimSpace(st))
+			if w == nil {
+				return "", 0
+			}
+			re, err := regexp.Compile("(?i)" + w[2])
+			if err != nil {
+				return "", 0
+			}
+			var keep []string
+			for _, l := range lines {
+				if re.MatchString(l) != (w[1] != "") {
+					keep = append(keep, l)
+				}
+			}
+			lines = keep
+		}
+		sc := psSet.FindStringSubmatch(strings.TrimSpace(stages[len(stages)-1]))
+		if sc == nil {
+			return "", 0
+		}
+		target := value(sc[1])
+		if guestKey(target) == toolsConfPath && v.Spec.Tools.ConfReadOnly {
+			return fmt.Sprintf("Set-Content : Access to the path '%s' is denied.\r\n", target) +
+				psPosition(script, "Set-Content") +
+				fmt.Sprintf("    + CategoryInfo          : PermissionDenied: (%s:String) [Set-Content], UnauthorizedAccessException", target) +
+				psErrTail + "GetContentWriterUnauthorizedAccessError,Microsoft.PowerShell.Commands.SetContentCommand\r\n \r\n", 1
+		}
+		out := ""
+		for _, l := range lines {
+			out += l + "\r\n"
+		}
+		v.writeFile(guestKey(target), []byte(out))
+	}
+	return "", 0
+}
+
+// psPosition is the "At line:1 char:N" part of a PowerShell error record.
+func psPosition(script, cmdlet string) string {
+	i := strings.Index(script, cmdlet)
+	if i < 0 {
+		i = 0
+	}
+	excerpt := script[i:]
+	if len(excerpt) > 60 {
+		excerpt = excerpt[:60] + " ..."
+	}
+	return fmt.Sprintf("At line:1 char:%d\r\n+ %s\r\n+ %s\r\n", i+1, excerpt, strings.Repeat("~", len(cmdlet)+3))
 }

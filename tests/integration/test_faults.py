@@ -217,6 +217,20 @@ class ScanFaults(unittest.TestCase):
         self.assertEqual(vms["s-01"]["status"], "ready", vms["s-01"])
         self.assertIn("GuestOperationsUnavailable", json.dumps(vms["s-02"]) + r.stderr)
 
+    def test_probe_process_gone_from_the_guest(self):
+        """Tools restarted under the probe: its process is no longer listed. Three answers
+        without it end the wait (the probe's timeout would be minutes), the facts unknown."""
+        with FaultLab([win("s-01"), win("s-02")],
+                      [{"vm": "s-02", "kind": "process_gone", "times": 0}]) as lab:
+            r = lab.run("scan", "--guest-user", "Administrator", "--format", "json", timeout=180)
+            lists = lab.requests("ListProcessesInGuest", "s-02")
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        vms = {v["name"]: v for v in json.loads(r.stdout)["vms"]}
+        self.assertEqual(vms["s-01"]["status"], "ready", vms["s-01"])
+        self.assertNotEqual(vms["s-02"]["probe"]["state"], "ok", vms["s-02"])
+        self.assertIn("vanished from the guest's process list", json.dumps(vms["s-02"]))
+        self.assertEqual(len(lists), 3, lists)
+
 
 # ---------------------------------------------------------------------------- fix
 

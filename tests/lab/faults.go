@@ -43,7 +43,8 @@ type FaultSpec struct {
 }
 
 var faultKinds = []string{"drop_connection", "delay_ms", "http_500", "http_503", "not_authenticated",
-	"session_expire", "task_fail", "task_hang", "task_cancelled", "vm_inaccessible", "guest_timeout"}
+	"session_expire", "task_fail", "task_hang", "task_cancelled", "vm_inaccessible", "guest_timeout",
+	"process_gone"}
 
 var connectionStates = []string{"inaccessible", "orphaned", "disconnected", "notResponding"}
 
@@ -69,6 +70,8 @@ func (p *parser) faults(m map[string]interface{}) []FaultSpec {
 			defMethod = "*Guest"
 		case "vm_inaccessible":
 			defMethod = ""
+		case "process_gone":
+			defMethod = "ListProcessesInGuest"
 		}
 		f.Method = p.str(r, path, "method", defMethod)
 		f.VM = p.str(r, path, "vm", "")
@@ -313,6 +316,9 @@ func (f *front) observe(w http.ResponseWriter, r *http.Request, body []byte, met
 			f.lab.setConnectionState(ref, rule.State)
 		}
 		return false // the request goes on and meets the VM's new state
+	case "process_gone":
+		// As after a Tools restart: the guest's process list no longer knows the pid.
+		writeSOAP(w, &listProcessesBody{Res: &ListProcessesInGuestResponse{}})
 	case "guest_timeout":
 		msg := rule.Message
 		if msg == "" && rule.Fault == "GuestOperationsUnavailable" {

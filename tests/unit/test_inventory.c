@@ -15,6 +15,7 @@
 #include "vs_fake_transport.h"
 #include "rules/rules.h"
 #include "vsphere/inventory.h"
+#include "vsphere/task.h"
 
 #define BOOT_0815 ((time_t)1795162530) /* 2026-11-20T08:15:30Z */
 
@@ -502,14 +503,30 @@ static void test_tools_upgrades(void **state)
 		inventory_facts_begin(&v[i], morefs[i]);
 		v[i].tools_upgrade_running = true; /* stale flags are cleared */
 	}
-	fake_expect("<propSet><type>Task</type><pathSet>info.descriptionId</pathSet><pathSet>"
-		    "info.state</pathSet><pathSet>info.entity</pathSet></propSet>|<obj type=\""
-		    "TaskManager\">TaskManager</obj>|<path>recentTask</path>", "recent_tasks.xml");
+	fake_expect("<propSet><type>Task</type><pathSet>info</pathSet></propSet>|<obj type=\""
+		    "TaskManager\">TaskManager</obj>|<path>recentTask</path>", "recent_tasks_info.xml");
 	assert_int_equal(inventory_running_tools_upgrades(NULL, v, 4, &err), 0);
 	assert_true(v[0].tools_upgrade_running);  /* running */
 	assert_false(v[1].tools_upgrade_running); /* success: done */
 	assert_false(v[2].tools_upgrade_running); /* another task */
 	assert_true(v[3].tools_upgrade_running);  /* queued */
+	/* The same read as a list: each task's info whole; the vanished task-105 is left out. */
+	fake_expect("<propSet><type>Task</type><pathSet>info</pathSet></propSet>",
+		    "recent_tasks_info.xml");
+	vs_task_result *t;
+	size_t nt;
+	assert_int_equal(vs_recent_tasks(NULL, &t, &nt, &err), 0);
+	assert_int_equal(nt, 4);
+	assert_string_equal(t[0].task, "task-101");
+	assert_string_equal(t[0].entity, "vm-42");
+	assert_string_equal(t[0].entity_name, "sql-vm-42");
+	assert_string_equal(t[0].user, "VSPHERE.LOCAL\\Administrator");
+	assert_int_equal(t[0].progress, 40);
+	assert_int_equal(t[0].state, VS_TASK_RUNNING);
+	assert_int_equal(t[0].started_at, 1714557601);
+	assert_int_equal(t[1].state, VS_TASK_SUCCESS);
+	assert_string_equal(t[2].description_id, "VirtualMachine.powerOn");
+	vs_task_results_free(t, nt);
 	fake_expect_fault("RetrievePropertiesEx", "NoPermission");
 	assert_int_equal(inventory_running_tools_upgrades(NULL, v, 4, &err), -1);
 	for (int i = 0; i < 4; i++)

@@ -289,8 +289,8 @@ static void test_retrieve_object(void **state)
 	vs_error_clear(&err);
 	static const char *const paths[] = { "info.descriptionId", "info.entity", "info.state" };
 	fake_expect("<objectSet><obj type=\"Task\">task-101</obj><skip>false</skip></objectSet>"
-		    "</specSet><options></options>", "recent_tasks.xml");
-	/* recent_tasks.xml's last object has a missingSet: for one object, that is a failure */
+		    "</specSet><options></options>", "recent_tasks_paths.xml");
+	/* recent_tasks_paths.xml's last object has a missingSet: for one object, that is a failure */
 	assert_int_equal(vs_retrieve_object(NULL, "Task", "task-101", paths, 3, on_prop, NULL,
 					    &err), -1);
 	assert_int_equal(err.kind, VS_ERR_FAULT);
@@ -307,7 +307,7 @@ static void test_retrieve_traverse(void **state)
 	static const char *const paths[] = { "info.state" };
 	fake_expect("<propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet>"
 		    "<obj type=\"TaskManager\">TaskManager</obj><skip>true</skip>|<type>TaskManager"
-		    "</type><path>recentTask</path>", "recent_tasks.xml");
+		    "</type><path>recentTask</path>", "recent_tasks_paths.xml");
 	assert_int_equal(vs_retrieve_traverse(NULL, "TaskManager", "TaskManager", "recentTask",
 					      "Task", paths, 1, 0, on_prop, on_missing, NULL,
 					      &err), 0);

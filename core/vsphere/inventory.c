@@ -752,13 +752,9 @@ typedef struct {
 	void *on_vm_ctx;
 } scan_ctx;
 
-/* The VM being read is complete: keep it if a glob matches its name. */
-static void scan_close(scan_ctx *s)
+/* A complete VM (owned by the caller): kept if a glob matches its name, else freed. */
+static void scan_keep(scan_ctx *s, vm_facts *f)
 {
-	if (!s->open)
-		return;
-	s->open = false;
-	vm_facts *f = &s->v[s->n];
 	bool keep = s->n_globs == 0;
 	for (size_t i = 0; i < s->n_globs; i++) {
 		if (f->name && fnmatch(s->globs[i], f->name, 0) == 0) {
@@ -767,12 +763,26 @@ static void scan_close(scan_ctx *s)
 				s->matches[i]++;
 		}
 	}
-	if (keep && s->on_vm)
-		s->on_vm(s->on_vm_ctx, f); /* ownership moves: the slot is reused */
-	else if (keep)
+	if (keep && s->on_vm) {
+		s->on_vm(s->on_vm_ctx, f); /* ownership moves */
+	} else if (keep) {
+		if (f != &s->v[s->n]) {
+			s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof *s->v);
+			s->v[s->n] = *f;
+		}
 		s->n++;
-	else
+	} else {
 		model_vm_facts_done(f);
+	}
+}
+
+/* The VM being read is complete: keep it if a glob matches its name. */
+static void scan_close(scan_ctx *s)
+{
+	if (!s->open)
+		return;
+	s->open = false;
+	scan_keep(s, &s->v[s->n]); /* the slot is reused when it is not kept */
 }
 
 /* Properties of one object arrive together: a new moref means the previous VM is done. */
@@ -822,6 +832,42 @@ void inventory_free(vm_facts *v, size_t n)
 	free(v);
 }
 
+/* Pages are parsed on worker threads (vs_retrieve_pages), each into its own scan_ctx with no
+ * globs; the globs, their counts and on_vm are applied to the VMs of each page in page order,
+ * on the calling thread. */
+static void *page_begin(void *ctx)
+{
+	return xcalloc(1, sizeof(scan_ctx));
+}
+
+static int page_end(void *ctx, void *page, vs_error *err)
+{
+	scan_ctx *s = ctx, *p = page;
+	scan_close(p);
+	for (size_t i = 0; i < p->n; i++)
+		scan_keep(s, &p->v[i]);
+	free(p->v);
+	free(p);
+	return 0;
+}
+
+static void page_drop(void *ctx, void *page)
+{
+	scan_ctx *p = page;
+	if (p->open)
+		model_vm_facts_done(&p->v[p->n]);
+	inventory_free(p->v, p->n);
+	free(p);
+}
+
+static const vs_page_sink page_sink = {
+	.page_begin = page_begin,
+	.on_prop = scan_prop,
+	.on_missing = scan_missing,
+	.page_end = page_end,
+	.page_drop = page_drop,
+};
+
 /* One retrieval over a ContainerView of every VM into s; on failure nothing is kept. */
 static int retrieve_all(vs_conn *c, scan_ctx *s, vs_error *err)
 {
@@ -832,8 +878,8 @@ static int retrieve_all(vs_conn *c, scan_ctx *s, vs_error *err)
 		return -1;
 	size_t n_paths;
 	const char *const *paths = inventory_paths(&n_paths);
-	int ret = vs_retrieve(c, view, "VirtualMachine", paths, n_paths, INVENTORY_PAGE_SIZE,
-			      scan_prop, scan_missing, s, err);
+	int ret = vs_retrieve_pages(c, view, "VirtualMachine", paths, n_paths,
+				    INVENTORY_PAGE_SIZE, &page_sink, s, err);
 	vs_error ignored;
 	vs_error_clear(&ignored);
 	vs_view_destroy(c, view, &ignored); /* the session's end frees it anyway */

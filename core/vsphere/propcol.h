@@ -46,6 +46,24 @@ int vs_retrieve(vs_conn *c, const char *view_moref, const char *type, const char
 		size_t n_paths, int page_size, vs_prop_fn on_prop, vs_missing_fn on_missing,
 		void *ctx, vs_error *err);
 
+/* vs_retrieve for big inventories: pages are parsed by worker threads, several at once, while
+ * the next ones are fetched. Each page gets its own consumer (page_begin, called on the calling
+ * thread) that on_prop and on_missing get as ctx, on a parser thread: a consumer is only ever
+ * used by one thread at a time, and different pages' consumers at the same time. page_end gets
+ * the consumers back on the calling thread in page order (an object the server continued on
+ * the next page stays in one consumer), page_drop those not delivered (a failure, or a page
+ * without objects). The result, the errors and the server's requests are vs_retrieve's. */
+typedef struct {
+	void *(*page_begin)(void *ctx);
+	vs_prop_fn on_prop;
+	vs_missing_fn on_missing;          /* may be NULL */
+	int (*page_end)(void *ctx, void *page, vs_error *err);
+	void (*page_drop)(void *ctx, void *page);
+} vs_page_sink;
+int vs_retrieve_pages(vs_conn *c, const char *view_moref, const char *type,
+		      const char *const *paths, size_t n_paths, int page_size,
+		      const vs_page_sink *sink, void *ctx, vs_error *err);
+
 /* Same over the objects found by following `traverse_path` of one root object, e.g. root
  * "TaskManager"/"TaskManager", path "recentTask", type "Task". */
 int vs_retrieve_traverse(vs_conn *c, const char *root_type, const char *root_moref,

@@ -485,15 +485,19 @@ static int handle_response(vs_conn *c, const char *method, long status, const st
 #define READ_RETRIES 3
 #define READ_RETRY_BASE_MS 500
 
+/* One call, retried on 502-504 for reads. keep (may be NULL): the HTTP 200 body is left there
+ * unparsed, in a buffer the caller reuses from call to call, instead of going to on_response. */
 static int call_once(vs_conn *c, const char *body, unsigned flags, const char *method,
-		     vs_response_fn on_response, void *ctx, vs_error *err)
+		     vs_response_fn on_response, void *ctx, strbuf *keep, vs_error *err)
 {
-	strbuf resp;
-	strbuf_init(&resp);
+	strbuf own;
+	strbuf *resp = keep ? keep : &own;
+	if (!keep)
+		strbuf_init(&own);
 	long status = 0;
 	int rc;
 	for (int attempt = 0;; attempt++) {
-		rc = fetch_once(c, body, flags, method, &status, &resp, err);
+		rc = fetch_once(c, body, flags, method, &status, resp, err);
 		bool unavailable = rc == 0 && (status == 502 || status == 503 || status == 504);
 		if (!unavailable || attempt == READ_RETRIES || !method_is_read(method))
 			break;
@@ -505,13 +509,14 @@ static int call_once(vs_conn *c, const char *body, unsigned flags, const char *m
 		}
 		nanosleep(&ts, NULL);
 		if (atomic_load(&c->s->cancel_gen) != gen) {
-			strbuf_done(&resp);
-			return vs_fail(err, VS_ERR_CANCELLED, "%s on %s was cancelled.", method, c->s->server);
+			rc = vs_fail(err, VS_ERR_CANCELLED, "%s on %s was cancelled.", method, c->s->server);
+			break;
 		}
 	}
 	if (rc == 0)
-		rc = handle_response(c, method, status, &resp, on_response, ctx, err);
-	strbuf_done(&resp);
+		rc = handle_response(c, method, status, resp, keep ? NULL : on_response, ctx, err);
+	if (!keep)
+		strbuf_done(&own);
 	return rc;
 }
 
@@ -538,8 +543,9 @@ int vs_soap_handle(vs_conn *c, const char *body, long status, const strbuf *resp
 	return handle_response(c, method, status, resp, on_response, ctx, err);
 }
 
-int vs_soap_call_ex(vs_conn *c, const char *body, unsigned flags, vs_response_fn on_response,
-		    void *ctx, vs_error *err)
+/* A call with one re-login when the session expired (idle timeout, vCenter restart). */
+static int call(vs_conn *c, const char *body, unsigned flags, vs_response_fn on_response,
+		void *ctx, strbuf *keep, vs_error *err)
 {
 	vs_error local;
 	if (!err)
@@ -548,18 +554,28 @@ int vs_soap_call_ex(vs_conn *c, const char *body, unsigned flags, vs_response_fn
 	char method[64];
 	method_name(body, method, sizeof method);
 	unsigned gen = vs_session_login_gen(c->s);
-	int rc = call_once(c, body, flags, method, on_response, ctx, err);
+	int rc = call_once(c, body, flags, method, on_response, ctx, keep, err);
 	if (rc == 0 || strcmp(err->fault, "NotAuthenticated") != 0 ||
 	    (flags & VS_SOAP_NO_RELOGIN) || !c->s->password)
 		return rc;
-	/* The session expired (idle timeout, vCenter restart): log in again, once. */
 	vs_error_clear(err);
 	if (vs_session_relogin(c, gen, err) < 0)
 		return -1;
-	rc = call_once(c, body, flags, method, on_response, ctx, err);
+	rc = call_once(c, body, flags, method, on_response, ctx, keep, err);
 	if (rc < 0 && strcmp(err->fault, "NotAuthenticated") == 0)
 		err->kind = VS_ERR_LOGIN;
 	return rc;
+}
+
+int vs_soap_call_ex(vs_conn *c, const char *body, unsigned flags, vs_response_fn on_response,
+		    void *ctx, vs_error *err)
+{
+	return call(c, body, flags, on_response, ctx, NULL, err);
+}
+
+int vs_soap_call_raw(vs_conn *c, const char *body, strbuf *resp, vs_error *err)
+{
+	return call(c, body, 0, NULL, NULL, resp, err);
 }
 
 int vs_soap_call(vs_conn *c, const char *body, vs_response_fn on_response, void *ctx,

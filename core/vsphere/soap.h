@@ -41,6 +41,11 @@ int vs_soap_fetch(vs_conn *c, const char *body, long *status, strbuf *resp, vs_e
 int vs_soap_handle(vs_conn *c, const char *body, long status, const strbuf *resp,
 		   vs_response_fn on_response, void *ctx, vs_error *err);
 
+/* vs_soap_call that keeps the HTTP 200 body in resp (reset first) instead of parsing it, for a
+ * caller that parses elsewhere (another thread) with vs_xml_reader_new; everything else as
+ * vs_soap_call: faults decoded, one re-login on NotAuthenticated, reads retried on 502-504. */
+int vs_soap_call_raw(vs_conn *c, const char *body, strbuf *resp, vs_error *err);
+
 /* The whole request for a body (exposed for tests): the envelope with the soapenv, xsd and
  * xsi namespaces declared, so bodies may use xsi:type. */
 void vs_soap_envelope(strbuf *out, const char *body);

@@ -9,6 +9,7 @@
 #include "util/timing.h"
 #include "util/xalloc.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,14 @@ static int terminal_width(void)
 	return 80;
 }
 
+/* Logout is a network round trip nothing after the scan waits for: it runs beside formatting
+ * and writing the result. The session belongs to this thread from its start. */
+static void *logout_run(void *arg)
+{
+	vs_session_free(arg);
+	return NULL;
+}
+
 static int run(scan_opts *o)
 {
 	char msg[512];
@@ -132,6 +141,9 @@ static int run(scan_opts *o)
 	case SCAN_OK:
 		break;
 	}
+	pthread_t logout;
+	if (pthread_create(&logout, NULL, logout_run, s) == 0)
+		s = NULL;
 
 	strbuf sb;
 	strbuf_init(&sb);
@@ -145,6 +157,10 @@ static int run(scan_opts *o)
 		rc = CLI_EXIT_NOT_READY;
 	}
 	timing_mark("write output");
+	if (!s) {
+		pthread_join(logout, NULL);
+		timing_mark("logout");
+	}
 out:
 	scan_result_done(&result);
 	vs_session_free(s);

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,9 +171,71 @@ static int query_int(store *s, const char *sql, int *out)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* ---- the integrity check, and when it can be skipped ----
+ * quick_check reads the whole file: a year of history made every start slower (0.15 s at
+ * 125 MB). A file exactly as a clean close of ours left it (same device, inode, size and
+ * mtime, no -wal beside it: nobody wrote since) was checked when it was opened and has had
+ * only SQLite's writes since, so it is not checked again. The stamp lives in PATH-checked. */
+
+static bool wal_exists(const char *path)
+{
+	char *wal = xasprintf("%s-wal", path);
+	bool yes = access(wal, F_OK) == 0;
+	free(wal);
+	return yes;
+}
+
+static bool file_stamp(const char *path, char *buf, size_t n)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return false;
+	snprintf(buf, n, "%ju %ju %jd %jd.%09ld\n", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
+		 (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+	return true;
+}
+
+static bool unchanged_since_clean_close(const char *path)
+{
+	char now[160], was[160] = "";
+	if (wal_exists(path) || !file_stamp(path, now, sizeof now))
+		return false;
+	char *side = xasprintf("%s-checked", path);
+	int fd = open(side, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	free(side);
+	if (fd < 0)
+		return false;
+	ssize_t k = read(fd, was, sizeof was - 1);
+	close(fd);
+	if (k <= 0)
+		return false;
+	was[k] = '\0';
+	return strcmp(now, was) == 0;
+}
+
+/* After the last connection closed (SQLite checkpointed and removed the -wal). */
+static void remember_clean_close(const char *path)
+{
+	char stamp[160];
+	if (wal_exists(path) || !file_stamp(path, stamp, sizeof stamp))
+		return;   /* another connection is still open: its close records it */
+	char *side = xasprintf("%s-checked", path);
+	char *tmp = xasprintf("%s-checked.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	bool ok = fd >= 0 && write(fd, stamp, strlen(stamp)) == (ssize_t)strlen(stamp);
+	if (fd >= 0)
+		close(fd);
+	if (!ok || rename(tmp, side) != 0)
+		unlink(tmp);
+	free(tmp);
+	free(side);
+}
+
 /* PRAGMA quick_check before any write, so a damaged file is reported, not made worse. */
 static int check_integrity(store *s, char *err, size_t errlen)
 {
+	if (unchanged_since_clean_close(s->path))
+		return 0;
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
 	if (rc == SQLITE_OK)
@@ -272,6 +336,7 @@ store *store_open_with(const char *path, const char *const *migrations, size_t n
 
 	if (check_integrity(s, err, errlen) != 0)
 		goto fail;
+	s->checked = true;
 	int v;
 	if (query_int(s, "PRAGMA user_version", &v) != 0) {
 		store_fail(s, err, errlen, "cannot read the schema version");
@@ -336,7 +401,8 @@ void store_close(store *s)
 		sqlite3_finalize(s->stmts[i].stmt);
 	free(s->stmts);
 	sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
-	sqlite3_close(s->db);
+	if (sqlite3_close(s->db) == SQLITE_OK && s->checked)
+		remember_clean_close(s->path);
 	free(s->path);
 	free(s);
 }

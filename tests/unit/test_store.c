@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +207,22 @@ static void test_open_creates_private_file(void **state)
 	snprintf(sub, sizeof sub, "%s/a", fx->dir);
 	assert_int_equal(stat(sub, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
+	char checked[300];
+	snprintf(checked, sizeof checked, "%s-checked", path);
+	assert_int_equal(stat(checked, &st), -1);   /* open: nothing to vouch for yet */
 	store_close(s);
+	/* The clean close stamps the file as it left it (the next open skips quick_check). */
+	assert_int_equal(stat(wal, &st), -1);
+	assert_int_equal(stat(checked, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	size_t stamp_len;
+	char *stamp = read_file_bytes(checked, &stamp_len);
+	assert_int_equal(stat(path, &st), 0);
+	char want[160];
+	snprintf(want, sizeof want, "%ju %ju %jd ", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
+		 (intmax_t)st.st_size);
+	assert_true(stamp_len > strlen(want) && memcmp(stamp, want, strlen(want)) == 0);
+	free(stamp);
 
 	assert_int_equal(test_query_i64(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	char *mode = query_text(path, "PRAGMA journal_mode");

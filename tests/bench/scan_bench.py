@@ -21,10 +21,13 @@ SCALE = int(os.environ.get("BENCH_SCALE", "100"))   # fleet100.json x 100 = 10,0
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 PAGE = 250  # INVENTORY_PAGE_SIZE in core/vsphere/inventory.h: every contender pages alike
 PY = "/usr/bin/python3"
+# The properties quiescent's scan reads (props[] in core/vsphere/inventory.c, in its order): the
+# floor and pyvmomi must ask for exactly these, or they are measured on a smaller answer.
 PATHS = ["name", "config.template", "config.guestId", "config.guestFullName", "config.version",
-         "config.extraConfig", "config.hardware.device", "runtime.powerState", "runtime.bootTime",
-         "guest.toolsVersionStatus2", "guest.toolsRunningStatus", "guest.toolsVersion",
-         "guest.guestId", "guest.guestFullName", "guest.disk", "snapshot"]
+         "config.extraConfig", "config.hardware.device", "runtime.powerState",
+         "runtime.connectionState", "runtime.bootTime", "guest.toolsVersionStatus2",
+         "guest.toolsRunningStatus", "guest.toolsVersion", "guest.guestId", "guest.guestFullName",
+         "guest.disk", "snapshot"]
 
 
 REPLAY = r'''
@@ -91,21 +94,36 @@ Disconnect(si)
 '''
 
 
-def child(cmd, env=None):
-    """Median wall seconds and max peak RSS (MiB) of RUNS runs; the last stdout."""
-    walls, rsss, out = [], [], b""
-    for _ in range(RUNS):
-        start = time.monotonic()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out = proc.stdout.read()
-        err = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        walls.append(time.monotonic() - start)
-        code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 1):
-            raise RuntimeError("%s failed (%d): %s" % (cmd[:2], code, err.decode()[-400:]))
-        rsss.append(usage.ru_maxrss / 1024.0)
-    return statistics.median(walls), max(rsss), out
+def run_once(cmd, env=None):
+    """Wall seconds, peak RSS (MiB) and stdout of one run."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise RuntimeError("%s failed (%d): %s" % (cmd[:2], code, err.decode()[-400:]))
+    return wall, usage.ru_maxrss / 1024.0, out
+
+
+def interleaved(contenders):
+    """Median wall and max RSS of RUNS runs of each contender. The runs take turns, in a
+    rotating order, after one warm-up run of the first: a fresh lab answers its first requests
+    slower, and the machine's load drifts; neither may favour whoever runs at a given time."""
+    names = list(contenders)
+    run_once(*contenders[names[0]])
+    walls = {n: [] for n in names}
+    rsss = {n: [] for n in names}
+    outs = {}
+    for i in range(RUNS):
+        for n in names[i % len(names):] + names[:i % len(names)]:
+            w, r, o = run_once(*contenders[n])
+            walls[n].append(w)
+            rsss[n].append(r)
+            outs[n] = o
+    return {n: (statistics.median(walls[n]), max(rsss[n]), outs[n]) for n in names}
 
 
 def main():
@@ -117,18 +135,20 @@ def main():
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVC_", "QUIESCENT_"))}
         env.update(QUIESCENT_PASSWORD=lab.password, QUIESCENT_USER=lab.user,
                    QUIESCENT_DB=os.path.join(tmp, "bench.db"))
-        q_wall, q_rss, q_out = child([QUIESCENT_BIN, "scan", "--server", lab.url, "--thumbprint",
-                                      lab.thumbprint, "--no-probe", "--format", "json"], env)
+        scan = [QUIESCENT_BIN, "scan", "--server", lab.url, "--thumbprint", lab.thumbprint,
+                "--no-probe", "--format", "json"]
+        res = interleaved({"floor": ([PY, "-c", REPLAY] + common, None),
+                           "quiescent": (scan, env),
+                           "pyvmomi": ([PY, "-c", PYVMOMI] + common, None)})
+        f_wall, f_rss, f_out = res["floor"]
+        q_wall, q_rss, q_out = res["quiescent"]
+        p_wall, p_rss, p_out = res["pyvmomi"]
         n = q_out.count(b'"moref"')
         # One more run with QUIESCENT_TIMING=1: where quiescent's time goes, phase by phase.
         t_env = dict(env, QUIESCENT_TIMING="1")
-        t_proc = subprocess.run([QUIESCENT_BIN, "scan", "--server", lab.url, "--thumbprint",
-                                 lab.thumbprint, "--no-probe", "--format", "json"], env=t_env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        t_proc = subprocess.run(scan, env=t_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         phases = [l for l in t_proc.stderr.decode(errors="replace").splitlines()
                   if l.startswith("timing:")]
-        f_wall, f_rss, f_out = child([PY, "-c", REPLAY] + common)
-        p_wall, p_rss, p_out = child([PY, "-c", PYVMOMI] + common)
     print()
     print("%-28s %10s %10s" % ("scan of %d VMs" % n, "wall s", "peak MiB"))
     print("%-28s %10.2f %10.1f" % ("floor (replay, discard)", f_wall, f_rss))

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BUSY_TIMEOUT_MS 5000
@@ -156,6 +158,37 @@ static int ensure_file(const char *path, bool *created, char *err, size_t errlen
 	close(fd);
 	*created = true;
 	return 0;
+}
+
+/* Opening (check, WAL switch, migrations) is one at a time per file, between processes and
+ * threads alike: two first opens of a new file otherwise race to switch it to WAL, one gets
+ * "database is locked" (SQLite's busy handler does not cover that switch), and its clean-up
+ * unlinked the file under the other. flock, not SQLite's fcntl locks: each open() is its own
+ * lock owner, so threads of one process exclude each other too. Returns the fd holding the
+ * lock, or -1 with err. */
+static int lock_opening(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return store_errf(err, errlen, "cannot open the history %s: %s", path, strerror(errno));
+	for (int waited_ms = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited_ms += 20) {
+		if (errno != EWOULDBLOCK || waited_ms >= BUSY_TIMEOUT_MS) {
+			int e = errno;
+			close(fd);
+			return store_errf(err, errlen, "the history %s is being opened by another quiescent "
+					  "for more than %d s (%s); try again", path, BUSY_TIMEOUT_MS / 1000,
+					  strerror(e));
+		}
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return fd;
+}
+
+static void unlock_opening(int fd)
+{
+	if (fd >= 0)
+		close(fd);   /* closing the description releases the flock */
 }
 
 /* A single-row single-column integer query. */
@@ -320,6 +353,9 @@ store *store_open_with(const char *path, const char *const *migrations, size_t n
 	if (ensure_file(path, &created, err, errlen) != 0)
 		return NULL;
 
+	int lock = lock_opening(path, err, errlen);
+	if (lock < 0)
+		return NULL;
 	store *s = xcalloc(1, sizeof *s);
 	s->path = xstrdup(path);
 	/* no CREATE flag: the file exists (we made it 0600); NOFOLLOW: no symlink tricks */
@@ -366,12 +402,15 @@ store *store_open_with(const char *path, const char *const *migrations, size_t n
 		goto fail;
 	if (migrate(s, migrations, n, err, errlen) != 0)
 		goto fail;
+	unlock_opening(lock);
 	return s;
 
 fail:
 	sqlite3_close(s->db);
 	s->db = NULL;
-	if (created) {
+	struct stat made;
+	/* only a file still as empty as we made it: one SQLite wrote to is history now */
+	if (created && stat(path, &made) == 0 && made.st_size == 0) {
 		/* only the empty file we made a moment ago, and its companions */
 		char *aux = xasprintf("%s-wal", path);
 		unlink(aux);
@@ -383,6 +422,7 @@ fail:
 	}
 	free(s->path);
 	free(s);
+	unlock_opening(lock);
 	return NULL;
 }
 

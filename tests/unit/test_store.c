@@ -395,6 +395,42 @@ static void test_garbage_file_untouched(void **state)
 	assert_int_equal(stat(aux, &st), -1);
 }
 
+/* Two first opens of a new file at once (the console's scan and start-up check do it): both
+ * succeed and the file stays. They used to race to switch it to WAL: one failed with
+ * "database is locked" and its clean-up unlinked the file under the other. */
+typedef struct {
+	const char *path;
+	store *s;
+	char err[512];
+} opener;
+
+static void *open_it(void *arg)
+{
+	opener *o = arg;
+	o->s = store_open(o->path, o->err, sizeof o->err);
+	return NULL;
+}
+
+static void test_first_opens_at_once(void **state)
+{
+	fixture *fx = *state;
+	for (int i = 0; i < 40; i++) {
+		char path[200];
+		snprintf(path, sizeof path, "%s/race-%d.db", fx->dir, i);
+		opener a = { .path = path }, b = { .path = path };
+		pthread_t ta, tb;
+		assert_int_equal(pthread_create(&ta, NULL, open_it, &a), 0);
+		assert_int_equal(pthread_create(&tb, NULL, open_it, &b), 0);
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		if (!a.s || !b.s)
+			fail_msg("open %d: %s%s", i, a.s ? "" : a.err, b.s ? "" : b.err);
+		store_close(a.s);
+		store_close(b.s);
+		assert_int_equal(test_query_i64(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	}
+}
+
 static void test_corrupt_database_untouched(void **state)
 {
 	fixture *fx = *state;
@@ -959,6 +995,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_creates_private_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_opens_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),

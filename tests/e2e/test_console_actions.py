@@ -138,10 +138,10 @@ class ConsoleActionsTest(unittest.TestCase):
         c.keys("2")
         s = c.wait(r"done .*fix of 1 VM: 1 VM done", regex=True)
         self.assertRegex(s, r"done .*fix no-uuid-2016: fixed")
-        # the list row: on again and ready
+        # the list row: on again and ready (live updates: Tools comes up after the power-on)
         c.keys("1")
-        s = c.wait("[VMs]")
-        self.assertRegex(vm_row(s, "no-uuid-2016"), r"no-uuid-2016\s+on .*ready")
+        c.wait("[VMs]")
+        s = c.wait(r"no-uuid-2016\s+on .*ready", regex=True, timeout=30)
         # the journal in history
         db = self.db_of(c)
         self.assertEqual(rows(db, "SELECT state FROM plans"), [("done",)])

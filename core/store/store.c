@@ -160,17 +160,33 @@ static int ensure_file(const char *path, bool *created, char *err, size_t errlen
 	return 0;
 }
 
-/* Opening (check, WAL switch, migrations) is one at a time per file, between processes and
- * threads alike: two first opens of a new file otherwise race to switch it to WAL, one gets
- * "database is locked" (SQLite's busy handler does not cover that switch), and its clean-up
- * unlinked the file under the other. flock, not SQLite's fcntl locks: each open() is its own
- * lock owner, so threads of one process exclude each other too. Returns the fd holding the
- * lock, or -1 with err. */
+/* Opening (creation, check, WAL switch, migrations) is one at a time per directory, between
+ * processes and threads alike: two first opens of a new file otherwise race to switch it to
+ * WAL, one gets "database is locked" (SQLite's busy handler does not cover that switch), and
+ * its clean-up unlinked the file under the other. The lock is an flock on the directory, never
+ * on the database: closing any descriptor of the database would drop every POSIX lock this
+ * process holds on it, SQLite's included. flock: each open() is its own lock owner, so threads
+ * of one process exclude each other too. Returns the fd holding the lock, or -1 with err. */
 static int lock_opening(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return store_errf(err, errlen, "cannot open the history %s: %s", path, strerror(errno));
+	const char *slash = strrchr(path, '/');
+	char *dir = !slash ? xstrdup(".") : slash == path ? xstrdup("/")
+		  : xstrndup(path, (size_t)(slash - path));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {   /* a first start: the directories are made 0700 */
+		if (make_parent_dirs(path, err, errlen) != 0) {
+			free(dir);
+			return -1;
+		}
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		store_errf(err, errlen, "cannot open the directory of the history %s: %s", path,
+			   strerror(errno));
+		free(dir);
+		return -1;
+	}
+	free(dir);
 	for (int waited_ms = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited_ms += 20) {
 		if (errno != EWOULDBLOCK || waited_ms >= BUSY_TIMEOUT_MS) {
 			int e = errno;
@@ -350,12 +366,13 @@ store *store_open_with(const char *path, const char *const *migrations, size_t n
 		store_errf(err, errlen, "no path for the history database (use --db or QUIESCENT_DB)");
 		return NULL;
 	}
-	if (ensure_file(path, &created, err, errlen) != 0)
-		return NULL;
-
 	int lock = lock_opening(path, err, errlen);
 	if (lock < 0)
 		return NULL;
+	if (ensure_file(path, &created, err, errlen) != 0) {
+		unlock_opening(lock);
+		return NULL;
+	}
 	store *s = xcalloc(1, sizeof *s);
 	s->path = xstrdup(path);
 	/* no CREATE flag: the file exists (we made it 0600); NOFOLLOW: no symlink tricks */

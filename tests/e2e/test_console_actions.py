@@ -245,8 +245,10 @@ class ConsoleActionsTest(unittest.TestCase):
         c.keys("Enter")
         c.wait("[VM detail]")
         c.keys("End")
-        s = c.wait("Last tests and fixes")
-        self.assertRegex(s, r"test success: predicted application, achieved application\s+\(CreateSnapshotEx_Task\)")
+        c.wait("test success")      # the history is read off the UI thread: it lands later
+        c.keys("End")               # and makes the detail longer
+        s = c.wait(r"test success: predicted application, achieved application\s+"
+                   r"\(CreateSnapshotEx_Task\)", regex=True)
 
     def test_snaptest_failing_writer_shows_the_fault(self):
         c = self.start()

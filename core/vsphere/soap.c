@@ -491,9 +491,8 @@ static int call_once(vs_conn *c, const char *body, unsigned flags, const char *m
 		     vs_response_fn on_response, void *ctx, strbuf *keep, vs_error *err)
 {
 	strbuf own;
+	strbuf_init(&own);   /* unused (nothing allocated) when the caller keeps the body */
 	strbuf *resp = keep ? keep : &own;
-	if (!keep)
-		strbuf_init(&own);
 	long status = 0;
 	int rc;
 	for (int attempt = 0;; attempt++) {
@@ -515,8 +514,7 @@ static int call_once(vs_conn *c, const char *body, unsigned flags, const char *m
 	}
 	if (rc == 0)
 		rc = handle_response(c, method, status, resp, keep ? NULL : on_response, ctx, err);
-	if (!keep)
-		strbuf_done(&own);
+	strbuf_done(&own);
 	return rc;
 }
 

@@ -57,14 +57,14 @@ static void *run(void *p)
 		vs_error_clear(&err);
 		taskwatch_list *l = xcalloc(1, sizeof *l);
 		l->at = time(NULL);
-		if ((c || (c = vs_conn_new(tw->s, &err))) && vs_recent_tasks(c, &l->tasks, &l->n, &err) == 0) {
-			/* posted below */
-		} else if (err.kind == VS_ERR_CANCELLED) {
+		bool read = (c || (c = vs_conn_new(tw->s, &err))) &&
+			    vs_recent_tasks(c, &l->tasks, &l->n, &err) == 0;
+		if (!read && err.kind == VS_ERR_CANCELLED) {
 			taskwatch_list_free(l);   /* Ctrl-C aimed at another operation: read next time */
 			continue;
-		} else {
-			l->error = xstrdup(err.message);
 		}
+		if (!read)
+			l->error = xstrdup(err.message);
 		msg *m = msg_new(MSG_CALL);
 		m->call = tw->on_list;
 		m->data = l;

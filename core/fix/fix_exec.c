@@ -394,8 +394,8 @@ static const char *msi_exit_meaning(int code)
 }
 
 /* Before a restart of a service: a disabled one would be stopped and never start again, its
- * writers gone with it, so it is left alone. 0: not disabled; 1: disabled or not installed,
- * -1: its configuration cannot be read (err set in both cases). */
+ * writers gone with it, so it is left alone. 0: go on; -1 (err set): disabled, not
+ * installed, or its configuration cannot be read. */
 static int service_disabled(worker *w, const char *vm, const char *service, char *after,
 			    size_t an, vs_error *err)
 {
@@ -418,21 +418,18 @@ static int service_disabled(worker *w, const char *vm, const char *service, char
 	bool ok = probe_parse_sc_qc(output ? output : "", &f, perr, sizeof perr);
 	free(output);
 	if (!ok) {
-		vs_fail(err, VS_ERR_PARSE, "the configuration of the service %s cannot be read (sc qc: "
-			"%s); it was not restarted", service, perr);
-		return -1;
+		return vs_fail(err, VS_ERR_PARSE, "the configuration of the service %s cannot be read "
+			       "(sc qc: %s); it was not restarted", service, perr);
 	}
 	if (f.installed == TRI_NO) {
-		vs_fail(err, VS_ERR_FAULT, "the service %s is not installed in the guest; nothing was "
-			"restarted", service);
-		return 1;
+		return vs_fail(err, VS_ERR_FAULT, "the service %s is not installed in the guest; "
+			       "nothing was restarted", service);
 	}
 	if (f.start == SVC_START_DISABLED) {
 		snprintf(after, an, "%s disabled: not restarted", service);
-		vs_fail(err, VS_ERR_FAULT, "the service %s is disabled: a restart would stop it for good, "
-			"so it was left running as it is; enable it (sc config \"%s\" start= demand), "
-			"then fix again", service, service);
-		return 1;
+		return vs_fail(err, VS_ERR_FAULT, "the service %s is disabled: a restart would stop it "
+			       "for good, so it was left running as it is; enable it (sc config \"%s\" "
+			       "start= demand), then fix again", service, service);
 	}
 	return 0;
 }
@@ -458,7 +455,7 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 		int code = -1;
 		if (!w->sh->o->guest_user || !w->sh->o->guest_password)
 			return vs_fail(err, VS_ERR_USAGE, "no guest credentials for Guest Operations");
-		if (st->service && service_disabled(w, vm, st->service, after, an, err) != 0)
+		if (st->service && service_disabled(w, vm, st->service, after, an, err) < 0)
 			return -1;
 		rc = vs_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password, st->arg,
 				  120, &output, &len, &code, err);

@@ -752,9 +752,9 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 		/* A task found, not returned: it is ours only if it made our snapshot. */
 		char snap[VS_MOREF_MAX] = "";
 		int k = find_by_name(r.c, o->moref, o->snapshot_name, snap, sizeof snap, &err);
-		if (k == 1)
+		if (k == 1) {
 			snprintf(res.result_moref, sizeof res.result_moref, "%s", snap);
-		if (k != 1) {
+		} else {
 			xstrset(&o->result, "error");
 			set_fault(o, NULL, k < 0 ? err.message : "the answer to the snapshot request was "
 				  "lost and the task found in its place did not make this test's snapshot");

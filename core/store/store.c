@@ -147,8 +147,7 @@ static int ensure_file(const char *path, bool *created, char *err, size_t errlen
 	}
 	if (errno != ENOENT)
 		return store_errf(err, errlen, "cannot open the history %s: %s", path, strerror(errno));
-	if (make_parent_dirs(path, err, errlen) != 0)
-		return -1;
+	/* its directory exists: lock_opening made it */
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST) /* another quiescent made it just now */
@@ -389,7 +388,6 @@ store *store_open_with(const char *path, const char *const *migrations, size_t n
 
 	if (check_integrity(s, err, errlen) != 0)
 		goto fail;
-	s->checked = true;
 	int v;
 	if (query_int(s, "PRAGMA user_version", &v) != 0) {
 		store_fail(s, err, errlen, "cannot read the schema version");
@@ -458,7 +456,8 @@ void store_close(store *s)
 		sqlite3_finalize(s->stmts[i].stmt);
 	free(s->stmts);
 	sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
-	if (sqlite3_close(s->db) == SQLITE_OK && s->checked)
+	/* every store here passed check_integrity when it was opened */
+	if (sqlite3_close(s->db) == SQLITE_OK)
 		remember_clean_close(s->path);
 	free(s->path);
 	free(s);

@@ -17,7 +17,6 @@ struct store {
 	char *path;
 	int version;
 	bool in_tx;
-	bool checked;           /* opened whole (integrity known): a clean close may say so */
 	int64_t scan_id;        /* the scan whose transaction is open, 0 none */
 	store_cached_stmt *stmts;
 	size_t n_stmts, cap_stmts;

@@ -875,6 +875,8 @@ int vs_retrieve_pages(vs_conn *c, const char *view_moref, const char *type,
 					continue;
 				}
 			}
+			if (!next_token.len)
+				timing_mark("first page in"); /* before it: the server's time alone */
 			head_token(&p->resp, &p->spec_token);
 			p->consumer = sink->page_begin(ctx);
 			win[n_win++] = p;

@@ -157,8 +157,16 @@ int vs_http_conn_init(vs_conn *c, vs_error *err)
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
 	curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, c);
-	if (s->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
+	/* The trust store to load when a request needs one: --ca-file, else libcurl's built-in
+	 * defaults, which are read here because setting NULL later is the only way to skip them. */
+	char *def = NULL;
+	if (!s->ca_file && curl_easy_getinfo(h, CURLINFO_CAINFO, &def) == CURLE_OK && def)
+		c->ca_info = xstrdup(def);
+	else if (s->ca_file)
+		c->ca_info = xstrdup(s->ca_file);
+	def = NULL;
+	if (curl_easy_getinfo(h, CURLINFO_CAPATH, &def) == CURLE_OK && def)
+		c->ca_path = xstrdup(def);
 	c->soap_headers = curl_slist_append(NULL, "Content-Type: text/xml; charset=utf-8");
 	char *action = xasprintf("SOAPAction: \"urn:vim25/%s\"",
 				 s->api_version[0] ? s->api_version : "6.5");
@@ -173,6 +181,9 @@ void vs_http_conn_done(vs_conn *c)
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	curl_slist_free_all(c->soap_headers);
+	free(c->ca_info);
+	free(c->ca_path);
+	c->ca_info = c->ca_path = NULL;
 	c->curl = NULL;
 	c->soap_headers = NULL;
 }
@@ -296,6 +307,11 @@ int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_l
 
 	long verify = s->insecure ? 0L : 1L;
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, verify);
+	/* A pinned thumbprint (or --insecure) decides alone: the CA store would be parsed for
+	 * nothing, ~150 certificates per connection (5 per scan). A trust probe needs it. */
+	bool need_ca = !s->insecure && (!c->pin_now || c->probe);
+	curl_easy_setopt(h, CURLOPT_CAINFO, need_ca ? c->ca_info : NULL);
+	curl_easy_setopt(h, CURLOPT_CAPATH, need_ca ? c->ca_path : NULL);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, s->insecure || c->pin_now ? 0L : 2L);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	if (post) {

@@ -56,6 +56,7 @@ struct vs_conn {
 	bool pin_mismatch;
 	bool probe;               /* vs_probe_certificate: record trust, never fail */
 	int probe_trusted;
+	char *ca_info, *ca_path;  /* the trust store when one is needed (NULL: libcurl's none) */
 	/* Response accounting. */
 	strbuf *out;
 	size_t max_bytes;

@@ -537,6 +537,11 @@ static void flatten(const json_value *v, strbuf *path, const char *leaf, fact_kv
 	}
 	if (skip_fact(path->buf, leaf))
 		return;
+	/* Defaults are absent from documents written since they were left out (store_facts.c):
+	 * an older document's "unknown" and false must compare equal to that absence. */
+	if ((v->type == JSON_STRING && !strcmp(v->str, "unknown")) ||
+	    (v->type == JSON_BOOL && !v->b))
+		return;
 	char buf[64];
 	const char *val = buf;
 	if (v->type == JSON_STRING)

@@ -976,6 +976,11 @@ static void test_facts_json_versions(void **state)
 	strbuf sb;
 	strbuf_init(&sb);
 	make_facts(&f, "vm-1", "n", PROBE_NOT_CONFIGURED, 0, NULL);
+	f.tools_upgrade_running = false;
+	f.enable_uuid_set_at = 0;
+	f.enable_uuid = TRI_UNKNOWN;
+	free(f.enable_uuid_raw);
+	f.enable_uuid_raw = NULL;
 	store_facts_to_json(&sb, &f);
 	assert_memory_equal(sb.buf, "{\"format\":1,\"moref\":\"vm-1\",\"name\":\"n\",", 38);
 	assert_null(strchr(sb.buf, '\n'));
@@ -986,6 +991,23 @@ static void test_facts_json_versions(void **state)
 	assert_string_equal(g.probe.error, "Guest Operations are unavailable");
 	assert_int_equal(g.probe.at, 0);
 	assert_int_equal(g.probe.n_writers, 0);
+	/* what a probe that never ran leaves at its default is not written, and reads back
+	 * as that default */
+	assert_non_null(strstr(sb.buf, "\"probe\":{\"state\":\"not_configured\",\"error\":"));
+	assert_null(strstr(sb.buf, "vmvss"));
+	assert_null(strstr(sb.buf, "writers"));
+	assert_null(strstr(sb.buf, "unknown"));
+	assert_null(strstr(sb.buf, "false"));
+	assert_null(strstr(sb.buf, "null"));
+	assert_int_equal(g.probe.vmvss.installed, TRI_UNKNOWN);
+	assert_int_equal(g.probe.vmvss.state, SVC_STATE_UNKNOWN);
+	assert_null(g.probe.vmvss.raw_state);
+	assert_int_equal(g.probe.writers_known, TRI_UNKNOWN);
+	assert_int_equal(g.probe.enable_vss, TRI_UNKNOWN);
+	assert_false(g.probe.tools_conf_read);
+	assert_false(g.is_template);
+	assert_false(g.tools_upgrade_running);
+	assert_int_equal(g.enable_uuid_set_at, 0);
 	model_vm_facts_done(&g);
 	model_vm_facts_done(&f);
 	strbuf_done(&sb);

@@ -675,6 +675,37 @@ static void test_scan_abort_leaves_nothing(void **state)
 	store_close(s);
 	assert_int_equal(test_query_i64(fx->path, "SELECT n_vms FROM scans"), 1);
 	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM findings"), 3);
+
+	/* a VM whose findings fail after its row went in: the row is taken out again */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER refuse_r99 BEFORE INSERT ON findings"
+					  " WHEN NEW.rule = 'R99' BEGIN SELECT RAISE(ABORT, 'injected');"
+					  " END", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	s = test_store_open(fx->path);
+	scan = store_scan_begin(s, conn, 5000, NULL, err, sizeof err);
+	model_verdict_add(&v, "R99", SEVERITY_INFO, LEVEL_NONE, FIX_NONE, "refused", NULL);
+	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
+	assert_non_null(strstr(err, "cannot record a finding"));
+	assert_non_null(strstr(err, "injected"));
+	assert_true(store_in_transaction(s));
+	free(f.moref);
+	f.moref = xstrdup("vm-2");
+	model_verdict_done(&v);
+	make_verdict(&v);
+	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), 0);
+	assert_int_equal(store_scan_commit(s, scan, 5001, err, sizeof err), 0);
+	store_close(s);
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT group_concat(moref) FROM scan_vms WHERE scan_id = %lld",
+		 (long long)scan);
+	char *morefs = query_text(fx->path, sql);
+	assert_string_equal(morefs, "vm-2");
+	free(morefs);
+	snprintf(sql, sizeof sql, "SELECT n_vms FROM scans WHERE id = %lld", (long long)scan);
+	assert_int_equal(test_query_i64(fx->path, sql), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM findings"), 6);
 	model_vm_facts_done(&f);
 	model_verdict_done(&v);
 }

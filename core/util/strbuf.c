@@ -70,14 +70,20 @@ void strbuf_addc(strbuf *sb, char c)
 
 void strbuf_vaddf(strbuf *sb, const char *fmt, va_list ap)
 {
+	/* Formats once into the room there is; a second time only when it did not fit. */
+	reserve(sb, 32);
 	va_list copy;
 	va_copy(copy, ap);
-	int n = vsnprintf(NULL, 0, fmt, copy);
+	int n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, copy);
 	va_end(copy);
-	if (n <= 0)
+	if (n <= 0) {
+		sb->buf[sb->len] = '\0';
 		return;
-	reserve(sb, (size_t)n);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= sb->cap - sb->len) {
+		reserve(sb, (size_t)n);
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
 	sb->len += (size_t)n;
 }
 

@@ -286,6 +286,29 @@ static void test_round_trip(void **state)
 	strbuf_done(&sb);
 }
 
+/* strbuf_addf formats into the room there is, and again when that was too little. */
+static void test_strbuf_addf(void **state)
+{
+	(void)state;
+	strbuf sb;
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "%s", "");
+	assert_string_equal(sb.buf, "");
+	assert_int_equal(sb.len, 0);
+	char big[1000];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	for (int round = 0; round < 3; round++) {
+		size_t before = sb.len;
+		strbuf_addf(&sb, "<%d:%s>", round, round == 1 ? big : "y");
+		assert_int_equal(sb.len - before, round == 1 ? 1003 : 5);
+		assert_int_equal(strlen(sb.buf), sb.len);
+	}
+	assert_memory_equal(sb.buf, "<0:y><1:xxx", 11);
+	assert_string_equal(sb.buf + sb.len - 10, "xxxx><2:y>");
+	strbuf_done(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_reader_errors),
 		cmocka_unit_test(test_reader_depth),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_strbuf_addf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

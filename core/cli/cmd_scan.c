@@ -85,11 +85,19 @@ static int terminal_width(void)
 	return 80;
 }
 
-/* Logout is a network round trip nothing after the scan waits for: it runs beside formatting
- * and writing the result. The session belongs to this thread from its start. */
-static void *logout_run(void *arg)
+/* What nothing after the scan waits for runs beside formatting and writing the result: the
+ * logout (a network round trip) and closing the history (copying the scan from the WAL into
+ * the database). Both belong to this thread from its start. */
+typedef struct {
+	vs_session *s;
+	store *db;
+} finish_work;
+
+static void *finish_run(void *arg)
 {
-	vs_session_free(arg);
+	finish_work *w = arg;
+	vs_session_free(w->s);
+	store_close(w->db);
 	return NULL;
 }
 
@@ -106,6 +114,7 @@ static int run(scan_opts *o)
 	store *db = cmd_open_history(CMD, o->db);
 	if (!db)
 		return CLI_EXIT_USAGE;
+	store_checkpoint_at_close(db);
 
 	int rc = CLI_EXIT_CONNECT;
 	vs_error err;
@@ -141,9 +150,10 @@ static int run(scan_opts *o)
 	case SCAN_OK:
 		break;
 	}
-	pthread_t logout;
-	if (pthread_create(&logout, NULL, logout_run, s) == 0)
-		s = NULL;
+	pthread_t finisher;
+	finish_work fw = { .s = s, .db = db };
+	if (pthread_create(&finisher, NULL, finish_run, &fw) == 0)
+		s = NULL, db = NULL;
 
 	strbuf sb;
 	strbuf_init(&sb);
@@ -158,14 +168,14 @@ static int run(scan_opts *o)
 	}
 	timing_mark("write output");
 	if (!s) {
-		pthread_join(logout, NULL);
-		timing_mark("logout");
+		pthread_join(finisher, NULL);
+		timing_mark("logout, history closed");
 	}
 out:
 	scan_result_done(&result);
 	vs_session_free(s);
 	store_close(db);
-	timing_mark("logout+close");
+	timing_mark("end");
 	return rc;
 }
 

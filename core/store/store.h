@@ -37,6 +37,10 @@ typedef struct store store;
  * transaction); a file written by a newer quiescent is refused. NULL on error. */
 store *store_open(const char *path, char *err, size_t errlen);
 void store_close(store *s);   /* NULL is fine; rolls back an open transaction */
+/* For a command that closes the store right after its one big write: commits no longer copy
+ * the WAL into the database (a checkpoint); the close does it, which the command can run
+ * beside its other last work. */
+void store_checkpoint_at_close(store *s);
 
 /* The default history path into buf: $QUIESCENT_DB, else $XDG_DATA_HOME/quiescent/history.db,
  * else $HOME/.local/share/quiescent/history.db. NULL when none applies or it does not fit. */

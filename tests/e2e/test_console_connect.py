@@ -512,10 +512,13 @@ class ConnectTest(Base):
         t.command("messages")
         t.wait("[Messages]")
         login = re.escape("connected to %s as %s" % (LABS["b"].host, USER))
-        t.wait(r"%s[\s\S]*%s" % (login, login), regex=True, timeout=30)
+        done = re.escape("scan done: %d VMs" % N_B)
+        t.wait(r"%s[\s\S]*%s[\s\S]*%s[\s\S]*%s" % (login, done, login, done), regex=True,
+               timeout=30)
         t.keys("Escape")
-        s = t.wait("scan done: %d VMs" % N_B, timeout=30)
+        s = t.wait("[VMs] 1/%d" % N_B)
         self.assertIn("%s@%s  %d VMs" % (USER, LABS["b"].host, N_B), s)
+        self.assertIn("bravo-001", s)
         self.assertNotIn("alpha-", s)
 
 

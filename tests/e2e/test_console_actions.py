@@ -280,6 +280,9 @@ class ConsoleActionsTest(unittest.TestCase):
         s = c.wait("Leftover test snapshots", timeout=30)
         self.assertRegex(s, r"quiescent-test-\d{8}T\d{6}Z on (kill-2019|vm-\d+)")
         self.assertIn("Remove it now?", s)
+        # The start-up scan runs behind the question; its "scan done" would replace the hint
+        # on the message line if it ended after the key, so it goes first.
+        c.wait("scan done:", timeout=30)
         c.keys("Down")        # not an answer: the question stays
         c.wait("answer the question: y, n or Esc")
         c.keys("y")

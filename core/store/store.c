@@ -415,8 +415,8 @@ store *store_open_with(const char *path, const char *const *migrations, size_t n
 	sqlite3_finalize(st);
 	if (exec_sql(s, "PRAGMA synchronous = FULL", err, errlen, "cannot set synchronous") != 0)
 		goto fail;
-	/* The statement journal of each VM's savepoint in a scan lives in memory: in a temporary
-	 * file it was written 300 MB for a scan of 10,000 VMs (a few pages per VM, each time). */
+	/* Statement journals (each INSERT inside a scan's transaction has one) live in memory: in
+	 * a temporary file a scan of 10,000 VMs wrote up to 300 MB to them. */
 	if (exec_sql(s, "PRAGMA temp_store = MEMORY", err, errlen, "cannot set temp_store") != 0)
 		goto fail;
 	if (migrate(s, migrations, n, err, errlen) != 0)

@@ -47,6 +47,12 @@ static void put_true(json_writer *w, const char *key, bool b)
 		json_kv_bool(w, key, true);
 }
 
+static void put_time(json_writer *w, const char *key, time_t t)
+{
+	if (t)
+		json_kv_int(w, key, (int64_t)t);
+}
+
 static void write_svc(json_writer *w, const char *key, const svc_facts *s)
 {
 	if (s->installed == TRI_UNKNOWN && s->state == SVC_STATE_UNKNOWN &&
@@ -66,8 +72,7 @@ static void write_probe(json_writer *w, const guest_probe *p)
 	json_key(w, "probe");
 	json_object_begin(w);
 	json_kv_string(w, "state", model_probe_state_name(p->state));
-	if (p->at)
-		json_kv_int(w, "at", (int64_t)p->at);
+	put_time(w, "at", p->at);
 	put_str(w, "error", p->error);
 	write_svc(w, "vmvss", &p->vmvss);
 	write_svc(w, "lgto_sync", &p->lgto_sync);
@@ -76,21 +81,20 @@ static void write_probe(json_writer *w, const guest_probe *p)
 	if (p->n_writers) {
 		json_key(w, "writers");
 		json_array_begin(w);
-	}
-	for (size_t i = 0; i < p->n_writers; i++) {
-		const vss_writer *wr = &p->writers[i];
-		json_object_begin(w);
-		json_kv_string(w, "name", wr->name);
-		json_kv_string(w, "id", wr->id);
-		json_kv_string(w, "instance_id", wr->instance_id);
-		json_kv_string(w, "state", model_writer_state_name(wr->state));
-		json_kv_string(w, "state_text", wr->state_text);
-		json_kv_string(w, "last_error", model_writer_error_name(wr->last_error));
-		json_kv_string(w, "last_error_text", wr->last_error_text);
-		json_object_end(w);
-	}
-	if (p->n_writers)
+		for (size_t i = 0; i < p->n_writers; i++) {
+			const vss_writer *wr = &p->writers[i];
+			json_object_begin(w);
+			json_kv_string(w, "name", wr->name);
+			json_kv_string(w, "id", wr->id);
+			json_kv_string(w, "instance_id", wr->instance_id);
+			json_kv_string(w, "state", model_writer_state_name(wr->state));
+			json_kv_string(w, "state_text", wr->state_text);
+			json_kv_string(w, "last_error", model_writer_error_name(wr->last_error));
+			json_kv_string(w, "last_error_text", wr->last_error_text);
+			json_object_end(w);
+		}
 		json_array_end(w);
+	}
 	put_tri(w, "disable_app_quiescing", p->disable_app_quiescing);
 	put_tri(w, "enable_vss", p->enable_vss);
 	put_true(w, "tools_conf_read", p->tools_conf_read);
@@ -123,20 +127,19 @@ void store_facts_to_json(strbuf *out, const vm_facts *f)
 	if (f->n_disks) {
 		json_key(&w, "disks");
 		json_array_begin(&w);
-	}
-	for (size_t i = 0; i < f->n_disks; i++) {
-		const vm_disk *d = &f->disks[i];
-		json_object_begin(&w);
-		json_kv_string(&w, "label", d->label);
-		json_kv_string(&w, "controller", model_controller_name(d->controller));
-		json_kv_int(&w, "bus", d->bus);
-		json_kv_int(&w, "unit", d->unit);
-		json_kv_string(&w, "mode", model_disk_mode_name(d->mode));
-		json_kv_int(&w, "capacity_kb", d->capacity_kb);
-		json_object_end(&w);
-	}
-	if (f->n_disks)
+		for (size_t i = 0; i < f->n_disks; i++) {
+			const vm_disk *d = &f->disks[i];
+			json_object_begin(&w);
+			json_kv_string(&w, "label", d->label);
+			json_kv_string(&w, "controller", model_controller_name(d->controller));
+			json_kv_int(&w, "bus", d->bus);
+			json_kv_int(&w, "unit", d->unit);
+			json_kv_string(&w, "mode", model_disk_mode_name(d->mode));
+			json_kv_int(&w, "capacity_kb", d->capacity_kb);
+			json_object_end(&w);
+		}
 		json_array_end(&w);
+	}
 	json_kv_int(&w, "n_scsi_controllers", f->n_scsi_controllers);
 	json_kv_int(&w, "scsi_units_used", f->scsi_units_used);
 
@@ -152,21 +155,19 @@ void store_facts_to_json(strbuf *out, const vm_facts *f)
 	if (f->n_volumes) {
 		json_key(&w, "volumes");
 		json_array_begin(&w);
-	}
-	for (size_t i = 0; i < f->n_volumes; i++) {
-		json_object_begin(&w);
-		json_kv_string(&w, "path", f->volumes[i].path);
-		json_kv_int(&w, "capacity_bytes", f->volumes[i].capacity_bytes);
-		json_kv_int(&w, "free_bytes", f->volumes[i].free_bytes);
-		json_object_end(&w);
-	}
-	if (f->n_volumes)
+		for (size_t i = 0; i < f->n_volumes; i++) {
+			json_object_begin(&w);
+			json_kv_string(&w, "path", f->volumes[i].path);
+			json_kv_int(&w, "capacity_bytes", f->volumes[i].capacity_bytes);
+			json_kv_int(&w, "free_bytes", f->volumes[i].free_bytes);
+			json_object_end(&w);
+		}
 		json_array_end(&w);
+	}
 
 	json_kv_int(&w, "snapshot_count", f->snapshot_count);
 	put_true(&w, "tools_upgrade_running", f->tools_upgrade_running);
-	if (f->enable_uuid_set_at)
-		json_kv_int(&w, "enable_uuid_set_at", (int64_t)f->enable_uuid_set_at);
+	put_time(&w, "enable_uuid_set_at", f->enable_uuid_set_at);
 	write_probe(&w, &f->probe);
 	json_object_end(&w);
 }

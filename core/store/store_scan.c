@@ -185,7 +185,7 @@ int store_scan_add_vm(store *s, int64_t scan_id, const vm_facts *f, const verdic
 		if (!st || store_exec_stmt(s, st, NULL, 0, "cannot take a half-written VM out") != 0) {
 			store_rollback(s); /* half a VM must not be committed: nothing is */
 			size_t l = err ? strlen(err) : 0;
-			if (l + 1 < errlen)
+			if (err && l + 1 < errlen)
 				snprintf(err + l, errlen - l, "; the whole scan was rolled back");
 		}
 	}

@@ -160,10 +160,10 @@ int vs_http_conn_init(vs_conn *c, vs_error *err)
 	/* The trust store to load when a request needs one: --ca-file, else libcurl's built-in
 	 * defaults, which are read here because setting NULL later is the only way to skip them. */
 	char *def = NULL;
-	if (!s->ca_file && curl_easy_getinfo(h, CURLINFO_CAINFO, &def) == CURLE_OK && def)
-		c->ca_info = xstrdup(def);
-	else if (s->ca_file)
+	if (s->ca_file)
 		c->ca_info = xstrdup(s->ca_file);
+	else if (curl_easy_getinfo(h, CURLINFO_CAINFO, &def) == CURLE_OK && def)
+		c->ca_info = xstrdup(def);
 	def = NULL;
 	if (curl_easy_getinfo(h, CURLINFO_CAPATH, &def) == CURLE_OK && def)
 		c->ca_path = xstrdup(def);

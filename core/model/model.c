@@ -263,6 +263,9 @@ void model_vm_facts_done(vm_facts *f)
 	free(f->moref);
 	free(f->name);
 	free(f->folder);
+	free(f->datacenter);
+	free(f->cluster);
+	free(f->host);
 	free(f->facts_error_text);
 	free(f->connection_state);
 	free(f->config_guest_id);
@@ -286,6 +289,9 @@ void model_vm_facts_copy(vm_facts *dst, const vm_facts *src)
 	dst->moref = xstrdup(src->moref);
 	dst->name = xstrdup(src->name);
 	dst->folder = xstrdup(src->folder);
+	dst->datacenter = xstrdup(src->datacenter);
+	dst->cluster = xstrdup(src->cluster);
+	dst->host = xstrdup(src->host);
 	dst->facts_error_text = xstrdup(src->facts_error_text);
 	dst->connection_state = xstrdup(src->connection_state);
 	dst->config_guest_id = xstrdup(src->config_guest_id);

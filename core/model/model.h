@@ -172,6 +172,11 @@ typedef struct {
 	char *moref;            /* "vm-42" */
 	char *name;
 	char *folder;           /* inventory path of the parent folder, may be NULL */
+	/* Where the VM lives (NULL: not known): the datacenter's and the cluster's names (cluster
+	 * NULL for a standalone host), the ESXi host's inventory name. */
+	char *datacenter;
+	char *cluster;
+	char *host;
 	bool is_template;
 	bool facts_error;       /* vCenter could not give this VM's facts (see facts_error_text) */
 	char *facts_error_text;

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #define UI_MAX_LOG 2000
+#define MAX_KEYS_PER_TURN 256
 
 static volatile sig_atomic_t got_winch, got_int, got_term;
 static msgq *signal_q;
@@ -1144,11 +1145,12 @@ static void main_loop(ui *u)
 			key_at = now_ms();
 			wint_t ch;
 			int ret;
-			while ((ret = get_wch(&ch)) != ERR) {
+			/* at most a burst of keys per turn: signals and messages are looked at between
+			 * bursts whatever curses hands back */
+			for (int n = 0; n < MAX_KEYS_PER_TURN && !got_term && (ret = get_wch(&ch)) != ERR; n++) {
 				int key = term_translate_key(ret, ch);
 				if (key == -2) {
-					term_resize();
-					u->dirty = true;
+					u->dirty = true; /* curses resized already; term_resize must not run again */
 				} else if (key == -3) {
 					handle_mouse(u);
 				} else if (key >= 0) {

@@ -178,7 +178,7 @@ DEB_BUILD   ?= build-deb
 .PHONY: docs deb
 
 # The keymap directory is compiled into the console (a different PREFIX needs its own BUILD).
-$(BUILD)/obj/tui/console.o: CFLAGS += -DQUIESCENT_KEYMAPDIR='"$(KEYMAPDIR)"'
+$(BUILD)/obj/tui/keyfiles.o: CFLAGS += -DQUIESCENT_KEYMAPDIR='"$(KEYMAPDIR)"'
 
 install: $(BUILD)/quiescent
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(KEYMAPDIR) $(DESTDIR)$(MAN1DIR) \

@@ -407,6 +407,13 @@ static void detail_free(view *v)
 	free(d);
 }
 
+/* A fix or test of this session ended: it may have written this VM's history. */
+static void detail_task_ended(view *v, ui *u, const ui_task *t)
+{
+	if (ui_top(u) == v && u->scan_task != t->id)
+		detail_view_reload_history(v, u);
+}
+
 static const view_ops detail_ops = {
 	.name = "detail",
 	.keys = KMV_DETAIL,
@@ -414,6 +421,7 @@ static const view_ops detail_ops = {
 	.request = detail_request,
 	.status = detail_status,
 	.free = detail_free,
+	.task_ended = detail_task_ended,
 };
 
 void detail_view_show(view *v, ui *u, const char *moref)

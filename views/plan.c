@@ -939,13 +939,19 @@ static void plan_draw(view *v, ui *u, int y, int h, int w)
 			 p->plan.opts.hard_power_off ? "allowed" : "not allowed",
 			 fix_tools_method_name(p->plan.opts.tools_method), p->concurrency,
 			 u->db_path ? u->db_path : "the history");
-		vlines_dialog(y, h, w, "Run this plan?", text, "y: run it    n or Esc: do not");
+		char keys[120];
+		vlines_dialog(y, h, w, "Run this plan?", text,
+			      ui_hints(u, KMV_FIX, keys, sizeof keys, ACTION_YES, "run it", ACTION_NO, "do not",
+				       ACTION_BACK, "do not", ACTION_NONE));
 	} else if (p->ph == PH_RECOVER_ASK) {
 		char text[600];
 		snprintf(text, sizeof text, "An earlier fix on %s was interrupted (plan %lld%s). Finish it now: power "
 			 "its VMs back on and verify them?", u->server ? u->server : "?", (long long)p->rec_ids[0],
 			 p->n_rec > 1 ? " and others" : "");
-		vlines_dialog(y, h, w, "Finish the interrupted fix?", text, "y: finish it    n or Esc: not now");
+		char keys[120];
+		vlines_dialog(y, h, w, "Finish the interrupted fix?", text,
+			      ui_hints(u, KMV_FIX, keys, sizeof keys, ACTION_YES, "finish it", ACTION_NO, "not now",
+				       ACTION_BACK, "not now", ACTION_NONE));
 	}
 }
 
@@ -1041,12 +1047,27 @@ static unsigned plan_request(view *v, ui *u, action a)
 static void plan_status(view *v, ui *u, char *buf, size_t n)
 {
 	plan_view *p = v->priv;
-	static const char *const what[] = {
-		[PH_EMPTY] = "no plan", [PH_REVIEW] = "a: run  h m + -: options",
-		[PH_CONFIRM] = "y: run  n: do not", [PH_RUNNING] = "running  Ctrl-C: stop",
-		[PH_DONE] = "done", [PH_RECOVER_ASK] = "y: finish it  n: not now", [PH_RECOVERING] = "recovering",
-	};
-	snprintf(buf, n, "%s  line %zu/%zu", what[p->ph], p->lines.n ? v->list.top + 1 : 0, p->lines.n);
+	char what[160];
+	switch (p->ph) {
+	case PH_REVIEW:
+		ui_hints(u, KMV_FIX, what, sizeof what, ACTION_APPLY, "run", ACTION_OPT_HARD_POWER_OFF, "hard off",
+			 ACTION_OPT_TOOLS_METHOD, "method", ACTION_OPT_MORE, "more", ACTION_OPT_LESS, "fewer", ACTION_NONE);
+		break;
+	case PH_CONFIRM:
+		ui_hints(u, KMV_FIX, what, sizeof what, ACTION_YES, "run", ACTION_NO, "do not", ACTION_NONE);
+		break;
+	case PH_RUNNING:
+		snprintf(what, sizeof what, "running  ");
+		ui_hints(u, KMV_FIX, what + 9, sizeof what - 9, ACTION_CANCEL, "stop", ACTION_NONE);
+		break;
+	case PH_RECOVER_ASK:
+		ui_hints(u, KMV_FIX, what, sizeof what, ACTION_YES, "finish it", ACTION_NO, "not now", ACTION_NONE);
+		break;
+	default:
+		snprintf(what, sizeof what, "%s", p->ph == PH_EMPTY ? "no plan" : p->ph == PH_DONE ? "done" : "recovering");
+		break;
+	}
+	snprintf(buf, n, "%s  line %zu/%zu", what, p->lines.n ? v->list.top + 1 : 0, p->lines.n);
 }
 
 static void plan_free(view *v)

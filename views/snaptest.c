@@ -670,7 +670,11 @@ static void build_lines(snap_view *p, ui *u, int w)
 		vlines_wrap(L, TE_DIM, 2, 2, w, "Memory is never included. The VM is stunned briefly while the snapshot is "
 			    "taken and again when it is removed.");
 		vlines_add(L, TE_NORMAL, " ");
-		vlines_add(L, TE_KEY, "  Enter or a: start the test    Esc: cancel");
+		char keys[120], line[130];
+		ui_hints(u, KMV_SNAPTEST, keys, sizeof keys, ACTION_APPLY, "start the test", ACTION_BACK, "cancel",
+			 ACTION_NONE);
+		snprintf(line, sizeof line, "  %s", keys);
+		vlines_add(L, TE_KEY, line);
 		return;
 	}
 	if (p->ph == SP_EMPTY && !p->n) {
@@ -793,7 +797,10 @@ static void snap_draw(view *v, ui *u, int y, int h, int w)
 		if (p->n_orphans > 4)
 			strbuf_addf(&sb, " and %zu more", p->n_orphans - 4);
 		strbuf_adds(&sb, p->n_orphans == 1 ? ". Remove it now?" : ". Remove them now?");
-		vlines_dialog(y, h, w, "Leftover test snapshots", sb.buf, "y: remove   n: leave them   Esc: ask later");
+		char keys[120];
+		vlines_dialog(y, h, w, "Leftover test snapshots", sb.buf,
+			      ui_hints(u, KMV_SNAPTEST, keys, sizeof keys, ACTION_YES, "remove", ACTION_NO,
+				       "leave them", ACTION_BACK, "ask later", ACTION_NONE));
 		strbuf_done(&sb);
 	}
 }
@@ -884,12 +891,25 @@ static unsigned snap_request(view *v, ui *u, action a)
 static void snap_status(view *v, ui *u, char *buf, size_t n)
 {
 	snap_view *p = v->priv;
-	static const char *const what[] = {
-		[SP_EMPTY] = "no test", [SP_OPTIONS] = "Enter: start  c b + - k: options",
-		[SP_RUNNING] = "running  Ctrl-C: cancel", [SP_DONE] = "done", [SP_ORPHANS] = "y/n/Esc",
-		[SP_CLEANING] = "cleaning up",
-	};
-	snprintf(buf, n, "%s  line %zu/%zu", what[p->ph], p->lines.n ? v->list.top + 1 : 0, p->lines.n);
+	char what[160];
+	switch (p->ph) {
+	case SP_OPTIONS:
+		ui_hints(u, KMV_SNAPTEST, what, sizeof what, ACTION_APPLY, "start", ACTION_OPT_CONTEXT, "context",
+			 ACTION_OPT_BACKUP_TYPE, "type", ACTION_OPT_MORE, "longer", ACTION_OPT_KEEP, "keep", ACTION_NONE);
+		break;
+	case SP_RUNNING:
+		snprintf(what, sizeof what, "running  ");
+		ui_hints(u, KMV_SNAPTEST, what + 9, sizeof what - 9, ACTION_CANCEL, "cancel", ACTION_NONE);
+		break;
+	case SP_ORPHANS:
+		ui_hints(u, KMV_SNAPTEST, what, sizeof what, ACTION_YES, "remove", ACTION_NO, "leave",
+			 ACTION_BACK, "ask later", ACTION_NONE);
+		break;
+	default:
+		snprintf(what, sizeof what, "%s", p->ph == SP_EMPTY ? "no test" : p->ph == SP_DONE ? "done" : "cleaning up");
+		break;
+	}
+	snprintf(buf, n, "%s  line %zu/%zu", what, p->lines.n ? v->list.top + 1 : 0, p->lines.n);
 }
 
 static void snap_free(view *v)

@@ -600,6 +600,8 @@ static const view_ops vms_ops = {
 	.request = vms_request,
 	.status = vms_status,
 	.free = vms_free,
+	.header_rows = 2,
+	.flags = VF_LIVE | VF_CLICK_OPENS,
 };
 
 view *vms_view_new(void)

@@ -41,7 +41,7 @@ endif
 
 .PHONY: all run test test-unit test-lab test-interop test-integration test-e2e test-asan \
         test-valgrind bench fuzz install uninstall clean deps fuzz-build fuzz-bins lint \
-        hardening-report
+        hardening-report monkey
 
 all: $(BUILD)/quiescent $(BUILD)/quiescent-lab
 
@@ -156,6 +156,13 @@ bench: all
 .PHONY: load
 load: all
 	QUIESCENT_BUILD=$(BUILD) /usr/bin/python3 tests/load/load_test.py
+
+# The monkey (issue 16, not part of make test; a short seeded run is, in test_monkey.py): the
+# console under seeded random keys, resizes, commands and lab churn for MONKEY_SECONDS (600);
+# MONKEY_SEED=N replays a run.
+MONKEY_SECONDS ?= 600
+monkey: all
+	MONKEY_SECONDS=$(MONKEY_SECONDS) QUIESCENT_BUILD=$(BUILD) $(PY3) tests/e2e/monkey.py
 
 clean:
 	rm -rf build build-asan build-fuzz build-valgrind $(DEB_BUILD)

@@ -147,9 +147,34 @@ fleet_vm *fleet_apply_scan(fleet *fl, vm_facts *f, time_t now, bool keep_live_in
 		vm->inventory_at = now;
 	}
 	vm->scanned = true;
+	vm->probing = false;
 	evaluate(vm, now);
 	fl->gen++;
 	return vm;
+}
+
+fleet_vm *fleet_apply_row(fleet *fl, vm_facts *f, bool probing, time_t now, bool keep_live_inventory)
+{
+	fleet_vm *vm = fleet_get(fl, f->moref);
+	if (vm && probing && (vm->f.probe.state == PROBE_OK || vm->f.probe.state == PROBE_STALE)) {
+		model_vm_facts_done(f); /* what it shows stays until its probe ends */
+		model_vm_facts_init(f);
+		vm->probing = true;
+		fl->gen++;
+		return vm;
+	}
+	vm = fleet_apply_scan(fl, f, now, keep_live_inventory);
+	vm->probing = probing;
+	return vm;
+}
+
+void fleet_end_probing(fleet *fl)
+{
+	for (size_t i = 0; i < fl->n; i++)
+		if (fl->vms[i]->probing) {
+			fl->vms[i]->probing = false;
+			fl->gen++;
+		}
 }
 
 void fleet_remove(fleet *fl, const char *moref)

@@ -66,6 +66,11 @@ static void apply(ui *u, msg *m)
 			   u->fl.n, u->fl.by_status[STATUS_READY], u->fl.by_status[STATUS_FIXABLE],
 			   u->fl.by_status[STATUS_MANUAL], u->fl.by_status[STATUS_UNKNOWN], u->fl.by_status[STATUS_NA]);
 		break;
+	case MSG_SCAN_ROWS:
+		for (size_t i = 0; i < m->n; i++)
+			fleet_apply_row(&u->fl, &m->facts[i], m->probing[i], now, u->watch_synced);
+		fleet_recount(&u->fl);
+		break;
 	case MSG_VM_UPDATE:
 		if (m->full_sync) {
 			apply_full_sync(u, m);
@@ -108,8 +113,10 @@ static void apply(ui *u, msg *m)
 			if (t->state != TASK_FAILED)
 				t->state = m->state;
 			t->ended = now;
-			if (t->id == u->scan_task)
+			if (t->id == u->scan_task) {
 				u->scan_task = 0;
+				fleet_end_probing(&u->fl); /* done, failed or cancelled */
+			}
 			if (m->state == TASK_CANCELLED)
 				ui_message(u, LOG_WARN, "%s cancelled", t->title);
 			break;

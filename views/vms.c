@@ -428,8 +428,9 @@ static void vms_draw(view *v, ui *u, int y, int h, int w)
 			case COL_BEST: text = level_short(vm->v.best); break;
 			case COL_PRED: text = level_short(vm->v.predicted); break;
 			case COL_STATUS:
-				text = model_status_name(vm->v.status);
-				a = base | st;
+				/* its probe runs: the status shown is the one of the guest facts it has */
+				text = vm->probing ? "probing" : model_status_name(vm->v.status);
+				a = base | (vm->probing ? term_attr(TE_DIM) : st);
 				break;
 			case COL_FINDING: {
 				const finding *f = top_finding(vm);

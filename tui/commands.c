@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void ui_open_detail(ui *u, const char *moref)
 {
@@ -99,6 +100,19 @@ void ui_command(ui *u, const char *line)
 		} else {
 			ui_push(u, u->v_vms);
 			ui_message(u, LOG_INFO, "sorted by %s", argv[1]);
+		}
+		break;
+	case CMD_GROUP:
+		if (argc != 2)
+			ui_message(u, LOG_ERROR, "usage: :group datacenter|cluster|host|folder|none");
+		else if (vms_view_group(u->v_vms, argv[1], err, sizeof err) < 0)
+			ui_message(u, LOG_ERROR, "%s", err);
+		else {
+			ui_push(u, u->v_vms);
+			if (strcasecmp(argv[1], "none"))
+				ui_message(u, LOG_INFO, "ready VMs counted by %s", argv[1]);
+			else
+				ui_message(u, LOG_INFO, "grouping off");
 		}
 		break;
 	case CMD_MARK:
@@ -207,6 +221,13 @@ static char **complete(void *ctx, const char *command, int word_index, const cha
 		else {
 			add_cand(&v, &n, &cap, "asc");
 			add_cand(&v, &n, &cap, "desc");
+		}
+		break;
+	case CC_GROUP:
+		if (word_index == 1) {
+			static const char *const g[] = { "datacenter", "cluster", "host", "folder", "none" };
+			for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
+				add_cand(&v, &n, &cap, g[i]);
 		}
 		break;
 	case CC_KEYMAP:

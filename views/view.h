@@ -41,6 +41,9 @@ const char *vms_view_filter(view *v);
 /* Sorts by a column name (name, power, os, tools, best, predicted, status, finding; unique
  * prefixes work); dir 1 ascending, -1 descending, 0 keep. -1 with err on a bad name. */
 int vms_view_sort(view *v, ui *u, const char *column, int dir, char *err, size_t errlen);
+/* :group COLUMN: the summary bar counts ready VMs per datacenter, cluster, host or folder
+ * (unique prefixes work); "none" or NULL: the usual counts. -1 with err on another name. */
+int vms_view_group(view *v, const char *column, char *err, size_t errlen);
 /* The column names, NULL-terminated (for completion). */
 const char *const *vms_view_columns(void);
 /* The VM under the cursor, NULL when the list is empty. */

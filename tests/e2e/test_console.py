@@ -79,12 +79,18 @@ class ConsoleTest(unittest.TestCase):
         c.keys("Enter")
         s = c.wait("sort:status")
         first = s.splitlines()[3]
-        self.assertIn("ready", first)
+        self.assertIn("manual", first)   # ascending: the VMs that need someone first
         c.keys("r")
         s = c.wait("sort:status\u25bc")
         self.assertIn("n/a", s.splitlines()[3])
+        self.assertIn("STATUS\u25bc", s)   # the arrow beside the whole title
         c.keys(">")
-        c.wait("sort:finding")
+        c.wait("sort:finding")   # columns not on the screen are skipped
+        c.keys(":")
+        c.type("sort power")
+        c.keys("Enter")
+        s = c.wait("sort:power")
+        self.assertIn("POWE\u25bc", s)     # a 5-wide title gives way to the arrow
 
     def test_filter_rule_negation_and_clear(self):
         c = self.open()

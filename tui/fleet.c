@@ -3,6 +3,7 @@
 #include "util/xalloc.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,6 +223,21 @@ void fleet_recount(fleet *fl)
 		if (vm->marked)
 			fl->n_marked++;
 	}
+}
+
+const char *fleet_finding_title(const finding *f, char *buf, size_t n)
+{
+	const rule_info *ri = rules_find(f->rule);
+	if (ri && ri->sev == f->sev)
+		return ri->title;
+	if (f->evidence && *f->evidence && strlen(f->evidence) <= 80)
+		return f->evidence;
+	const char *m = f->message ? f->message : ri ? ri->title : "";
+	size_t len = strcspn(m, ".");
+	while (m[len] == '.' && m[len + 1] && m[len + 1] != ' ') /* "2.0", "tools.conf" */
+		len += 1 + strcspn(m + len + 1, ".");
+	snprintf(buf, n, "%.*s", (int)len, m);
+	return buf;
 }
 
 const char *fleet_power_text(power_state p)

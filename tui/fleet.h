@@ -63,6 +63,12 @@ void fleet_clear_marks(fleet *fl);
 /* Recounts by_status / by_level / n_marked (after a batch). */
 void fleet_recount(fleet *fl);
 
+/* One line naming a finding: its rule's title when the finding is the rule's main condition;
+ * for a variant of another severity (R17's "more than 20 snapshots" warning beside the error
+ * "32 snapshots") the finding's own evidence, else the first sentence of its message, so a
+ * warning never carries the error's title. Returns buf or static storage. */
+const char *fleet_finding_title(const finding *f, char *buf, size_t n);
+
 /* Short texts the list and the filter share. */
 const char *fleet_power_text(power_state p); /* "on", "off", "susp", "?" */
 const char *fleet_os_text(const fleet_vm *vm); /* family name, or the guest's full name for other */

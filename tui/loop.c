@@ -177,13 +177,7 @@ static void handle_key(ui *u, int key)
 {
 	u->dirty = true;
 	if (prompt_active()) {
-		prompt_key(key);
-		const char *mt = prompt_matches();
-		if (mt) {
-			free(u->msgline);
-			u->msgline = xstrdup(mt);
-			u->msg_level = LOG_INFO;
-		}
+		prompt_key(key); /* Tab's candidates: the frame draws prompt_matches() */
 		return;
 	}
 	if (u->msgline && u->msg_level != LOG_ERROR) {

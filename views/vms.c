@@ -579,8 +579,8 @@ static void vms_draw(view *v, ui *u, int y, int h, int w)
 			case COL_FINDING: {
 				const finding *f = top_finding(vm);
 				if (f) {
-					const rule_info *ri = rules_find(f->rule);
-					snprintf(buf, sizeof buf, "%s %s", f->rule, ri ? ri->title : "");
+					char t[200];
+					snprintf(buf, sizeof buf, "%s %s", f->rule, fleet_finding_title(f, t, sizeof t));
 					text = buf;
 					a = base | (f->sev == SEVERITY_ERROR ? term_attr(TE_SEV_ERROR) & ~A_BOLD
 						    : f->sev == SEVERITY_WARN ? term_attr(TE_SEV_WARN) : term_attr(TE_DIM));

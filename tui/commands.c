@@ -153,15 +153,10 @@ void ui_command(ui *u, const char *line)
 	case CMD_TASKS: ui_push(u, u->v_tasks); break;
 	case CMD_HELP: ui_push(u, u->v_help); break;
 	case CMD_FIX:
-		if (u->readonly)
-			ui_message(u, LOG_WARN, "read-only console (--readonly): fix is refused");
-		else
-			plan_view_show(u);
+		plan_view_show(u); /* under --readonly it shows; running it (apply) is refused */
 		break;
 	case CMD_SNAPTEST:
-		if (u->readonly)
-			ui_message(u, LOG_WARN, "read-only console (--readonly): snaptest is refused");
-		else if (argc > 2)
+		if (argc > 2)
 			ui_message(u, LOG_ERROR, "usage: :snaptest [VM] (mark VMs to test several)");
 		else
 			snaptest_view_show(u, argc == 2 ? argv[1] : NULL);

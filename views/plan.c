@@ -1050,6 +1050,10 @@ static void plan_status(view *v, ui *u, char *buf, size_t n)
 	char what[160];
 	switch (p->ph) {
 	case PH_REVIEW:
+		if (u->readonly) {
+			snprintf(what, sizeof what, "read-only: shown, never run");
+			break;
+		}
 		ui_hints(u, KMV_FIX, what, sizeof what, ACTION_APPLY, "run", ACTION_OPT_HARD_POWER_OFF, "hard off",
 			 ACTION_OPT_TOOLS_METHOD, "method", ACTION_OPT_MORE, "more", ACTION_OPT_LESS, "fewer", ACTION_NONE);
 		break;

@@ -894,6 +894,10 @@ static void snap_status(view *v, ui *u, char *buf, size_t n)
 	char what[160];
 	switch (p->ph) {
 	case SP_OPTIONS:
+		if (u->readonly) {
+			snprintf(what, sizeof what, "read-only: shown, never run");
+			break;
+		}
 		ui_hints(u, KMV_SNAPTEST, what, sizeof what, ACTION_APPLY, "start", ACTION_OPT_CONTEXT, "context",
 			 ACTION_OPT_BACKUP_TYPE, "type", ACTION_OPT_MORE, "longer", ACTION_OPT_KEEP, "keep", ACTION_NONE);
 		break;

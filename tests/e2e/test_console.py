@@ -275,10 +275,14 @@ class ConsoleTest(unittest.TestCase):
     def test_readonly_refuses_vm_actions(self):
         c = self.open(args=("--readonly",))
         c.wait("READONLY")
-        c.keys("f")
-        c.wait("read-only console (--readonly): fix is refused")
-        c.keys("t")
-        c.wait("snaptest is refused")
+        c.keys("f")   # the plan is shown (reading changes nothing); running it is refused
+        c.wait("read-only: shown, never run")
+        c.keys("a")
+        c.wait("read-only console (--readonly): apply is refused")
+        c.keys("Escape", "t")
+        c.wait("[Test snapshot]")
+        c.keys("Enter")
+        c.wait("read-only console (--readonly): apply is refused")
 
     def test_placeholders_say_not_available(self):
         c = self.open()

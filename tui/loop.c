@@ -156,6 +156,8 @@ static void handle_mouse(ui *u)
 			ui_action(u, ACTION_MOVE_DOWN);
 	} else if (ev.click) {
 		int first = FRAME_BODY_TOP + v->ops->header_rows;
+		if (ev.y == first - 1 && v->ops->header_rows && v->ops->header_click)
+			v->ops->header_click(v, u, ev.x);
 		if (ev.y >= first && ev.y < LINES - 2 && !v->list.no_cursor) {
 			size_t idx = v->list.top + (size_t)(ev.y - first);
 			if (idx < v->list.n) {

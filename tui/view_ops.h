@@ -34,6 +34,8 @@ typedef struct view_ops {
 	/* may be NULL: a task ended (a fix or test may have written history this view shows) */
 	void (*task_ended)(view *v, ui *u, const ui_task *t);
 	int header_rows;                  /* body rows above the list's first item (mouse clicks) */
+	/* may be NULL: a click on the column titles (the last header row) at column x */
+	void (*header_click)(view *v, ui *u, int x);
 	unsigned flags;                   /* VF_* */
 	void (*free)(view *v);            /* may be NULL: frees priv */
 } view_ops;

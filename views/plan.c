@@ -781,6 +781,15 @@ static term_elem outcome_elem(fix_outcome o)
 	}
 }
 
+/* The Tools version a VM runs now, for the upgrade note. */
+static const char *tools_now(ui *u, const char *moref, char buf[16])
+{
+	const fleet_vm *vm = fleet_get(&u->fl, moref);
+	if (!vm || !vm->f.tools_version)
+		return "unknown";
+	return model_tools_version_format(vm->f.tools_version, buf);
+}
+
 static void build_lines(plan_view *p, ui *u, int w)
 {
 	vlines *L = &p->lines;
@@ -884,6 +893,15 @@ static void build_lines(plan_view *p, ui *u, int w)
 			free(full);
 			if (ss->message && (ss->mark == '!' || ss->mark == '-' || ss->mark == '<'))
 				vlines_wrap(L, ss->mark == '!' ? TE_MSG_ERROR : TE_DIM, 16, 16, w, ss->message);
+			if (v->steps[k].kind == FIX_STEP_UPGRADE_TOOLS && ss->mark == ' ') {
+				/* what the step name does not say (operator trial 27) */
+				char tv[16];
+				char *note = xasprintf("also upgrades VMware Tools to the version the ESXi host bundles "
+						       "(now %s); reinstalling the network driver can drop the guest's "
+						       "network for a few seconds", tools_now(u, v->moref, tv));
+				vlines_wrap(L, TE_SEV_WARN, 16, 16, w, note);
+				free(note);
+			}
 		}
 		if (v->n_unfixed)
 			vlines_add(L, TE_SEV_WARN, "  not fixed here:");

@@ -743,6 +743,24 @@ static void vms_free(view *v)
 	free(p);
 }
 
+/* A click on a column title sorts by it; a second click on the same one reverses. */
+static void vms_header_click(view *v, ui *u, int x)
+{
+	vms *p = v->priv;
+	for (int c = COL_NAME; c < NCOLS; c++) {
+		if (!p->shown[c] || x < p->x[c] || x >= p->x[c] + p->w[c] + 1)
+			continue;
+		if ((column)c == p->sort)
+			p->dir = -p->dir;
+		else
+			p->sort = (column)c;
+		p->stale = true;
+		rebuild(v, u);
+		ui_message(u, LOG_INFO, "sorted by %s", cols[c].name);
+		return;
+	}
+}
+
 static const view_ops vms_ops = {
 	.name = "vms",
 	.keys = KMV_VMS,
@@ -751,6 +769,7 @@ static const view_ops vms_ops = {
 	.status = vms_status,
 	.free = vms_free,
 	.header_rows = 2,
+	.header_click = vms_header_click,
 	.flags = VF_LIVE | VF_CLICK_OPENS,
 };
 

@@ -9,6 +9,7 @@ and what the screens claim checked in the history database (sqlite3).
   a fix that a killed quiescent left behind."""
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -255,6 +256,38 @@ class ConsoleActionsTest(unittest.TestCase):
         c.keys("End")               # and makes the detail longer
         s = c.wait(r"test success: predicted application, achieved application\s+"
                    r"\(CreateSnapshotEx_Task\)", regex=True)
+
+    def test_snaptest_of_several_vms_one_clock_and_a_summary(self):
+        c = self.start()
+        c.keys(":")
+        c.type("mark app-2019 ready-2019")
+        c.keys("Enter")
+        c.wait("marked 2")
+        c.keys("t")
+        c.wait("[Test snapshot]")
+        c.keys("Enter")
+        # the run's row moves as tests end, not "starting" until the end
+        c.keys("2")
+        c.wait(r"snaptest of 2 VMs.*(1|2) of 2 tests done", regex=True, timeout=60)
+        c.keys("Escape")
+        c.keys(":")
+        c.type("snaptest")
+        c.keys("Escape")
+        c.keys("t")
+        c.wait("[Test snapshot] done", timeout=60)
+        c.keys("Home")
+        s = c.wait("Events")
+        # one clock for both VMs: the event times never go back
+        times = [int(m.group(1)) * 600 + int(m.group(2)) * 10 + int(m.group(3))
+                 for m in re.finditer(r"^\s*(\d+):(\d\d)\.(\d) (?:app|ready)-2019 ", s, re.M)]
+        for _ in range(8):   # the result's first line says it all
+            if "VMs reached the predicted level" in c.screen():
+                break
+            c.keys("PageDown")
+            time.sleep(0.2)
+        self.assertRegex(c.screen(), r"2 of 2 VMs reached the predicted level")
+        self.assertGreater(len(times), 2, s)
+        self.assertEqual(times, sorted(times), s)
 
     def test_snaptest_failing_writer_shows_the_fault(self):
         c = self.start()

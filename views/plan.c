@@ -512,9 +512,12 @@ static void fix_job(job *j, void *arg)
 		job_post_task(j, a->task_ids[i], outcome_task_state(o), 0, 0, fix_outcome_name(o),
 			      i < c->sum.n ? c->sum.vms[i].message : NULL, true);
 	}
-	size_t failed = 0;
-	for (size_t i = 0; i < c->sum.n; i++)
+	size_t failed = 0, by_outcome[FIX_OUT_SKIPPED + 1] = { 0 };
+	for (size_t i = 0; i < c->sum.n; i++) {
 		failed += c->sum.vms[i].outcome == FIX_OUT_FAILED;
+		if (c->sum.vms[i].outcome <= FIX_OUT_SKIPPED)
+			by_outcome[c->sum.vms[i].outcome]++;
+	}
 	bool started = !c->error;
 	/* after done_apply the view may plan anew (freeing the plan): copy the names first */
 	size_t n = a->plan->n_vms;
@@ -527,9 +530,10 @@ static void fix_job(job *j, void *arg)
 		rescan(j, db, a, globs, n);
 		if (failed)
 			job_fail(j, "%zu of %d VMs were not fixed (see the plan screen)", failed, a->vms_total);
-		else
-			job_progress(j, a->vms_total, a->vms_total, "%d VM%s done, scanned again", a->vms_total,
-				     a->vms_total == 1 ? "" : "s");
+		else /* what happened, counted: "5 skipped" must not read as done (trial 21) */
+			job_progress(j, a->vms_total, a->vms_total, "%zu fixed, %zu partial, %zu need a person, "
+				     "%zu skipped; scanned again", by_outcome[FIX_OUT_FIXED], by_outcome[FIX_OUT_PARTIAL],
+				     by_outcome[FIX_OUT_MANUAL], by_outcome[FIX_OUT_SKIPPED]);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(globs[i]);

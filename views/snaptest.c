@@ -700,11 +700,10 @@ static void build_lines(snap_view *p, ui *u, int w)
 		vlines_wrap(L, TE_DIM, 2, 2, w, "Memory is never included. The VM is stunned briefly while the snapshot is "
 			    "taken and again when it is removed.");
 		vlines_add(L, TE_NORMAL, " ");
-		char keys[120], line[130];
+		char keys[120];
 		ui_hints(u, KMV_SNAPTEST, keys, sizeof keys, ACTION_APPLY, "start the test", ACTION_BACK, "cancel",
 			 ACTION_NONE);
-		snprintf(line, sizeof line, "  %s", keys);
-		vlines_add(L, TE_KEY, line);
+		vlines_add(L, TE_KEY, "  %s", keys);
 		return;
 	}
 	if (p->ph == SP_EMPTY && !p->n) {

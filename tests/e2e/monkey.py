@@ -38,7 +38,7 @@ JOBS_END_S = 90.0            # how long a burst's jobs may take before the idle 
 SPINNER = ("\u280b", "\u2819", "\u2838", "\u2834")
 
 # Keys that never leave the console (no q at the top, no :quit) and never rebind the probe.
-KEYS = ["Up", "Down", "PgUp", "PgDn", "Home", "End", "Enter", "Escape", "Tab", "BTab", "Left",
+KEYS = ["Up", "Down", "PgUp", "PgDn", "Home", "End", "Enter", "Escape", "Tab", "BTab", "Left", "T", "c",
         "Right", "Space", "v", "*", "u", ">", "<", "r", "1", "2", "3", "?", "F1", "C-l", "C-c",
         "c", "T", "K", "h", "m", "+", "-", "k", "b", "x", "Z", "0", "H", "R", "F5"]
 RISKY_KEYS = ["f", "t", "a", "y", "n"]   # fix, test, apply, yes, no: jobs under the keys
@@ -46,9 +46,11 @@ COMMANDS = ["sort status", "sort name desc", "sort power", "sort predicted asc",
             "mark all", "mark none", "mark filtered", "mark *-2019", "unmark *", "history",
             "history kind=scan", "tasks", "messages", "help", "filter ready", "filter !ready",
             "filter", "scan", "fix", "open ready-2019", "open nosuchvm", "s", "zzz", "sort",
-            "snaptest ready-2019", "history ready-2019 since=7d"]
+            "snaptest ready-2019", "history ready-2019 since=7d", "group cluster", "group folder",
+            "group none", "group x", "sort cluster", "sort folder desc", "history kind=fix"]
 FILTERS = ["sql", "!ready", "R07", "^.*-2019$", "status:manual", "power:off", "marked",
-           "name:ide", "[", "re:(", "fixable !R16", "os:win", "level:app", "nothing-matches"]
+           "name:ide", "[", "re:(", "fixable !R16", "os:win", "level:app", "nothing-matches",
+           "folder:Prod*", "cluster:x", "!host:esx", "dc:*"]
 
 
 class MonkeyFailure(AssertionError):

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-typedef enum { CC_NONE, CC_VM, CC_COLUMN, CC_KEYMAP, CC_VIEW_KEYS, CC_GROUP } command_completes;
+typedef enum { CC_NONE, CC_VM, CC_COLUMN, CC_KEYMAP, CC_VIEW_KEYS, CC_GROUP, CC_RULE } command_completes;
 
 #define COMMANDS_LIST(X)                                                                           \
 	X(SCAN, "scan", "", CC_NONE, "scan again: inventory, guest probe, rules")                  \
@@ -29,6 +29,7 @@ typedef enum { CC_NONE, CC_VM, CC_COLUMN, CC_KEYMAP, CC_VIEW_KEYS, CC_GROUP } co
 	X(SNAPTEST, "snaptest", "[VM]", CC_VM, "quiesced test snapshot of VM (else marked VMs, else the cursor's)")       \
 	X(HISTORY, "history", "[VM] [kind=K] [outcome=O] [since=T] [until=T]", CC_VM,             \
 	  "the history timeline (of a VM); T: 2026-11-22, 7d, 12h")                                 \
+	X(RULES, "rules", "RULE", CC_RULE, "what a rule means and what to do (R07; quiescent rules lists all)") \
 	X(QUIT, "quit", "", CC_NONE, "quit the console")
 
 typedef enum {

@@ -3,6 +3,7 @@
  * reaches into particular screens (views/view.h services); the frame itself does not. */
 #include "tui/commands.h"
 
+#include "rules/rules.h"
 #include "tui/command.h"
 #include "tui/jobs.h"
 #include "tui/prompt.h"
@@ -162,6 +163,27 @@ void ui_command(ui *u, const char *line)
 			snaptest_view_show(u, argc == 2 ? argv[1] : NULL);
 		break;
 	case CMD_HISTORY: history_view_command(u, argc, argv); break;
+	case CMD_RULES: {
+		const rule_info *ri = argc == 2 ? rules_find(argv[1]) : NULL;
+		if (argc == 2 && !ri && strlen(argv[1]) == 3) {
+			char up[4] = { (char)(argv[1][0] == 'r' ? 'R' : argv[1][0]), argv[1][1], argv[1][2], '\0' };
+			ri = rules_find(up);
+		}
+		size_t nr = 0;
+		rules_table(&nr);
+		if (argc != 2)
+			ui_message(u, LOG_ERROR, "usage: :rules RULE (e.g. R07; quiescent rules lists them all)");
+		else if (!ri)
+			ui_message(u, LOG_ERROR, "no rule '%s' (R01 to R%02zu)", argv[1], nr);
+		else { /* logged, and shown whole in the message log (the message line cuts it) */
+			ui_message(u, LOG_INFO, "%s (%s, %s%s, fix %s, %s): %s.%s%s What to do: %s", ri->id,
+				   model_severity_name(ri->sev), ri->cap == LEVEL_NONE ? "no cap" : "caps at ",
+				   ri->cap == LEVEL_NONE ? "" : model_level_name(ri->cap), model_fix_name(ri->fix), ri->scope,
+				   ri->title, ri->cap_note ? " " : "", ri->cap_note ? ri->cap_note : "", ri->remediation);
+			ui_push(u, u->v_messages);
+		}
+		break;
+	}
 	case CMD_QUIT: u->quit = true; break;
 	default: break;
 	}
@@ -218,6 +240,13 @@ static char **complete(void *ctx, const char *command, int word_index, const cha
 			add_cand(&v, &n, &cap, "desc");
 		}
 		break;
+	case CC_RULE: {
+		size_t nr = 0;
+		const rule_info *t = rules_table(&nr);
+		for (size_t i = 0; i < nr; i++)
+			add_cand(&v, &n, &cap, t[i].id);
+		break;
+	}
 	case CC_GROUP:
 		if (word_index == 1) {
 			static const char *const g[] = { "datacenter", "cluster", "host", "folder", "none" };

@@ -178,6 +178,15 @@ class ConsoleTest(unittest.TestCase):
         s = c.wait("The VM list")
         self.assertIn("crash-consistent", s)
         self.assertIn(":quit", s)
+        c.keys("Escape", ":")
+        c.type("rules r07")   # what a rule means, without leaving the console (trial 24)
+        c.keys("Enter")
+        s = c.wait("What to do:")   # whole, in the message log
+        self.assertIn("[Messages]", s)
+        self.assertIn("R07 (error, caps at filesystem", s)
+        c.keys("Escape")
+        c.wait("[VMs]")
+        c.keys("?")
         c.keys("q")
         c.wait("[VMs]")
 

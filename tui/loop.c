@@ -78,10 +78,18 @@ static void apply(ui *u, msg *m)
 		} else {
 			for (size_t i = 0; i < m->n; i++) {
 				fleet_vm *vm = fleet_update_inventory(&u->fl, &m->facts[i], now);
-				if (m->n <= 3)
-					ui_message(u, LOG_INFO, "%s changed: %s, %s, %s", vm->f.name ? vm->f.name : vm->f.moref,
-						   model_power_name(vm->f.power), model_status_name(vm->v.status),
-						   model_level_name(vm->v.predicted));
+				if (m->n > 3)
+					continue;
+				const char *name = vm->f.name ? vm->f.name : vm->f.moref;
+				const guest_probe *p = &vm->f.probe;
+				if ((p->state == PROBE_OK || p->state == PROBE_STALE) && p->at && vm->f.boot_time > p->at)
+					/* the guest restarted since it was probed (a fix's power cycle): a verdict
+					 * from those facts would contradict the fix's own verification (trial 21) */
+					ui_message(u, LOG_INFO, "%s changed: %s; its guest facts are from before it started "
+						   "(the next scan reads them again)", name, model_power_name(vm->f.power));
+				else
+					ui_message(u, LOG_INFO, "%s changed: %s, %s, %s", name, model_power_name(vm->f.power),
+						   model_status_name(vm->v.status), model_level_name(vm->v.predicted));
 			}
 		}
 		break;

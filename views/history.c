@@ -9,6 +9,7 @@
 #include "tui/prompt.h"
 #include "tui/term.h"
 #include "util/xalloc.h"
+#include "views/lines.h"
 #include "views/view.h"
 
 #include <stdio.h>
@@ -264,24 +265,39 @@ static term_elem outcome_elem(const char *o)
 	return TE_UNKNOWN;
 }
 
-/* The readiness chart: one column per scan (the newest that fit), its height the share of
- * ready VMs, CHART_ROWS rows high; the last line says the numbers of the newest scan. */
+/* The readiness chart: one column per full scan (the newest that fit; a scan limited with --vm
+ * would read as a collapse), its height the share of ready VMs, CHART_ROWS rows high, with its
+ * scale; the last line says the numbers of the newest full scan. */
 static void draw_chart(hist *h, int y, int w)
 {
 	for (int r = 0; r < CHART_ROWS + 1; r++)
 		draw_fill(y + r, 0, w, A_NORMAL);
 	int x0 = 14;
 	draw_str(y, 0, x0, "Ready share", term_attr(TE_SECTION));
-	draw_str(y + 1, 0, x0, "per scan", term_attr(TE_DIM));
-	if (!h->n_trend) {
-		draw_str(y, x0, w - x0, "no scan in the history yet", term_attr(TE_DIM));
+	draw_str(y + 1, 0, x0, "per full scan", term_attr(TE_DIM));
+	size_t n_full = 0;
+	for (size_t i = 0; i < h->n_trend; i++)
+		n_full += !h->trend[i].partial;
+	if (!n_full) {
+		draw_str(y, x0, w - x0, "no full scan in the history yet", term_attr(TE_DIM));
 		return;
 	}
+	draw_str(y, x0, 5, "100%", term_attr(TE_DIM));
+	draw_str(y + CHART_ROWS - 1, x0, 5, "  0%", term_attr(TE_DIM));
+	x0 += 5;
 	int cols = (w - x0 - 2) / 2;
-	size_t first = h->n_trend > (size_t)cols ? h->n_trend - (size_t)cols : 0;
-	for (size_t i = first; i < h->n_trend; i++) {
+	size_t skip = n_full > (size_t)cols ? n_full - (size_t)cols : 0;
+	const store_trend_point *last = NULL;
+	int x = x0;
+	for (size_t i = 0; i < h->n_trend; i++) {
 		const store_trend_point *p = &h->trend[i];
-		int x = x0 + 2 * (int)(i - first);
+		if (p->partial)
+			continue;
+		last = p;
+		if (skip) {
+			skip--;
+			continue;
+		}
 		int filled = p->total ? (p->ready * CHART_ROWS * 2 + p->total) / (p->total * 2) : 0;
 		if (p->total && p->ready && !filled)
 			filled = 1;
@@ -290,10 +306,10 @@ static void draw_chart(hist *h, int y, int w)
 			draw_str(y + r, x, 1, on ? term_glyph()->bar_full : term_glyph()->bar_empty,
 				 term_attr(on ? TE_READY : TE_DIM));
 		}
+		x += 2;
 	}
-	const store_trend_point *last = &h->trend[h->n_trend - 1];
-	char buf[160], tb[32];
-	snprintf(buf, sizeof buf, "newest scan #%lld %s: ready %d, fixable %d, manual %d, unknown %d, "
+	char buf[200], tb[32];
+	snprintf(buf, sizeof buf, "newest full scan #%lld %s: ready %d, fixable %d, manual %d, unknown %d, "
 		 "n/a %d of %d", (long long)last->scan_id, history_short_time(last->at, tb, sizeof tb),
 		 last->ready, last->fixable, last->manual, last->unknown, last->na, last->total);
 	draw_str(y + CHART_ROWS, 0, w, buf, term_attr(TE_DIM));
@@ -324,6 +340,25 @@ static void draw_text_mode(view *v, hist *h, int y, int height, int w)
 	}
 }
 
+/* The cursor's line when its WHAT is cut: whole, wrapped, under the list (as the message log
+ * does); returns the rows it took, 0 when it fits. */
+static int draw_whole(view *v, hist *h, int y, int height, int w, int what_x)
+{
+	if (v->list.cursor >= h->n || height < 10)
+		return 0;
+	const store_history_entry *e = &h->e[v->list.cursor];
+	if (draw_width(e->summary) <= w - what_x)
+		return 0;
+	vlines l = { 0 };
+	vlines_wrap(&l, TE_NORMAL, 2, 2, w - 2, e->summary);
+	int rows = (int)l.n < 4 ? (int)l.n : 4;
+	draw_fill(y + height - rows - 1, 0, w, term_attr(TE_HEADER));
+	draw_str(y + height - rows - 1, 1, w - 1, "the whole line", term_attr(TE_HEADER));
+	vlines_draw(&l, 0, y + height - rows, rows, w);
+	vlines_free(&l);
+	return rows + 1;
+}
+
 static void hist_draw(view *v, ui *u, int y, int height, int w)
 {
 	hist *h = v->priv;
@@ -340,13 +375,15 @@ static void hist_draw(view *v, ui *u, int y, int height, int w)
 	}
 	y += chart;
 	height -= chart;
-	draw_fill(y, 0, w, term_attr(TE_HEADER));
 	int wvm = w >= 100 ? 24 : 16;
+	height -= draw_whole(v, h, y, height, w, 16 + 2 + 8 + 2 + wvm + 2);
+	draw_fill(y, 0, w, term_attr(TE_HEADER));
 	char buf[512], tb[32];
 	snprintf(buf, sizeof buf, "%-16s  %-8s  %-*s  %s", "AT (UTC)", "KIND", wvm, "VM", "WHAT");
 	draw_str(y, 0, w, buf, term_attr(TE_HEADER));
 	v->list.height = height - 1 > 0 ? height - 1 : 1;
 	listw_set_count(&v->list, h->n);
+	listw_fit(&v->list); /* the cursor stays above its whole line */
 	for (int r = 0; r < height - 1; r++) {
 		int row = y + 1 + r;
 		size_t i = v->list.top + (size_t)r;

@@ -53,6 +53,8 @@ class HistoryViewTest(unittest.TestCase):
         # the view reads the history on a job: "reading..." until its answer is in
         s = c.wait(r"\[History\] \d+ records  kind:all", regex=True)
         self.assertIn("Ready share", s)
+        self.assertIn("per full scan", s)   # scans limited with --vm are not drawn as collapses
+        self.assertIn("100%", s)
         self.assertIn("AT (UTC)", s)
         self.assertRegex(s, r"fix\s+hist-r07\s+fixed, fix #1: shutdown_guest done")
         self.assertRegex(s, r"snaptest\s+hist-app\s+success: predicted application")
@@ -70,7 +72,10 @@ class HistoryViewTest(unittest.TestCase):
         c = self.c
         c.type(":history kind=fix")
         c.keys("Enter")
-        c.wait(r"\[History\] \d+ records  kind:fixes", regex=True)
+        s = c.wait(r"\[History\] \d+ records  kind:fixes", regex=True)
+        # the cursor's line is longer than its row: whole under the list (trial 25)
+        self.assertIn("the whole line", s)
+        self.assertRegex(s, r"(?s)the whole line.*fixed, fix #1: shutdown_guest done, set_enable_uuid done")
         c.keys("Enter")
         s = c.wait("fix #1: hist-r07 (as stored")
         self.assertIn("state                done", s)

@@ -530,10 +530,19 @@ static void fix_job(job *j, void *arg)
 		rescan(j, db, a, globs, n);
 		if (failed)
 			job_fail(j, "%zu of %d VMs were not fixed (see the plan screen)", failed, a->vms_total);
-		else /* what happened, counted: "5 skipped" must not read as done (trial 21) */
-			job_progress(j, a->vms_total, a->vms_total, "%zu fixed, %zu partial, %zu need a person, "
-				     "%zu skipped; scanned again", by_outcome[FIX_OUT_FIXED], by_outcome[FIX_OUT_PARTIAL],
-				     by_outcome[FIX_OUT_MANUAL], by_outcome[FIX_OUT_SKIPPED]);
+		else { /* what happened, counted: "5 skipped" must not read as done (trial 21) */
+			static const struct { fix_outcome o; const char *what; } parts[] = {
+				{ FIX_OUT_FIXED, "fixed" }, { FIX_OUT_PARTIAL, "partly fixed" },
+				{ FIX_OUT_MANUAL, "need a person" }, { FIX_OUT_SKIPPED, "skipped" },
+			};
+			char what[200] = "";
+			size_t off = 0;
+			for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
+				if (by_outcome[parts[k].o] && off < sizeof what)
+					off += (size_t)snprintf(what + off, sizeof what - off, "%s%zu %s", off ? ", " : "",
+								by_outcome[parts[k].o], parts[k].what);
+			job_progress(j, a->vms_total, a->vms_total, "%s; scanned again", off ? what : "nothing to do");
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		free(globs[i]);

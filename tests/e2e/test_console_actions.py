@@ -137,7 +137,7 @@ class ConsoleActionsTest(unittest.TestCase):
         self.assertNotIn("[ ]", s)
         # the Tasks view has the fix and a row for the VM
         c.keys("2")
-        s = c.wait(r"done .*fix of 1 VM: 1 VM done", regex=True)
+        s = c.wait(r"done .*fix of 1 VM: 1 fixed; scanned again", regex=True)
         self.assertRegex(s, r"done .*fix no-uuid-2016: fixed")
         # the list row: on again and ready (live updates: Tools comes up after the power-on)
         c.keys("1")

@@ -308,6 +308,8 @@ static void draw_chart(hist *h, int y, int w)
 		}
 		x += 2;
 	}
+	if (!last)
+		return;
 	char buf[200], tb[32];
 	snprintf(buf, sizeof buf, "newest full scan #%lld %s: ready %d, fixable %d, manual %d, unknown %d, "
 		 "n/a %d of %d", (long long)last->scan_id, history_short_time(last->at, tb, sizeof tb),

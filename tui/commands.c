@@ -305,7 +305,6 @@ static void prompt_change(void *ctx, char prefix, const char *line)
 	vms_view_set_filter(u->v_vms, u, line, err, sizeof err);
 }
 
-
 void ui_action(ui *u, action a)
 {
 	const action_info *ai = action_get(a);
@@ -383,7 +382,6 @@ void ui_action(ui *u, action a)
 		break;
 	}
 }
-
 
 void commands_prompt_setup(ui *u, const char *history_path)
 {

@@ -152,7 +152,6 @@ static int tofu(conn_opts *o)
 	return 0;
 }
 
-
 /* ---- the screens ---- */
 
 void ui_views_new(ui *u)

@@ -37,7 +37,6 @@ static void on_signal(int sig)
 		msgq_wake(signal_q);
 }
 
-
 static void apply_full_sync(ui *u, msg *m)
 {
 	for (size_t i = 0; i < u->fl.n; i++)
@@ -148,7 +147,6 @@ static void apply(ui *u, msg *m)
 	}
 	u->dirty = true;
 }
-
 
 static void handle_mouse(ui *u)
 {

@@ -32,7 +32,6 @@ void session_start(ui *u, vs_session *s)
 	ui_start_scan(u);
 }
 
-
 typedef struct {
 	conn_opts opts;
 } connect_args;
@@ -127,7 +126,6 @@ void session_connect(ui *u, int argc, char **argv)
 	a->opts.pin_advice = xasprintf("run :connect %s", a->opts.server);
 	job_start(u, "connect", NULL, connect_job, a, connect_args_free);
 }
-
 
 void session_stop(ui *u)
 {

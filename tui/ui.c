@@ -13,7 +13,6 @@
 
 #define UI_MAX_LOG 2000
 
-
 void ui_message(ui *u, log_level level, const char *fmt, ...)
 {
 	char *text = NULL;
@@ -68,7 +67,6 @@ void ui_pop(ui *u)
 	u->dirty = true;
 }
 
-
 ui_task *ui_task_get(ui *u, int id)
 {
 	for (size_t i = 0; i < u->n_tasks; i++)
@@ -104,7 +102,6 @@ int ui_start_scan(ui *u)
 	return 0;
 }
 
-
 void ui_cancel_running(ui *u)
 {
 	size_t n = 0;
@@ -119,7 +116,6 @@ void ui_cancel_running(ui *u)
 	else
 		ui_message(u, LOG_INFO, "nothing is running (q quits)");
 }
-
 
 static void task_free(ui_task *t)
 {

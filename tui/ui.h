@@ -115,8 +115,8 @@ void ui_action(ui *u, action a);
 /* Runs one `:` command line. */
 void ui_command(ui *u, const char *line);
 
-/* Makes every screen of views/registry.h and puts the VM list at the bottom of the stack;
- * frees them. */
+/* Makes every screen of views/registry.h and puts the VM list at the bottom of the stack
+ * (in tui/console.c, the composition root: it knows the constructors); frees them. */
 void ui_views_new(ui *u);
 void ui_views_free(ui *u);
 

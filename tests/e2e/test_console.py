@@ -332,6 +332,17 @@ class ConsoleTest(unittest.TestCase):
         c.keys("1", "z")
         c.wait("marked 1")
 
+    def test_key_hints_follow_the_keymap(self):
+        c = self.open(100, 30)
+        for line in ("unbind fix a", "bind fix r apply"):
+            c.keys(":")
+            c.type(line)
+            c.keys("Enter")
+            c.wait(line)
+        c.keys("f")
+        s = c.wait("[Fix plan]")
+        self.assertRegex(s, r"\[Fix plan\] r: run  h: hard off")   # not the default 'a'
+
     def test_power_change_behind_its_back_appears_live(self):
         c = self.open()
         row = [l for l in c.screen().splitlines() if "ready-2019" in l][0]

@@ -207,11 +207,18 @@ class Monkey:
 
 
 def start_lab(churn=2.0, guest_delay_ms=150):
-    """The console scenario with live churn and slow guest operations (jobs last)."""
+    """The console scenario with live churn, slow guest operations (jobs last) and a few lost
+    sessions and proxy errors."""
     import json
     with open(SCENARIO) as f:
         sc = json.load(f)
-    sc["faults"] = [{"method": "*Guest", "kind": "delay_ms", "delay_ms": guest_delay_ms, "times": 0}]
+    sc["faults"] = [
+        {"method": "*Guest", "kind": "delay_ms", "delay_ms": guest_delay_ms, "times": 0},
+        # the session ends under the watcher now and then, and vCenter's proxy says 503 to a
+        # few inventory reads: the console reconnects and says so while keys keep coming
+        {"method": "WaitForUpdatesEx", "after": 15, "times": 2, "kind": "session_expire"},
+        {"method": "RetrievePropertiesEx", "after": 8, "times": 2, "kind": "http_503"},
+    ]
     return Lab(sc, speed=20, extra_args=["--churn", str(churn)])
 
 

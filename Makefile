@@ -41,7 +41,7 @@ endif
 
 .PHONY: all run test test-unit test-lab test-interop test-integration test-e2e test-asan \
         test-valgrind bench fuzz install uninstall clean deps fuzz-build fuzz-bins lint \
-        hardening-report
+        hardening-report monkey
 
 all: $(BUILD)/quiescent $(BUILD)/quiescent-lab
 
@@ -157,6 +157,13 @@ bench: all
 load: all
 	QUIESCENT_BUILD=$(BUILD) /usr/bin/python3 tests/load/load_test.py
 
+# The monkey (issue 16, not part of make test; a short seeded run is, in test_monkey.py): the
+# console under seeded random keys, resizes, commands and lab churn for MONKEY_SECONDS (600);
+# MONKEY_SEED=N replays a run.
+MONKEY_SECONDS ?= 600
+monkey: all
+	MONKEY_SECONDS=$(MONKEY_SECONDS) QUIESCENT_BUILD=$(BUILD) $(PY3) tests/e2e/monkey.py
+
 clean:
 	rm -rf build build-asan build-fuzz build-valgrind $(DEB_BUILD)
 
@@ -178,7 +185,7 @@ DEB_BUILD   ?= build-deb
 .PHONY: docs deb
 
 # The keymap directory is compiled into the console (a different PREFIX needs its own BUILD).
-$(BUILD)/obj/tui/console.o: CFLAGS += -DQUIESCENT_KEYMAPDIR='"$(KEYMAPDIR)"'
+$(BUILD)/obj/tui/keyfiles.o: CFLAGS += -DQUIESCENT_KEYMAPDIR='"$(KEYMAPDIR)"'
 
 install: $(BUILD)/quiescent
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(KEYMAPDIR) $(DESTDIR)$(MAN1DIR) \

@@ -73,6 +73,8 @@ typedef struct {
 	const char *user, *password;
 	int timeout_s;
 	atomic_size_t next;
+	probe_done_fn done;
+	void *ctx;
 } pool;
 
 static void *worker(void *arg)
@@ -93,9 +95,11 @@ static void *worker(void *arg)
 			model_guest_probe_init(&f->probe);
 			f->probe.state = PROBE_UNAVAILABLE;
 			f->probe.error = xasprintf("guest probe of %s not run: %s", f->name, err.message);
-			continue;
+		} else {
+			probe_vm(c, f, p->user, p->password, p->timeout_s, &f->probe);
 		}
-		probe_vm(c, f, p->user, p->password, p->timeout_s, &f->probe);
+		if (p->done)
+			p->done(p->ctx, i);
 	}
 	vs_conn_free(c);
 	return NULL;
@@ -104,12 +108,18 @@ static void *worker(void *arg)
 void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
 		int concurrency, int timeout_s)
 {
+	probe_many_each(s, vms, n, user, password, concurrency, timeout_s, NULL, NULL);
+}
+
+void probe_many_each(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
+		     int concurrency, int timeout_s, probe_done_fn done, void *ctx)
+{
 	if (concurrency < 1)
 		concurrency = 1;
 	if ((size_t)concurrency > n)
 		concurrency = n ? (int)n : 1;
 	pool p = { .session = s, .vms = vms, .n = n, .user = user, .password = password,
-		   .timeout_s = timeout_s };
+		   .timeout_s = timeout_s, .done = done, .ctx = ctx };
 	atomic_init(&p.next, 0);
 	pthread_t *threads = xcalloc((size_t)concurrency, sizeof *threads);
 	int started = 0;

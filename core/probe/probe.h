@@ -23,5 +23,10 @@ void probe_vm(vs_conn *c, const vm_facts *f, const char *user, const char *passw
  * own connection, writing vms[i].probe. VMs not applicable are left untouched. */
 void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
 		int concurrency, int timeout_s);
+/* The same, calling done(ctx, i) on the worker's thread as soon as vms[i]'s probe ended (only
+ * for VMs it probed; calls may come from several threads at once). */
+typedef void (*probe_done_fn)(void *ctx, size_t i);
+void probe_many_each(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
+		     int concurrency, int timeout_s, probe_done_fn done, void *ctx);
 
 #endif

@@ -16,6 +16,12 @@
 #define SCAN_PROBE_CONCURRENCY 8
 #define SCAN_PROBE_TIMEOUT_S 120
 
+/* Early rows for the console (called one at a time, on scanning threads, with the ctx given to
+ * scan_run): a VM as the inventory brought it, with the last good probe from history marked
+ * stale (probing: its probe is about to run), then again as soon as its probe ended. f is the
+ * scan's: copy what you keep. Its verdict comes only with the whole result. */
+typedef void (*scan_vm_fn)(void *ctx, const vm_facts *f, bool probing);
+
 typedef struct {
 	const char *const *globs;   /* fnmatch name globs; none: every VM */
 	size_t n_globs;
@@ -24,10 +30,12 @@ typedef struct {
 	const char *guest_password;
 	int probe_concurrency;      /* 0: SCAN_PROBE_CONCURRENCY */
 	int probe_timeout_s;        /* 0: SCAN_PROBE_TIMEOUT_S */
+	scan_vm_fn on_vm;           /* NULL: no early rows */
 } scan_spec;
 
 typedef enum { SCAN_PHASE_INVENTORY, SCAN_PHASE_PROBE, SCAN_PHASE_RULES, SCAN_PHASE_STORE } scan_phase;
-/* Progress for the console (called on the scanning thread). */
+/* Progress for the console (called on a scanning thread; SCAN_PHASE_PROBE each time a probe
+ * ends, with how many of the probed VMs are done). */
 typedef void (*scan_progress_fn)(void *ctx, scan_phase phase, size_t done, size_t total);
 
 typedef struct {

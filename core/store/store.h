@@ -22,7 +22,7 @@
 #include "util/strbuf.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* Version of the facts_json document (its "format" member). */
 #define STORE_FACTS_FORMAT 1
 
@@ -472,16 +472,18 @@ int store_history_trends(store *s, const store_history_filter *f, store_trend_po
 			 size_t *n, char *err, size_t errlen);
 
 /* Retention: deletes, in one transaction, what is older than cutoff: scans (but never the
- * newest scan of a vCenter), finished plans, finished test snapshots, tasks, events and
- * messages, then connections left with nothing; then VACUUM. Unfinished plans and tests are
- * kept: recovery needs them. stats (may be NULL) counts the rows deleted. 0 or -1. */
+ * newest scan of a vCenter) and the stored VM states no remaining scan refers to, tasks no
+ * kept step or test refers to, events and messages, then connections left with nothing; and
+ * what is older than proof_cutoff (usually earlier: the proof is kept longer): finished
+ * plans and finished test snapshots. Then VACUUM. Unfinished plans and tests are kept:
+ * recovery needs them. stats (may be NULL) counts the rows deleted. 0 or -1. */
 typedef struct {
-	int64_t scans, plans, snaptests, tasks, events, messages, connections;
+	int64_t scans, states, plans, snaptests, tasks, events, messages, connections;
 	int64_t bytes_before, bytes_after;
 } store_vacuum_stats;
 
-int store_history_vacuum(store *s, time_t cutoff, store_vacuum_stats *stats,
-			 char *err, size_t errlen);
+int store_history_vacuum(store *s, time_t cutoff, time_t proof_cutoff,
+			 store_vacuum_stats *stats, char *err, size_t errlen);
 
 /* ---- shell completion (store_names.c) ---- */
 

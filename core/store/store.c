@@ -386,8 +386,8 @@ store *store_open_with(const char *path, const char *const *migrations, size_t n
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	/* before the migrations: converting a version 2 history hashes its rows in SQL */
-	if (store_hash_register(s->db) != 0) {
-		store_fail(s, err, errlen, "cannot register the content hash functions");
+	if (store_hash_register(s->db) != 0 || store_history_register_sql(s->db) != 0) {
+		store_fail(s, err, errlen, "cannot register the store's SQL functions");
 		goto fail;
 	}
 

@@ -37,6 +37,21 @@ static bool vm_matches(const char *glob, const char *name, const char *moref)
 	return (name && fnmatch(glob, name, 0) == 0) || (moref && fnmatch(glob, moref, 0) == 0);
 }
 
+static void sql_glob(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *pattern = (const char *)sqlite3_value_text(argv[0]);
+	const char *text = (const char *)sqlite3_value_text(argv[1]);
+	sqlite3_result_int(ctx, pattern && text && fnmatch(pattern, text, 0) == 0);
+}
+
+int store_history_register_sql(sqlite3 *db)
+{
+	return sqlite3_create_function(db, "quiescent_glob", 2,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				       sql_glob, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
 const char *store_history_kind_name(store_history_kind k)
 {
 	switch (k) {
@@ -61,8 +76,9 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 
 /* ---- the timeline ---- */
 
-/* ?1 since, ?2 until, ?3 outcome, ?4 vcenter, ?5 kinds (bits), ?6 moref. One row per VM and
- * event. SCAN_FROM joins scans sc, connections c, scan_vms m and vm_states v. */
+/* ?1 since, ?2 until, ?3 outcome, ?4 vcenter, ?5 kinds (bits), ?6 moref, ?7 VM glob (name or
+ * moref), ?8 limit (-1 none). One row per VM and event. SCAN_FROM joins scans sc, connections
+ * c, scan_vms m and vm_states v. */
 #define SQL_TIMELINE(SCAN_FROM, VM_V, VM_PV, VM_T) \
 	"SELECT 1, sc.id, v.id, sc.started_at AS at, c.server, v.moref, v.name, v.status," \
 	" printf('%s: predicted %s of %s, %d finding%s', v.status, v.predicted, v.best," \
@@ -113,21 +129,38 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 	" WHERE (?5 & 4) != 0 AND (?1 IS NULL OR t.created_at >= ?1)" \
 	" AND (?2 IS NULL OR t.created_at <= ?2) AND (?3 IS NULL OR coalesce(t.result, t.state) = ?3)" \
 	" AND (?4 IS NULL OR c.server = ?4 COLLATE NOCASE) AND " VM_T \
-	" ORDER BY at DESC, 1, 3 DESC"
+	" ORDER BY at DESC, 1, 3 DESC LIMIT ?8"
 
-/* With a VM given, "moref = ?6" alone lets SQLite use the moref indexes (an OR with "?6 IS
- * NULL" would scan every row), and the scans are joined from the VM's few states: each state,
- * each scan of its vCenter, then the scan's list (keyed by scan and state) is probed. */
-static const char sql_timeline[] = SQL_TIMELINE(
-	"scans sc JOIN connections c ON c.id = sc.connection_id"
-	" JOIN scan_vms m ON m.scan_id = sc.id JOIN vm_states v ON v.id = m.state_id",
-	"(?6 IS NULL OR v.moref = ?6)", "(?6 IS NULL OR pv.moref = ?6)",
-	"(?6 IS NULL OR t.moref = ?6)");
+#define GLOB(NAME, MOREF) \
+	"(?7 IS NULL OR quiescent_glob(?7, " NAME ") OR quiescent_glob(?7, " MOREF "))"
+/* The scans (by time), then each one's VMs; left to itself, SQLite read every state first. */
+#define SCANS_FIRST \
+	"scans sc CROSS JOIN connections c CROSS JOIN scan_vms m CROSS JOIN vm_states v" \
+	" ON c.id = sc.connection_id AND m.scan_id = sc.id AND v.id = m.state_id"
+/* A VM's few states first, then each scan of its vCenter, whose list (keyed by scan and
+ * state) is probed: the cost follows the VM's history, not the whole history's. */
+#define STATES_FIRST \
+	"vm_states v CROSS JOIN scans sc CROSS JOIN connections c CROSS JOIN scan_vms m" \
+	" ON c.id = sc.connection_id AND c.server = v.vcenter COLLATE NOCASE" \
+	" AND m.scan_id = sc.id AND m.state_id = v.id"
+
+/* No VM named: newest first through the scans. A moref: "moref = ?6" alone lets SQLite use
+ * the moref indexes (an OR with "?6 IS NULL" would scan every row). A glob: every state is
+ * matched once (tens of thousands in a year), then its scans. */
+static const char sql_timeline[] = SQL_TIMELINE(SCANS_FIRST, "1", "1", "1");
 static const char sql_timeline_vm[] = SQL_TIMELINE(
-	"vm_states v CROSS JOIN scans sc CROSS JOIN connections c CROSS JOIN scan_vms m"
-	" ON c.id = sc.connection_id AND c.server = v.vcenter COLLATE NOCASE"
-	" AND m.scan_id = sc.id AND m.state_id = v.id",
-	"v.moref = ?6", "pv.moref = ?6", "t.moref = ?6");
+	STATES_FIRST, "v.moref = ?6 AND " GLOB("v.name", "v.moref"),
+	"pv.moref = ?6 AND " GLOB("pv.name", "pv.moref"),
+	"t.moref = ?6 AND " GLOB("t.vm_name", "t.moref"));
+static const char sql_timeline_glob[] = SQL_TIMELINE(
+	STATES_FIRST, GLOB("v.name", "v.moref"), GLOB("pv.name", "pv.moref"),
+	GLOB("t.vm_name", "t.moref"));
+
+/* The start time of the k-th newest scan (k from 0) the filter can show. */
+static const char sql_nth_scan[] =
+	"SELECT sc.started_at FROM scans sc JOIN connections c ON c.id = sc.connection_id"
+	" WHERE (?1 IS NULL OR c.server = ?1 COLLATE NOCASE) AND (?2 IS NULL OR sc.started_at <= ?2)"
+	" ORDER BY sc.started_at DESC, sc.id DESC LIMIT 1 OFFSET ?3";
 
 void store_history_list_free(store_history_entry *e, size_t n)
 {
@@ -138,32 +171,27 @@ void store_history_list_free(store_history_entry *e, size_t n)
 	free(e);
 }
 
-int store_history_list(store *s, const store_history_filter *f, store_history_entry **out,
-		       size_t *n, char *err, size_t errlen)
+/* Runs the timeline query once with since as the lower bound. */
+static int timeline_query(store *s, const store_history_filter *f, time_t since,
+			  store_history_entry **out, size_t *n, char *err, size_t errlen)
 {
-	static const store_history_filter none;
-	if (!f)
-		f = &none;
-	*out = NULL;
-	*n = 0;
-	bool one_vm = f->moref && *f->moref;
-	sqlite3_stmt *st = store_stmt(s, one_vm ? sql_timeline_vm : sql_timeline, err, errlen);
+	bool one_vm = f->moref && *f->moref, glob = f->vm_glob && *f->vm_glob;
+	sqlite3_stmt *st = store_stmt(s, one_vm ? sql_timeline_vm : glob ? sql_timeline_glob
+						: sql_timeline, err, errlen);
 	if (!st)
 		return -1;
-	bind_opt_time(st, 1, f->since);
+	bind_opt_time(st, 1, since);
 	bind_opt_time(st, 2, f->until);
 	store_bind_text(st, 3, f->outcome && *f->outcome ? f->outcome : NULL);
 	store_bind_text(st, 4, f->vcenter && *f->vcenter ? f->vcenter : NULL);
 	sqlite3_bind_int(st, 5, (int)(f->kinds ? f->kinds : STORE_HISTORY_ALL));
 	store_bind_text(st, 6, one_vm ? f->moref : NULL);
+	store_bind_text(st, 7, glob ? f->vm_glob : NULL);
+	sqlite3_bind_int64(st, 8, f->limit ? (int64_t)f->limit : -1);
 	store_history_entry *v = NULL;
 	size_t nv = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!vm_matches(f->vm_glob, col(st, 6), col(st, 5)))
-			continue;
-		if (f->limit && nv >= f->limit)
-			continue; /* keep stepping: SQLITE_DONE tells the query went well */
 		v = xgrow(v, &cap, nv + 1, sizeof *v);
 		store_history_entry *e = &v[nv++];
 		memset(e, 0, sizeof *e);
@@ -186,6 +214,57 @@ int store_history_list(store *s, const store_history_filter *f, store_history_en
 	*out = v;
 	*n = nv;
 	return 0;
+}
+
+/* The k-th newest scan's start (0 none): a lower bound for the timeline's newest entries. */
+static int nth_scan_time(store *s, const store_history_filter *f, int64_t k, time_t *at,
+			 char *err, size_t errlen)
+{
+	*at = 0;
+	sqlite3_stmt *st = store_stmt(s, sql_nth_scan, err, errlen);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, f->vcenter && *f->vcenter ? f->vcenter : NULL);
+	bind_opt_time(st, 2, f->until);
+	sqlite3_bind_int64(st, 3, k);
+	int rc = store_step_one(s, st, err, errlen, "cannot read the timeline");
+	if (rc == 1) {
+		*at = (time_t)sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+int store_history_list(store *s, const store_history_filter *f, store_history_entry **out,
+		       size_t *n, char *err, size_t errlen)
+{
+	static const store_history_filter none;
+	if (!f)
+		f = &none;
+	*out = NULL;
+	*n = 0;
+	bool by_vm = (f->moref && *f->moref) || (f->vm_glob && *f->vm_glob);
+	if (!f->limit || by_vm)
+		return timeline_query(s, f, f->since, out, n, err, errlen);
+	/* The newest N entries of the whole history: every VM of every scan is a candidate (a
+	 * year of daily scans of 10,000 VMs is 3.65 million), so the query is first bounded to
+	 * the newest scan's time, then the newest 2, 4, ... scans' until N entries are found.
+	 * Whatever lies before the bound is older than all that was found, so once N are found
+	 * they are the newest N. */
+	for (int64_t k = 0;; k = k ? 2 * k + 1 : 1) {
+		time_t bound;
+		if (nth_scan_time(s, f, k, &bound, err, errlen) != 0)
+			return -1;
+		if (!bound || bound <= f->since)
+			return timeline_query(s, f, f->since, out, n, err, errlen);
+		if (timeline_query(s, f, bound, out, n, err, errlen) != 0)
+			return -1;
+		if (*n >= f->limit)
+			return 0;
+		store_history_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
 }
 
 /* ---- records ---- */
@@ -922,17 +1001,21 @@ out:
 
 /* ---- trends ---- */
 
+/* The newest ?4 scans first, then their VMs: the limit no longer counts every VM of every
+ * scan (a year of daily scans of 10,000 VMs is 3.65 million). */
 static const char sql_trends[] =
-	"SELECT sc.id, sc.started_at, c.server,"
+	"SELECT sc.id, sc.started_at, sc.server,"
 	" " SQL_PARTIAL("sc") ","
 	" coalesce(sum(v.status = 'ready'), 0), coalesce(sum(v.status = 'fixable'), 0),"
 	" coalesce(sum(v.status = 'manual'), 0), coalesce(sum(v.status = 'unknown'), 0),"
 	" coalesce(sum(v.status = 'n/a'), 0), count(v.id)"
-	" FROM scans sc JOIN connections c ON c.id = sc.connection_id"
+	" FROM (SELECT s.id, s.started_at, s.options_json, c.server FROM scans s"
+	"  JOIN connections c ON c.id = s.connection_id"
+	"  WHERE (?1 IS NULL OR s.started_at >= ?1) AND (?2 IS NULL OR s.started_at <= ?2)"
+	"  AND (?3 IS NULL OR c.server = ?3 COLLATE NOCASE)"
+	"  ORDER BY s.started_at DESC, s.id DESC LIMIT ?4) sc"
 	" LEFT JOIN scan_vms m ON m.scan_id = sc.id LEFT JOIN vm_states v ON v.id = m.state_id"
-	" WHERE (?1 IS NULL OR sc.started_at >= ?1) AND (?2 IS NULL OR sc.started_at <= ?2)"
-	" AND (?3 IS NULL OR c.server = ?3 COLLATE NOCASE)"
-	" GROUP BY sc.id ORDER BY sc.started_at DESC, sc.id DESC LIMIT ?4";
+	" GROUP BY sc.id ORDER BY sc.started_at DESC, sc.id DESC";
 
 int store_history_trends(store *s, const store_history_filter *f, store_trend_point **out,
 			 size_t *n, char *err, size_t errlen)

@@ -65,5 +65,7 @@ void store_hash_add_blob(strbuf *b, const void *p, size_t n);
 void store_hash_digest(const void *data, size_t n, unsigned char out[STORE_HASH_LEN]);
 /* Registers quiescent_hash and quiescent_hash_agg on db; 0 or -1. */
 int store_hash_register(sqlite3 *db);
+/* Registers quiescent_glob(pattern, text) (fnmatch: the timeline's --vm) on db; 0 or -1. */
+int store_history_register_sql(sqlite3 *db);
 
 #endif

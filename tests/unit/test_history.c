@@ -180,6 +180,43 @@ static size_t list(store *s, const store_history_filter *f, store_history_entry 
 	return n;
 }
 
+/* --limit N reads the newest scans first and widens until N entries are found: the same
+ * entries, in the same order, as the first N of the whole timeline, for every N and filter. */
+static void test_timeline_limit_windows(void **state)
+{
+	fixture *fx = *state;
+	char err[256] = "";
+	store *s = test_store_open(fx->path);
+	/* a third scan of one VM after the test, so the newest scan holds fewer than most N */
+	int64_t scan3 = store_scan_begin(s, fx->conn, T0 + 400, NULL, err, sizeof err);
+	add_vm(s, scan3, "vm-1", "sql-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
+	assert_int_equal(store_scan_commit(s, scan3, T0 + 401, err, sizeof err), 0);
+	static const store_history_filter filters[] = {
+		{ 0 }, { .kinds = STORE_HISTORY_SCAN }, { .outcome = "ready" },
+		{ .vcenter = "VC01.example.com" }, { .vm_glob = "*-01" }, { .since = T0 + 100 },
+	};
+	for (size_t k = 0; k < sizeof filters / sizeof filters[0]; k++) {
+		store_history_entry *all, *some;
+		size_t n_all = list(s, &filters[k], &all);
+		assert_true(n_all > 0);
+		for (size_t lim = 1; lim <= n_all + 1; lim++) {
+			store_history_filter f = filters[k];
+			f.limit = lim;
+			size_t n = list(s, &f, &some);
+			assert_int_equal(n, lim < n_all ? lim : n_all);
+			for (size_t i = 0; i < n; i++) {
+				assert_int_equal(some[i].kind, all[i].kind);
+				assert_int_equal(some[i].id, all[i].id);
+				assert_int_equal(some[i].item_id, all[i].item_id);
+				assert_string_equal(some[i].summary, all[i].summary);
+			}
+			store_history_list_free(some, n);
+		}
+		store_history_list_free(all, n_all);
+	}
+	store_close(s);
+}
+
 static void test_timeline_filters(void **state)
 {
 	fixture *fx = *state;
@@ -1064,6 +1101,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_timeline_filters, setup_fixture, teardown),
+		cmocka_unit_test_setup_teardown(test_timeline_limit_windows, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_records, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_diff, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_trends, setup_fixture, teardown),

@@ -342,6 +342,37 @@ static scan_status scan_run_streaming(vs_session *s, store *db, const scan_spec 
 	return SCAN_OK;
 }
 
+/* --probe-max-age: a guest whose last good probe is younger than max_age_s, with no fix step
+ * of ours ended on it since, is not probed again: that probe is used as it was (state ok, its
+ * own time). Returns the skip flags for probe_many (NULL: probe every guest). */
+static bool *reuse_recent_probes(store *db, const char *vcenter, vm_facts *vms, size_t n,
+				 int max_age_s, time_t now)
+{
+	if (!db || max_age_s <= 0 || !n)
+		return NULL;
+	bool *skip = xcalloc(n, sizeof *skip);
+	for (size_t i = 0; i < n; i++) {
+		vm_facts *f = &vms[i];
+		if (!probe_applicable(f))
+			continue;
+		guest_probe old;
+		model_guest_probe_init(&old);
+		time_t changed = 0;
+		if (store_last_probe(db, vcenter, f->moref, &old, NULL, 0) == 1 &&
+		    old.at > now - max_age_s &&
+		    store_last_fix_step_at(db, vcenter, f->moref, &changed, NULL, 0) >= 0 &&
+		    changed < old.at) {
+			model_guest_probe_done(&f->probe);
+			f->probe = old;
+			f->probe.state = PROBE_OK;
+			skip[i] = true;
+			continue;
+		}
+		model_guest_probe_done(&old);
+	}
+	return skip;
+}
+
 scan_status scan_run(vs_session *s, store *db, const char *server, const scan_spec *spec,
 		     scan_progress_fn progress, void *ctx, scan_result *out, size_t *bad_glob,
 		     vs_error *err, char *msg, size_t msglen)
@@ -386,9 +417,21 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 	if (spec->probe && have_creds) {
 		if (progress)
 			progress(ctx, SCAN_PHASE_PROBE, 0, out->n);
-		probe_many(s, out->facts, out->n, spec->guest_user, spec->guest_password,
-			   spec->probe_concurrency ? spec->probe_concurrency : SCAN_PROBE_CONCURRENCY,
-			   spec->probe_timeout_s ? spec->probe_timeout_s : SCAN_PROBE_TIMEOUT_S);
+		bool *skip = reuse_recent_probes(db, out->vcenter, out->facts, out->n,
+						 spec->probe_max_age_s, out->scanned_at);
+		/* the inventory may not say each VM's host: ask for runtime.host (cheap) */
+		vs_error ignored;
+		vs_error_clear(&ignored);
+		vs_conn *hc = vs_conn_new(s, &ignored);
+		char **host_keys = hc ? probe_host_keys(hc, out->facts, out->n, &ignored) : NULL;
+		vs_conn_free(hc);
+		probe_limits lim = { .total = spec->probe_concurrency, .per_host = spec->probe_per_host,
+				     .timeout_s = spec->probe_timeout_s ? spec->probe_timeout_s
+									: SCAN_PROBE_TIMEOUT_S,
+				     .skip = skip, .host_keys = host_keys };
+		probe_many(s, out->facts, out->n, spec->guest_user, spec->guest_password, &lim);
+		probe_host_keys_free(host_keys, out->n);
+		free(skip);
 	}
 
 	if (progress)

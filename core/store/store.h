@@ -102,6 +102,11 @@ int store_last_probe(store *s, const char *vcenter, const char *moref, guest_pro
 int store_enable_uuid_set_at(store *s, const char *vcenter, const char *moref, time_t *out,
 			     char *err, size_t errlen);
 
+/* When a fix step of ours last ended (done) on that VM, any kind: a guest probe older than
+ * that no longer says how the guest is (--probe-max-age). Returns 1 found, 0 none, -1 error. */
+int store_last_fix_step_at(store *s, const char *vcenter, const char *moref, time_t *out,
+			   char *err, size_t errlen);
+
 /* Reads one VM of a stored scan back: facts from facts_json and the verdict with its
  * findings (either pointer may be NULL). Both must be initialised; old contents are
  * released. Returns 1 found, 0 none, -1 error. */

@@ -436,6 +436,36 @@ int store_enable_uuid_set_at(store *s, const char *vcenter, const char *moref, t
 	return found;
 }
 
+/* Any done fix step of ours on that VM, newest end first. */
+static const char sql_last_step[] =
+	"SELECT max(st.ended_at) FROM plan_vms pv INDEXED BY plan_vms_moref"
+	" JOIN steps st ON st.plan_vm_id = pv.id"
+	" WHERE pv.moref = ?2 AND +st.state = 'done'"
+	" AND EXISTS (SELECT 1 FROM plans p JOIN connections c ON c.id = p.connection_id"
+	"  WHERE p.id = pv.plan_id AND c.server = ?1 COLLATE NOCASE)";
+
+int store_last_fix_step_at(store *s, const char *vcenter, const char *moref, time_t *out,
+			   char *err, size_t errlen)
+{
+	*out = 0;
+	sqlite3_stmt *st = store_stmt(s, sql_last_step, err, errlen);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, vcenter);
+	store_bind_text(st, 2, moref);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		store_fail(s, err, errlen, "cannot read the last fix step of a VM");
+		sqlite3_reset(st);
+		return -1;
+	}
+	int found = sqlite3_column_type(st, 0) != SQLITE_NULL;
+	if (found)
+		*out = (time_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return found;
+}
+
 static const char sql_vm_get[] =
 	"SELECT v.id, v.os_family, v.best, v.predicted, v.status, v.facts_json FROM scan_vms m"
 	" JOIN vm_states v ON v.id = m.state_id WHERE m.scan_id = ?1 AND v.moref = ?2";

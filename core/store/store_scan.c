@@ -349,8 +349,12 @@ int store_scan_add_vm(store *s, int64_t scan_id, const vm_facts *f, const verdic
 }
 
 static const char sql_scan_finish[] =
-	"UPDATE scans SET finished_at = ?2,"
-	" n_vms = (SELECT count(*) FROM scan_vms WHERE scan_id = ?1) WHERE id = ?1";
+	"UPDATE scans SET finished_at = ?2, (n_vms, n_ready, n_fixable, n_manual, n_unknown, n_na) ="
+	" (SELECT count(*), coalesce(sum(v.status = 'ready'), 0),"
+	"  coalesce(sum(v.status = 'fixable'), 0), coalesce(sum(v.status = 'manual'), 0),"
+	"  coalesce(sum(v.status = 'unknown'), 0), coalesce(sum(v.status = 'n/a'), 0)"
+	"  FROM scan_vms m JOIN vm_states v ON v.id = m.state_id WHERE m.scan_id = ?1)"
+	" WHERE id = ?1";
 
 int store_scan_commit(store *s, int64_t scan_id, time_t finished_at, char *err, size_t errlen)
 {

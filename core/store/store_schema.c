@@ -322,7 +322,22 @@ static const char v3[] =
 	"CREATE INDEX findings_rule ON findings(rule);"
 	"CREATE INDEX vm_states_moref ON vm_states(moref);"
 	"CREATE INDEX vm_states_probe_ok ON vm_states(vcenter, moref, probe_at)"
-	" WHERE probe_state = 'ok';";
+	" WHERE probe_state = 'ok';"
+	/* Counts per status, set at commit: trends (the report, the console's chart) read one row
+	 * per scan instead of every VM of every scan. */
+	"ALTER TABLE scans ADD COLUMN n_ready INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scans ADD COLUMN n_fixable INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scans ADD COLUMN n_manual INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scans ADD COLUMN n_unknown INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scans ADD COLUMN n_na INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TEMP TABLE v3_counts (id INTEGER PRIMARY KEY, r, f, m, u, na);"
+	"INSERT INTO v3_counts SELECT m.scan_id, sum(v.status = 'ready'), sum(v.status = 'fixable'),"
+	" sum(v.status = 'manual'), sum(v.status = 'unknown'), sum(v.status = 'n/a')"
+	" FROM scan_vms m JOIN vm_states v ON v.id = m.state_id GROUP BY m.scan_id;"
+	"UPDATE scans SET (n_ready, n_fixable, n_manual, n_unknown, n_na) ="
+	" (SELECT r, f, m, u, na FROM v3_counts WHERE v3_counts.id = scans.id)"
+	" WHERE id IN (SELECT id FROM v3_counts);"
+	"DROP TABLE v3_counts;";
 
 const char *const store_migrations[] = {
 	v1,

@@ -77,8 +77,9 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 /* ---- the timeline ---- */
 
 /* ?1 since, ?2 until, ?3 outcome, ?4 vcenter, ?5 kinds (bits), ?6 moref, ?7 VM glob (name or
- * moref), ?8 limit (-1 none). One row per VM and event. SCAN_FROM joins scans sc, connections
- * c, scan_vms m and vm_states v. */
+ * moref), ?8 limit (-1 none). One row per VM and event, newest first; a scan's VMs by name
+ * (column 11; NULL for the others). SCAN_FROM joins scans sc, connections c, scan_vms m and
+ * vm_states v. */
 #define SQL_TIMELINE(SCAN_FROM, VM_V, VM_PV, VM_T) \
 	"SELECT 1, sc.id, v.id, sc.started_at AS at, c.server, v.moref, v.name, v.status," \
 	" printf('%s: predicted %s of %s, %d finding%s', v.status, v.predicted, v.best," \
@@ -87,7 +88,8 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 	"  'predicted_level', v.predicted, 'power_state', v.power, 'tools', v.tools_status," \
 	"  'probe', v.probe_state, 'findings'," \
 	"  json((SELECT json_group_array(rule) FROM" \
-	"   (SELECT f.rule FROM findings f WHERE f.state_id = v.id ORDER BY f.seq))))" \
+	"   (SELECT f.rule FROM findings f WHERE f.state_id = v.id ORDER BY f.seq))))," \
+	" v.name" \
 	" FROM " SCAN_FROM \
 	" WHERE (?5 & 1) != 0 AND (?1 IS NULL OR sc.started_at >= ?1)" \
 	" AND (?2 IS NULL OR sc.started_at <= ?2) AND (?3 IS NULL OR v.status = ?3)" \
@@ -103,7 +105,7 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 	"  json((SELECT json_group_array(json_object('seq', seq, 'kind', kind, 'rule', rule," \
 	"   'state', state, 'before', before_value, 'after', after_value, 'error', error," \
 	"   'ended_at', ended_at)) FROM" \
-	"   (SELECT * FROM steps WHERE plan_vm_id = pv.id ORDER BY seq))))" \
+	"   (SELECT * FROM steps WHERE plan_vm_id = pv.id ORDER BY seq)))), NULL" \
 	" FROM plan_vms pv JOIN plans p ON p.id = pv.plan_id" \
 	" JOIN connections c ON c.id = p.connection_id" \
 	" WHERE (?5 & 2) != 0 AND (?1 IS NULL OR p.created_at >= ?1)" \
@@ -124,12 +126,12 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 	"  'manifest_file', t.manifest_file, 'backup_type', t.backup_type, 'writers'," \
 	"  json((SELECT json_group_array(json_object('phase', phase, 'name', name," \
 	"   'state', state, 'last_error', last_error)) FROM" \
-	"   (SELECT * FROM writer_results WHERE snaptest_id = t.id ORDER BY id))))" \
+	"   (SELECT * FROM writer_results WHERE snaptest_id = t.id ORDER BY id)))), NULL" \
 	" FROM snaptests t JOIN connections c ON c.id = t.connection_id" \
 	" WHERE (?5 & 4) != 0 AND (?1 IS NULL OR t.created_at >= ?1)" \
 	" AND (?2 IS NULL OR t.created_at <= ?2) AND (?3 IS NULL OR coalesce(t.result, t.state) = ?3)" \
 	" AND (?4 IS NULL OR c.server = ?4 COLLATE NOCASE) AND " VM_T \
-	" ORDER BY at DESC, 1, 3 DESC LIMIT ?8"
+	" ORDER BY at DESC, 1, 11, 3 DESC LIMIT ?8"
 
 #define GLOB(NAME, MOREF) \
 	"(?7 IS NULL OR quiescent_glob(?7, " NAME ") OR quiescent_glob(?7, " MOREF "))"

@@ -77,9 +77,10 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 /* ---- the timeline ---- */
 
 /* ?1 since, ?2 until, ?3 outcome, ?4 vcenter, ?5 kinds (bits), ?6 moref, ?7 VM glob (name or
- * moref), ?8 limit (-1 none). One row per VM and event, newest first; a scan's VMs by name
- * (column 11; NULL for the others). SCAN_FROM joins scans sc, connections c, scan_vms m and
- * vm_states v. */
+ * moref), ?8 limit (-1 none). One row per VM and event, newest first (at the same second the
+ * later scan, plan or test first), a scan's VMs by name (column 11; NULL for the others: an
+ * unchanged VM is the same state, so state ids no longer tell scans apart). SCAN_FROM joins
+ * scans sc, connections c, scan_vms m and vm_states v. */
 #define SQL_TIMELINE(SCAN_FROM, VM_V, VM_PV, VM_T) \
 	"SELECT 1, sc.id, v.id, sc.started_at AS at, c.server, v.moref, v.name, v.status," \
 	" printf('%s: predicted %s of %s, %d finding%s', v.status, v.predicted, v.best," \
@@ -131,7 +132,7 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 	" WHERE (?5 & 4) != 0 AND (?1 IS NULL OR t.created_at >= ?1)" \
 	" AND (?2 IS NULL OR t.created_at <= ?2) AND (?3 IS NULL OR coalesce(t.result, t.state) = ?3)" \
 	" AND (?4 IS NULL OR c.server = ?4 COLLATE NOCASE) AND " VM_T \
-	" ORDER BY at DESC, 1, 11, 3 DESC LIMIT ?8"
+	" ORDER BY at DESC, 1, 2 DESC, 11, 3 DESC LIMIT ?8"
 
 #define GLOB(NAME, MOREF) \
 	"(?7 IS NULL OR quiescent_glob(?7, " NAME ") OR quiescent_glob(?7, " MOREF "))"

@@ -191,6 +191,18 @@ static void test_timeline_limit_windows(void **state)
 	int64_t scan3 = store_scan_begin(s, fx->conn, T0 + 400, NULL, err, sizeof err);
 	add_vm(s, scan3, "vm-1", "sql-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
 	assert_int_equal(store_scan_commit(s, scan3, T0 + 401, err, sizeof err), 0);
+	/* and one more in the same second, the VM unchanged (the same stored state): the later
+	 * scan still comes first */
+	int64_t scan4 = store_scan_begin(s, fx->conn, T0 + 400, NULL, err, sizeof err);
+	add_vm(s, scan4, "vm-1", "sql-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
+	assert_int_equal(store_scan_commit(s, scan4, T0 + 401, err, sizeof err), 0);
+	store_history_entry *top;
+	size_t n_top = list(s, &(store_history_filter){ .limit = 2 }, &top);
+	assert_int_equal(n_top, 2);
+	assert_int_equal(top[0].id, scan4);
+	assert_int_equal(top[1].id, scan3);
+	assert_int_equal(top[0].item_id, top[1].item_id);
+	store_history_list_free(top, n_top);
 	static const store_history_filter filters[] = {
 		{ 0 }, { .kinds = STORE_HISTORY_SCAN }, { .outcome = "ready" },
 		{ .vcenter = "VC01.example.com" }, { .vm_glob = "*-01" }, { .since = T0 + 100 },

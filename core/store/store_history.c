@@ -80,9 +80,9 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
  * moref), ?8 limit (-1 none). One row per VM and event, newest first (at the same second the
  * later scan, plan or test first), a scan's VMs by name (column 11; NULL for the others: an
  * unchanged VM is the same state, so state ids no longer tell scans apart). SCAN_FROM joins
- * scans sc, connections c, scan_vms m and vm_states v. */
+ * scans sc, scan_vms m and vm_states v. */
 #define SQL_TIMELINE(SCAN_FROM, VM_V, VM_PV, VM_T) \
-	"SELECT 1, sc.id, v.id, sc.started_at AS at, c.server, v.moref, v.name, v.status," \
+	"SELECT 1, sc.id, v.id, sc.started_at AS at, " SCAN_SERVER ", v.moref, v.name, v.status," \
 	" printf('%s: predicted %s of %s, %d finding%s', v.status, v.predicted, v.best," \
 	"  v.n_findings, CASE v.n_findings WHEN 1 THEN '' ELSE 's' END)," \
 	" json_object('scan_id', sc.id, 'status', v.status, 'best_level', v.best," \
@@ -94,7 +94,7 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 	" FROM " SCAN_FROM \
 	" WHERE (?5 & 1) != 0 AND (?1 IS NULL OR sc.started_at >= ?1)" \
 	" AND (?2 IS NULL OR sc.started_at <= ?2) AND (?3 IS NULL OR v.status = ?3)" \
-	" AND (?4 IS NULL OR c.server = ?4 COLLATE NOCASE) AND " VM_V \
+	" AND (?4 IS NULL OR " SCAN_SERVER " = ?4 COLLATE NOCASE) AND " VM_V \
 	" UNION ALL " \
 	"SELECT 2, p.id, pv.id, p.created_at, c.server, pv.moref, pv.name," \
 	" coalesce(pv.outcome, p.state)," \
@@ -136,16 +136,19 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 
 #define GLOB(NAME, MOREF) \
 	"(?7 IS NULL OR quiescent_glob(?7, " NAME ") OR quiescent_glob(?7, " MOREF "))"
+/* A scan's vCenter, looked up by its key for each row: SQLite's statistics of connections are
+ * those of the day it was first analysed (one row), and trusting them it read every
+ * connection for every row of a join. */
+#define SCAN_SERVER "(SELECT server FROM connections WHERE id = sc.connection_id)"
 /* The scans (by time), then each one's VMs; left to itself, SQLite read every state first. */
 #define SCANS_FIRST \
-	"scans sc CROSS JOIN connections c CROSS JOIN scan_vms m CROSS JOIN vm_states v" \
-	" ON c.id = sc.connection_id AND m.scan_id = sc.id AND v.id = m.state_id"
-/* A VM's few states first, then each scan of its vCenter, whose list (keyed by scan and
- * state) is probed: the cost follows the VM's history, not the whole history's. */
+	"scans sc CROSS JOIN scan_vms m CROSS JOIN vm_states v" \
+	" ON m.scan_id = sc.id AND v.id = m.state_id"
+/* A VM's few states first, then each scan, whose list (keyed by scan and state) is probed:
+ * the cost follows the VM's history, not the whole history's. */
 #define STATES_FIRST \
-	"vm_states v CROSS JOIN scans sc CROSS JOIN connections c CROSS JOIN scan_vms m" \
-	" ON c.id = sc.connection_id AND c.server = v.vcenter COLLATE NOCASE" \
-	" AND m.scan_id = sc.id AND m.state_id = v.id"
+	"vm_states v CROSS JOIN scans sc CROSS JOIN scan_vms m" \
+	" ON m.scan_id = sc.id AND m.state_id = v.id"
 
 /* No VM named: newest first through the scans. A moref: "moref = ?6" alone lets SQLite use
  * the moref indexes (an OR with "?6 IS NULL" would scan every row). A glob: every state is

@@ -240,6 +240,29 @@ class HistoryTest(unittest.TestCase):
         self.assertEqual(con.execute("PRAGMA integrity_check").fetchone()[0], "ok")
         con.close()
 
+    def test_10b_unchanged_rescan_stores_only_references(self):
+        db = os.path.join(self.tmp.name, "same.db")
+        shutil.copy(self.db, db)
+
+        def counts():
+            con = sqlite3.connect(db)
+            c = [con.execute("SELECT count(*) FROM " + t).fetchone()[0]
+                 for t in ("scans", "scan_vms", "vm_states", "findings")]
+            con.close()
+            return c
+        scan = ["scan", "--server", self.lab.url, "--thumbprint", self.lab.thumbprint, "--no-probe",
+                "--db", db]
+        self.assertIn(quiescent(self.lab, *scan).returncode, (0, 1))
+        scans, members, states, findings = counts()
+        r = quiescent(self.lab, *scan)   # nothing changed in the lab since
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        n_vms = len(self.lab.scenario["vms"])
+        self.assertEqual(counts(), [scans + 1, members + n_vms, states, findings])
+        # and it reads back as a whole scan: no VM changed
+        r = self.hist("--diff", "--format", "json", db=db)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["vms"], [])
+
     def test_11_vacuum(self):
         db = os.path.join(self.tmp.name, "vac.db")
         shutil.copy(self.db, db)

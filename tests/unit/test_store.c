@@ -821,6 +821,12 @@ static void test_step_journal(void **state)
 	assert_int_equal(at, 2150);
 	assert_int_equal(store_enable_uuid_set_at(s, "vc01.example.com", "vm-43", &at, err, sizeof err), 0);
 	assert_int_equal(store_enable_uuid_set_at(s, "vc02", "vm-42", &at, err, sizeof err), 0);
+	/* --probe-max-age's input: the last done step of any kind (the failed one does not count) */
+	assert_int_equal(store_last_fix_step_at(s, "VC01.example.com", "vm-42", &at, err, sizeof err), 1);
+	assert_int_equal(at, 2150);
+	assert_int_equal(store_last_fix_step_at(s, "vc01.example.com", "vm-43", &at, err, sizeof err), 0);
+	assert_int_equal(at, 0);
+	assert_int_equal(store_last_fix_step_at(s, "vc02", "vm-42", &at, err, sizeof err), 0);
 	store_close(s);
 }
 

@@ -90,7 +90,9 @@ def main():
 
         queries = [("history --limit 100", ["history", "--limit", "100"]),
                    ("history --vm " + name, ["history", "--vm", name]),
+                   ("history --vm %s*" % name[:-2], ["history", "--vm", name[:-2] + "*"]),
                    ("history --diff", ["history", "--diff"]),
+                   ("history --trends", ["history", "--trends"]),
                    ("report", ["report", "--format", "html", "-o", os.path.join(tmp, "r.html")])]
         for label, args in queries:
             walls = []

@@ -146,20 +146,21 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 	" ON m.scan_id = sc.id AND v.id = m.state_id"
 /* A VM's few states first, then each scan, whose list (keyed by scan and state) is probed:
  * the cost follows the VM's history, not the whole history's. */
-#define STATES_FIRST \
-	"vm_states v CROSS JOIN scans sc CROSS JOIN scan_vms m" \
+#define STATES_FIRST(INDEX) \
+	"vm_states v INDEXED BY " INDEX " CROSS JOIN scans sc CROSS JOIN scan_vms m" \
 	" ON m.scan_id = sc.id AND m.state_id = v.id"
 
 /* No VM named: newest first through the scans. A moref: "moref = ?6" alone lets SQLite use
- * the moref indexes (an OR with "?6 IS NULL" would scan every row). A glob: every state is
- * matched once (tens of thousands in a year), then its scans. */
+ * the moref indexes (an OR with "?6 IS NULL" would scan every row). A glob: every state's
+ * name and moref are matched once in the small vm_states_name index (tens of thousands in a
+ * year; the states themselves, with their facts, are read only for a match), then its scans. */
 static const char sql_timeline[] = SQL_TIMELINE(SCANS_FIRST, "1", "1", "1");
 static const char sql_timeline_vm[] = SQL_TIMELINE(
-	STATES_FIRST, "v.moref = ?6 AND " GLOB("v.name", "v.moref"),
+	STATES_FIRST("vm_states_moref"), "v.moref = ?6 AND " GLOB("v.name", "v.moref"),
 	"pv.moref = ?6 AND " GLOB("pv.name", "pv.moref"),
 	"t.moref = ?6 AND " GLOB("t.vm_name", "t.moref"));
 static const char sql_timeline_glob[] = SQL_TIMELINE(
-	STATES_FIRST, GLOB("v.name", "v.moref"), GLOB("pv.name", "pv.moref"),
+	STATES_FIRST("vm_states_name"), GLOB("v.name", "v.moref"), GLOB("pv.name", "pv.moref"),
 	GLOB("t.vm_name", "t.moref"));
 
 /* The start time of the k-th newest scan (k from 0) the filter can show. */

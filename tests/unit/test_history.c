@@ -696,7 +696,7 @@ static void check_current_schema(const char *path)
 	static const char *const indexes[] = { "plans_created", "plans_connection", "plans_scan",
 					       "snaptests_created", "snaptests_connection",
 					       "tasks_started", "events_at", "vm_states_moref",
-					       "vm_states_probe_ok", "findings_rule" };
+					       "vm_states_name", "vm_states_probe_ok", "findings_rule" };
 	for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
 		char sql[128];
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'",

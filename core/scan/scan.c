@@ -389,7 +389,7 @@ static void early_inventory(void *arg, vm_facts *f)
 	model_vm_facts_done(&row);
 }
 
-/* probe_done_fn: one VM's probe ended (on a probe worker). */
+/* probe_limits.done: one VM's probe ended (on a probe worker). */
 static void early_probed(void *arg, size_t i)
 {
 	early_rows *e = arg;
@@ -400,6 +400,37 @@ static void early_probed(void *arg, size_t i)
 	if (e->progress)
 		e->progress(e->ctx, SCAN_PHASE_PROBE, e->probed, e->to_probe);
 	pthread_mutex_unlock(&e->mu);
+}
+
+/* --probe-max-age: a guest whose last good probe is younger than max_age_s, with no fix step
+ * of ours ended on it since, is not probed again: that probe is used as it was (state ok, its
+ * own time). Returns the skip flags for probe_many (NULL: probe every guest). */
+static bool *reuse_recent_probes(store *db, const char *vcenter, vm_facts *vms, size_t n,
+				 int max_age_s, time_t now)
+{
+	if (!db || max_age_s <= 0 || !n)
+		return NULL;
+	bool *skip = xcalloc(n, sizeof *skip);
+	for (size_t i = 0; i < n; i++) {
+		vm_facts *f = &vms[i];
+		if (!probe_applicable(f))
+			continue;
+		guest_probe old;
+		model_guest_probe_init(&old);
+		time_t changed = 0;
+		if (store_last_probe(db, vcenter, f->moref, &old, NULL, 0) == 1 &&
+		    old.at > now - max_age_s &&
+		    store_last_fix_step_at(db, vcenter, f->moref, &changed, NULL, 0) >= 0 &&
+		    changed < old.at) {
+			model_guest_probe_done(&f->probe);
+			f->probe = old;
+			f->probe.state = PROBE_OK;
+			skip[i] = true;
+			continue;
+		}
+		model_guest_probe_done(&old);
+	}
+	return skip;
 }
 
 scan_status scan_run(vs_session *s, store *db, const char *server, const scan_spec *spec,
@@ -459,13 +490,25 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 	if (spec->probe && have_creds) {
 		if (progress)
 			progress(ctx, SCAN_PHASE_PROBE, 0, out->n);
+		bool *skip = reuse_recent_probes(db, out->vcenter, out->facts, out->n,
+						 spec->probe_max_age_s, out->scanned_at);
 		e.facts = out->facts;
 		for (size_t i = 0; i < out->n; i++)
-			e.to_probe += probe_applicable(&out->facts[i]);
-		probe_many_each(s, out->facts, out->n, spec->guest_user, spec->guest_password,
-				spec->probe_concurrency ? spec->probe_concurrency : SCAN_PROBE_CONCURRENCY,
-				spec->probe_timeout_s ? spec->probe_timeout_s : SCAN_PROBE_TIMEOUT_S,
-				early_probed, &e);
+			e.to_probe += probe_applicable(&out->facts[i]) && !(skip && skip[i]);
+		/* the inventory may not say each VM's host: ask for runtime.host (cheap) */
+		vs_error ignored;
+		vs_error_clear(&ignored);
+		vs_conn *hc = vs_conn_new(s, &ignored);
+		char **host_keys = hc ? probe_host_keys(hc, out->facts, out->n, &ignored) : NULL;
+		vs_conn_free(hc);
+		probe_limits lim = { .total = spec->probe_concurrency, .per_host = spec->probe_per_host,
+				     .timeout_s = spec->probe_timeout_s ? spec->probe_timeout_s
+									: SCAN_PROBE_TIMEOUT_S,
+				     .skip = skip, .host_keys = host_keys,
+				     .done = early_probed, .ctx = &e };
+		probe_many(s, out->facts, out->n, spec->guest_user, spec->guest_password, &lim);
+		probe_host_keys_free(host_keys, out->n);
+		free(skip);
 	}
 	pthread_mutex_destroy(&e.mu);
 

@@ -13,7 +13,6 @@
 #include "store/store.h"
 #include "vsphere/session.h"
 
-#define SCAN_PROBE_CONCURRENCY 8
 #define SCAN_PROBE_TIMEOUT_S 120
 
 /* Early rows for the console (called one at a time, on scanning threads, with the ctx given to
@@ -28,9 +27,11 @@ typedef struct {
 	bool probe;                 /* run the guest probe */
 	const char *guest_user;     /* NULL: no guest credentials */
 	const char *guest_password;
-	int probe_concurrency;      /* 0: SCAN_PROBE_CONCURRENCY */
+	int probe_concurrency;      /* probes at once in all; 0: PROBE_TOTAL */
+	int probe_per_host;         /* probes at once on one ESXi host; 0: PROBE_PER_HOST */
 	int probe_timeout_s;        /* 0: SCAN_PROBE_TIMEOUT_S */
 	scan_vm_fn on_vm;           /* NULL: no early rows */
+	int probe_max_age_s;        /* > 0: reuse a good probe younger than this (no fix since) */
 } scan_spec;
 
 typedef enum { SCAN_PHASE_INVENTORY, SCAN_PHASE_PROBE, SCAN_PHASE_RULES, SCAN_PHASE_STORE } scan_phase;

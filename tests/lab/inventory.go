@@ -9,6 +9,7 @@ import (
 	"io/ioutil"
 	"os"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -30,7 +31,7 @@ func NewLab(sc *Scenario, scale int, speed float64, stateDir string) (*Lab, erro
 	}
 
 	m := simulator.VPX()
-	m.Datacenter, m.Cluster, m.ClusterHost, m.Host = 1, 1, 1, 0
+	m.Datacenter, m.Cluster, m.ClusterHost, m.Host = 1, 1, sc.Hosts, 0
 	m.Datastore, m.Machine, m.Portgroup, m.Autostart = 1, 0, 0, false
 	m.ServiceContent.About = aboutInfo(sc.VCenter.Version)
 	if err := m.Create(); err != nil {
@@ -43,6 +44,13 @@ func NewLab(sc *Scenario, scale int, speed float64, stateDir string) (*Lab, erro
 	ds := simulator.Map.Any("Datastore").(*simulator.Datastore)
 	pool := simulator.Map.Any("ClusterComputeResource").(*simulator.ClusterComputeResource).ResourcePool
 	l.dcRef, l.hostRef, l.poolRef = dc.Self, host.Self, *pool
+	hosts := simulator.Map.All("HostSystem")
+	sort.Slice(hosts, func(i, j int) bool {
+		return hosts[i].(*simulator.HostSystem).Name < hosts[j].(*simulator.HostSystem).Name
+	})
+	for _, h := range hosts {
+		l.hostRefs = append(l.hostRefs, h.Reference())
+	}
 	l.dsName, l.dsDir = ds.Name, ds.Info.GetDatastoreInfo().Url
 
 	ctx := l.ctx(nil)
@@ -200,9 +208,11 @@ func (l *Lab) createVM(ctx *simulator.Context, folder types.ManagedObjectReferen
 		ExtraConfig:  extra,
 	}
 	f := simulator.Map.Get(folder).(*simulator.Folder)
+	// VMs go to the hosts in turn (scenario "hosts")
+	hostRef := l.hostRefs[len(l.vms)%len(l.hostRefs)]
 	var res interface{}
 	simulator.Map.WithLock(f, func() {
-		res = f.CreateVMTask(l.ctx(&folder), &types.CreateVM_Task{This: folder, Config: cfg, Pool: l.poolRef, Host: &l.hostRef})
+		res = f.CreateVMTask(l.ctx(&folder), &types.CreateVM_Task{This: folder, Config: cfg, Pool: l.poolRef, Host: &hostRef})
 	})
 	ret, fault := innerTask(res.(*methods.CreateVM_TaskBody))
 	if fault != nil {
@@ -213,6 +223,7 @@ func (l *Lab) createVM(ctx *simulator.Context, folder types.ManagedObjectReferen
 
 	v := &LabVM{
 		Ref: ref, Name: name, Family: family, Build: build, Spec: spec, Timing: &l.sc.Timing,
+		Host: simulator.Map.Get(hostRef).(*simulator.HostSystem).Name,
 		toolsInstalled: spec.Tools.Status != "notInstalled",
 		toolsEnabled:   spec.Tools.Status == "running",
 		toolsRunning:   spec.Tools.Status == "running" && spec.Power == "poweredOn",

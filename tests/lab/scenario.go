@@ -18,6 +18,7 @@ import (
 type Scenario struct {
 	VCenter VCenterSpec
 	Timing  TimingSpec
+	Hosts   int // ESXi hosts in the cluster; VMs are spread over them in turn
 	VMs     []VMSpec
 	Faults  []FaultSpec // fault injection rules (faults.go)
 }
@@ -29,6 +30,7 @@ type VCenterSpec struct {
 // TimingSpec holds durations in milliseconds (before --speed).
 type TimingSpec struct {
 	GuestShutdown, PowerOn, ToolsStart, Reconfig, Quiesce, Snapshot, SnapshotRemove, ToolsUpgrade float64
+	GuestOp float64 // every Guest Operations round trip (hostd relays it to the guest's Tools)
 }
 
 type VMSpec struct {
@@ -87,7 +89,7 @@ type WriterSpec struct {
 
 // DefaultTiming is what vCenter roughly takes; --speed divides it.
 var DefaultTiming = TimingSpec{GuestShutdown: 4000, PowerOn: 2000, ToolsStart: 3000, Reconfig: 800,
-	Quiesce: 5000, Snapshot: 1500, SnapshotRemove: 1500, ToolsUpgrade: 12000}
+	Quiesce: 5000, Snapshot: 1500, SnapshotRemove: 1500, ToolsUpgrade: 12000, GuestOp: 1000}
 
 // LoadScenario reads and validates a scenario file.
 func LoadScenario(path string) (*Scenario, error) {
@@ -258,7 +260,7 @@ func (p *parser) array(m map[string]interface{}, path, key string) ([]interface{
 }
 
 func (p *parser) scenario(root interface{}) *Scenario {
-	m := p.object(root, "", "vcenter", "timing_ms", "vms", "faults")
+	m := p.object(root, "", "vcenter", "timing_ms", "hosts", "vms", "faults")
 	sc := &Scenario{Timing: DefaultTiming}
 
 	vc := p.object(valueOr(m, "vcenter"), "vcenter", "user", "password", "version")
@@ -275,7 +277,7 @@ func (p *parser) scenario(root interface{}) *Scenario {
 	}
 
 	t := p.object(valueOr(m, "timing_ms"), "timing_ms", "guest_shutdown", "power_on", "tools_start",
-		"reconfig", "quiesce", "snapshot", "snapshot_remove", "tools_upgrade")
+		"reconfig", "quiesce", "snapshot", "snapshot_remove", "tools_upgrade", "guest_op")
 	d := DefaultTiming
 	sc.Timing = TimingSpec{
 		GuestShutdown:  p.number(t, "timing_ms", "guest_shutdown", d.GuestShutdown, 0),
@@ -286,7 +288,9 @@ func (p *parser) scenario(root interface{}) *Scenario {
 		Snapshot:       p.number(t, "timing_ms", "snapshot", d.Snapshot, 0),
 		SnapshotRemove: p.number(t, "timing_ms", "snapshot_remove", d.SnapshotRemove, 0),
 		ToolsUpgrade:   p.number(t, "timing_ms", "tools_upgrade", d.ToolsUpgrade, 0),
+		GuestOp:        p.number(t, "timing_ms", "guest_op", d.GuestOp, 0),
 	}
+	sc.Hosts = p.integer(m, "", "hosts", 1, 1, 1000)
 
 	vms, _ := p.array(m, "", "vms")
 	seen := map[string]string{}

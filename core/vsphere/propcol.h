@@ -2,9 +2,11 @@
  *
  * Reads properties of many objects (a ContainerView over a type) with RetrievePropertiesEx +
  * ContinueRetrievePropertiesEx paging, and follows their changes with a PropertyFilter and
- * WaitForUpdatesEx. Nothing is built in memory: every property value is handed to a callback
- * with the libxml2 reader positioned on its <val> element, and the consumer parses it straight
- * from the stream (see the vs_rd_* helpers at the end).
+ * WaitForUpdatesEx. No tree is ever built: big results (vs_retrieve_stream) go through the
+ * SAX2 push parser as they arrive, value by value as events; small ones (vs_retrieve,
+ * vs_retrieve_object, updates) hand each property value to a callback with the libxml2 reader
+ * positioned on its <val> element, and the consumer parses it straight from the stream (see the
+ * vs_rd_* helpers at the end).
  *
  * Callback contract (vs_prop_fn, vs_update_fn): the reader is on the start of <val>. The callback
  * may leave it there, read into the value, or read to its end element; it must not read past
@@ -46,23 +48,29 @@ int vs_retrieve(vs_conn *c, const char *view_moref, const char *type, const char
 		size_t n_paths, int page_size, vs_prop_fn on_prop, vs_missing_fn on_missing,
 		void *ctx, vs_error *err);
 
-/* vs_retrieve for big inventories: pages are parsed by worker threads, several at once, while
- * the next ones are fetched. Each page gets its own consumer (page_begin, called on the calling
- * thread) that on_prop and on_missing get as ctx, on a parser thread: a consumer is only ever
- * used by one thread at a time, and different pages' consumers at the same time. page_end gets
- * the consumers back on the calling thread in page order (an object the server continued on
- * the next page stays in one consumer), page_drop those not delivered (a failure, or a page
- * without objects). The result, the errors and the server's requests are vs_retrieve's. */
+/* vs_retrieve for big inventories, parsed as the bytes arrive: libxml2's SAX2 push parser is
+ * fed from libcurl's write callback, so parsing overlaps the transfer, and nothing of a page
+ * is kept once parsed (no tree, no page buffer). Each value goes to the sink as events
+ * (vs_val_sink); the next page is asked for on a second connection as soon as a page's
+ * <token> is read. Same hostile-input rules as the reader (no DTD, no entities, NONET, depth
+ * bound), same faults, same cancel of the rest on failure, same requests as vs_retrieve. */
 typedef struct {
-	void *(*page_begin)(void *ctx);
-	vs_prop_fn on_prop;
+	/* A value of prop of moref begins: 1 to get its events, 0 to skip it, -1 with err. */
+	int (*begin)(void *ctx, const char *moref, const char *prop, vs_error *err);
+	/* Inside a value: depth 0 is <val> itself; xsi_type without its prefix, "" when none;
+	 * text belongs to the innermost open element and may come in several pieces. */
+	void (*start)(void *ctx, int depth, const char *name, const char *xsi_type);
+	void (*text)(void *ctx, const char *s, size_t len);
+	void (*end)(void *ctx, int depth, const char *name);
+	/* The value ended (after end of depth 0): 0, or -1 with err (stops the retrieval). */
+	int (*finish)(void *ctx, vs_error *err);
+	/* The XML broke inside a begun value: forget it. */
+	void (*abort)(void *ctx);
 	vs_missing_fn on_missing;          /* may be NULL */
-	int (*page_end)(void *ctx, void *page, vs_error *err);
-	void (*page_drop)(void *ctx, void *page);
-} vs_page_sink;
-int vs_retrieve_pages(vs_conn *c, const char *view_moref, const char *type,
-		      const char *const *paths, size_t n_paths, int page_size,
-		      const vs_page_sink *sink, void *ctx, vs_error *err);
+} vs_val_sink;
+int vs_retrieve_stream(vs_conn *c, const char *view_moref, const char *type,
+		       const char *const *paths, size_t n_paths, int page_size,
+		       const vs_val_sink *sink, void *ctx, vs_error *err);
 
 /* Same over the objects found by following `traverse_path` of one root object, e.g. root
  * "TaskManager"/"TaskManager", path "recentTask", type "Task". */
@@ -123,6 +131,9 @@ typedef struct {
 	int (*call)(vs_conn *c, const char *body, vs_response_fn on_response, void *ctx,
 		    vs_error *err);
 	const vs_service_content *(*content)(vs_conn *c);
+	/* For vs_retrieve_stream: the HTTP 200 body of the request in resp (reset first), or -1
+	 * with err (a fault, as call). propcol feeds it to the push parser in small pieces. */
+	int (*fetch)(vs_conn *c, const char *body, strbuf *resp, vs_error *err);
 } vs_propcol_transport;
 void vs_propcol_set_transport(const vs_propcol_transport *t);
 

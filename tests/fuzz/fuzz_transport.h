@@ -48,7 +48,23 @@ static inline int fz_call(vs_conn *c, const char *body, vs_response_fn fn, void 
 	return rc;
 }
 
-static const vs_propcol_transport fz_transport = { .call = fz_call, .content = fz_content };
+/* For vs_retrieve_stream: the next response's bytes, which propcol feeds to the push parser. */
+static inline int fz_fetch(vs_conn *c, const char *body, strbuf *resp, vs_error *err)
+{
+	strbuf_reset(resp);
+	if (fz_pos >= fz_n) {
+		vs_fail(err, VS_ERR_FAULT, "fuzz: no more responses.");
+		strcpy(err->fault, "ManagedObjectNotFound");
+		return -1;
+	}
+	size_t i = fz_pos++;
+	strbuf_add(resp, fz_page[i], fz_len[i]);
+	return 0;
+}
+
+static const vs_propcol_transport fz_transport = {
+	.call = fz_call, .content = fz_content, .fetch = fz_fetch
+};
 
 static inline void fz_split(const uint8_t *data, size_t size)
 {

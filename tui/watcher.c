@@ -36,6 +36,7 @@ struct watcher {
 	size_t n_gone, cap_gone;
 	size_t last;             /* index of the object being delivered (its properties follow) */
 	bool full;               /* delivering the initial state: every object is new */
+	inventory_val *val;      /* the property value being read */
 	const char *dump;        /* QUIESCENT_WATCH_DUMP: the mirror's power states, for load tests */
 	bool dump_dirty;
 	time_t dump_at;
@@ -56,39 +57,73 @@ static mirror_vm *find(watcher *w, const char *moref)
 	return NULL;
 }
 
-static int on_change(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
-		     vs_change_op op, xmlTextReaderPtr val, vs_error *err)
+/* An object entered, changed or left (its changes follow). */
+static int on_object(void *ctx, const char *moref, vs_obj_kind kind, vs_error *err)
 {
 	watcher *w = ctx;
 	mirror_vm *m = find(w, moref);
-	if (!prop) {
-		if (kind == VS_OBJ_LEAVE) {
-			if (m) {
-				model_vm_facts_done(&m->f);
-				*m = w->vms[--w->n];
-				w->last = (size_t)-1;
-			}
-			w->gone = xgrow(w->gone, &w->cap_gone, w->n_gone + 1, sizeof *w->gone);
-			w->gone[w->n_gone++] = xstrdup(moref);
-			return 0;
+	if (kind == VS_OBJ_LEAVE) {
+		if (m) {
+			model_vm_facts_done(&m->f);
+			*m = w->vms[--w->n];
+			w->last = (size_t)-1;
 		}
-		if (!m) {
-			w->vms = xgrow(w->vms, &w->cap, w->n + 1, sizeof *w->vms);
-			m = &w->vms[w->n++];
-			memset(m, 0, sizeof *m);
-			inventory_facts_begin(&m->f, moref);
-			w->last = w->n - 1;
-		}
-		m->changed = true;
+		w->gone = xgrow(w->gone, &w->cap_gone, w->n_gone + 1, sizeof *w->gone);
+		w->gone[w->n_gone++] = xstrdup(moref);
 		return 0;
 	}
-	if (!m)
-		return 0;
-	if (op == VS_OP_REMOVE || op == VS_OP_INDIRECT_REMOVE)
-		val = NULL;
-	inventory_apply_change(&m->f, prop, val);
+	if (!m) {
+		w->vms = xgrow(w->vms, &w->cap, w->n + 1, sizeof *w->vms);
+		m = &w->vms[w->n++];
+		memset(m, 0, sizeof *m);
+		inventory_facts_begin(&m->f, moref);
+		w->last = w->n - 1;
+	}
 	m->changed = true;
 	return 0;
+}
+
+/* A property changed: its value comes as events into inventory's one mapping. */
+static int on_change(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
+		     vs_change_op op, bool has_val, vs_error *err)
+{
+	watcher *w = ctx;
+	mirror_vm *m = find(w, moref);
+	if (!m)
+		return 0;
+	m->changed = true;
+	bool removed = op == VS_OP_REMOVE || op == VS_OP_INDIRECT_REMOVE;
+	if (!has_val || removed) {
+		inventory_apply_change(&m->f, prop, NULL);
+		return 0;
+	}
+	return inventory_val_begin(w->val, &m->f, prop) ? 1 : 0;
+}
+
+static void on_val_start(void *ctx, int depth, const char *name, const char *xsi_type)
+{
+	inventory_val_start(((watcher *)ctx)->val, depth, name, xsi_type);
+}
+
+static void on_val_text(void *ctx, const char *t, size_t n)
+{
+	inventory_val_text(((watcher *)ctx)->val, t, n);
+}
+
+static void on_val_end(void *ctx, int depth, const char *name)
+{
+	inventory_val_end(((watcher *)ctx)->val, depth, name);
+}
+
+static int on_val_finish(void *ctx, vs_error *err)
+{
+	inventory_val_finish(((watcher *)ctx)->val);
+	return 0;
+}
+
+static void on_val_abort(void *ctx)
+{
+	inventory_val_abort(((watcher *)ctx)->val);
 }
 
 static int on_missing(void *ctx, const char *moref, const char *path, const char *fault,
@@ -102,6 +137,19 @@ static int on_missing(void *ctx, const char *moref, const char *path, const char
 	}
 	return 0;
 }
+
+static const vs_update_sink update_sink = {
+	.object = on_object,
+	.change = on_change,
+	.val = {
+		.start = on_val_start,
+		.text = on_val_text,
+		.end = on_val_end,
+		.finish = on_val_finish,
+		.abort = on_val_abort,
+		.on_missing = on_missing,
+	},
+};
 
 static void post_changes(watcher *w, bool full)
 {
@@ -228,8 +276,8 @@ static void *run(void *p)
 		bool full = version[0] == '\0';
 		w->full = full;
 		w->last = (size_t)-1;
-		int rc = vs_wait_updates(w->conn, &w->u, version, version, sizeof version, WAIT_S,
-					 on_change, on_missing, w, &err);
+		int rc = vs_wait_updates_stream(w->conn, &w->u, version, version, sizeof version,
+						WAIT_S, &update_sink, w, &err);
 		if (atomic_load(&w->stop))
 			break;
 		if (rc >= 0) {
@@ -265,7 +313,9 @@ watcher *watcher_start(vs_session *s, msgq *q)
 	w->dump = getenv("QUIESCENT_WATCH_DUMP");
 	atomic_init(&w->stop, false);
 	pthread_mutex_init(&w->lock, NULL);
+	w->val = inventory_val_new();
 	if (pthread_create(&w->thread, NULL, run, w) != 0) {
+		inventory_val_free(w->val);
 		free(w);
 		return NULL;
 	}
@@ -291,6 +341,7 @@ void watcher_stop(watcher *w)
 	for (size_t i = 0; i < w->n_gone; i++)
 		free(w->gone[i]);
 	free(w->gone);
+	inventory_val_free(w->val);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

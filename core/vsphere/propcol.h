@@ -122,6 +122,23 @@ int vs_wait_updates(vs_conn *c, const vs_updates *u, const char *version_in, cha
 		    size_t n, int max_wait_s, vs_update_fn on_change, vs_missing_fn on_missing,
 		    void *ctx, vs_error *err);
 
+/* vs_wait_updates parsed with the SAX2 push parser as the bytes arrive (the first answer is
+ * the whole inventory as "enter", the big one). object: once per objectSet, before its
+ * changes (what on_change gets with prop NULL). change: once per changeSet entry, with
+ * has_val false when it carries no value, or true when its <val> begins: return 1 to get the
+ * value's events through val's start/text/end/finish/abort (val.begin is not used), 0 to skip
+ * it. Missing properties go to val.on_missing (may be NULL). Results and requests as
+ * vs_wait_updates. */
+typedef struct {
+	int (*object)(void *ctx, const char *moref, vs_obj_kind kind, vs_error *err);
+	int (*change)(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
+		      vs_change_op op, bool has_val, vs_error *err);
+	vs_val_sink val;
+} vs_update_sink;
+int vs_wait_updates_stream(vs_conn *c, const vs_updates *u, const char *version_in,
+			   char *version_out, size_t n, int max_wait_s, const vs_update_sink *sink,
+			   void *ctx, vs_error *err);
+
 /* The ServiceContent morefs of the conn's session (through the test seam below). */
 const vs_service_content *vs_propcol_content(vs_conn *c);
 

@@ -54,6 +54,11 @@ int vs_sax_page_begin(vs_sax_page *p, const char *method, vs_error *err);
 int vs_sax_page_feed(vs_sax_page *p, const char *data, size_t len, vs_error *err);
 /* The response is complete: 0, or -1 with err when it was truncated or broken. */
 int vs_sax_page_finish(vs_sax_page *p, vs_error *err);
+/* The same parser for WaitForUpdatesEx responses, and what one said (false: it had no
+ * returnval, the wait timed out; n_objects counts since the last begin). */
+vs_sax_page *vs_sax_updates_new(const vs_update_sink *sink, void *ctx);
+bool vs_sax_updates_result(const vs_sax_page *p, const char **version, bool *truncated,
+			   int *n_objects);
 /* The page's token ("" when it was the last page; NULL when nothing of it was parsed). */
 const char *vs_sax_page_token(const vs_sax_page *p);
 void vs_sax_page_free(vs_sax_page *p);

@@ -1,6 +1,7 @@
-/* propcol_sax: RetrievePropertiesEx / ContinueRetrievePropertiesEx responses parsed with
- * libxml2's SAX2 push parser, fed piece by piece as the bytes arrive. The envelope (objects,
- * obj, propSet, missingSet, token) is followed here; each <val> goes to the sink as events.
+/* propcol_sax: RetrievePropertiesEx / ContinueRetrievePropertiesEx and WaitForUpdatesEx
+ * responses parsed with libxml2's SAX2 push parser, fed piece by piece as the bytes arrive.
+ * The envelope (objects, obj, propSet, missingSet, token; or version, truncated, filterSet,
+ * objectSet, changeSet) is followed here; each <val> goes to the sink as events.
  *
  * Hostile input: no tree is built (no SAX2 default handlers), XML_PARSE_NONET, no entity
  * substitution and no DTD loading (options left off); any DOCTYPE or entity declaration stops
@@ -35,12 +36,22 @@ typedef enum {
 	R_MFAULT,     /* missingSet's <fault> wrapper */
 	R_MFAULT_IN,  /* its inner <fault xsi:type="..."> */
 	R_MMSG,
+	/* WaitForUpdatesEx */
+	R_VERSION,
+	R_TRUNCATED,
+	R_FILTERSET,
+	R_OBJSET,
+	R_KIND,
+	R_CHANGESET,
+	R_OP,
 } role;
 
-#define ROLE_DEPTH 5  /* returnval, objects, propSet/missingSet, name/val/fault, fault/msg */
+/* updates: returnval, filterSet, objectSet, changeSet/missingSet, name/op/val/fault, msg */
+#define ROLE_DEPTH 5
 
 struct vs_sax_page {
 	const vs_val_sink *sink;
+	const vs_update_sink *usink;  /* set: a WaitForUpdatesEx response */
 	void *ctx;
 	void (*on_token)(void *arg, const char *token);
 	void *token_arg;
@@ -56,6 +67,13 @@ struct vs_sax_page {
 	strbuf cap;
 	strbuf token, moref, name, path, message;
 	char fault[64];
+	/* WaitForUpdatesEx */
+	strbuf version;
+	bool have_version, truncated, rv_seen;
+	vs_obj_kind kind;
+	bool have_kind, announced, had_val;
+	vs_change_op op;
+	int n_objects;
 
 	bool fed;             /* some of this page was parsed */
 	bool failed;
@@ -115,6 +133,15 @@ static void capture(vs_sax_page *p)
 	strbuf_reset(&p->cap);
 }
 
+/* The captured text as a string in buf (cut to n - 1 bytes). */
+static const char *cap_str(const vs_sax_page *p, char *buf, size_t n)
+{
+	size_t len = p->cap.len < n - 1 ? p->cap.len : n - 1;
+	memcpy(buf, p->cap.buf, len);
+	buf[len] = '\0';
+	return buf;
+}
+
 static role role_of(const vs_sax_page *p, int rel, const char *name)
 {
 	role parent = rel > 1 ? p->roles[rel - 1] : R_OTHER;
@@ -143,6 +170,92 @@ static role role_of(const vs_sax_page *p, int rel, const char *name)
 	}
 }
 
+static role update_role_of(const vs_sax_page *p, int rel, const char *name)
+{
+	role parent = rel > 1 ? p->roles[rel - 1] : R_OTHER;
+	switch (rel) {
+	case 1:
+		return !strcmp(name, "version") ? R_VERSION : !strcmp(name, "truncated") ? R_TRUNCATED
+		     : !strcmp(name, "filterSet") ? R_FILTERSET : R_OTHER;
+	case 2:
+		return parent == R_FILTERSET && !strcmp(name, "objectSet") ? R_OBJSET : R_OTHER;
+	case 3:
+		if (parent != R_OBJSET)
+			return R_OTHER;
+		return !strcmp(name, "kind") ? R_KIND : !strcmp(name, "obj") ? R_OBJ
+		     : !strcmp(name, "changeSet") ? R_CHANGESET
+		     : !strcmp(name, "missingSet") ? R_MISSING : R_OTHER;
+	case 4:
+		if (parent == R_CHANGESET)
+			return !strcmp(name, "name") ? R_NAME : !strcmp(name, "op") ? R_OP : R_OTHER;
+		if (parent == R_MISSING)
+			return !strcmp(name, "path") ? R_PATH : !strcmp(name, "fault") ? R_MFAULT
+			     : R_OTHER;
+		return R_OTHER;
+	case 5:
+		if (parent != R_MFAULT)
+			return R_OTHER;
+		return !strcmp(name, "fault") ? R_MFAULT_IN
+		     : !strcmp(name, "localizedMessage") ? R_MMSG : R_OTHER;
+	default:
+		return R_OTHER;
+	}
+}
+
+/* The object header goes out once kind and obj are both known, before its first change. */
+static void announce(vs_sax_page *p)
+{
+	if (p->announced || p->failed)
+		return;
+	if (!p->have_kind || !p->moref.len) {
+		fail_malformed(p);
+		return;
+	}
+	p->announced = true;
+	p->n_objects++;
+	vs_error e;
+	vs_error_clear(&e);
+	if (p->usink->object(p->ctx, p->moref.buf, p->kind, &e) < 0)
+		fail(p, &e);
+}
+
+static int parse_kind(const char *s, vs_obj_kind *k)
+{
+	if (strcmp(s, "modify") == 0)
+		*k = VS_OBJ_MODIFY;
+	else if (strcmp(s, "enter") == 0)
+		*k = VS_OBJ_ENTER;
+	else if (strcmp(s, "leave") == 0)
+		*k = VS_OBJ_LEAVE;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_op(const char *s, vs_change_op *op)
+{
+	if (strcmp(s, "assign") == 0)
+		*op = VS_OP_ASSIGN;
+	else if (strcmp(s, "add") == 0)
+		*op = VS_OP_ADD;
+	else if (strcmp(s, "remove") == 0)
+		*op = VS_OP_REMOVE;
+	else if (strcmp(s, "indirectRemove") == 0)
+		*op = VS_OP_INDIRECT_REMOVE;
+	else
+		return -1;
+	return 0;
+}
+
+/* A change's value begins: 1 when the consumer wants its events. */
+static int value_begins(vs_sax_page *p, vs_error *e)
+{
+	if (!p->usink)
+		return p->sink->begin(p->ctx, p->moref.buf, p->name.buf, e);
+	p->had_val = true;
+	return p->usink->change(p->ctx, p->moref.buf, p->kind, p->name.buf, p->op, true, e);
+}
+
 static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
 		     int nb_ns, const xmlChar **ns, int nb_attrs, int nb_defaulted,
 		     const xmlChar **attrs)
@@ -163,21 +276,29 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 		return;
 	}
 	if (!p->rv_depth) {
-		if (!p->rv_done && !strcmp(name, "returnval"))
+		if (!p->rv_done && !strcmp(name, "returnval")) {
 			p->rv_depth = p->depth;
+			p->rv_seen = true;
+		}
 		return;
 	}
 	int rel = p->depth - p->rv_depth;
 	p->capturing = false;
 	if (rel > ROLE_DEPTH)
 		return;
-	if (rel == 3 && p->roles[2] == R_PROPSET && !strcmp(name, "val")) {
+	bool is_val = !strcmp(name, "val") &&
+		      (p->usink ? rel == 4 && p->roles[3] == R_CHANGESET
+				: rel == 3 && p->roles[2] == R_PROPSET);
+	if (is_val) {
 		p->roles[rel] = R_OTHER;
-		if (!p->name.len)
-			return; /* a value without its name: passed over */
+		if (!p->name.len) {
+			if (p->usink)
+				fail_malformed(p); /* a change names its property first */
+			return; /* a retrieved value without its name: passed over */
+		}
 		vs_error e;
 		vs_error_clear(&e);
-		int want = p->sink->begin(p->ctx, p->moref.buf, p->name.buf, &e);
+		int want = value_begins(p, &e);
 		if (want < 0) {
 			fail(p, &e);
 			return;
@@ -190,11 +311,21 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 		}
 		return;
 	}
-	role r = role_of(p, rel, name);
+	role r = p->usink ? update_role_of(p, rel, name) : role_of(p, rel, name);
 	p->roles[rel] = r;
 	switch (r) {
 	case R_OBJECTS:
 		strbuf_reset(&p->moref);
+		break;
+	case R_OBJSET:
+		strbuf_reset(&p->moref);
+		p->have_kind = p->announced = false;
+		break;
+	case R_CHANGESET:
+		announce(p);
+		strbuf_reset(&p->name);
+		p->op = VS_OP_ASSIGN;
+		p->had_val = false;
 		break;
 	case R_PROPSET:
 		if (!p->moref.len)
@@ -202,7 +333,9 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 		strbuf_reset(&p->name);
 		break;
 	case R_MISSING:
-		if (!p->moref.len)
+		if (p->usink)
+			announce(p);
+		else if (!p->moref.len)
 			fail_malformed(p);
 		strbuf_reset(&p->path);
 		strbuf_reset(&p->message);
@@ -216,6 +349,10 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 	case R_NAME:
 	case R_PATH:
 	case R_MMSG:
+	case R_VERSION:
+	case R_TRUNCATED:
+	case R_KIND:
+	case R_OP:
 		capture(p);
 		break;
 	default:
@@ -245,6 +382,8 @@ static void on_end(void *arg, const xmlChar *local, const xmlChar *prefix, const
 	if (depth == p->rv_depth) {
 		p->rv_depth = 0;
 		p->rv_done = true; /* one returnval: the rest of the document is ignored */
+		if (p->usink && !p->have_version)
+			fail_malformed(p);
 		return;
 	}
 	int rel = depth - p->rv_depth;
@@ -253,6 +392,7 @@ static void on_end(void *arg, const xmlChar *local, const xmlChar *prefix, const
 	bool was_capturing = p->capturing;
 	p->capturing = false;
 	strbuf *into = NULL;
+	char word[32];
 	switch (p->roles[rel]) {
 	case R_TOKEN:
 		into = &p->token;
@@ -268,6 +408,37 @@ static void on_end(void *arg, const xmlChar *local, const xmlChar *prefix, const
 		break;
 	case R_MMSG:
 		into = &p->message;
+		break;
+	case R_VERSION:
+		into = &p->version;
+		p->have_version = true;
+		break;
+	case R_TRUNCATED:
+		p->truncated = was_capturing && ((p->cap.len == 4 && !memcmp(p->cap.buf, "true", 4)) ||
+						 (p->cap.len == 1 && p->cap.buf[0] == '1'));
+		break;
+	case R_KIND:
+		if (!was_capturing || parse_kind(cap_str(p, word, sizeof word), &p->kind) < 0)
+			fail_malformed(p);
+		p->have_kind = true;
+		break;
+	case R_OP:
+		if (!was_capturing || parse_op(cap_str(p, word, sizeof word), &p->op) < 0)
+			fail_malformed(p);
+		break;
+	case R_CHANGESET:
+		if (!p->name.len) {
+			fail_malformed(p);
+		} else if (!p->had_val) {
+			vs_error e;
+			vs_error_clear(&e);
+			if (p->usink->change(p->ctx, p->moref.buf, p->kind, p->name.buf, p->op, false,
+					     &e) < 0)
+				fail(p, &e);
+		}
+		break;
+	case R_OBJSET:
+		announce(p); /* leave, or enter/modify without changes */
 		break;
 	case R_MISSING:
 		if (p->sink->on_missing) {
@@ -365,7 +536,24 @@ vs_sax_page *vs_sax_page_new(const vs_val_sink *sink, void *ctx,
 	strbuf_init(&p->name);
 	strbuf_init(&p->path);
 	strbuf_init(&p->message);
+	strbuf_init(&p->version);
 	return p;
+}
+
+vs_sax_page *vs_sax_updates_new(const vs_update_sink *sink, void *ctx)
+{
+	vs_sax_page *p = vs_sax_page_new(&sink->val, ctx, NULL, NULL);
+	p->usink = sink;
+	return p;
+}
+
+bool vs_sax_updates_result(const vs_sax_page *p, const char **version, bool *truncated,
+			   int *n_objects)
+{
+	*version = p->version.buf;
+	*truncated = p->truncated;
+	*n_objects = p->n_objects;
+	return p->rv_seen;
 }
 
 int vs_sax_page_begin(vs_sax_page *p, const char *method, vs_error *err)
@@ -377,6 +565,8 @@ int vs_sax_page_begin(vs_sax_page *p, const char *method, vs_error *err)
 	p->rv_done = p->capturing = p->failed = p->fed = false;
 	vs_error_clear(&p->err);
 	strbuf_reset(&p->token);
+	p->have_version = p->truncated = p->rv_seen = false;
+	p->n_objects = 0;
 	/* moref is kept: a server may continue an object on the next page */
 	xmlSAXHandler h = handler();
 	p->px = xmlCreatePushParserCtxt(&h, p, NULL, 0, NULL);
@@ -451,5 +641,6 @@ void vs_sax_page_free(vs_sax_page *p)
 	strbuf_done(&p->name);
 	strbuf_done(&p->path);
 	strbuf_done(&p->message);
+	strbuf_done(&p->version);
 	free(p);
 }

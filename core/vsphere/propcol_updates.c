@@ -255,6 +255,20 @@ static int on_wait_response(xmlTextReaderPtr r, void *ctx, vs_error *err)
 	return 0;
 }
 
+static void wait_body(strbuf *sb, const vs_updates *u, const char *version, int wait)
+{
+	strbuf_reset(sb);
+	vs_pc_begin_method(sb, "WaitForUpdatesEx", "PropertyCollector", u->collector);
+	if (*version)
+		vs_pc_add_text(sb, "version", version);
+	strbuf_adds(sb, "<options>");
+	if (wait >= 0)
+		strbuf_addf(sb, "<maxWaitSeconds>%d</maxWaitSeconds>", wait);
+	if (u->max_object_updates > 0)
+		strbuf_addf(sb, "<maxObjectUpdates>%d</maxObjectUpdates>", u->max_object_updates);
+	strbuf_adds(sb, "</options></WaitForUpdatesEx>");
+}
+
 int vs_wait_updates(vs_conn *c, const vs_updates *u, const char *version_in, char *version_out,
 		    size_t n, int max_wait_s, vs_update_fn on_change, vs_missing_fn on_missing,
 		    void *ctx, vs_error *err)
@@ -274,19 +288,8 @@ int vs_wait_updates(vs_conn *c, const vs_updates *u, const char *version_in, cha
 	strbuf_init(&sb);
 	int ret;
 	do {
-		strbuf_reset(&sb);
-		vs_pc_begin_method(&sb, "WaitForUpdatesEx", "PropertyCollector", u->collector);
-		if (w.version.len)
-			vs_pc_add_text(&sb, "version", w.version.buf);
-		strbuf_adds(&sb, "<options>");
 		/* The rest of a truncated set is ready now: do not wait for it. */
-		int wait = w.truncated ? 0 : max_wait_s;
-		if (wait >= 0)
-			strbuf_addf(&sb, "<maxWaitSeconds>%d</maxWaitSeconds>", wait);
-		if (u->max_object_updates > 0)
-			strbuf_addf(&sb, "<maxObjectUpdates>%d</maxObjectUpdates>",
-				    u->max_object_updates);
-		strbuf_adds(&sb, "</options></WaitForUpdatesEx>");
+		wait_body(&sb, u, w.version.buf, w.truncated ? 0 : max_wait_s);
 		ret = vs_pc_call(c, sb.buf, on_wait_response, &w, err);
 	} while (ret == 0 && w.truncated);
 
@@ -305,5 +308,71 @@ int vs_wait_updates(vs_conn *c, const vs_updates *u, const char *version_in, cha
 	strbuf_done(&w.name);
 	strbuf_done(&w.message);
 	strbuf_done(&w.scratch);
+	return ret;
+}
+
+/* ---- the same with the SAX2 push parser ---- */
+
+/* Pieces the test seam's canned responses are fed in (see propcol_pages.c). */
+#define SEAM_PIECE 509
+
+static int feed_piece(void *arg, const char *data, size_t n, vs_error *err)
+{
+	return vs_sax_page_feed(arg, data, n, err);
+}
+
+int vs_wait_updates_stream(vs_conn *c, const vs_updates *u, const char *version_in,
+			   char *version_out, size_t n, int max_wait_s, const vs_update_sink *sink,
+			   void *ctx, vs_error *err)
+{
+	vs_error local;
+	if (!err)
+		err = &local;
+	vs_error_clear(err);
+	vs_sax_page *sp = vs_sax_updates_new(sink, ctx);
+	strbuf sb, version, scratch;
+	strbuf_init(&sb);
+	strbuf_init(&version);
+	strbuf_init(&scratch);
+	strbuf_adds(&version, version_in ? version_in : "");
+	const vs_propcol_transport *seam = vs_pc_seam();
+	bool truncated = false;
+	int ret, total = 0;
+	do {
+		wait_body(&sb, u, version.buf, truncated ? 0 : max_wait_s);
+		ret = vs_sax_page_begin(sp, "WaitForUpdatesEx", err);
+		if (ret == 0 && seam) {
+			ret = seam->fetch(c, sb.buf, &scratch, err);
+			for (size_t o = 0; ret == 0 && o < scratch.len; o += SEAM_PIECE)
+				ret = feed_piece(sp, scratch.buf + o, scratch.len - o < SEAM_PIECE
+						 ? scratch.len - o : SEAM_PIECE, err);
+		} else if (ret == 0) {
+			ret = vs_soap_call_stream(c, sb.buf, feed_piece, sp, err);
+		}
+		if (ret == 0)
+			ret = vs_sax_page_finish(sp, err);
+		const char *v;
+		int n_objects = 0;
+		truncated = false;
+		if (ret == 0 && vs_sax_updates_result(sp, &v, &truncated, &n_objects)) {
+			strbuf_reset(&version);
+			strbuf_adds(&version, v);
+		}
+		total += n_objects;
+	} while (ret == 0 && truncated);
+
+	if (ret == 0) {
+		if (version.len >= n) {
+			ret = vs_fail(err, VS_ERR_PARSE, "WaitForUpdatesEx returned a version "
+				      "longer than %zu bytes.", n);
+		} else {
+			memmove(version_out, version.buf, version.len + 1);
+			ret = total;
+		}
+	}
+	vs_sax_page_free(sp);
+	strbuf_done(&sb);
+	strbuf_done(&version);
+	strbuf_done(&scratch);
 	return ret;
 }

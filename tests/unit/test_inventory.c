@@ -261,6 +261,65 @@ static int live_missing(void *ctx, const char *moref, const char *path, const ch
 	return 0;
 }
 
+/* The same consumer fed by the SAX2 push parser (vs_wait_updates_stream), as the console is. */
+static bool live_sax;
+static inventory_val *live_val;
+
+static int live_object(void *ctx, const char *moref, vs_obj_kind kind, vs_error *err)
+{
+	return live_change(ctx, moref, kind, NULL, VS_OP_ASSIGN, NULL, err);
+}
+
+static int live_change_events(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
+			      vs_change_op op, bool has_val, vs_error *err)
+{
+	vm_facts *f = live_find(ctx, moref);
+	assert_non_null(f);
+	if (!has_val || op != VS_OP_ASSIGN)
+		return inventory_apply_change(f, prop, NULL);
+	return inventory_val_begin(live_val, f, prop) ? 1 : 0;
+}
+
+static void live_start(void *ctx, int depth, const char *name, const char *xsi_type)
+{
+	inventory_val_start(live_val, depth, name, xsi_type);
+}
+
+static void live_text(void *ctx, const char *t, size_t n)
+{
+	inventory_val_text(live_val, t, n);
+}
+
+static void live_end(void *ctx, int depth, const char *name)
+{
+	inventory_val_end(live_val, depth, name);
+}
+
+static int live_finish(void *ctx, vs_error *err)
+{
+	inventory_val_finish(live_val);
+	return 0;
+}
+
+static void live_abort(void *ctx)
+{
+	inventory_val_abort(live_val);
+}
+
+static const vs_update_sink live_sink = {
+	.object = live_object,
+	.change = live_change_events,
+	.val = { .start = live_start, .text = live_text, .end = live_end, .finish = live_finish,
+		 .abort = live_abort, .on_missing = live_missing },
+};
+
+static int live_wait(vs_updates *u, const char *in, char *out, size_t n, live *l, vs_error *err)
+{
+	if (live_sax)
+		return vs_wait_updates_stream(NULL, u, in, out, n, 10, &live_sink, l, err);
+	return vs_wait_updates(NULL, u, in, out, n, 10, live_change, live_missing, l, err);
+}
+
 static void test_live_updates(void **state)
 {
 	vs_error err;
@@ -275,8 +334,7 @@ static void test_live_updates(void **state)
 
 	fake_expect("WaitForUpdatesEx", "wait_enter_truncated.xml");
 	fake_expect("<version>1_1</version>", "wait_enter_rest.xml");
-	assert_int_equal(vs_wait_updates(NULL, &u, "", version, sizeof version, 10, live_change,
-					 live_missing, &l, &err), 2);
+	assert_int_equal(live_wait(&u, "", version, sizeof version, &l, &err), 2);
 	assert_int_equal(l.n, 2);
 	vm_facts *sql = live_find(&l, "vm-42");
 	assert_string_equal(sql->name, "sql-prod-01");
@@ -301,8 +359,7 @@ static void test_live_updates(void **state)
 	assert_int_equal(sql->volumes[0].free_bytes, 5);
 
 	fake_expect("<version>1</version>", "wait_modify.xml");
-	assert_int_equal(vs_wait_updates(NULL, &u, version, version, sizeof version, 10,
-					 live_change, live_missing, &l, &err), 3);
+	assert_int_equal(live_wait(&u, version, version, sizeof version, &l, &err), 3);
 	assert_string_equal(version, "2");
 	sql = live_find(&l, "vm-42");
 	assert_int_equal(sql->power, POWER_OFF);
@@ -314,6 +371,16 @@ static void test_live_updates(void **state)
 	assert_string_equal(live_find(&l, "vm-48")->name, "new-vm");
 	for (size_t i = 0; i < l.n; i++)
 		model_vm_facts_done(&l.vms[i]);
+}
+
+static void test_live_updates_sax(void **state)
+{
+	live_sax = true;
+	live_val = inventory_val_new();
+	test_live_updates(state);
+	inventory_val_free(live_val);
+	live_val = NULL;
+	live_sax = false;
 }
 
 static void test_enable_uuid_values(void **state)
@@ -633,6 +700,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scan_view_fault, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_scan_malformed, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_live_updates, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_live_updates_sax, fake_setup, fake_teardown),
 		cmocka_unit_test(test_enable_uuid_values),
 		cmocka_unit_test(test_parse_datetime),
 		cmocka_unit_test(test_tools_status_any_order),

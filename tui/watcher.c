@@ -37,6 +37,9 @@ struct watcher {
 	size_t last;             /* index of the object being delivered (its properties follow) */
 	bool full;               /* delivering the initial state: every object is new */
 	inventory_val *val;      /* the property value being read */
+	estate *estate;          /* folders, datacenters, clusters, hosts: where VMs live */
+	bool estate_dirty;       /* a container changed: every VM's location is resolved again */
+	char obj_type[32];       /* of the object being delivered */
 	const char *dump;        /* QUIESCENT_WATCH_DUMP: the mirror's power states, for load tests */
 	bool dump_dirty;
 	time_t dump_at;
@@ -57,12 +60,26 @@ static mirror_vm *find(watcher *w, const char *moref)
 	return NULL;
 }
 
+static bool is_vm(const char *obj_type)
+{
+	return !*obj_type || !strcmp(obj_type, "VirtualMachine");
+}
+
 /* An object entered, changed or left (its changes follow). */
-static int on_object(void *ctx, const char *moref, vs_obj_kind kind, vs_error *err)
+static int on_object(void *ctx, const char *obj_type, const char *moref, vs_obj_kind kind,
+		     vs_error *err)
 {
 	watcher *w = ctx;
+	snprintf(w->obj_type, sizeof w->obj_type, "%s", obj_type);
+	if (!is_vm(obj_type)) {
+		if (kind == VS_OBJ_LEAVE)
+			estate_forget(w->estate, moref);
+		w->estate_dirty = true;
+		return 0;
+	}
 	mirror_vm *m = find(w, moref);
 	if (kind == VS_OBJ_LEAVE) {
+		estate_forget(w->estate, moref);
 		if (m) {
 			model_vm_facts_done(&m->f);
 			*m = w->vms[--w->n];
@@ -88,16 +105,24 @@ static int on_change(void *ctx, const char *moref, vs_obj_kind kind, const char 
 		     vs_change_op op, bool has_val, vs_error *err)
 {
 	watcher *w = ctx;
-	mirror_vm *m = find(w, moref);
-	if (!m)
+	bool vm = is_vm(w->obj_type);
+	mirror_vm *m = vm ? find(w, moref) : NULL;
+	if (vm && !m)
 		return 0;
-	m->changed = true;
+	if (m)
+		m->changed = true;
+	else
+		w->estate_dirty = true;
 	bool removed = op == VS_OP_REMOVE || op == VS_OP_INDIRECT_REMOVE;
 	if (!has_val || removed) {
-		inventory_apply_change(&m->f, prop, NULL);
+		if (m && !estate_vm_path(prop))
+			inventory_apply_change(&m->f, prop, NULL);
+		else
+			estate_set(w->estate, vm ? "VirtualMachine" : w->obj_type, moref, prop, NULL);
 		return 0;
 	}
-	return inventory_val_begin(w->val, &m->f, prop) ? 1 : 0;
+	return inventory_val_begin_any(w->val, w->estate, w->obj_type, moref, m ? &m->f : NULL,
+				       prop) ? 1 : 0;
 }
 
 static void on_val_start(void *ctx, int depth, const char *name, const char *xsi_type)
@@ -153,6 +178,11 @@ static const vs_update_sink update_sink = {
 
 static void post_changes(watcher *w, bool full)
 {
+	/* Locations: of the VMs that changed (a move), or of all when a container changed. */
+	for (size_t i = 0; i < w->n; i++)
+		if ((w->estate_dirty || w->vms[i].changed) && estate_resolve(w->estate, &w->vms[i].f))
+			w->vms[i].changed = true;
+	w->estate_dirty = false;
 	size_t n = 0;
 	for (size_t i = 0; i < w->n; i++)
 		n += w->vms[i].changed;
@@ -218,16 +248,20 @@ static void nap(watcher *w, int seconds)
 /* Creates view + filter. 0 or -1 with err. */
 static int setup(watcher *w, char *view, size_t vn, vs_error *err)
 {
-	size_t np;
-	const char *const *paths = inventory_paths(&np);
+	size_t n_types, n_specs;
+	const char *const *types = inventory_view_types(&n_types);
+	const vs_prop_spec *specs = inventory_specs(&n_specs);
 	if (!w->conn && !(w->conn = vs_conn_new(w->s, err)))
 		return -1;
-	if (vs_view_create(w->conn, "VirtualMachine", view, vn, err) < 0)
+	if (vs_view_create_types(w->conn, types, n_types, view, vn, err) < 0)
 		return -1;
 	vs_updates u;
 	memset(&u, 0, sizeof u);
-	if (vs_updates_create(w->conn, view, "VirtualMachine", paths, np, &u, err) < 0)
+	if (vs_updates_create_specs(w->conn, view, specs, n_specs, &u, err) < 0)
 		return -1;
+	estate_free(w->estate); /* a fresh watch: the full state comes again */
+	w->estate = estate_new();
+	estate_set_root(w->estate, vs_propcol_content(w->conn)->root_folder);
 	/* The first answer is every VM: in pieces, it never sits whole in memory. */
 	u.max_object_updates = WATCH_PIECE;
 	pthread_mutex_lock(&w->lock);
@@ -314,8 +348,10 @@ watcher *watcher_start(vs_session *s, msgq *q)
 	atomic_init(&w->stop, false);
 	pthread_mutex_init(&w->lock, NULL);
 	w->val = inventory_val_new();
+	w->estate = estate_new();
 	if (pthread_create(&w->thread, NULL, run, w) != 0) {
 		inventory_val_free(w->val);
+		estate_free(w->estate);
 		free(w);
 		return NULL;
 	}
@@ -342,6 +378,7 @@ void watcher_stop(watcher *w)
 		free(w->gone[i]);
 	free(w->gone);
 	inventory_val_free(w->val);
+	estate_free(w->estate);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

@@ -27,9 +27,14 @@ typedef struct {
 	inventory_vm_fn on_vm; /* set: kept VMs go there, not into v */
 	void *on_vm_ctx;
 	inventory_val *val;    /* the value being read */
+	estate *estate;        /* where the VMs live */
+	vm_facts *held;        /* on_vm: kept VMs whose location is not complete yet */
+	size_t n_held, cap_held;
 } scan_ctx;
 
-/* A complete VM (owned by the caller): kept if a glob matches its name, else freed. */
+/* A complete VM (owned by the caller): kept if a glob matches its name, else freed. With
+ * on_vm, it goes there as soon as its location resolves (objects come in any order: a VM
+ * whose folder or host is not in yet waits for the end of the retrieval). */
 static void scan_keep(scan_ctx *s, vm_facts *f)
 {
 	bool keep = s->n_globs == 0;
@@ -40,7 +45,11 @@ static void scan_keep(scan_ctx *s, vm_facts *f)
 				s->matches[i]++;
 		}
 	}
-	if (keep && s->on_vm) {
+	if (keep && s->on_vm && !estate_complete(s->estate, f->moref)) {
+		s->held = xgrow(s->held, &s->cap_held, s->n_held + 1, sizeof *s->held);
+		s->held[s->n_held++] = *f;
+	} else if (keep && s->on_vm) {
+		estate_resolve(s->estate, f);
 		s->on_vm(s->on_vm_ctx, f); /* ownership moves */
 	} else if (keep) {
 		if (f != &s->v[s->n]) {
@@ -74,11 +83,19 @@ static vm_facts *scan_vm(scan_ctx *s, const char *moref)
 	return &s->v[s->n];
 }
 
-/* The scan's sink: values of a VM arrive as SAX events (vs_retrieve_stream). */
-static int scan_begin(void *ctx, const char *moref, const char *prop, vs_error *err)
+static bool is_vm(const char *obj_type)
+{
+	return !*obj_type || !strcmp(obj_type, "VirtualMachine");
+}
+
+/* The scan's sink: values arrive as SAX events (vs_retrieve_stream), a VM's into its facts,
+ * the containers' into the estate. */
+static int scan_begin(void *ctx, const char *obj_type, const char *moref, const char *prop,
+		      vs_error *err)
 {
 	scan_ctx *s = ctx;
-	return inventory_val_begin(s->val, scan_vm(s, moref), prop) ? 1 : 0;
+	vm_facts *f = is_vm(obj_type) ? scan_vm(s, moref) : NULL;
+	return inventory_val_begin_any(s->val, s->estate, obj_type, moref, f, prop) ? 1 : 0;
 }
 
 static void scan_start(void *ctx, int depth, const char *name, const char *xsi_type)
@@ -107,10 +124,15 @@ static void scan_abort(void *ctx)
 	inventory_val_abort(((scan_ctx *)ctx)->val);
 }
 
-static int scan_missing(void *ctx, const char *moref, const char *path, const char *fault,
-			const char *message, vs_error *err)
+/* A container whose name or parent is not readable leaves the VMs under it without that
+ * part of their location (NULL: not known), which is what estate resolves to. */
+static int scan_missing(void *ctx, const char *obj_type, const char *moref, const char *path,
+			const char *fault, const char *message, vs_error *err)
 {
-	inventory_apply_missing(scan_vm(ctx, moref), path, fault, message);
+	if (is_vm(obj_type) && !estate_vm_path(path))
+		inventory_apply_missing(scan_vm(ctx, moref), path, fault, message);
+	else if (is_vm(obj_type))
+		scan_vm(ctx, moref);
 	return 0;
 }
 
@@ -132,9 +154,6 @@ void inventory_free(vm_facts *v, size_t n)
 	free(v);
 }
 
-static int scan_missing(void *ctx, const char *moref, const char *path, const char *fault,
-			const char *message, vs_error *err);
-
 static const vs_val_sink scan_sink = {
 	.begin = scan_begin,
 	.start = scan_start,
@@ -142,27 +161,48 @@ static const vs_val_sink scan_sink = {
 	.end = scan_end,
 	.finish = scan_finish,
 	.abort = scan_abort,
-	.on_missing = scan_missing,
+	.on_missing_typed = scan_missing,
 };
 
-/* One retrieval over a ContainerView of every VM into s; on failure nothing is kept. */
+/* One retrieval over a ContainerView of every VM and container into s, then every kept VM's
+ * location resolved; on failure nothing is kept. */
 static int retrieve_all(vs_conn *c, scan_ctx *s, vs_error *err)
 {
 	if (s->matches)
 		memset(s->matches, 0, s->n_globs * sizeof *s->matches);
 	char view[VS_MOREF_MAX];
-	if (vs_view_create(c, "VirtualMachine", view, sizeof view, err) < 0)
+	size_t n_types, n_specs;
+	const char *const *types = inventory_view_types(&n_types);
+	const vs_prop_spec *specs = inventory_specs(&n_specs);
+	if (vs_view_create_types(c, types, n_types, view, sizeof view, err) < 0)
 		return -1;
-	size_t n_paths;
-	const char *const *paths = inventory_paths(&n_paths);
 	s->val = inventory_val_new();
-	int ret = vs_retrieve_stream(c, view, "VirtualMachine", paths, n_paths,
-				     INVENTORY_PAGE_SIZE, &scan_sink, s, err);
+	s->estate = estate_new();
+	estate_set_root(s->estate, vs_propcol_content(c)->root_folder);
+	int ret = vs_retrieve_stream(c, view, specs, n_specs, INVENTORY_PAGE_SIZE, &scan_sink, s,
+				     err);
 	inventory_val_free(s->val);
 	s->val = NULL;
 	vs_error ignored;
 	vs_error_clear(&ignored);
 	vs_view_destroy(c, view, &ignored); /* the session's end frees it anyway */
+	if (ret == 0)
+		scan_close(s);
+	for (size_t i = 0; i < s->n_held; i++) { /* everything is in now */
+		if (ret == 0) {
+			estate_resolve(s->estate, &s->held[i]);
+			s->on_vm(s->on_vm_ctx, &s->held[i]);
+		} else {
+			model_vm_facts_done(&s->held[i]);
+		}
+	}
+	free(s->held);
+	s->held = NULL;
+	s->n_held = 0;
+	for (size_t i = 0; ret == 0 && i < s->n; i++)
+		estate_resolve(s->estate, &s->v[i]);
+	estate_free(s->estate);
+	s->estate = NULL;
 	if (ret < 0) {
 		if (s->open)
 			model_vm_facts_done(&s->v[s->n]);
@@ -173,7 +213,6 @@ static int retrieve_all(vs_conn *c, scan_ctx *s, vs_error *err)
 			memset(s->matches, 0, s->n_globs * sizeof *s->matches);
 		return -1;
 	}
-	scan_close(s);
 	return 0;
 }
 

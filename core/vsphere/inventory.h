@@ -15,10 +15,17 @@
 #include <libxml/xmlreader.h>
 
 #include "model/model.h"
+#include "vsphere/estate.h"
 #include "vsphere/session.h"
 
 /* The property paths inventory reads (for vs_retrieve / vs_updates_create). */
 const char *const *inventory_paths(size_t *n);
+
+/* What one retrieval (or one property filter) reads: the VMs' properties (inventory_paths()
+ * and the estate's parent and runtime.host) and the containers' names and parents, over a
+ * view of inventory_view_types(). */
+const vs_prop_spec *inventory_specs(size_t *n);
+const char *const *inventory_view_types(size_t *n);
 
 /* Objects per RetrievePropertiesEx page: bounds the response held in memory at once. */
 #define INVENTORY_PAGE_SIZE 250
@@ -61,6 +68,10 @@ typedef struct inventory_val inventory_val;
 inventory_val *inventory_val_new(void);
 void inventory_val_free(inventory_val *v);
 bool inventory_val_begin(inventory_val *v, vm_facts *f, const char *prop);
+/* The same for any object of inventory_specs(): a VM's own properties go to f, its parent and
+ * host and the containers' names and parents to the estate (e may be NULL: those ignored). */
+bool inventory_val_begin_any(inventory_val *v, estate *e, const char *obj_type,
+			     const char *moref, vm_facts *f, const char *prop);
 void inventory_val_start(inventory_val *v, int depth, const char *name, const char *xsi_type);
 void inventory_val_text(inventory_val *v, const char *s, size_t n);
 void inventory_val_end(inventory_val *v, int depth, const char *name);

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "util/xalloc.h"
+#include "vsphere/estate.h"
 #include "vsphere/propcol.h"
 
 /* Longest text kept from one value. vSphere caps names at 80 characters (240 escaped);
@@ -392,14 +393,42 @@ static void unset(const prop_map *p, vm_facts *f)
 	}
 }
 
-/* The paths alone, for property filters: derived from props once, so the two cannot differ. */
-static const char *prop_paths[N_PROPS];
+/* The paths alone, for property filters: derived from props once, so the two cannot differ;
+ * the VM's spec adds the estate's two, and the containers' specs follow. */
+static const char *prop_paths[N_PROPS + 2];
+static vs_prop_spec all_specs[5];
+static const char *view_types[5];
 static pthread_once_t prop_paths_once = PTHREAD_ONCE_INIT;
 
 static void fill_prop_paths(void)
 {
 	for (size_t i = 0; i < N_PROPS; i++)
 		prop_paths[i] = props[i].path;
+	prop_paths[N_PROPS] = "parent";
+	prop_paths[N_PROPS + 1] = "runtime.host";
+	all_specs[0] = (vs_prop_spec){ "VirtualMachine", prop_paths, N_PROPS + 2 };
+	view_types[0] = "VirtualMachine";
+	size_t n;
+	const vs_prop_spec *c = estate_container_specs(&n);
+	const char *const *t = estate_container_types(&n);
+	for (size_t i = 0; i < n && i < 4; i++) {
+		all_specs[1 + i] = c[i];
+		view_types[1 + i] = t[i];
+	}
+}
+
+const vs_prop_spec *inventory_specs(size_t *n)
+{
+	pthread_once(&prop_paths_once, fill_prop_paths);
+	*n = sizeof all_specs / sizeof all_specs[0];
+	return all_specs;
+}
+
+const char *const *inventory_view_types(size_t *n)
+{
+	pthread_once(&prop_paths_once, fill_prop_paths);
+	*n = sizeof view_types / sizeof view_types[0];
+	return view_types;
 }
 
 const char *const *inventory_paths(size_t *n)
@@ -421,7 +450,10 @@ static const prop_map *find_prop(const char *path)
 
 struct inventory_val {
 	vm_facts *f;
-	const prop_map *p;          /* NULL: no value open */
+	const prop_map *p;          /* NULL: no value open (or one for the estate) */
+	/* a value for the estate instead: a container's name or parent, a VM's parent or host */
+	estate *e;
+	char e_type[32], e_moref[128], e_prop[16];
 	char text[TEXT_MAX];        /* text since the last start (a leaf's whole text) */
 	size_t len;
 	char names[3][NAME_MAX_LEN]; /* open elements at depths 0-2 */
@@ -474,6 +506,7 @@ static void val_clear(inventory_val *v)
 	v->n_vols = v->cap_vols = 0;
 	v->p = NULL;
 	v->f = NULL;
+	v->e = NULL;
 }
 
 void inventory_val_free(inventory_val *v)
@@ -482,6 +515,25 @@ void inventory_val_free(inventory_val *v)
 		return;
 	val_clear(v);
 	free(v);
+}
+
+bool inventory_val_begin_any(inventory_val *v, estate *e, const char *obj_type,
+			     const char *moref, vm_facts *f, const char *prop)
+{
+	bool vm = !*obj_type || !strcmp(obj_type, "VirtualMachine");
+	if (vm && !estate_vm_path(prop))
+		return inventory_val_begin(v, f, prop);
+	val_clear(v);
+	if (!e || (!vm && strcmp(prop, "name") && strcmp(prop, "parent")) ||
+	    strlen(moref) >= sizeof v->e_moref || strlen(obj_type) >= sizeof v->e_type)
+		return false;
+	v->e = e;
+	snprintf(v->e_type, sizeof v->e_type, "%s", vm ? "VirtualMachine" : obj_type);
+	snprintf(v->e_moref, sizeof v->e_moref, "%s", moref);
+	snprintf(v->e_prop, sizeof v->e_prop, "%s", prop);
+	v->len = 0;
+	v->text[0] = '\0';
+	return true;
 }
 
 bool inventory_val_begin(inventory_val *v, vm_facts *f, const char *prop)
@@ -604,6 +656,8 @@ static void disk_leaf(inventory_val *v, const char *n)
 
 void inventory_val_start(inventory_val *v, int depth, const char *name, const char *xsi_type)
 {
+	if (v->e && depth == 0)
+		v->len = 0;
 	if (!v->p)
 		return;
 	v->len = 0;
@@ -638,7 +692,7 @@ void inventory_val_start(inventory_val *v, int depth, const char *name, const ch
 
 void inventory_val_text(inventory_val *v, const char *s, size_t n)
 {
-	if (!v->p)
+	if (!v->p && !v->e)
 		return;
 	size_t room = TEXT_MAX - 1 - v->len;
 	if (n > room)
@@ -650,8 +704,11 @@ void inventory_val_text(inventory_val *v, const char *s, size_t n)
 
 void inventory_val_end(inventory_val *v, int depth, const char *name)
 {
-	if (!v->p)
+	if (!v->p) {
+		if (v->e && depth > 0)
+			v->len = 0; /* only the text directly inside <val> is a name or moref */
 		return;
+	}
 	switch (v->p->kind) {
 	case V_EXTRA_CONFIG:
 		if (depth == 2)
@@ -701,6 +758,11 @@ void inventory_val_finish(inventory_val *v)
 {
 	const prop_map *p = v->p;
 	vm_facts *f = v->f;
+	if (v->e) {
+		estate_set(v->e, v->e_type, v->e_moref, v->e_prop, v->text);
+		val_clear(v);
+		return;
+	}
 	if (!p)
 		return;
 	unset(p, f);
@@ -738,6 +800,8 @@ void inventory_val_finish(inventory_val *v)
 
 void inventory_val_abort(inventory_val *v)
 {
+	if (v->e)
+		estate_set(v->e, v->e_type, v->e_moref, v->e_prop, NULL);
 	if (v->p)
 		unset(v->p, v->f); /* never half a value */
 	val_clear(v);

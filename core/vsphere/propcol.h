@@ -38,6 +38,9 @@ typedef int (*vs_missing_fn)(void *ctx, const char *moref, const char *path, con
 /* CreateContainerView(rootFolder, [type], recursive). view_out gets the view's moref
  * (VS_MOREF_MAX bytes suffice). Returns 0, or -1 with err. */
 int vs_view_create(vs_conn *c, const char *type, char *view_out, size_t n, vs_error *err);
+/* The same over several types (their objects come in one view). */
+int vs_view_create_types(vs_conn *c, const char *const *types, size_t n_types, char *view_out,
+			 size_t n, vs_error *err);
 /* DestroyView; best effort callers may ignore the result. */
 int vs_view_destroy(vs_conn *c, const char *view_moref, vs_error *err);
 
@@ -55,8 +58,10 @@ int vs_retrieve(vs_conn *c, const char *view_moref, const char *type, const char
  * <token> is read. Same hostile-input rules as the reader (no DTD, no entities, NONET, depth
  * bound), same faults, same cancel of the rest on failure, same requests as vs_retrieve. */
 typedef struct {
-	/* A value of prop of moref begins: 1 to get its events, 0 to skip it, -1 with err. */
-	int (*begin)(void *ctx, const char *moref, const char *prop, vs_error *err);
+	/* A value of prop of moref (of obj_type, "" when the server did not say) begins: 1 to get
+	 * its events, 0 to skip it, -1 with err. */
+	int (*begin)(void *ctx, const char *obj_type, const char *moref, const char *prop,
+		     vs_error *err);
 	/* Inside a value: depth 0 is <val> itself; xsi_type without its prefix, "" when none;
 	 * text belongs to the innermost open element and may come in several pieces. */
 	void (*start)(void *ctx, int depth, const char *name, const char *xsi_type);
@@ -67,10 +72,21 @@ typedef struct {
 	/* The XML broke inside a begun value: forget it. */
 	void (*abort)(void *ctx);
 	vs_missing_fn on_missing;          /* may be NULL */
+	/* Instead of on_missing when set: the same with the object's type. */
+	int (*on_missing_typed)(void *ctx, const char *obj_type, const char *moref,
+				const char *path, const char *fault, const char *message,
+				vs_error *err);
 } vs_val_sink;
-int vs_retrieve_stream(vs_conn *c, const char *view_moref, const char *type,
-		       const char *const *paths, size_t n_paths, int page_size,
-		       const vs_val_sink *sink, void *ctx, vs_error *err);
+/* The properties to read of one object type. */
+typedef struct {
+	const char *type;
+	const char *const *paths;
+	size_t n_paths;
+} vs_prop_spec;
+/* Objects of every spec's type in the view, in one result (one propSet per spec). */
+int vs_retrieve_stream(vs_conn *c, const char *view_moref, const vs_prop_spec *specs,
+		       size_t n_specs, int page_size, const vs_val_sink *sink, void *ctx,
+		       vs_error *err);
 
 /* Same over the objects found by following `traverse_path` of one root object, e.g. root
  * "TaskManager"/"TaskManager", path "recentTask", type "Task". */
@@ -108,6 +124,9 @@ typedef struct {
  * carries the property's whole value, so one mapping serves retrieve and updates. */
 int vs_updates_create(vs_conn *c, const char *view_moref, const char *type,
 		      const char *const *paths, size_t n_paths, vs_updates *u, vs_error *err);
+/* The same over several object types of the view. */
+int vs_updates_create_specs(vs_conn *c, const char *view_moref, const vs_prop_spec *specs,
+			    size_t n_specs, vs_updates *u, vs_error *err);
 /* DestroyPropertyFilter + DestroyPropertyCollector. Returns 0 or -1 (first failure). */
 int vs_updates_destroy(vs_conn *c, vs_updates *u, vs_error *err);
 /* CancelWaitForUpdates, from another thread's conn: the waiter fails with RequestCanceled. */
@@ -130,7 +149,8 @@ int vs_wait_updates(vs_conn *c, const vs_updates *u, const char *version_in, cha
  * it. Missing properties go to val.on_missing (may be NULL). Results and requests as
  * vs_wait_updates. */
 typedef struct {
-	int (*object)(void *ctx, const char *moref, vs_obj_kind kind, vs_error *err);
+	int (*object)(void *ctx, const char *obj_type, const char *moref, vs_obj_kind kind,
+		      vs_error *err);
 	int (*change)(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
 		      vs_change_op op, bool has_val, vs_error *err);
 	vs_val_sink val;

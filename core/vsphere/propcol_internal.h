@@ -23,10 +23,16 @@ void vs_pc_begin_method(strbuf *sb, const char *method, const char *this_type,
 void vs_pc_filter_spec(strbuf *sb, const char *root_type, const char *root_moref,
 		       const char *traverse_path, const char *type, const char *const *paths,
 		       size_t n_paths);
+/* The same with one propSet per spec (several object types in one filter). */
+void vs_pc_filter_specs(strbuf *sb, const char *root_type, const char *root_moref,
+			const char *traverse_path, const vs_prop_spec *specs, size_t n_specs);
 /* The whole RetrievePropertiesEx body (page_size <= 0: the server's default). */
 void vs_pc_retrieve_body(strbuf *sb, const char *pc, const char *root_type,
 			 const char *root_moref, const char *traverse_path, const char *type,
 			 const char *const *paths, size_t n_paths, int page_size);
+void vs_pc_retrieve_body_specs(strbuf *sb, const char *pc, const char *root_type,
+			       const char *root_moref, const char *traverse_path,
+			       const vs_prop_spec *specs, size_t n_specs, int page_size);
 void vs_pc_continue_body(strbuf *sb, const char *pc, const char *token);
 
 /* Closes the method in sb and calls it; with out, expects a moref back. Frees sb. */

@@ -122,9 +122,9 @@ static int one_page(vs_conn *c, const char *body, const char *method, vs_sax_pag
 	return rc;
 }
 
-int vs_retrieve_stream(vs_conn *c, const char *view_moref, const char *type,
-		       const char *const *paths, size_t n_paths, int page_size,
-		       const vs_val_sink *sink, void *ctx, vs_error *err)
+int vs_retrieve_stream(vs_conn *c, const char *view_moref, const vs_prop_spec *specs,
+		       size_t n_specs, int page_size, const vs_val_sink *sink, void *ctx,
+		       vs_error *err)
 {
 	vs_error local;
 	if (!err)
@@ -141,8 +141,8 @@ int vs_retrieve_stream(vs_conn *c, const char *view_moref, const char *type,
 	strbuf_init(&token);
 	strbuf_init(&prev);
 	strbuf_init(&scratch);
-	vs_pc_retrieve_body(&body, pc, "ContainerView", view_moref, "view", type, paths, n_paths,
-			    page_size);
+	vs_pc_retrieve_body_specs(&body, pc, "ContainerView", view_moref, "view", specs, n_specs,
+				  page_size);
 
 	int ret = one_page(c, body.buf, "RetrievePropertiesEx", sp, &pf, NULL, &scratch, err);
 	timing_mark("first page in");

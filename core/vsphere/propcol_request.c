@@ -91,11 +91,21 @@ void vs_pc_filter_spec(strbuf *sb, const char *root_type, const char *root_moref
 			    const char *traverse_path, const char *type,
 			    const char *const *paths, size_t n_paths)
 {
-	strbuf_adds(sb, "<propSet>");
-	vs_pc_add_text(sb, "type", type);
-	for (size_t i = 0; i < n_paths; i++)
-		vs_pc_add_text(sb, "pathSet", paths[i]);
-	strbuf_adds(sb, "</propSet><objectSet>");
+	vs_prop_spec one = { type, paths, n_paths };
+	vs_pc_filter_specs(sb, root_type, root_moref, traverse_path, &one, 1);
+}
+
+void vs_pc_filter_specs(strbuf *sb, const char *root_type, const char *root_moref,
+			const char *traverse_path, const vs_prop_spec *specs, size_t n_specs)
+{
+	for (size_t s = 0; s < n_specs; s++) {
+		strbuf_adds(sb, "<propSet>");
+		vs_pc_add_text(sb, "type", specs[s].type);
+		for (size_t i = 0; i < specs[s].n_paths; i++)
+			vs_pc_add_text(sb, "pathSet", specs[s].paths[i]);
+		strbuf_adds(sb, "</propSet>");
+	}
+	strbuf_adds(sb, "<objectSet>");
 	vs_pc_add_moref(sb, "obj", root_type, root_moref);
 	if (traverse_path) {
 		strbuf_adds(sb, "<skip>true</skip><selectSet xmlns:xsi=\"" VS_PC_XSI_NS
@@ -141,12 +151,19 @@ int vs_pc_simple_call(vs_conn *c, strbuf *sb, const char *method, char *out, siz
 
 int vs_view_create(vs_conn *c, const char *type, char *view_out, size_t n, vs_error *err)
 {
+	return vs_view_create_types(c, &type, 1, view_out, n, err);
+}
+
+int vs_view_create_types(vs_conn *c, const char *const *types, size_t n_types, char *view_out,
+			 size_t n, vs_error *err)
+{
 	const vs_service_content *sc = vs_propcol_content(c);
 	strbuf sb;
 	strbuf_init(&sb);
 	vs_pc_begin_method(&sb, "CreateContainerView", "ViewManager", sc->view_manager);
 	vs_pc_add_moref(&sb, "container", "Folder", sc->root_folder);
-	vs_pc_add_text(&sb, "type", type);
+	for (size_t i = 0; i < n_types; i++)
+		vs_pc_add_text(&sb, "type", types[i]);
 	strbuf_adds(&sb, "<recursive>true</recursive>");
 	return vs_pc_simple_call(c, &sb, "CreateContainerView", view_out, n, err);
 }
@@ -180,10 +197,18 @@ void vs_pc_retrieve_body(strbuf *sb, const char *pc, const char *root_type,
 			 const char *root_moref, const char *traverse_path, const char *type,
 			 const char *const *paths, size_t n_paths, int page_size)
 {
+	vs_prop_spec one = { type, paths, n_paths };
+	vs_pc_retrieve_body_specs(sb, pc, root_type, root_moref, traverse_path, &one, 1, page_size);
+}
+
+void vs_pc_retrieve_body_specs(strbuf *sb, const char *pc, const char *root_type,
+			       const char *root_moref, const char *traverse_path,
+			       const vs_prop_spec *specs, size_t n_specs, int page_size)
+{
 	strbuf_reset(sb);
 	vs_pc_begin_method(sb, "RetrievePropertiesEx", "PropertyCollector", pc);
 	strbuf_adds(sb, "<specSet>");
-	vs_pc_filter_spec(sb, root_type, root_moref, traverse_path, type, paths, n_paths);
+	vs_pc_filter_specs(sb, root_type, root_moref, traverse_path, specs, n_specs);
 	strbuf_adds(sb, "</specSet><options>");
 	if (page_size > 0)
 		strbuf_addf(sb, "<maxObjects>%d</maxObjects>", page_size);

@@ -66,6 +66,7 @@ struct vs_sax_page {
 	bool capturing;
 	strbuf cap;
 	strbuf token, moref, name, path, message;
+	char obj_type[64];           /* the type attribute of <obj> */
 	char fault[64];
 	/* WaitForUpdatesEx */
 	strbuf version;
@@ -122,6 +123,23 @@ static void xsi_type(int nb, const xmlChar **attrs, char *buf, size_t n)
 		if (len >= n)
 			len = n - 1;
 		memcpy(buf, v, len);
+		buf[len] = '\0';
+		return;
+	}
+}
+
+/* An attribute without a namespace (obj's "type"), into buf ("" when absent). */
+static void plain_attr(int nb, const xmlChar **attrs, const char *name, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < nb; i++) {
+		const xmlChar **a = attrs + 5 * i;
+		if (a[2] || strcmp((const char *)a[0], name) != 0)
+			continue;
+		size_t len = (size_t)(a[4] - a[3]);
+		if (len >= n)
+			len = n - 1;
+		memcpy(buf, a[3], len);
 		buf[len] = '\0';
 		return;
 	}
@@ -215,7 +233,7 @@ static void announce(vs_sax_page *p)
 	p->n_objects++;
 	vs_error e;
 	vs_error_clear(&e);
-	if (p->usink->object(p->ctx, p->moref.buf, p->kind, &e) < 0)
+	if (p->usink->object(p->ctx, p->obj_type, p->moref.buf, p->kind, &e) < 0)
 		fail(p, &e);
 }
 
@@ -251,7 +269,7 @@ static int parse_op(const char *s, vs_change_op *op)
 static int value_begins(vs_sax_page *p, vs_error *e)
 {
 	if (!p->usink)
-		return p->sink->begin(p->ctx, p->moref.buf, p->name.buf, e);
+		return p->sink->begin(p->ctx, p->obj_type, p->moref.buf, p->name.buf, e);
 	p->had_val = true;
 	return p->usink->change(p->ctx, p->moref.buf, p->kind, p->name.buf, p->op, true, e);
 }
@@ -316,9 +334,11 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 	switch (r) {
 	case R_OBJECTS:
 		strbuf_reset(&p->moref);
+		p->obj_type[0] = '\0';
 		break;
 	case R_OBJSET:
 		strbuf_reset(&p->moref);
+		p->obj_type[0] = '\0';
 		p->have_kind = p->announced = false;
 		break;
 	case R_CHANGESET:
@@ -344,8 +364,11 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 	case R_MFAULT_IN:
 		xsi_type(nb_attrs, attrs, p->fault, sizeof p->fault);
 		break;
-	case R_TOKEN:
 	case R_OBJ:
+		plain_attr(nb_attrs, attrs, "type", p->obj_type, sizeof p->obj_type);
+		capture(p);
+		break;
+	case R_TOKEN:
 	case R_NAME:
 	case R_PATH:
 	case R_MMSG:
@@ -440,15 +463,20 @@ static void on_end(void *arg, const xmlChar *local, const xmlChar *prefix, const
 	case R_OBJSET:
 		announce(p); /* leave, or enter/modify without changes */
 		break;
-	case R_MISSING:
-		if (p->sink->on_missing) {
-			vs_error e;
-			vs_error_clear(&e);
-			if (p->sink->on_missing(p->ctx, p->moref.buf, p->path.buf, p->fault,
-						p->message.buf, &e) < 0)
-				fail(p, &e);
-		}
+	case R_MISSING: {
+		vs_error e;
+		vs_error_clear(&e);
+		int rc = 0;
+		if (p->sink->on_missing_typed)
+			rc = p->sink->on_missing_typed(p->ctx, p->obj_type, p->moref.buf, p->path.buf,
+						       p->fault, p->message.buf, &e);
+		else if (p->sink->on_missing)
+			rc = p->sink->on_missing(p->ctx, p->moref.buf, p->path.buf, p->fault,
+						 p->message.buf, &e);
+		if (rc < 0)
+			fail(p, &e);
 		break;
+	}
 	default:
 		break;
 	}

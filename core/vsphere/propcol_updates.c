@@ -10,19 +10,26 @@
 int vs_updates_create(vs_conn *c, const char *view_moref, const char *type,
 		      const char *const *paths, size_t n_paths, vs_updates *u, vs_error *err)
 {
+	vs_prop_spec one = { type, paths, n_paths };
+	return vs_updates_create_specs(c, view_moref, &one, 1, u, err);
+}
+
+int vs_updates_create_specs(vs_conn *c, const char *view_moref, const vs_prop_spec *specs,
+			    size_t n_specs, vs_updates *u, vs_error *err)
+{
 	memset(u, 0, sizeof *u);
 	strbuf sb;
 	strbuf_init(&sb);
 	vs_pc_begin_method(&sb, "CreatePropertyCollector", "PropertyCollector",
-		     vs_propcol_content(c)->property_collector);
-	if (vs_pc_simple_call(c, &sb, "CreatePropertyCollector", u->collector, sizeof u->collector,
-			err) < 0)
+			   vs_propcol_content(c)->property_collector);
+	if (vs_pc_simple_call(c, &sb, "CreatePropertyCollector", u->collector,
+			      sizeof u->collector, err) < 0)
 		return -1;
 
 	strbuf_init(&sb);
 	vs_pc_begin_method(&sb, "CreateFilter", "PropertyCollector", u->collector);
 	strbuf_adds(&sb, "<spec>");
-	vs_pc_filter_spec(&sb, "ContainerView", view_moref, "view", type, paths, n_paths);
+	vs_pc_filter_specs(&sb, "ContainerView", view_moref, "view", specs, n_specs);
 	strbuf_adds(&sb, "</spec><partialUpdates>false</partialUpdates>");
 	if (vs_pc_simple_call(c, &sb, "CreateFilter", u->filter, sizeof u->filter, err) < 0) {
 		vs_error ignored;

@@ -42,8 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (data[0] & 16) {
 			vs_val_sink sink = fz_val_sink;
 			sink.on_missing = (data[0] & 8) ? on_missing : NULL;
-			(void)vs_retrieve_stream(NULL, "session[x]y", "VirtualMachine", paths, 3, 2,
-						 &sink, NULL, &err);
+			vs_prop_spec spec = { "VirtualMachine", paths, 3 };
+			(void)vs_retrieve_stream(NULL, "session[x]y", &spec, 1, 2, &sink, NULL,
+						 &err);
 		} else {
 			(void)vs_retrieve(NULL, "session[x]y", "VirtualMachine", paths, 3, 2, on_prop,
 					  (data[0] & 8) ? on_missing : NULL, NULL, &err);

@@ -23,7 +23,8 @@ static int on_missing(void *ctx, const char *moref, const char *path, const char
 	return 0;
 }
 
-static int on_object(void *ctx, const char *moref, vs_obj_kind kind, vs_error *err)
+static int on_object(void *ctx, const char *obj_type, const char *moref, vs_obj_kind kind,
+		     vs_error *err)
 {
 	return 0;
 }

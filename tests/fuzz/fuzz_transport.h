@@ -87,7 +87,8 @@ static inline void fz_split(const uint8_t *data, size_t size)
 static unsigned fz_events;
 static char fz_last[64];
 
-static inline int fz_sax_begin(void *ctx, const char *moref, const char *prop, vs_error *err)
+static inline int fz_sax_begin(void *ctx, const char *obj_type, const char *moref,
+			       const char *prop, vs_error *err)
 {
 	fz_events++;
 	if (fz_events % 13 == 12)

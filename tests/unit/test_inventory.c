@@ -265,7 +265,8 @@ static int live_missing(void *ctx, const char *moref, const char *path, const ch
 static bool live_sax;
 static inventory_val *live_val;
 
-static int live_object(void *ctx, const char *moref, vs_obj_kind kind, vs_error *err)
+static int live_object(void *ctx, const char *obj_type, const char *moref, vs_obj_kind kind,
+		       vs_error *err)
 {
 	return live_change(ctx, moref, kind, NULL, VS_OP_ASSIGN, NULL, err);
 }
@@ -381,6 +382,101 @@ static void test_live_updates_sax(void **state)
 	inventory_val_free(live_val);
 	live_val = NULL;
 	live_sax = false;
+}
+
+/* The estate: VMs first, their containers after them (any order is allowed), a clustered
+ * host and a standalone one, nested folders under a datacenter inside a folder. */
+#define OBJ(type, moref, props) "<objects><obj type=\"" type "\">" moref "</obj>" props "</objects>"
+#define PROP(name, val) "<propSet><name>" name "</name><val>" val "</val></propSet>"
+static const char estate_page[] =
+	"<Envelope><Body><RetrievePropertiesExResponse><returnval>"
+	OBJ("VirtualMachine", "vm-1", PROP("name", "sql-01") PROP("parent", "group-v9")
+	    PROP("runtime.host", "host-1"))
+	OBJ("VirtualMachine", "vm-2", PROP("name", "edge-01") PROP("parent", "group-v3")
+	    PROP("runtime.host", "host-7"))
+	OBJ("VirtualMachine", "vm-3", PROP("name", "orphan-01") PROP("parent", "group-v404"))
+	OBJ("Folder", "group-v9", PROP("name", "SQL") PROP("parent", "group-v8"))
+	OBJ("Folder", "group-v8", PROP("name", "Production") PROP("parent", "group-v3"))
+	OBJ("Folder", "group-v3", PROP("name", "vm") PROP("parent", "datacenter-2"))
+	OBJ("Datacenter", "datacenter-2", PROP("name", "DC Paris") PROP("parent", "group-f1"))
+	OBJ("Folder", "group-f1", PROP("name", "Europe") PROP("parent", "group-d1"))
+	OBJ("ClusterComputeResource", "domain-c5", PROP("name", "Cluster A")
+	    PROP("parent", "group-h4"))
+	OBJ("HostSystem", "host-1", PROP("name", "esx-01.example.com") PROP("parent", "domain-c5"))
+	OBJ("ComputeResource", "domain-s6", PROP("name", "esx-07") PROP("parent", "group-h4"))
+	OBJ("HostSystem", "host-7", PROP("name", "esx-07.example.com") PROP("parent", "domain-s6"))
+	"<objects><obj type=\"Folder\">group-h4</obj><missingSet><path>name</path><fault><fault "
+	"xsi:type=\"NoPermission\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"/>"
+	"</fault></missingSet></objects>"
+	"</returnval></RetrievePropertiesExResponse></Body></Envelope>";
+
+static void expect_estate_scan(void)
+{
+	fake_expect("CreateContainerView|<type>VirtualMachine</type><type>Folder</type>"
+		    "<type>Datacenter</type><type>ComputeResource</type><type>HostSystem</type>",
+		    "create_view.xml");
+	fake_expect("RetrievePropertiesEx|<pathSet>parent</pathSet><pathSet>runtime.host</pathSet>"
+		    "</propSet><propSet><type>Folder</type><pathSet>name</pathSet>"
+		    "<pathSet>parent</pathSet></propSet>|<type>HostSystem</type>",
+		    NULL);
+	fake_steps[fake_n - 1].xml = estate_page;
+	fake_steps[fake_n - 1].xml_len = sizeof estate_page - 1;
+	fake_expect("DestroyView", "void_response.xml");
+}
+
+static void assert_estate(const vm_facts *v, size_t n)
+{
+	assert_int_equal(n, 3);
+	const vm_facts *sql = find(v, n, "sql-01"), *edge = find(v, n, "edge-01"),
+		       *orphan = find(v, n, "orphan-01");
+	assert_string_equal(sql->folder, "/Europe/DC Paris/vm/Production/SQL");
+	assert_string_equal(sql->datacenter, "DC Paris");
+	assert_string_equal(sql->cluster, "Cluster A");
+	assert_string_equal(sql->host, "esx-01.example.com");
+	assert_string_equal(edge->folder, "/Europe/DC Paris/vm");
+	assert_string_equal(edge->datacenter, "DC Paris");
+	assert_null(edge->cluster); /* a standalone host */
+	assert_string_equal(edge->host, "esx-07.example.com");
+	assert_null(orphan->folder); /* its folder never came: unknown, not guessed */
+	assert_null(orphan->datacenter);
+	assert_null(orphan->host);
+	assert_false(sql->facts_error); /* the host folder's unreadable name is no VM's fault */
+}
+
+static void test_scan_estate(void **state)
+{
+	vs_error err;
+	vs_error_clear(&err);
+	vm_facts *v;
+	size_t n;
+	expect_estate_scan();
+	assert_int_equal(inventory_scan(NULL, NULL, 0, NULL, &v, &n, &err), 0);
+	assert_estate(v, n);
+	inventory_free(v, n);
+}
+
+typedef struct {
+	vm_facts v[4];
+	size_t n;
+} handed;
+
+static void hand_over(void *ctx, vm_facts *f)
+{
+	handed *h = ctx;
+	h->v[h->n++] = *f;
+}
+
+/* inventory_scan_each hands a VM over once its location resolves: here, at the end. */
+static void test_scan_each_estate(void **state)
+{
+	vs_error err;
+	vs_error_clear(&err);
+	handed h = { .n = 0 };
+	expect_estate_scan();
+	assert_int_equal(inventory_scan_each(NULL, NULL, 0, NULL, hand_over, &h, &err), 0);
+	assert_estate(h.v, h.n);
+	for (size_t i = 0; i < h.n; i++)
+		model_vm_facts_done(&h.v[i]);
 }
 
 static void test_enable_uuid_values(void **state)
@@ -699,6 +795,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scan_globs, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_scan_view_fault, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_scan_malformed, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_scan_estate, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_scan_each_estate, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_live_updates, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_live_updates_sax, fake_setup, fake_teardown),
 		cmocka_unit_test(test_enable_uuid_values),

@@ -89,7 +89,8 @@ static struct {
 	int depth;       /* of the innermost open element, -1 outside */
 } sv;
 
-static int sv_begin(void *ctx, const char *moref, const char *prop, vs_error *err)
+static int sv_begin(void *ctx, const char *obj_type, const char *moref, const char *prop,
+		    vs_error *err)
 {
 	n_props++;
 	if (abort_after && n_props == abort_after)
@@ -148,14 +149,16 @@ static const vs_val_sink sv_sink_no_missing = {
 
 static int retrieve_any(const char *view, int page_size, vs_missing_fn missing, vs_error *err)
 {
+	vs_prop_spec spec = { "VirtualMachine", vm_paths, 3 };
 	if (use_stream)
-		return vs_retrieve_stream(NULL, view, "VirtualMachine", vm_paths, 3, page_size,
+		return vs_retrieve_stream(NULL, view, &spec, 1, page_size,
 					  missing ? &sv_sink : &sv_sink_no_missing, NULL, err);
 	return vs_retrieve(NULL, view, "VirtualMachine", vm_paths, 3, page_size, on_prop, missing,
 			   NULL, err);
 }
 
-static int su_object(void *ctx, const char *moref, vs_obj_kind kind, vs_error *err)
+static int su_object(void *ctx, const char *obj_type, const char *moref, vs_obj_kind kind,
+		     vs_error *err)
 {
 	return on_change(ctx, moref, kind, NULL, VS_OP_ASSIGN, NULL, err);
 }

@@ -170,22 +170,33 @@ static int retrieve_all(vs_conn *c, scan_ctx *s, vs_error *err)
 {
 	if (s->matches)
 		memset(s->matches, 0, s->n_globs * sizeof *s->matches);
-	char view[VS_MOREF_MAX];
+	/* Two views, the containers' filter first: VMs then find their location known as they
+	 * complete, and go on at once (inventory_scan_each). */
+	char vm_view[VS_MOREF_MAX], c_view[VS_MOREF_MAX];
 	size_t n_types, n_specs;
-	const char *const *types = inventory_view_types(&n_types);
+	const char *const *types = estate_container_types(&n_types);
 	const vs_prop_spec *specs = inventory_specs(&n_specs);
-	if (vs_view_create_types(c, types, n_types, view, sizeof view, err) < 0)
+	if (vs_view_create(c, "VirtualMachine", vm_view, sizeof vm_view, err) < 0)
 		return -1;
+	vs_error ignored;
+	vs_error_clear(&ignored);
+	if (vs_view_create_types(c, types, n_types, c_view, sizeof c_view, err) < 0) {
+		vs_view_destroy(c, vm_view, &ignored);
+		return -1;
+	}
+	vs_view_filter filters[] = {
+		{ c_view, specs + 1, n_specs - 1 },   /* the containers' specs follow the VM's */
+		{ vm_view, specs, 1 },
+	};
 	s->val = inventory_val_new();
 	s->estate = estate_new();
 	estate_set_root(s->estate, vs_propcol_content(c)->root_folder);
-	int ret = vs_retrieve_stream(c, view, specs, n_specs, INVENTORY_PAGE_SIZE, &scan_sink, s,
-				     err);
+	int ret = vs_retrieve_stream(c, filters, 2, INVENTORY_PAGE_SIZE, &scan_sink, s, err);
 	inventory_val_free(s->val);
 	s->val = NULL;
-	vs_error ignored;
-	vs_error_clear(&ignored);
-	vs_view_destroy(c, view, &ignored); /* the session's end frees it anyway */
+	/* the session's end frees them anyway */
+	vs_view_destroy(c, c_view, &ignored);
+	vs_view_destroy(c, vm_view, &ignored);
 	if (ret == 0)
 		scan_close(s);
 	for (size_t i = 0; i < s->n_held; i++) { /* everything is in now */

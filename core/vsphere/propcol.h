@@ -83,10 +83,16 @@ typedef struct {
 	const char *const *paths;
 	size_t n_paths;
 } vs_prop_spec;
-/* Objects of every spec's type in the view, in one result (one propSet per spec). */
-int vs_retrieve_stream(vs_conn *c, const char *view_moref, const vs_prop_spec *specs,
-		       size_t n_specs, int page_size, const vs_val_sink *sink, void *ctx,
-		       vs_error *err);
+/* One PropertyFilterSpec: the objects of a ContainerView, with one propSet per spec. */
+typedef struct {
+	const char *view_moref;
+	const vs_prop_spec *specs;
+	size_t n_specs;
+} vs_view_filter;
+/* Every filter's objects in one result; servers answer the filters in order (objects the
+ * consumer needs first go in the first filter). */
+int vs_retrieve_stream(vs_conn *c, const vs_view_filter *filters, size_t n_filters,
+		       int page_size, const vs_val_sink *sink, void *ctx, vs_error *err);
 
 /* Same over the objects found by following `traverse_path` of one root object, e.g. root
  * "TaskManager"/"TaskManager", path "recentTask", type "Task". */

@@ -33,6 +33,9 @@ void vs_pc_retrieve_body(strbuf *sb, const char *pc, const char *root_type,
 void vs_pc_retrieve_body_specs(strbuf *sb, const char *pc, const char *root_type,
 			       const char *root_moref, const char *traverse_path,
 			       const vs_prop_spec *specs, size_t n_specs, int page_size);
+/* RetrievePropertiesEx with one PropertyFilterSpec per view filter. */
+void vs_pc_retrieve_body_views(strbuf *sb, const char *pc, const vs_view_filter *filters,
+			       size_t n_filters, int page_size);
 void vs_pc_continue_body(strbuf *sb, const char *pc, const char *token);
 
 /* Closes the method in sb and calls it; with out, expects a moref back. Frees sb. */

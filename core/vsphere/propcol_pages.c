@@ -122,9 +122,8 @@ static int one_page(vs_conn *c, const char *body, const char *method, vs_sax_pag
 	return rc;
 }
 
-int vs_retrieve_stream(vs_conn *c, const char *view_moref, const vs_prop_spec *specs,
-		       size_t n_specs, int page_size, const vs_val_sink *sink, void *ctx,
-		       vs_error *err)
+int vs_retrieve_stream(vs_conn *c, const vs_view_filter *filters, size_t n_filters,
+		       int page_size, const vs_val_sink *sink, void *ctx, vs_error *err)
 {
 	vs_error local;
 	if (!err)
@@ -141,8 +140,7 @@ int vs_retrieve_stream(vs_conn *c, const char *view_moref, const vs_prop_spec *s
 	strbuf_init(&token);
 	strbuf_init(&prev);
 	strbuf_init(&scratch);
-	vs_pc_retrieve_body_specs(&body, pc, "ContainerView", view_moref, "view", specs, n_specs,
-				  page_size);
+	vs_pc_retrieve_body_views(&body, pc, filters, n_filters, page_size);
 
 	int ret = one_page(c, body.buf, "RetrievePropertiesEx", sp, &pf, NULL, &scratch, err);
 	timing_mark("first page in");

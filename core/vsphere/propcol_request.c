@@ -214,3 +214,20 @@ void vs_pc_retrieve_body_specs(strbuf *sb, const char *pc, const char *root_type
 		strbuf_addf(sb, "<maxObjects>%d</maxObjects>", page_size);
 	strbuf_adds(sb, "</options></RetrievePropertiesEx>");
 }
+
+void vs_pc_retrieve_body_views(strbuf *sb, const char *pc, const vs_view_filter *filters,
+			       size_t n_filters, int page_size)
+{
+	strbuf_reset(sb);
+	vs_pc_begin_method(sb, "RetrievePropertiesEx", "PropertyCollector", pc);
+	for (size_t i = 0; i < n_filters; i++) {
+		strbuf_adds(sb, "<specSet>");
+		vs_pc_filter_specs(sb, "ContainerView", filters[i].view_moref, "view",
+				   filters[i].specs, filters[i].n_specs);
+		strbuf_adds(sb, "</specSet>");
+	}
+	strbuf_adds(sb, "<options>");
+	if (page_size > 0)
+		strbuf_addf(sb, "<maxObjects>%d</maxObjects>", page_size);
+	strbuf_adds(sb, "</options></RetrievePropertiesEx>");
+}

@@ -61,11 +61,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	strbuf_adds(&page, "</objects></returnval></RetrievePropertiesExResponse></Body>"
 		    "</Envelope>");
-	fz_page[0] = view;
-	fz_len[0] = sizeof view - 1;
-	fz_page[1] = page.buf;
-	fz_len[1] = page.len;
-	fz_n = 2;
+	fz_page[0] = fz_page[1] = view;   /* the VMs' view, the containers' view */
+	fz_len[0] = fz_len[1] = sizeof view - 1;
+	fz_page[2] = page.buf;
+	fz_len[2] = page.len;
+	fz_n = 3;
 	fz_pos = 0;
 	vm_facts *v = NULL;
 	size_t n_vms = 0;

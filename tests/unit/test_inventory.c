@@ -22,11 +22,13 @@
 static void expect_scan_pages(void)
 {
 	fake_expect("CreateContainerView|<type>VirtualMachine</type>", "create_view.xml");
+	fake_expect("CreateContainerView|<type>Folder</type>", "create_view.xml");
 	fake_expect("RetrievePropertiesEx|<pathSet>config.hardware.device</pathSet>|"
 		    "<pathSet>guest.disk</pathSet>|<pathSet>snapshot</pathSet>|<maxObjects>",
 		    "retrieve_page1.xml");
 	fake_expect("ContinueRetrievePropertiesEx|<token>1</token>", "retrieve_page2.xml");
 	fake_expect("ContinueRetrievePropertiesEx|<token>2</token>", "retrieve_page3.xml");
+	fake_expect("DestroyView|session[1f561484", "void_response.xml");
 	fake_expect("DestroyView|session[1f561484", "void_response.xml");
 }
 
@@ -211,9 +213,11 @@ static void test_scan_malformed(void **state)
 	size_t counts[1];
 	const char *globs[] = { "*" };
 	fake_expect("CreateContainerView", "create_view.xml");
+	fake_expect("CreateContainerView", "create_view.xml");
 	fake_expect("RetrievePropertiesEx", "retrieve_page1.xml");
 	fake_expect("ContinueRetrievePropertiesEx", "retrieve_truncated.xml");
 	fake_expect("CancelRetrievePropertiesEx|<token>7</token>", "void_response.xml");
+	fake_expect("DestroyView", "void_response.xml");
 	fake_expect("DestroyView", "void_response.xml");
 	assert_int_equal(inventory_scan(NULL, globs, 1, counts, &v, &n, &err), -1);
 	assert_int_equal(err.kind, VS_ERR_PARSE);
@@ -412,15 +416,17 @@ static const char estate_page[] =
 
 static void expect_estate_scan(void)
 {
-	fake_expect("CreateContainerView|<type>VirtualMachine</type><type>Folder</type>"
-		    "<type>Datacenter</type><type>ComputeResource</type><type>HostSystem</type>",
-		    "create_view.xml");
-	fake_expect("RetrievePropertiesEx|<pathSet>parent</pathSet><pathSet>runtime.host</pathSet>"
-		    "</propSet><propSet><type>Folder</type><pathSet>name</pathSet>"
-		    "<pathSet>parent</pathSet></propSet>|<type>HostSystem</type>",
-		    NULL);
+	fake_expect("CreateContainerView|<type>VirtualMachine</type><recursive>", "create_view.xml");
+	fake_expect("CreateContainerView|<type>Folder</type><type>Datacenter</type>"
+		    "<type>ComputeResource</type><type>HostSystem</type><recursive>", "create_view.xml");
+	/* the containers' filter first, the VMs' second */
+	fake_expect("RetrievePropertiesEx|<specSet><propSet><type>Folder</type><pathSet>name"
+		    "</pathSet><pathSet>parent</pathSet></propSet><propSet><type>Datacenter</type>|"
+		    "<type>HostSystem</type>|</specSet><specSet><propSet><type>VirtualMachine</type>|"
+		    "<pathSet>parent</pathSet><pathSet>runtime.host</pathSet></propSet>", NULL);
 	fake_steps[fake_n - 1].xml = estate_page;
 	fake_steps[fake_n - 1].xml_len = sizeof estate_page - 1;
+	fake_expect("DestroyView", "void_response.xml");
 	fake_expect("DestroyView", "void_response.xml");
 }
 
@@ -755,9 +761,11 @@ static void test_bench_scan(void **state)
 	strbuf_init(&b.page_buf);
 
 	fake_expect("CreateContainerView", "create_view.xml");
+	fake_expect("CreateContainerView", "create_view.xml");
 	for (int p = 0; p < b.pages; p++)
 		fake_expect_gen(p ? "ContinueRetrievePropertiesEx" : "RetrievePropertiesEx",
 				bench_page, &b);
+	fake_expect("DestroyView", "void_response.xml");
 	fake_expect("DestroyView", "void_response.xml");
 
 	struct mallinfo2 before = mallinfo2();

@@ -485,6 +485,129 @@ static void test_scan_each_estate(void **state)
 		model_vm_facts_done(&h.v[i]);
 }
 
+/* Live moves: the watcher's way (vs_wait_updates_stream into inventory_val_begin_any and an
+ * estate, locations resolved after each answer): a VM moved to another folder and host, and a
+ * folder renamed, change the VMs' locations. */
+typedef struct {
+	vm_facts vm;
+	bool have_vm;
+	estate *e;
+	inventory_val *val;
+	char type[32];
+} mover;
+
+static int mv_object(void *ctx, const char *obj_type, const char *moref, vs_obj_kind kind,
+		     vs_error *err)
+{
+	mover *m = ctx;
+	snprintf(m->type, sizeof m->type, "%s", obj_type);
+	if (!strcmp(obj_type, "VirtualMachine") && !m->have_vm) {
+		inventory_facts_begin(&m->vm, moref);
+		m->have_vm = true;
+	}
+	return 0;
+}
+
+static int mv_change(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
+		     vs_change_op op, bool has_val, vs_error *err)
+{
+	mover *m = ctx;
+	bool vm = !strcmp(m->type, "VirtualMachine");
+	if (!has_val) {
+		estate_set(m->e, m->type, moref, prop, NULL);
+		return 0;
+	}
+	return inventory_val_begin_any(m->val, m->e, m->type, moref, vm ? &m->vm : NULL, prop);
+}
+
+static void mv_start(void *ctx, int depth, const char *name, const char *xsi_type)
+{
+	inventory_val_start(((mover *)ctx)->val, depth, name, xsi_type);
+}
+
+static void mv_text(void *ctx, const char *t, size_t n)
+{
+	inventory_val_text(((mover *)ctx)->val, t, n);
+}
+
+static void mv_end(void *ctx, int depth, const char *name)
+{
+	inventory_val_end(((mover *)ctx)->val, depth, name);
+}
+
+static int mv_finish(void *ctx, vs_error *err)
+{
+	inventory_val_finish(((mover *)ctx)->val);
+	return 0;
+}
+
+#define UPD(body) "<Envelope><Body><WaitForUpdatesExResponse><returnval>" body \
+	"</returnval></WaitForUpdatesExResponse></Body></Envelope>"
+#define OSET(kind, type, moref, changes) "<objectSet><kind>" kind "</kind><obj type=\"" type \
+	"\">" moref "</obj>" changes "</objectSet>"
+#define CHG(name, val) "<changeSet><name>" name "</name><op>assign</op><val>" val "</val>" \
+	"</changeSet>"
+static const char move_enter[] = UPD("<version>1</version><filterSet>"
+	OSET("enter", "VirtualMachine", "vm-1", CHG("name", "sql-01") CHG("parent", "group-v9")
+	     CHG("runtime.host", "host-1"))
+	OSET("enter", "Folder", "group-v9", CHG("name", "SQL") CHG("parent", "group-v3"))
+	OSET("enter", "Folder", "group-v8", CHG("name", "Web") CHG("parent", "group-v3"))
+	OSET("enter", "Folder", "group-v3", CHG("name", "vm") CHG("parent", "datacenter-2"))
+	OSET("enter", "Datacenter", "datacenter-2", CHG("name", "DC0") CHG("parent", "group-d1"))
+	OSET("enter", "ClusterComputeResource", "domain-c5", CHG("name", "C1")
+	     CHG("parent", "group-h4"))
+	OSET("enter", "HostSystem", "host-1", CHG("name", "esx-01") CHG("parent", "domain-c5"))
+	OSET("enter", "ComputeResource", "domain-s6", CHG("name", "esx-07")
+	     CHG("parent", "group-h4"))
+	OSET("enter", "HostSystem", "host-7", CHG("name", "esx-07") CHG("parent", "domain-s6"))
+	"</filterSet>");
+static const char move_vm[] = UPD("<version>2</version><filterSet>"
+	OSET("modify", "VirtualMachine", "vm-1", CHG("parent", "group-v8")
+	     CHG("runtime.host", "host-7"))
+	"</filterSet>");
+static const char rename_folder[] = UPD("<version>3</version><filterSet>"
+	OSET("modify", "Folder", "group-v8", CHG("name", "Frontends"))
+	"</filterSet>");
+
+static void test_live_move(void **state)
+{
+	mover m = { .have_vm = false };
+	m.e = estate_new();
+	m.val = inventory_val_new();
+	estate_set_root(m.e, "group-d1");
+	vs_update_sink sink = { .object = mv_object, .change = mv_change,
+				.val = { .start = mv_start, .text = mv_text, .end = mv_end,
+					 .finish = mv_finish } };
+	vs_updates u = { .collector = "pc-2" };
+	char version[16];
+	vs_error err;
+	vs_error_clear(&err);
+	fake_expect_xml("WaitForUpdatesEx", move_enter, sizeof move_enter - 1);
+	fake_expect_xml("<version>1</version>", move_vm, sizeof move_vm - 1);
+	fake_expect_xml("<version>2</version>", rename_folder, sizeof rename_folder - 1);
+	assert_int_equal(vs_wait_updates_stream(NULL, &u, "", version, sizeof version, 0, &sink, &m,
+						&err), 9);
+	assert_true(estate_resolve(m.e, &m.vm));
+	assert_string_equal(m.vm.folder, "/DC0/vm/SQL");
+	assert_string_equal(m.vm.cluster, "C1");
+	assert_string_equal(m.vm.host, "esx-01");
+	assert_int_equal(vs_wait_updates_stream(NULL, &u, version, version, sizeof version, 0,
+						&sink, &m, &err), 1);
+	assert_true(estate_resolve(m.e, &m.vm));
+	assert_string_equal(m.vm.folder, "/DC0/vm/Web");
+	assert_null(m.vm.cluster); /* now on a standalone host */
+	assert_string_equal(m.vm.host, "esx-07");
+	assert_string_equal(m.vm.datacenter, "DC0");
+	assert_int_equal(vs_wait_updates_stream(NULL, &u, version, version, sizeof version, 0,
+						&sink, &m, &err), 1);
+	assert_true(estate_resolve(m.e, &m.vm));
+	assert_string_equal(m.vm.folder, "/DC0/vm/Frontends");
+	assert_false(estate_resolve(m.e, &m.vm)); /* nothing moved since */
+	model_vm_facts_done(&m.vm);
+	inventory_val_free(m.val);
+	estate_free(m.e);
+}
+
 static void test_enable_uuid_values(void **state)
 {
 	assert_int_equal(inventory_enable_uuid_value("TRUE"), TRI_YES);
@@ -805,6 +928,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scan_malformed, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_scan_estate, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_scan_each_estate, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_live_move, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_live_updates, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_live_updates_sax, fake_setup, fake_teardown),
 		cmocka_unit_test(test_enable_uuid_values),

@@ -662,8 +662,11 @@ void inventory_val_start(inventory_val *v, int depth, const char *name, const ch
 		return;
 	v->len = 0;
 	v->text[0] = '\0';
-	if (depth >= 0 && depth < 3)
-		snprintf(v->names[depth], sizeof v->names[depth], "%s", name);
+	if (depth >= 0 && depth < 3) { /* a copy per element: no snprintf on this path */
+		size_t len = strnlen(name, NAME_MAX_LEN - 1);
+		memcpy(v->names[depth], name, len);
+		v->names[depth][len] = '\0';
+	}
 	switch (v->p->kind) {
 	case V_EXTRA_CONFIG:
 		if (depth == 1)

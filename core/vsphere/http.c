@@ -121,7 +121,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &st);
 		c->sink_state = st == 200 ? 1 : 2;
 	}
-	if (c->sink_state == 1) {
+	if (c->sink && c->sink_state == 1) {
 		if (c->streamed + n > c->max_bytes) {
 			c->too_big = true;
 			return 0;

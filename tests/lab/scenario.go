@@ -37,6 +37,8 @@ type VMSpec struct {
 	Name          string
 	Count         int
 	Folder        string
+	Host          string // ESXi host to place the VM on ("": the lab's default clustered host)
+	Cluster       string // the host's cluster ("" with Host set: a standalone host)
 	GuestID       string
 	GuestFullName string
 	GuestBuild    int
@@ -338,12 +340,14 @@ var controllerKinds = []string{"pvscsi", "lsilogic", "lsilogic-sas", "buslogic",
 var diskModes = []string{"persistent", "independent_persistent", "independent_nonpersistent"}
 
 func (p *parser) vm(v interface{}, path string) VMSpec {
-	m := p.object(v, path, "name", "count", "folder", "guest_id", "guest_full_name", "guest_build",
+	m := p.object(v, path, "name", "count", "folder", "host", "cluster", "guest_id", "guest_full_name", "guest_build",
 		"power", "hw_version", "extra_config", "disks", "snapshots", "tools", "guest")
 	vm := VMSpec{
 		Name:       p.str(m, path, "name", ""),
 		Count:      p.integer(m, path, "count", 1, 1, 1000000),
 		Folder:     strings.Trim(p.str(m, path, "folder", ""), "/"),
+		Host:       p.str(m, path, "host", ""),
+		Cluster:    p.str(m, path, "cluster", ""),
 		GuestID:    p.str(m, path, "guest_id", "otherGuest"),
 		GuestBuild: p.integer(m, path, "guest_build", 0, 0, 1<<30),
 		Power:      p.str(m, path, "power", "poweredOn", "poweredOn", "poweredOff", "suspended"),
@@ -355,6 +359,9 @@ func (p *parser) vm(v interface{}, path string) VMSpec {
 	}
 	if strings.ContainsAny(vm.Name, "/\\[]") {
 		p.fail(path+".name", "must not contain / \\ [ or ]")
+	}
+	if vm.Cluster != "" && vm.Host == "" {
+		p.fail(path+".cluster", "needs \"host\" (the host to add to it)")
 	}
 	if vm.GuestID == "" {
 		p.fail(path+".guest_id", "must not be empty")

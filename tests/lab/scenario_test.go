@@ -23,6 +23,8 @@ func TestScenarioErrors(t *testing.T) {
 		{`{"vms":[{"name":"a","guest":{"services":["SQLWriter"]}}]}`, "vms[0].guest.services: must be an object"},
 		{`{"vms":[{"name":"a","tools":{"tools_conf_readonly":"yes"}}]}`, "vms[0].tools.tools_conf_readonly: must be true or false"},
 		{`{"vms":[{"name":"a","guest":{"installer_busy":1}}]}`, "vms[0].guest.installer_busy: must be true or false"},
+		{`{"vms":[{"name":"a","cluster":"C1"}]}`, "vms[0].cluster: needs \"host\""},
+		{`{"vms":[{"name":"a","host":7}]}`, "vms[0].host: must be a string"},
 		{`[1]`, "(root): must be an object"},
 		{`{"hosts":0}`, "hosts: must be an integer from 1 to 1000"},
 		{`{"timing_ms":{"guest_op":-1}}`, "timing_ms.guest_op: must be a number >= 0"},

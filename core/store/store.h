@@ -102,6 +102,20 @@ int store_last_probe(store *s, const char *vcenter, const char *moref, guest_pro
 int store_enable_uuid_set_at(store *s, const char *vcenter, const char *moref, time_t *out,
 			     char *err, size_t errlen);
 
+/* When fixes of ours last touched that VM: *uuid_set_at as store_enable_uuid_set_at, *fixed_at
+ * the end of its latest done step of any kind (0 when none), in one query. 0 or -1. */
+int store_vm_fix_times(store *s, const char *vcenter, const char *moref, time_t *uuid_set_at,
+		       time_t *fixed_at, char *err, size_t errlen);
+
+/* The VM's last test snapshot with a result ("success" or "failed": cancelled and interrupted
+ * tests prove nothing) into *t (initialised by the caller; old contents released): time,
+ * method, levels, fault, the manifest's writers, a writer found failed after it. Its
+ * `changes` are left empty. When then is not NULL it gets the VM's facts from its newest scan
+ * that started no later than the test (the facts the test was predicted from) and *have_then
+ * says whether there was one. Returns 1 found, 0 never tested, -1 error. */
+int store_last_test(store *s, const char *vcenter, const char *moref, vm_last_test *t,
+		    vm_facts *then, bool *have_then, char *err, size_t errlen);
+
 /* Reads one VM of a stored scan back: facts from facts_json and the verdict with its
  * findings (either pointer may be NULL). Both must be initialised; old contents are
  * released. Returns 1 found, 0 none, -1 error. */

@@ -280,6 +280,34 @@ int store_enable_uuid_set_at(store *s, const char *vcenter, const char *moref, t
 	return found;
 }
 
+static const char sql_fix_times[] =
+	"SELECT max(CASE WHEN st.kind = ?3 THEN st.ended_at END), max(st.ended_at)"
+	" FROM plan_vms pv INDEXED BY plan_vms_moref JOIN steps st ON st.plan_vm_id = pv.id"
+	" WHERE pv.moref = ?2 AND +st.state = 'done'"
+	" AND EXISTS (SELECT 1 FROM plans p JOIN connections c ON c.id = p.connection_id"
+	"  WHERE p.id = pv.plan_id AND c.server = ?1 COLLATE NOCASE)";
+
+int store_vm_fix_times(store *s, const char *vcenter, const char *moref, time_t *uuid_set_at,
+		       time_t *fixed_at, char *err, size_t errlen)
+{
+	*uuid_set_at = *fixed_at = 0;
+	sqlite3_stmt *st = store_stmt(s, sql_fix_times, err, errlen);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, vcenter);
+	store_bind_text(st, 2, moref);
+	store_bind_text(st, 3, STORE_STEP_SET_ENABLE_UUID);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s, err, errlen, "cannot read when the VM was last fixed");
+		sqlite3_reset(st);
+		return -1;
+	}
+	*uuid_set_at = (time_t)sqlite3_column_int64(st, 0);
+	*fixed_at = (time_t)sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return 0;
+}
+
 static const char sql_vm_get[] =
 	"SELECT id, os_family, best, predicted, status, facts_json FROM scan_vms"
 	" WHERE scan_id = ?1 AND moref = ?2";

@@ -51,6 +51,9 @@ fleet_vm *fleet_update_inventory(fleet *fl, vm_facts *f, time_t now);
  * too when keep_live_inventory is false or the VM is new. The verdict is recomputed. */
 fleet_vm *fleet_apply_scan(fleet *fl, vm_facts *f, time_t now, bool keep_live_inventory);
 void fleet_remove(fleet *fl, const char *moref);
+/* A test snapshot of vm just ended: its result becomes the VM's last test (R25, the last-test
+ * column) at once, without waiting for the next scan. */
+void fleet_apply_test(fleet *fl, fleet_vm *vm, const vm_last_test *t, time_t now);
 void fleet_set_mark(fleet *fl, fleet_vm *vm, bool on);
 void fleet_clear_marks(fleet *fl);
 /* Recounts by_status / by_level / n_marked (after a batch). */

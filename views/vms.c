@@ -1,4 +1,5 @@
 /* The VM list: one row per VM, the summary bar, sort, filter, marks. */
+#include "proof/proof.h"
 #include "rules/rules.h"
 #include "tui/draw.h"
 #include "tui/filter.h"
@@ -12,7 +13,7 @@
 #include <strings.h>
 
 typedef enum { COL_MARK, COL_NAME, COL_POWER, COL_OS, COL_TOOLS, COL_BEST, COL_PRED, COL_STATUS,
-	       COL_FINDING, NCOLS } column;
+	       COL_TEST, COL_FINDING, NCOLS } column;
 
 static const struct {
 	const char *name;   /* for :sort */
@@ -29,11 +30,12 @@ static const struct {
 	[COL_BEST] = { "best", "BEST", 5, 5, 5 },
 	[COL_PRED] = { "predicted", "PRED", 5, 5, 2 },
 	[COL_STATUS] = { "status", "STATUS", 7, 7, 1 },
+	[COL_TEST] = { "test", "LAST TEST", 12, 12, 8 },
 	[COL_FINDING] = { "finding", "TOP FINDING", 0, 18, 3 },
 };
 
 static const char *const column_names[] = { "name", "power", "os", "tools", "best", "predicted",
-					    "status", "finding", NULL };
+					    "status", "test", "finding", NULL };
 
 typedef struct {
 	fleet_vm **order;      /* filtered and sorted */
@@ -104,6 +106,7 @@ static int cmp_rows(const fleet_vm *a, const fleet_vm *b, column c)
 	case COL_BEST: r = (int)a->v.best - (int)b->v.best; break;
 	case COL_PRED: r = (int)a->v.predicted - (int)b->v.predicted; break;
 	case COL_STATUS: r = (int)a->v.status - (int)b->v.status; break;
+	case COL_TEST: r = (a->f.last_test.at > b->f.last_test.at) - (a->f.last_test.at < b->f.last_test.at); break;
 	case COL_FINDING: {
 		const finding *fa = top_finding(a), *fb = top_finding(b);
 		if (!fa || !fb)
@@ -431,6 +434,14 @@ static void vms_draw(view *v, ui *u, int y, int h, int w)
 				text = model_status_name(vm->v.status);
 				a = base | st;
 				break;
+			case COL_TEST: {
+				vm_proof pr;
+				proof_evaluate(&vm->f, &vm->v, now, 0, &pr);
+				text = proof_cell(&vm->f, &pr, buf);
+				a = base | (pr.state == PROOF_FAILED ? term_attr(TE_SEV_ERROR)
+					    : pr.state == PROOF_PROVEN ? term_attr(TE_READY) : term_attr(TE_DIM));
+				break;
+			}
 			case COL_FINDING: {
 				const finding *f = top_finding(vm);
 				if (f) {

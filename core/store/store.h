@@ -122,6 +122,11 @@ int store_last_test(store *s, const char *vcenter, const char *moref, vm_last_te
 int store_scan_vm_get(store *s, int64_t scan_id, const char *moref, vm_facts *f, verdict *v,
 		      char *err, size_t errlen);
 
+/* Every VM of a stored scan, its facts read back from facts_json (by name). *out is malloc'ed;
+ * release each with model_vm_facts_done, then free(*out). 0 or -1. */
+int store_scan_facts_all(store *s, int64_t scan_id, vm_facts **out, size_t *n, char *err,
+			 size_t errlen);
+
 /* ---- facts_json (store_facts.c) ---- */
 
 /* Appends the versioned facts document ({"format":1,...}) of f to out. */
@@ -357,6 +362,7 @@ typedef struct {
 				     * index; NULL: every VM */
 	time_t since, until;        /* inclusive bounds; 0: open */
 	size_t limit;               /* the newest at most this many; 0: all */
+	const char *folder_glob;    /* trends only: VMs whose folder path matches (SQLite GLOB) */
 } store_history_filter;
 
 typedef struct {
@@ -473,7 +479,8 @@ int store_history_diff(store *s, int64_t a, int64_t b, const char *vm_glob, stor
 void store_scan_diff_done(store_scan_diff *d);
 
 /* Readiness of the estate over time: counts per status per scan, oldest first. Uses the
- * filter's vcenter, since, until and limit (the newest limit scans). */
+ * filter's vcenter, since, until and limit (the newest limit scans); vm_glob and folder_glob
+ * (SQLite GLOB: * ? [..], case-sensitive) count only the VMs they match. */
 typedef struct {
 	int64_t scan_id;
 	time_t at;

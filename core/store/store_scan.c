@@ -371,3 +371,43 @@ int store_scan_vm_get(store *s, int64_t scan_id, const char *moref, vm_facts *f,
 		rc = read_findings(s, vm_id, v, err, errlen);
 	return rc == 0 ? 1 : -1;
 }
+
+static const char sql_facts_all[] =
+	"SELECT facts_json FROM scan_vms WHERE scan_id = ?1 ORDER BY name, moref";
+
+int store_scan_facts_all(store *s, int64_t scan_id, vm_facts **out, size_t *n, char *err,
+			 size_t errlen)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s, sql_facts_all, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, scan_id);
+	vm_facts *v = NULL;
+	size_t nv = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, nv + 1, sizeof *v);
+		model_vm_facts_init(&v[nv]);
+		const char *json = col(st, 0);
+		if (store_facts_from_json(json ? json : "{}", &v[nv], err, errlen) != 0) {
+			model_vm_facts_done(&v[nv]);
+			rc = SQLITE_ERROR;
+			break;
+		}
+		nv++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < nv; i++)
+			model_vm_facts_done(&v[i]);
+		free(v);
+		if (rc == SQLITE_ERROR && err && *err)
+			return -1;
+		return store_fail(s, err, errlen, "cannot read a scan's VMs");
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}

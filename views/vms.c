@@ -270,6 +270,8 @@ static void layout(vms *p, const ui *u, int w)
 	}
 	for (int c = 0; c < NCOLS; c++)
 		p->shown[c] = true;
+	/* the last test only where the top finding keeps its room */
+	p->shown[COL_TEST] = w >= 120;
 	for (;;) {
 		int need = 0, gaps = 0;
 		for (int c = 0; c < NCOLS; c++) {

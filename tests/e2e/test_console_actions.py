@@ -251,7 +251,7 @@ class ConsoleActionsTest(unittest.TestCase):
                    r"\(CreateSnapshotEx_Task\)", regex=True)
 
     def test_snaptest_failing_writer_shows_the_fault(self):
-        c = self.start()
+        c = self.start(width=130)
         c.keys(":")
         c.type("snaptest freeze-2019")
         c.keys("Enter")
@@ -265,6 +265,11 @@ class ConsoleActionsTest(unittest.TestCase):
         c.keys("2")
         s = c.wait("[Tasks]")
         self.assertRegex(s, r"failed .*snaptest freeze-2019: freeze-2019: failed")
+        # the failed test turns the VM from green ready to fixable at once (R25), and the
+        # list's last-test column says so
+        c.keys("1")
+        s = c.wait(r"freeze-2019 .*fixable\s+FAILED now\s+R", regex=True)
+        self.assertIn("LAST TEST", s)
 
     # ---- start-up questions ----
 

@@ -53,7 +53,7 @@ class HistoryViewTest(unittest.TestCase):
         s = c.wait("[History]")
         self.assertIn("Ready share", s)
         self.assertIn("AT (UTC)", s)
-        self.assertRegex(s, r"fix\s+hist-r07\s+fixed, fix #1: shutdown_guest done")
+        self.assertRegex(s, r"fix\s+hist-r07\s+fixed, fix #1: Shut the guest down: done")
         self.assertRegex(s, r"snaptest\s+hist-app\s+success: predicted application")
         self.assertRegex(s, r"kind:all")
         c.keys("K")  # scans only

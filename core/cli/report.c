@@ -338,7 +338,15 @@ void report_next_action(strbuf *out, const report_vm *r)
 	const rule_info *ri = f ? rules_find(f->rule) : NULL;
 	if (r->p.state == PROOF_FAILED) {
 		const vm_last_test *t = &r->f.last_test;
-		if (t->bad_writer)
+		const finding *fixable = NULL;
+		for (size_t i = 0; i < r->v.n_findings && !fixable; i++)
+			if (r->v.findings[i].sev == SEVERITY_ERROR && strcmp(r->v.findings[i].rule, "R25") &&
+			    r->v.findings[i].fix != FIX_MANUAL && r->v.findings[i].fix != FIX_NONE)
+				fixable = &r->v.findings[i];
+		if (fixable)
+			strbuf_addf(out, "quiescent fix --vm '%s' --rule %s --apply (%s), then", name,
+				    fixable->rule, t->bad_writer ? t->bad_writer : fixable->rule);
+		else if (t->bad_writer)
 			strbuf_addf(out, "Fix the writer %s (restart its service), then", t->bad_writer);
 		else if (t->fault)
 			strbuf_addf(out, "Read the test's fault (%s), fix its cause, then", t->fault);

@@ -439,6 +439,16 @@ void report_test_words(strbuf *out, const store_history_entry *e)
 	const char *fm = fault && fault->type == JSON_OBJECT ? json_get_string(fault, "message") : NULL;
 	if (fm)
 		strbuf_addf(out, "; %s", fm);
+	/* what an auditor must not miss: a snapshot left on the VM, a backup type that may have
+	 * truncated application logs */
+	const char *state = doc ? json_get_string(doc, "state") : NULL;
+	const char *bt = doc ? json_get_string(doc, "backup_type") : NULL;
+	if (state && !strcmp(state, "kept"))
+		strbuf_adds(out, "; test snapshot KEPT on the VM (--keep)");
+	else if (state && !strcmp(state, "orphan"))
+		strbuf_adds(out, "; test snapshot LEFT on the VM: quiescent snaptest --cleanup-orphans");
+	if (bt && *bt && strcasecmp(bt, "copy") && strcmp(bt, "5"))
+		strbuf_addf(out, "; backup type %s: may have truncated application logs", bt);
 	json_free(doc);
 }
 

@@ -123,7 +123,8 @@ class Browser:
                 if m and not found.is_set():
                     self.port = int(m.group(1))
                     found.set()
-        threading.Thread(target=read, daemon=True).start()
+        self.reader = threading.Thread(target=read, daemon=True)
+        self.reader.start()
         if not found.wait(90):
             self.close()
             raise TimeoutError("chromium did not open DevTools: " + "".join(self.log)[-2000:])
@@ -179,6 +180,8 @@ class Browser:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(20)
+        self.reader.join(10)
+        self.proc.stderr.close()
         shutil.rmtree(self.profile, ignore_errors=True)
 
 

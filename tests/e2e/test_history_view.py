@@ -46,6 +46,17 @@ class HistoryViewTest(unittest.TestCase):
     def tearDown(self):
         self.c.close()
 
+    def test_wide_timeline_shows_local_times(self):
+        self.c.close()
+        self.c = Console(self.lab, 140, 30, env_extra={"QUIESCENT_DB": self.dbc}, guest_login=GUEST)
+        c = self.c
+        c.wait("scan done: 3 VMs", timeout=30)
+        c.type(":history")
+        c.keys("Enter")
+        s = c.wait("[History]")
+        self.assertRegex(s, r"AT \(UTC\)\s+LOCAL\s+KIND")
+        self.assertRegex(s, r"\d{4}-\d\d-\d\d \d\d:\d\d  \d{1,2} \w{3} \d{4} \d\d:\d\d\s+fix")
+
     def test_timeline_chart_and_kind_filter(self):
         c = self.c
         c.type(":history")

@@ -541,11 +541,17 @@ static unsigned vms_request(view *v, ui *u, action a)
 		return VR_REDRAW;
 	case ACTION_SORT_NEXT:
 	case ACTION_SORT_PREV: {
-		int c = (int)p->sort + (a == ACTION_SORT_NEXT ? 1 : -1);
-		if (c >= NCOLS)
-			c = COL_NAME;
-		if (c < COL_NAME)
-			c = NCOLS - 1;
+		int step = a == ACTION_SORT_NEXT ? 1 : -1, c = (int)p->sort;
+		/* through the columns on screen (the last test is hidden on narrow terminals) */
+		for (int k = 0; k < NCOLS; k++) {
+			c += step;
+			if (c >= NCOLS)
+				c = COL_NAME;
+			if (c < COL_NAME)
+				c = NCOLS - 1;
+			if (p->shown[c] || !p->layout_w)
+				break;
+		}
 		p->sort = (column)c;
 		p->stale = true;
 		rebuild(v, u);

@@ -217,7 +217,7 @@ static int load(store *s, report_data *d, char *err, size_t errlen)
 {
 	/* every scan of the vCenter, scoped counts: the period's trend and its first full scan */
 	store_history_filter tf = { .vcenter = d->o.vcenter, .vm_glob = d->o.vm_glob,
-				    .folder_glob = NULL };
+				    .folder_glob = d->o.folder_glob };
 	if (store_history_trends(s, &tf, &d->all_trend, &d->n_all_trend, err, errlen) != 0)
 		return -1;
 	/* the vCenter: the one asked for, else that of the newest full scan */

@@ -196,6 +196,11 @@ static void test_scopes(void **state)
 	assert_int_equal(estate->n, 2);
 	assert_string_equal(json_get_string(&estate->items[0], "name"), "dc-branch-office-01");
 	assert_int_equal(num(json_get(doc, "headline"), "proven"), 0);
+	/* the trend counts the scope's VMs only */
+	const json_value *full = json_get(doc, "trend_full");
+	assert_int_equal(full->n, 2);
+	for (size_t i = 0; i < full->n; i++)
+		assert_int_equal(num(&full->items[i], "total"), 2);
 	json_free(doc);
 	o = (report_opts){ .vm_glob = "*-prod-*" };
 	doc = report_json(fx->path, &o);

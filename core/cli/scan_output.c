@@ -284,24 +284,21 @@ static const char *iso_time(time_t t, char buf[32])
 	return buf;
 }
 
-/* The columns every CSV row starts with: who the VM is and what is predicted and proven. */
+/* The columns every CSV row starts with (those of the first CSV, in its order): who the VM is
+ * and what is predicted. The location and the proof come last, so old readers keep theirs. */
 static const char csv_vm_header[] =
-	"vcenter,scanned_at,name,moref,datacenter,cluster,folder,power_state,guest_os,os_family,"
-	"tools_status,tools_version,best_level,predicted_level,status,probe_state,probe_at,proof,"
-	"last_test_at,last_test_achieved";
+	"vcenter,scanned_at,name,moref,power_state,guest_os,os_family,tools_status,tools_version,"
+	"best_level,predicted_level,status,probe_state,probe_at";
+static const char csv_tail_header[] =
+	"datacenter,cluster,folder,proof,last_test_at,last_test_achieved";
 
 static void csv_vm_fields(strbuf *out, const scan_result *r, const vm_facts *f, const verdict *v)
 {
-	char tv[16], scanned[32], probed[32], tested[32];
-	vm_proof pr;
-	proof_evaluate(f, v, r->scanned_at, r->max_proof_age, &pr);
+	char tv[16], scanned[32], probed[32];
 	strbuf_add_csv_field(out, r->vcenter, 0);
 	strbuf_add_csv_field(out, iso_time(r->scanned_at, scanned), 0);
 	strbuf_add_csv_field(out, f->name, 0);
 	strbuf_add_csv_field(out, f->moref, 0);
-	strbuf_add_csv_field(out, f->datacenter ? f->datacenter : "", 0);
-	strbuf_add_csv_field(out, f->cluster ? f->cluster : "", 0);
-	strbuf_add_csv_field(out, f->folder ? f->folder : "", 0);
 	strbuf_add_csv_field(out, model_power_name(f->power), 0);
 	strbuf_add_csv_field(out, scan_guest_os(f), 0);
 	strbuf_add_csv_field(out, model_os_family_name(v->family), 0);
@@ -312,17 +309,27 @@ static void csv_vm_fields(strbuf *out, const scan_result *r, const vm_facts *f, 
 	strbuf_add_csv_field(out, model_status_name(v->status), 0);
 	strbuf_add_csv_field(out, model_probe_state_name(f->probe.state), 0);
 	strbuf_add_csv_field(out, iso_time(f->probe.at, probed), 0);
+}
+
+static void csv_tail_fields(strbuf *out, const scan_result *r, const vm_facts *f, const verdict *v)
+{
+	char tested[32];
+	vm_proof pr;
+	proof_evaluate(f, v, r->scanned_at, r->max_proof_age, &pr);
+	strbuf_add_csv_field(out, f->datacenter ? f->datacenter : "", 0);
+	strbuf_add_csv_field(out, f->cluster ? f->cluster : "", 0);
+	strbuf_add_csv_field(out, f->folder ? f->folder : "", 0);
 	strbuf_add_csv_field(out, proof_state_name(pr.state), 0);
 	strbuf_add_csv_field(out, f->last_test.id ? iso_time(f->last_test.at, tested) : "", 0);
 	strbuf_add_csv_field(out, !f->last_test.id ? "" : f->last_test.failed ? "failed"
-				  : model_level_name(f->last_test.achieved), 0);
+				  : model_level_name(f->last_test.achieved), 1);
 }
 
 /* One row per VM: its top finding, the counts by severity and every rule id. */
 static void output_csv(strbuf *out, const scan_result *r)
 {
-	strbuf_adds(out, csv_vm_header);
-	strbuf_adds(out, ",top_rule,top_severity,top_message,errors,warnings,infos,rules\r\n");
+	strbuf_addf(out, "%s,top_rule,top_severity,top_message,errors,warnings,infos,rules,%s\r\n",
+		    csv_vm_header, csv_tail_header);
 	strbuf rules;
 	strbuf_init(&rules);
 	for (size_t i = 0; i < r->n; i++) {
@@ -345,16 +352,18 @@ static void output_csv(strbuf *out, const scan_result *r)
 		strbuf_add_csv_field(out, n[0], 0);
 		strbuf_add_csv_field(out, n[1], 0);
 		strbuf_add_csv_field(out, n[2], 0);
-		strbuf_add_csv_field(out, rules.buf ? rules.buf : "", 1);
+		strbuf_add_csv_field(out, rules.buf ? rules.buf : "", 0);
+		csv_tail_fields(out, r, f, v);
 	}
 	strbuf_done(&rules);
 }
 
-/* One row per finding (a VM without findings: one row with empty finding columns). */
+/* One row per finding (a VM without findings: one row with empty finding columns): the
+ * columns of the first CSV, then the location and the proof. */
 static void output_csv_findings(strbuf *out, const scan_result *r)
 {
-	strbuf_adds(out, csv_vm_header);
-	strbuf_adds(out, ",rule,severity,cap,fix,message,evidence\r\n");
+	strbuf_addf(out, "%s,rule,severity,cap,fix,message,evidence,%s\r\n", csv_vm_header,
+		    csv_tail_header);
 	for (size_t i = 0; i < r->n; i++) {
 		const vm_facts *f = &r->facts[i];
 		const verdict *v = &r->verdicts[i];
@@ -367,7 +376,8 @@ static void output_csv_findings(strbuf *out, const scan_result *r)
 			strbuf_add_csv_field(out, fd ? model_level_name(fd->cap) : "", 0);
 			strbuf_add_csv_field(out, fd ? model_fix_name(fd->fix) : "", 0);
 			strbuf_add_csv_field(out, fd ? fd->message : "", 0);
-			strbuf_add_csv_field(out, fd ? fd->evidence : "", 1);
+			strbuf_add_csv_field(out, fd ? fd->evidence : "", 0);
+			csv_tail_fields(out, r, f, v);
 		}
 	}
 }

@@ -143,6 +143,11 @@ class ScanTest(unittest.TestCase):
 
     def test_csv_findings_is_complete(self):
         r = self.scan("--format", "csv-findings")
+        # the first CSV's columns in their order; the location and the proof after them
+        self.assertTrue(r.stdout.startswith(
+            "vcenter,scanned_at,name,moref,power_state,guest_os,os_family,tools_status,"
+            "tools_version,best_level,predicted_level,status,probe_state,probe_at,rule,severity,"
+            "cap,fix,message,evidence,datacenter,cluster,folder,proof,"), r.stdout[:300])
         rows = list(csv.DictReader(io.StringIO(r.stdout)))
         by_vm = {}
         for row in rows:

@@ -248,7 +248,10 @@ void proof_fact_changes(const vm_facts *then, const vm_facts *now, char ***out, 
 		strbuf_addf(&sb, "guest OS %s -> %s", model_os_family_name(fa), model_os_family_name(fb));
 		push(out, n, &sb);
 	}
-	if (then->tools != TOOLS_UNKNOWN && now->tools != TOOLS_UNKNOWN && then->tools != now->tools) {
+	/* Tools running or not matters on a running VM only (R02): an off VM's Tools are not */
+	if (then->tools != TOOLS_UNKNOWN && now->tools != TOOLS_UNKNOWN && then->tools != now->tools &&
+	    (then->tools == TOOLS_NOT_INSTALLED || now->tools == TOOLS_NOT_INSTALLED ||
+	     (then->power == POWER_ON && now->power == POWER_ON))) {
 		strbuf_addf(&sb, "VMware Tools %s -> %s", model_tools_status_name(then->tools),
 			    model_tools_status_name(now->tools));
 		push(out, n, &sb);

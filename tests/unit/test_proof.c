@@ -203,11 +203,17 @@ static void test_fact_changes(void **state)
 	base(&a);
 	base(&b);
 	assert_changes(&a, &b, "");
-	/* not decisive: power, boot time, probe time, free space */
+	/* not decisive: power, boot time, probe time, and Tools not running on a VM that is off */
 	b.power = POWER_OFF;
+	b.tools = TOOLS_NOT_RUNNING;
 	b.boot_time = NOW;
 	b.probe.at = NOW;
 	assert_changes(&a, &b, "");
+	b.power = POWER_ON;
+	assert_changes(&a, &b, "VMware Tools running -> notRunning");
+	b.tools = TOOLS_NOT_INSTALLED;
+	b.power = POWER_OFF;
+	assert_changes(&a, &b, "VMware Tools running -> notInstalled");
 	/* unknown on one side is not a change */
 	b.probe.state = PROBE_NOT_CONFIGURED;
 	b.probe.writers[0].state = WRITER_FAILED;

@@ -64,6 +64,8 @@ void proof_evaluate(const vm_facts *f, const verdict *v, time_t now, time_t max_
 		out->reason = "the level the test achieved is not known";
 	else if (t->achieved < v->predicted)
 		out->reason = "the test achieved less than predicted";
+	else if (v->status == STATUS_UNKNOWN)
+		out->reason = "guest facts unknown now"; /* unknown is never shown as proven */
 	else if (!t->compared)
 		out->reason = "the facts at the test's time are not in the history";
 	else if (t->n_changes)

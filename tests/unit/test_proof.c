@@ -177,6 +177,12 @@ static void test_too_old_and_not_compared(void **state)
 	f.last_test.compared = false;
 	assert_int_equal(judge(&f, 40 * DAY, &p), PROOF_PREDICTED);
 	assert_string_equal(p.reason, "the facts at the test's time are not in the history");
+	/* guest facts unknown now (no probe, no history): never proven */
+	f.last_test.compared = true;
+	model_guest_probe_done(&f.probe);
+	f.probe.state = PROBE_NOT_CONFIGURED;
+	assert_int_equal(judge(&f, 40 * DAY, &p), PROOF_PREDICTED);
+	assert_string_equal(p.reason, "guest facts unknown now");
 	model_vm_facts_done(&f);
 }
 

@@ -6,6 +6,7 @@
  * and whether the test snapshot was removed.
  *
  * Also the start-up question about test snapshots a killed quiescent left behind. */
+#include "rules/rules.h"
 #include "snaptest/snaptest.h"
 #include "store/store.h"
 #include "tui/draw.h"
@@ -158,7 +159,7 @@ void snaptest_view_show(ui *u, const char *vm_name)
 	for (size_t i = 0; i < n; i++) {
 		p->vms[i].name = xstrdup(pick[i]->f.name ? pick[i]->f.name : pick[i]->f.moref);
 		p->vms[i].moref = xstrdup(pick[i]->f.moref);
-		p->vms[i].predicted = pick[i]->v.predicted;
+		p->vms[i].predicted = rules_predicted_by_facts(&pick[i]->v);
 	}
 	free(pick);
 	p->ph = SP_OPTIONS;

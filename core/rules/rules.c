@@ -850,6 +850,17 @@ bool rules_test_fell_short(const vm_facts *f, quiesce_level predicted)
 	return t->failed || (t->achieved != LEVEL_NONE && t->achieved < predicted);
 }
 
+quiesce_level rules_predicted_by_facts(const verdict *v)
+{
+	quiesce_level l = v->best;
+	for (size_t i = 0; i < v->n_findings; i++) {
+		const finding *x = &v->findings[i];
+		if (strcmp(x->rule, "R25") != 0 && x->cap != LEVEL_NONE && x->cap < l)
+			l = x->cap;
+	}
+	return l;
+}
+
 /* R25: judged against the level the other rules predict, so it runs after them. */
 static void rule_last_test(ctx *c, quiesce_level predicted)
 {

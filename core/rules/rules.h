@@ -154,6 +154,10 @@ bool rules_is_vss_family(os_family fam);
  * no fix of the VM ended after that test. */
 bool rules_test_fell_short(const vm_facts *f, quiesce_level predicted);
 
+/* The level the VM's facts allow: the predicted level without R25's cap. What a new test
+ * snapshot is expected to show (a test must not be judged by the failure of the one before). */
+quiesce_level rules_predicted_by_facts(const verdict *v);
+
 /* Evaluates every rule. `out` must have been initialised (model_verdict_init); its previous
  * contents are released first. Findings are sorted: severity (error first), then rule id.
  * `now` only ages history in messages (R21), so equal inputs give equal verdicts. */

@@ -107,8 +107,9 @@ int store_enable_uuid_set_at(store *s, const char *vcenter, const char *moref, t
 int store_vm_fix_times(store *s, const char *vcenter, const char *moref, time_t *uuid_set_at,
 		       time_t *fixed_at, char *err, size_t errlen);
 
-/* The VM's last test snapshot with a result ("success" or "failed": cancelled and interrupted
- * tests prove nothing) into *t (initialised by the caller; old contents released): time,
+/* The VM's last test snapshot with a result ("success" or "failed") whose snapshot task ran
+ * (cancelled and interrupted tests, and requests that never reached vCenter, prove nothing)
+ * into *t (initialised by the caller; old contents released): time,
  * method, levels, fault, the manifest's writers, a writer found failed after it. Its
  * `changes` are left empty. When then is not NULL it gets the VM's facts from its newest scan
  * that started no later than the test (the facts the test was predicted from) and *have_then

@@ -197,7 +197,7 @@ int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref 
 static const char sql_last_test[] =
 	"SELECT t.id, t.created_at, t.ended_at, t.method, t.result, t.predicted, t.achieved,"
 	" t.fault_type, t.fault FROM snaptests t INDEXED BY snaptests_moref"
-	" WHERE t.moref = ?2 AND t.result IN ('success', 'failed')"
+	" WHERE t.moref = ?2 AND t.result IN ('success', 'failed') AND t.task_moref IS NOT NULL"
 	" AND EXISTS (SELECT 1 FROM connections c WHERE c.id = t.connection_id"
 	"  AND c.server = ?1 COLLATE NOCASE)"
 	" ORDER BY t.created_at DESC, t.id DESC LIMIT 1";

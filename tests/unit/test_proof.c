@@ -129,6 +129,13 @@ static void test_failed(void **state)
 	assert_string_equal(p.reason, "the test snapshot failed");
 	char cell[32];
 	assert_string_equal(proof_cell(&f, &p, cell), "FAILED 3h");
+	/* R25 caps the prediction, but the next test is judged by what the facts allow */
+	verdict v;
+	model_verdict_init(&v);
+	rules_evaluate(&f, NOW, &v);
+	assert_int_equal(v.predicted, LEVEL_FAIL);
+	assert_int_equal(rules_predicted_by_facts(&v), LEVEL_APPLICATION);
+	model_verdict_done(&v);
 	/* a fix that ended after the failed test: only a prediction until the next test */
 	f.fixed_at = NOW - 3600;
 	assert_int_equal(judge(&f, 0, &p), PROOF_PREDICTED);
@@ -272,6 +279,7 @@ static int64_t record_test(store *s, int64_t conn, time_t at, const char *result
 				   .predicted = LEVEL_APPLICATION, .at = at };
 	int64_t id = store_snaptest_create(s, conn, &def, err, sizeof err);
 	assert_true(id > 0);
+	assert_int_equal(store_snaptest_set_running(s, id, "task-9", err, sizeof err), 0);
 	store_writer_result w = { .phase = "manifest", .name = "SqlServerWriter" };
 	assert_int_equal(store_writer_result_add(s, id, &w, err, sizeof err), 0);
 	store_writer_result after = { .phase = "after", .name = "SqlServerWriter",
@@ -307,6 +315,15 @@ static void test_from_history(void **state)
 	int64_t good = record_test(s, conn, NOW - 5 * DAY + 60, "success", LEVEL_APPLICATION, NULL);
 	/* a cancelled test proves nothing and is not the last test */
 	record_test(s, conn, NOW - 4 * DAY, "cancelled", LEVEL_NONE, NULL);
+	/* nor does a request that never reached vCenter (failed, but no snapshot task ran) */
+	store_snaptest_def lost = { .moref = "vm-42", .vm_name = "sql-prod-01",
+				    .snapshot_name = "quiescent-lost", .method = "CreateSnapshotEx_Task",
+				    .predicted = LEVEL_APPLICATION, .at = NOW - 4 * DAY + 60 };
+	int64_t lost_id = store_snaptest_create(s, conn, &lost, err, sizeof err);
+	store_snaptest_result lr = { .state = STORE_SNAPTEST_REMOVED, .result = "failed",
+				     .achieved = LEVEL_FAIL, .ended_at = NOW - 4 * DAY + 61,
+				     .fault = "connection reset" };
+	assert_int_equal(store_snaptest_finish(s, lost_id, &lr, err, sizeof err), 0);
 	proof_settle_history(s, "VC01", &now);
 	assert_int_equal(now.last_test.id, good);
 	assert_true(now.last_test.compared);

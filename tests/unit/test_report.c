@@ -85,6 +85,7 @@ static void test_snap(store *s, int64_t conn, time_t at, const char *moref, cons
 				   .at = at };
 	int64_t id = store_snaptest_create(s, conn, &def, err, sizeof err);
 	assert_true(id > 0);
+	assert_int_equal(store_snaptest_set_running(s, id, "task-9", err, sizeof err), 0);
 	store_snaptest_result r = { .state = STORE_SNAPTEST_REMOVED, .result = result,
 				    .achieved = achieved, .snapshot_removed = true, .ended_at = at + 20 };
 	assert_int_equal(store_snaptest_finish(s, id, &r, err, sizeof err), 0);

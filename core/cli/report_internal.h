@@ -65,5 +65,6 @@ void report_test_words(strbuf *out, const store_history_entry *e);
 bool report_fact_shown(const store_fact_change *c);
 
 void report_html(strbuf *o, const report_data *d);
+void report_md(strbuf *o, const report_data *d);
 
 #endif

@@ -7,16 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Table cells: no line breaks, and '|' escaped. */
+/* Text from the inventory and the guest in Markdown: no line breaks, '|' escaped for tables,
+ * and no markup a renderer would act on (HTML, emphasis, code, links). */
 static void md(strbuf *o, const char *s)
 {
 	for (; s && *s; s++) {
-		if (*s == '|')
-			strbuf_adds(o, "\\|");
-		else if (*s == '\n' || *s == '\r')
-			strbuf_addc(o, ' ');
-		else
+		switch (*s) {
+		case '\n': case '\r': strbuf_addc(o, ' '); break;
+		case '<': strbuf_adds(o, "&lt;"); break;
+		case '>': strbuf_adds(o, "&gt;"); break;
+		case '&': strbuf_adds(o, "&amp;"); break;
+		case '|': case '*': case '_': case '`': case '[': case ']': case '\\':
+			strbuf_addc(o, '\\');
 			strbuf_addc(o, *s);
+			break;
+		default: strbuf_addc(o, *s); break;
+		}
 	}
 }
 

@@ -230,8 +230,12 @@ static void text_table(strbuf *out, const store_htable *t)
 			if (long_col(t->cols[c]) || cell->type == STORE_HCELL_NULL ||
 			    !strcmp(t->cols[c], "before_value") || !strcmp(t->cols[c], "after_value"))
 				continue;
-			strbuf_addf(out, "%s%s=%s", first ? "" : "  ", t->cols[c],
-				    cell_text(cell, tb, sizeof tb));
+			/* for people: the Tools version decoded (CSV and JSON keep the number) */
+			char tv[16];
+			const char *text = !strcmp(t->cols[c], "tools_version") && cell->type == STORE_HCELL_INT
+					   ? model_tools_version_format(atoi(cell->text), tv)
+					   : cell_text(cell, tb, sizeof tb);
+			strbuf_addf(out, "%s%s=%s", first ? "" : "  ", t->cols[c], text);
 			first = false;
 		}
 		strbuf_addc(out, '\n');

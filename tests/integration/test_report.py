@@ -210,6 +210,8 @@ class ReportTest(unittest.TestCase):
         self.assertIn("disk.EnableUUID: absent -> TRUE", r.stdout)
         self.assertNotRegex(r.stdout, r"instance_id|\.id:")
         self.assertRegex(r.stdout, r"UTC, \d{1,2} \w{3} \d{4} \d\d:\d\d local")
+        r = self.run_q("history", "--db", self.db, "--show", "scan:%d" % full[-1]["scan_id"])
+        self.assertIn("tools_version=12.1.5", r.stdout)
 
     def test_07_report_in_chromium(self):
         if not cdp.chromium():

@@ -273,6 +273,13 @@ class ConsoleActionsTest(unittest.TestCase):
         c.keys("1")
         s = c.wait(r"freeze-2019 .*fixable\s+FAILED now\s+R", regex=True)
         self.assertIn("LAST TEST", s)
+        c.keys(":")
+        c.type("open freeze-2019")
+        c.keys("Enter")
+        s = c.wait("[VM detail]")
+        self.assertIn("proof failed: the test snapshot failed", s)
+        self.assertRegex(s, r"last test \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: failed")
+        self.assertIn("R25", s)
 
     # ---- start-up questions ----
 

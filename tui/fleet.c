@@ -110,6 +110,19 @@ static void take_scan_facts(vm_facts *dst, vm_facts *src)
 	dst->probe = src->probe;
 	src->probe = tmp;
 	dst->enable_uuid_set_at = src->enable_uuid_set_at;
+	vm_last_test t = dst->last_test;
+	dst->last_test = src->last_test;
+	src->last_test = t;
+	dst->fixed_at = src->fixed_at;
+}
+
+void fleet_apply_test(fleet *fl, fleet_vm *vm, const vm_last_test *t, time_t now)
+{
+	model_last_test_done(&vm->f.last_test);
+	model_last_test_copy(&vm->f.last_test, t);
+	evaluate(vm, now);
+	vm->changed_at = now;
+	fl->gen++;
 }
 
 fleet_vm *fleet_update_inventory(fleet *fl, vm_facts *f, time_t now)

@@ -58,6 +58,9 @@ fleet_vm *fleet_apply_row(fleet *fl, vm_facts *f, bool probing, time_t now, bool
 /* The scan ended (done, failed or cancelled): no VM is probing any more. */
 void fleet_end_probing(fleet *fl);
 void fleet_remove(fleet *fl, const char *moref);
+/* A test snapshot of vm just ended: its result becomes the VM's last test (R25, the last-test
+ * column) at once, without waiting for the next scan. */
+void fleet_apply_test(fleet *fl, fleet_vm *vm, const vm_last_test *t, time_t now);
 void fleet_set_mark(fleet *fl, fleet_vm *vm, bool on);
 void fleet_clear_marks(fleet *fl);
 /* Recounts by_status / by_level / n_marked (after a batch). */

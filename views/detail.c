@@ -1,6 +1,7 @@
 /* VM detail: every fact with where it came from and when, the verdict, the findings with
  * evidence and fix, the last tests and fixes from history. Rebuilt when the VM changes (live
  * updates land here too); the history is read by a quiet job, never on the UI thread. */
+#include "proof/proof.h"
 #include "rules/rules.h"
 #include "store/store.h"
 #include "tui/draw.h"
@@ -203,6 +204,19 @@ static void build(detail *d, ui *u, int w)
 		     f->connection_state);
 	if (f->facts_error)
 		addf(d, w, TE_SEV_ERROR, "  vCenter could not give every fact: %s", f->facts_error_text ? f->facts_error_text : "?");
+	/* the evidence beside the prediction: what the last test snapshot showed */
+	vm_proof pr;
+	proof_evaluate(f, v, time(NULL), 0, &pr);
+	addf(d, w, pr.state == PROOF_FAILED ? TE_SEV_ERROR : pr.state == PROOF_PROVEN ? TE_READY : TE_NORMAL,
+	     "  proof %s: %s", proof_state_name(pr.state), pr.reason);
+	if (f->last_test.id) {
+		const vm_last_test *t = &f->last_test;
+		addf(d, w, TE_NORMAL, "  last test %s: %s, achieved %s%s%s", when(t->at, t1, sizeof t1),
+		     t->failed ? "failed" : "success", model_level_name(t->achieved),
+		     t->method ? " with " : "", t->method ? t->method : "");
+		for (size_t i = 0; i < t->n_changes; i++)
+			addf(d, w, TE_DIM, "    changed since: %s", t->changes[i]);
+	}
 
 	addf(d, w, TE_NORMAL, "%s", "");
 	addf(d, w, TE_SECTION, "Findings (%zu)", v->n_findings);

@@ -378,10 +378,12 @@ static void hist_draw(view *v, ui *u, int y, int height, int w)
 	y += chart;
 	height -= chart;
 	int wvm = w >= 100 ? 24 : 16;
-	height -= draw_whole(v, h, y, height, w, 16 + 2 + 8 + 2 + wvm + 2);
+	bool local = w >= 130; /* the local time beside UTC where the summary keeps its room */
+	height -= draw_whole(v, h, y, height, w, 16 + 2 + (local ? 19 : 0) + 8 + 2 + wvm + 2);
 	draw_fill(y, 0, w, term_attr(TE_HEADER));
-	char buf[512], tb[32];
-	snprintf(buf, sizeof buf, "%-16s  %-8s  %-*s  %s", "AT (UTC)", "KIND", wvm, "VM", "WHAT");
+	char buf[512], tb[32], lt[32];
+	snprintf(buf, sizeof buf, "%-16s  %s%-8s  %-*s  %s", "AT (UTC)",
+		 local ? "LOCAL              " : "", "KIND", wvm, "VM", "WHAT");
 	draw_str(y, 0, w, buf, term_attr(TE_HEADER));
 	v->list.height = height - 1 > 0 ? height - 1 : 1;
 	listw_set_count(&v->list, h->n);
@@ -402,8 +404,11 @@ static void hist_draw(view *v, ui *u, int y, int height, int w)
 		attr_t base = cur ? term_attr(TE_CURSOR) : A_NORMAL;
 		draw_fill(row, 0, w, base);
 		bool marked = e->kind == STORE_HISTORY_SCAN && e->id == h->marked_scan;
-		snprintf(buf, sizeof buf, "%-16s%s %-8s  ", history_short_time(e->at, tb, sizeof tb),
-			 marked ? "*" : " ", store_history_kind_name(e->kind));
+		char lcol[40] = "";
+		if (local)
+			snprintf(lcol, sizeof lcol, "%-17s  ", history_local_time(e->at, lt, sizeof lt));
+		snprintf(buf, sizeof buf, "%-16s%s %s%-8s  ", history_short_time(e->at, tb, sizeof tb),
+			 marked ? "*" : " ", lcol, store_history_kind_name(e->kind));
 		int x = draw_str(row, 0, w, buf, base | (marked ? term_attr(TE_MARK) : 0));
 		x += draw_text(row, x, wvm, e->vm, base, ALIGN_LEFT);
 		x += draw_str(row, x, w - x, "  ", base);

@@ -6,6 +6,7 @@
  * and whether the test snapshot was removed.
  *
  * Also the start-up question about test snapshots a killed quiescent left behind. */
+#include "rules/rules.h"
 #include "snaptest/snaptest.h"
 #include "store/store.h"
 #include "tui/draw.h"
@@ -158,7 +159,7 @@ void snaptest_view_show(ui *u, const char *vm_name)
 	for (size_t i = 0; i < n; i++) {
 		p->vms[i].name = xstrdup(pick[i]->f.name ? pick[i]->f.name : pick[i]->f.moref);
 		p->vms[i].moref = xstrdup(pick[i]->f.moref);
-		p->vms[i].predicted = pick[i]->v.predicted;
+		p->vms[i].predicted = rules_predicted_by_facts(&pick[i]->v);
 	}
 	free(pick);
 	p->ph = SP_OPTIONS;
@@ -342,6 +343,40 @@ static void outs_free(void *d)
 	free(c);
 }
 
+/* The test's result as the VM's last test: a failed test must not leave the VM green. */
+static void apply_to_fleet(ui *u, const snaptest_outcome *o, time_t now)
+{
+	if (!o->moref || !o->result || (strcmp(o->result, "success") && strcmp(o->result, "failed")))
+		return;
+	fleet_vm *vm = fleet_get(&u->fl, o->moref);
+	if (!vm)
+		return;
+	vm_last_test t;
+	model_last_test_init(&t);
+	t.id = o->history_id > 0 ? o->history_id : -1;
+	t.at = now - (time_t)o->duration_s;
+	t.ended_at = now;
+	t.method = o->method;
+	t.failed = !strcmp(o->result, "failed");
+	t.predicted = o->predicted;
+	t.achieved = o->achieved;
+	t.fault = o->fault;
+	t.compared = true; /* judged against the facts the test was predicted from */
+	char *bad = NULL;
+	for (size_t i = 0; i < o->n_writers_after && !bad; i++)
+		if (o->writers_after[i].failed)
+			bad = xasprintf("%s: %s", o->writers_after[i].name, o->writers_after[i].last_error);
+	t.bad_writer = bad;
+	char **names = o->manifest.n_writers ? xcalloc(o->manifest.n_writers, sizeof *names) : NULL;
+	for (size_t i = 0; i < o->manifest.n_writers; i++)
+		names[i] = o->manifest.writers[i].name;
+	t.writers = names;
+	t.n_writers = o->manifest.n_writers;
+	fleet_apply_test(&u->fl, vm, &t, now); /* copies */
+	free(names);
+	free(bad);
+}
+
 static void outs_apply(ui *u, void *d)
 {
 	outs_copy *c = d;
@@ -360,6 +395,7 @@ static void outs_apply(ui *u, void *d)
 	for (size_t i = 0; i < p->n; i++) {
 		ok += snaptest_outcome_ok(&p->outs[i]);
 		p->vms[i].done = true;
+		apply_to_fleet(u, &p->outs[i], p->ended);
 	}
 	if (p->n == 1) {
 		const snaptest_outcome *o = &p->outs[0];

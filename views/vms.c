@@ -1,4 +1,5 @@
 /* The VM list: one row per VM, the summary bar, sort, filter, marks. */
+#include "proof/proof.h"
 #include "rules/rules.h"
 #include "tui/draw.h"
 #include "tui/filter.h"
@@ -12,7 +13,7 @@
 #include <strings.h>
 
 typedef enum { COL_MARK, COL_NAME, COL_POWER, COL_OS, COL_TOOLS, COL_BEST, COL_PRED, COL_STATUS,
-	       COL_DC, COL_CLUSTER, COL_HOST, COL_FOLDER, COL_FINDING, NCOLS } column;
+	       COL_TEST, COL_DC, COL_CLUSTER, COL_HOST, COL_FOLDER, COL_FINDING, NCOLS } column;
 
 static const struct {
 	const char *name;   /* for :sort */
@@ -29,6 +30,7 @@ static const struct {
 	[COL_BEST] = { "best", "BEST", 5, 5, 5 },
 	[COL_PRED] = { "predicted", "PRED", 5, 5, 2 },
 	[COL_STATUS] = { "status", "STATUS", 7, 7, 1 },
+	[COL_TEST] = { "test", "LAST TEST", 12, 12, 8 }, /* a tie with CLUSTER: TEST drops first */
 	/* where the VM lives: shown when the terminal is wide and some VM has the fact */
 	[COL_DC] = { "datacenter", "DC", 10, 10, 9 },
 	[COL_CLUSTER] = { "cluster", "CLUSTER", 12, 12, 8 },
@@ -38,7 +40,7 @@ static const struct {
 };
 
 static const char *const column_names[] = { "name", "power", "os", "tools", "best", "predicted",
-					    "status", "datacenter", "cluster", "host", "folder", "finding", NULL };
+					    "status", "test", "datacenter", "cluster", "host", "folder", "finding", NULL };
 
 /* The location columns, and :group's keys. */
 static const char *location_of(const fleet_vm *vm, column c)
@@ -50,6 +52,20 @@ static const char *location_of(const fleet_vm *vm, column c)
 	case COL_FOLDER: return vm->f.folder;
 	default: return NULL;
 	}
+}
+
+/* A folder path cut to width keeps its end, the folder's own name: "…vm/Production/SQL". */
+static const char *path_tail(const char *path, int width, char *buf, size_t size)
+{
+	if (width < 2 || draw_width(path) <= width)
+		return path;
+	const char *t = path;
+	while (*t && draw_width(t) > width - 1)
+		do
+			t++;
+		while ((*t & 0xC0) == 0x80); /* whole UTF-8 characters */
+	snprintf(buf, size, "%s%s", term_glyph()->ellipsis, t);
+	return buf;
 }
 
 static bool is_location(column c)
@@ -148,6 +164,7 @@ static int cmp_rows(const fleet_vm *a, const fleet_vm *b, column c)
 		r = !la || !lb ? (la == NULL) - (lb == NULL) : strcasecmp(la, lb); /* unknown last */
 		break;
 	}
+	case COL_TEST: r = (a->f.last_test.at > b->f.last_test.at) - (a->f.last_test.at < b->f.last_test.at); break;
 	case COL_FINDING: {
 		const finding *fa = top_finding(a), *fb = top_finding(b);
 		if (!fa || !fb)
@@ -285,7 +302,7 @@ int vms_view_sort(view *v, ui *u, const char *column_name, int dir, char *err, s
 	}
 	if (matches != 1 || !*column_name) {
 		snprintf(err, errlen, "%s column '%s' (name, power, os, tools, best, predicted, status, "
-			 "datacenter, cluster, host, folder, finding)",
+			 "test, datacenter, cluster, host, folder, finding)",
 			 matches > 1 ? "ambiguous" : "unknown", column_name);
 		return -1;
 	}
@@ -341,6 +358,8 @@ static void layout(vms *p, const ui *u, int w)
 			any = location_of(u->fl.vms[i], (column)c) != NULL;
 		p->shown[c] = any;
 	}
+	/* the last test only where the top finding keeps its room */
+	p->shown[COL_TEST] = w >= 120;
 	for (;;) {
 		int need = 0, gaps = 0;
 		for (int c = 0; c < NCOLS; c++) {
@@ -542,7 +561,7 @@ static void vms_draw(view *v, ui *u, int y, int h, int w)
 		attr_t base = cur ? term_attr(TE_CURSOR) : A_NORMAL;
 		attr_t st = term_attr(status_elem(vm->v.status));
 		draw_fill(row, 0, w, base);
-		char buf[64];
+		char buf[64], tail[128]; /* tail: a cut folder path, up to 4 bytes a column */
 		for (int c = 0; c < NCOLS; c++) {
 			if (!p->shown[c])
 				continue;
@@ -570,12 +589,22 @@ static void vms_draw(view *v, ui *u, int y, int h, int w)
 				text = location_of(vm, (column)c);
 				if (!text)
 					text = "-";
+				else if (c == COL_FOLDER)
+					text = path_tail(text, p->w[c], tail, sizeof tail);
 				break;
 			case COL_STATUS:
 				/* its probe runs: the status shown is the one of the guest facts it has */
 				text = vm->probing ? "probing" : model_status_name(vm->v.status);
 				a = base | (vm->probing ? term_attr(TE_DIM) : st);
 				break;
+			case COL_TEST: {
+				vm_proof pr;
+				proof_evaluate(&vm->f, &vm->v, now, 0, &pr);
+				text = proof_cell(&vm->f, &pr, buf);
+				a = base | (pr.state == PROOF_FAILED ? term_attr(TE_SEV_ERROR)
+					    : pr.state == PROOF_PROVEN ? term_attr(TE_READY) : term_attr(TE_DIM));
+				break;
+			}
 			case COL_FINDING: {
 				const finding *f = top_finding(vm);
 				if (f) {

@@ -122,7 +122,7 @@ static int parse(int argc, char **argv, history_opts *o)
 				else
 					o->f.until = t;
 			} else if (!strcmp(a, "--format")) {
-				if (!scan_format_parse(v, &o->format))
+				if (!scan_format_parse(v, &o->format) || o->format == SCAN_FORMAT_CSV_FINDINGS)
 					return bad("unknown format '%s' (table, json or csv)", v);
 			} else if (!strcmp(a, "--db")) {
 				o->db = v;

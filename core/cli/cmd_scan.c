@@ -25,6 +25,8 @@ typedef struct {
 	size_t n_globs;
 	bool no_probe;
 	int probe_total, probe_per_host, probe_max_age_s;
+	bool wide;
+	time_t max_proof_age;
 	scan_format format;
 	char *db;
 } scan_opts;
@@ -42,7 +44,11 @@ static void usage(FILE *out)
 		     "  --probe-max-age AGE   reuse a guest's last good probe younger than AGE (30m, 6h,\n"
 		     "                        1d; no fix of ours since) instead of probing it again\n"
 		     "  --reprobe             probe every guest, whatever --probe-max-age says\n"
-		     "  --format FMT          table (default), json or csv\n"
+		     "  --format FMT          table (default), json, csv or csv-findings\n"
+		     "                        (csv: one row per VM; csv-findings: one per finding)\n"
+		     "  --wide                the table with whole names and findings on a terminal\n"
+		     "                        (always so when stdout is not a terminal)\n"
+		     "  --max-proof-age DAYS  a test older than this only predicts (default 30)\n"
 		     "  --db PATH             history database (env QUIESCENT_DB)\n"
 		     "  -h, --help            this text\n\n"
 		     "Exit codes: 0 all ready (or n/a), 1 something not ready, 2 usage error,\n"
@@ -110,6 +116,20 @@ static int parse(int argc, char **argv, scan_opts *o)
 				o->probe_per_host = (int)n;
 			else if (o->probe_max_age_s >= 0) /* --reprobe wins */
 				o->probe_max_age_s = (int)n;
+		} else if (!strcmp(a, "--wide")) {
+			o->wide = true;
+		} else if (!strcmp(a, "--max-proof-age")) {
+			const char *v = cmd_option_value(CMD, argc, argv, &i);
+			if (!v)
+				return -1;
+			char *end;
+			long days = strtol(v, &end, 10);
+			if (end == v || *end || days < 1 || days > 3650) {
+				fprintf(stderr, "quiescent scan: --max-proof-age takes a number of days from 1 "
+						"to 3650, not '%s'\n", v);
+				return -1;
+			}
+			o->max_proof_age = (time_t)days * 86400;
 		} else if (!strcmp(a, "--vm") || !strcmp(a, "--format") || !strcmp(a, "--db")) {
 			const char *v = cmd_option_value(CMD, argc, argv, &i);
 			if (!v)
@@ -118,7 +138,8 @@ static int parse(int argc, char **argv, scan_opts *o)
 				cmd_strings_add(&o->globs, &o->n_globs, v);
 			} else if (!strcmp(a, "--format")) {
 				if (!scan_format_parse(v, &o->format)) {
-					fprintf(stderr, "quiescent scan: unknown format '%s' (table, json or csv)\n", v);
+					fprintf(stderr, "quiescent scan: unknown format '%s' (table, json, csv or "
+							"csv-findings)\n", v);
 					return -1;
 				}
 			} else {
@@ -132,11 +153,14 @@ static int parse(int argc, char **argv, scan_opts *o)
 	return 0;
 }
 
-/* Columns of the terminal stdout goes to; 80 for pipes and files, so scripts see one layout. */
+/* Columns of the terminal stdout goes to; 0 (no limit: whole names and findings) for pipes
+ * and files, so scripts and mails read every finding. */
 static int terminal_width(void)
 {
 	struct winsize ws;
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
 		return ws.ws_col;
 	return 80;
 }
@@ -216,7 +240,8 @@ static int run(scan_opts *o)
 
 	strbuf sb;
 	strbuf_init(&sb);
-	scan_output(&sb, &result, o->format, terminal_width());
+	result.max_proof_age = o->max_proof_age;
+	scan_output(&sb, &result, o->format, o->wide ? 0 : terminal_width());
 	timing_mark("format output");
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);

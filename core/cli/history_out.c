@@ -1,4 +1,5 @@
 #include "cli/history_out.h"
+#include "model/model.h"
 #include "util/json.h"
 
 #include <ctype.h>
@@ -145,11 +146,13 @@ void history_list_output(strbuf *out, const store_history_entry *e, size_t n, sc
 	for (size_t i = 0; i < n; i++)
 		if (strlen(e[i].vm) > wvm)
 			wvm = strlen(e[i].vm) > 32 ? 32 : strlen(e[i].vm);
-	strbuf_addf(out, "%-16s  %-8s  %-6s  %-*s  %s\n", "AT (UTC)", "KIND", "ID", (int)wvm, "VM",
-		    "WHAT");
+	char lt[32];
+	strbuf_addf(out, "%-16s  %-17s  %-8s  %-6s  %-*s  %s\n", "AT (UTC)", "LOCAL", "KIND", "ID",
+		    (int)wvm, "VM", "WHAT");
 	for (size_t i = 0; i < n; i++)
-		strbuf_addf(out, "%-16s  %-8s  %-6lld  %-*.*s  %s\n",
-			    history_short_time(e[i].at, t, sizeof t), store_history_kind_name(e[i].kind),
+		strbuf_addf(out, "%-16s  %-17s  %-8s  %-6lld  %-*.*s  %s\n",
+			    history_short_time(e[i].at, t, sizeof t),
+			    history_local_time(e[i].at, lt, sizeof lt), store_history_kind_name(e[i].kind),
 			    (long long)e[i].id, (int)wvm, (int)wvm, e[i].vm, e[i].summary);
 	if (!n)
 		strbuf_adds(out, "(no history matches)\n");
@@ -227,8 +230,12 @@ static void text_table(strbuf *out, const store_htable *t)
 			if (long_col(t->cols[c]) || cell->type == STORE_HCELL_NULL ||
 			    !strcmp(t->cols[c], "before_value") || !strcmp(t->cols[c], "after_value"))
 				continue;
-			strbuf_addf(out, "%s%s=%s", first ? "" : "  ", t->cols[c],
-				    cell_text(cell, tb, sizeof tb));
+			/* for people: the Tools version decoded (CSV and JSON keep the number) */
+			char tv[16];
+			const char *text = !strcmp(t->cols[c], "tools_version") && cell->type == STORE_HCELL_INT
+					   ? model_tools_version_format(atoi(cell->text), tv)
+					   : cell_text(cell, tb, sizeof tb);
+			strbuf_addf(out, "%s%s=%s", first ? "" : "  ", t->cols[c], text);
 			first = false;
 		}
 		strbuf_addc(out, '\n');
@@ -307,10 +314,138 @@ const char *history_diff_change_name(store_diff_change c)
 	return "unknown";
 }
 
+const char *history_local_time(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+	if (!t || !localtime_r(&t, &tm) || !strftime(buf, n, "%d %b %Y %H:%M", &tm)) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	if (buf[0] == '0') /* "02 Dec" -> "2 Dec" */
+		memmove(buf, buf + 1, strlen(buf));
+	return buf;
+}
+
+const char *history_step_words(const char *kind)
+{
+	static const struct { const char *kind, *words; } steps[] = {
+		{ "shutdown_guest", "guest shut down" },
+		{ "power_off", "powered off" },
+		{ "set_enable_uuid", "disk.EnableUUID set" },
+		{ "power_on", "powered on again" },
+		{ "upgrade_tools", "VMware Tools upgraded" },
+		{ "wait_tools", "VMware Tools running again" },
+		{ "mount_installer", "Tools installer mounted" },
+		{ "guest_setup", "Tools setup run in the guest" },
+		{ "unmount_installer", "Tools installer unmounted" },
+		{ "guest_command", "command run in the guest" },
+		{ "verify", "verified" },
+	};
+	for (size_t i = 0; kind && i < sizeof steps / sizeof steps[0]; i++)
+		if (!strcmp(kind, steps[i].kind))
+			return steps[i].words;
+	return kind ? kind : "?";
+}
+
+bool history_fact_is_noise(const char *fact)
+{
+	static const char *const exact[] = { "probe.writers_known", "probe.error", "scsi_units_used",
+					     "probe.tools_conf_read", "tools_version_status" };
+	static const char *const suffix[] = { "].id", "].instance_id", "].bus", "].unit",
+					      "_evidence" };
+	for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+		if (!strcmp(fact, exact[i]))
+			return true;
+	size_t n = strlen(fact);
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		size_t k = strlen(suffix[i]);
+		if (n >= k && !strcmp(fact + n - k, suffix[i]))
+			return true;
+	}
+	return false;
+}
+
+/* A value in words: Tools versions decoded, Unix times as dates, bytes in GiB. */
+static void value_words(strbuf *out, const char *fact, const char *v)
+{
+	char buf[32];
+	size_t n = strlen(fact);
+	if (!strcmp(v, "absent")) {
+		strbuf_adds(out, v);
+	} else if (!strcmp(fact, "tools_version")) {
+		strbuf_adds(out, model_tools_version_format(atoi(v), buf));
+	} else if (!strcmp(fact, "boot_time") || (n > 3 && !strcmp(fact + n - 3, "_at"))) {
+		strbuf_adds(out, history_local_time((time_t)strtoll(v, NULL, 10), buf, sizeof buf));
+	} else if (n > 6 && !strcmp(fact + n - 6, "_bytes")) {
+		strbuf_addf(out, "%.1f GiB", (double)strtoll(v, NULL, 10) / (1024.0 * 1024 * 1024));
+	} else if (n > 12 && !strcmp(fact + n - 12, "].capacity_kb")) {
+		strbuf_addf(out, "%.1f GiB", (double)strtoll(v, NULL, 10) / (1024.0 * 1024));
+	} else {
+		strbuf_adds(out, v);
+	}
+}
+
+/* The fact's name in words: the vSphere or Windows name an administrator knows. */
+static void fact_words(strbuf *out, const char *fact)
+{
+	static const struct { const char *prefix, *words; } names[] = {
+		{ "tools_version", "VMware Tools" },
+		{ "tools", "VMware Tools status" },
+		{ "boot_time", "boot time" },
+		{ "power", "power" },
+		{ "snapshot_count", "snapshots" },
+		{ "n_scsi_controllers", "SCSI controllers" },
+		{ "hw_version", "virtual hardware version" },
+		{ "guest_full_name", "guest OS" },
+		{ "guest_build", "Windows build" },
+		{ "probe.state", "guest probe" },
+		{ "probe.vmvss.", "VMware Snapshot Provider (vmvss) " },
+		{ "probe.lgto_sync.", "sync driver (LGTO_Sync) " },
+		{ "probe.vss.", "Volume Shadow Copy service " },
+		{ "probe.disable_app_quiescing", "tools.conf vss.disableAppQuiescing" },
+		{ "probe.enable_vss", "tools.conf enableVSS" },
+		{ "probe.dynamic_disks", "dynamic disks" },
+		{ "probe.storage_spaces", "Storage Spaces" },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		size_t k = strlen(names[i].prefix);
+		bool prefix = names[i].prefix[k - 1] == '.';
+		if (prefix ? !strncmp(fact, names[i].prefix, k) : !strcmp(fact, names[i].prefix)) {
+			strbuf_adds(out, names[i].words);
+			if (prefix)
+				strbuf_adds(out, fact + k); /* "start", "installed" */
+			return;
+		}
+	}
+	/* "probe.writers[SqlServerWriter].state" -> "writer SqlServerWriter state";
+	 * "disks[Hard disk 1].controller" -> "Hard disk 1 controller" */
+	const char *open = strchr(fact, '['), *close = open ? strchr(open, ']') : NULL;
+	if (open && close) {
+		if (!strncmp(fact, "probe.writers[", 14))
+			strbuf_adds(out, "writer ");
+		else if (!strncmp(fact, "volumes[", 8))
+			strbuf_adds(out, "volume ");
+		strbuf_add(out, open + 1, (size_t)(close - open - 1));
+		if (close[1] == '.') {
+			strbuf_addc(out, ' ');
+			const char *leaf = close + 2;
+			strbuf_adds(out, !strcmp(leaf, "free_bytes") ? "free"
+					 : !strcmp(leaf, "capacity_bytes") || !strcmp(leaf, "capacity_kb")
+						 ? "size" : !strcmp(leaf, "last_error") ? "last error" : leaf);
+		}
+		return;
+	}
+	strbuf_adds(out, fact);
+}
+
 void history_fact_change_text(strbuf *out, const store_fact_change *c)
 {
 	char tb[32];
-	strbuf_addf(out, "%s: %s -> %s", c->fact, c->before, c->after);
+	fact_words(out, c->fact);
+	strbuf_adds(out, ": ");
+	value_words(out, c->fact, c->before);
+	strbuf_adds(out, " -> ");
+	value_words(out, c->fact, c->after);
 	if (c->fix_plan_id)
 		strbuf_addf(out, " (fix #%lld, %s)", (long long)c->fix_plan_id,
 			    history_short_time(c->fix_at, tb, sizeof tb));
@@ -425,9 +560,12 @@ void history_diff_output(strbuf *out, const store_scan_diff *d, scan_format fmt,
 		}
 		return;
 	}
-	strbuf_addf(out, "scan #%lld (%s, %s) -> scan #%lld (%s, %s)\n", (long long)d->scan_a,
-		    history_short_time(d->at_a, ta, sizeof ta), d->vcenter_a, (long long)d->scan_b,
-		    history_short_time(d->at_b, tb, sizeof tb), d->vcenter_b);
+	char la[32], lb[32];
+	strbuf_addf(out, "scan #%lld (%s UTC, %s local, %s) -> scan #%lld (%s UTC, %s local, %s)\n",
+		    (long long)d->scan_a, history_short_time(d->at_a, ta, sizeof ta),
+		    history_local_time(d->at_a, la, sizeof la), d->vcenter_a, (long long)d->scan_b,
+		    history_short_time(d->at_b, tb, sizeof tb), history_local_time(d->at_b, lb, sizeof lb),
+		    d->vcenter_b);
 	size_t shown = 0;
 	for (size_t i = 0; i < d->n_vms; i++) {
 		const store_diff_vm *v = &d->vms[i];
@@ -455,6 +593,8 @@ void history_diff_output(strbuf *out, const store_scan_diff *d, scan_format fmt,
 		for (size_t k = 0; k < v->n_appeared; k++)
 			strbuf_addf(out, "  + %s\n", v->appeared[k]);
 		for (size_t k = 0; k < v->n_facts; k++) {
+			if (history_fact_is_noise(v->facts[k].fact))
+				continue;
 			strbuf_adds(out, "  ~ ");
 			history_fact_change_text(out, &v->facts[k]);
 			strbuf_addc(out, '\n');

@@ -30,8 +30,19 @@ void history_list_output(strbuf *out, const store_history_entry *e, size_t n, sc
  * "key: value" lines, then each table. CSV: table,row,column,value. */
 void history_record_output(strbuf *out, const store_history_record *r, scan_format fmt);
 
-/* "disk.EnableUUID: absent -> TRUE (fix #12, 2026-11-22 10:04)". */
+/* "2 Dec 2026 10:04" in the local time zone (0: "-"); buf of at least 24 bytes. */
+const char *history_local_time(time_t t, char *buf, size_t n);
+
+/* "disk.EnableUUID: absent -> TRUE (fix #12, 2026-11-22 10:04)", in people's words: Tools
+ * versions decoded ("VMware Tools: 11.3.5 -> 12.1.5"), times as dates, writers by name. */
 void history_fact_change_text(strbuf *out, const store_fact_change *c);
+/* Changes that only repeat another one or say nothing to a person (a writer's GUIDs, the
+ * probe's error text, counters derived from the disks): left out of tables and reports,
+ * kept in JSON and CSV. */
+bool history_fact_is_noise(const char *fact);
+/* What a fix step did, in words ("disk.EnableUUID set", "guest shut down"); the kind itself
+ * when it is not known. */
+const char *history_step_words(const char *kind);
 const char *history_diff_change_name(store_diff_change c); /* "same", "changed", ... */
 
 /* The diff of two scans; `all` also lists VMs that did not change. */

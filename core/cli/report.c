@@ -1,17 +1,25 @@
-#include "cli/report.h"
+/* The report's data (the estate now, its proof, the period's trend and changes) and its JSON
+ * and CSV forms; report_html.c and report_md.c write HTML and Markdown from the same data. */
 #include "cli/history_out.h"
+#include "cli/report_internal.h"
+#include "cli/scan_output.h"
+#include "rules/rules.h"
 #include "util/json.h"
+#include "util/xalloc.h"
 
+#include <fnmatch.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define REPORT_TREND_SCANS 30
+#define REPORT_DEFAULT_PERIOD ((time_t)30 * 86400)
+#define REPORT_MAX_ENTRIES 2000
 
 bool report_format_parse(const char *s, report_format *out)
 {
-	static const char *const names[] = { "html", "csv", "json" };
-	for (int i = 0; s && i < 3; i++)
+	static const char *const names[] = { "html", "csv", "json", "md" };
+	for (int i = 0; s && i < 4; i++)
 		if (!strcmp(s, names[i])) {
 			*out = (report_format)i;
 			return true;
@@ -19,313 +27,632 @@ bool report_format_parse(const char *s, report_format *out)
 	return false;
 }
 
-typedef struct {
-	store_history_record scan;   /* the last scan; n_tables 0: none */
-	bool have_scan, have_diff;
-	store_scan_diff diff;        /* the last scan against the one before */
-	store_history_entry *fixes, *tests;
-	size_t n_fixes, n_tests;
-	store_trend_point *trend;
-	size_t n_trend;
-} report_data;
+/* ---- loading ---- */
 
 static void data_done(report_data *d)
 {
-	if (d->have_scan)
-		store_history_record_done(&d->scan);
+	for (size_t i = 0; i < d->n_vms; i++) {
+		model_vm_facts_done(&d->vms[i].f);
+		model_verdict_done(&d->vms[i].v);
+	}
+	free(d->vms);
+	for (int k = 0; k < REPORT_BY_COUNT; k++) {
+		for (size_t i = 0; i < d->n_by[k]; i++)
+			free(d->by[k][i].name);
+		free(d->by[k]);
+	}
+	free(d->problems);
+	free(d->unproven);
+	free(d->trend);
+	free(d->all_trend);
+	if (d->have_period)
+		store_scan_diff_done(&d->period);
 	if (d->have_diff)
 		store_scan_diff_done(&d->diff);
+	if (d->have_scan)
+		store_history_record_done(&d->scan);
 	store_history_list_free(d->fixes, d->n_fixes);
 	store_history_list_free(d->tests, d->n_tests);
-	free(d->trend);
 }
 
-static int load(store *s, const char *vcenter, report_data *d, char *err, size_t errlen)
+static bool in_scope(const report_opts *o, const vm_facts *f)
 {
-	memset(d, 0, sizeof *d);
-	store_history_filter f = { .vcenter = vcenter, .limit = REPORT_TREND_SCANS };
-	if (store_history_trends(s, &f, &d->trend, &d->n_trend, err, errlen) != 0)
+	if (o->vm_glob && *o->vm_glob &&
+	    !((f->name && !fnmatch(o->vm_glob, f->name, 0)) ||
+	      (f->moref && !fnmatch(o->vm_glob, f->moref, 0))))
+		return false;
+	if (o->folder_glob && *o->folder_glob &&
+	    fnmatch(o->folder_glob, f->folder ? f->folder : "", 0))
+		return false;
+	return true;
+}
+
+static report_vm *find_vm(report_data *d, const char *moref)
+{
+	for (size_t i = 0; moref && i < d->n_vms; i++)
+		if (d->vms[i].f.moref && !strcmp(d->vms[i].f.moref, moref))
+			return &d->vms[i];
+	return NULL;
+}
+
+static int cmp_vm_moref(const void *a, const void *b)
+{
+	const report_vm *x = a, *y = b;
+	return strcmp(x->f.moref ? x->f.moref : "", y->f.moref ? y->f.moref : "");
+}
+
+/* A partial scan after the last full one has the newest facts of its VMs. d->vms is sorted by
+ * moref here: each rescanned VM is found by bisection, not by a walk of the estate. */
+static int apply_scan(store *s, report_data *d, int64_t id, char *err, size_t errlen)
+{
+	vm_facts *v;
+	size_t n;
+	if (store_scan_facts_all(s, id, &v, &n, err, errlen) != 0)
 		return -1;
-	/* "the last scan" is the newest full one: a fix or a test scans only its own VMs */
-	int64_t last = 0, a = 0, b = 0;
-	for (size_t i = d->n_trend; i-- > 0 && !last;)
-		if (!d->trend[i].partial)
-			last = d->trend[i].scan_id;
-	if (!last && d->n_trend)
-		last = d->trend[d->n_trend - 1].scan_id;
-	if (last) {
-		int k = store_history_record_get(s, STORE_HISTORY_SCAN, last, 0, &d->scan, err, errlen);
+	for (size_t i = 0; i < n; i++) {
+		report_vm key = { .f.moref = v[i].moref };
+		report_vm *r = v[i].moref && d->n_vms
+				       ? bsearch(&key, d->vms, d->n_vms, sizeof *d->vms, cmp_vm_moref)
+				       : NULL;
+		if (r) {
+			model_vm_facts_done(&r->f);
+			r->f = v[i];
+		} else {
+			model_vm_facts_done(&v[i]);
+		}
+	}
+	free(v);
+	return 0;
+}
+
+static int cmp_vm_name(const void *a, const void *b)
+{
+	const report_vm *x = a, *y = b;
+	int c = strcmp(x->f.name ? x->f.name : "", y->f.name ? y->f.name : "");
+	return c ? c : strcmp(x->f.moref ? x->f.moref : "", y->f.moref ? y->f.moref : "");
+}
+
+static void count_group(report_data *d, int k, const char *name, const report_vm *r)
+{
+	if (!name || !*name)
+		return;
+	report_group *g = NULL;
+	for (size_t i = 0; i < d->n_by[k] && !g; i++)
+		if (!strcmp(d->by[k][i].name, name))
+			g = &d->by[k][i];
+	if (!g) {
+		d->by[k] = xrealloc(d->by[k], (d->n_by[k] + 1) * sizeof *d->by[k]);
+		g = &d->by[k][d->n_by[k]++];
+		memset(g, 0, sizeof *g);
+		g->name = xstrdup(name);
+	}
+	g->vms++;
+	g->proven += r->p.state == PROOF_PROVEN;
+	g->predicted += r->p.state == PROOF_PREDICTED;
+	g->failed += r->p.state == PROOF_FAILED;
+	g->not_ready += r->v.status != STATUS_READY;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	return strcmp(((const report_group *)a)->name, ((const report_group *)b)->name);
+}
+
+/* Failing proof first, then the statuses that need work: manual, fixable, unknown. */
+static int problem_rank(const report_vm *r)
+{
+	if (r->p.state == PROOF_FAILED)
+		return 0;
+	switch (r->v.status) {
+	case STATUS_MANUAL: return 1;
+	case STATUS_FIXABLE: return 2;
+	case STATUS_UNKNOWN: return 3;
+	default: return -1;
+	}
+}
+
+static void judge(report_data *d)
+{
+	for (size_t i = 0; i < d->n_vms; i++) {
+		report_vm *r = &d->vms[i];
+		rules_evaluate(&r->f, d->now, &r->v);
+		proof_evaluate(&r->f, &r->v, d->now, d->o.max_proof_age, &r->p);
+		switch (r->v.status) {
+		case STATUS_READY: d->ready++; break;
+		case STATUS_FIXABLE: d->fixable++; break;
+		case STATUS_MANUAL: d->manual++; break;
+		case STATUS_UNKNOWN: d->unknown++; break;
+		case STATUS_NA: d->na++; break;
+		}
+		if (r->v.status == STATUS_NA)
+			continue;
+		d->windows++;
+		d->proven += r->p.state == PROOF_PROVEN;
+		d->predicted += r->p.state == PROOF_PREDICTED;
+		d->failed += r->p.state == PROOF_FAILED;
+		count_group(d, REPORT_BY_DATACENTER, r->f.datacenter, r);
+		count_group(d, REPORT_BY_CLUSTER, r->f.cluster, r);
+		count_group(d, REPORT_BY_FOLDER, r->f.folder, r);
+	}
+	for (int k = 0; k < REPORT_BY_COUNT; k++)
+		if (d->n_by[k])
+			qsort(d->by[k], d->n_by[k], sizeof *d->by[k], cmp_group);
+	d->problems = xcalloc(d->n_vms + 1, sizeof *d->problems);
+	d->unproven = xcalloc(d->n_vms + 1, sizeof *d->unproven);
+	for (int rank = 0; rank <= 3; rank++)
+		for (size_t i = 0; i < d->n_vms; i++)
+			if (problem_rank(&d->vms[i]) == rank)
+				d->problems[d->n_problems++] = i;
+	for (size_t i = 0; i < d->n_vms; i++)
+		if (d->vms[i].v.status == STATUS_READY && d->vms[i].p.state == PROOF_PREDICTED)
+			d->unproven[d->n_unproven++] = i;
+}
+
+static bool scoped(const report_data *d)
+{
+	return (d->o.vm_glob && *d->o.vm_glob) || (d->o.folder_glob && *d->o.folder_glob);
+}
+
+/* Fixes and tests of the period, of the VMs in scope. */
+static int load_entries(store *s, report_data *d, store_history_kind kind,
+			store_history_entry **out, size_t *n, char *err, size_t errlen)
+{
+	store_history_filter f = { .kinds = kind, .vcenter = d->vcenter, .since = d->o.since,
+				   .vm_glob = d->o.vm_glob, .limit = REPORT_MAX_ENTRIES };
+	if (store_history_list(s, &f, out, n, err, errlen) != 0)
+		return -1;
+	if (!scoped(d) || !d->last_scan)
+		return 0;
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		store_history_entry *e = &(*out)[i];
+		if (find_vm(d, e->moref)) {
+			(*out)[k++] = *e;
+		} else {
+			free(e->summary);
+			free(e->details_json);
+		}
+	}
+	*n = k;
+	return 0;
+}
+
+static int load(store *s, report_data *d, char *err, size_t errlen)
+{
+	/* every scan of the vCenter, scoped counts: the period's trend and its first full scan */
+	store_history_filter tf = { .vcenter = d->o.vcenter, .vm_glob = d->o.vm_glob,
+				    .folder_glob = d->o.folder_glob };
+	if (store_history_trends(s, &tf, &d->all_trend, &d->n_all_trend, err, errlen) != 0)
+		return -1;
+	/* the vCenter: the one asked for, else that of the newest full scan */
+	size_t last = (size_t)-1;
+	for (size_t i = d->n_all_trend; i-- > 0 && last == (size_t)-1;)
+		if (!d->all_trend[i].partial)
+			last = i;
+	if (last == (size_t)-1 && d->n_all_trend)
+		last = d->n_all_trend - 1;
+	if (last != (size_t)-1) {
+		const store_trend_point *p = &d->all_trend[last];
+		snprintf(d->vcenter, sizeof d->vcenter, "%s", p->vcenter);
+		d->last_scan = p->scan_id;
+		d->last_at = p->at;
+	} else if (d->o.vcenter) {
+		snprintf(d->vcenter, sizeof d->vcenter, "%s", d->o.vcenter);
+	}
+	/* the estate now: the last full scan, then the partial rescans after it */
+	if (d->last_scan) {
+		vm_facts *v;
+		size_t n;
+		if (store_scan_facts_all(s, d->last_scan, &v, &n, err, errlen) != 0)
+			return -1;
+		d->vms = xcalloc(n + 1, sizeof *d->vms);
+		for (size_t i = 0; i < n; i++) {
+			if (!in_scope(&d->o, &v[i])) {
+				model_vm_facts_done(&v[i]);
+				continue;
+			}
+			report_vm *r = &d->vms[d->n_vms++];
+			r->f = v[i];
+			model_verdict_init(&r->v);
+		}
+		free(v);
+		if (d->n_vms)
+			qsort(d->vms, d->n_vms, sizeof *d->vms, cmp_vm_moref);
+		for (size_t i = last + 1; i < d->n_all_trend; i++)
+			if (!strcasecmp(d->all_trend[i].vcenter, d->vcenter) &&
+			    apply_scan(s, d, d->all_trend[i].scan_id, err, errlen) != 0)
+				return -1;
+		for (size_t i = 0; i < d->n_vms; i++)
+			proof_settle_history(s, d->vcenter, &d->vms[i].f);
+		if (d->n_vms)
+			qsort(d->vms, d->n_vms, sizeof *d->vms, cmp_vm_name);
+	}
+	judge(d);
+
+	/* the period: its scans, and what changed from its first full scan to the last */
+	int64_t base = 0;
+	for (size_t i = 0; i < d->n_all_trend; i++) {
+		const store_trend_point *p = &d->all_trend[i];
+		if (strcasecmp(p->vcenter, d->vcenter))
+			continue;
+		if (p->at >= d->o.since) {
+			d->trend = xrealloc(d->trend, (d->n_trend + 1) * sizeof *d->trend);
+			d->trend[d->n_trend++] = *p;
+		}
+		if (p->partial || p->scan_id == d->last_scan)
+			continue;
+		/* the newest full scan before the period, else its first one */
+		if (p->at < d->o.since || !base) {
+			base = p->scan_id;
+			d->have_before = true;
+			d->ready_before = p->ready;
+			d->total_before = p->total;
+			d->before_at = p->at;
+		}
+	}
+	if (base && d->last_scan && base != d->last_scan) {
+		if (store_history_diff(s, base, d->last_scan, d->o.vm_glob, &d->period, err, errlen) != 0)
+			return -1;
+		d->have_period = true;
+	} else {
+		d->have_before = false;
+	}
+	if (load_entries(s, d, STORE_HISTORY_FIX, &d->fixes, &d->n_fixes, err, errlen) != 0 ||
+	    load_entries(s, d, STORE_HISTORY_SNAPTEST, &d->tests, &d->n_tests, err, errlen) != 0)
+		return -1;
+
+	/* the first report's members */
+	if (d->last_scan) {
+		int k = store_history_record_get(s, STORE_HISTORY_SCAN, d->last_scan, 0, &d->scan, err,
+						 errlen);
 		if (k < 0)
 			return -1;
 		d->have_scan = k > 0;
 	}
-	int k = store_history_last_two_scans(s, vcenter, &a, &b, err, errlen);
+	int64_t a = 0, b = 0;
+	int k = store_history_last_two_scans(s, d->vcenter[0] ? d->vcenter : NULL, &a, &b, err, errlen);
 	if (k < 0)
 		return -1;
 	if (k > 0) {
-		if (store_history_diff(s, a, b, NULL, &d->diff, err, errlen) != 0)
+		if (store_history_diff(s, a, b, d->o.vm_glob, &d->diff, err, errlen) != 0)
 			return -1;
 		d->have_diff = true;
 	}
-	f = (store_history_filter){ .kinds = STORE_HISTORY_FIX, .vcenter = vcenter, .limit = 500 };
-	if (store_history_list(s, &f, &d->fixes, &d->n_fixes, err, errlen) != 0)
-		return -1;
-	f.kinds = STORE_HISTORY_SNAPTEST;
-	return store_history_list(s, &f, &d->tests, &d->n_tests, err, errlen);
+	return 0;
 }
 
-/* ---- HTML ---- */
+/* ---- words shared by the formats ---- */
 
-static const char css[] =
-	"body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em;"
-	"color:#1b1b1b;background:#fff}"
-	"h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.6em;"
-	"border-bottom:2px solid #ddd;padding-bottom:.2em}"
-	".meta{color:#555}"
-	"table{border-collapse:collapse;width:100%;font-size:.92em}"
-	"th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}"
-	"th{background:#f3f3f3}"
-	".tiles{display:flex;gap:1em;flex-wrap:wrap}"
-	".tile{border:1px solid #ddd;border-radius:6px;padding:.6em 1.2em;min-width:7em}"
-	".tile b{display:block;font-size:1.8em}"
-	".s-ready{color:#2e7d32}.s-fixable{color:#b26a00}.s-manual{color:#c62828}"
-	".s-unknown{color:#616161}.s-na{color:#78909c}"
-	".ok{color:#2e7d32}.bad{color:#c62828}"
-	"ul{margin:.2em 0;padding-left:1.2em}"
-	"@media print{body{margin:0}}";
-
-static void h(strbuf *o, const char *s)
+const finding *report_problem(const report_vm *r)
 {
-	history_html_escape(o, s ? s : "");
+	for (size_t i = 0; i < r->v.n_findings; i++)
+		if (!strcmp(r->v.findings[i].rule, "R25"))
+			return &r->v.findings[i];
+	for (size_t i = 0; i < r->v.n_findings; i++)
+		if (r->v.findings[i].sev == SEVERITY_ERROR)
+			return &r->v.findings[i];
+	for (size_t i = 0; i < r->v.n_findings; i++)
+		if (r->v.findings[i].sev == SEVERITY_WARN)
+			return &r->v.findings[i];
+	return r->v.n_findings ? &r->v.findings[0] : NULL;
 }
 
-static const char *status_class(const char *st)
+void report_next_action(strbuf *out, const report_vm *r)
 {
-	if (!st)
-		return "s-unknown";
-	if (!strcmp(st, "n/a"))
-		return "s-na";
-	if (!strcmp(st, "ready") || !strcmp(st, "fixable") || !strcmp(st, "manual"))
-		return !strcmp(st, "ready") ? "s-ready" : !strcmp(st, "fixable") ? "s-fixable" : "s-manual";
-	return "s-unknown";
+	const char *name = r->f.name ? r->f.name : r->f.moref;
+	const finding *f = report_problem(r);
+	const rule_info *ri = f ? rules_find(f->rule) : NULL;
+	if (r->p.state == PROOF_FAILED) {
+		const vm_last_test *t = &r->f.last_test;
+		const finding *fixable = NULL;
+		for (size_t i = 0; i < r->v.n_findings && !fixable; i++)
+			if (r->v.findings[i].sev == SEVERITY_ERROR && strcmp(r->v.findings[i].rule, "R25") &&
+			    r->v.findings[i].fix != FIX_MANUAL && r->v.findings[i].fix != FIX_NONE)
+				fixable = &r->v.findings[i];
+		if (fixable)
+			strbuf_addf(out, "quiescent fix --vm '%s' --rule %s --apply (%s), then", name,
+				    fixable->rule, t->bad_writer ? t->bad_writer : fixable->rule);
+		else if (t->bad_writer)
+			strbuf_addf(out, "Fix the writer %s (restart its service), then", t->bad_writer);
+		else if (t->fault)
+			strbuf_addf(out, "Read the test's fault (%s), fix its cause, then", t->fault);
+		else
+			strbuf_adds(out, "Read the test's events (quiescent history), fix the cause, then");
+		strbuf_addf(out, " test again: quiescent snaptest '%s'", name);
+		return;
+	}
+	if (r->v.status == STATUS_UNKNOWN) {
+		strbuf_addf(out, "Give quiescent guest credentials for this VM (--guest-user), then "
+				 "scan it: quiescent scan --vm '%s'", name);
+		return;
+	}
+	if (!f) {
+		strbuf_addf(out, "Scan again: quiescent scan --vm '%s'", name);
+		return;
+	}
+	switch (f->fix) {
+	case FIX_AUTO:
+		strbuf_addf(out, "quiescent fix --vm '%s' --rule %s --apply (%s)", name, f->rule,
+			    ri ? ri->title : f->rule);
+		break;
+	case FIX_GUIDED:
+		strbuf_addf(out, "quiescent fix --vm '%s' --rule %s --plan, then follow the guided "
+				 "steps (%s)", name, f->rule, ri ? ri->title : f->rule);
+		break;
+	case FIX_MANUAL:
+	case FIX_NONE:
+		strbuf_adds(out, ri ? ri->remediation : f->message);
+		break;
+	}
 }
 
-static void html_scan(strbuf *o, const report_data *d)
+bool report_fact_shown(const store_fact_change *c)
+{
+	return !history_fact_is_noise(c->fact);
+}
+
+/* The steps of a fix from the timeline's details, in words, then who and when. */
+void report_fix_words(strbuf *out, const store_history_entry *e)
 {
 	char tb[32];
-	strbuf_adds(o, "<h2 id=\"last-scan\">Last scan</h2>\n");
-	if (!d->have_scan) {
-		strbuf_adds(o, "<p>No scan in the history yet.</p>\n");
-		return;
+	json_value *doc = json_parse(e->details_json, strlen(e->details_json), NULL, 0);
+	const json_value *steps = doc ? json_get(doc, "steps") : NULL;
+	size_t done = 0;
+	time_t last = 0;
+	for (size_t i = 0; steps && steps->type == JSON_ARRAY && i < steps->n; i++) {
+		const json_value *st = &steps->items[i];
+		const char *state = json_get_string(st, "state");
+		if (!state || strcmp(state, "done"))
+			continue;
+		strbuf_adds(out, done++ ? ", " : "");
+		strbuf_adds(out, history_step_words(json_get_string(st, "kind")));
+		int64_t at;
+		if (json_get_int(st, "ended_at", &at) && at > last)
+			last = (time_t)at;
 	}
-	const store_htable *head = store_history_table(&d->scan, "record");
-	const store_htable *vms = store_history_table(&d->scan, "vms");
-	const store_htable *fnd = store_history_table(&d->scan, "findings");
-	const char *started = store_htable_get(head, 0, "started_at");
-	strbuf_adds(o, "<p class=\"meta\">Scan #");
-	h(o, store_htable_get(head, 0, "scan_id"));
-	strbuf_adds(o, " of ");
-	h(o, store_htable_get(head, 0, "vcenter"));
-	strbuf_addf(o, " at %s: %zu VMs.</p>\n",
-		    history_short_time(started ? (time_t)strtoll(started, NULL, 10) : 0, tb, sizeof tb),
-		    vms ? vms->n_rows : 0);
-	static const char *const statuses[] = { "ready", "fixable", "manual", "unknown", "n/a" };
-	strbuf_adds(o, "<div class=\"tiles\">\n");
-	for (size_t k = 0; k < 5; k++) {
-		int c = 0;
-		for (size_t r = 0; vms && r < vms->n_rows; r++) {
-			const char *st = store_htable_get(vms, r, "status");
-			c += st && !strcmp(st, statuses[k]);
-		}
-		strbuf_addf(o, "<div class=\"tile %s\"><b>%d</b>%s</div>\n", status_class(statuses[k]),
-			    c, statuses[k]);
-	}
-	strbuf_adds(o, "</div>\n<table>\n<thead><tr><th>VM</th><th>Power</th><th>Guest OS</th>"
-		       "<th>Status</th><th>Best level</th><th>Predicted level</th><th>Findings</th>"
-		       "</tr></thead>\n<tbody>\n");
-	/* both tables are sorted by VM name: the findings are walked once beside the VMs, not
-	 * once per VM (10,000 VMs made that a hundred million comparisons) */
-	size_t first = 0;
-	for (size_t r = 0; vms && r < vms->n_rows; r++) {
-		const char *name = store_htable_get(vms, r, "name");
-		const char *st = store_htable_get(vms, r, "status");
-		while (name && fnd && first < fnd->n_rows) {
-			const char *vm = store_htable_get(fnd, first, "vm");
-			if (vm && strcmp(vm, name) >= 0)
-				break;
-			first++;
-		}
-		strbuf_adds(o, "<tr><td>");
-		h(o, name);
-		strbuf_adds(o, "</td><td>");
-		h(o, store_htable_get(vms, r, "power_state"));
-		strbuf_adds(o, "</td><td>");
-		h(o, store_htable_get(vms, r, "guest_os"));
-		strbuf_addf(o, "</td><td class=\"%s\">", status_class(st));
-		h(o, st);
-		strbuf_adds(o, "</td><td>");
-		h(o, store_htable_get(vms, r, "best_level"));
-		strbuf_adds(o, "</td><td>");
-		h(o, store_htable_get(vms, r, "predicted_level"));
-		strbuf_adds(o, "</td><td>");
-		bool any = false;
-		for (size_t k = first; name && fnd && k < fnd->n_rows; k++) {
-			const char *vm = store_htable_get(fnd, k, "vm");
-			if (!vm || strcmp(vm, name))
-				break;
-			strbuf_adds(o, any ? "" : "<ul>");
-			any = true;
-			strbuf_adds(o, "<li><b>");
-			h(o, store_htable_get(fnd, k, "rule"));
-			strbuf_adds(o, "</b> ");
-			h(o, store_htable_get(fnd, k, "severity"));
-			strbuf_adds(o, ": ");
-			h(o, store_htable_get(fnd, k, "message"));
-			strbuf_adds(o, "</li>");
-		}
-		strbuf_adds(o, any ? "</ul>" : "none");
-		strbuf_adds(o, "</td></tr>\n");
-	}
-	strbuf_adds(o, "</tbody>\n</table>\n");
+	const char *msg = doc ? json_get_string(doc, "message") : NULL;
+	if (!done)
+		strbuf_adds(out, "nothing done");
+	strbuf_addf(out, " by quiescent on %s: %s", history_local_time(last ? last : e->at, tb,
+								      sizeof tb), e->outcome);
+	if (msg && *msg)
+		strbuf_addf(out, " (%s)", msg);
+	json_free(doc);
 }
 
-static void html_diff(strbuf *o, const report_data *d)
+void report_test_words(strbuf *out, const store_history_entry *e)
 {
-	char ta[32], tb[32];
-	strbuf_adds(o, "<h2 id=\"changes\">Changes since the previous scan</h2>\n");
-	if (!d->have_diff) {
-		strbuf_adds(o, "<p>Only one scan: nothing to compare yet.</p>\n");
-		return;
+	json_value *doc = json_parse(e->details_json, strlen(e->details_json), NULL, 0);
+	const char *pred = doc ? json_get_string(doc, "predicted_level") : NULL;
+	const char *ach = doc ? json_get_string(doc, "achieved_level") : NULL;
+	const char *method = doc ? json_get_string(doc, "method") : NULL;
+	const json_value *writers = doc ? json_get(doc, "writers") : NULL;
+	const json_value *fault = doc ? json_get(doc, "fault") : NULL;
+	size_t in_manifest = 0;
+	for (size_t i = 0; writers && writers->type == JSON_ARRAY && i < writers->n; i++) {
+		const char *phase = json_get_string(&writers->items[i], "phase");
+		in_manifest += phase && !strcmp(phase, "manifest");
 	}
-	strbuf_addf(o, "<p class=\"meta\">Scan #%lld (%s) compared with scan #%lld (%s).</p>\n",
-		    (long long)d->diff.scan_a, history_short_time(d->diff.at_a, ta, sizeof ta),
-		    (long long)d->diff.scan_b, history_short_time(d->diff.at_b, tb, sizeof tb));
-	size_t shown = 0;
-	strbuf strb;
-	strbuf_init(&strb);
-	for (size_t i = 0; i < d->diff.n_vms; i++) {
-		const store_diff_vm *v = &d->diff.vms[i];
+	strbuf_addf(out, "%s: achieved %s", e->outcome, ach ? ach : "nothing");
+	if (pred)
+		strbuf_addf(out, ", %s %s", ach && !strcmp(ach, pred) ? "as predicted" : "predicted",
+			    ach && !strcmp(ach, pred) ? "" : pred);
+	while (out->len && out->buf[out->len - 1] == ' ')
+		out->buf[--out->len] = '\0';
+	strbuf_addf(out, "; %zu writer%s in the manifest", in_manifest, in_manifest == 1 ? "" : "s");
+	if (method)
+		strbuf_addf(out, "; %s", method);
+	const char *fm = fault && fault->type == JSON_OBJECT ? json_get_string(fault, "message") : NULL;
+	if (fm)
+		strbuf_addf(out, "; %s", fm);
+	/* what an auditor must not miss: a snapshot left on the VM, a backup type that may have
+	 * truncated application logs */
+	const char *state = doc ? json_get_string(doc, "state") : NULL;
+	const char *bt = doc ? json_get_string(doc, "backup_type") : NULL;
+	if (state && !strcmp(state, "kept"))
+		strbuf_adds(out, "; test snapshot KEPT on the VM (--keep)");
+	else if (state && !strcmp(state, "orphan"))
+		strbuf_adds(out, "; test snapshot LEFT on the VM: quiescent snaptest --cleanup-orphans");
+	if (bt && *bt && strcasecmp(bt, "copy") && strcmp(bt, "5"))
+		strbuf_addf(out, "; backup type %s: may have truncated application logs", bt);
+	json_free(doc);
+}
+
+/* ---- JSON ---- */
+
+static void json_groups(json_writer *w, const report_data *d)
+{
+	static const char *const keys[] = { "datacenter", "cluster", "folder" };
+	json_key(w, "by");
+	json_object_begin(w);
+	for (int k = 0; k < REPORT_BY_COUNT; k++) {
+		json_key(w, keys[k]);
+		json_array_begin(w);
+		for (size_t i = 0; i < d->n_by[k]; i++) {
+			const report_group *g = &d->by[k][i];
+			json_object_begin(w);
+			json_kv_string(w, "name", g->name);
+			json_kv_int(w, "vms", g->vms);
+			json_kv_int(w, "proven", g->proven);
+			json_kv_int(w, "predicted", g->predicted);
+			json_kv_int(w, "failed", g->failed);
+			json_kv_int(w, "not_ready", g->not_ready);
+			json_object_end(w);
+		}
+		json_array_end(w);
+	}
+	json_object_end(w);
+}
+
+static void json_trend_point(json_writer *w, const store_trend_point *p)
+{
+	json_object_begin(w);
+	json_kv_int(w, "scan_id", p->scan_id);
+	json_kv_time(w, "at", p->at);
+	json_kv_int(w, "ready", p->ready);
+	json_kv_int(w, "fixable", p->fixable);
+	json_kv_int(w, "manual", p->manual);
+	json_kv_int(w, "unknown", p->unknown);
+	json_kv_int(w, "na", p->na);
+	json_kv_int(w, "total", p->total);
+	json_object_end(w);
+}
+
+static void json_vm_words(json_writer *w, const report_data *d, strbuf *tmp)
+{
+	json_key(w, "period_changes");
+	json_array_begin(w);
+	for (size_t i = 0; d->have_period && i < d->period.n_vms; i++) {
+		const store_diff_vm *v = &d->period.vms[i];
 		if (v->change == STORE_DIFF_SAME)
 			continue;
-		if (!shown++)
-			strbuf_adds(o, "<table>\n<thead><tr><th>VM</th><th>Status</th><th>Predicted level"
-				       "</th><th>What changed</th></tr></thead>\n<tbody>\n");
-		strbuf_adds(o, "<tr><td>");
-		h(o, v->name);
-		strbuf_adds(o, "</td><td>");
-		h(o, *v->status_a ? v->status_a : "(none)");
-		strbuf_adds(o, " &rarr; ");
-		h(o, *v->status_b ? v->status_b : "(none)");
-		strbuf_adds(o, "</td><td>");
-		h(o, *v->predicted_a ? v->predicted_a : "(none)");
-		strbuf_adds(o, " &rarr; ");
-		h(o, *v->predicted_b ? v->predicted_b : "(none)");
-		strbuf_adds(o, "</td><td><ul>");
-		if (v->change == STORE_DIFF_ADDED)
-			strbuf_adds(o, "<li>new VM</li>");
-		if (v->change == STORE_DIFF_REMOVED)
-			strbuf_adds(o, "<li>not in the last scan</li>");
-		for (size_t k = 0; k < v->n_gone; k++) {
-			strbuf_adds(o, "<li class=\"ok\">resolved: ");
-			h(o, v->gone[k]);
-			strbuf_adds(o, "</li>");
-		}
-		for (size_t k = 0; k < v->n_appeared; k++) {
-			strbuf_adds(o, "<li class=\"bad\">new: ");
-			h(o, v->appeared[k]);
-			strbuf_adds(o, "</li>");
-		}
+		json_object_begin(w);
+		json_kv_string(w, "vm", v->name);
+		json_kv_string(w, "change", history_diff_change_name(v->change));
+		json_kv_string(w, "status_before", *v->status_a ? v->status_a : NULL);
+		json_kv_string(w, "status_after", *v->status_b ? v->status_b : NULL);
+		json_key(w, "facts");
+		json_array_begin(w);
 		for (size_t k = 0; k < v->n_facts; k++) {
-			strbuf_reset(&strb);
-			history_fact_change_text(&strb, &v->facts[k]);
-			strbuf_adds(o, "<li>");
-			h(o, strb.buf);
-			strbuf_adds(o, "</li>");
+			if (!report_fact_shown(&v->facts[k]))
+				continue;
+			strbuf_reset(tmp);
+			history_fact_change_text(tmp, &v->facts[k]);
+			json_string(w, tmp->buf);
 		}
-		strbuf_adds(o, "</ul></td></tr>\n");
+		json_array_end(w);
+		json_object_end(w);
 	}
-	strbuf_done(&strb);
-	strbuf_adds(o, shown ? "</tbody>\n</table>\n" : "<p>No VM changed.</p>\n");
+	json_array_end(w);
+	json_key(w, "fixes_in_words");
+	json_array_begin(w);
+	for (size_t i = 0; i < d->n_fixes; i++) {
+		strbuf_reset(tmp);
+		report_fix_words(tmp, &d->fixes[i]);
+		json_object_begin(w);
+		json_kv_string(w, "vm", d->fixes[i].vm);
+		json_kv_time(w, "at", d->fixes[i].at);
+		json_kv_string(w, "text", tmp->buf);
+		json_object_end(w);
+	}
+	json_array_end(w);
 }
 
-static void html_entries(strbuf *o, const char *id, const char *title, const char *none,
-			 const store_history_entry *e, size_t n)
+static void json_doc(strbuf *o, const report_data *d)
 {
-	char tb[32];
-	strbuf_addf(o, "<h2 id=\"%s\">%s</h2>\n", id, title);
-	if (!n) {
-		strbuf_addf(o, "<p>%s</p>\n", none);
-		return;
-	}
-	strbuf_adds(o, "<table>\n<thead><tr><th>When (UTC)</th><th>#</th><th>VM</th><th>Outcome</th>"
-		       "<th>Details</th></tr></thead>\n<tbody>\n");
-	for (size_t i = 0; i < n; i++) {
-		strbuf_addf(o, "<tr><td>%s</td><td>%lld</td><td>",
-			    history_short_time(e[i].at, tb, sizeof tb), (long long)e[i].id);
-		h(o, e[i].vm);
-		strbuf_adds(o, "</td><td>");
-		h(o, e[i].outcome);
-		strbuf_adds(o, "</td><td>");
-		h(o, e[i].summary);
-		strbuf_adds(o, "</td></tr>\n");
-	}
-	strbuf_adds(o, "</tbody>\n</table>\n");
-}
-
-static void html_trend(strbuf *o, const report_data *d)
-{
-	char tb[32];
-	strbuf_adds(o, "<h2 id=\"trend\">Readiness over time</h2>\n");
-	if (!d->n_trend) {
-		strbuf_adds(o, "<p>No scan in the history yet.</p>\n");
-		return;
-	}
-	strbuf_addf(o, "<p class=\"meta\">VMs per status in the last %zu scans.</p>\n", d->n_trend);
-	history_trends_svg(o, d->trend, d->n_trend, 900, 260);
-	strbuf_adds(o, "<table>\n<thead><tr><th>Scan</th><th>When (UTC)</th><th>ready</th>"
-		       "<th>fixable</th><th>manual</th><th>unknown</th><th>n/a</th><th>total</th>"
-		       "</tr></thead>\n<tbody>\n");
-	for (size_t i = 0; i < d->n_trend; i++) {
-		const store_trend_point *p = &d->trend[i];
-		strbuf_addf(o, "<tr><td>#%lld%s</td><td>%s</td><td>%d</td><td>%d</td><td>%d</td>"
-			    "<td>%d</td><td>%d</td><td>%d</td></tr>\n", (long long)p->scan_id,
-			    p->partial ? " (partial)" : "", history_short_time(p->at, tb, sizeof tb),
-			    p->ready, p->fixable, p->manual, p->unknown, p->na, p->total);
-	}
-	strbuf_adds(o, "</tbody>\n</table>\n");
-}
-
-static void html(strbuf *o, const report_data *d, time_t now)
-{
-	char tb[32];
-	strbuf_adds(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		       "<title>quiescent report</title>\n<style>");
-	strbuf_adds(o, css);
-	strbuf_adds(o, "</style>\n</head>\n<body>\n<h1>Quiescing readiness report</h1>\n");
-	strbuf_addf(o, "<p class=\"meta\">Generated by quiescent at %s (UTC) from the history of "
-		       "scans, fixes and test snapshots.</p>\n", history_short_time(now, tb, sizeof tb));
-	html_scan(o, d);
-	html_diff(o, d);
-	html_entries(o, "fixes", "Fixes", "No fix in the history.", d->fixes, d->n_fixes);
-	html_entries(o, "tests", "Test snapshots", "No test snapshot in the history.", d->tests,
-		     d->n_tests);
-	html_trend(o, d);
-	strbuf_adds(o, "</body>\n</html>\n");
-}
-
-/* ---- JSON and CSV ---- */
-
-static void json_doc(strbuf *o, const report_data *d, time_t now)
-{
-	strbuf part;
+	strbuf part, tmp;
 	strbuf_init(&part);
+	strbuf_init(&tmp);
 	json_writer w;
 	json_writer_init(&w, o, true);
 	json_object_begin(&w);
-	json_kv_time(&w, "generated_at", now);
+	json_kv_time(&w, "generated_at", d->now);
+	json_kv_string(&w, "vcenter", d->vcenter[0] ? d->vcenter : NULL);
+	json_key(&w, "scope");
+	json_object_begin(&w);
+	json_kv_time(&w, "since", d->o.since);
+	json_kv_string(&w, "vm", d->o.vm_glob);
+	json_kv_string(&w, "folder", d->o.folder_glob);
+	json_kv_int(&w, "max_proof_age_days", d->o.max_proof_age / 86400);
+	json_kv_int(&w, "last_full_scan", d->last_scan);
+	json_kv_time(&w, "last_full_scan_at", d->last_at);
+	json_object_end(&w);
+
+	json_key(&w, "headline");
+	json_object_begin(&w);
+	json_kv_int(&w, "vms", (int64_t)d->n_vms);
+	json_kv_int(&w, "windows", d->windows);
+	json_kv_int(&w, "proven", d->proven);
+	json_kv_int(&w, "predicted", d->predicted);
+	json_kv_int(&w, "failed", d->failed);
+	json_kv_int(&w, "ready", d->ready);
+	json_kv_int(&w, "fixable", d->fixable);
+	json_kv_int(&w, "manual", d->manual);
+	json_kv_int(&w, "unknown", d->unknown);
+	json_kv_int(&w, "na", d->na);
+	json_kv_int(&w, "problems", (int64_t)d->n_problems);
+	json_key(&w, "ready_before");
+	if (d->have_before) {
+		json_object_begin(&w);
+		json_kv_time(&w, "at", d->before_at);
+		json_kv_int(&w, "ready", d->ready_before);
+		json_kv_int(&w, "total", d->total_before);
+		json_object_end(&w);
+	} else {
+		json_null(&w);
+	}
+	json_object_end(&w);
+	json_groups(&w, d);
+
+	json_key(&w, "problems");
+	json_array_begin(&w);
+	for (size_t i = 0; i < d->n_problems; i++) {
+		const report_vm *r = &d->vms[d->problems[i]];
+		const finding *f = report_problem(r);
+		strbuf_reset(&tmp);
+		report_next_action(&tmp, r);
+		json_object_begin(&w);
+		json_kv_string(&w, "name", r->f.name);
+		json_kv_string(&w, "moref", r->f.moref);
+		json_kv_string(&w, "status", model_status_name(r->v.status));
+		json_kv_string(&w, "proof", proof_state_name(r->p.state));
+		json_kv_string(&w, "rule", f ? f->rule : NULL);
+		json_kv_string(&w, "problem", f ? f->message : NULL);
+		json_kv_string(&w, "next_action", tmp.buf);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+	json_key(&w, "unproven");
+	json_array_begin(&w);
+	for (size_t i = 0; i < d->n_unproven; i++) {
+		const report_vm *r = &d->vms[d->unproven[i]];
+		json_object_begin(&w);
+		json_kv_string(&w, "name", r->f.name);
+		json_kv_string(&w, "reason", r->p.reason);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+
+	json_key(&w, "trend_full");
+	json_array_begin(&w);
+	for (size_t i = 0; i < d->n_trend; i++)
+		if (!d->trend[i].partial)
+			json_trend_point(&w, &d->trend[i]);
+	json_array_end(&w);
+	json_key(&w, "trend_partial");
+	json_array_begin(&w);
+	for (size_t i = 0; i < d->n_trend; i++)
+		if (d->trend[i].partial)
+			json_trend_point(&w, &d->trend[i]);
+	json_array_end(&w);
+	json_vm_words(&w, d, &tmp);
+
+	json_key(&w, "estate");
+	json_array_begin(&w);
+	for (size_t i = 0; i < d->n_vms; i++) {
+		const report_vm *r = &d->vms[i];
+		const finding *f = report_problem(r);
+		json_object_begin(&w);
+		json_kv_string(&w, "name", r->f.name);
+		json_kv_string(&w, "moref", r->f.moref);
+		json_kv_string(&w, "datacenter", r->f.datacenter);
+		json_kv_string(&w, "cluster", r->f.cluster);
+		json_kv_string(&w, "folder", r->f.folder);
+		json_kv_string(&w, "os_family", model_os_family_name(r->v.family));
+		json_kv_string(&w, "status", model_status_name(r->v.status));
+		json_kv_string(&w, "best_level", model_level_name(r->v.best));
+		json_kv_string(&w, "predicted_level", model_level_name(r->v.predicted));
+		json_kv_string(&w, "top_rule", f ? f->rule : NULL);
+		json_key(&w, "proof");
+		scan_proof_json(&w, &r->f, &r->p, d->o.max_proof_age);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+
+	/* the first report's members, unchanged */
 	json_key(&w, "last_scan");
 	if (d->have_scan) {
+		strbuf_reset(&part);
 		history_record_output(&part, &d->scan, SCAN_FORMAT_JSON);
 		json_raw(&w, part.buf);
 	} else {
@@ -354,67 +681,92 @@ static void json_doc(strbuf *o, const report_data *d, time_t now)
 	json_object_end(&w);
 	strbuf_addc(o, '\n');
 	strbuf_done(&part);
+	strbuf_done(&tmp);
+}
+
+/* ---- CSV: section,id,at,vm,outcome,summary ---- */
+
+static void csv_row(strbuf *o, const char *section, int64_t id, time_t at, const char *vm,
+		    const char *outcome, const char *summary)
+{
+	char tb[32], ib[32] = "";
+	if (id)
+		snprintf(ib, sizeof ib, "%lld", (long long)id);
+	strbuf_add_csv_field(o, section, false);
+	strbuf_add_csv_field(o, ib, false);
+	strbuf_add_csv_field(o, at ? history_iso_time(at, tb, sizeof tb) : "", false);
+	strbuf_add_csv_field(o, vm ? vm : "", false);
+	strbuf_add_csv_field(o, outcome ? outcome : "", false);
+	strbuf_add_csv_field(o, summary ? summary : "", true);
 }
 
 static void csv_doc(strbuf *o, const report_data *d)
 {
-	char tb[32], id[32], sum[256];
+	strbuf sb;
+	strbuf_init(&sb);
 	strbuf_adds(o, "section,id,at,vm,outcome,summary\r\n");
-	const store_htable *head = d->have_scan ? store_history_table(&d->scan, "record") : NULL;
-	const store_htable *vms = d->have_scan ? store_history_table(&d->scan, "vms") : NULL;
-	const char *started = store_htable_get(head, 0, "started_at");
-	for (size_t r = 0; vms && r < vms->n_rows; r++) {
-		snprintf(sum, sizeof sum, "predicted %s of %s, %s finding(s)",
-			 store_htable_get(vms, r, "predicted_level"), store_htable_get(vms, r, "best_level"),
-			 store_htable_get(vms, r, "n_findings"));
-		strbuf_add_csv_field(o, "scan", false);
-		strbuf_add_csv_field(o, store_htable_get(head, 0, "scan_id"), false);
-		strbuf_add_csv_field(o, history_iso_time(started ? (time_t)strtoll(started, NULL, 10) : 0,
-						      tb, sizeof tb), false);
-		strbuf_add_csv_field(o, store_htable_get(vms, r, "name"), false);
-		strbuf_add_csv_field(o, store_htable_get(vms, r, "status"), false);
-		strbuf_add_csv_field(o, sum, true);
-	}
-	const store_history_entry *lists[] = { d->fixes, d->tests };
-	size_t ns[] = { d->n_fixes, d->n_tests };
-	for (int l = 0; l < 2; l++)
-		for (size_t i = 0; i < ns[l]; i++) {
-			const store_history_entry *e = &lists[l][i];
-			snprintf(id, sizeof id, "%lld", (long long)e->id);
-			strbuf_add_csv_field(o, store_history_kind_name(e->kind), false);
-			strbuf_add_csv_field(o, id, false);
-			strbuf_add_csv_field(o, history_iso_time(e->at, tb, sizeof tb), false);
-			strbuf_add_csv_field(o, e->vm, false);
-			strbuf_add_csv_field(o, e->outcome, false);
-			strbuf_add_csv_field(o, e->summary, true);
+	strbuf_addf(&sb, "%d Windows VMs: %d proven, %d predicted, %d failed; %d ready, %d fixable, "
+			 "%d manual, %d unknown; %zu VMs in all", d->windows, d->proven, d->predicted,
+		    d->failed, d->ready, d->fixable, d->manual, d->unknown, d->n_vms);
+	csv_row(o, "headline", d->last_scan, d->last_at, "", "", sb.buf);
+	for (size_t i = 0; i < d->n_vms; i++) {
+		const report_vm *r = &d->vms[i];
+		const finding *f = report_problem(r);
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s, predicted %s of %s; proof %s (%s)%s%s",
+			    model_status_name(r->v.status), model_level_name(r->v.predicted),
+			    model_level_name(r->v.best), proof_state_name(r->p.state), r->p.reason,
+			    f ? "; " : "", f ? f->rule : "");
+		if (problem_rank(r) >= 0) {
+			strbuf_adds(&sb, "; next: ");
+			report_next_action(&sb, r);
 		}
+		csv_row(o, "scan", d->last_scan, d->last_at, r->f.name, model_status_name(r->v.status),
+			sb.buf);
+	}
+	for (size_t i = 0; i < d->n_fixes; i++) {
+		strbuf_reset(&sb);
+		report_fix_words(&sb, &d->fixes[i]);
+		csv_row(o, "fix", d->fixes[i].id, d->fixes[i].at, d->fixes[i].vm, d->fixes[i].outcome,
+			sb.buf);
+	}
+	for (size_t i = 0; i < d->n_tests; i++) {
+		strbuf_reset(&sb);
+		report_test_words(&sb, &d->tests[i]);
+		csv_row(o, "snaptest", d->tests[i].id, d->tests[i].at, d->tests[i].vm,
+			d->tests[i].outcome, sb.buf);
+	}
 	for (size_t i = 0; i < d->n_trend; i++) {
 		const store_trend_point *p = &d->trend[i];
-		snprintf(id, sizeof id, "%lld", (long long)p->scan_id);
-		snprintf(sum, sizeof sum, "ready %d, fixable %d, manual %d, unknown %d, n/a %d%s",
-			 p->ready, p->fixable, p->manual, p->unknown, p->na,
-			 p->partial ? " (partial scan)" : "");
-		strbuf_add_csv_field(o, "trend", false);
-		strbuf_add_csv_field(o, id, false);
-		strbuf_add_csv_field(o, history_iso_time(p->at, tb, sizeof tb), false);
-		strbuf_add_csv_field(o, "", false);
-		strbuf_add_csv_field(o, "", false);
-		strbuf_add_csv_field(o, sum, true);
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "ready %d, fixable %d, manual %d, unknown %d, n/a %d%s", p->ready,
+			    p->fixable, p->manual, p->unknown, p->na,
+			    p->partial ? " (partial rescan: only its VMs)" : "");
+		csv_row(o, p->partial ? "rescan" : "trend", p->scan_id, p->at, "", "", sb.buf);
 	}
+	strbuf_done(&sb);
 }
 
-int report_build(store *s, const char *vcenter, report_format fmt, time_t now, strbuf *out,
+int report_build(store *s, const report_opts *opts, report_format fmt, time_t now, strbuf *out,
 		 char *err, size_t errlen)
 {
 	report_data d;
-	int rc = load(s, vcenter, &d, err, errlen);
+	memset(&d, 0, sizeof d);
+	if (opts)
+		d.o = *opts;
+	d.now = now;
+	if (!d.o.since)
+		d.o.since = now > REPORT_DEFAULT_PERIOD ? now - REPORT_DEFAULT_PERIOD : 1;
+	if (!d.o.max_proof_age)
+		d.o.max_proof_age = PROOF_MAX_AGE_DEFAULT;
+	int rc = load(s, &d, err, errlen);
 	if (rc == 0) {
-		if (fmt == REPORT_HTML)
-			html(out, &d, now);
-		else if (fmt == REPORT_JSON)
-			json_doc(out, &d, now);
-		else
-			csv_doc(out, &d);
+		switch (fmt) {
+		case REPORT_HTML: report_html(out, &d); break;
+		case REPORT_JSON: json_doc(out, &d); break;
+		case REPORT_CSV: csv_doc(out, &d); break;
+		case REPORT_MD: report_md(out, &d); break;
+		}
 	}
 	data_done(&d);
 	return rc;

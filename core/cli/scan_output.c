@@ -1,13 +1,15 @@
 #include "cli/scan_output.h"
+#include "proof/proof.h"
 #include "rules/rules.h"
 #include "util/json.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int scan_format_parse(const char *s, scan_format *out)
 {
-	static const char *const names[] = { "table", "json", "csv" };
-	for (int i = 0; i < 3; i++) {
+	static const char *const names[] = { "table", "json", "csv", "csv-findings" };
+	for (int i = 0; i < 4; i++) {
 		if (!strcmp(s, names[i])) {
 			*out = (scan_format)i;
 			return 1;
@@ -77,7 +79,7 @@ static void add_cell(strbuf *out, const char *s, size_t width, int pad)
 }
 
 /* The finding an operator should read first: findings are sorted errors first. */
-static const finding *top_finding(const verdict *v)
+const finding *scan_top_finding(const verdict *v)
 {
 	for (size_t i = 0; i < v->n_findings; i++)
 		if (v->findings[i].sev != SEVERITY_INFO || i + 1 == v->n_findings)
@@ -90,22 +92,45 @@ static void add_gap(strbuf *out)
 	strbuf_addc(out, ' ');
 }
 
-/* One line per VM. The fixed columns take 44 of 80; the name and the top finding share
- * what is left, and grow when the terminal is wider. */
+static size_t max_name_len(const scan_result *r)
+{
+	size_t m = 4;
+	for (size_t i = 0; i < r->n; i++) {
+		const char *n = r->facts[i].name ? r->facts[i].name : r->facts[i].moref;
+		size_t k = n ? strlen(n) : 0;
+		m = k > m ? k : m;
+	}
+	return m;
+}
+
+/* One line per VM. On a terminal the fixed columns take 44 of 80 (57 with the last-test
+ * column, shown from 110 columns); the name and the top finding share what is left. Without
+ * a width (a pipe, a file, --wide) names and findings are whole, with the last test. */
 static void output_table(strbuf *out, const scan_result *r, int columns)
 {
+	bool unbounded = columns <= 0;
 	size_t width = columns > 80 ? (size_t)columns : 80;
-	size_t flex = width - 44;
+	bool last_test = unbounded || width >= 110;
+	size_t flex = width - (last_test ? 57 : 44);
 	size_t name_w = flex / 2 < 17 ? 17 : flex / 2 > 40 ? 40 : flex / 2;
 	size_t finding_w = flex - name_w - 1;
+	if (unbounded) {
+		name_w = max_name_len(r);
+		finding_w = (size_t)-1 / 2;
+	}
 	add_cell(out, "NAME", name_w, 1);
-	strbuf_adds(out, " PWR OS         TOOLS   BEST  PRED  STATUS  FINDING\n");
+	strbuf_adds(out, " PWR OS         TOOLS   BEST  PRED  STATUS  ");
+	strbuf_adds(out, last_test ? "LAST TEST    FINDING\n" : "FINDING\n");
 	size_t count[STATUS_NA + 1] = { 0 };
+	size_t proof_count[3] = { 0 };
 	for (size_t i = 0; i < r->n; i++) {
 		const vm_facts *f = &r->facts[i];
 		const verdict *v = &r->verdicts[i];
-		char tv[16];
+		char tv[16], cell[32];
+		vm_proof pr;
+		proof_evaluate(f, v, r->scanned_at, r->max_proof_age, &pr);
 		count[v->status]++;
+		proof_count[pr.state]++;
 		add_cell(out, f->name ? f->name : f->moref, name_w, 1);
 		add_gap(out);
 		add_cell(out, short_power(f->power), 3, 1);
@@ -120,7 +145,11 @@ static void output_table(strbuf *out, const scan_result *r, int columns)
 		add_gap(out);
 		add_cell(out, model_status_name(v->status), 7, 1);
 		add_gap(out);
-		const finding *top = top_finding(v);
+		if (last_test) {
+			add_cell(out, proof_cell(f, &pr, cell), 12, 1);
+			add_gap(out);
+		}
+		const finding *top = scan_top_finding(v);
 		if (top) {
 			const rule_info *ri = rules_find(top->rule);
 			strbuf sb;
@@ -136,6 +165,48 @@ static void output_table(strbuf *out, const scan_result *r, int columns)
 	strbuf_addf(out, "\n%zu VM%s: %zu ready, %zu fixable, %zu manual, %zu unknown, %zu n/a\n",
 		    r->n, r->n == 1 ? "" : "s", count[STATUS_READY], count[STATUS_FIXABLE],
 		    count[STATUS_MANUAL], count[STATUS_UNKNOWN], count[STATUS_NA]);
+	strbuf_addf(out, "proof: %zu proven, %zu predicted, %zu failed\n", proof_count[PROOF_PROVEN],
+		    proof_count[PROOF_PREDICTED], proof_count[PROOF_FAILED]);
+}
+
+void scan_proof_json(json_writer *w, const vm_facts *f, const vm_proof *p, time_t max_age)
+{
+	const vm_last_test *t = &f->last_test;
+	json_object_begin(w);
+	json_kv_string(w, "state", proof_state_name(p->state));
+	json_kv_string(w, "reason", p->reason);
+	json_kv_int(w, "max_age_days", (max_age ? max_age : PROOF_MAX_AGE_DEFAULT) / 86400);
+	json_key(w, "last_test");
+	if (!t->id) {
+		json_null(w);
+		json_object_end(w);
+		return;
+	}
+	json_object_begin(w);
+	json_kv_int(w, "id", t->id);
+	json_kv_time(w, "at", t->at);
+	json_kv_time(w, "ended_at", t->ended_at);
+	json_kv_int(w, "age_seconds", p->age);
+	json_kv_string(w, "method", t->method);
+	json_kv_string(w, "result", t->failed ? "failed" : "success");
+	json_kv_string(w, "predicted_level", model_level_name(t->predicted));
+	json_kv_string(w, "achieved_level", model_level_name(t->achieved));
+	json_kv_string(w, "fault", t->fault);
+	json_kv_string(w, "failed_writer", t->bad_writer);
+	json_key(w, "writers");
+	json_array_begin(w);
+	for (size_t i = 0; i < t->n_writers; i++)
+		json_string(w, t->writers[i]);
+	json_array_end(w);
+	json_kv_bool(w, "facts_compared", t->compared);
+	json_key(w, "changed_since");
+	json_array_begin(w);
+	for (size_t i = 0; i < t->n_changes; i++)
+		json_string(w, t->changes[i]);
+	json_array_end(w);
+	json_kv_time(w, "fixed_at", f->fixed_at);
+	json_object_end(w);
+	json_object_end(w);
 }
 
 static void output_json(strbuf *out, const scan_result *r)
@@ -183,6 +254,10 @@ static void output_json(strbuf *out, const scan_result *r)
 			json_kv_string(&w, "facts_error", f->facts_error_text);
 		if (f->connection_state)
 			json_kv_string(&w, "connection_state", f->connection_state);
+		vm_proof pr;
+		proof_evaluate(f, v, r->scanned_at, r->max_proof_age, &pr);
+		json_key(&w, "proof");
+		scan_proof_json(&w, f, &pr, r->max_proof_age);
 		json_key(&w, "findings");
 		json_array_begin(&w);
 		for (size_t k = 0; k < v->n_findings; k++) {
@@ -214,39 +289,100 @@ static const char *iso_time(time_t t, char buf[32])
 	return buf;
 }
 
+/* The columns every CSV row starts with (those of the first CSV, in its order): who the VM is
+ * and what is predicted. The location and the proof come last, so old readers keep theirs. */
+static const char csv_vm_header[] =
+	"vcenter,scanned_at,name,moref,power_state,guest_os,os_family,tools_status,tools_version,"
+	"best_level,predicted_level,status,probe_state,probe_at";
+static const char csv_tail_header[] =
+	"datacenter,cluster,folder,proof,last_test_at,last_test_achieved";
+
+static void csv_vm_fields(strbuf *out, const scan_result *r, const vm_facts *f, const verdict *v)
+{
+	char tv[16], scanned[32], probed[32];
+	strbuf_add_csv_field(out, r->vcenter, 0);
+	strbuf_add_csv_field(out, iso_time(r->scanned_at, scanned), 0);
+	strbuf_add_csv_field(out, f->name, 0);
+	strbuf_add_csv_field(out, f->moref, 0);
+	strbuf_add_csv_field(out, model_power_name(f->power), 0);
+	strbuf_add_csv_field(out, scan_guest_os(f), 0);
+	strbuf_add_csv_field(out, model_os_family_name(v->family), 0);
+	strbuf_add_csv_field(out, model_tools_status_name(f->tools), 0);
+	strbuf_add_csv_field(out, f->tools_version ? model_tools_version_format(f->tools_version, tv) : "", 0);
+	strbuf_add_csv_field(out, model_level_name(v->best), 0);
+	strbuf_add_csv_field(out, model_level_name(v->predicted), 0);
+	strbuf_add_csv_field(out, model_status_name(v->status), 0);
+	strbuf_add_csv_field(out, model_probe_state_name(f->probe.state), 0);
+	strbuf_add_csv_field(out, iso_time(f->probe.at, probed), 0);
+}
+
+static void csv_tail_fields(strbuf *out, const scan_result *r, const vm_facts *f, const verdict *v)
+{
+	char tested[32];
+	vm_proof pr;
+	proof_evaluate(f, v, r->scanned_at, r->max_proof_age, &pr);
+	strbuf_add_csv_field(out, f->datacenter ? f->datacenter : "", 0);
+	strbuf_add_csv_field(out, f->cluster ? f->cluster : "", 0);
+	strbuf_add_csv_field(out, f->folder ? f->folder : "", 0);
+	strbuf_add_csv_field(out, proof_state_name(pr.state), 0);
+	strbuf_add_csv_field(out, f->last_test.id ? iso_time(f->last_test.at, tested) : "", 0);
+	strbuf_add_csv_field(out, !f->last_test.id ? "" : f->last_test.failed ? "failed"
+				  : model_level_name(f->last_test.achieved), 1);
+}
+
+/* One row per VM: its top finding, the counts by severity and every rule id. */
 static void output_csv(strbuf *out, const scan_result *r)
 {
-	strbuf_adds(out, "vcenter,scanned_at,name,moref,power_state,guest_os,os_family,tools_status,"
-			 "tools_version,best_level,predicted_level,status,probe_state,probe_at,"
-			 "rule,severity,cap,fix,message,evidence\r\n");
+	strbuf_addf(out, "%s,top_rule,top_severity,top_message,errors,warnings,infos,rules,%s\r\n",
+		    csv_vm_header, csv_tail_header);
+	strbuf rules;
+	strbuf_init(&rules);
+	for (size_t i = 0; i < r->n; i++) {
+		const vm_facts *f = &r->facts[i];
+		const verdict *v = &r->verdicts[i];
+		const finding *top = scan_top_finding(v);
+		size_t sev[SEVERITY_ERROR + 1] = { 0 };
+		strbuf_reset(&rules);
+		for (size_t k = 0; k < v->n_findings; k++) {
+			sev[v->findings[k].sev]++;
+			strbuf_addf(&rules, "%s%s", k ? ";" : "", v->findings[k].rule);
+		}
+		char n[3][24];
+		for (int k = 0; k < 3; k++)
+			snprintf(n[k], sizeof n[k], "%zu", sev[SEVERITY_ERROR - k]);
+		csv_vm_fields(out, r, f, v);
+		strbuf_add_csv_field(out, top ? top->rule : "", 0);
+		strbuf_add_csv_field(out, top ? model_severity_name(top->sev) : "", 0);
+		strbuf_add_csv_field(out, top ? top->message : "", 0);
+		strbuf_add_csv_field(out, n[0], 0);
+		strbuf_add_csv_field(out, n[1], 0);
+		strbuf_add_csv_field(out, n[2], 0);
+		strbuf_add_csv_field(out, rules.buf ? rules.buf : "", 0);
+		csv_tail_fields(out, r, f, v);
+	}
+	strbuf_done(&rules);
+}
+
+/* One row per finding (a VM without findings: one row with empty finding columns): the
+ * columns of the first CSV, then the location and the proof. */
+static void output_csv_findings(strbuf *out, const scan_result *r)
+{
+	strbuf_addf(out, "%s,rule,severity,cap,fix,message,evidence,%s\r\n", csv_vm_header,
+		    csv_tail_header);
 	for (size_t i = 0; i < r->n; i++) {
 		const vm_facts *f = &r->facts[i];
 		const verdict *v = &r->verdicts[i];
 		size_t rows = v->n_findings ? v->n_findings : 1;
 		for (size_t k = 0; k < rows; k++) {
 			const finding *fd = v->n_findings ? &v->findings[k] : NULL;
-			char tv[16];
-			char scanned[32], probed[32];
-			strbuf_add_csv_field(out, r->vcenter, 0);
-			strbuf_add_csv_field(out, iso_time(r->scanned_at, scanned), 0);
-			strbuf_add_csv_field(out, f->name, 0);
-			strbuf_add_csv_field(out, f->moref, 0);
-			strbuf_add_csv_field(out, model_power_name(f->power), 0);
-			strbuf_add_csv_field(out, scan_guest_os(f), 0);
-			strbuf_add_csv_field(out, model_os_family_name(v->family), 0);
-			strbuf_add_csv_field(out, model_tools_status_name(f->tools), 0);
-			strbuf_add_csv_field(out, f->tools_version ? model_tools_version_format(f->tools_version, tv) : "", 0);
-			strbuf_add_csv_field(out, model_level_name(v->best), 0);
-			strbuf_add_csv_field(out, model_level_name(v->predicted), 0);
-			strbuf_add_csv_field(out, model_status_name(v->status), 0);
-			strbuf_add_csv_field(out, model_probe_state_name(f->probe.state), 0);
-			strbuf_add_csv_field(out, iso_time(f->probe.at, probed), 0);
+			csv_vm_fields(out, r, f, v);
 			strbuf_add_csv_field(out, fd ? fd->rule : "", 0);
 			strbuf_add_csv_field(out, fd ? model_severity_name(fd->sev) : "", 0);
 			strbuf_add_csv_field(out, fd ? model_level_name(fd->cap) : "", 0);
 			strbuf_add_csv_field(out, fd ? model_fix_name(fd->fix) : "", 0);
 			strbuf_add_csv_field(out, fd ? fd->message : "", 0);
-			strbuf_add_csv_field(out, fd ? fd->evidence : "", 1);
+			strbuf_add_csv_field(out, fd ? fd->evidence : "", 0);
+			csv_tail_fields(out, r, f, v);
 		}
 	}
 }
@@ -257,5 +393,6 @@ void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width)
 	case SCAN_FORMAT_TABLE: output_table(out, r, width); break;
 	case SCAN_FORMAT_JSON: output_json(out, r); break;
 	case SCAN_FORMAT_CSV: output_csv(out, r); break;
+	case SCAN_FORMAT_CSV_FINDINGS: output_csv_findings(out, r); break;
 	}
 }

@@ -1,5 +1,6 @@
-/* scan_output: a scan's result in the three formats of `quiescent scan`: an 80-column table
- * for people, the JSON contract of quiescing-rules.md, and CSV (one row per finding). */
+/* scan_output: a scan's result in the formats of `quiescent scan`: a table for people, the
+ * JSON contract of quiescing-rules.md, CSV with one row per VM (its top finding and counts)
+ * and CSV with one row per finding (csv-findings). Every format carries the VM's proof. */
 #ifndef QUIESCENT_SCAN_OUTPUT_H
 #define QUIESCENT_SCAN_OUTPUT_H
 
@@ -7,21 +8,33 @@
 #include <time.h>
 
 #include "model/model.h"
+#include "proof/proof.h"
+#include "util/json.h"
 #include "scan/scan.h"
 #include "util/strbuf.h"
 
 
 
-typedef enum { SCAN_FORMAT_TABLE, SCAN_FORMAT_JSON, SCAN_FORMAT_CSV } scan_format;
+typedef enum { SCAN_FORMAT_TABLE, SCAN_FORMAT_JSON, SCAN_FORMAT_CSV,
+	       SCAN_FORMAT_CSV_FINDINGS } scan_format;
 
-/* "table", "json", "csv" -> format; false on anything else. */
+/* "table", "json", "csv", "csv-findings" -> format; false on anything else. */
 int scan_format_parse(const char *s, scan_format *out);
 
 /* Appends the whole output to out (so nothing half-written reaches stdout on error). The table
- * uses `width` terminal columns (at least 80). */
+ * uses `width` terminal columns (at least 80; its last-test column from 110); width 0: no
+ * limit, every name and finding whole (pipes, files, --wide). */
 void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width);
 
 /* The OS the operator recognises: guest.guestFullName, else config.guestFullName, else ids. */
 const char *scan_guest_os(const vm_facts *f);
+
+/* The finding an operator should read first (errors first, an info only when alone). */
+const finding *scan_top_finding(const verdict *v);
+
+/* The VM's `proof` object of the JSON contract ({"state":..,"reason":..,"last_test":..}),
+ * as the value at w's current position. */
+void scan_proof_json(json_writer *w, const vm_facts *f, const vm_proof *p,
+		     time_t max_age);
 
 #endif

@@ -256,6 +256,7 @@ void model_vm_facts_init(vm_facts *f)
 	memset(f, 0, sizeof(*f));
 	f->snapshot_count = -1;
 	model_guest_probe_init(&f->probe);
+	model_last_test_init(&f->last_test);
 }
 
 void model_vm_facts_done(vm_facts *f)
@@ -280,6 +281,7 @@ void model_vm_facts_done(vm_facts *f)
 		free(f->volumes[i].path);
 	free(f->volumes);
 	model_guest_probe_done(&f->probe);
+	model_last_test_done(&f->last_test);
 	model_vm_facts_init(f);
 }
 
@@ -316,6 +318,57 @@ void model_vm_facts_copy(vm_facts *dst, const vm_facts *src)
 		}
 	}
 	model_guest_probe_copy(&dst->probe, &src->probe);
+	model_last_test_copy(&dst->last_test, &src->last_test);
+}
+
+void model_last_test_init(vm_last_test *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->predicted = LEVEL_NONE;
+	t->achieved = LEVEL_NONE;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static char **strv_copy(char *const *v, size_t n)
+{
+	if (!n)
+		return NULL;
+	char **c = xcalloc(n, sizeof(*c));
+	for (size_t i = 0; i < n; i++)
+		c[i] = xstrdup(v[i]);
+	return c;
+}
+
+void model_strv_push(char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s ? s : "");
+}
+
+void model_last_test_done(vm_last_test *t)
+{
+	free(t->method);
+	free(t->fault);
+	free(t->bad_writer);
+	strv_free(t->writers, t->n_writers);
+	strv_free(t->changes, t->n_changes);
+	model_last_test_init(t);
+}
+
+void model_last_test_copy(vm_last_test *dst, const vm_last_test *src)
+{
+	*dst = *src;
+	dst->method = xstrdup(src->method);
+	dst->fault = xstrdup(src->fault);
+	dst->bad_writer = xstrdup(src->bad_writer);
+	dst->writers = strv_copy(src->writers, src->n_writers);
+	dst->changes = strv_copy(src->changes, src->n_changes);
 }
 
 /* ---- verdict ---- */

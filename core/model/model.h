@@ -167,6 +167,28 @@ typedef struct {
 	char *storage_spaces_evidence;
 } guest_probe;
 
+/* The VM's last finished test snapshot, from history (R25 and the proof). Tests cancelled or
+ * interrupted before a result do not count. */
+typedef struct {
+	int64_t id;                /* snaptests.id; 0: never tested */
+	time_t at;                 /* when the test started */
+	time_t ended_at;           /* when it ended, 0 unknown */
+	char *method;              /* "CreateSnapshotEx_Task", may be NULL */
+	bool failed;               /* the quiesced snapshot failed */
+	quiesce_level predicted;   /* what the rules predicted when the test ran */
+	quiesce_level achieved;    /* LEVEL_NONE: not known */
+	char *fault;               /* "ApplicationQuiesceFault: ...", may be NULL */
+	char *bad_writer;          /* a writer found failed after the test ("SqlServerWriter:
+				    * Non-retryable error"), may be NULL */
+	char **writers;            /* writer names of the test's manifest */
+	size_t n_writers;
+	/* Facts that decide quiescing and changed since the test, in people's words ("VMware
+	 * Tools 11.3.5 -> 12.1.5"); compared with the VM's last scan before the test. */
+	char **changes;
+	size_t n_changes;
+	bool compared;             /* the facts at the test's time were found and compared */
+} vm_last_test;
+
 typedef struct {
 	/* identity */
 	char *moref;            /* "vm-42" */
@@ -219,6 +241,11 @@ typedef struct {
 	time_t enable_uuid_set_at;
 
 	guest_probe probe;
+
+	/* history: the last test snapshot (R25, proof) and when a fix of ours of this VM last
+	 * ended (a done step; 0 none) */
+	vm_last_test last_test;
+	time_t fixed_at;
 } vm_facts;
 
 typedef struct {
@@ -293,6 +320,11 @@ void model_guest_probe_done(guest_probe *p);
 /* Deep copy (for handing facts between threads). */
 void model_vm_facts_copy(vm_facts *dst, const vm_facts *src);
 void model_guest_probe_copy(guest_probe *dst, const guest_probe *src);
+void model_last_test_init(vm_last_test *t);
+void model_last_test_done(vm_last_test *t);  /* t is left initialised (never tested) */
+void model_last_test_copy(vm_last_test *dst, const vm_last_test *src);
+/* Appends a copy of s to a list of strings. */
+void model_strv_push(char ***v, size_t *n, const char *s);
 
 void model_verdict_init(verdict *v);
 void model_verdict_done(verdict *v);  /* frees the findings; v is left initialised */

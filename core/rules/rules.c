@@ -840,6 +840,64 @@ static void rule_upgrade(ctx *c)
 		     "a Tools upgrade task is running");
 }
 
+bool rules_test_fell_short(const vm_facts *f, quiesce_level predicted)
+{
+	const vm_last_test *t = &f->last_test;
+	if (!t->id)
+		return false;
+	if (f->fixed_at > (t->ended_at ? t->ended_at : t->at))
+		return false; /* fixed since: the next test tells */
+	return t->failed || (t->achieved != LEVEL_NONE && t->achieved < predicted);
+}
+
+quiesce_level rules_predicted_by_facts(const verdict *v)
+{
+	quiesce_level l = v->best;
+	for (size_t i = 0; i < v->n_findings; i++) {
+		const finding *x = &v->findings[i];
+		if (strcmp(x->rule, "R25") != 0 && x->cap != LEVEL_NONE && x->cap < l)
+			l = x->cap;
+	}
+	return l;
+}
+
+/* R25: judged against the level the other rules predict, so it runs after them. */
+static void rule_last_test(ctx *c, quiesce_level predicted)
+{
+	const vm_last_test *t = &c->f->last_test;
+	if (!rules_test_fell_short(c->f, predicted))
+		return;
+	strbuf msg, ev;
+	strbuf_init(&msg);
+	strbuf_init(&ev);
+	strbuf_addf(&msg, "The last test snapshot (#%lld, ", (long long)t->id);
+	add_age(&msg, t->at, c->now);
+	if (t->failed)
+		strbuf_adds(&msg, ") failed");
+	else
+		strbuf_addf(&msg, ") achieved %s where %s is predicted now",
+			    model_level_name(t->achieved), model_level_name(predicted));
+	if (t->bad_writer)
+		strbuf_addf(&msg, "; writer %s", t->bad_writer);
+	else if (t->fault)
+		strbuf_addf(&msg, ": %s", t->fault);
+	strbuf_adds(&msg, ".");
+	strbuf_addf(&ev, "snaptest #%lld at ", (long long)t->id);
+	add_time(&ev, t->at);
+	if (t->method)
+		strbuf_addf(&ev, " with %s", t->method);
+	strbuf_addf(&ev, ": %s, predicted %s, achieved %s", t->failed ? "failed" : "success",
+		    model_level_name(t->predicted), model_level_name(t->achieved));
+	if (t->fault)
+		strbuf_addf(&ev, "; %s", t->fault);
+	if (t->bad_writer)
+		strbuf_addf(&ev, "; after the test %s", t->bad_writer);
+	quiesce_level cap = t->failed || t->achieved == LEVEL_NONE ? LEVEL_FAIL : t->achieved;
+	emit(c, RULE_R25, SEVERITY_ERROR, cap, msg.buf, ev.buf);
+	strbuf_done(&msg);
+	strbuf_done(&ev);
+}
+
 /* error before warn before info; rule id within; otherwise the order of evaluation. */
 static int finding_cmp(const finding *a, const finding *b)
 {
@@ -905,6 +963,14 @@ void rules_evaluate(const vm_facts *f, time_t now, verdict *out)
 	rule_free_space(&c);
 	if (!f->is_template)
 		rule_power(&c);
+
+	for (size_t i = 0; i < out->n_findings; i++) {
+		const finding *x = &out->findings[i];
+		if (x->cap != LEVEL_NONE && x->cap < out->predicted)
+			out->predicted = x->cap;
+	}
+	if (windows && !f->is_template)
+		rule_last_test(&c, out->predicted);
 
 	sort_findings(out);
 

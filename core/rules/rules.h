@@ -1,5 +1,5 @@
 /* rules: the readiness engine. Facts in, verdict out: OS family, best and predicted quiescing
- * level, status, findings (R01..R23 of quiescing-rules.md). Pure functions: no I/O, no clock
+ * level, status, findings (R01..R23 and R25 of quiescing-rules.md). Pure functions: no I/O, no clock
  * (the caller passes `now`), no globals but the constant rule table, safe from any thread.
  *
  * RULES_LIST is the one description of every rule. rules.c evaluates exactly these ids, the
@@ -110,7 +110,13 @@
 	  "VMware Tools older than 10.1.0: no CreateSnapshotEx_Task, tests use CreateSnapshot_Task " \
 	  "(VSS_BT_COPY only)", NULL,                                                              \
 	  "Upgrade VMware Tools to 10.1.0 or later (UpgradeTools_Task); quiescent can do it after " \
-	  "confirmation.")
+	  "confirmation.")                                                                         \
+	X(R25, SEVERITY_ERROR, LEVEL_FAIL, FIX_GUIDED, "Windows but templates, history",           \
+	  "the last test snapshot failed, or achieved less than the level predicted now",          \
+	  "the level the test achieved (fail if it failed); none once a fix of the VM ended after " \
+	  "the test",                                                                              \
+	  "Read the failing writer's finding or the test's fault, fix it, then test again "        \
+	  "(quiescent snaptest VM).")
 
 typedef enum {
 #define RULES_ENUM(id, ...) RULE_##id,
@@ -143,6 +149,14 @@ quiesce_level rules_best_level(os_family fam);
 bool rules_is_windows(os_family fam);
 /* Quiesced through the VMware VSS component: Vista and later desktops, 2003 and later servers. */
 bool rules_is_vss_family(os_family fam);
+
+/* R25's condition: the VM's last test snapshot failed or achieved less than predicted, and
+ * no fix of the VM ended after that test. */
+bool rules_test_fell_short(const vm_facts *f, quiesce_level predicted);
+
+/* The level the VM's facts allow: the predicted level without R25's cap. What a new test
+ * snapshot is expected to show (a test must not be judged by the failure of the one before). */
+quiesce_level rules_predicted_by_facts(const verdict *v);
 
 /* Evaluates every rule. `out` must have been initialised (model_verdict_init); its previous
  * contents are released first. Findings are sorted: severity (error first), then rule id.

@@ -1,5 +1,6 @@
 #include "scan/scan.h"
 #include "probe/probe.h"
+#include "proof/proof.h"
 #include "rules/rules.h"
 #include "util/json.h"
 #include "util/strbuf.h"
@@ -170,9 +171,7 @@ static void pipe_process(scan_pipe *p, vm_facts *f)
 	f = &it->f;
 	f->tools_upgrade_running = inventory_upgrades_has(p->upgrades, f->moref);
 	scan_settle_probe(p->db, p->out->vcenter, f, p->spec->probe, p->have_creds);
-	time_t set_at;
-	if (p->db && store_enable_uuid_set_at(p->db, p->out->vcenter, f->moref, &set_at, NULL, 0) == 1)
-		f->enable_uuid_set_at = set_at;
+	proof_settle_history(p->db, p->out->vcenter, f);
 	model_verdict_init(&it->v);
 	rules_evaluate(f, p->out->scanned_at, &it->v);
 	if (p->spec->on_vm)
@@ -518,9 +517,7 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 	for (size_t i = 0; i < out->n; i++) {
 		vm_facts *f = &out->facts[i];
 		scan_settle_probe(db, out->vcenter, f, spec->probe, have_creds);
-		time_t set_at;
-		if (db && store_enable_uuid_set_at(db, out->vcenter, f->moref, &set_at, NULL, 0) == 1)
-			f->enable_uuid_set_at = set_at;
+		proof_settle_history(db, out->vcenter, f);
 		model_verdict_init(&out->verdicts[i]);
 		rules_evaluate(f, out->scanned_at, &out->verdicts[i]);
 	}

@@ -1,5 +1,5 @@
 /* scan: the scan pipeline shared by `quiescent scan` and the console: inventory, guest probe,
- * facts from history (stale probes, when disk.EnableUUID was set), rules, and the whole scan
+ * facts from history (stale probes, fix times, the last test snapshot), rules, and the whole scan
  * written to history in one transaction. */
 #ifndef QUIESCENT_SCAN_H
 #define QUIESCENT_SCAN_H
@@ -46,6 +46,7 @@ typedef struct {
 	verdict *verdicts;
 	size_t n;
 	int64_t scan_id;         /* in history */
+	time_t max_proof_age;    /* the outputs' proof: older tests only predict (0: 30 days) */
 } scan_result;
 
 typedef enum {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "probe/probe_parse.h"
+#include "rules/rules.h"
 #include "snaptest/snaptest_vs.h"
 #include "util/json.h"
 #include "util/strbuf.h"
@@ -592,7 +593,8 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 	snaptest_outcome_init(o);
 	o->vm = xstrdup(f->name ? f->name : f->moref);
 	o->moref = xstrdup(f->moref);
-	o->predicted = v->predicted;
+	/* judged by what the facts allow, not by the last test's failure (R25) */
+	o->predicted = rules_predicted_by_facts(v);
 	run r = { .env = env, .o = o, .max_event_key = -1 };
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 	r.started = time(NULL);
@@ -646,7 +648,7 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 
 	char *sj = spec_json(spec, o->method);
 	store_snaptest_def def = { .moref = o->moref, .vm_name = o->vm, .snapshot_name = name,
-				   .spec_json = sj, .method = o->method, .predicted = v->predicted,
+				   .spec_json = sj, .method = o->method, .predicted = o->predicted,
 				   .at = r.started };
 	int64_t id = r.db ? store_snaptest_create(r.db, env->connection_id, &def, serr, sizeof serr) : 0;
 	free(sj);
@@ -660,7 +662,7 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 	}
 	o->history_id = id;
 	emit(&r, SNAPTEST_EV_START, 0, "testing %s with %s (predicted: %s)", o->vm, o->method,
-	     model_level_name(v->predicted));
+	     model_level_name(o->predicted));
 	if (!use_ex)
 		emit(&r, SNAPTEST_EV_NOTE, -1, "%s: CreateSnapshotEx_Task is unavailable, using "
 		     "CreateSnapshot_Task(quiesce) instead (VSS_BT_COPY, default context and timeout)",
@@ -947,7 +949,7 @@ static void *worker(void *arg)
 			snaptest_outcome_init(o);
 			o->vm = xstrdup(p->f[pick]->name);
 			o->moref = xstrdup(p->f[pick]->moref);
-			o->predicted = p->v[pick]->predicted;
+			o->predicted = rules_predicted_by_facts(p->v[pick]);
 			o->result = xstrdup("cancelled");
 			o->fault = xstrdup("interrupted (Ctrl-C) before this VM's test started");
 			o->explanation = xstrdup(o->fault);

@@ -107,11 +107,31 @@ int store_enable_uuid_set_at(store *s, const char *vcenter, const char *moref, t
 int store_last_fix_step_at(store *s, const char *vcenter, const char *moref, time_t *out,
 			   char *err, size_t errlen);
 
+/* When fixes of ours last touched that VM: *uuid_set_at as store_enable_uuid_set_at, *fixed_at
+ * the end of its latest done step of any kind (0 when none), in one query. 0 or -1. */
+int store_vm_fix_times(store *s, const char *vcenter, const char *moref, time_t *uuid_set_at,
+		       time_t *fixed_at, char *err, size_t errlen);
+
+/* The VM's last test snapshot with a result ("success" or "failed") whose snapshot task ran
+ * (cancelled and interrupted tests, and requests that never reached vCenter, prove nothing)
+ * into *t (initialised by the caller; old contents released): time,
+ * method, levels, fault, the manifest's writers, a writer found failed after it. Its
+ * `changes` are left empty. When then is not NULL it gets the VM's facts from its newest scan
+ * that started no later than the test (the facts the test was predicted from) and *have_then
+ * says whether there was one. Returns 1 found, 0 never tested, -1 error. */
+int store_last_test(store *s, const char *vcenter, const char *moref, vm_last_test *t,
+		    vm_facts *then, bool *have_then, char *err, size_t errlen);
+
 /* Reads one VM of a stored scan back: facts from facts_json and the verdict with its
  * findings (either pointer may be NULL). Both must be initialised; old contents are
  * released. Returns 1 found, 0 none, -1 error. */
 int store_scan_vm_get(store *s, int64_t scan_id, const char *moref, vm_facts *f, verdict *v,
 		      char *err, size_t errlen);
+
+/* Every VM of a stored scan, its facts read back from facts_json (by name). *out is malloc'ed;
+ * release each with model_vm_facts_done, then free(*out). 0 or -1. */
+int store_scan_facts_all(store *s, int64_t scan_id, vm_facts **out, size_t *n, char *err,
+			 size_t errlen);
 
 /* ---- facts_json (store_facts.c) ---- */
 
@@ -348,6 +368,7 @@ typedef struct {
 				     * index; NULL: every VM */
 	time_t since, until;        /* inclusive bounds; 0: open */
 	size_t limit;               /* the newest at most this many; 0: all */
+	const char *folder_glob;    /* trends only: VMs whose folder path matches (SQLite GLOB) */
 } store_history_filter;
 
 typedef struct {
@@ -464,7 +485,8 @@ int store_history_diff(store *s, int64_t a, int64_t b, const char *vm_glob, stor
 void store_scan_diff_done(store_scan_diff *d);
 
 /* Readiness of the estate over time: counts per status per scan, oldest first. Uses the
- * filter's vcenter, since, until and limit (the newest limit scans). */
+ * filter's vcenter, since, until and limit (the newest limit scans); vm_glob and folder_glob
+ * (SQLite GLOB: * ? [..], case-sensitive) count only the VMs they match. */
 typedef struct {
 	int64_t scan_id;
 	time_t at;

@@ -99,8 +99,11 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 	"SELECT 2, p.id, pv.id, p.created_at, c.server, pv.moref, pv.name," \
 	" coalesce(pv.outcome, p.state)," \
 	" printf('%s, fix #%d: %s', coalesce(pv.outcome, p.state), p.id," \
-	"  coalesce((SELECT group_concat(kind || ' ' || state, ', ') FROM" \
-	"   (SELECT kind, state FROM steps WHERE plan_vm_id = pv.id ORDER BY seq)), 'no steps'))," \
+	"  coalesce((SELECT group_concat(CASE WHEN instr(coalesce(description, ''), ' (') > 1" \
+	"   THEN substr(description, 1, instr(description, ' (') - 1)" \
+	"   ELSE coalesce(nullif(description, ''), kind) END || ': ' || state, '; ') FROM" \
+	"   (SELECT kind, description, state FROM steps WHERE plan_vm_id = pv.id ORDER BY seq))," \
+	"   'nothing quiescent could run'))," \
 	" json_object('plan_id', p.id, 'plan_state', p.state, 'outcome', pv.outcome," \
 	"  'message', pv.message, 'original_power', pv.original_power, 'steps'," \
 	"  json((SELECT json_group_array(json_object('seq', seq, 'kind', kind, 'rule', rule," \
@@ -1017,6 +1020,21 @@ static const char sql_trends[] =
 	" WHERE (?1 IS NULL OR sc.started_at >= ?1) AND (?2 IS NULL OR sc.started_at <= ?2)"
 	" AND (?3 IS NULL OR c.server = ?3 COLLATE NOCASE)"
 	" ORDER BY sc.started_at DESC, sc.id DESC LIMIT ?4";
+/* A scope (VM or folder glob) counts the scan's states that fall in it. */
+static const char sql_trends_scoped[] =
+	"SELECT sc.id, sc.started_at, c.server,"
+	" " SQL_PARTIAL("sc") ","
+	" coalesce(sum(v.status = 'ready'), 0), coalesce(sum(v.status = 'fixable'), 0),"
+	" coalesce(sum(v.status = 'manual'), 0), coalesce(sum(v.status = 'unknown'), 0),"
+	" coalesce(sum(v.status = 'n/a'), 0), count(v.id)"
+	" FROM scans sc JOIN connections c ON c.id = sc.connection_id"
+	" LEFT JOIN scan_vms m ON m.scan_id = sc.id"
+	" LEFT JOIN vm_states v ON v.id = m.state_id"
+	"  AND (?5 IS NULL OR v.name GLOB ?5 OR v.moref GLOB ?5)"
+	"  AND (?6 IS NULL OR coalesce(v.folder, '') GLOB ?6)"
+	" WHERE (?1 IS NULL OR sc.started_at >= ?1) AND (?2 IS NULL OR sc.started_at <= ?2)"
+	" AND (?3 IS NULL OR c.server = ?3 COLLATE NOCASE)"
+	" GROUP BY sc.id ORDER BY sc.started_at DESC, sc.id DESC LIMIT ?4";
 
 int store_history_trends(store *s, const store_history_filter *f, store_trend_point **out,
 			 size_t *n, char *err, size_t errlen)
@@ -1026,13 +1044,18 @@ int store_history_trends(store *s, const store_history_filter *f, store_trend_po
 		f = &none;
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *st = store_stmt(s, sql_trends, err, errlen);
+	bool scoped = (f->vm_glob && *f->vm_glob) || (f->folder_glob && *f->folder_glob);
+	sqlite3_stmt *st = store_stmt(s, scoped ? sql_trends_scoped : sql_trends, err, errlen);
 	if (!st)
 		return -1;
 	bind_opt_time(st, 1, f->since);
 	bind_opt_time(st, 2, f->until);
 	store_bind_text(st, 3, f->vcenter && *f->vcenter ? f->vcenter : NULL);
 	sqlite3_bind_int64(st, 4, f->limit ? (int64_t)f->limit : -1);
+	if (scoped) {
+		store_bind_text(st, 5, f->vm_glob && *f->vm_glob ? f->vm_glob : NULL);
+		store_bind_text(st, 6, f->folder_glob && *f->folder_glob ? f->folder_glob : NULL);
+	}
 	store_trend_point *v = NULL;
 	size_t nv = 0, cap = 0;
 	int rc;

@@ -440,34 +440,43 @@ int store_enable_uuid_set_at(store *s, const char *vcenter, const char *moref, t
 	return found;
 }
 
-/* Any done fix step of ours on that VM, newest end first. */
-static const char sql_last_step[] =
-	"SELECT max(st.ended_at) FROM plan_vms pv INDEXED BY plan_vms_moref"
-	" JOIN steps st ON st.plan_vm_id = pv.id"
+static const char sql_fix_times[] =
+	"SELECT max(CASE WHEN st.kind = ?3 THEN st.ended_at END), max(st.ended_at)"
+	" FROM plan_vms pv INDEXED BY plan_vms_moref JOIN steps st ON st.plan_vm_id = pv.id"
 	" WHERE pv.moref = ?2 AND +st.state = 'done'"
 	" AND EXISTS (SELECT 1 FROM plans p JOIN connections c ON c.id = p.connection_id"
 	"  WHERE p.id = pv.plan_id AND c.server = ?1 COLLATE NOCASE)";
 
-int store_last_fix_step_at(store *s, const char *vcenter, const char *moref, time_t *out,
-			   char *err, size_t errlen)
+int store_vm_fix_times(store *s, const char *vcenter, const char *moref, time_t *uuid_set_at,
+		       time_t *fixed_at, char *err, size_t errlen)
 {
-	*out = 0;
-	sqlite3_stmt *st = store_stmt(s, sql_last_step, err, errlen);
+	*uuid_set_at = *fixed_at = 0;
+	sqlite3_stmt *st = store_stmt(s, sql_fix_times, err, errlen);
 	if (!st)
 		return -1;
 	store_bind_text(st, 1, vcenter);
 	store_bind_text(st, 2, moref);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		store_fail(s, err, errlen, "cannot read the last fix step of a VM");
+	store_bind_text(st, 3, STORE_STEP_SET_ENABLE_UUID);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s, err, errlen, "cannot read when the VM was last fixed");
 		sqlite3_reset(st);
 		return -1;
 	}
-	int found = sqlite3_column_type(st, 0) != SQLITE_NULL;
-	if (found)
-		*out = (time_t)sqlite3_column_int64(st, 0);
+	*uuid_set_at = (time_t)sqlite3_column_int64(st, 0);
+	*fixed_at = (time_t)sqlite3_column_int64(st, 1);
 	sqlite3_reset(st);
-	return found;
+	return 0;
+}
+
+/* One query for both (store_vm_fix_times): a probe older than the last done step of ours is
+ * not reused. */
+int store_last_fix_step_at(store *s, const char *vcenter, const char *moref, time_t *out,
+			   char *err, size_t errlen)
+{
+	time_t uuid_at;
+	if (store_vm_fix_times(s, vcenter, moref, &uuid_at, out, err, errlen) != 0)
+		return -1;
+	return *out != 0;
 }
 
 static const char sql_vm_get[] =
@@ -532,4 +541,45 @@ int store_scan_vm_get(store *s, int64_t scan_id, const char *moref, vm_facts *f,
 	if (rc == 0 && v)
 		rc = read_findings(s, vm_id, v, err, errlen);
 	return rc == 0 ? 1 : -1;
+}
+
+static const char sql_facts_all[] =
+	"SELECT v.facts_json FROM scan_vms m JOIN vm_states v ON v.id = m.state_id"
+	" WHERE m.scan_id = ?1 ORDER BY v.name, v.moref";
+
+int store_scan_facts_all(store *s, int64_t scan_id, vm_facts **out, size_t *n, char *err,
+			 size_t errlen)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s, sql_facts_all, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, scan_id);
+	vm_facts *v = NULL;
+	size_t nv = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, nv + 1, sizeof *v);
+		model_vm_facts_init(&v[nv]);
+		const char *json = col(st, 0);
+		if (store_facts_from_json(json ? json : "{}", &v[nv], err, errlen) != 0) {
+			model_vm_facts_done(&v[nv]);
+			rc = SQLITE_ERROR;
+			break;
+		}
+		nv++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < nv; i++)
+			model_vm_facts_done(&v[i]);
+		free(v);
+		if (rc == SQLITE_ERROR && err && *err)
+			return -1;
+		return store_fail(s, err, errlen, "cannot read a scan's VMs");
+	}
+	*out = v;
+	*n = nv;
+	return 0;
 }

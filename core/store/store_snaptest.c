@@ -2,8 +2,12 @@
  * names the snapshot to clean up; finished with the outcome, the manifest and the writers. */
 #include "store/store_internal.h"
 
+#include "util/xalloc.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const snaptest_state_names[] = {
 	[STORE_SNAPTEST_CREATED] = "created", [STORE_SNAPTEST_RUNNING] = "running",
@@ -186,4 +190,119 @@ int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref 
 	}
 	sqlite3_reset(st);
 	return (int)n;
+}
+
+/* ---- the last test of a VM (R25, proof) ---- */
+
+static const char sql_last_test[] =
+	"SELECT t.id, t.created_at, t.ended_at, t.method, t.result, t.predicted, t.achieved,"
+	" t.fault_type, t.fault FROM snaptests t INDEXED BY snaptests_moref"
+	" WHERE t.moref = ?2 AND t.result IN ('success', 'failed') AND t.task_moref IS NOT NULL"
+	" AND EXISTS (SELECT 1 FROM connections c WHERE c.id = t.connection_id"
+	"  AND c.server = ?1 COLLATE NOCASE)"
+	" ORDER BY t.created_at DESC, t.id DESC LIMIT 1";
+static const char sql_test_writers[] =
+	"SELECT phase, name, state, last_error FROM writer_results WHERE snaptest_id = ?1"
+	" ORDER BY id";
+static const char sql_facts_before[] =
+	"SELECT v.facts_json FROM vm_states v INDEXED BY vm_states_moref"
+	" CROSS JOIN scans sc CROSS JOIN scan_vms m ON m.scan_id = sc.id AND m.state_id = v.id"
+	" WHERE v.moref = ?2 AND v.vcenter = ?1 AND sc.started_at <= ?3"
+	" AND sc.finished_at IS NOT NULL ORDER BY sc.started_at DESC, sc.id DESC LIMIT 1";
+
+static const char *text_col(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* A writer the test's after-check saw failed: not stable, or an error worse than retryable. */
+static bool writer_bad(const char *state, const char *last_error)
+{
+	static const char *const harmless[] = { "No error", "none", "Retryable error", "retryable" };
+	if (state && *state && strcmp(state, "stable") != 0)
+		return true;
+	if (!last_error || !*last_error)
+		return false;
+	for (size_t i = 0; i < sizeof harmless / sizeof harmless[0]; i++)
+		if (!strcasecmp(last_error, harmless[i]))
+			return false;
+	return true;
+}
+
+static int read_test_writers(store *s, vm_last_test *t, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_test_writers, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, t->id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *phase = text_col(st, 0), *name = text_col(st, 1);
+		if (phase && !strcmp(phase, "manifest")) {
+			model_strv_push(&t->writers, &t->n_writers, name);
+		} else if (!t->bad_writer && writer_bad(text_col(st, 2), text_col(st, 3))) {
+			const char *le = text_col(st, 3), *state = text_col(st, 2);
+			t->bad_writer = xasprintf("%s: %s", name ? name : "a writer",
+						  le && *le && strcasecmp(le, "No error") ? le
+						  : state ? state : "failed");
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, errlen, "cannot read the writers of a test snapshot");
+	return 0;
+}
+
+int store_last_test(store *s, const char *vcenter, const char *moref, vm_last_test *t,
+		    vm_facts *then, bool *have_then, char *err, size_t errlen)
+{
+	model_last_test_done(t);
+	if (have_then)
+		*have_then = false;
+	sqlite3_stmt *st = store_stmt(s, sql_last_test, err, errlen);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, vcenter);
+	store_bind_text(st, 2, moref);
+	int rc = store_step_one(s, st, err, errlen, "cannot read the last test snapshot");
+	if (rc <= 0)
+		return rc;
+	t->id = sqlite3_column_int64(st, 0);
+	t->at = (time_t)sqlite3_column_int64(st, 1);
+	t->ended_at = (time_t)sqlite3_column_int64(st, 2);
+	t->method = xstrdup(text_col(st, 3));
+	const char *result = text_col(st, 4);
+	t->failed = result && !strcmp(result, "failed");
+	model_level_parse(text_col(st, 5), &t->predicted);
+	model_level_parse(text_col(st, 6), &t->achieved);
+	const char *ft = text_col(st, 7), *fm = text_col(st, 8);
+	if (ft && fm)
+		t->fault = xasprintf("%s: %s", ft, fm);
+	else if (ft || fm)
+		t->fault = xstrdup(ft ? ft : fm);
+	sqlite3_reset(st);
+	if (read_test_writers(s, t, err, errlen) != 0)
+		return -1;
+	if (!then)
+		return 1;
+	st = store_stmt(s, sql_facts_before, err, errlen);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, vcenter);
+	store_bind_text(st, 2, moref);
+	sqlite3_bind_int64(st, 3, (int64_t)t->at);
+	rc = store_step_one(s, st, err, errlen, "cannot read the facts of a tested VM");
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return 1;
+	char *json = xstrdup(text_col(st, 0));
+	sqlite3_reset(st);
+	rc = store_facts_from_json(json, then, err, errlen);
+	free(json);
+	if (rc != 0)
+		return -1;
+	if (have_then)
+		*have_then = true;
+	return 1;
 }

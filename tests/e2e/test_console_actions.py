@@ -235,7 +235,10 @@ class ConsoleActionsTest(unittest.TestCase):
         self.assertIn("Registry Writer", s)
         self.assertRegex(s, r"SqlServerWriter\s+stable")
         self.assertIn("100%", s)
-        self.assertRegex(s, r"test of app-2019: success")
+        # the message line may already show a live update of the VM (its snapshot went):
+        # the Messages view keeps the test's line
+        c.keys("3")
+        c.wait(r"test of app-2019: success", regex=True)
         db = self.db_of(c)
         self.assertEqual(rows(db, "SELECT state, result, achieved FROM snaptests WHERE vm_name='app-2019'"),
                          [("removed", "success", "application")])
@@ -290,7 +293,7 @@ class ConsoleActionsTest(unittest.TestCase):
         self.assertEqual(times, sorted(times), s)
 
     def test_snaptest_failing_writer_shows_the_fault(self):
-        c = self.start()
+        c = self.start(width=130)
         c.keys(":")
         c.type("snaptest freeze-2019")
         c.keys("Enter")
@@ -304,6 +307,18 @@ class ConsoleActionsTest(unittest.TestCase):
         c.keys("2")
         s = c.wait("[Tasks]")
         self.assertRegex(s, r"failed .*snaptest freeze-2019: freeze-2019: failed")
+        # the failed test turns the VM from green ready to fixable at once (R25), and the
+        # list's last-test column says so
+        c.keys("1")
+        s = c.wait(r"freeze-2019 .*fixable\s+FAILED now\s+R", regex=True)
+        self.assertIn("LAST TEST", s)
+        c.keys(":")
+        c.type("open freeze-2019")
+        c.keys("Enter")
+        s = c.wait("[VM detail]")
+        self.assertIn("proof failed: the test snapshot failed", s)
+        self.assertRegex(s, r"last test \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: failed")
+        self.assertIn("R25", s)
 
     # ---- start-up questions ----
 

@@ -46,6 +46,18 @@ class HistoryViewTest(unittest.TestCase):
     def tearDown(self):
         self.c.close()
 
+    def test_wide_timeline_shows_local_times(self):
+        self.c.close()
+        self.c = Console(self.lab, 140, 30, env_extra={"QUIESCENT_DB": self.dbc}, guest_login=GUEST)
+        c = self.c
+        c.wait("scan done: 3 VMs", timeout=30)
+        c.type(":history")
+        c.keys("Enter")
+        # the view reads the history on a job: "reading..." until its answer is in
+        s = c.wait(r"\[History\] \d+ records  kind:all", regex=True)
+        self.assertRegex(s, r"AT \(UTC\)\s+LOCAL\s+KIND")
+        self.assertRegex(s, r"\d{4}-\d\d-\d\d \d\d:\d\d  \d{1,2} \w{3} \d{4} \d\d:\d\d\s+fix")
+
     def test_timeline_chart_and_kind_filter(self):
         c = self.c
         c.type(":history")
@@ -56,7 +68,7 @@ class HistoryViewTest(unittest.TestCase):
         self.assertIn("per full scan", s)   # scans limited with --vm are not drawn as collapses
         self.assertIn("100%", s)
         self.assertIn("AT (UTC)", s)
-        self.assertRegex(s, r"fix\s+hist-r07\s+fixed, fix #1: shutdown_guest done")
+        self.assertRegex(s, r"fix\s+hist-r07\s+fixed, fix #1: Shut the guest down: done")
         self.assertRegex(s, r"snaptest\s+hist-app\s+success: predicted application")
         self.assertRegex(s, r"kind:all")
         c.keys("K")  # scans only
@@ -75,7 +87,8 @@ class HistoryViewTest(unittest.TestCase):
         s = c.wait(r"\[History\] \d+ records  kind:fixes", regex=True)
         # the cursor's line is longer than its row: whole under the list (trial 25)
         self.assertIn("the whole line", s)
-        self.assertRegex(s, r"(?s)the whole line.*fixed, fix #1: shutdown_guest done, set_enable_uuid done")
+        self.assertRegex(s, r"(?s)the whole line.*fixed, fix #1: Shut the guest down: done; "
+                         r"Set disk.EnableUUID = TRUE: done")
         c.keys("Enter")
         s = c.wait("fix #1: hist-r07 (as stored")
         self.assertIn("state                done", s)

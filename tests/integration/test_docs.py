@@ -265,7 +265,8 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(set(self.complete("--k")), {"--keymap", "--known-hosts"})
 
     def test_option_values(self):
-        self.assertEqual(self.complete("scan", "--format", ""), ["table", "json", "csv"])
+        self.assertEqual(self.complete("scan", "--format", ""),
+                         ["table", "json", "csv", "csv-findings"])
         self.assertEqual(self.complete("scan", "--format=j"), ["--format=json"])
         self.assertEqual(self.complete("rules", "--format", ""), ["text", "markdown", "json"])
         self.assertEqual(self.complete("snaptest", "--context", ""), ["auto", "backup", "file_share_backup"])
@@ -274,7 +275,7 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("--colors", ""), ["auto", "256", "8", "none"])
         self.assertEqual(self.complete("fix", "--tools-method", ""), ["upgrade", "guest", "by-hand"])
         self.assertIn("vi", self.complete("--keymap", ""))
-        self.assertEqual(self.complete("fix", "--rule", "R2"), ["R20", "R21", "R22", "R23"])
+        self.assertEqual(self.complete("fix", "--rule", "R2"), ["R20", "R21", "R22", "R23", "R25"])
         self.assertEqual(self.complete("scan", "--server", "x", "--user", "u", "--fo"), ["--format"])
 
     def test_vm_names_from_the_last_scan(self):

@@ -68,8 +68,8 @@ class HistoryTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stdout.splitlines()
         self.assertTrue(lines[0].startswith("AT (UTC)"), lines[0])
-        self.assertRegex(r.stdout, r"fix\s+1\s+hist-r07\s+fixed, fix #1: shutdown_guest done, "
-                                   r"set_enable_uuid done")
+        self.assertRegex(r.stdout, r"fix\s+1\s+hist-r07\s+fixed, fix #1: Shut the guest down: done; "
+                                   r"Set disk\.EnableUUID = TRUE: done")
         self.assertRegex(r.stdout, r"snaptest\s+\d+\s+hist-app\s+success: predicted application, "
                                    r"achieved application")
         self.assertRegex(r.stdout, r"scan\s+\d+\s+hist-ide\s+manual:")
@@ -174,7 +174,8 @@ class HistoryTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         rows = list(csv.reader(io.StringIO(r.stdout)))
         self.assertEqual(rows[0], ["section", "id", "at", "vm", "outcome", "summary"])
-        self.assertEqual({row[0] for row in rows[1:]}, {"scan", "fix", "snaptest", "trend"})
+        self.assertEqual({row[0] for row in rows[1:]},
+                         {"headline", "scan", "fix", "snaptest", "trend", "rescan"})
         self.assertEqual(quiescent(self.lab, "report", "--format", "pdf").returncode, 2)
 
     def test_09_report_html_in_chromium(self):
@@ -213,9 +214,9 @@ class HistoryTest(unittest.TestCase):
                            text=True, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr[-2000:])
         dom = r.stdout
-        self.assertIn("<h1>Quiescing readiness report</h1>", dom)
+        self.assertIn("<h1>Quiescing proof report</h1>", dom)
         self.assertIn("<svg", dom)
-        self.assertIn('class="bar-ready"', dom)
+        self.assertIn('class="line-ready"', dom)
         self.assertIn("hist-r07", dom)
         for line in r.stderr.splitlines():
             self.assertNotRegex(line, r"CONSOLE|Uncaught|net::ERR_|Failed to load resource", line)

@@ -125,20 +125,41 @@ class ScanTest(unittest.TestCase):
                 self.assertEqual(p["state"], state)
         self.assertRegex(self.vm("ready-2019")["probe"]["at"], r"Z$")
 
-    def test_table_fits_80_columns(self):
+    def test_table_keeps_whole_findings_when_piped(self):
         r = self.scan()
         self.assertEqual(r.returncode, 1, r.stderr)
         lines = r.stdout.splitlines()
         self.assertTrue(lines[0].startswith("NAME"))
-        for line in lines:
-            self.assertLessEqual(len(line), 80, line)
+        self.assertIn("LAST TEST", lines[0])
         self.assertIn("24 VMs: 4 ready, 11 fixable, 6 manual, 2 unknown, 1 n/a", r.stdout)
+        self.assertIn("proof: 0 proven, ", r.stdout)
         row = next(l for l in lines if l.startswith("no-uuid-2016"))
         self.assertIn("fixable", row)
-        self.assertIn("R07", row)
+        self.assertIn("never tested", row)
+        self.assertIn("R07 disk.EnableUUID is not TRUE", row)
+        for line in lines:
+            self.assertNotRegex(line, r"~$", "no finding cut off when stdout is not a terminal")
 
-    def test_csv_is_complete(self):
+    def test_csv_one_row_per_vm(self):
         r = self.scan("--format", "csv")
+        rows = list(csv.DictReader(io.StringIO(r.stdout)))
+        self.assertEqual(sorted(row["name"] for row in rows), sorted(EXPECTED))
+        for row in rows:
+            with self.subTest(vm=row["name"]):
+                rules = set(filter(None, row["rules"].split(";")))
+                self.assertEqual(rules - {"R21"}, EXPECTED[row["name"]][3] - {"R21"})
+                self.assertEqual(row["proof"], "predicted")
+        row = next(x for x in rows if x["name"] == "no-uuid-2016")
+        self.assertEqual((row["top_rule"], row["top_severity"]), ("R07", "error"))
+        self.assertGreaterEqual(int(row["errors"]), 1)
+
+    def test_csv_findings_is_complete(self):
+        r = self.scan("--format", "csv-findings")
+        # the first CSV's columns in their order; the location and the proof after them
+        self.assertTrue(r.stdout.startswith(
+            "vcenter,scanned_at,name,moref,power_state,guest_os,os_family,tools_status,"
+            "tools_version,best_level,predicted_level,status,probe_state,probe_at,rule,severity,"
+            "cap,fix,message,evidence,datacenter,cluster,folder,proof,"), r.stdout[:300])
         rows = list(csv.DictReader(io.StringIO(r.stdout)))
         by_vm = {}
         for row in rows:

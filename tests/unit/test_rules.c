@@ -201,6 +201,28 @@ MUT(m_tools_10_1_0) { f->tools_version = 10272; }
 MUT(m_tools_unmanaged) { f->tools_version = MODEL_TOOLS_VERSION_UNMANAGED; f->tools_version_status = TOOLS_VS_UNMANAGED; }
 MUT(m_tools_version_unknown) { f->tools_version = 0; f->tools_version_status = TOOLS_VS_UNKNOWN; }
 MUT(m_upgrade_running) { f->tools_upgrade_running = true; }
+/* history: the last test snapshot (R25) */
+static void set_test(vm_facts *f, bool failed, quiesce_level achieved)
+{
+	vm_last_test *t = &f->last_test;
+	model_last_test_done(t);
+	t->id = 7;
+	t->at = NOW - 2 * 3600;
+	t->ended_at = NOW - 2 * 3600 + 40;
+	xstrset(&t->method, "CreateSnapshotEx_Task");
+	t->failed = failed;
+	t->predicted = LEVEL_APPLICATION;
+	t->achieved = achieved;
+	if (failed) {
+		xstrset(&t->fault, "ApplicationQuiesceFault: Failed to quiesce the virtual machine.");
+		xstrset(&t->bad_writer, "SqlServerWriter: Non-retryable error");
+	}
+}
+MUT(m_test_failed) { set_test(f, true, LEVEL_NONE); }
+MUT(m_test_fs) { set_test(f, false, LEVEL_FILESYSTEM); }
+MUT(m_test_app) { set_test(f, false, LEVEL_APPLICATION); }
+MUT(m_fixed_after_test) { f->fixed_at = NOW - 600; }
+MUT(m_fixed_before_test) { f->fixed_at = NOW - 3 * 3600; }
 /* power */
 MUT(m_power_off) { f->power = POWER_OFF; f->boot_time = 0; }
 MUT(m_suspended) { f->power = POWER_SUSPENDED; }
@@ -693,6 +715,27 @@ static const rcase cases[] = {
 	{"R21 not on linux", base_linux, M(m_probe_not_configured), OS_OTHER, CRASH, CRASH, STATUS_NA, "", NULL, NULL},
 	{"R21 not on templates", base_2016, M(m_template, m_probe_not_run), W16, APP, APP, STATUS_NA, "", NULL, NULL},
 
+	/* R25 */
+	{"R25 failed test", base_2016, M(m_test_failed), W16, APP, FAIL, STATUS_FIXABLE, "R25:error:fail",
+	 "R25", "snaptest #7 at 2026-11-22T09:00:00Z with CreateSnapshotEx_Task: failed, predicted "
+	 "application, achieved none; ApplicationQuiesceFault: Failed to quiesce the virtual machine.; "
+	 "after the test SqlServerWriter: Non-retryable error"},
+	{"R25 failed test, fixed before it", base_2016, M(m_test_failed, m_fixed_before_test), W16, APP,
+	 FAIL, STATUS_FIXABLE, "R25:error:fail", NULL, NULL},
+	{"R25 failed test, fixed since", base_2016, M(m_test_failed, m_fixed_after_test), W16, APP, APP,
+	 STATUS_READY, "", NULL, NULL},
+	{"R25 achieved less", base_2016, M(m_test_fs), W16, APP, FS, STATUS_FIXABLE, "R25:error:filesystem",
+	 "R25", "snaptest #7 at 2026-11-22T09:00:00Z with CreateSnapshotEx_Task: success, predicted "
+	 "application, achieved filesystem"},
+	{"R25 achieved what is predicted", base_2016, M(m_test_app), W16, APP, APP, STATUS_READY, "", NULL,
+	 NULL},
+	{"R25 achieved what a lower prediction says", base_2016, M(m_test_fs, m_uuid_absent), W16, APP, FS,
+	 STATUS_FIXABLE, "R07:error:filesystem", NULL, NULL},
+	{"R25 with another error", base_2016, M(m_test_failed, m_uuid_absent), W16, APP, FAIL,
+	 STATUS_FIXABLE, "R07:error:filesystem, R25:error:fail", NULL, NULL},
+	{"R25 not on linux", base_linux, M(m_test_failed), OS_OTHER, CRASH, CRASH, STATUS_NA,
+	 "", NULL, NULL},
+
 	/* R22 */
 	{"R22 upgrade running", base_2016, M(m_upgrade_running), W16, APP, APP, STATUS_READY, "R22:warn:none",
 	 "R22", "a Tools upgrade task is running"},
@@ -870,16 +913,15 @@ static void test_every_rule_covered(void **state)
 {
 	(void)state;
 	bool fired[RULE_COUNT] = {false};
+	size_t n_rules = 0;
+	const rule_info *table = rules_table(&n_rules);
 	for (size_t i = 0; i < ROWS(cases); i++)
-		for (size_t r = 0; r < RULE_COUNT; r++) {
-			char id[8];
-			snprintf(id, sizeof(id), "R%02zu", r + 1);
-			if (strstr(cases[i].findings, id))
+		for (size_t r = 0; r < n_rules; r++)
+			if (strstr(cases[i].findings, table[r].id))
 				fired[r] = true;
-		}
-	for (size_t r = 0; r < RULE_COUNT; r++)
+	for (size_t r = 0; r < n_rules; r++)
 		if (!fired[r])
-			fail_msg("no case fires R%02zu", r + 1);
+			fail_msg("no case fires %s", table[r].id);
 	/* and every status, family of the table and level appears as an expectation */
 	bool status_seen[5] = {false}, fam_seen[OS_WIN2025 + 1] = {false}, pred_seen[4] = {false};
 	for (size_t i = 0; i < ROWS(cases); i++) {
@@ -926,6 +968,7 @@ static const struct {
 	{"R21", SEVERITY_INFO, LEVEL_NONE, FIX_MANUAL},
 	{"R22", SEVERITY_WARN, LEVEL_NONE, FIX_NONE},
 	{"R23", SEVERITY_INFO, LEVEL_NONE, FIX_AUTO},
+	{"R25", SEVERITY_ERROR, LEVEL_FAIL, FIX_GUIDED},
 };
 
 static void test_rules_table(void **state)
@@ -933,9 +976,8 @@ static void test_rules_table(void **state)
 	(void)state;
 	size_t n = 0;
 	const rule_info *t = rules_table(&n);
-	assert_int_equal(n, 23);
-	assert_int_equal(RULE_COUNT, 23);
-	assert_int_equal(ROWS(contract), 23);
+	assert_int_equal(n, ROWS(contract));
+	assert_int_equal(RULE_COUNT, ROWS(contract));
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(t[i].id, contract[i].id);
 		if (t[i].sev != contract[i].sev || t[i].cap != contract[i].cap || t[i].fix != contract[i].fix)
@@ -954,7 +996,8 @@ static void test_rules_table(void **state)
 	assert_non_null(t[RULE_R17].cap_note);
 	assert_non_null(t[RULE_R18].cap_note);
 	assert_null(t[RULE_R07].cap_note);
-	assert_null(rules_find("R24"));
+	assert_string_equal(t[RULE_R25].id, "R25");
+	assert_non_null(t[RULE_R25].cap_note);
 	assert_null(rules_find("R00"));
 	assert_null(rules_find("r07"));
 	assert_null(rules_find(""));

@@ -467,9 +467,12 @@ static void cmd_connect(ui *u, int argc, char **argv)
 	connect_args *a = xcalloc(1, sizeof *a);
 	conn_opts_init(&a->opts);
 	conn_opts *c = u->conn;
-	a->opts.server = xstrdup(argc > 1 ? argv[1] : c->server);
-	a->opts.user = xstrdup(c->user);
-	a->opts.password = secret_dup(c->password);
+	conn_opts_set_server(&a->opts, argc > 1 ? argv[1] : c->server);
+	if (!a->opts.user)
+		a->opts.user = xstrdup(c->user);
+	if (!a->opts.password)
+		a->opts.password = secret_dup(c->password);
+	a->opts.quiet_notes = true;
 	a->opts.thumbprint = xstrdup(argc > 2 ? argv[2] : argc > 1 ? NULL : c->thumbprint);
 	a->opts.ca_file = xstrdup(c->ca_file);
 	a->opts.known_hosts = xstrdup(c->known_hosts);
@@ -1248,8 +1251,9 @@ int console_main(int argc, char **argv)
 		rc = CLI_EXIT_USAGE;
 	} else {
 		prompt_setup(o.history, complete, prompt_done, prompt_change, &u);
-		if (o.conn.insecure)
-			ui_message(&u, LOG_WARN, "--insecure: the certificate of %s is not verified", o.conn.server);
+		char note[512];
+		if (conn_trust_note(&o.conn, note, sizeof note))
+			ui_message(&u, LOG_WARN, "%s", note);
 		if (!o.conn.guest_user && u.probe)
 			ui_message(&u, LOG_INFO, "no guest credentials (--guest-user, GOVC_GUEST_LOGIN): guest facts come from history");
 		start_session(&u, s);

@@ -4,6 +4,7 @@
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/timing.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 #include "vsphere/inventory.h"
 
@@ -14,9 +15,9 @@
 
 char *scan_server_key(const char *server)
 {
-	const char *p = strstr(server, "://");
-	p = p ? p + 3 : server;
-	return xstrndup(p, strcspn(p, "/"));
+	char *key = url_server_key(server);
+	/* Never the raw text: it may carry userinfo. Connecting fails on it anyway. */
+	return key ? key : xstrdup("(an unreadable server URL)");
 }
 
 void scan_settle_probe(store *db, const char *vcenter, vm_facts *f, bool probing, bool have_creds)

@@ -25,7 +25,8 @@ struct vs_session {
 	char *host;         /* host alone (for the '*' of guest transfer URLs) */
 	char *user;
 	secret *password;
-	char pin[VS_THUMB_LEN];   /* normalised pin, empty when none */
+	char pin[VS_THUMB_LEN];   /* normalised pin, empty when none: it always decides */
+	char *pin_source;         /* where the pin came from ("--thumbprint", "FILE"), for messages */
 	char *ca_file;
 	bool insecure;
 	int timeout_s;
@@ -51,9 +52,12 @@ struct vs_conn {
 	unsigned cancel_gen;      /* cancel_gen when the current request began */
 	/* Filled during the TLS handshake by the verify callback. */
 	const char *pin_now;      /* pin applying to the current request's host, or NULL */
+	const char *pin_from;     /* where pin_now came from, for messages */
+	char req_pin[VS_THUMB_LEN];   /* a per-request pin (vs_http_get_pinned), normalised */
 	char seen[VS_THUMB_LEN];  /* the leaf's fingerprint, in the pin's algorithm */
 	char seen256[VS_THUMB_LEN];
 	bool pin_mismatch;
+	int cert_verdict;         /* 0 not seen, 1 accepted (pin or CA), -1 refused */
 	bool probe;               /* vs_probe_certificate: record trust, never fail */
 	int probe_trusted;
 	char *ca_info, *ca_path;  /* the trust store when one is needed (NULL: libcurl's none) */
@@ -81,13 +85,20 @@ int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_l
 		    bool may_resend, size_t max_bytes, const char *what, long *status, strbuf *out,
 		    vs_error *err);
 
+/* A GET to another host than the session's (an ESXi host's guest file transfer URL) whose
+ * certificate must have the SHA-256 (or SHA-1) thumbprint `pin`, checked inside the handshake
+ * and again before the request on a reused connection, exactly like the session's own pin;
+ * --insecure changes nothing here. pin == NULL behaves as vs_http_request. */
+int vs_http_get_pinned(vs_conn *c, const char *url, const char *pin, size_t max_bytes,
+		       const char *what, long *status, strbuf *out, vs_error *err);
+
 /* Logs in again after NotAuthenticated, unless another thread already did since login_gen was
  * `seen_gen` (defined in session.c). 0 or -1 with err (kind LOGIN). */
 int vs_session_relogin(vs_conn *c, unsigned seen_gen, vs_error *err);
 unsigned vs_session_login_gen(vs_session *s);
 
-/* Splits "https://host:port/path" into its pieces (each malloc'ed, any may be NULL out-param):
- * url normalises "host" -> "https://host/sdk". -1 when it is not an https URL. */
-int vs_url_parse(const char *in, char **url, char **base, char **server, char **host);
+/* Sets s->url, base, server (host[:port]) and host from a server URL or name (util/url.h; any
+ * userinfo is dropped here). 0 or -1 with err (kind USAGE). */
+int vs_session_set_url(vs_session *s, const char *in, vs_error *err);
 
 #endif

@@ -8,6 +8,7 @@
 #include "util/strbuf.h"
 #include "util/timing.h"
 #include "util/xalloc.h"
+#include "vsphere/guest_login.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ typedef struct {
 	bool no_probe;
 	scan_format format;
 	char *db;
+	long max_probe_age_s;   /* 0: SCAN_MAX_PROBE_AGE_S */
 } scan_opts;
 
 static void usage(FILE *out)
@@ -35,11 +37,15 @@ static void usage(FILE *out)
 		     "Scan:\n"
 		     "  --vm GLOB             only VMs whose name matches (repeatable)\n"
 		     "  --no-probe            do not run the guest probe (use the last one in history)\n"
+		     "  --max-probe-age AGE   guest facts older than this prove nothing (default 7d;\n"
+		     "                        30d, 12h, 90m, or seconds)\n"
 		     "  --format FMT          table (default), json or csv\n"
 		     "  --db PATH             history database (env QUIESCENT_DB)\n"
 		     "  -h, --help            this text\n\n"
 		     "Exit codes: 0 all ready (or n/a), 1 something not ready, 2 usage error,\n"
-		     "3 connection, TLS or login failure.\n",
+		     "3 connection, TLS or login failure, 4 not proven (a VM judged ready from guest\n"
+		     "facts older than --max-probe-age or from none), 5 a guest login was refused (the\n"
+		     "other VMs were not tried with it).\n",
 		conn_opts_help());
 }
 
@@ -54,6 +60,15 @@ static int parse(int argc, char **argv, scan_opts *o)
 			continue;
 		if (!strcmp(a, "--no-probe")) {
 			o->no_probe = true;
+		} else if (!strcmp(a, "--max-probe-age")) {
+			const char *v = cmd_option_value(CMD, argc, argv, &i);
+			if (!v)
+				return -1;
+			if (!cmd_parse_age(v, &o->max_probe_age_s)) {
+				fprintf(stderr, "quiescent scan: --max-probe-age takes an age such as 7d, 12h, "
+					"90m or seconds, not '%s'\n", v);
+				return -1;
+			}
 		} else if (!strcmp(a, "--vm") || !strcmp(a, "--format") || !strcmp(a, "--db")) {
 			const char *v = cmd_option_value(CMD, argc, argv, &i);
 			if (!v)
@@ -150,6 +165,11 @@ static int run(scan_opts *o)
 	case SCAN_OK:
 		break;
 	}
+	/* Asked before the session goes to the finisher thread. */
+	char guest_user[128], refused_vm[64];
+	unsigned not_tried = 0;
+	bool refused = vs_session_guest_login_refused(s, guest_user, sizeof guest_user, refused_vm,
+						      sizeof refused_vm, &not_tried);
 	pthread_t finisher;
 	finish_work fw = { .s = s, .db = db };
 	if (pthread_create(&finisher, NULL, finish_run, &fw) == 0)
@@ -162,6 +182,35 @@ static int run(scan_opts *o)
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);
 	rc = scan_all_ready(&result) ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
+	time_t max_age = o->max_probe_age_s > 0 ? o->max_probe_age_s : SCAN_MAX_PROBE_AGE_S;
+	size_t unproven = scan_count_unproven(&result, max_age);
+	if (unproven) {
+		size_t shown = 0;
+		strbuf names;
+		strbuf_init(&names);
+		for (size_t i = 0; i < result.n && shown < 5; i++)
+			if (scan_vm_unproven(&result, i, max_age))
+				strbuf_addf(&names, "%s%s", shown++ ? ", " : "",
+					    result.facts[i].name ? result.facts[i].name : result.facts[i].moref);
+		fprintf(stderr, "quiescent scan: not proven: %zu VM%s judged ready from guest facts older "
+			"than %s or from none (%s%s); probe them with guest credentials (--guest-user)\n",
+			unproven, unproven == 1 ? " was" : "s were", cmd_format_age(max_age),
+			names.buf ? names.buf : "", unproven > shown ? ", ..." : "");
+		strbuf_done(&names);
+		rc = CLI_EXIT_NOT_PROVEN;
+	}
+	if (refused) {
+		const char *name = refused_vm;
+		for (size_t i = 0; i < result.n; i++)
+			if (result.facts[i].moref && !strcmp(result.facts[i].moref, refused_vm) &&
+			    result.facts[i].name)
+				name = result.facts[i].name;
+		fprintf(stderr, "quiescent scan: the guest login %s was refused by VM %s; to keep the "
+			"account from being locked out it was not tried on the other %u VM%s: check "
+			"--guest-user and its password\n", guest_user, name, not_tried,
+			not_tried == 1 ? "" : "s");
+		rc = CLI_EXIT_GUEST_LOGIN;
+	}
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "quiescent scan: writing the result failed\n");
 		rc = CLI_EXIT_NOT_READY;

@@ -429,6 +429,27 @@ void scan_result_done(scan_result *r)
 	memset(r, 0, sizeof *r);
 }
 
+bool scan_vm_unproven(const scan_result *r, size_t i, time_t max_age_s)
+{
+	const guest_probe *p = &r->facts[i].probe;
+	if (r->verdicts[i].status != STATUS_READY || p->state == PROBE_OK)
+		return false;
+	/* A VM the probe does not apply to (not Windows) is judged from vCenter's facts alone. */
+	if (r->verdicts[i].family == OS_OTHER)
+		return false;
+	if (p->state == PROBE_STALE && p->at > 0 && r->scanned_at - p->at <= max_age_s)
+		return false;
+	return true;
+}
+
+size_t scan_count_unproven(const scan_result *r, time_t max_age_s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		n += scan_vm_unproven(r, i, max_age_s);
+	return n;
+}
+
 bool scan_all_ready(const scan_result *r)
 {
 	for (size_t i = 0; i < r->n; i++)

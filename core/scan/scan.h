@@ -61,6 +61,14 @@ void scan_result_done(scan_result *r);
 /* Exit status of a scan for the CLI contract: true when every VM is ready or n/a. */
 bool scan_all_ready(const scan_result *r);
 
+/* Guest facts count as proof for this long by default (--max-probe-age). */
+#define SCAN_MAX_PROBE_AGE_S (7 * 86400)
+/* Whether VM i was judged ready without proof: no guest probe of this scan and none in history
+ * younger than max_age_s (a stale one older, or none at all). */
+bool scan_vm_unproven(const scan_result *r, size_t i, time_t max_age_s);
+/* How many VMs of r were judged that way. */
+size_t scan_count_unproven(const scan_result *r, time_t max_age_s);
+
 /* Guest facts for a VM the probe did not reach: the last good probe in history (stale), else
  * why they are unknown. Never leaves PROBE_NOT_RUN. Used again on live changes. */
 void scan_settle_probe(store *db, const char *vcenter, vm_facts *f, bool probing, bool have_creds);

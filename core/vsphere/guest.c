@@ -1,4 +1,5 @@
 #include "vsphere/guest.h"
+#include "vsphere/guest_login.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,9 +245,17 @@ int vs_guest_run(vs_conn *c, const char *vm_moref, const char *user, const char 
 	vs_soap_add_text(&rest, "arguments", args.buf);
 	strbuf_adds(&rest, "</spec>");
 	strbuf_done(&args);
+	/* One credential is proven on one VM before it is used on many (guest_login.h). */
+	int tester = vs_guest_login_begin(s, user, password, err);
+	if (tester < 0) {
+		strbuf_done(&rest);
+		return -1;
+	}
 	int k = guest_call(c, "StartProgramInGuest", "GuestProcessManager", s->sc.process_manager,
 			   &a, rest.buf, on_pid, &g, err);
 	strbuf_done(&rest);
+	vs_guest_login_end(s, user, password, tester == 1,
+			   k == 0 ? 1 : !strcmp(err->fault, "InvalidGuestLogin") ? -1 : 0, vm_moref);
 	if (k < 0)
 		return -1;
 

@@ -18,6 +18,8 @@
 #define VS_MAX_RESPONSE ((size_t)64 << 20)   /* one SOAP response; a page is far smaller */
 #define VS_THUMB_LEN 100                     /* "AB:CD:.." of SHA-256 with NUL */
 
+typedef struct vs_guest_cred vs_guest_cred;   /* guest_login.c */
+
 struct vs_session {
 	char *url;          /* https://host[:port]/sdk */
 	char *base;         /* https://host[:port] */
@@ -42,6 +44,9 @@ struct vs_session {
 	atomic_uint login_gen;    /* bumped by every successful Login */
 	atomic_uint cancel_gen;   /* bumped by vs_session_cancel */
 	bool logged_in;
+	pthread_mutex_t guest_mu;     /* the guest login circuit breaker (guest_login.c) */
+	pthread_cond_t guest_cv;
+	vs_guest_cred *guest_creds;
 };
 
 struct vs_conn {

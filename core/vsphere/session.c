@@ -6,6 +6,7 @@
 
 #include "util/url.h"
 #include "util/xalloc.h"
+#include "vsphere/guest_login.h"
 #include "vsphere/http.h"
 #include "vsphere/known_hosts.h"
 #include "vsphere/propcol.h"
@@ -60,6 +61,8 @@ static vs_session *session_alloc(void)
 	vs_session *s = xcalloc(1, sizeof *s);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->login_mu, NULL);
+	pthread_mutex_init(&s->guest_mu, NULL);
+	pthread_cond_init(&s->guest_cv, NULL);
 	atomic_init(&s->login_gen, 0);
 	atomic_init(&s->cancel_gen, 0);
 	return s;
@@ -78,6 +81,9 @@ static void session_release(vs_session *s)
 	free(s->pin_source);
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->login_mu);
+	vs_guest_login_done(s);
+	pthread_mutex_destroy(&s->guest_mu);
+	pthread_cond_destroy(&s->guest_cv);
 	free(s);
 }
 

@@ -1,5 +1,6 @@
 #include "cli/history_out.h"
 #include "util/json.h"
+#include "util/text.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -147,10 +148,14 @@ void history_list_output(strbuf *out, const store_history_entry *e, size_t n, sc
 			wvm = strlen(e[i].vm) > 32 ? 32 : strlen(e[i].vm);
 	strbuf_addf(out, "%-16s  %-8s  %-6s  %-*s  %s\n", "AT (UTC)", "KIND", "ID", (int)wvm, "VM",
 		    "WHAT");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		char *vm = text_clean(e[i].vm), *summary = text_clean(e[i].summary);   /* util/text.h */
 		strbuf_addf(out, "%-16s  %-8s  %-6lld  %-*.*s  %s\n",
 			    history_short_time(e[i].at, t, sizeof t), store_history_kind_name(e[i].kind),
-			    (long long)e[i].id, (int)wvm, (int)wvm, e[i].vm, e[i].summary);
+			    (long long)e[i].id, (int)wvm, (int)wvm, vm, summary ? summary : "");
+		free(vm);
+		free(summary);
+	}
 	if (!n)
 		strbuf_adds(out, "(no history matches)\n");
 }
@@ -514,7 +519,8 @@ void history_trends_output(strbuf *out, const store_trend_point *p, size_t n, sc
 
 void history_html_escape(strbuf *out, const char *s)
 {
-	for (; s && *s; s++) {
+	char *clean = text_clean(s);   /* controls and broken UTF-8 first (util/text.h) */
+	for (s = clean; s && *s; s++) {
 		switch (*s) {
 		case '&': strbuf_adds(out, "&amp;"); break;
 		case '<': strbuf_adds(out, "&lt;"); break;
@@ -524,6 +530,7 @@ void history_html_escape(strbuf *out, const char *s)
 		default: strbuf_addc(out, *s); break;
 		}
 	}
+	free(clean);
 }
 
 void history_trends_svg(strbuf *out, const store_trend_point *p, size_t n, int width, int height)

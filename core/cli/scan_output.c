@@ -1,7 +1,9 @@
 #include "cli/scan_output.h"
 #include "rules/rules.h"
 #include "util/json.h"
+#include "util/text.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int scan_format_parse(const char *s, scan_format *out)
@@ -64,6 +66,9 @@ static const char *tools_text(const vm_facts *f, char buf[16])
 /* Appends s cut to width bytes (ASCII '~' marks the cut), padded when pad is set. */
 static void add_cell(strbuf *out, const char *s, size_t width, int pad)
 {
+	char *clean = text_is_clean(s) ? NULL : text_clean(s);   /* util/text.h */
+	if (clean)
+		s = clean;
 	size_t len = strlen(s);
 	if (len > width) {
 		strbuf_add(out, s, width - 1);
@@ -74,6 +79,7 @@ static void add_cell(strbuf *out, const char *s, size_t width, int pad)
 			for (size_t i = len; i < width; i++)
 				strbuf_addc(out, ' ');
 	}
+	free(clean);
 }
 
 /* The finding an operator should read first: findings are sorted errors first. */

@@ -19,6 +19,7 @@
 #include "util/secret.h"
 #include "util/xalloc.h"
 #include "views/view.h"
+#include "vsphere/guest_login.h"
 #include "vsphere/known_hosts.h"
 
 #include <errno.h>
@@ -457,6 +458,40 @@ static void connect_job(job *j, void *arg)
 	job_progress(j, 1, 1, "connected");
 }
 
+/* :guest-login [USER]: the password is asked on a hidden line (prompt_open_secret). */
+static char *guest_login_user;
+
+static void cmd_guest_login(ui *u, int argc, char **argv)
+{
+	const char *user = argc > 1 ? argv[1] : u->conn->guest_user;
+	if (argc > 2 || !user) {
+		ui_message(u, LOG_ERROR, "usage: :guest-login USER (no guest user is set yet)");
+		return;
+	}
+	xstrset(&guest_login_user, user);
+	char label[160];
+	snprintf(label, sizeof label, "Guest password for %s (hidden; Esc cancels): ", user);
+	prompt_open_secret(label);
+}
+
+static void guest_login_done(ui *u, const char *password)
+{
+	if (!password || !guest_login_user) {
+		ui_message(u, LOG_INFO, "guest login unchanged");
+		return;
+	}
+	xstrset(&u->conn->guest_user, guest_login_user);
+	secret_free(u->conn->guest_password);
+	u->conn->guest_password = secret_dup(password);
+	if (u->session)
+		vs_session_guest_login_forget(u->session);
+	ui_message(u, LOG_INFO, "guest login %s set: scanning again", guest_login_user);
+	free(guest_login_user);
+	guest_login_user = NULL;
+	if (ui_start_scan(u) == 0)
+		ui_message(u, LOG_INFO, "scanning %s", u->server);
+}
+
 /* :connect [SERVER [THUMBPRINT]]: the same credentials; bare, the current server again. */
 static void cmd_connect(ui *u, int argc, char **argv)
 {
@@ -538,6 +573,9 @@ void ui_command(ui *u, const char *line)
 	}
 	case CMD_CONNECT:
 		cmd_connect(u, argc, argv);
+		break;
+	case CMD_GUEST_LOGIN:
+		cmd_guest_login(u, argc, argv);
 		break;
 	case CMD_KEYMAP:
 		if (argc != 2)
@@ -654,6 +692,10 @@ static void prompt_done(void *ctx, char prefix, const char *line)
 {
 	ui *u = ctx;
 	u->dirty = true;
+	if (prefix == PROMPT_SECRET) {
+		guest_login_done(u, line);
+		return;
+	}
 	if (prefix == '/') {
 		char err[256];
 		if (!line) { /* Esc: put the filter back as it was */
@@ -809,6 +851,23 @@ static void start_session(ui *u, vs_session *s)
 	ui_start_scan(u);
 }
 
+/* The guest login circuit breaker (vsphere/guest_login.h) tripped: one line, and the way out. */
+static void guest_login_banner(ui *u, const msg *m)
+{
+	char user[128], vm[64];
+	unsigned not_tried = 0;
+	if (!u->session || !vs_session_guest_login_refused(u->session, user, sizeof user, vm,
+							   sizeof vm, &not_tried))
+		return;
+	const char *name = vm;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->facts[i].moref && !strcmp(m->facts[i].moref, vm) && m->facts[i].name)
+			name = m->facts[i].name;
+	ui_message(u, LOG_ERROR, "guest login %s refused by VM %s; not tried on %u other VM%s (an "
+		   "account lockout is worse): type :guest-login to enter it again", user, name,
+		   not_tried, not_tried == 1 ? "" : "s");
+}
+
 static void apply(ui *u, msg *m)
 {
 	time_t now = time(NULL);
@@ -824,6 +883,7 @@ static void apply(ui *u, msg *m)
 		ui_message(u, LOG_INFO, "scan done: %zu VMs: %zu ready, %zu fixable, %zu manual, %zu unknown, %zu n/a",
 			   u->fl.n, u->fl.by_status[STATUS_READY], u->fl.by_status[STATUS_FIXABLE],
 			   u->fl.by_status[STATUS_MANUAL], u->fl.by_status[STATUS_UNKNOWN], u->fl.by_status[STATUS_NA]);
+		guest_login_banner(u, m);
 		break;
 	case MSG_VM_UPDATE:
 		if (m->full_sync) {

@@ -852,17 +852,15 @@ static void start_session(ui *u, vs_session *s)
 }
 
 /* The guest login circuit breaker (vsphere/guest_login.h) tripped: one line, and the way out. */
-static void guest_login_banner(ui *u, const msg *m)
+static void guest_login_banner(ui *u)
 {
 	char user[128], vm[64];
 	unsigned not_tried = 0;
 	if (!u->session || !vs_session_guest_login_refused(u->session, user, sizeof user, vm,
 							   sizeof vm, &not_tried))
 		return;
-	const char *name = vm;
-	for (size_t i = 0; i < m->n; i++)
-		if (m->facts[i].moref && !strcmp(m->facts[i].moref, vm) && m->facts[i].name)
-			name = m->facts[i].name;
+	fleet_vm *fv = fleet_get(&u->fl, vm);
+	const char *name = fv && fv->f.name ? fv->f.name : vm;
 	ui_message(u, LOG_ERROR, "guest login %s refused by VM %s; not tried on %u other VM%s (an "
 		   "account lockout is worse): type :guest-login to enter it again", user, name,
 		   not_tried, not_tried == 1 ? "" : "s");
@@ -883,7 +881,7 @@ static void apply(ui *u, msg *m)
 		ui_message(u, LOG_INFO, "scan done: %zu VMs: %zu ready, %zu fixable, %zu manual, %zu unknown, %zu n/a",
 			   u->fl.n, u->fl.by_status[STATUS_READY], u->fl.by_status[STATUS_FIXABLE],
 			   u->fl.by_status[STATUS_MANUAL], u->fl.by_status[STATUS_UNKNOWN], u->fl.by_status[STATUS_NA]);
-		guest_login_banner(u, m);
+		guest_login_banner(u);
 		break;
 	case MSG_VM_UPDATE:
 		if (m->full_sync) {

@@ -269,6 +269,7 @@ int ui_start_scan(ui *u)
 	a->probe = u->probe;
 	a->guest_user = xstrdup(u->conn->guest_user);
 	a->guest_password = u->conn->guest_password ? secret_dup(u->conn->guest_password) : NULL;
+	a->guest_logins = u->conn->guest_logins;
 	a->db_path = xstrdup(u->db_path);
 	int id = job_start(u, "scan", NULL, scan_job, a, scan_job_args_free);
 	if (id < 0)
@@ -1312,7 +1313,7 @@ int console_main(int argc, char **argv)
 		char note[512];
 		if (conn_trust_note(&o.conn, note, sizeof note))
 			ui_message(&u, LOG_WARN, "%s", note);
-		if (!o.conn.guest_user && u.probe)
+		if (!o.conn.guest_user && !guest_logins_count(o.conn.guest_logins) && u.probe)
 			ui_message(&u, LOG_INFO, "no guest credentials (--guest-user, GOVC_GUEST_LOGIN): guest facts come from history");
 		start_session(&u, s);
 		actions_startup_check(&u);

@@ -148,6 +148,7 @@ static int run(scan_opts *o)
 		.probe = probing,
 		.guest_user = o->conn.guest_user,
 		.guest_password = o->conn.guest_password,
+		.guest_logins = o->conn.guest_logins,
 	};
 	size_t bad = 0;
 	switch (scan_run(s, db, o->conn.server, &spec, NULL, NULL, &result, &bad, &err, msg, sizeof msg)) {
@@ -207,7 +208,7 @@ static int run(scan_opts *o)
 				name = result.facts[i].name;
 		fprintf(stderr, "quiescent scan: the guest login %s was refused by VM %s; to keep the "
 			"account from being locked out it was not tried on the other %u VM%s: check "
-			"--guest-user and its password\n", guest_user, name, not_tried,
+			"that account's password (--guest-user, or the guest logins file)\n", guest_user, name, not_tried,
 			not_tried == 1 ? "" : "s");
 		rc = CLI_EXIT_GUEST_LOGIN;
 	}

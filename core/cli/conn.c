@@ -27,6 +27,8 @@ void conn_opts_done(conn_opts *o)
 	secret_free(o->guest_password);
 	free(o->pin_advice);
 	free(o->server_error);
+	free(o->guest_logins_path);
+	guest_logins_free(o->guest_logins);
 	conn_opts_init(o);
 }
 
@@ -56,6 +58,7 @@ int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, 
 		{ "--ca-file", offsetof(conn_opts, ca_file) },
 		{ "--known-hosts", offsetof(conn_opts, known_hosts) },
 		{ "--guest-user", offsetof(conn_opts, guest_user) },
+		{ "--guest-logins", offsetof(conn_opts, guest_logins_path) },
 	};
 	const char *arg = argv[*i];
 	if (!strcmp(arg, "--server") || !strncmp(arg, "--server=", 9)) {
@@ -163,6 +166,14 @@ void conn_opts_from_env(conn_opts *o)
 		if (ca)
 			o->ca_file = xstrdup(ca);
 	}
+	if (!o->guest_logins_path) {
+		const char *xdg = getenv("XDG_CONFIG_HOME");
+		const char *home = getenv("HOME");
+		if (xdg && *xdg)
+			o->guest_logins_path = xasprintf("%s/quiescent/guest-logins", xdg);
+		else if (home && *home)
+			o->guest_logins_path = xasprintf("%s/.config/quiescent/guest-logins", home);
+	}
 	if (!o->known_hosts) {
 		const char *kh = first_env("GOVC_TLS_KNOWN_HOSTS", NULL);
 		if (kh) {
@@ -207,7 +218,9 @@ const char *conn_opts_help(void)
 	       "                        default $XDG_CONFIG_HOME/quiescent/known_hosts)\n"
 	       "  -k, --insecure        do not verify the certificate at all (env GOVC_INSECURE)\n"
 	       "  --guest-user USER     guest login for the guest probe; password: env\n"
-	       "                        QUIESCENT_GUEST_PASSWORD, GOVC_GUEST_LOGIN=user:pass, or a prompt\n";
+	       "                        QUIESCENT_GUEST_PASSWORD, GOVC_GUEST_LOGIN=user:pass, or a prompt\n"
+	       "  --guest-logins FILE   guest accounts per VM name or folder (default\n"
+	       "                        $XDG_CONFIG_HOME/quiescent/guest-logins)\n";
 }
 
 int conn_opts_complete(conn_opts *o, bool want_guest, char *msg, size_t n)
@@ -232,6 +245,13 @@ int conn_opts_complete(conn_opts *o, bool want_guest, char *msg, size_t n)
 			snprintf(msg, n, "no password: set QUIESCENT_PASSWORD (or GOVC_PASSWORD), or run on a terminal to be asked");
 			return -1;
 		}
+	}
+	if (want_guest && o->guest_logins_path && !o->guest_logins) {
+		o->guest_logins = guest_logins_load(o->guest_logins_path, msg, n);
+		if (!o->guest_logins && msg[0])
+			return -1;
+		if (o->guest_logins && guest_logins_resolve(o->guest_logins, msg, n) < 0)
+			return -1;
 	}
 	if (want_guest && o->guest_user && !o->guest_password) {
 		char prompt[300];

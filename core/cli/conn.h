@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "probe/guest_logins.h"
 #include "vsphere/session.h"
 
 typedef struct {
@@ -21,6 +22,8 @@ typedef struct {
 	char *guest_user;
 	char *guest_password; /* secret */
 	bool guest_from_env;
+	char *guest_logins_path;  /* --guest-logins, default in the config dir */
+	guest_logins *guest_logins; /* its rules, passwords fetched by conn_opts_complete */
 	char *pin_advice;    /* how the user pins an untrusted certificate, completed by its
 			      * fingerprint: NULL for "pass --thumbprint" (the console says
 			      * "run :connect SERVER") */

@@ -71,6 +71,7 @@ typedef struct {
 	vm_facts *vms;
 	size_t n;
 	const char *user, *password;
+	const guest_logins *logins;
 	int timeout_s;
 	atomic_size_t next;
 } pool;
@@ -95,21 +96,35 @@ static void *worker(void *arg)
 			f->probe.error = xasprintf("guest probe of %s not run: %s", f->name, err.message);
 			continue;
 		}
-		probe_vm(c, f, p->user, p->password, p->timeout_s, &f->probe);
+		const char *password = p->password;
+		const char *user = guest_logins_for(p->logins, f, &password);
+		if (!user) {
+			user = p->user;
+			password = p->password;
+		}
+		if (!user || !password) {
+			model_guest_probe_done(&f->probe);
+			model_guest_probe_init(&f->probe);
+			f->probe.state = PROBE_NOT_CONFIGURED;
+			f->probe.error = xasprintf("no guest login for %s: no rule of the guest logins "
+						   "file matches it and no --guest-user was given", f->name);
+			continue;
+		}
+		probe_vm(c, f, user, password, p->timeout_s, &f->probe);
 	}
 	vs_conn_free(c);
 	return NULL;
 }
 
 void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
-		int concurrency, int timeout_s)
+		const guest_logins *logins, int concurrency, int timeout_s)
 {
 	if (concurrency < 1)
 		concurrency = 1;
 	if ((size_t)concurrency > n)
 		concurrency = n ? (int)n : 1;
 	pool p = { .session = s, .vms = vms, .n = n, .user = user, .password = password,
-		   .timeout_s = timeout_s };
+		   .logins = logins, .timeout_s = timeout_s };
 	atomic_init(&p.next, 0);
 	pthread_t *threads = xcalloc((size_t)concurrency, sizeof *threads);
 	int started = 0;

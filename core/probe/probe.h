@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "model/model.h"
+#include "probe/guest_logins.h"
 #include "vsphere/session.h"
 
 /* The probe's command line (one chained cmd.exe command). */
@@ -20,8 +21,9 @@ void probe_vm(vs_conn *c, const vm_facts *f, const char *user, const char *passw
 	      int timeout_s, guest_probe *out);
 
 /* Probes every applicable VM of vms[0..n) in parallel on `concurrency` workers, each with its
- * own connection, writing vms[i].probe. VMs not applicable are left untouched. */
+ * own connection, writing vms[i].probe. VMs not applicable are left untouched. A VM that a rule
+ * of `logins` (may be NULL) matches is probed with that account, the others with user. */
 void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
-		int concurrency, int timeout_s);
+		const guest_logins *logins, int concurrency, int timeout_s);
 
 #endif

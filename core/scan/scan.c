@@ -57,6 +57,11 @@ static int by_name_facts(const void *a, const void *b)
 	return inventory_compare_by_name(a, b);
 }
 
+static bool scan_has_guest_logins(const scan_spec *spec)
+{
+	return (spec->guest_user && spec->guest_password) || guest_logins_count(spec->guest_logins);
+}
+
 static char *options_json(const scan_spec *spec)
 {
 	strbuf sb;
@@ -243,7 +248,7 @@ static scan_status scan_run_streaming(vs_session *s, store *db, const scan_spec 
 {
 	size_t *matches = spec->n_globs ? xcalloc(spec->n_globs, sizeof *matches) : NULL;
 	scan_pipe p = { .db = db, .s = s, .spec = spec, .out = out,
-			.have_creds = spec->guest_user && spec->guest_password };
+			.have_creds = scan_has_guest_logins(spec) };
 	inventory_upgrades upgrades = { 0 };
 	p.upgrades = &upgrades;
 	pthread_mutex_init(&p.mu, NULL);
@@ -353,7 +358,7 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 	if (progress)
 		progress(ctx, SCAN_PHASE_INVENTORY, 0, 0);
 
-	bool have_creds = spec->guest_user && spec->guest_password;
+	bool have_creds = scan_has_guest_logins(spec);
 	if (!(spec->probe && have_creds))
 		return scan_run_streaming(s, db, spec, progress, ctx, out, bad_glob, err, msg,
 					  msglen);
@@ -387,7 +392,7 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 	if (spec->probe && have_creds) {
 		if (progress)
 			progress(ctx, SCAN_PHASE_PROBE, 0, out->n);
-		probe_many(s, out->facts, out->n, spec->guest_user, spec->guest_password,
+		probe_many(s, out->facts, out->n, spec->guest_user, spec->guest_password, spec->guest_logins,
 			   spec->probe_concurrency ? spec->probe_concurrency : SCAN_PROBE_CONCURRENCY,
 			   spec->probe_timeout_s ? spec->probe_timeout_s : SCAN_PROBE_TIMEOUT_S);
 	}

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "model/model.h"
+#include "probe/guest_logins.h"
 #include "store/store.h"
 #include "vsphere/session.h"
 
@@ -22,6 +23,7 @@ typedef struct {
 	bool probe;                 /* run the guest probe */
 	const char *guest_user;     /* NULL: no guest credentials */
 	const char *guest_password;
+	const guest_logins *guest_logins;   /* per-VM accounts (probe/guest_logins.h), or NULL */
 	int probe_concurrency;      /* 0: SCAN_PROBE_CONCURRENCY */
 	int probe_timeout_s;        /* 0: SCAN_PROBE_TIMEOUT_S */
 } scan_spec;

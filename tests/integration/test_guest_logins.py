@@ -4,7 +4,10 @@
   refused it, and the other 49 are marked "not tried" with that reason;
 - the right password probes them all, with no refused login;
 - a scan that judges VMs ready from guest facts older than --max-probe-age exits 4 (not proven)
-  and says how many; within the age it exits 0."""
+  and says how many; within the age it exits 0;
+- a guest logins file (VM name globs to accounts, passwords from env:, command: or prompt,
+  never from the file) probes guests that need different accounts; a wrong one trips only its
+  own breaker; a password written in the file is refused without being repeated."""
 import json
 import os
 import sys
@@ -85,6 +88,76 @@ class GuestLoginTest(unittest.TestCase):
         self.assertIn("50 ready", r.stdout)
         r = self.scan("--no-probe", "--max-probe-age", "soon")
         self.assertEqual(r.returncode, 2, r.stderr)
+
+
+MIXED = {
+    "vcenter": {"user": "administrator@vsphere.local", "password": "Mixed-VC-Pw-1"},
+    "vms": [dict(FLEET["vms"][0], count=20),
+            dict(FLEET["vms"][0], name="laps", count=5,
+                 guest={"user": "LocalAdmin", "password": "Laps-Guest-Pw-7"})],
+}
+
+
+class GuestLoginsFileTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(MIXED, speed=20)
+        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-logins-")
+        cls.db = os.path.join(cls.tmp.name, "h.db")
+        cls.pwfile = os.path.join(cls.tmp.name, "laps.pw")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.stop()
+        cls.tmp.cleanup()
+
+    def scan(self, rules, laps_pw, env=None):
+        path = os.path.join(self.tmp.name, "guest-logins")
+        with open(path, "w") as f:
+            f.write(rules)
+        with open(self.pwfile, "w") as f:
+            f.write(laps_pw + "\n")
+        before = self.lab.log_text().count("guest login refused:")
+        r = quiescent(self.lab, "scan", "--server", self.lab.url, "--thumbprint",
+                      self.lab.thumbprint, "--guest-logins", path, "--format", "json",
+                      db=self.db, env_extra=env)
+        return r, self.lab.log_text().count("guest login refused:") - before
+
+    RULES = ("# LAPS machines have their own local account\n"
+             "laps-*   LocalAdmin      command:cat %s\n"
+             "*        Administrator   env:QZ_FLEET_GUEST\n")
+
+    def test_each_vm_gets_its_account(self):
+        r, refused = self.scan(self.RULES % self.pwfile, "Laps-Guest-Pw-7",
+                               env={"QZ_FLEET_GUEST": GUEST_PW})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(refused, 0)
+        vms = json.loads(r.stdout)["vms"]
+        self.assertEqual([v["probe"]["state"] for v in vms], ["ok"] * 25)
+        for pw in ("Laps-Guest-Pw-7", GUEST_PW):
+            self.assertNotIn(pw, r.stdout + r.stderr)
+
+    def test_a_wrong_account_trips_only_its_own_breaker(self):
+        r, refused = self.scan(self.RULES % self.pwfile, "Laps-Wrong-3",
+                               env={"QZ_FLEET_GUEST": GUEST_PW})
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertEqual(refused, 1)
+        self.assertIn("the guest login LocalAdmin was refused by VM laps-", r.stderr)
+        states = {v["name"]: v["probe"]["state"] for v in json.loads(r.stdout)["vms"]}
+        self.assertEqual(sorted(k for k, v in states.items() if v == "ok"),
+                         ["fleet-%03d" % i for i in range(1, 21)])
+
+    def test_passwords_never_come_from_the_file(self):
+        r, _ = self.scan("*  Administrator  Fleet-Guest-Right-1\n", "x")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("never from this file", r.stderr)
+        self.assertNotIn(GUEST_PW, r.stdout + r.stderr)
+        r, _ = self.scan("*  Administrator  env:QZ_UNSET_VARIABLE\n", "x")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("QZ_UNSET_VARIABLE is not set", r.stderr)
+        r, _ = self.scan("*  Administrator  command:false\n", "x")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("false failed", r.stderr)
 
 
 if __name__ == "__main__":

@@ -322,7 +322,10 @@ vs_session *conn_open(const conn_opts *o, vs_error *err)
 	if (!o->quiet_notes && conn_trust_note(o, note, sizeof note))
 		fprintf(stderr, "quiescent: %s%s\n", c.thumbprint ? "note: " : "warning: ", note);
 	vs_session *s = vs_session_connect(&c, err);
-	if (!s && err->kind == VS_ERR_TLS && !c.thumbprint && !c.insecure) {
+	/* Only a certificate the CA store refused gets the pin advice: a name mismatch or a
+	 * protocol failure keeps its own sentence. */
+	if (!s && err->kind == VS_ERR_TLS && !c.thumbprint && !c.insecure &&
+	    strstr(err->message, " is not trusted (")) {
 		char thumb[128];
 		bool trusted = false;
 		vs_error probe_err;

@@ -2,6 +2,7 @@
 #include "probe/probe_parse.h"
 #include "util/xalloc.h"
 #include "vsphere/guest.h"
+#include "vsphere/guest_login.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -69,6 +70,7 @@ void probe_vm(vs_conn *c, const vm_facts *f, const char *user, const char *passw
 typedef struct {
 	vs_session *session;
 	vm_facts *vms;
+	bool *done;               /* probed already by the deciding pass */
 	size_t n;
 	const char *user, *password;
 	const guest_logins *logins;
@@ -87,7 +89,7 @@ static void *worker(void *arg)
 		if (i >= p->n)
 			break;
 		vm_facts *f = &p->vms[i];
-		if (!probe_applicable(f))
+		if (!probe_applicable(f) || p->done[i])
 			continue;
 		if (!c) {
 			model_guest_probe_done(&f->probe);
@@ -116,6 +118,38 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* Each account is first tried on one VM at a time, in name order, until a guest accepted or
+ * refused it (vsphere/guest_login.h): which VM decides is then the first by name, not the
+ * fastest thread, and a wrong password costs one failed login. */
+static void decide_accounts(pool *p)
+{
+	vs_error err;
+	vs_error_clear(&err);
+	vs_conn *c = NULL;
+	/* A few tries: guests that fail before the login (Tools unavailable) would otherwise be
+	 * probed one by one; the breaker keeps the rest safe in parallel. */
+	int tries = 0;
+	for (size_t i = 0; i < p->n && tries < 3; i++) {
+		vm_facts *f = &p->vms[i];
+		if (!probe_applicable(f))
+			continue;
+		const char *password = p->password;
+		const char *user = guest_logins_for(p->logins, f, &password);
+		if (!user) {
+			user = p->user;
+			password = p->password;
+		}
+		if (!user || !password || vs_guest_login_decided(p->session, user, password))
+			continue;
+		if (!c && !(c = vs_conn_new(p->session, &err)))
+			return;   /* the workers say why, VM by VM */
+		probe_vm(c, f, user, password, p->timeout_s, &f->probe);
+		p->done[i] = true;
+		tries++;
+	}
+	vs_conn_free(c);
+}
+
 void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
 		const guest_logins *logins, int concurrency, int timeout_s)
 {
@@ -125,6 +159,8 @@ void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const 
 		concurrency = n ? (int)n : 1;
 	pool p = { .session = s, .vms = vms, .n = n, .user = user, .password = password,
 		   .logins = logins, .timeout_s = timeout_s };
+	p.done = xcalloc(n ? n : 1, sizeof *p.done);
+	decide_accounts(&p);
 	atomic_init(&p.next, 0);
 	pthread_t *threads = xcalloc((size_t)concurrency, sizeof *threads);
 	int started = 0;
@@ -136,4 +172,5 @@ void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const 
 	for (int i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
+	free(p.done);
 }

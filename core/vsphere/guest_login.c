@@ -86,7 +86,9 @@ void vs_guest_login_end(vs_session *s, const char *user, const char *password, b
 {
 	pthread_mutex_lock(&s->guest_mu);
 	vs_guest_cred *g = find(s, user, password);
-	if (accepted < 0 && g->state != REFUSED) {
+	/* A credential some guest accepted in this session has the right password: a refusal
+	 * after that is that VM's own matter (a local account it lacks), not a lockout risk. */
+	if (accepted < 0 && g->state != REFUSED && g->state != PROVEN) {
 		g->state = REFUSED;
 		snprintf(g->vm, sizeof g->vm, "%s", vm);
 	} else if (accepted > 0 && g->state != REFUSED) {
@@ -96,6 +98,14 @@ void vs_guest_login_end(vs_session *s, const char *user, const char *password, b
 	}
 	pthread_cond_broadcast(&s->guest_cv);
 	pthread_mutex_unlock(&s->guest_mu);
+}
+
+bool vs_guest_login_decided(vs_session *s, const char *user, const char *password)
+{
+	pthread_mutex_lock(&s->guest_mu);
+	int state = find(s, user, password)->state;
+	pthread_mutex_unlock(&s->guest_mu);
+	return state == PROVEN || state == REFUSED;
 }
 
 bool vs_session_guest_login_refused(vs_session *s, char *user, size_t n_user, char *vm,

@@ -3,8 +3,10 @@
  * A wrong guest password tried on 42 VMs at once is 42 failed logins in a second: an Active
  * Directory lockout for a domain account. So a credential (user + password) is proven once per
  * session before it is used in parallel: the first guest operation with it runs alone while
- * the others wait; once one VM refused it (InvalidGuestLogin), nothing else is tried with it in
- * this session, and every later attempt fails at once, without a request, with that reason. */
+ * the others wait. When a VM refuses it (InvalidGuestLogin) before any VM accepted it, nothing
+ * else is tried with it in this session, and every later attempt fails at once, without a
+ * request, with that reason. Once accepted, the password is right: a later refusal is that
+ * VM's own matter (an account it does not have) and stops nothing else. */
 #ifndef QUIESCENT_VS_GUEST_LOGIN_H
 #define QUIESCENT_VS_GUEST_LOGIN_H
 
@@ -22,6 +24,9 @@ int vs_guest_login_begin(vs_session *s, const char *user, const char *password, 
  * `vm`), 0 unknown (another failure: the next operation tests it again). */
 void vs_guest_login_end(vs_session *s, const char *user, const char *password, bool tester,
 			int accepted, const char *vm);
+
+/* Whether the credential is proven or refused already (no test pending). */
+bool vs_guest_login_decided(vs_session *s, const char *user, const char *password);
 
 /* Whether a guest login was refused in this session: fills user, the VM that refused and how
  * many operations were not tried because of it. The first refusal only; false when none. */

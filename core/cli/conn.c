@@ -139,14 +139,18 @@ void conn_opts_set_server(conn_opts *o, const char *in)
 void conn_opts_from_env(conn_opts *o)
 {
 	if (!o->server) {
-		char *url = (char *)first_env("QUIESCENT_SERVER", "GOVC_URL");
-		if (url) {
+		const char *url = first_env("QUIESCENT_SERVER", "GOVC_URL");
+		if (url)
 			conn_opts_set_server(o, url);
-			/* Not inherited by any child with the password in it. */
-			size_t off, len;
-			if (url_password_span(url, &off, &len) == 0)
-				memset(url + off, 'x', len);
-		}
+	}
+	/* Used or not, a password in these is overwritten: a child (a password command of the
+	 * guest logins file) inherits the environment. */
+	static const char *const url_vars[] = { "QUIESCENT_SERVER", "GOVC_URL" };
+	for (size_t i = 0; i < sizeof url_vars / sizeof url_vars[0]; i++) {
+		char *v = getenv(url_vars[i]);
+		size_t off, len;
+		if (v && url_password_span(v, &off, &len) == 0)
+			memset(v + off, 'x', len);
 	}
 	if (!o->user) {
 		const char *u = first_env("QUIESCENT_USER", "GOVC_USERNAME");

@@ -336,6 +336,23 @@ static void test_known_hosts(void **state)
 	fclose(f);
 	assert_int_equal(vs_known_hosts_lookup(path, "[::1]:443", buf, sizeof buf), 1);
 	assert_string_equal(buf, "11:22");
+	/* Older versions keyed lines by what the URL carried, password included: read, and
+	 * rewritten without it; "vc02" (no port) is vc02:443, as govc reads it. */
+	f = fopen(path, "a");
+	fputs("admin:Old-Pw@vc03:8443 33:44\n", f);
+	fclose(f);
+	assert_int_equal(vs_known_hosts_lookup(path, "VC03:8443", buf, sizeof buf), 1);
+	assert_string_equal(buf, "33:44");
+	f = fopen(path, "r");
+	n = fread(all, 1, sizeof all - 1, f);
+	all[n] = '\0';
+	fclose(f);
+	assert_null(strstr(all, "Old-Pw"));
+	assert_non_null(strstr(all, "vc03:8443 33:44\n"));
+	assert_int_equal(vs_known_hosts_lookup(path, "vc02:8443", buf, sizeof buf), 1);   /* older: any port */
+	assert_int_equal(vs_known_hosts_add(path, "vc02:443", "55:66", &e), 0);
+	assert_int_equal(vs_known_hosts_lookup(path, "vc02", buf, sizeof buf), 1);
+	assert_string_equal(buf, "55:66");
 	assert_int_equal(vs_known_hosts_lookup(path, "vc01:8443", buf, 3), -1);
 	assert_int_equal(vs_known_hosts_add(path, "bad host", "x", &e), -1);
 	assert_int_equal(e.kind, VS_ERR_USAGE);

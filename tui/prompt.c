@@ -3,6 +3,7 @@
 #include "tui/keymap.h"
 #include "tui/term.h"
 #include "util/secret.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -105,12 +106,27 @@ static void display_matches(char **matches, int num, int max)
 	have_matches = true;
 }
 
+/* ":connect https://user:pass@vc01" must not reach the history file. */
+static bool holds_url_password(const char *line)
+{
+	char *copy = xstrdup(line);
+	bool found = false;
+	for (char *save = NULL, *w = strtok_r(copy, " \t", &save); w && !found;
+	     w = strtok_r(NULL, " \t", &save)) {
+		size_t off, len;
+		found = url_password_span(w, &off, &len) == 0;
+	}
+	explicit_bzero(copy, strlen(line));
+	free(copy);
+	return found;
+}
+
 static void on_line(char *line)
 {
 	char p = prefix;
 	rl_callback_handler_remove();
 	active = false;
-	if (line && *line && p == ':') {
+	if (line && *line && p == ':' && !holds_url_password(line)) {
 		HIST_ENTRY *last = history_length ? history_get(history_base + history_length - 1) : NULL;
 		if (!last || strcmp(last->line, line))
 			add_history(line);

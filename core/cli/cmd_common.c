@@ -90,7 +90,11 @@ bool cmd_parse_age(const char *s, long *seconds)
 const char *cmd_format_age(long seconds)
 {
 	static char buf[48];
-	if (seconds % 86400 == 0)
+	if (seconds >= 2 * 86400 && seconds % 86400 != 0)
+		snprintf(buf, sizeof buf, "%ld days", seconds / 86400);   /* an age, not a limit */
+	else if (seconds >= 2 * 3600 && seconds % 3600 != 0 && seconds < 2 * 86400)
+		snprintf(buf, sizeof buf, "%ld h", seconds / 3600);
+	else if (seconds % 86400 == 0)
 		snprintf(buf, sizeof buf, "%ld day%s", seconds / 86400, seconds == 86400 ? "" : "s");
 	else if (seconds % 3600 == 0)
 		snprintf(buf, sizeof buf, "%ld h", seconds / 3600);

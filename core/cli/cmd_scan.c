@@ -189,13 +189,26 @@ static int run(scan_opts *o)
 		size_t shown = 0;
 		strbuf names;
 		strbuf_init(&names);
-		for (size_t i = 0; i < result.n && shown < 5; i++)
-			if (scan_vm_unproven(&result, i, max_age))
-				strbuf_addf(&names, "%s%s", shown++ ? ", " : "",
-					    result.facts[i].name ? result.facts[i].name : result.facts[i].moref);
+		time_t oldest = 0;
+		for (size_t i = 0; i < result.n; i++) {
+			if (!scan_vm_unproven(&result, i, max_age))
+				continue;
+			const vm_facts *f = &result.facts[i];
+			if (f->probe.state == PROBE_STALE && f->probe.at > 0 &&
+			    (!oldest || f->probe.at < oldest))
+				oldest = f->probe.at;
+			if (shown < 5)
+				strbuf_addf(&names, "%s%s", shown++ ? ", " : "", f->name ? f->name : f->moref);
+		}
+		char age[80] = "";
+		if (oldest)
+			snprintf(age, sizeof age, ", the oldest %s old",
+				 cmd_format_age(result.scanned_at - oldest > 0 ? result.scanned_at - oldest : 1));
+		char limit[48];
+		snprintf(limit, sizeof limit, "%s", cmd_format_age(max_age));
 		fprintf(stderr, "quiescent scan: not proven: %zu VM%s judged ready from guest facts older "
-			"than %s or from none (%s%s); probe them with guest credentials (--guest-user)\n",
-			unproven, unproven == 1 ? " was" : "s were", cmd_format_age(max_age),
+			"than %s%s, or from none (%s%s); probe them with guest credentials (--guest-user)\n",
+			unproven, unproven == 1 ? " was" : "s were", limit, age,
 			names.buf ? names.buf : "", unproven > shown ? ", ..." : "");
 		strbuf_done(&names);
 		rc = CLI_EXIT_NOT_PROVEN;

@@ -61,20 +61,20 @@ class TrustTest(unittest.TestCase):
         return path
 
     def test_every_combination(self):
-        """27 runs: the effective pin is --thumbprint, else known_hosts; -k and GOVC_INSECURE
+        """36 runs: the effective pin is --thumbprint, else known_hosts; -k and GOVC_INSECURE
         only matter where neither is given."""
         with PinProxy(self.lab.host, self.certs[:1]) as p:
             right = p.thumbprints[0]
             pins = {"none": None, "wrong": WRONG, "right": right}
-            for ins, tp, kh in itertools.product(("no", "-k", "GOVC_INSECURE"), pins, pins):
+            for ins, tp, kh in itertools.product(("no", "-k", "GOVC_INSECURE", "both"), pins, pins):
                 with self.subTest(insecure=ins, thumbprint=tp, known_hosts=kh):
                     before = p.bytes_to(0)
                     args = ["scan", "--server", p.url, "--no-probe", "--format", "json"]
                     if tp != "none":
                         args += ["--thumbprint", pins[tp]]
-                    if ins == "-k":
+                    if ins in ("-k", "both"):
                         args.append("-k")
-                    env = {"GOVC_INSECURE": "1"} if ins == "GOVC_INSECURE" else {}
+                    env = {"GOVC_INSECURE": "1"} if ins in ("GOVC_INSECURE", "both") else {}
                     khf = self.known_hosts(p.host, pins[kh]) if kh != "none" else None
                     r = self.run_q(p, *args, known_hosts=khf, env=env)
                     sent = p.bytes_to(0) - before

@@ -213,6 +213,23 @@ static int run(scan_opts *o)
 		strbuf_done(&names);
 		rc = CLI_EXIT_NOT_PROVEN;
 	}
+	/* Stale facts are always counted, also those young enough to stand as proof. */
+	size_t stale = 0;
+	time_t stale_oldest = 0;
+	for (size_t i = 0; i < result.n; i++) {
+		const guest_probe *p = &result.facts[i].probe;
+		if (p->state != PROBE_STALE || scan_vm_unproven(&result, i, max_age))
+			continue;
+		stale++;
+		if (p->at > 0 && (!stale_oldest || p->at < stale_oldest))
+			stale_oldest = p->at;
+	}
+	if (stale)
+		fprintf(stderr, "quiescent scan: note: %zu VM%s judged from an earlier guest probe, not "
+			"this scan's (the oldest %s old, within --max-probe-age)\n", stale,
+			stale == 1 ? " was" : "s were",
+			cmd_format_age(stale_oldest && result.scanned_at > stale_oldest
+				       ? result.scanned_at - stale_oldest : 1));
 	if (refused) {
 		const char *name = refused_vm;
 		for (size_t i = 0; i < result.n; i++)

@@ -80,6 +80,7 @@ class GuestLoginTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         r = self.scan("--no-probe")
         self.assertEqual(r.returncode, 0, r.stderr)   # seconds old: within 7 days
+        self.assertIn("note: 50 VMs were judged from an earlier guest probe", r.stderr)
         time.sleep(3.2)   # ages are whole seconds
         r = self.scan("--no-probe", "--max-probe-age", "2s")
         self.assertEqual(r.returncode, 4, r.stderr)

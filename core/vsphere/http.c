@@ -238,9 +238,9 @@ static bool protocol_trouble(const char *detail)
 {
 	static const char *const words[] = {
 		"unsupported protocol", "wrong version number", "no protocols available",
-		"protocol version", "version too low", "no shared cipher", "no cipher",
-		"cipher", "sigalg", "signature algorithm", "handshake failure", "inappropriate fallback",
-		"dh key too small", "unsafe legacy renegotiation",
+		"protocol version", "version too low", "cipher", "sigalg", "signature algorithm",
+		"handshake failure", "inappropriate fallback", "dh key too small",
+		"unsafe legacy renegotiation",
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strcasestr(detail, words[i]))

@@ -121,6 +121,10 @@ static char *run_command(char *cmdline, const char *path, int line, char *msg, s
 	while (argc < 31 && (w = word(&p)))
 		argv[argc++] = w;
 	argv[argc] = NULL;
+	if (!argc) {
+		snprintf(msg, n, "%s line %d: command: names no program", path, line);
+		return NULL;
+	}
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		snprintf(msg, n, "%s line %d: cannot run %s: %s", path, line, argv[0], strerror(errno));

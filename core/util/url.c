@@ -52,9 +52,11 @@ static int pct_decode(const char *p, const char *end, char *out)
 			out[o++] = *p++;
 			continue;
 		}
-		if (end - p < 3 || hexval(p[1]) < 0 || hexval(p[2]) < 0)
+		int hi = end - p < 3 ? -1 : hexval(p[1]);
+		int lo = end - p < 3 ? -1 : hexval(p[2]);
+		if (hi < 0 || lo < 0)
 			return -1;
-		char c = (char)(hexval(p[1]) << 4 | hexval(p[2]));
+		char c = (char)(hi * 16 + lo);
 		if (!c)
 			return -1;
 		out[o++] = c;

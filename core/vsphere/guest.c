@@ -255,7 +255,7 @@ int vs_guest_run(vs_conn *c, const char *vm_moref, const char *user, const char 
 			   &a, rest.buf, on_pid, &g, err);
 	strbuf_done(&rest);
 	vs_guest_login_end(s, user, password, tester == 1,
-			   k == 0 ? 1 : !strcmp(err->fault, "InvalidGuestLogin") ? -1 : 0, vm_moref);
+			   k == 0 ? 1 : err && !strcmp(err->fault, "InvalidGuestLogin") ? -1 : 0, vm_moref);
 	if (k < 0)
 		return -1;
 

@@ -71,8 +71,13 @@ static void add_cell(strbuf *out, const char *s, size_t width, int pad)
 		s = clean;
 	size_t len = strlen(s);
 	if (len > width) {
-		strbuf_add(out, s, width - 1);
+		size_t cut = width - 1;
+		while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+			cut--;   /* never half a character: that would be invalid UTF-8 */
+		strbuf_add(out, s, cut);
 		strbuf_addc(out, '~');
+		for (size_t i = cut + 1; i < width && pad; i++)
+			strbuf_addc(out, ' ');
 	} else {
 		strbuf_adds(out, s);
 		if (pad)

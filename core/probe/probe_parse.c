@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 #define QUOTE_MAX 80     /* guest text quoted in an error */
@@ -97,8 +98,8 @@ static const char *find(const char *s, size_t n, const char *lit)
 }
 
 /* Copies guest text for messages and evidence: control characters (a terminal escape in a
- * writer name would reach the console) become '?', and it is cut at max bytes on a UTF-8
- * boundary. max 0: no limit. */
+ * writer name would reach the console) become '?' (tabs and newlines a space), and it is cut
+ * at max bytes on a UTF-8 boundary. max 0: no limit. */
 static char *clean_dup(const char *s, size_t n, size_t max)
 {
 	bool cut = false;
@@ -108,17 +109,12 @@ static char *clean_dup(const char *s, size_t n, size_t max)
 			n--;
 		cut = true;
 	}
-	char *d = xmalloc(n + 4);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		d[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	if (cut) {
-		memcpy(d + n, "...", 3);
-		n += 3;
-	}
-	d[n] = '\0';
-	return d;
+	strbuf d;
+	strbuf_init(&d);
+	text_escape(&d, s, n, TEXT_PLAIN);   /* C0, C1, broken UTF-8: util/text.h */
+	if (cut)
+		strbuf_adds(&d, "...");
+	return strbuf_detach(&d, NULL);
 }
 
 /* Guest text quoted in an error clause: cleaned, shortened, and without a final period so the

@@ -229,7 +229,8 @@ void json_time(json_writer *w, time_t t)
 void json_raw(json_writer *w, const char *json)
 {
 	before_value(w);
-	strbuf_adds(w->out, json);
+	/* Documents made by SQLite's JSON functions keep C1 controls raw inside their strings. */
+	text_escape(w->out, json, strlen(json), TEXT_JSON_DOC);
 }
 
 void json_kv_string(json_writer *w, const char *key, const char *s)

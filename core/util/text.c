@@ -49,8 +49,9 @@ void text_escape(strbuf *out, const char *s, size_t n, text_style style)
 	while (i < n) {
 		/* Plain printable ASCII: the whole run at once. */
 		size_t j = i;
-		while (j < n && p[j] >= 0x20 && p[j] < 0x7f &&
-		       (style != TEXT_JSON || (p[j] != '"' && p[j] != '\\')))
+		while (j < n && ((p[j] >= 0x20 && p[j] < 0x7f &&
+				  (style != TEXT_JSON || (p[j] != '"' && p[j] != '\\'))) ||
+				 (style == TEXT_JSON_DOC && p[j] < 0x7f)))
 			j++;
 		if (j > i) {
 			strbuf_add(out, p + i, j - i);
@@ -61,11 +62,16 @@ void text_escape(strbuf *out, const char *s, size_t n, text_style style)
 		uint32_t cp;
 		size_t l = utf8_next(p + i, n - i, &cp);
 		if (l == 0) {
-			strbuf_adds(out, style == TEXT_JSON ? "\xef\xbf\xbd" : "?");   /* per bad byte */
+			strbuf_adds(out, style == TEXT_PLAIN ? "?" : "\xef\xbf\xbd");   /* per bad byte */
 			i++;
 			continue;
 		}
-		if (style == TEXT_JSON) {
+		if (style == TEXT_JSON_DOC) {
+			if (is_control(cp))
+				strbuf_addf(out, "\\u%04x", (unsigned)cp);
+			else
+				strbuf_add(out, p + i, l);
+		} else if (style == TEXT_JSON) {
 			switch (cp) {
 			case '"': strbuf_adds(out, "\\\""); break;
 			case '\\': strbuf_adds(out, "\\\\"); break;

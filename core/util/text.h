@@ -18,6 +18,9 @@ typedef enum {
 		       * each byte of invalid UTF-8 -> '?' (never longer than the input) */
 	TEXT_JSON,    /* a JSON string's inside: controls as \u00XX (lossless), '"' and '\\'
 		       * escaped, invalid UTF-8 as U+FFFD */
+	TEXT_JSON_DOC,/* a whole JSON document made elsewhere (SQLite's json_object): ASCII as it
+		       * is (structure, whitespace), DEL and C1 controls as \u00XX (they can only
+		       * stand inside its strings), invalid UTF-8 as U+FFFD */
 } text_style;
 
 /* Appends s[0..n) to out in that style. */

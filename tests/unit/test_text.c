@@ -63,6 +63,16 @@ static void test_json(void **state)
 	json("\xc3\xa9", "\xc3\xa9");
 }
 
+static void test_json_doc(void **state)
+{
+	strbuf sb;
+	strbuf_init(&sb);
+	const char *doc = "{\"a\": \"x\xc2\x9by\",\n \"b\": [1, \"\\u001b\", \"\xc3\xa9\xff\"]}";
+	text_escape(&sb, doc, strlen(doc), TEXT_JSON_DOC);
+	assert_string_equal(sb.buf, "{\"a\": \"x\\u009by\",\n \"b\": [1, \"\\u001b\", \"\xc3\xa9\xef\xbf\xbd\"]}");
+	strbuf_done(&sb);
+}
+
 static void test_users(void **state)
 {
 	strbuf sb;
@@ -82,6 +92,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_doc),
 		cmocka_unit_test(test_users),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,7 +69,18 @@ int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, 
 		char *value = arg[8] ? argv[*i] + 9 : argv[++*i];
 		conn_opts_set_server(o, value);
 		size_t off, len;
-		if (url_password_span(value, &off, &len) == 0) {
+		char *at = strrchr(value, '@');
+		if (o->server_error && at) {
+			/* Unreadable, yet it may hold a password ("u:pa/ss@vc"): all before the last
+			 * '@' goes. */
+			char *auth = strstr(value, "://");
+			auth = auth && auth < at ? auth + 3 : value;
+			off = (size_t)(auth - value);
+			len = (size_t)(at - auth);
+		} else if (url_password_span(value, &off, &len) < 0) {
+			len = 0;
+		}
+		if (len) {
 			/* As mysql does: the copy in our memory is all we need; other local users can
 			 * read the command line (ps, /proc/PID/cmdline), so it is overwritten now. */
 			memset(value + off, 'x', len);

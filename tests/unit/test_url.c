@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/conn.h"
 #include "util/url.h"
 
 static void check(const char *in, const char *user, const char *pw, const char *host,
@@ -116,6 +117,33 @@ static void test_password_span(void **state)
 	assert_int_equal(len, 1);
 }
 
+/* --server as the command line gives it: the password is taken, and wiped from argv in place
+ * (also from a URL too broken to parse, where everything before the last '@' goes). */
+static void test_argv_wiped(void **state)
+{
+	char a0[] = "quiescent", a1[] = "--server",
+	     a2[] = "https://administrator%40vsphere.local:S3cr%2Ft@vc01:8443/sdk",
+	     a3[] = "--server=u:pa/ss@vc02";
+	char *argv[] = { a0, a1, a2, a3, NULL };
+	char msg[256];
+	conn_opts o;
+	conn_opts_init(&o);
+	int i = 1;
+	assert_int_equal(conn_opts_parse_arg(&o, 4, argv, &i, msg, sizeof msg), 1);
+	assert_int_equal(i, 2);
+	assert_string_equal(a2, "https://administrator%40vsphere.local:xxxxxxxx@vc01:8443/sdk");
+	assert_string_equal(o.user, "administrator@vsphere.local");
+	assert_string_equal(o.password, "S3cr/t");
+	assert_string_equal(o.server, "https://vc01:8443/sdk");
+	assert_null(o.server_error);
+	i = 3;
+	assert_int_equal(conn_opts_parse_arg(&o, 4, argv, &i, msg, sizeof msg), 1);
+	assert_string_equal(a3, "--server=xxxxxxx@vc02");
+	assert_non_null(o.server_error);
+	assert_null(strstr(o.server, "pa/ss"));
+	conn_opts_done(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +151,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_password_span),
+		cmocka_unit_test(test_argv_wiped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,6 +150,29 @@ static void decide_accounts(pool *p)
 	vs_conn_free(c);
 }
 
+/* The breaker (vsphere/guest_login.c) knows the refusing VM by moref: the "not tried" sentences
+ * name it the way the operator does. */
+static void name_refusing_vms(vm_facts *vms, size_t n)
+{
+	static const char mark[] = " refused by VM ";
+	for (size_t i = 0; i < n; i++) {
+		char *e = vms[i].probe.error;
+		char *at = e && vms[i].probe.state == PROBE_LOGIN_FAILED ? strstr(e, mark) : NULL;
+		if (!at || !strstr(e, "not tried"))
+			continue;
+		const char *ref = at + sizeof mark - 1;
+		size_t len = strcspn(ref, " ");
+		for (size_t k = 0; k < n; k++) {
+			if (!vms[k].name || strlen(vms[k].moref) != len || strncmp(vms[k].moref, ref, len))
+				continue;
+			char *named = xasprintf("%.*s%s%s", (int)(ref - e), e, vms[k].name, ref + len);
+			free(vms[i].probe.error);
+			vms[i].probe.error = named;
+			break;
+		}
+	}
+}
+
 void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
 		const guest_logins *logins, int concurrency, int timeout_s)
 {
@@ -173,4 +196,5 @@ void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const 
 		pthread_join(threads[i], NULL);
 	free(threads);
 	free(p.done);
+	name_refusing_vms(vms, n);
 }

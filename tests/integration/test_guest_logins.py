@@ -63,6 +63,11 @@ class GuestLoginTest(unittest.TestCase):
             self.assertEqual(len(vms), 50)
             states = [v["probe"]["state"] for v in vms]
             self.assertEqual(states.count("login_failed"), 50)
+            first = lines[0].split("refused by VM ")[1].split(";")[0]
+            not_tried = [v for v in vms if "not tried" in (v["probe"].get("error") or "")]
+            self.assertEqual(len(not_tried), 49)
+            for v in not_tried:   # named as the operator names it, not by moref
+                self.assertIn("refused by VM %s earlier" % first, v["probe"]["error"])
             self.assertNotIn(GUEST_PW, r.stdout + r.stderr)
             self.assertNotIn("Wrong-Guest-Pw-9", r.stdout + r.stderr)
 

@@ -284,10 +284,7 @@ bool prompt_active(void)
 
 const char *prompt_matches(void)
 {
-	if (!have_matches)
-		return NULL;
-	have_matches = false;
-	return matches_text;
+	return active && have_matches ? matches_text : NULL;
 }
 
 static void push(const char *bytes, size_t n)
@@ -307,6 +304,7 @@ void prompt_key(int key)
 {
 	if (!active)
 		return;
+	have_matches = false; /* the candidates stay on the screen until the next key */
 	if (hidden) {
 		hidden_key(key);
 		return;

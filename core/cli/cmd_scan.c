@@ -3,6 +3,7 @@
 #include "cli/cmd_common.h"
 #include "cli/conn.h"
 #include "cli/scan_output.h"
+#include "probe/probe.h"
 #include "scan/scan.h"
 #include "store/store.h"
 #include "util/strbuf.h"
@@ -24,6 +25,7 @@ typedef struct {
 	char **globs;
 	size_t n_globs;
 	bool no_probe;
+	int probe_total, probe_per_host, probe_max_age_s;
 	scan_format format;
 	char *db;
 	long max_probe_age_s;   /* 0: SCAN_MAX_PROBE_AGE_S */
@@ -37,8 +39,14 @@ static void usage(FILE *out)
 		     "Scan:\n"
 		     "  --vm GLOB             only VMs whose name matches (repeatable)\n"
 		     "  --no-probe            do not run the guest probe (use the last one in history)\n"
-		     "  --max-probe-age AGE   guest facts older than this prove nothing (default 7d;\n"
-		     "                        30d, 12h, 90m, or seconds)\n"
+		     "  --probe-concurrency N guest probes at once in all (default %d)\n"
+		     "  --probe-per-host N    guest probes at once on one ESXi host (default %d)\n"
+		     "  --probe-max-age AGE   speed: reuse a guest's last good probe younger than AGE\n"
+		     "                        (30m, 6h, 1d; no fix of ours since) instead of probing\n"
+		     "                        it again\n"
+		     "  --reprobe             probe every guest, whatever --probe-max-age says\n"
+		     "  --max-probe-age AGE   trust: guest facts older than AGE prove nothing (exit 4;\n"
+		     "                        default 7d; 30d, 12h, 90m, or seconds)\n"
 		     "  --format FMT          table (default), json or csv\n"
 		     "  --db PATH             history database (env QUIESCENT_DB)\n"
 		     "  -h, --help            this text\n\n"
@@ -46,7 +54,34 @@ static void usage(FILE *out)
 		     "3 connection, TLS or login failure, 4 not proven (a VM judged ready from guest\n"
 		     "facts older than --max-probe-age or from none), 5 a guest login was refused (the\n"
 		     "other VMs were not tried with it).\n",
-		conn_opts_help());
+		conn_opts_help(), PROBE_TOTAL, PROBE_PER_HOST);
+}
+
+static bool parse_count(const char *v, long *out)
+{
+	char *end;
+	*out = strtol(v, &end, 10);
+	return end != v && !*end && *out >= 1 && *out <= 1000;
+}
+
+/* 90 (seconds), 30m, 6h, 1d, 2w: at most a year */
+static bool parse_age(const char *v, long *out)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	static const char units[] = "smhdw";
+	static const long secs[] = { 1, 60, 3600, 86400, 7 * 86400 };
+	long mult = 1;
+	if (*end) {
+		const char *u = strchr(units, *end);
+		if (!u || end[1])
+			return false;
+		mult = secs[u - units];
+	}
+	if (end == v || n < 0 || n > 366L * 86400 / mult)
+		return false;
+	*out = n * mult;
+	return true;
 }
 
 static int parse(int argc, char **argv, scan_opts *o)
@@ -69,6 +104,28 @@ static int parse(int argc, char **argv, scan_opts *o)
 					"90m or seconds, not '%s'\n", v);
 				return -1;
 			}
+		} else if (!strcmp(a, "--reprobe")) {
+			o->probe_max_age_s = -1;
+		} else if (!strcmp(a, "--probe-concurrency") || !strcmp(a, "--probe-per-host") ||
+			   !strcmp(a, "--probe-max-age")) {
+			const char *v = cmd_option_value(CMD, argc, argv, &i);
+			if (!v)
+				return -1;
+			long n = 0;
+			bool ok = !strcmp(a, "--probe-max-age") ? parse_age(v, &n)
+							       : parse_count(v, &n);
+			if (!ok) {
+				fprintf(stderr, "quiescent scan: %s needs %s, not '%s'\n", a,
+					!strcmp(a, "--probe-max-age") ? "an age (30m, 6h, 1d)"
+								      : "a number from 1 to 1000", v);
+				return -1;
+			}
+			if (!strcmp(a, "--probe-concurrency"))
+				o->probe_total = (int)n;
+			else if (!strcmp(a, "--probe-per-host"))
+				o->probe_per_host = (int)n;
+			else if (o->probe_max_age_s >= 0) /* --reprobe wins */
+				o->probe_max_age_s = (int)n;
 		} else if (!strcmp(a, "--vm") || !strcmp(a, "--format") || !strcmp(a, "--db")) {
 			const char *v = cmd_option_value(CMD, argc, argv, &i);
 			if (!v)
@@ -149,6 +206,9 @@ static int run(scan_opts *o)
 		.guest_user = o->conn.guest_user,
 		.guest_password = o->conn.guest_password,
 		.guest_logins = o->conn.guest_logins,
+		.probe_concurrency = o->probe_total,
+		.probe_per_host = o->probe_per_host,
+		.probe_max_age_s = o->probe_max_age_s > 0 ? o->probe_max_age_s : 0,
 	};
 	size_t bad = 0;
 	switch (scan_run(s, db, o->conn.server, &spec, NULL, NULL, &result, &bad, &err, msg, sizeof msg)) {

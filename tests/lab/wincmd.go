@@ -19,12 +19,14 @@ type cmdRun struct {
 	exited bool     // exit ran: nothing after it runs
 	busyMs float64  // scenario milliseconds it runs (0: at once, <0: never ends)
 	atEnd  []func() // effects when it ends (v.mu held)
+	cp     int      // the console's code page: output is written in it (chcp changes it)
+	bytes  bool     // the last command printed bytes (type, a recorded output), not text
 }
 
 // runCmd runs cmd.exe arguments (v.mu held). The redirect's file is written
 // when the process ends, as the client can only read it after that.
 func (v *LabVM) runCmd(args string) *cmdRun {
-	r := &cmdRun{}
+	r := &cmdRun{cp: v.loc().oem}
 	a := strings.TrimSpace(args)
 	if len(a) < 2 || !strings.EqualFold(a[:2], "/c") {
 		r.exit = 1 // an interactive cmd.exe: nothing the lab runs
@@ -110,7 +112,11 @@ func (v *LabVM) runLine(r *cmdRun, line string) {
 			r.exited = true
 			return
 		}
+		r.bytes = false
 		text, code := v.runOne(r, part)
+		if !r.bytes {
+			text = string(encodeCP(text, r.cp))
+		}
 		r.out.WriteString(text)
 		r.exit = code
 	}
@@ -139,7 +145,7 @@ func (v *LabVM) compound(r *cmdRun, c string) {
 		}
 		return
 	}
-	r.out.WriteString("The syntax of the command is incorrect.\r\n")
+	r.out.WriteString("The syntax of the command is incorrect.\r\n") // not reached by the client's commands
 	r.exit = 1
 }
 
@@ -196,12 +202,52 @@ func splitOutside(s string, sep rune) []string {
 	return append(parts, s[start:])
 }
 
-func notRecognized(name string) (string, int) {
-	return fmt.Sprintf("'%s' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n", name), 9009
+func (v *LabVM) notRecognized(name string) (string, int) {
+	return fmt.Sprintf(v.loc().notCommand, name) + "\r\n", 9009
+}
+
+// loc is the guest's display language.
+func (v *LabVM) loc() *locale {
+	if v.Spec == nil {
+		return locales["en-US"]
+	}
+	if lc := locales[v.Spec.Guest.Locale]; lc != nil {
+		return lc
+	}
+	return locales["en-US"]
+}
+
+// normaliseCommand is the form in which guest.raw_outputs keys and command
+// lines are compared: lower case, blanks folded, the program without its
+// path and ".exe".
+func normaliseCommand(c string) string {
+	f := strings.Fields(strings.ToLower(c))
+	if len(f) == 0 {
+		return ""
+	}
+	if i := strings.LastIndexAny(f[0], `\/`); i >= 0 {
+		f[0] = f[0][i+1:]
+	}
+	f[0] = strings.TrimSuffix(f[0], ".exe")
+	return strings.Join(f, " ")
+}
+
+// rawOutput is the recorded output for a command line, if the scenario has one.
+func (v *LabVM) rawOutput(c string) (RawOutput, bool) {
+	if v.Spec == nil || len(v.Spec.Guest.RawOutputs) == 0 {
+		return RawOutput{}, false
+	}
+	raw, ok := v.Spec.Guest.RawOutputs[normaliseCommand(c)]
+	return raw, ok
 }
 
 // runOne runs one command of a chain.
 func (v *LabVM) runOne(r *cmdRun, c string) (string, int) {
+	if raw, ok := v.rawOutput(c); ok {
+		// A capture from a real guest, in its OEM code page, shown in the console's.
+		r.bytes = true
+		return string(transcodeCP(raw.Bytes, v.loc().oem, r.cp)), raw.ExitCode
+	}
 	if pipe := splitOutside(c, '|'); len(pipe) == 2 {
 		left, right := strings.TrimSpace(pipe[0]), strings.TrimSpace(pipe[1])
 		if strings.EqualFold(right, "diskpart") {
@@ -228,9 +274,12 @@ func (v *LabVM) runOne(r *cmdRun, c string) (string, int) {
 		p := strings.TrimSpace(c[4:])
 		data, ok := v.readFile(p)
 		if !ok {
-			return "The system cannot find the path specified.\r\n", 1
+			return v.loc().notFound + "\r\n", 1
 		}
+		r.bytes = true // a file is printed as it is
 		return string(data), 0
+	case name == "chcp" || name == "chcp.com":
+		return v.chcp(r, fields[1:])
 	case name == "powershell" || name == "powershell.exe":
 		return v.powershell(c)
 	case name == "net" || name == "net.exe":
@@ -239,11 +288,25 @@ func (v *LabVM) runOne(r *cmdRun, c string) (string, int) {
 		return v.start(r, c)
 	case strings.HasSuffix(name, `\setup64.exe`) || strings.HasSuffix(name, `\setup.exe`):
 		if !v.exists(fields[0]) {
-			return notRecognized(fields[0])
+			return v.notRecognized(fields[0])
 		}
 		return v.toolsSetup(r, strings.TrimSpace(c[len(fields[0]):]))
 	}
-	return notRecognized(fields[0])
+	return v.notRecognized(fields[0])
+}
+
+// chcp [N]: shows or sets the console's code page for the rest of the command line.
+func (v *LabVM) chcp(r *cmdRun, args []string) (string, int) {
+	lc := v.loc()
+	if len(args) == 0 {
+		return fmt.Sprintf(lc.activeCP, r.cp) + "\r\n", 0
+	}
+	n, err := strconv.Atoi(args[0])
+	if _, ok := codePages[n]; err != nil || !ok || len(args) > 1 {
+		return lc.invalidCP + "\r\n", 1
+	}
+	r.cp = n
+	return fmt.Sprintf(lc.activeCP, n) + "\r\n", 0
 }
 
 // start ["title"] [/wait] [/b] program args: with /wait, cmd.exe waits for the
@@ -319,18 +382,17 @@ func (v *LabVM) service(name string) *service {
 	return nil
 }
 
-const noService = "The specified service does not exist as an installed service.\r\n\r\n"
-
 func (v *LabVM) sc(args []string) (string, int) {
 	if len(args) < 2 {
 		return "DESCRIPTION:\r\n        SC is a command line program used for communicating with the\r\n        Service Control Manager and services.\r\n", 0
 	}
+	lc := v.loc()
 	verb, name := strings.ToLower(args[0]), args[1]
 	s := v.service(name)
 	switch verb {
 	case "query":
 		if s == nil {
-			return "[SC] EnumQueryServicesStatus:OpenService FAILED 1060:\r\n\r\n" + noService, 1060
+			return lc.scFail("EnumQueryServicesStatus:OpenService", 1060, lc.sc1060), 1060
 		}
 		state := "1  STOPPED"
 		flags := ""
@@ -350,9 +412,9 @@ func (v *LabVM) sc(args []string) (string, int) {
 			"        WAIT_HINT          : 0x0\r\n\r\n", 0
 	case "qc":
 		if s == nil {
-			return "[SC] OpenService FAILED 1060:\r\n\r\n" + noService, 1060
+			return lc.scFail("OpenService", 1060, lc.sc1060), 1060
 		}
-		return "[SC] QueryServiceConfig SUCCESS\r\n\r\n" +
+		return lc.scOK("QueryServiceConfig") + "\r\n" +
 			"SERVICE_NAME: " + s.name + "\r\n" +
 			"        TYPE               : " + s.kind + "\r\n" +
 			"        START_TYPE         : " + startTypes[s.start] + "\r\n" +
@@ -365,14 +427,14 @@ func (v *LabVM) sc(args []string) (string, int) {
 			"        SERVICE_START_NAME :" + prefixSpace(s.startName) + "\r\n\r\n", 0
 	case "config":
 		if s == nil {
-			return "[SC] OpenService FAILED 1060:\r\n\r\n" + noService, 1060
+			return lc.scFail("OpenService", 1060, lc.sc1060), 1060
 		}
 		if len(args) != 4 || !strings.EqualFold(args[2], "start=") {
-			return "[SC] ChangeServiceConfig FAILED 87:\r\n\r\nThe parameter is incorrect.\r\n\r\n", 87
+			return lc.scFail("ChangeServiceConfig", 87, lc.sc87), 87
 		}
 		val := strings.ToLower(args[3])
 		if val != "auto" && val != "demand" && val != "disabled" && val != "boot" && val != "system" {
-			return "[SC] ChangeServiceConfig FAILED 87:\r\n\r\nThe parameter is incorrect.\r\n\r\n", 87
+			return lc.scFail("ChangeServiceConfig", 87, lc.sc87), 87
 		}
 		switch strings.ToLower(s.name) {
 		case "vss":
@@ -384,7 +446,7 @@ func (v *LabVM) sc(args []string) (string, int) {
 				v.sync = false // a disabled sync driver no longer counts (R05)
 			}
 		}
-		return "[SC] ChangeServiceConfig SUCCESS\r\n", 0
+		return lc.scOK("ChangeServiceConfig"), 0
 	}
 	return "[SC] Unrecognized command: " + args[0] + "\r\n", 1
 }
@@ -398,25 +460,26 @@ func prefixSpace(s string) string {
 
 func (v *LabVM) vssadmin(args []string) (string, int) {
 	if v.Build < 2600 { // Windows 2000 has no vssadmin
-		return notRecognized("vssadmin")
+		return v.notRecognized("vssadmin")
 	}
-	head := "vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\r\n" +
-		"(C) Copyright 2001-2013 Microsoft Corp.\r\n\r\n"
+	lc := v.loc()
+	head := lc.vssBanner + "\r\n(C) Copyright 2001-2013 Microsoft Corp.\r\n\r\n"
 	if len(args) != 2 || !strings.EqualFold(args[0], "list") || !strings.EqualFold(args[1], "writers") {
-		return head + "Error: Invalid command.\r\n\r\n", 1
+		return head + lc.vssError(lc.vssInvalid), 1
 	}
 	if v.vssStart == "disabled" {
-		return head + "Error: A Volume Shadow Copy Service component encountered an unexpected error.\r\n" +
-			"Check the Application event log for more information.\r\n\r\n", 2
+		return head + lc.vssError(lc.vssUnexpected), 2
 	}
 	var b strings.Builder
-	b.WriteString(head)
+	b.WriteString(head + lc.vssWaiting + "\r\n\r\n")
+	l, c := lc.vssLabels, lc.vssColon
 	for _, w := range v.writers {
 		if !v.writerListed(w) {
 			continue
 		}
-		fmt.Fprintf(&b, "Writer name: '%s'\r\n   Writer Id: %s\r\n   Writer Instance Id: %s\r\n   State: %s\r\n   Last error: %s\r\n\r\n",
-			w.Name, w.ID, w.InstanceID, w.StateText(), w.LastErrorText())
+		fmt.Fprintf(&b, "%s%s%s%s%s\r\n   %s%s%s\r\n   %s%s%s\r\n   %s%s%s\r\n   %s%s%s\r\n\r\n",
+			l[0], c, lc.vssQuote[0], w.Name, lc.vssQuote[1], l[1], c, w.ID, l[2], c, w.InstanceID,
+			l[3], c, lc.vssState(w.StateNum), l[4], c, lc.lastErrors[w.LastError])
 	}
 	return b.String(), 0
 }
@@ -465,7 +528,7 @@ const noStoragePool = "Get-StoragePool : The term 'Get-StoragePool' is not recog
 func (v *LabVM) powershell(c string) (string, int) {
 	switch v.Family {
 	case Win2000XP, Win2003:
-		return notRecognized("powershell")
+		return v.notRecognized("powershell")
 	}
 	lc := strings.ToLower(c)
 	if strings.Contains(lc, "get-content") && strings.Contains(lc, "set-content") {

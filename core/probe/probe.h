@@ -19,6 +19,10 @@ bool probe_applicable(const vm_facts *f);
 void probe_vm(vs_conn *c, const vm_facts *f, const char *user, const char *password,
 	      int timeout_s, guest_probe *out);
 
+/* Decodes a probe's raw output (code page from its chcp section) and parses it into out:
+ * state OK, or NOT_ELEVATED when vssadmin or sc refused the account `user`. */
+void probe_parse_raw(const char *raw, size_t len, const char *user, guest_probe *out);
+
 /* Probes every applicable VM of vms[0..n) in parallel on `concurrency` workers, each with its
  * own connection, writing vms[i].probe. VMs not applicable are left untouched. */
 void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,

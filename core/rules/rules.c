@@ -814,6 +814,16 @@ static void rule_probe(ctx *c)
 	case PROBE_STALE:
 		why = "The guest could not be probed now; the guest facts shown come from history.";
 		break;
+	case PROBE_NOT_ELEVATED:
+		why = "The guest account is refused by vssadmin (or sc): it lacks the administrator "
+		      "right to list VSS writers, so the guest facts are unknown. A local "
+		      "administrator's remote logon runs without an elevated token under UAC "
+		      "remote restrictions. Use a domain account that is in the guest's "
+		      "Administrators group, or on the guest set the DWORD "
+		      "LocalAccountTokenFilterPolicy = 1 under "
+		      "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System "
+		      "(it lifts the restriction for every local administrator), then scan again.";
+		break;
 	default:
 		why = "The guest was not probed, so the guest facts (VSS services, writers, "
 		      "tools.conf, disks) are unknown.";

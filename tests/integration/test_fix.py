@@ -653,7 +653,7 @@ class GuestSidePaths(unittest.TestCase):
         kinds, st = self.steps("g-writer")
         self.assertEqual(kinds, ["guest_command", "verify"])
         cmd = st["guest_command"]
-        self.assertEqual(cmd[:2], ("done", 'net stop "SQLWriter" /y & net start "SQLWriter"'))
+        self.assertEqual(cmd[:2], ("done", 'net stop "SQLWriter" & net start "SQLWriter"'))
         self.assertEqual(cmd[2], "exit 0: The SQL Server VSS Writer service is stopping.")
         out, _ = self.lab.guest_run("g-writer", "vssadmin list writers")
         sql = out.split("Writer name: 'SqlServerWriter'")[1].split("\r\n\r\n")[0]

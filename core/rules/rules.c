@@ -249,9 +249,10 @@ static void add_time(strbuf *sb, time_t t)
 
 static const char *disk_label(const vm_disk *d, char buf[32], size_t i)
 {
+	/* vCenter's own label, as the vSphere Client shows it; its position otherwise */
 	if (d->label && *d->label)
 		return d->label;
-	snprintf(buf, 32, "disk #%zu", i + 1);
+	snprintf(buf, 32, "Hard disk %zu", i + 1);
 	return buf;
 }
 
@@ -517,7 +518,7 @@ static void rule_controllers(ctx *c)
 			continue;
 		}
 		sep(sb);
-		strbuf_addf(sb, "%s on %s %d:%d", disk_label(d, lb, i), ctrl_display(d->controller),
+		strbuf_addf(sb, "%s, %s %d:%d", disk_label(d, lb, i), ctrl_display(d->controller),
 			    d->bus, d->unit);
 	}
 	if (ide.len)

@@ -563,6 +563,11 @@ static void test_tools_conf_variants(void **state)
 	check_conf("", true, TRI_UNKNOWN, TRI_UNKNOWN, "");
 	check_conf("\r\n\r\n", true, TRI_UNKNOWN, TRI_UNKNOWN, "");
 	check_conf("The system cannot find the file specified.\r\n", true, TRI_UNKNOWN, TRI_UNKNOWN, "");
+	/* The probe's own "no such file" line (a default install has no tools.conf): defaults. */
+	check_conf(PROBE_TOOLS_CONF_ABSENT "\r\n", true, TRI_UNKNOWN, TRI_UNKNOWN, "");
+	/* A localised "cannot find" sentence is not INI: unknown, never defaults. */
+	check_conf("Das System kann den angegebenen Pfad nicht finden.\r\n", false, TRI_UNKNOWN,
+		   TRI_UNKNOWN, "could not read tools.conf: 'Das System kann den angegebenen Pfad nicht finden'");
 	check_conf("\xEF\xBB\xBF[vmbackup]\r\nenableVSS = No\r\n", true, TRI_UNKNOWN, TRI_NO, "");
 	check_conf("[vmbackup]\nenablevss=YES\nVSS.DISABLEAPPQUIESCING=1\n", true, TRI_YES, TRI_YES, "");
 	check_conf("[vmbackup]\nvss.disableAppQuiescing=true\nvss.disableAppQuiescing=false\n",

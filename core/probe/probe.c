@@ -39,6 +39,30 @@ const char *probe_command(void)
 	return probe_cmd;
 }
 
+/* The commands of probe_cmd one by one (tools.conf's `type` without its `if exist`), for
+ * `probe --save`; test_probe_locale checks they are the ones probe_cmd runs. */
+static const probe_step steps[] = {
+	{ PROBE_SEC_CHCP, "chcp" },
+	{ PROBE_SEC_QUERY_VMVSS, "sc query vmvss" },
+	{ PROBE_SEC_QC_VMVSS, "sc qc vmvss" },
+	{ PROBE_SEC_QUERY_LGTO, "sc query LGTO_Sync" },
+	{ PROBE_SEC_QC_LGTO, "sc qc LGTO_Sync" },
+	{ PROBE_SEC_QUERY_VSS, "sc query VSS" },
+	{ PROBE_SEC_QC_VSS, "sc qc VSS" },
+	{ PROBE_SEC_WRITERS, "vssadmin list writers" },
+	{ PROBE_SEC_TOOLS_CONF, "type " TOOLS_CONF_PATH },
+	{ PROBE_SEC_DISKPART, "echo list disk | diskpart" },
+	{ PROBE_SEC_STORAGEPOOL, "powershell -NoProfile -NonInteractive -Command "
+				 "\"Get-StoragePool -IsPrimordial $false | Format-Table -AutoSize "
+				 "FriendlyName,OperationalStatus,HealthStatus\"" },
+};
+
+const probe_step *probe_steps(size_t *n)
+{
+	*n = sizeof steps / sizeof steps[0];
+	return steps;
+}
+
 static bool is_windows(const vm_facts *f)
 {
 	const char *ids[] = { f->guest_id, f->config_guest_id, f->guest_full_name, f->config_guest_full_name };

@@ -4,12 +4,20 @@
 #define QUIESCENT_PROBE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "model/model.h"
 #include "vsphere/session.h"
 
 /* The probe's command line (one chained cmd.exe command). */
 const char *probe_command(void);
+
+/* One command of the probe, by its section name, as it runs alone (`probe --save`). */
+typedef struct {
+	const char *section;
+	const char *command;
+} probe_step;
+const probe_step *probe_steps(size_t *n);
 
 /* Whether the probe can run on this VM now: a Windows guest, powered on, Tools running. */
 bool probe_applicable(const vm_facts *f);

@@ -155,6 +155,10 @@ func (v *LabVM) exists(p string) bool {
 	if v.cdrom != "" && (k == v.cdrom+`:\setup64.exe` || k == v.cdrom+`:\setup.exe`) {
 		return true
 	}
+	// A recorded guest whose `type PATH` failed has no such file, whatever the lab's state.
+	if raw, ok := v.rawOutput("type " + p); ok {
+		return raw.ExitCode == 0
+	}
 	_, ok := v.readFile(k)
 	return ok
 }

@@ -297,6 +297,22 @@ static void test_decode(void **state)
 	free(s);
 }
 
+/* The commands `probe --save` runs one by one are the ones the chained probe runs. */
+static void test_steps_match_the_probe(void **state)
+{
+	(void)state;
+	size_t n;
+	const probe_step *st = probe_steps(&n);
+	assert_int_equal(n, 11);
+	for (size_t i = 0; i < n; i++) {
+		char marker[128];
+		snprintf(marker, sizeof marker, "echo " PROBE_MARKER "%s & ", st[i].section);
+		const char *at = strstr(probe_command(), marker);
+		if (!at || !strstr(at, st[i].command))
+			fail_msg("step %s (%s) is not in the probe command", st[i].section, st[i].command);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_sc_numbers),
 		cmocka_unit_test(test_last_error_words),
 		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_steps_match_the_probe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

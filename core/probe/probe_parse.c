@@ -1043,6 +1043,183 @@ static void free_names(char **names, size_t count)
 	free(names);
 }
 
+/* ---- diskpart in any language: by its columns ----
+ * Localised diskpart names its columns and rows in the guest's words ("Datenträger ###",
+ * "N° disque", "ディスク ###") but keeps the layout: a line of six dash groups under the titles
+ * (###, status, size, free, dyn, gpt) and one row per disk whose cells sit under them, in
+ * console columns (an East Asian wide character takes two). */
+
+/* One UTF-8 character at s (n > 0): its code point and length; an invalid byte is 1 byte. */
+static size_t utf8_char(const char *s, size_t n, uint32_t *cp)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t l = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 :
+		   (c & 0xF8) == 0xF0 ? 4 : 0;
+	if (!l || l > n) {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	uint32_t v = l == 1 ? c : c & (0x7F >> l);
+	for (size_t i = 1; i < l; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80) {
+			*cp = 0xFFFD;
+			return 1;
+		}
+		v = (v << 6) | ((unsigned char)s[i] & 0x3F);
+	}
+	*cp = v;
+	return l;
+}
+
+static size_t cp_columns(uint32_t c)
+{
+	return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) ||
+	       (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+	       (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+	       (c >= 0xFFE0 && c <= 0xFFE6) ? 2 : 1;
+}
+
+typedef struct {
+	size_t from, to; /* console columns [from, to) */
+} col_span;
+
+/* A line of exactly six groups of dashes (diskpart's underline of the titles). */
+static bool dash_line(const char *s, size_t n, col_span sp[6])
+{
+	size_t groups = 0, i = 0;
+	n = rtrim_len(s, n);
+	if (!n)
+		return false;
+	while (i < n) {
+		while (i < n && s[i] == ' ')
+			i++;
+		if (i == n)
+			break;
+		if (s[i] != '-')
+			return false;
+		size_t from = i;
+		while (i < n && s[i] == '-')
+			i++;
+		if (groups == 6)
+			return false;
+		sp[groups].from = from;
+		sp[groups].to = i;
+		groups++;
+	}
+	return groups == 6;
+}
+
+/* The text under span sp of a row (characters starting inside it), trimmed; *cols gets the
+ * row's width in columns. */
+static void row_cell(const char *s, size_t n, col_span sp, const char **c, size_t *cn,
+		     size_t *cols)
+{
+	size_t col = 0, i = 0;
+	const char *from = NULL, *to = NULL;
+	while (i < n) {
+		uint32_t cp;
+		size_t l = utf8_char(s + i, n - i, &cp);
+		if (col >= sp.from && col < sp.to) {
+			if (!from)
+				from = s + i;
+			to = s + i + l;
+		}
+		col += cp_columns(cp);
+		i += l;
+	}
+	*cols = col;
+	*c = from ? from : s;
+	*cn = from ? (size_t)(to - from) : 0;
+	trim(c, cn);
+}
+
+/* Trailing number of a cell ("Datenträger 3" -> 3); -1 when there is none. */
+static long trailing_number(const char *s, size_t n)
+{
+	size_t d = n;
+	while (d > 0 && isdigit((unsigned char)s[d - 1]))
+		d--;
+	if (d == n || n - d > 5 || (d > 0 && !is_blank(s[d - 1])))
+		return -1;
+	const char *p = s + d;
+	size_t pn = n - d;
+	long v;
+	return leading_number(&p, &pn, &v) ? v : -1;
+}
+
+/* 1 parsed, 0 failed (err set), -1 no dash line at all (the caller explains). */
+static int diskpart_by_columns(const char *text, size_t len, tri *dynamic, char **evidence,
+			       char *err, size_t errlen)
+{
+	line_iter it;
+	const char *s;
+	size_t n;
+	bool terminated, found = false, ended = false;
+	col_span sp[6];
+	iter_init(&it, text, len);
+	while (!found && next_line(&it, &s, &n, NULL))
+		found = dash_line(s, n, sp);
+	if (!found)
+		return -1;
+	char **dyn = NULL;
+	size_t dyn_n = 0, dyn_cap = 0, disks = 0;
+	while (next_line(&it, &s, &n, &terminated)) {
+		const char *t = s, *c;
+		size_t tn = n, cn, cols;
+		trim(&t, &tn);
+		if (!tn || starts_with(t, tn, "DISKPART>")) {
+			ended = true;
+			break;
+		}
+		row_cell(s, n, sp[0], &c, &cn, &cols);
+		long num = trailing_number(c, cn);
+		if (num < 0) {
+			if (!terminated)
+				break; /* a cut-off fragment: not a whole row */
+			char *q = quote(s, n);
+			set_err(err, errlen, "diskpart printed an unexpected row '%s'", q);
+			free(q);
+			goto fail;
+		}
+		if (!terminated || cols <= sp[3].from) {
+			set_err(err, errlen, "diskpart output is cut off in the row of Disk %ld", num);
+			goto fail;
+		}
+		row_cell(s, n, sp[4], &c, &cn, &cols);
+		if (cn > 1 || (cn == 1 && *c != '*')) {
+			set_err(err, errlen, "diskpart printed '%c' in the Dyn column of Disk %ld",
+				isprint((unsigned char)*c) ? *c : '?', num);
+			goto fail;
+		}
+		if (cn == 1) {
+			dyn = xgrow(dyn, &dyn_cap, dyn_n + 1, sizeof *dyn);
+			dyn[dyn_n++] = xasprintf("Disk %ld", num);
+		}
+		disks++;
+	}
+	if (!disks) {
+		set_err(err, errlen, "diskpart listed no disk");
+		goto fail;
+	}
+	if (!ended) {
+		set_err(err, errlen, "diskpart output ends inside the disk table (cut off?)");
+		goto fail;
+	}
+	if (dyn_n) {
+		*dynamic = TRI_YES;
+		*evidence = list_evidence("diskpart lists ", " as dynamic", dyn, dyn_n);
+	} else {
+		*dynamic = TRI_NO;
+		*evidence = xasprintf("diskpart lists %zu disk%s, none dynamic", disks,
+				      disks == 1 ? "" : "s");
+	}
+	free_names(dyn, dyn_n);
+	return 1;
+fail:
+	free_names(dyn, dyn_n);
+	return 0;
+}
+
 bool probe_parse_diskpart(const char *text, tri *dynamic, char **evidence,
 			  char *err, size_t errlen)
 {
@@ -1079,6 +1256,9 @@ bool probe_parse_diskpart(const char *text, tri *dynamic, char **evidence,
 		break;
 	}
 	if (!header) {
+		int r = diskpart_by_columns(text, len, dynamic, evidence, err, errlen);
+		if (r >= 0)
+			return r == 1;
 		line_iter e;
 		iter_init(&e, text, len);
 		while (next_line(&e, &s, &n, NULL)) {

@@ -30,7 +30,7 @@ func TestWriteProbeCaptures(t *testing.T) {
 	for _, name := range localeNames() {
 		vms = append(vms, win2019("cap-"+name, map[string]interface{}{
 			"tools": map[string]interface{}{"lgto_sync": false},
-			"guest": map[string]interface{}{"locale": name, "writers": []interface{}{
+			"guest": map[string]interface{}{"locale": name, "dynamic_disks": true, "writers": []interface{}{
 				map[string]interface{}{"name": "Task Scheduler Writer"},
 				map[string]interface{}{"name": "SqlServerWriter", "state": "failed", "last_error": "non_retryable"},
 				map[string]interface{}{"name": "WMI Writer", "state": "waiting_for_completion", "last_error": "retryable"},

@@ -9,6 +9,7 @@ package main
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 type locale struct {
@@ -350,4 +351,52 @@ func (lc *locale) scOK(api string) string {
 
 func (lc *locale) vssError(msg string) string {
 	return lc.errPrefix + msg + "\r\n\r\n"
+}
+
+// diskpartText is what `list disk` prints in a language: the banner's words,
+// the column titles, a row's word for a disk and for "Online".
+type diskpartText struct {
+	version, computer string // "Microsoft DiskPart version %s", "On computer: %s"
+	cols              [6]string
+	disk, online      string
+}
+
+var diskparts = map[string]diskpartText{
+	"en-US": {"Microsoft DiskPart version %s", "On computer: %s", [6]string{"Disk ###", "Status", "Size", "Free", "Dyn", "Gpt"}, "Disk", "Online"},
+	"de-DE": {"Microsoft DiskPart-Version %s", "Auf Computer: %s", [6]string{"Datenträger ###", "Status", "Größe", "Frei", "Dyn", "GPT"}, "Datenträger", "Online"},
+	"fr-FR": {"Microsoft DiskPart version %s", "Sur l'ordinateur : %s", [6]string{"N° disque", "Statut", "Taille", "Libre", "Dyn", "GPT"}, "Disque", "En ligne"},
+	"es-ES": {"Microsoft DiskPart versión %s", "En el equipo: %s", [6]string{"Núm Disco", "Estado", "Tamaño", "Disp", "Din", "GPT"}, "Disco", "En línea"},
+	"it-IT": {"Microsoft DiskPart versione %s", "Nel computer: %s", [6]string{"Disco ###", "Stato", "Dimensioni", "Libero", "Din", "GPT"}, "Disco", "Online"},
+	"pt-BR": {"Microsoft DiskPart versão %s", "No computador: %s", [6]string{"Nº Disco", "Status", "Tam.", "Livre", "Din", "GPT"}, "Disco", "Online"},
+	"nl-NL": {"Microsoft DiskPart versie %s", "Op computer: %s", [6]string{"Schijf ###", "Status", "Grootte", "Vrij", "Dyn", "GPT"}, "Schijf", "Online"},
+	"pl-PL": {"Microsoft DiskPart wersja %s", "Na komputerze: %s", [6]string{"Nr dysku", "Stan", "Rozmiar", "Wolne", "Dyn", "GPT"}, "Dysk", "Online"},
+	"ru-RU": {"Microsoft DiskPart версии %s", "На компьютере: %s", [6]string{"Диск ###", "Состояние", "Размер", "Свободно", "Дин", "GPT"}, "Диск", "В сети"},
+	"ja-JP": {"Microsoft DiskPart バージョン %s", "コンピューター: %s", [6]string{"ディスク ###", "状態", "サイズ", "空き", "ダイナ", "GPT"}, "ディスク", "オンライン"},
+	"zh-CN": {"Microsoft DiskPart 版本 %s", "在计算机上: %s", [6]string{"磁盘 ###", "状态", "大小", "可用", "Dyn", "Gpt"}, "磁盘", "联机"},
+	"ko-KR": {"Microsoft DiskPart 버전 %s", "컴퓨터: %s", [6]string{"디스크 ###", "상태", "크기", "사용 가능", "동적", "GPT"}, "디스크", "온라인"},
+}
+
+// displayWidth is how many console columns a text takes: East Asian wide
+// characters take two (one DBCS character, two bytes, in their code pages).
+func displayWidth(s string) int {
+	w := 0
+	for _, r := range s {
+		switch {
+		case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
+			r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60,
+			r >= 0xFFE0 && r <= 0xFFE6:
+			w += 2
+		default:
+			w++
+		}
+	}
+	return w
+}
+
+// padTo pads s with spaces to w console columns.
+func padTo(s string, w int) string {
+	if d := w - displayWidth(s); d > 0 {
+		return s + strings.Repeat(" ", d)
+	}
+	return s
 }

@@ -488,24 +488,65 @@ func (v *LabVM) vssadmin(args []string) (string, int) {
 	return b.String(), 0
 }
 
-// diskpart lists the VM's disks in controller order, as `echo list disk | diskpart` shows them.
+// diskpart lists the VM's disks in controller order, as `echo list disk |
+// diskpart` shows them in the guest's language: each column as wide as its
+// title or widest cell (in console columns), underlined with dashes.
 func (v *LabVM) diskpart() string {
 	host := strings.ToUpper(v.Name)
 	if len(host) > 15 {
 		host = host[:15]
 	}
+	dp, ok := diskparts[v.loc().name]
+	if !ok {
+		dp = diskparts["en-US"]
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\r\nMicrosoft DiskPart version %s\r\n\r\nCopyright (C) Microsoft Corporation.\r\nOn computer: %s\r\n\r\nDISKPART> \r\n",
+	fmt.Fprintf(&b, "\r\n"+dp.version+"\r\n\r\nCopyright (C) Microsoft Corporation.\r\n"+dp.computer+"\r\n\r\nDISKPART> \r\n",
 		DiskpartVersion(v.Build), host)
-	b.WriteString("  Disk ###  Status         Size     Free     Dyn  Gpt\r\n")
-	b.WriteString("  --------  -------------  -------  -------  ---  ---\r\n")
+	rows := make([][6]string, len(v.disks))
 	for i, d := range v.disks {
-		dyn := "   "
+		dyn := ""
 		if v.Spec.Guest.DynamicDisks && (i > 0 || len(v.disks) == 1) {
-			dyn = " * "
+			dyn = "*"
 		}
-		line := fmt.Sprintf("  Disk %-3d  %-13s  %7s  %7s  %s  %s", i, "Online", sizeText(d.GB), "0 B", dyn, " * ")
-		b.WriteString(strings.TrimRight(line, " ") + "\r\n")
+		rows[i] = [6]string{fmt.Sprintf("%s %d", dp.disk, i), dp.online, sizeText(d.GB), "0 B", dyn, "*"}
+	}
+	// English widths are diskpart's own (8, 13, 7, 7, 3, 3); other languages widen a column
+	// to its title or widest cell.
+	widths := [6]int{8, 13, 7, 7, 3, 3}
+	for c := range widths {
+		if w := displayWidth(dp.cols[c]); w > widths[c] {
+			widths[c] = w
+		}
+		for _, r := range rows {
+			if w := displayWidth(r[c]); w > widths[c] {
+				widths[c] = w
+			}
+		}
+	}
+	line := func(cells [6]string, row bool) string {
+		out := " "
+		for c, cell := range cells {
+			if row && (c == 4 || c == 5) && cell != "" { // diskpart centres the stars
+				cell = padTo(strings.Repeat(" ", (widths[c]-1)/2)+cell, widths[c])
+			} else if row && (c == 2 || c == 3) { // sizes are right-aligned
+				cell = strings.Repeat(" ", widths[c]-displayWidth(cell)) + cell
+			}
+			out += " " + padTo(cell, widths[c])
+			if c < 5 {
+				out += " "
+			}
+		}
+		return strings.TrimRight(out, " ") + "\r\n"
+	}
+	b.WriteString(line(dp.cols, false))
+	var dashes [6]string
+	for c := range dashes {
+		dashes[c] = strings.Repeat("-", widths[c])
+	}
+	b.WriteString(line(dashes, false))
+	for _, r := range rows {
+		b.WriteString(line(r, true))
 	}
 	b.WriteString("\r\nDISKPART> \r\n")
 	return b.String()

@@ -132,7 +132,8 @@ static void test_every_locale_same_facts(void **state)
 		assert_int_equal(g.lgto_sync.installed, TRI_NO); /* sc's 1060, in its language */
 		assert_int_equal(g.disable_app_quiescing, TRI_YES);
 		assert_true(g.tools_conf_read);
-		assert_int_equal(g.dynamic_disks, en.dynamic_disks);
+		assert_int_equal(g.dynamic_disks, TRI_YES); /* diskpart's table in its language */
+		assert_string_equal(g.dynamic_disks_evidence, "diskpart lists Disk 1 as dynamic");
 		assert_int_equal(g.storage_spaces, en.storage_spaces);
 		model_guest_probe_done(&g);
 	}
@@ -297,6 +298,46 @@ static void test_decode(void **state)
 	free(s);
 }
 
+/* diskpart in another language: read by its columns (wide characters take two). */
+static void test_diskpart_columns(void **state)
+{
+	(void)state;
+	static const char head[] =
+		"DISKPART> \r\n"
+		"  ディスク ###  状態           サイズ   空き     ダイナ  GPT\r\n"
+		"  ------------  -------------  -------  -------  ------  ---\r\n";
+	static const struct {
+		const char *rows;
+		bool ok;
+		tri want;
+		const char *what; /* evidence or error */
+	} cases[] = {
+		{ "* ディスク 0    オンライン       60 GB      0 B           *\r\n"
+		  "  ディスク 1    オンライン      100 GB      0 B     *     *\r\n\r\nDISKPART> ",
+		  true, TRI_YES, "diskpart lists Disk 1 as dynamic" },
+		{ "  ディスク 0    オンライン       60 GB      0 B           *\r\n\r\n",
+		  true, TRI_NO, "diskpart lists 1 disk, none dynamic" },
+		{ "  ディスク 0    オンライン       60 GB      0 B     ?     *\r\n\r\n",
+		  false, TRI_UNKNOWN, "diskpart printed '?' in the Dyn column of Disk 0" },
+		{ "  ディスク 0    オンライン       60 GB      0 B           *\r\n  ディスク 1    オン",
+		  false, TRI_UNKNOWN, "diskpart output is cut off in the row of Disk 1" },
+		{ "  ディスク 0    オンライン       60 GB      0 B           *\r\n",
+		  false, TRI_UNKNOWN, "diskpart output ends inside the disk table (cut off?)" },
+		{ "\r\nDISKPART> ", false, TRI_UNKNOWN, "diskpart listed no disk" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char text[1024], err[256], *ev = NULL;
+		tri dyn = TRI_YES;
+		snprintf(text, sizeof text, "%s%s", head, cases[i].rows);
+		bool ok = probe_parse_diskpart(text, &dyn, &ev, err, sizeof err);
+		if (ok != cases[i].ok)
+			fail_msg("case %zu: %s", i, err);
+		assert_int_equal(dyn, cases[i].want);
+		assert_string_equal(ok ? ev : err, cases[i].what);
+		free(ev);
+	}
+}
+
 /* The commands `probe --save` runs one by one are the ones the chained probe runs. */
 static void test_steps_match_the_probe(void **state)
 {
@@ -322,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_last_error_words),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_steps_match_the_probe),
+		cmocka_unit_test(test_diskpart_columns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

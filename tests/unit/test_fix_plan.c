@@ -450,7 +450,7 @@ static void test_manual_only(void **state)
 	assert_int_equal(p.vms[0].n_unfixed, 2);
 	assert_int_equal(fix_plan_vms_with_steps(&p), 0);
 	assert_string_equal(p.vms[0].unfixed[0].rule, "R09");
-	assert_non_null(strstr(p.vms[0].unfixed[0].instructions, "ide-01: Move the disk to a SCSI controller"));
+	assert_non_null(strstr(p.vms[0].unfixed[0].instructions, "ide-01: Move every IDE disk to a SCSI controller, boot disk last"));
 	assert_non_null(strstr(p.vms[0].unfixed[0].instructions, "evidence on the VM"));
 	assert_non_null(strstr(p.vms[0].unfixed[0].reason, "manual"));
 	assert_int_equal(p.vms[0].unfixed[0].fix, FIX_MANUAL);

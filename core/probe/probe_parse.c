@@ -1384,7 +1384,8 @@ bool probe_parse_storage_pools(const char *text, tri *spaces, char **evidence,
 		*evidence = xstrdup("Get-StoragePool lists no storage pool");
 		return true;
 	}
-	if (find(text, len, "is not recognized") &&
+	/* CommandNotFoundException is PowerShell's error id in every language. */
+	if ((find(text, len, "is not recognized") || find(text, len, "CommandNotFoundException")) &&
 	    (find(text, len, "Get-StoragePool") || find(text, len, "'powershell'"))) {
 		/* Before Windows 2012 (no Storage Spaces) the cmdlet, or PowerShell, is missing. */
 		*spaces = TRI_NO;

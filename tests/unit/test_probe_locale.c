@@ -338,6 +338,22 @@ static void test_diskpart_columns(void **state)
 	}
 }
 
+/* Get-StoragePool missing (before 2012), in German: PowerShell's error id says it. */
+static void test_storagepool_missing_any_language(void **state)
+{
+	(void)state;
+	tri sp = TRI_UNKNOWN;
+	char err[256], *ev = NULL;
+	assert_true(probe_parse_storage_pools(
+		"Die Benennung \"Get-StoragePool\" wurde nicht als Name eines Cmdlet, einer Funktion, "
+		"einer Skriptdatei oder eines ausf\xc3\xbchrbaren Programms erkannt.\r\n"
+		"In Zeile:1 Zeichen:16\r\n    + CategoryInfo          : ObjectNotFound: "
+		"(Get-StoragePool:String) [], CommandNotFoundException\r\n"
+		"    + FullyQualifiedErrorId : CommandNotFoundException\r\n", &sp, &ev, err, sizeof err));
+	assert_int_equal(sp, TRI_NO);
+	free(ev);
+}
+
 /* The commands `probe --save` runs one by one are the ones the chained probe runs. */
 static void test_steps_match_the_probe(void **state)
 {
@@ -364,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_steps_match_the_probe),
 		cmocka_unit_test(test_diskpart_columns),
+		cmocka_unit_test(test_storagepool_missing_any_language),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,3 +133,22 @@ func TestScenarioLocaleErrors(t *testing.T) {
 		}
 	}
 }
+
+// net.exe speaks the guest's language too, in its code page.
+func TestLocaleNet(t *testing.T) {
+	p := startLab(t, scenario(win2019("net-de", map[string]interface{}{
+		"guest": map[string]interface{}{"locale": "de-DE", "writers": []interface{}{
+			map[string]interface{}{"name": "SqlServerWriter"}}}})))
+	p.c(t)
+	vm := p.vm(t, "net-de")
+	out, code := p.guestRun(t, vm, `net stop "SQLWriter" & net start "SQLWriter"`)
+	want := "Der Dienst \"SQL Server VSS Writer\" wird gestartet.\r\nDer Dienst \"SQL Server VSS Writer\" wurde erfolgreich gestartet.\r\n\r\n"
+	if code != 0 || !strings.HasSuffix(out, want) {
+		t.Errorf("got %q exit %d", out, code)
+	}
+	out, code = p.guestRun(t, vm, `net stop Nope`)
+	// "ungültig": ü is 0x81 in CP850
+	if code != 2 || !strings.HasPrefix(out, "Der Dienstname ist ung\x81ltig.\r\n\r\nSie erhalten weitere Hilfe, wenn Sie NET HELPMSG 2185 eingeben.\r\n") {
+		t.Errorf("got %q exit %d", out, code)
+	}
+}

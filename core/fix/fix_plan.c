@@ -402,6 +402,7 @@ static void plan_vm(builder *b, const verdict *vd)
 						"it is disabled; it is down ~%d s: %s", ow->display,
 						ow->service, w->name, ow->outage_s, ow->impact);
 			st->service = xstrdup(ow->service);
+			b->v->service_outage_s += ow->outage_s;
 			n_auto++;
 		}
 		if (guided.len || !n_auto) {

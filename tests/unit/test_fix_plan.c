@@ -370,6 +370,8 @@ static void test_r16_writer_service(void **state)
 	assert_non_null(strstr(p.vms[0].steps[0].description, "SqlServerWriter"));
 	assert_non_null(strstr(p.vms[0].steps[0].description, "down ~5 s"));
 	assert_int_equal(p.vms[0].steps[0].expected_s, 10);
+	assert_int_equal(p.vms[0].service_outage_s, 5);
+	assert_int_equal(p.vms[0].downtime_s, 0); /* the VM stays up */
 	assert_int_equal(p.vms[0].n_unfixed, 0);
 	fix_plan_done(&p);
 	/* A writer whose service is unknown: exact instructions instead. */

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
-/* One command, one guest process: on a real Windows guest each process start costs about a
- * second, so the probe asks for everything at once and splits the output by its markers. */
 #define TOOLS_CONF_PATH "\"C:\\ProgramData\\VMware\\VMware Tools\\tools.conf\""
 
-/* `chcp` comes first: the console's code page, which every later output is written in (the
+/* One command, one guest process: on a real Windows guest each process start costs about a
+ * second, so the probe asks for everything at once and splits the output by its markers.
+ * `chcp` comes first: the console's code page, which every later output is written in (the
  * guest's OEM code page unless someone changed it). Learning it is read-only and works on
  * every Windows; switching to 65001 instead would make some tools of Windows before 10 print
  * nothing or garbage and change nothing for programs that write their own code page. */

@@ -295,7 +295,11 @@ int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_l
 	/* The pin belongs to the session's host; another host (an ESXi transfer URL) gets the
 	 * CA store unless the operator chose insecure. */
 	bool same_host = strcasecmp(hostport, s->server) == 0;
-	c->pin_now = s->pin[0] && same_host ? s->pin : NULL;
+	/* A host pin (an ESXi host's thumbprint from vCenter, for its transfer URL) decides for
+	 * its host:port, on a fresh handshake when that is also the session's host:port. */
+	bool host_pinned = c->host_pin && c->host_pin_for &&
+			   !strcasecmp(hostport, c->host_pin_for);
+	c->pin_now = host_pinned ? c->host_pin : s->pin[0] && same_host ? s->pin : NULL;
 	c->pin_mismatch = false;
 	c->seen[0] = c->seen256[0] = '\0';
 	c->errbuf[0] = '\0';
@@ -326,7 +330,9 @@ int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_l
 	/* libcurl silently sends a request again when a reused connection turns out dead before
 	 * any answer: harmless for a read, a second reconfigure or snapshot for a write. A fresh
 	 * connection is never "reused", so nothing is resent behind our back. */
-	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, may_resend ? 0L : 1L);
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, may_resend && !(host_pinned && same_host) ? 0L : 1L);
+	/* A resumed TLS session shows no certificate: the host pin needs a full handshake. */
+	curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, host_pinned ? 0L : 1L);
 	int t = s->timeout_s > 0 ? s->timeout_s : 60;
 	/* A backstop beyond the no-progress bound, for a server answering just fast enough. */
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(t * 10 > 600 ? t * 10 : 600));

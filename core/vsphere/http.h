@@ -51,6 +51,10 @@ struct vs_conn {
 	unsigned cancel_gen;      /* cancel_gen when the current request began */
 	/* Filled during the TLS handshake by the verify callback. */
 	const char *pin_now;      /* pin applying to the current request's host, or NULL */
+	/* A pin for one other host:port (an ESXi host's guest file transfer, esx_host.h), set
+	 * around that request by its caller; NULL otherwise. */
+	const char *host_pin;
+	const char *host_pin_for;
 	char seen[VS_THUMB_LEN];  /* the leaf's fingerprint, in the pin's algorithm */
 	char seen256[VS_THUMB_LEN];
 	bool pin_mismatch;

@@ -19,15 +19,13 @@ static int url_host(const char *url, const char **h, size_t *hn, const char **re
 	const char *at = memchr(p, '@', (size_t)(end - p));
 	if (at)
 		p = at + 1;
-	const char *colon = NULL;
 	if (*p == '[') {
 		const char *rb = memchr(p, ']', (size_t)(end - p));
 		if (!rb)
 			return -1;
-		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
 		*hn = (size_t)(rb + 1 - p);
 	} else {
-		colon = memchr(p, ':', (size_t)(end - p));
+		const char *colon = memchr(p, ':', (size_t)(end - p));
 		*hn = (size_t)((colon ? colon : end) - p);
 	}
 	*h = p;
@@ -130,19 +128,19 @@ static int net_config(host_ctx *h, xmlTextReaderPtr r)
 			char key[128] = "", ip[64] = "";
 			vs_rd_iter c;
 			vs_rd_iter_init(&c, r);
-			while ((ret = vs_rd_iter_next(&c)) == 1) {
+			while (vs_rd_iter_next(&c) == 1) {
 				if (vs_rd_is(r, "key")) {
 					const char *t = vs_rd_text(r, &h->scratch);
 					snprintf(key, sizeof key, "%s", t ? t : "");
 				} else if (vs_rd_is(r, "spec")) {
 					vs_rd_iter s;
 					vs_rd_iter_init(&s, r);
-					while ((ret = vs_rd_iter_next(&s)) == 1) {
+					while (vs_rd_iter_next(&s) == 1) {
 						if (!vs_rd_is(r, "ip"))
 							continue;
 						vs_rd_iter i;
 						vs_rd_iter_init(&i, r);
-						while ((ret = vs_rd_iter_next(&i)) == 1)
+						while (vs_rd_iter_next(&i) == 1)
 							if (vs_rd_is(r, "ipAddress")) {
 								const char *t = vs_rd_text(r, &h->scratch);
 								snprintf(ip, sizeof ip, "%s", t ? t : "");
@@ -154,6 +152,7 @@ static int net_config(host_ctx *h, xmlTextReaderPtr r)
 			snprintf(ips[n_ips++], sizeof ips[0], "%s", ip);
 		}
 	}
+	/* a malformed inner element breaks the outer iteration too: ret says it */
 	if (ret < 0)
 		return -1;
 	if (strcmp(type, "management") != 0)

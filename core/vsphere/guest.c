@@ -306,10 +306,8 @@ int vs_guest_run(vs_conn *c, const char *vm_moref, const char *user, const char 
 	vs_esx_host esx;
 	bool have_esx = false;
 	if (vs_esx_url_needs_host(g.url, s->host)) {
-		if (vs_esx_host_of_vm(c, vm_moref, &esx, err) < 0) {
-			k = -1;
+		if (vs_esx_host_of_vm(c, vm_moref, &esx, err) < 0)
 			goto out;
-		}
 		have_esx = true;
 	}
 	char *hostport = NULL;

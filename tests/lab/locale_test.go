@@ -152,3 +152,16 @@ func TestLocaleNet(t *testing.T) {
 		t.Errorf("got %q exit %d", out, code)
 	}
 }
+
+// PowerShell's error record speaks the guest's language, but its error id does not.
+func TestLocalePowerShell(t *testing.T) {
+	p := startLab(t, scenario(win2019("ps-de", map[string]interface{}{
+		"guest_id": "windows7Server64Guest", "guest_build": 7601,
+		"guest": map[string]interface{}{"locale": "de-DE"}})))
+	p.c(t)
+	out, code := p.guestRun(t, p.vm(t, "ps-de"), `powershell -NoProfile -NonInteractive -Command "Get-StoragePool -IsPrimordial $false | Format-Table"`)
+	if code != 1 || !strings.HasPrefix(out, "Get-StoragePool : Die Benennung \"Get-StoragePool\" wurde nicht") ||
+		!strings.Contains(out, "In Zeile:1 Zeichen:1\r\n") || !strings.Contains(out, "FullyQualifiedErrorId : CommandNotFoundException\r\n") {
+		t.Errorf("got %q exit %d", out, code)
+	}
+}

@@ -562,11 +562,51 @@ func sizeText(gb float64) string {
 	return fmt.Sprintf("%d MB", int(gb*1024))
 }
 
-const noStoragePool = "Get-StoragePool : The term 'Get-StoragePool' is not recognized as the name of a cmdlet, function, " +
-	"script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path " +
-	"is correct and try again.\r\nAt line:1 char:1\r\n+ Get-StoragePool -IsPrimordial $false | Format-Table -AutoSize FriendlyName,Op ...\r\n" +
-	"+ ~~~~~~~~~~~~~~~\r\n    + CategoryInfo          : ObjectNotFound: (Get-StoragePool:String) [], CommandNotFoundException\r\n" +
-	"    + FullyQualifiedErrorId : CommandNotFoundException\r\n\r\n"
+// noStoragePool is PowerShell's error record for a cmdlet that does not exist
+// (Get-StoragePool before Windows 2012): its sentence and position line are in
+// the guest's language, the CategoryInfo and FullyQualifiedErrorId lines are not.
+func (v *LabVM) noStoragePool() string {
+	sentence, at := psNotRecognized[v.loc().name][0], psNotRecognized[v.loc().name][1]
+	if sentence == "" {
+		sentence, at = psNotRecognized["en-US"][0], psNotRecognized["en-US"][1]
+	}
+	return "Get-StoragePool : " + fmt.Sprintf(sentence, "Get-StoragePool") + "\r\n" + at + "\r\n" +
+		"+ Get-StoragePool -IsPrimordial $false | Format-Table -AutoSize FriendlyName,Op ...\r\n" +
+		"+ ~~~~~~~~~~~~~~~\r\n    + CategoryInfo          : ObjectNotFound: (Get-StoragePool:String) [], CommandNotFoundException\r\n" +
+		"    + FullyQualifiedErrorId : CommandNotFoundException\r\n\r\n"
+}
+
+// psNotRecognized: "the term is not recognized" and "At line:1 char:1" in each language.
+var psNotRecognized = map[string][2]string{
+	"en-US": {"The term '%s' is not recognized as the name of a cmdlet, function, script file, or operable program. " +
+		"Check the spelling of the name, or if a path was included, verify that the path is correct and try again.", "At line:1 char:1"},
+	"de-DE": {"Die Benennung \"%s\" wurde nicht als Name eines Cmdlet, einer Funktion, einer Skriptdatei oder eines ausführbaren " +
+		"Programms erkannt. Überprüfen Sie die Schreibweise des Namens, oder ob der Pfad korrekt ist (sofern enthalten), und " +
+		"wiederholen Sie den Vorgang.", "In Zeile:1 Zeichen:1"},
+	"fr-FR": {"Le terme «%s» n'est pas reconnu comme nom d'applet de commande, fonction, fichier de script ou programme " +
+		"exécutable. Vérifiez l'orthographe du nom, ou si un chemin d'accès existe, vérifiez que le chemin d'accès est correct et " +
+		"réessayez.", "Au caractère Ligne:1 : 1"},
+	"es-ES": {"El término '%s' no se reconoce como nombre de un cmdlet, función, archivo de script o programa ejecutable. " +
+		"Compruebe si escribió correctamente el nombre o, si incluyó una ruta de acceso, compruebe que dicha ruta es correcta e " +
+		"inténtelo de nuevo.", "En línea: 1 Carácter: 1"},
+	"it-IT": {"Termine '%s' non riconosciuto come nome di cmdlet, funzione, programma eseguibile o file script. Controllare " +
+		"l'ortografia del nome o verificare che il percorso sia incluso e corretto, quindi riprovare.", "In riga:1 car:1"},
+	"pt-BR": {"O termo '%s' não é reconhecido como nome de cmdlet, função, arquivo de script ou programa operável. Verifique " +
+		"a grafia do nome ou, se um caminho tiver sido incluído, veja se o caminho está correto e tente novamente.", "No linha:1 caractere:1"},
+	"nl-NL": {"De term %s wordt niet herkend als de naam van een cmdlet, functie, scriptbestand of uitvoerbaar programma. " +
+		"Controleer de spelling van de naam of, als er een pad is opgegeven, controleer of het pad juist is en probeer het opnieuw.",
+		"Op regel:1 teken:1"},
+	"pl-PL": {"Termin „%s” nie jest rozpoznawany jako nazwa polecenia cmdlet, funkcji, pliku skryptu lub programu wykonywalnego. " +
+		"Sprawdź pisownię nazwy, a jeżeli została dołączona ścieżka, sprawdź, czy jest poprawna, i spróbuj ponownie.", "W wierszu:1 znak:1"},
+	"ru-RU": {"Имя \"%s\" не распознано как имя командлета, функции, файла сценария или выполняемой программы. Проверьте " +
+		"правильность написания имени, а также наличие и правильность пути, после чего повторите попытку.", "строка:1 знак:1"},
+	"ja-JP": {"用語 '%s' は、コマンドレット、関数、スクリプト ファイル、または操作可能なプログラムの名前として認識されません。名前が正しく" +
+		"記述されていることを確認し、パスが含まれている場合はそのパスが正しいことを確認してから、再試行してください。", "発生場所 行:1 文字:1"},
+	"zh-CN": {"无法将“%s”项识别为 cmdlet、函数、脚本文件或可运行程序的名称。请检查名称的拼写，如果包括路径，请确保路径正确，然后再试一次。",
+		"所在位置 行:1 字符: 1"},
+	"ko-KR": {"'%s' 용어가 cmdlet, 함수, 스크립트 파일 또는 실행할 수 있는 프로그램 이름으로 인식되지 않습니다. 이름이 정확한지 확인하고 " +
+		"경로가 포함된 경우 경로가 올바른지 검증한 다음 다시 시도하십시오.", "위치 줄:1 문자:1"},
+}
 
 // powershell knows the Storage Spaces probe and the file edit of R18's fix;
 // other scripts print nothing.
@@ -583,7 +623,7 @@ func (v *LabVM) powershell(c string) (string, int) {
 		return "", 0
 	}
 	if !v.Family.HasStorageCmdlets(v.Spec.GuestID) {
-		return noStoragePool, 1
+		return v.noStoragePool(), 1
 	}
 	if !v.Spec.Guest.StorageSpaces {
 		return "", 0

@@ -22,13 +22,17 @@ LOCALES = ["en-US", "de-DE", "fr-FR", "es-ES", "it-IT", "pt-BR", "nl-NL", "pl-PL
            "ja-JP", "zh-CN", "ko-KR"]
 # Guests whose verdict depends on what the probe reads (sc, vssadmin, tools.conf, diskpart).
 BASES = ["ready-2019", "novss-2019", "badwriter-2019", "vssoff-2019", "toolsconf-2019",
-         "lgto-2012r2", "dyndisk-2019"]
+         "lgto-2012r2", "dyndisk-2019", "old-2008r2"]
+# Windows 2008 R2 has no Get-StoragePool: PowerShell's localised "not recognized" record.
+OLD_2008R2 = {"name": "old-2008r2", "guest_id": "windows7Server64Guest", "guest_build": 7601,
+              "extra_config": {"disk.EnableUUID": "TRUE"},
+              "guest": {"user": "Administrator", "password": "Int-Guest-Secret-4412"}}
 
 
 def fleet():
     with open(SCENARIO) as f:
         sc = json.load(f)
-    by_name = {v["name"]: v for v in sc["vms"]}
+    by_name = {v["name"]: v for v in sc["vms"] + [OLD_2008R2]}
     vms = []
     for i, loc in enumerate(LOCALES):
         base = by_name[BASES[i % len(BASES)]]

@@ -1,4 +1,5 @@
 #include "cli/cmd_common.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
@@ -57,4 +58,16 @@ void cmd_strings_free(char **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+char *cmd_glob_escape(const char *name)
+{
+	strbuf sb;
+	strbuf_init(&sb);
+	for (; *name; name++) {
+		if (strchr("*?[]\\", *name))
+			strbuf_addc(&sb, '\\');
+		strbuf_addc(&sb, *name);
+	}
+	return strbuf_detach(&sb, NULL);
 }

@@ -28,6 +28,9 @@ const char *cmd_option_value(const char *cmd, int argc, char **argv, int *i);
  * sentence and returns NULL: commands that change VMs refuse to run without their journal. */
 store *cmd_open_history(const char *cmd, const char *db_opt);
 
+/* A VM name as an fnmatch glob that matches only itself (heap). */
+char *cmd_glob_escape(const char *name);
+
 /* A growable list of owned strings (--vm GLOB..., --rule R...). */
 void cmd_strings_add(char ***v, size_t *n, const char *s);
 void cmd_strings_free(char **v, size_t n);

@@ -78,19 +78,6 @@ static int parse(int argc, char **argv, probe_opts *o)
 	return 0;
 }
 
-/* Names as fnmatch globs that match only themselves. */
-static char *glob_escape(const char *s)
-{
-	strbuf sb;
-	strbuf_init(&sb);
-	for (; *s; s++) {
-		if (strchr("*?[]\\", *s))
-			strbuf_addc(&sb, '\\');
-		strbuf_addc(&sb, *s);
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 /* DIR new (created 0700) or an empty directory; false with one sentence otherwise. */
 static bool prepare_dir(const char *dir)
 {
@@ -221,7 +208,7 @@ static int run(probe_opts *o)
 		return rc;
 	}
 	c = vs_conn_new(s, &err);
-	char *glob = glob_escape(o->vm);
+	char *glob = cmd_glob_escape(o->vm);
 	const char *globs[1] = { glob };
 	if (!c || inventory_scan(c, globs, 1, NULL, &vms, &n, &err) != 0) {
 		fprintf(stderr, CMD ": reading the inventory failed: %s\n", err.message);

@@ -31,6 +31,7 @@ int cmd_fix(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_complete(int argc, char **argv); /* hidden: shell completion helper */
 
 #endif

@@ -1,4 +1,5 @@
 #include "cli/cmd_common.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -103,4 +104,16 @@ const char *cmd_format_age(long seconds)
 	else
 		snprintf(buf, sizeof buf, "%ld s", seconds);
 	return buf;
+}
+
+char *cmd_glob_escape(const char *name)
+{
+	strbuf sb;
+	strbuf_init(&sb);
+	for (; *name; name++) {
+		if (strchr("*?[]\\", *name))
+			strbuf_addc(&sb, '\\');
+		strbuf_addc(&sb, *name);
+	}
+	return strbuf_detach(&sb, NULL);
 }

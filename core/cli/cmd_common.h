@@ -33,6 +33,9 @@ store *cmd_open_history(const char *cmd, const char *db_opt);
 bool cmd_parse_age(const char *s, long *seconds);
 const char *cmd_format_age(long seconds);
 
+/* A VM name as an fnmatch glob that matches only itself (heap). */
+char *cmd_glob_escape(const char *name);
+
 /* A growable list of owned strings (--vm GLOB..., --rule R...). */
 void cmd_strings_add(char ***v, size_t *n, const char *s);
 void cmd_strings_free(char **v, size_t n);

@@ -4,6 +4,7 @@
 #define QUIESCENT_PROBE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "model/model.h"
 #include "probe/guest_logins.h"
@@ -12,6 +13,13 @@
 /* The probe's command line (one chained cmd.exe command). */
 const char *probe_command(void);
 
+/* One command of the probe, by its section name, as it runs alone (`probe --save`). */
+typedef struct {
+	const char *section;
+	const char *command;
+} probe_step;
+const probe_step *probe_steps(size_t *n);
+
 /* Whether the probe can run on this VM now: a Windows guest, powered on, Tools running. */
 bool probe_applicable(const vm_facts *f);
 
@@ -19,6 +27,10 @@ bool probe_applicable(const vm_facts *f);
  * LOGIN_FAILED / UNAVAILABLE and one sentence in out->error. */
 void probe_vm(vs_conn *c, const vm_facts *f, const char *user, const char *password,
 	      int timeout_s, guest_probe *out);
+
+/* Decodes a probe's raw output (code page from its chcp section) and parses it into out:
+ * state OK, or NOT_ELEVATED when vssadmin or sc refused the account `user`. */
+void probe_parse_raw(const char *raw, size_t len, const char *user, guest_probe *out);
 
 /* How many probes run at once: hostd serialises Guest Operations per ESXi host, so a few
  * per host, and a total for the connections and threads on our side. */

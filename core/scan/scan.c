@@ -24,8 +24,8 @@ void scan_settle_probe(store *db, const char *vcenter, vm_facts *f, bool probing
 {
 	if (f->probe.state == PROBE_OK)
 		return;
-	/* A refused login is news the operator must see, not hidden behind old facts. */
-	if (db && f->probe.state != PROBE_LOGIN_FAILED) {
+	/* A refused login or account is news the operator must see, not hidden behind old facts. */
+	if (db && f->probe.state != PROBE_LOGIN_FAILED && f->probe.state != PROBE_NOT_ELEVATED) {
 		guest_probe old;
 		model_guest_probe_init(&old);
 		if (store_last_probe(db, vcenter, f->moref, &old, NULL, 0) == 1) {

@@ -14,6 +14,7 @@
 
 #include "util/strbuf.h"
 #include "vsphere/datastore.h"
+#include "vsphere/esx_host.h"
 #include "vsphere/guest.h"
 #include "vsphere/known_hosts.h"
 #include "util/secret.h"
@@ -374,6 +375,34 @@ static void test_urls(void **state)
 	u = vs_guest_fix_url("https://esx01/guestFile?id=1", "vc01");
 	assert_string_equal(u, "https://esx01/guestFile?id=1");
 	free(u);
+
+	/* An ESXi host's name: its management IP from vCenter, the pin keyed by host:port. */
+	vs_esx_host esx = { .mgmt_ip = "10.0.0.7", .thumbprint = "AB" };
+	char *hp;
+	assert_true(vs_esx_url_needs_host("https://esx01.corp:443/guestFile?id=1", "vc01"));
+	assert_false(vs_esx_url_needs_host("https://*:443/guestFile?id=1", "vc01"));
+	assert_false(vs_esx_url_needs_host("https://10.0.0.7:443/guestFile?id=1", "vc01"));
+	assert_false(vs_esx_url_needs_host("https://[fe80::1]:443/guestFile", "vc01"));
+	assert_false(vs_esx_url_needs_host("https://VC01/guestFile", "vc01"));
+	u = vs_esx_transfer_url("https://esx01.corp:443/guestFile?id=1", "vc01", &esx, &hp);
+	assert_string_equal(u, "https://10.0.0.7:443/guestFile?id=1");
+	assert_string_equal(hp, "10.0.0.7:443");
+	free(u);
+	free(hp);
+	snprintf(esx.mgmt_ip, sizeof esx.mgmt_ip, "fd00::7");
+	u = vs_esx_transfer_url("https://esx01/guestFile", "vc01", &esx, &hp);
+	assert_string_equal(u, "https://[fd00::7]/guestFile");
+	assert_string_equal(hp, "[fd00::7]");
+	free(u);
+	free(hp);
+	esx.mgmt_ip[0] = '\0'; /* several management vNICs: the name stays */
+	u = vs_esx_transfer_url("https://esx01:443/guestFile", "vc01", &esx, &hp);
+	assert_string_equal(u, "https://esx01:443/guestFile");
+	assert_string_equal(hp, "esx01:443");
+	free(u);
+	free(hp);
+	assert_null(vs_esx_transfer_url("http://esx01/guestFile", "vc01", &esx, &hp));
+	assert_null(hp);
 }
 
 static void test_secret(void **state)

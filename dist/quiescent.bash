@@ -168,6 +168,10 @@ _quiescent()
                 COMPREPLY=($(compgen -f -- "$val"))
                 compopt -o filenames 2>/dev/null
                 ;;
+            DIR)
+                COMPREPLY=($(compgen -d -- "$val"))
+                compopt -o filenames 2>/dev/null
+                ;;
             esac
             ;;
         esac
@@ -187,7 +191,7 @@ _quiescent()
     '')
         COMPREPLY=($(compgen -W "$(_quiescent_commands "$bin")" -- "$cur"))
         ;;
-    snaptest)
+    snaptest|probe)
         COMPREPLY=($(compgen -W "$(_quiescent_vms "$bin" "$db" "$cur")" -- "$cur"))
         ;;
     rules)

@@ -19,6 +19,8 @@ typedef enum { CC_NONE, CC_VM, CC_COLUMN, CC_KEYMAP, CC_VIEW_KEYS, CC_GROUP, CC_
 	X(OPEN, "open", "VM", CC_VM, "show a VM's detail")                                         \
 	X(CONNECT, "connect", "[SERVER [THUMBPRINT]]", CC_NONE,                                    \
 	  "log in again, or to another server with the same user and password")                   \
+	X(GUEST_LOGIN, "guest-login", "[USER]", CC_NONE,                                          \
+	  "enter the guest credentials again (asks for the password) and scan")                   \
 	X(KEYMAP, "keymap", "NAME|PATH", CC_KEYMAP, "load a keymap: default, vi, or a file")       \
 	X(BIND, "bind", "VIEW KEYS ACTION", CC_VIEW_KEYS, "bind keys to an action (as in .keys files)") \
 	X(UNBIND, "unbind", "VIEW KEYS", CC_VIEW_KEYS, "remove a binding")                         \

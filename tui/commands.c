@@ -9,8 +9,10 @@
 #include "tui/prompt.h"
 #include "tui/session.h"
 #include "tui/term.h"
+#include "util/secret.h"
 #include "util/xalloc.h"
 #include "views/view.h"
+#include "vsphere/guest_login.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
@@ -60,6 +62,40 @@ static void cmd_mark(ui *u, int argc, char **argv, bool on)
 	}
 	ui_message(u, n ? LOG_INFO : LOG_WARN, "%s %zu VMs (%zu marked in all)", on ? "marked" : "unmarked", n,
 		   u->fl.n_marked);
+}
+
+/* :guest-login [USER]: the password is asked on a hidden line (prompt_open_secret). */
+static char *guest_login_user;
+
+static void cmd_guest_login(ui *u, int argc, char **argv)
+{
+	const char *user = argc > 1 ? argv[1] : u->conn->guest_user;
+	if (argc > 2 || !user) {
+		ui_message(u, LOG_ERROR, "usage: :guest-login USER (no guest user is set yet)");
+		return;
+	}
+	xstrset(&guest_login_user, user);
+	char label[160];
+	snprintf(label, sizeof label, "Guest password for %s (hidden; Esc cancels): ", user);
+	prompt_open_secret(label);
+}
+
+static void guest_login_done(ui *u, const char *password)
+{
+	if (!password || !guest_login_user) {
+		ui_message(u, LOG_INFO, "guest login unchanged");
+		return;
+	}
+	xstrset(&u->conn->guest_user, guest_login_user);
+	secret_free(u->conn->guest_password);
+	u->conn->guest_password = secret_dup(password);
+	if (u->session)
+		vs_session_guest_login_forget(u->session);
+	ui_message(u, LOG_INFO, "guest login %s set: scanning again", guest_login_user);
+	free(guest_login_user);
+	guest_login_user = NULL;
+	if (ui_start_scan(u) == 0)
+		ui_message(u, LOG_INFO, "scanning %s", u->server);
 }
 
 void ui_command(ui *u, const char *line)
@@ -132,6 +168,9 @@ void ui_command(ui *u, const char *line)
 	}
 	case CMD_CONNECT:
 		session_connect(u, argc, argv);
+		break;
+	case CMD_GUEST_LOGIN:
+		cmd_guest_login(u, argc, argv);
 		break;
 	case CMD_KEYMAP:
 		if (argc != 2)
@@ -278,6 +317,10 @@ static void prompt_done(void *ctx, char prefix, const char *line)
 {
 	ui *u = ctx;
 	u->dirty = true;
+	if (prefix == PROMPT_SECRET) {
+		guest_login_done(u, line);
+		return;
+	}
 	if (prefix == '/') {
 		char err[256];
 		if (!line) { /* Esc: put the filter back as it was */

@@ -225,9 +225,10 @@ int console_main(int argc, char **argv)
 		rc = CLI_EXIT_USAGE;
 	} else {
 		commands_prompt_setup(&u, o.history);
-		if (o.conn.insecure)
-			ui_message(&u, LOG_WARN, "--insecure: the certificate of %s is not verified", o.conn.server);
-		if (!o.conn.guest_user && u.probe)
+		char note[512];
+		if (conn_trust_note(&o.conn, note, sizeof note))
+			ui_message(&u, LOG_WARN, "%s", note);
+		if (!o.conn.guest_user && !guest_logins_count(o.conn.guest_logins) && u.probe)
 			ui_message(&u, LOG_INFO, "no guest credentials (--guest-user, GOVC_GUEST_LOGIN): guest facts come from history");
 		session_start(&u, s);
 		actions_startup_check(&u);

@@ -14,6 +14,8 @@
 #ifndef QUIESCENT_TUI_JOBS_H
 #define QUIESCENT_TUI_JOBS_H
 
+#include "probe/guest_logins.h"
+
 #include <signal.h>
 #include <stdbool.h>
 
@@ -72,6 +74,7 @@ typedef struct {
 	char *guest_password; /* secret */
 	bool probe;
 	char *db_path;        /* NULL: no history */
+	const guest_logins *guest_logins;   /* the console's, alive for the whole run */
 } scan_job_args;
 void scan_job(job *j, void *arg);
 void scan_job_args_free(void *arg);

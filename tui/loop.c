@@ -10,6 +10,7 @@
 #include "tui/term.h"
 #include "tui/view_ops.h"
 #include "util/xalloc.h"
+#include "vsphere/guest_login.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -49,6 +50,21 @@ static void apply_full_sync(ui *u, msg *m)
 			fleet_remove(&u->fl, u->fl.vms[i]->f.moref);
 }
 
+/* The guest login circuit breaker (vsphere/guest_login.h) tripped: one line, and the way out. */
+static void guest_login_banner(ui *u)
+{
+	char user[128], vm[64];
+	unsigned not_tried = 0;
+	if (!u->session || !vs_session_guest_login_refused(u->session, user, sizeof user, vm,
+							   sizeof vm, &not_tried))
+		return;
+	fleet_vm *fv = fleet_get(&u->fl, vm);
+	const char *name = fv && fv->f.name ? fv->f.name : vm;
+	ui_message(u, LOG_ERROR, "guest login %s refused by VM %s; not tried on %u other VM%s (an "
+		   "account lockout is worse): type :guest-login to enter it again", user, name,
+		   not_tried, not_tried == 1 ? "" : "s");
+}
+
 static void apply(ui *u, msg *m)
 {
 	time_t now = time(NULL);
@@ -64,6 +80,7 @@ static void apply(ui *u, msg *m)
 		ui_message(u, LOG_INFO, "scan done: %zu VMs: %zu ready, %zu fixable, %zu manual, %zu unknown, %zu n/a",
 			   u->fl.n, u->fl.by_status[STATUS_READY], u->fl.by_status[STATUS_FIXABLE],
 			   u->fl.by_status[STATUS_MANUAL], u->fl.by_status[STATUS_UNKNOWN], u->fl.by_status[STATUS_NA]);
+		guest_login_banner(u);
 		break;
 	case MSG_SCAN_ROWS:
 		for (size_t i = 0; i < m->n; i++)

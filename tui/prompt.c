@@ -2,6 +2,8 @@
 #include "tui/draw.h"
 #include "tui/keymap.h"
 #include "tui/term.h"
+#include "util/secret.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -27,6 +29,9 @@ static prompt_done_fn done_cb;
 static prompt_change_fn change_cb;
 static void *cb_ctx;
 static FILE *devnull;
+/* A hidden line (a password): kept out of readline and its history, in locked memory. */
+static secret *hidden;
+static char hidden_label[128];
 /* completion candidates for the current Tab */
 static char **cands;
 static size_t cand_i;
@@ -101,12 +106,27 @@ static void display_matches(char **matches, int num, int max)
 	have_matches = true;
 }
 
+/* ":connect https://user:pass@vc01" must not reach the history file. */
+static bool holds_url_password(const char *line)
+{
+	char *copy = xstrdup(line);
+	bool found = false;
+	for (char *save = NULL, *w = strtok_r(copy, " \t", &save); w && !found;
+	     w = strtok_r(NULL, " \t", &save)) {
+		size_t off, len;
+		found = url_password_span(w, &off, &len) == 0;
+	}
+	explicit_bzero(copy, strlen(line));
+	free(copy);
+	return found;
+}
+
 static void on_line(char *line)
 {
 	char p = prefix;
 	rl_callback_handler_remove();
 	active = false;
-	if (line && *line && p == ':') {
+	if (line && *line && p == ':' && !holds_url_password(line)) {
 		HIST_ENTRY *last = history_length ? history_get(history_base + history_length - 1) : NULL;
 		if (!last || strcmp(last->line, line))
 			add_history(line);
@@ -174,6 +194,8 @@ void prompt_setup(const char *history_path, prompt_complete_fn complete, prompt_
 
 void prompt_teardown(void)
 {
+	secret_release(hidden);
+	hidden = NULL;
 	if (hist_path && history_length > 0) {
 		mkdir_parents(hist_path);
 		char *tmp = xasprintf("%s.tmp%ld", hist_path, (long)getpid());
@@ -214,6 +236,47 @@ void prompt_open(char p, const char *initial)
 	}
 }
 
+void prompt_open_secret(const char *label)
+{
+	prefix = PROMPT_SECRET;
+	snprintf(hidden_label, sizeof hidden_label, "%s", label);
+	secret_release(hidden);
+	hidden = secret_new(256);
+	have_matches = false;
+	active = true;
+}
+
+static void hidden_key(int key)
+{
+	char *d = secret_data(hidden);
+	size_t n = strlen(d);
+	if (key == KM_KEY_ENTER || key == KM_KEY_ESC || key == KM_CTRL('c') || key == KM_CTRL('g')) {
+		active = false;
+		if (done_cb)
+			done_cb(cb_ctx, PROMPT_SECRET, key == KM_KEY_ENTER ? d : NULL);
+		secret_release(hidden);
+		hidden = NULL;
+		return;
+	}
+	if (key == KM_KEY_BACKSPACE) {
+		while (n > 0 && ((unsigned char)d[n - 1] & 0xc0) == 0x80)
+			n--;
+		secret_truncate(hidden, n > 0 ? n - 1 : 0);
+		return;
+	}
+	char b[5] = "";
+	if (key >= 0x20 && key < 0x80) {
+		b[0] = (char)key;
+	} else if (key >= 0x80 && key < 0x800) {
+		b[0] = (char)(0xc0 | (key >> 6)), b[1] = (char)(0x80 | (key & 0x3f));
+	} else if (key >= 0x800 && key < 0x10000) {
+		b[0] = (char)(0xe0 | (key >> 12)), b[1] = (char)(0x80 | ((key >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (key & 0x3f));
+	}
+	if (b[0])
+		secret_add(hidden, b);   /* a line longer than the region is cut, never moved */
+}
+
 bool prompt_active(void)
 {
 	return active;
@@ -242,6 +305,10 @@ void prompt_key(int key)
 	if (!active)
 		return;
 	have_matches = false; /* the candidates stay on the screen until the next key */
+	if (hidden) {
+		hidden_key(key);
+		return;
+	}
 	if (key == KM_KEY_ESC || key == KM_CTRL('c') || key == KM_CTRL('g')) {
 		char p = prefix;
 		rl_callback_handler_remove();
@@ -295,6 +362,12 @@ void prompt_draw(int y, int w)
 {
 	if (!active)
 		return;
+	if (hidden) {   /* the label only: not even the length of what is typed shows */
+		draw_fill(y, 0, w, term_attr(TE_PROMPT));
+		draw_str(y, 0, w, hidden_label, term_attr(TE_PROMPT));
+		move(y, draw_width(hidden_label) < w ? draw_width(hidden_label) : w - 1);
+		return;
+	}
 	const char *line = rl_line_buffer ? rl_line_buffer : "";
 	/* scroll horizontally so the cursor stays visible */
 	char *head = xstrndup(line, (size_t)rl_point);

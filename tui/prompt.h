@@ -24,6 +24,11 @@ void prompt_teardown(void);
 
 /* Opens the line with a one-character prompt (':' or '/'), initial text may be NULL. */
 void prompt_open(char prefix, const char *initial);
+/* Opens a hidden line for a password after `label` ("Guest password for X: "): nothing typed is
+ * shown, kept in readline or its history; Enter hands it to the done callback with prefix
+ * PROMPT_SECRET (the line is wiped right after the callback returns). */
+#define PROMPT_SECRET '*'
+void prompt_open_secret(const char *label);
 bool prompt_active(void);
 /* Feeds one key (a keymap key: tui/keymap.h codes). */
 void prompt_key(int key);

@@ -82,9 +82,11 @@ void scan_job(job *j, void *arg)
 			job_log(j, LOG_WARN, "history not available (%s): scanning without it", why);
 	}
 	scan_spec spec = {
-		.probe = a->probe && a->guest_user && a->guest_password,
+		.probe = a->probe && ((a->guest_user && a->guest_password) ||
+				      guest_logins_count(a->guest_logins)),
 		.guest_user = a->guest_user,
 		.guest_password = a->guest_password,
+		.guest_logins = a->guest_logins,
 		.on_vm = on_row,
 	};
 	scan_rows rows = { .j = j, .posted_ms = mono_ms() };

@@ -116,9 +116,12 @@ void session_connect(ui *u, int argc, char **argv)
 	connect_args *a = xcalloc(1, sizeof *a);
 	conn_opts_init(&a->opts);
 	conn_opts *c = u->conn;
-	a->opts.server = xstrdup(argc > 1 ? argv[1] : c->server);
-	a->opts.user = xstrdup(c->user);
-	a->opts.password = secret_dup(c->password);
+	conn_opts_set_server(&a->opts, argc > 1 ? argv[1] : c->server);
+	if (!a->opts.user)
+		a->opts.user = xstrdup(c->user);
+	if (!a->opts.password)
+		a->opts.password = secret_dup(c->password);
+	a->opts.quiet_notes = true;
 	a->opts.thumbprint = xstrdup(argc > 2 ? argv[2] : argc > 1 ? NULL : c->thumbprint);
 	a->opts.ca_file = xstrdup(c->ca_file);
 	a->opts.known_hosts = xstrdup(c->known_hosts);

@@ -94,6 +94,7 @@ int ui_start_scan(ui *u)
 	a->probe = u->probe;
 	a->guest_user = xstrdup(u->conn->guest_user);
 	a->guest_password = u->conn->guest_password ? secret_dup(u->conn->guest_password) : NULL;
+	a->guest_logins = u->conn->guest_logins;
 	a->db_path = xstrdup(u->db_path);
 	int id = job_start(u, "scan", NULL, scan_job, a, scan_job_args_free);
 	if (id < 0)

@@ -253,6 +253,10 @@ void vms_view_forget(view *v)
 	free(p->anchor_id);
 	p->cursor_id = p->anchor_id = NULL;
 	v->list.cursor = v->list.top = 0;
+	/* the rows point into the fleet that was just freed, and the new fleet's generation
+	 * counts from the start again: it may equal built_gen */
+	p->n = 0;
+	p->stale = true;
 }
 
 static void remember_cursor(view *v)

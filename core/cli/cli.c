@@ -19,6 +19,7 @@ static const command commands[] = {
 	{ "rules", cmd_rules, "print the readiness rules as this build evaluates them" },
 	{ "history", cmd_history, "the timeline of scans, fixes and tests; diffs, trends, retention" },
 	{ "report", cmd_report, "one self-contained HTML/CSV/JSON report for change tickets" },
+	{ "probe", cmd_probe, "probe one guest; --save keeps its raw outputs for a bug report" },
 };
 
 /* Not listed by --help: helpers of the shell completion (dist/quiescent.bash). */

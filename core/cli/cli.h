@@ -12,6 +12,8 @@ enum {
 	CLI_EXIT_NOT_READY = 1,
 	CLI_EXIT_USAGE = 2,
 	CLI_EXIT_CONNECT = 3,
+	CLI_EXIT_NOT_PROVEN = 4,        /* some VM judged ready from stale or no guest facts */
+	CLI_EXIT_GUEST_LOGIN = 5,       /* a guest login was refused: the rest were not tried */
 };
 
 /* True when argv names a sub-command or a global flag (--help, --version) the CLI answers. */
@@ -29,6 +31,7 @@ int cmd_fix(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_complete(int argc, char **argv); /* hidden: shell completion helper */
 
 #endif

@@ -28,6 +28,14 @@ const char *cmd_option_value(const char *cmd, int argc, char **argv, int *i);
  * sentence and returns NULL: commands that change VMs refuse to run without their journal. */
 store *cmd_open_history(const char *cmd, const char *db_opt);
 
+/* An age such as "7d", "12h", "90m", "30s" or plain seconds into *seconds (> 0); false when it
+ * is not one. cmd_format_age says it back ("7 days", "12 h"; a static buffer: main thread). */
+bool cmd_parse_age(const char *s, long *seconds);
+const char *cmd_format_age(long seconds);
+
+/* A VM name as an fnmatch glob that matches only itself (heap). */
+char *cmd_glob_escape(const char *name);
+
 /* A growable list of owned strings (--vm GLOB..., --rule R...). */
 void cmd_strings_add(char ***v, size_t *n, const char *s);
 void cmd_strings_free(char **v, size_t n);

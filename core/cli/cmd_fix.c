@@ -186,6 +186,10 @@ static void plan_table(strbuf *sb, const fix_plan *p, const char *vcenter)
 		if (v->n_steps) {
 			strbuf_adds(sb, ": downtime ~");
 			add_duration(sb, v->downtime_s);
+			if (v->service_outage_s) {
+				strbuf_adds(sb, ", services restarted down ~");
+				add_duration(sb, v->service_outage_s);
+			}
 			strbuf_adds(sb, ", ~");
 			add_duration(sb, v->duration_s);
 			strbuf_adds(sb, " in all");
@@ -219,6 +223,7 @@ static void plan_json(json_writer *w, const fix_plan *p)
 		json_kv_string(w, "moref", v->moref);
 		json_kv_string(w, "power_state", model_power_name(v->original_power));
 		json_kv_int(w, "expected_downtime_s", v->downtime_s);
+		json_kv_int(w, "expected_service_outage_s", v->service_outage_s);
 		json_kv_int(w, "expected_duration_s", v->duration_s);
 		json_key(w, "steps");
 		json_array_begin(w);

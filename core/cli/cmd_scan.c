@@ -9,6 +9,7 @@
 #include "util/strbuf.h"
 #include "util/timing.h"
 #include "util/xalloc.h"
+#include "vsphere/guest_login.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ typedef struct {
 	time_t max_proof_age;
 	scan_format format;
 	char *db;
+	long max_probe_age_s;   /* 0: SCAN_MAX_PROBE_AGE_S */
 } scan_opts;
 
 static void usage(FILE *out)
@@ -41,9 +43,12 @@ static void usage(FILE *out)
 		     "  --no-probe            do not run the guest probe (use the last one in history)\n"
 		     "  --probe-concurrency N guest probes at once in all (default %d)\n"
 		     "  --probe-per-host N    guest probes at once on one ESXi host (default %d)\n"
-		     "  --probe-max-age AGE   reuse a guest's last good probe younger than AGE (30m, 6h,\n"
-		     "                        1d; no fix of ours since) instead of probing it again\n"
+		     "  --probe-max-age AGE   speed: reuse a guest's last good probe younger than AGE\n"
+		     "                        (30m, 6h, 1d; no fix of ours since) instead of probing\n"
+		     "                        it again\n"
 		     "  --reprobe             probe every guest, whatever --probe-max-age says\n"
+		     "  --max-probe-age AGE   trust: guest facts older than AGE prove nothing (exit 4;\n"
+		     "                        default 7d; 30d, 12h, 90m, or seconds)\n"
 		     "  --format FMT          table (default), json, csv or csv-findings\n"
 		     "                        (csv: one row per VM; csv-findings: one per finding)\n"
 		     "  --wide                the table with whole names and findings on a terminal\n"
@@ -52,7 +57,9 @@ static void usage(FILE *out)
 		     "  --db PATH             history database (env QUIESCENT_DB)\n"
 		     "  -h, --help            this text\n\n"
 		     "Exit codes: 0 all ready (or n/a), 1 something not ready, 2 usage error,\n"
-		     "3 connection, TLS or login failure.\n",
+		     "3 connection, TLS or login failure, 4 not proven (a VM judged ready from guest\n"
+		     "facts older than --max-probe-age or from none), 5 a guest login was refused (the\n"
+		     "other VMs were not tried with it).\n",
 		conn_opts_help(), PROBE_TOTAL, PROBE_PER_HOST);
 }
 
@@ -94,6 +101,15 @@ static int parse(int argc, char **argv, scan_opts *o)
 			continue;
 		if (!strcmp(a, "--no-probe")) {
 			o->no_probe = true;
+		} else if (!strcmp(a, "--max-probe-age")) {
+			const char *v = cmd_option_value(CMD, argc, argv, &i);
+			if (!v)
+				return -1;
+			if (!cmd_parse_age(v, &o->max_probe_age_s)) {
+				fprintf(stderr, "quiescent scan: --max-probe-age takes an age such as 7d, 12h, "
+					"90m or seconds, not '%s'\n", v);
+				return -1;
+			}
 		} else if (!strcmp(a, "--reprobe")) {
 			o->probe_max_age_s = -1;
 		} else if (!strcmp(a, "--probe-concurrency") || !strcmp(a, "--probe-per-host") ||
@@ -213,6 +229,7 @@ static int run(scan_opts *o)
 		.probe = probing,
 		.guest_user = o->conn.guest_user,
 		.guest_password = o->conn.guest_password,
+		.guest_logins = o->conn.guest_logins,
 		.probe_concurrency = o->probe_total,
 		.probe_per_host = o->probe_per_host,
 		.probe_max_age_s = o->probe_max_age_s > 0 ? o->probe_max_age_s : 0,
@@ -233,6 +250,11 @@ static int run(scan_opts *o)
 	case SCAN_OK:
 		break;
 	}
+	/* Asked before the session goes to the finisher thread. */
+	char guest_user[128], refused_vm[64];
+	unsigned not_tried = 0;
+	bool refused = vs_session_guest_login_refused(s, guest_user, sizeof guest_user, refused_vm,
+						      sizeof refused_vm, &not_tried);
 	pthread_t finisher;
 	finish_work fw = { .s = s, .db = db };
 	if (pthread_create(&finisher, NULL, finish_run, &fw) == 0)
@@ -246,6 +268,65 @@ static int run(scan_opts *o)
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);
 	rc = scan_all_ready(&result) ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
+	time_t max_age = o->max_probe_age_s > 0 ? o->max_probe_age_s : SCAN_MAX_PROBE_AGE_S;
+	size_t unproven = scan_count_unproven(&result, max_age);
+	if (unproven) {
+		size_t shown = 0;
+		strbuf names;
+		strbuf_init(&names);
+		time_t oldest = 0;
+		for (size_t i = 0; i < result.n; i++) {
+			if (!scan_vm_unproven(&result, i, max_age))
+				continue;
+			const vm_facts *f = &result.facts[i];
+			if (f->probe.state == PROBE_STALE && f->probe.at > 0 &&
+			    (!oldest || f->probe.at < oldest))
+				oldest = f->probe.at;
+			if (shown < 5)
+				strbuf_addf(&names, "%s%s", shown++ ? ", " : "", f->name ? f->name : f->moref);
+		}
+		char age[80] = "";
+		if (oldest)
+			snprintf(age, sizeof age, ", the oldest %s old",
+				 cmd_format_age(result.scanned_at - oldest > 0 ? result.scanned_at - oldest : 1));
+		char limit[48];
+		snprintf(limit, sizeof limit, "%s", cmd_format_age(max_age));
+		fprintf(stderr, "quiescent scan: not proven: %zu VM%s judged ready from guest facts older "
+			"than %s%s, or from none (%s%s); probe them with guest credentials (--guest-user)\n",
+			unproven, unproven == 1 ? " was" : "s were", limit, age,
+			names.buf ? names.buf : "", unproven > shown ? ", ..." : "");
+		strbuf_done(&names);
+		rc = CLI_EXIT_NOT_PROVEN;
+	}
+	/* Stale facts are always counted, also those young enough to stand as proof. */
+	size_t stale = 0;
+	time_t stale_oldest = 0;
+	for (size_t i = 0; i < result.n; i++) {
+		const guest_probe *p = &result.facts[i].probe;
+		if (p->state != PROBE_STALE || scan_vm_unproven(&result, i, max_age))
+			continue;
+		stale++;
+		if (p->at > 0 && (!stale_oldest || p->at < stale_oldest))
+			stale_oldest = p->at;
+	}
+	if (stale)
+		fprintf(stderr, "quiescent scan: note: %zu VM%s judged from an earlier guest probe, not "
+			"this scan's (the oldest %s old, within --max-probe-age)\n", stale,
+			stale == 1 ? " was" : "s were",
+			cmd_format_age(stale_oldest && result.scanned_at > stale_oldest
+				       ? result.scanned_at - stale_oldest : 1));
+	if (refused) {
+		const char *name = refused_vm;
+		for (size_t i = 0; i < result.n; i++)
+			if (result.facts[i].moref && !strcmp(result.facts[i].moref, refused_vm) &&
+			    result.facts[i].name)
+				name = result.facts[i].name;
+		fprintf(stderr, "quiescent scan: the guest login %s was refused by VM %s; to keep the "
+			"account from being locked out it was not tried on the other %u VM%s: check "
+			"that account's password (--guest-user, or the guest logins file)\n", guest_user, name, not_tried,
+			not_tried == 1 ? "" : "s");
+		rc = CLI_EXIT_GUEST_LOGIN;
+	}
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "quiescent scan: writing the result failed\n");
 		rc = CLI_EXIT_NOT_READY;

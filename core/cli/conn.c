@@ -1,5 +1,6 @@
 #include "cli/conn.h"
 #include "util/secret.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 #include "vsphere/known_hosts.h"
 
@@ -25,6 +26,9 @@ void conn_opts_done(conn_opts *o)
 	free(o->guest_user);
 	secret_free(o->guest_password);
 	free(o->pin_advice);
+	free(o->server_error);
+	free(o->guest_logins_path);
+	guest_logins_free(o->guest_logins);
 	conn_opts_init(o);
 }
 
@@ -49,14 +53,43 @@ int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, 
 		const char *name;
 		size_t field;
 	} valued[] = {
-		{ "--server", offsetof(conn_opts, server) },
 		{ "--user", offsetof(conn_opts, user) },
 		{ "--thumbprint", offsetof(conn_opts, thumbprint) },
 		{ "--ca-file", offsetof(conn_opts, ca_file) },
 		{ "--known-hosts", offsetof(conn_opts, known_hosts) },
 		{ "--guest-user", offsetof(conn_opts, guest_user) },
+		{ "--guest-logins", offsetof(conn_opts, guest_logins_path) },
 	};
 	const char *arg = argv[*i];
+	if (!strcmp(arg, "--server") || !strncmp(arg, "--server=", 9)) {
+		if (!arg[8] && *i + 1 >= argc) {
+			snprintf(msg, n, "--server needs a value");
+			return -1;
+		}
+		char *value = arg[8] ? argv[*i] + 9 : argv[++*i];
+		conn_opts_set_server(o, value);
+		size_t off, len;
+		char *at = strrchr(value, '@');
+		if (o->server_error && at) {
+			/* Unreadable, yet it may hold a password ("u:pa/ss@vc"): all before the last
+			 * '@' goes. */
+			char *auth = strstr(value, "://");
+			auth = auth && auth < at ? auth + 3 : value;
+			off = (size_t)(auth - value);
+			len = (size_t)(at - auth);
+		} else if (url_password_span(value, &off, &len) < 0) {
+			len = 0;
+		}
+		if (len) {
+			/* As mysql does: the copy in our memory is all we need; other local users can
+			 * read the command line (ps, /proc/PID/cmdline), so it is overwritten now. */
+			memset(value + off, 'x', len);
+			fprintf(stderr, "quiescent: warning: the password in --server was visible to "
+				"other local users on the command line; use QUIESCENT_PASSWORD or the "
+				"prompt instead\n");
+		}
+		return 1;
+	}
 	if (!strcmp(arg, "--insecure") || !strcmp(arg, "-k")) {
 		o->insecure = true;
 		return 1;
@@ -85,29 +118,33 @@ int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, 
 	return 0;
 }
 
-/* GOVC_URL may carry user:password@ like govc accepts; the password part is taken as a secret. */
-static void take_url(conn_opts *o, const char *url)
+void conn_opts_set_server(conn_opts *o, const char *in)
 {
-	const char *scheme = strstr(url, "://");
-	const char *auth = scheme ? scheme + 3 : url;
-	const char *at = strchr(auth, '@');
-	const char *slash = strchr(auth, '/');
-	if (!at || (slash && at > slash)) {
-		o->server = xstrdup(url);
+	url_parts u;
+	char msg[256];
+	free(o->server_error);
+	o->server_error = NULL;
+	if (url_parse(in, &u, msg, sizeof msg) < 0) {
+		/* Kept only for the error: it may hold a password, so it is never shown. */
+		o->server_error = xstrdup(msg);
+		xstrset(&o->server, "(an unreadable server URL)");
+		url_parts_done(&u);
 		return;
 	}
-	char *cred = xstrndup(auth, (size_t)(at - auth));
-	char *colon = strchr(cred, ':');
-	if (colon) {
-		*colon = '\0';
-		if (!o->password)
-			o->password = secret_dup(colon + 1);
-		explicit_bzero(colon + 1, strlen(colon + 1));
+	/* govc's user:password@ (split at the last '@', percent-decoded): --user and an earlier
+	 * password win; the password is in secret memory already. */
+	if (u.user && !o->user)
+		o->user = xstrdup(u.user);
+	if (u.password && !o->password) {
+		o->password = u.password;
+		u.password = NULL;
 	}
-	if (!o->user && *cred)
-		o->user = xstrdup(cred);
-	free(cred);
-	o->server = scheme ? xasprintf("%.*s%s", (int)(scheme + 3 - url), url, at + 1) : xstrdup(at + 1);
+	/* Everything after this point sees the server without userinfo. */
+	if (strchr(in, '@'))
+		xstrset(&o->server, u.url);
+	else
+		xstrset(&o->server, in);
+	url_parts_done(&u);
 }
 
 void conn_opts_from_env(conn_opts *o)
@@ -115,7 +152,16 @@ void conn_opts_from_env(conn_opts *o)
 	if (!o->server) {
 		const char *url = first_env("QUIESCENT_SERVER", "GOVC_URL");
 		if (url)
-			take_url(o, url);
+			conn_opts_set_server(o, url);
+	}
+	/* Used or not, a password in these is overwritten: a child (a password command of the
+	 * guest logins file) inherits the environment. */
+	static const char *const url_vars[] = { "QUIESCENT_SERVER", "GOVC_URL" };
+	for (size_t i = 0; i < sizeof url_vars / sizeof url_vars[0]; i++) {
+		char *v = getenv(url_vars[i]);
+		size_t off, len;
+		if (v && url_password_span(v, &off, &len) == 0)
+			memset(v + off, 'x', len);
 	}
 	if (!o->user) {
 		const char *u = first_env("QUIESCENT_USER", "GOVC_USERNAME");
@@ -134,6 +180,14 @@ void conn_opts_from_env(conn_opts *o)
 		const char *ca = first_env("GOVC_TLS_CA_CERTS", NULL);
 		if (ca)
 			o->ca_file = xstrdup(ca);
+	}
+	if (!o->guest_logins_path) {
+		const char *xdg = getenv("XDG_CONFIG_HOME");
+		const char *home = getenv("HOME");
+		if (xdg && *xdg)
+			o->guest_logins_path = xasprintf("%s/quiescent/guest-logins", xdg);
+		else if (home && *home)
+			o->guest_logins_path = xasprintf("%s/.config/quiescent/guest-logins", home);
 	}
 	if (!o->known_hosts) {
 		const char *kh = first_env("GOVC_TLS_KNOWN_HOSTS", NULL);
@@ -179,13 +233,19 @@ const char *conn_opts_help(void)
 	       "                        default $XDG_CONFIG_HOME/quiescent/known_hosts)\n"
 	       "  -k, --insecure        do not verify the certificate at all (env GOVC_INSECURE)\n"
 	       "  --guest-user USER     guest login for the guest probe; password: env\n"
-	       "                        QUIESCENT_GUEST_PASSWORD, GOVC_GUEST_LOGIN=user:pass, or a prompt\n";
+	       "                        QUIESCENT_GUEST_PASSWORD, GOVC_GUEST_LOGIN=user:pass, or a prompt\n"
+	       "  --guest-logins FILE   guest accounts per VM name or folder (default\n"
+	       "                        $XDG_CONFIG_HOME/quiescent/guest-logins)\n";
 }
 
 int conn_opts_complete(conn_opts *o, bool want_guest, char *msg, size_t n)
 {
 	if (!o->server) {
 		snprintf(msg, n, "no server given: use --server or set GOVC_URL");
+		return -1;
+	}
+	if (o->server_error) {
+		snprintf(msg, n, "cannot use that server: %s", o->server_error);
 		return -1;
 	}
 	if (!o->user) {
@@ -201,6 +261,13 @@ int conn_opts_complete(conn_opts *o, bool want_guest, char *msg, size_t n)
 			return -1;
 		}
 	}
+	if (want_guest && o->guest_logins_path && !o->guest_logins) {
+		o->guest_logins = guest_logins_load(o->guest_logins_path, msg, n);
+		if (!o->guest_logins && msg[0])
+			return -1;
+		if (o->guest_logins && guest_logins_resolve(o->guest_logins, msg, n) < 0)
+			return -1;
+	}
 	if (want_guest && o->guest_user && !o->guest_password) {
 		char prompt[300];
 		snprintf(prompt, sizeof prompt, "Guest password for %s: ", o->guest_user);
@@ -213,13 +280,36 @@ int conn_opts_complete(conn_opts *o, bool want_guest, char *msg, size_t n)
 	return 0;
 }
 
-/* The host[:port] part of a URL or bare host, as known_hosts keys it. */
-static char *host_of(const char *server)
+/* The pin for the server: --thumbprint, else its known_hosts entry (1), or none (0). */
+static int find_pin(const conn_opts *o, const char *host, char *buf, size_t n, const char **from)
 {
-	const char *p = strstr(server, "://");
-	p = p ? p + 3 : server;
-	size_t len = strcspn(p, "/");
-	return xstrndup(p, len);
+	if (o->thumbprint) {
+		snprintf(buf, n, "%s", o->thumbprint);
+		*from = "--thumbprint";
+		return 1;
+	}
+	if (host && o->known_hosts && vs_known_hosts_lookup(o->known_hosts, host, buf, n) == 1) {
+		*from = o->known_hosts;
+		return 1;
+	}
+	return 0;
+}
+
+int conn_trust_note(const conn_opts *o, char *buf, size_t n)
+{
+	if (!o->insecure)
+		return 0;
+	char pinned[128];
+	const char *from = NULL;
+	char *host = url_server_key(o->server);
+	if (find_pin(o, host, pinned, sizeof pinned, &from))
+		snprintf(buf, n, "--insecure (or GOVC_INSECURE) is not used for %s: its certificate is "
+			 "pinned (%s) and the pin decides", host ? host : o->server, from);
+	else
+		snprintf(buf, n, "--insecure: the certificate of %s is not verified (nothing is "
+			 "pinned for it)", host ? host : o->server);
+	free(host);
+	return 1;
 }
 
 vs_session *conn_open(const conn_opts *o, vs_error *err)
@@ -228,20 +318,29 @@ vs_session *conn_open(const conn_opts *o, vs_error *err)
 		.url = o->server,
 		.user = o->user,
 		.password = o->password,
-		.thumbprint = o->thumbprint,
 		.ca_file = o->ca_file,
 		.known_hosts = o->known_hosts,
 		.insecure = o->insecure,
 	};
+	if (o->server_error) {
+		vs_fail(err, VS_ERR_USAGE, "Cannot use that server: %s.", o->server_error);
+		return NULL;
+	}
 	char pinned[128];
-	char *host = host_of(o->server);
-	if (!c.thumbprint && !c.insecure && o->known_hosts &&
-	    vs_known_hosts_lookup(o->known_hosts, host, pinned, sizeof pinned) == 1)
+	char *host = url_server_key(o->server);
+	const char *from = NULL;
+	if (find_pin(o, host, pinned, sizeof pinned, &from)) {
 		c.thumbprint = pinned;
-	if (c.insecure)
-		fprintf(stderr, "quiescent: warning: --insecure: the certificate of %s is not verified\n", host);
+		c.pin_source = from;
+	}
+	char note[512];
+	if (!o->quiet_notes && conn_trust_note(o, note, sizeof note))
+		fprintf(stderr, "quiescent: %s%s\n", c.thumbprint ? "note: " : "warning: ", note);
 	vs_session *s = vs_session_connect(&c, err);
-	if (!s && err->kind == VS_ERR_TLS && !c.thumbprint && !c.insecure) {
+	/* Only a certificate the CA store refused gets the pin advice: a name mismatch or a
+	 * protocol failure keeps its own sentence. */
+	if (!s && err->kind == VS_ERR_TLS && !c.thumbprint && !c.insecure &&
+	    strstr(err->message, " is not trusted (")) {
 		char thumb[128];
 		bool trusted = false;
 		vs_error probe_err;

@@ -1,6 +1,7 @@
 #include "cli/history_out.h"
 #include "model/model.h"
 #include "util/json.h"
+#include "util/text.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -149,11 +150,15 @@ void history_list_output(strbuf *out, const store_history_entry *e, size_t n, sc
 	char lt[32];
 	strbuf_addf(out, "%-16s  %-17s  %-8s  %-6s  %-*s  %s\n", "AT (UTC)", "LOCAL", "KIND", "ID",
 		    (int)wvm, "VM", "WHAT");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		char *vm = text_clean(e[i].vm), *summary = text_clean(e[i].summary);   /* util/text.h */
 		strbuf_addf(out, "%-16s  %-17s  %-8s  %-6lld  %-*.*s  %s\n",
 			    history_short_time(e[i].at, t, sizeof t),
 			    history_local_time(e[i].at, lt, sizeof lt), store_history_kind_name(e[i].kind),
-			    (long long)e[i].id, (int)wvm, (int)wvm, e[i].vm, e[i].summary);
+			    (long long)e[i].id, (int)wvm, (int)wvm, vm, summary ? summary : "");
+		free(vm);
+		free(summary);
+	}
 	if (!n)
 		strbuf_adds(out, "(no history matches)\n");
 }
@@ -654,7 +659,8 @@ void history_trends_output(strbuf *out, const store_trend_point *p, size_t n, sc
 
 void history_html_escape(strbuf *out, const char *s)
 {
-	for (; s && *s; s++) {
+	char *clean = text_clean(s);   /* controls and broken UTF-8 first (util/text.h) */
+	for (s = clean; s && *s; s++) {
 		switch (*s) {
 		case '&': strbuf_adds(out, "&amp;"); break;
 		case '<': strbuf_adds(out, "&lt;"); break;
@@ -664,6 +670,7 @@ void history_html_escape(strbuf *out, const char *s)
 		default: strbuf_addc(out, *s); break;
 		}
 	}
+	free(clean);
 }
 
 void history_trends_svg(strbuf *out, const store_trend_point *p, size_t n, int width, int height)

@@ -2,8 +2,10 @@
 #include "proof/proof.h"
 #include "rules/rules.h"
 #include "util/json.h"
+#include "util/text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int scan_format_parse(const char *s, scan_format *out)
@@ -66,16 +68,25 @@ static const char *tools_text(const vm_facts *f, char buf[16])
 /* Appends s cut to width bytes (ASCII '~' marks the cut), padded when pad is set. */
 static void add_cell(strbuf *out, const char *s, size_t width, int pad)
 {
+	char *clean = text_is_clean(s) ? NULL : text_clean(s);   /* util/text.h */
+	if (clean)
+		s = clean;
 	size_t len = strlen(s);
 	if (len > width) {
-		strbuf_add(out, s, width - 1);
+		size_t cut = width - 1;
+		while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+			cut--;   /* never half a character: that would be invalid UTF-8 */
+		strbuf_add(out, s, cut);
 		strbuf_addc(out, '~');
+		for (size_t i = cut + 1; i < width && pad; i++)
+			strbuf_addc(out, ' ');
 	} else {
 		strbuf_adds(out, s);
 		if (pad)
 			for (size_t i = len; i < width; i++)
 				strbuf_addc(out, ' ');
 	}
+	free(clean);
 }
 
 /* The finding an operator should read first: findings are sorted errors first. */

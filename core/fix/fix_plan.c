@@ -1,5 +1,6 @@
 /* The remediation planner: pure, see fix_plan.h. */
 #include "fix/fix_plan.h"
+#include "fix/fix_writers.h"
 
 #include "rules/rules.h"
 #include "util/strbuf.h"
@@ -199,44 +200,6 @@ static void unfixed_std(builder *b, const finding *fd, const char *reason)
 	free(ins);
 }
 
-/* The service that owns a VSS writer, for R16's restart (Microsoft's in-box writer table). */
-static const struct {
-	const char *writer;
-	const char *service;
-} writer_services[] = {
-	{ "SqlServerWriter", "SQLWriter" },
-	{ "Microsoft Exchange Writer", "MSExchangeIS" },
-	{ "Microsoft Exchange Replica Writer", "MSExchangeRepl" },
-	{ "NTDS", "NTDS" },
-	{ "IIS Config Writer", "AppHostSvc" },
-	{ "IIS Metabase Writer", "IISADMIN" },
-	{ "DFS Replication service writer", "DFSR" },
-	{ "FSRM Writer", "srmsvc" },
-	{ "Dhcp Jet Writer", "DHCPServer" },
-	{ "WIDWriter", "MSSQL$MICROSOFT##WID" },
-	{ "Certificate Authority", "CertSvc" },
-	{ "System Writer", "CryptSvc" },
-	{ "WMI Writer", "Winmgmt" },
-	{ "Task Scheduler Writer", "Schedule" },
-	{ "Microsoft Hyper-V VSS Writer", "vmms" },
-	{ "Registry Writer", "VSS" },
-	{ "ASR Writer", "VSS" },
-	{ "COM+ REGDB Writer", "VSS" },
-	{ "Shadow Copy Optimization Writer", "VSS" },
-	{ "Performance Counters Writer", "VSS" },
-	{ "VSS Metadata Store Writer", "VSS" },
-	{ "BITS Writer", "BITS" },
-	{ "Cluster Database", "ClusSvc" },
-};
-
-static const char *writer_service(const char *writer)
-{
-	for (size_t i = 0; writer && i < sizeof writer_services / sizeof writer_services[0]; i++)
-		if (!strcasecmp(writer, writer_services[i].writer))
-			return writer_services[i].service;
-	return NULL;
-}
-
 static bool writer_bad(const vss_writer *w)
 {
 	return w->state == WRITER_FAILED || w->state == WRITER_WAITING_FOR_COMPLETION ||
@@ -396,34 +359,61 @@ static void plan_vm(builder *b, const verdict *vd)
 		add_step(b, FIX_STEP_GUEST_COMMAND, "R15", false, 2, xstrdup("sc config VSS start= demand"),
 			 "Set the Volume Shadow Copy service to start on demand (sc config VSS start= demand)");
 	if (r16) {
-		/* One restart per distinct owning service of the writers that are not stable. */
+		/* One restart per distinct owning service of the writers that are not stable. Only
+		 * restarts that interrupt nothing the server is for run by themselves, and without
+		 * /y: a service with dependents makes net stop refuse, so no dependent is left
+		 * stopped. Disruptive restarts (and a DC's NTDS) are guided, their impact stated. */
 		char done[8][64];
-		size_t n_done = 0;
-		bool unknown = false;
+		size_t n_done = 0, n_auto = 0;
+		strbuf guided;
+		strbuf_init(&guided);
 		for (size_t i = 0; i < f->probe.n_writers; i++) {
 			const vss_writer *w = &f->probe.writers[i];
 			if (!writer_bad(w))
 				continue;
-			const char *svc = writer_service(w->name);
-			if (!svc) {
-				unknown = true;
+			const fix_writer_owner *ow = fix_writer_owner_of(w->name);
+			if (!ow) {
+				strbuf_addf(&guided, "%sthe service hosting the writer %s is not known: "
+					    "find it (vssadmin list writers, then the writer's documentation), "
+					    "restart it in the guest when that is safe", guided.len ? "; " : "",
+					    w->name);
 				continue;
 			}
 			bool seen = false;
 			for (size_t j = 0; j < n_done; j++)
-				seen |= !strcmp(done[j], svc);
+				seen |= !strcmp(done[j], ow->service);
 			if (seen || n_done == 8)
 				continue;
-			snprintf(done[n_done++], sizeof done[0], "%s", svc);
-			fix_step *st = add_step(b, FIX_STEP_GUEST_COMMAND, "R16", false, 30,
-						xasprintf("net stop \"%s\" /y & net start \"%s\"", svc, svc),
-						"Restart the service %s that owns the writer %s (net stop, "
-						"net start), unless it is disabled", svc, w->name);
-			st->service = xstrdup(svc);
+			snprintf(done[n_done++], sizeof done[0], "%s", ow->service);
+			if (ow->disruptive) {
+				strbuf_addf(&guided, "%swriter %s: restarting %s (%s) is not done "
+					    "automatically: %s", guided.len ? "; " : "", w->name,
+					    ow->display, ow->service, ow->impact);
+				if (ow->outage_s)
+					strbuf_addf(&guided, "; expected outage ~%d s (net stop \"%s\", then "
+						    "net start \"%s\" and every dependent service it stopped)",
+						    ow->outage_s, ow->service, ow->service);
+				continue;
+			}
+			fix_step *st = add_step(b, FIX_STEP_GUEST_COMMAND, "R16", false, ow->outage_s + 5,
+						xasprintf("net stop \"%s\" & net start \"%s\"", ow->service,
+							  ow->service),
+						"Restart the service %s (%s) that hosts the writer %s, unless "
+						"it is disabled; it is down ~%d s: %s", ow->display,
+						ow->service, w->name, ow->outage_s, ow->impact);
+			st->service = xstrdup(ow->service);
+			b->v->service_outage_s += ow->outage_s;
+			n_auto++;
 		}
-		if (unknown || !n_done)
-			unfixed_std(b, r16, "guided: the service owning a failed writer is not known; "
-					    "restart it in the guest, then scan again");
+		if (guided.len || !n_auto) {
+			char *ins = instructions_for(b, r16);
+			char *why = xasprintf("guided: %s; then scan again",
+					      guided.len ? guided.buf : "no failed writer is listed");
+			add_unfixed(b, r16, why, ins);
+			free(why);
+			free(ins);
+		}
+		strbuf_done(&guided);
 	}
 	if (r18)
 		add_step(b, FIX_STEP_GUEST_COMMAND, "R18", false, 5,

@@ -98,6 +98,7 @@ typedef struct {
 	fix_unfixed *unfixed;
 	size_t n_unfixed;
 	int downtime_s;             /* expected guest downtime (0: no outage) */
+	int service_outage_s;       /* expected outage of the guest services it restarts (R16) */
 	int duration_s;             /* expected time of all steps */
 	bool reprobe;               /* verification must re-probe the guest */
 } fix_vm_plan;

@@ -65,7 +65,7 @@ NAME_TABLE(tools_status, tools_status, 0,
 NAME_TABLE(probe_state, probe_state, 0,
 	   [PROBE_NOT_RUN] = "not_run", [PROBE_OK] = "ok", [PROBE_NOT_CONFIGURED] = "not_configured",
 	   [PROBE_LOGIN_FAILED] = "login_failed", [PROBE_UNAVAILABLE] = "unavailable",
-	   [PROBE_STALE] = "stale")
+	   [PROBE_STALE] = "stale", [PROBE_NOT_ELEVATED] = "not_elevated")
 NAME_TABLE(os_family, os_family, 0,
 	   [OS_OTHER] = "other", [OS_WIN2000] = "win2000", [OS_WINXP] = "winxp",
 	   [OS_WINDESKTOP] = "windesktop", [OS_WIN2003] = "win2003", [OS_WIN2008] = "win2008",

@@ -145,6 +145,8 @@ typedef enum {
 	PROBE_LOGIN_FAILED,     /* InvalidGuestLogin */
 	PROBE_UNAVAILABLE,      /* GuestOperationsUnavailable, Tools down, timeout, ... */
 	PROBE_STALE,            /* facts below come from history */
+	PROBE_NOT_ELEVATED,     /* the guest account lacks a right: vssadmin or sc refused it (an
+				 * administrator without an elevated token, UAC remote restrictions) */
 } probe_state;
 
 /* What only the guest knows (guest probe); valid when probe.state is OK or STALE. */
@@ -165,6 +167,7 @@ typedef struct {
 	tri storage_spaces;
 	char *dynamic_disks_evidence;
 	char *storage_spaces_evidence;
+	bool access_denied;     /* vssadmin or sc refused the account (set by probe_parse_all) */
 } guest_probe;
 
 /* The VM's last finished test snapshot, from history (R25 and the proof). Tests cancelled or

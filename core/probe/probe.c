@@ -1,4 +1,5 @@
 #include "probe/probe.h"
+#include "probe/probe_decode.h"
 #include "probe/probe_parse.h"
 #include "util/xalloc.h"
 #include "vsphere/guest.h"
@@ -7,9 +8,16 @@
 #include <string.h>
 #include <strings.h>
 
+#define TOOLS_CONF_PATH "\"C:\\ProgramData\\VMware\\VMware Tools\\tools.conf\""
+
 /* One command, one guest process: on a real Windows guest each process start costs about a
- * second, so the probe asks for everything at once and splits the output by its markers. */
+ * second, so the probe asks for everything at once and splits the output by its markers.
+ * `chcp` comes first: the console's code page, which every later output is written in (the
+ * guest's OEM code page unless someone changed it). Learning it is read-only and works on
+ * every Windows; switching to 65001 instead would make some tools of Windows before 10 print
+ * nothing or garbage and change nothing for programs that write their own code page. */
 static const char probe_cmd[] =
+	"echo " PROBE_MARKER PROBE_SEC_CHCP " & chcp & "
 	"echo " PROBE_MARKER PROBE_SEC_QUERY_VMVSS " & sc query vmvss & "
 	"echo " PROBE_MARKER PROBE_SEC_QC_VMVSS " & sc qc vmvss & "
 	"echo " PROBE_MARKER PROBE_SEC_QUERY_LGTO " & sc query LGTO_Sync & "
@@ -17,7 +25,9 @@ static const char probe_cmd[] =
 	"echo " PROBE_MARKER PROBE_SEC_QUERY_VSS " & sc query VSS & "
 	"echo " PROBE_MARKER PROBE_SEC_QC_VSS " & sc qc VSS & "
 	"echo " PROBE_MARKER PROBE_SEC_WRITERS " & vssadmin list writers & "
-	"echo " PROBE_MARKER PROBE_SEC_TOOLS_CONF " & type \"C:\\ProgramData\\VMware\\VMware Tools\\tools.conf\" & "
+	"echo " PROBE_MARKER PROBE_SEC_TOOLS_CONF " & "
+	"(if not exist " TOOLS_CONF_PATH " echo " PROBE_TOOLS_CONF_ABSENT ") & "
+	"(if exist " TOOLS_CONF_PATH " type " TOOLS_CONF_PATH ") & "
 	"echo " PROBE_MARKER PROBE_SEC_DISKPART " & echo list disk | diskpart & "
 	"echo " PROBE_MARKER PROBE_SEC_STORAGEPOOL " & powershell -NoProfile -NonInteractive -Command "
 	"\"Get-StoragePool -IsPrimordial $false | Format-Table -AutoSize FriendlyName,OperationalStatus,HealthStatus\"";
@@ -25,6 +35,30 @@ static const char probe_cmd[] =
 const char *probe_command(void)
 {
 	return probe_cmd;
+}
+
+/* The commands of probe_cmd one by one (tools.conf's `type` without its `if exist`), for
+ * `probe --save`; test_probe_locale checks they are the ones probe_cmd runs. */
+static const probe_step steps[] = {
+	{ PROBE_SEC_CHCP, "chcp" },
+	{ PROBE_SEC_QUERY_VMVSS, "sc query vmvss" },
+	{ PROBE_SEC_QC_VMVSS, "sc qc vmvss" },
+	{ PROBE_SEC_QUERY_LGTO, "sc query LGTO_Sync" },
+	{ PROBE_SEC_QC_LGTO, "sc qc LGTO_Sync" },
+	{ PROBE_SEC_QUERY_VSS, "sc query VSS" },
+	{ PROBE_SEC_QC_VSS, "sc qc VSS" },
+	{ PROBE_SEC_WRITERS, "vssadmin list writers" },
+	{ PROBE_SEC_TOOLS_CONF, "type " TOOLS_CONF_PATH },
+	{ PROBE_SEC_DISKPART, "echo list disk | diskpart" },
+	{ PROBE_SEC_STORAGEPOOL, "powershell -NoProfile -NonInteractive -Command "
+				 "\"Get-StoragePool -IsPrimordial $false | Format-Table -AutoSize "
+				 "FriendlyName,OperationalStatus,HealthStatus\"" },
+};
+
+const probe_step *probe_steps(size_t *n)
+{
+	*n = sizeof steps / sizeof steps[0];
+	return steps;
 }
 
 static bool is_windows(const vm_facts *f)
@@ -59,7 +93,26 @@ void probe_vm(vs_conn *c, const vm_facts *f, const char *user, const char *passw
 	}
 	/* The exit code is the last command's (Get-StoragePool): the sections carry the truth. */
 	(void)exit_code;
-	probe_parse_all(text, out);
-	out->state = PROBE_OK;
+	probe_parse_raw(text, len, user, out);
 	free(text);
+}
+
+void probe_parse_raw(const char *raw, size_t len, const char *user, guest_probe *out)
+{
+	size_t n;
+	int cp = probe_code_page(raw, len);
+	char *text = probe_decode(raw, len, cp, &n);
+	probe_parse_all(text, out);
+	free(text);
+	if (!out->access_denied) {
+		out->state = PROBE_OK;
+		return;
+	}
+	/* What the account could read is not the whole picture: no fact of this probe is used. */
+	char *why = out->error;
+	out->state = PROBE_NOT_ELEVATED;
+	out->error = xasprintf("the guest account '%s' was refused by vssadmin or sc: it is not an "
+			       "administrator with an elevated token (%s)", user ? user : "?",
+			       why ? why : "access denied");
+	free(why);
 }

@@ -4,12 +4,21 @@
 #define QUIESCENT_PROBE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "model/model.h"
+#include "probe/guest_logins.h"
 #include "vsphere/session.h"
 
 /* The probe's command line (one chained cmd.exe command). */
 const char *probe_command(void);
+
+/* One command of the probe, by its section name, as it runs alone (`probe --save`). */
+typedef struct {
+	const char *section;
+	const char *command;
+} probe_step;
+const probe_step *probe_steps(size_t *n);
 
 /* Whether the probe can run on this VM now: a Windows guest, powered on, Tools running. */
 bool probe_applicable(const vm_facts *f);
@@ -18,6 +27,10 @@ bool probe_applicable(const vm_facts *f);
  * LOGIN_FAILED / UNAVAILABLE and one sentence in out->error. */
 void probe_vm(vs_conn *c, const vm_facts *f, const char *user, const char *password,
 	      int timeout_s, guest_probe *out);
+
+/* Decodes a probe's raw output (code page from its chcp section) and parses it into out:
+ * state OK, or NOT_ELEVATED when vssadmin or sc refused the account `user`. */
+void probe_parse_raw(const char *raw, size_t len, const char *user, guest_probe *out);
 
 /* How many probes run at once: hostd serialises Guest Operations per ESXi host, so a few
  * per host, and a total for the connections and threads on our side. */
@@ -35,11 +48,15 @@ typedef struct {
 	 * for VMs it probed; calls may come from several threads at once) */
 	void (*done)(void *ctx, size_t i);
 	void *ctx;
+	/* NULL, or the guest logins file: a VM one of its rules matches is probed with that
+	 * account, the others with user/password. */
+	const guest_logins *logins;
 } probe_limits;
 
 /* Probes every applicable VM of vms[0..n) not skipped, writing vms[i].probe; the others are
- * left untouched (probe_pool.c). Hosts are served in turn, never more than per_host at once on
- * one; at most total at once in all. */
+ * left untouched (probe_pool.c). Each account is first decided on one VM at a time (the
+ * guest-login circuit breaker, vsphere/guest_login.h); then hosts are served in turn, never
+ * more than per_host at once on one; at most total at once in all. */
 void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
 		const probe_limits *lim);
 

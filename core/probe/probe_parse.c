@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 #define QUOTE_MAX 80     /* guest text quoted in an error */
@@ -97,8 +98,8 @@ static const char *find(const char *s, size_t n, const char *lit)
 }
 
 /* Copies guest text for messages and evidence: control characters (a terminal escape in a
- * writer name would reach the console) become '?', and it is cut at max bytes on a UTF-8
- * boundary. max 0: no limit. */
+ * writer name would reach the console) become '?' (tabs and newlines a space), and it is cut
+ * at max bytes on a UTF-8 boundary. max 0: no limit. */
 static char *clean_dup(const char *s, size_t n, size_t max)
 {
 	bool cut = false;
@@ -108,17 +109,12 @@ static char *clean_dup(const char *s, size_t n, size_t max)
 			n--;
 		cut = true;
 	}
-	char *d = xmalloc(n + 4);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		d[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	if (cut) {
-		memcpy(d + n, "...", 3);
-		n += 3;
-	}
-	d[n] = '\0';
-	return d;
+	strbuf d;
+	strbuf_init(&d);
+	text_escape(&d, s, n, TEXT_PLAIN);   /* C0, C1, broken UTF-8: util/text.h */
+	if (cut)
+		strbuf_adds(&d, "...");
+	return strbuf_detach(&d, NULL);
 }
 
 /* Guest text quoted in an error clause: cleaned, shortened, and without a final period so the
@@ -242,6 +238,30 @@ typedef struct {
 	int n_values;
 } sc_scan;
 
+/* A "[SC] <API> <word> <code>:" line is a failure in every language: "FAILED 1060:",
+ * "FEHLER 1060:", "ÉCHEC 1060 :", ": ошибка: 1060:", "失敗 1060:". A success line ("SUCCESS",
+ * "ERFOLG", "成功") ends without a number. *code is -1 for an English FAILED without one. */
+static bool sc_failure_code(const char *s, size_t n, long *code)
+{
+	n = rtrim_len(s, n);
+	if (n && s[n - 1] == ':') {
+		n = rtrim_len(s, n - 1);
+		size_t d = n;
+		while (d > 0 && isdigit((unsigned char)s[d - 1]))
+			d--;
+		if (d < n && n - d <= 5 && d > 0 && (is_blank(s[d - 1]) || s[d - 1] == ':')) {
+			const char *p = s + d;
+			size_t pn = n - d;
+			return leading_number(&p, &pn, code);
+		}
+	}
+	if (find(s, n, " FAILED")) {
+		*code = -1;
+		return true;
+	}
+	return false;
+}
+
 static void sc_scan_text(const char *text, size_t len, const char *key, sc_scan *sc)
 {
 	line_iter it;
@@ -261,14 +281,10 @@ static void sc_scan_text(const char *text, size_t len, const char *key, sc_scan 
 			continue;
 		}
 		if (starts_with(s, n, "[SC]")) {
-			const char *f = find(s, n, " FAILED ");
-			if (f && !sc->failed) {
-				const char *c = f + 8;
-				size_t cn = n - (size_t)(c - s);
-				trim(&c, &cn);
+			long code;
+			if (!sc->failed && sc_failure_code(s, n, &code)) {
 				sc->failed = true;
-				sc->code = -1;
-				leading_number(&c, &cn, &sc->code);
+				sc->code = code;
 				want_msg = true;
 			}
 			continue;
@@ -321,10 +337,45 @@ static bool set_installed(svc_facts *out, tri v, char *err, size_t errlen)
 	return true;
 }
 
+/* What the common sc failures mean, in the project's words (the guest's sentence is quoted
+ * beside it, in its language). */
+static const char *sc_code_meaning(long code)
+{
+	switch (code) {
+	case 5:
+		return "the guest account lacks the right to open the service";
+	case 1722:
+		return "the RPC server is unavailable";
+	case 1115:
+		return "Windows is shutting down";
+	case 1717:
+		return "the interface is unknown";
+	}
+	return NULL;
+}
+
+bool probe_sc_denied(const char *text)
+{
+	size_t len;
+	sc_scan sc;
+	if (!text || (len = strnlen(text, PROBE_MAX_TEXT + 1)) > PROBE_MAX_TEXT)
+		return false;
+	sc_scan_text(text, len, "STATE", &sc);
+	free(sc.failed_msg);
+	return sc.failed && sc.code == 5;
+}
+
 static bool sc_failure(const sc_scan *sc, svc_facts *out, char *err, size_t errlen)
 {
 	if (sc->code == 1060)
 		return set_installed(out, TRI_NO, err, errlen);
+	const char *meaning = sc_code_meaning(sc->code);
+	if (meaning) {
+		set_err(err, errlen, "sc failed with error %ld%s%s%s: %s", sc->code,
+			sc->failed_msg ? " (" : "", sc->failed_msg ? sc->failed_msg : "",
+			sc->failed_msg ? ")" : "", meaning);
+		return false;
+	}
 	if (sc->code < 0)
 		set_err(err, errlen, "sc failed%s%s%s", sc->failed_msg ? " (" : "",
 			sc->failed_msg ? sc->failed_msg : "", sc->failed_msg ? ")" : "");
@@ -438,31 +489,270 @@ static writer_state writer_state_of(long num)
 	return WRITER_OTHER;
 }
 
+/* vssadmin's "Last error" words in every language the project ships (the lab's locales), as
+ * Windows prints them, with the variants real captures show. Anything else is OTHER, never
+ * "no error". */
+static const struct {
+	writer_error err;
+	const char *word;
+} last_error_words[] = {
+	{ WRITER_ERR_NONE, "No error" },
+	{ WRITER_ERR_RETRYABLE, "Retryable error" },
+	{ WRITER_ERR_NON_RETRYABLE, "Non-retryable error" },
+	{ WRITER_ERR_TIMEOUT, "Timed out" },
+	/* de-DE */
+	{ WRITER_ERR_NONE, "Kein Fehler" },
+	{ WRITER_ERR_RETRYABLE, "Wiederholbarer Fehler" },
+	{ WRITER_ERR_NON_RETRYABLE, "Nicht wiederholbarer Fehler" },
+	{ WRITER_ERR_TIMEOUT, "Zeitüberschreitung" },
+	/* fr-FR */
+	{ WRITER_ERR_NONE, "Aucune erreur" },
+	{ WRITER_ERR_RETRYABLE, "Erreur récupérable" },
+	{ WRITER_ERR_NON_RETRYABLE, "Erreur non récupérable" },
+	{ WRITER_ERR_TIMEOUT, "Délai dépassé" },
+	/* es-ES */
+	{ WRITER_ERR_NONE, "Sin error" },
+	{ WRITER_ERR_NONE, "Sin errores" },
+	{ WRITER_ERR_RETRYABLE, "Error reintentable" },
+	{ WRITER_ERR_NON_RETRYABLE, "Error no reintentable" },
+	{ WRITER_ERR_TIMEOUT, "Tiempo de espera agotado" },
+	/* it-IT */
+	{ WRITER_ERR_NONE, "Nessun errore" },
+	{ WRITER_ERR_RETRYABLE, "Errore ripetibile" },
+	{ WRITER_ERR_NON_RETRYABLE, "Errore non ripetibile" },
+	{ WRITER_ERR_TIMEOUT, "Timeout" },
+	/* pt-BR */
+	{ WRITER_ERR_NONE, "Nenhum erro" },
+	{ WRITER_ERR_RETRYABLE, "Erro repetível" },
+	{ WRITER_ERR_NON_RETRYABLE, "Erro não repetível" },
+	{ WRITER_ERR_TIMEOUT, "Tempo limite esgotado" },
+	/* nl-NL */
+	{ WRITER_ERR_NONE, "Geen fout" },
+	{ WRITER_ERR_RETRYABLE, "Fout, opnieuw proberen mogelijk" },
+	{ WRITER_ERR_NON_RETRYABLE, "Fout, opnieuw proberen niet mogelijk" },
+	{ WRITER_ERR_TIMEOUT, "Time-out" },
+	/* pl-PL */
+	{ WRITER_ERR_NONE, "Brak błędów" },
+	{ WRITER_ERR_NONE, "Brak błędu" },
+	{ WRITER_ERR_RETRYABLE, "Błąd z możliwością ponowienia" },
+	{ WRITER_ERR_NON_RETRYABLE, "Błąd bez możliwości ponowienia" },
+	{ WRITER_ERR_TIMEOUT, "Upłynął limit czasu" },
+	/* ru-RU */
+	{ WRITER_ERR_NONE, "Нет ошибок" },
+	{ WRITER_ERR_RETRYABLE, "Повторяемая ошибка" },
+	{ WRITER_ERR_NON_RETRYABLE, "Неповторяемая ошибка" },
+	{ WRITER_ERR_TIMEOUT, "Время ожидания истекло" },
+	/* ja-JP */
+	{ WRITER_ERR_NONE, "エラーなし" },
+	{ WRITER_ERR_RETRYABLE, "再試行可能なエラー" },
+	{ WRITER_ERR_NON_RETRYABLE, "再試行できないエラー" },
+	{ WRITER_ERR_TIMEOUT, "タイムアウト" },
+	/* zh-CN */
+	{ WRITER_ERR_NONE, "无错误" },
+	{ WRITER_ERR_RETRYABLE, "可重试的错误" },
+	{ WRITER_ERR_NON_RETRYABLE, "不可重试的错误" },
+	{ WRITER_ERR_TIMEOUT, "已超时" },
+	/* ko-KR */
+	{ WRITER_ERR_NONE, "오류 없음" },
+	{ WRITER_ERR_RETRYABLE, "다시 시도할 수 있는 오류" },
+	{ WRITER_ERR_NON_RETRYABLE, "다시 시도할 수 없는 오류" },
+	{ WRITER_ERR_TIMEOUT, "시간 초과" },
+};
+
+/* The writer-error HRESULTs (vsserror.h), where a text prints one. */
+static const struct {
+	writer_error err;
+	const char *hr;
+} last_error_hresults[] = {
+	{ WRITER_ERR_RETRYABLE, "0x800423f3" },
+	{ WRITER_ERR_NON_RETRYABLE, "0x800423f4" },
+	{ WRITER_ERR_TIMEOUT, "0x800423f2" },
+	{ WRITER_ERR_OTHER, "0x800423f0" }, /* inconsistent shadow copy */
+	{ WRITER_ERR_OTHER, "0x800423f1" }, /* out of resources */
+};
+
+static bool icontains(const char *s, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+	for (size_t i = 0; l <= n && i <= n - l; i++)
+		if (ieq(s + i, l, lit))
+			return true;
+	return false;
+}
+
 static writer_error writer_error_of(const char *s, size_t n)
 {
-	if (ieq(s, n, "No error"))
-		return WRITER_ERR_NONE;
-	if (ieq(s, n, "Retryable error"))
-		return WRITER_ERR_RETRYABLE;
-	if (ieq(s, n, "Non-retryable error"))
-		return WRITER_ERR_NON_RETRYABLE;
-	if (ieq(s, n, "Timed out"))
-		return WRITER_ERR_TIMEOUT;
+	for (size_t i = 0; i < sizeof last_error_hresults / sizeof last_error_hresults[0]; i++)
+		if (icontains(s, n, last_error_hresults[i].hr))
+			return last_error_hresults[i].err;
+	while (n > 0 && s[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < sizeof last_error_words / sizeof last_error_words[0]; i++)
+		if (ieq(s, n, last_error_words[i].word))
+			return last_error_words[i].err;
 	return WRITER_ERR_OTHER; /* Inconsistent shadow copy, Unexpected error, Out of resources */
 }
 
-static bool writer_complete(const vss_writer *w)
+/* The label of vssadmin's error line ("Error: ...") in every shipped language. */
+static const char *const error_labels[] = {
+	"Error", "Fehler", "Erreur", "Errore", "Erro", "Fout", "Błąd", "Ошибка", "エラー", "错误",
+	"오류",
+};
+
+/* Words of vssadmin's refusal for an account without an elevated token ("You don't have the
+ * correct permissions ..."), in every shipped language, and E_ACCESSDENIED. */
+static const char *const denied_words[] = {
+	"correct permissions", "0x80070005", "Berechtigungen", "autorisations", "permisos",
+	"autorizzazioni", "permissões", "machtigingen", "uprawnień", "разрешений",
+	"アクセス許可", "权限", "권한",
+};
+
+/* Words of "A Volume Shadow Copy Service component encountered an unexpected error" (what
+ * vssadmin says when the VSS service is disabled) and the HRESULT of a disabled service. */
+static const char *const unexpected_words[] = {
+	"unexpected error", "0x80070422", "Unerwarteter Fehler", "erreur inattendue",
+	"error inesperado", "errore imprevisto", "erro inesperado", "onverwachte fout",
+	"nieoczekiwany błąd", "непредвиденная ошибка", "予期しないエラー", "意外错误",
+	"예기치 않은 오류",
+};
+
+static bool any_word(const char *s, size_t n, const char *const *words, size_t count)
 {
-	return w->id && w->instance_id && w->state_text && w->last_error_text;
+	for (size_t i = 0; i < count; i++)
+		if (icontains(s, n, words[i]))
+			return true;
+	return false;
 }
 
-/* Sets one field of the current writer from "Key: value"; false on a repeated or empty one. */
-static bool writer_field(char **field, const char *v, size_t vn)
+/* One non-blank line, trimmed, and the value after its first ':' (ASCII or full-width). */
+typedef struct {
+	const char *s, *k, *v;
+	size_t n, kn, vn;
+	bool kv, terminated;
+} vline;
+
+static bool next_vline(line_iter *it, vline *l)
 {
-	if (*field || !vn)
+	const char *s;
+	size_t n;
+	bool term;
+	while (next_line(it, &s, &n, &term)) {
+		trim(&s, &n);
+		if (!n)
+			continue;
+		memset(l, 0, sizeof *l);
+		l->s = s;
+		l->n = n;
+		l->terminated = term;
+		const char *c = memchr(s, ':', n);
+		const char *fw = find(s, n, "\xEF\xBC\x9A"); /* U+FF1A FULLWIDTH COLON */
+		size_t cl = 1;
+		if (fw && (!c || fw < c)) {
+			c = fw;
+			cl = 3;
+		}
+		if (c) {
+			l->kv = true;
+			l->k = s;
+			l->kn = (size_t)(c - s);
+			l->v = c + cl;
+			l->vn = n - l->kn - cl;
+			trim(&l->k, &l->kn);
+			trim(&l->v, &l->vn);
+		}
+		return true;
+	}
+	return false;
+}
+
+static bool is_hex(char c)
+{
+	return isxdigit((unsigned char)c) != 0;
+}
+
+/* {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx} */
+static bool guid_shape(const char *v, size_t n)
+{
+	if (n != 38 || v[0] != '{' || v[37] != '}')
 		return false;
-	*field = clean_dup(v, vn, 0);
+	for (size_t i = 1; i < 37; i++) {
+		bool dash = i == 9 || i == 14 || i == 19 || i == 24;
+		if (dash ? v[i] != '-' : !is_hex(v[i]))
+			return false;
+	}
 	return true;
+}
+
+/* [N] words -> N; -1 when the value does not have that shape. */
+static long state_shape(const char *v, size_t n)
+{
+	long num;
+	if (!n || *v != '[')
+		return -1;
+	v++;
+	n--;
+	if (!leading_number(&v, &n, &num) || !n || *v != ']')
+		return -1;
+	return num;
+}
+
+static bool is_guid_line(const vline *l)
+{
+	return l->kv && guid_shape(l->v, l->vn);
+}
+
+/* A writer's name without vssadmin's quotes ('x', "x", „x“, «x», “x”, 「x」). */
+static void unquote_name(const char **v, size_t *vn)
+{
+	static const char *const pairs[][2] = {
+		{ "'", "'" }, { "\"", "\"" }, { "\xE2\x80\x9E", "\xE2\x80\x9C" },
+		{ "\xC2\xAB", "\xC2\xBB" }, { "\xE2\x80\x9C", "\xE2\x80\x9D" },
+		{ "\xE3\x80\x8C", "\xE3\x80\x8D" },
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		size_t a = strlen(pairs[i][0]), b = strlen(pairs[i][1]);
+		if (*vn >= a + b && memcmp(*v, pairs[i][0], a) == 0 &&
+		    memcmp(*v + *vn - b, pairs[i][1], b) == 0) {
+			*v += a;
+			*vn -= a + b;
+			return;
+		}
+	}
+}
+
+static bool is_error_line(const vline *l)
+{
+	if (!l->kv)
+		return false;
+	for (size_t i = 0; i < sizeof error_labels / sizeof error_labels[0]; i++)
+		if (ieq(l->k, l->kn, error_labels[i]))
+			return true;
+	return false;
+}
+
+/* The vssadmin error line of a text (first line "Error: ..." in any shipped language). */
+static bool vss_error_line(const char *text, size_t len, vline *out)
+{
+	line_iter it;
+	iter_init(&it, text, len);
+	while (next_vline(&it, out))
+		if (is_error_line(out))
+			return true;
+	return false;
+}
+
+bool probe_vssadmin_denied(const char *text)
+{
+	size_t len;
+	vline l;
+	if (!text || (len = strnlen(text, PROBE_MAX_TEXT + 1)) > PROBE_MAX_TEXT)
+		return false;
+	if (!vss_error_line(text, len, &l))
+		return false;
+	/* the refusal may run over two lines: look at the rest of the output too */
+	const char *rest = l.v;
+	return any_word(rest, (size_t)(text + len - rest), denied_words,
+			sizeof denied_words / sizeof denied_words[0]);
 }
 
 bool probe_parse_vssadmin_writers(const char *text, vss_writer **out, size_t *n,
@@ -471,120 +761,122 @@ bool probe_parse_vssadmin_writers(const char *text, vss_writer **out, size_t *n,
 	size_t len, cap = 0, count = 0;
 	vss_writer *w = NULL;
 	line_iter it;
-	const char *s;
-	size_t sn;
-	bool terminated, banner = false, ok = false;
+	vline l, first_other = { 0 };
+	bool ok = false, banner = false;
 
 	*out = NULL;
 	*n = 0;
 	clear_err(err, errlen);
 	if (!text_len(text, &len, "vssadmin", err, errlen))
 		return false;
+	/* A writer block is five `label : value` lines, found by the shapes of their values
+	 * ('name', {GUID}, {GUID}, [N] words, words), whatever the language of the labels;
+	 * blank lines, the banner and "Waiting for responses" lines may come before. */
 	iter_init(&it, text, len);
-	while (next_line(&it, &s, &sn, &terminated)) {
-		trim(&s, &sn);
-		if (!sn)
+	while (next_vline(&it, &l)) {
+		line_iter peek = it;
+		vline nx;
+		bool starts = l.kv && l.vn && next_vline(&peek, &nx) && is_guid_line(&nx);
+		if (!starts) {
+			if (count) {
+				char *q = quote(l.s, l.n);
+				set_err(err, errlen, "vssadmin printed an unexpected line '%s' after writer '%s'",
+					q, w[count - 1].name);
+				free(q);
+				goto out;
+			}
+			if (starts_with(l.s, l.n, "vssadmin ") || starts_with(l.s, l.n, "(C)"))
+				banner = true;
+			else if (!first_other.s)
+				first_other = l;
 			continue;
-		if (starts_with(s, sn, "vssadmin "))
-			banner = true;
-		if (starts_with(s, sn, "Error:")) {
-			char *q = quote(s + 6, sn - 6);
-			/* What vssadmin prints when the VSS service is disabled (see the contract). */
-			if (find(s, sn, "Volume Shadow Copy Service component encountered an unexpected"))
+		}
+		if (count == PROBE_MAX_WRITERS) {
+			set_err(err, errlen, "vssadmin listed more than %d writers", PROBE_MAX_WRITERS);
+			goto out;
+		}
+		const char *nv = l.v;
+		size_t nvn = l.vn;
+		unquote_name(&nv, &nvn);
+		if (!nvn) {
+			set_err(err, errlen, "vssadmin printed a writer without a name");
+			goto out;
+		}
+		w = xgrow(w, &cap, count + 1, sizeof *w);
+		memset(&w[count], 0, sizeof *w);
+		vss_writer *cur = &w[count++];
+		cur->name = clean_dup(nv, nvn, 0);
+		vline f[4];
+		for (int i = 0; i < 4; i++) {
+			if (!next_vline(&it, &f[i])) {
+				set_err(err, errlen, "vssadmin output ends inside the block of writer '%s'",
+					cur->name);
+				goto out;
+			}
+			if (!f[i].terminated) {
+				/* The last line has no line end: its value may be cut mid-way. */
+				set_err(err, errlen, "vssadmin output is cut off in the middle of a line");
+				goto out;
+			}
+			line_iter p2 = it;
+			vline after;
+			/* a next writer's name where a field was due: the block is short */
+			bool next_block = f[i].kv && f[i].vn && !guid_shape(f[i].v, f[i].vn) &&
+					  next_vline(&p2, &after) && is_guid_line(&after);
+			bool good = f[i].kv && f[i].vn && !next_block;
+			if (good && i < 2)
+				good = guid_shape(f[i].v, f[i].vn);
+			else if (good && i == 2)
+				good = state_shape(f[i].v, f[i].vn) >= 0;
+			if (!good) {
+				if (next_block)
+					set_err(err, errlen, "vssadmin printed an incomplete block for writer '%s'",
+						cur->name);
+				else {
+					char *q = quote(f[i].s, f[i].n);
+					set_err(err, errlen, "vssadmin printed an unexpected line '%s' for writer '%s'",
+						q, cur->name);
+					free(q);
+				}
+				goto out;
+			}
+		}
+		cur->id = clean_dup(f[0].v, f[0].vn, 0);
+		cur->instance_id = clean_dup(f[1].v, f[1].vn, 0);
+		cur->state_text = clean_dup(f[2].v, f[2].vn, 0);
+		cur->state = writer_state_of(state_shape(f[2].v, f[2].vn));
+		cur->last_error_text = clean_dup(f[3].v, f[3].vn, 0);
+		cur->last_error = writer_error_of(f[3].v, f[3].vn);
+	}
+	if (!count) {
+		vline e;
+		if (vss_error_line(text, len, &e)) {
+			char *q = quote(e.v, e.vn);
+			const char *rest = e.v;
+			size_t rn = (size_t)(text + len - rest);
+			if (any_word(rest, rn, denied_words, sizeof denied_words / sizeof denied_words[0]))
+				set_err(err, errlen, "vssadmin failed: '%s' (the guest account has no "
+					"elevated administrator token)", q);
+			else if (any_word(rest, rn, unexpected_words,
+					  sizeof unexpected_words / sizeof unexpected_words[0]))
 				set_err(err, errlen, "vssadmin failed: '%s' (the Volume Shadow Copy "
 					"service is probably disabled; see the Application event log)", q);
 			else
 				set_err(err, errlen, "vssadmin failed: '%s'", q);
 			free(q);
-			goto out;
-		}
-		const char *k, *v;
-		size_t kn, vn;
-		if (!key_value(s, sn, &k, &kn, &v, &vn))
-			continue; /* banner, "Waiting for responses...", blank-ish lines */
-		bool is_field = ieq(k, kn, "Writer name") || ieq(k, kn, "Writer Id") ||
-				ieq(k, kn, "Writer Instance Id") || ieq(k, kn, "State") ||
-				ieq(k, kn, "Last error");
-		if (!is_field)
-			continue;
-		if (!terminated) {
-			/* The last line has no line end: its value may be cut mid-way. */
-			set_err(err, errlen, "vssadmin output is cut off in the middle of a line");
-			goto out;
-		}
-		if (ieq(k, kn, "Writer name")) {
-			if (count && !writer_complete(&w[count - 1])) {
-				set_err(err, errlen, "vssadmin printed an incomplete block for writer '%s'",
-					w[count - 1].name);
-				goto out;
-			}
-			if (count == PROBE_MAX_WRITERS) {
-				set_err(err, errlen, "vssadmin listed more than %d writers",
-					PROBE_MAX_WRITERS);
-				goto out;
-			}
-			/* 'Task Scheduler Writer': the quotes are vssadmin's, not the name's */
-			if (vn >= 2 && v[0] == '\'' && v[vn - 1] == '\'') {
-				v++;
-				vn -= 2;
-			}
-			if (!vn) {
-				set_err(err, errlen, "vssadmin printed a writer without a name");
-				goto out;
-			}
-			w = xgrow(w, &cap, count + 1, sizeof *w);
-			memset(&w[count], 0, sizeof *w);
-			w[count].name = clean_dup(v, vn, 0);
-			count++;
-			continue;
-		}
-		if (!count) {
-			set_err(err, errlen, "vssadmin printed writer details before a writer name");
-			goto out;
-		}
-		vss_writer *cur = &w[count - 1];
-		bool good;
-		if (ieq(k, kn, "Writer Id")) {
-			good = writer_field(&cur->id, v, vn);
-		} else if (ieq(k, kn, "Writer Instance Id")) {
-			good = writer_field(&cur->instance_id, v, vn);
-		} else if (ieq(k, kn, "State")) {
-			/* "[1] Stable": the number is VSS_WRITER_STATE, the text is for people */
-			const char *p = v;
-			size_t pn = vn;
-			long num = 0;
-			good = pn > 0 && *p == '[';
-			if (good) {
-				p++;
-				pn--;
-				good = leading_number(&p, &pn, &num) && pn > 0 && *p == ']';
-			}
-			if (good && (good = writer_field(&cur->state_text, v, vn)))
-				cur->state = writer_state_of(num);
-		} else {
-			good = writer_field(&cur->last_error_text, v, vn);
-			if (good)
-				cur->last_error = writer_error_of(v, vn);
-		}
-		if (!good) {
-			char *q = quote(s, sn);
-			set_err(err, errlen, "vssadmin printed an unexpected line '%s' for writer '%s'",
-				q, cur->name);
+		} else if (first_other.s) {
+			/* Every Windows has system writers: none listed means vssadmin did not work. */
+			char *q = quote(first_other.s, first_other.n);
+			if (banner)
+				set_err(err, errlen, "vssadmin listed no writer; it printed '%s'", q);
+			else
+				set_err(err, errlen, "unrecognised vssadmin output '%s'", q);
 			free(q);
-			goto out;
-		}
-	}
-	if (!count) {
-		/* Every Windows has system writers: none listed means vssadmin did not work. */
-		if (banner)
+		} else if (banner) {
 			set_err(err, errlen, "vssadmin listed no writer");
-		else
+		} else {
 			unrecognised("vssadmin", text, len, err, errlen);
-		goto out;
-	}
-	if (!writer_complete(&w[count - 1])) {
-		set_err(err, errlen, "vssadmin output ends inside the block of writer '%s'",
-			w[count - 1].name);
+		}
 		goto out;
 	}
 	ok = true;
@@ -635,7 +927,8 @@ bool probe_parse_tools_conf(const char *text, tri *disable_app_quiescing, tri *e
 	const char *t = text;
 	size_t tn = len;
 	trim(&t, &tn);
-	if (ieq(t, tn, "The system cannot find the path specified.") ||
+	if (ieq(t, tn, PROBE_TOOLS_CONF_ABSENT) ||
+	    ieq(t, tn, "The system cannot find the path specified.") ||
 	    ieq(t, tn, "The system cannot find the file specified."))
 		return true;
 
@@ -746,6 +1039,183 @@ static void free_names(char **names, size_t count)
 	free(names);
 }
 
+/* ---- diskpart in any language: by its columns ----
+ * Localised diskpart names its columns and rows in the guest's words ("Datenträger ###",
+ * "N° disque", "ディスク ###") but keeps the layout: a line of six dash groups under the titles
+ * (###, status, size, free, dyn, gpt) and one row per disk whose cells sit under them, in
+ * console columns (an East Asian wide character takes two). */
+
+/* One UTF-8 character at s (n > 0): its code point and length; an invalid byte is 1 byte. */
+static size_t utf8_char(const char *s, size_t n, uint32_t *cp)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t l = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 :
+		   (c & 0xF8) == 0xF0 ? 4 : 0;
+	if (!l || l > n) {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	uint32_t v = l == 1 ? c : c & (0x7F >> l);
+	for (size_t i = 1; i < l; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80) {
+			*cp = 0xFFFD;
+			return 1;
+		}
+		v = (v << 6) | ((unsigned char)s[i] & 0x3F);
+	}
+	*cp = v;
+	return l;
+}
+
+static size_t cp_columns(uint32_t c)
+{
+	return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) ||
+	       (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+	       (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+	       (c >= 0xFFE0 && c <= 0xFFE6) ? 2 : 1;
+}
+
+typedef struct {
+	size_t from, to; /* console columns [from, to) */
+} col_span;
+
+/* A line of exactly six groups of dashes (diskpart's underline of the titles). */
+static bool dash_line(const char *s, size_t n, col_span sp[6])
+{
+	size_t groups = 0, i = 0;
+	n = rtrim_len(s, n);
+	if (!n)
+		return false;
+	while (i < n) {
+		while (i < n && s[i] == ' ')
+			i++;
+		if (i == n)
+			break;
+		if (s[i] != '-')
+			return false;
+		size_t from = i;
+		while (i < n && s[i] == '-')
+			i++;
+		if (groups == 6)
+			return false;
+		sp[groups].from = from;
+		sp[groups].to = i;
+		groups++;
+	}
+	return groups == 6;
+}
+
+/* The text under span sp of a row (characters starting inside it), trimmed; *cols gets the
+ * row's width in columns. */
+static void row_cell(const char *s, size_t n, col_span sp, const char **c, size_t *cn,
+		     size_t *cols)
+{
+	size_t col = 0, i = 0;
+	const char *from = NULL, *to = NULL;
+	while (i < n) {
+		uint32_t cp;
+		size_t l = utf8_char(s + i, n - i, &cp);
+		if (col >= sp.from && col < sp.to) {
+			if (!from)
+				from = s + i;
+			to = s + i + l;
+		}
+		col += cp_columns(cp);
+		i += l;
+	}
+	*cols = col;
+	*c = from ? from : s;
+	*cn = from ? (size_t)(to - from) : 0;
+	trim(c, cn);
+}
+
+/* Trailing number of a cell ("Datenträger 3" -> 3); -1 when there is none. */
+static long trailing_number(const char *s, size_t n)
+{
+	size_t d = n;
+	while (d > 0 && isdigit((unsigned char)s[d - 1]))
+		d--;
+	if (d == n || n - d > 5 || (d > 0 && !is_blank(s[d - 1])))
+		return -1;
+	const char *p = s + d;
+	size_t pn = n - d;
+	long v;
+	return leading_number(&p, &pn, &v) ? v : -1;
+}
+
+/* 1 parsed, 0 failed (err set), -1 no dash line at all (the caller explains). */
+static int diskpart_by_columns(const char *text, size_t len, tri *dynamic, char **evidence,
+			       char *err, size_t errlen)
+{
+	line_iter it;
+	const char *s;
+	size_t n;
+	bool terminated, found = false, ended = false;
+	col_span sp[6];
+	iter_init(&it, text, len);
+	while (!found && next_line(&it, &s, &n, NULL))
+		found = dash_line(s, n, sp);
+	if (!found)
+		return -1;
+	char **dyn = NULL;
+	size_t dyn_n = 0, dyn_cap = 0, disks = 0;
+	while (next_line(&it, &s, &n, &terminated)) {
+		const char *t = s, *c;
+		size_t tn = n, cn, cols;
+		trim(&t, &tn);
+		if (!tn || starts_with(t, tn, "DISKPART>")) {
+			ended = true;
+			break;
+		}
+		row_cell(s, n, sp[0], &c, &cn, &cols);
+		long num = trailing_number(c, cn);
+		if (num < 0) {
+			if (!terminated)
+				break; /* a cut-off fragment: not a whole row */
+			char *q = quote(s, n);
+			set_err(err, errlen, "diskpart printed an unexpected row '%s'", q);
+			free(q);
+			goto fail;
+		}
+		if (!terminated || cols <= sp[3].from) {
+			set_err(err, errlen, "diskpart output is cut off in the row of Disk %ld", num);
+			goto fail;
+		}
+		row_cell(s, n, sp[4], &c, &cn, &cols);
+		if (cn > 1 || (cn == 1 && *c != '*')) {
+			set_err(err, errlen, "diskpart printed '%c' in the Dyn column of Disk %ld",
+				isprint((unsigned char)*c) ? *c : '?', num);
+			goto fail;
+		}
+		if (cn == 1) {
+			dyn = xgrow(dyn, &dyn_cap, dyn_n + 1, sizeof *dyn);
+			dyn[dyn_n++] = xasprintf("Disk %ld", num);
+		}
+		disks++;
+	}
+	if (!disks) {
+		set_err(err, errlen, "diskpart listed no disk");
+		goto fail;
+	}
+	if (!ended) {
+		set_err(err, errlen, "diskpart output ends inside the disk table (cut off?)");
+		goto fail;
+	}
+	if (dyn_n) {
+		*dynamic = TRI_YES;
+		*evidence = list_evidence("diskpart lists ", " as dynamic", dyn, dyn_n);
+	} else {
+		*dynamic = TRI_NO;
+		*evidence = xasprintf("diskpart lists %zu disk%s, none dynamic", disks,
+				      disks == 1 ? "" : "s");
+	}
+	free_names(dyn, dyn_n);
+	return 1;
+fail:
+	free_names(dyn, dyn_n);
+	return 0;
+}
+
 bool probe_parse_diskpart(const char *text, tri *dynamic, char **evidence,
 			  char *err, size_t errlen)
 {
@@ -782,6 +1252,9 @@ bool probe_parse_diskpart(const char *text, tri *dynamic, char **evidence,
 		break;
 	}
 	if (!header) {
+		int r = diskpart_by_columns(text, len, dynamic, evidence, err, errlen);
+		if (r >= 0)
+			return r == 1;
 		line_iter e;
 		iter_init(&e, text, len);
 		while (next_line(&e, &s, &n, NULL)) {
@@ -907,7 +1380,8 @@ bool probe_parse_storage_pools(const char *text, tri *spaces, char **evidence,
 		*evidence = xstrdup("Get-StoragePool lists no storage pool");
 		return true;
 	}
-	if (find(text, len, "is not recognized") &&
+	/* CommandNotFoundException is PowerShell's error id in every language. */
+	if ((find(text, len, "is not recognized") || find(text, len, "CommandNotFoundException")) &&
 	    (find(text, len, "Get-StoragePool") || find(text, len, "'powershell'"))) {
 		/* Before Windows 2012 (no Storage Spaces) the cmdlet, or PowerShell, is missing. */
 		*spaces = TRI_NO;
@@ -1115,6 +1589,7 @@ bool probe_parse_all(const char *text, guest_probe *out)
 	out->tools_conf_read = false;
 	out->dynamic_disks = TRI_UNKNOWN;
 	out->storage_spaces = TRI_UNKNOWN;
+	out->access_denied = false;
 	free(out->dynamic_disks_evidence);
 	out->dynamic_disks_evidence = NULL;
 	free(out->storage_spaces_evidence);
@@ -1142,17 +1617,23 @@ bool probe_parse_all(const char *text, guest_probe *out)
 		for (int j = 0; j < 2; j++) {
 			const char *name = svc_sections[i][j];
 			if (!(body = section_text(sec, bad, n, name, err, sizeof err)) ||
-			    !parsers[j](body, svcs[i], err, sizeof err))
+			    !parsers[j](body, svcs[i], err, sizeof err)) {
 				note(&errs, name, err);
+				if (body && probe_sc_denied(body))
+					out->access_denied = true;
+			}
 			free(body);
 		}
 	}
 
 	if ((body = section_text(sec, bad, n, PROBE_SEC_WRITERS, err, sizeof err)) &&
-	    probe_parse_vssadmin_writers(body, &out->writers, &out->n_writers, err, sizeof err))
+	    probe_parse_vssadmin_writers(body, &out->writers, &out->n_writers, err, sizeof err)) {
 		out->writers_known = TRI_YES;
-	else
+	} else {
 		note(&errs, PROBE_SEC_WRITERS, err);
+		if (body && probe_vssadmin_denied(body))
+			out->access_denied = true;
+	}
 	free(body);
 
 	if ((body = section_text(sec, bad, n, PROBE_SEC_TOOLS_CONF, err, sizeof err)) &&

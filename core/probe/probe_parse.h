@@ -33,6 +33,11 @@
 #define PROBE_SEC_DISKPART "diskpart"
 #define PROBE_SEC_STORAGEPOOL "storagepool"
 
+/* What the probe prints in the tools.conf section when the file does not exist (a default
+ * install has only tools.conf.example): Tools then uses its defaults. Printed by an
+ * `if not exist`, so no language's "cannot find the path" sentence has to be known. */
+#define PROBE_TOOLS_CONF_ABSENT "::quiescent-absent::"
+
 /* `sc query <svc>`: sets out->state and out->raw_state ("4  RUNNING", freed and replaced),
  * and out->installed (YES when sc printed the service, NO on FAILED 1060). out must be
  * initialised (zeroed or model_guest_probe_init). Returns false, with state UNKNOWN, on other
@@ -40,11 +45,23 @@
  * sc query and sc qc disagree on installed, it becomes UNKNOWN and the second one fails. */
 bool probe_parse_sc_query(const char *text, svc_facts *out, char *err, size_t errlen);
 
+/* Whether an sc output is a failure with error 5 (access denied), in any language. */
+bool probe_sc_denied(const char *text);
+
 /* `sc qc <svc>`: sets out->start and out->installed the same way (1060: not installed,
  * start stays UNKNOWN). Returns false on other failures or unknown text. */
 bool probe_parse_sc_qc(const char *text, svc_facts *out, char *err, size_t errlen);
 
-/* `vssadmin list writers`: on success *out is a heap array of *n writers (free each with
+/* Whether vssadmin refused for lack of an elevated administrator token ("You don't have the
+ * correct permissions to run this command", in any shipped language, or E_ACCESSDENIED). */
+bool probe_vssadmin_denied(const char *text);
+
+/* `vssadmin list writers`, by structure and numbers, in any language: a writer block is five
+ * `label : value` lines (':' or the full-width colon) whose values have known shapes - 'name'
+ * (any of Windows' quotes, or none), {GUID}, {GUID}, [N] words, words - after any banner,
+ * blank or "Waiting for responses" lines. The state is the number; the last error is mapped
+ * from every shipped language's words and the VSS HRESULTs, unknown text giving OTHER.
+ * On success *out is a heap array of *n writers (free each with
  * probe_writers_free or through model_guest_probe_done) and true is returned. On failure
  * (vssadmin "Error:", no writer at all, a truncated or garbled writer block, more than
  * PROBE_MAX_WRITERS) *out is NULL, *n is 0: a partial list must not pass for the whole one.
@@ -54,7 +71,7 @@ bool probe_parse_vssadmin_writers(const char *text, vss_writer **out, size_t *n,
 				  char *err, size_t errlen);
 void probe_writers_free(vss_writer *w, size_t n);
 
-/* tools.conf as `type` prints it. Only [vmbackup] counts; section names and keys are
+/* tools.conf as `type` prints it; PROBE_TOOLS_CONF_ABSENT alone means no file (defaults). Only [vmbackup] counts; section names and keys are
  * case-insensitive; booleans true/false/1/0/yes/no (any case). A key that is absent stays
  * TRI_UNKNOWN (Tools uses its default). "The system cannot find the path/file specified."
  * means no file: both UNKNOWN, returns true (the file was "read"). Returns false, both

@@ -5,6 +5,7 @@
  * thousand guests over twenty hosts keep every host busy instead of queueing on the first. */
 #include "probe/probe.h"
 #include "util/xalloc.h"
+#include "vsphere/guest_login.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@ typedef struct {
 	vs_session *session;
 	vm_facts *vms;
 	const char *user, *password;
+	const guest_logins *logins;
 	int timeout_s, per_host;
 	void (*done)(void *ctx, size_t i);
 	void *ctx;
@@ -31,6 +33,91 @@ typedef struct {
 } pool;
 
 static const probe_limits no_limits;
+
+/* The account for vms[i]: a matching rule of the guest logins file, else --guest-user. False
+ * when there is none. */
+static bool account_for(const pool *p, const vm_facts *f, const char **user, const char **password)
+{
+	*password = p->password;
+	*user = guest_logins_for(p->logins, f, password);
+	if (!*user) {
+		*user = p->user;
+		*password = p->password;
+	}
+	return *user && *password;
+}
+
+static void probe_one(pool *p, vs_conn *c, const vs_error *conn_err, size_t i)
+{
+	vm_facts *f = &p->vms[i];
+	const char *user, *password;
+	if (!c) {
+		model_guest_probe_done(&f->probe);
+		model_guest_probe_init(&f->probe);
+		f->probe.state = PROBE_UNAVAILABLE;
+		f->probe.error = xasprintf("guest probe of %s not run: %s", f->name, conn_err->message);
+	} else if (!account_for(p, f, &user, &password)) {
+		model_guest_probe_done(&f->probe);
+		model_guest_probe_init(&f->probe);
+		f->probe.state = PROBE_NOT_CONFIGURED;
+		f->probe.error = xasprintf("no guest login for %s: no rule of the guest logins "
+					   "file matches it and no --guest-user was given", f->name);
+	} else {
+		probe_vm(c, f, user, password, p->timeout_s, &f->probe);
+	}
+	if (p->done)
+		p->done(p->ctx, i);
+}
+
+/* Each account is first tried on one VM at a time, in the caller's (name) order, until a guest
+ * accepted or refused it (vsphere/guest_login.h): which VM decides is then the first by name,
+ * not the fastest thread, and a wrong password costs one failed login. Marks the VMs it probed
+ * in decided[]. */
+static void decide_accounts(pool *p, const size_t *todo, size_t n_todo, bool *decided)
+{
+	vs_error err;
+	vs_error_clear(&err);
+	vs_conn *c = NULL;
+	/* A few tries: guests that fail before the login (Tools unavailable) would otherwise be
+	 * probed one by one; the breaker keeps the rest safe in parallel. */
+	int tries = 0;
+	for (size_t k = 0; k < n_todo && tries < 3; k++) {
+		size_t i = todo[k];
+		const char *user, *password;
+		if (!account_for(p, &p->vms[i], &user, &password) ||
+		    vs_guest_login_decided(p->session, user, password))
+			continue;
+		if (!c && !(c = vs_conn_new(p->session, &err)))
+			return;   /* the workers say why, VM by VM */
+		probe_one(p, c, &err, i);
+		decided[i] = true;
+		tries++;
+	}
+	vs_conn_free(c);
+}
+
+/* The breaker (vsphere/guest_login.c) knows the refusing VM by moref: the "not tried" sentences
+ * name it the way the operator does. */
+static void name_refusing_vms(vm_facts *vms, size_t n)
+{
+	static const char mark[] = " refused by VM ";
+	for (size_t i = 0; i < n; i++) {
+		char *e = vms[i].probe.error;
+		char *at = e && vms[i].probe.state == PROBE_LOGIN_FAILED ? strstr(e, mark) : NULL;
+		if (!at || !strstr(e, "not tried"))
+			continue;
+		const char *ref = at + sizeof mark - 1;
+		size_t len = strcspn(ref, " ");
+		for (size_t k = 0; k < n; k++) {
+			if (!vms[k].name || strlen(vms[k].moref) != len || strncmp(vms[k].moref, ref, len))
+				continue;
+			char *named = xasprintf("%.*s%s%s", (int)(ref - e), e, vms[k].name, ref + len);
+			free(vms[i].probe.error);
+			vms[i].probe.error = named;
+			break;
+		}
+	}
+}
 
 typedef struct {
 	const char *host;
@@ -84,17 +171,7 @@ static void *worker(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&p->mu);
-		vm_facts *f = &p->vms[i];
-		if (c) {
-			probe_vm(c, f, p->user, p->password, p->timeout_s, &f->probe);
-		} else {
-			model_guest_probe_done(&f->probe);
-			model_guest_probe_init(&f->probe);
-			f->probe.state = PROBE_UNAVAILABLE;
-			f->probe.error = xasprintf("guest probe of %s not run: %s", f->name, err.message);
-		}
-		if (p->done)
-			p->done(p->ctx, i);
+		probe_one(p, c, &err, i);
 		pthread_mutex_lock(&p->mu);
 		p->in_flight[g]--;
 		pthread_cond_broadcast(&p->cv);
@@ -110,14 +187,22 @@ void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const 
 	if (!lim)
 		lim = &no_limits;
 	pool p = { .session = s, .vms = vms, .user = user, .password = password,
-		   .timeout_s = lim->timeout_s, .done = lim->done, .ctx = lim->ctx, .per_host = lim->per_host > 0 ? lim->per_host
-									 : PROBE_PER_HOST };
+		   .logins = lim->logins, .timeout_s = lim->timeout_s, .done = lim->done,
+		   .ctx = lim->ctx, .per_host = lim->per_host > 0 ? lim->per_host : PROBE_PER_HOST };
 	p.queue = xcalloc(n ? n : 1, sizeof *p.queue);
+	size_t n_todo = 0;
 	for (size_t i = 0; i < n; i++)
 		if (probe_applicable(&vms[i]) && !(lim->skip && lim->skip[i]))
-			p.queue[p.left++] = i;
+			p.queue[n_todo++] = i;
+	bool *decided = xcalloc(n ? n : 1, sizeof *decided);
+	decide_accounts(&p, p.queue, n_todo, decided);
+	for (size_t k = 0; k < n_todo; k++)
+		if (!decided[p.queue[k]])
+			p.queue[p.left++] = p.queue[k];
+	free(decided);
 	if (!p.left) {
 		free(p.queue);
+		name_refusing_vms(vms, n);
 		return;
 	}
 	by_host *order = xcalloc(p.left, sizeof *order);
@@ -162,4 +247,5 @@ void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const 
 	free(p.first);
 	free(p.next);
 	free(p.in_flight);
+	name_refusing_vms(vms, n);
 }

@@ -249,9 +249,10 @@ static void add_time(strbuf *sb, time_t t)
 
 static const char *disk_label(const vm_disk *d, char buf[32], size_t i)
 {
+	/* vCenter's own label, as the vSphere Client shows it; its position otherwise */
 	if (d->label && *d->label)
 		return d->label;
-	snprintf(buf, 32, "disk #%zu", i + 1);
+	snprintf(buf, 32, "Hard disk %zu", i + 1);
 	return buf;
 }
 
@@ -517,7 +518,7 @@ static void rule_controllers(ctx *c)
 			continue;
 		}
 		sep(sb);
-		strbuf_addf(sb, "%s on %s %d:%d", disk_label(d, lb, i), ctrl_display(d->controller),
+		strbuf_addf(sb, "%s, %s %d:%d", disk_label(d, lb, i), ctrl_display(d->controller),
 			    d->bus, d->unit);
 	}
 	if (ide.len)
@@ -813,6 +814,16 @@ static void rule_probe(ctx *c)
 		break;
 	case PROBE_STALE:
 		why = "The guest could not be probed now; the guest facts shown come from history.";
+		break;
+	case PROBE_NOT_ELEVATED:
+		why = "The guest account is refused by vssadmin (or sc): it lacks the administrator "
+		      "right to list VSS writers, so the guest facts are unknown. A local "
+		      "administrator's remote logon runs without an elevated token under UAC "
+		      "remote restrictions. Use a domain account that is in the guest's "
+		      "Administrators group, or on the guest set the DWORD "
+		      "LocalAccountTokenFilterPolicy = 1 under "
+		      "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System "
+		      "(it lifts the restriction for every local administrator), then scan again.";
 		break;
 	default:
 		why = "The guest was not probed, so the guest facts (VSS services, writers, "

@@ -52,23 +52,37 @@
 	  "quiescent can do it after confirmation.")                                               \
 	X(R09, SEVERITY_ERROR, LEVEL_FILESYSTEM, FIX_MANUAL, "Windows Vista/2003 and later",        \
 	  "a virtual disk is on an IDE controller", NULL,                                          \
-	  "Move the disk to a SCSI controller: VMware VSS does not support VMs with IDE disks.")   \
+	  "Move every IDE disk to a SCSI controller, boot disk last: 1. with Windows running, add "  \
+	  "a SCSI controller (VMware Paravirtual, or LSI Logic SAS) with a small new disk on it "   \
+	  "and check in Device Manager that Windows loaded its driver (PVSCSI's comes with VMware "\
+	  "Tools) - without it a moved boot disk stops at INACCESSIBLE_BOOT_DEVICE; 2. shut the "  \
+	  "guest down; 3. in Edit Settings set each disk's Virtual Device Node to SCSI (n:m), and " \
+	  "the boot order to the boot disk; 4. power on, check every volume, then remove the "     \
+	  "small disk.")                                                                           \
 	X(R10, SEVERITY_ERROR, LEVEL_FILESYSTEM, FIX_MANUAL, "Windows Vista/2003 and later",        \
 	  "a virtual disk is on a SATA or NVMe controller",                                        \
 	  "NVMe is allowed on Windows 2022 build >= 20348.2582 and 2025 build >= 26100.7171",      \
-	  "Move the disk to a SCSI controller (or, for NVMe, update Windows Server 2022/2025 to "   \
-	  "a build that supports NVMe quiescing).")                                                \
+	  "For NVMe, update Windows Server 2022/2025 to a build that supports NVMe quiescing. "     \
+	  "Otherwise move the disk to a SCSI controller, boot disk last: with Windows running, "   \
+	  "add a SCSI controller (VMware Paravirtual or LSI Logic SAS) with a small new disk and "  \
+	  "check that Windows loaded its driver - a boot disk moved before that stops at "         \
+	  "INACCESSIBLE_BOOT_DEVICE; then shut down, set each disk's Virtual Device Node to SCSI " \
+	  "in Edit Settings, power on and check every volume.")                                    \
 	X(R11, SEVERITY_ERROR, LEVEL_FILESYSTEM, FIX_MANUAL, "Windows Server 2008 and later",       \
 	  "fewer free SCSI slots than virtual disks", NULL,                                        \
 	  "Add a SCSI controller so there is a free SCSI slot for every virtual disk "             \
 	  "(15 usable units per controller).")                                                     \
 	X(R12, SEVERITY_ERROR, LEVEL_FILESYSTEM, FIX_MANUAL,                                       \
 	  "Windows Vista/2003 and later, guest probe", "dynamic disks in the guest", NULL,         \
-	  "Convert the dynamic disks to basic disks: VSS quiescing does not support dynamic "      \
-	  "disks.")                                                                                \
+	  "Convert the dynamic disks to basic disks. Warning: Windows' own conversion (Disk "       \
+	  "Management or diskpart 'convert basic') needs the disk empty - it deletes every volume "\
+	  "on it - so move or back up the data first and restore it afterwards (a dynamic system " \
+	  "disk cannot be converted by Windows at all); or accept file-system quiescing for this " \
+	  "VM.")                                                                                   \
 	X(R13, SEVERITY_ERROR, LEVEL_FILESYSTEM, FIX_MANUAL, "Windows Server 2016 and later, guest probe", \
 	  "Storage Spaces in the guest", NULL,                                                     \
-	  "Use file-system quiescing for this VM: application quiescing does not support "         \
+	  "Use file-system quiescing for this VM: choose it in the backup job's quiescing (or "    \
+	  "'application-consistent' off) for this VM; application quiescing does not support "     \
 	  "Storage Spaces.")                                                                       \
 	X(R14, SEVERITY_WARN, LEVEL_NONE, FIX_MANUAL, "all VMs",                                   \
 	  "an independent disk: it is in no snapshot", NULL,                                       \

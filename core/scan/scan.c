@@ -5,6 +5,7 @@
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/timing.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 #include "vsphere/inventory.h"
 
@@ -15,17 +16,17 @@
 
 char *scan_server_key(const char *server)
 {
-	const char *p = strstr(server, "://");
-	p = p ? p + 3 : server;
-	return xstrndup(p, strcspn(p, "/"));
+	char *key = url_server_key(server);
+	/* Never the raw text: it may carry userinfo. Connecting fails on it anyway. */
+	return key ? key : xstrdup("(an unreadable server URL)");
 }
 
 void scan_settle_probe(store *db, const char *vcenter, vm_facts *f, bool probing, bool have_creds)
 {
 	if (f->probe.state == PROBE_OK)
 		return;
-	/* A refused login is news the operator must see, not hidden behind old facts. */
-	if (db && f->probe.state != PROBE_LOGIN_FAILED) {
+	/* A refused login or account is news the operator must see, not hidden behind old facts. */
+	if (db && f->probe.state != PROBE_LOGIN_FAILED && f->probe.state != PROBE_NOT_ELEVATED) {
 		guest_probe old;
 		model_guest_probe_init(&old);
 		if (store_last_probe(db, vcenter, f->moref, &old, NULL, 0) == 1) {
@@ -55,6 +56,11 @@ void scan_settle_probe(store *db, const char *vcenter, vm_facts *f, bool probing
 static int by_name_facts(const void *a, const void *b)
 {
 	return inventory_compare_by_name(a, b);
+}
+
+static bool scan_has_guest_logins(const scan_spec *spec)
+{
+	return (spec->guest_user && spec->guest_password) || guest_logins_count(spec->guest_logins);
 }
 
 static char *options_json(const scan_spec *spec)
@@ -244,7 +250,7 @@ static scan_status scan_run_streaming(vs_session *s, store *db, const scan_spec 
 {
 	size_t *matches = spec->n_globs ? xcalloc(spec->n_globs, sizeof *matches) : NULL;
 	scan_pipe p = { .db = db, .s = s, .spec = spec, .out = out, .ctx = ctx,
-			.have_creds = spec->guest_user && spec->guest_password };
+			.have_creds = scan_has_guest_logins(spec) };
 	inventory_upgrades upgrades = { 0 };
 	p.upgrades = &upgrades;
 	pthread_mutex_init(&p.mu, NULL);
@@ -442,7 +448,7 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 	if (progress)
 		progress(ctx, SCAN_PHASE_INVENTORY, 0, 0);
 
-	bool have_creds = spec->guest_user && spec->guest_password;
+	bool have_creds = scan_has_guest_logins(spec);
 	if (!(spec->probe && have_creds))
 		return scan_run_streaming(s, db, spec, progress, ctx, out, bad_glob, err, msg,
 					  msglen);
@@ -504,7 +510,8 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 				     .timeout_s = spec->probe_timeout_s ? spec->probe_timeout_s
 									: SCAN_PROBE_TIMEOUT_S,
 				     .skip = skip, .host_keys = host_keys,
-				     .done = early_probed, .ctx = &e };
+				     .done = early_probed, .ctx = &e,
+				     .logins = spec->guest_logins };
 		probe_many(s, out->facts, out->n, spec->guest_user, spec->guest_password, &lim);
 		probe_host_keys_free(host_keys, out->n);
 		free(skip);
@@ -544,6 +551,27 @@ void scan_result_done(scan_result *r)
 	free(r->verdicts);
 	free(r->vcenter);
 	memset(r, 0, sizeof *r);
+}
+
+bool scan_vm_unproven(const scan_result *r, size_t i, time_t max_age_s)
+{
+	const guest_probe *p = &r->facts[i].probe;
+	if (r->verdicts[i].status != STATUS_READY || p->state == PROBE_OK)
+		return false;
+	/* A VM the probe does not apply to (not Windows) is judged from vCenter's facts alone. */
+	if (r->verdicts[i].family == OS_OTHER)
+		return false;
+	if (p->state == PROBE_STALE && p->at > 0 && r->scanned_at - p->at <= max_age_s)
+		return false;
+	return true;
+}
+
+size_t scan_count_unproven(const scan_result *r, time_t max_age_s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		n += scan_vm_unproven(r, i, max_age_s);
+	return n;
 }
 
 bool scan_all_ready(const scan_result *r)

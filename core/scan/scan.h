@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "model/model.h"
+#include "probe/guest_logins.h"
 #include "store/store.h"
 #include "vsphere/session.h"
 
@@ -27,6 +28,7 @@ typedef struct {
 	bool probe;                 /* run the guest probe */
 	const char *guest_user;     /* NULL: no guest credentials */
 	const char *guest_password;
+	const guest_logins *guest_logins;   /* per-VM accounts (probe/guest_logins.h), or NULL */
 	int probe_concurrency;      /* probes at once in all; 0: PROBE_TOTAL */
 	int probe_per_host;         /* probes at once on one ESXi host; 0: PROBE_PER_HOST */
 	int probe_timeout_s;        /* 0: SCAN_PROBE_TIMEOUT_S */
@@ -70,6 +72,14 @@ void scan_result_done(scan_result *r);
 
 /* Exit status of a scan for the CLI contract: true when every VM is ready or n/a. */
 bool scan_all_ready(const scan_result *r);
+
+/* Guest facts count as proof for this long by default (--max-probe-age). */
+#define SCAN_MAX_PROBE_AGE_S (7 * 86400)
+/* Whether VM i was judged ready without proof: no guest probe of this scan and none in history
+ * younger than max_age_s (a stale one older, or none at all). */
+bool scan_vm_unproven(const scan_result *r, size_t i, time_t max_age_s);
+/* How many VMs of r were judged that way. */
+size_t scan_count_unproven(const scan_result *r, time_t max_age_s);
 
 /* Guest facts for a VM the probe did not reach: the last good probe in history (stale), else
  * why they are unknown. Never leaves PROBE_NOT_RUN. Used again on live changes. */

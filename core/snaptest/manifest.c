@@ -13,6 +13,7 @@
 
 #include "util/json.h"
 #include "util/strbuf.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -67,11 +68,8 @@ static char *attr(xmlTextReaderPtr r, const char *name)
 	xmlChar *v = xmlTextReaderGetAttribute(r, (const xmlChar *)name);
 	if (!v)
 		return NULL;
-	char *s = xstrdup((const char *)v);
+	char *s = text_clean((const char *)v);   /* C0, C1 and broken UTF-8: util/text.h */
 	xmlFree(v);
-	for (char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			*p = ' ';
 	return s;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 #include "vsphere/inventory.h"
 #include "vsphere/propcol.h"
@@ -274,6 +275,7 @@ static int on_events(xmlTextReaderPtr r, void *arg, vs_error *err)
 				ev.at = inventory_parse_datetime(v);
 			else
 				snprintf(ev.message, sizeof ev.message, "%s", v);
+			text_clean_inplace(ev.message);   /* server text: one line, no escapes */
 			free(v);
 		}
 		if (k2 < 0)

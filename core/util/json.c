@@ -1,4 +1,5 @@
 #include "util/json.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 #include <assert.h>
@@ -73,47 +74,8 @@ static void utf8_put(strbuf *out, uint32_t cp)
 
 void json_escape(strbuf *out, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < n) {
-		/* Plain printable ASCII needs no escape: copy the whole run at once. */
-		size_t j = i;
-		while (j < n && p[j] >= 0x20 && p[j] < 0x7F && p[j] != '"' && p[j] != '\\')
-			j++;
-		if (j > i) {
-			strbuf_add(out, p + i, j - i);
-			i = j;
-			if (i >= n)
-				break;
-		}
-		unsigned char c = p[i];
-		if (c >= 0x80) {
-			size_t l = utf8_seq_len(p + i, n - i);
-			if (l == 0) {
-				utf8_put(out, 0xFFFD); /* one replacement per bad byte */
-				i++;
-			} else {
-				strbuf_add(out, p + i, l);
-				i += l;
-			}
-			continue;
-		}
-		switch (c) {
-		case '"': strbuf_adds(out, "\\\""); break;
-		case '\\': strbuf_adds(out, "\\\\"); break;
-		case '\b': strbuf_adds(out, "\\b"); break;
-		case '\f': strbuf_adds(out, "\\f"); break;
-		case '\n': strbuf_adds(out, "\\n"); break;
-		case '\r': strbuf_adds(out, "\\r"); break;
-		case '\t': strbuf_adds(out, "\\t"); break;
-		default:
-			if (c < 0x20 || c == 0x7F)
-				strbuf_addf(out, "\\u%04x", c);
-			else
-				strbuf_addc(out, (char)c);
-		}
-		i++;
-	}
+	/* The one escaping rule of every output format (util/text.h). */
+	text_escape(out, s, n, TEXT_JSON);
 }
 
 /* ---- writer ---- */
@@ -267,7 +229,8 @@ void json_time(json_writer *w, time_t t)
 void json_raw(json_writer *w, const char *json)
 {
 	before_value(w);
-	strbuf_adds(w->out, json);
+	/* Documents made by SQLite's JSON functions keep C1 controls raw inside their strings. */
+	text_escape(w->out, json, strlen(json), TEXT_JSON_DOC);
 }
 
 void json_kv_string(json_writer *w, const char *key, const char *s)

@@ -108,6 +108,14 @@ int secret_add(secret *sec, const char *s)
 	return 0;
 }
 
+void secret_truncate(secret *sec, size_t len)
+{
+	if (len >= sec->len)
+		return;
+	explicit_bzero(sec->data + len, sec->len - len);
+	sec->len = len;
+}
+
 static const char *xml_entity(char c)
 {
 	switch (c) {

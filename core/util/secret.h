@@ -24,6 +24,8 @@ size_t secret_cap(const secret *sec);
  * the region never moves; returns -1 (and appends nothing) when `s` does not fit. */
 int secret_add(secret *sec, const char *s);
 int secret_add_xml(secret *sec, const char *s);   /* XML-escaped */
+/* Shortens to len bytes, wiping the rest (a Backspace in a hidden prompt). */
+void secret_truncate(secret *sec, size_t len);
 /* Bytes the XML escaping of s takes (for sizing). */
 size_t secret_xml_escaped_len(const char *s);
 

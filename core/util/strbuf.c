@@ -1,4 +1,5 @@
 #include "util/strbuf.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -119,6 +120,9 @@ void strbuf_add_xml(strbuf *sb, const char *s)
 void strbuf_add_csv_field(strbuf *sb, const char *s, int last)
 {
 	s = s ? s : "";
+	char *clean = NULL;
+	if (!text_is_clean(s))
+		s = clean = text_clean(s);   /* no control or broken UTF-8 reaches a spreadsheet */
 	if (strpbrk(s, ",\"\r\n")) {
 		strbuf_addc(sb, '"');
 		for (const char *q; (q = strchr(s, '"')); s = q + 1) {
@@ -130,6 +134,7 @@ void strbuf_add_csv_field(strbuf *sb, const char *s, int last)
 	} else {
 		strbuf_adds(sb, s);
 	}
+	free(clean);
 	strbuf_adds(sb, last ? "\r\n" : ",");
 }
 

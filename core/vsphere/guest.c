@@ -1,4 +1,6 @@
 #include "vsphere/guest.h"
+#include "vsphere/guest_login.h"
+#include "vsphere/esx_host.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,10 +159,10 @@ static int on_transfer(xmlTextReaderPtr r, void *arg, vs_error *err)
 
 char *vs_guest_fix_url(const char *url, const char *host)
 {
-	const char *p = strstr(url, "://");
-	if (!p || p[3] != '*')
-		return xstrdup(url);
-	return xasprintf("%.*s%s%s", (int)(p + 3 - url), url, host, p + 4);
+	char *hostport = NULL;
+	char *u = vs_esx_transfer_url(url, host, NULL, &hostport);
+	free(hostport);
+	return u ? u : xstrdup(url);
 }
 
 static double now_s(void)
@@ -244,9 +246,17 @@ int vs_guest_run(vs_conn *c, const char *vm_moref, const char *user, const char 
 	vs_soap_add_text(&rest, "arguments", args.buf);
 	strbuf_adds(&rest, "</spec>");
 	strbuf_done(&args);
+	/* One credential is proven on one VM before it is used on many (guest_login.h). */
+	int tester = vs_guest_login_begin(s, user, password, err);
+	if (tester < 0) {
+		strbuf_done(&rest);
+		return -1;
+	}
 	int k = guest_call(c, "StartProgramInGuest", "GuestProcessManager", s->sc.process_manager,
 			   &a, rest.buf, on_pid, &g, err);
 	strbuf_done(&rest);
+	vs_guest_login_end(s, user, password, tester == 1,
+			   k == 0 ? 1 : err && !strcmp(err->fault, "InvalidGuestLogin") ? -1 : 0, vm_moref);
 	if (k < 0)
 		return -1;
 
@@ -300,12 +310,30 @@ int vs_guest_run(vs_conn *c, const char *vm_moref, const char *user, const char 
 			"%zu allowed.", vm_moref, g.size, VS_GUEST_MAX_OUTPUT);
 		goto out;
 	}
-	char *url = vs_guest_fix_url(g.url, s->host);
+	/* Through vCenter the URL names the ESXi host: its management IP and its thumbprint, as
+	 * vCenter reports them, are used (esx_host.h). */
+	vs_esx_host esx;
+	bool have_esx = false;
+	if (vs_esx_url_needs_host(g.url, s->host)) {
+		if (vs_esx_host_of_vm(c, vm_moref, &esx, err) < 0)
+			goto out;
+		have_esx = true;
+	}
+	char *hostport = NULL;
+	char *url = vs_esx_transfer_url(g.url, s->host, have_esx ? &esx : NULL, &hostport);
+	free(hostport);   /* vs_http_get_pinned keys the pin by the URL itself */
+	if (!url) {
+		vs_fail(err, VS_ERR_PARSE, "InitiateFileTransferFromGuest returned a URL that is not "
+			"https.");
+		goto out;
+	}
 	strbuf body;
 	strbuf_init(&body);
 	long status = 0;
-	k = vs_http_request(c, url, NULL, 0, true, VS_GUEST_MAX_OUTPUT, "The guest file download",
-			    &status, &body, err);
+	/* The host's thumbprint as vCenter knows it decides for the transfer (a pin always
+	 * decides, --insecure or not); without one, the CA store or --insecure as for any host. */
+	k = vs_http_get_pinned(c, url, have_esx && esx.thumbprint[0] ? esx.thumbprint : NULL,
+			       VS_GUEST_MAX_OUTPUT, "The guest file download", &status, &body, err);
 	free(url);
 	if (k == 0 && status != 200) {
 		vs_fail(err, VS_ERR_NETWORK, "Downloading the command's output from VM %s failed "

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "util/timing.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 #include "vsphere/known_hosts.h"
 
@@ -68,20 +69,36 @@ void vs_http_share_done(vs_session *s)
 		pthread_mutex_destroy(&s->share_mu[i]);
 }
 
+/* The leaf's fingerprint in the pin's algorithm (govc's known_hosts holds SHA-1 ones) into
+ * c->seen, and its SHA-256 into c->seen256; false when it cannot be computed. */
+static bool fingerprint(vs_conn *c, X509 *leaf)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (!leaf || !X509_digest(leaf, EVP_sha256(), md, &mdlen))
+		return false;
+	vs_thumbprint_format(md, mdlen, c->seen256, sizeof c->seen256);
+	memcpy(c->seen, c->seen256, sizeof c->seen);
+	if (c->pin_now && strlen(c->pin_now) == 59) {
+		if (!X509_digest(leaf, EVP_sha1(), md, &mdlen))
+			return false;
+		vs_thumbprint_format(md, mdlen, c->seen, sizeof c->seen);
+	}
+	return true;
+}
+
 /* Runs inside the TLS handshake, before a single byte of the request is sent: this is where a
- * pinned thumbprint is decided (design.md), not afterwards from CURLINFO_CERTINFO. */
+ * pinned thumbprint is decided (design.md), not afterwards from CURLINFO_CERTINFO. A pin is
+ * the whole verdict: the CA store and --insecure have no say where one applies. */
 static int verify_cert(X509_STORE_CTX *store, void *arg)
 {
 	vs_conn *c = arg;
 	X509 *leaf = X509_STORE_CTX_get0_cert(store);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (!leaf || !X509_digest(leaf, EVP_sha256(), md, &mdlen)) {
+	if (!fingerprint(c, leaf)) {
+		c->cert_verdict = -1;
 		X509_STORE_CTX_set_error(store, X509_V_ERR_UNSPECIFIED);
 		return 0;
 	}
-	vs_thumbprint_format(md, mdlen, c->seen256, sizeof c->seen256);
-	memcpy(c->seen, c->seen256, sizeof c->seen);
 	pthread_mutex_lock(&c->s->mu);
 	memcpy(c->s->thumbprint, c->seen256, sizeof c->s->thumbprint);
 	pthread_mutex_unlock(&c->s->mu);
@@ -90,25 +107,50 @@ static int verify_cert(X509_STORE_CTX *store, void *arg)
 		c->probe_trusted = X509_verify_cert(store) == 1;
 		return 1;
 	}
-	if (!c->pin_now)
-		return X509_verify_cert(store);   /* libcurl's normal path; it checks the host */
-
-	/* govc's known_hosts holds SHA-1 thumbprints: compare in the pin's algorithm. */
-	if (strlen(c->pin_now) == 59) {
-		if (!X509_digest(leaf, EVP_sha1(), md, &mdlen))
-			return 0;
-		vs_thumbprint_format(md, mdlen, c->seen, sizeof c->seen);
+	if (!c->pin_now) {
+		int ok = X509_verify_cert(store);   /* libcurl's normal path; it checks the host */
+		c->cert_verdict = ok == 1 ? 1 : -1;
+		return ok;
 	}
-	if (strcmp(c->seen, c->pin_now) == 0)
+	if (strcmp(c->seen, c->pin_now) == 0) {
+		c->cert_verdict = 1;
 		return 1;
+	}
 	c->pin_mismatch = true;
+	c->cert_verdict = -1;
 	X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
 	return 0;
 }
 
+/* Runs after the connection is ready and before the request's first byte, also on a reused
+ * connection or a resumed TLS session, where no handshake ran for this request: the peer's
+ * certificate is checked against the pin again, so no path skips it. */
+static int before_request(void *arg, char *primary_ip, char *local_ip, int primary_port,
+			  int local_port)
+{
+	vs_conn *c = arg;
+	if (!c->pin_now)
+		return CURL_PREREQFUNC_OK;
+	struct curl_tlssessioninfo *info = NULL;
+	if (curl_easy_getinfo(c->curl, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || !info ||
+	    info->backend != CURLSSLBACKEND_OPENSSL || !info->internals) {
+		c->pin_mismatch = true;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	X509 *leaf = SSL_get0_peer_certificate((SSL *)info->internals);
+	if (fingerprint(c, leaf) && strcmp(c->seen, c->pin_now) == 0)
+		return CURL_PREREQFUNC_OK;
+	c->pin_mismatch = true;
+	return CURL_PREREQFUNC_ABORT;
+}
+
 static CURLcode ssl_ctx_cb(CURL *curl, void *sslctx, void *arg)
 {
+	vs_conn *c = arg;
 	SSL_CTX_set_cert_verify_callback((SSL_CTX *)sslctx, verify_cert, arg);
+	/* A refused pin must end the handshake whatever libcurl was told about verification. */
+	if (c->pin_now)
+		SSL_CTX_set_verify((SSL_CTX *)sslctx, SSL_VERIFY_PEER, NULL);
 	return CURLE_OK;
 }
 
@@ -174,6 +216,8 @@ int vs_http_conn_init(vs_conn *c, vs_error *err)
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
 	curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, c);
+	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, before_request);
+	curl_easy_setopt(h, CURLOPT_PREREQDATA, c);
 	/* The trust store to load when a request needs one: --ca-file, else libcurl's built-in
 	 * defaults, which are read here because setting NULL later is the only way to skip them. */
 	char *def = NULL;
@@ -205,55 +249,50 @@ void vs_http_conn_done(vs_conn *c)
 	c->soap_headers = NULL;
 }
 
-/* "https://name:port/x" -> host part "name:port" (malloc'ed), NULL when malformed. */
-static char *url_hostport(const char *url)
+/* OpenSSL's words for a handshake that failed on the protocol version or the algorithms, not on
+ * the certificate (a TLS 1.0/1.1-only server, no shared cipher, a legacy signature). */
+static bool protocol_trouble(const char *detail)
 {
-	if (strncasecmp(url, "https://", 8) != 0)
-		return NULL;
-	const char *p = url + 8;
-	size_t n = strcspn(p, "/?#");
-	return n ? xstrndup(p, n) : NULL;
+	static const char *const words[] = {
+		"unsupported protocol", "wrong version number", "no protocols available",
+		"protocol version", "version too low", "cipher", "sigalg", "signature algorithm",
+		"handshake failure", "inappropriate fallback", "dh key too small",
+		"unsafe legacy renegotiation",
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcasestr(detail, words[i]))
+			return true;
+	return false;
 }
 
-int vs_url_parse(const char *in, char **url, char **base, char **server, char **host)
+/* A failed handshake (or the name check right after it): no request byte was sent. */
+static int fail_tls(vs_conn *c, const char *hostport, const char *detail, vs_error *err)
 {
-	const char *rest = in;
-	if (strstr(in, "://")) {
-		if (strncasecmp(in, "https://", 8) != 0)
-			return -1;
-		rest = in + 8;
-	}
-	/* govc accepts user@ in the URL; credentials never come from here. */
-	const char *at = strchr(rest, '@');
-	const char *slash = strchr(rest, '/');
-	if (at && (!slash || at < slash))
-		rest = at + 1;
-	size_t n = strcspn(rest, "/?#");
-	if (!n)
-		return -1;
-	char *hp = xstrndup(rest, n);
-	const char *path = rest + n;
-	if (url)
-		*url = xasprintf("https://%s%s", hp, *path == '/' && path[1] ? path : "/sdk");
-	if (base)
-		*base = xasprintf("https://%s", hp);
-	if (host) {
-		const char *end;
-		if (hp[0] == '[') {
-			end = strchr(hp, ']');
-			end = end ? end + 1 : hp + n;
-		} else {
-			end = strchr(hp, ':');
-			if (!end)
-				end = hp + n;
-		}
-		*host = xstrndup(hp, (size_t)(end - hp));
-	}
-	if (server)
-		*server = hp;
-	else
-		free(hp);
-	return 0;
+	if (c->seen256[0] && (strcasestr(detail, "subject name") || strcasestr(detail, "host name")))
+		return vs_fail(err, VS_ERR_TLS,
+			       "The certificate of %s was issued for another name (%s); its SHA-256 "
+			       "fingerprint is %s: connect with the name the certificate carries, or "
+			       "after checking the fingerprint pin it with --thumbprint. Nothing was "
+			       "sent.", hostport, detail, c->seen256);
+	bool protocol = protocol_trouble(detail);
+	if ((c->cert_verdict == 1 || c->cert_verdict == 0) && protocol)
+		return vs_fail(err, VS_ERR_TLS,
+			       "The TLS handshake with %s failed on the protocol, not on the "
+			       "certificate%s (%s): the server offers no protocol version or cipher "
+			       "that quiescent accepts (TLS 1.2 or later with current ciphers); "
+			       "update the server's TLS settings. Nothing was sent.", hostport,
+			       c->cert_verdict == 1 ? ", which was accepted" : "", detail);
+	if (c->cert_verdict == 1)
+		return vs_fail(err, VS_ERR_TLS,
+			       "The TLS handshake with %s failed after its certificate was accepted "
+			       "(%s). Nothing was sent.", hostport, detail);
+	if (c->seen256[0])
+		return vs_fail(err, VS_ERR_TLS,
+			       "The certificate of %s is not trusted (%s); its SHA-256 fingerprint "
+			       "is %s: after checking it, pin it with --thumbprint, or give "
+			       "--ca-file. Nothing was sent.", hostport, detail, c->seen256);
+	return vs_fail(err, VS_ERR_TLS, "TLS with %s failed: %s. Nothing was sent.", hostport,
+		       detail);
 }
 
 static int fail_curl(vs_conn *c, CURLcode rc, const char *hostport, const char *what,
@@ -261,11 +300,18 @@ static int fail_curl(vs_conn *c, CURLcode rc, const char *hostport, const char *
 {
 	vs_session *s = c->s;
 	const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-	if (c->pin_mismatch)
+	if (c->pin_mismatch) {
+		if (!c->seen[0])
+			return vs_fail(err, VS_ERR_TLS,
+				       "The certificate of %s could not be checked against the pinned "
+				       "%s (from %s); the connection was closed before any request was "
+				       "sent.", hostport, c->pin_now, c->pin_from);
 		return vs_fail(err, VS_ERR_TLS,
-			       "The certificate of %s has fingerprint %s, not the pinned %s: refusing "
-			       "to send anything (if the certificate was replaced on purpose, check "
-			       "and update the thumbprint).", hostport, c->seen, c->pin_now);
+			       "The certificate of %s has fingerprint %s, not the pinned %s (from "
+			       "%s); the connection was closed before any request was sent (if the "
+			       "certificate was replaced on purpose, check it and update the pin).",
+			       hostport, c->seen, c->pin_now, c->pin_from);
+	}
 	switch (rc) {
 	case CURLE_ABORTED_BY_CALLBACK:
 		return vs_fail(err, VS_ERR_CANCELLED, "%s on %s was cancelled.", what, hostport);
@@ -287,33 +333,38 @@ static int fail_curl(vs_conn *c, CURLcode rc, const char *hostport, const char *
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-		if (c->seen256[0])
-			return vs_fail(err, VS_ERR_TLS,
-				       "The certificate of %s is not trusted (%s); its SHA-256 "
-				       "fingerprint is %s: after checking it, pin it with "
-				       "--thumbprint, or give --ca-file.", hostport, detail, c->seen256);
-		return vs_fail(err, VS_ERR_TLS, "TLS with %s failed: %s.", hostport, detail);
+		return fail_tls(c, hostport, detail, err);
 	default:
 		break;
 	}
 	return vs_fail(err, VS_ERR_NETWORK, "%s on %s failed: %s.", what, hostport, detail);
 }
 
-int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_len,
-		    bool may_resend, size_t max_bytes, const char *what, long *status, strbuf *out,
-		    vs_error *err)
+/* One request; pin, when not NULL, is the caller's normalised pin for this URL's host. */
+static int request(vs_conn *c, const char *url, const char *pin, const char *pin_from,
+		   const char *post, size_t post_len, bool may_resend, size_t max_bytes,
+		   const char *what, long *status, strbuf *out, vs_error *err)
 {
 	vs_session *s = c->s;
 	CURL *h = c->curl;
-	char *hostport = url_hostport(url);
-	if (!hostport)
-		return vs_fail(err, VS_ERR_USAGE, "Not an https URL: %s.", url);
+	url_parts u;
+	char msg[256];
+	if (url_parse(url, &u, msg, sizeof msg) < 0) {
+		url_parts_done(&u);
+		return vs_fail(err, VS_ERR_USAGE, "%s cannot be sent: %s.", what, msg);
+	}
+	const char *hostport = u.hostport;
 
-	/* The pin belongs to the session's host; another host (an ESXi transfer URL) gets the
-	 * CA store unless the operator chose insecure. */
-	bool same_host = strcasecmp(hostport, s->server) == 0;
-	c->pin_now = s->pin[0] && same_host ? s->pin : NULL;
+	/* The session's pin belongs to the session's host; another host (an ESXi transfer URL)
+	 * is pinned by its caller, else gets the CA store unless the operator chose insecure. */
+	c->pin_now = pin;
+	c->pin_from = pin_from;
+	if (!pin && s->pin[0] && url_same_endpoint(hostport, s->server)) {
+		c->pin_now = s->pin;
+		c->pin_from = s->pin_source ? s->pin_source : "the session";
+	}
 	c->pin_mismatch = false;
+	c->cert_verdict = 0;
 	c->seen[0] = c->seen256[0] = '\0';
 	c->errbuf[0] = '\0';
 	c->out = out;
@@ -325,14 +376,15 @@ int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_l
 	c->cancel_gen = atomic_load(&s->cancel_gen);
 	strbuf_reset(out);
 
-	long verify = s->insecure ? 0L : 1L;
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, verify);
-	/* A pinned thumbprint (or --insecure) decides alone: the CA store would be parsed for
-	 * nothing, ~150 certificates per connection (5 per scan). A trust probe needs it. */
-	bool need_ca = !s->insecure && (!c->pin_now || c->probe);
+	/* A pin decides alone (the verify callback): peer verification stays on so a refusal
+	 * ends the handshake, the CA store is not even loaded (~150 certificates per connection)
+	 * and the name is not checked. --insecure relaxes only where nothing is pinned. */
+	bool insecure = s->insecure && !c->pin_now;
+	bool need_ca = !insecure && (!c->pin_now || c->probe);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, insecure ? 0L : 1L);
 	curl_easy_setopt(h, CURLOPT_CAINFO, need_ca ? c->ca_info : NULL);
 	curl_easy_setopt(h, CURLOPT_CAPATH, need_ca ? c->ca_path : NULL);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, s->insecure || c->pin_now ? 0L : 2L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, insecure || c->pin_now ? 0L : 2L);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	if (post) {
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -369,8 +421,28 @@ int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_l
 		timing_add(TIMING_NET_WAIT, (double)st / 1e6);
 		timing_add(TIMING_NET_BODY, (double)(tot - st) / 1e6);
 	}
-	free(hostport);
+	url_parts_done(&u);
 	return ret;
+}
+
+int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_len,
+		    bool may_resend, size_t max_bytes, const char *what, long *status, strbuf *out,
+		    vs_error *err)
+{
+	return request(c, url, NULL, NULL, post, post_len, may_resend, max_bytes, what, status,
+		       out, err);
+}
+
+int vs_http_get_pinned(vs_conn *c, const char *url, const char *pin, size_t max_bytes,
+		       const char *what, long *status, strbuf *out, vs_error *err)
+{
+	if (!pin)
+		return vs_http_request(c, url, NULL, 0, true, max_bytes, what, status, out, err);
+	if (vs_thumbprint_normalize(pin, c->req_pin, sizeof c->req_pin) < 0)
+		return vs_fail(err, VS_ERR_USAGE, "%s cannot be checked: the host's thumbprint "
+			       "\"%.100s\" is not a SHA-256 (or SHA-1) fingerprint.", what, pin);
+	return request(c, url, c->req_pin, "the host's certificate thumbprint", NULL, 0, true,
+		       max_bytes, what, status, out, err);
 }
 
 int vs_http_request_stream(vs_conn *c, const char *url, const char *post, size_t post_len,

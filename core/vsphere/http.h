@@ -18,6 +18,8 @@
 #define VS_MAX_RESPONSE ((size_t)64 << 20)   /* one SOAP response; a page is far smaller */
 #define VS_THUMB_LEN 100                     /* "AB:CD:.." of SHA-256 with NUL */
 
+typedef struct vs_guest_cred vs_guest_cred;   /* guest_login.c */
+
 struct vs_session {
 	char *url;          /* https://host[:port]/sdk */
 	char *base;         /* https://host[:port] */
@@ -25,7 +27,8 @@ struct vs_session {
 	char *host;         /* host alone (for the '*' of guest transfer URLs) */
 	char *user;
 	secret *password;
-	char pin[VS_THUMB_LEN];   /* normalised pin, empty when none */
+	char pin[VS_THUMB_LEN];   /* normalised pin, empty when none: it always decides */
+	char *pin_source;         /* where the pin came from ("--thumbprint", "FILE"), for messages */
 	char *ca_file;
 	bool insecure;
 	int timeout_s;
@@ -41,6 +44,9 @@ struct vs_session {
 	atomic_uint login_gen;    /* bumped by every successful Login */
 	atomic_uint cancel_gen;   /* bumped by vs_session_cancel */
 	bool logged_in;
+	pthread_mutex_t guest_mu;     /* the guest login circuit breaker (guest_login.c) */
+	pthread_cond_t guest_cv;
+	vs_guest_cred *guest_creds;
 };
 
 struct vs_conn {
@@ -51,9 +57,12 @@ struct vs_conn {
 	unsigned cancel_gen;      /* cancel_gen when the current request began */
 	/* Filled during the TLS handshake by the verify callback. */
 	const char *pin_now;      /* pin applying to the current request's host, or NULL */
+	const char *pin_from;     /* where pin_now came from, for messages */
+	char req_pin[VS_THUMB_LEN];   /* a per-request pin (vs_http_get_pinned), normalised */
 	char seen[VS_THUMB_LEN];  /* the leaf's fingerprint, in the pin's algorithm */
 	char seen256[VS_THUMB_LEN];
 	bool pin_mismatch;
+	int cert_verdict;         /* 0 not seen, 1 accepted (pin or CA), -1 refused */
 	bool probe;               /* vs_probe_certificate: record trust, never fail */
 	int probe_trusted;
 	char *ca_info, *ca_path;  /* the trust store when one is needed (NULL: libcurl's none) */
@@ -88,6 +97,13 @@ int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_l
 		    bool may_resend, size_t max_bytes, const char *what, long *status, strbuf *out,
 		    vs_error *err);
 
+/* A GET to another host than the session's (an ESXi host's guest file transfer URL) whose
+ * certificate must have the SHA-256 (or SHA-1) thumbprint `pin`, checked inside the handshake
+ * and again before the request on a reused connection, exactly like the session's own pin;
+ * --insecure changes nothing here. pin == NULL behaves as vs_http_request. */
+int vs_http_get_pinned(vs_conn *c, const char *url, const char *pin, size_t max_bytes,
+		       const char *what, long *status, strbuf *out, vs_error *err);
+
 /* vs_http_request whose HTTP 200 body goes to sink piece by piece as it arrives (out gets
  * any other status's body, for the fault). A sink returning -1 (after filling err) ends the
  * transfer: the result is then -1 with *sink_failed set. max_bytes bounds the streamed bytes. */
@@ -102,8 +118,8 @@ int vs_http_request_stream(vs_conn *c, const char *url, const char *post, size_t
 int vs_session_relogin(vs_conn *c, unsigned seen_gen, vs_error *err);
 unsigned vs_session_login_gen(vs_session *s);
 
-/* Splits "https://host:port/path" into its pieces (each malloc'ed, any may be NULL out-param):
- * url normalises "host" -> "https://host/sdk". -1 when it is not an https URL. */
-int vs_url_parse(const char *in, char **url, char **base, char **server, char **host);
+/* Sets s->url, base, server (host[:port]) and host from a server URL or name (util/url.h; any
+ * userinfo is dropped here). 0 or -1 with err (kind USAGE). */
+int vs_session_set_url(vs_session *s, const char *in, vs_error *err);
 
 #endif

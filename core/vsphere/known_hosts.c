@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/strbuf.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 
 int vs_thumbprint_normalize(const char *in, char *out, size_t n)
@@ -53,21 +55,21 @@ void vs_thumbprint_format(const unsigned char *md, size_t len, char *out, size_t
 		out[o < n ? o : n - 1] = '\0';
 }
 
-/* "name:port" -> "name" (IPv6 "[::1]:443" -> "[::1]"); NULL when there is no port. */
-static char *strip_port(const char *host)
+/* "user@name:port" (older versions wrote what the URL carried) -> "name:port". */
+static const char *without_userinfo(const char *key)
 {
-	const char *colon;
-	if (host[0] == '[') {
-		const char *end = strchr(host, ']');
-		if (!end || end[1] != ':')
-			return NULL;
-		colon = end + 1;
-	} else {
-		colon = strrchr(host, ':');
-		if (!colon || strchr(host, ':') != colon)
-			return NULL;
-	}
-	return xstrndup(host, (size_t)(colon - host));
+	const char *at = strrchr(key, '@');
+	return at ? at + 1 : key;
+}
+
+/* A key without a port, written by older versions, pinned that host on any port. */
+static bool portless_match(const char *key, const char *host)
+{
+	key = without_userinfo(key);
+	if (key[0] == '[' ? strstr(key, "]:") != NULL : strchr(key, ':') != NULL)
+		return false;
+	size_t n = strlen(key);
+	return strncasecmp(key, host, n) == 0 && host[n] == ':';
 }
 
 /* Splits a line into host and thumbprint in place; 0 when it is a comment or malformed. */
@@ -81,7 +83,10 @@ static int split_line(char *line, char **host, char **thumb)
 	return *thumb != NULL;
 }
 
-static int lookup_one(FILE *f, const char *host, char *buf, size_t n)
+/* exact: the same endpoint (port 443 when none); else a portless older key for any port. The
+ * matched key is copied to key_out (n_key bytes). */
+static int lookup_one(FILE *f, const char *host, bool exact, char *buf, size_t n, char *key_out,
+		      size_t n_key)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -89,12 +94,15 @@ static int lookup_one(FILE *f, const char *host, char *buf, size_t n)
 	rewind(f);
 	while (getline(&line, &cap, f) >= 0) {
 		char *h, *t;
-		if (!split_line(line, &h, &t) || strcmp(h, host) != 0)
+		if (!split_line(line, &h, &t))
+			continue;
+		if (exact ? !url_same_endpoint(h, host) : !portless_match(h, host))
 			continue;
 		if (strlen(t) >= n) {
 			rc = -1;
 		} else {
 			memcpy(buf, t, strlen(t) + 1);
+			snprintf(key_out, n_key, "%s", h);
 			rc = 1;
 		}
 		break;
@@ -108,16 +116,19 @@ int vs_known_hosts_lookup(const char *path, const char *host, char *buf, size_t 
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : -1;
-	int rc = lookup_one(f, host, buf, n);
-	if (rc == 0) {
-		char *bare = strip_port(host);
-		if (bare)
-			rc = lookup_one(f, bare, buf, n);
-		free(bare);
-	}
+	host = without_userinfo(host);
+	char key[512];
+	int rc = lookup_one(f, host, true, buf, n, key, sizeof key);
+	if (rc == 0)
+		rc = lookup_one(f, host, false, buf, n, key, sizeof key);
 	if (rc == 0 && ferror(f))
 		rc = -1;
 	fclose(f);
+	/* Older versions wrote "user:password@host" keys: the line is rewritten without it. */
+	if (rc == 1 && strchr(key, '@')) {
+		vs_error e;
+		vs_known_hosts_add(path, without_userinfo(key), buf, &e);
+	}
 	return rc;
 }
 
@@ -139,6 +150,7 @@ static int write_all(int fd, const char *p, size_t n)
 int vs_known_hosts_add(const char *path, const char *host, const char *thumbprint,
 		       vs_error *err)
 {
+	host = without_userinfo(host);
 	if (!*host || strpbrk(host, " \t\r\n") || !*thumbprint || strpbrk(thumbprint, " \t\r\n"))
 		return vs_fail(err, VS_ERR_USAGE, "Cannot add \"%s\" to %s: bad host or thumbprint.",
 			       host, path);
@@ -152,7 +164,8 @@ int vs_known_hosts_add(const char *path, const char *host, const char *thumbprin
 		while ((got = getline(&line, &cap, f)) >= 0) {
 			char *copy = xstrndup(line, (size_t)got);
 			char *h, *t;
-			bool same = split_line(copy, &h, &t) && strcmp(h, host) == 0;
+			/* Every key for the same endpoint goes, older forms too ("user@host"). */
+			bool same = split_line(copy, &h, &t) && url_same_endpoint(h, host);
 			free(copy);
 			if (same)
 				continue;   /* replaced by the new line below */

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/url.h"
 #include "util/xalloc.h"
+#include "vsphere/guest_login.h"
 #include "vsphere/http.h"
 #include "vsphere/known_hosts.h"
 #include "vsphere/propcol.h"
@@ -59,6 +61,8 @@ static vs_session *session_alloc(void)
 	vs_session *s = xcalloc(1, sizeof *s);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->login_mu, NULL);
+	pthread_mutex_init(&s->guest_mu, NULL);
+	pthread_cond_init(&s->guest_cv, NULL);
 	atomic_init(&s->login_gen, 0);
 	atomic_init(&s->cancel_gen, 0);
 	return s;
@@ -74,8 +78,12 @@ static void session_release(vs_session *s)
 	free(s->host);
 	free(s->user);
 	free(s->ca_file);
+	free(s->pin_source);
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->login_mu);
+	vs_guest_login_done(s);
+	pthread_mutex_destroy(&s->guest_mu);
+	pthread_cond_destroy(&s->guest_cv);
 	free(s);
 }
 
@@ -221,24 +229,49 @@ static int read_guest_managers(vs_conn *c, vs_error *err)
 
 /* ---- connect ---- */
 
+int vs_session_set_url(vs_session *s, const char *in, vs_error *err)
+{
+	url_parts u;
+	char msg[256];
+	if (url_parse(in, &u, msg, sizeof msg) < 0) {
+		url_parts_done(&u);
+		return vs_fail(err, VS_ERR_USAGE, "Cannot use that server: %s.", msg);
+	}
+	s->url = u.url;
+	s->base = u.base;
+	s->server = u.hostport;
+	/* The '*' of guest transfer URLs is replaced by this: an IPv6 address keeps brackets. */
+	s->host = strchr(u.host, ':') ? xasprintf("[%s]", u.host) : xstrdup(u.host);
+	u.url = u.base = u.hostport = NULL;
+	url_parts_done(&u);
+	return 0;
+}
+
+/* The pin, when there is one, decides alone, whatever --insecure says: an explicit thumbprint
+ * first, else the known_hosts entry for host[:port]. */
 static int setup_trust(vs_session *s, const vs_connect_opts *o, vs_error *err)
 {
 	s->insecure = o->insecure;
 	s->ca_file = xstrdup(o->ca_file);
 	char found[VS_THUMB_LEN];
 	const char *pin = o->thumbprint;
-	if (!pin && o->known_hosts && !o->insecure) {
+	const char *source = "--thumbprint";
+	if (!pin && o->known_hosts) {
 		int k = vs_known_hosts_lookup(o->known_hosts, s->server, found, sizeof found);
 		if (k < 0)
 			return vs_fail(err, VS_ERR_USAGE, "Cannot read the known hosts file %s.",
 				       o->known_hosts);
-		if (k > 0)
+		if (k > 0) {
 			pin = found;
+			source = o->known_hosts;
+		}
 	}
 	if (pin && vs_thumbprint_normalize(pin, s->pin, sizeof s->pin) < 0)
 		return vs_fail(err, VS_ERR_USAGE,
-			       "The thumbprint \"%.100s\" for %s is not a SHA-256 (or SHA-1) "
-			       "fingerprint in hex.", pin, s->server);
+			       "The thumbprint \"%.100s\" for %s (from %s) is not a SHA-256 (or SHA-1) "
+			       "fingerprint in hex.", pin, s->server, source);
+	if (pin)
+		s->pin_source = xstrdup(o->pin_source ? o->pin_source : source);
 	return 0;
 }
 
@@ -251,9 +284,7 @@ vs_session *vs_session_connect(const vs_connect_opts *o, vs_error *err)
 		return NULL;
 	}
 	vs_session *s = session_alloc();
-	if (vs_url_parse(o->url, &s->url, &s->base, &s->server, &s->host) < 0) {
-		vs_fail(err, VS_ERR_USAGE, "\"%.200s\" is not a server name or an https:// URL.",
-			o->url);
+	if (vs_session_set_url(s, o->url, err) < 0) {
 		session_release(s);
 		return NULL;
 	}
@@ -347,10 +378,8 @@ int vs_probe_certificate(const char *url, const char *ca_file, char *thumbprint,
 	vs_session *s = session_alloc();
 	int rc = -1;
 	vs_conn *c = NULL;
-	if (vs_url_parse(url, &s->url, &s->base, &s->server, &s->host) < 0) {
-		vs_fail(err, VS_ERR_USAGE, "\"%.200s\" is not a server name or an https:// URL.", url);
+	if (vs_session_set_url(s, url, err) < 0)
 		goto out;
-	}
 	s->ca_file = xstrdup(ca_file);
 	s->timeout_s = 30;
 	if (vs_http_share_init(s) < 0 || !(c = vs_conn_new(s, err)))

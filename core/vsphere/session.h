@@ -22,7 +22,9 @@ typedef struct {
 	const char *thumbprint;   /* pinned SHA-256 of the leaf cert, hex with or without ':' */
 	const char *ca_file;      /* PEM bundle instead of the system CA store */
 	const char *known_hosts;  /* govc-format file to look the host's thumbprint up in */
-	bool insecure;            /* no verification at all: explicit opt-in only */
+	const char *pin_source;   /* where .thumbprint came from, for messages (NULL: the option) */
+	bool insecure;            /* no verification where nothing is pinned: a pin (thumbprint
+				   * or known_hosts) always decides */
 	int timeout_s;            /* per request no-progress bound (0: default 60) */
 } vs_connect_opts;
 

@@ -1,4 +1,5 @@
 #include "vsphere/vs_error.h"
+#include "util/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,9 @@ int vs_fail(vs_error *e, vs_error_kind kind, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
+	/* A fault string from the server may hold a newline or a terminal escape: the sentence
+	 * stays one line and nothing reaches a terminal raw (util/text.h). */
+	text_clean_inplace(e->message);
 	return -1;
 }
 

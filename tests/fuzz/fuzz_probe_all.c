@@ -1,5 +1,9 @@
-/* The whole chained probe output: probe_split_sections + probe_parse_all. */
+/* The whole chained probe output: probe_split_sections + probe_parse_all, and the same bytes
+ * as a guest's raw output (code page from its chcp section, iconv, then the parse). */
 #include <stddef.h>
+#include <string.h>
+
+#include "probe/probe.h"
 static void parse(const char *text, char *err, size_t errlen);
 #define FUZZ_PROBE_PARSER parse
 #include "fuzz_probe.h"
@@ -12,5 +16,8 @@ static void parse(const char *text, char *err, size_t errlen)
 	guest_probe p;
 	model_guest_probe_init(&p);
 	(void)probe_parse_all(text, &p);
+	model_guest_probe_done(&p);
+	model_guest_probe_init(&p);
+	probe_parse_raw(text, strlen(text), "fuzz", &p);
 	model_guest_probe_done(&p);
 }

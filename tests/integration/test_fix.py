@@ -181,8 +181,10 @@ class FixKinds(unittest.TestCase):
         self.assertEqual(self.kinds("manual-ide"), [])
         p = [x for x in self.doc["plan"]["vms"] if x["name"] == "manual-ide"][0]
         self.assertEqual([u["rule"] for u in p["not_fixed"]], ["R09"])
-        self.assertIn("manual-ide: Move the disk to a SCSI controller",
-                      p["not_fixed"][0]["instructions"])
+        ins = p["not_fixed"][0]["instructions"]
+        self.assertIn("manual-ide: Move every IDE disk to a SCSI controller, boot disk last", ins)
+        self.assertIn("INACCESSIBLE_BOOT_DEVICE", ins)    # the driver step comes first
+        self.assertIn("(found: Hard disk 2, IDE 0:1)", ins)  # as the vSphere Client names it
 
     def test_every_vm_in_original_power_state(self):
         after = powers(self.lab, self.db)
@@ -653,7 +655,7 @@ class GuestSidePaths(unittest.TestCase):
         kinds, st = self.steps("g-writer")
         self.assertEqual(kinds, ["guest_command", "verify"])
         cmd = st["guest_command"]
-        self.assertEqual(cmd[:2], ("done", 'net stop "SQLWriter" /y & net start "SQLWriter"'))
+        self.assertEqual(cmd[:2], ("done", 'net stop "SQLWriter" & net start "SQLWriter"'))
         self.assertEqual(cmd[2], "exit 0: The SQL Server VSS Writer service is stopping.")
         out, _ = self.lab.guest_run("g-writer", "vssadmin list writers")
         sql = out.split("Writer name: 'SqlServerWriter'")[1].split("\r\n\r\n")[0]

@@ -299,6 +299,9 @@ class SecretsTest(unittest.TestCase):
         self.assertEqual(r.returncode, 3, r.stderr)
         self.assertEqual(reqs, [], "a request reached a server whose name did not match")
         self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        # The name is the problem, not trust (issue 14): said so, with the way out.
+        self.assertIn(b"was issued for another name", r.stderr)
+        self.assertIn(b"connect with the name the certificate carries", r.stderr)
         self.assertNoSecret(r.stderr + r.stdout, "output")
 
     def test_tls_right_name_same_ca_connects(self):

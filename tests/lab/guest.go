@@ -6,8 +6,10 @@ package main
 
 import (
 	"crypto/rand"
+	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"log"
 	"net/http"
 	"strings"
 	"sync"
@@ -39,6 +41,12 @@ func (l *Lab) guestAccess(ref types.ManagedObjectReference, auth types.BaseGuest
 	np, ok := auth.(*types.NamePasswordAuthentication)
 	g := v.Spec.Guest
 	if !ok || !g.HasLogin || !strings.EqualFold(np.Username, g.User) || np.Password != g.Password {
+		// Counted by tests (a wrong password must not storm the guests: issue 14).
+		user := ""
+		if ok {
+			user = np.Username
+		}
+		log.Printf("guest login refused: vm %s user %q", v.Name, user)
 		return nil, fault("Failed to authenticate with the guest operating system using the supplied credentials.", &types.InvalidGuestLogin{})
 	}
 	return v, nil
@@ -221,7 +229,7 @@ func (l *Lab) InitiateFileTransferFromGuest(req interface{}) soap.HasFault {
 		Returnval: types.FileTransferInformation{
 			Attributes: &types.GuestWindowsFileAttributes{GuestFileAttributes: types.GuestFileAttributes{ModificationTime: &now}},
 			Size:       int64(len(data)),
-			Url:        fmt.Sprintf("https://*:%s%s?id=%s&token=%s", l.port, guestFilePath, id, id),
+			Url:        fmt.Sprintf("https://%s:%s%s?id=%s&token=%s", l.transferHost(r.Vm), l.port, guestFilePath, id, id),
 		}}}
 }
 
@@ -305,5 +313,45 @@ func (l *Lab) serveGuestFile(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodGet {
 		_, _ = w.Write(data)
+	}
+}
+
+// transferHost is the host a file transfer URL names: '*' (the endpoint the
+// client called), or with --esx-transfer-urls the VM's ESXi host by its
+// inventory name, as vCenter answers (clients then use the host's management
+// IP, 127.0.0.1 in vcsim, and its thumbprint).
+func (l *Lab) transferHost(vm types.ManagedObjectReference) string {
+	if !l.esxTransferURLs {
+		return "*"
+	}
+	name := "*"
+	v := vcsimVM(vm)
+	simulator.Map.WithLock(v, func() {
+		if v.Runtime.Host != nil {
+			if h, ok := simulator.Map.Get(*v.Runtime.Host).(*simulator.HostSystem); ok {
+				name = h.Name
+			}
+		}
+	})
+	return name
+}
+
+// useESXTransferURLs turns on ESXi-host transfer URLs and gives every host the
+// lab certificate's SHA-1 thumbprint as summary.config.sslThumbprint, as
+// vCenter reports a host's certificate.
+func (l *Lab) useESXTransferURLs(der []byte, override string) {
+	l.esxTransferURLs = true
+	sum := sha1.Sum(der)
+	parts := make([]string, len(sum))
+	for i, b := range sum {
+		parts[i] = fmt.Sprintf("%02X", b)
+	}
+	tp := strings.Join(parts, ":")
+	if override != "" {
+		tp = override
+	}
+	for _, ref := range simulator.Map.All("HostSystem") {
+		h := ref.(*simulator.HostSystem)
+		simulator.Map.WithLock(h, func() { h.Summary.Config.SslThumbprint = tp })
 	}
 }

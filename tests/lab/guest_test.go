@@ -68,6 +68,7 @@ func TestGuestCommands(t *testing.T) {
 			"        DEPENDENCIES       : RPCSS\r\n        SERVICE_START_NAME : LocalSystem\r\n\r\n",
 		"vssadmin list writers": "vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\r\n" +
 			"(C) Copyright 2001-2013 Microsoft Corp.\r\n\r\n" +
+			"Waiting for responses.\r\nThese may be delayed if a shadow copy is being prepared.\r\n\r\n" +
 			"Writer name: 'Task Scheduler Writer'\r\n   Writer Id: {d61d61c8-d73a-4eee-8cdd-f6f9786b7124}\r\n" +
 			"   Writer Instance Id: " + stableGUID("instance", "sql-prod-01", "Task Scheduler Writer") + "\r\n" +
 			"   State: [1] Stable\r\n   Last error: No error\r\n\r\n" +

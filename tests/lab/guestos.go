@@ -333,22 +333,3 @@ func NewWriters(vmName string, f Family, specs []WriterSpec) []*Writer {
 func (w *Writer) Healthy() bool {
 	return (w.StateNum == 1 || w.StateNum == 5) && w.LastError != "non_retryable" && w.LastError != "timeout"
 }
-
-// StateText is vssadmin's "State:" value.
-func (w *Writer) StateText() string {
-	switch {
-	case w.StateNum == 1:
-		return "[1] Stable"
-	case w.StateNum == 5:
-		return "[5] Waiting for completion"
-	case w.StateNum >= 6:
-		return fmt.Sprintf("[%d] Failed", w.StateNum)
-	}
-	return fmt.Sprintf("[%d] Unknown", w.StateNum)
-}
-
-// LastErrorText is vssadmin's "Last error:" value.
-func (w *Writer) LastErrorText() string {
-	return map[string]string{"none": "No error", "retryable": "Retryable error",
-		"non_retryable": "Non-retryable error", "timeout": "Timed out"}[w.LastError]
-}

@@ -234,6 +234,7 @@ func devices(spec *VMSpec) []types.BaseVirtualDeviceConfigSpec {
 		add(&types.VirtualDisk{
 			VirtualDevice: types.VirtualDevice{
 				Key:           int32(-100 - i),
+				DeviceInfo:    &types.Description{Label: fmt.Sprintf("Hard disk %d", i+1)}, // vCenter's label, not vcsim's "disk-KEY-N"
 				ControllerKey: key,
 				UnitNumber:    &unit,
 				Backing: &types.VirtualDiskFlatVer2BackingInfo{

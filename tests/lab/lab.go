@@ -30,6 +30,7 @@ type Lab struct {
 	dsName                  string
 	dsDir                   string // local directory behind the datastore
 	port                    string // the HTTPS port, for guest file transfer URLs
+	esxTransferURLs         bool   // transfer URLs name the ESXi host (--esx-transfer-urls)
 
 	mu  sync.Mutex
 	vms map[types.ManagedObjectReference]*LabVM

@@ -46,11 +46,13 @@ func run(args []string, stdout *os.File) error {
 	speed := fs.Float64("speed", 1, "divide every timing_ms duration by this")
 	reqLog := fs.String("request-log", "", "append one JSON line per SOAP request (method, VM, time, fault) to FILE")
 	churn := fs.Float64("churn", 0, "flip the power state of this percentage of the VMs every second (SIGUSR1 stops it)")
+	esxURLs := fs.Bool("esx-transfer-urls", false, "guest file transfer URLs name the VM's ESXi host, as vCenter does, instead of '*'")
+	esxThumb := fs.String("esx-host-thumbprint", "", "with --esx-transfer-urls: the thumbprint hosts report [the lab certificate's SHA-1]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *scenario == "" || fs.NArg() > 0 {
-		return fmt.Errorf("usage: quiescent-lab --scenario FILE.json [--listen 127.0.0.1:0] [--scale N] [--state-dir DIR] [--cert PEM --key PEM] [--speed F] [--request-log FILE] [--churn PERCENT_PER_SECOND]")
+		return fmt.Errorf("usage: quiescent-lab --scenario FILE.json [--listen 127.0.0.1:0] [--scale N] [--state-dir DIR] [--cert PEM --key PEM] [--speed F] [--request-log FILE] [--churn PERCENT_PER_SECOND] [--esx-transfer-urls [--esx-host-thumbprint HEX]]")
 	}
 	if *scale < 1 || *speed <= 0 {
 		return fmt.Errorf("--scale must be >= 1 and --speed > 0")
@@ -101,6 +103,9 @@ func run(args []string, stdout *os.File) error {
 	srv.Config.ErrorLog = log.New(os.Stderr, "http: ", log.LstdFlags)
 
 	_, lab.port, _ = net.SplitHostPort(srv.Listener.Addr().String())
+	if *esxURLs {
+		lab.useESXTransferURLs(cert.Certificate[0], *esxThumb)
+	}
 	out := bufio.NewWriter(stdout)
 	fmt.Fprintf(out, "URL https://%s/sdk\n", srv.Listener.Addr().String())
 	out.Flush()

@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io/ioutil"
@@ -73,10 +74,19 @@ type GuestSpec struct {
 	VSSServiceStart string
 	DynamicDisks    bool
 	StorageSpaces   bool
-	InstallerBusy   bool              // another Windows Installer job runs: Tools setup exits 1618
-	Services        map[string]string // service name -> running | disabled | stop_pending
-	Volumes         []VolumeSpec      // nil: derived from disks
-	Writers         []WriterSpec      // nil: the standard set of the Windows version
+	InstallerBusy   bool                 // another Windows Installer job runs: Tools setup exits 1618
+	Services        map[string]string    // service name -> running | disabled | stop_pending
+	Volumes         []VolumeSpec         // nil: derived from disks
+	Writers         []WriterSpec         // nil: the standard set of the Windows version
+	Locale          string               // display language, a key of locales [en-US]
+	RawOutputs      map[string]RawOutput // normalised command -> recorded output
+}
+
+// RawOutput is a command's output recorded on a real guest: bytes in the
+// locale's OEM code page, and the exit code.
+type RawOutput struct {
+	Bytes    []byte
+	ExitCode int
 }
 
 type VolumeSpec struct {
@@ -433,7 +443,7 @@ func (p *parser) vm(v interface{}, path string) VMSpec {
 
 	gp := path + ".guest"
 	gm := p.object(valueOr(m, "guest"), gp, "user", "password", "vss_service_start", "dynamic_disks",
-		"storage_spaces", "installer_busy", "services", "volumes", "writers")
+		"storage_spaces", "installer_busy", "services", "volumes", "writers", "locale", "raw_outputs")
 	_, hasUser := gm["user"]
 	vm.Guest = GuestSpec{
 		User:            p.str(gm, gp, "user", ""),
@@ -443,6 +453,25 @@ func (p *parser) vm(v interface{}, path string) VMSpec {
 		DynamicDisks:    p.boolean(gm, gp, "dynamic_disks", false),
 		StorageSpaces:   p.boolean(gm, gp, "storage_spaces", false),
 		InstallerBusy:   p.boolean(gm, gp, "installer_busy", false),
+		Locale:          p.str(gm, gp, "locale", "en-US", localeNames()...),
+	}
+	if rv, ok := gm["raw_outputs"]; ok {
+		rp := gp + ".raw_outputs"
+		vm.Guest.RawOutputs = map[string]RawOutput{}
+		for cmd, ov := range p.anyObject(rv, rp) {
+			op := rp + "." + cmd
+			om := p.object(ov, op, "base64", "exit_code")
+			data, err := base64.StdEncoding.DecodeString(p.str(om, op, "base64", ""))
+			if err != nil {
+				p.fail(op+".base64", "not base64: %v", err)
+			}
+			key := normaliseCommand(cmd)
+			if key == "" {
+				p.fail(op, "an empty command")
+			}
+			vm.Guest.RawOutputs[key] = RawOutput{Bytes: data,
+				ExitCode: p.integer(om, op, "exit_code", 0, -2147483648, 2147483647)}
+		}
 	}
 	if sv, ok := gm["services"]; ok {
 		sp := gp + ".services"

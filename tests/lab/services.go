@@ -6,7 +6,10 @@ package main
 // listed by vssadmin only while that service runs, and comes back stable
 // when the service starts again.
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // writerOwners maps in-box and common application writers to the service
 // hosting them (service name, display name). Writers hosted by VSS itself
@@ -129,31 +132,35 @@ func (v *LabVM) net(args []string) (string, int) {
 	if verb != "stop" && verb != "start" {
 		return netSyntax, 1
 	}
+	nt, ok := netTexts[v.loc().name]
+	if !ok {
+		nt = netTexts["en-US"]
+	}
+	help := func(n int) string { return "\r\n" + fmt.Sprintf(nt.help, n) + "\r\n\r\n" }
 	s := v.netService(strings.Join(words[1:], " "))
 	if s == nil {
-		return "The service name is invalid.\r\n\r\nMore help is available by typing NET HELPMSG 2185.\r\n\r\n", 2
+		return nt.invalid + "\r\n" + help(2185), 2
 	}
 	if verb == "stop" {
 		switch {
 		case !s.running:
-			return "The " + s.display + " service is not started.\r\n\r\nMore help is available by typing NET HELPMSG 3521.\r\n\r\n", 2
+			return fmt.Sprintf(nt.notStarted, s.display) + "\r\n" + help(3521), 2
 		case s.stopPending:
-			return "The " + s.display + " service is stopping........\r\nThe " + s.display +
-				" service could not be stopped.\r\n\r\n", 2
+			return strings.TrimSuffix(fmt.Sprintf(nt.stopping, s.display), ".") + "........\r\n" +
+				fmt.Sprintf(nt.couldNot, s.display) + "\r\n\r\n", 2
 		}
 		v.setRunning(s, false)
-		return "The " + s.display + " service is stopping.\r\nThe " + s.display + " service was stopped successfully.\r\n\r\n", 0
+		return fmt.Sprintf(nt.stopping, s.display) + "\r\n" + fmt.Sprintf(nt.stopped, s.display) + "\r\n\r\n", 0
 	}
 	switch {
 	case s.running:
-		return "The requested service has already been started.\r\n\r\nMore help is available by typing NET HELPMSG 2182.\r\n\r\n", 2
+		return nt.already + "\r\n" + help(2182), 2
 	case s.disabled:
-		return "System error 1058 has occurred.\r\n\r\nThe service cannot be started, either because it is disabled " +
-			"or because it has no enabled devices associated with it.\r\n\r\n", 2
+		return nt.sys1058 + "\r\n\r\n" + nt.cannotStart + "\r\n\r\n", 2
 	}
 	v.setRunning(s, true)
 	v.restartWriters(s.name)
-	return "The " + s.display + " service is starting.\r\nThe " + s.display + " service was started successfully.\r\n\r\n", 0
+	return fmt.Sprintf(nt.starting, s.display) + "\r\n" + fmt.Sprintf(nt.started, s.display) + "\r\n\r\n", 0
 }
 
 func (v *LabVM) setRunning(s *guestService, up bool) {

@@ -19,12 +19,14 @@ type cmdRun struct {
 	exited bool     // exit ran: nothing after it runs
 	busyMs float64  // scenario milliseconds it runs (0: at once, <0: never ends)
 	atEnd  []func() // effects when it ends (v.mu held)
+	cp     int      // the console's code page: output is written in it (chcp changes it)
+	bytes  bool     // the last command printed bytes (type, a recorded output), not text
 }
 
 // runCmd runs cmd.exe arguments (v.mu held). The redirect's file is written
 // when the process ends, as the client can only read it after that.
 func (v *LabVM) runCmd(args string) *cmdRun {
-	r := &cmdRun{}
+	r := &cmdRun{cp: v.loc().oem}
 	a := strings.TrimSpace(args)
 	if len(a) < 2 || !strings.EqualFold(a[:2], "/c") {
 		r.exit = 1 // an interactive cmd.exe: nothing the lab runs
@@ -110,7 +112,11 @@ func (v *LabVM) runLine(r *cmdRun, line string) {
 			r.exited = true
 			return
 		}
+		r.bytes = false
 		text, code := v.runOne(r, part)
+		if !r.bytes {
+			text = string(encodeCP(text, r.cp))
+		}
 		r.out.WriteString(text)
 		r.exit = code
 	}
@@ -139,7 +145,7 @@ func (v *LabVM) compound(r *cmdRun, c string) {
 		}
 		return
 	}
-	r.out.WriteString("The syntax of the command is incorrect.\r\n")
+	r.out.WriteString("The syntax of the command is incorrect.\r\n") // not reached by the client's commands
 	r.exit = 1
 }
 
@@ -148,6 +154,10 @@ func (v *LabVM) exists(p string) bool {
 	k := guestKey(p)
 	if v.cdrom != "" && (k == v.cdrom+`:\setup64.exe` || k == v.cdrom+`:\setup.exe`) {
 		return true
+	}
+	// A recorded guest whose `type PATH` failed has no such file, whatever the lab's state.
+	if raw, ok := v.rawOutput("type " + p); ok {
+		return raw.ExitCode == 0
 	}
 	_, ok := v.readFile(k)
 	return ok
@@ -196,12 +206,52 @@ func splitOutside(s string, sep rune) []string {
 	return append(parts, s[start:])
 }
 
-func notRecognized(name string) (string, int) {
-	return fmt.Sprintf("'%s' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n", name), 9009
+func (v *LabVM) notRecognized(name string) (string, int) {
+	return fmt.Sprintf(v.loc().notCommand, name) + "\r\n", 9009
+}
+
+// loc is the guest's display language.
+func (v *LabVM) loc() *locale {
+	if v.Spec == nil {
+		return locales["en-US"]
+	}
+	if lc := locales[v.Spec.Guest.Locale]; lc != nil {
+		return lc
+	}
+	return locales["en-US"]
+}
+
+// normaliseCommand is the form in which guest.raw_outputs keys and command
+// lines are compared: lower case, blanks folded, the program without its
+// path and ".exe".
+func normaliseCommand(c string) string {
+	f := strings.Fields(strings.ToLower(c))
+	if len(f) == 0 {
+		return ""
+	}
+	if i := strings.LastIndexAny(f[0], `\/`); i >= 0 {
+		f[0] = f[0][i+1:]
+	}
+	f[0] = strings.TrimSuffix(f[0], ".exe")
+	return strings.Join(f, " ")
+}
+
+// rawOutput is the recorded output for a command line, if the scenario has one.
+func (v *LabVM) rawOutput(c string) (RawOutput, bool) {
+	if v.Spec == nil || len(v.Spec.Guest.RawOutputs) == 0 {
+		return RawOutput{}, false
+	}
+	raw, ok := v.Spec.Guest.RawOutputs[normaliseCommand(c)]
+	return raw, ok
 }
 
 // runOne runs one command of a chain.
 func (v *LabVM) runOne(r *cmdRun, c string) (string, int) {
+	if raw, ok := v.rawOutput(c); ok {
+		// A capture from a real guest, in its OEM code page, shown in the console's.
+		r.bytes = true
+		return string(transcodeCP(raw.Bytes, v.loc().oem, r.cp)), raw.ExitCode
+	}
 	if pipe := splitOutside(c, '|'); len(pipe) == 2 {
 		left, right := strings.TrimSpace(pipe[0]), strings.TrimSpace(pipe[1])
 		if strings.EqualFold(right, "diskpart") {
@@ -228,9 +278,12 @@ func (v *LabVM) runOne(r *cmdRun, c string) (string, int) {
 		p := strings.TrimSpace(c[4:])
 		data, ok := v.readFile(p)
 		if !ok {
-			return "The system cannot find the path specified.\r\n", 1
+			return v.loc().notFound + "\r\n", 1
 		}
+		r.bytes = true // a file is printed as it is
 		return string(data), 0
+	case name == "chcp" || name == "chcp.com":
+		return v.chcp(r, fields[1:])
 	case name == "powershell" || name == "powershell.exe":
 		return v.powershell(c)
 	case name == "net" || name == "net.exe":
@@ -239,11 +292,25 @@ func (v *LabVM) runOne(r *cmdRun, c string) (string, int) {
 		return v.start(r, c)
 	case strings.HasSuffix(name, `\setup64.exe`) || strings.HasSuffix(name, `\setup.exe`):
 		if !v.exists(fields[0]) {
-			return notRecognized(fields[0])
+			return v.notRecognized(fields[0])
 		}
 		return v.toolsSetup(r, strings.TrimSpace(c[len(fields[0]):]))
 	}
-	return notRecognized(fields[0])
+	return v.notRecognized(fields[0])
+}
+
+// chcp [N]: shows or sets the console's code page for the rest of the command line.
+func (v *LabVM) chcp(r *cmdRun, args []string) (string, int) {
+	lc := v.loc()
+	if len(args) == 0 {
+		return fmt.Sprintf(lc.activeCP, r.cp) + "\r\n", 0
+	}
+	n, err := strconv.Atoi(args[0])
+	if _, ok := codePages[n]; err != nil || !ok || len(args) > 1 {
+		return lc.invalidCP + "\r\n", 1
+	}
+	r.cp = n
+	return fmt.Sprintf(lc.activeCP, n) + "\r\n", 0
 }
 
 // start ["title"] [/wait] [/b] program args: with /wait, cmd.exe waits for the
@@ -319,18 +386,17 @@ func (v *LabVM) service(name string) *service {
 	return nil
 }
 
-const noService = "The specified service does not exist as an installed service.\r\n\r\n"
-
 func (v *LabVM) sc(args []string) (string, int) {
 	if len(args) < 2 {
 		return "DESCRIPTION:\r\n        SC is a command line program used for communicating with the\r\n        Service Control Manager and services.\r\n", 0
 	}
+	lc := v.loc()
 	verb, name := strings.ToLower(args[0]), args[1]
 	s := v.service(name)
 	switch verb {
 	case "query":
 		if s == nil {
-			return "[SC] EnumQueryServicesStatus:OpenService FAILED 1060:\r\n\r\n" + noService, 1060
+			return lc.scFail("EnumQueryServicesStatus:OpenService", 1060, lc.sc1060), 1060
 		}
 		state := "1  STOPPED"
 		flags := ""
@@ -350,9 +416,9 @@ func (v *LabVM) sc(args []string) (string, int) {
 			"        WAIT_HINT          : 0x0\r\n\r\n", 0
 	case "qc":
 		if s == nil {
-			return "[SC] OpenService FAILED 1060:\r\n\r\n" + noService, 1060
+			return lc.scFail("OpenService", 1060, lc.sc1060), 1060
 		}
-		return "[SC] QueryServiceConfig SUCCESS\r\n\r\n" +
+		return lc.scOK("QueryServiceConfig") + "\r\n" +
 			"SERVICE_NAME: " + s.name + "\r\n" +
 			"        TYPE               : " + s.kind + "\r\n" +
 			"        START_TYPE         : " + startTypes[s.start] + "\r\n" +
@@ -365,14 +431,14 @@ func (v *LabVM) sc(args []string) (string, int) {
 			"        SERVICE_START_NAME :" + prefixSpace(s.startName) + "\r\n\r\n", 0
 	case "config":
 		if s == nil {
-			return "[SC] OpenService FAILED 1060:\r\n\r\n" + noService, 1060
+			return lc.scFail("OpenService", 1060, lc.sc1060), 1060
 		}
 		if len(args) != 4 || !strings.EqualFold(args[2], "start=") {
-			return "[SC] ChangeServiceConfig FAILED 87:\r\n\r\nThe parameter is incorrect.\r\n\r\n", 87
+			return lc.scFail("ChangeServiceConfig", 87, lc.sc87), 87
 		}
 		val := strings.ToLower(args[3])
 		if val != "auto" && val != "demand" && val != "disabled" && val != "boot" && val != "system" {
-			return "[SC] ChangeServiceConfig FAILED 87:\r\n\r\nThe parameter is incorrect.\r\n\r\n", 87
+			return lc.scFail("ChangeServiceConfig", 87, lc.sc87), 87
 		}
 		switch strings.ToLower(s.name) {
 		case "vss":
@@ -384,7 +450,7 @@ func (v *LabVM) sc(args []string) (string, int) {
 				v.sync = false // a disabled sync driver no longer counts (R05)
 			}
 		}
-		return "[SC] ChangeServiceConfig SUCCESS\r\n", 0
+		return lc.scOK("ChangeServiceConfig"), 0
 	}
 	return "[SC] Unrecognized command: " + args[0] + "\r\n", 1
 }
@@ -398,47 +464,89 @@ func prefixSpace(s string) string {
 
 func (v *LabVM) vssadmin(args []string) (string, int) {
 	if v.Build < 2600 { // Windows 2000 has no vssadmin
-		return notRecognized("vssadmin")
+		return v.notRecognized("vssadmin")
 	}
-	head := "vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\r\n" +
-		"(C) Copyright 2001-2013 Microsoft Corp.\r\n\r\n"
+	lc := v.loc()
+	head := lc.vssBanner + "\r\n(C) Copyright 2001-2013 Microsoft Corp.\r\n\r\n"
 	if len(args) != 2 || !strings.EqualFold(args[0], "list") || !strings.EqualFold(args[1], "writers") {
-		return head + "Error: Invalid command.\r\n\r\n", 1
+		return head + lc.vssError(lc.vssInvalid), 1
 	}
 	if v.vssStart == "disabled" {
-		return head + "Error: A Volume Shadow Copy Service component encountered an unexpected error.\r\n" +
-			"Check the Application event log for more information.\r\n\r\n", 2
+		return head + lc.vssError(lc.vssUnexpected), 2
 	}
 	var b strings.Builder
-	b.WriteString(head)
+	b.WriteString(head + lc.vssWaiting + "\r\n\r\n")
+	l, c := lc.vssLabels, lc.vssColon
 	for _, w := range v.writers {
 		if !v.writerListed(w) {
 			continue
 		}
-		fmt.Fprintf(&b, "Writer name: '%s'\r\n   Writer Id: %s\r\n   Writer Instance Id: %s\r\n   State: %s\r\n   Last error: %s\r\n\r\n",
-			w.Name, w.ID, w.InstanceID, w.StateText(), w.LastErrorText())
+		fmt.Fprintf(&b, "%s%s%s%s%s\r\n   %s%s%s\r\n   %s%s%s\r\n   %s%s%s\r\n   %s%s%s\r\n\r\n",
+			l[0], c, lc.vssQuote[0], w.Name, lc.vssQuote[1], l[1], c, w.ID, l[2], c, w.InstanceID,
+			l[3], c, lc.vssState(w.StateNum), l[4], c, lc.lastErrors[w.LastError])
 	}
 	return b.String(), 0
 }
 
-// diskpart lists the VM's disks in controller order, as `echo list disk | diskpart` shows them.
+// diskpart lists the VM's disks in controller order, as `echo list disk |
+// diskpart` shows them in the guest's language: each column as wide as its
+// title or widest cell (in console columns), underlined with dashes.
 func (v *LabVM) diskpart() string {
 	host := strings.ToUpper(v.Name)
 	if len(host) > 15 {
 		host = host[:15]
 	}
+	dp, ok := diskparts[v.loc().name]
+	if !ok {
+		dp = diskparts["en-US"]
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\r\nMicrosoft DiskPart version %s\r\n\r\nCopyright (C) Microsoft Corporation.\r\nOn computer: %s\r\n\r\nDISKPART> \r\n",
+	fmt.Fprintf(&b, "\r\n"+dp.version+"\r\n\r\nCopyright (C) Microsoft Corporation.\r\n"+dp.computer+"\r\n\r\nDISKPART> \r\n",
 		DiskpartVersion(v.Build), host)
-	b.WriteString("  Disk ###  Status         Size     Free     Dyn  Gpt\r\n")
-	b.WriteString("  --------  -------------  -------  -------  ---  ---\r\n")
+	rows := make([][6]string, len(v.disks))
 	for i, d := range v.disks {
-		dyn := "   "
+		dyn := ""
 		if v.Spec.Guest.DynamicDisks && (i > 0 || len(v.disks) == 1) {
-			dyn = " * "
+			dyn = "*"
 		}
-		line := fmt.Sprintf("  Disk %-3d  %-13s  %7s  %7s  %s  %s", i, "Online", sizeText(d.GB), "0 B", dyn, " * ")
-		b.WriteString(strings.TrimRight(line, " ") + "\r\n")
+		rows[i] = [6]string{fmt.Sprintf("%s %d", dp.disk, i), dp.online, sizeText(d.GB), "0 B", dyn, "*"}
+	}
+	// English widths are diskpart's own (8, 13, 7, 7, 3, 3); other languages widen a column
+	// to its title or widest cell.
+	widths := [6]int{8, 13, 7, 7, 3, 3}
+	for c := range widths {
+		if w := displayWidth(dp.cols[c]); w > widths[c] {
+			widths[c] = w
+		}
+		for _, r := range rows {
+			if w := displayWidth(r[c]); w > widths[c] {
+				widths[c] = w
+			}
+		}
+	}
+	line := func(cells [6]string, row bool) string {
+		out := " "
+		for c, cell := range cells {
+			if row && (c == 4 || c == 5) && cell != "" { // diskpart centres the stars
+				cell = padTo(strings.Repeat(" ", (widths[c]-1)/2)+cell, widths[c])
+			} else if row && (c == 2 || c == 3) { // sizes are right-aligned
+				cell = strings.Repeat(" ", widths[c]-displayWidth(cell)) + cell
+			}
+			out += " " + padTo(cell, widths[c])
+			if c < 5 {
+				out += " "
+			}
+		}
+		return strings.TrimRight(out, " ") + "\r\n"
+	}
+	b.WriteString(line(dp.cols, false))
+	var dashes [6]string
+	for c := range dashes {
+		dashes[c] = strings.Repeat("-", widths[c])
+	}
+	b.WriteString(line(dashes, false))
+	for _, r := range rows {
+		b.WriteString(line(r, true))
 	}
 	b.WriteString("\r\nDISKPART> \r\n")
 	return b.String()
@@ -454,18 +562,58 @@ func sizeText(gb float64) string {
 	return fmt.Sprintf("%d MB", int(gb*1024))
 }
 
-const noStoragePool = "Get-StoragePool : The term 'Get-StoragePool' is not recognized as the name of a cmdlet, function, " +
-	"script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path " +
-	"is correct and try again.\r\nAt line:1 char:1\r\n+ Get-StoragePool -IsPrimordial $false | Format-Table -AutoSize FriendlyName,Op ...\r\n" +
-	"+ ~~~~~~~~~~~~~~~\r\n    + CategoryInfo          : ObjectNotFound: (Get-StoragePool:String) [], CommandNotFoundException\r\n" +
-	"    + FullyQualifiedErrorId : CommandNotFoundException\r\n\r\n"
+// noStoragePool is PowerShell's error record for a cmdlet that does not exist
+// (Get-StoragePool before Windows 2012): its sentence and position line are in
+// the guest's language, the CategoryInfo and FullyQualifiedErrorId lines are not.
+func (v *LabVM) noStoragePool() string {
+	sentence, at := psNotRecognized[v.loc().name][0], psNotRecognized[v.loc().name][1]
+	if sentence == "" {
+		sentence, at = psNotRecognized["en-US"][0], psNotRecognized["en-US"][1]
+	}
+	return "Get-StoragePool : " + fmt.Sprintf(sentence, "Get-StoragePool") + "\r\n" + at + "\r\n" +
+		"+ Get-StoragePool -IsPrimordial $false | Format-Table -AutoSize FriendlyName,Op ...\r\n" +
+		"+ ~~~~~~~~~~~~~~~\r\n    + CategoryInfo          : ObjectNotFound: (Get-StoragePool:String) [], CommandNotFoundException\r\n" +
+		"    + FullyQualifiedErrorId : CommandNotFoundException\r\n\r\n"
+}
+
+// psNotRecognized: "the term is not recognized" and "At line:1 char:1" in each language.
+var psNotRecognized = map[string][2]string{
+	"en-US": {"The term '%s' is not recognized as the name of a cmdlet, function, script file, or operable program. " +
+		"Check the spelling of the name, or if a path was included, verify that the path is correct and try again.", "At line:1 char:1"},
+	"de-DE": {"Die Benennung \"%s\" wurde nicht als Name eines Cmdlet, einer Funktion, einer Skriptdatei oder eines ausführbaren " +
+		"Programms erkannt. Überprüfen Sie die Schreibweise des Namens, oder ob der Pfad korrekt ist (sofern enthalten), und " +
+		"wiederholen Sie den Vorgang.", "In Zeile:1 Zeichen:1"},
+	"fr-FR": {"Le terme «%s» n'est pas reconnu comme nom d'applet de commande, fonction, fichier de script ou programme " +
+		"exécutable. Vérifiez l'orthographe du nom, ou si un chemin d'accès existe, vérifiez que le chemin d'accès est correct et " +
+		"réessayez.", "Au caractère Ligne:1 : 1"},
+	"es-ES": {"El término '%s' no se reconoce como nombre de un cmdlet, función, archivo de script o programa ejecutable. " +
+		"Compruebe si escribió correctamente el nombre o, si incluyó una ruta de acceso, compruebe que dicha ruta es correcta e " +
+		"inténtelo de nuevo.", "En línea: 1 Carácter: 1"},
+	"it-IT": {"Termine '%s' non riconosciuto come nome di cmdlet, funzione, programma eseguibile o file script. Controllare " +
+		"l'ortografia del nome o verificare che il percorso sia incluso e corretto, quindi riprovare.", "In riga:1 car:1"},
+	"pt-BR": {"O termo '%s' não é reconhecido como nome de cmdlet, função, arquivo de script ou programa operável. Verifique " +
+		"a grafia do nome ou, se um caminho tiver sido incluído, veja se o caminho está correto e tente novamente.", "No linha:1 caractere:1"},
+	"nl-NL": {"De term %s wordt niet herkend als de naam van een cmdlet, functie, scriptbestand of uitvoerbaar programma. " +
+		"Controleer de spelling van de naam of, als er een pad is opgegeven, controleer of het pad juist is en probeer het opnieuw.",
+		"Op regel:1 teken:1"},
+	"pl-PL": {"Termin „%s” nie jest rozpoznawany jako nazwa polecenia cmdlet, funkcji, pliku skryptu lub programu wykonywalnego. " +
+		"Sprawdź pisownię nazwy, a jeżeli została dołączona ścieżka, sprawdź, czy jest poprawna, i spróbuj ponownie.", "W wierszu:1 znak:1"},
+	"ru-RU": {"Имя \"%s\" не распознано как имя командлета, функции, файла сценария или выполняемой программы. Проверьте " +
+		"правильность написания имени, а также наличие и правильность пути, после чего повторите попытку.", "строка:1 знак:1"},
+	"ja-JP": {"用語 '%s' は、コマンドレット、関数、スクリプト ファイル、または操作可能なプログラムの名前として認識されません。名前が正しく" +
+		"記述されていることを確認し、パスが含まれている場合はそのパスが正しいことを確認してから、再試行してください。", "発生場所 行:1 文字:1"},
+	"zh-CN": {"无法将“%s”项识别为 cmdlet、函数、脚本文件或可运行程序的名称。请检查名称的拼写，如果包括路径，请确保路径正确，然后再试一次。",
+		"所在位置 行:1 字符: 1"},
+	"ko-KR": {"'%s' 용어가 cmdlet, 함수, 스크립트 파일 또는 실행할 수 있는 프로그램 이름으로 인식되지 않습니다. 이름이 정확한지 확인하고 " +
+		"경로가 포함된 경우 경로가 올바른지 검증한 다음 다시 시도하십시오.", "위치 줄:1 문자:1"},
+}
 
 // powershell knows the Storage Spaces probe and the file edit of R18's fix;
 // other scripts print nothing.
 func (v *LabVM) powershell(c string) (string, int) {
 	switch v.Family {
 	case Win2000XP, Win2003:
-		return notRecognized("powershell")
+		return v.notRecognized("powershell")
 	}
 	lc := strings.ToLower(c)
 	if strings.Contains(lc, "get-content") && strings.Contains(lc, "set-content") {
@@ -475,7 +623,7 @@ func (v *LabVM) powershell(c string) (string, int) {
 		return "", 0
 	}
 	if !v.Family.HasStorageCmdlets(v.Spec.GuestID) {
-		return noStoragePool, 1
+		return v.noStoragePool(), 1
 	}
 	if !v.Spec.Guest.StorageSpaces {
 		return "", 0

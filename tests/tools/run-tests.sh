@@ -29,7 +29,7 @@ for suite in $suites; do
 		for t in "$BUILD"/tests/test_*; do
 			[ -x "$t" ] || continue
 			if [ "${VALGRIND:-}" = 1 ]; then
-				run "unit/$(basename "$t")" valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+				run "unit/$(basename "$t")" valgrind -q --suppressions=tests/tools/valgrind.supp --leak-check=full --show-leak-kinds=definite,indirect \
 					--errors-for-leak-kinds=definite,indirect --error-exitcode=1 "$t"
 			else
 				run "unit/$(basename "$t")" "$t"

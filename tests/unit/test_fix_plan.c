@@ -365,8 +365,13 @@ static void test_r16_writer_service(void **state)
 	plan1(&x, &o, &p);
 	char b[512];
 	assert_string_equal(kinds(&p, b, sizeof b), "guest_command,verify");
-	assert_string_equal(p.vms[0].steps[0].arg, "net stop \"SQLWriter\" /y & net start \"SQLWriter\"");
+	/* No /y: a service with dependents makes net stop refuse rather than strand them. */
+	assert_string_equal(p.vms[0].steps[0].arg, "net stop \"SQLWriter\" & net start \"SQLWriter\"");
 	assert_non_null(strstr(p.vms[0].steps[0].description, "SqlServerWriter"));
+	assert_non_null(strstr(p.vms[0].steps[0].description, "down ~5 s"));
+	assert_int_equal(p.vms[0].steps[0].expected_s, 10);
+	assert_int_equal(p.vms[0].service_outage_s, 5);
+	assert_int_equal(p.vms[0].downtime_s, 0); /* the VM stays up */
 	assert_int_equal(p.vms[0].n_unfixed, 0);
 	fix_plan_done(&p);
 	/* A writer whose service is unknown: exact instructions instead. */
@@ -377,6 +382,41 @@ static void test_r16_writer_service(void **state)
 	assert_non_null(strstr(p.vms[0].unfixed[0].instructions, "vssadmin list writers"));
 	fix_plan_done(&p);
 	vm_done(&x);
+}
+
+/* Disruptive restarts are guided with their impact and outage, never steps: Exchange's writer
+ * (MSExchangeRepl since 2013, the Information Store on 2010), a DC's NTDS, DHCP, a cluster. */
+static void test_r16_disruptive_guided(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *writer, *service, *impact;
+	} cases[] = {
+		{ "Microsoft Exchange Writer", "MSExchangeRepl", "dismounts every mailbox database" },
+		{ "NTDS", "NTDS", "domain controller" },
+		{ "Dhcp Jet Writer", "DHCPServer", "leases" },
+		{ "Cluster Database", "ClusSvc", "fail over" },
+		{ "Task Scheduler Writer", "Schedule", "cannot be stopped" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		vm x;
+		vm_init(&x, "srv-01", POWER_ON, TOOLS_RUNNING);
+		x.f.probe.state = PROBE_OK;
+		add_writer(&x, cases[i].writer, WRITER_FAILED, WRITER_ERR_RETRYABLE);
+		add(&x, "R16", SEVERITY_ERROR, FIX_GUIDED);
+		fix_plan_opts o = opts();
+		fix_plan p;
+		plan1(&x, &o, &p);
+		for (size_t s = 0; s < p.vms[0].n_steps; s++)
+			assert_true(p.vms[0].steps[s].kind != FIX_STEP_GUEST_COMMAND);
+		assert_int_equal(p.vms[0].n_unfixed, 1);
+		const char *why = p.vms[0].unfixed[0].reason;
+		assert_non_null(strstr(why, "guided"));
+		assert_non_null(strstr(why, cases[i].service));
+		assert_non_null(strstr(why, cases[i].impact));
+		fix_plan_done(&p);
+		vm_done(&x);
+	}
 }
 
 static void test_r18_tools_conf(void **state)
@@ -412,7 +452,7 @@ static void test_manual_only(void **state)
 	assert_int_equal(p.vms[0].n_unfixed, 2);
 	assert_int_equal(fix_plan_vms_with_steps(&p), 0);
 	assert_string_equal(p.vms[0].unfixed[0].rule, "R09");
-	assert_non_null(strstr(p.vms[0].unfixed[0].instructions, "ide-01: Move the disk to a SCSI controller"));
+	assert_non_null(strstr(p.vms[0].unfixed[0].instructions, "ide-01: Move every IDE disk to a SCSI controller, boot disk last"));
 	assert_non_null(strstr(p.vms[0].unfixed[0].instructions, "evidence on the VM"));
 	assert_non_null(strstr(p.vms[0].unfixed[0].reason, "manual"));
 	assert_int_equal(p.vms[0].unfixed[0].fix, FIX_MANUAL);
@@ -544,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_tools_modify_by_hand),
 		cmocka_unit_test(test_r15),
 		cmocka_unit_test(test_r16_writer_service),
+		cmocka_unit_test(test_r16_disruptive_guided),
 		cmocka_unit_test(test_r18_tools_conf),
 		cmocka_unit_test(test_manual_only),
 		cmocka_unit_test(test_rule_filter),

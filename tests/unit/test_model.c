@@ -47,6 +47,7 @@ static const name_row probe_rows[] = {
 	{PROBE_NOT_RUN, "not_run"},         {PROBE_OK, "ok"},
 	{PROBE_NOT_CONFIGURED, "not_configured"}, {PROBE_LOGIN_FAILED, "login_failed"},
 	{PROBE_UNAVAILABLE, "unavailable"}, {PROBE_STALE, "stale"},
+	{PROBE_NOT_ELEVATED, "not_elevated"},
 };
 static const name_row family_rows[] = {
 	{OS_OTHER, "other"},         {OS_WIN2000, "win2000"},     {OS_WINXP, "winxp"},
@@ -146,7 +147,7 @@ static const name_case name_cases[] = {
 	NC(fix, fix_rows, 4),
 	NC(power, power_rows, 4),
 	NC(tools_status, tools_rows, 4),
-	NC(probe_state, probe_rows, 6),
+	NC(probe_state, probe_rows, 7),
 	NC(os_family, family_rows, 13),
 	NC(controller, controller_rows, 8),
 	NC(disk_mode, disk_mode_rows, 4),

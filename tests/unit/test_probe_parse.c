@@ -123,7 +123,7 @@ static void test_sc_query_denied(void **state)
 	assert_int_equal(f.installed, TRI_UNKNOWN);
 	assert_int_equal(f.state, SVC_STATE_UNKNOWN);
 	assert_null(f.raw_state);
-	assert_string_equal(err, "sc failed with error 5 (Access is denied)");
+	assert_string_equal(err, "sc failed with error 5 (Access is denied): the guest account lacks the right to open the service");
 	svc_clear(&f);
 	free(t);
 }
@@ -172,7 +172,7 @@ static void test_sc_query_garbled(void **state)
 		{ "SERVICE_NAME: VSS\r\n  STATE : 4  RUNNING\r\n  STATE : 1  STOPPED\r\n", TRI_UNKNOWN,
 		  "sc query printed more than one STATE" },
 		{ "[SC] OpenSCManager FAILED 1722:\r\n\r\nThe RPC server is unavailable.\r\n",
-		  TRI_UNKNOWN, "sc failed with error 1722 (The RPC server is unavailable)" },
+		  TRI_UNKNOWN, "sc failed with error 1722 (The RPC server is unavailable): the RPC server is unavailable" },
 		{ "[SC] OpenService FAILED x:\r\n", TRI_UNKNOWN, "sc failed" },
 	};
 	char err[256];
@@ -260,7 +260,7 @@ static void test_sc_qc_missing_and_garbled(void **state)
 		const char *text, *err;
 	} cases[] = {
 		{ "", "sc qc printed nothing" },
-		{ "[SC] OpenService FAILED 5:\r\n\r\nAccess is denied.\r\n", "sc failed with error 5 (Access is denied)" },
+		{ "[SC] OpenService FAILED 5:\r\n\r\nAccess is denied.\r\n", "sc failed with error 5 (Access is denied): the guest account lacks the right to open the service" },
 		{ "[SC] QueryServiceConfig SUCCESS\r\n\r\nSERVICE_NAME: VSS\r\n  TYPE : 10\r\n",
 		  "sc qc printed no START_TYPE (output cut off?)" },
 		{ "SERVICE_NAME: VSS\r\n START_TYPE : 7   SOMETIMES\r\n", "sc qc printed an unknown START_TYPE '7   SOMETIMES'" },
@@ -292,6 +292,9 @@ static void test_sc_query_qc_disagree(void **state)
 }
 
 /* ---- vssadmin ---- */
+
+#define G1 "{d61d61c8-d73a-4eee-8cdd-f6f9786b7124}"
+#define G2 "{1bddd48e-5052-49db-9b07-b96f96727e6b}"
 
 static void check_writer(const vss_writer *w, const char *name, const char *id, const char *inst,
 			 writer_state st, const char *st_text, writer_error le, const char *le_text)
@@ -379,7 +382,10 @@ static void test_vssadmin_service_error(void **state)
 		"Error: You don't have the correct permissions to run this command.\r\n", &w, &n,
 		err, sizeof err));
 	assert_string_equal(err, "vssadmin failed: 'You don't have the correct permissions to "
-			    "run this command'");
+			    "run this command' (the guest account has no elevated administrator token)");
+	assert_true(probe_vssadmin_denied(
+		"Error: You don't have the correct permissions to run this command.\r\n"));
+	assert_false(probe_vssadmin_denied(t));
 	free(t);
 }
 
@@ -408,7 +414,8 @@ static void test_vssadmin_truncated(void **state)
 	char *state_line = strstr(strstr(t, "Performance Counters"), "   State:");
 	memmove(state_line, strstr(state_line, "   Last error"), strlen(strstr(state_line, "   Last error")) + 1);
 	assert_false(probe_parse_vssadmin_writers(t, &w, &n, err, sizeof err));
-	assert_string_equal(err, "vssadmin printed an incomplete block for writer 'Performance Counters Writer'");
+	assert_string_equal(err, "vssadmin printed an unexpected line 'Last error: No error' for "
+			    "writer 'Performance Counters Writer'");
 	free(t);
 }
 
@@ -423,19 +430,27 @@ static void test_vssadmin_garbled(void **state)
 		  "unrecognised vssadmin output ''vssadmin' is not recognized as an internal or external command,'" },
 		{ "vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\r\n"
 		  "(C) Copyright 2001-2013 Microsoft Corp.\r\n\r\n", "vssadmin listed no writer" },
-		{ "   Writer Id: {x}\r\n", "vssadmin printed writer details before a writer name" },
-		{ "Writer name: ''\r\n", "vssadmin printed a writer without a name" },
-		{ "Writer name: 'A'\r\n   Writer Id: {1}\r\n   Writer Id: {2}\r\n",
-		  "vssadmin printed an unexpected line 'Writer Id: {2}' for writer 'A'" },
-		{ "Writer name: 'A'\r\n   Writer Id: {1}\r\n   Writer Instance Id: {2}\r\n"
+		{ "   Writer Id: {x}\r\n", "unrecognised vssadmin output 'Writer Id: {x}'" },
+		{ "Writer name: ''\r\n   Writer Id: " G1 "\r\n", "vssadmin printed a writer without a name" },
+		{ "Writer name: 'A'\r\n   Writer Id: " G1 "\r\n   Writer Id: " G2 "\r\n",
+		  "vssadmin output ends inside the block of writer 'A'" },
+		{ "Writer name: 'A'\r\n   Writer Id: " G1 "\r\n   Writer Instance Id: {2}\r\n"
+		  "   State: [1] Stable\r\n   Last error: No error\r\n",
+		  "vssadmin printed an unexpected line 'Writer Instance Id: {2}' for writer 'A'" },
+		{ "Writer name: 'A'\r\n   Writer Id: " G1 "\r\n   Writer Instance Id: " G2 "\r\n"
 		  "   State: Stable\r\n   Last error: No error\r\n",
 		  "vssadmin printed an unexpected line 'State: Stable' for writer 'A'" },
-		{ "Writer name: 'A'\r\n   Writer Id: {1}\r\n   Writer Instance Id: {2}\r\n"
+		{ "Writer name: 'A'\r\n   Writer Id: " G1 "\r\n   Writer Instance Id: " G2 "\r\n"
 		  "   State: [1 Stable\r\n   Last error: No error\r\n",
 		  "vssadmin printed an unexpected line 'State: [1 Stable' for writer 'A'" },
-		{ "Writer name: 'A'\r\n   Writer Id: {1}\r\n   Writer Instance Id: {2}\r\n"
+		{ "Writer name: 'A'\r\n   Writer Id: " G1 "\r\n   Writer Instance Id: " G2 "\r\n"
 		  "   State: [1] Stable\r\n   Last error:\r\n",
 		  "vssadmin printed an unexpected line 'Last error:' for writer 'A'" },
+		{ "Writer name: 'A'\r\n   Writer Id: " G1 "\r\n   Writer Instance Id: " G2 "\r\n"
+		  "   State: [1] Stable\r\n   Last error: No error\r\nsomething else\r\n",
+		  "vssadmin printed an unexpected line 'something else' after writer 'A'" },
+		{ "vssadmin 1.1 - x\r\nWaiting for responses.\r\n",
+		  "vssadmin listed no writer; it printed 'Waiting for responses'" },
 	};
 	char err[256];
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -450,7 +465,7 @@ static void test_vssadmin_garbled(void **state)
 	vss_writer *w;
 	size_t n;
 	assert_true(probe_parse_vssadmin_writers(
-		"Writer name: Bare \x1b]0;x\x07 Writer\n Writer Id: {1}\n Writer Instance Id: {2}\n"
+		"Writer name: Bare \x1b]0;x\x07 Writer\n Writer Id: " G1 "\n Writer Instance Id: " G2 "\n"
 		" State: [42] Something new\n Last error: Out of resources\n", &w, &n, err, sizeof err));
 	assert_int_equal(n, 1);
 	assert_string_equal(w[0].name, "Bare ?]0;x? Writer");
@@ -461,8 +476,8 @@ static void test_vssadmin_garbled(void **state)
 
 static char *many_writers(size_t count)
 {
-	static const char block[] = "Writer name: 'W'\r\n   Writer Id: {1}\r\n"
-		"   Writer Instance Id: {2}\r\n   State: [1] Stable\r\n   Last error: No error\r\n\r\n";
+	static const char block[] = "Writer name: 'W'\r\n   Writer Id: " G1 "\r\n"
+		"   Writer Instance Id: " G2 "\r\n   State: [1] Stable\r\n   Last error: No error\r\n\r\n";
 	size_t bl = sizeof block - 1;
 	char *t = xmalloc(bl * count + 1);
 	for (size_t i = 0; i < count; i++)
@@ -548,6 +563,11 @@ static void test_tools_conf_variants(void **state)
 	check_conf("", true, TRI_UNKNOWN, TRI_UNKNOWN, "");
 	check_conf("\r\n\r\n", true, TRI_UNKNOWN, TRI_UNKNOWN, "");
 	check_conf("The system cannot find the file specified.\r\n", true, TRI_UNKNOWN, TRI_UNKNOWN, "");
+	/* The probe's own "no such file" line (a default install has no tools.conf): defaults. */
+	check_conf(PROBE_TOOLS_CONF_ABSENT "\r\n", true, TRI_UNKNOWN, TRI_UNKNOWN, "");
+	/* A localised "cannot find" sentence is not INI: unknown, never defaults. */
+	check_conf("Das System kann den angegebenen Pfad nicht finden.\r\n", false, TRI_UNKNOWN,
+		   TRI_UNKNOWN, "could not read tools.conf: 'Das System kann den angegebenen Pfad nicht finden'");
 	check_conf("\xEF\xBB\xBF[vmbackup]\r\nenableVSS = No\r\n", true, TRI_UNKNOWN, TRI_NO, "");
 	check_conf("[vmbackup]\nenablevss=YES\nVSS.DISABLEAPPQUIESCING=1\n", true, TRI_YES, TRI_YES, "");
 	check_conf("[vmbackup]\nvss.disableAppQuiescing=true\nvss.disableAppQuiescing=false\n",
@@ -884,7 +904,7 @@ static void test_parse_all_errors(void **state)
 	assert_int_equal(p.vss.state, SVC_STATE_UNKNOWN);
 	assert_int_equal(p.vss.start, SVC_START_DEMAND);
 	assert_int_equal(p.n_writers, 7);
-	assert_string_equal(p.error, "sc query VSS: sc failed with error 5 (Access is denied).");
+	assert_string_equal(p.error, "sc query VSS: sc failed with error 5 (Access is denied): the guest account lacks the right to open the service.");
 	free(inj);
 	free(t);
 	model_guest_probe_done(&p);

@@ -22,6 +22,7 @@
 #include "util/strbuf.h"
 #include "vsphere/datastore.h"
 #include "vsphere/guest.h"
+#include "vsphere/http.h"
 #include "vsphere/known_hosts.h"
 #include "vsphere/propcol.h"
 #include "vsphere/session.h"
@@ -132,6 +133,39 @@ static void test_insecure(void **state)
 			      .insecure = true };
 	vs_session *s = vs_session_connect(&o, &e);
 	assert_non_null(s);
+	vs_session_free(s);
+}
+
+/* vs_http_get_pinned (for another host's transfer URL): the caller's pin decides even in an
+ * --insecure session, and a connection that an earlier request opened with the right pin is
+ * not reused for a request with another pin: the check before the request catches it. */
+static void test_pinned_get(void **state)
+{
+	NEED_LAB();
+	vs_error e;
+	vs_connect_opts o = { .url = the_lab.url, .user = USER, .password = PASSWORD,
+			      .insecure = true };
+	vs_session *s = vs_session_connect(&o, &e);
+	assert_non_null(s);
+	vs_conn *c = vs_conn_new(s, &e);
+	assert_non_null(c);
+	char *url = strdup(the_lab.url);
+	strbuf out;
+	strbuf_init(&out);
+	long status = 0;
+	const char *wrong = "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+			    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF";
+	assert_int_equal(vs_http_get_pinned(c, url, the_lab.thumbprint, 1 << 20, "GET", &status,
+					    &out, &e), 0);
+	assert_int_equal(vs_http_get_pinned(c, url, wrong, 1 << 20, "GET", &status, &out, &e), -1);
+	assert_int_equal(e.kind, VS_ERR_TLS);
+	assert_non_null(strstr(e.message, "not the pinned"));
+	assert_non_null(strstr(e.message, "before any request was sent"));
+	assert_int_equal(vs_http_get_pinned(c, url, "12:34", 1 << 20, "GET", &status, &out, &e), -1);
+	assert_int_equal(e.kind, VS_ERR_USAGE);
+	strbuf_done(&out);
+	free(url);
+	vs_conn_free(c);
 	vs_session_free(s);
 }
 
@@ -500,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_untrusted_without_pin),
 		cmocka_unit_test(test_insecure),
 		cmocka_unit_test(test_known_hosts_pin),
+		cmocka_unit_test(test_pinned_get),
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_relogin_after_logout),
 		cmocka_unit_test(test_task_power_off),

@@ -14,6 +14,7 @@
 
 #include "util/strbuf.h"
 #include "vsphere/datastore.h"
+#include "vsphere/esx_host.h"
 #include "vsphere/guest.h"
 #include "vsphere/known_hosts.h"
 #include "util/secret.h"
@@ -336,6 +337,23 @@ static void test_known_hosts(void **state)
 	fclose(f);
 	assert_int_equal(vs_known_hosts_lookup(path, "[::1]:443", buf, sizeof buf), 1);
 	assert_string_equal(buf, "11:22");
+	/* Older versions keyed lines by what the URL carried, password included: read, and
+	 * rewritten without it; "vc02" (no port) is vc02:443, as govc reads it. */
+	f = fopen(path, "a");
+	fputs("admin:Old-Pw@vc03:8443 33:44\n", f);
+	fclose(f);
+	assert_int_equal(vs_known_hosts_lookup(path, "VC03:8443", buf, sizeof buf), 1);
+	assert_string_equal(buf, "33:44");
+	f = fopen(path, "r");
+	n = fread(all, 1, sizeof all - 1, f);
+	all[n] = '\0';
+	fclose(f);
+	assert_null(strstr(all, "Old-Pw"));
+	assert_non_null(strstr(all, "vc03:8443 33:44\n"));
+	assert_int_equal(vs_known_hosts_lookup(path, "vc02:8443", buf, sizeof buf), 1);   /* older: any port */
+	assert_int_equal(vs_known_hosts_add(path, "vc02:443", "55:66", &e), 0);
+	assert_int_equal(vs_known_hosts_lookup(path, "vc02", buf, sizeof buf), 1);
+	assert_string_equal(buf, "55:66");
 	assert_int_equal(vs_known_hosts_lookup(path, "vc01:8443", buf, 3), -1);
 	assert_int_equal(vs_known_hosts_add(path, "bad host", "x", &e), -1);
 	assert_int_equal(e.kind, VS_ERR_USAGE);
@@ -357,6 +375,34 @@ static void test_urls(void **state)
 	u = vs_guest_fix_url("https://esx01/guestFile?id=1", "vc01");
 	assert_string_equal(u, "https://esx01/guestFile?id=1");
 	free(u);
+
+	/* An ESXi host's name: its management IP from vCenter, the pin keyed by host:port. */
+	vs_esx_host esx = { .mgmt_ip = "10.0.0.7", .thumbprint = "AB" };
+	char *hp;
+	assert_true(vs_esx_url_needs_host("https://esx01.corp:443/guestFile?id=1", "vc01"));
+	assert_false(vs_esx_url_needs_host("https://*:443/guestFile?id=1", "vc01"));
+	assert_false(vs_esx_url_needs_host("https://10.0.0.7:443/guestFile?id=1", "vc01"));
+	assert_false(vs_esx_url_needs_host("https://[fe80::1]:443/guestFile", "vc01"));
+	assert_false(vs_esx_url_needs_host("https://VC01/guestFile", "vc01"));
+	u = vs_esx_transfer_url("https://esx01.corp:443/guestFile?id=1", "vc01", &esx, &hp);
+	assert_string_equal(u, "https://10.0.0.7:443/guestFile?id=1");
+	assert_string_equal(hp, "10.0.0.7:443");
+	free(u);
+	free(hp);
+	snprintf(esx.mgmt_ip, sizeof esx.mgmt_ip, "fd00::7");
+	u = vs_esx_transfer_url("https://esx01/guestFile", "vc01", &esx, &hp);
+	assert_string_equal(u, "https://[fd00::7]/guestFile");
+	assert_string_equal(hp, "[fd00::7]");
+	free(u);
+	free(hp);
+	esx.mgmt_ip[0] = '\0'; /* several management vNICs: the name stays */
+	u = vs_esx_transfer_url("https://esx01:443/guestFile", "vc01", &esx, &hp);
+	assert_string_equal(u, "https://esx01:443/guestFile");
+	assert_string_equal(hp, "esx01:443");
+	free(u);
+	free(hp);
+	assert_null(vs_esx_transfer_url("http://esx01/guestFile", "vc01", &esx, &hp));
+	assert_null(hp);
 }
 
 static void test_secret(void **state)

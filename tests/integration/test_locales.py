@@ -1,0 +1,107 @@
+"""Guests are not English: a fleet with one guest per Windows language the lab ships
+(guest.locale, each printing in its OEM code page) is scanned, and every guest gets the same
+verdict - status, levels, findings, probe state - as its English twin. A guest whose vssadmin
+refuses the account (recorded as raw_outputs, in its language and code page) is probe state
+not_elevated, with the account and the fix in its finding, in every language."""
+import base64
+import copy
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from labctl import Lab, quiescent, unittest_main  # noqa: E402
+
+HERE = os.path.dirname(__file__)
+SCENARIO = os.path.join(HERE, "scenarios", "verdicts.json")
+LOCALE_DATA = os.path.join(HERE, "..", "unit", "data", "probe", "locale")
+GUEST = "Administrator:Int-Guest-Secret-4412"
+LOCALES = ["en-US", "de-DE", "fr-FR", "es-ES", "it-IT", "pt-BR", "nl-NL", "pl-PL", "ru-RU",
+           "ja-JP", "zh-CN", "ko-KR"]
+# Guests whose verdict depends on what the probe reads (sc, vssadmin, tools.conf, diskpart).
+BASES = ["ready-2019", "novss-2019", "badwriter-2019", "vssoff-2019", "toolsconf-2019",
+         "lgto-2012r2", "dyndisk-2019", "old-2008r2"]
+# Windows 2008 R2 has no Get-StoragePool: PowerShell's localised "not recognized" record.
+OLD_2008R2 = {"name": "old-2008r2", "guest_id": "windows7Server64Guest", "guest_build": 7601,
+              "extra_config": {"disk.EnableUUID": "TRUE"},
+              "guest": {"user": "Administrator", "password": "Int-Guest-Secret-4412"}}
+
+
+def fleet():
+    with open(SCENARIO) as f:
+        sc = json.load(f)
+    by_name = {v["name"]: v for v in sc["vms"] + [OLD_2008R2]}
+    vms = []
+    for i, loc in enumerate(LOCALES):
+        base = by_name[BASES[i % len(BASES)]]
+        twin = copy.deepcopy(base)
+        twin["name"] = "%s-en-%d" % (base["name"], i)
+        guest = copy.deepcopy(base)
+        guest["name"] = "%s-%s" % (base["name"], loc)
+        guest.setdefault("guest", {})["locale"] = loc
+        denied = copy.deepcopy(by_name["ready-2019"])
+        denied["name"] = "denied-%s" % loc
+        with open(os.path.join(LOCALE_DATA, loc + "-denied.txt"), "rb") as f:
+            raw = f.read()
+        denied["guest"]["locale"] = loc
+        denied["guest"]["raw_outputs"] = {
+            "vssadmin list writers": {"base64": base64.b64encode(raw).decode(), "exit_code": 2}}
+        vms += [twin, guest, denied]
+    sc["vms"] = vms
+    return sc
+
+
+class LocaleTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(fleet(), speed=100)
+        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-locales-")
+        cls.scan_run = quiescent(cls.lab, "scan", "--server", cls.lab.url, "--thumbprint",
+                            cls.lab.thumbprint, "--guest-user", "Administrator", "--format", "json",
+                            guest_login=GUEST, db=os.path.join(cls.tmp.name, "h.db"))
+        cls.doc = json.loads(cls.scan_run.stdout) if cls.scan_run.stdout else None
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.stop()
+        cls.tmp.cleanup()
+
+    def vm(self, name):
+        self.assertIsNotNone(self.doc, self.scan_run.stderr)
+        for v in self.doc["vms"]:
+            if v["name"] == name:
+                return v
+        self.fail("%s missing from the scan" % name)
+
+    @staticmethod
+    def verdict(v):
+        return (v["status"], v["best_level"], v["predicted_level"], v["probe"]["state"],
+                sorted(f["rule"] for f in v["findings"]))
+
+    def test_same_verdict_as_the_english_twin(self):
+        for i, loc in enumerate(LOCALES):
+            base = BASES[i % len(BASES)]
+            with self.subTest(locale=loc, guest=base):
+                twin = self.vm("%s-en-%d" % (base, i))
+                guest = self.vm("%s-%s" % (base, loc))
+                self.assertEqual(twin["probe"]["state"], "ok", twin)
+                self.assertEqual(self.verdict(guest), self.verdict(twin),
+                                 json.dumps(guest["findings"], ensure_ascii=False))
+
+    def test_not_elevated_in_every_language(self):
+        for loc in LOCALES:
+            with self.subTest(locale=loc):
+                v = self.vm("denied-%s" % loc)
+                self.assertEqual(v["probe"]["state"], "not_elevated")
+                self.assertEqual(v["status"], "unknown")
+                r21 = [f for f in v["findings"] if f["rule"] == "R21"]
+                self.assertEqual(len(r21), 1, v["findings"])
+                self.assertIn("LocalAccountTokenFilterPolicy", r21[0]["message"])
+                self.assertIn("domain account", r21[0]["message"])
+                self.assertIn("'Administrator'", r21[0]["evidence"])
+
+
+if __name__ == "__main__":
+    unittest_main()

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
 #include "cli/conn.h"
+#include "cli/stop.h"
 #include "fix/fix_exec.h"
 #include "fix/fix_plan.h"
 #include "rules/rules.h"
@@ -293,21 +294,13 @@ static void summary_json(json_writer *w, const fix_plan *p, const fix_summary *s
 
 /* ---- progress, signals, questions ---- */
 
-static volatile sig_atomic_t stop_level;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	if (stop_level < 2)
-		stop_level++;
-	static const char m1[] = "\nquiescent fix: stopping: no new VM starts; VMs in flight finish "
-				 "(Ctrl-C again to roll them back)\n";
-	static const char m2[] = "\nquiescent fix: rolling back: VMs in flight skip their remaining "
-				 "steps and are powered back on\n";
-	ssize_t r = stop_level == 1 ? write(STDERR_FILENO, m1, sizeof m1 - 1)
-				    : write(STDERR_FILENO, m2, sizeof m2 - 1);
-	(void)r;
-}
+static const cli_stop_messages stop_messages = {
+	.cmd = CMD,
+	.at_level1 = "stopping: no new VM starts; VMs in flight finish (Ctrl-C again to roll them "
+		     "back)",
+	.at_level2 = "stopping safely: no new VM starts; VMs in flight skip their remaining steps "
+		     "and are brought back to their power state",
+};
 
 static void on_event(const fix_event *ev, void *ctx)
 {
@@ -318,17 +311,18 @@ static void on_event(const fix_event *ev, void *ctx)
 	char ts[16];
 	strftime(ts, sizeof ts, "%H:%M:%S", &tm);
 	/* One fprintf per line: stdio locks the stream, so lines of workers never interleave. */
+	int w = 0;
 	switch (ev->kind) {
 	case FIX_EV_STEP_BEGIN:
-		fprintf(stderr, "%s %s: %s ...\n", ts, ev->vm_name, fix_step_kind_name(ev->step_kind));
+		w = fprintf(stderr, "%s %s: %s ...\n", ts, ev->vm_name, fix_step_kind_name(ev->step_kind));
 		break;
 	case FIX_EV_STEP_END:
-		fprintf(stderr, "%s %s: %s %s%s%s%s\n", ts, ev->vm_name, fix_step_kind_name(ev->step_kind),
+		w = fprintf(stderr, "%s %s: %s %s%s%s%s\n", ts, ev->vm_name, fix_step_kind_name(ev->step_kind),
 			store_step_state_name(ev->state), ev->message && *ev->message ? " (" : "",
 			ev->message ? ev->message : "", ev->message && *ev->message ? ")" : "");
 		break;
 	case FIX_EV_VM_END:
-		fprintf(stderr, "%s %s: %s: %s\n", ts, ev->vm_name,
+		w = fprintf(stderr, "%s %s: %s: %s\n", ts, ev->vm_name,
 			ev->step_kind == FIX_STEP_VERIFY && ev->state == STORE_STEP_PLANNED ? "recovered"
 											  : fix_outcome_name(ev->outcome),
 			ev->message ? ev->message : "");
@@ -336,6 +330,7 @@ static void on_event(const fix_event *ev, void *ctx)
 	default:
 		break;
 	}
+	cli_stop_check_write(stderr, w < 0);
 }
 
 /* Asks on the terminal; false without one or on anything but y/yes. */
@@ -400,6 +395,29 @@ static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_
 	return bad ? 1 : 0;
 }
 
+/* After a stop: 6 when every VM that was on is on again, else 7 naming the ones that are not. */
+static int stopped_exit(const fix_plan *p, const fix_summary *sum)
+{
+	size_t off = 0;
+	for (size_t i = 0; i < p->n_vms; i++) {
+		if (p->vms[i].original_power != POWER_ON || sum->vms[i].final_power == POWER_ON)
+			continue;
+		off++;
+		fprintf(stderr, "quiescent fix: %s was %s and is %s: run quiescent recover\n",
+			p->vms[i].name, model_power_name(p->vms[i].original_power),
+			model_power_name(sum->vms[i].final_power));
+	}
+	const char *why = cli_stop_reason_name(cli_stop_why());
+	if (off) {
+		fprintf(stderr, "quiescent fix: stopped (%s); %zu VM(s) could NOT be brought back to "
+			"their power state (plan %lld)\n", why, off, (long long)sum->plan_id);
+		return CLI_EXIT_STOPPED_UNSAFE;
+	}
+	fprintf(stderr, "quiescent fix: stopped (%s); every VM is back in its power state (plan "
+		"%lld)\n", why, (long long)sum->plan_id);
+	return CLI_EXIT_STOPPED_SAFE;
+}
+
 static int run(fix_opts *o)
 {
 	char msg[512];
@@ -420,6 +438,7 @@ static int run(fix_opts *o)
 	fix_summary sum = { 0 };
 	char *vcenter = scan_server_key(o->conn.server);
 	int64_t conn_id = -1;
+	bool stop_installed = false;
 	vs_session *s = conn_open(&o->conn, &err);
 	if (!s) {
 		fprintf(stderr, "quiescent fix: %s\n", err.message);
@@ -435,13 +454,12 @@ static int run(fix_opts *o)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
-	struct sigaction sa = { .sa_handler = on_sigint };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
+	cli_stop_install(&stop_messages);
+	stop_installed = true;
 	fix_exec_opts eo = {
 		.db_path = store_path(db), .vcenter = vcenter, .connection_id = conn_id,
 		.concurrency = o->concurrency, .guest_user = o->conn.guest_user,
-		.guest_password = o->conn.guest_password, .stop = &stop_level, .on_event = on_event,
+		.guest_password = o->conn.guest_password, .stop = cli_stop_level(), .on_event = on_event,
 	};
 
 	bool refuse = false;
@@ -503,6 +521,13 @@ static int run(fix_opts *o)
 					result.verdicts[i].status == STATUS_NA;
 	}
 	bool apply = o->apply && fix_plan_vms_with_steps(&plan) > 0;
+	if (apply && *cli_stop_level()) {
+		fprintf(stderr, "quiescent fix: stopped (%s) before any VM was changed\n",
+			cli_stop_reason_name(cli_stop_why()));
+		rc = CLI_EXIT_STOPPED_SAFE;
+		strbuf_done(&sb);
+		goto out;
+	}
 	if (apply && !o->yes) {
 		char q[200];
 		snprintf(q, sizeof q, "Apply this plan to %zu VM(s)?", fix_plan_vms_with_steps(&plan));
@@ -527,6 +552,8 @@ static int run(fix_opts *o)
 			goto out;
 		}
 		rc = fix_summary_all_ready(&sum) && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
+		if (*cli_stop_level())
+			rc = stopped_exit(&plan, &sum);
 	} else {
 		rc = plan.n_vms == 0 && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
 	}
@@ -545,11 +572,13 @@ static int run(fix_opts *o)
 	}
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);
-	if (fflush(stdout) != 0) {
+	if (fflush(stdout) != 0 && !*cli_stop_level()) {
 		fprintf(stderr, "quiescent fix: writing the result failed\n");
 		rc = CLI_EXIT_NOT_READY;
 	}
 out:
+	if (stop_installed)
+		cli_stop_uninstall();
 	if (conn_id > 0)
 		store_connection_end(db, conn_id, time(NULL), NULL, 0);
 	fix_summary_done(&sum);

@@ -206,7 +206,7 @@ static int wait_task(fix_ctx *x, const char *task, const char *kind, int timeout
 			vs_error ce;
 			vs_error_clear(&ce);
 			bool asked = vs_task_cancel(x->c, task, &ce) == 0;
-			return vs_fail(err, VS_ERR_CANCELLED, "%s (%s): stopped waiting (Ctrl-C twice); %s",
+			return vs_fail(err, VS_ERR_CANCELLED, "%s (%s): stopped waiting (stop requested); %s",
 				       kind, task, asked ? "cancel requested in vCenter"
 				       : "it goes on in vCenter");
 		}
@@ -733,7 +733,7 @@ static void run_vm(worker *w)
 		if (!st->restore && !vs.failed && sh->o->stop && *sh->o->stop >= 2)
 			vs.skipped_rest = true;
 		if (!st->restore && (vs.failed || vs.skipped_rest)) {
-			const char *why = vs.failed ? "not run: an earlier step failed" : "not run: stopped (Ctrl-C)";
+			const char *why = vs.failed ? "not run: an earlier step failed" : "not run: stopped";
 			store_step_end(x->db, sid, STORE_STEP_SKIPPED, time(NULL), NULL, why, NULL, NULL, 0);
 			emit(w, FIX_EV_STEP_END, NULL, -1, STORE_STEP_SKIPPED, outcome, why);
 			continue;
@@ -808,7 +808,7 @@ static void run_vm(worker *w)
 
 	if (outcome == FIX_OUT_FIXED && vs.skipped_rest) {
 		outcome = FIX_OUT_FAILED;
-		set_error(&vs, "stopped", "remaining steps were not run (Ctrl-C)");
+		set_error(&vs, "stopped", "remaining steps were not run (stopped)");
 	}
 	if (outcome == FIX_OUT_FIXED && vp->n_unfixed)
 		outcome = FIX_OUT_PARTIAL;
@@ -857,10 +857,10 @@ static void *worker_main(void *arg)
 			continue;   /* manual-only VMs were settled before the workers started */
 		if (sh->o->stop && *sh->o->stop >= 1) {
 			sh->res[i].outcome = FIX_OUT_SKIPPED;
-			snprintf(sh->res[i].message, sizeof sh->res[i].message, "not started: stopped (Ctrl-C)");
+			snprintf(sh->res[i].message, sizeof sh->res[i].message, "not started: stopped");
 			for (size_t j = 0; j < vp->n_steps; j++)
 				store_step_end(w->x.db, sh->step_ids[i][j], STORE_STEP_SKIPPED, time(NULL), NULL,
-					       "not run: stopped (Ctrl-C)", NULL, NULL, 0);
+					       "not run: stopped", NULL, NULL, 0);
 			store_plan_vm_set_outcome(w->x.db, sh->vm_ids[i], "skipped", sh->res[i].message,
 						  NULL, 0);
 			continue;
@@ -998,7 +998,14 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 	bool all_fixed = true;
 	for (size_t i = 0; i < plan->n_vms; i++)
 		all_fixed &= out->vms[i].outcome == FIX_OUT_FIXED;
-	out->state = o->stop && *o->stop ? STORE_PLAN_CANCELLED
+	/* A VM that was on and is not may be ours to bring back: the plan stays recoverable
+	 * (interrupted), never failed or cancelled, so the next run or `recover` sees it. */
+	bool all_back = true;
+	for (size_t i = 0; i < plan->n_vms; i++)
+		all_back &= plan->vms[i].original_power != POWER_ON ||
+			    out->vms[i].final_power == POWER_ON;
+	out->state = !all_back ? STORE_PLAN_INTERRUPTED
+		     : o->stop && *o->stop ? STORE_PLAN_CANCELLED
 		     : all_fixed ? STORE_PLAN_DONE : STORE_PLAN_FAILED;
 	store_plan_set_state(db, out->plan_id, out->state, time(NULL), msg, msglen);
 	msg[0] = '\0';

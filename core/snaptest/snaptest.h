@@ -101,6 +101,8 @@ struct snaptest_outcome {
 	double duration_s;
 	char *snapshot_name;
 	char *snapshot_moref;
+	tri snapshot_created;      /* YES: it exists or existed; NO: never made; UNKNOWN: vCenter
+				    * could not say (the task's end was not seen) */
 	bool snapshot_removed;
 	bool kept;
 	char *manifest_file;       /* "[ds] dir/vm-vss_manifests1.zip" */
@@ -115,6 +117,8 @@ struct snaptest_outcome {
 
 void snaptest_outcome_init(snaptest_outcome *o);
 void snaptest_outcome_done(snaptest_outcome *o);
+/* Whether the test snapshot is gone: UNKNOWN when nothing was (known to be) created. */
+tri snaptest_outcome_removed(const snaptest_outcome *o);
 /* True when the test succeeded at the predicted level (the CLI's exit 0). */
 bool snaptest_outcome_ok(const snaptest_outcome *o);
 
@@ -129,6 +133,8 @@ typedef struct {
 	snaptest_event_fn on_event;   /* may be NULL */
 	void *ctx;
 	int poll_ms;                  /* 0: 300 */
+	int network_grace_s;          /* how long vCenter may be unreachable (0: 300 s) */
+	int task_timeout_s;           /* bound of the removal task (0: 1800 s) */
 } snaptest_env;
 
 /* One test of the VM described by f, whose verdict is v. out is initialised here. Returns 0

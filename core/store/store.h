@@ -302,6 +302,7 @@ typedef struct {
 	char moref[64];
 	char snapshot_name[128];
 	store_snaptest_state state;
+	char task_moref[64];         /* the creating task, "" when not known */
 } store_snaptest_ref;
 
 /* Tests of vcenter left CREATED or RUNNING (a crash mid-test) or ORPHAN (the removal of the

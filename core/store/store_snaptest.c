@@ -154,7 +154,7 @@ int store_writer_result_add(store *s, int64_t snaptest_id, const store_writer_re
 }
 
 static const char sql_unfinished[] =
-	"SELECT t.id, t.moref, t.snapshot_name, t.state FROM snaptests t"
+	"SELECT t.id, t.moref, t.snapshot_name, t.state, t.task_moref FROM snaptests t"
 	" JOIN connections c ON c.id = t.connection_id"
 	" WHERE t.state IN ('created', 'running', 'orphan') AND c.server = ?1 COLLATE NOCASE"
 	" ORDER BY t.id";
@@ -178,6 +178,8 @@ int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref 
 		r->state = !state ? STORE_SNAPTEST_CREATED
 			   : strcmp(state, "running") == 0 ? STORE_SNAPTEST_RUNNING
 			   : strcmp(state, "orphan") == 0 ? STORE_SNAPTEST_ORPHAN : STORE_SNAPTEST_CREATED;
+		const char *task = (const char *)sqlite3_column_text(st, 4);
+		snprintf(r->task_moref, sizeof r->task_moref, "%s", task ? task : "");
 	}
 	if (n < max && rc != SQLITE_DONE) {
 		store_fail(s, err, errlen, "cannot read unfinished test snapshots");

@@ -1,0 +1,246 @@
+"""Every way of being stopped, against the lab with the real binary (issue 13; the repros
+r_sighup_fix.sh, r_sigterm_fix.sh, r_sigpipe_fix.sh, r_sigpipe.sh and r1_snapshot_leak.sh):
+SIGHUP, SIGTERM and a closed output pipe during a fix's guest shutdown bring the VMs back on
+before quiescent exits 6; a piped snaptest whose reader goes away removes its snapshot and
+exits 6; an orphan clean-up run while the creating task still runs waits for the task and
+removes the snapshot it made. vCenter's state is read with pyVmomi, the journal with sqlite3."""
+import json
+import os
+import signal
+import sqlite3
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import labctl  # noqa: E402
+from labctl import Lab, quiescent, unittest_main  # noqa: E402
+
+SCENARIO = os.path.join(os.path.dirname(__file__), "scenarios", "stop.json")
+GUEST = "Administrator:Int-Guest-Secret-4412"
+
+
+class Vcenter:
+    """What vCenter says, through pyVmomi (Debian's python3-pyvmomi), not through quiescent."""
+
+    def __init__(self, lab):
+        from pyVim.connect import SmartConnect
+        host, port = lab.host.split(":")
+        self.si = SmartConnect(host=host, port=int(port), user=lab.user, pwd=lab.password,
+                               sslContext=ssl._create_unverified_context())
+
+    def close(self):
+        from pyVim.connect import Disconnect
+        Disconnect(self.si)
+
+    def vm(self, name):
+        from pyVmomi import vim
+        view = self.si.content.viewManager.CreateContainerView(
+            self.si.content.rootFolder, [vim.VirtualMachine], True)
+        try:
+            for v in view.view:
+                if v.name == name:
+                    return v
+        finally:
+            view.Destroy()
+        raise AssertionError("no VM " + name)
+
+    def power(self, name):
+        return str(self.vm(name).runtime.powerState)
+
+    def test_snapshots(self, name):
+        v = self.vm(name)
+        names = []
+
+        def walk(tree):
+            for n in tree or []:
+                names.append(n.name)
+                walk(n.childSnapshotList)
+        if v.snapshot:
+            walk(v.snapshot.rootSnapshotList)
+        return [n for n in names if n.startswith("quiescent-test-")]
+
+
+def env_for(lab, db):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVC_", "QUIESCENT_"))}
+    env.update(QUIESCENT_PASSWORD=lab.password, QUIESCENT_USER=lab.user, QUIESCENT_DB=db,
+               GOVC_GUEST_LOGIN=GUEST)
+    return env
+
+
+def wait_sql(db, query, what, timeout=120):
+    """Polls the history until query returns a non-zero count (bounded, generous)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if os.path.exists(db):
+            con = sqlite3.connect(db, timeout=5)
+            try:
+                n = con.execute(query).fetchone()[0]
+            except sqlite3.OperationalError:
+                n = 0
+            finally:
+                con.close()
+            if n:
+                return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def sql(db, query, *args):
+    con = sqlite3.connect(db, timeout=5)
+    try:
+        return con.execute(query, args).fetchall()
+    finally:
+        con.close()
+
+
+class StopTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(SCENARIO, speed=1)
+        cls.vc = Vcenter(cls.lab)
+        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-stop-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.vc.close()
+        cls.lab.stop()
+        cls.tmp.cleanup()
+
+    def conn(self):
+        return ["--server", self.lab.url, "--thumbprint", self.lab.thumbprint,
+                "--guest-user", "Administrator"]
+
+    def db(self, name):
+        return os.path.join(self.tmp.name, name + ".db")
+
+    def start_fix(self, db, vm, **popen):
+        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", vm, "--apply", "--yes"]
+        popen.setdefault("stdout", subprocess.PIPE)
+        popen.setdefault("stderr", subprocess.PIPE)
+        return subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                                text=True, **popen)
+
+    def wait_shutdown(self, db):
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        time.sleep(1)   # mid-shutdown: the lab takes 8 s
+
+    def assert_fix_made_safe(self, db, vm, code, err):
+        # The VM is back on before the process ended: nobody needs `recover`.
+        self.assertEqual(code, 6, err)
+        self.assertEqual(self.vc.power(vm), "poweredOn")
+        self.assertEqual(sql(db, "SELECT state FROM plans"), [("cancelled",)])
+        self.assertEqual(sql(db, "SELECT count(*) FROM steps WHERE state IN ('planned','running')"),
+                         [(0,)])
+        # Nothing is left to recover.
+        r = quiescent(self.lab, "fix", *self.conn(), "--recover", db=db, guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("recovered", r.stderr)
+
+    def test_fix_sighup(self):
+        db = self.db("hup")
+        p = self.start_fix(db, "cycle-001")
+        self.wait_shutdown(db)
+        p.send_signal(signal.SIGHUP)
+        out, err = p.communicate(timeout=240)
+        self.assertIn("SIGHUP", err)
+        self.assert_fix_made_safe(db, "cycle-001", p.returncode, err)
+
+    def test_fix_sigterm(self):
+        db = self.db("term")
+        p = self.start_fix(db, "cycle-002")
+        self.wait_shutdown(db)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=240)
+        self.assertIn("SIGTERM", err)
+        self.assertIn("every VM is back in its power state", err)
+        self.assert_fix_made_safe(db, "cycle-002", p.returncode, err)
+
+    def test_fix_output_pipe_closed(self):
+        # `quiescent fix ... 2>&1 | head`: the reader goes away mid-shutdown.
+        db = self.db("pipe")
+        p = self.start_fix(db, "cycle-003", stderr=subprocess.STDOUT)
+        for line in p.stdout:
+            if "shutdown_guest ..." in line:
+                break
+        time.sleep(0.5)
+        p.stdout.close()
+        code = p.wait(timeout=240)
+        self.assertNotEqual(code, -signal.SIGPIPE, "killed by SIGPIPE")
+        self.assert_fix_made_safe(db, "cycle-003", code, "(output closed)")
+
+    def test_snaptest_output_pipe_closed(self):
+        # `quiescent snaptest VM | head -2`: the live tail hits a closed pipe mid-quiesce.
+        db = self.db("snappipe")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-pipe"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p.stdout.readline()
+        p.stdout.readline()
+        p.stdout.close()
+        err = p.stderr.read()
+        code = p.wait(timeout=240)
+        self.assertNotEqual(code, -signal.SIGPIPE, "killed by SIGPIPE")
+        self.assertEqual(code, 6, err)
+        self.assertEqual(self.vc.test_snapshots("snap-pipe"), [])
+        self.assertEqual(sql(db, "SELECT state, snapshot_removed IS NOT 0 OR snapshot_moref IS NULL"
+                                 " FROM snaptests"), [("removed", 1)])
+
+    def test_snaptest_sigterm_json(self):
+        db = self.db("snapterm")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-term", "--format", "json"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
+        time.sleep(1)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=240)
+        self.assertEqual(p.returncode, 6, err)
+        t = json.loads(out)["tests"][0]
+        self.assertEqual(t["result"], "cancelled")
+        snap = t["snapshot"]
+        self.assertTrue(snap["name"].startswith("quiescent-test-"))
+        # The lab's quiesce cannot be cancelled: the snapshot is made, then removed.
+        self.assertIn(snap["created"], (True, False))
+        if snap["created"]:
+            self.assertIs(snap["removed"], True)
+            self.assertIs(t["snapshot_removed"], True)
+        else:
+            self.assertIsNone(snap["removed"])
+            self.assertIsNone(t["snapshot_removed"])
+        self.assertEqual(self.vc.test_snapshots("snap-term"), [])
+
+    def test_cleanup_while_task_runs(self):
+        # kill -9 mid-quiesce, then at once `snaptest --cleanup-orphans` (no VM: clean-up only).
+        db = self.db("leak")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-kill"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
+        time.sleep(1)
+        p.kill()
+        p.wait()
+        r = quiescent(self.lab, "snaptest", *self.conn(), "--cleanup-orphans", db=db,
+                      guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("removed the leftover test snapshot", r.stderr)
+        # The task has ended by now; nothing appears later.
+        self.assertEqual(self.vc.test_snapshots("snap-kill"), [])
+        time.sleep(2)
+        self.assertEqual(self.vc.test_snapshots("snap-kill"), [])
+        self.assertEqual(sql(db, "SELECT state, snapshot_removed FROM snaptests"),
+                         [("removed", 1)])
+        # Clean-up only: no second test was taken.
+        self.assertEqual(sql(db, "SELECT count(*) FROM snaptests"), [(1,)])
+        r = quiescent(self.lab, "snaptest", *self.conn(), "--cleanup-orphans", db=db,
+                      guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("no test snapshot of ours is left behind", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest_main()

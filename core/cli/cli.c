@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "cli/stop.h"
 
 #include <string.h>
 
@@ -65,6 +66,8 @@ bool cli_handles(int argc, char **argv)
 
 int cli_main(int argc, char **argv)
 {
+	/* A reader that goes away (| head) is a write error to handle, never a death. */
+	cli_stop_ignore_sigpipe();
 	if (argc < 2) {
 		cli_usage(stderr);
 		return CLI_EXIT_USAGE;

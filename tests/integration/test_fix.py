@@ -425,7 +425,7 @@ class Interrupts(unittest.TestCase):
                                          " AND state='running'"))
             p.send_signal(signal.SIGINT)
             out, err = p.communicate(timeout=120)
-            self.assertEqual(p.returncode, 1, err)
+            self.assertEqual(p.returncode, 6, err)   # stopped, every VM made safe
             self.assertIn("stopping", err)
             res = json.loads(out)["result"]
             self.assertEqual(res["state"], "cancelled")

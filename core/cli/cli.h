@@ -26,6 +26,7 @@ void cli_commands_usage(FILE *out);
 int cmd_scan(int argc, char **argv);
 int cmd_snaptest(int argc, char **argv);
 int cmd_fix(int argc, char **argv);
+int cmd_recover(int argc, char **argv);   /* fix --recover */
 int cmd_rules(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_report(int argc, char **argv);

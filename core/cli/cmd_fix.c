@@ -61,15 +61,19 @@ static void usage(FILE *out)
 		"  --tools-method M      R04-R06 Tools modify: upgrade (UpgradeTools_Task with\n"
 		"                        installerOptions, default), guest (installer + setup via\n"
 		"                        Guest Operations) or by-hand (instructions only)\n"
-		"  --recover             finish a fix that an interrupted quiescent left running\n"
-		"                        (power its VMs back on, verify), then go on\n"
+		"  --recover             finish fixes that a stopped or killed quiescent left\n"
+		"                        (power their VMs back on in parallel, verify), then go on;\n"
+		"                        `quiescent recover` is the same; a fix another running\n"
+		"                        quiescent owns is left alone, naming its host and pid\n"
 		"  --format FMT          table (default) or json\n"
 		"  --db PATH             history database (env QUIESCENT_DB)\n"
 		"  -h, --help            this text\n\n"
-		"Ctrl-C once: no new VM starts, VMs in flight finish; twice: they roll back (power\n"
-		"on again) and stop.\n\n"
+		"Ctrl-C once: no new VM starts, VMs in flight finish; twice, or SIGTERM, SIGHUP or\n"
+		"a closed output: VMs in flight skip their remaining steps and are powered back on.\n\n"
 		"Exit codes: 0 everything fixed and verified ready, 1 something is not, 2 usage\n"
-		"error, 3 connection, TLS or login failure.\n",
+		"error, 3 connection, TLS or login failure, 6 stopped and every VM back in its\n"
+		"power state, 7 stopped and some VM could NOT be brought back (run quiescent\n"
+		"recover).\n",
 		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY);
 }
 
@@ -346,20 +350,42 @@ static bool ask(const char *question)
 	return !strcmp(line, "y\n") || !strcmp(line, "yes\n") || !strcmp(line, "Y\n");
 }
 
+/* Says which plans other live processes run now: they are theirs, not ours to recover. */
+static void say_live(store *db, const char *vcenter)
+{
+	int64_t ids[16];
+	char msg[512];
+	int n = store_plans_live(db, vcenter, ids, 16, msg, sizeof msg);
+	for (int i = 0; i < n; i++) {
+		store_owner o;
+		char who[400];
+		if (store_owner_of(db, "plans", ids[i], &o, msg, sizeof msg) < 0)
+			continue;
+		store_owner_describe(&o, who, sizeof who);
+		fprintf(stderr, "quiescent fix: plan %lld is being run by %s; left alone\n",
+			(long long)ids[i], who);
+	}
+}
+
 /* Offers to finish interrupted plans; *refuse when the operator (or no terminal) says no. */
 static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_exec_opts *eo,
 		       const fix_opts *o, bool *refuse)
 {
 	int64_t ids[16];
 	char msg[512];
+	if (o->recover)
+		say_live(db, vcenter);
 	int n = fix_recover_find(db, vcenter, ids, 16, msg, sizeof msg);
 	*refuse = false;
 	if (n < 0) {
 		fprintf(stderr, "quiescent fix: %s\n", msg);
 		return -1;
 	}
-	if (n == 0)
+	if (n == 0) {
+		if (o->recover && !o->n_globs)
+			fprintf(stderr, "quiescent fix: nothing to recover on %s\n", vcenter);
 		return 0;
+	}
 	bool go = o->recover;
 	if (!go && o->apply) {
 		char q[300];
@@ -371,12 +397,12 @@ static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_
 	if (!go && !o->apply) {
 		/* Printing a plan changes nothing: say it, do not block it. */
 		fprintf(stderr, "quiescent fix: warning: an earlier fix on %s was interrupted (plan %lld); "
-			"run quiescent fix --recover before applying a new one.\n", vcenter, (long long)ids[0]);
+			"run quiescent recover before applying a new one.\n", vcenter, (long long)ids[0]);
 		return 0;
 	}
 	if (!go) {
 		fprintf(stderr, "quiescent fix: an earlier fix on %s was interrupted (plan %lld) and may "
-			"have left VMs powered off; run quiescent fix --recover to power them back on "
+			"have left VMs powered off; run quiescent recover to power them back on "
 			"and verify them before a new fix starts.\n", vcenter, (long long)ids[0]);
 		*refuse = true;
 		return 0;
@@ -385,6 +411,10 @@ static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_
 	for (int i = 0; i < n; i++) {
 		fix_recovery r;
 		if (fix_recover_plan(s, db, eo, ids[i], &r, msg, sizeof msg) < 0) {
+			if (r.owned_elsewhere) {
+				fprintf(stderr, "quiescent fix: %s\n", msg);
+				continue;
+			}
 			fprintf(stderr, "quiescent fix: recovering plan %lld failed: %s\n", (long long)ids[i], msg);
 			bad++;
 			continue;
@@ -587,6 +617,19 @@ out:
 	vs_session_free(s);
 	store_close(db);
 	free(vcenter);
+	return rc;
+}
+
+/* quiescent recover: fix --recover under a name an operator looks for after a stop. */
+int cmd_recover(int argc, char **argv)
+{
+	char **v = xcalloc((size_t)argc + 2, sizeof *v);
+	v[0] = argv[0];
+	v[1] = (char *)"--recover";
+	for (int i = 1; i < argc; i++)
+		v[i + 1] = argv[i];
+	int rc = cmd_fix(argc + 1, v);
+	free(v);
 	return rc;
 }
 

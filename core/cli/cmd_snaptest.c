@@ -323,6 +323,17 @@ static int handle_orphans(snap_opts *o, vs_session *s, store *db, const char *vc
 {
 	store_snaptest_ref refs[ORPHANS_MAX];
 	char msg[512];
+	/* Tests other live processes run are theirs: say so, never touch them. */
+	int live = o->cleanup_orphans ? store_snaptest_live(db, vcenter, refs, 16, msg, sizeof msg) : 0;
+	for (int i = 0; i < live; i++) {
+		store_owner ow;
+		char who[400];
+		if (store_owner_of(db, "snaptests", refs[i].id, &ow, msg, sizeof msg) < 0)
+			continue;
+		store_owner_describe(&ow, who, sizeof who);
+		fprintf(stderr, "quiescent snaptest: the test snapshot %s of %s is being taken by %s; "
+			"left alone\n", refs[i].snapshot_name, refs[i].moref, who);
+	}
 	int n = store_snaptest_unfinished(db, vcenter, refs, ORPHANS_MAX, msg, sizeof msg);
 	if (n < 0) {
 		fprintf(stderr, "quiescent snaptest: %s\n", msg);

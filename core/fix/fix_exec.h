@@ -114,6 +114,7 @@ typedef struct {
 	size_t powered_on;          /* VMs we had powered off and powered back on now */
 	size_t still_off;           /* VMs that should run but could not be powered on */
 	size_t verified_ready;
+	bool owned_elsewhere;       /* a live process runs it: left alone (msg says who) */
 	char message[512];
 } fix_recovery;
 
@@ -122,7 +123,9 @@ typedef struct {
 int fix_recover_find(store *db, const char *vcenter, int64_t *ids, size_t max, char *msg,
 		     size_t msglen);
 
-/* Finishes one interrupted plan: steps found running are closed (set_enable_uuid as done when
+/* Finishes one interrupted plan, unless a live process owns it (-1, owned_elsewhere, msg names
+ * it); a dead owner's plan is taken over first. Its VMs are recovered in parallel (at most
+ * opts->concurrency at once), each named in an event: steps found running are closed (set_enable_uuid as done when
  * vCenter shows the value), planned ones skipped, VMs that we had taken down and that were on
  * are powered on again (journaled as new steps), then every VM is verified. The plan ends
  * 'interrupted'. Returns 0 or -1 with msg (nothing could be read). */

@@ -1123,6 +1123,23 @@ int snaptest_orphan_cleanup(vs_conn *c, store *db, const store_snaptest_ref *ref
 	vs_error_clear(&err);
 	char snap[VS_MOREF_MAX] = "";
 	*found = false;
+	/* Hands off a live test; a dead one is taken over first, so two clean-ups never race. */
+	if (db) {
+		store_owner prev;
+		char serr[256];
+		int a = store_owner_adopt(db, "snaptests", ref->id, &prev, serr, sizeof serr);
+		if (a < 0) {
+			snprintf(msg, n, "%s", serr);
+			return -1;
+		}
+		if (a == 0) {
+			char who[400];
+			store_owner_describe(&prev, who, sizeof who);
+			snprintf(msg, n, "the test snapshot %s of %s belongs to a test that %s is running: "
+				 "left alone", ref->snapshot_name, ref->moref, who);
+			return 0;
+		}
+	}
 	/* The creating task may still run (its process died mid-quiesce): the snapshot appears
 	 * when it ends, so wait for that before looking. */
 	if (ref->task_moref[0]) {

@@ -149,7 +149,9 @@ void snaptest_run_many(const snaptest_env *env, const vm_facts *const *f, const 
 
 /* ---- orphans: tests a crash left unfinished ---- */
 
-/* Looks the orphan's snapshot up (by name on its VM) and removes it when remove is true
+/* A test a live process still runs is left alone (0, msg says whose). A dead one is taken
+ * over; a creating task that still runs is waited for (its end makes the snapshot). Then it
+ * looks the orphan's snapshot up (by name on its VM) and removes it when remove is true
  * (else the row is marked orphan, the snapshot left as it is). The row is finished either
  * way. *found tells whether the snapshot still existed. msg gets one sentence. 0 or -1. */
 int snaptest_orphan_cleanup(vs_conn *c, store *db, const store_snaptest_ref *ref, bool remove,

@@ -46,6 +46,10 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Binds NULL for 0 (unknown time or absent id). */
 void store_bind_opt_int(sqlite3_stmt *st, int i, int64_t v);
 /* For functions that must be durable when they return. */
+/* Whether the process behind a row's owner_lock lives (store_owner.c); NULL/"" = no owner
+ * recorded, a run older than owners: dead. */
+bool store_owner_lock_alive(const char *lock, bool *is_self);
+
 int store_require_no_tx(store *s, char *err, size_t errlen, const char *what);
 
 

@@ -236,9 +236,26 @@ static const char v2[] =
 	"CREATE INDEX tasks_started ON tasks(started_at);"
 	"CREATE INDEX events_at ON events(at);";
 
+/* v2 -> v3 (issue 13, ownership): a plan or a test is owned by a live process. Its host, pid,
+ * start and run-lock file are recorded with the row, so another process can tell a live run
+ * (hands off) from a dead one (recover it). recovered_at tells an interrupted plan that was
+ * recovered from one still to recover; plans interrupted before v3 were all recovered. */
+static const char v3[] =
+	"ALTER TABLE plans ADD COLUMN owner_host TEXT;"
+	"ALTER TABLE plans ADD COLUMN owner_pid INTEGER;"
+	"ALTER TABLE plans ADD COLUMN owner_since INTEGER;"
+	"ALTER TABLE plans ADD COLUMN owner_lock TEXT;"
+	"ALTER TABLE plans ADD COLUMN recovered_at INTEGER;"
+	"UPDATE plans SET recovered_at = updated_at WHERE state = 'interrupted';"
+	"ALTER TABLE snaptests ADD COLUMN owner_host TEXT;"
+	"ALTER TABLE snaptests ADD COLUMN owner_pid INTEGER;"
+	"ALTER TABLE snaptests ADD COLUMN owner_since INTEGER;"
+	"ALTER TABLE snaptests ADD COLUMN owner_lock TEXT;";
+
 const char *const store_migrations[] = {
 	v1,
 	v2,
+	v3,
 };
 const size_t store_n_migrations = sizeof store_migrations / sizeof store_migrations[0];
 

@@ -242,5 +242,103 @@ class StopTest(unittest.TestCase):
         self.assertIn("no test snapshot of ours is left behind", r.stderr)
 
 
+class OwnershipTest(unittest.TestCase):
+    """A run belongs to a live process: a second one never recovers or cleans up after it and
+    says whose it is; a dead one's run is recovered, its VMs in parallel, each named."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(SCENARIO, speed=1)
+        cls.vc = Vcenter(cls.lab)
+        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-owner-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.vc.close()
+        cls.lab.stop()
+        cls.tmp.cleanup()
+
+    conn = StopTest.conn
+    db = StopTest.db
+    start_fix = StopTest.start_fix
+
+    def test_recover_leaves_a_live_fix_alone(self):
+        db = self.db("live")
+        p = self.start_fix(db, "cycle-004")
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("plan 1 is being run by another quiescent, pid %d" % p.pid, r.stderr)
+        self.assertIn("left alone", r.stderr)
+        self.assertNotIn("recovered", r.stderr)
+        out, err = p.communicate(timeout=240)
+        self.assertIn(p.returncode, (0, 1), err)
+        self.assertNotIn("no planned step", err)
+        # The live fix's journal is its own: every step run, none skipped by the other one.
+        self.assertEqual(sql(db, "SELECT count(*) FROM steps WHERE state = 'skipped'"), [(0,)])
+        self.assertEqual(sql(db, "SELECT count(*) FROM steps WHERE description LIKE 'Recovery%'"),
+                         [(0,)])
+        self.assertEqual(self.vc.power("cycle-004"), "poweredOn")
+        v = self.vc.vm("cycle-004")
+        self.assertEqual([o.value for o in v.config.extraConfig if o.key == "disk.EnableUUID"],
+                         ["TRUE"])
+
+    def test_cleanup_leaves_a_live_test_alone(self):
+        db = self.db("livesnap")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-own", "--format", "json"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
+        r = quiescent(self.lab, "snaptest", *self.conn(), "--cleanup-orphans", db=db,
+                      guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("is being taken by another quiescent, pid %d" % p.pid, r.stderr)
+        self.assertNotIn("removed the leftover", r.stderr)
+        out, err = p.communicate(timeout=240)
+        self.assertEqual(p.returncode, 0, err)
+        t = json.loads(out)["tests"][0]
+        self.assertEqual((t["result"], t["snapshot"]["created"], t["snapshot"]["removed"]),
+                         ("success", True, True))
+        self.assertIsNotNone(t["manifest"])
+        self.assertEqual(sql(db, "SELECT state, result FROM snaptests"), [("removed", "success")])
+        self.assertEqual(self.vc.test_snapshots("snap-own"), [])
+
+    def test_recover_after_kill_in_parallel(self):
+        db = self.db("killed")
+        vms = ["cycle-%03d" % i for i in range(6, 10)]
+        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", "cycle-00[6-9]", "--apply",
+                                                             "--yes", "--concurrency", "4"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_sql(db, "SELECT count(*) = 4 FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "four guest shutdowns")
+        p.kill()
+        p.wait()
+        end = time.time() + 60
+        while time.time() < end and any(self.vc.power(v) != "poweredOff" for v in vms):
+            time.sleep(0.2)
+        self.assertEqual({self.vc.power(v) for v in vms}, {"poweredOff"})
+        t0 = time.time()
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        took = time.time() - t0
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for v in vms:
+            self.assertIn(v + ": powered on again", r.stderr)
+            self.assertEqual(self.vc.power(v), "poweredOn")
+        self.assertIn("4 powered on again", r.stderr)
+        print("\nrecovered 4 VMs in %.1f s" % took)
+        # In parallel: the recovery power-ons overlap in time.
+        spans = sorted(sql(db, "SELECT started_at, ended_at FROM steps WHERE description LIKE"
+                               " 'Recovery: wait for VMware Tools'"))
+        self.assertEqual(len(spans), 4)
+        self.assertLess(spans[-1][0], spans[0][1] + 1, spans)
+        self.assertEqual(sql(db, "SELECT state, recovered_at IS NOT NULL FROM plans"),
+                         [("interrupted", 1)])
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("nothing to recover", r.stderr)
+
+
 if __name__ == "__main__":
     unittest_main()

@@ -35,6 +35,8 @@ typedef struct {
 	bool apply, plan_only, yes, recover, hard_power_off;
 	int concurrency;
 	int shutdown_timeout_s;
+	int network_grace_s;
+	int task_timeout_s;
 	fix_tools_method tools_method;
 	fix_format format;
 	char *db;
@@ -58,6 +60,10 @@ static void usage(FILE *out)
 		"  --hard-power-off      allow PowerOffVM_Task when Tools are down or a guest\n"
 		"                        shutdown times out (default: never pull the power)\n"
 		"  --shutdown-timeout S  seconds a guest shutdown may take (default 300)\n"
+		"  --task-timeout S      seconds one vSphere task may take before quiescent asks\n"
+		"                        vCenter to cancel it and says the VM's state (default 1800)\n"
+		"  --network-grace S     seconds vCenter may be unreachable before a step fails\n"
+		"                        (default %d); VMs we took down are never given up\n"
 		"  --tools-method M      R04-R06 Tools modify: upgrade (UpgradeTools_Task with\n"
 		"                        installerOptions, default), guest (installer + setup via\n"
 		"                        Guest Operations) or by-hand (instructions only)\n"
@@ -74,7 +80,7 @@ static void usage(FILE *out)
 		"error, 3 connection, TLS or login failure, 6 stopped and every VM back in its\n"
 		"power state, 7 stopped and some VM could NOT be brought back (run quiescent\n"
 		"recover).\n",
-		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY);
+		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY, FIX_DEFAULT_NETWORK_GRACE);
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -109,7 +115,8 @@ static int parse(int argc, char **argv, fix_opts *o)
 			o->hard_power_off = true;
 		} else if (!strcmp(a, "--vm") || !strcmp(a, "--rule") || !strcmp(a, "--format") ||
 			   !strcmp(a, "--db") || !strcmp(a, "--concurrency") ||
-			   !strcmp(a, "--shutdown-timeout") || !strcmp(a, "--tools-method")) {
+			   !strcmp(a, "--shutdown-timeout") || !strcmp(a, "--tools-method") ||
+			   !strcmp(a, "--network-grace") || !strcmp(a, "--task-timeout")) {
 			const char *v = cmd_option_value(CMD, argc, argv, &i);
 			if (!v)
 				return -1;
@@ -140,6 +147,12 @@ static int parse(int argc, char **argv, fix_opts *o)
 			} else if (!strcmp(a, "--shutdown-timeout")) {
 				if (parse_int(v, 1, 86400, &o->shutdown_timeout_s) < 0) {
 					fprintf(stderr, "quiescent fix: --shutdown-timeout takes seconds (1 to 86400)\n");
+					return -1;
+				}
+			} else if (!strcmp(a, "--network-grace") || !strcmp(a, "--task-timeout")) {
+				int *to = a[2] == 'n' ? &o->network_grace_s : &o->task_timeout_s;
+				if (parse_int(v, 1, 86400, to) < 0) {
+					fprintf(stderr, "quiescent fix: %s takes seconds (1 to 86400)\n", a);
 					return -1;
 				}
 			} else if (!strcmp(a, "--tools-method")) {
@@ -437,7 +450,8 @@ static int stopped_exit(const fix_plan *p, const fix_summary *sum)
 			p->vms[i].name, model_power_name(p->vms[i].original_power),
 			model_power_name(sum->vms[i].final_power));
 	}
-	const char *why = cli_stop_reason_name(cli_stop_why());
+	const char *why = *cli_stop_level() ? cli_stop_reason_name(cli_stop_why())
+					     : "vCenter could not be reached or a VM did not come back";
 	if (off) {
 		fprintf(stderr, "quiescent fix: stopped (%s); %zu VM(s) could NOT be brought back to "
 			"their power state (plan %lld)\n", why, off, (long long)sum->plan_id);
@@ -490,6 +504,7 @@ static int run(fix_opts *o)
 		.db_path = store_path(db), .vcenter = vcenter, .connection_id = conn_id,
 		.concurrency = o->concurrency, .guest_user = o->conn.guest_user,
 		.guest_password = o->conn.guest_password, .stop = cli_stop_level(), .on_event = on_event,
+		.network_grace_s = o->network_grace_s, .task_timeout_s = o->task_timeout_s,
 	};
 
 	bool refuse = false;
@@ -582,7 +597,7 @@ static int run(fix_opts *o)
 			goto out;
 		}
 		rc = fix_summary_all_ready(&sum) && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
-		if (*cli_stop_level())
+		if (*cli_stop_level() || sum.state == STORE_PLAN_INTERRUPTED)
 			rc = stopped_exit(&plan, &sum);
 	} else {
 		rc = plan.n_vms == 0 && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;

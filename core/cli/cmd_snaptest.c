@@ -28,6 +28,8 @@ typedef struct {
 	size_t n_vms;
 	snaptest_spec spec;
 	int parallel;
+	int network_grace_s;
+	int task_timeout_s;
 	bool json;
 	bool cleanup_orphans;
 	char *db;
@@ -55,11 +57,19 @@ static void usage(FILE *out)
 		     "  --keep                keep the test snapshot (it is removed by default)\n"
 		     "  --parallel N          up to N tests at once (default: one per ESXi host)\n"
 		     "  --cleanup-orphans     remove test snapshots an interrupted run left behind\n"
+		     "                        (waiting for a creating task that still runs); with\n"
+		     "                        no VM named it only cleans up\n"
+		     "  --task-timeout S      seconds the removal of a test snapshot may take before\n"
+		     "                        quiescent asks vCenter to cancel it (default 1800)\n"
+		     "  --network-grace S     seconds vCenter may be unreachable before quiescent\n"
+		     "                        stops waiting for a task (default 300)\n"
 		     "  --format FMT          table (default, with a live tail) or json\n"
 		     "  --db PATH             history database (env QUIESCENT_DB)\n"
 		     "  -h, --help            this text\n\n"
 		     "Exit codes: 0 every test succeeded at its predicted level, 1 otherwise,\n"
-		     "2 usage error, 3 connection, TLS or login failure.\n",
+		     "2 usage error, 3 connection, TLS or login failure, 6 stopped (signal, closed\n"
+		     "output) and every test snapshot removed, 7 a test snapshot could NOT be\n"
+		     "removed (or may exist: vCenter could not say).\n",
 		conn_opts_help());
 }
 
@@ -78,7 +88,8 @@ static int parse(int argc, char **argv, snap_opts *o)
 			o->cleanup_orphans = true;
 		} else if (!strcmp(a, "--context") || !strcmp(a, "--backup-type") ||
 			   !strcmp(a, "--timeout") || !strcmp(a, "--parallel") ||
-			   !strcmp(a, "--format") || !strcmp(a, "--db")) {
+			   !strcmp(a, "--format") || !strcmp(a, "--db") ||
+			   !strcmp(a, "--network-grace") || !strcmp(a, "--task-timeout")) {
 			const char *v = cmd_option_value(CMD, argc, argv, &i);
 			if (!v)
 				return -1;
@@ -108,6 +119,13 @@ static int parse(int argc, char **argv, snap_opts *o)
 					return -1;
 				}
 				o->parallel = (int)p;
+			} else if (!strcmp(a, "--network-grace") || !strcmp(a, "--task-timeout")) {
+				long t = strtol(v, &end, 10);
+				if (!*v || *end || t < 1 || t > 86400) {
+					fprintf(stderr, "quiescent snaptest: %s takes seconds (1 to 86400), not '%s'\n", a, v);
+					return -1;
+				}
+				*(a[2] == 'n' ? &o->network_grace_s : &o->task_timeout_s) = (int)t;
 			} else if (!strcmp(a, "--format")) {
 				if (strcmp(v, "table") && strcmp(v, "json")) {
 					fprintf(stderr, "quiescent snaptest: unknown format '%s' (table or json)\n", v);
@@ -484,7 +502,8 @@ static int run(snap_opts *o)
 	snaptest_env env = { .session = s, .vcenter = vcenter, .db_path = store_path(db),
 			     .connection_id = conn_id, .guest_user = o->conn.guest_user,
 			     .guest_password = o->conn.guest_password, .cancel = cli_stop_level(),
-			     .on_event = on_event, .ctx = &t };
+			     .on_event = on_event, .ctx = &t, .network_grace_s = o->network_grace_s,
+			     .task_timeout_s = o->task_timeout_s };
 	outs = xcalloc(o->n_vms, sizeof *outs);
 	n_outs = o->n_vms;
 	snaptest_run_many(&env, fs, vs, o->n_vms, &o->spec, o->parallel, outs);

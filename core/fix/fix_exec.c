@@ -66,6 +66,22 @@ static int stop_level(const fix_ctx *x)
 	return x->o->stop ? (int)*x->o->stop : 0;
 }
 
+bool fix_wait_out_network(const fix_ctx *x, const vs_error *err, time_t *lost_since, int *round)
+{
+	if (!vs_error_transient(err))
+		return false;
+	int grace = x->o->network_grace_s > 0 ? x->o->network_grace_s : FIX_DEFAULT_NETWORK_GRACE;
+	time_t now = time(NULL);
+	if (!*lost_since)
+		*lost_since = now;
+	else if (now - *lost_since >= grace)
+		return false;
+	int ms = *round < 5 ? 250 << *round : 5000;   /* 0.25, 0.5, 1, 2, 4, then 5 s */
+	(*round)++;
+	fix_sleep_ms(ms > 5000 ? 5000 : ms);
+	return true;
+}
+
 static int on_prop(void *ctx, const char *moref, const char *prop, xmlTextReaderPtr val,
 		   vs_error *err)
 {
@@ -87,8 +103,18 @@ int fix_read_facts(fix_ctx *x, const char *moref, bool all, vm_facts *f, vs_erro
 		paths = state_paths;
 		n = sizeof state_paths / sizeof state_paths[0];
 	}
-	inventory_facts_begin(f, moref);
-	return vs_retrieve_object(x->c, "VirtualMachine", moref, paths, n, on_prop, f, err);
+	/* A lost network is waited out: a VM we took down must not be given up on because
+	 * vCenter did not answer for a while. */
+	time_t lost = 0;
+	int round = 0;
+	for (;;) {
+		inventory_facts_begin(f, moref);
+		if (vs_retrieve_object(x->c, "VirtualMachine", moref, paths, n, on_prop, f, err) == 0)
+			return 0;
+		if (!fix_wait_out_network(x, err, &lost, &round))
+			return -1;
+		model_vm_facts_done(f);
+	}
 }
 
 int fix_wait_power(fix_ctx *x, const char *moref, power_state want, int timeout_s,
@@ -184,11 +210,18 @@ static int wait_task(fix_ctx *x, const char *task, const char *kind, int timeout
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int last_progress = -2;
 	memset(out, 0, sizeof *out);
+	time_t lost = 0;
+	int lost_round = 0;
 	for (int round = 0;; round++) {
 		vs_task_result_done(out);
 		memset(out, 0, sizeof *out);
-		if (vs_task_info(x->c, task, out, err) < 0)
+		if (vs_task_info(x->c, task, out, err) < 0) {
+			if (fix_wait_out_network(x, err, &lost, &lost_round))
+				continue;
 			return -1;
+		}
+		lost = 0;
+		lost_round = 0;
 		if (out->progress != last_progress && x->on_progress)
 			x->on_progress(x->pctx, out);
 		last_progress = out->progress;
@@ -212,9 +245,23 @@ static int wait_task(fix_ctx *x, const char *task, const char *kind, int timeout
 		}
 		struct timespec t;
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (timeout_s > 0 && t.tv_sec - t0.tv_sec >= timeout_s)
-			return vs_fail(err, VS_ERR_TIMEOUT, "%s (%s) did not finish within %d s; it goes "
-				       "on in vCenter", kind, task, timeout_s);
+		if (timeout_s > 0 && t.tv_sec - t0.tv_sec >= timeout_s) {
+			/* Bounded: ask vCenter to cancel it, and say where the VM stands. */
+			vs_error ce;
+			vs_error_clear(&ce);
+			bool asked = vs_task_cancel(x->c, task, &ce) == 0;
+			vm_facts f;
+			power_state now = POWER_UNKNOWN;
+			if (x->vm_moref && fix_read_facts(x, x->vm_moref, false, &f, &ce) == 0)
+				now = f.power;
+			if (x->vm_moref)
+				model_vm_facts_done(&f);
+			return vs_fail(err, VS_ERR_TIMEOUT, "%s (%s) did not finish within %d s; %s; the "
+				       "VM is %s", kind, task, timeout_s,
+				       asked ? "vCenter was asked to cancel it"
+					     : "vCenter cannot cancel it, so it goes on there",
+				       model_power_name(now));
+		}
 		fix_sleep_ms(fix_poll_ms(round));
 	}
 }
@@ -225,8 +272,10 @@ int fix_wait_task(fix_ctx *x, const char *task, const char *kind, int timeout_s,
 	return wait_task(x, task, kind, timeout_s, false, out, err);
 }
 
-/* One vSphere task's bound: the option, else QUIESCENT_FIX_TASK_TIMEOUT (seconds), else 30 min. */
-static int task_timeout(const fix_exec_opts *o)
+/* One vSphere task's bound: the option, else QUIESCENT_FIX_TASK_TIMEOUT (seconds), else by
+ * kind: a Tools upgrade may take half an hour, a power operation or a reconfigure ten minutes
+ * is already far past anything healthy (and a VM may be off meanwhile). */
+static int task_timeout(const fix_exec_opts *o, const char *kind)
 {
 	if (o->task_timeout_s > 0)
 		return o->task_timeout_s;
@@ -235,19 +284,34 @@ static int task_timeout(const fix_exec_opts *o)
 	long v = e ? strtol(e, &end, 10) : 0;
 	if (e && *e && !*end && v > 0 && v <= 86400)
 		return (int)v;
-	return 1800;
+	return !strcmp(kind, "VirtualMachine.upgradeTools") ? 1800 : 600;
 }
 
 int fix_power_on(fix_ctx *x, const char *moref, char *task, size_t n, vs_error *err)
 {
 	task[0] = '\0';
-	if (vs_vm_power_on(x->c, moref, task, n, err) < 0)
-		return -1;
+	time_t lost = 0;
+	int round = 0;
+	while (vs_vm_power_on(x->c, moref, task, n, err) < 0) {
+		/* The request may have run with its answer lost: vCenter's power state says. */
+		if (!fix_wait_out_network(x, err, &lost, &round))
+			return -1;
+		vm_facts f;
+		vs_error e2;
+		vs_error_clear(&e2);
+		int rr = fix_read_facts(x, moref, false, &f, &e2);
+		power_state now = f.power;
+		model_vm_facts_done(&f);
+		if (rr == 0 && now == POWER_ON) {
+			vs_error_clear(err);
+			return 0;
+		}
+	}
 	if (x->db && x->step_id)
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
 	vs_task_result r;
 	int rc = fix_wait_task(x, task, "VirtualMachine.powerOn",
-			       task_timeout(x->o), &r, err);
+			       task_timeout(x->o, "VirtualMachine.powerOn"), &r, err);
 	vs_task_result_done(&r);
 	return rc;
 }
@@ -443,7 +507,6 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 	const fix_step *st = w->st;
 	const fix_plan_opts *po = &w->sh->plan->opts;
 	const char *vm = vp->moref;
-	int task_to = task_timeout(w->sh->o);
 	int tools_to = w->sh->o->tools_timeout_s > 0 ? w->sh->o->tools_timeout_s : 600;
 	vs_task_result r;
 	int rc;
@@ -480,7 +543,8 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 		if (vs_vm_upgrade_tools(x->c, vm, st->arg, task, tn, err) < 0)
 			return -1;
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
-		rc = wait_task(x, task, "VirtualMachine.upgradeTools", task_to, true, &r, err);
+		rc = wait_task(x, task, "VirtualMachine.upgradeTools",
+			       task_timeout(w->sh->o, "VirtualMachine.upgradeTools"), true, &r, err);
 		vs_task_result_done(&r);
 		if (rc == 0) {
 			vm_facts f;
@@ -546,6 +610,12 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 	case FIX_STEP_SHUTDOWN_GUEST: {
 		power_state now = POWER_UNKNOWN;
 		if (vs_vm_shutdown_guest(x->c, vm, err) < 0) {
+			/* An answer lost on the way back: the guest may be going down, so the
+			 * restore steps must watch it and bring it back. */
+			if (vs_error_transient(err)) {
+				vs->asked_down = true;
+				return -1;
+			}
 			/* Tools stopped since the plan: power off when allowed. */
 			if (!po->hard_power_off)
 				return -1;
@@ -569,11 +639,14 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 	case FIX_STEP_POWER_OFF:
 power_off:
 		vs_error_clear(err);
-		if (vs_vm_power_off(x->c, vm, task, tn, err) < 0)
+		if (vs_vm_power_off(x->c, vm, task, tn, err) < 0) {
+			vs->asked_down |= vs_error_transient(err);   /* it may have run */
 			return -1;
+		}
 		vs->asked_down = true;
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
-		rc = wait_task(x, task, "VirtualMachine.powerOff", task_to, true, &r, err);
+		rc = wait_task(x, task, "VirtualMachine.powerOff",
+			       task_timeout(w->sh->o, "VirtualMachine.powerOff"), true, &r, err);
 		vs_task_result_done(&r);
 		if (rc < 0) {
 			/* Already off (a late guest shutdown) is what we wanted. */
@@ -594,7 +667,8 @@ power_off:
 		if (vs_vm_set_extra_config(x->c, vm, keys, vals, 1, task, tn, err) < 0)
 			return -1;
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
-		rc = wait_task(x, task, "VirtualMachine.reconfigure", task_to, true, &r, err);
+		rc = wait_task(x, task, "VirtualMachine.reconfigure",
+			       task_timeout(w->sh->o, "VirtualMachine.reconfigure"), true, &r, err);
 		vs_task_result_done(&r);
 		if (rc < 0)
 			return -1;

@@ -26,6 +26,7 @@
 
 #define FIX_DEFAULT_CONCURRENCY 4
 #define FIX_MAX_CONCURRENCY 64
+#define FIX_DEFAULT_NETWORK_GRACE 300
 
 typedef enum {
 	FIX_OUT_FIXED,     /* every step done, verification says the findings it fixed are gone */
@@ -77,6 +78,8 @@ typedef struct {
 	int tools_timeout_s;        /* waiting for Tools to run (<= 0: 600) */
 	int task_timeout_s;         /* one vSphere task (<= 0: 1800) */
 	int grace_s;                /* after a shutdown timeout, watch this long (<= 0: 120) */
+	int network_grace_s;        /* vCenter unreachable this long in a row before a read or
+				     * a request counts as failed (<= 0: FIX_DEFAULT_NETWORK_GRACE) */
 } fix_exec_opts;
 
 typedef struct {

@@ -6,12 +6,15 @@ exits 6; an orphan clean-up run while the creating task still runs waits for the
 removes the snapshot it made. vCenter's state is read with pyVmomi, the journal with sqlite3."""
 import json
 import os
+import select
 import signal
+import socket
 import sqlite3
 import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -240,6 +243,140 @@ class StopTest(unittest.TestCase):
                       guest_login=GUEST)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("no test snapshot of ours is left behind", r.stderr)
+
+
+class Cutter:
+    """A TCP forwarder in front of the lab whose network can be cut: while cut, every
+    connection is dropped and new ones are closed at once (a switch or a VPN going away)."""
+
+    def __init__(self, target):
+        host, port = target.split(":")
+        self.target = (host, int(port))
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(64)
+        self.port = self.lsock.getsockname()[1]
+        self.cut_now = False
+        self.socks = set()
+        self.lock = threading.Lock()
+        self.done = False
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while not self.done:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            if self.cut_now:
+                c.close()
+                continue
+            try:
+                u = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                c.close()
+                continue
+            with self.lock:
+                self.socks |= {c, u}
+            threading.Thread(target=self.pump, args=(c, u), daemon=True).start()
+
+    def pump(self, a, b):
+        try:
+            while not self.cut_now:
+                r, _, _ = select.select([a, b], [], [], 0.2)
+                for s in r:
+                    data = s.recv(65536)
+                    if not data:
+                        raise OSError
+                    (b if s is a else a).sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.close()
+            except OSError:
+                pass
+        with self.lock:
+            self.socks -= {a, b}
+
+    def cut(self):
+        self.cut_now = True
+        with self.lock:
+            for s in list(self.socks):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def heal(self):
+        self.cut_now = False
+
+    def close(self):
+        self.done = True
+        self.cut()
+        self.lsock.close()
+
+
+class NetworkCutTest(unittest.TestCase):
+    """A 20 s network cut is waited out: the fix goes on and brings its VM back; the snaptest
+    follows its task to the end and removes the snapshot vCenter made (F1, F2)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(SCENARIO, speed=1)
+        cls.vc = Vcenter(cls.lab)
+        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-cut-")
+        cls.cutter = Cutter(cls.lab.host)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cutter.close()
+        cls.vc.close()
+        cls.lab.stop()
+        cls.tmp.cleanup()
+
+    def conn(self):
+        return ["--server", "https://127.0.0.1:%d/sdk" % self.cutter.port,
+                "--thumbprint", self.lab.thumbprint, "--guest-user", "Administrator"]
+
+    db = StopTest.db
+
+    def cut_for(self, seconds):
+        self.cutter.cut()
+        time.sleep(seconds)
+        self.cutter.heal()
+
+    def test_fix_waits_out_a_cut(self):
+        db = self.db("cutfix")
+        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", "cycle-005", "--apply",
+                                                             "--yes", "--format", "json"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        self.cut_for(20)
+        out, err = p.communicate(timeout=300)
+        self.assertIn(p.returncode, (0, 1), err)
+        res = json.loads(out)["result"]
+        self.assertEqual(res["vms"][0]["outcome"], "fixed", err)
+        self.assertEqual(res["state"], "done")
+        self.assertEqual(self.vc.power("cycle-005"), "poweredOn")
+
+    def test_snaptest_follows_its_task_through_a_cut(self):
+        db = self.db("cutsnap")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-cut", "--format", "json"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
+        self.cut_for(20)   # the lab's quiesce ends meanwhile: vCenter makes the snapshot
+        out, err = p.communicate(timeout=300)
+        t = json.loads(out)["tests"][0]
+        self.assertEqual((t["snapshot"]["created"], t["snapshot"]["removed"]), (True, True), err)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("vCenter cannot be reached", err)
+        self.assertEqual(self.vc.test_snapshots("snap-cut"), [])
+        self.assertEqual(sql(db, "SELECT state, snapshot_removed FROM snaptests"), [("removed", 1)])
 
 
 class OwnershipTest(unittest.TestCase):

@@ -536,9 +536,36 @@ static int remove_snapshot(vs_conn *c, const char *vm, const char *name, const c
 	}
 	if (!vs_error_transient(err))
 		return -1;
+	/* The answer was lost: if the removal runs, its task is among vCenter's recent ones
+	 * (the newest snapshot removal on this VM); wait for it, then the tree says. */
 	vs_error e2;
 	vs_error_clear(&e2);
+	vs_task_result *t = NULL;
+	size_t nt = 0;
+	time_t first = 0;
+	for (int round = 0; vs_recent_tasks(c, &t, &nt, &e2) < 0; round++) {
+		if (!vs_error_transient(&e2) || (first && time(NULL) - first >= grace))
+			break;
+		if (!first)
+			first = time(NULL);
+		sleep_backoff(round);
+	}
+	const vs_task_result *best = NULL;
+	for (size_t i = 0; i < nt; i++) {
+		const char *d = t[i].description_id;
+		if ((!strcmp(t[i].entity, vm) || !strcmp(t[i].entity, snap)) &&
+		    strcasestr(d, "remove") && strcasestr(d, "snapshot") &&
+		    (!best || t[i].queued_at >= best->queued_at))
+			best = &t[i];
+	}
+	if (best) {
+		vs_task_result res;
+		vs_task_wait_grace(c, best->task, timeout_s, grace, NULL, NULL, &res, &e2);
+		vs_task_result_done(&res);
+	}
+	vs_task_results_free(t, nt);
 	char still[VS_MOREF_MAX];
+	vs_error_clear(&e2);
 	int k = find_by_name_grace(c, vm, name, still, sizeof still, grace, &e2);
 	return k == 0 ? 0 : -1;
 }

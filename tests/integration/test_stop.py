@@ -477,5 +477,79 @@ class OwnershipTest(unittest.TestCase):
         self.assertIn("nothing to recover", r.stderr)
 
 
+def scenario_with(faults):
+    with open(SCENARIO) as f:
+        d = json.load(f)
+    d["faults"] = faults
+    return d
+
+
+class BoundedTest(unittest.TestCase):
+    """Snapshot removals that fail or lose their answer, and a hung power-on bounded by
+    --task-timeout: exit codes and results say what is true in vCenter (F9, F10)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="quiescent-bounded-")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def conn(self, lab):
+        return ["--server", lab.url, "--thumbprint", lab.thumbprint,
+                "--guest-user", "Administrator"]
+
+    def snaptest_json(self, lab, db, vm):
+        r = quiescent(lab, "snaptest", *self.conn(lab), vm, "--format", "json", db=db,
+                      guest_login=GUEST)
+        return r, json.loads(r.stdout)["tests"][0]
+
+    def test_removal_fails_exits_7(self):
+        with Lab(scenario_with([{"method": "RemoveSnapshot_Task", "kind": "task_fail",
+                                 "times": 0}]), speed=4) as lab:
+            vc = Vcenter(lab)
+            db = os.path.join(self.tmp.name, "h.db")
+            r, t = self.snaptest_json(lab, db, "snap-pipe")
+            self.assertEqual(r.returncode, 7, r.stderr)
+            self.assertEqual((t["snapshot"]["created"], t["snapshot"]["removed"]), (True, False))
+            self.assertIs(t["snapshot_removed"], False)
+            self.assertIn("was NOT removed", r.stderr)
+            self.assertEqual(len(vc.test_snapshots("snap-pipe")), 1)
+            self.assertEqual(sql(db, "SELECT state FROM snaptests"), [("orphan",)])
+            vc.close()
+
+    def test_removal_answer_lost_is_checked(self):
+        with Lab(scenario_with([{"method": "RemoveSnapshot_Task", "kind": "drop_connection",
+                                 "phase": "after", "times": 1}]), speed=4) as lab:
+            vc = Vcenter(lab)
+            db = os.path.join(self.tmp.name, "h.db")
+            r, t = self.snaptest_json(lab, db, "snap-pipe")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual((t["snapshot"]["created"], t["snapshot"]["removed"]), (True, True))
+            self.assertEqual(vc.test_snapshots("snap-pipe"), [])
+            self.assertEqual(sql(db, "SELECT state, snapshot_removed FROM snaptests"),
+                             [("removed", 1)])
+            vc.close()
+
+    def test_hung_power_on_is_bounded(self):
+        with Lab(scenario_with([{"method": "PowerOnVM_Task", "kind": "task_hang",
+                                 "times": 1}]), speed=4) as lab:
+            vc = Vcenter(lab)
+            db = os.path.join(self.tmp.name, "h.db")
+            r = quiescent(lab, "fix", *self.conn(lab), "--vm", "cycle-001", "--apply", "--yes",
+                          "--task-timeout", "5", db=db, guest_login=GUEST)
+            self.assertEqual(r.returncode, 7, r.stderr)
+            self.assertIn("did not finish within 5 s", r.stderr)
+            self.assertIn("the VM is poweredOff", r.stderr)
+            self.assertIn("cycle-001 was poweredOn and is poweredOff: run quiescent recover",
+                          r.stderr)
+            self.assertEqual(vc.power("cycle-001"), "poweredOff")
+            self.assertEqual(sql(db, "SELECT state FROM plans"), [("interrupted",)])
+            r = quiescent(lab, "recover", *self.conn(lab), db=db, guest_login=GUEST)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("cycle-001: powered on again", r.stderr)
+            self.assertEqual(vc.power("cycle-001"), "poweredOn")
+            vc.close()
+
+
 if __name__ == "__main__":
     unittest_main()

@@ -817,6 +817,7 @@ static void apply(ui *u, msg *m)
 		for (size_t i = 0; i < m->n; i++)
 			fleet_apply_scan(&u->fl, &m->facts[i], now, watch_synced);
 		u->fl.scanned_at = m->at;
+		u->fl.scan_id = m->scan_id;
 		fleet_recount(&u->fl);
 		ui_message(u, LOG_INFO, "scan done: %zu VMs: %zu ready, %zu fixable, %zu manual, %zu unknown, %zu n/a",
 			   u->fl.n, u->fl.by_status[STATUS_READY], u->fl.by_status[STATUS_FIXABLE],

@@ -188,6 +188,7 @@ typedef struct {
 	char *db_path, *vcenter, *server, *guest_user, *guest_password;
 	bool probe;
 	int concurrency;
+	int64_t scan_id;         /* the scan the plan comes from (history), 0 none */
 	pthread_mutex_t mu;
 	job *j;
 	int vms_total, vms_done;
@@ -215,6 +216,7 @@ static fix_args *fix_args_new(ui *u)
 	pthread_mutex_init(&a->mu, NULL);
 	a->db_path = xstrdup(u->db_path);
 	a->vcenter = xstrdup(u->server);
+	a->scan_id = u->fl.scan_id;
 	a->server = xstrdup(u->conn->server);
 	a->guest_user = xstrdup(u->conn->guest_user);
 	a->guest_password = u->conn->guest_password ? secret_dup(u->conn->guest_password) : NULL;
@@ -494,7 +496,7 @@ static void fix_job(job *j, void *arg)
 	fix_exec_opts eo = {
 		.db_path = a->db_path, .vcenter = a->vcenter, .connection_id = conn_id,
 		.concurrency = a->concurrency, .guest_user = a->guest_user, .guest_password = a->guest_password,
-		.stop = job_stop_flag(j), .on_event = on_event, .ctx = a,
+		.stop = job_stop_flag(j), .on_event = on_event, .ctx = a, .scan_id = a->scan_id,
 	};
 	job_progress(j, 0, a->vms_total, "0 of %d VM%s done", a->vms_total, a->vms_total == 1 ? "" : "s");
 	if (fix_execute(job_session(j), a->plan, &eo, &c->sum, why, sizeof why) < 0) {

@@ -635,9 +635,32 @@ out:
 	return rc;
 }
 
+static void recover_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: quiescent recover [OPTIONS]\n\n"
+		"Brings back the VMs of every fix that a stopped or killed quiescent left (powers\n"
+		"them on in parallel, waits for Tools, verifies them, naming each VM); plans that\n"
+		"another running quiescent owns are left alone. The same as quiescent fix --recover.\n\n%s\n"
+		"Recover:\n"
+		"  --concurrency N       VMs brought back at once (default %d, at most %d)\n"
+		"  --task-timeout S      seconds one power-on may take (default 600)\n"
+		"  --network-grace S     seconds vCenter may be unreachable (default %d)\n"
+		"  --db PATH             history database (env QUIESCENT_DB)\n"
+		"  -h, --help            this text\n\n"
+		"Exit codes: 0 every VM that was on is on again, 1 not, 2 usage error,\n"
+		"3 connection, TLS or login failure.\n",
+		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY, FIX_DEFAULT_NETWORK_GRACE);
+}
+
 /* quiescent recover: fix --recover under a name an operator looks for after a stop. */
 int cmd_recover(int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			recover_usage(stdout);
+			return CLI_EXIT_OK;
+		}
 	char **v = xcalloc((size_t)argc + 2, sizeof *v);
 	v[0] = argv[0];
 	v[1] = (char *)"--recover";

@@ -944,7 +944,8 @@ static const char sql_del_scans[] =
 	"  ORDER BY sc.started_at DESC, sc.id DESC) AS rn FROM scans sc"
 	"  JOIN connections c ON c.id = sc.connection_id) WHERE rn = 1)";
 static const char sql_del_plans[] =
-	"DELETE FROM plans WHERE updated_at < ?1 AND state NOT IN ('running', 'confirmed')";
+	"DELETE FROM plans WHERE updated_at < ?1 AND state NOT IN ('running', 'confirmed')"
+	" AND NOT (state = 'interrupted' AND recovered_at IS NULL)";
 static const char sql_del_tests[] =
 	"DELETE FROM snaptests WHERE created_at < ?1 AND state NOT IN ('created', 'running')";
 static const char sql_del_tasks[] =

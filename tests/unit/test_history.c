@@ -621,6 +621,13 @@ static void check_current_schema(const char *path)
 		assert_int_equal(test_query_i64(path, sql), 1);
 	}
 	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	/* v3: who runs a plan or a test */
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM pragma_table_info('plans')"
+					      " WHERE name IN ('owner_host', 'owner_pid', 'owner_since',"
+					      " 'owner_lock', 'recovered_at')"), 5);
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM pragma_table_info('snaptests')"
+					      " WHERE name IN ('owner_host', 'owner_pid', 'owner_since',"
+					      " 'owner_lock')"), 4);
 }
 
 static void test_migrate_from_v0(void **state)
@@ -675,6 +682,38 @@ static void test_migrate_from_v1_with_data(void **state)
 	store_close(s);
 	check_current_schema(fx->path);
 	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM steps WHERE after_value = 'TRUE'"), 1);
+}
+
+static void test_migrate_from_v2_owners(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = store_open_with(fx->path, store_migrations, 2, err, sizeof err);
+	assert_non_null(s);
+	store_close(s);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	/* v2: a plan recovered (interrupted), one a dead process left running, a test likewise */
+	assert_int_equal(sqlite3_exec(db,
+		"INSERT INTO connections VALUES (1, 'vc01', 'admin', '7.0', NULL, NULL, NULL, 100, 200);"
+		"INSERT INTO plans VALUES (1, 1, NULL, 130, 140, NULL, 'interrupted');"
+		"INSERT INTO plans VALUES (2, 1, NULL, 150, 160, NULL, 'running');"
+		"INSERT INTO snaptests (id, connection_id, moref, vm_name, snapshot_name, spec_json,"
+		" state, created_at) VALUES (1, 1, 'vm-1', 'a', 's', '{}', 'running', 170);",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	s = test_store_open(fx->path); /* migrates 2 -> 3 */
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+	/* The interrupted plan was recovered before v3; the running one, owned by nobody alive
+	 * (no owner recorded), is to recover; so is the test. */
+	assert_int_equal(test_query_i64(fx->path, "SELECT recovered_at FROM plans WHERE id = 1"), 140);
+	int64_t ids[4];
+	assert_int_equal(store_plans_unfinished(s, "vc01", ids, 4, err, sizeof err), 1);
+	assert_int_equal(ids[0], 2);
+	store_snaptest_ref refs[2];
+	assert_int_equal(store_snaptest_unfinished(s, "vc01", refs, 2, err, sizeof err), 1);
+	store_close(s);
+	check_current_schema(fx->path);
 }
 
 /* ---- two processes, and a killed writer ---- */
@@ -839,6 +878,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vacuum, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1_with_data, setup, teardown),
+cmocka_unit_test_setup_teardown(test_migrate_from_v2_owners, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_processes_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_writer_mid_transaction, setup, teardown),
 	};

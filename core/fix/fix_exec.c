@@ -609,13 +609,29 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 		return 0;
 	case FIX_STEP_SHUTDOWN_GUEST: {
 		power_state now = POWER_UNKNOWN;
-		if (vs_vm_shutdown_guest(x->c, vm, err) < 0) {
+		time_t lost = 0;
+		int round = 0;
+		int src;
+		while ((src = vs_vm_shutdown_guest(x->c, vm, err)) < 0 && vs_error_transient(err)) {
 			/* An answer lost on the way back: the guest may be going down, so the
-			 * restore steps must watch it and bring it back. */
-			if (vs_error_transient(err)) {
-				vs->asked_down = true;
+			 * restore steps must watch it. Once vCenter answers again, ask again
+			 * unless it is already off (a second request to a guest going down is
+			 * harmless). */
+			vs->asked_down = true;
+			if (!fix_wait_out_network(x, err, &lost, &round))
 				return -1;
-			}
+			vm_facts f;
+			vs_error e2;
+			vs_error_clear(&e2);
+			int rr = fix_read_facts(x, vm, false, &f, &e2);
+			now = f.power;
+			model_vm_facts_done(&f);
+			if (rr == 0 && now == POWER_OFF)
+				break;
+		}
+		if (src < 0 && vs->asked_down) {
+			vs_error_clear(err);   /* an earlier request may have landed: watch below */
+		} else if (src < 0) {
 			/* Tools stopped since the plan: power off when allowed. */
 			if (!po->hard_power_off)
 				return -1;
@@ -888,9 +904,10 @@ static void run_vm(worker *w)
 		outcome = FIX_OUT_PARTIAL;
 	/* Is it as it was? A VM that was on must be on: say so loudly when not. */
 	if (vs.asked_down && have_before) {
+		/* Not read is not known: never report the power state from before we acted. */
 		vm_facts f;
-		if (fix_read_facts(x, vp->moref, false, &f, &err) == 0)
-			res->final_power = f.power;
+		res->final_power = fix_read_facts(x, vp->moref, false, &f, &err) == 0 ? f.power
+										  : POWER_UNKNOWN;
 		model_vm_facts_done(&f);
 	}
 	res->outcome = outcome;

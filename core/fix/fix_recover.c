@@ -51,8 +51,11 @@ static void recover_vm(fix_ctx *x, store_journal_vm *v, fix_recovery *out, char 
 	/* Close what the dead run left open. */
 	for (size_t i = 0; i < v->n_steps; i++) {
 		store_journal_step *j = &v->steps[i];
+		/* A shutdown that failed may still have run (its answer lost with the network):
+		 * any begun one counts; vCenter's power state decides below. */
 		if ((kind_is(j, FIX_STEP_SHUTDOWN_GUEST) || kind_is(j, FIX_STEP_POWER_OFF)) &&
-		    (j->state == STORE_STEP_RUNNING || j->state == STORE_STEP_DONE))
+		    (j->state == STORE_STEP_RUNNING || j->state == STORE_STEP_DONE ||
+		     j->state == STORE_STEP_FAILED))
 			went_down = true;
 		if (kind_is(j, FIX_STEP_POWER_ON) &&
 		    (j->state == STORE_STEP_DONE || j->state == STORE_STEP_ROLLED_BACK))

@@ -355,6 +355,7 @@ class NetworkCutTest(unittest.TestCase):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "the guest shutdown to start")
+        time.sleep(1)      # the request went through: cut during the wait, as in F1
         self.cut_for(20)
         out, err = p.communicate(timeout=300)
         self.assertIn(p.returncode, (0, 1), err)
@@ -377,6 +378,55 @@ class NetworkCutTest(unittest.TestCase):
         self.assertIn("vCenter cannot be reached", err)
         self.assertEqual(self.vc.test_snapshots("snap-cut"), [])
         self.assertEqual(sql(db, "SELECT state, snapshot_removed FROM snaptests"), [("removed", 1)])
+
+    def test_fix_past_its_grace_leaves_the_plan_to_recover(self):
+        db = self.db("cutfix2")
+        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", "cycle-010", "--apply",
+                                                             "--yes", "--network-grace", "3"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        self.cutter.cut()
+        try:
+            out, err = p.communicate(timeout=300)
+        finally:
+            self.cutter.heal()
+        # Never "failed" while the VM may be off: interrupted, named, exit 7.
+        self.assertEqual(p.returncode, 7, err)
+        self.assertIn("cycle-010 was poweredOn and is unknown: run quiescent recover", err)
+        self.assertEqual(sql(db, "SELECT state, recovered_at FROM plans"), [("interrupted", None)])
+        end = time.time() + 60   # the guest goes down meanwhile, as in F1
+        while time.time() < end and self.vc.power("cycle-010") != "poweredOff":
+            time.sleep(0.2)
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("cycle-010: powered on again", r.stderr)
+        self.assertEqual(self.vc.power("cycle-010"), "poweredOn")
+
+    def test_snaptest_past_its_grace_never_says_never_created(self):
+        db = self.db("cutsnap2")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-kill", "--format", "json",
+                                                                  "--network-grace", "3"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
+        self.cutter.cut()
+        try:
+            out, err = p.communicate(timeout=300)
+        finally:
+            self.cutter.heal()
+        self.assertEqual(p.returncode, 7, err)
+        t = json.loads(out)["tests"][0]
+        self.assertIsNone(t["snapshot"]["created"], err)    # not known: never "never created"
+        self.assertIsNone(t["snapshot_removed"])
+        self.assertEqual(sql(db, "SELECT state FROM snaptests"), [("orphan",)])
+        # vCenter made it meanwhile; the clean-up finds it (after its task) and removes it.
+        r = quiescent(self.lab, "snaptest", *self.conn(), "--cleanup-orphans", db=db,
+                      guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("removed the leftover test snapshot", r.stderr)
+        self.assertEqual(self.vc.test_snapshots("snap-kill"), [])
 
 
 class OwnershipTest(unittest.TestCase):
@@ -528,6 +578,18 @@ class BoundedTest(unittest.TestCase):
             self.assertEqual(vc.test_snapshots("snap-pipe"), [])
             self.assertEqual(sql(db, "SELECT state, snapshot_removed FROM snaptests"),
                              [("removed", 1)])
+            vc.close()
+
+    def test_shutdown_answer_lost_is_not_a_failure(self):
+        with Lab(scenario_with([{"method": "ShutdownGuest", "kind": "drop_connection",
+                                 "phase": "after", "times": 1}]), speed=4) as lab:
+            vc = Vcenter(lab)
+            db = os.path.join(self.tmp.name, "h.db")
+            r = quiescent(lab, "fix", *self.conn(lab), "--vm", "cycle-002", "--apply", "--yes",
+                          "--format", "json", db=db, guest_login=GUEST)
+            res = json.loads(r.stdout)["result"]
+            self.assertEqual(res["vms"][0]["outcome"], "fixed", r.stderr)
+            self.assertEqual(vc.power("cycle-002"), "poweredOn")
             vc.close()
 
     def test_hung_power_on_is_bounded(self):

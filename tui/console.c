@@ -12,6 +12,7 @@
 #include "tui/draw.h"
 #include "tui/jobs.h"
 #include "tui/prompt.h"
+#include "tui/quitguard.h"
 #include "tui/term.h"
 #include "tui/ui.h"
 #include "tui/taskwatch.h"
@@ -571,7 +572,7 @@ void ui_command(ui *u, const char *line)
 			snaptest_view_show(u, argc == 2 ? argv[1] : NULL);
 		break;
 	case CMD_HISTORY: history_view_command(u, argc, argv); break;
-	case CMD_QUIT: u->quit = true; break;
+	case CMD_QUIT: u->quit = quitguard_quit(u); break;
 	default: break;
 	}
 	command_free_words(argv, argc);
@@ -704,6 +705,8 @@ void ui_action(ui *u, action a)
 		ui_message(u, LOG_WARN, "read-only console (--readonly): %s is refused", ai->name);
 		return;
 	}
+	if (a != ACTION_QUIT)
+		quitguard_other(u);
 	view *v = ui_top(u);
 	unsigned r = v->ops->request(v, u, a);
 	if (!(r & VR_UNHANDLED)) {
@@ -718,7 +721,7 @@ void ui_action(ui *u, action a)
 	case ACTION_QUIT:
 		if (u->depth > 1)
 			ui_pop(u);
-		else
+		else if (quitguard_quit(u))   /* fixes and tests are stopped safely first */
 			u->quit = true;
 		break;
 	case ACTION_HELP:
@@ -1160,6 +1163,8 @@ static void main_loop(ui *u)
 					break;
 			}
 		}
+		if (quitguard_ready(u))
+			break;   /* q, q: every fix and test ended safely */
 		time_t now = time(NULL);
 		if (now != last_tick || ui_busy(u)) {
 			last_tick = now;

@@ -622,6 +622,19 @@ static void rec_event(const fix_event *ev, void *ctx)
 		job_log(a->j, LOG_INFO, "recovery %s: %s", ev->vm_name, ev->message ? ev->message : "");
 }
 
+/* One plan's recovery, in the sentence the console shows. */
+static void rec_report(void *ctx, int64_t plan_id, int rc, const fix_recovery *r, const char *why)
+{
+	strbuf *sb = ctx;
+	if (rc == 0)
+		strbuf_addf(sb, "%srecovered %s", sb->len ? "; " : "", r->message);
+	else if (r->owned_elsewhere)
+		strbuf_addf(sb, "%s%s", sb->len ? "; " : "", why);
+	else
+		strbuf_addf(sb, "%splan %lld could not be recovered: %s", sb->len ? "; " : "",
+			    (long long)plan_id, why);
+}
+
 static void recover_job(job *j, void *arg)
 {
 	fix_args *a = arg;
@@ -641,20 +654,8 @@ static void recover_job(job *j, void *arg)
 			     .stop = job_stop_flag(j), .on_event = rec_event, .ctx = a };
 	strbuf sb;
 	strbuf_init(&sb);
-	int bad = 0;
-	for (int i = 0; i < a->n_rec; i++) {
-		job_progress(j, i, a->n_rec, "finishing plan %lld", (long long)a->rec_ids[i]);
-		fix_recovery r;
-		memset(&r, 0, sizeof r);
-		if (fix_recover_plan(job_session(j), db, &eo, a->rec_ids[i], &r, why, sizeof why) < 0) {
-			strbuf_addf(&sb, "%splan %lld could not be recovered: %s", sb.len ? "; " : "",
-				    (long long)a->rec_ids[i], why);
-			bad++;
-			continue;
-		}
-		strbuf_addf(&sb, "%srecovered %s", sb.len ? "; " : "", r.message);
-		bad += r.still_off > 0;
-	}
+	job_progress(j, 0, a->n_rec, "finishing %d plan%s", a->n_rec, a->n_rec == 1 ? "" : "s");
+	int bad = fix_recover_all(job_session(j), db, &eo, a->rec_ids, (size_t)a->n_rec, rec_report, &sb);
 	c->ok = !bad;
 	c->text = strbuf_detach(&sb, NULL);
 	if (bad)

@@ -380,6 +380,17 @@ static void say_live(store *db, const char *vcenter)
 	}
 }
 
+static void say_recovery(void *ctx, int64_t plan_id, int rc, const fix_recovery *r, const char *msg)
+{
+	(void)ctx;
+	if (rc == 0)
+		fprintf(stderr, "quiescent fix: recovered %s\n", r->message);
+	else if (r->owned_elsewhere)
+		fprintf(stderr, "quiescent fix: %s\n", msg);
+	else
+		fprintf(stderr, "quiescent fix: recovering plan %lld failed: %s\n", (long long)plan_id, msg);
+}
+
 /* Offers to finish interrupted plans; *refuse when the operator (or no terminal) says no. */
 static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_exec_opts *eo,
 		       const fix_opts *o, bool *refuse)
@@ -420,22 +431,7 @@ static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_
 		*refuse = true;
 		return 0;
 	}
-	int bad = 0;
-	for (int i = 0; i < n; i++) {
-		fix_recovery r;
-		if (fix_recover_plan(s, db, eo, ids[i], &r, msg, sizeof msg) < 0) {
-			if (r.owned_elsewhere) {
-				fprintf(stderr, "quiescent fix: %s\n", msg);
-				continue;
-			}
-			fprintf(stderr, "quiescent fix: recovering plan %lld failed: %s\n", (long long)ids[i], msg);
-			bad++;
-			continue;
-		}
-		fprintf(stderr, "quiescent fix: recovered %s\n", r.message);
-		bad += r.still_off > 0;
-	}
-	return bad ? 1 : 0;
+	return fix_recover_all(s, db, eo, ids, (size_t)n, say_recovery, NULL) ? 1 : 0;
 }
 
 /* After a stop: 6 when every VM that was on is on again, else 7 naming the ones that are not. */

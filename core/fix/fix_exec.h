@@ -135,4 +135,15 @@ int fix_recover_find(store *db, const char *vcenter, int64_t *ids, size_t max, c
 int fix_recover_plan(vs_session *s, store *db, const fix_exec_opts *opts, int64_t plan_id,
 		     fix_recovery *out, char *msg, size_t msglen);
 
+/* What fix_recover_all says about one plan: rc 0 recovered (r says how), -1 not (msg says why;
+ * r->owned_elsewhere: a live process runs it and it was left alone). */
+typedef void (*fix_recover_report_fn)(void *ctx, int64_t plan_id, int rc, const fix_recovery *r,
+				      const char *msg);
+
+/* The one recovery loop of both front ends: every plan of ids in turn (fix_recover_plan),
+ * each reported. Returns how many could not be made safe (not recovered, or a VM still off);
+ * plans a live process owns do not count. */
+int fix_recover_all(vs_session *s, store *db, const fix_exec_opts *opts, const int64_t *ids,
+		    size_t n, fix_recover_report_fn report, void *ctx);
+
 #endif

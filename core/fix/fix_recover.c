@@ -198,6 +198,24 @@ static void *recover_worker(void *arg)
 	return NULL;
 }
 
+int fix_recover_all(vs_session *s, store *db, const fix_exec_opts *opts, const int64_t *ids,
+		    size_t n, fix_recover_report_fn report, void *ctx)
+{
+	int bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		fix_recovery r;
+		char msg[512] = "";
+		int rc = fix_recover_plan(s, db, opts, ids[i], &r, msg, sizeof msg);
+		if (rc < 0)
+			bad += !r.owned_elsewhere;
+		else
+			bad += r.still_off > 0;
+		if (report)
+			report(ctx, ids[i], rc, &r, msg);
+	}
+	return bad;
+}
+
 /* Is plan_id still one to recover (not finished, no live owner)? */
 static int still_unfinished(store *db, const char *vcenter, int64_t plan_id, char *msg,
 			    size_t msglen)

@@ -777,6 +777,18 @@ static fix_outcome verify(worker *w, vm_state *vs, fix_vm_result *res, char *aft
 	return out;
 }
 
+/* Another live quiescent is fixing or testing this VM: say who, and leave it alone. */
+static bool vm_busy_elsewhere(fix_ctx *x, const char *moref, char *why, size_t n)
+{
+	store_owner who;
+	if (!x->db || !x->o->vcenter || store_vm_busy(x->db, x->o->vcenter, moref, &who, NULL, 0) != 1)
+		return false;
+	char desc[400];
+	store_owner_describe(&who, desc, sizeof desc);
+	snprintf(why, n, "%.300s is changing this VM now; left alone", desc);
+	return true;
+}
+
 static void run_vm(worker *w)
 {
 	exec_shared *sh = w->sh;
@@ -798,6 +810,9 @@ static void run_vm(worker *w)
 	if (!have_before) {
 		set_error(&vs, "reading the VM", err.message);
 		outcome = FIX_OUT_FAILED;
+		vs.failed = true;
+	} else if (vm_busy_elsewhere(x, vp->moref, vs.first_error, sizeof vs.first_error)) {
+		outcome = FIX_OUT_SKIPPED;   /* two processes never change one VM at once */
 		vs.failed = true;
 	} else if (vs.before.power != vp->original_power) {
 		snprintf(vs.first_error, sizeof vs.first_error,

@@ -752,6 +752,15 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 		goto done_early;
 	}
 
+	store_owner busy;
+	if (r.db && env->vcenter &&
+	    store_vm_busy(r.db, env->vcenter, o->moref, &busy, NULL, 0) == 1) {
+		char who[400];
+		store_owner_describe(&busy, who, sizeof who);
+		refuse(&r, "%s is being fixed or tested by %s: not tested now, to leave it alone.",
+		       o->vm, who);
+		goto done_early;
+	}
 	/* Ex needs API 6.5 and, on Windows, Tools 10.1.0. */
 	bool use_ex = api_at_least_65(env->session);
 	char why_legacy[256] = "";

@@ -262,6 +262,10 @@ int store_owner_of(store *s, const char *table, int64_t id, store_owner *o, char
  * ours already), 0 when a live process owns it (prev says which), -1 with err. */
 int store_owner_adopt(store *s, const char *table, int64_t id, store_owner *prev, char *err,
 		      size_t errlen);
+/* Is another live process changing this VM now (a fix not yet done with it, a test on it)?
+ * 1 with who, 0, -1 with err. This process's own work does not count. */
+int store_vm_busy(store *s, const char *vcenter, const char *moref, store_owner *who, char *err,
+		  size_t errlen);
 /* "another quiescent, pid 4242 on host1 since 2026-12-03 03:40:00Z" */
 void store_owner_describe(const store_owner *o, char *buf, size_t n);
 

@@ -198,6 +198,46 @@ int store_owner_adopt(store *s, const char *table, int64_t id, store_owner *prev
 					    "looked; try again", (long long)id);
 }
 
+/* Plans not finished with this VM not settled, and tests not finished on it, with owners. */
+static const char sql_vm_busy[] =
+	"SELECT p.owner_host, p.owner_pid, p.owner_since, p.owner_lock FROM plans p"
+	" JOIN plan_vms v ON v.plan_id = p.id JOIN connections c ON c.id = p.connection_id"
+	" WHERE v.moref = ?2 AND c.server = ?1 COLLATE NOCASE AND v.outcome IS NULL"
+	"  AND p.state IN ('confirmed', 'running')"
+	" UNION ALL SELECT t.owner_host, t.owner_pid, t.owner_since, t.owner_lock FROM snaptests t"
+	" JOIN connections c ON c.id = t.connection_id"
+	" WHERE t.moref = ?2 AND c.server = ?1 COLLATE NOCASE AND t.state IN ('created', 'running')";
+
+int store_vm_busy(store *s, const char *vcenter, const char *moref, store_owner *who, char *err,
+		  size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_vm_busy, err, errlen);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, vcenter);
+	store_bind_text(st, 2, moref);
+	int rc, busy = 0;
+	while (!busy && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool mine;
+		const char *lock = (const char *)sqlite3_column_text(st, 3);
+		if (!store_owner_lock_alive(lock, &mine) || mine)
+			continue;
+		memset(who, 0, sizeof *who);
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		snprintf(who->host, sizeof who->host, "%s", h ? h : "");
+		who->pid = sqlite3_column_int64(st, 1);
+		who->since = (time_t)sqlite3_column_int64(st, 2);
+		who->alive = true;
+		busy = 1;
+	}
+	if (!busy && rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return store_fail(s, err, errlen, "cannot read what runs on the VM");
+	}
+	sqlite3_reset(st);
+	return busy;
+}
+
 void store_owner_describe(const store_owner *o, char *buf, size_t n)
 {
 	struct tm tm;

@@ -471,6 +471,24 @@ class OwnershipTest(unittest.TestCase):
         self.assertEqual([o.value for o in v.config.extraConfig if o.key == "disk.EnableUUID"],
                          ["TRUE"])
 
+    def test_second_fix_leaves_a_vm_being_fixed_alone(self):
+        db = self.db("twofix")
+        p = self.start_fix(db, "cycle-005")
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        r = quiescent(self.lab, "fix", *self.conn(), "--vm", "cycle-005", "--apply", "--yes",
+                      "--format", "json", db=db, guest_login=GUEST)
+        res = json.loads(r.stdout)["result"]
+        self.assertEqual(res["vms"][0]["outcome"], "skipped", r.stderr)
+        self.assertIn("another quiescent, pid %d" % p.pid, res["vms"][0]["message"])
+        out, err = p.communicate(timeout=240)
+        self.assertIn(p.returncode, (0, 1), err)
+        self.assertEqual(self.vc.power("cycle-005"), "poweredOn")
+        # the first fix's journal is whole: nothing skipped, nothing failed
+        self.assertEqual(sql(db, "SELECT count(*) FROM steps s JOIN plan_vms v ON v.id ="
+                                 " s.plan_vm_id WHERE v.plan_id = 1 AND s.state IN"
+                                 " ('skipped', 'failed')"), [(0,)])
+
     def test_cleanup_leaves_a_live_test_alone(self):
         db = self.db("livesnap")
         cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-own", "--format", "json"]

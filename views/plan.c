@@ -70,6 +70,7 @@ typedef struct {
 	/* recovery */
 	int64_t rec_ids[REC_MAX];
 	int n_rec;
+	char *rec_vms;           /* the VMs of the interrupted plans, named in the question */
 	bool rec_declined;
 	char *rec_result;
 	vlines lines;
@@ -687,9 +688,41 @@ static void start_recovery(ui *u, plan_view *p)
 typedef struct {
 	int64_t ids[REC_MAX];
 	int n_ids;
+	char *vms;               /* "a, b and 3 more" */
 	store_snaptest_ref refs[ORPHANS_MAX];
 	int n_refs;
 } startup_copy;
+
+static void startup_copy_free(void *d)
+{
+	startup_copy *c = d;
+	free(c->vms);
+	free(c);
+}
+
+/* The VMs of the interrupted plans, for the question (an operator decides on names). */
+static char *plan_vm_names(store *db, const int64_t *ids, int n)
+{
+	strbuf sb;
+	strbuf_init(&sb);
+	size_t shown = 0, more = 0;
+	for (int i = 0; i < n; i++) {
+		store_journal_vm *v = NULL;
+		size_t nv = 0;
+		if (store_plan_journal(db, ids[i], &v, &nv, NULL, 0) < 0)
+			continue;
+		for (size_t k = 0; k < nv; k++) {
+			if (shown < 8)
+				strbuf_addf(&sb, "%s%s", shown++ ? ", " : "", v[k].name);
+			else
+				more++;
+		}
+		store_plan_journal_free(v, nv);
+	}
+	if (more)
+		strbuf_addf(&sb, " and %zu more", more);
+	return strbuf_detach(&sb, NULL);
+}
 
 static void startup_apply(ui *u, void *d)
 {
@@ -700,6 +733,9 @@ static void startup_apply(ui *u, void *d)
 		plan_view *p = priv(u);
 		memcpy(p->rec_ids, c->ids, sizeof p->rec_ids);
 		p->n_rec = c->n_ids;
+		free(p->rec_vms);
+		p->rec_vms = c->vms;
+		c->vms = NULL;
 		if (u->readonly) {
 			ui_message(u, LOG_WARN, "an earlier fix was interrupted (plan %lld) and may have left VMs powered "
 				   "off; start without --readonly to finish it, or run quiescent fix --recover",
@@ -709,7 +745,7 @@ static void startup_apply(ui *u, void *d)
 			ui_push(u, u->v_fix);
 		}
 	}
-	free(c);
+	startup_copy_free(c);
 }
 
 static void startup_job(job *j, void *arg)
@@ -727,6 +763,8 @@ static void startup_job(job *j, void *arg)
 		job_log(j, LOG_WARN, "looking for interrupted fixes failed: %s", why);
 		c->n_ids = 0;
 	}
+	if (c->n_ids > 0)
+		c->vms = plan_vm_names(db, c->ids, c->n_ids);
 	c->n_refs = store_snaptest_unfinished(db, a->vcenter, c->refs, ORPHANS_MAX, why, sizeof why);
 	if (c->n_refs < 0) {
 		job_log(j, LOG_WARN, "looking for interrupted tests failed: %s", why);
@@ -736,9 +774,9 @@ static void startup_job(job *j, void *arg)
 	job_progress(j, 1, 1, "%d interrupted fix%s, %d interrupted test%s", c->n_ids, c->n_ids == 1 ? "" : "es",
 		     c->n_refs, c->n_refs == 1 ? "" : "s");
 	if (c->n_ids || c->n_refs)
-		job_post_call(j, startup_apply, c, free);
+		job_post_call(j, startup_apply, c, startup_copy_free);
 	else
-		free(c);
+		startup_copy_free(c);
 }
 
 void actions_startup_check(ui *u)
@@ -944,10 +982,11 @@ static void plan_draw(view *v, ui *u, int y, int h, int w)
 			 u->db_path ? u->db_path : "the history");
 		vlines_dialog(y, h, w, "Run this plan?", text, "y: run it    n or Esc: do not");
 	} else if (p->ph == PH_RECOVER_ASK) {
-		char text[600];
-		snprintf(text, sizeof text, "An earlier fix on %s was interrupted (plan %lld%s). Finish it now: power "
-			 "its VMs back on and verify them?", u->server ? u->server : "?", (long long)p->rec_ids[0],
-			 p->n_rec > 1 ? " and others" : "");
+		char text[900];
+		snprintf(text, sizeof text, "An earlier fix on %s was interrupted (plan %lld%s; VMs: %.400s). Finish "
+			 "it now: power its VMs back on and verify them?", u->server ? u->server : "?",
+			 (long long)p->rec_ids[0], p->n_rec > 1 ? " and others" : "",
+			 p->rec_vms && *p->rec_vms ? p->rec_vms : "?");
 		vlines_dialog(y, h, w, "Finish the interrupted fix?", text, "y: finish it    n or Esc: not now");
 	}
 }
@@ -1063,6 +1102,7 @@ static void plan_free(view *v)
 		free(p->morefs[i]);
 	free(p->morefs);
 	free(p->rec_result);
+	free(p->rec_vms);
 	vlines_free(&p->lines);
 	free(p);
 }

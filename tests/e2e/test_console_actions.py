@@ -303,6 +303,7 @@ class ConsoleActionsTest(unittest.TestCase):
         c = self.start(wait_scan=False, env_extra={"QUIESCENT_DB": db})
         s = c.wait("Finish the interrupted fix?", timeout=30)
         self.assertIn("power its VMs back on and verify them", s)
+        self.assertRegex(s, r"VMs:\s+r07-kill")   # the question names the VMs
         c.keys("y")
         c.wait("recovered plan", timeout=60)
         c.keys("1")

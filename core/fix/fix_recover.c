@@ -127,6 +127,13 @@ static void recover_vm(fix_ctx *x, store_journal_vm *v, fix_recovery *out, char 
 			}
 		}
 	}
+	/* The dead run's own power-on landed (maybe after its death): the guest may still be
+	 * booting, so let Tools come up before judging it (else a false "fix again"). */
+	if (!powered && came_up && now == POWER_ON) {
+		vs_error te;
+		vs_error_clear(&te);
+		fix_wait_tools(x, v->moref, x->o->tools_timeout_s > 0 ? x->o->tools_timeout_s : 600, &te);
+	}
 	/* Verify what the VM is now. */
 	verdict vd;
 	vm_facts vf;

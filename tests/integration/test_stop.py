@@ -518,6 +518,7 @@ class OwnershipTest(unittest.TestCase):
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_sql(db, "SELECT count(*) = 4 FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "four guest shutdowns")
+        time.sleep(1)   # the four ShutdownGuest requests went out (journaled just before)
         p.kill()
         p.wait()
         end = time.time() + 60

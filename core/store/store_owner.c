@@ -44,8 +44,14 @@ static int self_acquire(store *s, char *err, size_t errlen)
 		pthread_mutex_unlock(&self_mu);
 		return 0;
 	}
-	char dir[4200];
-	snprintf(dir, sizeof dir, "%s.runs", s->path);
+	/* Absolute: another process, started elsewhere, opens the name the row carries. */
+	char dir[4200], cwd[2048] = "";
+	if (s->path[0] != '/' && !getcwd(cwd, sizeof cwd)) {
+		pthread_mutex_unlock(&self_mu);
+		return store_errf(err, errlen, "cannot tell where the history %s is: %s", s->path,
+				  strerror(errno));
+	}
+	snprintf(dir, sizeof dir, "%s%s%.2000s.runs", cwd, cwd[0] ? "/" : "", s->path);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		int e = errno;
 		pthread_mutex_unlock(&self_mu);

@@ -421,12 +421,12 @@ static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_
 	if (!go && !o->apply) {
 		/* Printing a plan changes nothing: say it, do not block it. */
 		fprintf(stderr, "quiescent fix: warning: an earlier fix on %s was interrupted (plan %lld); "
-			"run quiescent recover before applying a new one.\n", vcenter, (long long)ids[0]);
+			"run quiescent recover (fix --recover) before applying a new one.\n", vcenter, (long long)ids[0]);
 		return 0;
 	}
 	if (!go) {
 		fprintf(stderr, "quiescent fix: an earlier fix on %s was interrupted (plan %lld) and may "
-			"have left VMs powered off; run quiescent recover to power them back on "
+			"have left VMs powered off; run quiescent recover (fix --recover) to power them back on "
 			"and verify them before a new fix starts.\n", vcenter, (long long)ids[0]);
 		*refuse = true;
 		return 0;

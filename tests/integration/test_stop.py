@@ -103,7 +103,7 @@ def sql(db, query, *args):
 class StopTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.lab = Lab(SCENARIO, speed=1)
+        cls.lab = Lab(SCENARIO, speed=2)
         cls.vc = Vcenter(cls.lab)
         cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-stop-")
 
@@ -130,7 +130,7 @@ class StopTest(unittest.TestCase):
     def wait_shutdown(self, db):
         wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "the guest shutdown to start")
-        time.sleep(1)   # mid-shutdown: the lab takes 8 s
+        time.sleep(1)   # mid-shutdown: the lab takes 4 s
 
     def assert_fix_made_safe(self, db, vm, code, err):
         # The VM is back on before the process ended: nobody needs `recover`.
@@ -324,7 +324,7 @@ class NetworkCutTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.lab = Lab(SCENARIO, speed=1)
+        cls.lab = Lab(SCENARIO, speed=2)
         cls.vc = Vcenter(cls.lab)
         cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-cut-")
         cls.cutter = Cutter(cls.lab.host)
@@ -370,7 +370,7 @@ class NetworkCutTest(unittest.TestCase):
         p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
-        self.cut_for(20)   # the lab's quiesce ends meanwhile: vCenter makes the snapshot
+        self.cut_for(12)   # the lab's quiesce (4 s) ends meanwhile: vCenter makes the snapshot
         out, err = p.communicate(timeout=300)
         t = json.loads(out)["tests"][0]
         self.assertEqual((t["snapshot"]["created"], t["snapshot"]["removed"]), (True, True), err)
@@ -435,7 +435,7 @@ class OwnershipTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.lab = Lab(SCENARIO, speed=1)
+        cls.lab = Lab(SCENARIO, speed=2)
         cls.vc = Vcenter(cls.lab)
         cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-owner-")
 

@@ -500,6 +500,13 @@ class OwnershipTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("is being taken by another quiescent, pid %d" % p.pid, r.stderr)
         self.assertNotIn("removed the leftover", r.stderr)
+        # A second test of the same VM meanwhile is refused, naming the owner.
+        r = quiescent(self.lab, "snaptest", *self.conn(), "snap-own", "--format", "json", db=db,
+                      guest_login=GUEST)
+        t2 = json.loads(r.stdout)["tests"][0]
+        self.assertEqual(t2["result"], "refused", r.stderr)
+        self.assertIn("another quiescent, pid %d" % p.pid, t2["fault"]["message"])
+        self.assertEqual((t2["snapshot"]["created"], t2["snapshot"]["removed"]), (False, None))
         out, err = p.communicate(timeout=240)
         self.assertEqual(p.returncode, 0, err)
         t = json.loads(out)["tests"][0]

@@ -706,7 +706,7 @@ void ui_action(ui *u, action a)
 		return;
 	}
 	if (a != ACTION_QUIT)
-		quitguard_other(u);
+		quitguard_other(u, a);
 	view *v = ui_top(u);
 	unsigned r = v->ops->request(v, u, a);
 	if (!(r & VR_UNHANDLED)) {
@@ -1056,6 +1056,8 @@ static void handle_key(ui *u, int key)
 		free(u->msgline);
 		u->msgline = NULL;
 	}
+	if (quitguard_key(u, key))
+		return;
 	action a = ACTION_NONE;
 	view *v = ui_top(u);
 	keymap_result r = keymap_feed(u->km, v->ops->keys, &u->kst, key, &a);
@@ -1263,6 +1265,7 @@ int console_main(int argc, char **argv)
 		main_loop(&u);
 		prompt_teardown();
 		term_done();
+		quitguard_leave_if_asked(&u);
 		rc = CLI_EXIT_OK;
 	}
 	/* teardown: stop the watcher, cancel and join the jobs, log out */

@@ -3,7 +3,10 @@
 
 #include "tui/jobs.h"
 
-static enum { QG_NONE, QG_ASKED, QG_STOPPING } state;
+#include <stdio.h>
+#include <unistd.h>
+
+static enum { QG_NONE, QG_ASKED, QG_WAITING, QG_STOPPING, QG_LEAVING } state;
 
 static size_t changing(const ui *u)
 {
@@ -22,11 +25,12 @@ bool quitguard_quit(ui *u)
 	if (state == QG_NONE) {
 		state = QG_ASKED;
 		ui_message(u, LOG_WARN, "%zu fix or test snapshot job%s running: q again stops %s safely "
-			   "(VMs powered back on, test snapshots removed) and quits when it is safe; "
-			   "Esc keeps working", n, n == 1 ? " is" : "s are", n == 1 ? "it" : "them");
+			   "and quits when it is safe; w waits for %s to end; L leaves %s running in "
+			   "vCenter and quits now; Esc keeps working", n, n == 1 ? " is" : "s are",
+			   n == 1 ? "it" : "them", n == 1 ? "it" : "them", n == 1 ? "it" : "them");
 		return false;
 	}
-	if (state == QG_ASKED) {
+	if (state == QG_ASKED || state == QG_WAITING) {
 		state = QG_STOPPING;
 		for (size_t i = 0; i < u->n_tasks; i++)
 			if (u->tasks[i].job && job_changes_vms(u->tasks[i].job))
@@ -38,9 +42,42 @@ bool quitguard_quit(ui *u)
 	return false;
 }
 
-void quitguard_other(ui *u)
+bool quitguard_key(ui *u, int key)
 {
-	if (state == QG_ASKED) {
+	if (state != QG_ASKED)
+		return false;
+	if (key == 'w') {
+		state = QG_WAITING;
+		ui_push(u, u->v_tasks);
+		ui_message(u, LOG_INFO, "waiting: quiescent quits when the work has ended (q: stop it "
+			   "safely now, Esc: keep working)");
+		return true;
+	}
+	if (key == 'L') {
+		state = QG_LEAVING;
+		u->quit = true;
+		return true;
+	}
+	return false;
+}
+
+void quitguard_leave_if_asked(ui *u)
+{
+	if (state != QG_LEAVING)
+		return;
+	for (size_t i = 0; i < u->n_tasks; i++)
+		if (u->tasks[i].job && job_changes_vms(u->tasks[i].job))
+			fprintf(stderr, "quiescent: left running in vCenter: %s; quiescent recover brings "
+				"back VMs it leaves off, quiescent snaptest --cleanup-orphans removes its "
+				"test snapshots\n", u->tasks[i].title ? u->tasks[i].title : "a job");
+	fflush(stderr);
+	_exit(0);   /* as a kill would: the journal and the run locks say the rest */
+}
+
+void quitguard_other(ui *u, action a)
+{
+	/* While waiting, only Esc gives up on quitting: the Tasks view may be scrolled. */
+	if (state == QG_ASKED || (state == QG_WAITING && a == ACTION_BACK)) {
 		state = QG_NONE;
 		ui_message(u, LOG_INFO, "keeping on: the work goes on");
 	}
@@ -48,5 +85,5 @@ void quitguard_other(ui *u)
 
 bool quitguard_ready(ui *u)
 {
-	return state == QG_STOPPING && !changing(u);
+	return (state == QG_STOPPING || state == QG_WAITING) && !changing(u);
 }

@@ -4,6 +4,7 @@ and only then does the console quit by itself. The real binary in tmux against t
 vCenter read with pyVmomi, the journal with sqlite3."""
 import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -12,11 +13,12 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
+import labctl  # noqa: E402
 from labctl import Lab, unittest_main  # noqa: E402
 from console_tmux import Console, kill_server  # noqa: E402
 from test_stop import Vcenter  # noqa: E402
 
-SCENARIO = os.path.join(HERE, "scenarios", "actions.json")
+SCENARIO = os.path.join(HERE, "scenarios", "quit.json")   # four VMs that need R07
 GUEST = "Administrator:Int-Guest-Secret-4412"
 
 
@@ -74,7 +76,7 @@ class ConsoleQuitTest(unittest.TestCase):
         return c, db
 
     def test_q_q_stops_safely_then_quits(self):
-        c, db = self.start_fix("no-uuid-2016")
+        c, db = self.start_fix("quit-stop")
         c.keys("Escape")
         c.keys("q")
         c.wait("q again stops it safely")
@@ -83,13 +85,50 @@ class ConsoleQuitTest(unittest.TestCase):
         self.assertNotIn("EXITED", c.screen())
         s = c.wait("EXITED 0", timeout=120)
         # quit only once safe: the VM is on and no step is left open
-        self.assertEqual(self.vc.power("no-uuid-2016"), "poweredOn", s)
+        self.assertEqual(self.vc.power("quit-stop"), "poweredOn", s)
         self.assertEqual(rows(db, "SELECT count(*) FROM steps WHERE state IN ('planned','running')"),
                          [(0,)])
         self.assertEqual(rows(db, "SELECT state FROM plans"), [("cancelled",)])
 
+    def test_q_w_waits_for_the_fix_then_quits(self):
+        c, db = self.start_fix("quit-wait")
+        c.keys("Escape")
+        c.keys("q")
+        c.wait("q again stops it safely")
+        c.keys("w")
+        c.wait("waiting: quiescent quits when the work has ended")
+        c.wait("EXITED 0", timeout=120)
+        # the fix ran to its end: nothing skipped, the VM on
+        self.assertEqual(rows(db, "SELECT count(*) FROM steps WHERE state IN"
+                                  " ('planned','running','skipped')"), [(0,)])
+        self.assertEqual(self.vc.power("quit-wait"), "poweredOn")
+
+    def test_q_L_leaves_it_running_for_recover(self):
+        c, db = self.start_fix("quit-leave")
+        c.keys("Escape")
+        c.keys("q")
+        c.wait("q again stops it safely")
+        c.keys("L")
+        s = c.wait("EXITED 0", timeout=30)
+        self.assertIn("left running in vCenter", s)
+        self.assertEqual(rows(db, "SELECT state FROM plans"), [("running",)])
+        # its owner is gone: recover takes it over and brings the VM back
+        end = time.time() + 60
+        while time.time() < end and self.vc.power("quit-leave") != "poweredOff":
+            time.sleep(0.2)
+        r = subprocess.run([labctl.QUIESCENT_BIN, "recover", "--server", self.lab.url,
+                            "--thumbprint", self.lab.thumbprint],
+                           env=dict({k: v for k, v in os.environ.items()
+                                     if not k.startswith(("GOVC_", "QUIESCENT_"))},
+                                    QUIESCENT_PASSWORD=self.lab.password,
+                                    QUIESCENT_USER=self.lab.user, QUIESCENT_DB=db),
+                           capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("quit-leave: powered on again", r.stderr)
+        self.assertEqual(self.vc.power("quit-leave"), "poweredOn")
+
     def test_q_then_esc_keeps_working(self):
-        c, db = self.start_fix("uuid-false-2019")
+        c, db = self.start_fix("quit-esc")
         c.keys("Escape")
         c.keys("q")
         c.wait("q again stops it safely")
@@ -101,7 +140,7 @@ class ConsoleQuitTest(unittest.TestCase):
         c.wait("keeping on: the work goes on")
         self.assertNotIn("EXITED", c.screen())
         self.assertEqual(rows(db, "SELECT count(*) FROM steps WHERE state = 'skipped'"), [(0,)])
-        self.assertEqual(self.vc.power("uuid-false-2019"), "poweredOn")
+        self.assertEqual(self.vc.power("quit-esc"), "poweredOn")
         c.keys("Escape")
         # Once the fix's job has ended (its re-scan of the VM too), q quits at once.
         end = time.time() + 60

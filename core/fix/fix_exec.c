@@ -498,6 +498,33 @@ static int service_disabled(worker *w, const char *vm, const char *service, char
 	return 0;
 }
 
+/* A request whose answer was lost may have started a task: the newest unfinished one on the VM
+ * whose descriptionId contains `kind` (vCenter: VirtualMachine.reconfigure; some servers name it
+ * after the method) among vCenter's recent tasks is waited for (bounded), so what is read next
+ * is its outcome, not a moment in the middle of it. */
+static void follow_lost_task(fix_ctx *x, const char *vm, const char *kind, int timeout_s)
+{
+	vs_task_result *t = NULL;
+	size_t nt = 0;
+	vs_error e;
+	vs_error_clear(&e);
+	if (vs_recent_tasks(x->c, &t, &nt, &e) < 0)
+		return;
+	const vs_task_result *best = NULL;
+	for (size_t i = 0; i < nt; i++)
+		if (!strcmp(t[i].entity, vm) && strcasestr(t[i].description_id, kind) &&
+		    (t[i].state == VS_TASK_QUEUED || t[i].state == VS_TASK_RUNNING) &&
+		    (!best || t[i].queued_at >= best->queued_at))
+			best = &t[i];
+	if (best) {
+		vs_task_result r;
+		int grace = x->o->network_grace_s > 0 ? x->o->network_grace_s : FIX_DEFAULT_NETWORK_GRACE;
+		vs_task_wait_grace(x->c, best->task, timeout_s, grace, NULL, NULL, &r, &e);
+		vs_task_result_done(&r);
+	}
+	vs_task_results_free(t, nt);
+}
+
 /* Runs one step; fills result/after. Returns 0 done, -1 failed (why in err), 1 skipped. */
 static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result, size_t rn,
 		    char *after, size_t an, vs_error *err)
@@ -680,8 +707,25 @@ power_off:
 	case FIX_STEP_SET_ENABLE_UUID: {
 		const char *keys[] = { "disk.EnableUUID" };
 		const char *vals[] = { st->arg ? st->arg : "TRUE" };
-		if (vs_vm_set_extra_config(x->c, vm, keys, vals, 1, task, tn, err) < 0)
-			return -1;
+		if (vs_vm_set_extra_config(x->c, vm, keys, vals, 1, task, tn, err) < 0) {
+			/* The answer may have been lost after it ran: vCenter's value says. The
+			 * journal must never read "failed" for a change vCenter shows made. */
+			if (!vs_error_transient(err))
+				return -1;
+			follow_lost_task(x, vm, "reconfig",
+					 task_timeout(w->sh->o, "VirtualMachine.reconfigure"));
+			vm_facts f;
+			vs_error e2;
+			vs_error_clear(&e2);
+			bool set = fix_read_facts(x, vm, false, &f, &e2) == 0 && f.enable_uuid == TRI_YES;
+			snprintf(after, an, "%s", set ? uuid_value(&f) : "");
+			model_vm_facts_done(&f);
+			if (!set)
+				return -1;
+			vs_error_clear(err);
+			snprintf(result, rn, "the answer to ReconfigVM_Task was lost; vCenter shows the value set");
+			return 0;
+		}
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
 		rc = wait_task(x, task, "VirtualMachine.reconfigure",
 			       task_timeout(w->sh->o, "VirtualMachine.reconfigure"), true, &r, err);

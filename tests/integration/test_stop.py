@@ -618,6 +618,24 @@ class BoundedTest(unittest.TestCase):
             self.assertEqual(vc.power("cycle-002"), "poweredOn")
             vc.close()
 
+    def test_reconfigure_answer_lost_is_read_from_vcenter(self):
+        with Lab(scenario_with([{"method": "ReconfigVM_Task", "kind": "drop_connection",
+                                 "phase": "after", "times": 1}]), speed=4) as lab:
+            vc = Vcenter(lab)
+            db = os.path.join(self.tmp.name, "h.db")
+            r = quiescent(lab, "fix", *self.conn(lab), "--vm", "cycle-003", "--apply", "--yes",
+                          "--format", "json", db=db, guest_login=GUEST)
+            res = json.loads(r.stdout)["result"]
+            self.assertEqual(res["vms"][0]["outcome"], "fixed", r.stderr)
+            # the journal says what vCenter says: the value set, by the one request sent
+            v = vc.vm("cycle-003")
+            self.assertEqual([o.value for o in v.config.extraConfig if o.key == "disk.EnableUUID"],
+                             ["TRUE"])
+            self.assertEqual(sql(db, "SELECT state, result LIKE '%answer%lost%' FROM steps"
+                                     " WHERE kind = 'set_enable_uuid'"), [("done", 1)])
+            self.assertEqual(vc.power("cycle-003"), "poweredOn")
+            vc.close()
+
     def test_hung_power_on_is_bounded(self):
         with Lab(scenario_with([{"method": "PowerOnVM_Task", "kind": "task_hang",
                                  "times": 1}]), speed=4) as lab:

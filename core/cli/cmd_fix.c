@@ -548,8 +548,10 @@ static int run(fix_opts *o)
 	json_writer jw;
 	if (o->format == FMT_TABLE) {
 		plan_table(&sb, &plan, vcenter);
-		fwrite(sb.buf, 1, sb.len, stdout);
-		fflush(stdout);
+		/* Nobody reads the plan any more (| head): stop before changing anything. */
+		bool lost = fwrite(sb.buf, 1, sb.len, stdout) != sb.len;
+		lost |= fflush(stdout) != 0;
+		cli_stop_check_write(stdout, lost);
 		strbuf_reset(&sb);
 	}
 	bool others_ready = true;   /* scanned VMs the plan leaves alone */

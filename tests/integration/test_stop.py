@@ -176,6 +176,17 @@ class StopTest(unittest.TestCase):
         self.assertNotEqual(code, -signal.SIGPIPE, "killed by SIGPIPE")
         self.assert_fix_made_safe(db, "cycle-003", code, "(output closed)")
 
+    def test_fix_plan_reader_gone_changes_nothing(self):
+        # `quiescent fix --apply --yes | head -0`: nobody reads the plan, so nothing starts.
+        db = self.db("noreader")
+        p = self.start_fix(db, "cycle-004")
+        p.stdout.close()
+        err = p.stderr.read()
+        self.assertEqual(p.wait(timeout=120), 6, err)
+        self.assertIn("before any VM was changed", err)
+        self.assertEqual(sql(db, "SELECT count(*) FROM plans"), [(0,)])
+        self.assertEqual(self.vc.power("cycle-004"), "poweredOn")
+
     def test_snaptest_output_pipe_closed(self):
         # `quiescent snaptest VM | head -2`: the live tail hits a closed pipe mid-quiesce.
         db = self.db("snappipe")

@@ -390,7 +390,7 @@ static int handle_orphans(snap_opts *o, vs_session *s, store *db, const char *vc
 		bool found;
 		if (snaptest_orphan_cleanup(c, db, &refs[i], remove, &found, msg, sizeof msg) < 0) {
 			fprintf(stderr, "quiescent snaptest: %s\n", msg);
-			rc = CLI_EXIT_NOT_READY;
+			rc = CLI_EXIT_STOPPED_UNSAFE;   /* a leftover remains */
 		} else {
 			fprintf(stderr, "quiescent snaptest: %s\n", msg);
 		}

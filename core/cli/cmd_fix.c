@@ -582,7 +582,8 @@ static int run(fix_opts *o)
 		}
 		if (!ask(q)) {
 			fprintf(stderr, "quiescent fix: nothing done\n");
-			rc = CLI_EXIT_NOT_READY;
+			/* A stop while asking (the terminal went away) is a stop: nothing changed. */
+			rc = *cli_stop_level() ? CLI_EXIT_STOPPED_SAFE : CLI_EXIT_NOT_READY;
 			strbuf_done(&sb);
 			goto out;
 		}

@@ -388,7 +388,8 @@ static int handle_orphans(snap_opts *o, vs_session *s, store *db, const char *vc
 			remove = ask(q);
 		}
 		bool found;
-		if (snaptest_orphan_cleanup(c, db, &refs[i], remove, &found, msg, sizeof msg) < 0) {
+		if (snaptest_orphan_cleanup_bounded(c, db, &refs[i], remove, o->network_grace_s,
+						    o->task_timeout_s, &found, msg, sizeof msg) < 0) {
 			fprintf(stderr, "quiescent snaptest: %s\n", msg);
 			rc = CLI_EXIT_STOPPED_UNSAFE;   /* a leftover remains */
 		} else {

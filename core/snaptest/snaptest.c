@@ -1155,6 +1155,17 @@ void snaptest_run_many(const snaptest_env *env, const vm_facts *const *f, const 
 int snaptest_orphan_cleanup(vs_conn *c, store *db, const store_snaptest_ref *ref, bool remove,
 			    bool *found, char *msg, size_t n)
 {
+	return snaptest_orphan_cleanup_bounded(c, db, ref, remove, 0, 0, found, msg, n);
+}
+
+int snaptest_orphan_cleanup_bounded(vs_conn *c, store *db, const store_snaptest_ref *ref,
+				    bool remove, int grace, int task_timeout, bool *found, char *msg,
+				    size_t n)
+{
+	if (grace <= 0)
+		grace = 300;
+	if (task_timeout <= 0)
+		task_timeout = 1800;
 	vs_error err;
 	vs_error_clear(&err);
 	char snap[VS_MOREF_MAX] = "";
@@ -1180,7 +1191,7 @@ int snaptest_orphan_cleanup(vs_conn *c, store *db, const store_snaptest_ref *ref
 	 * when it ends, so wait for that before looking. */
 	if (ref->task_moref[0]) {
 		vs_task_result tr;
-		int rc = vs_task_wait_grace(c, ref->task_moref, SNAPTEST_TIMEOUT_MAX * 60 + 300, 300,
+		int rc = vs_task_wait_grace(c, ref->task_moref, SNAPTEST_TIMEOUT_MAX * 60 + 300, grace,
 					    NULL, NULL, &tr, &err);
 		/* A fault: the task failed, or is gone from vCenter; either way it has ended. */
 		bool unreadable = rc < 0 && err.kind != VS_ERR_FAULT;
@@ -1193,7 +1204,7 @@ int snaptest_orphan_cleanup(vs_conn *c, store *db, const store_snaptest_ref *ref
 		}
 		vs_error_clear(&err);
 	}
-	int k = find_by_name_grace(c, ref->moref, ref->snapshot_name, snap, sizeof snap, 300, &err);
+	int k = find_by_name_grace(c, ref->moref, ref->snapshot_name, snap, sizeof snap, grace, &err);
 	bool vm_gone = k < 0 && !strcmp(err.fault, "ManagedObjectNotFound");
 	if (k < 0 && !vm_gone) {
 		snprintf(msg, n, "the snapshots of %s cannot be read: %s", ref->moref, err.message);
@@ -1209,7 +1220,7 @@ int snaptest_orphan_cleanup(vs_conn *c, store *db, const store_snaptest_ref *ref
 			 ref->snapshot_name, ref->moref);
 	} else if (*found) {
 		res.snapshot_moref = snap;
-		if (remove_snapshot(c, ref->moref, ref->snapshot_name, snap, 1800, 300, &err) < 0) {
+		if (remove_snapshot(c, ref->moref, ref->snapshot_name, snap, task_timeout, grace, &err) < 0) {
 			snprintf(msg, n, "the leftover test snapshot %s of %s cannot be removed: %s",
 				 ref->snapshot_name, ref->moref, err.message);
 			return -1;

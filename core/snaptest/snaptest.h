@@ -156,6 +156,11 @@ void snaptest_run_many(const snaptest_env *env, const vm_facts *const *f, const 
  * way. *found tells whether the snapshot still existed. msg gets one sentence. 0 or -1. */
 int snaptest_orphan_cleanup(vs_conn *c, store *db, const store_snaptest_ref *ref, bool remove,
 			    bool *found, char *msg, size_t n);
+/* The same with the bounds given: grace for a lost network (<= 0: 300 s), task_timeout for
+ * the removal (<= 0: 1800 s). */
+int snaptest_orphan_cleanup_bounded(vs_conn *c, store *db, const store_snaptest_ref *ref,
+				    bool remove, int grace, int task_timeout, bool *found, char *msg,
+				    size_t n);
 
 /* The explanation sentence of achieved vs predicted (malloc'ed); exposed for tests. */
 char *snaptest_explain(const vm_facts *f, const verdict *v, const snaptest_outcome *o);

@@ -3,7 +3,8 @@
  * ACTIONS_LIST generates the action enum, the name table the keymap files use, the help screen
  * (views/help.c) and the key table of docs/console.md, so none of them can drift from the code.
  * X(id, name, group, flags, help)
- *   flags: ACTF_CHANGES_VMS for actions that change a VM (refused under --readonly). */
+ *   flags: ACTF_CHANGES_VMS for actions that change a VM (refused under --readonly). Showing a
+ *   fix plan or the test options changes nothing: only running them (apply) is refused. */
 #ifndef QUIESCENT_TUI_ACTIONS_H
 #define QUIESCENT_TUI_ACTIONS_H
 
@@ -47,8 +48,8 @@
 	X(RESCAN, "scan", "Commands", ACTF_NONE, "Scan again: inventory, guest probe, rules")     \
 	X(CANCEL, "cancel", "Commands", ACTF_NONE, "Cancel the running operation (not the app)")   \
 	X(REDRAW, "redraw", "Commands", ACTF_NONE, "Redraw the screen")                           \
-	X(FIX, "fix", "VMs", ACTF_CHANGES_VMS, "Plan and run the fixes for the marked VMs")       \
-	X(SNAPTEST, "snaptest", "VMs", ACTF_CHANGES_VMS,                                          \
+	X(FIX, "fix", "VMs", ACTF_NONE, "Plan and run the fixes for the marked VMs")              \
+	X(SNAPTEST, "snaptest", "VMs", ACTF_NONE,                                                 \
 	  "Take a quiesced test snapshot of the VM under the cursor")                             \
 	X(HISTORY, "history", "VMs", ACTF_NONE, "Show the history of the VM under the cursor")    \
 	X(COMPARE, "compare", "History", ACTF_NONE,                                               \

@@ -6,12 +6,14 @@
 
 #include <stddef.h>
 
-typedef enum { CC_NONE, CC_VM, CC_COLUMN, CC_KEYMAP, CC_VIEW_KEYS } command_completes;
+typedef enum { CC_NONE, CC_VM, CC_COLUMN, CC_KEYMAP, CC_VIEW_KEYS, CC_GROUP, CC_RULE } command_completes;
 
 #define COMMANDS_LIST(X)                                                                           \
 	X(SCAN, "scan", "", CC_NONE, "scan again: inventory, guest probe, rules")                  \
 	X(FILTER, "filter", "[EXPR]", CC_VM, "filter the VM list (no EXPR: show all); see /")      \
 	X(SORT, "sort", "COLUMN [asc|desc]", CC_COLUMN, "sort the VM list by a column")             \
+	X(GROUP, "group", "datacenter|cluster|host|folder|none", CC_GROUP,                         \
+	  "count ready VMs per datacenter, cluster, host or folder in the summary bar")           \
 	X(MARK, "mark", "all|none|filtered|GLOB...", CC_VM, "mark VMs by name glob; none clears")   \
 	X(UNMARK, "unmark", "GLOB...", CC_VM, "unmark VMs by name glob")                           \
 	X(OPEN, "open", "VM", CC_VM, "show a VM's detail")                                         \
@@ -27,6 +29,7 @@ typedef enum { CC_NONE, CC_VM, CC_COLUMN, CC_KEYMAP, CC_VIEW_KEYS } command_comp
 	X(SNAPTEST, "snaptest", "[VM]", CC_VM, "quiesced test snapshot of VM (else marked VMs, else the cursor's)")       \
 	X(HISTORY, "history", "[VM] [kind=K] [outcome=O] [since=T] [until=T]", CC_VM,             \
 	  "the history timeline (of a VM); T: 2026-11-22, 7d, 12h")                                 \
+	X(RULES, "rules", "RULE", CC_RULE, "what a rule means and what to do (R07; quiescent rules lists all)") \
 	X(QUIT, "quit", "", CC_NONE, "quit the console")
 
 typedef enum {

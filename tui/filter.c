@@ -2,14 +2,16 @@
 #include "util/xalloc.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-typedef enum { F_ANY, F_NAME, F_OS, F_STATUS, F_RULE, F_POWER, F_LEVEL, F_MARKED } field;
-typedef enum { M_SUBSTR, M_REGEX, M_EXACT } how;
+typedef enum { F_ANY, F_NAME, F_OS, F_STATUS, F_RULE, F_POWER, F_LEVEL, F_MARKED, F_FOLDER, F_DC,
+	       F_CLUSTER, F_HOST } field;
+typedef enum { M_SUBSTR, M_REGEX, M_EXACT, M_GLOB } how;
 
 typedef struct {
 	bool negate;
@@ -188,7 +190,9 @@ static int compile_term(term *t, const char *word, char *err, size_t errlen)
 		const char *prefix;
 		field fld;
 	} fields[] = { { "name:", F_NAME }, { "os:", F_OS }, { "status:", F_STATUS },
-		       { "rule:", F_RULE }, { "power:", F_POWER }, { "level:", F_LEVEL } };
+		       { "rule:", F_RULE }, { "power:", F_POWER }, { "level:", F_LEVEL },
+		       { "folder:", F_FOLDER }, { "dc:", F_DC }, { "datacenter:", F_DC },
+		       { "cluster:", F_CLUSTER }, { "host:", F_HOST } };
 	memset(t, 0, sizeof *t);
 	if (*word == '!') {
 		t->negate = true;
@@ -209,7 +213,7 @@ static int compile_term(term *t, const char *word, char *err, size_t errlen)
 			}
 		}
 		if (t->fld == F_ANY && strchr(word, ':') && !strpbrk(word, "^$*+?[](){}|\\")) {
-			snprintf(err, errlen, "unknown filter field in '%s' (name:, os:, status:, rule:, power:, level:)", word);
+			snprintf(err, errlen, "unknown filter field in '%s' (name:, os:, status:, rule:, power:, level:, folder:, dc:, cluster:, host:)", word);
 			return -1;
 		}
 	}
@@ -217,7 +221,10 @@ static int compile_term(term *t, const char *word, char *err, size_t errlen)
 		snprintf(err, errlen, "empty filter word");
 		return -1;
 	}
-	if (t->fld == F_ANY && !force_re && !strcasecmp(word, "marked")) {
+	bool location = t->fld == F_FOLDER || t->fld == F_DC || t->fld == F_CLUSTER || t->fld == F_HOST;
+	if (location && !force_re && strpbrk(word, "*?[")) {
+		t->how = M_GLOB; /* folder:Prod* as in a shell, not a regex */
+	} else if (t->fld == F_ANY && !force_re && !strcasecmp(word, "marked")) {
 		t->fld = F_MARKED;
 		t->how = M_EXACT;
 	} else if (!force_re && (force_re = strpbrk(word, "^$*+?[](){}|\\") != NULL, !force_re)) {
@@ -275,6 +282,8 @@ static bool match_text(const term *t, const char *s)
 	switch (t->how) {
 	case M_EXACT:
 		return !strcasecmp(s, t->text);
+	case M_GLOB:
+		return fnmatch(t->text, s, FNM_CASEFOLD) == 0;
 	case M_REGEX:
 		return regexec(&t->re, s, 0, NULL, 0) == 0;
 	case M_SUBSTR:
@@ -308,10 +317,19 @@ static bool match_term(const term *t, const filter_subject *s)
 		return match_text(t, s->predicted);
 	case F_MARKED:
 		return s->marked;
+	case F_FOLDER:
+		return match_text(t, s->folder);
+	case F_DC:
+		return match_text(t, s->datacenter);
+	case F_CLUSTER:
+		return match_text(t, s->cluster);
+	case F_HOST:
+		return match_text(t, s->host);
 	case F_ANY:
 	default:
 		return match_text(t, s->name) || match_text(t, s->os) || match_text(t, s->os_family) ||
-		       match_text(t, s->status) || match_rules(t, s);
+		       match_text(t, s->status) || match_rules(t, s) || match_text(t, s->folder) ||
+		       match_text(t, s->datacenter) || match_text(t, s->cluster) || match_text(t, s->host);
 	}
 }
 

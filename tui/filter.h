@@ -8,6 +8,8 @@
  *   ^sql-.*01$  a word with a regex character (^ $ * + ? [ ] ( ) { } | \) is a POSIX
  *               extended regex over the same fields; re:PATTERN forces a regex
  *   name:X os:X status:X rule:X power:X level:X   restrict a word to one field
+ *   folder:X dc:X cluster:X host:X   where the VM lives: a substring, or with * ? [ a glob
+ *               over the whole value (folder:Prod*); plain words match these too
  *   marked      the marked VMs
  */
 #ifndef QUIESCENT_TUI_FILTER_H
@@ -23,6 +25,10 @@ typedef struct {
 	const char *status;     /* "ready" ... "n/a" */
 	const char *power;      /* "on", "off", "suspended" */
 	const char *predicted;  /* level names */
+	const char *folder;     /* the VM's location; NULL: not known */
+	const char *datacenter;
+	const char *cluster;
+	const char *host;
 	const char *const *rules; /* rule ids of the findings */
 	size_t n_rules;
 	bool marked;

@@ -3,6 +3,7 @@
 #include "util/xalloc.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,9 +148,34 @@ fleet_vm *fleet_apply_scan(fleet *fl, vm_facts *f, time_t now, bool keep_live_in
 		vm->inventory_at = now;
 	}
 	vm->scanned = true;
+	vm->probing = false;
 	evaluate(vm, now);
 	fl->gen++;
 	return vm;
+}
+
+fleet_vm *fleet_apply_row(fleet *fl, vm_facts *f, bool probing, time_t now, bool keep_live_inventory)
+{
+	fleet_vm *vm = fleet_get(fl, f->moref);
+	if (vm && probing && (vm->f.probe.state == PROBE_OK || vm->f.probe.state == PROBE_STALE)) {
+		model_vm_facts_done(f); /* what it shows stays until its probe ends */
+		model_vm_facts_init(f);
+		vm->probing = true;
+		fl->gen++;
+		return vm;
+	}
+	vm = fleet_apply_scan(fl, f, now, keep_live_inventory);
+	vm->probing = probing;
+	return vm;
+}
+
+void fleet_end_probing(fleet *fl)
+{
+	for (size_t i = 0; i < fl->n; i++)
+		if (fl->vms[i]->probing) {
+			fl->vms[i]->probing = false;
+			fl->gen++;
+		}
 }
 
 void fleet_remove(fleet *fl, const char *moref)
@@ -197,6 +223,21 @@ void fleet_recount(fleet *fl)
 		if (vm->marked)
 			fl->n_marked++;
 	}
+}
+
+const char *fleet_finding_title(const finding *f, char *buf, size_t n)
+{
+	const rule_info *ri = rules_find(f->rule);
+	if (ri && ri->sev == f->sev)
+		return ri->title;
+	if (f->evidence && *f->evidence && strlen(f->evidence) <= 80)
+		return f->evidence;
+	const char *m = f->message ? f->message : ri ? ri->title : "";
+	size_t len = strcspn(m, ".");
+	while (m[len] == '.' && m[len + 1] && m[len + 1] != ' ') /* "2.0", "tools.conf" */
+		len += 1 + strcspn(m + len + 1, ".");
+	snprintf(buf, n, "%.*s", (int)len, m);
+	return buf;
 }
 
 const char *fleet_power_text(power_state p)

@@ -20,6 +20,7 @@ typedef struct {
 	bool marked;
 	bool scanned;          /* probe facts and history came from a scan */
 	bool seen;             /* scratch: present in a full sync */
+	bool probing;          /* the running scan's guest probe of it has not ended yet */
 	time_t inventory_at;   /* when vCenter last sent this VM's properties */
 	time_t evaluated_at;   /* when the rules last ran */
 	time_t changed_at;     /* last live change (for highlighting) */
@@ -51,11 +52,23 @@ fleet_vm *fleet_update_inventory(fleet *fl, vm_facts *f, time_t now);
 /* A scan result (moved in): probe facts and history facts replace the VM's; inventory facts
  * too when keep_live_inventory is false or the VM is new. The verdict is recomputed. */
 fleet_vm *fleet_apply_scan(fleet *fl, vm_facts *f, time_t now, bool keep_live_inventory);
+/* An early row of a running scan (moved in, as scan_vm_fn gives it): a new VM appears at once;
+ * a known one gets the row's probe facts, except while its probe runs (probing) when it keeps
+ * the guest facts it has. The verdict is recomputed. */
+fleet_vm *fleet_apply_row(fleet *fl, vm_facts *f, bool probing, time_t now, bool keep_live_inventory);
+/* The scan ended (done, failed or cancelled): no VM is probing any more. */
+void fleet_end_probing(fleet *fl);
 void fleet_remove(fleet *fl, const char *moref);
 void fleet_set_mark(fleet *fl, fleet_vm *vm, bool on);
 void fleet_clear_marks(fleet *fl);
 /* Recounts by_status / by_level / n_marked (after a batch). */
 void fleet_recount(fleet *fl);
+
+/* One line naming a finding: its rule's title when the finding is the rule's main condition;
+ * for a variant of another severity (R17's "more than 20 snapshots" warning beside the error
+ * "32 snapshots") the finding's own evidence, else the first sentence of its message, so a
+ * warning never carries the error's title. Returns buf or static storage. */
+const char *fleet_finding_title(const finding *f, char *buf, size_t n);
 
 /* Short texts the list and the filter share. */
 const char *fleet_power_text(power_state p); /* "on", "off", "susp", "?" */

@@ -20,8 +20,9 @@ struct keymap {
 };
 
 static const char *const view_names[] = {
-#define KEYMAP_VIEW_NAME(id, name) name,
-	KEYMAP_VIEWS(KEYMAP_VIEW_NAME)
+	"generic",
+#define KEYMAP_VIEW_NAME(id, field, name, ctor) name,
+	VIEWS_LIST(KEYMAP_VIEW_NAME)
 #undef KEYMAP_VIEW_NAME
 };
 

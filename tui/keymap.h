@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "tui/actions.h"
+#include "views/registry.h"
 
 #define KM_MAX_SEQ 4
 
@@ -30,13 +31,12 @@ enum {
 };
 #define KM_CTRL(c) ((c) & 0x1f)
 
-/* Views that have their own table. "generic" applies in every view. */
-#define KEYMAP_VIEWS(X) X(GENERIC, "generic") X(VMS, "vms") X(DETAIL, "detail") \
-	X(TASKS, "tasks") X(MESSAGES, "messages") X(HELP, "help") X(FIX, "fix") \
-	X(SNAPTEST, "snaptest") X(HISTORY, "history")
+/* Views that have their own table: "generic" applies in every view, then one per screen of
+ * views/registry.h. */
 typedef enum {
-#define KEYMAP_VIEW_ENUM(id, name) KMV_##id,
-	KEYMAP_VIEWS(KEYMAP_VIEW_ENUM)
+	KMV_GENERIC,
+#define KEYMAP_VIEW_ENUM(id, field, name, ctor) KMV_##id,
+	VIEWS_LIST(KEYMAP_VIEW_ENUM)
 #undef KEYMAP_VIEW_ENUM
 	KMV_COUNT
 } keymap_view;

@@ -65,6 +65,7 @@ void msg_free(msg *m)
 			free(m->morefs[i]);
 		free(m->morefs);
 	}
+	free(m->probing);
 	free(m);
 }
 

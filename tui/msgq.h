@@ -14,6 +14,7 @@
 typedef enum {
 	MSG_LOG,        /* text at level */
 	MSG_SCAN_DONE,  /* facts + verdicts of a whole scan (n) */
+	MSG_SCAN_ROWS,  /* early rows of a running scan: facts (n), probing (n) */
 	MSG_VM_UPDATE,  /* inventory facts of changed VMs (n), from the watcher */
 	MSG_VM_GONE,    /* morefs of VMs that left the inventory */
 	MSG_CONN,       /* connection state: conn_ok, text */
@@ -35,6 +36,7 @@ typedef struct msg {
 	vm_facts *facts;      /* MSG_SCAN_DONE, MSG_VM_UPDATE: n facts (owned) */
 	verdict *verdicts;    /* MSG_SCAN_DONE: n verdicts (owned) */
 	char **morefs;        /* MSG_VM_GONE: n morefs (owned) */
+	bool *probing;        /* MSG_SCAN_ROWS: n flags (owned) */
 	size_t n;
 	time_t at;
 	int64_t scan_id;      /* MSG_SCAN_DONE: its history row, 0 not stored */

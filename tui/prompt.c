@@ -221,10 +221,7 @@ bool prompt_active(void)
 
 const char *prompt_matches(void)
 {
-	if (!have_matches)
-		return NULL;
-	have_matches = false;
-	return matches_text;
+	return active && have_matches ? matches_text : NULL;
 }
 
 static void push(const char *bytes, size_t n)
@@ -244,6 +241,7 @@ void prompt_key(int key)
 {
 	if (!active)
 		return;
+	have_matches = false; /* the candidates stay on the screen until the next key */
 	if (key == KM_KEY_ESC || key == KM_CTRL('c') || key == KM_CTRL('g')) {
 		char p = prefix;
 		rl_callback_handler_remove();

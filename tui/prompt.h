@@ -29,7 +29,8 @@ bool prompt_active(void);
 void prompt_key(int key);
 /* Draws the line in row y, width w, and places the cursor. */
 void prompt_draw(int y, int w);
-/* The matches the last Tab listed, or NULL (shown in the message line by the caller). */
+/* The candidates the last Tab listed while the line is open ("3 matches: a b c"), until the
+ * next key; NULL when there are none. The frame shows them above the line. */
 const char *prompt_matches(void);
 
 #endif

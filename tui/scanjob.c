@@ -7,13 +7,68 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* Early rows go to the UI in batches: at most ROWS_BATCH a message, at least every
+ * ROWS_EVERY_MS while the inventory arrives; each probe result at once (probes are slow). */
+#define ROWS_BATCH 256
+#define ROWS_EVERY_MS 100
+
+typedef struct {
+	job *j;
+	msg *m;               /* the batch being filled */
+	size_t cap;
+	double posted_ms;
+	bool probe_phase;
+} scan_rows;
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void rows_flush(scan_rows *r)
+{
+	if (!r->m)
+		return;
+	msgq_post(job_queue(r->j), r->m);
+	r->m = NULL;
+	r->cap = 0;
+	r->posted_ms = mono_ms();
+}
+
+/* scan_vm_fn: one call at a time (core/scan serialises them). */
+static void on_row(void *ctx, const vm_facts *f, bool probing)
+{
+	scan_rows *r = ctx;
+	if (!r->m) {
+		r->m = msg_new(MSG_SCAN_ROWS);
+		r->cap = 0;
+	}
+	msg *m = r->m;
+	if (m->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 16;
+		m->facts = xrealloc(m->facts, r->cap * sizeof *m->facts);
+		m->probing = xrealloc(m->probing, r->cap * sizeof *m->probing);
+	}
+	model_vm_facts_copy(&m->facts[m->n], f);
+	m->probing[m->n++] = probing;
+	if (r->probe_phase || m->n >= ROWS_BATCH || mono_ms() - r->posted_ms >= ROWS_EVERY_MS)
+		rows_flush(r);
+}
 
 static void progress(void *ctx, scan_phase phase, size_t done, size_t total)
 {
-	job *j = ctx;
+	scan_rows *r = ctx;
+	if (phase != SCAN_PHASE_INVENTORY && !r->probe_phase) {
+		r->probe_phase = true; /* every inventory row is out before the counter moves */
+		rows_flush(r);
+	}
 	static const char *const what[] = { "reading the inventory", "probing guests", "applying the rules",
 					     "storing the scan in history" };
-	job_progress(j, (int)done, (int)total, "%s (%zu/%zu)", what[phase], done, total);
+	job_progress(r->j, (int)done, (int)total, "%s (%zu/%zu)", what[phase], done, total);
 }
 
 void scan_job(job *j, void *arg)
@@ -30,14 +85,17 @@ void scan_job(job *j, void *arg)
 		.probe = a->probe && a->guest_user && a->guest_password,
 		.guest_user = a->guest_user,
 		.guest_password = a->guest_password,
+		.on_vm = on_row,
 	};
+	scan_rows rows = { .j = j, .posted_ms = mono_ms() };
 	scan_result r;
 	memset(&r, 0, sizeof r);
 	vs_error err;
 	vs_error_clear(&err);
 	job_progress(j, 0, 0, "reading the inventory");
-	scan_status st = scan_run(job_session(j), db, a->vcenter, &spec, progress, j, &r, NULL, &err,
+	scan_status st = scan_run(job_session(j), db, a->vcenter, &spec, progress, &rows, &r, NULL, &err,
 				  why, sizeof why);
+	rows_flush(&rows); /* before the result: the result's rows replace them */
 	if (job_cancelled(j)) {
 		job_log(j, LOG_INFO, "scan cancelled");
 	} else if (st == SCAN_ERR_VCENTER) {

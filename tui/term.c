@@ -252,11 +252,18 @@ void term_fatal(int code, const char *fmt, ...)
 	exit(code);
 }
 
+/* resize_term, not resizeterm: resizeterm also pushes a KEY_RESIZE into curses' input fifo,
+ * and calling it again while get_wch hands that KEY_RESIZE back (ncurses 6.4) leaves the fifo
+ * returning KEY_RESIZE forever: the first key after a resize spun the main loop at 100% CPU.
+ * The console learns of resizes from SIGWINCH alone, so it needs no KEY_RESIZE. */
 void term_resize(void)
 {
 	struct winsize ws;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
-		resizeterm(ws.ws_row, ws.ws_col);
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
+	    (ws.ws_row != LINES || ws.ws_col != COLS)) {
+		resize_term(ws.ws_row, ws.ws_col);
+		clearok(curscr, TRUE); /* what the terminal shows after a resize is unknown */
+	}
 }
 
 int term_translate_key(int ret, wint_t ch)

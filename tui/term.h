@@ -58,7 +58,8 @@ const term_glyphs *term_glyph(void);
 bool term_utf8(void);
 int term_color_count(void);    /* 0 (none), 8, 256 */
 
-/* The current size, after SIGWINCH or KEY_RESIZE: asks the kernel and tells curses. */
+/* The current size, after SIGWINCH: asks the kernel and tells curses (never pushes a
+ * KEY_RESIZE; a KEY_RESIZE that curses returns anyway only asks for a redraw). */
 void term_resize(void);
 
 /* A key from wget_wch (ret is its return value) as a keymap key (tui/keymap.h); -1 for none,

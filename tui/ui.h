@@ -1,5 +1,6 @@
 /* ui: the console's state, owned by the UI thread (the only thread that draws), and the
- * services views use: messages, the view stack, actions, commands, jobs. */
+ * services views use: messages, the view stack, tasks (tui/ui.c), actions and commands
+ * (tui/commands.c), keymap files (tui/keyfiles.c), sessions (tui/session.c). */
 #ifndef QUIESCENT_TUI_UI_H
 #define QUIESCENT_TUI_UI_H
 
@@ -11,6 +12,7 @@
 #include "tui/fleet.h"
 #include "tui/keymap.h"
 #include "tui/msgq.h"
+#include "views/registry.h"
 #include "vsphere/session.h"
 #include "vsphere/task.h"
 
@@ -39,6 +41,14 @@ typedef struct {
 } ui_logline;
 
 #define UI_MAX_VIEWS 16
+
+/* The screens of views/registry.h: VIEW_VMS, ... */
+typedef enum {
+#define UI_VIEW_ENUM(id, field, name, ctor) VIEW_##id,
+	VIEWS_LIST(UI_VIEW_ENUM)
+#undef UI_VIEW_ENUM
+	VIEW_COUNT
+} view_id;
 
 typedef struct ui {
 	fleet fl;
@@ -76,8 +86,17 @@ typedef struct ui {
 
 	view *stack[UI_MAX_VIEWS];
 	int depth;
-	view *v_vms, *v_detail, *v_tasks, *v_messages, *v_help, *v_fix, *v_snaptest, *v_history;
+	/* every screen, made once (ui_views_new): by id, or by name as u->v_vms, u->v_fix... */
+	union {
+		view *views[VIEW_COUNT];
+		struct {
+#define UI_VIEW_FIELD(id, field, name, ctor) view *v_##field;
+			VIEWS_LIST(UI_VIEW_FIELD)
+#undef UI_VIEW_FIELD
+		};
+	};
 
+	bool watch_synced;          /* the watcher's first full set arrived (live facts win) */
 	bool quit;
 	bool dirty;                 /* redraw at the end of this loop turn */
 	unsigned spin;              /* spinner frame */
@@ -96,6 +115,11 @@ void ui_action(ui *u, action a);
 /* Runs one `:` command line. */
 void ui_command(ui *u, const char *line);
 
+/* Makes every screen of views/registry.h and puts the VM list at the bottom of the stack
+ * (in tui/console.c, the composition root: it knows the constructors); frees them. */
+void ui_views_new(ui *u);
+void ui_views_free(ui *u);
+
 /* Shows the detail of this VM. */
 void ui_open_detail(ui *u, const char *moref);
 /* Starts a scan unless one runs. 0, or -1 with a message shown. */
@@ -103,6 +127,26 @@ int ui_start_scan(ui *u);
 /* Whether any task is running. */
 bool ui_busy(const ui *u);
 ui_task *ui_task_get(ui *u, int id);
+/* Removes a task row (a quiet job's, when it ends). */
+void ui_task_drop(ui *u, ui_task *t);
+/* Cancels every running task (Ctrl-C, SIGINT) and says so. */
+void ui_cancel_running(ui *u);
+/* Frees the tasks, the message log and what the ui owns of the session (after the jobs were
+ * joined: ui_jobs_stop). */
+void ui_jobs_stop(ui *u);
+void ui_done(ui *u);
+
+/* Loads the keymaps: the built-in default, then NAME (built in, installed NAME.keys, or a
+ * PATH), then the user's keys file. Bad lines are reported as messages. 0, or -1 when NAME
+ * cannot be read. (tui/keyfiles.c) */
+int ui_load_keymaps(ui *u, const char *name);
+/* The first key bound to action a in view v's table under the keymap in force ("a", "<Enter>"),
+ * into buf; fallback when nothing is bound. Returns buf. For key hints in views: they follow
+ * :bind and --keymap. */
+const char *ui_key_hint(const ui *u, keymap_view kv, action a, const char *fallback, char *buf, size_t n);
+/* "a: run  h: hard power-off": (action, label) pairs ended by ACTION_NONE, each with the first
+ * key bound to it in view kv under the keymap in force; unbound actions are left out. */
+const char *ui_hints(const ui *u, keymap_view kv, char *buf, size_t n, ...);
 
 /* The keymap files compiled into the binary (build/gen/keymaps.c). */
 const char *ui_builtin_keymap(const char *name);

@@ -36,6 +36,10 @@ struct watcher {
 	size_t n_gone, cap_gone;
 	size_t last;             /* index of the object being delivered (its properties follow) */
 	bool full;               /* delivering the initial state: every object is new */
+	inventory_val *val;      /* the property value being read */
+	estate *estate;          /* folders, datacenters, clusters, hosts: where VMs live */
+	bool estate_dirty;       /* a container changed: every VM's location is resolved again */
+	char obj_type[32];       /* of the object being delivered */
 	const char *dump;        /* QUIESCENT_WATCH_DUMP: the mirror's power states, for load tests */
 	bool dump_dirty;
 	time_t dump_at;
@@ -56,39 +60,95 @@ static mirror_vm *find(watcher *w, const char *moref)
 	return NULL;
 }
 
-static int on_change(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
-		     vs_change_op op, xmlTextReaderPtr val, vs_error *err)
+static bool is_vm(const char *obj_type)
+{
+	return !*obj_type || !strcmp(obj_type, "VirtualMachine");
+}
+
+/* An object entered, changed or left (its changes follow). */
+static int on_object(void *ctx, const char *obj_type, const char *moref, vs_obj_kind kind,
+		     vs_error *err)
 {
 	watcher *w = ctx;
-	mirror_vm *m = find(w, moref);
-	if (!prop) {
-		if (kind == VS_OBJ_LEAVE) {
-			if (m) {
-				model_vm_facts_done(&m->f);
-				*m = w->vms[--w->n];
-				w->last = (size_t)-1;
-			}
-			w->gone = xgrow(w->gone, &w->cap_gone, w->n_gone + 1, sizeof *w->gone);
-			w->gone[w->n_gone++] = xstrdup(moref);
-			return 0;
-		}
-		if (!m) {
-			w->vms = xgrow(w->vms, &w->cap, w->n + 1, sizeof *w->vms);
-			m = &w->vms[w->n++];
-			memset(m, 0, sizeof *m);
-			inventory_facts_begin(&m->f, moref);
-			w->last = w->n - 1;
-		}
-		m->changed = true;
+	snprintf(w->obj_type, sizeof w->obj_type, "%s", obj_type);
+	if (!is_vm(obj_type)) {
+		if (kind == VS_OBJ_LEAVE)
+			estate_forget(w->estate, moref);
+		w->estate_dirty = true;
 		return 0;
 	}
-	if (!m)
+	mirror_vm *m = find(w, moref);
+	if (kind == VS_OBJ_LEAVE) {
+		estate_forget(w->estate, moref);
+		if (m) {
+			model_vm_facts_done(&m->f);
+			*m = w->vms[--w->n];
+			w->last = (size_t)-1;
+		}
+		w->gone = xgrow(w->gone, &w->cap_gone, w->n_gone + 1, sizeof *w->gone);
+		w->gone[w->n_gone++] = xstrdup(moref);
 		return 0;
-	if (op == VS_OP_REMOVE || op == VS_OP_INDIRECT_REMOVE)
-		val = NULL;
-	inventory_apply_change(&m->f, prop, val);
+	}
+	if (!m) {
+		w->vms = xgrow(w->vms, &w->cap, w->n + 1, sizeof *w->vms);
+		m = &w->vms[w->n++];
+		memset(m, 0, sizeof *m);
+		inventory_facts_begin(&m->f, moref);
+		w->last = w->n - 1;
+	}
 	m->changed = true;
 	return 0;
+}
+
+/* A property changed: its value comes as events into inventory's one mapping. */
+static int on_change(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
+		     vs_change_op op, bool has_val, vs_error *err)
+{
+	watcher *w = ctx;
+	bool vm = is_vm(w->obj_type);
+	mirror_vm *m = vm ? find(w, moref) : NULL;
+	if (vm && !m)
+		return 0;
+	if (m)
+		m->changed = true;
+	else
+		w->estate_dirty = true;
+	bool removed = op == VS_OP_REMOVE || op == VS_OP_INDIRECT_REMOVE;
+	if (!has_val || removed) {
+		if (m && !estate_vm_path(prop))
+			inventory_apply_change(&m->f, prop, NULL);
+		else
+			estate_set(w->estate, vm ? "VirtualMachine" : w->obj_type, moref, prop, NULL);
+		return 0;
+	}
+	return inventory_val_begin_any(w->val, w->estate, w->obj_type, moref, m ? &m->f : NULL,
+				       prop) ? 1 : 0;
+}
+
+static void on_val_start(void *ctx, int depth, const char *name, const char *xsi_type)
+{
+	inventory_val_start(((watcher *)ctx)->val, depth, name, xsi_type);
+}
+
+static void on_val_text(void *ctx, const char *t, size_t n)
+{
+	inventory_val_text(((watcher *)ctx)->val, t, n);
+}
+
+static void on_val_end(void *ctx, int depth, const char *name)
+{
+	inventory_val_end(((watcher *)ctx)->val, depth, name);
+}
+
+static int on_val_finish(void *ctx, vs_error *err)
+{
+	inventory_val_finish(((watcher *)ctx)->val);
+	return 0;
+}
+
+static void on_val_abort(void *ctx)
+{
+	inventory_val_abort(((watcher *)ctx)->val);
 }
 
 static int on_missing(void *ctx, const char *moref, const char *path, const char *fault,
@@ -103,8 +163,26 @@ static int on_missing(void *ctx, const char *moref, const char *path, const char
 	return 0;
 }
 
+static const vs_update_sink update_sink = {
+	.object = on_object,
+	.change = on_change,
+	.val = {
+		.start = on_val_start,
+		.text = on_val_text,
+		.end = on_val_end,
+		.finish = on_val_finish,
+		.abort = on_val_abort,
+		.on_missing = on_missing,
+	},
+};
+
 static void post_changes(watcher *w, bool full)
 {
+	/* Locations: of the VMs that changed (a move), or of all when a container changed. */
+	for (size_t i = 0; i < w->n; i++)
+		if ((w->estate_dirty || w->vms[i].changed) && estate_resolve(w->estate, &w->vms[i].f))
+			w->vms[i].changed = true;
+	w->estate_dirty = false;
 	size_t n = 0;
 	for (size_t i = 0; i < w->n; i++)
 		n += w->vms[i].changed;
@@ -170,16 +248,20 @@ static void nap(watcher *w, int seconds)
 /* Creates view + filter. 0 or -1 with err. */
 static int setup(watcher *w, char *view, size_t vn, vs_error *err)
 {
-	size_t np;
-	const char *const *paths = inventory_paths(&np);
+	size_t n_types, n_specs;
+	const char *const *types = inventory_view_types(&n_types);
+	const vs_prop_spec *specs = inventory_specs(&n_specs);
 	if (!w->conn && !(w->conn = vs_conn_new(w->s, err)))
 		return -1;
-	if (vs_view_create(w->conn, "VirtualMachine", view, vn, err) < 0)
+	if (vs_view_create_types(w->conn, types, n_types, view, vn, err) < 0)
 		return -1;
 	vs_updates u;
 	memset(&u, 0, sizeof u);
-	if (vs_updates_create(w->conn, view, "VirtualMachine", paths, np, &u, err) < 0)
+	if (vs_updates_create_specs(w->conn, view, specs, n_specs, &u, err) < 0)
 		return -1;
+	estate_free(w->estate); /* a fresh watch: the full state comes again */
+	w->estate = estate_new();
+	estate_set_root(w->estate, vs_propcol_content(w->conn)->root_folder);
 	/* The first answer is every VM: in pieces, it never sits whole in memory. */
 	u.max_object_updates = WATCH_PIECE;
 	pthread_mutex_lock(&w->lock);
@@ -228,8 +310,8 @@ static void *run(void *p)
 		bool full = version[0] == '\0';
 		w->full = full;
 		w->last = (size_t)-1;
-		int rc = vs_wait_updates(w->conn, &w->u, version, version, sizeof version, WAIT_S,
-					 on_change, on_missing, w, &err);
+		int rc = vs_wait_updates_stream(w->conn, &w->u, version, version, sizeof version,
+						WAIT_S, &update_sink, w, &err);
 		if (atomic_load(&w->stop))
 			break;
 		if (rc >= 0) {
@@ -265,7 +347,11 @@ watcher *watcher_start(vs_session *s, msgq *q)
 	w->dump = getenv("QUIESCENT_WATCH_DUMP");
 	atomic_init(&w->stop, false);
 	pthread_mutex_init(&w->lock, NULL);
+	w->val = inventory_val_new();
+	w->estate = estate_new();
 	if (pthread_create(&w->thread, NULL, run, w) != 0) {
+		inventory_val_free(w->val);
+		estate_free(w->estate);
 		free(w);
 		return NULL;
 	}
@@ -291,6 +377,8 @@ void watcher_stop(watcher *w)
 	for (size_t i = 0; i < w->n_gone; i++)
 		free(w->gone[i]);
 	free(w->gone);
+	inventory_val_free(w->val);
+	estate_free(w->estate);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 typedef struct {
 	char *text;
@@ -79,15 +80,26 @@ static void add_wrapped(detail *d, int w, int indent, term_elem e, const char *t
 		size_t len = strlen(p);
 		size_t cut = len;
 		if (draw_width(p) > room) {
-			/* bytes fitting `room` columns, then back to a space */
+			/* bytes fitting `room` display columns (wcwidth: wide characters take two),
+			 * then back to a space */
 			size_t bytes = 0;
 			int cols = 0;
-			while (p[bytes] && cols < room) {
-				size_t l = 1;
-				while ((p[bytes + l] & 0xc0) == 0x80)
-					l++;
+			mbstate_t ms;
+			memset(&ms, 0, sizeof ms);
+			while (p[bytes]) {
+				wchar_t wc;
+				size_t l = mbrtowc(&wc, p + bytes, len - bytes, &ms);
+				int cw = 1;
+				if (l == (size_t)-1 || l == (size_t)-2 || l == 0) {
+					l = 1; /* drawn as '?' (tui/draw.c) */
+					memset(&ms, 0, sizeof ms);
+				} else if ((cw = wcwidth(wc)) < 0) {
+					cw = 1;
+				}
+				if (cols + cw > room)
+					break;
 				bytes += l;
-				cols++;
+				cols += cw;
 			}
 			cut = bytes;
 			while (cut > 0 && p[cut] != ' ')
@@ -121,7 +133,8 @@ static void addf(detail *d, int w, term_elem e, const char *fmt, ...)
 
 static void fact(detail *d, int w, const char *label, const char *value, const char *source)
 {
-	addf(d, w, TE_NORMAL, "  %-22.22s %s  [%s]", label, value && *value ? value : "-", source);
+	/* a longer label (a VSS writer's name) is written whole and pushes its value right */
+	addf(d, w, TE_NORMAL, "  %-22s %s  [%s]", label, value && *value ? value : "-", source);
 }
 
 static const char *when(time_t t, char *buf, size_t n)
@@ -132,6 +145,19 @@ static const char *when(time_t t, char *buf, size_t n)
 	localtime_r(&t, &tm);
 	strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
 	return buf;
+}
+
+/* A writer's last error as vssadmin and the test result say it. */
+static const char *writer_error_words(writer_error e)
+{
+	switch (e) {
+	case WRITER_ERR_NONE: return "No error";
+	case WRITER_ERR_RETRYABLE: return "Retryable error";
+	case WRITER_ERR_NON_RETRYABLE: return "Non-retryable error";
+	case WRITER_ERR_TIMEOUT: return "Timed out";
+	case WRITER_ERR_OTHER: return "another error";
+	default: return "unknown";
+	}
 }
 
 static const char *tri_text(tri t, const char *yes, const char *no)
@@ -185,11 +211,14 @@ static void build(detail *d, ui *u, int w)
 	for (size_t i = 0; i < v->n_findings; i++) {
 		const finding *fi = &v->findings[i];
 		term_elem e = fi->sev == SEVERITY_ERROR ? TE_SEV_ERROR : fi->sev == SEVERITY_WARN ? TE_SEV_WARN : TE_SEV_INFO;
-		const rule_info *ri = rules_find(fi->rule);
+		char t[200];
 		addf(d, w, e, "  %s %-5s cap %-11s fix %-6s %s", fi->rule, model_severity_name(fi->sev),
-		     model_level_name(fi->cap), model_fix_name(fi->fix), ri ? ri->title : "");
-		if (fi->message)
-			add_wrapped(d, w, 6, TE_NORMAL, (snprintf(buf, sizeof buf, "      %s", fi->message), buf));
+		     model_level_name(fi->cap), model_fix_name(fi->fix), fleet_finding_title(fi, t, sizeof t));
+		if (fi->message) { /* whole, however long */
+			char *m = xasprintf("      %s", fi->message);
+			add_wrapped(d, w, 6, TE_NORMAL, m);
+			free(m);
+		}
 		if (fi->evidence) {
 			char *s = xasprintf("      evidence: %s", fi->evidence);
 			add_wrapped(d, w, 16, TE_DIM, s);
@@ -252,7 +281,7 @@ static void build(detail *d, ui *u, int w)
 		for (size_t i = 0; i < p->n_writers; i++) {
 			const vss_writer *wr = &p->writers[i];
 			snprintf(buf, sizeof buf, "%s, last error %s", model_writer_state_name(wr->state),
-				 model_writer_error_name(wr->last_error));
+				 writer_error_words(wr->last_error));
 			fact(d, w, wr->name ? wr->name : "writer", buf, src);
 		}
 	}
@@ -407,6 +436,13 @@ static void detail_free(view *v)
 	free(d);
 }
 
+/* A fix or test of this session ended: it may have written this VM's history. */
+static void detail_task_ended(view *v, ui *u, const ui_task *t)
+{
+	if (ui_top(u) == v && u->scan_task != t->id)
+		detail_view_reload_history(v, u);
+}
+
 static const view_ops detail_ops = {
 	.name = "detail",
 	.keys = KMV_DETAIL,
@@ -414,6 +450,7 @@ static const view_ops detail_ops = {
 	.request = detail_request,
 	.status = detail_status,
 	.free = detail_free,
+	.task_ended = detail_task_ended,
 };
 
 void detail_view_show(view *v, ui *u, const char *moref)

@@ -46,8 +46,17 @@ static void build(help *h, ui *u)
 			add(h, TE_SECTION, xasprintf("  %s", group));
 		}
 		char keys[128];
-		if (!keymap_keys_for(u->km, h->for_view, (action)a, keys, sizeof keys))
+		if (!keymap_keys_for(u->km, h->for_view, (action)a, keys, sizeof keys)) {
+			/* not bound here: where it is ("a in fix"), so the help teaches every screen */
 			snprintf(keys, sizeof keys, "-");
+			for (int kv = KMV_GENERIC + 1; kv < KMV_COUNT; kv++) {
+				char k[96];
+				if (kv != (int)h->for_view && keymap_keys_for(u->km, (keymap_view)kv, (action)a, k, sizeof k)) {
+					snprintf(keys, sizeof keys, "%.60s in %s", k, keymap_view_name((keymap_view)kv));
+					break;
+				}
+			}
+		}
 		add(h, TE_NORMAL, xasprintf("    %-20s %-15s %s%s", keys, ai->name, ai->help,
 					   (ai->flags & ACTF_CHANGES_VMS) && u->readonly ? " (off: --readonly)" : ""));
 	}
@@ -60,6 +69,29 @@ static void build(help *h, ui *u)
 		add(h, TE_NORMAL, xasprintf("    %-36s %s", head, ci->help));
 	}
 	add(h, TE_NORMAL, xstrdup(""));
+	add(h, TE_SECTION, xstrdup("The VM list"));
+	static const char *const legend[] = {
+		"    BEST           the best quiescing level this VM's OS and Tools could reach",
+		"    PRED           the level a backup would get today (predicted from the findings)",
+		"      app          application-consistent: VSS writers flush their data (SQL, Exchange, AD)",
+		"      fs           file-system consistent: disks flushed, applications not told",
+		"      crash        crash-consistent only: as if the power were cut",
+		"      fail         a quiesced snapshot would fail",
+		"    STATUS",
+		"      ready        nothing stands between the VM and its best level",
+		"      fixable      quiescent can fix what is wrong, or guides you through it (f)",
+		"      manual       a person must change something (the detail says what)",
+		"      unknown      facts are missing (guest not probed, VM off): not judged ready",
+		"      n/a          not a Windows guest: VSS does not apply",
+		"      probing      its guest probe is running; the row shows the last facts known",
+		"    TOP FINDING    the most severe finding (rule id, then what it is); Enter shows all",
+		"    DC CLUSTER HOST FOLDER   where the VM lives, when vCenter says (wide terminals)",
+		"    The summary bar counts VMs per status and per predicted level (:group cluster: per cluster).",
+		"    quiescent rules lists every rule (R01..) with what it means and what to do.",
+	};
+	for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++)
+		add(h, TE_NORMAL, xstrdup(legend[i]));
+	add(h, TE_NORMAL, xstrdup(""));
 	add(h, TE_SECTION, xstrdup("Filter (/): words must all match"));
 	static const char *const filter_help[] = {
 		"    R07            VMs with a finding of rule R07",
@@ -67,6 +99,7 @@ static void build(help *h, ui *u)
 		"    sql            name, OS, status or rule id containing 'sql'",
 		"    ^sql-.*01$     a regex (any of ^$*+?[](){}|\\ makes a word a regex; re:X forces it)",
 		"    os:2019 power:off level:fs name:X status:X rule:X marked",
+		"    folder:Prod* cluster:X host:X dc:X   where the VM lives (a glob with * ? [)",
 	};
 	for (size_t i = 0; i < sizeof filter_help / sizeof filter_help[0]; i++)
 		add(h, TE_NORMAL, xstrdup(filter_help[i]));

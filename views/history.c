@@ -1,12 +1,15 @@
 /* History: the timeline of scans (one line per VM), fixes and test snapshots, newest first,
  * with a small readiness chart; Enter opens the stored record as it was, c compares two scans
  * (the marked one, or the two newest), T shows the trend table, K cycles the kind, / edits the
- * filter (:history VM kind=.. outcome=.. since=.. until=..). Reads the history file only. */
+ * filter (:history VM kind=.. outcome=.. since=.. until=..). Reads the history file only, and
+ * always on a quiet job: the UI thread never waits for SQLite (a diff of 10,000 VMs takes time). */
 #include "cli/history_out.h"
+#include "tui/jobs.h"
 #include "tui/draw.h"
 #include "tui/prompt.h"
 #include "tui/term.h"
 #include "util/xalloc.h"
+#include "views/lines.h"
 #include "views/view.h"
 
 #include <stdio.h>
@@ -30,6 +33,8 @@ typedef struct {
 	size_t n_lines;
 	listw text;                     /* scrolling of the text */
 	bool loaded;
+	unsigned token;                 /* the read whose answer is awaited; older ones are dropped */
+	bool reading;                   /* a read runs: the screen says so */
 } hist;
 
 static void free_lines(hist *h)
@@ -60,42 +65,181 @@ static void set_text(hist *h, const char *title, const char *text)
 	h->text_mode = true;
 }
 
-static store *open_db(ui *u)
+/* ---- reads, on a quiet job ---- */
+
+typedef enum { HQ_LIST, HQ_RECORD, HQ_DIFF } hq_kind;
+
+/* One read of the history: the question (filled on the UI thread), the answer (filled by the
+ * job), then handed back to the UI thread whole. */
+typedef struct {
+	hq_kind kind;
+	unsigned token;
+	char *db_path;
+	/* HQ_LIST */
+	unsigned kinds;
+	char *vm_glob, *outcome;
+	time_t since, until;
+	/* HQ_RECORD */
+	store_history_kind rkind;
+	int64_t id, item_id;
+	char *vm;
+	/* HQ_DIFF: a, b (0 and 0: the last two scans) */
+	int64_t a, b;
+	/* the answer */
+	char *error;                    /* NULL: it worked */
+	bool info;                      /* error is news, not a failure */
+	store_history_entry *e;
+	size_t n;
+	store_trend_point *trend;
+	size_t n_trend;
+	char *title, *text;
+} hq;
+
+static void hq_free(void *p)
+{
+	hq *q = p;
+	if (!q)
+		return;
+	free(q->db_path);
+	free(q->vm_glob);
+	free(q->outcome);
+	free(q->vm);
+	free(q->error);
+	store_history_list_free(q->e, q->n);
+	free(q->trend);
+	free(q->title);
+	free(q->text);
+	free(q);
+}
+
+static void hq_read(hq *q)
 {
 	char err[512];
+	store *s = store_open(q->db_path, err, sizeof err);
+	if (!s) {
+		q->error = xstrdup(err);
+		return;
+	}
+	if (q->kind == HQ_LIST) {
+		store_history_filter f = { .kinds = q->kinds, .vm_glob = q->vm_glob, .outcome = q->outcome,
+					   .since = q->since, .until = q->until };
+		if (store_history_list(s, &f, &q->e, &q->n, err, sizeof err) != 0)
+			q->error = xstrdup(err);
+		store_history_filter tf = { .since = q->since, .until = q->until, .limit = 200 };
+		if (!q->error && store_history_trends(s, &tf, &q->trend, &q->n_trend, err, sizeof err) != 0)
+			q->error = xstrdup(err);
+	} else if (q->kind == HQ_RECORD) {
+		store_history_record r;
+		int k = store_history_record_get(s, q->rkind, q->id, q->item_id, &r, err, sizeof err);
+		if (k <= 0) {
+			q->error = xstrdup(k < 0 ? err : "that record is no longer in the history");
+		} else {
+			strbuf sb;
+			strbuf_init(&sb);
+			history_record_output(&sb, &r, SCAN_FORMAT_TABLE);
+			if (r.manifest_len)
+				strbuf_addf(&sb, "\nstored manifest: %zu bytes (quiescent history --show snaptest:%lld "
+					    "--format json)\n", r.manifest_len, (long long)r.id);
+			q->title = xasprintf("%s #%lld: %s (as stored; Esc goes back)",
+					     store_history_kind_name(q->rkind), (long long)q->id, q->vm);
+			q->text = xstrdup(sb.buf);
+			strbuf_done(&sb);
+			store_history_record_done(&r);
+		}
+	} else {
+		int k = 1;
+		if (!q->a || !q->b)
+			k = store_history_last_two_scans(s, NULL, &q->a, &q->b, err, sizeof err);
+		store_scan_diff d;
+		if (k <= 0) {
+			q->info = k == 0;
+			q->error = xstrdup(k < 0 ? err : "fewer than two scans in the history: nothing to compare");
+		} else if (store_history_diff(s, q->a, q->b, q->vm_glob, &d, err, sizeof err) != 0) {
+			q->error = xstrdup(err);
+		} else {
+			strbuf sb;
+			strbuf_init(&sb);
+			history_diff_output(&sb, &d, SCAN_FORMAT_TABLE, false);
+			q->title = xasprintf("Compare scan #%lld with scan #%lld (Esc goes back)", (long long)q->a,
+					     (long long)q->b);
+			q->text = xstrdup(sb.buf);
+			strbuf_done(&sb);
+			store_scan_diff_done(&d);
+		}
+	}
+	store_close(s);
+}
+
+static void set_text(hist *h, const char *title, const char *text);
+
+/* UI thread: the answer of a read (dropped when a newer one was asked for). */
+static void hq_apply(ui *u, void *data)
+{
+	hq *q = data;
+	hist *h = u->v_history->priv;
+	if (q->token != h->token) {
+		hq_free(q);
+		return;
+	}
+	h->reading = false;
+	if (q->error) {
+		ui_message(u, q->info ? LOG_INFO : LOG_ERROR, "%s", q->error);
+	} else if (q->kind == HQ_LIST) {
+		store_history_list_free(h->e, h->n);
+		free(h->trend);
+		h->e = q->e;
+		h->n = q->n;
+		h->trend = q->trend;
+		h->n_trend = q->n_trend;
+		q->e = NULL;
+		q->n = 0;
+		q->trend = NULL;
+		listw_set_count(&u->v_history->list, h->n);
+	} else {
+		set_text(h, q->title, q->text);
+	}
+	u->dirty = true;
+	hq_free(q);
+}
+
+static void hq_job(job *j, void *arg)
+{
+	hq *q = arg;
+	hq_read(q);
+	job_post_call(j, hq_apply, q, hq_free);
+}
+
+/* Starts a read; its answer replaces what the view shows. q is taken over. */
+static void hq_start(view *v, ui *u, hq *q)
+{
+	hist *h = v->priv;
 	if (!u->db_path) {
 		ui_message(u, LOG_ERROR, "no history file (--db or QUIESCENT_DB)");
-		return NULL;
+		hq_free(q);
+		return;
 	}
-	store *s = store_open(u->db_path, err, sizeof err);
-	if (!s)
-		ui_message(u, LOG_ERROR, "%s", err);
-	return s;
+	q->db_path = xstrdup(u->db_path);
+	q->token = ++h->token;
+	h->reading = true;
+	/* the job frees nothing: the answer (q itself) goes to hq_apply, or hq_free if undelivered */
+	if (job_start_flags(u, "history", NULL, JOB_QUIET, hq_job, q, NULL) < 0) {
+		h->reading = false;
+		hq_free(q);
+	}
 }
 
 static void reload(view *v, ui *u)
 {
 	hist *h = v->priv;
-	char err[512];
-	store *s = open_db(u);
 	h->loaded = true;
-	if (!s)
-		return;
-	store_history_filter f = { .kinds = h->kinds, .vm_glob = h->vm_glob, .outcome = h->outcome,
-				   .since = h->since, .until = h->until };
-	store_history_list_free(h->e, h->n);
-	h->e = NULL;
-	h->n = 0;
-	if (store_history_list(s, &f, &h->e, &h->n, err, sizeof err) != 0)
-		ui_message(u, LOG_ERROR, "%s", err);
-	free(h->trend);
-	h->trend = NULL;
-	h->n_trend = 0;
-	store_history_filter tf = { .since = h->since, .until = h->until, .limit = 200 };
-	if (store_history_trends(s, &tf, &h->trend, &h->n_trend, err, sizeof err) != 0)
-		ui_message(u, LOG_ERROR, "%s", err);
-	store_close(s);
-	listw_set_count(&v->list, h->n);
+	hq *q = xcalloc(1, sizeof *q);
+	q->kind = HQ_LIST;
+	q->kinds = h->kinds;
+	q->vm_glob = xstrdup(h->vm_glob);
+	q->outcome = xstrdup(h->outcome);
+	q->since = h->since;
+	q->until = h->until;
+	hq_start(v, u, q);
 }
 
 static const char *kind_label(unsigned kinds)
@@ -121,24 +265,39 @@ static term_elem outcome_elem(const char *o)
 	return TE_UNKNOWN;
 }
 
-/* The readiness chart: one column per scan (the newest that fit), its height the share of
- * ready VMs, CHART_ROWS rows high; the last line says the numbers of the newest scan. */
+/* The readiness chart: one column per full scan (the newest that fit; a scan limited with --vm
+ * would read as a collapse), its height the share of ready VMs, CHART_ROWS rows high, with its
+ * scale; the last line says the numbers of the newest full scan. */
 static void draw_chart(hist *h, int y, int w)
 {
 	for (int r = 0; r < CHART_ROWS + 1; r++)
 		draw_fill(y + r, 0, w, A_NORMAL);
 	int x0 = 14;
 	draw_str(y, 0, x0, "Ready share", term_attr(TE_SECTION));
-	draw_str(y + 1, 0, x0, "per scan", term_attr(TE_DIM));
-	if (!h->n_trend) {
-		draw_str(y, x0, w - x0, "no scan in the history yet", term_attr(TE_DIM));
+	draw_str(y + 1, 0, x0, "per full scan", term_attr(TE_DIM));
+	size_t n_full = 0;
+	for (size_t i = 0; i < h->n_trend; i++)
+		n_full += !h->trend[i].partial;
+	if (!n_full) {
+		draw_str(y, x0, w - x0, "no full scan in the history yet", term_attr(TE_DIM));
 		return;
 	}
+	draw_str(y, x0, 5, "100%", term_attr(TE_DIM));
+	draw_str(y + CHART_ROWS - 1, x0, 5, "  0%", term_attr(TE_DIM));
+	x0 += 5;
 	int cols = (w - x0 - 2) / 2;
-	size_t first = h->n_trend > (size_t)cols ? h->n_trend - (size_t)cols : 0;
-	for (size_t i = first; i < h->n_trend; i++) {
+	size_t skip = n_full > (size_t)cols ? n_full - (size_t)cols : 0;
+	const store_trend_point *last = NULL;
+	int x = x0;
+	for (size_t i = 0; i < h->n_trend; i++) {
 		const store_trend_point *p = &h->trend[i];
-		int x = x0 + 2 * (int)(i - first);
+		if (p->partial)
+			continue;
+		last = p;
+		if (skip) {
+			skip--;
+			continue;
+		}
 		int filled = p->total ? (p->ready * CHART_ROWS * 2 + p->total) / (p->total * 2) : 0;
 		if (p->total && p->ready && !filled)
 			filled = 1;
@@ -147,10 +306,12 @@ static void draw_chart(hist *h, int y, int w)
 			draw_str(y + r, x, 1, on ? term_glyph()->bar_full : term_glyph()->bar_empty,
 				 term_attr(on ? TE_READY : TE_DIM));
 		}
+		x += 2;
 	}
-	const store_trend_point *last = &h->trend[h->n_trend - 1];
-	char buf[160], tb[32];
-	snprintf(buf, sizeof buf, "newest scan #%lld %s: ready %d, fixable %d, manual %d, unknown %d, "
+	if (!last)
+		return;
+	char buf[200], tb[32];
+	snprintf(buf, sizeof buf, "newest full scan #%lld %s: ready %d, fixable %d, manual %d, unknown %d, "
 		 "n/a %d of %d", (long long)last->scan_id, history_short_time(last->at, tb, sizeof tb),
 		 last->ready, last->fixable, last->manual, last->unknown, last->na, last->total);
 	draw_str(y + CHART_ROWS, 0, w, buf, term_attr(TE_DIM));
@@ -181,11 +342,30 @@ static void draw_text_mode(view *v, hist *h, int y, int height, int w)
 	}
 }
 
+/* The cursor's line when its WHAT is cut: whole, wrapped, under the list (as the message log
+ * does); returns the rows it took, 0 when it fits. */
+static int draw_whole(view *v, hist *h, int y, int height, int w, int what_x)
+{
+	if (v->list.cursor >= h->n || height < 10)
+		return 0;
+	const store_history_entry *e = &h->e[v->list.cursor];
+	if (draw_width(e->summary) <= w - what_x)
+		return 0;
+	vlines l = { 0 };
+	vlines_wrap(&l, TE_NORMAL, 2, 2, w - 2, e->summary);
+	int rows = (int)l.n < 4 ? (int)l.n : 4;
+	draw_fill(y + height - rows - 1, 0, w, term_attr(TE_HEADER));
+	draw_str(y + height - rows - 1, 1, w - 1, "the whole line", term_attr(TE_HEADER));
+	vlines_draw(&l, 0, y + height - rows, rows, w);
+	vlines_free(&l);
+	return rows + 1;
+}
+
 static void hist_draw(view *v, ui *u, int y, int height, int w)
 {
 	hist *h = v->priv;
 	if (!h->loaded)
-		reload(v, u);
+		reload(v, u); /* starts the read; the answer comes as a message */
 	if (h->text_mode) {
 		draw_text_mode(v, h, y, height, w);
 		return;
@@ -197,21 +377,24 @@ static void hist_draw(view *v, ui *u, int y, int height, int w)
 	}
 	y += chart;
 	height -= chart;
-	draw_fill(y, 0, w, term_attr(TE_HEADER));
 	int wvm = w >= 100 ? 24 : 16;
+	height -= draw_whole(v, h, y, height, w, 16 + 2 + 8 + 2 + wvm + 2);
+	draw_fill(y, 0, w, term_attr(TE_HEADER));
 	char buf[512], tb[32];
 	snprintf(buf, sizeof buf, "%-16s  %-8s  %-*s  %s", "AT (UTC)", "KIND", wvm, "VM", "WHAT");
 	draw_str(y, 0, w, buf, term_attr(TE_HEADER));
 	v->list.height = height - 1 > 0 ? height - 1 : 1;
 	listw_set_count(&v->list, h->n);
+	listw_fit(&v->list); /* the cursor stays above its whole line */
 	for (int r = 0; r < height - 1; r++) {
 		int row = y + 1 + r;
 		size_t i = v->list.top + (size_t)r;
 		draw_fill(row, 0, w, A_NORMAL);
 		if (i >= h->n) {
 			if (i == 0)
-				draw_str(row, 2, w - 2, "no history matches (scans, fixes and tests appear here; "
-					 "/ changes the filter)", term_attr(TE_DIM));
+				draw_str(row, 2, w - 2, h->reading ? "reading the history..."
+					 : "no history matches (scans, fixes and tests appear here; "
+					   "/ changes the filter)", term_attr(TE_DIM));
 			continue;
 		}
 		const store_history_entry *e = &h->e[i];
@@ -242,69 +425,27 @@ static void open_record(view *v, ui *u)
 	if (v->list.cursor >= h->n)
 		return;
 	const store_history_entry *e = &h->e[v->list.cursor];
-	store *s = open_db(u);
-	if (!s)
-		return;
-	char err[512];
-	store_history_record r;
-	int k = store_history_record_get(s, e->kind, e->id, e->kind == STORE_HISTORY_SNAPTEST ? 0 : e->item_id,
-					 &r, err, sizeof err);
-	store_close(s);
-	if (k <= 0) {
-		ui_message(u, LOG_ERROR, "%s", k < 0 ? err : "that record is no longer in the history");
-		return;
-	}
-	strbuf sb;
-	strbuf_init(&sb);
-	history_record_output(&sb, &r, SCAN_FORMAT_TABLE);
-	if (r.manifest_len)
-		strbuf_addf(&sb, "\nstored manifest: %zu bytes (quiescent history --show snaptest:%lld "
-			    "--format json)\n", r.manifest_len, (long long)r.id);
-	char title[300];
-	snprintf(title, sizeof title, "%s #%lld: %s (as stored; Esc goes back)",
-		 store_history_kind_name(e->kind), (long long)e->id, e->vm);
-	set_text(h, title, sb.buf);
-	strbuf_done(&sb);
-	store_history_record_done(&r);
+	hq *q = xcalloc(1, sizeof *q);
+	q->kind = HQ_RECORD;
+	q->rkind = e->kind;
+	q->id = e->id;
+	q->item_id = e->kind == STORE_HISTORY_SNAPTEST ? 0 : e->item_id;
+	q->vm = xstrdup(e->vm);
+	hq_start(v, u, q);
 }
 
 static void compare(view *v, ui *u)
 {
 	hist *h = v->priv;
-	int64_t a = 0, b = 0;
-	char err[512];
-	store *s = open_db(u);
-	if (!s)
-		return;
+	hq *q = xcalloc(1, sizeof *q);
+	q->kind = HQ_DIFF;
+	q->vm_glob = xstrdup(h->vm_glob);
 	const store_history_entry *e = v->list.cursor < h->n ? &h->e[v->list.cursor] : NULL;
 	if (h->marked_scan && e && e->kind == STORE_HISTORY_SCAN && e->id != h->marked_scan) {
-		a = h->marked_scan < e->id ? h->marked_scan : e->id;
-		b = h->marked_scan < e->id ? e->id : h->marked_scan;
-	} else {
-		int k = store_history_last_two_scans(s, NULL, &a, &b, err, sizeof err);
-		if (k <= 0) {
-			ui_message(u, k < 0 ? LOG_ERROR : LOG_INFO, "%s",
-				   k < 0 ? err : "fewer than two scans in the history: nothing to compare");
-			store_close(s);
-			return;
-		}
+		q->a = h->marked_scan < e->id ? h->marked_scan : e->id;
+		q->b = h->marked_scan < e->id ? e->id : h->marked_scan;
 	}
-	store_scan_diff d;
-	if (store_history_diff(s, a, b, h->vm_glob, &d, err, sizeof err) != 0) {
-		ui_message(u, LOG_ERROR, "%s", err);
-		store_close(s);
-		return;
-	}
-	store_close(s);
-	strbuf sb;
-	strbuf_init(&sb);
-	history_diff_output(&sb, &d, SCAN_FORMAT_TABLE, false);
-	char title[128];
-	snprintf(title, sizeof title, "Compare scan #%lld with scan #%lld (Esc goes back)",
-		 (long long)a, (long long)b);
-	set_text(h, title, sb.buf);
-	strbuf_done(&sb);
-	store_scan_diff_done(&d);
+	hq_start(v, u, q);
 }
 
 static void show_trends(view *v, ui *u)
@@ -407,7 +548,8 @@ static void hist_status(view *v, ui *u, char *buf, size_t n)
 	char mark[40] = "";
 	if (h->marked_scan)
 		snprintf(mark, sizeof mark, "  marked scan #%lld", (long long)h->marked_scan);
-	snprintf(buf, n, "%zu records  kind:%s%s%s%s%s%s", h->n, kind_label(h->kinds),
+	snprintf(buf, n, "%s%zu records  kind:%s%s%s%s%s%s", h->reading ? "reading...  " : "", h->n,
+		 kind_label(h->kinds),
 		 h->vm_glob ? "  vm:" : "", h->vm_glob ? h->vm_glob : "",
 		 h->outcome ? "  outcome:" : "", h->outcome ? h->outcome : "", mark);
 }

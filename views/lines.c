@@ -104,6 +104,13 @@ void vlines_dialog(int y, int h, int w, const char *title, const char *text, con
 	int x = (w - bw) / 2;
 	int top = y + (h - bh) / 2;
 	attr_t a = term_attr(TE_STATUSLINE);
+	/* a blank margin around the box, so the text below never runs into the dialog's (without
+	 * colours the box is only its text) */
+	int mx = x >= 2 ? x - 2 : 0, mw = bw + (x - mx) * 2;
+	if (mx + mw > w)
+		mw = w - mx;
+	for (int r = top > y ? top - 1 : top; r <= top + bh && r < y + h; r++)
+		draw_fill(r, mx, mw, A_NORMAL);
 	for (int r = 0; r < bh; r++)
 		draw_fill(top + r, x, bw, a);
 	char t[256];

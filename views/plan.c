@@ -515,9 +515,12 @@ static void fix_job(job *j, void *arg)
 		job_post_task(j, a->task_ids[i], outcome_task_state(o), 0, 0, fix_outcome_name(o),
 			      i < c->sum.n ? c->sum.vms[i].message : NULL, true);
 	}
-	size_t failed = 0;
-	for (size_t i = 0; i < c->sum.n; i++)
+	size_t failed = 0, by_outcome[FIX_OUT_SKIPPED + 1] = { 0 };
+	for (size_t i = 0; i < c->sum.n; i++) {
 		failed += c->sum.vms[i].outcome == FIX_OUT_FAILED;
+		if (c->sum.vms[i].outcome <= FIX_OUT_SKIPPED)
+			by_outcome[c->sum.vms[i].outcome]++;
+	}
 	bool started = !c->error;
 	/* after done_apply the view may plan anew (freeing the plan): copy the names first */
 	size_t n = a->plan->n_vms;
@@ -530,9 +533,19 @@ static void fix_job(job *j, void *arg)
 		rescan(j, db, a, globs, n);
 		if (failed)
 			job_fail(j, "%zu of %d VMs were not fixed (see the plan screen)", failed, a->vms_total);
-		else
-			job_progress(j, a->vms_total, a->vms_total, "%d VM%s done, scanned again", a->vms_total,
-				     a->vms_total == 1 ? "" : "s");
+		else { /* what happened, counted: "5 skipped" must not read as done (trial 21) */
+			static const struct { fix_outcome o; const char *what; } parts[] = {
+				{ FIX_OUT_FIXED, "fixed" }, { FIX_OUT_PARTIAL, "partly fixed" },
+				{ FIX_OUT_MANUAL, "need a person" }, { FIX_OUT_SKIPPED, "skipped" },
+			};
+			char what[200] = "";
+			size_t off = 0;
+			for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
+				if (by_outcome[parts[k].o] && off < sizeof what)
+					off += (size_t)snprintf(what + off, sizeof what - off, "%s%zu %s", off ? ", " : "",
+								by_outcome[parts[k].o], parts[k].what);
+			job_progress(j, a->vms_total, a->vms_total, "%s; scanned again", off ? what : "nothing to do");
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		free(globs[i]);
@@ -822,6 +835,15 @@ static term_elem outcome_elem(fix_outcome o)
 	}
 }
 
+/* The Tools version a VM runs now, for the upgrade note. */
+static const char *tools_now(ui *u, const char *moref, char buf[16])
+{
+	const fleet_vm *vm = fleet_get(&u->fl, moref);
+	if (!vm || !vm->f.tools_version)
+		return "unknown";
+	return model_tools_version_format(vm->f.tools_version, buf);
+}
+
 static void build_lines(plan_view *p, ui *u, int w)
 {
 	vlines *L = &p->lines;
@@ -925,6 +947,15 @@ static void build_lines(plan_view *p, ui *u, int w)
 			free(full);
 			if (ss->message && (ss->mark == '!' || ss->mark == '-' || ss->mark == '<'))
 				vlines_wrap(L, ss->mark == '!' ? TE_MSG_ERROR : TE_DIM, 16, 16, w, ss->message);
+			if (v->steps[k].kind == FIX_STEP_UPGRADE_TOOLS && ss->mark == ' ') {
+				/* what the step name does not say (operator trial 27) */
+				char tv[16];
+				char *note = xasprintf("also upgrades VMware Tools to the version the ESXi host bundles "
+						       "(now %s); reinstalling the network driver can drop the guest's "
+						       "network for a few seconds", tools_now(u, v->moref, tv));
+				vlines_wrap(L, TE_SEV_WARN, 16, 16, w, note);
+				free(note);
+			}
 		}
 		if (v->n_unfixed)
 			vlines_add(L, TE_SEV_WARN, "  not fixed here:");
@@ -980,14 +1011,20 @@ static void plan_draw(view *v, ui *u, int y, int h, int w)
 			 p->plan.opts.hard_power_off ? "allowed" : "not allowed",
 			 fix_tools_method_name(p->plan.opts.tools_method), p->concurrency,
 			 u->db_path ? u->db_path : "the history");
-		vlines_dialog(y, h, w, "Run this plan?", text, "y: run it    n or Esc: do not");
+		char keys[120];
+		vlines_dialog(y, h, w, "Run this plan?", text,
+			      ui_hints(u, KMV_FIX, keys, sizeof keys, ACTION_YES, "run it", ACTION_NO, "do not",
+				       ACTION_BACK, "do not", ACTION_NONE));
 	} else if (p->ph == PH_RECOVER_ASK) {
 		char text[900];
 		snprintf(text, sizeof text, "An earlier fix on %s was interrupted (plan %lld%s; VMs: %.400s). Finish "
 			 "it now: power its VMs back on and verify them?", u->server ? u->server : "?",
 			 (long long)p->rec_ids[0], p->n_rec > 1 ? " and others" : "",
 			 p->rec_vms && *p->rec_vms ? p->rec_vms : "?");
-		vlines_dialog(y, h, w, "Finish the interrupted fix?", text, "y: finish it    n or Esc: not now");
+		char keys[120];
+		vlines_dialog(y, h, w, "Finish the interrupted fix?", text,
+			      ui_hints(u, KMV_FIX, keys, sizeof keys, ACTION_YES, "finish it", ACTION_NO, "not now",
+				       ACTION_BACK, "not now", ACTION_NONE));
 	}
 }
 
@@ -1083,12 +1120,31 @@ static unsigned plan_request(view *v, ui *u, action a)
 static void plan_status(view *v, ui *u, char *buf, size_t n)
 {
 	plan_view *p = v->priv;
-	static const char *const what[] = {
-		[PH_EMPTY] = "no plan", [PH_REVIEW] = "a: run  h m + -: options",
-		[PH_CONFIRM] = "y: run  n: do not", [PH_RUNNING] = "running  Ctrl-C: stop",
-		[PH_DONE] = "done", [PH_RECOVER_ASK] = "y: finish it  n: not now", [PH_RECOVERING] = "recovering",
-	};
-	snprintf(buf, n, "%s  line %zu/%zu", what[p->ph], p->lines.n ? v->list.top + 1 : 0, p->lines.n);
+	char what[160];
+	switch (p->ph) {
+	case PH_REVIEW:
+		if (u->readonly) {
+			snprintf(what, sizeof what, "read-only: shown, never run");
+			break;
+		}
+		ui_hints(u, KMV_FIX, what, sizeof what, ACTION_APPLY, "run", ACTION_OPT_HARD_POWER_OFF, "hard off",
+			 ACTION_OPT_TOOLS_METHOD, "method", ACTION_OPT_MORE, "more", ACTION_OPT_LESS, "fewer", ACTION_NONE);
+		break;
+	case PH_CONFIRM:
+		ui_hints(u, KMV_FIX, what, sizeof what, ACTION_YES, "run", ACTION_NO, "do not", ACTION_NONE);
+		break;
+	case PH_RUNNING:
+		snprintf(what, sizeof what, "running  ");
+		ui_hints(u, KMV_FIX, what + 9, sizeof what - 9, ACTION_CANCEL, "stop", ACTION_NONE);
+		break;
+	case PH_RECOVER_ASK:
+		ui_hints(u, KMV_FIX, what, sizeof what, ACTION_YES, "finish it", ACTION_NO, "not now", ACTION_NONE);
+		break;
+	default:
+		snprintf(what, sizeof what, "%s", p->ph == PH_EMPTY ? "no plan" : p->ph == PH_DONE ? "done" : "recovering");
+		break;
+	}
+	snprintf(buf, n, "%s  line %zu/%zu", what, p->lines.n ? v->list.top + 1 : 0, p->lines.n);
 }
 
 static void plan_free(view *v)

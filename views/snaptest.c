@@ -178,6 +178,8 @@ typedef struct {
 	char *db_path, *vcenter, *guest_user, *guest_password;
 	job *j;
 	pthread_mutex_t mu;
+	double t0;                /* when the run started (monotonic s): one clock for every VM */
+	size_t n_done;            /* tests ended, under mu */
 	/* orphans */
 	store_snaptest_ref *refs;
 	size_t n_refs;
@@ -274,6 +276,13 @@ static void sev_apply(ui *u, void *d)
 	sev_free(e);
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* Test threads (the core serialises nothing: the queue does). */
 static void on_event(void *ctx, const snaptest_event *ev)
 {
@@ -281,7 +290,9 @@ static void on_event(void *ctx, const snaptest_event *ev)
 	sev_copy *e = xcalloc(1, sizeof *e);
 	e->gen = a->gen;
 	e->kind = ev->kind;
-	e->elapsed = ev->elapsed_s;
+	/* several VMs: times since the run started, so their lines interleave in order; one VM:
+	 * the test's own clock */
+	e->elapsed = a->n > 1 ? mono_s() - a->t0 : ev->elapsed_s;
 	e->progress = ev->progress;
 	e->vm = xstrdup(ev->vm);
 	if (ev->kind == SNAPTEST_EV_DONE && ev->outcome)
@@ -303,6 +314,12 @@ static void on_event(void *ctx, const snaptest_event *ev)
 		pthread_mutex_unlock(&a->mu);
 	} else if (i < a->n && a->task_ids[i]) {
 		bool done = ev->kind == SNAPTEST_EV_DONE;
+		if (done) { /* the run's own row and the title move too */
+			pthread_mutex_lock(&a->mu);
+			a->n_done++;
+			job_progress(a->j, (int)(a->n_done * 100 / a->n), 100, "%zu of %zu tests done", a->n_done, a->n);
+			pthread_mutex_unlock(&a->mu);
+		}
 		bool ok = done && ev->outcome && snaptest_outcome_ok(ev->outcome);
 		job_post_task(a->j, a->task_ids[i], done ? (ok ? TASK_DONE : TASK_FAILED) : TASK_RUNNING, pr, 100,
 			      done && ev->outcome ? ev->outcome->result : ev->text,
@@ -398,6 +415,7 @@ static void snap_job(job *j, void *arg)
 	c->n = a->n;
 	c->outs = xcalloc(a->n, sizeof *c->outs);
 	job_progress(j, 0, 100, "starting");
+	a->t0 = mono_s();
 	snaptest_run_many(&env, fs, vs, a->n, &a->spec, 0, c->outs);
 	free(fs);
 	free(vs);
@@ -596,20 +614,33 @@ static void add_outcome(vlines *L, const snaptest_outcome *o, const char *name, 
 		vlines_wrap(L, TE_MSG_ERROR, 2, 4, w, f);
 		free(f);
 	}
-	if (o->explanation)
+	/* a refused test's explanation is its fault again: said once (trial 22) */
+	if (o->explanation && !(o->fault && (strstr(o->explanation, o->fault) || strstr(o->fault, o->explanation))))
 		vlines_wrap(L, o->achieved == o->predicted ? TE_NORMAL : TE_SEV_WARN, 2, 2, w, o->explanation);
+	/* the writer column as wide as the longest name ("Shadow Copy Optimization Writer") */
+	int ww = 28;
+	if (o->has_manifest)
+		for (size_t i = 0; i < o->manifest.n_writers; i++)
+			if (o->manifest.writers[i].name && draw_width(o->manifest.writers[i].name) > ww)
+				ww = draw_width(o->manifest.writers[i].name);
+	for (size_t i = 0; i < o->n_writers_after; i++)
+		if (o->writers_after[i].name && draw_width(o->writers_after[i].name) > ww)
+			ww = draw_width(o->writers_after[i].name);
+	if (ww > 40)
+		ww = 40;
 	if (o->has_manifest) {
 		const snaptest_manifest *m = &o->manifest;
 		vlines_add(L, TE_NORMAL, "  manifest %s (%s backup, %zu writer%s)", o->manifest_file ? o->manifest_file : "?",
 			   m->backup_type ? m->backup_type : "?", m->n_writers, m->n_writers == 1 ? "" : "s");
-		vlines_add(L, TE_HEADER, "  %-28s %-22s %-14s %s", "WRITER", "USAGE", "DATA SOURCE", "COMPONENTS");
+		if (m->n_writers) /* no header over an empty table */
+			vlines_add(L, TE_HEADER, "  %-*s %-22s %-14s %s", ww, "WRITER", "USAGE", "DATA SOURCE", "COMPONENTS");
 		for (size_t i = 0; i < m->n_writers; i++) {
 			const snaptest_writer *wr = &m->writers[i];
 			strbuf sb;
 			strbuf_init(&sb);
 			for (size_t k = 0; k < wr->n_components; k++)
 				strbuf_addf(&sb, "%s%s", k ? ", " : "", wr->components[k].name ? wr->components[k].name : "?");
-			vlines_add(L, TE_NORMAL, "  %-28s %-22s %-14s %s", wr->name && *wr->name ? wr->name : "?",
+			vlines_add(L, TE_NORMAL, "  %-*s %-22s %-14s %s", ww, wr->name && *wr->name ? wr->name : "?",
 				   wr->usage ? wr->usage : "-", wr->data_source ? wr->data_source : "-",
 				   sb.len ? sb.buf : "-");
 			strbuf_done(&sb);
@@ -618,10 +649,10 @@ static void add_outcome(vlines *L, const snaptest_outcome *o, const char *name, 
 		vlines_add(L, TE_DIM, "  no VSS manifest: %s", o->achieved == LEVEL_CRASH ? "crash-consistent only" : "none found");
 	}
 	if (o->n_writers_after) {
-		vlines_add(L, TE_HEADER, "  %-28s %-24s %s", "WRITERS AFTER THE TEST", "STATE", "LAST ERROR");
+		vlines_add(L, TE_HEADER, "  %-*s %-24s %s", ww, "WRITERS AFTER THE TEST", "STATE", "LAST ERROR");
 		for (size_t i = 0; i < o->n_writers_after; i++) {
 			const snaptest_writer_state *ws = &o->writers_after[i];
-			vlines_add(L, ws->failed ? TE_MSG_ERROR : TE_NORMAL, "  %-28s %-24s %s", ws->name ? ws->name : "?",
+			vlines_add(L, ws->failed ? TE_MSG_ERROR : TE_NORMAL, "  %-*s %-24s %s", ww, ws->name ? ws->name : "?",
 				   ws->state ? ws->state : "?", ws->last_error ? ws->last_error : "");
 		}
 	} else if (o->writers_after_error && o->method) {
@@ -670,7 +701,10 @@ static void build_lines(snap_view *p, ui *u, int w)
 		vlines_wrap(L, TE_DIM, 2, 2, w, "Memory is never included. The VM is stunned briefly while the snapshot is "
 			    "taken and again when it is removed.");
 		vlines_add(L, TE_NORMAL, " ");
-		vlines_add(L, TE_KEY, "  Enter or a: start the test    Esc: cancel");
+		char keys[120];
+		ui_hints(u, KMV_SNAPTEST, keys, sizeof keys, ACTION_APPLY, "start the test", ACTION_BACK, "cancel",
+			 ACTION_NONE);
+		vlines_add(L, TE_KEY, "  %s", keys);
 		return;
 	}
 	if (p->ph == SP_EMPTY && !p->n) {
@@ -698,6 +732,13 @@ static void build_lines(snap_view *p, ui *u, int w)
 	if (p->ph == SP_DONE && p->outs) {
 		vlines_add(L, TE_NORMAL, " ");
 		vlines_add(L, TE_SECTION, "Result");
+		if (p->n > 1) { /* the answer first, the details after */
+			size_t ok = 0;
+			for (size_t i = 0; i < p->n; i++)
+				ok += snaptest_outcome_ok(&p->outs[i]);
+			vlines_add(L, ok == p->n ? TE_READY : TE_MANUAL, "%zu of %zu VMs reached the predicted level%s",
+				   ok, p->n, ok == p->n ? "" : ": the others are below");
+		}
 		for (size_t i = 0; i < p->n; i++)
 			add_outcome(L, &p->outs[i], p->vms[i].name, w);
 	}
@@ -793,7 +834,10 @@ static void snap_draw(view *v, ui *u, int y, int h, int w)
 		if (p->n_orphans > 4)
 			strbuf_addf(&sb, " and %zu more", p->n_orphans - 4);
 		strbuf_adds(&sb, p->n_orphans == 1 ? ". Remove it now?" : ". Remove them now?");
-		vlines_dialog(y, h, w, "Leftover test snapshots", sb.buf, "y: remove   n: leave them   Esc: ask later");
+		char keys[120];
+		vlines_dialog(y, h, w, "Leftover test snapshots", sb.buf,
+			      ui_hints(u, KMV_SNAPTEST, keys, sizeof keys, ACTION_YES, "remove", ACTION_NO,
+				       "leave them", ACTION_BACK, "ask later", ACTION_NONE));
 		strbuf_done(&sb);
 	}
 }
@@ -884,12 +928,29 @@ static unsigned snap_request(view *v, ui *u, action a)
 static void snap_status(view *v, ui *u, char *buf, size_t n)
 {
 	snap_view *p = v->priv;
-	static const char *const what[] = {
-		[SP_EMPTY] = "no test", [SP_OPTIONS] = "Enter: start  c b + - k: options",
-		[SP_RUNNING] = "running  Ctrl-C: cancel", [SP_DONE] = "done", [SP_ORPHANS] = "y/n/Esc",
-		[SP_CLEANING] = "cleaning up",
-	};
-	snprintf(buf, n, "%s  line %zu/%zu", what[p->ph], p->lines.n ? v->list.top + 1 : 0, p->lines.n);
+	char what[160];
+	switch (p->ph) {
+	case SP_OPTIONS:
+		if (u->readonly) {
+			snprintf(what, sizeof what, "read-only: shown, never run");
+			break;
+		}
+		ui_hints(u, KMV_SNAPTEST, what, sizeof what, ACTION_APPLY, "start", ACTION_OPT_CONTEXT, "context",
+			 ACTION_OPT_BACKUP_TYPE, "type", ACTION_OPT_MORE, "longer", ACTION_OPT_KEEP, "keep", ACTION_NONE);
+		break;
+	case SP_RUNNING:
+		snprintf(what, sizeof what, "running  ");
+		ui_hints(u, KMV_SNAPTEST, what + 9, sizeof what - 9, ACTION_CANCEL, "cancel", ACTION_NONE);
+		break;
+	case SP_ORPHANS:
+		ui_hints(u, KMV_SNAPTEST, what, sizeof what, ACTION_YES, "remove", ACTION_NO, "leave",
+			 ACTION_BACK, "ask later", ACTION_NONE);
+		break;
+	default:
+		snprintf(what, sizeof what, "%s", p->ph == SP_EMPTY ? "no test" : p->ph == SP_DONE ? "done" : "cleaning up");
+		break;
+	}
+	snprintf(buf, n, "%s  line %zu/%zu", what, p->lines.n ? v->list.top + 1 : 0, p->lines.n);
 }
 
 static void snap_free(view *v)

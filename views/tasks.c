@@ -297,6 +297,8 @@ static const view_ops tasks_ops = {
 	.request = tasks_request,
 	.status = tasks_status,
 	.free = tasks_free,
+	.header_rows = 1,
+	.flags = VF_LIVE | VF_VC_TASKS,
 };
 
 view *tasks_view_new(void)

@@ -1,5 +1,5 @@
-/* view: a screen of the console: a struct plus a constant table of operations.
- * Handlers return VR_* flags and never draw: drawing happens once per loop turn in draw(). */
+/* The console's screens (one file each, listed in views/registry.h) and the services some of
+ * them offer to commands and actions. The contract every screen implements is tui/view_ops.h. */
 #ifndef QUIESCENT_VIEWS_VIEW_H
 #define QUIESCENT_VIEWS_VIEW_H
 
@@ -8,34 +8,8 @@
 #include "store/store.h"
 #include "tui/listw.h"
 #include "tui/ui.h"
+#include "tui/view_ops.h"
 
-enum {
-	VR_NONE = 0,
-	VR_REDRAW = 1,     /* something changed: draw */
-	VR_UNHANDLED = 2,  /* not this view's action: the generic handler gets it */
-};
-
-typedef struct view_ops {
-	const char *name;                 /* "vms" */
-	keymap_view keys;                 /* its keymap table */
-	/* draws the view's body in rows [y, y+h) of width w */
-	void (*draw)(view *v, ui *u, int y, int h, int w);
-	unsigned (*request)(view *v, ui *u, action a);
-	/* short state for the status line ("12/24  sort:name") into buf */
-	void (*status)(view *v, ui *u, char *buf, size_t n);
-	void (*open)(view *v, ui *u);     /* may be NULL: called when shown */
-	void (*free)(view *v);            /* may be NULL: frees priv */
-} view_ops;
-
-struct view {
-	const view_ops *ops;
-	const char *title;
-	listw list;
-	void *priv;
-};
-
-view *view_new(const view_ops *ops, const char *title, void *priv);
-void view_free(view *v);
 
 /* The views (one file each). */
 view *vms_view_new(void);
@@ -59,8 +33,6 @@ void snaptest_view_show(ui *u, const char *vm);
 void actions_startup_check(ui *u);
 /* The orphan question (views/snaptest.c): n refs of tests a crash left unfinished. */
 void snaptest_view_offer_orphans(ui *u, const store_snaptest_ref *refs, size_t n);
-/* Screens whose issues are still open: they say so honestly. */
-view *placeholder_view_new(const char *name, keymap_view keys, const char *title, const char *text);
 
 /* VM list services for actions and commands. */
 /* Sets the filter; NULL or "" clears it. -1 with err on a bad expression (filter kept). */
@@ -69,6 +41,9 @@ const char *vms_view_filter(view *v);
 /* Sorts by a column name (name, power, os, tools, best, predicted, status, finding; unique
  * prefixes work); dir 1 ascending, -1 descending, 0 keep. -1 with err on a bad name. */
 int vms_view_sort(view *v, ui *u, const char *column, int dir, char *err, size_t errlen);
+/* :group COLUMN: the summary bar counts ready VMs per datacenter, cluster, host or folder
+ * (unique prefixes work); "none" or NULL: the usual counts. -1 with err on another name. */
+int vms_view_group(view *v, const char *column, char *err, size_t errlen);
 /* The column names, NULL-terminated (for completion). */
 const char *const *vms_view_columns(void);
 /* The VM under the cursor, NULL when the list is empty. */

@@ -12,7 +12,7 @@
 #include <strings.h>
 
 typedef enum { COL_MARK, COL_NAME, COL_POWER, COL_OS, COL_TOOLS, COL_BEST, COL_PRED, COL_STATUS,
-	       COL_FINDING, NCOLS } column;
+	       COL_DC, COL_CLUSTER, COL_HOST, COL_FOLDER, COL_FINDING, NCOLS } column;
 
 static const struct {
 	const char *name;   /* for :sort */
@@ -29,11 +29,46 @@ static const struct {
 	[COL_BEST] = { "best", "BEST", 5, 5, 5 },
 	[COL_PRED] = { "predicted", "PRED", 5, 5, 2 },
 	[COL_STATUS] = { "status", "STATUS", 7, 7, 1 },
+	/* where the VM lives: shown when the terminal is wide and some VM has the fact */
+	[COL_DC] = { "datacenter", "DC", 10, 10, 9 },
+	[COL_CLUSTER] = { "cluster", "CLUSTER", 12, 12, 8 },
+	[COL_HOST] = { "host", "HOST", 14, 14, 10 },
+	[COL_FOLDER] = { "folder", "FOLDER", 18, 18, 11 },
 	[COL_FINDING] = { "finding", "TOP FINDING", 0, 18, 3 },
 };
 
 static const char *const column_names[] = { "name", "power", "os", "tools", "best", "predicted",
-					    "status", "finding", NULL };
+					    "status", "datacenter", "cluster", "host", "folder", "finding", NULL };
+
+/* The location columns, and :group's keys. */
+static const char *location_of(const fleet_vm *vm, column c)
+{
+	switch (c) {
+	case COL_DC: return vm->f.datacenter;
+	case COL_CLUSTER: return vm->f.cluster;
+	case COL_HOST: return vm->f.host;
+	case COL_FOLDER: return vm->f.folder;
+	default: return NULL;
+	}
+}
+
+static bool is_location(column c)
+{
+	return c == COL_DC || c == COL_CLUSTER || c == COL_HOST || c == COL_FOLDER;
+}
+
+/* Sorting by status puts the VMs that need someone first (ascending): manual, fixable,
+ * unknown, ready, n/a. */
+static int status_rank(vm_status s)
+{
+	switch (s) {
+	case STATUS_MANUAL: return 0;
+	case STATUS_FIXABLE: return 1;
+	case STATUS_UNKNOWN: return 2;
+	case STATUS_READY: return 3;
+	default: return 4;
+	}
+}
 
 typedef struct {
 	fleet_vm **order;      /* filtered and sorted */
@@ -48,6 +83,7 @@ typedef struct {
 	int x[NCOLS], w[NCOLS];
 	bool shown[NCOLS];
 	int layout_w;
+	column group;          /* :group: a location column, COL_MARK for none */
 } vms;
 
 const char *const *vms_view_columns(void)
@@ -103,7 +139,15 @@ static int cmp_rows(const fleet_vm *a, const fleet_vm *b, column c)
 	case COL_TOOLS: r = (a->f.tools_version > b->f.tools_version) - (a->f.tools_version < b->f.tools_version); break;
 	case COL_BEST: r = (int)a->v.best - (int)b->v.best; break;
 	case COL_PRED: r = (int)a->v.predicted - (int)b->v.predicted; break;
-	case COL_STATUS: r = (int)a->v.status - (int)b->v.status; break;
+	case COL_STATUS: r = status_rank(a->v.status) - status_rank(b->v.status); break;
+	case COL_DC:
+	case COL_CLUSTER:
+	case COL_HOST:
+	case COL_FOLDER: {
+		const char *la = location_of(a, c), *lb = location_of(b, c);
+		r = !la || !lb ? (la == NULL) - (lb == NULL) : strcasecmp(la, lb); /* unknown last */
+		break;
+	}
 	case COL_FINDING: {
 		const finding *fa = top_finding(a), *fb = top_finding(b);
 		if (!fa || !fb)
@@ -145,6 +189,10 @@ static void subject_of(const fleet_vm *vm, filter_subject *s)
 	s->rules = vm->rules;
 	s->n_rules = vm->n_rules;
 	s->marked = vm->marked;
+	s->folder = vm->f.folder;
+	s->datacenter = vm->f.datacenter;
+	s->cluster = vm->f.cluster;
+	s->host = vm->f.host;
 }
 
 static void rebuild(view *v, ui *u)
@@ -236,7 +284,8 @@ int vms_view_sort(view *v, ui *u, const char *column_name, int dir, char *err, s
 			found = c, matches++;
 	}
 	if (matches != 1 || !*column_name) {
-		snprintf(err, errlen, "%s column '%s' (name, power, os, tools, best, predicted, status, finding)",
+		snprintf(err, errlen, "%s column '%s' (name, power, os, tools, best, predicted, status, "
+			 "datacenter, cluster, host, folder, finding)",
 			 matches > 1 ? "ambiguous" : "unknown", column_name);
 		return -1;
 	}
@@ -246,6 +295,24 @@ int vms_view_sort(view *v, ui *u, const char *column_name, int dir, char *err, s
 	p->stale = true;
 	rebuild(v, u);
 	return 0;
+}
+
+int vms_view_group(view *v, const char *column_name, char *err, size_t errlen)
+{
+	vms *p = v->priv;
+	if (!column_name || !strcasecmp(column_name, "none")) {
+		p->group = COL_MARK;
+		return 0;
+	}
+	for (int c = COL_NAME; c < NCOLS; c++) {
+		if (is_location((column)c) && !strncasecmp(cols[c].name, column_name, strlen(column_name)) &&
+		    *column_name) {
+			p->group = (column)c;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "cannot group by '%s' (datacenter, cluster, host, folder or none)", column_name);
+	return -1;
 }
 
 size_t vms_view_mark_filtered(view *v, ui *u)
@@ -267,6 +334,13 @@ static void layout(vms *p, const ui *u, int w)
 	}
 	for (int c = 0; c < NCOLS; c++)
 		p->shown[c] = true;
+	/* a location column shows only when some VM has that fact (vCenter may not give it) */
+	for (int c = COL_DC; c <= COL_FOLDER; c++) {
+		bool any = false;
+		for (size_t i = 0; i < u->fl.n && !any; i++)
+			any = location_of(u->fl.vms[i], (column)c) != NULL;
+		p->shown[c] = any;
+	}
 	for (;;) {
 		int need = 0, gaps = 0;
 		for (int c = 0; c < NCOLS; c++) {
@@ -319,7 +393,62 @@ static void layout(vms *p, const ui *u, int w)
 	p->layout_w = w;
 }
 
-static void draw_summary(ui *u, int y, int w)
+static int by_group_key(const void *a, const void *b)
+{
+	const char *ka = *(const char *const *)a, *kb = *(const char *const *)b;
+	return strcasecmp(ka, kb);
+}
+
+/* :group: per value of the column, how many of its VMs are ready, those with the most VMs not
+ * ready first ("prod-a 12/20 ready"), as many as fit. */
+static void draw_groups(ui *u, column group, int y, int x, int w)
+{
+	typedef struct { const char *key; size_t ready, total; } grp;
+	size_t n = u->fl.n;
+	const char **keys = xcalloc(n ? n : 1, sizeof *keys);
+	for (size_t i = 0; i < n; i++) {
+		const char *k = location_of(u->fl.vms[i], group);
+		keys[i] = k ? k : "-";
+	}
+	qsort(keys, n, sizeof *keys, by_group_key);
+	grp *g = xcalloc(n ? n : 1, sizeof *g);
+	size_t ng = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!ng || strcasecmp(g[ng - 1].key, keys[i]))
+			g[ng++].key = keys[i];
+	for (size_t i = 0; i < n; i++) {
+		const fleet_vm *vm = u->fl.vms[i];
+		const char *k = location_of(vm, group);
+		grp key = { .key = k ? k : "-" };
+		grp *hit = bsearch(&key, g, ng, sizeof *g, by_group_key);
+		if (hit) {
+			hit->total++;
+			hit->ready += vm->v.status == STATUS_READY || vm->v.status == STATUS_NA;
+		}
+	}
+	/* most VMs not ready first, then by name */
+	for (size_t i = 1; i < ng; i++)
+		for (size_t j = i; j > 0 && g[j].total - g[j].ready > g[j - 1].total - g[j - 1].ready; j--) {
+			grp t = g[j];
+			g[j] = g[j - 1];
+			g[j - 1] = t;
+		}
+	char buf[128];
+	snprintf(buf, sizeof buf, "by %s:", cols[group].name);
+	x += draw_str(y, x, w - x, buf, term_attr(TE_DIM)) + 1;
+	for (size_t i = 0; i < ng && x < w; i++) {
+		snprintf(buf, sizeof buf, "%s %zu/%zu", g[i].key, g[i].ready, g[i].total);
+		if (x + draw_width(buf) > w) {
+			draw_str(y, x, w - x, term_glyph()->ellipsis, term_attr(TE_DIM));
+			break;
+		}
+		x += draw_str(y, x, w - x, buf, term_attr(g[i].ready == g[i].total ? TE_READY : TE_FIXABLE)) + 2;
+	}
+	free(g);
+	free(keys);
+}
+
+static void draw_summary(ui *u, column group, int y, int w)
 {
 	static const struct { vm_status s; const char *name; term_elem e; } st[] = {
 		{ STATUS_READY, "ready", TE_READY }, { STATUS_FIXABLE, "fixable", TE_FIXABLE },
@@ -343,6 +472,10 @@ static void draw_summary(ui *u, int y, int w)
 	}
 	if (x + 2 < w)
 		x += draw_str(y, x, w - x, term_glyph()->sep, term_attr(TE_DIM)) + 1;
+	if (group != COL_MARK) {
+		draw_groups(u, group, y, x, w);
+		return;
+	}
 	for (size_t i = 0; i < sizeof lv / sizeof lv[0] && x < w; i++) {
 		snprintf(buf, sizeof buf, "%s %zu", lv[i].name, u->fl.by_level[lv[i].l]);
 		x += draw_str(y, x, w - x, buf, A_NORMAL) + 1;
@@ -376,14 +509,17 @@ static void vms_draw(view *v, ui *u, int y, int h, int w)
 	rebuild(v, u);
 	if (p->layout_w != w || !(u->fl.gen % 64))
 		layout(p, u, w);
-	draw_summary(u, y, w);
+	draw_summary(u, p->group, y, w);
 	/* header */
 	draw_fill(y + 1, 0, w, term_attr(TE_HEADER));
 	for (int c = 0; c < NCOLS; c++) {
 		if (!p->shown[c])
 			continue;
 		char title[32];
-		snprintf(title, sizeof title, "%s%s", cols[c].title,
+		int tw = p->w[c];
+		if (c == (int)p->sort && tw > 1 && draw_width(cols[c].title) >= tw)
+			tw--; /* the title gives way to the sort arrow: "POWE▲", not "POWE…" */
+		snprintf(title, sizeof title, "%.*s%s", tw, cols[c].title,
 			 c == (int)p->sort ? (p->dir > 0 ? term_glyph()->up : term_glyph()->down) : "");
 		draw_text(y + 1, p->x[c], p->w[c], title, term_attr(TE_HEADER), ALIGN_LEFT);
 	}
@@ -427,15 +563,24 @@ static void vms_draw(view *v, ui *u, int y, int h, int w)
 			case COL_TOOLS: text = tools_text(vm, buf); break;
 			case COL_BEST: text = level_short(vm->v.best); break;
 			case COL_PRED: text = level_short(vm->v.predicted); break;
+			case COL_DC:
+			case COL_CLUSTER:
+			case COL_HOST:
+			case COL_FOLDER:
+				text = location_of(vm, (column)c);
+				if (!text)
+					text = "-";
+				break;
 			case COL_STATUS:
-				text = model_status_name(vm->v.status);
-				a = base | st;
+				/* its probe runs: the status shown is the one of the guest facts it has */
+				text = vm->probing ? "probing" : model_status_name(vm->v.status);
+				a = base | (vm->probing ? term_attr(TE_DIM) : st);
 				break;
 			case COL_FINDING: {
 				const finding *f = top_finding(vm);
 				if (f) {
-					const rule_info *ri = rules_find(f->rule);
-					snprintf(buf, sizeof buf, "%s %s", f->rule, ri ? ri->title : "");
+					char t[200];
+					snprintf(buf, sizeof buf, "%s %s", f->rule, fleet_finding_title(f, t, sizeof t));
 					text = buf;
 					a = base | (f->sev == SEVERITY_ERROR ? term_attr(TE_SEV_ERROR) & ~A_BOLD
 						    : f->sev == SEVERITY_WARN ? term_attr(TE_SEV_WARN) : term_attr(TE_DIM));
@@ -528,11 +673,16 @@ static unsigned vms_request(view *v, ui *u, action a)
 		return VR_REDRAW;
 	case ACTION_SORT_NEXT:
 	case ACTION_SORT_PREV: {
-		int c = (int)p->sort + (a == ACTION_SORT_NEXT ? 1 : -1);
-		if (c >= NCOLS)
-			c = COL_NAME;
-		if (c < COL_NAME)
-			c = NCOLS - 1;
+		int c = (int)p->sort;
+		for (int tries = 0; tries < NCOLS; tries++) { /* the columns on the screen only */
+			c += a == ACTION_SORT_NEXT ? 1 : -1;
+			if (c >= NCOLS)
+				c = COL_NAME;
+			if (c < COL_NAME)
+				c = NCOLS - 1;
+			if (!p->layout_w || p->shown[c])
+				break;
+		}
 		p->sort = (column)c;
 		p->stale = true;
 		rebuild(v, u);
@@ -593,6 +743,24 @@ static void vms_free(view *v)
 	free(p);
 }
 
+/* A click on a column title sorts by it; a second click on the same one reverses. */
+static void vms_header_click(view *v, ui *u, int x)
+{
+	vms *p = v->priv;
+	for (int c = COL_NAME; c < NCOLS; c++) {
+		if (!p->shown[c] || x < p->x[c] || x >= p->x[c] + p->w[c] + 1)
+			continue;
+		if ((column)c == p->sort)
+			p->dir = -p->dir;
+		else
+			p->sort = (column)c;
+		p->stale = true;
+		rebuild(v, u);
+		ui_message(u, LOG_INFO, "sorted by %s", cols[c].name);
+		return;
+	}
+}
+
 static const view_ops vms_ops = {
 	.name = "vms",
 	.keys = KMV_VMS,
@@ -600,6 +768,9 @@ static const view_ops vms_ops = {
 	.request = vms_request,
 	.status = vms_status,
 	.free = vms_free,
+	.header_rows = 2,
+	.header_click = vms_header_click,
+	.flags = VF_LIVE | VF_CLICK_OPENS,
 };
 
 view *vms_view_new(void)

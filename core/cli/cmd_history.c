@@ -11,13 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Retention keeps the proof (fixes, test snapshots) at least this long by default. */
+#define DEFAULT_KEEP_PROOF_DAYS 365
+
 typedef struct {
 	store_history_filter f;
 	scan_format format;
 	const char *db;
 	bool diff, diff_all, trends, vacuum;
 	int64_t diff_a, diff_b;
-	long keep_days;
+	long keep_days, keep_proof_days;   /* keep_proof_days -1: the default */
 	store_history_kind show_kind;
 	int64_t show_id, show_item;
 } history_opts;
@@ -42,7 +45,10 @@ static void usage(FILE *out)
 		"  --diff [A B]          what changed between scans A and B (default: the last two)\n"
 		"  --all                 with --diff: list unchanged VMs too\n"
 		"  --trends              counts per status per scan\n"
-		"  --vacuum --keep DAYS  delete history older than DAYS days, then compact the file\n"
+		"  --keep DAYS           retention: delete scans (and other history) older than DAYS\n"
+		"                        days, then compact the file (--vacuum may be given too)\n"
+		"  --keep-proof DAYS     with --keep: keep fixes and test snapshots DAYS days\n"
+		"                        (default: the longer of --keep and 365 days)\n"
 		"Output:\n"
 		"  --format FMT          table (default), json or csv\n"
 		"  --db PATH             history database (env QUIESCENT_DB)\n"
@@ -94,7 +100,7 @@ static int parse(int argc, char **argv, history_opts *o)
 			o->vacuum = true;
 		} else if (!strcmp(a, "--vm") || !strcmp(a, "--kind") || !strcmp(a, "--since") ||
 			   !strcmp(a, "--until") || !strcmp(a, "--format") || !strcmp(a, "--db") ||
-			   !strcmp(a, "--keep") || !strcmp(a, "--outcome") || !strcmp(a, "--vcenter") ||
+			   !strcmp(a, "--keep") || !strcmp(a, "--keep-proof") || !strcmp(a, "--outcome") || !strcmp(a, "--vcenter") ||
 			   !strcmp(a, "--limit") || !strcmp(a, "--show")) {
 			if (i + 1 >= argc)
 				return bad("%s needs a value", a);
@@ -120,11 +126,18 @@ static int parse(int argc, char **argv, history_opts *o)
 					return bad("unknown format '%s' (table, json or csv)", v);
 			} else if (!strcmp(a, "--db")) {
 				o->db = v;
-			} else if (!strcmp(a, "--keep")) {
+			} else if (!strcmp(a, "--keep") || !strcmp(a, "--keep-proof")) {
 				char *end;
-				o->keep_days = strtol(v, &end, 10);
-				if (end == v || *end || o->keep_days < 0 || o->keep_days > 36500)
-					return bad("--keep needs a number of days (0 to 36500), not '%s'", v);
+				long days = strtol(v, &end, 10);
+				if (end == v || *end || days < 0 || days > 36500) {
+					fprintf(stderr, "quiescent history: %s needs a number of days (0 to "
+						"36500), not '%s'\n", a, v);
+					return -1;
+				}
+				if (!strcmp(a, "--keep"))
+					o->keep_days = days;
+				else
+					o->keep_proof_days = days;
 			} else if (!strcmp(a, "--outcome")) {
 				o->f.outcome = v;
 			} else if (!strcmp(a, "--vcenter")) {
@@ -148,14 +161,21 @@ static int parse(int argc, char **argv, history_opts *o)
 			return bad("unknown option '%s' (see quiescent history --help)", a);
 		}
 	}
-	bool keep_given = false;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--keep"))
-			keep_given = true;
-	if (o->vacuum != keep_given)
-		return bad("%s", "--vacuum and --keep DAYS go together");
+	bool keep_given = false, proof_given = false;
+	for (int i = 1; i < argc; i++) {
+		keep_given |= !strcmp(argv[i], "--keep");
+		proof_given |= !strcmp(argv[i], "--keep-proof");
+	}
+	if (o->vacuum && !keep_given)
+		return bad("%s", "--vacuum needs --keep DAYS");
+	if (proof_given && !keep_given)
+		return bad("%s", "--keep-proof goes with --keep DAYS");
+	o->vacuum = keep_given;
+	if (!proof_given)
+		o->keep_proof_days = o->keep_days > DEFAULT_KEEP_PROOF_DAYS ? o->keep_days
+									  : DEFAULT_KEEP_PROOF_DAYS;
 	if ((o->diff + o->trends + o->vacuum + (o->show_id > 0)) > 1)
-		return bad("%s", "choose one of --diff, --trends, --show and --vacuum");
+		return bad("%s", "choose one of --diff, --trends, --show and --keep");
 	if (o->f.since && o->f.until && o->f.since > o->f.until)
 		return bad("%s", "--since is later than --until");
 	return 0;
@@ -172,20 +192,24 @@ static int run(history_opts *o)
 	int rc = CLI_EXIT_OK;
 	if (o->vacuum) {
 		store_vacuum_stats st;
-		time_t cutoff = time(NULL) - (time_t)o->keep_days * 86400;
-		if (store_history_vacuum(db, cutoff, &st, msg, sizeof msg) != 0) {
+		time_t now = time(NULL);
+		time_t cutoff = now - (time_t)o->keep_days * 86400;
+		time_t proof_cutoff = now - (time_t)o->keep_proof_days * 86400;
+		if (store_history_vacuum(db, cutoff, proof_cutoff, &st, msg, sizeof msg) != 0) {
 			fprintf(stderr, "quiescent history: %s\n", msg);
 			rc = CLI_EXIT_NOT_READY;
 		} else {
-			char tb[32];
-			strbuf_addf(&out, "deleted history older than %s: %lld scans, %lld fixes, "
-				    "%lld test snapshots, %lld tasks, %lld events, %lld messages, "
-				    "%lld connections; %lld -> %lld bytes\n",
+			char tb[32], pb[32];
+			strbuf_addf(&out, "deleted history older than %s: %lld scans (%lld stored VM "
+				    "states no longer used), %lld tasks, %lld events, %lld messages, "
+				    "%lld connections; fixes and test snapshots older than %s: %lld "
+				    "fixes, %lld test snapshots; %lld -> %lld bytes\n",
 				    history_iso_time(cutoff, tb, sizeof tb), (long long)st.scans,
-				    (long long)st.plans, (long long)st.snaptests, (long long)st.tasks,
+				    (long long)st.states, (long long)st.tasks,
 				    (long long)st.events, (long long)st.messages,
-				    (long long)st.connections, (long long)st.bytes_before,
-				    (long long)st.bytes_after);
+				    (long long)st.connections, history_iso_time(proof_cutoff, pb, sizeof pb),
+				    (long long)st.plans, (long long)st.snaptests,
+				    (long long)st.bytes_before, (long long)st.bytes_after);
 		}
 	} else if (o->diff) {
 		int64_t a = o->diff_a, b = o->diff_b;

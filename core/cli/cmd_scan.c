@@ -3,6 +3,7 @@
 #include "cli/cmd_common.h"
 #include "cli/conn.h"
 #include "cli/scan_output.h"
+#include "probe/probe.h"
 #include "scan/scan.h"
 #include "store/store.h"
 #include "util/strbuf.h"
@@ -23,6 +24,7 @@ typedef struct {
 	char **globs;
 	size_t n_globs;
 	bool no_probe;
+	int probe_total, probe_per_host, probe_max_age_s;
 	scan_format format;
 	char *db;
 } scan_opts;
@@ -35,12 +37,44 @@ static void usage(FILE *out)
 		     "Scan:\n"
 		     "  --vm GLOB             only VMs whose name matches (repeatable)\n"
 		     "  --no-probe            do not run the guest probe (use the last one in history)\n"
+		     "  --probe-concurrency N guest probes at once in all (default %d)\n"
+		     "  --probe-per-host N    guest probes at once on one ESXi host (default %d)\n"
+		     "  --probe-max-age AGE   reuse a guest's last good probe younger than AGE (30m, 6h,\n"
+		     "                        1d; no fix of ours since) instead of probing it again\n"
+		     "  --reprobe             probe every guest, whatever --probe-max-age says\n"
 		     "  --format FMT          table (default), json or csv\n"
 		     "  --db PATH             history database (env QUIESCENT_DB)\n"
 		     "  -h, --help            this text\n\n"
 		     "Exit codes: 0 all ready (or n/a), 1 something not ready, 2 usage error,\n"
 		     "3 connection, TLS or login failure.\n",
-		conn_opts_help());
+		conn_opts_help(), PROBE_TOTAL, PROBE_PER_HOST);
+}
+
+static bool parse_count(const char *v, long *out)
+{
+	char *end;
+	*out = strtol(v, &end, 10);
+	return end != v && !*end && *out >= 1 && *out <= 1000;
+}
+
+/* 90 (seconds), 30m, 6h, 1d, 2w: at most a year */
+static bool parse_age(const char *v, long *out)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	static const char units[] = "smhdw";
+	static const long secs[] = { 1, 60, 3600, 86400, 7 * 86400 };
+	long mult = 1;
+	if (*end) {
+		const char *u = strchr(units, *end);
+		if (!u || end[1])
+			return false;
+		mult = secs[u - units];
+	}
+	if (end == v || n < 0 || n > 366L * 86400 / mult)
+		return false;
+	*out = n * mult;
+	return true;
 }
 
 static int parse(int argc, char **argv, scan_opts *o)
@@ -54,6 +88,28 @@ static int parse(int argc, char **argv, scan_opts *o)
 			continue;
 		if (!strcmp(a, "--no-probe")) {
 			o->no_probe = true;
+		} else if (!strcmp(a, "--reprobe")) {
+			o->probe_max_age_s = -1;
+		} else if (!strcmp(a, "--probe-concurrency") || !strcmp(a, "--probe-per-host") ||
+			   !strcmp(a, "--probe-max-age")) {
+			const char *v = cmd_option_value(CMD, argc, argv, &i);
+			if (!v)
+				return -1;
+			long n = 0;
+			bool ok = !strcmp(a, "--probe-max-age") ? parse_age(v, &n)
+							       : parse_count(v, &n);
+			if (!ok) {
+				fprintf(stderr, "quiescent scan: %s needs %s, not '%s'\n", a,
+					!strcmp(a, "--probe-max-age") ? "an age (30m, 6h, 1d)"
+								      : "a number from 1 to 1000", v);
+				return -1;
+			}
+			if (!strcmp(a, "--probe-concurrency"))
+				o->probe_total = (int)n;
+			else if (!strcmp(a, "--probe-per-host"))
+				o->probe_per_host = (int)n;
+			else if (o->probe_max_age_s >= 0) /* --reprobe wins */
+				o->probe_max_age_s = (int)n;
 		} else if (!strcmp(a, "--vm") || !strcmp(a, "--format") || !strcmp(a, "--db")) {
 			const char *v = cmd_option_value(CMD, argc, argv, &i);
 			if (!v)
@@ -133,6 +189,9 @@ static int run(scan_opts *o)
 		.probe = probing,
 		.guest_user = o->conn.guest_user,
 		.guest_password = o->conn.guest_password,
+		.probe_concurrency = o->probe_total,
+		.probe_per_host = o->probe_per_host,
+		.probe_max_age_s = o->probe_max_age_s > 0 ? o->probe_max_age_s : 0,
 	};
 	size_t bad = 0;
 	switch (scan_run(s, db, o->conn.server, &spec, NULL, NULL, &result, &bad, &err, msg, sizeof msg)) {

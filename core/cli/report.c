@@ -143,9 +143,18 @@ static void html_scan(strbuf *o, const report_data *d)
 	strbuf_adds(o, "</div>\n<table>\n<thead><tr><th>VM</th><th>Power</th><th>Guest OS</th>"
 		       "<th>Status</th><th>Best level</th><th>Predicted level</th><th>Findings</th>"
 		       "</tr></thead>\n<tbody>\n");
+	/* both tables are sorted by VM name: the findings are walked once beside the VMs, not
+	 * once per VM (10,000 VMs made that a hundred million comparisons) */
+	size_t first = 0;
 	for (size_t r = 0; vms && r < vms->n_rows; r++) {
 		const char *name = store_htable_get(vms, r, "name");
 		const char *st = store_htable_get(vms, r, "status");
+		while (name && fnd && first < fnd->n_rows) {
+			const char *vm = store_htable_get(fnd, first, "vm");
+			if (vm && strcmp(vm, name) >= 0)
+				break;
+			first++;
+		}
 		strbuf_adds(o, "<tr><td>");
 		h(o, name);
 		strbuf_adds(o, "</td><td>");
@@ -160,10 +169,10 @@ static void html_scan(strbuf *o, const report_data *d)
 		h(o, store_htable_get(vms, r, "predicted_level"));
 		strbuf_adds(o, "</td><td>");
 		bool any = false;
-		for (size_t k = 0; fnd && k < fnd->n_rows; k++) {
+		for (size_t k = first; name && fnd && k < fnd->n_rows; k++) {
 			const char *vm = store_htable_get(fnd, k, "vm");
-			if (!vm || !name || strcmp(vm, name))
-				continue;
+			if (!vm || strcmp(vm, name))
+				break;
 			strbuf_adds(o, any ? "" : "<ul>");
 			any = true;
 			strbuf_adds(o, "<li><b>");

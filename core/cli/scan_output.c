@@ -154,6 +154,11 @@ static void output_json(strbuf *out, const scan_result *r)
 		json_object_begin(&w);
 		json_kv_string(&w, "name", f->name);
 		json_kv_string(&w, "moref", f->moref);
+		/* where it lives (null: not known; cluster null on a standalone host) */
+		json_kv_string(&w, "datacenter", f->datacenter);
+		json_kv_string(&w, "cluster", f->cluster);
+		json_kv_string(&w, "host", f->host);
+		json_kv_string(&w, "folder", f->folder);
 		json_kv_string(&w, "power_state", model_power_name(f->power));
 		json_kv_string(&w, "guest_os", scan_guest_os(f));
 		json_kv_string(&w, "os_family", model_os_family_name(v->family));

@@ -3,8 +3,6 @@
 #include "util/xalloc.h"
 #include "vsphere/guest.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -64,61 +62,4 @@ void probe_vm(vs_conn *c, const vm_facts *f, const char *user, const char *passw
 	probe_parse_all(text, out);
 	out->state = PROBE_OK;
 	free(text);
-}
-
-typedef struct {
-	vs_session *session;
-	vm_facts *vms;
-	size_t n;
-	const char *user, *password;
-	int timeout_s;
-	atomic_size_t next;
-} pool;
-
-static void *worker(void *arg)
-{
-	pool *p = arg;
-	vs_error err;
-	vs_error_clear(&err);
-	vs_conn *c = vs_conn_new(p->session, &err);
-	for (;;) {
-		size_t i = atomic_fetch_add(&p->next, 1);
-		if (i >= p->n)
-			break;
-		vm_facts *f = &p->vms[i];
-		if (!probe_applicable(f))
-			continue;
-		if (!c) {
-			model_guest_probe_done(&f->probe);
-			model_guest_probe_init(&f->probe);
-			f->probe.state = PROBE_UNAVAILABLE;
-			f->probe.error = xasprintf("guest probe of %s not run: %s", f->name, err.message);
-			continue;
-		}
-		probe_vm(c, f, p->user, p->password, p->timeout_s, &f->probe);
-	}
-	vs_conn_free(c);
-	return NULL;
-}
-
-void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
-		int concurrency, int timeout_s)
-{
-	if (concurrency < 1)
-		concurrency = 1;
-	if ((size_t)concurrency > n)
-		concurrency = n ? (int)n : 1;
-	pool p = { .session = s, .vms = vms, .n = n, .user = user, .password = password,
-		   .timeout_s = timeout_s };
-	atomic_init(&p.next, 0);
-	pthread_t *threads = xcalloc((size_t)concurrency, sizeof *threads);
-	int started = 0;
-	for (int i = 0; i < concurrency; i++)
-		if (pthread_create(&threads[started], NULL, worker, &p) == 0)
-			started++;
-	if (!started)
-		worker(&p); /* no thread to be had: do it here */
-	for (int i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	free(threads);
 }

@@ -19,9 +19,34 @@ bool probe_applicable(const vm_facts *f);
 void probe_vm(vs_conn *c, const vm_facts *f, const char *user, const char *password,
 	      int timeout_s, guest_probe *out);
 
-/* Probes every applicable VM of vms[0..n) in parallel on `concurrency` workers, each with its
- * own connection, writing vms[i].probe. VMs not applicable are left untouched. */
+/* How many probes run at once: hostd serialises Guest Operations per ESXi host, so a few
+ * per host, and a total for the connections and threads on our side. */
+#define PROBE_PER_HOST 2
+#define PROBE_TOTAL 32
+
+typedef struct {
+	int total;          /* probes at once in all (each its own connection); <= 0: PROBE_TOTAL */
+	int per_host;       /* probes at once on one ESXi host (vm_facts.host); <= 0: PROBE_PER_HOST.
+			     * A VM whose host is not known is bounded by the total only. */
+	int timeout_s;
+	const bool *skip;   /* NULL, or n flags: VMs not to probe (their probe is left as it is) */
+	char *const *host_keys; /* NULL, or n host keys for VMs whose vm_facts.host is NULL */
+	/* NULL, or called with ctx on the worker's thread as soon as vms[i]'s probe ended (only
+	 * for VMs it probed; calls may come from several threads at once) */
+	void (*done)(void *ctx, size_t i);
+	void *ctx;
+} probe_limits;
+
+/* Probes every applicable VM of vms[0..n) not skipped, writing vms[i].probe; the others are
+ * left untouched (probe_pool.c). Hosts are served in turn, never more than per_host at once on
+ * one; at most total at once in all. */
 void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
-		int concurrency, int timeout_s);
+		const probe_limits *lim);
+
+/* Keys for the ESXi host of every applicable VM whose vm_facts.host is NULL (the host's moref,
+ * from runtime.host; probe_hosts.c): n entries, NULL where none. NULL when there is nothing to
+ * look up or the lookup failed (err: the pool then bounds those VMs by the total only). */
+char **probe_host_keys(vs_conn *c, const vm_facts *vms, size_t n, vs_error *err);
+void probe_host_keys_free(char **keys, size_t n);
 
 #endif

@@ -131,6 +131,7 @@ typedef struct {
 	const scan_spec *spec;
 	scan_result *out;
 	const inventory_upgrades *upgrades;
+	void *ctx;                /* scan_run's, for spec->on_vm */
 	bool have_creds;
 	scan_item *items;
 	size_t n, cap;
@@ -174,6 +175,8 @@ static void pipe_process(scan_pipe *p, vm_facts *f)
 		f->enable_uuid_set_at = set_at;
 	model_verdict_init(&it->v);
 	rules_evaluate(f, p->out->scanned_at, &it->v);
+	if (p->spec->on_vm)
+		p->spec->on_vm(p->ctx, f, false);
 	if (!p->db)
 		return;
 	pipe_begin_store(p);
@@ -241,7 +244,7 @@ static scan_status scan_run_streaming(vs_session *s, store *db, const scan_spec 
 				      size_t *bad_glob, vs_error *err, char *msg, size_t msglen)
 {
 	size_t *matches = spec->n_globs ? xcalloc(spec->n_globs, sizeof *matches) : NULL;
-	scan_pipe p = { .db = db, .s = s, .spec = spec, .out = out,
+	scan_pipe p = { .db = db, .s = s, .spec = spec, .out = out, .ctx = ctx,
 			.have_creds = spec->guest_user && spec->guest_password };
 	inventory_upgrades upgrades = { 0 };
 	p.upgrades = &upgrades;
@@ -342,6 +345,94 @@ static scan_status scan_run_streaming(vs_session *s, store *db, const scan_spec 
 	return SCAN_OK;
 }
 
+/* ---- early rows (spec->on_vm): the console shows VMs as the pages arrive and fills their
+ * guest facts in as each probe ends, instead of a blank list until the whole scan is done ---- */
+
+typedef struct {
+	const scan_spec *spec;
+	void *ctx;
+	store *db;
+	const char *vcenter;
+	scan_progress_fn progress;
+	pthread_mutex_t mu;       /* one on_vm call at a time; the probe workers run at once */
+	vm_facts *v;              /* the inventory, as it arrives */
+	size_t n, cap;
+	vm_facts *facts;          /* the sorted result the probes write */
+	size_t to_probe, probed;
+} early_rows;
+
+/* inventory_vm_fn: keeps the VM and shows it at once, with its last probe from history. */
+static void early_inventory(void *arg, vm_facts *f)
+{
+	early_rows *e = arg;
+	e->v = xgrow(e->v, &e->cap, e->n + 1, sizeof *e->v);
+	vm_facts *kept = &e->v[e->n++];
+	*kept = *f;
+	vm_facts row;
+	model_vm_facts_copy(&row, kept);
+	bool probing = e->spec->probe && probe_applicable(&row);
+	if (probing) { /* the last good probe stands in, marked stale, until this one ends */
+		guest_probe old;
+		model_guest_probe_init(&old);
+		if (e->db && store_last_probe(e->db, e->vcenter, row.moref, &old, NULL, 0) == 1) {
+			model_guest_probe_done(&row.probe);
+			row.probe = old;
+			row.probe.state = PROBE_STALE;
+		} else {
+			model_guest_probe_done(&old);
+		}
+	} else {
+		scan_settle_probe(e->db, e->vcenter, &row, e->spec->probe,
+				  e->spec->guest_user && e->spec->guest_password);
+	}
+	e->spec->on_vm(e->ctx, &row, probing);
+	model_vm_facts_done(&row);
+}
+
+/* probe_limits.done: one VM's probe ended (on a probe worker). */
+static void early_probed(void *arg, size_t i)
+{
+	early_rows *e = arg;
+	pthread_mutex_lock(&e->mu);
+	e->probed++;
+	if (e->spec->on_vm)
+		e->spec->on_vm(e->ctx, &e->facts[i], false);
+	if (e->progress)
+		e->progress(e->ctx, SCAN_PHASE_PROBE, e->probed, e->to_probe);
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* --probe-max-age: a guest whose last good probe is younger than max_age_s, with no fix step
+ * of ours ended on it since, is not probed again: that probe is used as it was (state ok, its
+ * own time). Returns the skip flags for probe_many (NULL: probe every guest). */
+static bool *reuse_recent_probes(store *db, const char *vcenter, vm_facts *vms, size_t n,
+				 int max_age_s, time_t now)
+{
+	if (!db || max_age_s <= 0 || !n)
+		return NULL;
+	bool *skip = xcalloc(n, sizeof *skip);
+	for (size_t i = 0; i < n; i++) {
+		vm_facts *f = &vms[i];
+		if (!probe_applicable(f))
+			continue;
+		guest_probe old;
+		model_guest_probe_init(&old);
+		time_t changed = 0;
+		if (store_last_probe(db, vcenter, f->moref, &old, NULL, 0) == 1 &&
+		    old.at > now - max_age_s &&
+		    store_last_fix_step_at(db, vcenter, f->moref, &changed, NULL, 0) >= 0 &&
+		    changed < old.at) {
+			model_guest_probe_done(&f->probe);
+			f->probe = old;
+			f->probe.state = PROBE_OK;
+			skip[i] = true;
+			continue;
+		}
+		model_guest_probe_done(&old);
+	}
+	return skip;
+}
+
 scan_status scan_run(vs_session *s, store *db, const char *server, const scan_spec *spec,
 		     scan_progress_fn progress, void *ctx, scan_result *out, size_t *bad_glob,
 		     vs_error *err, char *msg, size_t msglen)
@@ -359,7 +450,18 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 
 	size_t *matches = spec->n_globs ? xcalloc(spec->n_globs, sizeof *matches) : NULL;
 	vs_conn *c = vs_conn_new(s, err);
-	int rc = c ? inventory_scan(c, spec->globs, spec->n_globs, matches, &out->facts, &out->n, err) : -1;
+	int rc;
+	early_rows e = { .spec = spec, .ctx = ctx, .db = db, .vcenter = out->vcenter, .progress = progress };
+	pthread_mutex_init(&e.mu, NULL);
+	if (c && spec->on_vm) { /* rows as the pages arrive, then sorted as inventory_scan sorts */
+		rc = inventory_scan_each(c, spec->globs, spec->n_globs, matches, early_inventory, &e, err);
+		out->facts = e.v;
+		out->n = e.n;
+		if (out->n)
+			qsort(out->facts, out->n, sizeof *out->facts, by_name_facts);
+	} else {
+		rc = c ? inventory_scan(c, spec->globs, spec->n_globs, matches, &out->facts, &out->n, err) : -1;
+	}
 	if (rc == 0) {
 		/* R22 is a hint: a failure to read recent tasks must not fail the scan. */
 		vs_error ignored;
@@ -371,6 +473,7 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 	timing_report("inventory");
 	if (rc < 0) {
 		free(matches);
+		pthread_mutex_destroy(&e.mu);
 		return SCAN_ERR_VCENTER;
 	}
 	for (size_t g = 0; g < spec->n_globs; g++) {
@@ -378,6 +481,7 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 			if (bad_glob)
 				*bad_glob = g;
 			free(matches);
+			pthread_mutex_destroy(&e.mu);
 			return SCAN_ERR_NO_MATCH;
 		}
 	}
@@ -386,10 +490,27 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 	if (spec->probe && have_creds) {
 		if (progress)
 			progress(ctx, SCAN_PHASE_PROBE, 0, out->n);
-		probe_many(s, out->facts, out->n, spec->guest_user, spec->guest_password,
-			   spec->probe_concurrency ? spec->probe_concurrency : SCAN_PROBE_CONCURRENCY,
-			   spec->probe_timeout_s ? spec->probe_timeout_s : SCAN_PROBE_TIMEOUT_S);
+		bool *skip = reuse_recent_probes(db, out->vcenter, out->facts, out->n,
+						 spec->probe_max_age_s, out->scanned_at);
+		e.facts = out->facts;
+		for (size_t i = 0; i < out->n; i++)
+			e.to_probe += probe_applicable(&out->facts[i]) && !(skip && skip[i]);
+		/* the inventory may not say each VM's host: ask for runtime.host (cheap) */
+		vs_error ignored;
+		vs_error_clear(&ignored);
+		vs_conn *hc = vs_conn_new(s, &ignored);
+		char **host_keys = hc ? probe_host_keys(hc, out->facts, out->n, &ignored) : NULL;
+		vs_conn_free(hc);
+		probe_limits lim = { .total = spec->probe_concurrency, .per_host = spec->probe_per_host,
+				     .timeout_s = spec->probe_timeout_s ? spec->probe_timeout_s
+									: SCAN_PROBE_TIMEOUT_S,
+				     .skip = skip, .host_keys = host_keys,
+				     .done = early_probed, .ctx = &e };
+		probe_many(s, out->facts, out->n, spec->guest_user, spec->guest_password, &lim);
+		probe_host_keys_free(host_keys, out->n);
+		free(skip);
 	}
+	pthread_mutex_destroy(&e.mu);
 
 	if (progress)
 		progress(ctx, SCAN_PHASE_RULES, 0, out->n);

@@ -13,8 +13,13 @@
 #include "store/store.h"
 #include "vsphere/session.h"
 
-#define SCAN_PROBE_CONCURRENCY 8
 #define SCAN_PROBE_TIMEOUT_S 120
+
+/* Early rows for the console (called one at a time, on scanning threads, with the ctx given to
+ * scan_run): a VM as the inventory brought it, with the last good probe from history marked
+ * stale (probing: its probe is about to run), then again as soon as its probe ended. f is the
+ * scan's: copy what you keep. Its verdict comes only with the whole result. */
+typedef void (*scan_vm_fn)(void *ctx, const vm_facts *f, bool probing);
 
 typedef struct {
 	const char *const *globs;   /* fnmatch name globs; none: every VM */
@@ -22,12 +27,16 @@ typedef struct {
 	bool probe;                 /* run the guest probe */
 	const char *guest_user;     /* NULL: no guest credentials */
 	const char *guest_password;
-	int probe_concurrency;      /* 0: SCAN_PROBE_CONCURRENCY */
+	int probe_concurrency;      /* probes at once in all; 0: PROBE_TOTAL */
+	int probe_per_host;         /* probes at once on one ESXi host; 0: PROBE_PER_HOST */
 	int probe_timeout_s;        /* 0: SCAN_PROBE_TIMEOUT_S */
+	scan_vm_fn on_vm;           /* NULL: no early rows */
+	int probe_max_age_s;        /* > 0: reuse a good probe younger than this (no fix since) */
 } scan_spec;
 
 typedef enum { SCAN_PHASE_INVENTORY, SCAN_PHASE_PROBE, SCAN_PHASE_RULES, SCAN_PHASE_STORE } scan_phase;
-/* Progress for the console (called on the scanning thread). */
+/* Progress for the console (called on a scanning thread; SCAN_PHASE_PROBE each time a probe
+ * ends, with how many of the probed VMs are done). */
 typedef void (*scan_progress_fn)(void *ctx, scan_phase phase, size_t done, size_t total);
 
 typedef struct {

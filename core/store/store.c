@@ -385,6 +385,11 @@ store *store_open_with(const char *path, const char *const *migrations, size_t n
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	/* before the migrations: converting a version 2 history hashes its rows in SQL */
+	if (store_hash_register(s->db) != 0 || store_history_register_sql(s->db) != 0) {
+		store_fail(s, err, errlen, "cannot register the store's SQL functions");
+		goto fail;
+	}
 
 	if (check_integrity(s, err, errlen) != 0)
 		goto fail;
@@ -459,6 +464,7 @@ void store_close(store *s)
 	for (size_t i = 0; i < s->n_stmts; i++)
 		sqlite3_finalize(s->stmts[i].stmt);
 	free(s->stmts);
+	free(s->scan_vcenter);
 	/* optimize may ANALYZE a table that grew tenfold: bounded, not a read of a big history */
 	sqlite3_exec(s->db, "PRAGMA analysis_limit = 400; PRAGMA optimize", NULL, NULL, NULL);
 	/* every store here passed check_integrity when it was opened */
@@ -529,7 +535,7 @@ int store_commit(store *s, char *err, size_t errlen)
 		return -1;
 	}
 	s->in_tx = false;
-	s->scan_id = 0;
+	store_scan_forget(s);
 	return 0;
 }
 
@@ -540,7 +546,7 @@ void store_rollback(store *s)
 	/* not through the cache: ROLLBACK must work even when preparing fails */
 	sqlite3_exec(s->db, sql_rollback, NULL, NULL, NULL);
 	s->in_tx = false;
-	s->scan_id = 0;
+	store_scan_forget(s);
 }
 
 bool store_in_transaction(const store *s)

@@ -22,7 +22,7 @@
 #include "util/strbuf.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 /* Version of the facts_json document (its "format" member). */
 #define STORE_FACTS_FORMAT 1
 
@@ -101,6 +101,11 @@ int store_last_probe(store *s, const char *vcenter, const char *moref, guest_pro
  * step of kind STORE_STEP_SET_ENABLE_UUID (R08). Returns 1 found, 0 none, -1 error. */
 int store_enable_uuid_set_at(store *s, const char *vcenter, const char *moref, time_t *out,
 			     char *err, size_t errlen);
+
+/* When a fix step of ours last ended (done) on that VM, any kind: a guest probe older than
+ * that no longer says how the guest is (--probe-max-age). Returns 1 found, 0 none, -1 error. */
+int store_last_fix_step_at(store *s, const char *vcenter, const char *moref, time_t *out,
+			   char *err, size_t errlen);
 
 /* Reads one VM of a stored scan back: facts from facts_json and the verdict with its
  * findings (either pointer may be NULL). Both must be initialised; old contents are
@@ -517,16 +522,18 @@ int store_history_trends(store *s, const store_history_filter *f, store_trend_po
 			 size_t *n, char *err, size_t errlen);
 
 /* Retention: deletes, in one transaction, what is older than cutoff: scans (but never the
- * newest scan of a vCenter), finished plans, finished test snapshots, tasks, events and
- * messages, then connections left with nothing; then VACUUM. Unfinished plans and tests are
- * kept: recovery needs them. stats (may be NULL) counts the rows deleted. 0 or -1. */
+ * newest scan of a vCenter) and the stored VM states no remaining scan refers to, tasks no
+ * kept step or test refers to, events and messages, then connections left with nothing; and
+ * what is older than proof_cutoff (usually earlier: the proof is kept longer): finished
+ * plans and finished test snapshots. Then VACUUM. Unfinished plans and tests are kept:
+ * recovery needs them. stats (may be NULL) counts the rows deleted. 0 or -1. */
 typedef struct {
-	int64_t scans, plans, snaptests, tasks, events, messages, connections;
+	int64_t scans, states, plans, snaptests, tasks, events, messages, connections;
 	int64_t bytes_before, bytes_after;
 } store_vacuum_stats;
 
-int store_history_vacuum(store *s, time_t cutoff, store_vacuum_stats *stats,
-			 char *err, size_t errlen);
+int store_history_vacuum(store *s, time_t cutoff, time_t proof_cutoff,
+			 store_vacuum_stats *stats, char *err, size_t errlen);
 
 /* ---- shell completion (store_names.c) ---- */
 

@@ -114,6 +114,9 @@ void store_facts_to_json(strbuf *out, const vm_facts *f)
 	json_kv_string(&w, "moref", f->moref);
 	json_kv_string(&w, "name", f->name);
 	put_str(&w, "folder", f->folder);
+	put_str(&w, "datacenter", f->datacenter);
+	put_str(&w, "cluster", f->cluster);
+	put_str(&w, "host", f->host);
 	put_true(&w, "is_template", f->is_template);
 	put_true(&w, "facts_error", f->facts_error);
 	put_str(&w, "facts_error_text", f->facts_error_text);
@@ -286,6 +289,9 @@ int store_facts_from_json(const char *json, vm_facts *f, char *err, size_t errle
 	f->moref = get_str(o, "moref");
 	f->name = get_str(o, "name");
 	f->folder = get_str(o, "folder");
+	f->datacenter = get_str(o, "datacenter");
+	f->cluster = get_str(o, "cluster");
+	f->host = get_str(o, "host");
 	f->is_template = get_bool(o, "is_template");
 	f->facts_error = get_bool(o, "facts_error");
 	f->facts_error_text = get_str(o, "facts_error_text");

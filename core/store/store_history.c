@@ -37,6 +37,21 @@ static bool vm_matches(const char *glob, const char *name, const char *moref)
 	return (name && fnmatch(glob, name, 0) == 0) || (moref && fnmatch(glob, moref, 0) == 0);
 }
 
+static void sql_glob(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *pattern = (const char *)sqlite3_value_text(argv[0]);
+	const char *text = (const char *)sqlite3_value_text(argv[1]);
+	sqlite3_result_int(ctx, pattern && text && fnmatch(pattern, text, 0) == 0);
+}
+
+int store_history_register_sql(sqlite3 *db)
+{
+	return sqlite3_create_function(db, "quiescent_glob", 2,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				       sql_glob, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
 const char *store_history_kind_name(store_history_kind k)
 {
 	switch (k) {
@@ -61,22 +76,25 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 
 /* ---- the timeline ---- */
 
-/* ?1 since, ?2 until, ?3 outcome, ?4 vcenter, ?5 kinds (bits), ?6 moref. One row per VM and
- * event. */
-#define SQL_TIMELINE(VM_V, VM_PV, VM_T) \
-	"SELECT 1, sc.id, v.id, sc.started_at AS at, c.server, v.moref, v.name, v.status," \
+/* ?1 since, ?2 until, ?3 outcome, ?4 vcenter, ?5 kinds (bits), ?6 moref, ?7 VM glob (name or
+ * moref), ?8 limit (-1 none). One row per VM and event, newest first (at the same second the
+ * later scan, plan or test first), a scan's VMs by name (column 11; NULL for the others: an
+ * unchanged VM is the same state, so state ids no longer tell scans apart). SCAN_FROM joins
+ * scans sc, scan_vms m and vm_states v. */
+#define SQL_TIMELINE(SCAN_FROM, VM_V, VM_PV, VM_T) \
+	"SELECT 1, sc.id, v.id, sc.started_at AS at, " SCAN_SERVER ", v.moref, v.name, v.status," \
 	" printf('%s: predicted %s of %s, %d finding%s', v.status, v.predicted, v.best," \
 	"  v.n_findings, CASE v.n_findings WHEN 1 THEN '' ELSE 's' END)," \
 	" json_object('scan_id', sc.id, 'status', v.status, 'best_level', v.best," \
 	"  'predicted_level', v.predicted, 'power_state', v.power, 'tools', v.tools_status," \
 	"  'probe', v.probe_state, 'findings'," \
 	"  json((SELECT json_group_array(rule) FROM" \
-	"   (SELECT f.rule FROM findings f WHERE f.scan_vm_id = v.id ORDER BY f.seq))))" \
-	" FROM scan_vms v JOIN scans sc ON sc.id = v.scan_id" \
-	" JOIN connections c ON c.id = sc.connection_id" \
+	"   (SELECT f.rule FROM findings f WHERE f.state_id = v.id ORDER BY f.seq))))," \
+	" v.name" \
+	" FROM " SCAN_FROM \
 	" WHERE (?5 & 1) != 0 AND (?1 IS NULL OR sc.started_at >= ?1)" \
 	" AND (?2 IS NULL OR sc.started_at <= ?2) AND (?3 IS NULL OR v.status = ?3)" \
-	" AND (?4 IS NULL OR c.server = ?4 COLLATE NOCASE) AND " VM_V \
+	" AND (?4 IS NULL OR " SCAN_SERVER " = ?4 COLLATE NOCASE) AND " VM_V \
 	" UNION ALL " \
 	"SELECT 2, p.id, pv.id, p.created_at, c.server, pv.moref, pv.name," \
 	" coalesce(pv.outcome, p.state)," \
@@ -88,7 +106,7 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 	"  json((SELECT json_group_array(json_object('seq', seq, 'kind', kind, 'rule', rule," \
 	"   'state', state, 'before', before_value, 'after', after_value, 'error', error," \
 	"   'ended_at', ended_at)) FROM" \
-	"   (SELECT * FROM steps WHERE plan_vm_id = pv.id ORDER BY seq))))" \
+	"   (SELECT * FROM steps WHERE plan_vm_id = pv.id ORDER BY seq)))), NULL" \
 	" FROM plan_vms pv JOIN plans p ON p.id = pv.plan_id" \
 	" JOIN connections c ON c.id = p.connection_id" \
 	" WHERE (?5 & 2) != 0 AND (?1 IS NULL OR p.created_at >= ?1)" \
@@ -109,19 +127,47 @@ bool store_history_kind_parse(const char *s, store_history_kind *out)
 	"  'manifest_file', t.manifest_file, 'backup_type', t.backup_type, 'writers'," \
 	"  json((SELECT json_group_array(json_object('phase', phase, 'name', name," \
 	"   'state', state, 'last_error', last_error)) FROM" \
-	"   (SELECT * FROM writer_results WHERE snaptest_id = t.id ORDER BY id))))" \
+	"   (SELECT * FROM writer_results WHERE snaptest_id = t.id ORDER BY id)))), NULL" \
 	" FROM snaptests t JOIN connections c ON c.id = t.connection_id" \
 	" WHERE (?5 & 4) != 0 AND (?1 IS NULL OR t.created_at >= ?1)" \
 	" AND (?2 IS NULL OR t.created_at <= ?2) AND (?3 IS NULL OR coalesce(t.result, t.state) = ?3)" \
 	" AND (?4 IS NULL OR c.server = ?4 COLLATE NOCASE) AND " VM_T \
-	" ORDER BY at DESC, 1, 3 DESC"
+	" ORDER BY at DESC, 1, 2 DESC, 11, 3 DESC LIMIT ?8"
 
-/* With a VM given, "moref = ?6" alone lets SQLite use the moref indexes (an OR with "?6 IS
- * NULL" would scan every row). */
-static const char sql_timeline[] = SQL_TIMELINE("(?6 IS NULL OR v.moref = ?6)",
-						"(?6 IS NULL OR pv.moref = ?6)",
-						"(?6 IS NULL OR t.moref = ?6)");
-static const char sql_timeline_vm[] = SQL_TIMELINE("v.moref = ?6", "pv.moref = ?6", "t.moref = ?6");
+#define GLOB(NAME, MOREF) \
+	"(?7 IS NULL OR quiescent_glob(?7, " NAME ") OR quiescent_glob(?7, " MOREF "))"
+/* A scan's vCenter, looked up by its key for each row: SQLite's statistics of connections are
+ * those of the day it was first analysed (one row), and trusting them it read every
+ * connection for every row of a join. */
+#define SCAN_SERVER "(SELECT server FROM connections WHERE id = sc.connection_id)"
+/* The scans (by time), then each one's VMs; left to itself, SQLite read every state first. */
+#define SCANS_FIRST \
+	"scans sc CROSS JOIN scan_vms m CROSS JOIN vm_states v" \
+	" ON m.scan_id = sc.id AND v.id = m.state_id"
+/* A VM's few states first, then each scan, whose list (keyed by scan and state) is probed:
+ * the cost follows the VM's history, not the whole history's. */
+#define STATES_FIRST(INDEX) \
+	"vm_states v INDEXED BY " INDEX " CROSS JOIN scans sc CROSS JOIN scan_vms m" \
+	" ON m.scan_id = sc.id AND m.state_id = v.id"
+
+/* No VM named: newest first through the scans. A moref: "moref = ?6" alone lets SQLite use
+ * the moref indexes (an OR with "?6 IS NULL" would scan every row). A glob: every state's
+ * name and moref are matched once in the small vm_states_name index (tens of thousands in a
+ * year; the states themselves, with their facts, are read only for a match), then its scans. */
+static const char sql_timeline[] = SQL_TIMELINE(SCANS_FIRST, "1", "1", "1");
+static const char sql_timeline_vm[] = SQL_TIMELINE(
+	STATES_FIRST("vm_states_moref"), "v.moref = ?6 AND " GLOB("v.name", "v.moref"),
+	"pv.moref = ?6 AND " GLOB("pv.name", "pv.moref"),
+	"t.moref = ?6 AND " GLOB("t.vm_name", "t.moref"));
+static const char sql_timeline_glob[] = SQL_TIMELINE(
+	STATES_FIRST("vm_states_name"), GLOB("v.name", "v.moref"), GLOB("pv.name", "pv.moref"),
+	GLOB("t.vm_name", "t.moref"));
+
+/* The start time of the k-th newest scan (k from 0) the filter can show. */
+static const char sql_nth_scan[] =
+	"SELECT sc.started_at FROM scans sc JOIN connections c ON c.id = sc.connection_id"
+	" WHERE (?1 IS NULL OR c.server = ?1 COLLATE NOCASE) AND (?2 IS NULL OR sc.started_at <= ?2)"
+	" ORDER BY sc.started_at DESC, sc.id DESC LIMIT 1 OFFSET ?3";
 
 void store_history_list_free(store_history_entry *e, size_t n)
 {
@@ -132,32 +178,27 @@ void store_history_list_free(store_history_entry *e, size_t n)
 	free(e);
 }
 
-int store_history_list(store *s, const store_history_filter *f, store_history_entry **out,
-		       size_t *n, char *err, size_t errlen)
+/* Runs the timeline query once with since as the lower bound. */
+static int timeline_query(store *s, const store_history_filter *f, time_t since,
+			  store_history_entry **out, size_t *n, char *err, size_t errlen)
 {
-	static const store_history_filter none;
-	if (!f)
-		f = &none;
-	*out = NULL;
-	*n = 0;
-	bool one_vm = f->moref && *f->moref;
-	sqlite3_stmt *st = store_stmt(s, one_vm ? sql_timeline_vm : sql_timeline, err, errlen);
+	bool one_vm = f->moref && *f->moref, glob = f->vm_glob && *f->vm_glob;
+	sqlite3_stmt *st = store_stmt(s, one_vm ? sql_timeline_vm : glob ? sql_timeline_glob
+						: sql_timeline, err, errlen);
 	if (!st)
 		return -1;
-	bind_opt_time(st, 1, f->since);
+	bind_opt_time(st, 1, since);
 	bind_opt_time(st, 2, f->until);
 	store_bind_text(st, 3, f->outcome && *f->outcome ? f->outcome : NULL);
 	store_bind_text(st, 4, f->vcenter && *f->vcenter ? f->vcenter : NULL);
 	sqlite3_bind_int(st, 5, (int)(f->kinds ? f->kinds : STORE_HISTORY_ALL));
 	store_bind_text(st, 6, one_vm ? f->moref : NULL);
+	store_bind_text(st, 7, glob ? f->vm_glob : NULL);
+	sqlite3_bind_int64(st, 8, f->limit ? (int64_t)f->limit : -1);
 	store_history_entry *v = NULL;
 	size_t nv = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!vm_matches(f->vm_glob, col(st, 6), col(st, 5)))
-			continue;
-		if (f->limit && nv >= f->limit)
-			continue; /* keep stepping: SQLITE_DONE tells the query went well */
 		v = xgrow(v, &cap, nv + 1, sizeof *v);
 		store_history_entry *e = &v[nv++];
 		memset(e, 0, sizeof *e);
@@ -180,6 +221,57 @@ int store_history_list(store *s, const store_history_filter *f, store_history_en
 	*out = v;
 	*n = nv;
 	return 0;
+}
+
+/* The k-th newest scan's start (0 none): a lower bound for the timeline's newest entries. */
+static int nth_scan_time(store *s, const store_history_filter *f, int64_t k, time_t *at,
+			 char *err, size_t errlen)
+{
+	*at = 0;
+	sqlite3_stmt *st = store_stmt(s, sql_nth_scan, err, errlen);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, f->vcenter && *f->vcenter ? f->vcenter : NULL);
+	bind_opt_time(st, 2, f->until);
+	sqlite3_bind_int64(st, 3, k);
+	int rc = store_step_one(s, st, err, errlen, "cannot read the timeline");
+	if (rc == 1) {
+		*at = (time_t)sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+int store_history_list(store *s, const store_history_filter *f, store_history_entry **out,
+		       size_t *n, char *err, size_t errlen)
+{
+	static const store_history_filter none;
+	if (!f)
+		f = &none;
+	*out = NULL;
+	*n = 0;
+	bool by_vm = (f->moref && *f->moref) || (f->vm_glob && *f->vm_glob);
+	if (!f->limit || by_vm)
+		return timeline_query(s, f, f->since, out, n, err, errlen);
+	/* The newest N entries of the whole history: every VM of every scan is a candidate (a
+	 * year of daily scans of 10,000 VMs is 3.65 million), so the query is first bounded to
+	 * the newest scan's time, then the newest 2, 4, ... scans' until N entries are found.
+	 * Whatever lies before the bound is older than all that was found, so once N are found
+	 * they are the newest N. */
+	for (int64_t k = 0;; k = k ? 2 * k + 1 : 1) {
+		time_t bound;
+		if (nth_scan_time(s, f, k, &bound, err, errlen) != 0)
+			return -1;
+		if (!bound || bound <= f->since)
+			return timeline_query(s, f, f->since, out, n, err, errlen);
+		if (timeline_query(s, f, bound, out, n, err, errlen) != 0)
+			return -1;
+		if (*n >= f->limit)
+			return 0;
+		store_history_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
 }
 
 /* ---- records ---- */
@@ -251,17 +343,22 @@ static const char sql_rec_scan[] =
 	"SELECT sc.id AS scan_id, c.server AS vcenter, sc.started_at AS started_at,"
 	" sc.finished_at AS finished_at, sc.n_vms AS n_vms, sc.options_json AS options_json"
 	" FROM scans sc JOIN connections c ON c.id = sc.connection_id WHERE sc.id = ?1";
+/* scan_vm_id names the VM within the scan (its state's id: --show scan:ID:ITEM). */
 static const char sql_rec_scan_vms[] =
-	"SELECT id AS scan_vm_id, moref, name, folder, is_template, power AS power_state,"
-	" guest_os, os_family, tools_status AS tools, tools_version, enable_uuid,"
-	" snapshot_count, best AS best_level, predicted AS predicted_level, status,"
-	" n_findings, facts_error, probe_state, probe_at, probe_error, facts_json"
-	" FROM scan_vms WHERE scan_id = ?1 AND (?2 = 0 OR id = ?2) ORDER BY name, moref";
+	"SELECT v.id AS scan_vm_id, v.moref AS moref, v.name AS name, v.folder AS folder,"
+	" v.is_template AS is_template, v.power AS power_state, v.guest_os AS guest_os,"
+	" v.os_family AS os_family, v.tools_status AS tools, v.tools_version AS tools_version,"
+	" v.enable_uuid AS enable_uuid, v.snapshot_count AS snapshot_count,"
+	" v.best AS best_level, v.predicted AS predicted_level, v.status AS status,"
+	" v.n_findings AS n_findings, v.facts_error AS facts_error,"
+	" v.probe_state AS probe_state, v.probe_at AS probe_at, v.probe_error AS probe_error,"
+	" v.facts_json AS facts_json FROM scan_vms m JOIN vm_states v ON v.id = m.state_id"
+	" WHERE m.scan_id = ?1 AND (?2 = 0 OR v.id = ?2) ORDER BY v.name, v.moref";
 static const char sql_rec_scan_findings[] =
 	"SELECT v.name AS vm, f.seq AS seq, f.rule AS rule, f.severity AS severity, f.cap AS cap,"
-	" f.fix AS fix, f.message AS message, f.evidence AS evidence FROM findings f"
-	" JOIN scan_vms v ON v.id = f.scan_vm_id WHERE v.scan_id = ?1 AND (?2 = 0 OR v.id = ?2)"
-	" ORDER BY v.name, v.moref, f.seq";
+	" f.fix AS fix, f.message AS message, f.evidence AS evidence FROM scan_vms m"
+	" JOIN vm_states v ON v.id = m.state_id JOIN findings f ON f.state_id = v.id"
+	" WHERE m.scan_id = ?1 AND (?2 = 0 OR v.id = ?2) ORDER BY v.name, v.moref, f.seq";
 
 static const char sql_rec_plan[] =
 	"SELECT p.id AS plan_id, c.server AS vcenter, p.state AS state,"
@@ -455,6 +552,7 @@ typedef struct {
 	size_t n_facts;
 	char **findings;
 	size_t n_findings;
+	bool loaded;     /* facts and findings read */
 } diff_side;
 
 typedef struct {
@@ -583,12 +681,15 @@ static const char sql_diff_scan[] =
 	"SELECT sc.started_at, coalesce(sc.finished_at, sc.started_at), c.server FROM scans sc"
 	" JOIN connections c ON c.id = sc.connection_id WHERE sc.id = ?1";
 static const char sql_diff_vms[] =
-	"SELECT id, moref, name, status, predicted, facts_json FROM scan_vms WHERE scan_id = ?1"
-	" ORDER BY moref";
+	"SELECT v.id, v.moref, v.name, v.status, v.predicted FROM scan_vms m"
+	" JOIN vm_states v ON v.id = m.state_id WHERE m.scan_id = ?1 ORDER BY v.moref";
+static const char sql_diff_facts[] = "SELECT facts_json FROM vm_states WHERE id = ?1";
 static const char sql_diff_findings[] =
-	"SELECT rule || ' ' || severity || ': ' || message FROM findings WHERE scan_vm_id = ?1"
+	"SELECT rule || ' ' || severity || ': ' || message FROM findings WHERE state_id = ?1"
 	" ORDER BY seq";
 
+/* The scan's VMs, sorted by moref; facts and findings are read only for the VMs whose state
+ * differs between the two scans (load_details): an unchanged VM is the same state. */
 static int load_scan(store *s, int64_t id, const char *glob, diff_scan *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
@@ -626,45 +727,69 @@ static int load_scan(store *s, int64_t id, const char *glob, diff_scan *out, cha
 		copy_col(d->name, sizeof d->name, st, 2);
 		copy_col(d->status, sizeof d->status, st, 3);
 		copy_col(d->predicted, sizeof d->predicted, st, 4);
-		const char *json = col(st, 5);
-		json_value *doc = json ? json_parse(json, strlen(json), NULL, 0) : NULL;
-		if (doc) {
-			strbuf path;
-			strbuf_init(&path);
-			size_t fcap = 0;
-			flatten(doc, &path, NULL, &d->facts, &d->n_facts, &fcap);
-			strbuf_done(&path);
-			json_free(doc);
-			qsort(d->facts, d->n_facts, sizeof *d->facts, cmp_fact);
-		}
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, err, errlen, "cannot read a scan's VMs");
-
-	for (size_t i = 0; i < out->n; i++) {
-		st = store_stmt(s, sql_diff_findings, err, errlen);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, out->vms[i].id);
-		size_t fcap = 0;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			diff_side *d = &out->vms[i];
-			d->findings = xgrow(d->findings, &fcap, d->n_findings + 1, sizeof *d->findings);
-			d->findings[d->n_findings++] = xstrdup(col(st, 0));
-		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return store_fail(s, err, errlen, "cannot read a scan's findings");
-	}
 	return 0;
 }
 
-static const diff_side *find_side(const diff_scan *sc, const char *moref)
+/* The flattened facts and the findings of one VM's state. */
+static int load_details(store *s, diff_side *d, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sc->n; i++)
-		if (!strcmp(sc->vms[i].moref, moref))
-			return &sc->vms[i];
+	if (d->loaded)
+		return 0;
+	d->loaded = true;
+	sqlite3_stmt *st = store_stmt(s, sql_diff_facts, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->id);
+	int rc = store_step_one(s, st, err, errlen, "cannot read a scanned VM's facts");
+	if (rc < 0)
+		return -1;
+	const char *json = rc ? col(st, 0) : NULL;
+	json_value *doc = json ? json_parse(json, strlen(json), NULL, 0) : NULL;
+	if (rc)
+		sqlite3_reset(st);
+	if (doc) {
+		strbuf path;
+		strbuf_init(&path);
+		size_t fcap = 0;
+		flatten(doc, &path, NULL, &d->facts, &d->n_facts, &fcap);
+		strbuf_done(&path);
+		json_free(doc);
+		qsort(d->facts, d->n_facts, sizeof *d->facts, cmp_fact);
+	}
+
+	st = store_stmt(s, sql_diff_findings, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->id);
+	size_t fcap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		d->findings = xgrow(d->findings, &fcap, d->n_findings + 1, sizeof *d->findings);
+		d->findings[d->n_findings++] = xstrdup(col(st, 0));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, errlen, "cannot read a scan's findings");
+	return 0;
+}
+
+/* sc->vms is sorted by moref (the query's order) */
+static diff_side *find_side(const diff_scan *sc, const char *moref)
+{
+	size_t lo = 0, hi = sc->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(sc->vms[mid].moref, moref);
+		if (!c)
+			return &sc->vms[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -822,8 +947,8 @@ int store_history_diff(store *s, int64_t a, int64_t b, const char *vm_glob, stor
 	for (int pass = 0; pass < 2 && rc == 0; pass++) {
 		const diff_scan *from = pass ? &sb : &sa;
 		for (size_t i = 0; i < from->n && rc == 0; i++) {
-			const diff_side *x = pass ? NULL : &from->vms[i];
-			const diff_side *y = pass ? &from->vms[i] : find_side(&sb, from->vms[i].moref);
+			diff_side *x = pass ? NULL : &from->vms[i];
+			diff_side *y = pass ? &from->vms[i] : find_side(&sb, from->vms[i].moref);
 			if (pass && find_side(&sa, y->moref))
 				continue;
 			d->vms = xgrow(d->vms, &cap, d->n_vms + 1, sizeof *d->vms);
@@ -847,6 +972,14 @@ int store_history_diff(store *s, int64_t a, int64_t b, const char *vm_glob, stor
 			if (!y) {
 				vm->change = STORE_DIFF_REMOVED;
 				continue;
+			}
+			if (x->id == y->id) { /* the same stored state: nothing changed */
+				vm->change = STORE_DIFF_SAME;
+				continue;
+			}
+			if (load_details(s, x, err, errlen) != 0 || load_details(s, y, err, errlen) != 0) {
+				rc = -1;
+				break;
 			}
 			for (size_t k = 0; k < y->n_findings; k++)
 				if (!has_str(x->findings, x->n_findings, y->findings[k]))
@@ -875,17 +1008,15 @@ out:
 
 /* ---- trends ---- */
 
+/* One row per scan: the counts were set when it was committed. */
 static const char sql_trends[] =
 	"SELECT sc.id, sc.started_at, c.server,"
 	" " SQL_PARTIAL("sc") ","
-	" coalesce(sum(v.status = 'ready'), 0), coalesce(sum(v.status = 'fixable'), 0),"
-	" coalesce(sum(v.status = 'manual'), 0), coalesce(sum(v.status = 'unknown'), 0),"
-	" coalesce(sum(v.status = 'n/a'), 0), count(v.id)"
+	" sc.n_ready, sc.n_fixable, sc.n_manual, sc.n_unknown, sc.n_na, sc.n_vms"
 	" FROM scans sc JOIN connections c ON c.id = sc.connection_id"
-	" LEFT JOIN scan_vms v ON v.scan_id = sc.id"
 	" WHERE (?1 IS NULL OR sc.started_at >= ?1) AND (?2 IS NULL OR sc.started_at <= ?2)"
 	" AND (?3 IS NULL OR c.server = ?3 COLLATE NOCASE)"
-	" GROUP BY sc.id ORDER BY sc.started_at DESC, sc.id DESC LIMIT ?4";
+	" ORDER BY sc.started_at DESC, sc.id DESC LIMIT ?4";
 
 int store_history_trends(store *s, const store_history_filter *f, store_trend_point **out,
 			 size_t *n, char *err, size_t errlen)
@@ -943,6 +1074,10 @@ static const char sql_del_scans[] =
 	" (SELECT id FROM (SELECT sc.id, row_number() OVER (PARTITION BY lower(c.server)"
 	"  ORDER BY sc.started_at DESC, sc.id DESC) AS rn FROM scans sc"
 	"  JOIN connections c ON c.id = sc.connection_id) WHERE rn = 1)";
+/* Stored VM states no scan refers to any more (and their findings, by cascade). NOT IN reads
+ * scan_vms once into a temporary index: scan_vms is keyed by scan, not by state. */
+static const char sql_del_states[] =
+	"DELETE FROM vm_states WHERE id NOT IN (SELECT state_id FROM scan_vms)";
 static const char sql_del_plans[] =
 	"DELETE FROM plans WHERE updated_at < ?1 AND state NOT IN ('running', 'confirmed')"
 	" AND NOT (state = 'interrupted' AND recovered_at IS NULL)";
@@ -974,18 +1109,19 @@ static int64_t file_bytes(store *s)
 	return size;
 }
 
-int store_history_vacuum(store *s, time_t cutoff, store_vacuum_stats *stats,
-			 char *err, size_t errlen)
+int store_history_vacuum(store *s, time_t cutoff, time_t proof_cutoff,
+			 store_vacuum_stats *stats, char *err, size_t errlen)
 {
-	static const char *const steps[] = { sql_del_scans, sql_del_plans, sql_del_tests,
-					     sql_del_tasks, sql_del_events, sql_del_messages,
-					     sql_del_conns };
+	/* the proof (fix plans, test snapshots) by its own cutoff, the rest by cutoff */
+	static const char *const steps[] = { sql_del_scans, sql_del_states, sql_del_plans,
+					     sql_del_tests, sql_del_tasks, sql_del_events,
+					     sql_del_messages, sql_del_conns };
 	store_vacuum_stats local;
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof *stats);
-	int64_t *counts[] = { &stats->scans, &stats->plans, &stats->snaptests, &stats->tasks,
-			      &stats->events, &stats->messages, &stats->connections };
+	int64_t *counts[] = { &stats->scans, &stats->states, &stats->plans, &stats->snaptests,
+			      &stats->tasks, &stats->events, &stats->messages, &stats->connections };
 	stats->bytes_before = file_bytes(s);
 	if (store_begin(s, err, errlen) != 0)
 		return -1;
@@ -993,7 +1129,9 @@ int store_history_vacuum(store *s, time_t cutoff, store_vacuum_stats *stats,
 		sqlite3_stmt *st = store_stmt(s, steps[i], err, errlen);
 		if (!st)
 			goto fail;
-		sqlite3_bind_int64(st, 1, (int64_t)cutoff);
+		if (sqlite3_bind_parameter_count(st) >= 1)
+			sqlite3_bind_int64(st, 1, steps[i] == sql_del_plans || steps[i] == sql_del_tests
+					   ? (int64_t)proof_cutoff : (int64_t)cutoff);
 		if (store_exec_stmt(s, st, err, errlen, "cannot delete old history") != 0)
 			goto fail;
 		*counts[i] = sqlite3_changes(s->db);

@@ -18,6 +18,7 @@ struct store {
 	int version;
 	bool in_tx;
 	int64_t scan_id;        /* the scan whose transaction is open, 0 none */
+	char *scan_vcenter;     /* that scan's vCenter (connections.server), NULL none */
 	store_cached_stmt *stmts;
 	size_t n_stmts, cap_stmts;
 };
@@ -45,6 +46,8 @@ int store_step_one(store *s, sqlite3_stmt *st, char *err, size_t errlen, const c
 void store_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Binds NULL for 0 (unknown time or absent id). */
 void store_bind_opt_int(sqlite3_stmt *st, int i, int64_t v);
+/* The open scan is over (committed or rolled back): forgets its id and vCenter. */
+void store_scan_forget(store *s);
 /* For functions that must be durable when they return. */
 /* Whether the process behind a row's owner_lock lives (store_owner.c); NULL/"" = no owner
  * recorded, a run older than owners: dead. */
@@ -52,5 +55,21 @@ bool store_owner_lock_alive(const char *lock, bool *is_self);
 
 int store_require_no_tx(store *s, char *err, size_t errlen, const char *what);
 
+/* ---- content hashes (store_hash.c) ---- */
+
+#define STORE_HASH_LEN 32  /* SHA-256 */
+
+/* The canonical encoding of a list of values, appended to a buffer, then hashed. The SQL
+ * functions quiescent_hash(v, ...) and quiescent_hash_agg(seq, v, ...) (rows hashed in seq
+ * order) encode SQL values the same way, so SQL and C agree on every hash. */
+void store_hash_add_null(strbuf *b);
+void store_hash_add_int(strbuf *b, int64_t v);
+void store_hash_add_text(strbuf *b, const char *s);   /* NULL: as store_hash_add_null */
+void store_hash_add_blob(strbuf *b, const void *p, size_t n);
+void store_hash_digest(const void *data, size_t n, unsigned char out[STORE_HASH_LEN]);
+/* Registers quiescent_hash and quiescent_hash_agg on db; 0 or -1. */
+int store_hash_register(sqlite3 *db);
+/* Registers quiescent_glob(pattern, text) (fnmatch: the timeline's --vm) on db; 0 or -1. */
+int store_history_register_sql(sqlite3 *db);
 
 #endif

@@ -6,8 +6,8 @@
 #include <string.h>
 
 static const char sql_last_scan_names[] =
-	"SELECT DISTINCT v.name FROM scan_vms v"
-	" WHERE v.scan_id IN (SELECT max(s.id) FROM scans s"
+	"SELECT DISTINCT v.name FROM scan_vms m JOIN vm_states v ON v.id = m.state_id"
+	" WHERE m.scan_id IN (SELECT max(s.id) FROM scans s"
 	"                     JOIN connections c ON c.id = s.connection_id"
 	"                     WHERE s.finished_at IS NOT NULL"
 	"                     GROUP BY lower(c.server))"

@@ -236,11 +236,116 @@ static const char v2[] =
 	"CREATE INDEX tasks_started ON tasks(started_at);"
 	"CREATE INDEX events_at ON events(at);";
 
-/* v2 -> v3 (issue 13, ownership): a plan or a test is owned by a live process. Its host, pid,
+/* v2 -> v3 (issue 18): history grows with change, not with time. A VM as one scan saw it
+ * (summary columns, facts document, findings) is a vm_states row stored once per distinct
+ * content (its SHA-256, the hash column); scan_vms shrinks to the scan's list of states. An
+ * unchanged rescan adds one small scan_vms entry per VM. The vCenter is part of a state, so
+ * per-VM lookups (the last good probe) need no scan. The old rows are converted here: each
+ * distinct content keeps the id of its first row, its findings move with it, and every old
+ * row becomes a reference. scan_vms.state_id has no REFERENCES clause on purpose: deleting a
+ * state would then search scan_vms (keyed by scan) for it; retention deletes only states no
+ * scan refers to. quiescent_hash/_agg are the store's own SQL functions (store_hash.c). */
+static const char v3[] =
+	"CREATE TABLE vm_states ("
+	" id INTEGER PRIMARY KEY,"
+	" hash BLOB NOT NULL UNIQUE,"
+	" vcenter TEXT NOT NULL COLLATE NOCASE,"
+	" moref TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" folder TEXT,"
+	" is_template INTEGER NOT NULL DEFAULT 0,"
+	" power TEXT NOT NULL,"
+	" guest_os TEXT,"
+	" os_family TEXT NOT NULL,"
+	" tools_status TEXT NOT NULL,"
+	" tools_version INTEGER,"
+	" enable_uuid TEXT,"
+	" snapshot_count INTEGER,"
+	" best TEXT NOT NULL,"
+	" predicted TEXT NOT NULL,"
+	" status TEXT NOT NULL,"
+	" n_findings INTEGER NOT NULL DEFAULT 0,"
+	" facts_error TEXT,"
+	" probe_state TEXT NOT NULL,"
+	" probe_at INTEGER,"
+	" probe_error TEXT,"
+	" facts_json TEXT NOT NULL"
+	");"
+	"CREATE TEMP TABLE v3_hash (old_id INTEGER PRIMARY KEY, vcenter TEXT, hash BLOB);"
+	"INSERT INTO v3_hash SELECT v.id, c.server, quiescent_hash(lower(c.server), v.moref,"
+	" v.name, v.folder, v.is_template, v.power, v.guest_os, v.os_family, v.tools_status,"
+	" v.tools_version, v.enable_uuid, v.snapshot_count, v.best, v.predicted, v.status,"
+	" v.n_findings, v.facts_error, v.probe_state, v.probe_at, v.probe_error, v.facts_json,"
+	" (SELECT quiescent_hash_agg(f.seq, f.rule, f.severity, f.cap, f.fix, f.message,"
+	"  f.evidence) FROM findings f WHERE f.scan_vm_id = v.id))"
+	" FROM scan_vms v JOIN scans sc ON sc.id = v.scan_id"
+	" JOIN connections c ON c.id = sc.connection_id;"
+	"INSERT INTO vm_states (id, hash, vcenter, moref, name, folder, is_template, power,"
+	" guest_os, os_family, tools_status, tools_version, enable_uuid, snapshot_count, best,"
+	" predicted, status, n_findings, facts_error, probe_state, probe_at, probe_error,"
+	" facts_json)"
+	" SELECT v.id, h.hash, h.vcenter, v.moref, v.name, v.folder, v.is_template, v.power,"
+	" v.guest_os, v.os_family, v.tools_status, v.tools_version, v.enable_uuid,"
+	" v.snapshot_count, v.best, v.predicted, v.status, v.n_findings, v.facts_error,"
+	" v.probe_state, v.probe_at, v.probe_error, v.facts_json"
+	" FROM (SELECT min(old_id) AS old_id FROM v3_hash GROUP BY hash) r"
+	" JOIN v3_hash h ON h.old_id = r.old_id JOIN scan_vms v ON v.id = r.old_id"
+	" ORDER BY v.id;"
+	"CREATE TABLE findings_v3 ("
+	" id INTEGER PRIMARY KEY,"
+	" state_id INTEGER NOT NULL REFERENCES vm_states(id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"
+	" rule TEXT NOT NULL,"
+	" severity TEXT NOT NULL,"
+	" cap TEXT NOT NULL,"
+	" fix TEXT NOT NULL,"
+	" message TEXT NOT NULL,"
+	" evidence TEXT,"
+	" UNIQUE (state_id, seq)"
+	");"
+	"INSERT INTO findings_v3 (state_id, seq, rule, severity, cap, fix, message, evidence)"
+	" SELECT f.scan_vm_id, f.seq, f.rule, f.severity, f.cap, f.fix, f.message, f.evidence"
+	" FROM findings f JOIN vm_states st ON st.id = f.scan_vm_id ORDER BY f.scan_vm_id, f.seq;"
+	"CREATE TABLE scan_vms_v3 ("
+	" scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,"
+	" state_id INTEGER NOT NULL,"
+	" PRIMARY KEY (scan_id, state_id)"
+	") WITHOUT ROWID;"
+	"INSERT INTO scan_vms_v3 (scan_id, state_id)"
+	" SELECT v.scan_id, st.id FROM scan_vms v JOIN v3_hash h ON h.old_id = v.id"
+	" JOIN vm_states st ON st.hash = h.hash ORDER BY v.scan_id, st.id;"
+	"DROP TABLE findings;"
+	"DROP TABLE scan_vms;"
+	"DROP TABLE v3_hash;"
+	"ALTER TABLE findings_v3 RENAME TO findings;"
+	"ALTER TABLE scan_vms_v3 RENAME TO scan_vms;"
+	"CREATE INDEX findings_rule ON findings(rule);"
+	"CREATE INDEX vm_states_moref ON vm_states(moref);"
+	/* the timeline's --vm GLOB reads this, not the states with their facts documents */
+	"CREATE INDEX vm_states_name ON vm_states(name, moref);"
+	"CREATE INDEX vm_states_probe_ok ON vm_states(vcenter, moref, probe_at)"
+	" WHERE probe_state = 'ok';"
+	/* Counts per status, set at commit: trends (the report, the console's chart) read one row
+	 * per scan instead of every VM of every scan. */
+	"ALTER TABLE scans ADD COLUMN n_ready INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scans ADD COLUMN n_fixable INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scans ADD COLUMN n_manual INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scans ADD COLUMN n_unknown INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scans ADD COLUMN n_na INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TEMP TABLE v3_counts (id INTEGER PRIMARY KEY, r, f, m, u, na);"
+	"INSERT INTO v3_counts SELECT m.scan_id, sum(v.status = 'ready'), sum(v.status = 'fixable'),"
+	" sum(v.status = 'manual'), sum(v.status = 'unknown'), sum(v.status = 'n/a')"
+	" FROM scan_vms m JOIN vm_states v ON v.id = m.state_id GROUP BY m.scan_id;"
+	"UPDATE scans SET (n_ready, n_fixable, n_manual, n_unknown, n_na) ="
+	" (SELECT r, f, m, u, na FROM v3_counts WHERE v3_counts.id = scans.id)"
+	" WHERE id IN (SELECT id FROM v3_counts);"
+	"DROP TABLE v3_counts;";
+
+/* v3 -> v4 (issue 13, ownership): a plan or a test is owned by a live process. Its host, pid,
  * start and run-lock file are recorded with the row, so another process can tell a live run
  * (hands off) from a dead one (recover it). recovered_at tells an interrupted plan that was
- * recovered from one still to recover; plans interrupted before v3 were all recovered. */
-static const char v3[] =
+ * recovered from one still to recover; plans interrupted before v4 were all recovered. */
+static const char v4[] =
 	"ALTER TABLE plans ADD COLUMN owner_host TEXT;"
 	"ALTER TABLE plans ADD COLUMN owner_pid INTEGER;"
 	"ALTER TABLE plans ADD COLUMN owner_since INTEGER;"
@@ -256,6 +361,7 @@ const char *const store_migrations[] = {
 	v1,
 	v2,
 	v3,
+	v4,
 };
 const size_t store_n_migrations = sizeof store_migrations / sizeof store_migrations[0];
 

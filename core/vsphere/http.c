@@ -116,6 +116,23 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 {
 	vs_conn *c = arg;
 	size_t n = size * nmemb;
+	if (c->sink && !c->sink_state) {
+		long st = 0;
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &st);
+		c->sink_state = st == 200 ? 1 : 2;
+	}
+	if (c->sink && c->sink_state == 1) {
+		if (c->streamed + n > c->max_bytes) {
+			c->too_big = true;
+			return 0;
+		}
+		c->streamed += n;
+		if (c->sink(c->sink_arg, data, n, c->sink_err) < 0) {
+			c->sink_failed = true;
+			return 0;   /* CURLE_WRITE_ERROR: the consumer said why in sink_err */
+		}
+		return n;
+	}
 	if (c->out->len + n > c->max_bytes) {
 		c->too_big = true;
 		return 0;   /* CURLE_WRITE_ERROR ends the transfer */
@@ -306,6 +323,9 @@ int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_l
 	c->out = out;
 	c->max_bytes = max_bytes;
 	c->too_big = false;
+	c->sink_state = 0;
+	c->sink_failed = false;
+	c->streamed = 0;
 	c->cancel_gen = atomic_load(&s->cancel_gen);
 	strbuf_reset(out);
 
@@ -340,7 +360,9 @@ int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_l
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
 	c->out = NULL;
 	int ret = 0;
-	if (rc != CURLE_OK)
+	if (c->sink_failed)
+		ret = -1;   /* err was filled by the sink */
+	else if (rc != CURLE_OK)
 		ret = fail_curl(c, rc, hostport, what, err);
 	else
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
@@ -353,4 +375,23 @@ int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_l
 	}
 	free(hostport);
 	return ret;
+}
+
+int vs_http_request_stream(vs_conn *c, const char *url, const char *post, size_t post_len,
+			   bool may_resend, size_t max_bytes, const char *what,
+			   int (*sink)(void *arg, const char *data, size_t n, vs_error *err),
+			   void *sink_arg, long *status, strbuf *out, bool *sink_failed,
+			   vs_error *err)
+{
+	c->sink = sink;
+	c->sink_arg = sink_arg;
+	c->sink_err = err;
+	int rc = vs_http_request(c, url, post, post_len, may_resend, max_bytes, what, status, out,
+				 err);
+	*sink_failed = c->sink_failed;
+	c->sink = NULL;
+	c->sink_arg = NULL;
+	c->sink_err = NULL;
+	c->sink_state = 0;
+	return rc;
 }

@@ -61,6 +61,13 @@ struct vs_conn {
 	strbuf *out;
 	size_t max_bytes;
 	bool too_big;
+	/* Streaming (vs_http_request_stream): an HTTP 200 body goes to sink as it arrives. */
+	int (*sink)(void *arg, const char *data, size_t n, vs_error *err);
+	void *sink_arg;
+	vs_error *sink_err;
+	int sink_state;           /* 0 status not looked at yet, 1 streaming, 2 kept in out */
+	bool sink_failed;
+	size_t streamed;
 };
 
 /* Process-wide libcurl initialisation (idempotent, thread-safe). */
@@ -80,6 +87,15 @@ void vs_http_conn_done(vs_conn *c);
 int vs_http_request(vs_conn *c, const char *url, const char *post, size_t post_len,
 		    bool may_resend, size_t max_bytes, const char *what, long *status, strbuf *out,
 		    vs_error *err);
+
+/* vs_http_request whose HTTP 200 body goes to sink piece by piece as it arrives (out gets
+ * any other status's body, for the fault). A sink returning -1 (after filling err) ends the
+ * transfer: the result is then -1 with *sink_failed set. max_bytes bounds the streamed bytes. */
+int vs_http_request_stream(vs_conn *c, const char *url, const char *post, size_t post_len,
+			   bool may_resend, size_t max_bytes, const char *what,
+			   int (*sink)(void *arg, const char *data, size_t n, vs_error *err),
+			   void *sink_arg, long *status, strbuf *out, bool *sink_failed,
+			   vs_error *err);
 
 /* Logs in again after NotAuthenticated, unless another thread already did since login_gen was
  * `seen_gen` (defined in session.c). 0 or -1 with err (kind LOGIN). */

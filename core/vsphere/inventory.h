@@ -3,20 +3,29 @@
  * One mapping (inventory_apply_change) turns a property value into facts; the initial scan
  * (RetrievePropertiesEx over a ContainerView) and live changes (WaitForUpdatesEx "enter" and
  * "modify") both go through it, so they cannot disagree. Values are parsed straight from the
- * libxml2 stream. A property vCenter leaves out is unset (no snapshots, no extraConfig entry),
+ * libxml2 stream: the scan's pages with the SAX2 push parser as they arrive, the updates and
+ * re-reads with the streaming reader (inventory_values.c). A property vCenter leaves out is unset (no snapshots, no extraConfig entry),
  * which differs from a property it could not read (missingSet: facts_error, shown unknown). */
 #ifndef QUIESCENT_INVENTORY_H
 #define QUIESCENT_INVENTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <libxml/xmlreader.h>
 
 #include "model/model.h"
+#include "vsphere/estate.h"
 #include "vsphere/session.h"
 
 /* The property paths inventory reads (for vs_retrieve / vs_updates_create). */
 const char *const *inventory_paths(size_t *n);
+
+/* What one retrieval (or one property filter) reads: the VMs' properties (inventory_paths()
+ * and the estate's parent and runtime.host) and the containers' names and parents, over a
+ * view of inventory_view_types(). */
+const vs_prop_spec *inventory_specs(size_t *n);
+const char *const *inventory_view_types(size_t *n);
 
 /* Objects per RetrievePropertiesEx page: bounds the response held in memory at once. */
 #define INVENTORY_PAGE_SIZE 250
@@ -50,6 +59,24 @@ void inventory_facts_begin(vm_facts *f, const char *moref);
  * when the property is unset (absent, assigned nothing, removed). Unknown paths are ignored.
  * Returns 0, or -1 when the value is malformed XML (the fact is then left unknown). */
 int inventory_apply_change(vm_facts *f, const char *prop, xmlTextReaderPtr val_or_NULL);
+
+/* The same mapping fed as events (vs_val_sink, from the SAX page parser): begin a value of
+ * prop for f (false: not a property inventory maps; ignore its events), the events of the
+ * value (depth 0 is <val>), then finish (applies it whole) or abort (the XML broke inside it:
+ * the fact is left unset). One inventory_val reads one value at a time. */
+typedef struct inventory_val inventory_val;
+inventory_val *inventory_val_new(void);
+void inventory_val_free(inventory_val *v);
+bool inventory_val_begin(inventory_val *v, vm_facts *f, const char *prop);
+/* The same for any object of inventory_specs(): a VM's own properties go to f, its parent and
+ * host and the containers' names and parents to the estate (e may be NULL: those ignored). */
+bool inventory_val_begin_any(inventory_val *v, estate *e, const char *obj_type,
+			     const char *moref, vm_facts *f, const char *prop);
+void inventory_val_start(inventory_val *v, int depth, const char *name, const char *xsi_type);
+void inventory_val_text(inventory_val *v, const char *s, size_t n);
+void inventory_val_end(inventory_val *v, int depth, const char *name);
+void inventory_val_finish(inventory_val *v);
+void inventory_val_abort(inventory_val *v);
 
 /* A property vCenter could not read (missingSet): the fact stays unknown and the VM carries
  * facts_error with why ("config.hardware.device: NoPermission: ..."). */

@@ -2,9 +2,11 @@
  *
  * Reads properties of many objects (a ContainerView over a type) with RetrievePropertiesEx +
  * ContinueRetrievePropertiesEx paging, and follows their changes with a PropertyFilter and
- * WaitForUpdatesEx. Nothing is built in memory: every property value is handed to a callback
- * with the libxml2 reader positioned on its <val> element, and the consumer parses it straight
- * from the stream (see the vs_rd_* helpers at the end).
+ * WaitForUpdatesEx. No tree is ever built: big results (vs_retrieve_stream) go through the
+ * SAX2 push parser as they arrive, value by value as events; small ones (vs_retrieve,
+ * vs_retrieve_object, updates) hand each property value to a callback with the libxml2 reader
+ * positioned on its <val> element, and the consumer parses it straight from the stream (see the
+ * vs_rd_* helpers at the end).
  *
  * Callback contract (vs_prop_fn, vs_update_fn): the reader is on the start of <val>. The callback
  * may leave it there, read into the value, or read to its end element; it must not read past
@@ -36,6 +38,9 @@ typedef int (*vs_missing_fn)(void *ctx, const char *moref, const char *path, con
 /* CreateContainerView(rootFolder, [type], recursive). view_out gets the view's moref
  * (VS_MOREF_MAX bytes suffice). Returns 0, or -1 with err. */
 int vs_view_create(vs_conn *c, const char *type, char *view_out, size_t n, vs_error *err);
+/* The same over several types (their objects come in one view). */
+int vs_view_create_types(vs_conn *c, const char *const *types, size_t n_types, char *view_out,
+			 size_t n, vs_error *err);
 /* DestroyView; best effort callers may ignore the result. */
 int vs_view_destroy(vs_conn *c, const char *view_moref, vs_error *err);
 
@@ -46,23 +51,48 @@ int vs_retrieve(vs_conn *c, const char *view_moref, const char *type, const char
 		size_t n_paths, int page_size, vs_prop_fn on_prop, vs_missing_fn on_missing,
 		void *ctx, vs_error *err);
 
-/* vs_retrieve for big inventories: pages are parsed by worker threads, several at once, while
- * the next ones are fetched. Each page gets its own consumer (page_begin, called on the calling
- * thread) that on_prop and on_missing get as ctx, on a parser thread: a consumer is only ever
- * used by one thread at a time, and different pages' consumers at the same time. page_end gets
- * the consumers back on the calling thread in page order (an object the server continued on
- * the next page stays in one consumer), page_drop those not delivered (a failure, or a page
- * without objects). The result, the errors and the server's requests are vs_retrieve's. */
+/* vs_retrieve for big inventories, parsed as the bytes arrive: libxml2's SAX2 push parser is
+ * fed from libcurl's write callback, so parsing overlaps the transfer, and nothing of a page
+ * is kept once parsed (no tree, no page buffer). Each value goes to the sink as events
+ * (vs_val_sink); the next page is asked for on a second connection as soon as a page's
+ * <token> is read. Same hostile-input rules as the reader (no DTD, no entities, NONET, depth
+ * bound), same faults, same cancel of the rest on failure, same requests as vs_retrieve. */
 typedef struct {
-	void *(*page_begin)(void *ctx);
-	vs_prop_fn on_prop;
+	/* A value of prop of moref (of obj_type, "" when the server did not say) begins: 1 to get
+	 * its events, 0 to skip it, -1 with err. */
+	int (*begin)(void *ctx, const char *obj_type, const char *moref, const char *prop,
+		     vs_error *err);
+	/* Inside a value: depth 0 is <val> itself; xsi_type without its prefix, "" when none;
+	 * text belongs to the innermost open element and may come in several pieces. */
+	void (*start)(void *ctx, int depth, const char *name, const char *xsi_type);
+	void (*text)(void *ctx, const char *s, size_t len);
+	void (*end)(void *ctx, int depth, const char *name);
+	/* The value ended (after end of depth 0): 0, or -1 with err (stops the retrieval). */
+	int (*finish)(void *ctx, vs_error *err);
+	/* The XML broke inside a begun value: forget it. */
+	void (*abort)(void *ctx);
 	vs_missing_fn on_missing;          /* may be NULL */
-	int (*page_end)(void *ctx, void *page, vs_error *err);
-	void (*page_drop)(void *ctx, void *page);
-} vs_page_sink;
-int vs_retrieve_pages(vs_conn *c, const char *view_moref, const char *type,
-		      const char *const *paths, size_t n_paths, int page_size,
-		      const vs_page_sink *sink, void *ctx, vs_error *err);
+	/* Instead of on_missing when set: the same with the object's type. */
+	int (*on_missing_typed)(void *ctx, const char *obj_type, const char *moref,
+				const char *path, const char *fault, const char *message,
+				vs_error *err);
+} vs_val_sink;
+/* The properties to read of one object type. */
+typedef struct {
+	const char *type;
+	const char *const *paths;
+	size_t n_paths;
+} vs_prop_spec;
+/* One PropertyFilterSpec: the objects of a ContainerView, with one propSet per spec. */
+typedef struct {
+	const char *view_moref;
+	const vs_prop_spec *specs;
+	size_t n_specs;
+} vs_view_filter;
+/* Every filter's objects in one result; servers answer the filters in order (objects the
+ * consumer needs first go in the first filter). */
+int vs_retrieve_stream(vs_conn *c, const vs_view_filter *filters, size_t n_filters,
+		       int page_size, const vs_val_sink *sink, void *ctx, vs_error *err);
 
 /* Same over the objects found by following `traverse_path` of one root object, e.g. root
  * "TaskManager"/"TaskManager", path "recentTask", type "Task". */
@@ -100,6 +130,9 @@ typedef struct {
  * carries the property's whole value, so one mapping serves retrieve and updates. */
 int vs_updates_create(vs_conn *c, const char *view_moref, const char *type,
 		      const char *const *paths, size_t n_paths, vs_updates *u, vs_error *err);
+/* The same over several object types of the view. */
+int vs_updates_create_specs(vs_conn *c, const char *view_moref, const vs_prop_spec *specs,
+			    size_t n_specs, vs_updates *u, vs_error *err);
 /* DestroyPropertyFilter + DestroyPropertyCollector. Returns 0 or -1 (first failure). */
 int vs_updates_destroy(vs_conn *c, vs_updates *u, vs_error *err);
 /* CancelWaitForUpdates, from another thread's conn: the waiter fails with RequestCanceled. */
@@ -114,6 +147,24 @@ int vs_wait_updates(vs_conn *c, const vs_updates *u, const char *version_in, cha
 		    size_t n, int max_wait_s, vs_update_fn on_change, vs_missing_fn on_missing,
 		    void *ctx, vs_error *err);
 
+/* vs_wait_updates parsed with the SAX2 push parser as the bytes arrive (the first answer is
+ * the whole inventory as "enter", the big one). object: once per objectSet, before its
+ * changes (what on_change gets with prop NULL). change: once per changeSet entry, with
+ * has_val false when it carries no value, or true when its <val> begins: return 1 to get the
+ * value's events through val's start/text/end/finish/abort (val.begin is not used), 0 to skip
+ * it. Missing properties go to val.on_missing (may be NULL). Results and requests as
+ * vs_wait_updates. */
+typedef struct {
+	int (*object)(void *ctx, const char *obj_type, const char *moref, vs_obj_kind kind,
+		      vs_error *err);
+	int (*change)(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
+		      vs_change_op op, bool has_val, vs_error *err);
+	vs_val_sink val;
+} vs_update_sink;
+int vs_wait_updates_stream(vs_conn *c, const vs_updates *u, const char *version_in,
+			   char *version_out, size_t n, int max_wait_s, const vs_update_sink *sink,
+			   void *ctx, vs_error *err);
+
 /* The ServiceContent morefs of the conn's session (through the test seam below). */
 const vs_service_content *vs_propcol_content(vs_conn *c);
 
@@ -123,6 +174,9 @@ typedef struct {
 	int (*call)(vs_conn *c, const char *body, vs_response_fn on_response, void *ctx,
 		    vs_error *err);
 	const vs_service_content *(*content)(vs_conn *c);
+	/* For vs_retrieve_stream: the HTTP 200 body of the request in resp (reset first), or -1
+	 * with err (a fault, as call). propcol feeds it to the push parser in small pieces. */
+	int (*fetch)(vs_conn *c, const char *body, strbuf *resp, vs_error *err);
 } vs_propcol_transport;
 void vs_propcol_set_transport(const vs_propcol_transport *t);
 

@@ -430,8 +430,14 @@ int vs_soap_decode_fault(const char *body, size_t len, long http_status, const c
 /* ---- call ---- */
 
 /* Sends the request; the response (any HTTP status) lands in resp. */
+typedef struct {
+	vs_chunk_fn fn;
+	void *arg;
+	bool failed;
+} stream_to;
+
 static int fetch_once(vs_conn *c, const char *body, unsigned flags, const char *method,
-		      long *status, strbuf *resp, vs_error *err)
+		      long *status, strbuf *resp, stream_to *st, vs_error *err)
 {
 	vs_session *s = c->s;
 	size_t hl = sizeof env_head - 1, bl = strlen(body), tl = sizeof env_tail - 1;
@@ -450,8 +456,13 @@ static int fetch_once(vs_conn *c, const char *body, unsigned flags, const char *
 	memcpy(req + hl + bl, env_tail, tl + 1);
 
 	*status = 0;
-	int rc = vs_http_request(c, s->url, req, n, method_is_read(method), VS_MAX_RESPONSE, method,
-				 status, resp, err);
+	int rc;
+	if (st)
+		rc = vs_http_request_stream(c, s->url, req, n, method_is_read(method), VS_MAX_RESPONSE,
+					    method, st->fn, st->arg, status, resp, &st->failed, err);
+	else
+		rc = vs_http_request(c, s->url, req, n, method_is_read(method), VS_MAX_RESPONSE,
+				     method, status, resp, err);
 	if (sec)
 		secret_release(sec);
 	else
@@ -488,7 +499,8 @@ static int handle_response(vs_conn *c, const char *method, long status, const st
 /* One call, retried on 502-504 for reads. keep (may be NULL): the HTTP 200 body is left there
  * unparsed, in a buffer the caller reuses from call to call, instead of going to on_response. */
 static int call_once(vs_conn *c, const char *body, unsigned flags, const char *method,
-		     vs_response_fn on_response, void *ctx, strbuf *keep, vs_error *err)
+		     vs_response_fn on_response, void *ctx, strbuf *keep, stream_to *st,
+		     vs_error *err)
 {
 	strbuf own;
 	strbuf_init(&own);   /* unused (nothing allocated) when the caller keeps the body */
@@ -496,7 +508,7 @@ static int call_once(vs_conn *c, const char *body, unsigned flags, const char *m
 	long status = 0;
 	int rc;
 	for (int attempt = 0;; attempt++) {
-		rc = fetch_once(c, body, flags, method, &status, resp, err);
+		rc = fetch_once(c, body, flags, method, &status, resp, st, err);
 		bool unavailable = rc == 0 && (status == 502 || status == 503 || status == 504);
 		if (!unavailable || attempt == READ_RETRIES || !method_is_read(method))
 			break;
@@ -512,7 +524,9 @@ static int call_once(vs_conn *c, const char *body, unsigned flags, const char *m
 			break;
 		}
 	}
-	if (rc == 0)
+	if (rc == 0 && st && status == 200)
+		rc = 0;   /* the body went to the stream as it came */
+	else if (rc == 0)
 		rc = handle_response(c, method, status, resp, keep ? NULL : on_response, ctx, err);
 	strbuf_done(&own);
 	return rc;
@@ -526,7 +540,7 @@ int vs_soap_fetch(vs_conn *c, const char *body, long *status, strbuf *resp, vs_e
 	vs_error_clear(err);
 	char method[64];
 	method_name(body, method, sizeof method);
-	return fetch_once(c, body, 0, method, status, resp, err);
+	return fetch_once(c, body, 0, method, status, resp, NULL, err);
 }
 
 int vs_soap_handle(vs_conn *c, const char *body, long status, const strbuf *resp,
@@ -543,7 +557,7 @@ int vs_soap_handle(vs_conn *c, const char *body, long status, const strbuf *resp
 
 /* A call with one re-login when the session expired (idle timeout, vCenter restart). */
 static int call(vs_conn *c, const char *body, unsigned flags, vs_response_fn on_response,
-		void *ctx, strbuf *keep, vs_error *err)
+		void *ctx, strbuf *keep, stream_to *st, vs_error *err)
 {
 	vs_error local;
 	if (!err)
@@ -552,14 +566,14 @@ static int call(vs_conn *c, const char *body, unsigned flags, vs_response_fn on_
 	char method[64];
 	method_name(body, method, sizeof method);
 	unsigned gen = vs_session_login_gen(c->s);
-	int rc = call_once(c, body, flags, method, on_response, ctx, keep, err);
-	if (rc == 0 || strcmp(err->fault, "NotAuthenticated") != 0 ||
+	int rc = call_once(c, body, flags, method, on_response, ctx, keep, st, err);
+	if (rc == 0 || (st && st->failed) || strcmp(err->fault, "NotAuthenticated") != 0 ||
 	    (flags & VS_SOAP_NO_RELOGIN) || !c->s->password)
 		return rc;
 	vs_error_clear(err);
 	if (vs_session_relogin(c, gen, err) < 0)
 		return -1;
-	rc = call_once(c, body, flags, method, on_response, ctx, keep, err);
+	rc = call_once(c, body, flags, method, on_response, ctx, keep, st, err);
 	if (rc < 0 && strcmp(err->fault, "NotAuthenticated") == 0)
 		err->kind = VS_ERR_LOGIN;
 	return rc;
@@ -568,16 +582,26 @@ static int call(vs_conn *c, const char *body, unsigned flags, vs_response_fn on_
 int vs_soap_call_ex(vs_conn *c, const char *body, unsigned flags, vs_response_fn on_response,
 		    void *ctx, vs_error *err)
 {
-	return call(c, body, flags, on_response, ctx, NULL, err);
+	return call(c, body, flags, on_response, ctx, NULL, NULL, err);
 }
 
 int vs_soap_call_raw(vs_conn *c, const char *body, strbuf *resp, vs_error *err)
 {
-	return call(c, body, 0, NULL, NULL, resp, err);
+	return call(c, body, 0, NULL, NULL, resp, NULL, err);
 }
 
 int vs_soap_call(vs_conn *c, const char *body, vs_response_fn on_response, void *ctx,
 		 vs_error *err)
 {
 	return vs_soap_call_ex(c, body, 0, on_response, ctx, err);
+}
+
+int vs_soap_call_stream(vs_conn *c, const char *body, vs_chunk_fn fn, void *arg, vs_error *err)
+{
+	stream_to st = { .fn = fn, .arg = arg };
+	strbuf resp;
+	strbuf_init(&resp);   /* a fault's body, never the streamed one */
+	int rc = call(c, body, 0, NULL, NULL, &resp, &st, err);
+	strbuf_done(&resp);
+	return rc;
 }

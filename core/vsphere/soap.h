@@ -46,6 +46,15 @@ int vs_soap_handle(vs_conn *c, const char *body, long status, const strbuf *resp
  * vs_soap_call: faults decoded, one re-login on NotAuthenticated, reads retried on 502-504. */
 int vs_soap_call_raw(vs_conn *c, const char *body, strbuf *resp, vs_error *err);
 
+/* vs_soap_call whose HTTP 200 body is handed to fn piece by piece as it arrives (for a push
+ * parser), never kept whole; anything else is as vs_soap_call (faults decoded from non-200
+ * answers, one re-login on NotAuthenticated, reads retried on 502-504: nothing has reached fn
+ * then). fn returns 0, or -1 after filling err, which ends the transfer; the call then returns
+ * -1 with that err. A transfer broken off after some pieces returns -1 (kind NETWORK): fn
+ * has seen part of the body only. */
+typedef int (*vs_chunk_fn)(void *arg, const char *data, size_t n, vs_error *err);
+int vs_soap_call_stream(vs_conn *c, const char *body, vs_chunk_fn fn, void *arg, vs_error *err);
+
 /* The whole request for a body (exposed for tests): the envelope with the soapenv, xsd and
  * xsi namespaces declared, so bodies may use xsi:type. */
 void vs_soap_envelope(strbuf *out, const char *body);

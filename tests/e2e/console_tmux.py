@@ -95,6 +95,33 @@ class Console:
     def resize(self, width, height):
         tmux("resize-window", "-t", self.name, "-x", str(width), "-y", str(height))
 
+    def pid(self):
+        """The quiescent process (the pane runs sh, which runs env, which execs quiescent)."""
+        todo = [tmux("display-message", "-p", "-t", self.name, "#{pane_pid}").stdout.strip()]
+        while todo:
+            p = todo.pop()
+            try:
+                with open("/proc/%s/comm" % p) as f:
+                    if f.read().strip() == "quiescent":
+                        return int(p)
+                with open("/proc/%s/task/%s/children" % (p, p)) as f:
+                    todo += f.read().split()
+            except OSError:
+                pass
+        return None
+
+    def cpu_ticks(self, pid=None):
+        """utime + stime of every thread of the console, in clock ticks (None when it exited)."""
+        try:
+            with open("/proc/%d/stat" % (pid or self.pid())) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])
+        except (OSError, TypeError):
+            return None
+
+    def signal(self, sig):
+        os.kill(self.pid(), sig)
+
     def close(self):
         tmux("kill-session", "-t", self.name, check=False)
         time.sleep(0.1)   # the console writes its history as it exits

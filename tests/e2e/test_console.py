@@ -79,12 +79,18 @@ class ConsoleTest(unittest.TestCase):
         c.keys("Enter")
         s = c.wait("sort:status")
         first = s.splitlines()[3]
-        self.assertIn("ready", first)
+        self.assertIn("manual", first)   # ascending: the VMs that need someone first
         c.keys("r")
         s = c.wait("sort:status\u25bc")
         self.assertIn("n/a", s.splitlines()[3])
+        self.assertIn("STATUS\u25bc", s)   # the arrow beside the whole title
         c.keys(">")
-        c.wait("sort:finding")
+        c.wait("sort:finding")   # columns not on the screen are skipped
+        c.keys(":")
+        c.type("sort power")
+        c.keys("Enter")
+        s = c.wait("sort:power")
+        self.assertIn("POWE\u25bc", s)     # a 5-wide title gives way to the arrow
 
     def test_filter_rule_negation_and_clear(self):
         c = self.open()
@@ -159,8 +165,28 @@ class ConsoleTest(unittest.TestCase):
         c.keys("PageDown")
         s = c.wait("mark-range")
         self.assertIn("<Space>", s)
+        c.keys("PageDown")
+        # keys of another screen say where they work instead of "-"
+        s = c.wait("apply")
+        self.assertRegex(s, r"a in fix\s+apply")
         c.keys("End")
-        s = c.wait(":quit")
+        s = c.wait("folder:Prod*")
+        # the legend of the columns and statuses
+        self.assertRegex(s, r"fixable\s+quiescent can fix")
+        self.assertRegex(s, r"probing\s+its guest probe is running")
+        c.keys("PageUp")
+        s = c.wait("The VM list")
+        self.assertIn("crash-consistent", s)
+        self.assertIn(":quit", s)
+        c.keys("Escape", ":")
+        c.type("rules r07")   # what a rule means, without leaving the console (trial 24)
+        c.keys("Enter")
+        s = c.wait("What to do:")   # whole, in the message log
+        self.assertIn("[Messages]", s)
+        self.assertIn("R07 (error, caps at filesystem", s)
+        c.keys("Escape")
+        c.wait("[VMs]")
+        c.keys("?")
         c.keys("q")
         c.wait("[VMs]")
 
@@ -191,6 +217,15 @@ class ConsoleTest(unittest.TestCase):
         c.type("sort st")
         c.keys("Tab")
         c.wait(":sort status")
+        c.keys("Escape")
+        # Tab's candidates are on the screen while the line is still open (trial 17)
+        c.keys(":")
+        c.type("open no")
+        c.keys("Tab", "Tab")
+        s = c.wait("matches:")
+        self.assertIn("no-uuid-2016", s)
+        self.assertIn("nologin-2019", s)
+        self.assertIn(":open no", s.splitlines()[-1] if s.splitlines() else "")
         c.keys("Escape")
         c.keys(":")
         c.type("frobnicate")
@@ -249,10 +284,14 @@ class ConsoleTest(unittest.TestCase):
     def test_readonly_refuses_vm_actions(self):
         c = self.open(args=("--readonly",))
         c.wait("READONLY")
-        c.keys("f")
-        c.wait("read-only console (--readonly): fix is refused")
-        c.keys("t")
-        c.wait("snaptest is refused")
+        c.keys("f")   # the plan is shown (reading changes nothing); running it is refused
+        c.wait("read-only: shown, never run")
+        c.keys("a")
+        c.wait("read-only console (--readonly): apply is refused")
+        c.keys("Escape", "t")
+        c.wait("[Test snapshot]")
+        c.keys("Enter")
+        c.wait("read-only console (--readonly): apply is refused")
 
     def test_placeholders_say_not_available(self):
         c = self.open()
@@ -292,6 +331,17 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("quiescent/keys:3: unknown view 'nowhere'", s)
         c.keys("1", "z")
         c.wait("marked 1")
+
+    def test_key_hints_follow_the_keymap(self):
+        c = self.open(100, 30)
+        for line in ("unbind fix a", "bind fix r apply"):
+            c.keys(":")
+            c.type(line)
+            c.keys("Enter")
+            c.wait(line)
+        c.keys("f")
+        s = c.wait("[Fix plan]")
+        self.assertRegex(s, r"\[Fix plan\] r: run  h: hard off")   # not the default 'a'
 
     def test_power_change_behind_its_back_appears_live(self):
         c = self.open()

@@ -9,6 +9,7 @@ and what the screens claim checked in the history database (sqlite3).
   a fix that a killed quiescent left behind."""
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -136,7 +137,7 @@ class ConsoleActionsTest(unittest.TestCase):
         self.assertNotIn("[ ]", s)
         # the Tasks view has the fix and a row for the VM
         c.keys("2")
-        s = c.wait(r"done .*fix of 1 VM: 1 VM done", regex=True)
+        s = c.wait(r"done .*fix of 1 VM: 1 fixed; scanned again", regex=True)
         self.assertRegex(s, r"done .*fix no-uuid-2016: fixed")
         # the list row: on again and ready (live updates: Tools comes up after the power-on)
         c.keys("1")
@@ -190,17 +191,23 @@ class ConsoleActionsTest(unittest.TestCase):
     def test_readonly_refuses_fix_and_snaptest(self):
         c = self.start(args=("--readonly",))
         c.wait("READONLY")
-        c.keys("f")
-        c.wait("read-only console (--readonly): fix is refused")
+        c.keys("f")   # the plan can be read (trial 28); only running it is refused
+        c.wait("read-only: shown, never run")
+        c.keys("a")
+        c.wait("read-only console (--readonly): apply is refused")
+        c.keys("Escape")
         c.keys(":")
         c.type("fix")
         c.keys("Enter")
-        c.wait("read-only console (--readonly): fix is refused")
-        c.keys("t")
-        c.wait("read-only console (--readonly): snaptest is refused")
+        c.wait("read-only: shown, never run")
+        c.keys("y")
+        c.keys("Escape", "t")
+        c.wait("[Test snapshot]")
+        c.keys("a")
+        c.wait("read-only console (--readonly): apply is refused")
+        c.keys("Escape")
         s = c.screen()
-        self.assertIn("[VMs]", s)
-        self.assertNotIn("Fix plan", s)
+        self.assertNotIn("Run this plan?", s)
         self.assertEqual(rows(self.db_of(c), "SELECT count(*) FROM plans"), [(0,)])
 
     # ---- snaptest ----
@@ -252,6 +259,38 @@ class ConsoleActionsTest(unittest.TestCase):
         c.keys("End")               # and makes the detail longer
         s = c.wait(r"test success: predicted application, achieved application\s+"
                    r"\(CreateSnapshotEx_Task\)", regex=True)
+
+    def test_snaptest_of_several_vms_one_clock_and_a_summary(self):
+        c = self.start()
+        c.keys(":")
+        c.type("mark app-2019 ready-2019")
+        c.keys("Enter")
+        c.wait("marked 2")
+        c.keys("t")
+        c.wait("[Test snapshot]")
+        c.keys("Enter")
+        # the run's row moves as tests end, not "starting" until the end
+        c.keys("2")
+        c.wait(r"snaptest of 2 VMs.*(1|2) of 2 tests done", regex=True, timeout=60)
+        c.keys("Escape")
+        c.keys(":")
+        c.type("snaptest")
+        c.keys("Escape")
+        c.keys("t")
+        c.wait("[Test snapshot] done", timeout=60)
+        c.keys("Home")
+        s = c.wait("Events")
+        # one clock for both VMs: the event times never go back
+        times = [int(m.group(1)) * 600 + int(m.group(2)) * 10 + int(m.group(3))
+                 for m in re.finditer(r"^\s*(\d+):(\d\d)\.(\d) (?:app|ready)-2019 ", s, re.M)]
+        for _ in range(8):   # the result's first line says it all
+            if "VMs reached the predicted level" in c.screen():
+                break
+            c.keys("PageDown")
+            time.sleep(0.2)
+        self.assertRegex(c.screen(), r"2 of 2 VMs reached the predicted level")
+        self.assertGreater(len(times), 2, s)
+        self.assertEqual(times, sorted(times), s)
 
     def test_snaptest_failing_writer_shows_the_fault(self):
         c = self.start()

@@ -408,6 +408,18 @@ class MouseTest(Base):
         s = t.wait("[VMs] 1/%d" % N_A)
         self.assertIn("alpha-001", s)
 
+    def test_a_click_on_a_column_title_sorts(self):
+        t = self.open(args=("--mouse",))
+        s = t.screen()
+        header = s.splitlines()[2]
+        x = header.index("STATUS")
+        t.click(x + 1, 2)
+        t.wait("sort:status\u25b2")
+        t.click(x + 1, 2)                          # again: the other way
+        t.wait("sort:status\u25bc")
+        t.click(header.index("NAME") + 1, 2)
+        t.wait("sort:name")
+
     def test_mouse_is_off_unless_asked(self):
         t = self.open()
         self.assertFalse(t.flags()["mouse"], "mouse reporting on without --mouse")

@@ -1,6 +1,7 @@
 /* Property-collector pages: vs_retrieve (RetrievePropertiesEx + ContinueRetrievePropertiesEx
- * paging, missingSet), vs_retrieve_object and vs_view_create over canned responses. The first
- * byte picks the call; the rest is the responses, FUZZ_PAGE_SEP between them. */
+ * paging, missingSet) with the streaming reader, or (bit 16 of the first byte) vs_retrieve_stream
+ * with the SAX2 push parser, vs_retrieve_object and vs_view_create over canned responses. The
+ * first byte picks the call; the rest is the responses, FUZZ_PAGE_SEP between them. */
 #include "fuzz_transport.h"
 
 static unsigned n_cb;
@@ -38,8 +39,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char view[VS_MOREF_MAX];
 	switch (mode) {
 	case 0:
-		(void)vs_retrieve(NULL, "session[x]y", "VirtualMachine", paths, 3, 2, on_prop,
-				  (data[0] & 8) ? on_missing : NULL, NULL, &err);
+		if (data[0] & 16) {
+			vs_val_sink sink = fz_val_sink;
+			sink.on_missing = (data[0] & 8) ? on_missing : NULL;
+			vs_prop_spec spec = { "VirtualMachine", paths, 3 };
+			vs_view_filter filter = { "session[x]y", &spec, 1 };
+			(void)vs_retrieve_stream(NULL, &filter, 1, 2, &sink, NULL, &err);
+		} else {
+			(void)vs_retrieve(NULL, "session[x]y", "VirtualMachine", paths, 3, 2, on_prop,
+					  (data[0] & 8) ? on_missing : NULL, NULL, &err);
+		}
 		break;
 	case 1:
 		(void)vs_retrieve_object(NULL, "VirtualMachine", "vm-42", paths, 3, on_prop, NULL,

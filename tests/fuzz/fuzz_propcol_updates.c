@@ -1,5 +1,6 @@
-/* WaitForUpdatesEx: vs_wait_updates over canned update sets (truncated sets are followed,
- * so several responses may be consumed; FUZZ_PAGE_SEP separates them), and
+/* WaitForUpdatesEx: vs_wait_updates (the streaming reader) or, with bit 16 of the first byte,
+ * vs_wait_updates_stream (the SAX2 push parser) over canned update sets (truncated sets are
+ * followed, so several responses may be consumed; FUZZ_PAGE_SEP separates them), and
  * vs_updates_create's CreatePropertyCollector / CreateFilter responses. */
 #include "fuzz_transport.h"
 
@@ -20,6 +21,19 @@ static int on_missing(void *ctx, const char *moref, const char *path, const char
 		      const char *message, vs_error *err)
 {
 	return 0;
+}
+
+static int on_object(void *ctx, const char *obj_type, const char *moref, vs_obj_kind kind,
+		     vs_error *err)
+{
+	return 0;
+}
+
+static int on_sax_change(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
+			 vs_change_op op, bool has_val, vs_error *err)
+{
+	n_cb++;
+	return has_val && n_cb % 3 != 2;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -45,8 +59,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strcpy(u.collector, "session[x]pc");
 		strcpy(u.filter, "session[x]f");
 		char version[256] = "";
-		(void)vs_wait_updates(NULL, &u, version, version, sizeof version, 0, on_change,
-				      (data[0] & 8) ? on_missing : NULL, NULL, &err);
+		if (data[0] & 16) {
+			vs_update_sink sink = { .object = on_object, .change = on_sax_change,
+						.val = fz_val_sink };
+			sink.val.on_missing = (data[0] & 8) ? on_missing : NULL;
+			(void)vs_wait_updates_stream(NULL, &u, version, version, sizeof version, 0,
+						     &sink, NULL, &err);
+		} else {
+			(void)vs_wait_updates(NULL, &u, version, version, sizeof version, 0,
+					      on_change, (data[0] & 8) ? on_missing : NULL, NULL,
+					      &err);
+		}
 	} else {
 		(void)vs_updates_create(NULL, "session[x]view", "VirtualMachine", paths, 3, &u, &err);
 	}

@@ -4,6 +4,7 @@
 #ifndef QUIESCENT_FUZZ_TRANSPORT_H
 #define QUIESCENT_FUZZ_TRANSPORT_H
 
+#include <stdio.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -48,7 +49,23 @@ static inline int fz_call(vs_conn *c, const char *body, vs_response_fn fn, void 
 	return rc;
 }
 
-static const vs_propcol_transport fz_transport = { .call = fz_call, .content = fz_content };
+/* For vs_retrieve_stream: the next response's bytes, which propcol feeds to the push parser. */
+static inline int fz_fetch(vs_conn *c, const char *body, strbuf *resp, vs_error *err)
+{
+	strbuf_reset(resp);
+	if (fz_pos >= fz_n) {
+		vs_fail(err, VS_ERR_FAULT, "fuzz: no more responses.");
+		strcpy(err->fault, "ManagedObjectNotFound");
+		return -1;
+	}
+	size_t i = fz_pos++;
+	strbuf_add(resp, fz_page[i], fz_len[i]);
+	return 0;
+}
+
+static const vs_propcol_transport fz_transport = {
+	.call = fz_call, .content = fz_content, .fetch = fz_fetch
+};
 
 static inline void fz_split(const uint8_t *data, size_t size)
 {
@@ -64,6 +81,51 @@ static inline void fz_split(const uint8_t *data, size_t size)
 		p = q + sl;
 	}
 }
+
+/* A value sink for the SAX2 push parser (vs_retrieve_stream, vs_wait_updates_stream) that
+ * keeps a little of what it hears, skips some values and gives up on a few, as consumers may. */
+static unsigned fz_events;
+static char fz_last[64];
+
+static inline int fz_sax_begin(void *ctx, const char *obj_type, const char *moref,
+			       const char *prop, vs_error *err)
+{
+	fz_events++;
+	if (fz_events % 13 == 12)
+		return vs_fail(err, VS_ERR_USAGE, "consumer gave up");
+	return fz_events % 5 != 4;
+}
+
+static inline void fz_sax_start(void *ctx, int depth, const char *name, const char *xsi_type)
+{
+	snprintf(fz_last, sizeof fz_last, "%d %s %s", depth, name, xsi_type);
+}
+
+static inline void fz_sax_text(void *ctx, const char *t, size_t n)
+{
+	if (n)
+		fz_last[0] = t[n - 1];  /* touches every piece's bounds */
+}
+
+static inline void fz_sax_end(void *ctx, int depth, const char *name)
+{
+	fz_events += depth;
+}
+
+static inline int fz_sax_finish(void *ctx, vs_error *err)
+{
+	return 0;
+}
+
+static inline void fz_sax_abort(void *ctx)
+{
+	fz_last[0] = '\0';
+}
+
+static const vs_val_sink fz_val_sink = {
+	.begin = fz_sax_begin, .start = fz_sax_start, .text = fz_sax_text, .end = fz_sax_end,
+	.finish = fz_sax_finish, .abort = fz_sax_abort,
+};
 
 /* Reads a value the way consumers do, in turn: its text, its children, or nothing. */
 static inline void fz_consume(xmlTextReaderPtr val, unsigned n)

@@ -213,7 +213,7 @@ class GeneratedDocsTest(unittest.TestCase):
             readme = f.read()
         with open(os.path.join(ROOT, "Makefile")) as f:
             makefile = f.read()
-        for target in re.findall(r"`make ([a-z-]+)", readme):
+        for target in re.findall(r"`make ([a-z0-9-]+)", readme):
             self.assertRegex(makefile, r"(?m)^%s:" % re.escape(target), "README: make %s" % target)
         for path in re.findall(r"`((?:docs|tests|core|tui|views|keymaps|dist)/[^` ]+)`", readme):
             self.assertTrue(os.path.exists(os.path.join(ROOT, path)), "README names %s" % path)

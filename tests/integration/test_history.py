@@ -240,21 +240,55 @@ class HistoryTest(unittest.TestCase):
         self.assertEqual(con.execute("PRAGMA integrity_check").fetchone()[0], "ok")
         con.close()
 
+    def test_10b_unchanged_rescan_stores_only_references(self):
+        db = os.path.join(self.tmp.name, "same.db")
+        shutil.copy(self.db, db)
+
+        def counts():
+            con = sqlite3.connect(db)
+            c = [con.execute("SELECT count(*) FROM " + t).fetchone()[0]
+                 for t in ("scans", "scan_vms", "vm_states", "findings")]
+            con.close()
+            return c
+        scan = ["scan", "--server", self.lab.url, "--thumbprint", self.lab.thumbprint, "--no-probe",
+                "--db", db]
+        self.assertIn(quiescent(self.lab, *scan).returncode, (0, 1))
+        scans, members, states, findings = counts()
+        r = quiescent(self.lab, *scan)   # nothing changed in the lab since
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        n_vms = len(self.lab.scenario["vms"])
+        self.assertEqual(counts(), [scans + 1, members + n_vms, states, findings])
+        # and it reads back as a whole scan: no VM changed
+        r = self.hist("--diff", "--format", "json", db=db)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["vms"], [])
+
     def test_11_vacuum(self):
         db = os.path.join(self.tmp.name, "vac.db")
         shutil.copy(self.db, db)
-        r = self.hist("--vacuum", "--keep", "0", db=db)
+        # the proof (fixes, test snapshots) is kept a year by default, scans by --keep
+        r = self.hist("--keep", "0", db=db)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertRegex(r.stdout, r"deleted history older than .*: \d+ scans, 1 fixes, 1 test snapshots")
-        recs = self.records("--format", "json") if False else json.loads(
-            self.hist("--format", "json", db=db).stdout)["records"]
+        self.assertRegex(r.stdout, r"deleted history older than .*: \d+ scans \(\d+ stored VM "
+                         r"states no longer used\).*; fixes and test snapshots older than .*: "
+                         r"0 fixes, 0 test snapshots")
+        recs = json.loads(self.hist("--format", "json", db=db).stdout)["records"]
+        self.assertEqual({r["kind"] for r in recs}, {"scan", "fix", "snaptest"})
+        self.assertEqual(len({r["id"] for r in recs if r["kind"] == "scan"}), 1)
+        r = self.hist("--vacuum", "--keep", "0", "--keep-proof", "0", db=db)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"0 scans .*: 1 fixes, 1 test snapshots")
+        recs = json.loads(self.hist("--format", "json", db=db).stdout)["records"]
         self.assertEqual({r["kind"] for r in recs}, {"scan"})  # the newest scan is kept
         con = sqlite3.connect(db)
         self.assertEqual(con.execute("PRAGMA integrity_check").fetchone()[0], "ok")
         self.assertEqual(con.execute("SELECT count(*) FROM steps").fetchone()[0], 0)
+        self.assertEqual(con.execute("SELECT count(*) FROM vm_states WHERE id NOT IN"
+                                     " (SELECT state_id FROM scan_vms)").fetchone()[0], 0)
         con.close()
         self.assertEqual(self.hist("--vacuum", db=db).returncode, 2)
-        self.assertEqual(self.hist("--keep", "3", db=db).returncode, 2)
+        self.assertEqual(self.hist("--keep-proof", "3", db=db).returncode, 2)
+        self.assertEqual(self.hist("--keep", "x", db=db).returncode, 2)
 
     def test_12_damaged_file_untouched(self):
         bad = os.path.join(self.tmp.name, "bad.db")

@@ -106,6 +106,18 @@ class ScanTest(unittest.TestCase):
         self.assertEqual(self.vm("oldtools-2016")["tools"]["version"], "10.0.12")
         self.assertEqual(self.vm("notools-2019")["tools"]["status"], "notInstalled")
 
+    def test_location_fields(self):
+        """Where each VM lives, from the scan's one retrieval: the default cluster's host, a
+        second cluster, a standalone host (no cluster), nested folders."""
+        loc = lambda v: (v["datacenter"], v["cluster"], v["host"], v["folder"])
+        self.assertEqual(loc(self.vm("ready-2019")),
+                         ("DC0", "DC0_C0", "DC0_C0_H0", "/DC0/vm/Production/SQL"))
+        self.assertEqual(loc(self.vm("no-uuid-2016")),
+                         ("DC0", "Cluster B", "esx-b1.lab", "/DC0/vm/Branch/Lyon"))
+        self.assertEqual(loc(self.vm("web-linux")), ("DC0", None, "esx-edge.lab", "/DC0/vm"))
+        for v in self.doc["vms"]:
+            self.assertTrue(v["host"] and v["folder"] and v["datacenter"], v["name"])
+
     def test_probe_states(self):
         for name, state in PROBE_STATE.items():
             with self.subTest(vm=name):

@@ -30,6 +30,7 @@ func (l *Lab) guestAccess(ref types.ManagedObjectReference, auth types.BaseGuest
 	if v == nil || vm == nil {
 		return nil, fault("", &types.ManagedObjectNotFound{Obj: ref})
 	}
+	l.guestOp(v) // the round trip costs its time whatever the answer
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn || !v.toolsRunning {

@@ -9,11 +9,13 @@ import (
 	"io/ioutil"
 	"os"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -30,7 +32,7 @@ func NewLab(sc *Scenario, scale int, speed float64, stateDir string) (*Lab, erro
 	}
 
 	m := simulator.VPX()
-	m.Datacenter, m.Cluster, m.ClusterHost, m.Host = 1, 1, 1, 0
+	m.Datacenter, m.Cluster, m.ClusterHost, m.Host = 1, 1, sc.Hosts, 0
 	m.Datastore, m.Machine, m.Portgroup, m.Autostart = 1, 0, 0, false
 	m.ServiceContent.About = aboutInfo(sc.VCenter.Version)
 	if err := m.Create(); err != nil {
@@ -43,13 +45,26 @@ func NewLab(sc *Scenario, scale int, speed float64, stateDir string) (*Lab, erro
 	ds := simulator.Map.Any("Datastore").(*simulator.Datastore)
 	pool := simulator.Map.Any("ClusterComputeResource").(*simulator.ClusterComputeResource).ResourcePool
 	l.dcRef, l.hostRef, l.poolRef = dc.Self, host.Self, *pool
+	all := simulator.Map.All("HostSystem")
+	sort.Slice(all, func(i, j int) bool {
+		return all[i].(*simulator.HostSystem).Name < all[j].(*simulator.HostSystem).Name
+	})
+	for _, h := range all {
+		l.hostRefs = append(l.hostRefs, h.Reference())
+	}
 	l.dsName, l.dsDir = ds.Name, ds.Info.GetDatastoreInfo().Url
 
 	ctx := l.ctx(nil)
 	folders := map[string]types.ManagedObjectReference{"": dc.VmFolder}
+	hosts := map[string]placement{"": {l.hostRef, l.poolRef}}
+	clusters := map[string]*simulator.ClusterComputeResource{}
 	for i := range sc.VMs {
 		spec := &sc.VMs[i]
 		folder, err := l.folder(folders, spec.Folder)
+		if err != nil {
+			return nil, err
+		}
+		where, err := l.place(ctx, dc, hosts, clusters, spec)
 		if err != nil {
 			return nil, err
 		}
@@ -59,7 +74,7 @@ func NewLab(sc *Scenario, scale int, speed float64, stateDir string) (*Lab, erro
 			if n > 1 {
 				name = fmt.Sprintf("%s-%03d", spec.Name, j)
 			}
-			if err := l.createVM(ctx, folder, name, spec); err != nil {
+			if err := l.createVM(ctx, folder, where, name, spec); err != nil {
 				return nil, fmt.Errorf("creating %s: %v", name, err)
 			}
 		}
@@ -93,6 +108,63 @@ func aboutInfo(version string) types.AboutInfo {
 		LicenseProductName:    "VMware VirtualCenter Server",
 		LicenseProductVersion: strings.SplitN(version, ".", 2)[0] + ".0",
 	}
+}
+
+// placement is where a VM runs: its host and the resource pool of the host's cluster or
+// standalone compute resource.
+type placement struct {
+	host, pool types.ManagedObjectReference
+}
+
+// place returns (creating as needed) the scenario VM's host: in a cluster of the datacenter's
+// host folder, or standalone there when the VM names no cluster.
+func (l *Lab) place(ctx *simulator.Context, dc *simulator.Datacenter, hosts map[string]placement,
+	clusters map[string]*simulator.ClusterComputeResource, spec *VMSpec) (placement, error) {
+	key := ""
+	if spec.Host != "" {
+		key = spec.Cluster + "/" + spec.Host
+	}
+	if p, ok := hosts[key]; ok {
+		return p, nil
+	}
+	folder := simulator.Map.Get(dc.HostFolder).(*simulator.Folder)
+	hostSpec := types.HostConnectSpec{HostName: spec.Host}
+	var p placement
+	var fault types.BaseMethodFault
+	// Not under the folder's lock: adding a host runs a task that takes it itself.
+	func() {
+		if spec.Cluster == "" {
+			var h *simulator.HostSystem
+			if h, fault = simulator.CreateStandaloneHost(ctx, folder, hostSpec); fault == nil {
+				cr := simulator.Map.Get(*h.Parent).(*mo.ComputeResource)
+				p = placement{h.Self, *cr.ResourcePool}
+			}
+			return
+		}
+		c, ok := clusters[spec.Cluster]
+		if !ok {
+			if c, fault = simulator.CreateClusterComputeResource(ctx, folder, spec.Cluster,
+				types.ClusterConfigSpecEx{}); fault != nil {
+				return
+			}
+			clusters[spec.Cluster] = c
+		}
+		var ret types.AnyType
+		ret, fault = innerTask(c.AddHostTask(&types.AddHost_Task{This: c.Self, Spec: hostSpec, AsConnected: true}))
+		if fault == nil {
+			p = placement{ret.(types.ManagedObjectReference), *c.ResourcePool}
+		}
+	}()
+	if fault != nil {
+		return p, fmt.Errorf("host %s: %T", spec.Host, fault)
+	}
+	// The lab's one datastore is shared: every host mounts it.
+	h := simulator.Map.Get(p.host).(*simulator.HostSystem)
+	ds := simulator.Map.Any("Datastore").(*simulator.Datastore)
+	h.Datastore = append(h.Datastore, ds.Self)
+	ds.Host = append(ds.Host, types.DatastoreHostMount{Key: h.Self})
+	hosts[key] = p
+	return p, nil
 }
 
 // folder returns (creating as needed) the VM folder at a path under the datacenter's vm folder.
@@ -176,7 +248,7 @@ func devices(spec *VMSpec) []types.BaseVirtualDeviceConfigSpec {
 	return out
 }
 
-func (l *Lab) createVM(ctx *simulator.Context, folder types.ManagedObjectReference, name string, spec *VMSpec) error {
+func (l *Lab) createVM(ctx *simulator.Context, folder types.ManagedObjectReference, where placement, name string, spec *VMSpec) error {
 	var extra []types.BaseOptionValue
 	for k, v := range spec.ExtraConfig {
 		extra = append(extra, &types.OptionValue{Key: k, Value: v})
@@ -200,9 +272,13 @@ func (l *Lab) createVM(ctx *simulator.Context, folder types.ManagedObjectReferen
 		ExtraConfig:  extra,
 	}
 	f := simulator.Map.Get(folder).(*simulator.Folder)
+	// A VM that names no host goes to the scenario's hosts in turn (top-level "hosts")
+	if spec.Host == "" {
+		where = placement{l.hostRefs[len(l.vms)%len(l.hostRefs)], l.poolRef}
+	}
 	var res interface{}
 	simulator.Map.WithLock(f, func() {
-		res = f.CreateVMTask(l.ctx(&folder), &types.CreateVM_Task{This: folder, Config: cfg, Pool: l.poolRef, Host: &l.hostRef})
+		res = f.CreateVMTask(l.ctx(&folder), &types.CreateVM_Task{This: folder, Config: cfg, Pool: where.pool, Host: &where.host})
 	})
 	ret, fault := innerTask(res.(*methods.CreateVM_TaskBody))
 	if fault != nil {
@@ -213,6 +289,7 @@ func (l *Lab) createVM(ctx *simulator.Context, folder types.ManagedObjectReferen
 
 	v := &LabVM{
 		Ref: ref, Name: name, Family: family, Build: build, Spec: spec, Timing: &l.sc.Timing,
+		Host: simulator.Map.Get(where.host).(*simulator.HostSystem).Name,
 		toolsInstalled: spec.Tools.Status != "notInstalled",
 		toolsEnabled:   spec.Tools.Status == "running",
 		toolsRunning:   spec.Tools.Status == "running" && spec.Power == "poweredOn",

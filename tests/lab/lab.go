@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log"
 	"reflect"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ type Lab struct {
 	model *simulator.Model
 
 	dcRef, hostRef, poolRef types.ManagedObjectReference
+	hostRefs                []types.ManagedObjectReference // every host, by name; VMs in turn
 	dsName                  string
 	dsDir                   string // local directory behind the datastore
 	port                    string // the HTTPS port, for guest file transfer URLs
@@ -33,6 +35,10 @@ type Lab struct {
 	vms map[types.ManagedObjectReference]*LabVM
 
 	transfers *transferStore
+
+	opsMu       sync.Mutex
+	opsInFlight map[string]int // Guest Operations being answered, by host name
+	opsMost     map[string]int // the most at once so far, by host name
 }
 
 // LabVM is the guest side of one VM. mu guards every field below it.
@@ -43,6 +49,7 @@ type LabVM struct {
 	Build  int
 	Spec   *VMSpec
 	Timing *TimingSpec // the scenario's durations (programs in the guest take time too)
+	Host   string      // the name of the ESXi host it runs on
 
 	mu             sync.Mutex
 	toolsInstalled bool
@@ -79,6 +86,27 @@ func (l *Lab) after(ms float64) {
 		return
 	}
 	time.Sleep(time.Duration(ms / l.speed * float64(time.Millisecond)))
+}
+
+// guestOp is one Guest Operations round trip: it takes timing_ms.guest_op (vCenter hands it
+// to hostd, hostd to the guest's Tools). The requests in flight are counted per host, and
+// every new maximum is logged ("guest ops in flight on HOST: N"), so tests can prove a
+// client never had more than its bound running on one host.
+func (l *Lab) guestOp(v *LabVM) {
+	l.opsMu.Lock()
+	if l.opsInFlight == nil {
+		l.opsInFlight, l.opsMost = map[string]int{}, map[string]int{}
+	}
+	l.opsInFlight[v.Host]++
+	if n := l.opsInFlight[v.Host]; n > l.opsMost[v.Host] {
+		l.opsMost[v.Host] = n
+		log.Printf("guest ops in flight on %s: %d", v.Host, n)
+	}
+	l.opsMu.Unlock()
+	l.after(l.sc.Timing.GuestOp)
+	l.opsMu.Lock()
+	l.opsInFlight[v.Host]--
+	l.opsMu.Unlock()
 }
 
 // ctx is an internal request context for calling vcsim's methods in-process.

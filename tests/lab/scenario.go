@@ -18,6 +18,7 @@ import (
 type Scenario struct {
 	VCenter VCenterSpec
 	Timing  TimingSpec
+	Hosts   int // ESXi hosts in the cluster; VMs are spread over them in turn
 	VMs     []VMSpec
 	Faults  []FaultSpec // fault injection rules (faults.go)
 }
@@ -29,12 +30,15 @@ type VCenterSpec struct {
 // TimingSpec holds durations in milliseconds (before --speed).
 type TimingSpec struct {
 	GuestShutdown, PowerOn, ToolsStart, Reconfig, Quiesce, Snapshot, SnapshotRemove, ToolsUpgrade float64
+	GuestOp float64 // every Guest Operations round trip (hostd relays it to the guest's Tools)
 }
 
 type VMSpec struct {
 	Name          string
 	Count         int
 	Folder        string
+	Host          string // ESXi host to place the VM on ("": the lab's default clustered host)
+	Cluster       string // the host's cluster ("" with Host set: a standalone host)
 	GuestID       string
 	GuestFullName string
 	GuestBuild    int
@@ -87,7 +91,7 @@ type WriterSpec struct {
 
 // DefaultTiming is what vCenter roughly takes; --speed divides it.
 var DefaultTiming = TimingSpec{GuestShutdown: 4000, PowerOn: 2000, ToolsStart: 3000, Reconfig: 800,
-	Quiesce: 5000, Snapshot: 1500, SnapshotRemove: 1500, ToolsUpgrade: 12000}
+	Quiesce: 5000, Snapshot: 1500, SnapshotRemove: 1500, ToolsUpgrade: 12000, GuestOp: 1000}
 
 // LoadScenario reads and validates a scenario file.
 func LoadScenario(path string) (*Scenario, error) {
@@ -258,7 +262,7 @@ func (p *parser) array(m map[string]interface{}, path, key string) ([]interface{
 }
 
 func (p *parser) scenario(root interface{}) *Scenario {
-	m := p.object(root, "", "vcenter", "timing_ms", "vms", "faults")
+	m := p.object(root, "", "vcenter", "timing_ms", "hosts", "vms", "faults")
 	sc := &Scenario{Timing: DefaultTiming}
 
 	vc := p.object(valueOr(m, "vcenter"), "vcenter", "user", "password", "version")
@@ -275,7 +279,7 @@ func (p *parser) scenario(root interface{}) *Scenario {
 	}
 
 	t := p.object(valueOr(m, "timing_ms"), "timing_ms", "guest_shutdown", "power_on", "tools_start",
-		"reconfig", "quiesce", "snapshot", "snapshot_remove", "tools_upgrade")
+		"reconfig", "quiesce", "snapshot", "snapshot_remove", "tools_upgrade", "guest_op")
 	d := DefaultTiming
 	sc.Timing = TimingSpec{
 		GuestShutdown:  p.number(t, "timing_ms", "guest_shutdown", d.GuestShutdown, 0),
@@ -286,7 +290,9 @@ func (p *parser) scenario(root interface{}) *Scenario {
 		Snapshot:       p.number(t, "timing_ms", "snapshot", d.Snapshot, 0),
 		SnapshotRemove: p.number(t, "timing_ms", "snapshot_remove", d.SnapshotRemove, 0),
 		ToolsUpgrade:   p.number(t, "timing_ms", "tools_upgrade", d.ToolsUpgrade, 0),
+		GuestOp:        p.number(t, "timing_ms", "guest_op", d.GuestOp, 0),
 	}
+	sc.Hosts = p.integer(m, "", "hosts", 1, 1, 1000)
 
 	vms, _ := p.array(m, "", "vms")
 	seen := map[string]string{}
@@ -334,12 +340,14 @@ var controllerKinds = []string{"pvscsi", "lsilogic", "lsilogic-sas", "buslogic",
 var diskModes = []string{"persistent", "independent_persistent", "independent_nonpersistent"}
 
 func (p *parser) vm(v interface{}, path string) VMSpec {
-	m := p.object(v, path, "name", "count", "folder", "guest_id", "guest_full_name", "guest_build",
+	m := p.object(v, path, "name", "count", "folder", "host", "cluster", "guest_id", "guest_full_name", "guest_build",
 		"power", "hw_version", "extra_config", "disks", "snapshots", "tools", "guest")
 	vm := VMSpec{
 		Name:       p.str(m, path, "name", ""),
 		Count:      p.integer(m, path, "count", 1, 1, 1000000),
 		Folder:     strings.Trim(p.str(m, path, "folder", ""), "/"),
+		Host:       p.str(m, path, "host", ""),
+		Cluster:    p.str(m, path, "cluster", ""),
 		GuestID:    p.str(m, path, "guest_id", "otherGuest"),
 		GuestBuild: p.integer(m, path, "guest_build", 0, 0, 1<<30),
 		Power:      p.str(m, path, "power", "poweredOn", "poweredOn", "poweredOff", "suspended"),
@@ -351,6 +359,9 @@ func (p *parser) vm(v interface{}, path string) VMSpec {
 	}
 	if strings.ContainsAny(vm.Name, "/\\[]") {
 		p.fail(path+".name", "must not contain / \\ [ or ]")
+	}
+	if vm.Cluster != "" && vm.Host == "" {
+		p.fail(path+".cluster", "needs \"host\" (the host to add to it)")
 	}
 	if vm.GuestID == "" {
 		p.fail(path+".guest_id", "must not be empty")

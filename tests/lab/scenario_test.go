@@ -23,7 +23,11 @@ func TestScenarioErrors(t *testing.T) {
 		{`{"vms":[{"name":"a","guest":{"services":["SQLWriter"]}}]}`, "vms[0].guest.services: must be an object"},
 		{`{"vms":[{"name":"a","tools":{"tools_conf_readonly":"yes"}}]}`, "vms[0].tools.tools_conf_readonly: must be true or false"},
 		{`{"vms":[{"name":"a","guest":{"installer_busy":1}}]}`, "vms[0].guest.installer_busy: must be true or false"},
+		{`{"vms":[{"name":"a","cluster":"C1"}]}`, "vms[0].cluster: needs \"host\""},
+		{`{"vms":[{"name":"a","host":7}]}`, "vms[0].host: must be a string"},
 		{`[1]`, "(root): must be an object"},
+		{`{"hosts":0}`, "hosts: must be an integer from 1 to 1000"},
+		{`{"timing_ms":{"guest_op":-1}}`, "timing_ms.guest_op: must be a number >= 0"},
 	}
 	for _, c := range cases {
 		_, err := ParseScenario([]byte(c.json))
@@ -38,8 +42,13 @@ func TestScenarioDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc.Timing != DefaultTiming || sc.VCenter.Version != "7.0.3" {
+	if sc.Timing != DefaultTiming || sc.VCenter.Version != "7.0.3" || sc.Hosts != 1 ||
+		sc.Timing.GuestOp != 1000 {
 		t.Errorf("defaults: %+v", sc)
+	}
+	sc, err = ParseScenario([]byte(`{"hosts":20,"timing_ms":{"guest_op":250},"vms":[{"name":"a"}]}`))
+	if err != nil || sc.Hosts != 20 || sc.Timing.GuestOp != 250 {
+		t.Errorf("hosts and guest_op: %+v %v", sc, err)
 	}
 	vm := sc.VMs[0]
 	want := DiskSpec{Controller: "lsilogic-sas", Bus: 0, Unit: 0, GB: 40, Mode: "persistent"}

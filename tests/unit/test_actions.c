@@ -35,8 +35,10 @@ static void test_unknown_and_out_of_range(void **state)
 static void test_vm_changing_actions_are_flagged(void **state)
 {
 	(void)state;
-	assert_true(action_changes_vms(ACTION_FIX));
-	assert_true(action_changes_vms(ACTION_SNAPTEST));
+	assert_true(action_changes_vms(ACTION_APPLY));
+	/* showing a plan or the test options changes nothing: --readonly refuses only apply */
+	assert_false(action_changes_vms(ACTION_FIX));
+	assert_false(action_changes_vms(ACTION_SNAPTEST));
 	assert_false(action_changes_vms(ACTION_HISTORY));
 	assert_false(action_changes_vms(ACTION_RESCAN));
 	assert_false(action_changes_vms(ACTION_MARK));

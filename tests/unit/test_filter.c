@@ -20,6 +20,11 @@ static const filter_subject ready = {
 	.name = "dc-01", .os = NULL, .os_family = "win2022", .status = "ready", .power = "on",
 	.predicted = "application",
 };
+static const filter_subject placed = {
+	.name = "sql-erp-01", .os_family = "win2022", .status = "ready", .power = "on",
+	.predicted = "application", .folder = "Production/SQL", .datacenter = "DC-Paris",
+	.cluster = "prod-a", .host = "esx-07.example.com",
+};
 
 static bool m(const char *expr, const filter_subject *s)
 {
@@ -43,6 +48,33 @@ static void test_substring_any_field(void **state)
 	assert_false(m("sql", &web));
 	assert_true(m("prod 2019", &sql));    /* AND */
 	assert_false(m("prod linux", &sql));
+}
+
+static void test_location_words(void **state)
+{
+	(void)state;
+	assert_true(m("folder:Prod*", &placed));       /* a glob over the whole value */
+	assert_true(m("folder:production/sql", &placed));
+	assert_true(m("folder:SQL", &placed));          /* no glob character: a substring */
+	assert_false(m("folder:Infra*", &placed));
+	assert_false(m("folder:SQL*", &placed));        /* a glob is anchored */
+	assert_true(m("folder:*/SQL", &placed));
+	assert_true(m("cluster:prod-a", &placed));
+	assert_true(m("cluster:prod-?", &placed));
+	assert_false(m("cluster:prod-b", &placed));
+	assert_true(m("host:esx-07", &placed));
+	assert_true(m("dc:paris", &placed));
+	assert_true(m("datacenter:DC-*", &placed));
+	assert_true(m("!cluster:prod-b", &placed));
+	assert_true(m("Production", &placed));          /* plain words look at the location too */
+	assert_true(m("cluster:prod-a ready", &placed));
+	/* a VM whose location is not known (yet) matches no location word */
+	assert_false(m("folder:*", &sql));
+	assert_false(m("cluster:prod", &sql));
+	assert_true(m("!cluster:prod", &sql));
+	char err[256];
+	assert_null(filter_compile("rack:12", err, sizeof err));
+	assert_non_null(strstr(err, "cluster:"));
 }
 
 static void test_rule_ids_and_statuses(void **state)
@@ -146,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_substring_any_field),
 		cmocka_unit_test(test_rule_ids_and_statuses),
 		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_location_words),
 		cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_regex_complexity_bounded),

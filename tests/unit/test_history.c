@@ -180,6 +180,55 @@ static size_t list(store *s, const store_history_filter *f, store_history_entry 
 	return n;
 }
 
+/* --limit N reads the newest scans first and widens until N entries are found: the same
+ * entries, in the same order, as the first N of the whole timeline, for every N and filter. */
+static void test_timeline_limit_windows(void **state)
+{
+	fixture *fx = *state;
+	char err[256] = "";
+	store *s = test_store_open(fx->path);
+	/* a third scan of one VM after the test, so the newest scan holds fewer than most N */
+	int64_t scan3 = store_scan_begin(s, fx->conn, T0 + 400, NULL, err, sizeof err);
+	add_vm(s, scan3, "vm-1", "sql-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
+	assert_int_equal(store_scan_commit(s, scan3, T0 + 401, err, sizeof err), 0);
+	/* and one more in the same second, the VM unchanged (the same stored state): the later
+	 * scan still comes first */
+	int64_t scan4 = store_scan_begin(s, fx->conn, T0 + 400, NULL, err, sizeof err);
+	add_vm(s, scan4, "vm-1", "sql-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
+	assert_int_equal(store_scan_commit(s, scan4, T0 + 401, err, sizeof err), 0);
+	store_history_entry *top;
+	size_t n_top = list(s, &(store_history_filter){ .limit = 2 }, &top);
+	assert_int_equal(n_top, 2);
+	assert_int_equal(top[0].id, scan4);
+	assert_int_equal(top[1].id, scan3);
+	assert_int_equal(top[0].item_id, top[1].item_id);
+	store_history_list_free(top, n_top);
+	static const store_history_filter filters[] = {
+		{ 0 }, { .kinds = STORE_HISTORY_SCAN }, { .outcome = "ready" },
+		{ .vcenter = "VC01.example.com" }, { .vm_glob = "*-01" }, { .since = T0 + 100 },
+	};
+	for (size_t k = 0; k < sizeof filters / sizeof filters[0]; k++) {
+		store_history_entry *all, *some;
+		size_t n_all = list(s, &filters[k], &all);
+		assert_true(n_all > 0);
+		for (size_t lim = 1; lim <= n_all + 1; lim++) {
+			store_history_filter f = filters[k];
+			f.limit = lim;
+			size_t n = list(s, &f, &some);
+			assert_int_equal(n, lim < n_all ? lim : n_all);
+			for (size_t i = 0; i < n; i++) {
+				assert_int_equal(some[i].kind, all[i].kind);
+				assert_int_equal(some[i].id, all[i].id);
+				assert_int_equal(some[i].item_id, all[i].item_id);
+				assert_string_equal(some[i].summary, all[i].summary);
+			}
+			store_history_list_free(some, n);
+		}
+		store_history_list_free(all, n_all);
+	}
+	store_close(s);
+}
+
 static void test_timeline_filters(void **state)
 {
 	fixture *fx = *state;
@@ -282,7 +331,7 @@ static void test_records(void **state)
 	store_history_record_done(&r);
 
 	/* one VM of the scan: its findings as they were */
-	int64_t vm1 = test_query_i64(fx->path, "SELECT id FROM scan_vms WHERE moref = 'vm-1' ORDER BY id LIMIT 1");
+	int64_t vm1 = test_query_i64(fx->path, "SELECT id FROM vm_states WHERE moref = 'vm-1' ORDER BY id LIMIT 1");
 	assert_int_equal(store_history_record_get(s, STORE_HISTORY_SCAN, fx->scan1, vm1, &r, err, sizeof err), 1);
 	assert_int_equal(store_history_table(&r, "vms")->n_rows, 1);
 	assert_int_equal(store_history_table(&r, "findings")->n_rows, 1);
@@ -342,24 +391,44 @@ static const store_diff_vm *diff_vm(const store_scan_diff *d, const char *name)
 	return NULL;
 }
 
-/* A document written before defaults were left out: the same facts, spelled out. */
+/* A document written before defaults were left out: the same facts, spelled out. The VM's
+ * state in that scan becomes a state of its own (the later scan keeps the newer document), as
+ * in a history converted from version 2, where the two texts were stored apart. */
 static void spell_out_defaults(const char *path, int64_t scan, const char *name)
 {
+	char *q = sqlite3_mprintf("SELECT v.id FROM scan_vms m JOIN vm_states v ON v.id = m.state_id"
+				  " WHERE m.scan_id = %lld AND v.name = %Q", (long long)scan, name);
+	int64_t old = test_query_i64(path, q);
+	sqlite3_free(q);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	char *sql = sqlite3_mprintf(
-		"UPDATE scan_vms SET facts_json = json_set(facts_json,"
+		"INSERT INTO vm_states SELECT NULL, randomblob(32), vcenter, moref, name, folder,"
+		" is_template, power, guest_os, os_family, tools_status, tools_version, enable_uuid,"
+		" snapshot_count, best, predicted, status, n_findings, facts_error, probe_state, probe_at,"
+		" probe_error, json_set(facts_json,"
 		" '$.is_template', json('false'), '$.facts_error_text', NULL,"
 		" '$.tools_upgrade_running', json('false'), '$.enable_uuid_set_at', 0,"
 		" '$.probe.error', NULL, '$.probe.writers_known', 'unknown', '$.probe.writers', json('[]'),"
 		" '$.probe.vmvss', json('{\"installed\":\"unknown\",\"state\":\"unknown\","
 		"\"start\":\"unknown\",\"raw_state\":null}'),"
 		" '$.probe.tools_conf_read', json('false'), '$.probe.enable_vss', 'unknown')"
-		" WHERE scan_id = %lld AND name = %Q", (long long)scan, name);
+		" FROM vm_states WHERE id = %lld;"
+		"INSERT INTO findings (state_id, seq, rule, severity, cap, fix, message, evidence)"
+		" SELECT (SELECT max(id) FROM vm_states), seq, rule, severity, cap, fix, message, evidence"
+		" FROM findings WHERE state_id = %lld;"
+		"UPDATE scan_vms SET state_id = (SELECT max(id) FROM vm_states)"
+		" WHERE scan_id = %lld AND state_id = %lld;",
+		(long long)old, (long long)old, (long long)scan, (long long)old);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_changes(db), 1);
 	sqlite3_free(sql);
 	sqlite3_close(db);
+	/* the two scans now hold two texts of the VM's facts */
+	q = sqlite3_mprintf("SELECT count(DISTINCT v.facts_json) FROM scan_vms m"
+			    " JOIN vm_states v ON v.id = m.state_id WHERE v.name = %Q", name);
+	assert_int_equal(test_query_i64(path, q), 2);
+	sqlite3_free(q);
 }
 
 static void test_diff(void **state)
@@ -573,8 +642,10 @@ static void test_vacuum(void **state)
 	/* keep everything from T0 + 150 on: scan 1, the fix (updated T0 + 150 - kept: not older),
 	 * old event and message go */
 	store_vacuum_stats st;
-	assert_int_equal(store_history_vacuum(s, T0 + 150, &st, err, sizeof err), 0);
+	assert_int_equal(store_history_vacuum(s, T0 + 150, T0 + 150, &st, err, sizeof err), 0);
 	assert_int_equal(st.scans, 1);
+	/* scan 1's states of sql-01 and old-ide went with it; web-01's, unchanged in scan 2, stays */
+	assert_int_equal(st.states, 2);
 	assert_int_equal(st.plans, 0);
 	assert_int_equal(st.snaptests, 0);
 	assert_int_equal(st.events, 1);
@@ -584,16 +655,27 @@ static void test_vacuum(void **state)
 	store_close(s);
 	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 1);
 	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 3);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM vm_states"), 3);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM vm_states WHERE id NOT IN"
+					" (SELECT state_id FROM scan_vms)"), 0);
 	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM findings"), 0);
 	assert_int_equal(test_query_i64(fx->path, "SELECT scan_id IS NULL FROM plans WHERE id = 1"), 1);
 
 	/* everything old: the newest scan and the running plan stay, with their connection */
 	s = test_store_open(fx->path);
-	assert_int_equal(store_history_vacuum(s, T0 + 100000, &st, err, sizeof err), 0);
+	/* the proof is kept longer: everything else is old, the fix and the test are not yet */
+	assert_int_equal(store_history_vacuum(s, T0 + 100000, T0, &st, err, sizeof err), 0);
+	assert_int_equal(st.plans, 0);
+	assert_int_equal(st.snaptests, 0);
+	assert_int_equal(st.states, 0);
+	assert_int_equal(st.messages, 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM steps"), 3);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM snaptest_events"), 2);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM tasks WHERE step_id IS NOT NULL"), 1);
+	assert_int_equal(store_history_vacuum(s, T0 + 100000, T0 + 100000, &st, err, sizeof err), 0);
 	assert_int_equal(st.scans, 0);
 	assert_int_equal(st.plans, 1);
 	assert_int_equal(st.snaptests, 1);
-	assert_int_equal(st.messages, 1);
 	store_close(s);
 	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 1);
 	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM plans WHERE state = 'running'"), 1);
@@ -613,7 +695,8 @@ static void check_current_schema(const char *path)
 	assert_int_equal(test_query_i64(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	static const char *const indexes[] = { "plans_created", "plans_connection", "plans_scan",
 					       "snaptests_created", "snaptests_connection",
-					       "tasks_started", "events_at" };
+					       "tasks_started", "events_at", "vm_states_moref",
+					       "vm_states_name", "vm_states_probe_ok", "findings_rule" };
 	for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
 		char sql[128];
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'",
@@ -621,13 +704,19 @@ static void check_current_schema(const char *path)
 		assert_int_equal(test_query_i64(path, sql), 1);
 	}
 	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
-	/* v3: who runs a plan or a test */
+	/* v4: who runs a plan or a test */
 	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM pragma_table_info('plans')"
 					      " WHERE name IN ('owner_host', 'owner_pid', 'owner_since',"
 					      " 'owner_lock', 'recovered_at')"), 5);
 	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM pragma_table_info('snaptests')"
 					      " WHERE name IN ('owner_host', 'owner_pid', 'owner_since',"
 					      " 'owner_lock')"), 4);
+	/* version 3: the VM rows of a scan are references to stored states */
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+					" ('v3_hash', 'findings_v3', 'scan_vms_v3')"), 0);
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM pragma_table_info('scan_vms')"), 2);
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM scan_vms WHERE state_id NOT IN"
+					" (SELECT id FROM vm_states)"), 0);
 }
 
 static void test_migrate_from_v0(void **state)
@@ -702,9 +791,9 @@ static void test_migrate_from_v2_owners(void **state)
 		" state, created_at) VALUES (1, 1, 'vm-1', 'a', 's', '{}', 'running', 170);",
 		NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	s = test_store_open(fx->path); /* migrates 2 -> 3 */
+	s = test_store_open(fx->path); /* migrates 2 -> 4 */
 	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
-	/* The interrupted plan was recovered before v3; the running one, owned by nobody alive
+	/* The interrupted plan was recovered before v4; the running one, owned by nobody alive
 	 * (no owner recorded), is to recover; so is the test. */
 	assert_int_equal(test_query_i64(fx->path, "SELECT recovered_at FROM plans WHERE id = 1"), 140);
 	int64_t ids[4];
@@ -714,6 +803,209 @@ static void test_migrate_from_v2_owners(void **state)
 	assert_int_equal(store_snaptest_unfinished(s, "vc01", refs, 2, err, sizeof err), 1);
 	store_close(s);
 	check_current_schema(fx->path);
+}
+
+/* ---- v2 -> v3: scans by content ---- */
+
+/* Every VM of every scan with all it stored, one line each, in the v2 shape (one row per VM
+ * per scan) and in the v3 shape (scan_vms -> vm_states): a conversion must not change it. */
+#define DUMP_COLS(SCAN, FKEY) \
+	"SELECT group_concat(line, char(10)) FROM (SELECT quote(" SCAN ") || '|' ||" \
+	" quote(v.moref) || quote(v.name) || quote(v.folder) || quote(v.is_template) ||" \
+	" quote(v.power) || quote(v.guest_os) || quote(v.os_family) || quote(v.tools_status) ||" \
+	" quote(v.tools_version) || quote(v.enable_uuid) || quote(v.snapshot_count) ||" \
+	" quote(v.best) || quote(v.predicted) || quote(v.status) || quote(v.n_findings) ||" \
+	" quote(v.facts_error) || quote(v.probe_state) || quote(v.probe_at) ||" \
+	" quote(v.probe_error) || quote(v.facts_json) || '|' || coalesce((SELECT" \
+	" group_concat(quote(seq) || quote(rule) || quote(severity) || quote(cap) || quote(fix) ||" \
+	" quote(message) || quote(evidence), ';') FROM (SELECT * FROM findings f" \
+	" WHERE f." FKEY " = v.id ORDER BY seq)), '') AS line"
+static const char dump_v2[] = DUMP_COLS("v.scan_id", "scan_vm_id")
+	" FROM scan_vms v ORDER BY v.scan_id, v.moref)";
+static const char dump_v3[] = DUMP_COLS("m.scan_id", "state_id")
+	" FROM scan_vms m JOIN vm_states v ON v.id = m.state_id ORDER BY m.scan_id, v.moref)";
+
+static char *query_str(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *v = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_non_null(v);
+	return v;
+}
+
+/* A version 2 history at dst holding what the fixture at src holds, one row per VM per scan
+ * as version 2 wrote it. */
+static void write_v2_copy(const char *src, const char *dst)
+{
+	char err[512] = "";
+	store *s = store_open_with(dst, store_migrations, 2, err, sizeof err);
+	assert_non_null(s);
+	store_close(s);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(dst, &db), SQLITE_OK);
+	char *sql = sqlite3_mprintf(
+		"ATTACH %Q AS a;"
+		"INSERT INTO connections SELECT * FROM a.connections;"
+		"INSERT INTO scans (id, connection_id, started_at, finished_at, options_json, n_vms)"
+		" SELECT id, connection_id, started_at, finished_at, options_json, n_vms FROM a.scans;"
+		"INSERT INTO scan_vms (scan_id, moref, name, folder, is_template, power, guest_os,"
+		" os_family, tools_status, tools_version, enable_uuid, snapshot_count, best, predicted,"
+		" status, n_findings, facts_error, probe_state, probe_at, probe_error, facts_json)"
+		" SELECT m.scan_id, v.moref, v.name, v.folder, v.is_template, v.power, v.guest_os,"
+		" v.os_family, v.tools_status, v.tools_version, v.enable_uuid, v.snapshot_count, v.best,"
+		" v.predicted, v.status, v.n_findings, v.facts_error, v.probe_state, v.probe_at,"
+		" v.probe_error, v.facts_json FROM a.scan_vms m JOIN a.vm_states v ON v.id = m.state_id"
+		" ORDER BY m.scan_id, v.moref;"
+		"INSERT INTO findings (scan_vm_id, seq, rule, severity, cap, fix, message, evidence)"
+		" SELECT sv.id, f.seq, f.rule, f.severity, f.cap, f.fix, f.message, f.evidence"
+		" FROM scan_vms sv JOIN a.scan_vms m ON m.scan_id = sv.scan_id"
+		" JOIN a.vm_states v ON v.id = m.state_id AND v.moref = sv.moref"
+		" JOIN a.findings f ON f.state_id = v.id ORDER BY sv.id, f.seq;"
+		"DETACH a;", src);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	sqlite3_close(db);
+}
+
+static const char sql_hashes[] = "SELECT group_concat(h, ',') FROM"
+				 " (SELECT hex(hash) AS h FROM vm_states ORDER BY h)";
+
+static void test_migrate_v2_by_content(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	char v2[192];
+	snprintf(v2, sizeof v2, "%s/v2.db", fx->dir);
+	write_v2_copy(fx->path, v2);
+	assert_int_equal(test_query_i64(v2, "PRAGMA user_version"), 2);
+	assert_int_equal(test_query_i64(v2, "SELECT count(*) FROM scan_vms"), 6);
+	char *before = query_str(v2, dump_v2);
+
+	store *s = test_store_open(v2); /* converts 2 -> 3 */
+	store_close(s);
+	check_current_schema(v2);
+	char *after = query_str(v2, dump_v3);
+	assert_string_equal(before, after);
+	/* web-01 was the same in both scans: one state for the two */
+	assert_int_equal(test_query_i64(v2, "SELECT count(*) FROM scan_vms"), 6);
+	assert_int_equal(test_query_i64(v2, "SELECT count(*) FROM vm_states"), 5);
+	/* SQL hashed the old rows exactly as the write path hashes a VM */
+	char *h_written = query_str(fx->path, sql_hashes), *h_converted = query_str(v2, sql_hashes);
+	assert_string_equal(h_written, h_converted);
+	free(h_written);
+	free(h_converted);
+	/* the counts per status of every scan, as the write path sets them at commit */
+	static const char counts[] = "SELECT group_concat(c, ' ') FROM (SELECT id || ':' || n_ready ||"
+				     " n_fixable || n_manual || n_unknown || n_na || '/' || n_vms AS c"
+				     " FROM scans ORDER BY id)";
+	char *c_written = query_str(fx->path, counts), *c_converted = query_str(v2, counts);
+	assert_string_equal(c_written, c_converted);
+	assert_string_equal(c_written, "1:11100/3 2:30000/3");
+	free(c_written);
+	free(c_converted);
+
+	/* so a rescan that finds the VMs unchanged adds no state */
+	s = test_store_open(v2);
+	int64_t scan3 = store_scan_begin(s, fx->conn, T0 + 300, NULL, err, sizeof err);
+	add_vm(s, scan3, "vm-1", "sql-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
+	add_vm(s, scan3, "vm-3", "old-ide", POWER_OFF, "TRUE", STATUS_MANUAL, LEVEL_FILESYSTEM, false, true);
+	assert_int_equal(store_scan_commit(s, scan3, T0 + 301, err, sizeof err), 0);
+	store_history_entry *e;
+	size_t n = list(s, &(store_history_filter){ .moref = "vm-3" }, &e);
+	assert_int_equal(n, 2); /* in scan 1 and scan 3 */
+	store_history_list_free(e, n);
+	store_close(s);
+	assert_int_equal(test_query_i64(v2, "SELECT count(*) FROM vm_states"), 5);
+	assert_int_equal(test_query_i64(v2, "SELECT count(*) FROM scan_vms"), 8);
+	free(before);
+	free(after);
+}
+
+/* A conversion that fails or is killed half-way leaves the version 2 file as it was. */
+static int hang_fd = -1;
+
+static void sql_hang(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (write(hang_fd, "x", 1) != 1)
+		_exit(3);
+	for (;;)
+		pause(); /* inside the conversion's transaction, until SIGKILL */
+	sqlite3_result_null(ctx);
+}
+
+static int register_hang(sqlite3 *db, char **msg, const void *api)
+{
+	(void)msg;
+	(void)api;
+	return sqlite3_create_function(db, "test_hang", 0, SQLITE_UTF8, NULL, sql_hang, NULL, NULL);
+}
+
+static void test_migrate_v2_interrupted(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	char v2[192];
+	snprintf(v2, sizeof v2, "%s/v2.db", fx->dir);
+	write_v2_copy(fx->path, v2);
+	char *before = query_str(v2, dump_v2);
+
+	/* a failure at the very end of the conversion (every table already rebuilt) */
+	char *failing = xasprintf("%s SELECT no_such_function();", store_migrations[2]);
+	const char *const migs[] = { store_migrations[0], store_migrations[1], failing };
+	assert_null(store_open_with(v2, migs, 3, err, sizeof err));
+	assert_non_null(strstr(err, "from schema 2 to 3 failed"));
+	assert_non_null(strstr(err, "it was left at schema 2"));
+	free(failing);
+	assert_int_equal(test_query_i64(v2, "PRAGMA user_version"), 2);
+	char *now = query_str(v2, dump_v2);
+	assert_string_equal(before, now);
+	free(now);
+
+	/* killed in the middle of it */
+	char *hanging = xasprintf("%s SELECT test_hang();", store_migrations[2]);
+	const char *const migs2[] = { store_migrations[0], store_migrations[1], hanging };
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		hang_fd = fds[1];
+		sqlite3_auto_extension((void (*)(void))register_hang);
+		store_open_with(v2, migs2, 3, err, sizeof err);
+		_exit(2); /* not reached: the conversion hangs until killed */
+	}
+	close(fds[1]);
+	char c;
+	assert_int_equal(read(fds[0], &c, 1), 1); /* the child is inside the conversion */
+	close(fds[0]);
+	kill(pid, SIGKILL);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	free(hanging);
+	assert_int_equal(test_query_i64(v2, "PRAGMA user_version"), 2);
+	now = query_str(v2, dump_v2);
+	assert_string_equal(before, now);
+	free(now);
+
+	/* and the next start converts it */
+	store *s = test_store_open(v2);
+	store_close(s);
+	check_current_schema(v2);
+	now = query_str(v2, dump_v3);
+	assert_string_equal(before, now);
+	free(now);
+	free(before);
 }
 
 /* ---- two processes, and a killed writer ---- */
@@ -870,6 +1162,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_timeline_filters, setup_fixture, teardown),
+		cmocka_unit_test_setup_teardown(test_timeline_limit_windows, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_records, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_diff, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_trends, setup_fixture, teardown),
@@ -878,7 +1171,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vacuum, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1_with_data, setup, teardown),
-cmocka_unit_test_setup_teardown(test_migrate_from_v2_owners, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v2_owners, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v2_by_content, setup_fixture, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v2_interrupted, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_two_processes_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_writer_mid_transaction, setup, teardown),
 	};

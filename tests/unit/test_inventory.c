@@ -22,11 +22,13 @@
 static void expect_scan_pages(void)
 {
 	fake_expect("CreateContainerView|<type>VirtualMachine</type>", "create_view.xml");
+	fake_expect("CreateContainerView|<type>Folder</type>", "create_view.xml");
 	fake_expect("RetrievePropertiesEx|<pathSet>config.hardware.device</pathSet>|"
 		    "<pathSet>guest.disk</pathSet>|<pathSet>snapshot</pathSet>|<maxObjects>",
 		    "retrieve_page1.xml");
 	fake_expect("ContinueRetrievePropertiesEx|<token>1</token>", "retrieve_page2.xml");
 	fake_expect("ContinueRetrievePropertiesEx|<token>2</token>", "retrieve_page3.xml");
+	fake_expect("DestroyView|session[1f561484", "void_response.xml");
 	fake_expect("DestroyView|session[1f561484", "void_response.xml");
 }
 
@@ -211,9 +213,11 @@ static void test_scan_malformed(void **state)
 	size_t counts[1];
 	const char *globs[] = { "*" };
 	fake_expect("CreateContainerView", "create_view.xml");
+	fake_expect("CreateContainerView", "create_view.xml");
 	fake_expect("RetrievePropertiesEx", "retrieve_page1.xml");
 	fake_expect("ContinueRetrievePropertiesEx", "retrieve_truncated.xml");
 	fake_expect("CancelRetrievePropertiesEx|<token>7</token>", "void_response.xml");
+	fake_expect("DestroyView", "void_response.xml");
 	fake_expect("DestroyView", "void_response.xml");
 	assert_int_equal(inventory_scan(NULL, globs, 1, counts, &v, &n, &err), -1);
 	assert_int_equal(err.kind, VS_ERR_PARSE);
@@ -261,6 +265,66 @@ static int live_missing(void *ctx, const char *moref, const char *path, const ch
 	return 0;
 }
 
+/* The same consumer fed by the SAX2 push parser (vs_wait_updates_stream), as the console is. */
+static bool live_sax;
+static inventory_val *live_val;
+
+static int live_object(void *ctx, const char *obj_type, const char *moref, vs_obj_kind kind,
+		       vs_error *err)
+{
+	return live_change(ctx, moref, kind, NULL, VS_OP_ASSIGN, NULL, err);
+}
+
+static int live_change_events(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
+			      vs_change_op op, bool has_val, vs_error *err)
+{
+	vm_facts *f = live_find(ctx, moref);
+	assert_non_null(f);
+	if (!has_val || op != VS_OP_ASSIGN)
+		return inventory_apply_change(f, prop, NULL);
+	return inventory_val_begin(live_val, f, prop) ? 1 : 0;
+}
+
+static void live_start(void *ctx, int depth, const char *name, const char *xsi_type)
+{
+	inventory_val_start(live_val, depth, name, xsi_type);
+}
+
+static void live_text(void *ctx, const char *t, size_t n)
+{
+	inventory_val_text(live_val, t, n);
+}
+
+static void live_end(void *ctx, int depth, const char *name)
+{
+	inventory_val_end(live_val, depth, name);
+}
+
+static int live_finish(void *ctx, vs_error *err)
+{
+	inventory_val_finish(live_val);
+	return 0;
+}
+
+static void live_abort(void *ctx)
+{
+	inventory_val_abort(live_val);
+}
+
+static const vs_update_sink live_sink = {
+	.object = live_object,
+	.change = live_change_events,
+	.val = { .start = live_start, .text = live_text, .end = live_end, .finish = live_finish,
+		 .abort = live_abort, .on_missing = live_missing },
+};
+
+static int live_wait(vs_updates *u, const char *in, char *out, size_t n, live *l, vs_error *err)
+{
+	if (live_sax)
+		return vs_wait_updates_stream(NULL, u, in, out, n, 10, &live_sink, l, err);
+	return vs_wait_updates(NULL, u, in, out, n, 10, live_change, live_missing, l, err);
+}
+
 static void test_live_updates(void **state)
 {
 	vs_error err;
@@ -275,8 +339,7 @@ static void test_live_updates(void **state)
 
 	fake_expect("WaitForUpdatesEx", "wait_enter_truncated.xml");
 	fake_expect("<version>1_1</version>", "wait_enter_rest.xml");
-	assert_int_equal(vs_wait_updates(NULL, &u, "", version, sizeof version, 10, live_change,
-					 live_missing, &l, &err), 2);
+	assert_int_equal(live_wait(&u, "", version, sizeof version, &l, &err), 2);
 	assert_int_equal(l.n, 2);
 	vm_facts *sql = live_find(&l, "vm-42");
 	assert_string_equal(sql->name, "sql-prod-01");
@@ -301,8 +364,7 @@ static void test_live_updates(void **state)
 	assert_int_equal(sql->volumes[0].free_bytes, 5);
 
 	fake_expect("<version>1</version>", "wait_modify.xml");
-	assert_int_equal(vs_wait_updates(NULL, &u, version, version, sizeof version, 10,
-					 live_change, live_missing, &l, &err), 3);
+	assert_int_equal(live_wait(&u, version, version, sizeof version, &l, &err), 3);
 	assert_string_equal(version, "2");
 	sql = live_find(&l, "vm-42");
 	assert_int_equal(sql->power, POWER_OFF);
@@ -314,6 +376,236 @@ static void test_live_updates(void **state)
 	assert_string_equal(live_find(&l, "vm-48")->name, "new-vm");
 	for (size_t i = 0; i < l.n; i++)
 		model_vm_facts_done(&l.vms[i]);
+}
+
+static void test_live_updates_sax(void **state)
+{
+	live_sax = true;
+	live_val = inventory_val_new();
+	test_live_updates(state);
+	inventory_val_free(live_val);
+	live_val = NULL;
+	live_sax = false;
+}
+
+/* The estate: VMs first, their containers after them (any order is allowed), a clustered
+ * host and a standalone one, nested folders under a datacenter inside a folder. */
+#define OBJ(type, moref, props) "<objects><obj type=\"" type "\">" moref "</obj>" props "</objects>"
+#define PROP(name, val) "<propSet><name>" name "</name><val>" val "</val></propSet>"
+static const char estate_page[] =
+	"<Envelope><Body><RetrievePropertiesExResponse><returnval>"
+	OBJ("VirtualMachine", "vm-1", PROP("name", "sql-01") PROP("parent", "group-v9")
+	    PROP("runtime.host", "host-1"))
+	OBJ("VirtualMachine", "vm-2", PROP("name", "edge-01") PROP("parent", "group-v3")
+	    PROP("runtime.host", "host-7"))
+	OBJ("VirtualMachine", "vm-3", PROP("name", "orphan-01") PROP("parent", "group-v404"))
+	OBJ("Folder", "group-v9", PROP("name", "SQL") PROP("parent", "group-v8"))
+	OBJ("Folder", "group-v8", PROP("name", "Production") PROP("parent", "group-v3"))
+	OBJ("Folder", "group-v3", PROP("name", "vm") PROP("parent", "datacenter-2"))
+	OBJ("Datacenter", "datacenter-2", PROP("name", "DC Paris") PROP("parent", "group-f1"))
+	OBJ("Folder", "group-f1", PROP("name", "Europe") PROP("parent", "group-d1"))
+	OBJ("ClusterComputeResource", "domain-c5", PROP("name", "Cluster A")
+	    PROP("parent", "group-h4"))
+	OBJ("HostSystem", "host-1", PROP("name", "esx-01.example.com") PROP("parent", "domain-c5"))
+	OBJ("ComputeResource", "domain-s6", PROP("name", "esx-07") PROP("parent", "group-h4"))
+	OBJ("HostSystem", "host-7", PROP("name", "esx-07.example.com") PROP("parent", "domain-s6"))
+	"<objects><obj type=\"Folder\">group-h4</obj><missingSet><path>name</path><fault><fault "
+	"xsi:type=\"NoPermission\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"/>"
+	"</fault></missingSet></objects>"
+	"</returnval></RetrievePropertiesExResponse></Body></Envelope>";
+
+static void expect_estate_scan(void)
+{
+	fake_expect("CreateContainerView|<type>VirtualMachine</type><recursive>", "create_view.xml");
+	fake_expect("CreateContainerView|<type>Folder</type><type>Datacenter</type>"
+		    "<type>ComputeResource</type><type>HostSystem</type><recursive>", "create_view.xml");
+	/* the containers' filter first, the VMs' second */
+	fake_expect("RetrievePropertiesEx|<specSet><propSet><type>Folder</type><pathSet>name"
+		    "</pathSet><pathSet>parent</pathSet></propSet><propSet><type>Datacenter</type>|"
+		    "<type>HostSystem</type>|</specSet><specSet><propSet><type>VirtualMachine</type>|"
+		    "<pathSet>parent</pathSet><pathSet>runtime.host</pathSet></propSet>", NULL);
+	fake_steps[fake_n - 1].xml = estate_page;
+	fake_steps[fake_n - 1].xml_len = sizeof estate_page - 1;
+	fake_expect("DestroyView", "void_response.xml");
+	fake_expect("DestroyView", "void_response.xml");
+}
+
+static void assert_estate(const vm_facts *v, size_t n)
+{
+	assert_int_equal(n, 3);
+	const vm_facts *sql = find(v, n, "sql-01"), *edge = find(v, n, "edge-01"),
+		       *orphan = find(v, n, "orphan-01");
+	assert_string_equal(sql->folder, "/Europe/DC Paris/vm/Production/SQL");
+	assert_string_equal(sql->datacenter, "DC Paris");
+	assert_string_equal(sql->cluster, "Cluster A");
+	assert_string_equal(sql->host, "esx-01.example.com");
+	assert_string_equal(edge->folder, "/Europe/DC Paris/vm");
+	assert_string_equal(edge->datacenter, "DC Paris");
+	assert_null(edge->cluster); /* a standalone host */
+	assert_string_equal(edge->host, "esx-07.example.com");
+	assert_null(orphan->folder); /* its folder never came: unknown, not guessed */
+	assert_null(orphan->datacenter);
+	assert_null(orphan->host);
+	assert_false(sql->facts_error); /* the host folder's unreadable name is no VM's fault */
+}
+
+static void test_scan_estate(void **state)
+{
+	vs_error err;
+	vs_error_clear(&err);
+	vm_facts *v;
+	size_t n;
+	expect_estate_scan();
+	assert_int_equal(inventory_scan(NULL, NULL, 0, NULL, &v, &n, &err), 0);
+	assert_estate(v, n);
+	inventory_free(v, n);
+}
+
+typedef struct {
+	vm_facts v[4];
+	size_t n;
+} handed;
+
+static void hand_over(void *ctx, vm_facts *f)
+{
+	handed *h = ctx;
+	h->v[h->n++] = *f;
+}
+
+/* inventory_scan_each hands a VM over once its location resolves: here, at the end. */
+static void test_scan_each_estate(void **state)
+{
+	vs_error err;
+	vs_error_clear(&err);
+	handed h = { .n = 0 };
+	expect_estate_scan();
+	assert_int_equal(inventory_scan_each(NULL, NULL, 0, NULL, hand_over, &h, &err), 0);
+	assert_estate(h.v, h.n);
+	for (size_t i = 0; i < h.n; i++)
+		model_vm_facts_done(&h.v[i]);
+}
+
+/* Live moves: the watcher's way (vs_wait_updates_stream into inventory_val_begin_any and an
+ * estate, locations resolved after each answer): a VM moved to another folder and host, and a
+ * folder renamed, change the VMs' locations. */
+typedef struct {
+	vm_facts vm;
+	bool have_vm;
+	estate *e;
+	inventory_val *val;
+	char type[32];
+} mover;
+
+static int mv_object(void *ctx, const char *obj_type, const char *moref, vs_obj_kind kind,
+		     vs_error *err)
+{
+	mover *m = ctx;
+	snprintf(m->type, sizeof m->type, "%s", obj_type);
+	if (!strcmp(obj_type, "VirtualMachine") && !m->have_vm) {
+		inventory_facts_begin(&m->vm, moref);
+		m->have_vm = true;
+	}
+	return 0;
+}
+
+static int mv_change(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
+		     vs_change_op op, bool has_val, vs_error *err)
+{
+	mover *m = ctx;
+	bool vm = !strcmp(m->type, "VirtualMachine");
+	if (!has_val) {
+		estate_set(m->e, m->type, moref, prop, NULL);
+		return 0;
+	}
+	return inventory_val_begin_any(m->val, m->e, m->type, moref, vm ? &m->vm : NULL, prop);
+}
+
+static void mv_start(void *ctx, int depth, const char *name, const char *xsi_type)
+{
+	inventory_val_start(((mover *)ctx)->val, depth, name, xsi_type);
+}
+
+static void mv_text(void *ctx, const char *t, size_t n)
+{
+	inventory_val_text(((mover *)ctx)->val, t, n);
+}
+
+static void mv_end(void *ctx, int depth, const char *name)
+{
+	inventory_val_end(((mover *)ctx)->val, depth, name);
+}
+
+static int mv_finish(void *ctx, vs_error *err)
+{
+	inventory_val_finish(((mover *)ctx)->val);
+	return 0;
+}
+
+#define UPD(body) "<Envelope><Body><WaitForUpdatesExResponse><returnval>" body \
+	"</returnval></WaitForUpdatesExResponse></Body></Envelope>"
+#define OSET(kind, type, moref, changes) "<objectSet><kind>" kind "</kind><obj type=\"" type \
+	"\">" moref "</obj>" changes "</objectSet>"
+#define CHG(name, val) "<changeSet><name>" name "</name><op>assign</op><val>" val "</val>" \
+	"</changeSet>"
+static const char move_enter[] = UPD("<version>1</version><filterSet>"
+	OSET("enter", "VirtualMachine", "vm-1", CHG("name", "sql-01") CHG("parent", "group-v9")
+	     CHG("runtime.host", "host-1"))
+	OSET("enter", "Folder", "group-v9", CHG("name", "SQL") CHG("parent", "group-v3"))
+	OSET("enter", "Folder", "group-v8", CHG("name", "Web") CHG("parent", "group-v3"))
+	OSET("enter", "Folder", "group-v3", CHG("name", "vm") CHG("parent", "datacenter-2"))
+	OSET("enter", "Datacenter", "datacenter-2", CHG("name", "DC0") CHG("parent", "group-d1"))
+	OSET("enter", "ClusterComputeResource", "domain-c5", CHG("name", "C1")
+	     CHG("parent", "group-h4"))
+	OSET("enter", "HostSystem", "host-1", CHG("name", "esx-01") CHG("parent", "domain-c5"))
+	OSET("enter", "ComputeResource", "domain-s6", CHG("name", "esx-07")
+	     CHG("parent", "group-h4"))
+	OSET("enter", "HostSystem", "host-7", CHG("name", "esx-07") CHG("parent", "domain-s6"))
+	"</filterSet>");
+static const char move_vm[] = UPD("<version>2</version><filterSet>"
+	OSET("modify", "VirtualMachine", "vm-1", CHG("parent", "group-v8")
+	     CHG("runtime.host", "host-7"))
+	"</filterSet>");
+static const char rename_folder[] = UPD("<version>3</version><filterSet>"
+	OSET("modify", "Folder", "group-v8", CHG("name", "Frontends"))
+	"</filterSet>");
+
+static void test_live_move(void **state)
+{
+	mover m = { .have_vm = false };
+	m.e = estate_new();
+	m.val = inventory_val_new();
+	estate_set_root(m.e, "group-d1");
+	vs_update_sink sink = { .object = mv_object, .change = mv_change,
+				.val = { .start = mv_start, .text = mv_text, .end = mv_end,
+					 .finish = mv_finish } };
+	vs_updates u = { .collector = "pc-2" };
+	char version[16];
+	vs_error err;
+	vs_error_clear(&err);
+	fake_expect_xml("WaitForUpdatesEx", move_enter, sizeof move_enter - 1);
+	fake_expect_xml("<version>1</version>", move_vm, sizeof move_vm - 1);
+	fake_expect_xml("<version>2</version>", rename_folder, sizeof rename_folder - 1);
+	assert_int_equal(vs_wait_updates_stream(NULL, &u, "", version, sizeof version, 0, &sink, &m,
+						&err), 9);
+	assert_true(estate_resolve(m.e, &m.vm));
+	assert_string_equal(m.vm.folder, "/DC0/vm/SQL");
+	assert_string_equal(m.vm.cluster, "C1");
+	assert_string_equal(m.vm.host, "esx-01");
+	assert_int_equal(vs_wait_updates_stream(NULL, &u, version, version, sizeof version, 0,
+						&sink, &m, &err), 1);
+	assert_true(estate_resolve(m.e, &m.vm));
+	assert_string_equal(m.vm.folder, "/DC0/vm/Web");
+	assert_null(m.vm.cluster); /* now on a standalone host */
+	assert_string_equal(m.vm.host, "esx-07");
+	assert_string_equal(m.vm.datacenter, "DC0");
+	assert_int_equal(vs_wait_updates_stream(NULL, &u, version, version, sizeof version, 0,
+						&sink, &m, &err), 1);
+	assert_true(estate_resolve(m.e, &m.vm));
+	assert_string_equal(m.vm.folder, "/DC0/vm/Frontends");
+	assert_false(estate_resolve(m.e, &m.vm)); /* nothing moved since */
+	model_vm_facts_done(&m.vm);
+	inventory_val_free(m.val);
+	estate_free(m.e);
 }
 
 static void test_enable_uuid_values(void **state)
@@ -592,9 +884,11 @@ static void test_bench_scan(void **state)
 	strbuf_init(&b.page_buf);
 
 	fake_expect("CreateContainerView", "create_view.xml");
+	fake_expect("CreateContainerView", "create_view.xml");
 	for (int p = 0; p < b.pages; p++)
 		fake_expect_gen(p ? "ContinueRetrievePropertiesEx" : "RetrievePropertiesEx",
 				bench_page, &b);
+	fake_expect("DestroyView", "void_response.xml");
 	fake_expect("DestroyView", "void_response.xml");
 
 	struct mallinfo2 before = mallinfo2();
@@ -632,7 +926,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scan_globs, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_scan_view_fault, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_scan_malformed, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_scan_estate, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_scan_each_estate, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_live_move, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_live_updates, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_live_updates_sax, fake_setup, fake_teardown),
 		cmocka_unit_test(test_enable_uuid_values),
 		cmocka_unit_test(test_parse_datetime),
 		cmocka_unit_test(test_tools_status_any_order),

@@ -77,21 +77,141 @@ static int on_change(void *ctx, const char *moref, vs_obj_kind kind, const char 
 	return 0;
 }
 
+static const char *const vm_paths[] = { "name", "config.extraConfig", "runtime.powerState" };
+
+/* The same consumers fed by the SAX2 push parser (vs_retrieve_stream, vs_wait_updates_stream):
+ * every retrieve and wait test runs twice, once per parser, and must log the same lines. */
+static bool use_stream;
+static struct {
+	strbuf line;     /* "moref prop" or "  moref op prop" */
+	char type[64];
+	strbuf text;     /* text directly inside <val> */
+	int depth;       /* of the innermost open element, -1 outside */
+} sv;
+
+static int sv_begin(void *ctx, const char *obj_type, const char *moref, const char *prop,
+		    vs_error *err)
+{
+	n_props++;
+	if (abort_after && n_props == abort_after)
+		return vs_fail(err, VS_ERR_USAGE, "consumer gave up");
+	strbuf_reset(&sv.line);
+	strbuf_addf(&sv.line, "%s %s", moref, prop);
+	return 1;
+}
+
+static void sv_start(void *ctx, int depth, const char *name, const char *xsi_type)
+{
+	if (depth == 0) {
+		snprintf(sv.type, sizeof sv.type, "%s", xsi_type);
+		strbuf_reset(&sv.text);
+	}
+	sv.depth = depth;
+}
+
+static void sv_text(void *ctx, const char *t, size_t n)
+{
+	if (sv.depth == 0)
+		strbuf_add(&sv.text, t, n);
+}
+
+static void sv_end(void *ctx, int depth, const char *name)
+{
+	sv.depth = depth - 1;
+}
+
+static int sv_finish(void *ctx, vs_error *err)
+{
+	const char *type = sv.type;
+	if (strcmp(type, "string") == 0 || strcmp(type, "boolean") == 0 ||
+	    strcmp(type, "dateTime") == 0 || strstr(type, "PowerState") ||
+	    strcmp(type, "ManagedObjectReference") == 0 || strcmp(type, "TaskInfoState") == 0)
+		strbuf_addf(&log_sb, "%s = %s\n", sv.line.buf, sv.text.buf);
+	else
+		strbuf_addf(&log_sb, "%s : %s\n", sv.line.buf, type);
+	return 0;
+}
+
+static void sv_abort(void *ctx)
+{
+	strbuf_reset(&sv.line);
+}
+
+static const vs_val_sink sv_sink = {
+	.begin = sv_begin, .start = sv_start, .text = sv_text, .end = sv_end,
+	.finish = sv_finish, .abort = sv_abort, .on_missing = on_missing,
+};
+
+static const vs_val_sink sv_sink_no_missing = {
+	.begin = sv_begin, .start = sv_start, .text = sv_text, .end = sv_end,
+	.finish = sv_finish, .abort = sv_abort,
+};
+
+static int retrieve_any(const char *view, int page_size, vs_missing_fn missing, vs_error *err)
+{
+	vs_prop_spec spec = { "VirtualMachine", vm_paths, 3 };
+	vs_view_filter filter = { view, &spec, 1 };
+	if (use_stream)
+		return vs_retrieve_stream(NULL, &filter, 1, page_size,
+					  missing ? &sv_sink : &sv_sink_no_missing, NULL, err);
+	return vs_retrieve(NULL, view, "VirtualMachine", vm_paths, 3, page_size, on_prop, missing,
+			   NULL, err);
+}
+
+static int su_object(void *ctx, const char *obj_type, const char *moref, vs_obj_kind kind,
+		     vs_error *err)
+{
+	return on_change(ctx, moref, kind, NULL, VS_OP_ASSIGN, NULL, err);
+}
+
+static int su_change(void *ctx, const char *moref, vs_obj_kind kind, const char *prop,
+		     vs_change_op op, bool has_val, vs_error *err)
+{
+	if (!has_val)
+		return on_change(ctx, moref, kind, prop, op, NULL, err);
+	n_props++;
+	strbuf_reset(&sv.line);
+	strbuf_addf(&sv.line, "  %s %s %s", moref, ops[op], prop);
+	return 1;
+}
+
+static int wait_any(vs_updates *u, const char *in, char *out, size_t n, int wait,
+		    vs_missing_fn missing, vs_error *err)
+{
+	if (use_stream) {
+		vs_update_sink sink = { .object = su_object, .change = su_change, .val = sv_sink };
+		sink.val.on_missing = missing;
+		return vs_wait_updates_stream(NULL, u, in, out, n, wait, &sink, NULL, err);
+	}
+	return vs_wait_updates(NULL, u, in, out, n, wait, on_change, missing, NULL, err);
+}
+
 static int setup(void **state)
 {
+	use_stream = false;
 	strbuf_init(&log_sb);
+	strbuf_init(&sv.line);
+	strbuf_init(&sv.text);
 	abort_after = 0;
 	n_props = 0;
 	return fake_setup(state);
 }
 
+static int setup_stream(void **state)
+{
+	setup(state);
+	use_stream = true;
+	return 0;
+}
+
 static int teardown(void **state)
 {
+	strbuf_done(&sv.line);
+	strbuf_done(&sv.text);
 	strbuf_done(&log_sb);
 	return fake_teardown(state);
 }
 
-static const char *const vm_paths[] = { "name", "config.extraConfig", "runtime.powerState" };
 
 static void test_view_create_destroy(void **state)
 {
@@ -132,8 +252,7 @@ static void test_retrieve_paging(void **state)
 		    "Collector\">propertyCollector</_this><token>1</token>"
 		    "</ContinueRetrievePropertiesEx>", "retrieve_page2.xml");
 	fake_expect("<token>2</token>", "retrieve_page3.xml");
-	assert_int_equal(vs_retrieve(NULL, "view-1", "VirtualMachine", vm_paths, 3, 2, on_prop,
-				     on_missing, NULL, &err), 0);
+	assert_int_equal(retrieve_any("view-1", 2, on_missing, &err), 0);
 	assert_int_equal(fake_pos, 3);
 	const char *want =
 		"vm-42 config.extraConfig : ArrayOfOptionValue\n"
@@ -199,8 +318,7 @@ static void test_retrieve_no_page_size(void **state)
 	vs_error err;
 	vs_error_clear(&err);
 	fake_expect("<options></options></RetrievePropertiesEx>", "retrieve_empty.xml");
-	assert_int_equal(vs_retrieve(NULL, "v", "VirtualMachine", vm_paths, 3, 0, on_prop, NULL,
-				     NULL, &err), 0);
+	assert_int_equal(retrieve_any("v", 0, NULL, &err), 0);
 	assert_string_equal(log_sb.buf, "");
 }
 
@@ -210,8 +328,7 @@ static void test_retrieve_missing_without_handler(void **state)
 	vs_error_clear(&err);
 	fake_expect("RetrievePropertiesEx", "retrieve_page2.xml");
 	fake_expect("<token>2</token>", "retrieve_page3.xml");
-	assert_int_equal(vs_retrieve(NULL, "v", "VirtualMachine", vm_paths, 3, 100, on_prop, NULL,
-				     NULL, &err), 0);
+	assert_int_equal(retrieve_any("v", 100, NULL, &err), 0);
 	assert_null(strstr(log_sb.buf, "missing"));
 	assert_non_null(strstr(log_sb.buf, "vm-47 name = sql-test-01\n"));
 }
@@ -223,8 +340,7 @@ static void test_retrieve_malformed_cancels(void **state)
 	fake_expect("RetrievePropertiesEx", "retrieve_truncated.xml");
 	fake_expect("<CancelRetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"Property"
 		    "Collector\">propertyCollector</_this><token>7</token>", "void_response.xml");
-	assert_int_equal(vs_retrieve(NULL, "v", "VirtualMachine", vm_paths, 3, 10, on_prop, NULL,
-				     NULL, &err), -1);
+	assert_int_equal(retrieve_any("v", 10, NULL, &err), -1);
 	assert_int_equal(err.kind, VS_ERR_PARSE);
 	assert_non_null(strstr(err.message, "RetrievePropertiesEx"));
 	assert_int_equal(fake_pos, 2);
@@ -237,8 +353,7 @@ static void test_retrieve_consumer_abort(void **state)
 	abort_after = 20; /* on page 1 (vm-43), whose token is "1" */
 	fake_expect("RetrievePropertiesEx", "retrieve_page1.xml");
 	fake_expect("CancelRetrievePropertiesEx|<token>1</token>", "void_response.xml");
-	assert_int_equal(vs_retrieve(NULL, "v", "VirtualMachine", vm_paths, 3, 2, on_prop, NULL,
-				     NULL, &err), -1);
+	assert_int_equal(retrieve_any("v", 2, NULL, &err), -1);
 	assert_int_equal(err.kind, VS_ERR_USAGE);
 	assert_string_equal(err.message, "consumer gave up");
 	assert_int_equal(fake_pos, 2);
@@ -253,8 +368,7 @@ static void test_retrieve_fault_mid_paging(void **state)
 	fake_steps[1].fault = "InvalidArgument";
 	/* the server said the token is bad: cancelling it is harmless, and allowed */
 	fake_expect("CancelRetrievePropertiesEx|<token>1</token>", "void_response.xml");
-	assert_int_equal(vs_retrieve(NULL, "v", "VirtualMachine", vm_paths, 3, 2, on_prop, NULL,
-				     NULL, &err), -1);
+	assert_int_equal(retrieve_any("v", 2, NULL, &err), -1);
 	assert_int_equal(err.kind, VS_ERR_FAULT);
 	assert_string_equal(err.fault, "InvalidArgument");
 }
@@ -266,8 +380,7 @@ static void test_retrieve_repeated_token(void **state)
 	fake_expect("RetrievePropertiesEx", "retrieve_page1.xml");
 	fake_expect("ContinueRetrievePropertiesEx|<token>1</token>", "retrieve_page1.xml");
 	fake_expect("CancelRetrievePropertiesEx|<token>1</token>", "void_response.xml");
-	assert_int_equal(vs_retrieve(NULL, "v", "VirtualMachine", vm_paths, 3, 2, on_prop, NULL,
-				     NULL, &err), -1);
+	assert_int_equal(retrieve_any("v", 2, NULL, &err), -1);
 	assert_int_equal(err.kind, VS_ERR_PARSE);
 	assert_non_null(strstr(err.message, "token \"1\" again"));
 	assert_int_equal(fake_pos, 3);
@@ -278,8 +391,7 @@ static void test_retrieve_first_call_fails(void **state)
 	vs_error err;
 	vs_error_clear(&err);
 	fake_expect_fault("RetrievePropertiesEx", "x");
-	assert_int_equal(vs_retrieve(NULL, "v", "VirtualMachine", vm_paths, 3, 2, on_prop, NULL,
-				     NULL, &err), -1);
+	assert_int_equal(retrieve_any("v", 2, NULL, &err), -1);
 	assert_int_equal(fake_pos, 1); /* nothing to cancel: no token was ever seen */
 }
 
@@ -367,8 +479,7 @@ static void test_wait_truncated(void **state)
 		    "</maxObjectUpdates></options></WaitForUpdatesEx>", "wait_enter_truncated.xml");
 	fake_expect("<version>1_1</version><options><maxWaitSeconds>0</maxWaitSeconds>",
 		    "wait_enter_rest.xml");
-	assert_int_equal(vs_wait_updates(NULL, &u, "", version, sizeof version, 30, on_change,
-					 on_missing, NULL, &err), 2);
+	assert_int_equal(wait_any(&u, "", version, sizeof version, 30, on_missing, &err), 2);
 	assert_string_equal(version, "1");
 	assert_string_equal(log_sb.buf,
 		"enter vm-42\n"
@@ -392,8 +503,7 @@ static void test_wait_modify_leave(void **state)
 	fake_expect("<version>1</version><options><maxWaitSeconds>5</maxWaitSeconds></options>",
 		    "wait_modify.xml");
 	/* version_out may alias version_in */
-	assert_int_equal(vs_wait_updates(NULL, &u, version, version, sizeof version, 5, on_change,
-					 NULL, NULL, &err), 3);
+	assert_int_equal(wait_any(&u, version, version, sizeof version, 5, NULL, &err), 3);
 	assert_string_equal(version, "2");
 	assert_string_equal(log_sb.buf,
 		"modify vm-42\n"
@@ -413,15 +523,13 @@ static void test_wait_timeout_and_unbounded(void **state)
 	vs_updates u = { .collector = "pc-2" };
 	char version[64];
 	fake_expect("<version>2</version><options></options>", "wait_timeout.xml");
-	assert_int_equal(vs_wait_updates(NULL, &u, "2", version, sizeof version, -1, on_change,
-					 NULL, NULL, &err), 0);
+	assert_int_equal(wait_any(&u, "2", version, sizeof version, -1, NULL, &err), 0);
 	assert_string_equal(version, "2");
 	assert_string_equal(log_sb.buf, "");
 	/* a version that does not fit */
 	fake_expect("WaitForUpdatesEx", "wait_modify.xml");
 	char tiny[1];
-	assert_int_equal(vs_wait_updates(NULL, &u, "1", tiny, sizeof tiny, 0, on_change, NULL,
-					 NULL, &err), -1);
+	assert_int_equal(wait_any(&u, "1", tiny, sizeof tiny, 0, NULL, &err), -1);
 	assert_int_equal(err.kind, VS_ERR_PARSE);
 }
 
@@ -449,13 +557,66 @@ static void test_wait_malformed(void **state)
 	vs_updates u = { .collector = "pc" };
 	char version[16];
 	fake_expect_xml("WaitForUpdatesEx", bad_kind, sizeof bad_kind - 1);
-	assert_int_equal(vs_wait_updates(NULL, &u, "", version, sizeof version, 0, on_change, NULL,
-					 NULL, &err), -1);
+	assert_int_equal(wait_any(&u, "", version, sizeof version, 0, NULL, &err), -1);
 	assert_int_equal(err.kind, VS_ERR_PARSE);
 	fake_expect_xml("WaitForUpdatesEx", no_version, sizeof no_version - 1);
-	assert_int_equal(vs_wait_updates(NULL, &u, "", version, sizeof version, 0, on_change, NULL,
-					 NULL, &err), -1);
+	assert_int_equal(wait_any(&u, "", version, sizeof version, 0, NULL, &err), -1);
 	assert_int_equal(err.kind, VS_ERR_PARSE);
+}
+
+/* What the SAX2 push parser must refuse: a DTD (entity bombs, external entities), an entity
+ * nothing declared, nesting past VS_XML_MAX_DEPTH; nothing of it reaches the consumer. */
+static void test_sax_hostile(void **state)
+{
+	static const char head[] =
+		"<Envelope><Body><RetrievePropertiesExResponse><returnval><objects>"
+		"<obj type=\"VirtualMachine\">vm-1</obj><propSet><name>name</name><val>";
+	static const char tail[] =
+		"</val></propSet></objects></returnval></RetrievePropertiesExResponse></Body>"
+		"</Envelope>";
+	strbuf deep;
+	strbuf_init(&deep);
+	strbuf_adds(&deep, head);
+	for (int i = 0; i < 100; i++)
+		strbuf_adds(&deep, "<x>");
+	for (int i = 0; i < 100; i++)
+		strbuf_adds(&deep, "</x>");
+	strbuf_adds(&deep, tail);
+	strbuf bomb, xxe, undeclared;
+	strbuf_init(&bomb);
+	strbuf_init(&xxe);
+	strbuf_init(&undeclared);
+	strbuf_adds(&bomb, "<?xml version=\"1.0\"?><!DOCTYPE Envelope [<!ENTITY a \"lol\">"
+		    "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]>");
+	strbuf_adds(&bomb, head);
+	strbuf_adds(&bomb, "&b;");
+	strbuf_adds(&bomb, tail);
+	strbuf_adds(&xxe, "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM "
+		    "\"file:///etc/passwd\">]>");
+	strbuf_adds(&xxe, head);
+	strbuf_adds(&xxe, "&x;");
+	strbuf_adds(&xxe, tail);
+	strbuf_adds(&undeclared, head);
+	strbuf_adds(&undeclared, "a&nothing;b");
+	strbuf_adds(&undeclared, tail);
+	const strbuf *bad[] = { &bomb, &xxe, &undeclared, &deep };
+	const char *why[] = { "DTD", "DTD", "malformed", "deeper" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		vs_error err;
+		vs_error_clear(&err);
+		fake_reset();
+		strbuf_reset(&log_sb);
+		fake_expect_xml("RetrievePropertiesEx", bad[i]->buf, bad[i]->len);
+		assert_int_equal(retrieve_any("v", 10, on_missing, &err), -1);
+		assert_int_equal(err.kind, VS_ERR_PARSE);
+		assert_non_null(strstr(err.message, why[i]));
+		assert_null(strstr(log_sb.buf, "lol"));
+		assert_null(strstr(log_sb.buf, "root:"));
+	}
+	strbuf_done(&bomb);
+	strbuf_done(&xxe);
+	strbuf_done(&undeclared);
+	strbuf_done(&deep);
 }
 
 static xmlTextReaderPtr reader_at(const char *xml, const char *elem)
@@ -523,6 +684,9 @@ static void test_rd_helpers(void **state)
 	strbuf_done(&sb);
 }
 
+/* A test run again with the SAX2 push parser. */
+#define SAX_TEST(f) { "sax_" #f, f, setup_stream, teardown, NULL }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +710,20 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wait_cancel_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_malformed, setup, teardown),
 		cmocka_unit_test(test_rd_helpers),
+		/* the same again through the SAX2 push parser */
+		cmocka_unit_test_setup_teardown(test_sax_hostile, setup_stream, teardown),
+		SAX_TEST(test_retrieve_paging),
+		SAX_TEST(test_retrieve_no_page_size),
+		SAX_TEST(test_retrieve_missing_without_handler),
+		SAX_TEST(test_retrieve_malformed_cancels),
+		SAX_TEST(test_retrieve_consumer_abort),
+		SAX_TEST(test_retrieve_fault_mid_paging),
+		SAX_TEST(test_retrieve_repeated_token),
+		SAX_TEST(test_retrieve_first_call_fails),
+		SAX_TEST(test_wait_truncated),
+		SAX_TEST(test_wait_modify_leave),
+		SAX_TEST(test_wait_timeout_and_unbounded),
+		SAX_TEST(test_wait_malformed),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	xmlCleanupParser();

@@ -240,7 +240,7 @@ static void test_open_creates_private_file(void **state)
 	char *mode = query_text(path, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);
-	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 13);
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 14);
 	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM connections"), 1);
 }
 
@@ -499,7 +499,7 @@ static void test_scan_round_trip(void **state)
 				       " tools_status || '|' || tools_version || '|' || best || '|' ||"
 				       " predicted || '|' || status || '|' || probe_state || '|' ||"
 				       " probe_at || '|' || enable_uuid || '|' || snapshot_count"
-				       " FROM scan_vms");
+				       " FROM scan_vms JOIN vm_states ON vm_states.id = state_id");
 	assert_string_equal(t, "sql-prod-01|poweredOn|win2019|running|12389|application|fail|"
 			       "manual|ok|1795340000|false|3");
 	free(t);
@@ -651,10 +651,16 @@ static void test_scan_abort_leaves_nothing(void **state)
 	assert_true(scan > 0);
 	assert_true(store_in_transaction(s));
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), 0);
-	/* a second VM with the same moref fails; its rows go, the first VM's stay */
+	/* a second VM with the same moref fails, the same facts or others; the first VM stays */
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
 	assert_non_null(strstr(err, "cannot record a scanned VM"));
-	assert_non_null(strstr(err, "UNIQUE constraint failed"));
+	assert_non_null(strstr(err, "vm-1 is already in scan"));
+	free(f.name);
+	f.name = xstrdup("renamed");
+	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
+	assert_non_null(strstr(err, "vm-1 is already in scan"));
+	free(f.name);
+	f.name = xstrdup("a");
 	/* a scan cannot start inside another */
 	assert_int_equal(store_scan_begin(s, conn, 2001, NULL, err, sizeof err), -1);
 	/* the open scan is invisible to others */
@@ -683,9 +689,15 @@ static void test_scan_abort_leaves_nothing(void **state)
 	scan = store_scan_begin(s, conn, 4000, NULL, err, sizeof err);
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), 0);
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
+	free(f.name);
+	f.name = xstrdup("renamed"); /* another state, the same moref */
+	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
+	free(f.name);
+	f.name = xstrdup("a");
 	assert_int_equal(store_scan_commit(s, scan, 4001, err, sizeof err), 0);
 	store_close(s);
 	assert_int_equal(test_query_i64(fx->path, "SELECT n_vms FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM vm_states"), 1);
 	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM findings"), 3);
 
 	/* a VM whose findings fail after its row went in: the row is taken out again */
@@ -710,8 +722,8 @@ static void test_scan_abort_leaves_nothing(void **state)
 	assert_int_equal(store_scan_commit(s, scan, 5001, err, sizeof err), 0);
 	store_close(s);
 	char sql[160];
-	snprintf(sql, sizeof sql, "SELECT group_concat(moref) FROM scan_vms WHERE scan_id = %lld",
-		 (long long)scan);
+	snprintf(sql, sizeof sql, "SELECT group_concat(moref) FROM scan_vms"
+		 " JOIN vm_states ON vm_states.id = state_id WHERE scan_id = %lld", (long long)scan);
 	char *morefs = query_text(fx->path, sql);
 	assert_string_equal(morefs, "vm-2");
 	free(morefs);
@@ -821,6 +833,12 @@ static void test_step_journal(void **state)
 	assert_int_equal(at, 2150);
 	assert_int_equal(store_enable_uuid_set_at(s, "vc01.example.com", "vm-43", &at, err, sizeof err), 0);
 	assert_int_equal(store_enable_uuid_set_at(s, "vc02", "vm-42", &at, err, sizeof err), 0);
+	/* --probe-max-age's input: the last done step of any kind (the failed one does not count) */
+	assert_int_equal(store_last_fix_step_at(s, "VC01.example.com", "vm-42", &at, err, sizeof err), 1);
+	assert_int_equal(at, 2150);
+	assert_int_equal(store_last_fix_step_at(s, "vc01.example.com", "vm-43", &at, err, sizeof err), 0);
+	assert_int_equal(at, 0);
+	assert_int_equal(store_last_fix_step_at(s, "vc02", "vm-42", &at, err, sizeof err), 0);
 	store_close(s);
 }
 

@@ -119,7 +119,9 @@ static inline void fake_quiet(void *arg, const char *msg, xmlParserSeverities se
 {
 }
 
-static inline int fake_call(vs_conn *c, const char *body, vs_response_fn fn, void *ctx, vs_error *err)
+/* The next step's response bytes (for fn, or raw for fetch); *owned is freed by the caller. */
+static inline int fake_step_bytes(const char *body, const char **xml, size_t *len, char **owned,
+				  vs_error *err)
 {
 	if (fake_pos >= fake_n) {
 		fprintf(stderr, "fake transport: unexpected request:\n%s\n", body);
@@ -134,17 +136,30 @@ static inline int fake_call(vs_conn *c, const char *body, vs_response_fn fn, voi
 		snprintf(err->fault, sizeof err->fault, "%s", s->fault);
 		return -1;
 	}
-	size_t len = s->xml_len;
-	char *owned = NULL;
-	const char *xml = s->xml;
+	size_t len_ = s->xml_len;
+	char *owned_ = NULL;
+	const char *xml_ = s->xml;
 	if (s->gen) {
-		xml = s->gen(s->gen_arg, &len);
+		xml_ = s->gen(s->gen_arg, &len_);
 	} else if (s->file) {
-		owned = fake_load(s->file, &len);
-		if (!owned)
+		owned_ = fake_load(s->file, &len_);
+		if (!owned_)
 			return vs_fail(err, VS_ERR_USAGE, "missing test data");
-		xml = owned;
+		xml_ = owned_;
 	}
+	*xml = xml_;
+	*len = len_;
+	*owned = owned_;
+	return 0;
+}
+
+static inline int fake_call(vs_conn *c, const char *body, vs_response_fn fn, void *ctx, vs_error *err)
+{
+	const char *xml;
+	size_t len;
+	char *owned;
+	if (fake_step_bytes(body, &xml, &len, &owned, err) < 0)
+		return -1;
 	int ret = 0;
 	if (fn) {
 		xmlTextReaderPtr r = xmlReaderForMemory(xml, (int)len, NULL, NULL, XML_PARSE_NONET);
@@ -161,7 +176,22 @@ static inline const vs_service_content *fake_content(vs_conn *c)
 	return &fake_sc;
 }
 
-static const vs_propcol_transport fake_transport = { .call = fake_call, .content = fake_content };
+static inline int fake_fetch(vs_conn *c, const char *body, strbuf *resp, vs_error *err)
+{
+	const char *xml;
+	size_t len;
+	char *owned;
+	strbuf_reset(resp);
+	if (fake_step_bytes(body, &xml, &len, &owned, err) < 0)
+		return -1;
+	strbuf_add(resp, xml, len);
+	free(owned);
+	return 0;
+}
+
+static const vs_propcol_transport fake_transport = {
+	.call = fake_call, .content = fake_content, .fetch = fake_fetch
+};
 
 /* For cmocka setup/teardown. */
 static inline int fake_setup(void **state)

@@ -1,4 +1,4 @@
-#include "views/view.h"
+#include "tui/view_ops.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>

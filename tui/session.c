@@ -1,0 +1,148 @@
+/* session: the console's vCenter session: starting on one (the live watcher, the vCenter
+ * tasks reader, the first scan) and :connect, which logs in on a job thread and switches the
+ * whole console over on the UI thread. */
+#include "tui/session.h"
+
+#include "cli/conn.h"
+#include "scan/scan.h"
+#include "tui/jobs.h"
+#include "tui/taskwatch.h"
+#include "tui/watcher.h"
+#include "util/secret.h"
+#include "util/xalloc.h"
+#include "views/view.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void session_start(ui *u, vs_session *s)
+{
+	u->session = s;
+	u->conn_ok = true;
+	free(u->server);
+	u->server = scan_server_key(vs_session_server(s));
+	u->watch_synced = false;
+	u->watch = watcher_start(s, &u->q);
+	if (!u->watch)
+		ui_message(u, LOG_ERROR, "could not start the live watcher thread: changes will need :scan");
+	u->taskwatch = taskwatch_start(s, &u->q, tasks_view_vc_tasks);
+	if (!u->taskwatch)
+		ui_message(u, LOG_ERROR, "could not start the thread reading vCenter's tasks: the Tasks "
+			   "view shows this session's only");
+	ui_start_scan(u);
+}
+
+typedef struct {
+	conn_opts opts;
+} connect_args;
+
+static void connect_args_free(void *p)
+{
+	connect_args *a = p;
+	conn_opts_done(&a->opts);
+	free(a);
+}
+
+/* A :connect that logged in: the new session and what reaches it again (bare :connect). */
+typedef struct {
+	vs_session *s;
+	char *server, *thumbprint;
+} connected_args;
+
+static void connected_args_free(void *p)
+{
+	connected_args *c = p;
+	vs_session_free(c->s);
+	free(c->server);
+	free(c->thumbprint);
+	free(c);
+}
+
+/* UI thread: drops everything of the old session and starts on the new one. */
+static void switch_session(ui *u, void *data)
+{
+	connected_args *c = data;
+	watcher_stop(u->watch);
+	u->watch = NULL;
+	taskwatch_stop(u->taskwatch);
+	u->taskwatch = NULL;
+	tasks_view_vc_tasks(u, NULL);
+	for (size_t i = 0; i < u->n_tasks; i++)
+		if (u->tasks[i].job)
+			job_cancel(u, u->tasks[i].job);
+	fleet_done(&u->fl);
+	fleet_init(&u->fl);
+	vms_view_forget(u->v_vms);
+	u->scan_task = 0;
+	/* jobs still running hold the old session: it is freed at exit, after them */
+	u->retired = xrealloc(u->retired, (u->n_retired + 1) * sizeof *u->retired);
+	u->retired[u->n_retired++] = u->session;
+	/* a bare :connect logs in again to this server, not the one of the start */
+	xstrset(&u->conn->server, c->server);
+	xstrset(&u->conn->thumbprint, c->thumbprint);
+	ui_message(u, LOG_INFO, "connected to %s as %s", vs_session_server(c->s), vs_session_user(c->s));
+	vs_session *s = c->s;
+	c->s = NULL;
+	connected_args_free(c);
+	session_start(u, s);
+}
+
+static void connect_job(job *j, void *arg)
+{
+	connect_args *a = arg;
+	vs_error err;
+	vs_error_clear(&err);
+	job_progress(j, 0, 1, "connecting to %s", a->opts.server);
+	vs_session *s = conn_open(&a->opts, &err);
+	if (!s) {
+		job_fail(j, "connecting to %s failed: %s", a->opts.server, err.message);
+		return;
+	}
+	connected_args *c = xcalloc(1, sizeof *c);
+	c->s = s;
+	c->server = xstrdup(a->opts.server);
+	c->thumbprint = xstrdup(a->opts.thumbprint);
+	job_post_call(j, switch_session, c, connected_args_free);
+	job_progress(j, 1, 1, "connected");
+}
+
+/* :connect [SERVER [THUMBPRINT]]: the same credentials; bare, the current server again. */
+void session_connect(ui *u, int argc, char **argv)
+{
+	if (argc > 3) {
+		ui_message(u, LOG_ERROR, "usage: :connect [SERVER [THUMBPRINT]]");
+		return;
+	}
+	connect_args *a = xcalloc(1, sizeof *a);
+	conn_opts_init(&a->opts);
+	conn_opts *c = u->conn;
+	a->opts.server = xstrdup(argc > 1 ? argv[1] : c->server);
+	a->opts.user = xstrdup(c->user);
+	a->opts.password = secret_dup(c->password);
+	a->opts.thumbprint = xstrdup(argc > 2 ? argv[2] : argc > 1 ? NULL : c->thumbprint);
+	a->opts.ca_file = xstrdup(c->ca_file);
+	a->opts.known_hosts = xstrdup(c->known_hosts);
+	a->opts.insecure = c->insecure;
+	a->opts.pin_advice = xasprintf("run :connect %s", a->opts.server);
+	job_start(u, "connect", NULL, connect_job, a, connect_args_free);
+}
+
+void session_stop(ui *u)
+{
+	watcher_stop(u->watch);
+	u->watch = NULL;
+	taskwatch_stop(u->taskwatch);
+	u->taskwatch = NULL;
+	tasks_view_vc_tasks(u, NULL);
+}
+
+void session_free_all(ui *u)
+{
+	vs_session_free(u->session);
+	u->session = NULL;
+	for (size_t i = 0; i < u->n_retired; i++)
+		vs_session_free(u->retired[i]);
+	free(u->retired);
+	u->retired = NULL;
+	u->n_retired = 0;
+}

@@ -1,0 +1,19 @@
+/* session: starting the console on a vCenter session, and :connect. UI thread. */
+#ifndef QUIESCENT_TUI_SESSION_H
+#define QUIESCENT_TUI_SESSION_H
+
+#include "tui/ui.h"
+#include "vsphere/session.h"
+
+/* Takes s over: starts the live watcher, the vCenter tasks reader and a scan. */
+void session_start(ui *u, vs_session *s);
+/* :connect [SERVER [THUMBPRINT]]: logs in on a job thread with the same credentials (bare: the
+ * current server again), then drops everything of the old session and starts on the new one.
+ * The old session is kept until exit (jobs may still hold it). */
+void session_connect(ui *u, int argc, char **argv);
+/* Stops the watcher and the tasks reader. */
+void session_stop(ui *u);
+/* Frees the session and those :connect replaced (after the jobs were joined). */
+void session_free_all(ui *u);
+
+#endif

@@ -52,7 +52,7 @@ void cli_commands_usage(FILE *out)
 	fprintf(out, "\n  quiescent COMMAND --help   options of a command\n"
 		     "  quiescent --version\n\n"
 		     "Exit codes: 0 all ready, 1 something not ready, 2 usage error,\n"
-		     "3 connection, TLS or login failure.\n");
+		     "3 connection, TLS or login failure, 7 leftovers of an interrupted run remain.\n");
 }
 
 bool cli_handles(int argc, char **argv)

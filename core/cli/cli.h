@@ -12,6 +12,9 @@ enum {
 	CLI_EXIT_NOT_READY = 1,
 	CLI_EXIT_USAGE = 2,
 	CLI_EXIT_CONNECT = 3,
+	/* Something an interrupted run of ours left is still there (a VM off, a test snapshot):
+	 * `scan` exits with it when a VM has an R26 finding. */
+	CLI_EXIT_LEFTOVERS = 7,
 };
 
 /* True when argv names a sub-command or a global flag (--help, --version) the CLI answers. */

@@ -266,6 +266,7 @@ int fix_verify_vm(fix_ctx *x, const char *moref, bool reprobe, vm_facts *f, verd
 	time_t set_at;
 	if (x->db && store_enable_uuid_set_at(x->db, x->o->vcenter, moref, &set_at, NULL, 0) == 1)
 		f->enable_uuid_set_at = set_at;
+	scan_settle_marks_one(x->db, x->o->vcenter, f, NULL, 0); /* R24 after a restart-needing step */
 	rules_evaluate(f, time(NULL), v);
 	return 0;
 }

@@ -613,23 +613,49 @@ static int p_guest_disk(vm_facts *f, xmlTextReaderPtr r)
 	return 0;
 }
 
+static void clear_test_snapshots(vm_facts *f)
+{
+	for (size_t i = 0; i < f->n_test_snapshots; i++)
+		free(f->test_snapshots[i]);
+	free(f->test_snapshots);
+	f->test_snapshots = NULL;
+	f->n_test_snapshots = 0;
+}
+
 /* VirtualMachineSnapshotInfo: every snapshot is one rootSnapshotList or childSnapshotList
- * tree node, at any depth. */
+ * tree node, at any depth. A node's own <name> comes before its children, so a name one
+ * level below the last node opened is that node's; the names of quiescent's test snapshots
+ * are kept (R26 checks them against the history). */
 static int p_snapshot(vm_facts *f, xmlTextReaderPtr r)
 {
 	f->snapshot_count = 0;
+	clear_test_snapshots(f);
 	if (!r || xmlTextReaderIsEmptyElement(r) == 1)
 		return 0;
-	int depth = xmlTextReaderDepth(r), count = 0;
+	int depth = xmlTextReaderDepth(r), count = 0, node_depth = -1;
+	char buf[TEXT_MAX];
 	for (;;) {
-		if (xmlTextReaderRead(r) != 1)
+		if (xmlTextReaderRead(r) != 1) {
+			clear_test_snapshots(f);
 			return -1;
+		}
 		int type = xmlTextReaderNodeType(r);
 		if (type == XML_READER_TYPE_END_ELEMENT && xmlTextReaderDepth(r) == depth)
 			break;
-		if (type == XML_READER_TYPE_ELEMENT &&
-		    (vs_rd_is(r, "childSnapshotList") || vs_rd_is(r, "rootSnapshotList")))
+		if (type != XML_READER_TYPE_ELEMENT)
+			continue;
+		if (vs_rd_is(r, "childSnapshotList") || vs_rd_is(r, "rootSnapshotList")) {
 			count++;
+			node_depth = xmlTextReaderDepth(r);
+		} else if (node_depth >= 0 && xmlTextReaderDepth(r) == node_depth + 1 &&
+			   vs_rd_is(r, "name")) {
+			if (!text(r, buf, sizeof buf)) {
+				clear_test_snapshots(f);
+				return -1;
+			}
+			if (!strncmp(buf, MODEL_TEST_SNAPSHOT_PREFIX, strlen(MODEL_TEST_SNAPSHOT_PREFIX)))
+				model_vm_facts_add_test_snapshot(f, buf);
+		}
 	}
 	f->snapshot_count = count;
 	return 0;

@@ -513,6 +513,15 @@ static void test_names(void **state)
 	s = fix_installer_options(NULL, "");
 	assert_string_equal(s, "/S /v\"/qn REBOOT=R\"");
 	free(s);
+	/* R24: removing the loaded sync driver under REBOOT=R leaves a restart pending */
+	assert_true(fix_installer_removes_driver("/S /v\"/qn REBOOT=R ADDLOCAL=VSS REMOVE=Sync\""));
+	assert_true(fix_installer_removes_driver("/S /v\"/qn REMOVE=VSS,sync\""));
+	assert_true(fix_installer_removes_driver("remove=\"ALL\""));
+	assert_false(fix_installer_removes_driver("/S /v\"/qn REBOOT=R ADDLOCAL=VSS,Sync\""));
+	assert_false(fix_installer_removes_driver("/S /v\"/qn REBOOT=R REMOVE=VSS\""));
+	assert_false(fix_installer_removes_driver("/S /v\"/qn REMOVE=Synchro\""));
+	assert_false(fix_installer_removes_driver("REMOVE="));
+	assert_false(fix_installer_removes_driver(NULL));
 }
 
 static void test_empty(void **state)

@@ -48,6 +48,7 @@ GUEST_PW = "Fm-Guest-Secret-2290"
 GUEST = "Administrator:" + GUEST_PW
 TEST_PREFIX = "quiescent-test-"
 CUT_S = 20
+LAB_IP = "127.0.0.2"  # the lab's address; the forwarder takes 127.0.0.1 at the same port
 # Real milliseconds (speed 1): long enough that a poll of the journal every 10 ms finds each
 # step running, short enough for a case to take about half a minute.
 TIMING = {"guest_shutdown": 3000, "power_on": 1500, "tools_start": 1500, "reconfig": 1500,
@@ -134,13 +135,15 @@ def selected_cases():
 
 class Forwarder:
     """A TCP forwarder in front of the lab (TLS passes through untouched). cut() resets every
-    connection and refuses new ones until heal(); the upstream port can change (lab restart)."""
+    connection and refuses new ones until heal(). It listens on 127.0.0.1 at the lab's own port
+    (the lab listens on 127.0.0.2): the guest file transfer URLs the lab hands out
+    (https://*:PORT/...) then come through it too, as everything would on a real network."""
 
     def __init__(self, upstream_port):
         self.up = upstream_port
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("127.0.0.1", upstream_port))
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
         self.is_cut = False
@@ -166,7 +169,7 @@ class Forwarder:
                 self.reset(c)
                 continue
             try:
-                u = socket.create_connection(("127.0.0.1", self.up), timeout=5)
+                u = socket.create_connection((LAB_IP, self.up), timeout=5)
                 u.settimeout(None)
             except OSError:
                 self.reset(c)
@@ -217,14 +220,20 @@ class MatrixLab:
             json.dump(SCENARIO, f)
         self.db = os.path.join(tmp, "history.db")
         self.proc = None
-        self.start()
-        self.fw = Forwarder(self.port)
+        for attempt in range(5):
+            self.start("%s:0" % LAB_IP)
+            try:
+                self.fw = Forwarder(self.port)
+                break
+            except OSError:  # 127.0.0.1 at that port is taken: another port
+                self.proc.kill()
+                self.proc.wait()
         self.url = "https://127.0.0.1:%d/sdk" % self.fw.port
 
-    def start(self):
+    def start(self, listen):
         self.log = open(os.path.join(self.tmp, "lab-%d.log" % time.monotonic_ns()), "w")
         self.proc = subprocess.Popen(
-            [LAB_BIN, "--scenario", self.scenario, "--listen", "127.0.0.1:0", "--speed", "1",
+            [LAB_BIN, "--scenario", self.scenario, "--listen", listen, "--speed", "1",
              "--cert", self.cert, "--key", self.key, "--state-dir", self.tmp],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         url = thumb = None
@@ -245,8 +254,7 @@ class MatrixLab:
         self.proc.kill()
         self.proc.wait()
         time.sleep(down_s)
-        self.start()
-        self.fw.up = self.port
+        self.start("%s:%d" % (LAB_IP, self.port))  # the same address: the forwarder stays
 
     def stop(self):
         self.fw.close()
@@ -286,7 +294,7 @@ class MatrixLab:
         warnings.simplefilter("ignore", ResourceWarning)
         for attempt in range(50):
             try:
-                si = SmartConnect(host="127.0.0.1", port=self.port, user="administrator@vsphere.local",
+                si = SmartConnect(host=LAB_IP, port=self.port, user="administrator@vsphere.local",
                                   pwd=VC_PW, sslContext=ssl._create_unverified_context())
                 break
             except Exception:

@@ -406,6 +406,9 @@ static void plan_vm(builder *b, const verdict *vd)
 				unfixed_std(b, fd, blk);
 			else
 				r18 = fd;
+		} else if (!strcmp(fd->rule, "R26")) {
+			unfixed_std(b, fd, "left by an interrupted run: quiescent recover puts it right, "
+					   "not a fix plan");
 		} else {
 			/* R01, R02 and any guided fix without an automatic path: instructions. */
 			unfixed_std(b, fd, "guided: follow the instructions, then scan again to verify");

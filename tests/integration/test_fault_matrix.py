@@ -6,6 +6,8 @@ quiescent running beside it (recover, fix, snaptest, cleanup-orphans).
 After the interrupted run (and, in the concurrent cases, after both runs):
   - every leftover (a VM that was on and is off, a quiescent test snapshot, read with pyvmomi)
     makes `scan` exit 7 and name the VM; no leftover, no 7;
+  - stopped by SIGTERM, SIGHUP or SIGPIPE the run made everything safe itself (nothing left,
+    exit 6 for a signal); a 20 s cut was waited out (the run ends as it would alone);
 then at most one recovery (`quiescent recover`; before it exists: `fix --recover` for a fix,
 `snaptest --cleanup-orphans` for a test), and then:
   - 0 VMs off that were on, 0 test snapshots (pyvmomi);
@@ -522,6 +524,18 @@ def _run_case(lab, case, out, recover_cmd):
     off, snaps = leftovers(before, now)
     out.notes.append("left: off %s, snapshots %s" % (off, snaps))
     check_scan(lab, off, snaps, "after the run", out)
+    # Stopped by anything but kill -9 (or the lab's own death), the run itself makes it safe:
+    # nothing left before any recovery, exit 6 (7 when something could not be made safe);
+    # a 20 s cut is waited out and the run ends as it would have.
+    if fault in ("term", "hup", "pipe", "netcut") and (off or snaps):
+        out.promise.append("the run left %s before any recovery" % sorted(set(off) | set(snaps)))
+    if fault in ("term", "hup") and p.returncode not in (6, 7):
+        out.promise.append("stopped by %s: exit %s, not 6 (or 7)" % (fault, p.returncode))
+    if fault in ("term", "hup") and p.returncode == 7 and not (off or snaps):
+        out.promise.append("exit 7 with nothing left")
+    if fault == "netcut" and p.returncode != alone_rc:
+        out.promise.append("a %d s network cut: exit %s, alone it ends %d" % (CUT_S, p.returncode,
+                                                                           alone_rc))
 
     # at most one recovery
     r = lab.run(*recover_cmd(target), timeout=900)

@@ -110,6 +110,9 @@ static void take_scan_facts(vm_facts *dst, vm_facts *src)
 	dst->probe = src->probe;
 	src->probe = tmp;
 	dst->enable_uuid_set_at = src->enable_uuid_set_at;
+	vm_history_marks marks = dst->marks; /* what our runs left (R24, R26) */
+	dst->marks = src->marks;
+	src->marks = marks;
 }
 
 fleet_vm *fleet_update_inventory(fleet *fl, vm_facts *f, time_t now)

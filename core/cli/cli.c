@@ -55,7 +55,8 @@ void cli_commands_usage(FILE *out)
 		     "  quiescent --version\n\n"
 		     "Exit codes: 0 all ready, 1 something not ready, 2 usage error,\n"
 		     "3 connection, TLS or login failure, 6 stopped (signal, lost output) with\n"
-		     "everything made safe, 7 stopped with something NOT made safe.\n");
+		     "everything made safe, 7 stopped with something NOT made safe, or leftovers\n"
+		     "of an interrupted run remain.\n");
 }
 
 bool cli_handles(int argc, char **argv)

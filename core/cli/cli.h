@@ -1,6 +1,6 @@
 /* cli: the headless sub-commands (scan, and later fix, snaptest, history) for cron and scripts.
  * Exit codes are the contract's: 0 all ready, 1 done but not all ready, 2 usage, 3 connection,
- * TLS or login failure. */
+ * TLS or login failure, 6 stopped and made safe, 7 something not safe (leftovers). */
 #ifndef QUIESCENT_CLI_H
 #define QUIESCENT_CLI_H
 
@@ -12,6 +12,14 @@ enum {
 	CLI_EXIT_NOT_READY = 1,
 	CLI_EXIT_USAGE = 2,
 	CLI_EXIT_CONNECT = 3,
+	/* fix, snaptest, recover stopped (a signal, a lost terminal or output, a network lost past
+	 * its grace) and everything made safe: every VM in its power state, no test snapshot. */
+	CLI_EXIT_STOPPED_SAFE = 6,
+	/* Something is NOT safe: a stop could not bring a VM back or remove a test snapshot, or
+	 * (scan) an interrupted run of ours left one that is still there (an R26 finding). One
+	 * meaning, two names: what the operator must do is the same (recover, cleanup-orphans). */
+	CLI_EXIT_STOPPED_UNSAFE = 7,
+	CLI_EXIT_LEFTOVERS = CLI_EXIT_STOPPED_UNSAFE,
 };
 
 /* True when argv names a sub-command or a global flag (--help, --version) the CLI answers. */

@@ -46,7 +46,9 @@ static void usage(FILE *out)
 		     "  --db PATH             history database (env QUIESCENT_DB)\n"
 		     "  -h, --help            this text\n\n"
 		     "Exit codes: 0 all ready (or n/a), 1 something not ready, 2 usage error,\n"
-		     "3 connection, TLS or login failure.\n",
+		     "3 connection, TLS or login failure, 7 an interrupted quiescent run left a VM\n"
+		     "powered off or a test snapshot behind (R26; named on the last lines, or on\n"
+		     "stderr for json and csv).\n",
 		conn_opts_help(), PROBE_TOTAL, PROBE_PER_HOST);
 }
 
@@ -221,6 +223,17 @@ static int run(scan_opts *o)
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);
 	rc = scan_all_ready(&result) ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
+	if (scan_leftover_count(&result)) {
+		/* the table carries it; beside json and csv it goes to stderr */
+		if (o->format != SCAN_FORMAT_TABLE) {
+			strbuf lb;
+			strbuf_init(&lb);
+			scan_output_leftovers(&lb, &result);
+			fprintf(stderr, "quiescent scan: %s", lb.buf);
+			strbuf_done(&lb);
+		}
+		rc = CLI_EXIT_LEFTOVERS;
+	}
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "quiescent scan: writing the result failed\n");
 		rc = CLI_EXIT_NOT_READY;

@@ -15,8 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Exit codes of a command that was stopped (issue 13): everything made safe, or not. */
-enum { CLI_EXIT_STOPPED_SAFE = 6, CLI_EXIT_STOPPED_UNSAFE = 7 };
+#include "cli/cli.h"   /* CLI_EXIT_STOPPED_SAFE, CLI_EXIT_STOPPED_UNSAFE */
 
 typedef enum {
 	CLI_STOP_NONE,

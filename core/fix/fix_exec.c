@@ -330,6 +330,7 @@ int fix_verify_vm(fix_ctx *x, const char *moref, bool reprobe, vm_facts *f, verd
 	time_t set_at;
 	if (x->db && store_enable_uuid_set_at(x->db, x->o->vcenter, moref, &set_at, NULL, 0) == 1)
 		f->enable_uuid_set_at = set_at;
+	scan_settle_marks_one(x->db, x->o->vcenter, f, NULL, 0); /* R24 after a restart-needing step */
 	rules_evaluate(f, time(NULL), v);
 	return 0;
 }
@@ -384,6 +385,8 @@ typedef struct {
 	bool powered_on;      /* our power-on succeeded */
 	bool mounted;         /* the Tools installer is mounted by us */
 	bool skipped_rest;    /* stop level 2 */
+	char restart_why[80]; /* the step just run left a guest restart pending (R24): why */
+	bool restart_pending; /* verification still sees R24: the result must say so */
 	char first_error[400];
 	power_state power;
 	vm_facts before;      /* facts at the start */
@@ -582,6 +585,9 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 			}
 			model_vm_facts_done(&f);
 			snprintf(result, rn, "UpgradeTools_Task succeeded");
+			if (fix_installer_removes_driver(st->arg))
+				snprintf(vs->restart_why, sizeof vs->restart_why,
+					 "the sync driver was removed with REBOOT=R");
 		}
 		return rc;
 	case FIX_STEP_MOUNT_INSTALLER:
@@ -608,10 +614,11 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 				  tools_to, &output, &len, &code, err);
 		if (rc == 0) {
 			snprintf(after, an, "exit %d", code);
-			if (code == 3010) /* done; REBOOT=R held back the reboot it wants */
+			if (code == 3010) { /* done; REBOOT=R held back the reboot it wants */
 				snprintf(result, rn, "setup exit code 3010: done, the guest needs a restart "
 					 "to finish it");
-			else
+				snprintf(vs->restart_why, sizeof vs->restart_why, "setup exit code 3010");
+			} else
 				snprintf(result, rn, "setup exit code %d", code);
 		}
 		if (rc == 0 && code != 0 && code != 3010) {
@@ -810,6 +817,8 @@ static fix_outcome verify(worker *w, vm_state *vs, fix_vm_result *res, char *aft
 	}
 	snprintf(after, an, "status %s, level %s%s%s", model_status_name(v.status),
 		 model_level_name(v.predicted), remain.len ? ", still: " : "", remain.buf);
+	for (size_t i = 0; i < v.n_findings; i++)
+		vs->restart_pending |= !strcmp(v.findings[i].rule, "R24");
 	fix_outcome out = FIX_OUT_FIXED;
 	if (remain.len) {
 		out = FIX_OUT_FAILED;
@@ -943,6 +952,9 @@ static void run_vm(worker *w)
 		const char *emsg = rc < 0 ? err.message : rc > 0 ? "not needed" : NULL;
 		store_step_end(x->db, sid, end, time(NULL), result[0] ? result : NULL, emsg,
 			       after[0] ? after : NULL, NULL, 0);
+		if (rc == 0 && vs.restart_why[0]) /* R24 compares it with the next bootTime */
+			store_step_set_restart_needed(x->db, sid, vs.restart_why, NULL, 0);
+		vs.restart_why[0] = '\0';
 		emit(w, FIX_EV_STEP_END, task[0] ? task : NULL, -1, end, outcome,
 		     rc < 0 ? err.message : result);
 		if (rc < 0 && st->kind != FIX_STEP_VERIFY) {
@@ -981,6 +993,14 @@ static void run_vm(worker *w)
 	else
 		snprintf(res->message, sizeof res->message, "%s", vs.first_error[0] ? vs.first_error
 										  : "failed");
+	/* Not "fixed and verified" while the change waits for a restart. */
+	if (vs.restart_pending && outcome == FIX_OUT_FIXED)
+		snprintf(res->message, sizeof res->message, "fixed");
+	if (vs.restart_pending && (outcome == FIX_OUT_FIXED || outcome == FIX_OUT_PARTIAL)) {
+		size_t l = strlen(res->message);
+		snprintf(res->message + l, sizeof res->message - l, "; RESTART PENDING: the guest "
+			 "must restart to finish the change (R24)");
+	}
 	if (vp->original_power == POWER_ON && res->final_power != POWER_ON) {
 		size_t l = strlen(res->message);
 		snprintf(res->message + l, sizeof res->message - l,

@@ -167,6 +167,38 @@ typedef struct {
 	char *storage_spaces_evidence;
 } guest_probe;
 
+/* The prefix of every test snapshot quiescent takes ("quiescent-test-20261122T100000Z"). */
+#define MODEL_TEST_SNAPSHOT_PREFIX "quiescent-test-"
+
+/* A test snapshot of ours (a snaptest row in history) that vCenter showed on the VM. */
+typedef struct {
+	char *name;             /* "quiescent-test-20261122T100000Z" */
+	int64_t snaptest_id;    /* the test in history */
+	time_t created_at;
+	char *state;            /* the test's state in history: "running", "removed", "orphan"... */
+} vm_our_snapshot;
+
+/* What quiescent's own history says it left on a VM (R24, R26). The scan fills it from the
+ * history (scan_history_marks), so the rules stay pure; it travels with the facts through
+ * copies and live updates. All zero: nothing left. */
+typedef struct {
+	/* R26 power: our latest fix of this VM began a shutdown or power-off of a VM that was
+	 * on and recorded no power-on after it (the rule checks the VM is off now). */
+	int64_t off_plan_id;    /* 0: none */
+	char *off_step;         /* "shutdown_guest" or "power_off" */
+	time_t off_at;          /* when that step began */
+	char *off_plan_state;   /* the plan's state: "running", "failed", "interrupted"... */
+	/* R26 snapshots: tests of ours whose snapshot the tree showed at the scan; the rule
+	 * keeps those still in test_snapshots (the tree as it is now). */
+	vm_our_snapshot *snapshots;
+	size_t n_snapshots;
+	/* R24: the latest fix step on this VM that left a guest restart pending. */
+	int64_t restart_plan_id; /* 0: none */
+	char *restart_step;     /* "guest_tools_setup", "upgrade_tools" */
+	time_t restart_at;      /* when that step ended: a boot before it did not finish it */
+	char *restart_why;      /* "setup exit code 3010" */
+} vm_history_marks;
+
 typedef struct {
 	/* identity */
 	char *moref;            /* "vm-42" */
@@ -213,12 +245,17 @@ typedef struct {
 
 	/* vCenter: snapshot, tasks */
 	int snapshot_count;          /* -1 unknown */
+	char **test_snapshots;       /* names in the snapshot tree that start with
+				      * MODEL_TEST_SNAPSHOT_PREFIX (R26) */
+	size_t n_test_snapshots;
 	bool tools_upgrade_running;  /* R22: a Tools upgrade task runs on this VM */
 
 	/* history/events: when disk.EnableUUID was last set by reconfigure (0 unknown) */
 	time_t enable_uuid_set_at;
 
 	guest_probe probe;
+
+	vm_history_marks marks;      /* history: what our own runs left (R24, R26) */
 } vm_facts;
 
 typedef struct {
@@ -293,6 +330,14 @@ void model_guest_probe_done(guest_probe *p);
 /* Deep copy (for handing facts between threads). */
 void model_vm_facts_copy(vm_facts *dst, const vm_facts *src);
 void model_guest_probe_copy(guest_probe *dst, const guest_probe *src);
+void model_history_marks_init(vm_history_marks *m);
+void model_history_marks_done(vm_history_marks *m);
+void model_history_marks_copy(vm_history_marks *dst, const vm_history_marks *src);
+/* Appends one of our test snapshots to m (strings copied). */
+void model_history_marks_add_snapshot(vm_history_marks *m, const char *name, int64_t snaptest_id,
+				      time_t created_at, const char *state);
+/* Appends a name to f's test_snapshots (copied). */
+void model_vm_facts_add_test_snapshot(vm_facts *f, const char *name);
 
 void model_verdict_init(verdict *v);
 void model_verdict_done(verdict *v);  /* frees the findings; v is left initialised */

@@ -1,5 +1,6 @@
 /* rules: the readiness engine. Facts in, verdict out: OS family, best and predicted quiescing
- * level, status, findings (R01..R23 of quiescing-rules.md). Pure functions: no I/O, no clock
+ * level, status, findings (R01..R26 of quiescing-rules.md; R24-R26 read history through
+ * the facts' marks, which the scan fills). Pure functions: no I/O, no clock
  * (the caller passes `now`), no globals but the constant rule table, safe from any thread.
  *
  * RULES_LIST is the one description of every rule. rules.c evaluates exactly these ids, the
@@ -110,7 +111,19 @@
 	  "VMware Tools older than 10.1.0: no CreateSnapshotEx_Task, tests use CreateSnapshot_Task " \
 	  "(VSS_BT_COPY only)", NULL,                                                              \
 	  "Upgrade VMware Tools to 10.1.0 or later (UpgradeTools_Task); quiescent can do it after " \
-	  "confirmation.")
+	  "confirmation.")                                                                         \
+	X(R24, SEVERITY_WARN, LEVEL_FILESYSTEM, FIX_GUIDED, "Windows, powered on or suspended",     \
+	  "a change quiescent made needs a guest restart that has not happened yet (Tools modify " \
+	  "exit 3010 or REBOOT=R; bootTime older than the change)", NULL,                          \
+	  "Restart the guest at a planned time (a restart from Windows is enough); the finding "   \
+	  "goes once runtime.bootTime is later than the change.")                                  \
+	X(R26, SEVERITY_ERROR, LEVEL_FAIL, FIX_AUTO, "all VMs but templates",                      \
+	  "an interrupted quiescent run left this VM powered off, or left a quiescent test "       \
+	  "snapshot on it",                                                                        \
+	  "fail for a left test snapshot; none for a VM left powered off",                         \
+	  "Run quiescent recover: it powers back on the VMs quiescent took down and removes its "  \
+	  "test snapshots, naming each VM (quiescent fix --recover and quiescent snaptest "        \
+	  "--cleanup-orphans do each half).")
 
 typedef enum {
 #define RULES_ENUM(id, ...) RULE_##id,

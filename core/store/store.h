@@ -22,7 +22,7 @@
 #include "util/strbuf.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 /* Version of the facts_json document (its "format" member). */
 #define STORE_FACTS_FORMAT 1
 
@@ -358,6 +358,39 @@ int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref 
 /* Tests of vcenter that another live process runs now (hands off). */
 int store_snaptest_live(store *s, const char *vcenter, store_snaptest_ref *out, size_t max,
 			char *err, size_t errlen);
+
+/* ---- what our own runs left on VMs (store_leftovers.c): the facts of R24 and R26 ---- */
+
+/* Journals that a step (already ended) left a guest restart pending; why is one phrase
+ * ("setup exit code 3010"). Durable when it returns (refuses inside a transaction). */
+int store_step_set_restart_needed(store *s, int64_t step_id, const char *why, char *err,
+				  size_t errlen);
+
+/* The history marks of one VM (moref) of a vCenter. */
+typedef struct {
+	char moref[64];
+	vm_history_marks marks;
+} store_vm_marks;
+
+/* Every VM of vcenter that our fixes left with something pending, sorted by moref:
+ * - off_*: the latest fix that began a shutdown or power-off of the VM while it was on and
+ *   journalled no power-on after it in that plan, unless a later plan of the VM found it on
+ *   or powered it on;
+ * - restart_*: the latest step that left a guest restart pending.
+ * Snapshots are not here (store_vm_our_snapshots). *out is malloc'ed (store_vm_marks_free).
+ * 0 or -1. */
+int store_vm_marks_load(store *s, const char *vcenter, store_vm_marks **out, size_t *n,
+			char *err, size_t errlen);
+void store_vm_marks_free(store_vm_marks *m, size_t n);
+/* The entry of moref in a loaded list, NULL when it has none. */
+const store_vm_marks *store_vm_marks_find(const store_vm_marks *m, size_t n, const char *moref);
+
+/* For the test snapshots vCenter shows on the VM (names), the tests of ours that took them
+ * (the newest test of each name, unless it was kept on purpose with --keep): appended to
+ * marks->snapshots. Returns how many were appended, -1 on error. */
+int store_vm_our_snapshots(store *s, const char *vcenter, const char *moref,
+			   const char *const *names, size_t n_names, vm_history_marks *marks,
+			   char *err, size_t errlen);
 
 /* ---- events and messages (store.c) ---- */
 

@@ -373,7 +373,8 @@ static const char sql_rec_plan_steps[] =
 	" s.description AS description, s.state AS state, s.started_at AS started_at,"
 	" s.ended_at AS ended_at, s.before_value AS before_value, s.after_value AS after_value,"
 	" s.result AS result, s.error AS error, s.original_power_state AS original_power_state,"
-	" s.task_moref AS task, t.state AS task_state, t.progress AS task_progress,"
+	" s.restart_needed AS restart_needed, s.task_moref AS task, t.state AS task_state,"
+	" t.progress AS task_progress,"
 	" t.error AS task_error FROM steps s JOIN plan_vms pv ON pv.id = s.plan_vm_id"
 	" LEFT JOIN tasks t ON t.id = (SELECT max(id) FROM tasks WHERE step_id = s.id)"
 	" WHERE pv.plan_id = ?1 AND (?2 = 0 OR pv.id = ?2) ORDER BY pv.id, s.seq";

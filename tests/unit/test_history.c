@@ -357,6 +357,11 @@ static void test_records(void **state)
 	assert_string_equal(store_htable_get(steps, 1, "task"), "task-77");
 	assert_string_equal(store_htable_get(steps, 1, "task_state"), "success");
 	assert_null(store_htable_get(steps, 0, "task_state"));
+	bool has_restart = false; /* the column is there (R24), empty: no restart pending */
+	for (size_t c = 0; c < steps->n_cols; c++)
+		has_restart |= !strcmp(steps->cols[c], "restart_needed");
+	assert_true(has_restart);
+	assert_null(store_htable_get(steps, 1, "restart_needed"));
 	assert_int_equal(store_history_table(&r, "tasks")->n_rows, 1);
 	assert_string_equal(store_htable_get(store_history_table(&r, "record"), 0, "state"), "done");
 	strbuf_reset(&sb);

@@ -639,20 +639,50 @@ static void recover_usage(FILE *out)
 	fprintf(out,
 		"usage: quiescent recover [OPTIONS]\n\n"
 		"Brings back the VMs of every fix that a stopped or killed quiescent left (powers\n"
-		"them on in parallel, waits for Tools, verifies them, naming each VM); plans that\n"
-		"another running quiescent owns are left alone. The same as quiescent fix --recover.\n\n%s\n"
+		"them on in parallel, waits for Tools, verifies them, naming each VM), then removes\n"
+		"the test snapshots an interrupted snaptest left; what another running quiescent\n"
+		"owns is left alone. The same as quiescent fix --recover followed by quiescent\n"
+		"snaptest --cleanup-orphans.\n\n%s\n"
 		"Recover:\n"
 		"  --concurrency N       VMs brought back at once (default %d, at most %d)\n"
 		"  --task-timeout S      seconds one power-on may take (default 600)\n"
 		"  --network-grace S     seconds vCenter may be unreachable (default %d)\n"
 		"  --db PATH             history database (env QUIESCENT_DB)\n"
 		"  -h, --help            this text\n\n"
-		"Exit codes: 0 every VM that was on is on again, 1 not, 2 usage error,\n"
-		"3 connection, TLS or login failure.\n",
+		"Exit codes: 0 every VM that was on is on again and no test snapshot is left,\n"
+		"1 not, 2 usage error, 3 connection, TLS or login failure, 7 a test snapshot\n"
+		"could NOT be removed.\n",
 		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY, FIX_DEFAULT_NETWORK_GRACE);
 }
 
-/* quiescent recover: fix --recover under a name an operator looks for after a stop. */
+/* fix, or (orphans_too) quiescent recover: everything a stop or a kill left, under the name an
+ * operator looks for (and that scan's exit 7 names): fix --recover, then snaptest
+ * --cleanup-orphans on the same connection and options. */
+static int fix_main(int argc, char **argv, bool orphans_too)
+{
+	fix_opts o = { .format = FMT_TABLE, .tools_method = FIX_TOOLS_UPGRADE };
+	conn_opts_init(&o.conn);
+	int rc;
+	int p = parse(argc, argv, &o);
+	if (p != 0) {
+		rc = p > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	} else {
+		conn_opts_from_env(&o.conn);
+		rc = run(&o);
+		if (orphans_too && rc != CLI_EXIT_USAGE && rc != CLI_EXIT_CONNECT) {
+			int rc2 = cmd_snaptest_cleanup(&o.conn, o.db, o.network_grace_s, o.task_timeout_s);
+			/* a leftover that remains outranks all; otherwise the first thing wrong */
+			if (rc2 == CLI_EXIT_STOPPED_UNSAFE || rc == CLI_EXIT_OK)
+				rc = rc2;
+		}
+	}
+	cmd_strings_free(o.globs, o.n_globs);
+	cmd_strings_free(o.rules, o.n_rules);
+	free(o.db);
+	conn_opts_done(&o.conn);
+	return rc;
+}
+
 int cmd_recover(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -665,26 +695,12 @@ int cmd_recover(int argc, char **argv)
 	v[1] = (char *)"--recover";
 	for (int i = 1; i < argc; i++)
 		v[i + 1] = argv[i];
-	int rc = cmd_fix(argc + 1, v);
+	int rc = fix_main(argc + 1, v, true);
 	free(v);
 	return rc;
 }
 
 int cmd_fix(int argc, char **argv)
 {
-	fix_opts o = { .format = FMT_TABLE, .tools_method = FIX_TOOLS_UPGRADE };
-	conn_opts_init(&o.conn);
-	int rc;
-	int p = parse(argc, argv, &o);
-	if (p != 0) {
-		rc = p > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-	} else {
-		conn_opts_from_env(&o.conn);
-		rc = run(&o);
-	}
-	cmd_strings_free(o.globs, o.n_globs);
-	cmd_strings_free(o.rules, o.n_rules);
-	free(o.db);
-	conn_opts_done(&o.conn);
-	return rc;
+	return fix_main(argc, argv, false);
 }

@@ -576,6 +576,15 @@ out:
 	return rc;
 }
 
+int cmd_snaptest_cleanup(const conn_opts *conn, const char *db_opt, int network_grace_s,
+			 int task_timeout_s)
+{
+	snap_opts o = { .conn = *conn, .cleanup_orphans = true, .db = (char *)db_opt,
+			.network_grace_s = network_grace_s, .task_timeout_s = task_timeout_s };
+	snaptest_spec_init(&o.spec);
+	return run(&o);   /* o.conn and o.db stay the caller's */
+}
+
 int cmd_snaptest(int argc, char **argv)
 {
 	snap_opts o = { .parallel = 0 };

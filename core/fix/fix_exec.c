@@ -198,7 +198,11 @@ static void record_task(fix_ctx *x, const char *task, const char *kind, const vs
 
 /* stoppable: a fix step's task (not a restore step's): at stop level 2 (Ctrl-C twice) stop
  * waiting, ask vCenter to cancel it, and let the restore steps run (a hung task must not hold
- * a powered-off VM). */
+ * a powered-off VM). A restore task (a power-on) is waited for even then, but when the stop
+ * came while it ran, only STOP_RESTORE_GRACE_S more: a power-on still running then is hung,
+ * and the operator who pressed Ctrl-C twice gets the way out of the task timeout (the VM is
+ * named as off, exit 7, quiescent recover) instead of waiting for --task-timeout. */
+#define STOP_RESTORE_GRACE_S 30
 static int wait_task(fix_ctx *x, const char *task, const char *kind, int timeout_s, bool stoppable,
 		     vs_task_result *out, vs_error *err)
 {
@@ -212,6 +216,7 @@ static int wait_task(fix_ctx *x, const char *task, const char *kind, int timeout
 	memset(out, 0, sizeof *out);
 	time_t lost = 0;
 	int lost_round = 0;
+	bool stop_grace_armed = stop_level(x) < 2;
 	for (int round = 0;; round++) {
 		vs_task_result_done(out);
 		memset(out, 0, sizeof *out);
@@ -245,6 +250,12 @@ static int wait_task(fix_ctx *x, const char *task, const char *kind, int timeout
 		}
 		struct timespec t;
 		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (stop_grace_armed && stop_level(x) >= 2) {
+			stop_grace_armed = false;   /* once */
+			int bound = (int)(t.tv_sec - t0.tv_sec) + STOP_RESTORE_GRACE_S;
+			if (timeout_s <= 0 || bound < timeout_s)
+				timeout_s = bound;
+		}
 		if (timeout_s > 0 && t.tv_sec - t0.tv_sec >= timeout_s) {
 			/* Bounded: ask vCenter to cancel it, and say where the VM stands. */
 			vs_error ce;

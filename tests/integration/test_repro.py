@@ -349,7 +349,10 @@ class Repro(unittest.TestCase):
         p.wait(timeout=60)
         t0 = time.monotonic()
         r = lab.recover("fix")
-        self.assertLess(time.monotonic() - t0, 120, r.stderr)
+        # A shutdown the dead run asked for may still land, so recovery watches each such VM
+        # for 120 s (that is safety, not F11); F11 is paying it once per VM, one after the
+        # other: 2 VMs serially take 240 s, in parallel one grace plus the power-on.
+        self.assertLess(time.monotonic() - t0, 180, r.stderr)
         self.assertEqual({v["power"] for n, v in lab.vms().items() if n.startswith("cycle")},
                          {"poweredOn"})
 

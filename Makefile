@@ -41,7 +41,7 @@ endif
 
 .PHONY: all run test test-unit test-lab test-interop test-integration test-e2e test-asan \
         test-valgrind bench bench-50k fuzz install uninstall clean deps fuzz-build fuzz-bins lint \
-        hardening-report monkey
+        hardening-report monkey fault-matrix repro
 
 all: $(BUILD)/quiescent $(BUILD)/quiescent-lab
 
@@ -177,6 +177,16 @@ load: all
 MONKEY_SECONDS ?= 600
 monkey: all
 	MONKEY_SECONDS=$(MONKEY_SECONDS) QUIESCENT_BUILD=$(BUILD) $(PY3) tests/e2e/monkey.py
+
+# The fault matrix (issue 13, long: every fix step kind and snaptest phase against every
+# interruption; make test runs a seeded subset of it). FAULT_MATRIX_ONLY=REGEX narrows it.
+fault-matrix: all
+	FAULT_MATRIX=full QUIESCENT_BUILD=$(BUILD) /usr/bin/python3 tests/integration/test_fault_matrix.py
+
+# The repro scripts of the reliability trial as regression tests, every finding strict (the
+# ones other lanes close are reported, not failed, in make test).
+repro: all
+	REPRO_STRICT=1 QUIESCENT_BUILD=$(BUILD) /usr/bin/python3 tests/integration/test_repro.py
 
 clean:
 	rm -rf build build-asan build-fuzz build-valgrind $(DEB_BUILD)

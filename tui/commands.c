@@ -7,6 +7,7 @@
 #include "tui/command.h"
 #include "tui/jobs.h"
 #include "tui/prompt.h"
+#include "tui/quitguard.h"
 #include "tui/session.h"
 #include "tui/term.h"
 #include "util/secret.h"
@@ -223,7 +224,7 @@ void ui_command(ui *u, const char *line)
 		}
 		break;
 	}
-	case CMD_QUIT: u->quit = true; break;
+	case CMD_QUIT: u->quit = quitguard_quit(u); break;
 	default: break;
 	}
 	command_free_words(argv, argc);
@@ -357,6 +358,8 @@ void ui_action(ui *u, action a)
 		ui_message(u, LOG_WARN, "read-only console (--readonly): %s is refused", ai->name);
 		return;
 	}
+	if (a != ACTION_QUIT)
+		quitguard_other(u, a);
 	view *v = ui_top(u);
 	unsigned r = v->ops->request(v, u, a);
 	if (!(r & VR_UNHANDLED)) {
@@ -371,7 +374,7 @@ void ui_action(ui *u, action a)
 	case ACTION_QUIT:
 		if (u->depth > 1)
 			ui_pop(u);
-		else
+		else if (quitguard_quit(u))   /* fixes and tests are stopped safely first */
 			u->quit = true;
 		break;
 	case ACTION_HELP:

@@ -11,6 +11,7 @@
 #include "tui/commands.h"
 #include "tui/loop.h"
 #include "tui/prompt.h"
+#include "tui/quitguard.h"
 #include "tui/session.h"
 #include "tui/term.h"
 #include "tui/ui.h"
@@ -235,6 +236,7 @@ int console_main(int argc, char **argv)
 		end = loop_run(&u);
 		prompt_teardown();
 		term_done();
+		quitguard_leave_if_asked(&u);
 		rc = CLI_EXIT_OK;
 	}
 	/* teardown: stop the watcher, cancel and join the jobs, log out */

@@ -114,6 +114,9 @@ static void take_scan_facts(vm_facts *dst, vm_facts *src)
 	dst->last_test = src->last_test;
 	src->last_test = t;
 	dst->fixed_at = src->fixed_at;
+	vm_history_marks marks = dst->marks; /* what our runs left (R24, R26) */
+	dst->marks = src->marks;
+	src->marks = marks;
 }
 
 void fleet_apply_test(fleet *fl, fleet_vm *vm, const vm_last_test *t, time_t now)

@@ -38,6 +38,7 @@ typedef struct {
 	size_t by_status[STATUS_NA + 1];
 	size_t by_level[LEVEL_APPLICATION + 1]; /* predicted level of Windows VMs */
 	time_t scanned_at;     /* the last scan that completed (0: none yet) */
+	int64_t scan_id;       /* its history row (0: not stored): the scan a fix comes from */
 } fleet;
 
 void fleet_init(fleet *fl);

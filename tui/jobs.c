@@ -123,6 +123,17 @@ void job_cancel(ui *u, job *j)
 		vs_session_cancel(j->session);
 }
 
+bool job_changes_vms(const job *j)
+{
+	return j->flags & JOB_SOFT_CANCEL;
+}
+
+void job_stop_safely(job *j)
+{
+	atomic_store(&j->cancel, true);
+	j->stop = 2;
+}
+
 volatile sig_atomic_t *job_stop_flag(job *j)
 {
 	return &j->stop;

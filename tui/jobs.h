@@ -45,6 +45,10 @@ void job_cancel(ui *u, job *j);
 /* The stop level a JOB_SOFT_CANCEL job hands to core (fix_exec_opts.stop, snaptest_env.cancel):
  * valid until the job is reaped. Any thread reads it; job_cancel raises it. */
 volatile sig_atomic_t *job_stop_flag(job *j);
+/* A JOB_SOFT_CANCEL job: it changes VMs (fix, snaptest, recovery). */
+bool job_changes_vms(const job *j);
+/* Raises its stop level to 2 at once: VMs back on, snapshots removed, then it ends. UI thread. */
+void job_stop_safely(job *j);
 /* A task row of its own for one part of a job (a VM of a fix), in state st; its progress comes
  * from job_post_task. Returns its id. UI thread. */
 int ui_task_add(ui *u, const char *title, const char *vm, task_state st);

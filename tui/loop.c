@@ -6,6 +6,7 @@
 #include "tui/frame.h"
 #include "tui/jobs.h"
 #include "tui/prompt.h"
+#include "tui/quitguard.h"
 #include "tui/taskwatch.h"
 #include "tui/term.h"
 #include "tui/view_ops.h"
@@ -76,6 +77,7 @@ static void apply(ui *u, msg *m)
 		for (size_t i = 0; i < m->n; i++)
 			fleet_apply_scan(&u->fl, &m->facts[i], now, u->watch_synced);
 		u->fl.scanned_at = m->at;
+		u->fl.scan_id = m->scan_id;
 		fleet_recount(&u->fl);
 		ui_message(u, LOG_INFO, "scan done: %zu VMs: %zu ready, %zu fixable, %zu manual, %zu unknown, %zu n/a",
 			   u->fl.n, u->fl.by_status[STATUS_READY], u->fl.by_status[STATUS_FIXABLE],
@@ -209,6 +211,8 @@ static void handle_key(ui *u, int key)
 		free(u->msgline);
 		u->msgline = NULL;
 	}
+	if (quitguard_key(u, key))
+		return;
 	action a = ACTION_NONE;
 	view *v = ui_top(u);
 	keymap_result r = keymap_feed(u->km, v->ops->keys, &u->kst, key, &a);
@@ -328,6 +332,8 @@ int loop_run(ui *u)
 					break;
 			}
 		}
+		if (quitguard_ready(u))
+			break;   /* q, q: every fix and test ended safely */
 		time_t now = time(NULL);
 		if (now != last_tick || ui_busy(u)) {
 			last_tick = now;

@@ -39,6 +39,7 @@ typedef struct msg {
 	bool *probing;        /* MSG_SCAN_ROWS: n flags (owned) */
 	size_t n;
 	time_t at;
+	int64_t scan_id;      /* MSG_SCAN_DONE: its history row, 0 not stored */
 	bool full_sync;       /* MSG_VM_UPDATE: the first set after (re)creating the watch */
 	bool conn_ok;         /* MSG_CONN */
 	int task_id;          /* MSG_TASK */

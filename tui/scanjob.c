@@ -110,6 +110,7 @@ void scan_job(job *j, void *arg)
 		m->verdicts = r.verdicts;
 		m->n = r.n;
 		m->at = r.scanned_at;
+		m->scan_id = st == SCAN_OK ? r.scan_id : 0;
 		r.facts = NULL;
 		r.verdicts = NULL;
 		r.n = 0;

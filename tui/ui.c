@@ -138,7 +138,11 @@ void ui_jobs_stop(ui *u)
 {
 	for (size_t i = 0; i < u->n_tasks; i++) {
 		if (u->tasks[i].job) {
-			job_cancel(u, u->tasks[i].job);
+			/* Fixes and tests end safely (VMs back on, snapshots removed) before we go. */
+			if (job_changes_vms(u->tasks[i].job))
+				job_stop_safely(u->tasks[i].job);
+			else
+				job_cancel(u, u->tasks[i].job);
 			job_reap(u->tasks[i].job);
 			u->tasks[i].job = NULL;
 		}

@@ -70,6 +70,7 @@ typedef struct {
 	/* recovery */
 	int64_t rec_ids[REC_MAX];
 	int n_rec;
+	char *rec_vms;           /* the VMs of the interrupted plans, named in the question */
 	bool rec_declined;
 	char *rec_result;
 	vlines lines;
@@ -188,6 +189,7 @@ typedef struct {
 	char *db_path, *vcenter, *server, *guest_user, *guest_password;
 	bool probe;
 	int concurrency;
+	int64_t scan_id;         /* the scan the plan comes from (history), 0 none */
 	pthread_mutex_t mu;
 	job *j;
 	int vms_total, vms_done;
@@ -215,6 +217,7 @@ static fix_args *fix_args_new(ui *u)
 	pthread_mutex_init(&a->mu, NULL);
 	a->db_path = xstrdup(u->db_path);
 	a->vcenter = xstrdup(u->server);
+	a->scan_id = u->fl.scan_id;
 	a->server = xstrdup(u->conn->server);
 	a->guest_user = xstrdup(u->conn->guest_user);
 	a->guest_password = u->conn->guest_password ? secret_dup(u->conn->guest_password) : NULL;
@@ -494,7 +497,7 @@ static void fix_job(job *j, void *arg)
 	fix_exec_opts eo = {
 		.db_path = a->db_path, .vcenter = a->vcenter, .connection_id = conn_id,
 		.concurrency = a->concurrency, .guest_user = a->guest_user, .guest_password = a->guest_password,
-		.stop = job_stop_flag(j), .on_event = on_event, .ctx = a,
+		.stop = job_stop_flag(j), .on_event = on_event, .ctx = a, .scan_id = a->scan_id,
 	};
 	job_progress(j, 0, a->vms_total, "0 of %d VM%s done", a->vms_total, a->vms_total == 1 ? "" : "s");
 	if (fix_execute(job_session(j), a->plan, &eo, &c->sum, why, sizeof why) < 0) {
@@ -633,6 +636,19 @@ static void rec_event(const fix_event *ev, void *ctx)
 		job_log(a->j, LOG_INFO, "recovery %s: %s", ev->vm_name, ev->message ? ev->message : "");
 }
 
+/* One plan's recovery, in the sentence the console shows. */
+static void rec_report(void *ctx, int64_t plan_id, int rc, const fix_recovery *r, const char *why)
+{
+	strbuf *sb = ctx;
+	if (rc == 0)
+		strbuf_addf(sb, "%srecovered %s", sb->len ? "; " : "", r->message);
+	else if (r->owned_elsewhere)
+		strbuf_addf(sb, "%s%s", sb->len ? "; " : "", why);
+	else
+		strbuf_addf(sb, "%splan %lld could not be recovered: %s", sb->len ? "; " : "",
+			    (long long)plan_id, why);
+}
+
 static void recover_job(job *j, void *arg)
 {
 	fix_args *a = arg;
@@ -652,20 +668,8 @@ static void recover_job(job *j, void *arg)
 			     .stop = job_stop_flag(j), .on_event = rec_event, .ctx = a };
 	strbuf sb;
 	strbuf_init(&sb);
-	int bad = 0;
-	for (int i = 0; i < a->n_rec; i++) {
-		job_progress(j, i, a->n_rec, "finishing plan %lld", (long long)a->rec_ids[i]);
-		fix_recovery r;
-		memset(&r, 0, sizeof r);
-		if (fix_recover_plan(job_session(j), db, &eo, a->rec_ids[i], &r, why, sizeof why) < 0) {
-			strbuf_addf(&sb, "%splan %lld could not be recovered: %s", sb.len ? "; " : "",
-				    (long long)a->rec_ids[i], why);
-			bad++;
-			continue;
-		}
-		strbuf_addf(&sb, "%srecovered %s", sb.len ? "; " : "", r.message);
-		bad += r.still_off > 0;
-	}
+	job_progress(j, 0, a->n_rec, "finishing %d plan%s", a->n_rec, a->n_rec == 1 ? "" : "s");
+	int bad = fix_recover_all(job_session(j), db, &eo, a->rec_ids, (size_t)a->n_rec, rec_report, &sb);
 	c->ok = !bad;
 	c->text = strbuf_detach(&sb, NULL);
 	if (bad)
@@ -697,9 +701,41 @@ static void start_recovery(ui *u, plan_view *p)
 typedef struct {
 	int64_t ids[REC_MAX];
 	int n_ids;
+	char *vms;               /* "a, b and 3 more" */
 	store_snaptest_ref refs[ORPHANS_MAX];
 	int n_refs;
 } startup_copy;
+
+static void startup_copy_free(void *d)
+{
+	startup_copy *c = d;
+	free(c->vms);
+	free(c);
+}
+
+/* The VMs of the interrupted plans, for the question (an operator decides on names). */
+static char *plan_vm_names(store *db, const int64_t *ids, int n)
+{
+	strbuf sb;
+	strbuf_init(&sb);
+	size_t shown = 0, more = 0;
+	for (int i = 0; i < n; i++) {
+		store_journal_vm *v = NULL;
+		size_t nv = 0;
+		if (store_plan_journal(db, ids[i], &v, &nv, NULL, 0) < 0)
+			continue;
+		for (size_t k = 0; k < nv; k++) {
+			if (shown < 8)
+				strbuf_addf(&sb, "%s%s", shown++ ? ", " : "", v[k].name);
+			else
+				more++;
+		}
+		store_plan_journal_free(v, nv);
+	}
+	if (more)
+		strbuf_addf(&sb, " and %zu more", more);
+	return strbuf_detach(&sb, NULL);
+}
 
 static void startup_apply(ui *u, void *d)
 {
@@ -710,6 +746,9 @@ static void startup_apply(ui *u, void *d)
 		plan_view *p = priv(u);
 		memcpy(p->rec_ids, c->ids, sizeof p->rec_ids);
 		p->n_rec = c->n_ids;
+		free(p->rec_vms);
+		p->rec_vms = c->vms;
+		c->vms = NULL;
 		if (u->readonly) {
 			ui_message(u, LOG_WARN, "an earlier fix was interrupted (plan %lld) and may have left VMs powered "
 				   "off; start without --readonly to finish it, or run quiescent fix --recover",
@@ -719,7 +758,7 @@ static void startup_apply(ui *u, void *d)
 			ui_push(u, u->v_fix);
 		}
 	}
-	free(c);
+	startup_copy_free(c);
 }
 
 static void startup_job(job *j, void *arg)
@@ -737,6 +776,8 @@ static void startup_job(job *j, void *arg)
 		job_log(j, LOG_WARN, "looking for interrupted fixes failed: %s", why);
 		c->n_ids = 0;
 	}
+	if (c->n_ids > 0)
+		c->vms = plan_vm_names(db, c->ids, c->n_ids);
 	c->n_refs = store_snaptest_unfinished(db, a->vcenter, c->refs, ORPHANS_MAX, why, sizeof why);
 	if (c->n_refs < 0) {
 		job_log(j, LOG_WARN, "looking for interrupted tests failed: %s", why);
@@ -746,9 +787,9 @@ static void startup_job(job *j, void *arg)
 	job_progress(j, 1, 1, "%d interrupted fix%s, %d interrupted test%s", c->n_ids, c->n_ids == 1 ? "" : "es",
 		     c->n_refs, c->n_refs == 1 ? "" : "s");
 	if (c->n_ids || c->n_refs)
-		job_post_call(j, startup_apply, c, free);
+		job_post_call(j, startup_apply, c, startup_copy_free);
 	else
-		free(c);
+		startup_copy_free(c);
 }
 
 void actions_startup_check(ui *u)
@@ -975,10 +1016,11 @@ static void plan_draw(view *v, ui *u, int y, int h, int w)
 			      ui_hints(u, KMV_FIX, keys, sizeof keys, ACTION_YES, "run it", ACTION_NO, "do not",
 				       ACTION_BACK, "do not", ACTION_NONE));
 	} else if (p->ph == PH_RECOVER_ASK) {
-		char text[600];
-		snprintf(text, sizeof text, "An earlier fix on %s was interrupted (plan %lld%s). Finish it now: power "
-			 "its VMs back on and verify them?", u->server ? u->server : "?", (long long)p->rec_ids[0],
-			 p->n_rec > 1 ? " and others" : "");
+		char text[900];
+		snprintf(text, sizeof text, "An earlier fix on %s was interrupted (plan %lld%s; VMs: %.400s). Finish "
+			 "it now: power its VMs back on and verify them?", u->server ? u->server : "?",
+			 (long long)p->rec_ids[0], p->n_rec > 1 ? " and others" : "",
+			 p->rec_vms && *p->rec_vms ? p->rec_vms : "?");
 		char keys[120];
 		vlines_dialog(y, h, w, "Finish the interrupted fix?", text,
 			      ui_hints(u, KMV_FIX, keys, sizeof keys, ACTION_YES, "finish it", ACTION_NO, "not now",
@@ -1116,6 +1158,7 @@ static void plan_free(view *v)
 		free(p->morefs[i]);
 	free(p->morefs);
 	free(p->rec_result);
+	free(p->rec_vms);
 	vlines_free(&p->lines);
 	free(p);
 }

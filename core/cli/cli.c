@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "cli/stop.h"
 
 #include <string.h>
 
@@ -16,6 +17,7 @@ static const command commands[] = {
 	{ "scan", cmd_scan, "read every VM's facts, probe guests, print and store readiness" },
 	{ "snaptest", cmd_snaptest, "take quiesced test snapshots, read what VSS did, clean up" },
 	{ "fix", cmd_fix, "plan and apply the fixes of the rules' findings, journaled and verified" },
+	{ "recover", cmd_recover, "bring back VMs a stopped or killed fix left off (fix --recover)" },
 	{ "rules", cmd_rules, "print the readiness rules as this build evaluates them" },
 	{ "history", cmd_history, "the timeline of scans, fixes and tests; diffs, trends, retention" },
 	{ "report", cmd_report, "one self-contained HTML/CSV/JSON report for change tickets" },
@@ -53,7 +55,9 @@ void cli_commands_usage(FILE *out)
 	fprintf(out, "\n  quiescent COMMAND --help   options of a command\n"
 		     "  quiescent --version\n\n"
 		     "Exit codes: 0 all ready, 1 something not ready, 2 usage error,\n"
-		     "3 connection, TLS or login failure.\n");
+		     "3 connection, TLS or login failure, 6 stopped (signal, lost output) with\n"
+		     "everything made safe, 7 stopped with something NOT made safe, or leftovers\n"
+		     "of an interrupted run remain.\n");
 }
 
 bool cli_handles(int argc, char **argv)
@@ -66,6 +70,8 @@ bool cli_handles(int argc, char **argv)
 
 int cli_main(int argc, char **argv)
 {
+	/* A reader that goes away (| head) is a write error to handle, never a death. */
+	cli_stop_ignore_sigpipe();
 	if (argc < 2) {
 		cli_usage(stderr);
 		return CLI_EXIT_USAGE;

@@ -27,6 +27,10 @@ const char *cmd_option_value(const char *cmd, int argc, char **argv, int *i);
 /* Opens the history at db_opt (--db), else at the default path. On failure prints one
  * sentence and returns NULL: commands that change VMs refuse to run without their journal. */
 store *cmd_open_history(const char *cmd, const char *db_opt);
+/* snaptest --cleanup-orphans with a connection already complete (quiescent recover's second
+ * half: the password was read once, and taken out of the environment). conn is borrowed. */
+int cmd_snaptest_cleanup(const conn_opts *conn, const char *db_opt, int network_grace_s,
+			 int task_timeout_s);
 
 /* An age such as "7d", "12h", "90m", "30s" or plain seconds into *seconds (> 0); false when it
  * is not one. cmd_format_age says it back ("7 days", "12 h"; a static buffer: main thread). */

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
 #include "cli/conn.h"
+#include "cli/stop.h"
 #include "fix/fix_exec.h"
 #include "fix/fix_plan.h"
 #include "rules/rules.h"
@@ -34,6 +35,8 @@ typedef struct {
 	bool apply, plan_only, yes, recover, hard_power_off;
 	int concurrency;
 	int shutdown_timeout_s;
+	int network_grace_s;
+	int task_timeout_s;
 	fix_tools_method tools_method;
 	fix_format format;
 	char *db;
@@ -57,19 +60,27 @@ static void usage(FILE *out)
 		"  --hard-power-off      allow PowerOffVM_Task when Tools are down or a guest\n"
 		"                        shutdown times out (default: never pull the power)\n"
 		"  --shutdown-timeout S  seconds a guest shutdown may take (default 300)\n"
+		"  --task-timeout S      seconds one vSphere task may take before quiescent asks\n"
+		"                        vCenter to cancel it and says the VM's state (default 1800)\n"
+		"  --network-grace S     seconds vCenter may be unreachable before a step fails\n"
+		"                        (default %d); VMs we took down are never given up\n"
 		"  --tools-method M      R04-R06 Tools modify: upgrade (UpgradeTools_Task with\n"
 		"                        installerOptions, default), guest (installer + setup via\n"
 		"                        Guest Operations) or by-hand (instructions only)\n"
-		"  --recover             finish a fix that an interrupted quiescent left running\n"
-		"                        (power its VMs back on, verify), then go on\n"
+		"  --recover             finish fixes that a stopped or killed quiescent left\n"
+		"                        (power their VMs back on in parallel, verify), then go on;\n"
+		"                        `quiescent recover` is the same; a fix another running\n"
+		"                        quiescent owns is left alone, naming its host and pid\n"
 		"  --format FMT          table (default) or json\n"
 		"  --db PATH             history database (env QUIESCENT_DB)\n"
 		"  -h, --help            this text\n\n"
-		"Ctrl-C once: no new VM starts, VMs in flight finish; twice: they roll back (power\n"
-		"on again) and stop.\n\n"
+		"Ctrl-C once: no new VM starts, VMs in flight finish; twice, or SIGTERM, SIGHUP or\n"
+		"a closed output: VMs in flight skip their remaining steps and are powered back on.\n\n"
 		"Exit codes: 0 everything fixed and verified ready, 1 something is not, 2 usage\n"
-		"error, 3 connection, TLS or login failure.\n",
-		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY);
+		"error, 3 connection, TLS or login failure, 6 stopped and every VM back in its\n"
+		"power state, 7 stopped and some VM could NOT be brought back (run quiescent\n"
+		"recover).\n",
+		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY, FIX_DEFAULT_NETWORK_GRACE);
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -104,7 +115,8 @@ static int parse(int argc, char **argv, fix_opts *o)
 			o->hard_power_off = true;
 		} else if (!strcmp(a, "--vm") || !strcmp(a, "--rule") || !strcmp(a, "--format") ||
 			   !strcmp(a, "--db") || !strcmp(a, "--concurrency") ||
-			   !strcmp(a, "--shutdown-timeout") || !strcmp(a, "--tools-method")) {
+			   !strcmp(a, "--shutdown-timeout") || !strcmp(a, "--tools-method") ||
+			   !strcmp(a, "--network-grace") || !strcmp(a, "--task-timeout")) {
 			const char *v = cmd_option_value(CMD, argc, argv, &i);
 			if (!v)
 				return -1;
@@ -135,6 +147,12 @@ static int parse(int argc, char **argv, fix_opts *o)
 			} else if (!strcmp(a, "--shutdown-timeout")) {
 				if (parse_int(v, 1, 86400, &o->shutdown_timeout_s) < 0) {
 					fprintf(stderr, "quiescent fix: --shutdown-timeout takes seconds (1 to 86400)\n");
+					return -1;
+				}
+			} else if (!strcmp(a, "--network-grace") || !strcmp(a, "--task-timeout")) {
+				int *to = a[2] == 'n' ? &o->network_grace_s : &o->task_timeout_s;
+				if (parse_int(v, 1, 86400, to) < 0) {
+					fprintf(stderr, "quiescent fix: %s takes seconds (1 to 86400)\n", a);
 					return -1;
 				}
 			} else if (!strcmp(a, "--tools-method")) {
@@ -298,21 +316,13 @@ static void summary_json(json_writer *w, const fix_plan *p, const fix_summary *s
 
 /* ---- progress, signals, questions ---- */
 
-static volatile sig_atomic_t stop_level;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	if (stop_level < 2)
-		stop_level++;
-	static const char m1[] = "\nquiescent fix: stopping: no new VM starts; VMs in flight finish "
-				 "(Ctrl-C again to roll them back)\n";
-	static const char m2[] = "\nquiescent fix: rolling back: VMs in flight skip their remaining "
-				 "steps and are powered back on\n";
-	ssize_t r = stop_level == 1 ? write(STDERR_FILENO, m1, sizeof m1 - 1)
-				    : write(STDERR_FILENO, m2, sizeof m2 - 1);
-	(void)r;
-}
+static const cli_stop_messages stop_messages = {
+	.cmd = CMD,
+	.at_level1 = "stopping: no new VM starts; VMs in flight finish (Ctrl-C again to roll them "
+		     "back)",
+	.at_level2 = "stopping safely: no new VM starts; VMs in flight skip their remaining steps "
+		     "and are brought back to their power state",
+};
 
 static void on_event(const fix_event *ev, void *ctx)
 {
@@ -323,17 +333,18 @@ static void on_event(const fix_event *ev, void *ctx)
 	char ts[16];
 	strftime(ts, sizeof ts, "%H:%M:%S", &tm);
 	/* One fprintf per line: stdio locks the stream, so lines of workers never interleave. */
+	int w = 0;
 	switch (ev->kind) {
 	case FIX_EV_STEP_BEGIN:
-		fprintf(stderr, "%s %s: %s ...\n", ts, ev->vm_name, fix_step_kind_name(ev->step_kind));
+		w = fprintf(stderr, "%s %s: %s ...\n", ts, ev->vm_name, fix_step_kind_name(ev->step_kind));
 		break;
 	case FIX_EV_STEP_END:
-		fprintf(stderr, "%s %s: %s %s%s%s%s\n", ts, ev->vm_name, fix_step_kind_name(ev->step_kind),
+		w = fprintf(stderr, "%s %s: %s %s%s%s%s\n", ts, ev->vm_name, fix_step_kind_name(ev->step_kind),
 			store_step_state_name(ev->state), ev->message && *ev->message ? " (" : "",
 			ev->message ? ev->message : "", ev->message && *ev->message ? ")" : "");
 		break;
 	case FIX_EV_VM_END:
-		fprintf(stderr, "%s %s: %s: %s\n", ts, ev->vm_name,
+		w = fprintf(stderr, "%s %s: %s: %s\n", ts, ev->vm_name,
 			ev->step_kind == FIX_STEP_VERIFY && ev->state == STORE_STEP_PLANNED ? "recovered"
 											  : fix_outcome_name(ev->outcome),
 			ev->message ? ev->message : "");
@@ -341,6 +352,7 @@ static void on_event(const fix_event *ev, void *ctx)
 	default:
 		break;
 	}
+	cli_stop_check_write(stderr, w < 0);
 }
 
 /* Asks on the terminal; false without one or on anything but y/yes. */
@@ -356,20 +368,53 @@ static bool ask(const char *question)
 	return !strcmp(line, "y\n") || !strcmp(line, "yes\n") || !strcmp(line, "Y\n");
 }
 
+/* Says which plans other live processes run now: they are theirs, not ours to recover. */
+static void say_live(store *db, const char *vcenter)
+{
+	int64_t ids[16];
+	char msg[512];
+	int n = store_plans_live(db, vcenter, ids, 16, msg, sizeof msg);
+	for (int i = 0; i < n; i++) {
+		store_owner o;
+		char who[400];
+		if (store_owner_of(db, "plans", ids[i], &o, msg, sizeof msg) < 0)
+			continue;
+		store_owner_describe(&o, who, sizeof who);
+		fprintf(stderr, "quiescent fix: plan %lld is being run by %s; left alone\n",
+			(long long)ids[i], who);
+	}
+}
+
+static void say_recovery(void *ctx, int64_t plan_id, int rc, const fix_recovery *r, const char *msg)
+{
+	(void)ctx;
+	if (rc == 0)
+		fprintf(stderr, "quiescent fix: recovered %s\n", r->message);
+	else if (r->owned_elsewhere)
+		fprintf(stderr, "quiescent fix: %s\n", msg);
+	else
+		fprintf(stderr, "quiescent fix: recovering plan %lld failed: %s\n", (long long)plan_id, msg);
+}
+
 /* Offers to finish interrupted plans; *refuse when the operator (or no terminal) says no. */
 static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_exec_opts *eo,
 		       const fix_opts *o, bool *refuse)
 {
 	int64_t ids[16];
 	char msg[512];
+	if (o->recover)
+		say_live(db, vcenter);
 	int n = fix_recover_find(db, vcenter, ids, 16, msg, sizeof msg);
 	*refuse = false;
 	if (n < 0) {
 		fprintf(stderr, "quiescent fix: %s\n", msg);
 		return -1;
 	}
-	if (n == 0)
+	if (n == 0) {
+		if (o->recover && !o->n_globs)
+			fprintf(stderr, "quiescent fix: nothing to recover on %s\n", vcenter);
 		return 0;
+	}
 	bool go = o->recover;
 	if (!go && o->apply) {
 		char q[300];
@@ -381,28 +426,41 @@ static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_
 	if (!go && !o->apply) {
 		/* Printing a plan changes nothing: say it, do not block it. */
 		fprintf(stderr, "quiescent fix: warning: an earlier fix on %s was interrupted (plan %lld); "
-			"run quiescent fix --recover before applying a new one.\n", vcenter, (long long)ids[0]);
+			"run quiescent recover (fix --recover) before applying a new one.\n", vcenter, (long long)ids[0]);
 		return 0;
 	}
 	if (!go) {
 		fprintf(stderr, "quiescent fix: an earlier fix on %s was interrupted (plan %lld) and may "
-			"have left VMs powered off; run quiescent fix --recover to power them back on "
+			"have left VMs powered off; run quiescent recover (fix --recover) to power them back on "
 			"and verify them before a new fix starts.\n", vcenter, (long long)ids[0]);
 		*refuse = true;
 		return 0;
 	}
-	int bad = 0;
-	for (int i = 0; i < n; i++) {
-		fix_recovery r;
-		if (fix_recover_plan(s, db, eo, ids[i], &r, msg, sizeof msg) < 0) {
-			fprintf(stderr, "quiescent fix: recovering plan %lld failed: %s\n", (long long)ids[i], msg);
-			bad++;
+	return fix_recover_all(s, db, eo, ids, (size_t)n, say_recovery, NULL) ? 1 : 0;
+}
+
+/* After a stop: 6 when every VM that was on is on again, else 7 naming the ones that are not. */
+static int stopped_exit(const fix_plan *p, const fix_summary *sum)
+{
+	size_t off = 0;
+	for (size_t i = 0; i < p->n_vms; i++) {
+		if (p->vms[i].original_power != POWER_ON || sum->vms[i].final_power == POWER_ON)
 			continue;
-		}
-		fprintf(stderr, "quiescent fix: recovered %s\n", r.message);
-		bad += r.still_off > 0;
+		off++;
+		fprintf(stderr, "quiescent fix: %s was %s and is %s: run quiescent recover\n",
+			p->vms[i].name, model_power_name(p->vms[i].original_power),
+			model_power_name(sum->vms[i].final_power));
 	}
-	return bad ? 1 : 0;
+	const char *why = *cli_stop_level() ? cli_stop_reason_name(cli_stop_why())
+					     : "vCenter could not be reached or a VM did not come back";
+	if (off) {
+		fprintf(stderr, "quiescent fix: stopped (%s); %zu VM(s) could NOT be brought back to "
+			"their power state (plan %lld)\n", why, off, (long long)sum->plan_id);
+		return CLI_EXIT_STOPPED_UNSAFE;
+	}
+	fprintf(stderr, "quiescent fix: stopped (%s); every VM is back in its power state (plan "
+		"%lld)\n", why, (long long)sum->plan_id);
+	return CLI_EXIT_STOPPED_SAFE;
 }
 
 static int run(fix_opts *o)
@@ -425,6 +483,7 @@ static int run(fix_opts *o)
 	fix_summary sum = { 0 };
 	char *vcenter = scan_server_key(o->conn.server);
 	int64_t conn_id = -1;
+	bool stop_installed = false;
 	vs_session *s = conn_open(&o->conn, &err);
 	if (!s) {
 		fprintf(stderr, "quiescent fix: %s\n", err.message);
@@ -440,13 +499,13 @@ static int run(fix_opts *o)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
-	struct sigaction sa = { .sa_handler = on_sigint };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
+	cli_stop_install(&stop_messages);
+	stop_installed = true;
 	fix_exec_opts eo = {
 		.db_path = store_path(db), .vcenter = vcenter, .connection_id = conn_id,
 		.concurrency = o->concurrency, .guest_user = o->conn.guest_user,
-		.guest_password = o->conn.guest_password, .stop = &stop_level, .on_event = on_event,
+		.guest_password = o->conn.guest_password, .stop = cli_stop_level(), .on_event = on_event,
+		.network_grace_s = o->network_grace_s, .task_timeout_s = o->task_timeout_s,
 	};
 
 	bool refuse = false;
@@ -494,8 +553,10 @@ static int run(fix_opts *o)
 	json_writer jw;
 	if (o->format == FMT_TABLE) {
 		plan_table(&sb, &plan, vcenter);
-		fwrite(sb.buf, 1, sb.len, stdout);
-		fflush(stdout);
+		/* Nobody reads the plan any more (| head): stop before changing anything. */
+		bool lost = fwrite(sb.buf, 1, sb.len, stdout) != sb.len;
+		lost |= fflush(stdout) != 0;
+		cli_stop_check_write(stdout, lost);
 		strbuf_reset(&sb);
 	}
 	bool others_ready = true;   /* scanned VMs the plan leaves alone */
@@ -508,6 +569,13 @@ static int run(fix_opts *o)
 					result.verdicts[i].status == STATUS_NA;
 	}
 	bool apply = o->apply && fix_plan_vms_with_steps(&plan) > 0;
+	if (apply && *cli_stop_level()) {
+		fprintf(stderr, "quiescent fix: stopped (%s) before any VM was changed\n",
+			cli_stop_reason_name(cli_stop_why()));
+		rc = CLI_EXIT_STOPPED_SAFE;
+		strbuf_done(&sb);
+		goto out;
+	}
 	if (apply && !o->yes) {
 		char q[200];
 		snprintf(q, sizeof q, "Apply this plan to %zu VM(s)?", fix_plan_vms_with_steps(&plan));
@@ -519,7 +587,8 @@ static int run(fix_opts *o)
 		}
 		if (!ask(q)) {
 			fprintf(stderr, "quiescent fix: nothing done\n");
-			rc = CLI_EXIT_NOT_READY;
+			/* A stop while asking (the terminal went away) is a stop: nothing changed. */
+			rc = *cli_stop_level() ? CLI_EXIT_STOPPED_SAFE : CLI_EXIT_NOT_READY;
 			strbuf_done(&sb);
 			goto out;
 		}
@@ -532,6 +601,8 @@ static int run(fix_opts *o)
 			goto out;
 		}
 		rc = fix_summary_all_ready(&sum) && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
+		if (*cli_stop_level() || sum.state == STORE_PLAN_INTERRUPTED)
+			rc = stopped_exit(&plan, &sum);
 	} else {
 		rc = plan.n_vms == 0 && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
 	}
@@ -550,11 +621,13 @@ static int run(fix_opts *o)
 	}
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);
-	if (fflush(stdout) != 0) {
+	if (fflush(stdout) != 0 && !*cli_stop_level()) {
 		fprintf(stderr, "quiescent fix: writing the result failed\n");
 		rc = CLI_EXIT_NOT_READY;
 	}
 out:
+	if (stop_installed)
+		cli_stop_uninstall();
 	if (conn_id > 0)
 		store_connection_end(db, conn_id, time(NULL), NULL, 0);
 	fix_summary_done(&sum);
@@ -566,7 +639,31 @@ out:
 	return rc;
 }
 
-int cmd_fix(int argc, char **argv)
+static void recover_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: quiescent recover [OPTIONS]\n\n"
+		"Brings back the VMs of every fix that a stopped or killed quiescent left (powers\n"
+		"them on in parallel, waits for Tools, verifies them, naming each VM), then removes\n"
+		"the test snapshots an interrupted snaptest left; what another running quiescent\n"
+		"owns is left alone. The same as quiescent fix --recover followed by quiescent\n"
+		"snaptest --cleanup-orphans.\n\n%s\n"
+		"Recover:\n"
+		"  --concurrency N       VMs brought back at once (default %d, at most %d)\n"
+		"  --task-timeout S      seconds one power-on may take (default 600)\n"
+		"  --network-grace S     seconds vCenter may be unreachable (default %d)\n"
+		"  --db PATH             history database (env QUIESCENT_DB)\n"
+		"  -h, --help            this text\n\n"
+		"Exit codes: 0 every VM that was on is on again and no test snapshot is left,\n"
+		"1 not, 2 usage error, 3 connection, TLS or login failure, 7 a test snapshot\n"
+		"could NOT be removed.\n",
+		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY, FIX_DEFAULT_NETWORK_GRACE);
+}
+
+/* fix, or (orphans_too) quiescent recover: everything a stop or a kill left, under the name an
+ * operator looks for (and that scan's exit 7 names): fix --recover, then snaptest
+ * --cleanup-orphans on the same connection and options. */
+static int fix_main(int argc, char **argv, bool orphans_too)
 {
 	fix_opts o = { .format = FMT_TABLE, .tools_method = FIX_TOOLS_UPGRADE };
 	conn_opts_init(&o.conn);
@@ -577,10 +674,38 @@ int cmd_fix(int argc, char **argv)
 	} else {
 		conn_opts_from_env(&o.conn);
 		rc = run(&o);
+		if (orphans_too && rc != CLI_EXIT_USAGE && rc != CLI_EXIT_CONNECT) {
+			int rc2 = cmd_snaptest_cleanup(&o.conn, o.db, o.network_grace_s, o.task_timeout_s);
+			/* a leftover that remains outranks all; otherwise the first thing wrong */
+			if (rc2 == CLI_EXIT_STOPPED_UNSAFE || rc == CLI_EXIT_OK)
+				rc = rc2;
+		}
 	}
 	cmd_strings_free(o.globs, o.n_globs);
 	cmd_strings_free(o.rules, o.n_rules);
 	free(o.db);
 	conn_opts_done(&o.conn);
 	return rc;
+}
+
+int cmd_recover(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			recover_usage(stdout);
+			return CLI_EXIT_OK;
+		}
+	char **v = xcalloc((size_t)argc + 2, sizeof *v);
+	v[0] = argv[0];
+	v[1] = (char *)"--recover";
+	for (int i = 1; i < argc; i++)
+		v[i + 1] = argv[i];
+	int rc = fix_main(argc + 1, v, true);
+	free(v);
+	return rc;
+}
+
+int cmd_fix(int argc, char **argv)
+{
+	return fix_main(argc, argv, false);
 }

@@ -53,7 +53,11 @@ static void markdown(strbuf *sb, const rule_info **sel, size_t n)
 		    "fix` or `f` in the console), `guided` (quiescent drives it with the operator and\n"
 		    "verifies), `manual` (outside quiescent: the finding says exactly what to do).\n\n"
 		    "A VM that is not a Windows guest gets best level `crash`, status `n/a`, and only R14,\n"
-		    "R17, R19 and R20 are evaluated. The same table is printed by `quiescent rules`.\n\n"
+		    "R17, R19, R20 and R26 are evaluated. The same table is printed by `quiescent rules`.\n\n"
+		    "R24 and R26 read quiescent's own history: the fix journal (steps that left a guest\n"
+		    "restart pending; VMs a fix took down and never powered back on) and the test\n"
+		    "snapshots it took, checked against what vCenter shows now (bootTime, power state, the\n"
+		    "snapshot tree). A VM with an R26 finding makes `quiescent scan` exit 7 (leftovers).\n\n"
 		    "| id | severity | caps at | fix | applies to | condition |\n"
 		    "|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < n; i++) {

@@ -59,7 +59,9 @@ static void usage(FILE *out)
 		     "Exit codes: 0 all ready (or n/a), 1 something not ready, 2 usage error,\n"
 		     "3 connection, TLS or login failure, 4 not proven (a VM judged ready from guest\n"
 		     "facts older than --max-probe-age or from none), 5 a guest login was refused (the\n"
-		     "other VMs were not tried with it).\n",
+		     "other VMs were not tried with it), 7 an interrupted quiescent run left a VM\n"
+		     "powered off or a test snapshot behind (R26; named on the last lines, or on\n"
+		     "stderr for json and csv).\n",
 		conn_opts_help(), PROBE_TOTAL, PROBE_PER_HOST);
 }
 
@@ -326,6 +328,17 @@ static int run(scan_opts *o)
 			"that account's password (--guest-user, or the guest logins file)\n", guest_user, name, not_tried,
 			not_tried == 1 ? "" : "s");
 		rc = CLI_EXIT_GUEST_LOGIN;
+	}
+	if (scan_leftover_count(&result)) {
+		/* the table carries it; beside json and csv it goes to stderr */
+		if (o->format != SCAN_FORMAT_TABLE) {
+			strbuf lb;
+			strbuf_init(&lb);
+			scan_output_leftovers(&lb, &result);
+			fprintf(stderr, "quiescent scan: %s", lb.buf);
+			strbuf_done(&lb);
+		}
+		rc = CLI_EXIT_LEFTOVERS;
 	}
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "quiescent scan: writing the result failed\n");

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
 #include "cli/conn.h"
+#include "cli/stop.h"
 #include "scan/scan.h"
 #include "snaptest/snaptest.h"
 #include "store/store.h"
@@ -27,18 +28,20 @@ typedef struct {
 	size_t n_vms;
 	snaptest_spec spec;
 	int parallel;
+	int network_grace_s;
+	int task_timeout_s;
 	bool json;
 	bool cleanup_orphans;
 	char *db;
 } snap_opts;
 
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;   /* the test notices, cancels its task and still cleans up */
-}
+/* Any stop: the tests notice, cancel their tasks, wait for them to end and remove what they
+ * made; tests not started yet are not started. */
+static const cli_stop_messages stop_messages = {
+	.cmd = CMD,
+	.at_level1 = "stopping safely: snapshot tasks are cancelled and test snapshots removed",
+	.at_level2 = "stopping safely: snapshot tasks are cancelled and test snapshots removed",
+};
 
 static void usage(FILE *out)
 {
@@ -54,11 +57,19 @@ static void usage(FILE *out)
 		     "  --keep                keep the test snapshot (it is removed by default)\n"
 		     "  --parallel N          up to N tests at once (default: one per ESXi host)\n"
 		     "  --cleanup-orphans     remove test snapshots an interrupted run left behind\n"
+		     "                        (waiting for a creating task that still runs); with\n"
+		     "                        no VM named it only cleans up\n"
+		     "  --task-timeout S      seconds the removal of a test snapshot may take before\n"
+		     "                        quiescent asks vCenter to cancel it (default 1800)\n"
+		     "  --network-grace S     seconds vCenter may be unreachable before quiescent\n"
+		     "                        stops waiting for a task (default 300)\n"
 		     "  --format FMT          table (default, with a live tail) or json\n"
 		     "  --db PATH             history database (env QUIESCENT_DB)\n"
 		     "  -h, --help            this text\n\n"
 		     "Exit codes: 0 every test succeeded at its predicted level, 1 otherwise,\n"
-		     "2 usage error, 3 connection, TLS or login failure.\n",
+		     "2 usage error, 3 connection, TLS or login failure, 6 stopped (signal, closed\n"
+		     "output) and every test snapshot removed, 7 a test snapshot could NOT be\n"
+		     "removed (or may exist: vCenter could not say).\n",
 		conn_opts_help());
 }
 
@@ -77,7 +88,8 @@ static int parse(int argc, char **argv, snap_opts *o)
 			o->cleanup_orphans = true;
 		} else if (!strcmp(a, "--context") || !strcmp(a, "--backup-type") ||
 			   !strcmp(a, "--timeout") || !strcmp(a, "--parallel") ||
-			   !strcmp(a, "--format") || !strcmp(a, "--db")) {
+			   !strcmp(a, "--format") || !strcmp(a, "--db") ||
+			   !strcmp(a, "--network-grace") || !strcmp(a, "--task-timeout")) {
 			const char *v = cmd_option_value(CMD, argc, argv, &i);
 			if (!v)
 				return -1;
@@ -107,6 +119,13 @@ static int parse(int argc, char **argv, snap_opts *o)
 					return -1;
 				}
 				o->parallel = (int)p;
+			} else if (!strcmp(a, "--network-grace") || !strcmp(a, "--task-timeout")) {
+				long t = strtol(v, &end, 10);
+				if (!*v || *end || t < 1 || t > 86400) {
+					fprintf(stderr, "quiescent snaptest: %s takes seconds (1 to 86400), not '%s'\n", a, v);
+					return -1;
+				}
+				*(a[2] == 'n' ? &o->network_grace_s : &o->task_timeout_s) = (int)t;
 			} else if (!strcmp(a, "--format")) {
 				if (strcmp(v, "table") && strcmp(v, "json")) {
 					fprintf(stderr, "quiescent snaptest: unknown format '%s' (table or json)\n", v);
@@ -124,8 +143,9 @@ static int parse(int argc, char **argv, snap_opts *o)
 			o->vms[o->n_vms++] = xstrdup(a);
 		}
 	}
-	if (!o->n_vms) {
-		fprintf(stderr, "quiescent snaptest: name at least one VM to test (see quiescent snaptest --help)\n");
+	if (!o->n_vms && !o->cleanup_orphans) {
+		fprintf(stderr, "quiescent snaptest: name at least one VM to test, or only clean up with "
+			"--cleanup-orphans (see quiescent snaptest --help)\n");
 		return -1;
 	}
 	return 0;
@@ -166,7 +186,7 @@ static void on_event(void *ctx, const snaptest_event *ev)
 		fprintf(t->out, "%-20s %6.1fs %s\n", ev->vm, ev->elapsed_s, ev->text);
 		break;
 	}
-	fflush(t->out);
+	cli_stop_check_write(t->out, fflush(t->out) != 0 || ferror(t->out));
 	pthread_mutex_unlock(&t->mu);
 }
 
@@ -179,6 +199,15 @@ static void json_level(json_writer *w, const char *key, quiesce_level l)
 		json_null(w);
 	else
 		json_string(w, model_level_name(l));
+}
+
+static void json_kv_tri(json_writer *w, const char *key, tri v)
+{
+	json_key(w, key);
+	if (v == TRI_UNKNOWN)
+		json_null(w);
+	else
+		json_bool(w, v == TRI_YES);
 }
 
 static void json_outcome(json_writer *w, const snaptest_outcome *o)
@@ -239,7 +268,19 @@ static void json_outcome(json_writer *w, const snaptest_outcome *o)
 		json_object_end(w);
 	}
 	json_array_end(w);
-	json_kv_bool(w, "snapshot_removed", o->snapshot_removed);
+	/* snapshot_removed: kept for scripts; null when nothing was (known to be) created. */
+	json_key(w, "snapshot_removed");
+	if (o->snapshot_created == TRI_YES)
+		json_bool(w, o->snapshot_removed);
+	else
+		json_null(w);
+	json_key(w, "snapshot");
+	json_object_begin(w);
+	json_kv_string(w, "name", o->snapshot_name);
+	json_kv_tri(w, "created", o->snapshot_created);
+	json_kv_tri(w, "removed", snaptest_outcome_removed(o));
+	json_kv_bool(w, "kept", o->kept);
+	json_object_end(w);
 	json_object_end(w);
 }
 
@@ -277,7 +318,10 @@ static void table_outcome(strbuf *sb, const snaptest_outcome *o)
 	if (o->method)
 		strbuf_addf(sb, "  test snapshot %s: %s\n", o->snapshot_name,
 			    o->snapshot_removed ? "removed" : o->kept ? "kept (--keep)"
-			    : o->snapshot_moref ? "NOT removed" : "never created");
+			    : o->snapshot_created == TRI_YES ? "NOT removed"
+			    : o->snapshot_created == TRI_NO ? "never created"
+			    : "not known whether vCenter created it (it is offered for clean-up "
+			      "until it is known)");
 }
 
 /* ---- orphans ---- */
@@ -297,13 +341,28 @@ static int handle_orphans(snap_opts *o, vs_session *s, store *db, const char *vc
 {
 	store_snaptest_ref refs[ORPHANS_MAX];
 	char msg[512];
+	/* Tests other live processes run are theirs: say so, never touch them. */
+	int live = o->cleanup_orphans ? store_snaptest_live(db, vcenter, refs, 16, msg, sizeof msg) : 0;
+	for (int i = 0; i < live; i++) {
+		store_owner ow;
+		char who[400];
+		if (store_owner_of(db, "snaptests", refs[i].id, &ow, msg, sizeof msg) < 0)
+			continue;
+		store_owner_describe(&ow, who, sizeof who);
+		fprintf(stderr, "quiescent snaptest: the test snapshot %s of %s is being taken by %s; "
+			"left alone\n", refs[i].snapshot_name, refs[i].moref, who);
+	}
 	int n = store_snaptest_unfinished(db, vcenter, refs, ORPHANS_MAX, msg, sizeof msg);
 	if (n < 0) {
 		fprintf(stderr, "quiescent snaptest: %s\n", msg);
 		return CLI_EXIT_NOT_READY;
 	}
-	if (n == 0)
+	if (n == 0) {
+		if (o->cleanup_orphans && !o->n_vms)
+			fprintf(stderr, "quiescent snaptest: no test snapshot of ours is left behind on %s\n",
+				vcenter);
 		return 0;
+	}
 	bool interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 	if (!o->cleanup_orphans && !interactive) {
 		fprintf(stderr, "quiescent snaptest: %d test snapshot%s from an interrupted run may still "
@@ -329,9 +388,10 @@ static int handle_orphans(snap_opts *o, vs_session *s, store *db, const char *vc
 			remove = ask(q);
 		}
 		bool found;
-		if (snaptest_orphan_cleanup(c, db, &refs[i], remove, &found, msg, sizeof msg) < 0) {
+		if (snaptest_orphan_cleanup_bounded(c, db, &refs[i], remove, o->network_grace_s,
+						    o->task_timeout_s, &found, msg, sizeof msg) < 0) {
 			fprintf(stderr, "quiescent snaptest: %s\n", msg);
-			rc = CLI_EXIT_NOT_READY;
+			rc = CLI_EXIT_STOPPED_UNSAFE;   /* a leftover remains */
 		} else {
 			fprintf(stderr, "quiescent snaptest: %s\n", msg);
 		}
@@ -373,13 +433,24 @@ static int run(snap_opts *o)
 	snaptest_outcome *outs = NULL;
 	size_t n_outs = 0;
 	char *vcenter = scan_server_key(o->conn.server ? o->conn.server : "");
+	bool stop_installed = false;
 	vs_session *s = conn_open(&o->conn, &err);
 	if (!s) {
 		fprintf(stderr, "quiescent snaptest: %s\n", err.message);
 		goto out;
 	}
+	cli_stop_install(&stop_messages);
+	stop_installed = true;
 	if ((rc = handle_orphans(o, s, db, vcenter)) != 0)
 		goto out;
+	if (!o->n_vms)
+		goto out;   /* --cleanup-orphans alone: clean up, take no new snapshot */
+	if (*cli_stop_level()) {
+		fprintf(stderr, "quiescent snaptest: stopped (%s) before any test started\n",
+			cli_stop_reason_name(cli_stop_why()));
+		rc = CLI_EXIT_STOPPED_SAFE;
+		goto out;
+	}
 
 	globs = xcalloc(o->n_vms, sizeof *globs);
 	for (size_t i = 0; i < o->n_vms; i++)
@@ -429,19 +500,14 @@ static int run(snap_opts *o)
 
 	tail t = { .out = o->json ? stderr : stdout };
 	pthread_mutex_init(&t.mu, NULL);
-	struct sigaction sa = { .sa_handler = on_sigint }, old_int, old_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
 	snaptest_env env = { .session = s, .vcenter = vcenter, .db_path = store_path(db),
 			     .connection_id = conn_id, .guest_user = o->conn.guest_user,
-			     .guest_password = o->conn.guest_password, .cancel = &interrupted,
-			     .on_event = on_event, .ctx = &t };
+			     .guest_password = o->conn.guest_password, .cancel = cli_stop_level(),
+			     .on_event = on_event, .ctx = &t, .network_grace_s = o->network_grace_s,
+			     .task_timeout_s = o->task_timeout_s };
 	outs = xcalloc(o->n_vms, sizeof *outs);
 	n_outs = o->n_vms;
 	snaptest_run_many(&env, fs, vs, o->n_vms, &o->spec, o->parallel, outs);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
 	pthread_mutex_destroy(&t.mu);
 	store_connection_end(db, conn_id, time(NULL), NULL, 0);
 	free(fs);
@@ -473,9 +539,30 @@ static int run(snap_opts *o)
 	strbuf_done(&sb);
 	if (fflush(stdout) != 0)
 		rc = CLI_EXIT_NOT_READY;
-	if (interrupted)
-		fprintf(stderr, "quiescent snaptest: interrupted; test snapshots were cleaned up\n");
+	/* A test snapshot left behind (or perhaps left: its creation is not known) outranks
+	 * every other result: nobody may read this run as clean. */
+	size_t left = 0;
+	for (size_t i = 0; i < n_outs; i++) {
+		if (outs[i].kept || !outs[i].method || snaptest_outcome_removed(&outs[i]) == TRI_YES ||
+		    outs[i].snapshot_created == TRI_NO)
+			continue;
+		left++;
+		fprintf(stderr, "quiescent snaptest: the test snapshot %s of %s %s; run quiescent "
+			"snaptest --cleanup-orphans\n", outs[i].snapshot_name, outs[i].vm,
+			outs[i].snapshot_created == TRI_YES ? "was NOT removed"
+			: "may exist (vCenter could not say)");
+	}
+	if (*cli_stop_level()) {
+		fprintf(stderr, "quiescent snaptest: stopped (%s); %s\n",
+			cli_stop_reason_name(cli_stop_why()),
+			left ? "a test snapshot could NOT be removed" : "every test snapshot was removed");
+		rc = left ? CLI_EXIT_STOPPED_UNSAFE : CLI_EXIT_STOPPED_SAFE;
+	} else if (left) {
+		rc = CLI_EXIT_STOPPED_UNSAFE;
+	}
 out:
+	if (stop_installed)
+		cli_stop_uninstall();
 	for (size_t i = 0; i < n_outs; i++)
 		snaptest_outcome_done(&outs[i]);
 	free(outs);
@@ -487,6 +574,15 @@ out:
 	vs_session_free(s);
 	store_close(db);
 	return rc;
+}
+
+int cmd_snaptest_cleanup(const conn_opts *conn, const char *db_opt, int network_grace_s,
+			 int task_timeout_s)
+{
+	snap_opts o = { .conn = *conn, .cleanup_orphans = true, .db = (char *)db_opt,
+			.network_grace_s = network_grace_s, .task_timeout_s = task_timeout_s };
+	snaptest_spec_init(&o.spec);
+	return run(&o);   /* o.conn and o.db stay the caller's */
 }
 
 int cmd_snaptest(int argc, char **argv)

@@ -398,10 +398,30 @@ static void output_csv_findings(strbuf *out, const scan_result *r)
 	}
 }
 
+void scan_output_leftovers(strbuf *out, const scan_result *r)
+{
+	size_t n = scan_leftover_count(r);
+	if (!n)
+		return;
+	strbuf_addf(out, "LEFTOVERS of interrupted quiescent runs (R26) on %zu VM%s: run quiescent "
+		    "recover\n", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < r->n; i++) {
+		const verdict *v = &r->verdicts[i];
+		for (size_t k = 0; k < v->n_findings; k++)
+			if (!strcmp(v->findings[k].rule, "R26"))
+				strbuf_addf(out, "  %s: %s\n",
+					    r->facts[i].name ? r->facts[i].name : r->facts[i].moref,
+					    v->findings[k].evidence ? v->findings[k].evidence : "");
+	}
+}
+
 void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width)
 {
 	switch (fmt) {
-	case SCAN_FORMAT_TABLE: output_table(out, r, width); break;
+	case SCAN_FORMAT_TABLE:
+		output_table(out, r, width);
+		scan_output_leftovers(out, r);
+		break;
 	case SCAN_FORMAT_JSON: output_json(out, r); break;
 	case SCAN_FORMAT_CSV: output_csv(out, r); break;
 	case SCAN_FORMAT_CSV_FINDINGS: output_csv_findings(out, r); break;

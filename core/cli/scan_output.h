@@ -26,6 +26,11 @@ int scan_format_parse(const char *s, scan_format *out);
  * limit, every name and finding whole (pipes, files, --wide). */
 void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width);
 
+/* The leftovers of interrupted quiescent runs (R26 findings), one line naming them and one
+ * line per finding ("  NAME: evidence"); nothing when there are none. The table ends with it;
+ * `scan` writes it to stderr for json and csv, so nobody misses it and stdout stays parseable. */
+void scan_output_leftovers(strbuf *out, const scan_result *r);
+
 /* The OS the operator recognises: guest.guestFullName, else config.guestFullName, else ids. */
 const char *scan_guest_os(const vm_facts *f);
 

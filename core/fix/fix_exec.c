@@ -66,6 +66,22 @@ static int stop_level(const fix_ctx *x)
 	return x->o->stop ? (int)*x->o->stop : 0;
 }
 
+bool fix_wait_out_network(const fix_ctx *x, const vs_error *err, time_t *lost_since, int *round)
+{
+	if (!vs_error_transient(err))
+		return false;
+	int grace = x->o->network_grace_s > 0 ? x->o->network_grace_s : FIX_DEFAULT_NETWORK_GRACE;
+	time_t now = time(NULL);
+	if (!*lost_since)
+		*lost_since = now;
+	else if (now - *lost_since >= grace)
+		return false;
+	int ms = *round < 5 ? 250 << *round : 5000;   /* 0.25, 0.5, 1, 2, 4, then 5 s */
+	(*round)++;
+	fix_sleep_ms(ms > 5000 ? 5000 : ms);
+	return true;
+}
+
 static int on_prop(void *ctx, const char *moref, const char *prop, xmlTextReaderPtr val,
 		   vs_error *err)
 {
@@ -87,8 +103,18 @@ int fix_read_facts(fix_ctx *x, const char *moref, bool all, vm_facts *f, vs_erro
 		paths = state_paths;
 		n = sizeof state_paths / sizeof state_paths[0];
 	}
-	inventory_facts_begin(f, moref);
-	return vs_retrieve_object(x->c, "VirtualMachine", moref, paths, n, on_prop, f, err);
+	/* A lost network is waited out: a VM we took down must not be given up on because
+	 * vCenter did not answer for a while. */
+	time_t lost = 0;
+	int round = 0;
+	for (;;) {
+		inventory_facts_begin(f, moref);
+		if (vs_retrieve_object(x->c, "VirtualMachine", moref, paths, n, on_prop, f, err) == 0)
+			return 0;
+		if (!fix_wait_out_network(x, err, &lost, &round))
+			return -1;
+		model_vm_facts_done(f);
+	}
 }
 
 int fix_wait_power(fix_ctx *x, const char *moref, power_state want, int timeout_s,
@@ -172,7 +198,11 @@ static void record_task(fix_ctx *x, const char *task, const char *kind, const vs
 
 /* stoppable: a fix step's task (not a restore step's): at stop level 2 (Ctrl-C twice) stop
  * waiting, ask vCenter to cancel it, and let the restore steps run (a hung task must not hold
- * a powered-off VM). */
+ * a powered-off VM). A restore task (a power-on) is waited for even then, but when the stop
+ * came while it ran, only STOP_RESTORE_GRACE_S more: a power-on still running then is hung,
+ * and the operator who pressed Ctrl-C twice gets the way out of the task timeout (the VM is
+ * named as off, exit 7, quiescent recover) instead of waiting for --task-timeout. */
+#define STOP_RESTORE_GRACE_S 30
 static int wait_task(fix_ctx *x, const char *task, const char *kind, int timeout_s, bool stoppable,
 		     vs_task_result *out, vs_error *err)
 {
@@ -184,11 +214,19 @@ static int wait_task(fix_ctx *x, const char *task, const char *kind, int timeout
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int last_progress = -2;
 	memset(out, 0, sizeof *out);
+	time_t lost = 0;
+	int lost_round = 0;
+	bool stop_grace_armed = stop_level(x) < 2;
 	for (int round = 0;; round++) {
 		vs_task_result_done(out);
 		memset(out, 0, sizeof *out);
-		if (vs_task_info(x->c, task, out, err) < 0)
+		if (vs_task_info(x->c, task, out, err) < 0) {
+			if (fix_wait_out_network(x, err, &lost, &lost_round))
+				continue;
 			return -1;
+		}
+		lost = 0;
+		lost_round = 0;
 		if (out->progress != last_progress && x->on_progress)
 			x->on_progress(x->pctx, out);
 		last_progress = out->progress;
@@ -206,15 +244,35 @@ static int wait_task(fix_ctx *x, const char *task, const char *kind, int timeout
 			vs_error ce;
 			vs_error_clear(&ce);
 			bool asked = vs_task_cancel(x->c, task, &ce) == 0;
-			return vs_fail(err, VS_ERR_CANCELLED, "%s (%s): stopped waiting (Ctrl-C twice); %s",
+			return vs_fail(err, VS_ERR_CANCELLED, "%s (%s): stopped waiting (stop requested); %s",
 				       kind, task, asked ? "cancel requested in vCenter"
 				       : "it goes on in vCenter");
 		}
 		struct timespec t;
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (timeout_s > 0 && t.tv_sec - t0.tv_sec >= timeout_s)
-			return vs_fail(err, VS_ERR_TIMEOUT, "%s (%s) did not finish within %d s; it goes "
-				       "on in vCenter", kind, task, timeout_s);
+		if (stop_grace_armed && stop_level(x) >= 2) {
+			stop_grace_armed = false;   /* once */
+			int bound = (int)(t.tv_sec - t0.tv_sec) + STOP_RESTORE_GRACE_S;
+			if (timeout_s <= 0 || bound < timeout_s)
+				timeout_s = bound;
+		}
+		if (timeout_s > 0 && t.tv_sec - t0.tv_sec >= timeout_s) {
+			/* Bounded: ask vCenter to cancel it, and say where the VM stands. */
+			vs_error ce;
+			vs_error_clear(&ce);
+			bool asked = vs_task_cancel(x->c, task, &ce) == 0;
+			vm_facts f;
+			power_state now = POWER_UNKNOWN;
+			if (x->vm_moref && fix_read_facts(x, x->vm_moref, false, &f, &ce) == 0)
+				now = f.power;
+			if (x->vm_moref)
+				model_vm_facts_done(&f);
+			return vs_fail(err, VS_ERR_TIMEOUT, "%s (%s) did not finish within %d s; %s; the "
+				       "VM is %s", kind, task, timeout_s,
+				       asked ? "vCenter was asked to cancel it"
+					     : "vCenter cannot cancel it, so it goes on there",
+				       model_power_name(now));
+		}
 		fix_sleep_ms(fix_poll_ms(round));
 	}
 }
@@ -225,8 +283,10 @@ int fix_wait_task(fix_ctx *x, const char *task, const char *kind, int timeout_s,
 	return wait_task(x, task, kind, timeout_s, false, out, err);
 }
 
-/* One vSphere task's bound: the option, else QUIESCENT_FIX_TASK_TIMEOUT (seconds), else 30 min. */
-static int task_timeout(const fix_exec_opts *o)
+/* One vSphere task's bound: the option, else QUIESCENT_FIX_TASK_TIMEOUT (seconds), else by
+ * kind: a Tools upgrade may take half an hour, a power operation or a reconfigure ten minutes
+ * is already far past anything healthy (and a VM may be off meanwhile). */
+static int task_timeout(const fix_exec_opts *o, const char *kind)
 {
 	if (o->task_timeout_s > 0)
 		return o->task_timeout_s;
@@ -235,19 +295,34 @@ static int task_timeout(const fix_exec_opts *o)
 	long v = e ? strtol(e, &end, 10) : 0;
 	if (e && *e && !*end && v > 0 && v <= 86400)
 		return (int)v;
-	return 1800;
+	return !strcmp(kind, "VirtualMachine.upgradeTools") ? 1800 : 600;
 }
 
 int fix_power_on(fix_ctx *x, const char *moref, char *task, size_t n, vs_error *err)
 {
 	task[0] = '\0';
-	if (vs_vm_power_on(x->c, moref, task, n, err) < 0)
-		return -1;
+	time_t lost = 0;
+	int round = 0;
+	while (vs_vm_power_on(x->c, moref, task, n, err) < 0) {
+		/* The request may have run with its answer lost: vCenter's power state says. */
+		if (!fix_wait_out_network(x, err, &lost, &round))
+			return -1;
+		vm_facts f;
+		vs_error e2;
+		vs_error_clear(&e2);
+		int rr = fix_read_facts(x, moref, false, &f, &e2);
+		power_state now = f.power;
+		model_vm_facts_done(&f);
+		if (rr == 0 && now == POWER_ON) {
+			vs_error_clear(err);
+			return 0;
+		}
+	}
 	if (x->db && x->step_id)
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
 	vs_task_result r;
 	int rc = fix_wait_task(x, task, "VirtualMachine.powerOn",
-			       task_timeout(x->o), &r, err);
+			       task_timeout(x->o, "VirtualMachine.powerOn"), &r, err);
 	vs_task_result_done(&r);
 	return rc;
 }
@@ -266,6 +341,7 @@ int fix_verify_vm(fix_ctx *x, const char *moref, bool reprobe, vm_facts *f, verd
 	time_t set_at;
 	if (x->db && store_enable_uuid_set_at(x->db, x->o->vcenter, moref, &set_at, NULL, 0) == 1)
 		f->enable_uuid_set_at = set_at;
+	scan_settle_marks_one(x->db, x->o->vcenter, f, NULL, 0); /* R24 after a restart-needing step */
 	rules_evaluate(f, time(NULL), v);
 	return 0;
 }
@@ -320,6 +396,8 @@ typedef struct {
 	bool powered_on;      /* our power-on succeeded */
 	bool mounted;         /* the Tools installer is mounted by us */
 	bool skipped_rest;    /* stop level 2 */
+	char restart_why[80]; /* the step just run left a guest restart pending (R24): why */
+	bool restart_pending; /* verification still sees R24: the result must say so */
 	char first_error[400];
 	power_state power;
 	vm_facts before;      /* facts at the start */
@@ -434,6 +512,33 @@ static int service_disabled(worker *w, const char *vm, const char *service, char
 	return 0;
 }
 
+/* A request whose answer was lost may have started a task: the newest unfinished one on the VM
+ * whose descriptionId contains `kind` (vCenter: VirtualMachine.reconfigure; some servers name it
+ * after the method) among vCenter's recent tasks is waited for (bounded), so what is read next
+ * is its outcome, not a moment in the middle of it. */
+static void follow_lost_task(fix_ctx *x, const char *vm, const char *kind, int timeout_s)
+{
+	vs_task_result *t = NULL;
+	size_t nt = 0;
+	vs_error e;
+	vs_error_clear(&e);
+	if (vs_recent_tasks(x->c, &t, &nt, &e) < 0)
+		return;
+	const vs_task_result *best = NULL;
+	for (size_t i = 0; i < nt; i++)
+		if (!strcmp(t[i].entity, vm) && strcasestr(t[i].description_id, kind) &&
+		    (t[i].state == VS_TASK_QUEUED || t[i].state == VS_TASK_RUNNING) &&
+		    (!best || t[i].queued_at >= best->queued_at))
+			best = &t[i];
+	if (best) {
+		vs_task_result r;
+		int grace = x->o->network_grace_s > 0 ? x->o->network_grace_s : FIX_DEFAULT_NETWORK_GRACE;
+		vs_task_wait_grace(x->c, best->task, timeout_s, grace, NULL, NULL, &r, &e);
+		vs_task_result_done(&r);
+	}
+	vs_task_results_free(t, nt);
+}
+
 /* Runs one step; fills result/after. Returns 0 done, -1 failed (why in err), 1 skipped. */
 static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result, size_t rn,
 		    char *after, size_t an, vs_error *err)
@@ -443,7 +548,6 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 	const fix_step *st = w->st;
 	const fix_plan_opts *po = &w->sh->plan->opts;
 	const char *vm = vp->moref;
-	int task_to = task_timeout(w->sh->o);
 	int tools_to = w->sh->o->tools_timeout_s > 0 ? w->sh->o->tools_timeout_s : 600;
 	vs_task_result r;
 	int rc;
@@ -480,7 +584,8 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 		if (vs_vm_upgrade_tools(x->c, vm, st->arg, task, tn, err) < 0)
 			return -1;
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
-		rc = wait_task(x, task, "VirtualMachine.upgradeTools", task_to, true, &r, err);
+		rc = wait_task(x, task, "VirtualMachine.upgradeTools",
+			       task_timeout(w->sh->o, "VirtualMachine.upgradeTools"), true, &r, err);
 		vs_task_result_done(&r);
 		if (rc == 0) {
 			vm_facts f;
@@ -491,6 +596,9 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 			}
 			model_vm_facts_done(&f);
 			snprintf(result, rn, "UpgradeTools_Task succeeded");
+			if (fix_installer_removes_driver(st->arg))
+				snprintf(vs->restart_why, sizeof vs->restart_why,
+					 "the sync driver was removed with REBOOT=R");
 		}
 		return rc;
 	case FIX_STEP_MOUNT_INSTALLER:
@@ -517,10 +625,11 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 				  tools_to, &output, &len, &code, err);
 		if (rc == 0) {
 			snprintf(after, an, "exit %d", code);
-			if (code == 3010) /* done; REBOOT=R held back the reboot it wants */
+			if (code == 3010) { /* done; REBOOT=R held back the reboot it wants */
 				snprintf(result, rn, "setup exit code 3010: done, the guest needs a restart "
 					 "to finish it");
-			else
+				snprintf(vs->restart_why, sizeof vs->restart_why, "setup exit code 3010");
+			} else
 				snprintf(result, rn, "setup exit code %d", code);
 		}
 		if (rc == 0 && code != 0 && code != 3010) {
@@ -545,7 +654,29 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 		return 0;
 	case FIX_STEP_SHUTDOWN_GUEST: {
 		power_state now = POWER_UNKNOWN;
-		if (vs_vm_shutdown_guest(x->c, vm, err) < 0) {
+		time_t lost = 0;
+		int round = 0;
+		int src;
+		while ((src = vs_vm_shutdown_guest(x->c, vm, err)) < 0 && vs_error_transient(err)) {
+			/* An answer lost on the way back: the guest may be going down, so the
+			 * restore steps must watch it. Once vCenter answers again, ask again
+			 * unless it is already off (a second request to a guest going down is
+			 * harmless). */
+			vs->asked_down = true;
+			if (!fix_wait_out_network(x, err, &lost, &round))
+				return -1;
+			vm_facts f;
+			vs_error e2;
+			vs_error_clear(&e2);
+			int rr = fix_read_facts(x, vm, false, &f, &e2);
+			now = f.power;
+			model_vm_facts_done(&f);
+			if (rr == 0 && now == POWER_OFF)
+				break;
+		}
+		if (src < 0 && vs->asked_down) {
+			vs_error_clear(err);   /* an earlier request may have landed: watch below */
+		} else if (src < 0) {
 			/* Tools stopped since the plan: power off when allowed. */
 			if (!po->hard_power_off)
 				return -1;
@@ -569,11 +700,14 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 	case FIX_STEP_POWER_OFF:
 power_off:
 		vs_error_clear(err);
-		if (vs_vm_power_off(x->c, vm, task, tn, err) < 0)
+		if (vs_vm_power_off(x->c, vm, task, tn, err) < 0) {
+			vs->asked_down |= vs_error_transient(err);   /* it may have run */
 			return -1;
+		}
 		vs->asked_down = true;
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
-		rc = wait_task(x, task, "VirtualMachine.powerOff", task_to, true, &r, err);
+		rc = wait_task(x, task, "VirtualMachine.powerOff",
+			       task_timeout(w->sh->o, "VirtualMachine.powerOff"), true, &r, err);
 		vs_task_result_done(&r);
 		if (rc < 0) {
 			/* Already off (a late guest shutdown) is what we wanted. */
@@ -591,10 +725,28 @@ power_off:
 	case FIX_STEP_SET_ENABLE_UUID: {
 		const char *keys[] = { "disk.EnableUUID" };
 		const char *vals[] = { st->arg ? st->arg : "TRUE" };
-		if (vs_vm_set_extra_config(x->c, vm, keys, vals, 1, task, tn, err) < 0)
-			return -1;
+		if (vs_vm_set_extra_config(x->c, vm, keys, vals, 1, task, tn, err) < 0) {
+			/* The answer may have been lost after it ran: vCenter's value says. The
+			 * journal must never read "failed" for a change vCenter shows made. */
+			if (!vs_error_transient(err))
+				return -1;
+			follow_lost_task(x, vm, "reconfig",
+					 task_timeout(w->sh->o, "VirtualMachine.reconfigure"));
+			vm_facts f;
+			vs_error e2;
+			vs_error_clear(&e2);
+			bool set = fix_read_facts(x, vm, false, &f, &e2) == 0 && f.enable_uuid == TRI_YES;
+			snprintf(after, an, "%s", set ? uuid_value(&f) : "");
+			model_vm_facts_done(&f);
+			if (!set)
+				return -1;
+			vs_error_clear(err);
+			snprintf(result, rn, "the answer to ReconfigVM_Task was lost; vCenter shows the value set");
+			return 0;
+		}
 		store_step_set_task(x->db, x->step_id, task, NULL, 0);
-		rc = wait_task(x, task, "VirtualMachine.reconfigure", task_to, true, &r, err);
+		rc = wait_task(x, task, "VirtualMachine.reconfigure",
+			       task_timeout(w->sh->o, "VirtualMachine.reconfigure"), true, &r, err);
 		vs_task_result_done(&r);
 		if (rc < 0)
 			return -1;
@@ -676,6 +828,8 @@ static fix_outcome verify(worker *w, vm_state *vs, fix_vm_result *res, char *aft
 	}
 	snprintf(after, an, "status %s, level %s%s%s", model_status_name(v.status),
 		 model_level_name(v.predicted), remain.len ? ", still: " : "", remain.buf);
+	for (size_t i = 0; i < v.n_findings; i++)
+		vs->restart_pending |= !strcmp(v.findings[i].rule, "R24");
 	fix_outcome out = FIX_OUT_FIXED;
 	if (remain.len) {
 		out = FIX_OUT_FAILED;
@@ -685,6 +839,18 @@ static fix_outcome verify(worker *w, vm_state *vs, fix_vm_result *res, char *aft
 	model_vm_facts_done(&f);
 	model_verdict_done(&v);
 	return out;
+}
+
+/* Another live quiescent is fixing or testing this VM: say who, and leave it alone. */
+static bool vm_busy_elsewhere(fix_ctx *x, const char *moref, char *why, size_t n)
+{
+	store_owner who;
+	if (!x->db || !x->o->vcenter || store_vm_busy(x->db, x->o->vcenter, moref, &who, NULL, 0) != 1)
+		return false;
+	char desc[400];
+	store_owner_describe(&who, desc, sizeof desc);
+	snprintf(why, n, "%.300s is changing this VM now; left alone", desc);
+	return true;
 }
 
 static void run_vm(worker *w)
@@ -708,6 +874,9 @@ static void run_vm(worker *w)
 	if (!have_before) {
 		set_error(&vs, "reading the VM", err.message);
 		outcome = FIX_OUT_FAILED;
+		vs.failed = true;
+	} else if (vm_busy_elsewhere(x, vp->moref, vs.first_error, sizeof vs.first_error)) {
+		outcome = FIX_OUT_SKIPPED;   /* two processes never change one VM at once */
 		vs.failed = true;
 	} else if (vs.before.power != vp->original_power) {
 		snprintf(vs.first_error, sizeof vs.first_error,
@@ -733,7 +902,7 @@ static void run_vm(worker *w)
 		if (!st->restore && !vs.failed && sh->o->stop && *sh->o->stop >= 2)
 			vs.skipped_rest = true;
 		if (!st->restore && (vs.failed || vs.skipped_rest)) {
-			const char *why = vs.failed ? "not run: an earlier step failed" : "not run: stopped (Ctrl-C)";
+			const char *why = vs.failed ? "not run: an earlier step failed" : "not run: stopped";
 			store_step_end(x->db, sid, STORE_STEP_SKIPPED, time(NULL), NULL, why, NULL, NULL, 0);
 			emit(w, FIX_EV_STEP_END, NULL, -1, STORE_STEP_SKIPPED, outcome, why);
 			continue;
@@ -794,6 +963,9 @@ static void run_vm(worker *w)
 		const char *emsg = rc < 0 ? err.message : rc > 0 ? "not needed" : NULL;
 		store_step_end(x->db, sid, end, time(NULL), result[0] ? result : NULL, emsg,
 			       after[0] ? after : NULL, NULL, 0);
+		if (rc == 0 && vs.restart_why[0]) /* R24 compares it with the next bootTime */
+			store_step_set_restart_needed(x->db, sid, vs.restart_why, NULL, 0);
+		vs.restart_why[0] = '\0';
 		emit(w, FIX_EV_STEP_END, task[0] ? task : NULL, -1, end, outcome,
 		     rc < 0 ? err.message : result);
 		if (rc < 0 && st->kind != FIX_STEP_VERIFY) {
@@ -808,15 +980,16 @@ static void run_vm(worker *w)
 
 	if (outcome == FIX_OUT_FIXED && vs.skipped_rest) {
 		outcome = FIX_OUT_FAILED;
-		set_error(&vs, "stopped", "remaining steps were not run (Ctrl-C)");
+		set_error(&vs, "stopped", "remaining steps were not run (stopped)");
 	}
 	if (outcome == FIX_OUT_FIXED && vp->n_unfixed)
 		outcome = FIX_OUT_PARTIAL;
 	/* Is it as it was? A VM that was on must be on: say so loudly when not. */
 	if (vs.asked_down && have_before) {
+		/* Not read is not known: never report the power state from before we acted. */
 		vm_facts f;
-		if (fix_read_facts(x, vp->moref, false, &f, &err) == 0)
-			res->final_power = f.power;
+		res->final_power = fix_read_facts(x, vp->moref, false, &f, &err) == 0 ? f.power
+										  : POWER_UNKNOWN;
 		model_vm_facts_done(&f);
 	}
 	res->outcome = outcome;
@@ -831,6 +1004,14 @@ static void run_vm(worker *w)
 	else
 		snprintf(res->message, sizeof res->message, "%s", vs.first_error[0] ? vs.first_error
 										  : "failed");
+	/* Not "fixed and verified" while the change waits for a restart. */
+	if (vs.restart_pending && outcome == FIX_OUT_FIXED)
+		snprintf(res->message, sizeof res->message, "fixed");
+	if (vs.restart_pending && (outcome == FIX_OUT_FIXED || outcome == FIX_OUT_PARTIAL)) {
+		size_t l = strlen(res->message);
+		snprintf(res->message + l, sizeof res->message - l, "; RESTART PENDING: the guest "
+			 "must restart to finish the change (R24)");
+	}
 	if (vp->original_power == POWER_ON && res->final_power != POWER_ON) {
 		size_t l = strlen(res->message);
 		snprintf(res->message + l, sizeof res->message - l,
@@ -857,10 +1038,10 @@ static void *worker_main(void *arg)
 			continue;   /* manual-only VMs were settled before the workers started */
 		if (sh->o->stop && *sh->o->stop >= 1) {
 			sh->res[i].outcome = FIX_OUT_SKIPPED;
-			snprintf(sh->res[i].message, sizeof sh->res[i].message, "not started: stopped (Ctrl-C)");
+			snprintf(sh->res[i].message, sizeof sh->res[i].message, "not started: stopped");
 			for (size_t j = 0; j < vp->n_steps; j++)
 				store_step_end(w->x.db, sh->step_ids[i][j], STORE_STEP_SKIPPED, time(NULL), NULL,
-					       "not run: stopped (Ctrl-C)", NULL, NULL, 0);
+					       "not run: stopped", NULL, NULL, 0);
 			store_plan_vm_set_outcome(w->x.db, sh->vm_ids[i], "skipped", sh->res[i].message,
 						  NULL, 0);
 			continue;
@@ -998,7 +1179,14 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 	bool all_fixed = true;
 	for (size_t i = 0; i < plan->n_vms; i++)
 		all_fixed &= out->vms[i].outcome == FIX_OUT_FIXED;
-	out->state = o->stop && *o->stop ? STORE_PLAN_CANCELLED
+	/* A VM that was on and is not may be ours to bring back: the plan stays recoverable
+	 * (interrupted), never failed or cancelled, so the next run or `recover` sees it. */
+	bool all_back = true;
+	for (size_t i = 0; i < plan->n_vms; i++)
+		all_back &= plan->vms[i].original_power != POWER_ON ||
+			    out->vms[i].final_power == POWER_ON;
+	out->state = !all_back ? STORE_PLAN_INTERRUPTED
+		     : o->stop && *o->stop ? STORE_PLAN_CANCELLED
 		     : all_fixed ? STORE_PLAN_DONE : STORE_PLAN_FAILED;
 	store_plan_set_state(db, out->plan_id, out->state, time(NULL), msg, msglen);
 	msg[0] = '\0';

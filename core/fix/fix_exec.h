@@ -26,6 +26,7 @@
 
 #define FIX_DEFAULT_CONCURRENCY 4
 #define FIX_MAX_CONCURRENCY 64
+#define FIX_DEFAULT_NETWORK_GRACE 300
 
 typedef enum {
 	FIX_OUT_FIXED,     /* every step done, verification says the findings it fixed are gone */
@@ -77,6 +78,8 @@ typedef struct {
 	int tools_timeout_s;        /* waiting for Tools to run (<= 0: 600) */
 	int task_timeout_s;         /* one vSphere task (<= 0: 1800) */
 	int grace_s;                /* after a shutdown timeout, watch this long (<= 0: 120) */
+	int network_grace_s;        /* vCenter unreachable this long in a row before a read or
+				     * a request counts as failed (<= 0: FIX_DEFAULT_NETWORK_GRACE) */
 } fix_exec_opts;
 
 typedef struct {
@@ -114,6 +117,7 @@ typedef struct {
 	size_t powered_on;          /* VMs we had powered off and powered back on now */
 	size_t still_off;           /* VMs that should run but could not be powered on */
 	size_t verified_ready;
+	bool owned_elsewhere;       /* a live process runs it: left alone (msg says who) */
 	char message[512];
 } fix_recovery;
 
@@ -122,11 +126,24 @@ typedef struct {
 int fix_recover_find(store *db, const char *vcenter, int64_t *ids, size_t max, char *msg,
 		     size_t msglen);
 
-/* Finishes one interrupted plan: steps found running are closed (set_enable_uuid as done when
+/* Finishes one interrupted plan, unless a live process owns it (-1, owned_elsewhere, msg names
+ * it); a dead owner's plan is taken over first. Its VMs are recovered in parallel (at most
+ * opts->concurrency at once), each named in an event: steps found running are closed (set_enable_uuid as done when
  * vCenter shows the value), planned ones skipped, VMs that we had taken down and that were on
  * are powered on again (journaled as new steps), then every VM is verified. The plan ends
  * 'interrupted'. Returns 0 or -1 with msg (nothing could be read). */
 int fix_recover_plan(vs_session *s, store *db, const fix_exec_opts *opts, int64_t plan_id,
 		     fix_recovery *out, char *msg, size_t msglen);
+
+/* What fix_recover_all says about one plan: rc 0 recovered (r says how), -1 not (msg says why;
+ * r->owned_elsewhere: a live process runs it and it was left alone). */
+typedef void (*fix_recover_report_fn)(void *ctx, int64_t plan_id, int rc, const fix_recovery *r,
+				      const char *msg);
+
+/* The one recovery loop of both front ends: every plan of ids in turn (fix_recover_plan),
+ * each reported. Returns how many could not be made safe (not recovered, or a VM still off);
+ * plans a live process owns do not count. */
+int fix_recover_all(vs_session *s, store *db, const fix_exec_opts *opts, const int64_t *ids,
+		    size_t n, fix_recover_report_fn report, void *ctx);
 
 #endif

@@ -38,6 +38,10 @@ int fix_power_on(fix_ctx *x, const char *moref, char *task, size_t n, vs_error *
 int fix_verify_vm(fix_ctx *x, const char *moref, bool reprobe, vm_facts *f, verdict *v,
 		  vs_error *err);
 
+/* A failure that may pass (vs_error_transient) is waited out: sleeps with backoff and returns
+ * true while the grace (opts->network_grace_s) since *lost_since (0: now starts it) lasts. */
+bool fix_wait_out_network(const fix_ctx *x, const vs_error *err, time_t *lost_since, int *round);
+
 /* Milliseconds between polls: short first, backing off to 1 s. */
 int fix_poll_ms(int round);
 void fix_sleep_ms(int ms);

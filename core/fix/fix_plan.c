@@ -116,6 +116,27 @@ char *fix_installer_options(const char *add, const char *remove)
 	return strbuf_detach(&sb, NULL);
 }
 
+bool fix_installer_removes_driver(const char *opts)
+{
+	for (const char *p = opts; p && (p = strcasestr(p, "REMOVE=")); ) {
+		p += strlen("REMOVE=");
+		if (*p == '"')
+			p++;
+		/* a comma list up to a space or quote: "Sync", "VSS,Sync", "ALL" */
+		size_t n = strcspn(p, " \"");
+		for (const char *q = p; q < p + n;) {
+			size_t l = strcspn(q, ",");
+			if (l > (size_t)(p + n - q))
+				l = (size_t)(p + n - q);
+			if ((l == 4 && !strncasecmp(q, "Sync", 4)) || (l == 3 && !strncasecmp(q, "ALL", 3)))
+				return true;
+			q += l + 1;
+		}
+		p += n;
+	}
+	return false;
+}
+
 size_t fix_plan_step_count(const fix_plan *p)
 {
 	size_t n = 0;
@@ -348,6 +369,9 @@ static void plan_vm(builder *b, const verdict *vd)
 				unfixed_std(b, fd, blk);
 			else
 				r18 = fd;
+		} else if (!strcmp(fd->rule, "R26")) {
+			unfixed_std(b, fd, "left by an interrupted run: quiescent recover puts it right, "
+					   "not a fix plan");
 		} else {
 			/* R01, R02 and any guided fix without an automatic path: instructions. */
 			unfixed_std(b, fd, "guided: follow the instructions, then scan again to verify");

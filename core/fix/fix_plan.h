@@ -124,6 +124,11 @@ bool fix_plan_rule_selected(const fix_plan_opts *opts, const char *rule);
  * (malloc'ed; add/remove may be NULL). */
 char *fix_installer_options(const char *add, const char *remove);
 
+/* Whether installer options remove the legacy sync driver (REMOVE=Sync or REMOVE=ALL, any
+ * case): a loaded kernel driver stays until the next boot, and REBOOT=R held that boot back,
+ * so the step leaves a guest restart pending (R24). */
+bool fix_installer_removes_driver(const char *opts);
+
 /* Totals of a plan. */
 size_t fix_plan_step_count(const fix_plan *p);
 size_t fix_plan_vms_with_steps(const fix_plan *p);

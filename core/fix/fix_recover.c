@@ -5,6 +5,8 @@
 #include "util/xalloc.h"
 #include "vsphere/propcol.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +51,11 @@ static void recover_vm(fix_ctx *x, store_journal_vm *v, fix_recovery *out, char 
 	/* Close what the dead run left open. */
 	for (size_t i = 0; i < v->n_steps; i++) {
 		store_journal_step *j = &v->steps[i];
+		/* A shutdown that failed may still have run (its answer lost with the network):
+		 * any begun one counts; vCenter's power state decides below. */
 		if ((kind_is(j, FIX_STEP_SHUTDOWN_GUEST) || kind_is(j, FIX_STEP_POWER_OFF)) &&
-		    (j->state == STORE_STEP_RUNNING || j->state == STORE_STEP_DONE))
+		    (j->state == STORE_STEP_RUNNING || j->state == STORE_STEP_DONE ||
+		     j->state == STORE_STEP_FAILED))
 			went_down = true;
 		if (kind_is(j, FIX_STEP_POWER_ON) &&
 		    (j->state == STORE_STEP_DONE || j->state == STORE_STEP_ROLLED_BACK))
@@ -122,6 +127,13 @@ static void recover_vm(fix_ctx *x, store_journal_vm *v, fix_recovery *out, char 
 			}
 		}
 	}
+	/* The dead run's own power-on landed (maybe after its death): the guest may still be
+	 * booting, so let Tools come up before judging it (else a false "fix again"). */
+	if (!powered && came_up && now == POWER_ON) {
+		vs_error te;
+		vs_error_clear(&te);
+		fix_wait_tools(x, v->moref, x->o->tools_timeout_s > 0 ? x->o->tools_timeout_s : 600, &te);
+	}
 	/* Verify what the VM is now. */
 	verdict vd;
 	vm_facts vf;
@@ -147,40 +159,157 @@ static void recover_vm(fix_ctx *x, store_journal_vm *v, fix_recovery *out, char 
 	model_verdict_done(&vd);
 }
 
+typedef struct {
+	const fix_exec_opts *o;
+	vs_session *s;
+	store_journal_vm *vms;
+	size_t n;
+	atomic_size_t next;
+	pthread_mutex_t mu;
+	fix_recovery *out;
+} recover_pool;
+
+static void *recover_worker(void *arg)
+{
+	recover_pool *p = arg;
+	vs_error err;
+	vs_error_clear(&err);
+	char m[256];
+	fix_ctx x = { .o = p->o };
+	x.c = vs_conn_new(p->s, &err);
+	x.db = x.c ? store_open(p->o->db_path, m, sizeof m) : NULL;
+	if (!x.c || !x.db) {
+		vs_conn_free(x.c);
+		return NULL;   /* the other workers (at least the caller's) carry the VMs */
+	}
+	for (;;) {
+		size_t i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->n)
+			break;
+		fix_recovery mine = { 0 };
+		char line[400];
+		recover_vm(&x, &p->vms[i], &mine, line, sizeof line);
+		pthread_mutex_lock(&p->mu);
+		p->out->powered_on += mine.powered_on;
+		p->out->still_off += mine.still_off;
+		p->out->verified_ready += mine.verified_ready;
+		pthread_mutex_unlock(&p->mu);
+		if (p->o->on_event) {
+			fix_event ev = { .kind = FIX_EV_VM_END, .vm = i, .vm_name = p->vms[i].name,
+					 .step_kind = FIX_STEP_VERIFY, .progress = -1, .message = line };
+			p->o->on_event(&ev, p->o->ctx);
+		}
+	}
+	store_close(x.db);
+	vs_conn_free(x.c);
+	return NULL;
+}
+
+int fix_recover_all(vs_session *s, store *db, const fix_exec_opts *opts, const int64_t *ids,
+		    size_t n, fix_recover_report_fn report, void *ctx)
+{
+	int bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		fix_recovery r;
+		char msg[512] = "";
+		int rc = fix_recover_plan(s, db, opts, ids[i], &r, msg, sizeof msg);
+		if (rc < 0)
+			bad += !r.owned_elsewhere;
+		else
+			bad += r.still_off > 0;
+		if (report)
+			report(ctx, ids[i], rc, &r, msg);
+	}
+	return bad;
+}
+
+/* Is plan_id still one to recover (not finished, no live owner)? */
+static int still_unfinished(store *db, const char *vcenter, int64_t plan_id, char *msg,
+			    size_t msglen)
+{
+	int64_t ids[256];
+	int n = store_plans_unfinished(db, vcenter, ids, 256, msg, msglen);
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (ids[i] == plan_id)
+			return 1;
+	return 0;
+}
+
 int fix_recover_plan(vs_session *s, store *db, const fix_exec_opts *opts, int64_t plan_id,
 		     fix_recovery *out, char *msg, size_t msglen)
 {
 	memset(out, 0, sizeof *out);
 	out->plan_id = plan_id;
+	/* Hands off a live run; take a dead one over before acting, so a second recoverer
+	 * started at the same time finds it owned and leaves it alone. */
+	if (opts->vcenter) {
+		int u = still_unfinished(db, opts->vcenter, plan_id, msg, msglen);
+		if (u < 0)
+			return -1;
+		if (u == 0) {
+			store_owner live;
+			char who[400];
+			if (store_owner_of(db, "plans", plan_id, &live, msg, msglen) < 0)
+				return -1;
+			out->owned_elsewhere = live.alive;
+			store_owner_describe(&live, who, sizeof who);
+			snprintf(msg, msglen, "plan %lld %s%s: left alone", (long long)plan_id,
+				 live.alive ? "is being run by " : "needs no recovery",
+				 live.alive ? who : "");
+			return -1;
+		}
+	}
+	store_owner prev;
+	int a = store_owner_adopt(db, "plans", plan_id, &prev, msg, msglen);
+	if (a < 0)
+		return -1;
+	if (a == 0) {
+		char who[400];
+		store_owner_describe(&prev, who, sizeof who);
+		out->owned_elsewhere = true;
+		snprintf(msg, msglen, "plan %lld is being run by %s: left alone", (long long)plan_id, who);
+		return -1;
+	}
 	store_journal_vm *vms = NULL;
 	size_t n = 0;
 	if (store_plan_journal(db, plan_id, &vms, &n, msg, msglen) < 0)
 		return -1;
 	out->n_vms = n;
-	vs_error err;
-	vs_error_clear(&err);
-	fix_ctx x = { .db = db, .o = opts };
-	x.c = vs_conn_new(s, &err);
-	if (!x.c) {
-		snprintf(msg, msglen, "%s", err.message);
+	/* VMs in parallel (bounded): a shutdown that never landed costs its grace per VM. */
+	recover_pool p = { .o = opts, .s = s, .vms = vms, .n = n, .out = out };
+	atomic_init(&p.next, 0);
+	pthread_mutex_init(&p.mu, NULL);
+	int nw = opts->concurrency > 0 ? opts->concurrency : FIX_DEFAULT_CONCURRENCY;
+	if (nw > FIX_MAX_CONCURRENCY)
+		nw = FIX_MAX_CONCURRENCY;
+	if ((size_t)nw > n)
+		nw = n ? (int)n : 1;
+	pthread_t *th = xcalloc((size_t)nw, sizeof *th);
+	int started = 0;
+	for (int i = 1; i < nw; i++)
+		if (pthread_create(&th[started], NULL, recover_worker, &p) == 0)
+			started++;
+	recover_worker(&p);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	pthread_mutex_destroy(&p.mu);
+	if (atomic_load(&p.next) < n) {
+		snprintf(msg, msglen, "plan %lld: no connection to vCenter or the history could be "
+			 "opened to recover it", (long long)plan_id);
 		store_plan_journal_free(vms, n);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		char line[400];
-		recover_vm(&x, &vms[i], out, line, sizeof line);
-		if (opts->on_event) {
-			fix_event ev = { .kind = FIX_EV_VM_END, .vm = i, .vm_name = vms[i].name,
-					 .step_kind = FIX_STEP_VERIFY, .progress = -1, .message = line };
-			opts->on_event(&ev, opts->ctx);
-		}
-	}
 	store_plan_set_state(db, plan_id, STORE_PLAN_INTERRUPTED, time(NULL), NULL, 0);
+	/* Recovered only when no VM that was on is still off: else it is offered again. */
+	if (!out->still_off)
+		store_plan_set_recovered(db, plan_id, time(NULL), NULL, 0);
 	snprintf(out->message, sizeof out->message,
 		 "plan %lld: %zu VM(s), %zu powered on again, %zu verified ready%s",
 		 (long long)plan_id, n, out->powered_on, out->verified_ready,
 		 out->still_off ? ", SOME VMs THAT WERE ON ARE STILL OFF" : "");
-	vs_conn_free(x.c);
 	store_plan_journal_free(vms, n);
 	return 0;
 }

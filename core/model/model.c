@@ -249,6 +249,63 @@ void model_guest_probe_copy(guest_probe *dst, const guest_probe *src)
 	dst->storage_spaces_evidence = xstrdup(src->storage_spaces_evidence);
 }
 
+/* ---- history marks ---- */
+
+void model_history_marks_init(vm_history_marks *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void model_history_marks_done(vm_history_marks *m)
+{
+	free(m->off_step);
+	free(m->off_plan_state);
+	for (size_t i = 0; i < m->n_snapshots; i++) {
+		free(m->snapshots[i].name);
+		free(m->snapshots[i].state);
+	}
+	free(m->snapshots);
+	free(m->restart_step);
+	free(m->restart_why);
+	model_history_marks_init(m);
+}
+
+void model_history_marks_copy(vm_history_marks *dst, const vm_history_marks *src)
+{
+	*dst = *src;
+	dst->off_step = xstrdup(src->off_step);
+	dst->off_plan_state = xstrdup(src->off_plan_state);
+	dst->snapshots = NULL;
+	if (src->n_snapshots) {
+		dst->snapshots = xcalloc(src->n_snapshots, sizeof(*dst->snapshots));
+		for (size_t i = 0; i < src->n_snapshots; i++) {
+			dst->snapshots[i] = src->snapshots[i];
+			dst->snapshots[i].name = xstrdup(src->snapshots[i].name);
+			dst->snapshots[i].state = xstrdup(src->snapshots[i].state);
+		}
+	}
+	dst->restart_step = xstrdup(src->restart_step);
+	dst->restart_why = xstrdup(src->restart_why);
+}
+
+void model_history_marks_add_snapshot(vm_history_marks *m, const char *name, int64_t snaptest_id,
+				      time_t created_at, const char *state)
+{
+	m->snapshots = xrealloc(m->snapshots, (m->n_snapshots + 1) * sizeof(*m->snapshots));
+	vm_our_snapshot *s = &m->snapshots[m->n_snapshots++];
+	s->name = xstrdup(name);
+	s->snaptest_id = snaptest_id;
+	s->created_at = created_at;
+	s->state = xstrdup(state);
+}
+
+void model_vm_facts_add_test_snapshot(vm_facts *f, const char *name)
+{
+	f->test_snapshots = xrealloc(f->test_snapshots,
+				     (f->n_test_snapshots + 1) * sizeof(*f->test_snapshots));
+	f->test_snapshots[f->n_test_snapshots++] = xstrdup(name);
+}
+
 /* ---- VM facts ---- */
 
 void model_vm_facts_init(vm_facts *f)
@@ -280,8 +337,12 @@ void model_vm_facts_done(vm_facts *f)
 	for (size_t i = 0; i < f->n_volumes; i++)
 		free(f->volumes[i].path);
 	free(f->volumes);
+	for (size_t i = 0; i < f->n_test_snapshots; i++)
+		free(f->test_snapshots[i]);
+	free(f->test_snapshots);
 	model_guest_probe_done(&f->probe);
 	model_last_test_done(&f->last_test);
+	model_history_marks_done(&f->marks);
 	model_vm_facts_init(f);
 }
 
@@ -317,8 +378,15 @@ void model_vm_facts_copy(vm_facts *dst, const vm_facts *src)
 			dst->volumes[i].path = xstrdup(src->volumes[i].path);
 		}
 	}
+	dst->test_snapshots = NULL;
+	if (src->n_test_snapshots) {
+		dst->test_snapshots = xcalloc(src->n_test_snapshots, sizeof(*dst->test_snapshots));
+		for (size_t i = 0; i < src->n_test_snapshots; i++)
+			dst->test_snapshots[i] = xstrdup(src->test_snapshots[i]);
+	}
 	model_guest_probe_copy(&dst->probe, &src->probe);
 	model_last_test_copy(&dst->last_test, &src->last_test);
+	model_history_marks_copy(&dst->marks, &src->marks);
 }
 
 void model_last_test_init(vm_last_test *t)

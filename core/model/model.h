@@ -191,6 +191,37 @@ typedef struct {
 	size_t n_changes;
 	bool compared;             /* the facts at the test's time were found and compared */
 } vm_last_test;
+/* The prefix of every test snapshot quiescent takes ("quiescent-test-20261122T100000Z"). */
+#define MODEL_TEST_SNAPSHOT_PREFIX "quiescent-test-"
+
+/* A test snapshot of ours (a snaptest row in history) that vCenter showed on the VM. */
+typedef struct {
+	char *name;             /* "quiescent-test-20261122T100000Z" */
+	int64_t snaptest_id;    /* the test in history */
+	time_t created_at;
+	char *state;            /* the test's state in history: "running", "removed", "orphan"... */
+} vm_our_snapshot;
+
+/* What quiescent's own history says it left on a VM (R24, R26). The scan fills it from the
+ * history (scan_history_marks), so the rules stay pure; it travels with the facts through
+ * copies and live updates. All zero: nothing left. */
+typedef struct {
+	/* R26 power: our latest fix of this VM began a shutdown or power-off of a VM that was
+	 * on and recorded no power-on after it (the rule checks the VM is off now). */
+	int64_t off_plan_id;    /* 0: none */
+	char *off_step;         /* "shutdown_guest" or "power_off" */
+	time_t off_at;          /* when that step began */
+	char *off_plan_state;   /* the plan's state: "running", "failed", "interrupted"... */
+	/* R26 snapshots: tests of ours whose snapshot the tree showed at the scan; the rule
+	 * keeps those still in test_snapshots (the tree as it is now). */
+	vm_our_snapshot *snapshots;
+	size_t n_snapshots;
+	/* R24: the latest fix step on this VM that left a guest restart pending. */
+	int64_t restart_plan_id; /* 0: none */
+	char *restart_step;     /* "guest_tools_setup", "upgrade_tools" */
+	time_t restart_at;      /* when that step ended: a boot before it did not finish it */
+	char *restart_why;      /* "setup exit code 3010" */
+} vm_history_marks;
 
 typedef struct {
 	/* identity */
@@ -238,6 +269,9 @@ typedef struct {
 
 	/* vCenter: snapshot, tasks */
 	int snapshot_count;          /* -1 unknown */
+	char **test_snapshots;       /* names in the snapshot tree that start with
+				      * MODEL_TEST_SNAPSHOT_PREFIX (R26) */
+	size_t n_test_snapshots;
 	bool tools_upgrade_running;  /* R22: a Tools upgrade task runs on this VM */
 
 	/* history/events: when disk.EnableUUID was last set by reconfigure (0 unknown) */
@@ -249,6 +283,7 @@ typedef struct {
 	 * ended (a done step; 0 none) */
 	vm_last_test last_test;
 	time_t fixed_at;
+	vm_history_marks marks;      /* history: what our own runs left (R24, R26) */
 } vm_facts;
 
 typedef struct {
@@ -328,6 +363,14 @@ void model_last_test_done(vm_last_test *t);  /* t is left initialised (never tes
 void model_last_test_copy(vm_last_test *dst, const vm_last_test *src);
 /* Appends a copy of s to a list of strings. */
 void model_strv_push(char ***v, size_t *n, const char *s);
+void model_history_marks_init(vm_history_marks *m);
+void model_history_marks_done(vm_history_marks *m);
+void model_history_marks_copy(vm_history_marks *dst, const vm_history_marks *src);
+/* Appends one of our test snapshots to m (strings copied). */
+void model_history_marks_add_snapshot(vm_history_marks *m, const char *name, int64_t snaptest_id,
+				      time_t created_at, const char *state);
+/* Appends a name to f's test_snapshots (copied). */
+void model_vm_facts_add_test_snapshot(vm_facts *f, const char *name);
 
 void model_verdict_init(verdict *v);
 void model_verdict_done(verdict *v);  /* frees the findings; v is left initialised */

@@ -909,6 +909,93 @@ static void rule_last_test(ctx *c, quiesce_level predicted)
 	strbuf_done(&ev);
 }
 
+/* R24: a step of ours left a restart pending, and the guest has not booted since. An off VM
+ * finishes the change at its next power-on, so it has no R24; an unknown bootTime of a
+ * running VM cannot prove the restart, so it keeps R24 (and says so). */
+static void rule_restart_pending(ctx *c)
+{
+	const vm_facts *f = c->f;
+	const vm_history_marks *m = &f->marks;
+	if (!m->restart_plan_id || m->restart_at <= 0)
+		return;
+	if (f->power != POWER_ON && f->power != POWER_SUSPENDED)
+		return;
+	if (f->boot_time > 0 && f->boot_time >= m->restart_at)
+		return;
+	strbuf ev;
+	strbuf_init(&ev);
+	strbuf_addf(&ev, "fix plan %lld, step %s ended ", (long long)m->restart_plan_id,
+		    m->restart_step ? m->restart_step : "?");
+	add_time(&ev, m->restart_at);
+	if (m->restart_why && *m->restart_why)
+		strbuf_addf(&ev, " (%s)", m->restart_why);
+	if (f->boot_time > 0) {
+		strbuf_adds(&ev, "; runtime.bootTime ");
+		add_time(&ev, f->boot_time);
+		strbuf_adds(&ev, " is older");
+	} else {
+		strbuf_adds(&ev, "; runtime.bootTime unknown");
+	}
+	emit(c, RULE_R24, SEVERITY_WARN, LEVEL_FILESYSTEM,
+	     "A change quiescent made in the guest is finished only by a restart, and the guest "
+	     "has not restarted since: until then the old driver or setting stays in effect.",
+	     ev.buf);
+	strbuf_done(&ev);
+}
+
+static bool in_tree(const vm_facts *f, const char *name)
+{
+	for (size_t i = 0; name && i < f->n_test_snapshots; i++)
+		if (f->test_snapshots[i] && !strcmp(f->test_snapshots[i], name))
+			return true;
+	return false;
+}
+
+/* R26: what an interrupted run of ours left. A test snapshot counts while vCenter's tree
+ * (test_snapshots, kept current by live updates) still has it; a VM left off counts while it
+ * is off. */
+static void rule_leftovers(ctx *c)
+{
+	const vm_facts *f = c->f;
+	const vm_history_marks *m = &f->marks;
+	strbuf ev;
+	strbuf_init(&ev);
+	size_t n = 0;
+	for (size_t i = 0; i < m->n_snapshots; i++) {
+		const vm_our_snapshot *s = &m->snapshots[i];
+		if (!in_tree(f, s->name))
+			continue;
+		sep(&ev);
+		strbuf_addf(&ev, "test snapshot %s (test %lld, taken ", s->name,
+			    (long long)s->snaptest_id);
+		add_time(&ev, s->created_at);
+		strbuf_addf(&ev, ", recorded %s) is in vCenter's snapshot tree",
+			    s->state ? s->state : "?");
+		n++;
+	}
+	if (n)
+		emit(c, RULE_R26, SEVERITY_ERROR, LEVEL_FAIL,
+		     n == 1 ? "A quiesced test snapshot that quiescent took is still on this VM: an "
+			      "interrupted test left it behind, and it grows until it is removed."
+			    : "Quiesced test snapshots that quiescent took are still on this VM: "
+			      "interrupted tests left them behind, and they grow until removed.",
+		     ev.buf);
+	strbuf_reset(&ev);
+	if (m->off_plan_id && f->power == POWER_OFF) {
+		strbuf_addf(&ev, "fix plan %lld (%s): step %s began ", (long long)m->off_plan_id,
+			    m->off_plan_state ? m->off_plan_state : "?",
+			    m->off_step ? m->off_step : "?");
+		add_time(&ev, m->off_at);
+		strbuf_adds(&ev, " on a poweredOn VM, no power-on recorded since; "
+				 "runtime.powerState = poweredOff");
+		emit(c, RULE_R26, SEVERITY_ERROR, LEVEL_NONE,
+		     "quiescent took this VM down during a fix that did not finish, and it is still "
+		     "powered off.",
+		     ev.buf);
+	}
+	strbuf_done(&ev);
+}
+
 /* error before warn before info; rule id within; otherwise the order of evaluation. */
 static int finding_cmp(const finding *a, const finding *b)
 {
@@ -966,9 +1053,12 @@ void rules_evaluate(const vm_facts *f, time_t now, verdict *out)
 		if (rules_is_vss_family(c.fam))
 			rule_controllers(&c);
 		rule_upgrade(&c);
+		rule_restart_pending(&c);
 		if (!f->is_template)
 			rule_probe(&c);
 	}
+	if (!f->is_template)
+		rule_leftovers(&c);
 	rule_independent(&c);
 	rule_snapshots(&c);
 	rule_free_space(&c);

@@ -1,5 +1,7 @@
 /* rules: the readiness engine. Facts in, verdict out: OS family, best and predicted quiescing
  * level, status, findings (R01..R23 and R25 of quiescing-rules.md). Pure functions: no I/O, no clock
+ * level, status, findings (R01..R26 of quiescing-rules.md; R24-R26 read history through
+ * the facts' marks, which the scan fills). Pure functions: no I/O, no clock
  * (the caller passes `now`), no globals but the constant rule table, safe from any thread.
  *
  * RULES_LIST is the one description of every rule. rules.c evaluates exactly these ids, the
@@ -125,12 +127,24 @@
 	  "(VSS_BT_COPY only)", NULL,                                                              \
 	  "Upgrade VMware Tools to 10.1.0 or later (UpgradeTools_Task); quiescent can do it after " \
 	  "confirmation.")                                                                         \
+	X(R24, SEVERITY_WARN, LEVEL_FILESYSTEM, FIX_GUIDED, "Windows, powered on or suspended",     \
+	  "a change quiescent made needs a guest restart that has not happened yet (Tools modify " \
+	  "exit 3010 or REBOOT=R; bootTime older than the change)", NULL,                          \
+	  "Restart the guest at a planned time (a restart from Windows is enough); the finding "   \
+	  "goes once runtime.bootTime is later than the change.")                                  \
 	X(R25, SEVERITY_ERROR, LEVEL_FAIL, FIX_GUIDED, "Windows but templates, history",           \
 	  "the last test snapshot failed, or achieved less than the level predicted now",          \
 	  "the level the test achieved (fail if it failed); none once a fix of the VM ended after " \
 	  "the test",                                                                              \
 	  "Read the failing writer's finding or the test's fault, fix it, then test again "        \
-	  "(quiescent snaptest VM).")
+	  "(quiescent snaptest VM).")                                                \
+	X(R26, SEVERITY_ERROR, LEVEL_FAIL, FIX_AUTO, "all VMs but templates",                      \
+	  "an interrupted quiescent run left this VM powered off, or left a quiescent test "       \
+	  "snapshot on it",                                                                        \
+	  "fail for a left test snapshot; none for a VM left powered off",                         \
+	  "Run quiescent recover: it powers back on the VMs quiescent took down and removes its "  \
+	  "test snapshots, naming each VM (quiescent fix --recover and quiescent snaptest "        \
+	  "--cleanup-orphans do each half).")
 
 typedef enum {
 #define RULES_ENUM(id, ...) RULE_##id,

@@ -53,6 +53,44 @@ void scan_settle_probe(store *db, const char *vcenter, vm_facts *f, bool probing
 	f->probe.error = xasprintf("guest probe of %s not possible: %s", f->name, why);
 }
 
+int scan_settle_marks(store *db, const char *vcenter, const store_vm_marks *marks, size_t n_marks,
+		      vm_facts *f, char *msg, size_t msglen)
+{
+	model_history_marks_done(&f->marks);
+	const store_vm_marks *m = store_vm_marks_find(marks, n_marks, f->moref);
+	if (m)
+		model_history_marks_copy(&f->marks, &m->marks);
+	if (!db || !f->n_test_snapshots)
+		return 0;
+	return store_vm_our_snapshots(db, vcenter, f->moref, (const char *const *)f->test_snapshots,
+				      f->n_test_snapshots, &f->marks, msg, msglen) < 0 ? -1 : 0;
+}
+
+int scan_settle_marks_one(store *db, const char *vcenter, vm_facts *f, char *msg, size_t msglen)
+{
+	if (!db)
+		return 0;
+	store_vm_marks *m = NULL;
+	size_t n = 0;
+	if (store_vm_marks_load(db, vcenter, &m, &n, msg, msglen) < 0)
+		return -1;
+	int rc = scan_settle_marks(db, vcenter, m, n, f, msg, msglen);
+	store_vm_marks_free(m, n);
+	return rc;
+}
+
+size_t scan_leftover_count(const scan_result *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; r->verdicts && i < r->n; i++)
+		for (size_t k = 0; k < r->verdicts[i].n_findings; k++)
+			if (!strcmp(r->verdicts[i].findings[k].rule, "R26")) {
+				n++;
+				break;
+			}
+	return n;
+}
+
 static int by_name_facts(const void *a, const void *b)
 {
 	return inventory_compare_by_name(a, b);
@@ -145,6 +183,10 @@ typedef struct {
 	int64_t conn_id, scan_id; /* scan_id > 0: the transaction is open */
 	bool store_failed;
 	char msg[512];
+	const store_vm_marks *marks; /* what our runs left, by moref (R24, R26) */
+	size_t n_marks;
+	bool marks_failed;
+	char marks_msg[512];
 } scan_pipe;
 
 static void pipe_begin_store(scan_pipe *p)
@@ -178,6 +220,9 @@ static void pipe_process(scan_pipe *p, vm_facts *f)
 	f->tools_upgrade_running = inventory_upgrades_has(p->upgrades, f->moref);
 	scan_settle_probe(p->db, p->out->vcenter, f, p->spec->probe, p->have_creds);
 	proof_settle_history(p->db, p->out->vcenter, f);
+	if (!p->marks_failed && scan_settle_marks(p->db, p->out->vcenter, p->marks, p->n_marks, f,
+						  p->marks_msg, sizeof p->marks_msg) < 0)
+		p->marks_failed = true;
 	model_verdict_init(&it->v);
 	rules_evaluate(f, p->out->scanned_at, &it->v);
 	if (p->spec->on_vm)
@@ -256,6 +301,19 @@ static scan_status scan_run_streaming(vs_session *s, store *db, const scan_spec 
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 
+	/* What our runs left is read before the inventory: it decides R24 and R26 of each VM
+	 * as it streams by, and a scan that cannot read it must not say there is nothing. */
+	store_vm_marks *marks = NULL;
+	size_t n_marks = 0;
+	if (db && store_vm_marks_load(db, out->vcenter, &marks, &n_marks, msg, msglen) < 0) {
+		free(matches);
+		pthread_mutex_destroy(&p.mu);
+		pthread_cond_destroy(&p.cv);
+		return SCAN_ERR_STORE;
+	}
+	p.marks = marks;
+	p.n_marks = n_marks;
+
 	int rc = -1;
 	vs_conn *c = vs_conn_new(s, err);
 	if (c) {
@@ -279,6 +337,9 @@ static scan_status scan_run_streaming(vs_session *s, store *db, const scan_spec 
 	}
 	vs_conn_free(c);
 	inventory_upgrades_done(&upgrades);
+	store_vm_marks_free(marks, n_marks);
+	p.marks = NULL;
+	p.n_marks = 0;
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
 	timing_mark("inventory+rules+rows");
@@ -333,6 +394,12 @@ static scan_status scan_run_streaming(vs_session *s, store *db, const scan_spec 
 		progress(ctx, SCAN_PHASE_RULES, 0, out->n);
 		if (db)
 			progress(ctx, SCAN_PHASE_STORE, 0, out->n);
+	}
+	if (p.marks_failed) {
+		if (p.scan_id > 0)
+			store_scan_abort(db, p.scan_id);
+		snprintf(msg, msglen, "%s", p.marks_msg);
+		return SCAN_ERR_STORE;
 	}
 	if (!db)
 		return SCAN_OK;
@@ -520,14 +587,25 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 
 	if (progress)
 		progress(ctx, SCAN_PHASE_RULES, 0, out->n);
+	store_vm_marks *marks = NULL;
+	size_t n_marks = 0;
+	if (db && store_vm_marks_load(db, out->vcenter, &marks, &n_marks, msg, msglen) < 0)
+		return SCAN_ERR_STORE;
 	out->verdicts = xcalloc(out->n ? out->n : 1, sizeof *out->verdicts);
+	bool marks_failed = false;
 	for (size_t i = 0; i < out->n; i++) {
 		vm_facts *f = &out->facts[i];
 		scan_settle_probe(db, out->vcenter, f, spec->probe, have_creds);
 		proof_settle_history(db, out->vcenter, f);
+		if (!marks_failed &&
+		    scan_settle_marks(db, out->vcenter, marks, n_marks, f, msg, msglen) < 0)
+			marks_failed = true;
 		model_verdict_init(&out->verdicts[i]);
 		rules_evaluate(f, out->scanned_at, &out->verdicts[i]);
 	}
+	store_vm_marks_free(marks, n_marks);
+	if (marks_failed)
+		return SCAN_ERR_STORE;
 
 	timing_mark("rules+history lookups");
 	if (db) {

@@ -85,4 +85,15 @@ size_t scan_count_unproven(const scan_result *r, time_t max_age_s);
  * why they are unknown. Never leaves PROBE_NOT_RUN. Used again on live changes. */
 void scan_settle_probe(store *db, const char *vcenter, vm_facts *f, bool probing, bool have_creds);
 
+/* What our own runs left on f (R24, R26): f's entry in marks (from store_vm_marks_load; may
+ * be NULL), and the tests of ours behind the test snapshots vCenter shows on it. f->marks is
+ * replaced. 0, or -1 with msg (the history could not be read). */
+int scan_settle_marks(store *db, const char *vcenter, const store_vm_marks *marks, size_t n_marks,
+		      vm_facts *f, char *msg, size_t msglen);
+/* The same for one VM, loading the marks itself (a fix's verification). */
+int scan_settle_marks_one(store *db, const char *vcenter, vm_facts *f, char *msg, size_t msglen);
+
+/* The VMs of a scan that an interrupted run of ours left something on (an R26 finding). */
+size_t scan_leftover_count(const scan_result *r);
+
 #endif

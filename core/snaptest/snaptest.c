@@ -130,6 +130,13 @@ void snaptest_outcome_done(snaptest_outcome *o)
 	snaptest_outcome_init(o);
 }
 
+tri snaptest_outcome_removed(const snaptest_outcome *o)
+{
+	if (o->snapshot_created != TRI_YES)
+		return TRI_UNKNOWN;
+	return o->snapshot_removed ? TRI_YES : TRI_NO;
+}
+
 bool snaptest_outcome_ok(const snaptest_outcome *o)
 {
 	return o->result && !strcmp(o->result, "success") && o->achieved == o->predicted;
@@ -147,7 +154,24 @@ typedef struct {
 	int64_t max_event_key;
 	bool create_unknown;   /* the snapshot request's answer was lost, its task not found */
 	bool create_adopted;   /* ... and its task was found among the recent ones */
+	bool create_ended;     /* the creating task's end was seen (or it never started) */
 } run;
+
+static int grace_s(const snaptest_env *env)
+{
+	return env->network_grace_s > 0 ? env->network_grace_s : 300;
+}
+
+static int removal_timeout_s(const snaptest_env *env)
+{
+	return env->task_timeout_s > 0 ? env->task_timeout_s : 1800;
+}
+
+static void sleep_backoff(int round)
+{
+	int ms = round < 4 ? 500 << round : 10000;   /* 0.5, 1, 2, 4, then 10 s */
+	usleep((useconds_t)(ms > 10000 ? 10000 : ms) * 1000);
+}
 
 static double elapsed(const run *r)
 {
@@ -238,11 +262,32 @@ static int watch_task(run *r, const char *task, int deadline_s, vs_task_result *
 	vs_task_state last_state = (vs_task_state)-1;
 	bool cancel_sent = false;
 	int poll_ms = r->env->poll_ms > 0 ? r->env->poll_ms : 300;
+	struct timespec lost_since = { 0 };
+	int lost_round = 0;
 	for (;;) {
 		vs_task_result_done(res);
 		memset(res, 0, sizeof *res);
-		if (vs_task_info(r->c, task, res, err) < 0)
-			return -1;
+		if (vs_task_info(r->c, task, res, err) < 0) {
+			/* vCenter unreachable: the task goes on there; wait it out for the grace
+			 * period, since only its end says whether the snapshot exists. */
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (!vs_error_transient(err))
+				return -1;
+			if (!lost_since.tv_sec) {
+				lost_since = now;
+				emit(r, SNAPTEST_EV_WARN, -1, "vCenter cannot be reached (%s); waiting up "
+				     "to %d s for it to answer", err->message, grace_s(r->env));
+			} else if (now.tv_sec - lost_since.tv_sec >= grace_s(r->env)) {
+				return -1;
+			}
+			sleep_backoff(lost_round++);
+			continue;
+		}
+		if (lost_since.tv_sec)
+			emit(r, SNAPTEST_EV_NOTE, -1, "vCenter answers again");
+		lost_since.tv_sec = 0;
+		lost_round = 0;
 		if (res->progress != last_progress || res->state != last_state) {
 			last_progress = res->progress;
 			last_state = res->state;
@@ -448,12 +493,82 @@ static int find_by_name(vs_conn *c, const char *vm, const char *name, char *more
 	return found;
 }
 
-static int remove_snapshot(vs_conn *c, const char *snap, vs_error *err)
+/* find_by_name through a network cut of up to grace_s. */
+static int find_by_name_grace(vs_conn *c, const char *vm, const char *name, char *moref,
+			      size_t n, int grace, vs_error *err)
 {
-	char task[VS_MOREF_MAX];
-	if (vs_snapshot_remove(c, snap, false, true, task, sizeof task, err) < 0)
+	time_t first = 0;
+	for (int round = 0;; round++) {
+		int k = find_by_name(c, vm, name, moref, n, err);
+		if (k >= 0 || !vs_error_transient(err))
+			return k;
+		if (!first)
+			first = time(NULL);
+		else if (time(NULL) - first >= grace)
+			return -1;
+		sleep_backoff(round);
+	}
+}
+
+/* Removes the snapshot snap (named name) of vm and waits for it. A lost answer is not a
+ * failure yet: the snapshot tree says whether the removal ran. 0 removed, -1 not (err). */
+static int remove_snapshot(vs_conn *c, const char *vm, const char *name, const char *snap,
+			   int timeout_s, int grace, vs_error *err)
+{
+	char task[VS_MOREF_MAX] = "";
+	int rc = vs_snapshot_remove(c, snap, false, true, task, sizeof task, err);
+	if (rc == 0) {
+		vs_task_result res;
+		rc = vs_task_wait_grace(c, task, timeout_s, grace, NULL, NULL, &res, err);
+		if (rc < 0 && err->kind == VS_ERR_TIMEOUT && res.state != VS_TASK_SUCCESS &&
+		    res.state != VS_TASK_ERROR) {
+			/* Bounded: ask vCenter to cancel the hung removal; the snapshot stays. */
+			vs_error ce;
+			vs_error_clear(&ce);
+			bool asked = vs_task_cancel(c, task, &ce) == 0;
+			vs_fail(err, VS_ERR_TIMEOUT, "the removal %s did not end within %d s; %s; the "
+				"snapshot %s is still there", task, timeout_s,
+				asked ? "vCenter was asked to cancel it" : "it could not be cancelled",
+				name);
+		}
+		vs_task_result_done(&res);
+		if (rc == 0)
+			return 0;
+	}
+	if (!vs_error_transient(err))
 		return -1;
-	return vs_task_wait(c, task, 1800, NULL, NULL, NULL, err);
+	/* The answer was lost: if the removal runs, its task is among vCenter's recent ones
+	 * (the newest snapshot removal on this VM); wait for it, then the tree says. */
+	vs_error e2;
+	vs_error_clear(&e2);
+	vs_task_result *t = NULL;
+	size_t nt = 0;
+	time_t first = 0;
+	for (int round = 0; vs_recent_tasks(c, &t, &nt, &e2) < 0; round++) {
+		if (!vs_error_transient(&e2) || (first && time(NULL) - first >= grace))
+			break;
+		if (!first)
+			first = time(NULL);
+		sleep_backoff(round);
+	}
+	const vs_task_result *best = NULL;
+	for (size_t i = 0; i < nt; i++) {
+		const char *d = t[i].description_id;
+		if ((!strcmp(t[i].entity, vm) || !strcmp(t[i].entity, snap)) &&
+		    strcasestr(d, "remove") && strcasestr(d, "snapshot") &&
+		    (!best || t[i].queued_at >= best->queued_at))
+			best = &t[i];
+	}
+	if (best) {
+		vs_task_result res;
+		vs_task_wait_grace(c, best->task, timeout_s, grace, NULL, NULL, &res, &e2);
+		vs_task_result_done(&res);
+	}
+	vs_task_results_free(t, nt);
+	char still[VS_MOREF_MAX];
+	vs_error_clear(&e2);
+	int k = find_by_name_grace(c, vm, name, still, sizeof still, grace, &e2);
+	return k == 0 ? 0 : -1;
 }
 
 static void cleanup(run *r, const snaptest_spec *spec)
@@ -464,17 +579,24 @@ static void cleanup(run *r, const snaptest_spec *spec)
 	char snap[VS_MOREF_MAX] = "";
 	if (o->snapshot_moref) {
 		snprintf(snap, sizeof snap, "%s", o->snapshot_moref);
+		o->snapshot_created = TRI_YES;
 	} else {
 		/* A failed or interrupted task may still have left the snapshot: look it up. */
-		int k = find_by_name(r->c, o->moref, o->snapshot_name, snap, sizeof snap, &err);
+		int k = find_by_name_grace(r->c, o->moref, o->snapshot_name, snap, sizeof snap,
+					   grace_s(r->env), &err);
 		if (k < 0) {
+			o->snapshot_created = TRI_UNKNOWN;
 			emit(r, SNAPTEST_EV_WARN, -1, "cannot check whether %s was left behind: %s",
 			     o->snapshot_name, err.message);
 			return;
 		}
-		if (k == 0)
-			return;   /* nothing was created */
+		if (k == 0) {
+			/* Not there: never made, unless its task may still make it. */
+			o->snapshot_created = r->create_ended ? TRI_NO : TRI_UNKNOWN;
+			return;
+		}
 		xstrset(&o->snapshot_moref, snap);
+		o->snapshot_created = TRI_YES;
 	}
 	if (spec->keep) {
 		o->kept = true;
@@ -482,7 +604,8 @@ static void cleanup(run *r, const snaptest_spec *spec)
 		return;
 	}
 	emit(r, SNAPTEST_EV_NOTE, -1, "removing test snapshot %s", o->snapshot_name);
-	if (remove_snapshot(r->c, snap, &err) < 0) {
+	if (remove_snapshot(r->c, o->moref, o->snapshot_name, snap, removal_timeout_s(r->env),
+			    grace_s(r->env), &err) < 0) {
 		emit(r, SNAPTEST_EV_WARN, -1, "the test snapshot %s of %s was NOT removed: %s; remove "
 		     "it in the vSphere Client (Snapshots > Manage)", o->snapshot_name, o->vm, err.message);
 		return;
@@ -538,7 +661,7 @@ static void finish_record(run *r, const void *zip, size_t zip_len)
 	/* A snapshot that could not be removed stays an orphan: the next start offers it again.
 	 * So does one whose request may have run unseen: it may still appear. */
 	if ((o->snapshot_moref && !o->snapshot_removed && !o->kept) ||
-	    (r->create_unknown && !o->snapshot_moref))
+	    (o->method && o->snapshot_created == TRI_UNKNOWN))
 		res.state = STORE_SNAPTEST_ORPHAN;
 	if (store_snaptest_finish(r->db, o->history_id, &res, err, sizeof err) < 0)
 		emit(r, SNAPTEST_EV_WARN, -1, "the test's result was not stored: %s", err);
@@ -631,6 +754,15 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 		goto done_early;
 	}
 
+	store_owner busy;
+	if (r.db && env->vcenter &&
+	    store_vm_busy(r.db, env->vcenter, o->moref, &busy, NULL, 0) == 1) {
+		char who[400];
+		store_owner_describe(&busy, who, sizeof who);
+		refuse(&r, "%s is being fixed or tested by %s: not tested now, to leave it alone.",
+		       o->vm, who);
+		goto done_early;
+	}
 	/* Ex needs API 6.5 and, on Windows, Tools 10.1.0. */
 	bool use_ex = api_at_least_65(env->session);
 	char why_legacy[256] = "";
@@ -720,6 +852,7 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 		}
 	}
 	if (crc < 0) {
+		r.create_ended = !r.create_unknown;   /* refused, or not among vCenter's tasks */
 		xstrset(&o->result, "failed");
 		set_fault(o, err.fault, err.message);
 		o->achieved = LEVEL_FAIL;
@@ -740,6 +873,7 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 		set_fault(o, err.fault, err.message);
 		goto after_task;
 	}
+	r.create_ended = true;
 	if (r.db) {
 		char e[700] = "";
 		if (res.state == VS_TASK_ERROR)
@@ -808,6 +942,7 @@ after_task:
 	return 0;
 
 done_early:
+	o->snapshot_created = TRI_NO;   /* nothing was asked of vCenter */
 	o->duration_s = elapsed(&r);
 	xstrset(&o->explanation, o->fault);
 	store_close(r.db);
@@ -951,7 +1086,8 @@ static void *worker(void *arg)
 			o->moref = xstrdup(p->f[pick]->moref);
 			o->predicted = rules_predicted_by_facts(p->v[pick]);
 			o->result = xstrdup("cancelled");
-			o->fault = xstrdup("interrupted (Ctrl-C) before this VM's test started");
+			o->fault = xstrdup("stopped before this VM's test started");
+			o->snapshot_created = TRI_NO;
 			o->explanation = xstrdup(o->fault);
 		} else {
 			snaptest_run_one(p->env, p->f[pick], p->v[pick], p->spec, &p->outs[pick]);
@@ -1021,11 +1157,56 @@ void snaptest_run_many(const snaptest_env *env, const vm_facts *const *f, const 
 int snaptest_orphan_cleanup(vs_conn *c, store *db, const store_snaptest_ref *ref, bool remove,
 			    bool *found, char *msg, size_t n)
 {
+	return snaptest_orphan_cleanup_bounded(c, db, ref, remove, 0, 0, found, msg, n);
+}
+
+int snaptest_orphan_cleanup_bounded(vs_conn *c, store *db, const store_snaptest_ref *ref,
+				    bool remove, int grace, int task_timeout, bool *found, char *msg,
+				    size_t n)
+{
+	if (grace <= 0)
+		grace = 300;
+	if (task_timeout <= 0)
+		task_timeout = 1800;
 	vs_error err;
 	vs_error_clear(&err);
 	char snap[VS_MOREF_MAX] = "";
 	*found = false;
-	int k = find_by_name(c, ref->moref, ref->snapshot_name, snap, sizeof snap, &err);
+	/* Hands off a live test; a dead one is taken over first, so two clean-ups never race. */
+	if (db) {
+		store_owner prev;
+		char serr[256];
+		int a = store_owner_adopt(db, "snaptests", ref->id, &prev, serr, sizeof serr);
+		if (a < 0) {
+			snprintf(msg, n, "%s", serr);
+			return -1;
+		}
+		if (a == 0) {
+			char who[400];
+			store_owner_describe(&prev, who, sizeof who);
+			snprintf(msg, n, "the test snapshot %s of %s belongs to a test that %s is running: "
+				 "left alone", ref->snapshot_name, ref->moref, who);
+			return 0;
+		}
+	}
+	/* The creating task may still run (its process died mid-quiesce): the snapshot appears
+	 * when it ends, so wait for that before looking. */
+	if (ref->task_moref[0]) {
+		vs_task_result tr;
+		int rc = vs_task_wait_grace(c, ref->task_moref, SNAPTEST_TIMEOUT_MAX * 60 + 300, grace,
+					    NULL, NULL, &tr, &err);
+		/* A fault: the task failed, or is gone from vCenter; either way it has ended. */
+		bool unreadable = rc < 0 && err.kind != VS_ERR_FAULT;
+		vs_task_result_done(&tr);
+		if (unreadable) {
+			snprintf(msg, n, "the task %s that creates %s on %s cannot be followed: %s; "
+				 "the leftover is offered again next time", ref->task_moref,
+				 ref->snapshot_name, ref->moref, err.message);
+			return -1;
+		}
+		vs_error_clear(&err);
+	}
+	int k = find_by_name_grace(c, ref->moref, ref->snapshot_name, snap, sizeof snap, grace, &err);
 	bool vm_gone = k < 0 && !strcmp(err.fault, "ManagedObjectNotFound");
 	if (k < 0 && !vm_gone) {
 		snprintf(msg, n, "the snapshots of %s cannot be read: %s", ref->moref, err.message);
@@ -1041,7 +1222,7 @@ int snaptest_orphan_cleanup(vs_conn *c, store *db, const store_snaptest_ref *ref
 			 ref->snapshot_name, ref->moref);
 	} else if (*found) {
 		res.snapshot_moref = snap;
-		if (remove_snapshot(c, snap, &err) < 0) {
+		if (remove_snapshot(c, ref->moref, ref->snapshot_name, snap, task_timeout, grace, &err) < 0) {
 			snprintf(msg, n, "the leftover test snapshot %s of %s cannot be removed: %s",
 				 ref->snapshot_name, ref->moref, err.message);
 			return -1;

@@ -101,6 +101,8 @@ struct snaptest_outcome {
 	double duration_s;
 	char *snapshot_name;
 	char *snapshot_moref;
+	tri snapshot_created;      /* YES: it exists or existed; NO: never made; UNKNOWN: vCenter
+				    * could not say (the task's end was not seen) */
 	bool snapshot_removed;
 	bool kept;
 	char *manifest_file;       /* "[ds] dir/vm-vss_manifests1.zip" */
@@ -115,6 +117,8 @@ struct snaptest_outcome {
 
 void snaptest_outcome_init(snaptest_outcome *o);
 void snaptest_outcome_done(snaptest_outcome *o);
+/* Whether the test snapshot is gone: UNKNOWN when nothing was (known to be) created. */
+tri snaptest_outcome_removed(const snaptest_outcome *o);
 /* True when the test succeeded at the predicted level (the CLI's exit 0). */
 bool snaptest_outcome_ok(const snaptest_outcome *o);
 
@@ -129,6 +133,8 @@ typedef struct {
 	snaptest_event_fn on_event;   /* may be NULL */
 	void *ctx;
 	int poll_ms;                  /* 0: 300 */
+	int network_grace_s;          /* how long vCenter may be unreachable (0: 300 s) */
+	int task_timeout_s;           /* bound of the removal task (0: 1800 s) */
 } snaptest_env;
 
 /* One test of the VM described by f, whose verdict is v. out is initialised here. Returns 0
@@ -143,11 +149,18 @@ void snaptest_run_many(const snaptest_env *env, const vm_facts *const *f, const 
 
 /* ---- orphans: tests a crash left unfinished ---- */
 
-/* Looks the orphan's snapshot up (by name on its VM) and removes it when remove is true
+/* A test a live process still runs is left alone (0, msg says whose). A dead one is taken
+ * over; a creating task that still runs is waited for (its end makes the snapshot). Then it
+ * looks the orphan's snapshot up (by name on its VM) and removes it when remove is true
  * (else the row is marked orphan, the snapshot left as it is). The row is finished either
  * way. *found tells whether the snapshot still existed. msg gets one sentence. 0 or -1. */
 int snaptest_orphan_cleanup(vs_conn *c, store *db, const store_snaptest_ref *ref, bool remove,
 			    bool *found, char *msg, size_t n);
+/* The same with the bounds given: grace for a lost network (<= 0: 300 s), task_timeout for
+ * the removal (<= 0: 1800 s). */
+int snaptest_orphan_cleanup_bounded(vs_conn *c, store *db, const store_snaptest_ref *ref,
+				    bool remove, int grace, int task_timeout, bool *found, char *msg,
+				    size_t n);
 
 /* The explanation sentence of achieved vs predicted (malloc'ed); exposed for tests. */
 char *snaptest_explain(const vm_facts *f, const verdict *v, const snaptest_outcome *o);

@@ -22,7 +22,7 @@
 #include "util/strbuf.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 5
 /* Version of the facts_json document (its "format" member). */
 #define STORE_FACTS_FORMAT 1
 
@@ -152,7 +152,8 @@ typedef enum {
 	STORE_PLAN_DONE,
 	STORE_PLAN_FAILED,      /* finished, some VM not fixed */
 	STORE_PLAN_CANCELLED,   /* Ctrl-C or the operator declined */
-	STORE_PLAN_INTERRUPTED, /* found running at start-up: quiescent died */
+	STORE_PLAN_INTERRUPTED, /* stopped with VMs perhaps not back (recoverable), or found
+				 * with a dead owner and recovered (recovered_at set) */
 } store_plan_state;
 
 typedef enum {
@@ -246,14 +247,52 @@ typedef struct {
 	size_t n_steps;
 } store_journal_vm;
 
-/* Plans of vcenter (host[:port]) left 'running' or 'confirmed': quiescent died while fixing.
- * Fills at most max ids, oldest first; returns how many, -1 on error. */
+/* Plans of vcenter (host[:port]) to recover: left 'running' or 'confirmed' by a process that
+ * is dead (quiescent died while fixing), or 'interrupted' by a stop that could not bring every
+ * VM back and not recovered since. Plans whose owner lives are not listed. Fills at most max
+ * ids, oldest first; returns how many, -1 on error. */
 int store_plans_unfinished(store *s, const char *vcenter, int64_t *ids, size_t max,
 			   char *err, size_t errlen);
 /* Every VM of the plan with its steps (*out malloc'ed: store_plan_journal_free). 0 or -1. */
 int store_plan_journal(store *s, int64_t plan_id, store_journal_vm **out, size_t *n,
 		       char *err, size_t errlen);
 void store_plan_journal_free(store_journal_vm *v, size_t n);
+
+/* Plans of vcenter that another live process is running now (not this one). */
+int store_plans_live(store *s, const char *vcenter, int64_t *ids, size_t max, char *err,
+		     size_t errlen);
+/* Marks an interrupted plan as recovered: every VM was brought back, so nobody need offer it
+ * again (an interrupted plan without this mark is offered by store_plans_unfinished). */
+int store_plan_set_recovered(store *s, int64_t plan_id, time_t at, char *err, size_t errlen);
+
+/* ---- who runs a plan or a test (store_owner.c) ---- */
+
+/* The process that owns a plan or a test, and whether it lives. */
+typedef struct {
+	char host[256];
+	int64_t pid;
+	time_t since;      /* when the owner took its run lock */
+	bool alive;        /* its run lock is held: hands off */
+	bool is_self;      /* ... by this very process */
+} store_owner;
+
+/* table: "plans" or "snaptests". Stamps the row with this process as its owner (taking the
+ * process's run lock beside the history first). store_plan_create and store_snaptest_create
+ * call it. 0, or -1 with err. */
+int store_owner_stamp(store *s, const char *table, int64_t id, char *err, size_t errlen);
+/* Who owns the row, and whether that process is alive. 0 or -1. */
+int store_owner_of(store *s, const char *table, int64_t id, store_owner *o, char *err,
+		   size_t errlen);
+/* Takes a run over before acting on it: 1 when it is now ours (its owner was dead, or it was
+ * ours already), 0 when a live process owns it (prev says which), -1 with err. */
+int store_owner_adopt(store *s, const char *table, int64_t id, store_owner *prev, char *err,
+		      size_t errlen);
+/* Is another live process changing this VM now (a fix not yet done with it, a test on it)?
+ * 1 with who, 0, -1 with err. This process's own work does not count. */
+int store_vm_busy(store *s, const char *vcenter, const char *moref, store_owner *who, char *err,
+		  size_t errlen);
+/* "another quiescent, pid 4242 on host1 since 2026-12-03 03:40:00Z" */
+void store_owner_describe(const store_owner *o, char *buf, size_t n);
 
 /* ---- test snapshots (store_snaptest.c) ---- */
 
@@ -327,12 +366,51 @@ typedef struct {
 	char moref[64];
 	char snapshot_name[128];
 	store_snaptest_state state;
+	char task_moref[64];         /* the creating task, "" when not known */
 } store_snaptest_ref;
 
 /* Tests of vcenter left CREATED or RUNNING (a crash mid-test) or ORPHAN (the removal of the
- * test snapshot failed): candidates for orphan cleanup, offered again until it succeeds. Fills at most max entries; returns how many, -1 on error. */
+ * test snapshot failed, or whether it was created is not known): candidates for orphan
+ * cleanup, offered again until it succeeds. Tests whose owner process lives are not listed
+ * (they run). Fills at most max entries; returns how many, -1 on error. */
 int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref *out, size_t max,
 			      char *err, size_t errlen);
+/* Tests of vcenter that another live process runs now (hands off). */
+int store_snaptest_live(store *s, const char *vcenter, store_snaptest_ref *out, size_t max,
+			char *err, size_t errlen);
+
+/* ---- what our own runs left on VMs (store_leftovers.c): the facts of R24 and R26 ---- */
+
+/* Journals that a step (already ended) left a guest restart pending; why is one phrase
+ * ("setup exit code 3010"). Durable when it returns (refuses inside a transaction). */
+int store_step_set_restart_needed(store *s, int64_t step_id, const char *why, char *err,
+				  size_t errlen);
+
+/* The history marks of one VM (moref) of a vCenter. */
+typedef struct {
+	char moref[64];
+	vm_history_marks marks;
+} store_vm_marks;
+
+/* Every VM of vcenter that our fixes left with something pending, sorted by moref:
+ * - off_*: the latest fix that began a shutdown or power-off of the VM while it was on and
+ *   journalled no power-on after it in that plan, unless a later plan of the VM found it on
+ *   or powered it on;
+ * - restart_*: the latest step that left a guest restart pending.
+ * Snapshots are not here (store_vm_our_snapshots). *out is malloc'ed (store_vm_marks_free).
+ * 0 or -1. */
+int store_vm_marks_load(store *s, const char *vcenter, store_vm_marks **out, size_t *n,
+			char *err, size_t errlen);
+void store_vm_marks_free(store_vm_marks *m, size_t n);
+/* The entry of moref in a loaded list, NULL when it has none. */
+const store_vm_marks *store_vm_marks_find(const store_vm_marks *m, size_t n, const char *moref);
+
+/* For the test snapshots vCenter shows on the VM (names), the tests of ours that took them
+ * (the newest test of each name, unless it was kept on purpose with --keep): appended to
+ * marks->snapshots. Returns how many were appended, -1 on error. */
+int store_vm_our_snapshots(store *s, const char *vcenter, const char *moref,
+			   const char *const *names, size_t n_names, vm_history_marks *marks,
+			   char *err, size_t errlen);
 
 /* ---- events and messages (store.c) ---- */
 

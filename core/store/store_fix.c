@@ -50,7 +50,23 @@ int64_t store_plan_create(store *s, int64_t connection_id, int64_t scan_id, time
 	store_bind_text(st, 4, options_json);
 	if (store_exec_stmt(s, st, err, errlen, "cannot record the plan") != 0)
 		return -1;
-	return sqlite3_last_insert_rowid(s->db);
+	int64_t id = sqlite3_last_insert_rowid(s->db);
+	/* Owned from its first moment: nobody may take it for a dead run's. */
+	if (store_owner_stamp(s, "plans", id, err, errlen) < 0)
+		return -1;
+	return id;
+}
+
+static const char sql_plan_recovered[] = "UPDATE plans SET recovered_at = ?2 WHERE id = ?1";
+
+int store_plan_set_recovered(store *s, int64_t plan_id, time_t at, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_plan_recovered, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, plan_id);
+	sqlite3_bind_int64(st, 2, (int64_t)at);
+	return store_exec_stmt(s, st, err, errlen, "cannot record the plan's recovery");
 }
 
 static const char sql_plan_state[] =
@@ -261,9 +277,12 @@ int64_t store_task_record(store *s, int64_t connection_id, const store_task *t,
 
 /* ---- recovery ---- */
 
+/* Unfinished: left running (or confirmed) by its process, or stopped with VMs perhaps not
+ * back and not recovered since. Those whose owner still lives are not unfinished: they run. */
 static const char sql_plans_unfinished[] =
-	"SELECT p.id FROM plans p JOIN connections c ON c.id = p.connection_id"
-	" WHERE c.server = ?1 AND p.state IN ('running','confirmed') ORDER BY p.id";
+	"SELECT p.id, p.owner_lock FROM plans p JOIN connections c ON c.id = p.connection_id"
+	" WHERE c.server = ?1 AND (p.state IN ('running','confirmed')"
+	"  OR (p.state = 'interrupted' AND p.recovered_at IS NULL)) ORDER BY p.id";
 
 int store_plans_unfinished(store *s, const char *vcenter, int64_t *ids, size_t max,
 			   char *err, size_t errlen)
@@ -274,11 +293,41 @@ int store_plans_unfinished(store *s, const char *vcenter, int64_t *ids, size_t m
 	store_bind_text(st, 1, vcenter);
 	size_t n = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (n < max)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool self;
+		if (n < max && !store_owner_lock_alive((const char *)sqlite3_column_text(st, 1), &self))
 			ids[n++] = sqlite3_column_int64(st, 0);
+	}
 	if (rc != SQLITE_DONE) {
 		store_fail(s, err, errlen, "cannot look for unfinished fix plans");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return (int)n;
+}
+
+static const char sql_plans_live[] =
+	"SELECT p.id, p.owner_lock FROM plans p JOIN connections c ON c.id = p.connection_id"
+	" WHERE c.server = ?1 AND p.state IN ('running','confirmed') ORDER BY p.id";
+
+int store_plans_live(store *s, const char *vcenter, int64_t *ids, size_t max, char *err,
+		     size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_plans_live, err, errlen);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, vcenter);
+	size_t n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool self;
+		if (n < max && store_owner_lock_alive((const char *)sqlite3_column_text(st, 1), &self) &&
+		    !self)
+			ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(s, err, errlen, "cannot look for running fix plans");
 		sqlite3_reset(st);
 		return -1;
 	}

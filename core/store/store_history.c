@@ -376,7 +376,8 @@ static const char sql_rec_plan_steps[] =
 	" s.description AS description, s.state AS state, s.started_at AS started_at,"
 	" s.ended_at AS ended_at, s.before_value AS before_value, s.after_value AS after_value,"
 	" s.result AS result, s.error AS error, s.original_power_state AS original_power_state,"
-	" s.task_moref AS task, t.state AS task_state, t.progress AS task_progress,"
+	" s.restart_needed AS restart_needed, s.task_moref AS task, t.state AS task_state,"
+	" t.progress AS task_progress,"
 	" t.error AS task_error FROM steps s JOIN plan_vms pv ON pv.id = s.plan_vm_id"
 	" LEFT JOIN tasks t ON t.id = (SELECT max(id) FROM tasks WHERE step_id = s.id)"
 	" WHERE pv.plan_id = ?1 AND (?2 = 0 OR pv.id = ?2) ORDER BY pv.id, s.seq";
@@ -1102,7 +1103,8 @@ static const char sql_del_scans[] =
 static const char sql_del_states[] =
 	"DELETE FROM vm_states WHERE id NOT IN (SELECT state_id FROM scan_vms)";
 static const char sql_del_plans[] =
-	"DELETE FROM plans WHERE updated_at < ?1 AND state NOT IN ('running', 'confirmed')";
+	"DELETE FROM plans WHERE updated_at < ?1 AND state NOT IN ('running', 'confirmed')"
+	" AND NOT (state = 'interrupted' AND recovered_at IS NULL)";
 static const char sql_del_tests[] =
 	"DELETE FROM snaptests WHERE created_at < ?1 AND state NOT IN ('created', 'running')";
 static const char sql_del_tasks[] =

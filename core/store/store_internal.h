@@ -49,6 +49,10 @@ void store_bind_opt_int(sqlite3_stmt *st, int i, int64_t v);
 /* The open scan is over (committed or rolled back): forgets its id and vCenter. */
 void store_scan_forget(store *s);
 /* For functions that must be durable when they return. */
+/* Whether the process behind a row's owner_lock lives (store_owner.c); NULL/"" = no owner
+ * recorded, a run older than owners: dead. */
+bool store_owner_lock_alive(const char *lock, bool *is_self);
+
 int store_require_no_tx(store *s, char *err, size_t errlen, const char *what);
 
 /* ---- content hashes (store_hash.c) ---- */

@@ -44,9 +44,18 @@ int64_t store_snaptest_create(store *s, int64_t connection_id, const store_snapt
 	store_bind_text(st, 6, def->method);
 	store_bind_text(st, 7, model_level_name(def->predicted));
 	sqlite3_bind_int64(st, 8, (int64_t)def->at);
-	if (store_exec_stmt(s, st, err, errlen, "cannot record the test snapshot") != 0)
+	if (store_begin(s, err, errlen) < 0)
 		return -1;
-	return sqlite3_last_insert_rowid(s->db);
+	/* The row and its owner appear together: nobody may take a live test for a dead one. */
+	if (store_exec_stmt(s, st, err, errlen, "cannot record the test snapshot") != 0)
+		goto fail;
+	int64_t id = sqlite3_last_insert_rowid(s->db);
+	if (store_owner_stamp(s, "snaptests", id, err, errlen) < 0 || store_commit(s, err, errlen) < 0)
+		goto fail;
+	return id;
+fail:
+	store_rollback(s);
+	return -1;
 }
 
 static const char sql_running[] =
@@ -158,13 +167,14 @@ int store_writer_result_add(store *s, int64_t snaptest_id, const store_writer_re
 }
 
 static const char sql_unfinished[] =
-	"SELECT t.id, t.moref, t.snapshot_name, t.state FROM snaptests t"
+	"SELECT t.id, t.moref, t.snapshot_name, t.state, t.task_moref, t.owner_lock FROM snaptests t"
 	" JOIN connections c ON c.id = t.connection_id"
 	" WHERE t.state IN ('created', 'running', 'orphan') AND c.server = ?1 COLLATE NOCASE"
 	" ORDER BY t.id";
 
-int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref *out, size_t max,
-			      char *err, size_t errlen)
+/* live: list the tests another live process runs, else those nobody alive owns. */
+static int list_tests(store *s, const char *vcenter, bool live, store_snaptest_ref *out,
+		      size_t max, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, sql_unfinished, err, errlen);
 	if (!st)
@@ -173,6 +183,10 @@ int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref 
 	size_t n = 0;
 	int rc = SQLITE_DONE;
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool self;
+		bool alive = store_owner_lock_alive((const char *)sqlite3_column_text(st, 5), &self);
+		if (live ? !alive || self : alive)
+			continue;
 		store_snaptest_ref *r = &out[n++];
 		r->id = sqlite3_column_int64(st, 0);
 		snprintf(r->moref, sizeof r->moref, "%s", (const char *)sqlite3_column_text(st, 1));
@@ -182,6 +196,8 @@ int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref 
 		r->state = !state ? STORE_SNAPTEST_CREATED
 			   : strcmp(state, "running") == 0 ? STORE_SNAPTEST_RUNNING
 			   : strcmp(state, "orphan") == 0 ? STORE_SNAPTEST_ORPHAN : STORE_SNAPTEST_CREATED;
+		const char *task = (const char *)sqlite3_column_text(st, 4);
+		snprintf(r->task_moref, sizeof r->task_moref, "%s", task ? task : "");
 	}
 	if (n < max && rc != SQLITE_DONE) {
 		store_fail(s, err, errlen, "cannot read unfinished test snapshots");
@@ -305,4 +321,16 @@ int store_last_test(store *s, const char *vcenter, const char *moref, vm_last_te
 	if (have_then)
 		*have_then = true;
 	return 1;
+}
+
+int store_snaptest_unfinished(store *s, const char *vcenter, store_snaptest_ref *out, size_t max,
+			      char *err, size_t errlen)
+{
+	return list_tests(s, vcenter, false, out, max, err, errlen);
+}
+
+int store_snaptest_live(store *s, const char *vcenter, store_snaptest_ref *out, size_t max,
+			char *err, size_t errlen)
+{
+	return list_tests(s, vcenter, true, out, max, err, errlen);
 }

@@ -389,6 +389,11 @@ static void unset(const prop_map *p, vm_facts *f)
 		break;
 	case V_SNAPSHOT:
 		f->snapshot_count = 0;
+		for (size_t i = 0; i < f->n_test_snapshots; i++)
+			free(f->test_snapshots[i]);
+		free(f->test_snapshots);
+		f->test_snapshots = NULL;
+		f->n_test_snapshots = 0;
 		break;
 	}
 }
@@ -471,8 +476,12 @@ struct inventory_val {
 	/* guest.disk */
 	vm_volume *vols;
 	size_t n_vols, cap_vols;
-	/* snapshot */
+	/* snapshot: the count, and the names of quiescent's test snapshots (R26 checks them
+	 * against the history) */
 	int snapshots;
+	int snap_node_depth;        /* depth of the last tree node opened, -1 before one */
+	char **tsnaps;
+	size_t n_tsnaps, cap_tsnaps;
 };
 
 inventory_val *inventory_val_new(void)
@@ -504,6 +513,11 @@ static void val_clear(inventory_val *v)
 	free_volumes(v->vols, v->n_vols);
 	v->vols = NULL;
 	v->n_vols = v->cap_vols = 0;
+	for (size_t i = 0; i < v->n_tsnaps; i++)
+		free(v->tsnaps[i]);
+	free(v->tsnaps);
+	v->tsnaps = NULL;
+	v->n_tsnaps = v->cap_tsnaps = 0;
 	v->p = NULL;
 	v->f = NULL;
 	v->e = NULL;
@@ -550,6 +564,7 @@ bool inventory_val_begin(inventory_val *v, vm_facts *f, const char *prop)
 	v->have_uuid = false;
 	v->os_build = v->detailed = 0;
 	v->snapshots = 0;
+	v->snap_node_depth = -1;
 	return true;
 }
 
@@ -685,8 +700,10 @@ void inventory_val_start(inventory_val *v, int depth, const char *name, const ch
 	case V_SNAPSHOT:
 		/* every snapshot is one rootSnapshotList or childSnapshotList node, at any depth */
 		if (depth >= 1 && (!strcmp(name, "rootSnapshotList") ||
-				   !strcmp(name, "childSnapshotList")))
+				   !strcmp(name, "childSnapshotList"))) {
 			v->snapshots++;
+			v->snap_node_depth = depth;
+		}
 		break;
 	default:
 		break;
@@ -726,6 +743,15 @@ void inventory_val_end(inventory_val *v, int depth, const char *name)
 	case V_GUEST_DISK:
 		if (depth == 2)
 			disk_leaf(v, name);
+		break;
+	case V_SNAPSHOT:
+		/* a node's own <name> comes before its children: one level below the last node
+		 * opened, it is that node's */
+		if (v->snap_node_depth >= 0 && depth == v->snap_node_depth + 1 && !strcmp(name, "name") &&
+		    !strncmp(v->text, MODEL_TEST_SNAPSHOT_PREFIX, strlen(MODEL_TEST_SNAPSHOT_PREFIX))) {
+			v->tsnaps = xgrow(v->tsnaps, &v->cap_tsnaps, v->n_tsnaps + 1, sizeof *v->tsnaps);
+			v->tsnaps[v->n_tsnaps++] = xstrdup(v->text);
+		}
 		break;
 	default:
 		break;
@@ -796,6 +822,8 @@ void inventory_val_finish(inventory_val *v)
 		break;
 	case V_SNAPSHOT:
 		f->snapshot_count = v->snapshots;
+		for (size_t i = 0; i < v->n_tsnaps; i++)
+			model_vm_facts_add_test_snapshot(f, v->tsnaps[i]);
 		break;
 	}
 	val_clear(v);

@@ -256,8 +256,19 @@ static void sleep_s(double s)
 		;
 }
 
+bool vs_error_transient(const vs_error *e)
+{
+	return e->kind == VS_ERR_NETWORK || e->kind == VS_ERR_TIMEOUT;
+}
+
 int vs_task_wait(vs_conn *c, const char *task_moref, int timeout_s, vs_task_progress_fn cb,
 		 void *ctx, vs_task_result *out, vs_error *err)
+{
+	return vs_task_wait_grace(c, task_moref, timeout_s, 0, cb, ctx, out, err);
+}
+
+int vs_task_wait_grace(vs_conn *c, const char *task_moref, int timeout_s, int grace_s,
+		       vs_task_progress_fn cb, void *ctx, vs_task_result *out, vs_error *err)
 {
 	vs_task_result local = { .progress = -1 };
 	vs_task_result *info = out ? out : &local;
@@ -270,9 +281,23 @@ int vs_task_wait(vs_conn *c, const char *task_moref, int timeout_s, vs_task_prog
 	vs_task_state last_state = (vs_task_state)-1;
 	int last_progress = -2;
 	int rc = -1;
+	double lost_since = 0;   /* vCenter unreachable since (0: it answers) */
 	for (;;) {
-		if (vs_task_info(c, task_moref, info, err) < 0)
-			break;
+		if (vs_task_info(c, task_moref, info, err) < 0) {
+			/* A lost network is waited out: the task goes on in vCenter either way, and
+			 * only its end tells what it did. */
+			double t = now_s();
+			if (!err || !vs_error_transient(err) || grace_s <= 0 ||
+			    (lost_since && t - lost_since >= grace_s) ||
+			    atomic_load(&c->s->cancel_gen) != gen)
+				break;
+			if (!lost_since)
+				lost_since = t;
+			sleep_s(delay);
+			delay = delay * 2 > 10.0 ? 10.0 : delay * 2;
+			continue;
+		}
+		lost_since = 0;
 		if (cb && (info->state != last_state || info->progress != last_progress))
 			cb(info, ctx);
 		last_state = info->state;

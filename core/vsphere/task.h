@@ -46,6 +46,13 @@ typedef void (*vs_task_progress_fn)(const vs_task_result *now, void *ctx);
 int vs_task_wait(vs_conn *c, const char *task_moref, int timeout_s, vs_task_progress_fn cb,
 		 void *ctx, vs_task_result *out, vs_error *err);
 
+/* The same, but a network failure (or a request that timed out) reading the task is retried
+ * with backoff for up to grace_s seconds in a row before it counts. */
+int vs_task_wait_grace(vs_conn *c, const char *task_moref, int timeout_s, int grace_s,
+		       vs_task_progress_fn cb, void *ctx, vs_task_result *out, vs_error *err);
+/* A failure that may pass: the network (connect, reset, 5xx) or a request that timed out. */
+bool vs_error_transient(const vs_error *e);
+
 /* CancelTask. The task ends in error (RequestCanceled) if it could still be cancelled. */
 int vs_task_cancel(vs_conn *c, const char *task_moref, vs_error *err);
 

@@ -146,6 +146,9 @@ class ConsoleActionsTest(unittest.TestCase):
         # the journal in history
         db = self.db_of(c)
         self.assertEqual(rows(db, "SELECT state FROM plans"), [("done",)])
+        # the plan names the scan it came from, as the CLI's do
+        self.assertEqual(rows(db, "SELECT p.scan_id IS NOT NULL AND p.scan_id IN (SELECT id FROM"
+                                  " scans) FROM plans p"), [(1,)])
         self.assertEqual(rows(db, "SELECT name, original_power, outcome FROM plan_vms"),
                          [("no-uuid-2016", "poweredOn", "fixed")])
         steps = rows(db, "SELECT kind, state FROM steps ORDER BY seq")
@@ -354,11 +357,13 @@ class ConsoleActionsTest(unittest.TestCase):
         c = self.start(wait_scan=False, env_extra={"QUIESCENT_DB": db})
         s = c.wait("Finish the interrupted fix?", timeout=30)
         self.assertIn("power its VMs back on and verify them", s)
+        self.assertRegex(s, r"VMs:\s+r07-kill")   # the question names the VMs
         c.keys("y")
         c.wait("recovered plan", timeout=60)
         c.keys("1")
         s = c.wait(r"r07-kill\s+on ", timeout=30, regex=True)
-        self.assertEqual(rows(db, "SELECT state FROM plans"), [("interrupted",)])
+        self.assertEqual(rows(db, "SELECT state, recovered_at IS NOT NULL FROM plans"),
+                         [("interrupted", 1)])
         self.assertEqual(rows(db, "SELECT count(*) FROM steps WHERE state IN ('planned', 'running')"), [(0,)])
 
 

@@ -4,6 +4,7 @@ environment variable the code reads is in the man page; the man page renders wit
 docs/rules.md is what `quiescent rules --format markdown` prints; the README names only files
 and make targets that exist; the bash completion completes commands, options, values and the
 VM names of the last scan."""
+import json
 import os
 import re
 import shutil
@@ -276,6 +277,9 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("fix", "--tools-method", ""), ["upgrade", "guest", "by-hand"])
         self.assertIn("vi", self.complete("--keymap", ""))
         self.assertEqual(self.complete("fix", "--rule", "R2"), ["R20", "R21", "R22", "R23", "R25"])
+        ids = [r["id"] for r in json.loads(run("rules", "--format", "json").stdout)["rules"]]
+        self.assertEqual(self.complete("fix", "--rule", "R2"), [i for i in ids if i.startswith("R2")])
+        self.assertIn("R26", ids)
         self.assertEqual(self.complete("scan", "--server", "x", "--user", "u", "--fo"), ["--format"])
 
     def test_vm_names_from_the_last_scan(self):

@@ -306,7 +306,7 @@ class FixFaults(unittest.TestCase):
             time.sleep(0.3)
             p.send_signal(signal.SIGINT)
             out, err = p.communicate(timeout=60)
-            self.assertEqual(p.returncode, 1, err)
+            self.assertEqual(p.returncode, 6, err)   # stopped, and the VM is back on
             self.assertEqual(len(lab.requests("ReconfigVM_Task", "x-01")), 1)
             self.check_consistent(lab)
 
@@ -338,13 +338,15 @@ class FixFaults(unittest.TestCase):
             self.check_consistent(lab, ("x-01", "x-02"))
 
     def test_connection_dropped_after_the_reconfigure_ran(self):
-        """The reconfigure ran but its answer was lost: never send it again; power back on.
+        """The reconfigure ran but its answer was lost: never send it again; vCenter's value
+        says it was made, so the step is done (the journal equals vCenter); power back on.
         (libcurl resends a request whose reused connection died before any answer, POSTs
         included: writes therefore go on fresh connections.)"""
         with FaultLab([win("x-01", uuid=False)],
                       [{"method": "ReconfigVM_Task", "kind": "drop_connection", "phase": "after"}]) as lab:
             r = self.fix(lab)
-            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("vCenter shows the value set", r.stderr)
             self.assertEqual(len(lab.requests("ReconfigVM_Task", "x-01")), 1,
                              "a write whose answer was lost must not be resent")
             self.check_consistent(lab)
@@ -361,8 +363,11 @@ class FixFaults(unittest.TestCase):
                       [{"method": "PowerOnVM_Task", "kind": "task_fail", "fault": "InsufficientResourcesFault",
                         "message": "Insufficient resources."}]) as lab:
             r = self.fix(lab)
-            self.assertEqual(r.returncode, 1, r.stderr)
+            # A VM that was on is left off: not made safe (7), named, left to recover.
+            self.assertEqual(r.returncode, 7, r.stderr)
             self.assertIn("Insufficient resources.", r.stdout + r.stderr)
+            self.assertIn("x-01 was poweredOn and is poweredOff: run quiescent recover", r.stderr)
+            self.assertEqual(lab.sql("SELECT state FROM plans"), [("interrupted",)])
             for row in lab.sql("SELECT s.kind, s.state, s.started_at, s.ended_at FROM steps s"):
                 self.assertIn(row[1], FINISHED, row)
             self.assertEqual(len(lab.requests("ReconfigVM_Task", "x-01")), 1)

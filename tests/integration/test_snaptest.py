@@ -86,11 +86,14 @@ class SnaptestTest(unittest.TestCase):
         a = t["app-2019"]
         self.assertEqual(sorted(a), sorted(["vm", "method", "predicted_level", "achieved_level", "result",
                                             "fault", "duration_s", "manifest", "writers_after",
-                                            "snapshot_removed"]))
+                                            "snapshot_removed", "snapshot"]))
         self.assertEqual((a["method"], a["predicted_level"], a["achieved_level"], a["result"]),
                          ("CreateSnapshotEx_Task", "application", "application", "success"))
         self.assertIsNone(a["fault"])
         self.assertTrue(a["snapshot_removed"])
+        snap = a["snapshot"]
+        self.assertTrue(snap["name"].startswith("quiescent-test-"), snap)
+        self.assertEqual((snap["created"], snap["removed"], snap["kept"]), (True, True, False))
         m = a["manifest"]
         self.assertTrue(m["file"].endswith("app-2019-vss_manifests1.zip"), m["file"])
         self.assertEqual(m["backup_type"], "copy")
@@ -134,6 +137,9 @@ class SnaptestTest(unittest.TestCase):
             self.assertEqual((a["result"], a["achieved_level"]), ("failed", "fail"), vm)
             self.assertIsNone(a["manifest"], vm)
             self.assertEqual(self.snapshots_left(vm), [], vm)
+            # The task failed and no snapshot exists: never created, so nothing to remove.
+            self.assertEqual((a["snapshot"]["created"], a["snapshot"]["removed"]), (False, None), vm)
+            self.assertIsNone(a["snapshot_removed"], vm)
         bad = {w["name"]: w for w in t["badwriter-2019"]["writers_after"]}
         self.assertEqual(bad["SqlServerWriter"]["state"], "failed")
         self.assertEqual(self.rows("timeout-2019")[-1]["fault_type"], "Timedout")
@@ -166,6 +172,8 @@ class SnaptestTest(unittest.TestCase):
         self.assertIn("powered off", t["off-2019"]["fault"]["message"])
         self.assertEqual(t["snaps32-2019"]["result"], "refused")
         self.assertIn("32 snapshots", t["snaps32-2019"]["fault"]["message"])
+        for a in t.values():
+            self.assertEqual((a["snapshot"]["created"], a["snapshot"]["removed"]), (False, None))
         self.assertEqual(self.rows("off-2019"), [])
 
     def test_07_usage(self):
@@ -184,6 +192,8 @@ class SnaptestTest(unittest.TestCase):
         a = t["keep-2019"]
         self.assertEqual(a["manifest"]["backup_type"], "full")
         self.assertFalse(a["snapshot_removed"])
+        self.assertEqual((a["snapshot"]["created"], a["snapshot"]["removed"], a["snapshot"]["kept"]),
+                         (True, False, True))
         self.assertEqual(len(self.snapshots_left("keep-2019")), 1)
         self.assertEqual(self.rows("keep-2019")[-1]["state"], "kept")
 
@@ -216,7 +226,7 @@ class SnaptestTest(unittest.TestCase):
         time.sleep(0.5)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=120)
-        self.assertEqual(p.returncode, 1, err)
+        self.assertEqual(p.returncode, 6, err)   # stopped, and everything made safe
         a = json.loads(out)["tests"][0]
         self.assertEqual(a["result"], "cancelled")
         self.assertEqual(self.snapshots_left("ctrlc-2019"), [])

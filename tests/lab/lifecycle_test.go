@@ -192,3 +192,41 @@ func globAll(root, rel string) (bool, error) {
 	}
 	return false, nil
 }
+
+// L1: a second PowerOnVM_Task sent while the first runs is refused with InvalidPowerState
+// and leaves the boot alone: Tools comes up tools_start after the first power-on, as it
+// does for one power-on (it stayed "not running" for good when the refused one restarted the
+// boot sequence).
+func TestSecondPowerOnRefusedKeepsTools(t *testing.T) {
+	sc := scenario(win2019("db", map[string]interface{}{"power": "poweredOff"}))
+	sc["timing_ms"] = map[string]interface{}{"power_on": 300000, "tools_start": 300000}
+	p := startLab(t, sc) // speed 1000: power on 0.3 s, Tools 0.3 s after it
+	ctx := context.Background()
+	vm := p.vm(t, "db")
+	first, err := vm.PowerOn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := vm.PowerOn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, f1 := p.waitTask(t, first.Reference())
+	_, f2 := p.waitTask(t, second.Reference())
+	// Both wait out power_on side by side; whichever ends first wins, the other is refused.
+	if f1 != nil {
+		f1, f2 = f2, f1
+	}
+	if f1 != nil {
+		t.Fatalf("neither power on succeeded: %T, %T", f1, f2)
+	}
+	if _, ok := f2.(*types.InvalidPowerState); !ok {
+		t.Fatalf("the other power on: %T, want InvalidPowerState", f2)
+	}
+	waitFor(t, "tools running after the refused second power-on", func() bool {
+		return p.props(t, vm, "guest").Guest.ToolsRunningStatus == "guestToolsRunning"
+	})
+	if m := p.props(t, vm, "runtime"); m.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn {
+		t.Errorf("power state: %s", m.Runtime.PowerState)
+	}
+}

@@ -39,7 +39,15 @@ func (l *Lab) PowerOn(req interface{}) soap.HasFault {
 		l.after(l.sc.Timing.PowerOn)
 		var res soap.HasFault
 		var seq int
+		var already types.BaseMethodFault
 		simulator.Map.WithLock(vm, func() {
+			// A second PowerOn that waited beside the first is refused here, before it
+			// touches the guest: restarting the boot sequence would orphan the first
+			// power-on's Tools start (L1: Tools "not running" for good).
+			if state := vm.Runtime.PowerState; state == types.VirtualMachinePowerStatePoweredOn {
+				already = &types.InvalidPowerState{RequestedState: types.VirtualMachinePowerStatePoweredOn, ExistingState: state}
+				return
+			}
 			res = vm.PowerOnVMTask(l.ctx(&vm.Self), r)
 			boot := time.Now()
 			simulator.Map.Update(vm, []types.PropertyChange{{Name: "runtime.bootTime", Val: &boot},
@@ -57,6 +65,9 @@ func (l *Lab) PowerOn(req interface{}) soap.HasFault {
 			}
 			v.mu.Unlock()
 		})
+		if already != nil {
+			return nil, already
+		}
 		if _, f := innerTask(res); f != nil {
 			return nil, f
 		}

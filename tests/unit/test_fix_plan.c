@@ -182,6 +182,28 @@ static void test_r07_suspended(void **state)
 	vm_done(&x);
 }
 
+/* A leftover of an interrupted run (R26) is recovery's, never a plan step; a pending restart
+ * (R24) is the operator's to schedule. */
+static void test_r26_and_r24_not_planned(void **state)
+{
+	(void)state;
+	vm x;
+	vm_init(&x, "left-01", POWER_OFF, TOOLS_NOT_RUNNING);
+	add(&x, "R26", SEVERITY_ERROR, FIX_AUTO);
+	add(&x, "R24", SEVERITY_WARN, FIX_GUIDED);
+	fix_plan_opts o = opts();
+	fix_plan p;
+	plan1(&x, &o, &p);
+	assert_int_equal(p.vms[0].n_steps, 0);
+	assert_int_equal(p.vms[0].n_unfixed, 2);
+	assert_string_equal(p.vms[0].unfixed[0].rule, "R26");
+	assert_non_null(strstr(p.vms[0].unfixed[0].reason, "quiescent recover"));
+	assert_string_equal(p.vms[0].unfixed[1].rule, "R24");
+	assert_non_null(strstr(p.vms[0].unfixed[1].reason, "guided"));
+	fix_plan_done(&p);
+	vm_done(&x);
+}
+
 static void test_r08_power_cycle(void **state)
 {
 	(void)state;
@@ -553,6 +575,15 @@ static void test_names(void **state)
 	s = fix_installer_options(NULL, "");
 	assert_string_equal(s, "/S /v\"/qn REBOOT=R\"");
 	free(s);
+	/* R24: removing the loaded sync driver under REBOOT=R leaves a restart pending */
+	assert_true(fix_installer_removes_driver("/S /v\"/qn REBOOT=R ADDLOCAL=VSS REMOVE=Sync\""));
+	assert_true(fix_installer_removes_driver("/S /v\"/qn REMOVE=VSS,sync\""));
+	assert_true(fix_installer_removes_driver("remove=\"ALL\""));
+	assert_false(fix_installer_removes_driver("/S /v\"/qn REBOOT=R ADDLOCAL=VSS,Sync\""));
+	assert_false(fix_installer_removes_driver("/S /v\"/qn REBOOT=R REMOVE=VSS\""));
+	assert_false(fix_installer_removes_driver("/S /v\"/qn REMOVE=Synchro\""));
+	assert_false(fix_installer_removes_driver("REMOVE="));
+	assert_false(fix_installer_removes_driver(NULL));
 }
 
 static void test_empty(void **state)
@@ -576,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_hard_power_off_fallback_described),
 		cmocka_unit_test(test_r07_suspended),
 		cmocka_unit_test(test_r08_power_cycle),
+		cmocka_unit_test(test_r26_and_r24_not_planned),
 		cmocka_unit_test(test_r03_upgrade),
 		cmocka_unit_test(test_r23_alone),
 		cmocka_unit_test(test_tools_modify_upgrade),

@@ -358,6 +358,11 @@ static void test_records(void **state)
 	assert_string_equal(store_htable_get(steps, 1, "task"), "task-77");
 	assert_string_equal(store_htable_get(steps, 1, "task_state"), "success");
 	assert_null(store_htable_get(steps, 0, "task_state"));
+	bool has_restart = false; /* the column is there (R24), empty: no restart pending */
+	for (size_t c = 0; c < steps->n_cols; c++)
+		has_restart |= !strcmp(steps->cols[c], "restart_needed");
+	assert_true(has_restart);
+	assert_null(store_htable_get(steps, 1, "restart_needed"));
 	assert_int_equal(store_history_table(&r, "tasks")->n_rows, 1);
 	assert_string_equal(store_htable_get(store_history_table(&r, "record"), 0, "state"), "done");
 	strbuf_reset(&sb);
@@ -706,6 +711,13 @@ static void check_current_schema(const char *path)
 		assert_int_equal(test_query_i64(path, sql), 1);
 	}
 	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	/* v4: who runs a plan or a test */
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM pragma_table_info('plans')"
+					      " WHERE name IN ('owner_host', 'owner_pid', 'owner_since',"
+					      " 'owner_lock', 'recovered_at')"), 5);
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM pragma_table_info('snaptests')"
+					      " WHERE name IN ('owner_host', 'owner_pid', 'owner_since',"
+					      " 'owner_lock')"), 4);
 	/* version 3: the VM rows of a scan are references to stored states */
 	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
 					" ('v3_hash', 'findings_v3', 'scan_vms_v3')"), 0);
@@ -766,6 +778,38 @@ static void test_migrate_from_v1_with_data(void **state)
 	store_close(s);
 	check_current_schema(fx->path);
 	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM steps WHERE after_value = 'TRUE'"), 1);
+}
+
+static void test_migrate_from_v2_owners(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = store_open_with(fx->path, store_migrations, 2, err, sizeof err);
+	assert_non_null(s);
+	store_close(s);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	/* v2: a plan recovered (interrupted), one a dead process left running, a test likewise */
+	assert_int_equal(sqlite3_exec(db,
+		"INSERT INTO connections VALUES (1, 'vc01', 'admin', '7.0', NULL, NULL, NULL, 100, 200);"
+		"INSERT INTO plans VALUES (1, 1, NULL, 130, 140, NULL, 'interrupted');"
+		"INSERT INTO plans VALUES (2, 1, NULL, 150, 160, NULL, 'running');"
+		"INSERT INTO snaptests (id, connection_id, moref, vm_name, snapshot_name, spec_json,"
+		" state, created_at) VALUES (1, 1, 'vm-1', 'a', 's', '{}', 'running', 170);",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	s = test_store_open(fx->path); /* migrates 2 -> 4 */
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+	/* The interrupted plan was recovered before v4; the running one, owned by nobody alive
+	 * (no owner recorded), is to recover; so is the test. */
+	assert_int_equal(test_query_i64(fx->path, "SELECT recovered_at FROM plans WHERE id = 1"), 140);
+	int64_t ids[4];
+	assert_int_equal(store_plans_unfinished(s, "vc01", ids, 4, err, sizeof err), 1);
+	assert_int_equal(ids[0], 2);
+	store_snaptest_ref refs[2];
+	assert_int_equal(store_snaptest_unfinished(s, "vc01", refs, 2, err, sizeof err), 1);
+	store_close(s);
+	check_current_schema(fx->path);
 }
 
 /* ---- v2 -> v3: scans by content ---- */
@@ -1134,6 +1178,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vacuum, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1_with_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v2_owners, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v2_by_content, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v2_interrupted, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_two_processes_write, setup, teardown),

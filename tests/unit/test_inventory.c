@@ -681,6 +681,59 @@ static void test_tools_status_any_order(void **state)
 	model_vm_facts_done(&f);
 }
 
+/* The snapshot tree: every node counts; only the names of quiescent's test snapshots are
+ * kept, at any depth, never a name that only starts like one or a child's mistaken for its
+ * parent's. A new tree replaces the names; no tree clears them. */
+static void test_test_snapshot_names(void **state)
+{
+	(void)state;
+	vm_facts f;
+	inventory_facts_begin(&f, "vm-1");
+	assert_int_equal(apply_xml(&f, "snapshot",
+		"<currentSnapshot>snapshot-3</currentSnapshot>"
+		"<rootSnapshotList><snapshot>snapshot-1</snapshot><vm>vm-1</vm><name>pre-patch-1</name>"
+		"<description>quiescent-test-not-a-name</description><id>1</id>"
+		"<createTime>2026-11-22T08:00:00Z</createTime><state>poweredOn</state>"
+		"<quiesced>false</quiesced>"
+		"<childSnapshotList><snapshot>snapshot-2</snapshot><vm>vm-1</vm>"
+		"<name>quiescent-test-20261122T090000Z</name><id>2</id>"
+		"<createTime>2026-11-22T09:00:00Z</createTime><state>poweredOn</state>"
+		"<quiesced>true</quiesced>"
+		"<childSnapshotList><snapshot>snapshot-3</snapshot><vm>vm-1</vm>"
+		"<name>quiescent-test-20261122T100000Z</name><id>3</id>"
+		"<createTime>2026-11-22T10:00:00Z</createTime><state>poweredOn</state>"
+		"<quiesced>true</quiesced></childSnapshotList>"
+		"</childSnapshotList></rootSnapshotList>"
+		"<rootSnapshotList><snapshot>snapshot-4</snapshot><vm>vm-1</vm><name>quiescent-test</name>"
+		"<id>4</id><createTime>2026-11-22T11:00:00Z</createTime><state>poweredOff</state>"
+		"<quiesced>false</quiesced></rootSnapshotList>"), 0);
+	assert_int_equal(f.snapshot_count, 4);
+	assert_int_equal(f.n_test_snapshots, 2);
+	assert_string_equal(f.test_snapshots[0], "quiescent-test-20261122T090000Z");
+	assert_string_equal(f.test_snapshots[1], "quiescent-test-20261122T100000Z");
+
+	vm_facts copy;
+	model_vm_facts_copy(&copy, &f);
+	assert_int_equal(copy.n_test_snapshots, 2);
+	assert_string_equal(copy.test_snapshots[1], "quiescent-test-20261122T100000Z");
+	model_vm_facts_done(&copy);
+
+	assert_int_equal(apply_xml(&f, "snapshot",
+		"<rootSnapshotList><snapshot>snapshot-1</snapshot><vm>vm-1</vm><name>pre-patch-1</name>"
+		"<id>1</id><createTime>2026-11-22T08:00:00Z</createTime><state>poweredOn</state>"
+		"<quiesced>false</quiesced></rootSnapshotList>"), 0);
+	assert_int_equal(f.snapshot_count, 1);
+	assert_int_equal(f.n_test_snapshots, 0);
+	assert_null(f.test_snapshots);
+	assert_int_equal(apply_xml(&f, "snapshot",
+		"<rootSnapshotList><name>quiescent-test-20261122T090000Z</name></rootSnapshotList>"), 0);
+	assert_int_equal(f.n_test_snapshots, 1);
+	assert_int_equal(inventory_apply_change(&f, "snapshot", NULL), 0);
+	assert_int_equal(f.snapshot_count, 0);
+	assert_int_equal(f.n_test_snapshots, 0);
+	model_vm_facts_done(&f);
+}
+
 /* A VM whose host vCenter lost keeps its last facts: the state says they are not current,
  * and the rules then give no verdict but unknown. */
 static void test_connection_state(void **state)
@@ -936,6 +989,7 @@ int main(void)
 		cmocka_unit_test(test_tools_status_any_order),
 		cmocka_unit_test(test_value_edge_cases),
 		cmocka_unit_test(test_connection_state),
+		cmocka_unit_test(test_test_snapshot_names),
 		cmocka_unit_test(test_many_devices),
 		cmocka_unit_test_setup_teardown(test_tools_upgrades, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_bench_scan, fake_setup, fake_teardown),

@@ -277,6 +277,40 @@ MUT(m_uuid_set_after_boot) { f->enable_uuid_set_at = T_BOOT + 3600; }
 MUT(m_uuid_set_before_boot) { f->enable_uuid_set_at = T_BOOT - 86400; }
 MUT(m_uuid_set_at_boot) { f->enable_uuid_set_at = T_BOOT; }
 MUT(m_boot_unknown) { f->boot_time = 0; }
+/* history marks (R24, R26) */
+MUT(m_restart_after_boot)
+{
+	f->marks.restart_plan_id = 4;
+	xstrset(&f->marks.restart_step, "guest_tools_setup");
+	xstrset(&f->marks.restart_why, "setup exit code 3010");
+	f->marks.restart_at = T_BOOT + 3600;
+}
+MUT(m_restart_before_boot)
+{
+	m_restart_after_boot(f);
+	f->marks.restart_at = T_BOOT - 60;
+}
+MUT(m_restart_at_boot) { m_restart_after_boot(f); f->marks.restart_at = T_BOOT; }
+MUT(m_test_snapshot_in_tree) { model_vm_facts_add_test_snapshot(f, "quiescent-test-20261122T090000Z"); }
+MUT(m_other_test_snapshot_in_tree) { model_vm_facts_add_test_snapshot(f, "quiescent-test-20261101T000000Z"); }
+MUT(m_our_snapshot)
+{
+	model_history_marks_add_snapshot(&f->marks, "quiescent-test-20261122T090000Z", 12, T_BOOT + 3600,
+					 "running");
+}
+MUT(m_our_snapshot2)
+{
+	model_history_marks_add_snapshot(&f->marks, "quiescent-test-20261101T000000Z", 3, T_BOOT - 86400,
+					 "removed");
+}
+MUT(m_left_off)
+{
+	f->marks.off_plan_id = 7;
+	xstrset(&f->marks.off_step, "shutdown_guest");
+	xstrset(&f->marks.off_plan_state, "running");
+	f->marks.off_at = T_BOOT + 3600;
+}
+MUT(m_left_off_now_off) { m_left_off(f); m_power_off(f); }
 /* disks and controllers */
 MUT(m_ide_disk) { add_disk(f, "Hard disk 2", CTRL_IDE, 0, 1, DISK_PERSISTENT); }
 MUT(m_ide_disk2) { add_disk(f, "Hard disk 3", CTRL_IDE, 1, 0, DISK_PERSISTENT); }
@@ -741,6 +775,60 @@ static const rcase cases[] = {
 	 "R22", "a Tools upgrade task is running"},
 	{"R22 not on linux", base_linux, M(m_upgrade_running), OS_OTHER, CRASH, CRASH, STATUS_NA, "", NULL, NULL},
 
+	/* R24 */
+	{"R24 restart pending", base_2016, M(m_restart_after_boot), W16, APP, FS, STATUS_FIXABLE, "R24:warn:filesystem",
+	 "R24", "fix plan 4, step guest_tools_setup ended 2026-11-22T09:00:00Z (setup exit code 3010); "
+		"runtime.bootTime 2026-11-22T08:00:00Z is older"},
+	{"R24 restarted since", base_2016, M(m_restart_before_boot), W16, APP, APP, STATUS_READY, "", NULL, NULL},
+	{"R24 restarted at the change", base_2016, M(m_restart_at_boot), W16, APP, APP, STATUS_READY, "", NULL, NULL},
+	{"R24 boot time unknown keeps it", base_2016, M(m_restart_after_boot, m_boot_unknown), W16, APP, FS,
+	 STATUS_FIXABLE, "R24:warn:filesystem", "R24",
+	 "fix plan 4, step guest_tools_setup ended 2026-11-22T09:00:00Z (setup exit code 3010); "
+	 "runtime.bootTime unknown"},
+	{"R24 not on a powered-off VM (the power-on finishes it)", base_2016, M(m_restart_after_boot, m_power_off), W16,
+	 APP, APP, STATUS_READY, "R20:info:none", NULL, NULL},
+	{"R24 suspended", base_2016, M(m_restart_after_boot, m_suspended), W16, APP, FS, STATUS_FIXABLE,
+	 "R24:warn:filesystem, R20:info:none", NULL, NULL},
+	{"R24 not on linux", base_linux, M(m_restart_after_boot), OS_OTHER, CRASH, CRASH, STATUS_NA, "", NULL, NULL},
+	{"R24 with R05 caps once", base_2016, M(m_restart_after_boot, m_sync_running), W16, APP, FS, STATUS_FIXABLE,
+	 "R05:error:filesystem, R24:warn:filesystem", NULL, NULL},
+
+	/* R26: leftovers of our interrupted runs */
+	{"R26 test snapshot left", base_2016, M(m_our_snapshot, m_test_snapshot_in_tree), W16, APP, FAIL,
+	 STATUS_FIXABLE, "R26:error:fail", "R26",
+	 "test snapshot quiescent-test-20261122T090000Z (test 12, taken 2026-11-22T09:00:00Z, recorded running) "
+	 "is in vCenter's snapshot tree"},
+	{"R26 recorded removed but still there", base_2016, M(m_our_snapshot2, m_other_test_snapshot_in_tree), W16, APP,
+	 FAIL, STATUS_FIXABLE, "R26:error:fail", "R26",
+	 "test snapshot quiescent-test-20261101T000000Z (test 3, taken 2026-11-21T08:00:00Z, recorded removed) "
+	 "is in vCenter's snapshot tree"},
+	{"R26 two snapshots, one finding", base_2016,
+	 M(m_our_snapshot, m_our_snapshot2, m_test_snapshot_in_tree, m_other_test_snapshot_in_tree), W16, APP, FAIL,
+	 STATUS_FIXABLE, "R26:error:fail", NULL, NULL},
+	{"R26 not when the tree no longer has it", base_2016, M(m_our_snapshot), W16, APP, APP, STATUS_READY, "",
+	 NULL, NULL},
+	{"R26 not for a snapshot not in our history", base_2016, M(m_test_snapshot_in_tree), W16, APP, APP,
+	 STATUS_READY, "", NULL, NULL},
+	{"R26 not for another of our snapshots' names", base_2016, M(m_our_snapshot, m_other_test_snapshot_in_tree),
+	 W16, APP, APP, STATUS_READY, "", NULL, NULL},
+	{"R26 VM left off", base_2016, M(m_left_off_now_off), W16, APP, APP, STATUS_FIXABLE,
+	 "R26:error:none, R20:info:none", "R26",
+	 "fix plan 7 (running): step shutdown_guest began 2026-11-22T09:00:00Z on a poweredOn VM, no power-on "
+	 "recorded since; runtime.powerState = poweredOff"},
+	{"R26 not when the VM is on again", base_2016, M(m_left_off), W16, APP, APP, STATUS_READY, "", NULL, NULL},
+	{"R26 not when suspended", base_2016, M(m_left_off, m_suspended), W16, APP, APP, STATUS_READY,
+	 "R20:info:none", NULL, NULL},
+	{"R26 power and snapshot", base_2016, M(m_left_off_now_off, m_our_snapshot, m_test_snapshot_in_tree), W16, APP,
+	 FAIL, STATUS_FIXABLE, "R26:error:fail, R26:error:none, R20:info:none", NULL, NULL},
+	{"R26 on linux too (n/a)", base_linux, M(m_left_off_now_off, m_our_snapshot, m_test_snapshot_in_tree),
+	 OS_OTHER, CRASH, FAIL, STATUS_NA, "R26:error:fail, R26:error:none, R20:info:none", NULL, NULL},
+	{"R26 not on a template", base_2016, M(m_left_off_now_off, m_template), W16, APP, APP, STATUS_NA, "",
+	 NULL, NULL},
+	{"R26 with a manual error stays manual", base_2016, M(m_left_off_now_off, m_ide_disk), W16, APP, FS,
+	 STATUS_MANUAL, "R09:error:filesystem, R26:error:none, R20:info:none", NULL, NULL},
+	{"R26 not with a facts error", base_2016, M(m_left_off_now_off, m_facts_error), W16, APP, APP, STATUS_UNKNOWN,
+	 "", NULL, NULL},
+
 	/* statuses */
 	{"fixable: auto and guided", base_2016, M(m_uuid_absent, m_vmvss_missing), W16, APP, FAIL, STATUS_FIXABLE,
 	 "R04:error:fail, R07:error:filesystem", NULL, NULL},
@@ -920,6 +1008,12 @@ static void test_every_rule_covered(void **state)
 			if (strstr(cases[i].findings, table[r].id))
 				fired[r] = true;
 	for (size_t r = 0; r < n_rules; r++)
+	const rule_info *table = rules_table(NULL);
+	for (size_t i = 0; i < ROWS(cases); i++)
+		for (size_t r = 0; r < RULE_COUNT; r++)
+			if (strstr(cases[i].findings, table[r].id))
+				fired[r] = true;
+	for (size_t r = 0; r < RULE_COUNT; r++)
 		if (!fired[r])
 			fail_msg("no case fires %s", table[r].id);
 	/* and every status, family of the table and level appears as an expectation */
@@ -969,6 +1063,8 @@ static const struct {
 	{"R22", SEVERITY_WARN, LEVEL_NONE, FIX_NONE},
 	{"R23", SEVERITY_INFO, LEVEL_NONE, FIX_AUTO},
 	{"R25", SEVERITY_ERROR, LEVEL_FAIL, FIX_GUIDED},
+	{"R24", SEVERITY_WARN, LEVEL_FILESYSTEM, FIX_GUIDED},
+	{"R26", SEVERITY_ERROR, LEVEL_FAIL, FIX_AUTO},
 };
 
 static void test_rules_table(void **state)
@@ -998,6 +1094,9 @@ static void test_rules_table(void **state)
 	assert_null(t[RULE_R07].cap_note);
 	assert_string_equal(t[RULE_R25].id, "R25");
 	assert_non_null(t[RULE_R25].cap_note);
+	assert_string_equal(t[RULE_R26].id, "R26");
+	assert_non_null(t[RULE_R26].cap_note);
+	assert_null(rules_find("R99"));
 	assert_null(rules_find("R00"));
 	assert_null(rules_find("r07"));
 	assert_null(rules_find(""));

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +63,16 @@ static char *query_text(const char *path, const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return v;
+}
+
+/* Another process's write (as sqlite3 in a shell would do it). */
+static void exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
 }
 
 static char *read_file_bytes(const char *path, size_t *len)
@@ -853,6 +865,10 @@ static void test_snaptest_records(void **state)
 	int64_t id2 = store_snaptest_create(s, conn, &def, err, sizeof err);
 
 	store_snaptest_ref refs[4];
+	/* Ours and we live: running, not unfinished. */
+	assert_int_equal(store_snaptest_unfinished(s, "vc01.example.com", refs, 4, err, sizeof err), 0);
+	/* As if a process that died had made them (its lock file is gone). */
+	exec_sql(fx->path, "UPDATE snaptests SET owner_lock = '/nonexistent/dead.lock'");
 	assert_int_equal(store_snaptest_unfinished(s, "vc01.example.com", refs, 4, err, sizeof err), 2);
 	assert_int_equal(refs[0].id, id);
 	assert_string_equal(refs[0].moref, "vm-42");
@@ -910,6 +926,96 @@ static void test_snaptest_records(void **state)
 				   " FROM writer_results");
 	assert_string_equal(row, "manifest:SqlServerWriter:USER_DATA:- after:SqlServerWriter:-:stable");
 	free(row);
+}
+
+/* ---- who runs a plan ---- */
+
+/* A child process that holds an exclusive flock on lock until *release is closed. */
+static pid_t hold_lock(const char *lock, int *release)
+{
+	int ready[2], hold[2];
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		int fd = open(lock, O_RDWR | O_CREAT, 0600);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0)
+			_exit(1);
+		char c = 'r';
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		while (read(hold[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	char c;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	*release = hold[1];
+	return pid;
+}
+
+static void test_run_ownership(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "", sql[1024];
+	store *s = test_store_open(fx->path);
+	int64_t conn = add_connection(s, "vc01.example.com", 1000);
+	int64_t plan = store_plan_create(s, conn, 0, 2000, NULL, err, sizeof err);
+	assert_true(plan > 0);
+	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_RUNNING, 2001, err, sizeof err), 0);
+	/* Stamped with this process at once. */
+	snprintf(sql, sizeof sql, "SELECT owner_pid FROM plans WHERE id = %lld", (long long)plan);
+	assert_int_equal(test_query_i64(fx->path, sql), getpid());
+	store_owner o;
+	assert_int_equal(store_owner_of(s, "plans", plan, &o, err, sizeof err), 0);
+	assert_true(o.alive && o.is_self);
+	int64_t ids[4];
+	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 0);
+	assert_int_equal(store_plans_live(s, "vc01.example.com", ids, 4, err, sizeof err), 0);
+
+	/* Another live process owns it: listed as live, never unfinished, never adopted. */
+	char lock[256];
+	snprintf(lock, sizeof lock, "%s/other.lock", fx->dir);
+	int release;
+	pid_t child = hold_lock(lock, &release);
+	snprintf(sql, sizeof sql, "UPDATE plans SET owner_lock = '%s', owner_pid = %ld,"
+		 " owner_host = 'elsewhere' WHERE id = %lld", lock, (long)child, (long long)plan);
+	exec_sql(fx->path, sql);
+	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 0);
+	assert_int_equal(store_plans_live(s, "vc01.example.com", ids, 4, err, sizeof err), 1);
+	assert_int_equal(store_owner_adopt(s, "plans", plan, &o, err, sizeof err), 0);
+	assert_true(o.alive && !o.is_self);
+	assert_int_equal(o.pid, child);
+	assert_string_equal(o.host, "elsewhere");
+	char who[400];
+	store_owner_describe(&o, who, sizeof who);
+	assert_non_null(strstr(who, "elsewhere"));
+
+	/* It dies: the OS drops its lock; the plan is unfinished and adopted by us. */
+	close(release);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 1);
+	assert_int_equal(store_owner_adopt(s, "plans", plan, &o, err, sizeof err), 1);
+	snprintf(sql, sizeof sql, "SELECT owner_pid FROM plans WHERE id = %lld", (long long)plan);
+	assert_int_equal(test_query_i64(fx->path, sql), getpid());
+	assert_int_equal(access(lock, F_OK), -1);   /* the dead owner's file is gone */
+	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 0);
+
+	/* Interrupted with a VM perhaps off: unfinished once its owner is gone, until recovered. */
+	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_INTERRUPTED, 2002, err, sizeof err), 0);
+	exec_sql(fx->path, "UPDATE plans SET owner_lock = NULL");
+	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 1);
+	assert_int_equal(store_plan_set_recovered(s, plan, 2003, err, sizeof err), 0);
+	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 0);
+	store_close(s);
 }
 
 static void test_events_and_messages(void **state)
@@ -1079,6 +1185,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scan_abort_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_step_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snaptest_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_ownership, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_and_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_connections, setup, teardown),
 		cmocka_unit_test(test_facts_json_versions),

@@ -1,0 +1,255 @@
+/* Who runs a plan or a test: a live process, proven by a lock the OS drops at its death.
+ *
+ * Each process that starts a plan or a test takes, once, an exclusive flock on its own file in
+ * "<history>.runs/" ("<host>-<pid>-<since>.lock") and keeps it until it exits. Its rows carry
+ * that file's name with host, pid and start time. Another process asks the file: locked means
+ * the owner lives (hands off, and say who it is); lockable or gone means it died. A dead run is
+ * adopted (its owner columns set to us, compare-and-swap on the old lock name) before anybody
+ * acts on it, so two recoverers never both act. */
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static pthread_mutex_t self_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char history[4096];     /* the history the lock belongs to */
+	char lock[4608];
+	char host[256];
+	int64_t pid;
+	time_t since;
+	int fd;
+	bool held;
+} self = { .fd = -1 };
+
+static void drop_self_lock(void)
+{
+	/* A clean exit leaves no file; a death leaves one that anybody can lock. */
+	if (self.held)
+		unlink(self.lock);
+}
+
+/* Takes this process's lock for the history at s->path (once). 0, or -1 with err. */
+static int self_acquire(store *s, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&self_mu);
+	if (self.held && !strcmp(self.history, s->path)) {
+		pthread_mutex_unlock(&self_mu);
+		return 0;
+	}
+	/* Absolute: another process, started elsewhere, opens the name the row carries. */
+	char dir[4200], cwd[2048] = "";
+	if (s->path[0] != '/' && !getcwd(cwd, sizeof cwd)) {
+		pthread_mutex_unlock(&self_mu);
+		return store_errf(err, errlen, "cannot tell where the history %s is: %s", s->path,
+				  strerror(errno));
+	}
+	snprintf(dir, sizeof dir, "%s%s%.2000s.runs", cwd, cwd[0] ? "/" : "", s->path);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		int e = errno;
+		pthread_mutex_unlock(&self_mu);
+		return store_errf(err, errlen, "cannot create %s, where a running fix or test proves "
+				  "it is alive: %s", dir, strerror(e));
+	}
+	char host[256] = "";
+	if (gethostname(host, sizeof host) < 0 || !host[0])
+		snprintf(host, sizeof host, "localhost");
+	host[sizeof host - 1] = '\0';
+	for (char *p = host; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	time_t now = time(NULL);
+	char lock[4608];
+	snprintf(lock, sizeof lock, "%s/%s-%ld-%lld.lock", dir, host, (long)getpid(), (long long)now);
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		pthread_mutex_unlock(&self_mu);
+		return store_errf(err, errlen, "cannot take the run lock %s: %s", lock, strerror(e));
+	}
+	if (self.held) {   /* another history in the same process: the old lock stays held */
+		drop_self_lock();
+	} else {
+		atexit(drop_self_lock);
+	}
+	snprintf(self.history, sizeof self.history, "%s", s->path);
+	snprintf(self.lock, sizeof self.lock, "%s", lock);
+	snprintf(self.host, sizeof self.host, "%s", host);
+	self.pid = (int64_t)getpid();
+	self.since = now;
+	self.fd = fd;
+	self.held = true;
+	pthread_mutex_unlock(&self_mu);
+	return 0;
+}
+
+int store_owner_stamp(store *s, const char *table, int64_t id, char *err, size_t errlen)
+{
+	if (self_acquire(s, err, errlen) < 0)
+		return -1;
+	char sql[200];
+	snprintf(sql, sizeof sql, "UPDATE %s SET owner_host = ?2, owner_pid = ?3, owner_since = ?4,"
+		 " owner_lock = ?5 WHERE id = ?1", table);
+	sqlite3_stmt *st = store_stmt(s, sql, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, self.host);
+	sqlite3_bind_int64(st, 3, self.pid);
+	sqlite3_bind_int64(st, 4, (int64_t)self.since);
+	store_bind_text(st, 5, self.lock);
+	return store_exec_stmt(s, st, err, errlen, "cannot record who runs it");
+}
+
+/* Is the process behind lock alive? */
+bool store_owner_lock_alive(const char *lock, bool *is_self)
+{
+	*is_self = false;
+	if (!lock || !*lock)
+		return false;   /* written before owners were recorded: its process is long gone */
+	pthread_mutex_lock(&self_mu);
+	bool mine = self.held && !strcmp(self.lock, lock);
+	pthread_mutex_unlock(&self_mu);
+	if (mine) {
+		*is_self = true;
+		return true;
+	}
+	int fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;   /* removed at its owner's exit */
+	bool alive = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);   /* also drops our shared lock when we got it */
+	return alive;
+}
+
+static int read_owner(store *s, const char *table, int64_t id, store_owner *o, char *lock,
+		      size_t lockn, char *err, size_t errlen)
+{
+	char sql[200];
+	snprintf(sql, sizeof sql, "SELECT owner_host, owner_pid, owner_since, owner_lock FROM %s"
+		 " WHERE id = ?1", table);
+	sqlite3_stmt *st = store_stmt(s, sql, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	memset(o, 0, sizeof *o);
+	lock[0] = '\0';
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		snprintf(o->host, sizeof o->host, "%s", h ? h : "");
+		o->pid = sqlite3_column_int64(st, 1);
+		o->since = (time_t)sqlite3_column_int64(st, 2);
+		const char *l = (const char *)sqlite3_column_text(st, 3);
+		snprintf(lock, lockn, "%s", l ? l : "");
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? store_errf(err, errlen, "no %s row %lld in the history %s",
+						      table, (long long)id, s->path)
+					 : store_fail(s, err, errlen, "cannot read who runs it");
+	o->alive = store_owner_lock_alive(lock, &o->is_self);
+	return 0;
+}
+
+int store_owner_of(store *s, const char *table, int64_t id, store_owner *o, char *err,
+		   size_t errlen)
+{
+	char lock[4608];
+	return read_owner(s, table, id, o, lock, sizeof lock, err, errlen);
+}
+
+int store_owner_adopt(store *s, const char *table, int64_t id, store_owner *prev, char *err,
+		      size_t errlen)
+{
+	char lock[4608];
+	if (read_owner(s, table, id, prev, lock, sizeof lock, err, errlen) < 0)
+		return -1;
+	if (prev->alive)
+		return prev->is_self ? 1 : 0;
+	if (self_acquire(s, err, errlen) < 0)
+		return -1;
+	char sql[260];
+	snprintf(sql, sizeof sql, "UPDATE %s SET owner_host = ?2, owner_pid = ?3, owner_since = ?4,"
+		 " owner_lock = ?5 WHERE id = ?1 AND owner_lock IS ?6", table);
+	sqlite3_stmt *st = store_stmt(s, sql, err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, self.host);
+	sqlite3_bind_int64(st, 3, self.pid);
+	sqlite3_bind_int64(st, 4, (int64_t)self.since);
+	store_bind_text(st, 5, self.lock);
+	store_bind_text(st, 6, lock[0] ? lock : NULL);
+	if (store_exec_stmt(s, st, err, errlen, "cannot take over the interrupted run") != 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 1) {
+		if (lock[0])
+			unlink(lock);   /* its process is dead; its rows now name us */
+		return 1;
+	}
+	/* Somebody adopted it between our look and our update: it is theirs. */
+	if (read_owner(s, table, id, prev, lock, sizeof lock, err, errlen) < 0)
+		return -1;
+	return prev->alive ? 0 : store_errf(err, errlen, "the run %lld changed owner while we "
+					    "looked; try again", (long long)id);
+}
+
+/* Plans not finished with this VM not settled, and tests not finished on it, with owners. */
+static const char sql_vm_busy[] =
+	"SELECT p.owner_host, p.owner_pid, p.owner_since, p.owner_lock FROM plans p"
+	" JOIN plan_vms v ON v.plan_id = p.id JOIN connections c ON c.id = p.connection_id"
+	" WHERE v.moref = ?2 AND c.server = ?1 COLLATE NOCASE AND v.outcome IS NULL"
+	"  AND p.state IN ('confirmed', 'running')"
+	" UNION ALL SELECT t.owner_host, t.owner_pid, t.owner_since, t.owner_lock FROM snaptests t"
+	" JOIN connections c ON c.id = t.connection_id"
+	" WHERE t.moref = ?2 AND c.server = ?1 COLLATE NOCASE AND t.state IN ('created', 'running')";
+
+int store_vm_busy(store *s, const char *vcenter, const char *moref, store_owner *who, char *err,
+		  size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_vm_busy, err, errlen);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, vcenter);
+	store_bind_text(st, 2, moref);
+	int rc, busy = 0;
+	while (!busy && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool mine;
+		const char *lock = (const char *)sqlite3_column_text(st, 3);
+		if (!store_owner_lock_alive(lock, &mine) || mine)
+			continue;
+		memset(who, 0, sizeof *who);
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		snprintf(who->host, sizeof who->host, "%s", h ? h : "");
+		who->pid = sqlite3_column_int64(st, 1);
+		who->since = (time_t)sqlite3_column_int64(st, 2);
+		who->alive = true;
+		busy = 1;
+	}
+	if (!busy && rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return store_fail(s, err, errlen, "cannot read what runs on the VM");
+	}
+	sqlite3_reset(st);
+	return busy;
+}
+
+void store_owner_describe(const store_owner *o, char *buf, size_t n)
+{
+	struct tm tm;
+	char when[32] = "?";
+	if (o->since && gmtime_r(&o->since, &tm))
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tm);
+	snprintf(buf, n, "%s, pid %lld on %s since %s", o->is_self ? "this quiescent" :
+		 "another quiescent", (long long)o->pid, o->host[0] ? o->host : "an unknown host", when);
+}

@@ -1,0 +1,672 @@
+"""Every way of being stopped, against the lab with the real binary (issue 13; the repros
+r_sighup_fix.sh, r_sigterm_fix.sh, r_sigpipe_fix.sh, r_sigpipe.sh and r1_snapshot_leak.sh):
+SIGHUP, SIGTERM and a closed output pipe during a fix's guest shutdown bring the VMs back on
+before quiescent exits 6; a piped snaptest whose reader goes away removes its snapshot and
+exits 6; an orphan clean-up run while the creating task still runs waits for the task and
+removes the snapshot it made. vCenter's state is read with pyVmomi, the journal with sqlite3."""
+import json
+import os
+import select
+import signal
+import socket
+import sqlite3
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import labctl  # noqa: E402
+from labctl import Lab, quiescent, unittest_main  # noqa: E402
+
+SCENARIO = os.path.join(os.path.dirname(__file__), "scenarios", "stop.json")
+GUEST = "Administrator:Int-Guest-Secret-4412"
+
+
+class Vcenter:
+    """What vCenter says, through pyVmomi (Debian's python3-pyvmomi), not through quiescent."""
+
+    def __init__(self, lab):
+        from pyVim.connect import SmartConnect
+        host, port = lab.host.split(":")
+        self.si = SmartConnect(host=host, port=int(port), user=lab.user, pwd=lab.password,
+                               sslContext=ssl._create_unverified_context())
+
+    def close(self):
+        from pyVim.connect import Disconnect
+        Disconnect(self.si)
+
+    def vm(self, name):
+        from pyVmomi import vim
+        view = self.si.content.viewManager.CreateContainerView(
+            self.si.content.rootFolder, [vim.VirtualMachine], True)
+        try:
+            for v in view.view:
+                if v.name == name:
+                    return v
+        finally:
+            view.Destroy()
+        raise AssertionError("no VM " + name)
+
+    def power(self, name):
+        return str(self.vm(name).runtime.powerState)
+
+    def test_snapshots(self, name):
+        v = self.vm(name)
+        names = []
+
+        def walk(tree):
+            for n in tree or []:
+                names.append(n.name)
+                walk(n.childSnapshotList)
+        if v.snapshot:
+            walk(v.snapshot.rootSnapshotList)
+        return [n for n in names if n.startswith("quiescent-test-")]
+
+
+def env_for(lab, db):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVC_", "QUIESCENT_"))}
+    env.update(QUIESCENT_PASSWORD=lab.password, QUIESCENT_USER=lab.user, QUIESCENT_DB=db,
+               GOVC_GUEST_LOGIN=GUEST)
+    return env
+
+
+def wait_sql(db, query, what, timeout=120):
+    """Polls the history until query returns a non-zero count (bounded, generous)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if os.path.exists(db):
+            con = sqlite3.connect(db, timeout=5)
+            try:
+                n = con.execute(query).fetchone()[0]
+            except sqlite3.OperationalError:
+                n = 0
+            finally:
+                con.close()
+            if n:
+                return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def sql(db, query, *args):
+    con = sqlite3.connect(db, timeout=5)
+    try:
+        return con.execute(query, args).fetchall()
+    finally:
+        con.close()
+
+
+class StopTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(SCENARIO, speed=2)
+        cls.vc = Vcenter(cls.lab)
+        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-stop-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.vc.close()
+        cls.lab.stop()
+        cls.tmp.cleanup()
+
+    def conn(self):
+        return ["--server", self.lab.url, "--thumbprint", self.lab.thumbprint,
+                "--guest-user", "Administrator"]
+
+    def db(self, name):
+        return os.path.join(self.tmp.name, name + ".db")
+
+    def start_fix(self, db, vm, **popen):
+        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", vm, "--apply", "--yes"]
+        popen.setdefault("stdout", subprocess.PIPE)
+        popen.setdefault("stderr", subprocess.PIPE)
+        return subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                                text=True, **popen)
+
+    def wait_shutdown(self, db):
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        time.sleep(1)   # mid-shutdown: the lab takes 4 s
+
+    def assert_fix_made_safe(self, db, vm, code, err):
+        # The VM is back on before the process ended: nobody needs `recover`.
+        self.assertEqual(code, 6, err)
+        self.assertEqual(self.vc.power(vm), "poweredOn")
+        self.assertEqual(sql(db, "SELECT state FROM plans"), [("cancelled",)])
+        self.assertEqual(sql(db, "SELECT count(*) FROM steps WHERE state IN ('planned','running')"),
+                         [(0,)])
+        # Nothing is left to recover.
+        r = quiescent(self.lab, "fix", *self.conn(), "--recover", db=db, guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("recovered", r.stderr)
+
+    def test_fix_sighup(self):
+        db = self.db("hup")
+        p = self.start_fix(db, "cycle-001")
+        self.wait_shutdown(db)
+        p.send_signal(signal.SIGHUP)
+        out, err = p.communicate(timeout=240)
+        self.assertIn("SIGHUP", err)
+        self.assert_fix_made_safe(db, "cycle-001", p.returncode, err)
+
+    def test_fix_sigterm(self):
+        db = self.db("term")
+        p = self.start_fix(db, "cycle-002")
+        self.wait_shutdown(db)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=240)
+        self.assertIn("SIGTERM", err)
+        self.assertIn("every VM is back in its power state", err)
+        self.assert_fix_made_safe(db, "cycle-002", p.returncode, err)
+
+    def test_fix_output_pipe_closed(self):
+        # `quiescent fix ... 2>&1 | head`: the reader goes away mid-shutdown.
+        db = self.db("pipe")
+        p = self.start_fix(db, "cycle-003", stderr=subprocess.STDOUT)
+        for line in p.stdout:
+            if "shutdown_guest ..." in line:
+                break
+        time.sleep(0.5)
+        p.stdout.close()
+        code = p.wait(timeout=240)
+        self.assertNotEqual(code, -signal.SIGPIPE, "killed by SIGPIPE")
+        self.assert_fix_made_safe(db, "cycle-003", code, "(output closed)")
+
+    def test_fix_plan_reader_gone_changes_nothing(self):
+        # `quiescent fix --apply --yes | head -0`: nobody reads the plan, so nothing starts.
+        db = self.db("noreader")
+        p = self.start_fix(db, "cycle-004")
+        p.stdout.close()
+        err = p.stderr.read()
+        self.assertEqual(p.wait(timeout=120), 6, err)
+        self.assertIn("before any VM was changed", err)
+        self.assertEqual(sql(db, "SELECT count(*) FROM plans"), [(0,)])
+        self.assertEqual(self.vc.power("cycle-004"), "poweredOn")
+
+    def test_snaptest_output_pipe_closed(self):
+        # `quiescent snaptest VM | head -2`: the live tail hits a closed pipe mid-quiesce.
+        db = self.db("snappipe")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-pipe"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p.stdout.readline()
+        p.stdout.readline()
+        p.stdout.close()
+        err = p.stderr.read()
+        code = p.wait(timeout=240)
+        self.assertNotEqual(code, -signal.SIGPIPE, "killed by SIGPIPE")
+        self.assertEqual(code, 6, err)
+        self.assertEqual(self.vc.test_snapshots("snap-pipe"), [])
+        self.assertEqual(sql(db, "SELECT state, snapshot_removed IS NOT 0 OR snapshot_moref IS NULL"
+                                 " FROM snaptests"), [("removed", 1)])
+
+    def test_snaptest_sigterm_json(self):
+        db = self.db("snapterm")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-term", "--format", "json"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
+        time.sleep(1)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=240)
+        self.assertEqual(p.returncode, 6, err)
+        t = json.loads(out)["tests"][0]
+        self.assertEqual(t["result"], "cancelled")
+        snap = t["snapshot"]
+        self.assertTrue(snap["name"].startswith("quiescent-test-"))
+        # The lab's quiesce cannot be cancelled: the snapshot is made, then removed.
+        self.assertIn(snap["created"], (True, False))
+        if snap["created"]:
+            self.assertIs(snap["removed"], True)
+            self.assertIs(t["snapshot_removed"], True)
+        else:
+            self.assertIsNone(snap["removed"])
+            self.assertIsNone(t["snapshot_removed"])
+        self.assertEqual(self.vc.test_snapshots("snap-term"), [])
+
+    def test_cleanup_while_task_runs(self):
+        # kill -9 mid-quiesce, then at once `snaptest --cleanup-orphans` (no VM: clean-up only).
+        db = self.db("leak")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-kill"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
+        time.sleep(1)
+        p.kill()
+        p.wait()
+        r = quiescent(self.lab, "snaptest", *self.conn(), "--cleanup-orphans", db=db,
+                      guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("removed the leftover test snapshot", r.stderr)
+        # The task has ended by now; nothing appears later.
+        self.assertEqual(self.vc.test_snapshots("snap-kill"), [])
+        time.sleep(2)
+        self.assertEqual(self.vc.test_snapshots("snap-kill"), [])
+        self.assertEqual(sql(db, "SELECT state, snapshot_removed FROM snaptests"),
+                         [("removed", 1)])
+        # Clean-up only: no second test was taken.
+        self.assertEqual(sql(db, "SELECT count(*) FROM snaptests"), [(1,)])
+        r = quiescent(self.lab, "snaptest", *self.conn(), "--cleanup-orphans", db=db,
+                      guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("no test snapshot of ours is left behind", r.stderr)
+
+
+class Cutter:
+    """A TCP forwarder in front of the lab whose network can be cut: while cut, every
+    connection is dropped and new ones are closed at once (a switch or a VPN going away)."""
+
+    def __init__(self, target):
+        host, port = target.split(":")
+        self.target = (host, int(port))
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(64)
+        self.port = self.lsock.getsockname()[1]
+        self.cut_now = False
+        self.socks = set()
+        self.lock = threading.Lock()
+        self.done = False
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while not self.done:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            if self.cut_now:
+                c.close()
+                continue
+            try:
+                u = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                c.close()
+                continue
+            with self.lock:
+                self.socks |= {c, u}
+            threading.Thread(target=self.pump, args=(c, u), daemon=True).start()
+
+    def pump(self, a, b):
+        try:
+            while not self.cut_now:
+                r, _, _ = select.select([a, b], [], [], 0.2)
+                for s in r:
+                    data = s.recv(65536)
+                    if not data:
+                        raise OSError
+                    (b if s is a else a).sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.close()
+            except OSError:
+                pass
+        with self.lock:
+            self.socks -= {a, b}
+
+    def cut(self):
+        self.cut_now = True
+        with self.lock:
+            for s in list(self.socks):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def heal(self):
+        self.cut_now = False
+
+    def close(self):
+        self.done = True
+        self.cut()
+        self.lsock.close()
+
+
+class NetworkCutTest(unittest.TestCase):
+    """A 20 s network cut is waited out: the fix goes on and brings its VM back; the snaptest
+    follows its task to the end and removes the snapshot vCenter made (F1, F2)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(SCENARIO, speed=2)
+        cls.vc = Vcenter(cls.lab)
+        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-cut-")
+        cls.cutter = Cutter(cls.lab.host)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cutter.close()
+        cls.vc.close()
+        cls.lab.stop()
+        cls.tmp.cleanup()
+
+    def conn(self):
+        return ["--server", "https://127.0.0.1:%d/sdk" % self.cutter.port,
+                "--thumbprint", self.lab.thumbprint, "--guest-user", "Administrator"]
+
+    db = StopTest.db
+
+    def cut_for(self, seconds):
+        self.cutter.cut()
+        time.sleep(seconds)
+        self.cutter.heal()
+
+    def test_fix_waits_out_a_cut(self):
+        db = self.db("cutfix")
+        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", "cycle-005", "--apply",
+                                                             "--yes", "--format", "json"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        time.sleep(1)      # the request went through: cut during the wait, as in F1
+        self.cut_for(20)
+        out, err = p.communicate(timeout=300)
+        self.assertIn(p.returncode, (0, 1), err)
+        res = json.loads(out)["result"]
+        self.assertEqual(res["vms"][0]["outcome"], "fixed", err)
+        self.assertEqual(res["state"], "done")
+        self.assertEqual(self.vc.power("cycle-005"), "poweredOn")
+
+    def test_snaptest_follows_its_task_through_a_cut(self):
+        db = self.db("cutsnap")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-cut", "--format", "json"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
+        self.cut_for(12)   # the lab's quiesce (4 s) ends meanwhile: vCenter makes the snapshot
+        out, err = p.communicate(timeout=300)
+        t = json.loads(out)["tests"][0]
+        self.assertEqual((t["snapshot"]["created"], t["snapshot"]["removed"]), (True, True), err)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("vCenter cannot be reached", err)
+        self.assertEqual(self.vc.test_snapshots("snap-cut"), [])
+        self.assertEqual(sql(db, "SELECT state, snapshot_removed FROM snaptests"), [("removed", 1)])
+
+    def test_fix_past_its_grace_leaves_the_plan_to_recover(self):
+        db = self.db("cutfix2")
+        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", "cycle-010", "--apply",
+                                                             "--yes", "--network-grace", "3"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        self.cutter.cut()
+        try:
+            out, err = p.communicate(timeout=300)
+        finally:
+            self.cutter.heal()
+        # Never "failed" while the VM may be off: interrupted, named, exit 7.
+        self.assertEqual(p.returncode, 7, err)
+        self.assertIn("cycle-010 was poweredOn and is unknown: run quiescent recover", err)
+        self.assertEqual(sql(db, "SELECT state, recovered_at FROM plans"), [("interrupted", None)])
+        end = time.time() + 60   # the guest goes down meanwhile, as in F1
+        while time.time() < end and self.vc.power("cycle-010") != "poweredOff":
+            time.sleep(0.2)
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("cycle-010: powered on again", r.stderr)
+        self.assertEqual(self.vc.power("cycle-010"), "poweredOn")
+
+    def test_snaptest_past_its_grace_never_says_never_created(self):
+        db = self.db("cutsnap2")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-kill", "--format", "json",
+                                                                  "--network-grace", "3"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
+        self.cutter.cut()
+        try:
+            out, err = p.communicate(timeout=300)
+        finally:
+            self.cutter.heal()
+        self.assertEqual(p.returncode, 7, err)
+        t = json.loads(out)["tests"][0]
+        self.assertIsNone(t["snapshot"]["created"], err)    # not known: never "never created"
+        self.assertIsNone(t["snapshot_removed"])
+        self.assertEqual(sql(db, "SELECT state FROM snaptests"), [("orphan",)])
+        # vCenter made it meanwhile; the clean-up finds it (after its task) and removes it.
+        r = quiescent(self.lab, "snaptest", *self.conn(), "--cleanup-orphans", db=db,
+                      guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("removed the leftover test snapshot", r.stderr)
+        self.assertEqual(self.vc.test_snapshots("snap-kill"), [])
+
+
+class OwnershipTest(unittest.TestCase):
+    """A run belongs to a live process: a second one never recovers or cleans up after it and
+    says whose it is; a dead one's run is recovered, its VMs in parallel, each named."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(SCENARIO, speed=2)
+        cls.vc = Vcenter(cls.lab)
+        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-owner-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.vc.close()
+        cls.lab.stop()
+        cls.tmp.cleanup()
+
+    conn = StopTest.conn
+    db = StopTest.db
+    start_fix = StopTest.start_fix
+
+    def test_recover_leaves_a_live_fix_alone(self):
+        db = self.db("live")
+        p = self.start_fix(db, "cycle-004")
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("plan 1 is being run by another quiescent, pid %d" % p.pid, r.stderr)
+        self.assertIn("left alone", r.stderr)
+        self.assertNotIn("recovered", r.stderr)
+        out, err = p.communicate(timeout=240)
+        self.assertIn(p.returncode, (0, 1), err)
+        self.assertNotIn("no planned step", err)
+        # The live fix's journal is its own: every step run, none skipped by the other one.
+        self.assertEqual(sql(db, "SELECT count(*) FROM steps WHERE state = 'skipped'"), [(0,)])
+        self.assertEqual(sql(db, "SELECT count(*) FROM steps WHERE description LIKE 'Recovery%'"),
+                         [(0,)])
+        self.assertEqual(self.vc.power("cycle-004"), "poweredOn")
+        v = self.vc.vm("cycle-004")
+        self.assertEqual([o.value for o in v.config.extraConfig if o.key == "disk.EnableUUID"],
+                         ["TRUE"])
+
+    def test_second_fix_leaves_a_vm_being_fixed_alone(self):
+        db = self.db("twofix")
+        p = self.start_fix(db, "cycle-005")
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        r = quiescent(self.lab, "fix", *self.conn(), "--vm", "cycle-005", "--apply", "--yes",
+                      "--format", "json", db=db, guest_login=GUEST)
+        res = json.loads(r.stdout)["result"]
+        self.assertEqual(res["vms"][0]["outcome"], "skipped", r.stderr)
+        self.assertIn("another quiescent, pid %d" % p.pid, res["vms"][0]["message"])
+        out, err = p.communicate(timeout=240)
+        self.assertIn(p.returncode, (0, 1), err)
+        self.assertEqual(self.vc.power("cycle-005"), "poweredOn")
+        # the first fix's journal is whole: nothing skipped, nothing failed
+        self.assertEqual(sql(db, "SELECT count(*) FROM steps s JOIN plan_vms v ON v.id ="
+                                 " s.plan_vm_id WHERE v.plan_id = 1 AND s.state IN"
+                                 " ('skipped', 'failed')"), [(0,)])
+
+    def test_cleanup_leaves_a_live_test_alone(self):
+        db = self.db("livesnap")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-own", "--format", "json"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
+        r = quiescent(self.lab, "snaptest", *self.conn(), "--cleanup-orphans", db=db,
+                      guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("is being taken by another quiescent, pid %d" % p.pid, r.stderr)
+        self.assertNotIn("removed the leftover", r.stderr)
+        # A second test of the same VM meanwhile is refused, naming the owner.
+        r = quiescent(self.lab, "snaptest", *self.conn(), "snap-own", "--format", "json", db=db,
+                      guest_login=GUEST)
+        t2 = json.loads(r.stdout)["tests"][0]
+        self.assertEqual(t2["result"], "refused", r.stderr)
+        self.assertIn("another quiescent, pid %d" % p.pid, t2["fault"]["message"])
+        self.assertEqual((t2["snapshot"]["created"], t2["snapshot"]["removed"]), (False, None))
+        out, err = p.communicate(timeout=240)
+        self.assertEqual(p.returncode, 0, err)
+        t = json.loads(out)["tests"][0]
+        self.assertEqual((t["result"], t["snapshot"]["created"], t["snapshot"]["removed"]),
+                         ("success", True, True))
+        self.assertIsNotNone(t["manifest"])
+        self.assertEqual(sql(db, "SELECT state, result FROM snaptests"), [("removed", "success")])
+        self.assertEqual(self.vc.test_snapshots("snap-own"), [])
+
+    def test_recover_after_kill_in_parallel(self):
+        db = self.db("killed")
+        vms = ["cycle-%03d" % i for i in range(6, 10)]
+        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", "cycle-00[6-9]", "--apply",
+                                                             "--yes", "--concurrency", "4"]
+        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_sql(db, "SELECT count(*) = 4 FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "four guest shutdowns")
+        time.sleep(1)   # the four ShutdownGuest requests went out (journaled just before)
+        p.kill()
+        p.wait()
+        end = time.time() + 60
+        while time.time() < end and any(self.vc.power(v) != "poweredOff" for v in vms):
+            time.sleep(0.2)
+        self.assertEqual({self.vc.power(v) for v in vms}, {"poweredOff"})
+        t0 = time.time()
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        took = time.time() - t0
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for v in vms:
+            self.assertIn(v + ": powered on again", r.stderr)
+            self.assertEqual(self.vc.power(v), "poweredOn")
+        self.assertIn("4 powered on again", r.stderr)
+        print("\nrecovered 4 VMs in %.1f s" % took)
+        # In parallel: the recovery power-ons overlap in time.
+        spans = sorted(sql(db, "SELECT started_at, ended_at FROM steps WHERE description LIKE"
+                               " 'Recovery: wait for VMware Tools'"))
+        self.assertEqual(len(spans), 4)
+        self.assertLess(spans[-1][0], spans[0][1] + 1, spans)
+        self.assertEqual(sql(db, "SELECT state, recovered_at IS NOT NULL FROM plans"),
+                         [("interrupted", 1)])
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("nothing to recover", r.stderr)
+
+
+def scenario_with(faults):
+    with open(SCENARIO) as f:
+        d = json.load(f)
+    d["faults"] = faults
+    return d
+
+
+class BoundedTest(unittest.TestCase):
+    """Snapshot removals that fail or lose their answer, and a hung power-on bounded by
+    --task-timeout: exit codes and results say what is true in vCenter (F9, F10)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="quiescent-bounded-")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def conn(self, lab):
+        return ["--server", lab.url, "--thumbprint", lab.thumbprint,
+                "--guest-user", "Administrator"]
+
+    def snaptest_json(self, lab, db, vm):
+        r = quiescent(lab, "snaptest", *self.conn(lab), vm, "--format", "json", db=db,
+                      guest_login=GUEST)
+        return r, json.loads(r.stdout)["tests"][0]
+
+    def test_removal_fails_exits_7(self):
+        with Lab(scenario_with([{"method": "RemoveSnapshot_Task", "kind": "task_fail",
+                                 "times": 0}]), speed=4) as lab:
+            vc = Vcenter(lab)
+            db = os.path.join(self.tmp.name, "h.db")
+            r, t = self.snaptest_json(lab, db, "snap-pipe")
+            self.assertEqual(r.returncode, 7, r.stderr)
+            self.assertEqual((t["snapshot"]["created"], t["snapshot"]["removed"]), (True, False))
+            self.assertIs(t["snapshot_removed"], False)
+            self.assertIn("was NOT removed", r.stderr)
+            self.assertEqual(len(vc.test_snapshots("snap-pipe")), 1)
+            self.assertEqual(sql(db, "SELECT state FROM snaptests"), [("orphan",)])
+            vc.close()
+
+    def test_removal_answer_lost_is_checked(self):
+        with Lab(scenario_with([{"method": "RemoveSnapshot_Task", "kind": "drop_connection",
+                                 "phase": "after", "times": 1}]), speed=4) as lab:
+            vc = Vcenter(lab)
+            db = os.path.join(self.tmp.name, "h.db")
+            r, t = self.snaptest_json(lab, db, "snap-pipe")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual((t["snapshot"]["created"], t["snapshot"]["removed"]), (True, True))
+            self.assertEqual(vc.test_snapshots("snap-pipe"), [])
+            self.assertEqual(sql(db, "SELECT state, snapshot_removed FROM snaptests"),
+                             [("removed", 1)])
+            vc.close()
+
+    def test_shutdown_answer_lost_is_not_a_failure(self):
+        with Lab(scenario_with([{"method": "ShutdownGuest", "kind": "drop_connection",
+                                 "phase": "after", "times": 1}]), speed=4) as lab:
+            vc = Vcenter(lab)
+            db = os.path.join(self.tmp.name, "h.db")
+            r = quiescent(lab, "fix", *self.conn(lab), "--vm", "cycle-002", "--apply", "--yes",
+                          "--format", "json", db=db, guest_login=GUEST)
+            res = json.loads(r.stdout)["result"]
+            self.assertEqual(res["vms"][0]["outcome"], "fixed", r.stderr)
+            self.assertEqual(vc.power("cycle-002"), "poweredOn")
+            vc.close()
+
+    def test_reconfigure_answer_lost_is_read_from_vcenter(self):
+        with Lab(scenario_with([{"method": "ReconfigVM_Task", "kind": "drop_connection",
+                                 "phase": "after", "times": 1}]), speed=4) as lab:
+            vc = Vcenter(lab)
+            db = os.path.join(self.tmp.name, "h.db")
+            r = quiescent(lab, "fix", *self.conn(lab), "--vm", "cycle-003", "--apply", "--yes",
+                          "--format", "json", db=db, guest_login=GUEST)
+            res = json.loads(r.stdout)["result"]
+            self.assertEqual(res["vms"][0]["outcome"], "fixed", r.stderr)
+            # the journal says what vCenter says: the value set, by the one request sent
+            v = vc.vm("cycle-003")
+            self.assertEqual([o.value for o in v.config.extraConfig if o.key == "disk.EnableUUID"],
+                             ["TRUE"])
+            self.assertEqual(sql(db, "SELECT state, result LIKE '%answer%lost%' FROM steps"
+                                     " WHERE kind = 'set_enable_uuid'"), [("done", 1)])
+            self.assertEqual(vc.power("cycle-003"), "poweredOn")
+            vc.close()
+
+    def test_hung_power_on_is_bounded(self):
+        with Lab(scenario_with([{"method": "PowerOnVM_Task", "kind": "task_hang",
+                                 "times": 1}]), speed=4) as lab:
+            vc = Vcenter(lab)
+            db = os.path.join(self.tmp.name, "h.db")
+            r = quiescent(lab, "fix", *self.conn(lab), "--vm", "cycle-001", "--apply", "--yes",
+                          "--task-timeout", "5", db=db, guest_login=GUEST)
+            self.assertEqual(r.returncode, 7, r.stderr)
+            self.assertIn("did not finish within 5 s", r.stderr)
+            self.assertIn("the VM is poweredOff", r.stderr)
+            self.assertIn("cycle-001 was poweredOn and is poweredOff: run quiescent recover",
+                          r.stderr)
+            self.assertEqual(vc.power("cycle-001"), "poweredOff")
+            self.assertEqual(sql(db, "SELECT state FROM plans"), [("interrupted",)])
+            r = quiescent(lab, "recover", *self.conn(lab), db=db, guest_login=GUEST)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("cycle-001: powered on again", r.stderr)
+            self.assertEqual(vc.power("cycle-001"), "poweredOn")
+            vc.close()
+
+
+if __name__ == "__main__":
+    unittest_main()

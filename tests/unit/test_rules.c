@@ -1008,12 +1008,6 @@ static void test_every_rule_covered(void **state)
 			if (strstr(cases[i].findings, table[r].id))
 				fired[r] = true;
 	for (size_t r = 0; r < n_rules; r++)
-	const rule_info *table = rules_table(NULL);
-	for (size_t i = 0; i < ROWS(cases); i++)
-		for (size_t r = 0; r < RULE_COUNT; r++)
-			if (strstr(cases[i].findings, table[r].id))
-				fired[r] = true;
-	for (size_t r = 0; r < RULE_COUNT; r++)
 		if (!fired[r])
 			fail_msg("no case fires %s", table[r].id);
 	/* and every status, family of the table and level appears as an expectation */
@@ -1062,8 +1056,8 @@ static const struct {
 	{"R21", SEVERITY_INFO, LEVEL_NONE, FIX_MANUAL},
 	{"R22", SEVERITY_WARN, LEVEL_NONE, FIX_NONE},
 	{"R23", SEVERITY_INFO, LEVEL_NONE, FIX_AUTO},
-	{"R25", SEVERITY_ERROR, LEVEL_FAIL, FIX_GUIDED},
 	{"R24", SEVERITY_WARN, LEVEL_FILESYSTEM, FIX_GUIDED},
+	{"R25", SEVERITY_ERROR, LEVEL_FAIL, FIX_GUIDED},
 	{"R26", SEVERITY_ERROR, LEVEL_FAIL, FIX_AUTO},
 };
 

@@ -276,7 +276,7 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("--colors", ""), ["auto", "256", "8", "none"])
         self.assertEqual(self.complete("fix", "--tools-method", ""), ["upgrade", "guest", "by-hand"])
         self.assertIn("vi", self.complete("--keymap", ""))
-        self.assertEqual(self.complete("fix", "--rule", "R2"), ["R20", "R21", "R22", "R23", "R25"])
+        self.assertEqual(self.complete("fix", "--rule", "R2"), ["R20", "R21", "R22", "R23", "R24", "R25", "R26"])
         ids = [r["id"] for r in json.loads(run("rules", "--format", "json").stdout)["rules"]]
         self.assertEqual(self.complete("fix", "--rule", "R2"), [i for i in ids if i.startswith("R2")])
         self.assertIn("R26", ids)

@@ -275,6 +275,25 @@ vm_filter *filter_compile(const char *expr, char *err, size_t errlen)
 	return f;
 }
 
+static bool match_text(const term *t, const char *s);
+
+/* A folder is an inventory path ("/DC0/vm/Production/SQL"): a glob matches the whole path or
+ * any tail of it that starts at a folder, so folder:Prod* finds Production and below. */
+static bool match_folder(const term *t, const char *path)
+{
+	if (!path)
+		return false;
+	if (t->how != M_GLOB)
+		return match_text(t, path);
+	for (const char *p = path; p; p = strchr(p, '/')) {
+		if (*p == '/')
+			p++;
+		if (match_text(t, p))
+			return true;
+	}
+	return match_text(t, path);
+}
+
 static bool match_text(const term *t, const char *s)
 {
 	if (!s)
@@ -318,7 +337,7 @@ static bool match_term(const term *t, const filter_subject *s)
 	case F_MARKED:
 		return s->marked;
 	case F_FOLDER:
-		return match_text(t, s->folder);
+		return match_folder(t, s->folder);
 	case F_DC:
 		return match_text(t, s->datacenter);
 	case F_CLUSTER:

@@ -79,7 +79,7 @@ const store_vm_marks *store_vm_marks_find(const store_vm_marks *m, size_t n, con
 {
 	if (!m || !n || !moref)
 		return NULL;
-	store_vm_marks key;
+	store_vm_marks key = {0};
 	snprintf(key.moref, sizeof key.moref, "%s", moref);
 	return bsearch(&key, m, n, sizeof *m, by_moref);
 }

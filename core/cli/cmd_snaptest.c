@@ -400,19 +400,6 @@ static int handle_orphans(snap_opts *o, vs_session *s, store *db, const char *vc
 	return rc;
 }
 
-/* Names as fnmatch globs that match only themselves. */
-static char *glob_escape(const char *s)
-{
-	strbuf sb;
-	strbuf_init(&sb);
-	for (; *s; s++) {
-		if (strchr("*?[]\\", *s))
-			strbuf_addc(&sb, '\\');
-		strbuf_addc(&sb, *s);
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 static int run(snap_opts *o)
 {
 	char msg[512];
@@ -454,7 +441,7 @@ static int run(snap_opts *o)
 
 	globs = xcalloc(o->n_vms, sizeof *globs);
 	for (size_t i = 0; i < o->n_vms; i++)
-		globs[i] = glob_escape(o->vms[i]);
+		globs[i] = cmd_glob_escape(o->vms[i]);
 	scan_spec spec = { .globs = (const char *const *)globs, .n_globs = o->n_vms, .probe = guest,
 			   .guest_user = o->conn.guest_user, .guest_password = o->conn.guest_password };
 	size_t bad = 0;

@@ -11,16 +11,21 @@ suites=${*:-unit lab interop integration e2e fuzz}
 passed=0
 failed=0
 failures=""
+timings=""
 
 run() { # name command...
 	name=$1; shift
 	echo "== $name"
+	start=$(date +%s)
 	if "$@"; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))
 		failures="$failures $name"
 	fi
+	# one line per suite, so a slow suite is found from the log alone (make test's 15-minute budget)
+	timings="$timings
+$(printf '%5ss  %s' $(($(date +%s) - start)) "$name")"
 }
 
 for suite in $suites; do
@@ -59,6 +64,8 @@ for suite in $suites; do
 	esac
 done
 
+echo
+echo "time per suite:$timings"
 echo
 [ -n "$failures" ] && echo "failed suites:$failures"
 echo "suites: $passed passed, $failed failed"

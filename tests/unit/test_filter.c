@@ -22,7 +22,7 @@ static const filter_subject ready = {
 };
 static const filter_subject placed = {
 	.name = "sql-erp-01", .os_family = "win2022", .status = "ready", .power = "on",
-	.predicted = "application", .folder = "Production/SQL", .datacenter = "DC-Paris",
+	.predicted = "application", .folder = "/DC-Paris/vm/Production/SQL", .datacenter = "DC-Paris",
 	.cluster = "prod-a", .host = "esx-07.example.com",
 };
 
@@ -53,12 +53,16 @@ static void test_substring_any_field(void **state)
 static void test_location_words(void **state)
 {
 	(void)state;
-	assert_true(m("folder:Prod*", &placed));       /* a glob over the whole value */
+	assert_true(m("folder:Prod*", &placed));       /* a glob over a tail that starts at a folder */
 	assert_true(m("folder:production/sql", &placed));
 	assert_true(m("folder:SQL", &placed));          /* no glob character: a substring */
+	assert_true(m("folder:roduction", &placed));
 	assert_false(m("folder:Infra*", &placed));
-	assert_false(m("folder:SQL*", &placed));        /* a glob is anchored */
+	assert_true(m("folder:SQL*", &placed));         /* the last folder is a tail too */
+	assert_false(m("folder:QL*", &placed));         /* a glob starts at a folder, never mid-name */
+	assert_false(m("folder:Production?", &placed)); /* and is anchored at its end */
 	assert_true(m("folder:*/SQL", &placed));
+	assert_true(m("folder:/DC-Paris/vm/*", &placed));
 	assert_true(m("cluster:prod-a", &placed));
 	assert_true(m("cluster:prod-?", &placed));
 	assert_false(m("cluster:prod-b", &placed));

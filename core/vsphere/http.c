@@ -333,17 +333,14 @@ static int fail_curl(vs_conn *c, CURLcode rc, const char *hostport, const char *
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		/* The handshake broke before any certificate came, and not on the protocol (a
+		 * reset, a peer gone): the network failed, not trust, and a run waits that out
+		 * (vs_error_transient). */
+		if (rc == CURLE_SSL_CONNECT_ERROR && !c->seen256[0] && !c->seen[0] &&
+		    c->cert_verdict == 0 && !protocol_trouble(detail))
+			return vs_fail(err, VS_ERR_NETWORK, "The connection to %s broke during the "
+				       "TLS handshake (%s). Nothing was sent.", hostport, detail);
 		return fail_tls(c, hostport, detail, err);
-		/* The handshake broke before any certificate came (a reset, a peer gone): the
-		 * network failed, not trust, and a run waits that out (vs_error_transient). */
-		if (rc == CURLE_SSL_CONNECT_ERROR && !c->seen256[0] && !c->seen[0])
-			return vs_fail(err, VS_ERR_NETWORK, "TLS with %s failed: %s.", hostport, detail);
-		if (c->seen256[0])
-			return vs_fail(err, VS_ERR_TLS,
-				       "The certificate of %s is not trusted (%s); its SHA-256 "
-				       "fingerprint is %s: after checking it, pin it with "
-				       "--thumbprint, or give --ca-file.", hostport, detail, c->seen256);
-		return vs_fail(err, VS_ERR_TLS, "TLS with %s failed: %s.", hostport, detail);
 	default:
 		break;
 	}

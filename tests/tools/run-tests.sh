@@ -29,34 +29,41 @@ $(printf '%5ss  %s' $(($(date +%s) - start)) "$name")"
 }
 
 # The Python suites mostly wait on the lab's clocks, not on the CPU: TEST_JOBS files run at once
-# (default: cores + 1), the slowest of the last run first; each file's log is printed whole.
-pool() { # suite
-	logdir=$BUILD/test-logs/$1
+# (default: twice the cores), the slowest of the last run first; each file's log is printed whole.
+# integration and e2e share one pool, so a long file of one overlaps the other's.
+pool() { # suite...
+	logdir=$BUILD/test-logs
+	jobs=${TEST_JOBS:-$(($(nproc) * 2))}
 	mkdir -p "$logdir"
-	files=$(for t in tests/"$1"/test_*.py; do
-		[ -f "$t" ] || continue
-		n=$1_$(basename "$t" .py)
-		echo "$(cat "$logdir/$n.secs" 2>/dev/null || echo 100000) $t"
-	done | sort -rn | cut -d' ' -f2)
+	all=$(for s in "$@"; do ls tests/"$s"/test_*.py 2>/dev/null; done)
 	rm -f "$logdir"/*.rc "$logdir"/*.log
-	echo "== $1: $(echo "$files" | wc -w) files, ${TEST_JOBS:-$(($(nproc) + 1))} at a time"
-	echo "$files" | BUILD=$BUILD xargs -P "${TEST_JOBS:-$(($(nproc) + 1))}" -n 1 \
-		sh tests/tools/run-one.sh "$logdir"
-	for t in tests/"$1"/test_*.py; do
-		[ -f "$t" ] || continue
-		n=$1_$(basename "$t" .py)
-		echo "== $1/$(basename "$t" .py)"
+	echo "== $*: $(echo "$all" | wc -w) files, $jobs at a time"
+	for t in $all; do
+		n=$(basename "$(dirname "$t")")_$(basename "$t" .py)
+		echo "$(cat "$logdir/$n.secs" 2>/dev/null || echo 100000) $t"
+	done | sort -rn | cut -d' ' -f2 | BUILD=$BUILD xargs -P "$jobs" -n 1 sh tests/tools/run-one.sh "$logdir"
+	for t in $all; do
+		s=$(basename "$(dirname "$t")")
+		n=${s}_$(basename "$t" .py)
+		echo "== $s/$(basename "$t" .py)"
 		cat "$logdir/$n.log" 2>/dev/null
 		if [ "$(cat "$logdir/$n.rc" 2>/dev/null)" = 0 ]; then
 			passed=$((passed + 1))
 		else
 			failed=$((failed + 1))
-			failures="$failures $1/$(basename "$t" .py)"
+			failures="$failures $s/$(basename "$t" .py)"
 		fi
 		timings="$timings
-$(printf '%5ss  %s' "$(cat "$logdir/$n.secs" 2>/dev/null || echo '?')" "$1/$(basename "$t" .py)")"
+$(printf '%5ss  %s' "$(cat "$logdir/$n.secs" 2>/dev/null || echo '?')" "$s/$(basename "$t" .py)")"
 	done
 }
+
+# integration and e2e asked together run as one pool
+case " $suites " in *" integration "*)
+	case " $suites " in *" e2e "*)
+		suites=$(echo " $suites " | sed 's/ e2e / /; s/ integration / integration+e2e /') ;;
+	esac ;;
+esac
 
 for suite in $suites; do
 	case $suite in
@@ -77,6 +84,8 @@ for suite in $suites; do
 		run interop/pyvmomi env QUIESCENT_LAB="$BUILD/quiescent-lab" $PY tests/interop/pyvmomi_test.py ;;
 	integration|e2e)
 		pool "$suite" ;;
+	integration+e2e)
+		pool integration e2e ;;
 	fuzz)
 		# every libFuzzer harness, briefly (make fuzz runs them longer); builds build-fuzz first
 		run fuzz/build ${MAKE:-make} --no-print-directory -s fuzz-build

@@ -776,8 +776,8 @@ func (v *LabVM) psEditFile(script string) (string, int) {
 		path := value(g[1])
 		data, ok := v.readFile(path)
 		if !ok {
-			return fmt.Sprintf("Get-Content : Cannot find path '%s' because it does not exist.\r\n", path) +
-				psPosition(script, "Get-Content") +
+			return "Get-Content : " + fmt.Sprintf(v.psText(1), path) + "\r\n" +
+				v.psPosition(script, "Get-Content") +
 				fmt.Sprintf("    + CategoryInfo          : ObjectNotFound: (%s:String) [Get-Content], ItemNotFoundException", path) +
 				psErrTail + "PathNotFound,Microsoft.PowerShell.Commands.GetContentCommand\r\n \r\n", 1
 		}
@@ -808,8 +808,8 @@ func (v *LabVM) psEditFile(script string) (string, int) {
 		}
 		target := value(sc[1])
 		if guestKey(target) == toolsConfPath && v.Spec.Tools.ConfReadOnly {
-			return fmt.Sprintf("Set-Content : Access to the path '%s' is denied.\r\n", target) +
-				psPosition(script, "Set-Content") +
+			return "Set-Content : " + fmt.Sprintf(v.psText(2), target) + "\r\n" +
+				v.psPosition(script, "Set-Content") +
 				fmt.Sprintf("    + CategoryInfo          : PermissionDenied: (%s:String) [Set-Content], UnauthorizedAccessException", target) +
 				psErrTail + "GetContentWriterUnauthorizedAccessError,Microsoft.PowerShell.Commands.SetContentCommand\r\n \r\n", 1
 		}
@@ -822,8 +822,43 @@ func (v *LabVM) psEditFile(script string) (string, int) {
 	return "", 0
 }
 
-// psPosition is the "At line:1 char:N" part of a PowerShell error record.
-func psPosition(script, cmdlet string) string {
+// psPathErrors: Get-Content's "cannot find path" and Set-Content's "access
+// denied" sentences in each language (the record's CategoryInfo and
+// FullyQualifiedErrorId lines stay English on every Windows).
+var psPathErrors = map[string][2]string{
+	"en-US": {"Cannot find path '%s' because it does not exist.", "Access to the path '%s' is denied."},
+	"de-DE": {"Der Pfad \"%s\" kann nicht gefunden werden, da er nicht vorhanden ist.", "Der Zugriff auf den Pfad \"%s\" wurde verweigert."},
+	"fr-FR": {"Impossible de trouver le chemin d'accès « %s », car il n'existe pas.", "L'accès au chemin d'accès « %s » est refusé."},
+	"es-ES": {"No se encuentra la ruta de acceso '%s' porque no existe.", "Acceso denegado a la ruta de acceso '%s'."},
+	"it-IT": {"Impossibile trovare il percorso '%s' perché non esiste.", "Accesso al percorso '%s' negato."},
+	"pt-BR": {"Não é possível localizar o caminho '%s' porque ele não existe.", "O acesso ao caminho '%s' foi negado."},
+	"nl-NL": {"Kan pad %s niet vinden omdat dit niet bestaat.", "De toegang tot het pad %s is geweigerd."},
+	"pl-PL": {"Nie można odnaleźć ścieżki „%s”, ponieważ nie istnieje.", "Odmowa dostępu do ścieżki „%s”."},
+	"ru-RU": {"Не удается найти путь \"%s\", так как он не существует.", "Отказано в доступе по пути \"%s\"."},
+	"ja-JP": {"パス '%s' が存在しないため検出できません。", "パス '%s' へのアクセスが拒否されました。"},
+	"zh-CN": {"找不到路径“%s”，因为该路径不存在。", "对路径“%s”的访问被拒绝。"},
+	"ko-KR": {"'%s' 경로는 존재하지 않으므로 찾을 수 없습니다.", "'%s' 경로에 대한 액세스가 거부되었습니다."},
+}
+
+// psText is a PowerShell sentence in the guest's language: 0 the position
+// ("At line:1 char:1"), 1 path not found, 2 access denied.
+func (v *LabVM) psText(i int) string {
+	name := v.loc().name
+	if i == 0 {
+		if t, ok := psNotRecognized[name]; ok {
+			return t[1]
+		}
+		return psNotRecognized["en-US"][1]
+	}
+	if t, ok := psPathErrors[name]; ok {
+		return t[i-1]
+	}
+	return psPathErrors["en-US"][i-1]
+}
+
+// psPosition is the "At line:1 char:N" part of a PowerShell error record, in
+// the guest's language: every language's form ends with the column.
+func (v *LabVM) psPosition(script, cmdlet string) string {
 	i := strings.Index(script, cmdlet)
 	if i < 0 {
 		i = 0
@@ -832,5 +867,7 @@ func psPosition(script, cmdlet string) string {
 	if len(excerpt) > 60 {
 		excerpt = excerpt[:60] + " ..."
 	}
-	return fmt.Sprintf("At line:1 char:%d\r\n+ %s\r\n+ %s\r\n", i+1, excerpt, strings.Repeat("~", len(cmdlet)+3))
+	at := v.psText(0)
+	at = strings.TrimSuffix(at, "1") + strconv.Itoa(i+1)
+	return fmt.Sprintf("%s\r\n+ %s\r\n+ %s\r\n", at, excerpt, strings.Repeat("~", len(cmdlet)+3))
 }

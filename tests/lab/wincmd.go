@@ -386,6 +386,23 @@ func (v *LabVM) service(name string) *service {
 	return nil
 }
 
+// scKeys: sc's own field names are localised too (SERVICE_NAME, STATE,
+// START_TYPE), as captures from German, French and Portuguese Windows show;
+// the constants after the numbers (4  RUNNING, 2   AUTO_START) are not.
+// Languages without a known capture keep the English names.
+var scKeys = map[string][3]string{
+	"de-DE": {"DIENSTNAME", "STATUS", "STARTTYP"},
+	"fr-FR": {"SERVICE_NAME", "ÉTAT", "START_TYPE"},
+	"pt-BR": {"SERVICE_NAME", "ESTADO", "START_TYPE"},
+}
+
+func scKeysOf(locale string) [3]string {
+	if k, ok := scKeys[locale]; ok {
+		return k
+	}
+	return [3]string{"SERVICE_NAME", "STATE", "START_TYPE"}
+}
+
 func (v *LabVM) sc(args []string) (string, int) {
 	if len(args) < 2 {
 		return "DESCRIPTION:\r\n        SC is a command line program used for communicating with the\r\n        Service Control Manager and services.\r\n", 0
@@ -407,9 +424,10 @@ func (v *LabVM) sc(args []string) (string, int) {
 				flags = "                                (STOPPABLE, NOT_PAUSABLE, IGNORES_SHUTDOWN)\r\n"
 			}
 		}
-		return "\r\nSERVICE_NAME: " + s.name + "\r\n" +
+		keys := scKeysOf(lc.name)
+		return "\r\n" + keys[0] + ": " + s.name + "\r\n" +
 			"        TYPE               : " + s.kind + "\r\n" +
-			"        STATE              : " + state + "\r\n" + flags +
+			fmt.Sprintf("        %-19s: ", keys[1]) + state + "\r\n" + flags +
 			"        WIN32_EXIT_CODE    : 0  (0x0)\r\n" +
 			"        SERVICE_EXIT_CODE  : 0  (0x0)\r\n" +
 			"        CHECKPOINT         : 0x0\r\n" +
@@ -418,10 +436,11 @@ func (v *LabVM) sc(args []string) (string, int) {
 		if s == nil {
 			return lc.scFail("OpenService", 1060, lc.sc1060), 1060
 		}
+		keys := scKeysOf(lc.name)
 		return lc.scOK("QueryServiceConfig") + "\r\n" +
-			"SERVICE_NAME: " + s.name + "\r\n" +
+			keys[0] + ": " + s.name + "\r\n" +
 			"        TYPE               : " + s.kind + "\r\n" +
-			"        START_TYPE         : " + startTypes[s.start] + "\r\n" +
+			fmt.Sprintf("        %-19s: ", keys[2]) + startTypes[s.start] + "\r\n" +
 			"        ERROR_CONTROL      : 1   NORMAL\r\n" +
 			"        BINARY_PATH_NAME   : " + s.binary + "\r\n" +
 			"        LOAD_ORDER_GROUP   :\r\n" +

@@ -191,5 +191,72 @@ class LocaleFixTest(unittest.TestCase):
         self.assertEqual((state, after, error), ("done", "exit 0", None))
 
 
+REAL = os.path.join(HERE, "..", "lab", "testdata", "real")
+
+
+def recorded(*pairs):
+    """guest.raw_outputs from tests/lab/testdata/real: (command, file, exit code)."""
+    out = {}
+    for command, name, code in pairs:
+        with open(os.path.join(REAL, name), "rb") as f:
+            out[command] = {"base64": base64.b64encode(f.read()).decode(), "exit_code": code}
+    return out
+
+
+class RealOutputsTest(unittest.TestCase):
+    """The shapes of real de/es/ja/zh-CN/ru outputs (tests/lab/testdata/real), replayed by the
+    lab as guest.raw_outputs, give the verdict of the English twin the lab emulates: a dynamic
+    disk from diskpart rows shifted off their dashes, a missing Snapshot Provider from sc's
+    error number, VSS's state from German field names."""
+
+    @classmethod
+    def setUpClass(cls):
+        vms = [localised("twin-dyn", "en-US", dynamic_disks=True),
+               localised("twin-novss", "en-US", tools={"vss_component": False}),
+               localised("twin-ready", "en-US")]
+        for loc in ("de-DE", "es-ES", "zh-CN", "ru-RU"):
+            vms.append(localised("dyn-" + loc, loc, raw_outputs=recorded(
+                ("echo list disk | diskpart", loc + "-diskpart.txt", 0))))
+        for loc in ("de-DE", "es-ES", "ja-JP", "zh-CN", "ru-RU"):
+            vms.append(localised("novss-" + loc, loc, raw_outputs=recorded(
+                ("sc query vmvss", loc + "-sc-query-vmvss.txt", 1060),
+                ("sc qc vmvss", loc + "-sc-qc-vmvss.txt", 1060))))
+        vms.append(localised("vss-de-DE", "de-DE", raw_outputs=recorded(
+            ("sc query VSS", "de-DE-sc-query-vss.txt", 0),
+            ("sc qc VSS", "de-DE-sc-qc-vss.txt", 0))))
+        cls.lab = FaultLab(vms, [], speed=100)
+        cls.res = cls.lab.run("scan", "--guest-user", "Administrator", "--format", "json")
+        cls.doc = json.loads(cls.res.stdout) if cls.res.stdout.startswith("{") else None
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.stop()
+
+    def verdict(self, name):
+        self.assertIsNotNone(self.doc, self.res.stderr)
+        v = [v for v in self.doc["vms"] if v["name"] == name][0]
+        return (v["status"], v["predicted_level"], v["probe"]["state"],
+                sorted(f["rule"] for f in v["findings"]))
+
+    def test_dynamic_disk_any_layout(self):
+        twin = self.verdict("twin-dyn")
+        self.assertIn("R12", twin[3])
+        for loc in ("de-DE", "es-ES", "zh-CN", "ru-RU"):
+            with self.subTest(locale=loc):
+                self.assertEqual(self.verdict("dyn-" + loc), twin)
+
+    def test_missing_provider_by_number(self):
+        twin = self.verdict("twin-novss")
+        self.assertIn("R04", twin[3])
+        for loc in ("de-DE", "es-ES", "ja-JP", "zh-CN", "ru-RU"):
+            with self.subTest(locale=loc):
+                self.assertEqual(self.verdict("novss-" + loc), twin)
+
+    def test_vss_state_from_localised_field_names(self):
+        # VSS stopped and on demand is how Windows ships it: ready, like the English twin.
+        self.assertEqual(self.verdict("vss-de-DE"), self.verdict("twin-ready"))
+        self.assertEqual(self.verdict("twin-ready")[0], "ready")
+
+
 if __name__ == "__main__":
     unittest_main()

@@ -508,8 +508,8 @@ func (v *LabVM) vssadmin(args []string) (string, int) {
 }
 
 // diskpart lists the VM's disks in controller order, as `echo list disk |
-// diskpart` shows them in the guest's language: each column as wide as its
-// title or widest cell (in console columns), underlined with dashes.
+// diskpart` shows them in the guest's language, under titles underlined with
+// dashes.
 func (v *LabVM) diskpart() string {
 	host := strings.ToUpper(v.Name)
 	if len(host) > 15 {
@@ -523,35 +523,51 @@ func (v *LabVM) diskpart() string {
 	fmt.Fprintf(&b, "\r\n"+dp.version+"\r\n\r\nCopyright (C) Microsoft Corporation.\r\n"+dp.computer+"\r\n\r\nDISKPART> \r\n",
 		DiskpartVersion(v.Build), host)
 	rows := make([][6]string, len(v.disks))
+	units := diskUnits[v.loc().name]
+	if units == [4]string{} {
+		units = diskUnits["en-US"]
+	}
 	for i, d := range v.disks {
 		dyn := ""
 		if v.Spec.Guest.DynamicDisks && (i > 0 || len(v.disks) == 1) {
 			dyn = "*"
 		}
-		rows[i] = [6]string{fmt.Sprintf("%s %d", dp.disk, i), dp.online, sizeText(d.GB), "0 B", dyn, "*"}
+		rows[i] = [6]string{fmt.Sprintf("%s %d", dp.disk, i), dp.online, sizeText(d.GB, units), "0 " + units[3], dyn, "*"}
 	}
-	// English widths are diskpart's own (8, 13, 7, 7, 3, 3); other languages widen a column
-	// to its title or widest cell.
+	// The title and dash line are as wide as diskpart's English columns (8, 13, 7, 7, 3, 3)
+	// or the language's title. Past the disk's name, rows are padded as Windows' diskpart pads
+	// them: by characters, not console columns, and a longer cell is not cut. So a wide status
+	// word (CJK) or a long unit ("Gбайт") pushes the rest of the row right of its dashes, as
+	// real captures show (tests/lab/testdata/real).
 	widths := [6]int{8, 13, 7, 7, 3, 3}
 	for c := range widths {
 		if w := displayWidth(dp.cols[c]); w > widths[c] {
 			widths[c] = w
 		}
-		for _, r := range rows {
-			if w := displayWidth(r[c]); w > widths[c] {
-				widths[c] = w
-			}
+	}
+	runes := func(s string) int { return len([]rune(s)) }
+	pad := func(s string, w int) string {
+		if d := w - runes(s); d > 0 {
+			return s + strings.Repeat(" ", d)
 		}
+		return s
 	}
 	line := func(cells [6]string, row bool) string {
 		out := " "
 		for c, cell := range cells {
-			if row && (c == 4 || c == 5) && cell != "" { // diskpart centres the stars
-				cell = padTo(strings.Repeat(" ", (widths[c]-1)/2)+cell, widths[c])
-			} else if row && (c == 2 || c == 3) { // sizes are right-aligned
-				cell = strings.Repeat(" ", widths[c]-displayWidth(cell)) + cell
+			switch {
+			case !row || c == 0: // titles and the disk's name: by console columns
+				cell = padTo(cell, widths[c])
+			case (c == 4 || c == 5) && cell != "": // diskpart centres the stars
+				cell = pad(strings.Repeat(" ", (widths[c]-1)/2)+cell, widths[c])
+			case c == 2 || c == 3: // sizes are right-aligned
+				if d := widths[c] - runes(cell); d > 0 {
+					cell = strings.Repeat(" ", d) + cell
+				}
+			default:
+				cell = pad(cell, widths[c])
 			}
-			out += " " + padTo(cell, widths[c])
+			out += " " + cell
 			if c < 5 {
 				out += " "
 			}
@@ -571,14 +587,21 @@ func (v *LabVM) diskpart() string {
 	return b.String()
 }
 
-func sizeText(gb float64) string {
+// diskUnits: diskpart's size units (TB, GB, MB, bytes); Russian Windows writes
+// "232 Gбайт", "1024 Kбайт", "0 байт".
+var diskUnits = map[string][4]string{
+	"en-US": {"TB", "GB", "MB", "B"},
+	"ru-RU": {"Tбайт", "Gбайт", "Mбайт", "байт"},
+}
+
+func sizeText(gb float64, units [4]string) string {
 	switch {
 	case gb >= 10240:
-		return fmt.Sprintf("%d TB", int(gb/1024))
+		return fmt.Sprintf("%d %s", int(gb/1024), units[0])
 	case gb >= 1:
-		return fmt.Sprintf("%d GB", int(gb))
+		return fmt.Sprintf("%d %s", int(gb), units[1])
 	}
-	return fmt.Sprintf("%d MB", int(gb*1024))
+	return fmt.Sprintf("%d %s", int(gb*1024), units[2])
 }
 
 // noStoragePool is PowerShell's error record for a cmdlet that does not exist

@@ -3,9 +3,13 @@
  * support, R05 remove the legacy sync driver) - for one VM. The operator does the steps in
  * the vSphere Client and the guest, presses d, and quiescent scans again: a group is ticked
  * off only when that re-scan (with its guest probe, for R04/R05) no longer shows the finding;
- * otherwise it says what it still sees or why it could not look. */
+ * otherwise it says what it still sees or why it could not look. The one step quiescent can
+ * do itself, mounting the Tools installer for R01 (m), runs as a task and is ticked off when
+ * vCenter's MountToolsInstaller succeeded. */
 #include "model/model.h"
 #include "tui/draw.h"
+#include "tui/jobs.h"
+#include "vsphere/vm_ops.h"
 #include "util/xalloc.h"
 #include "views/lines.h"
 #include "views/view.h"
@@ -75,6 +79,9 @@ typedef struct {
 	group groups[N_GUIDES];
 	size_t n;
 	int scan_task;          /* the re-scan's task id, 0 when none runs */
+	int mount_task;         /* the installer mount's task id, 0 when none runs */
+	bool mounted;           /* vCenter mounted the installer (R01 step 1 done) */
+	char *mount_error;
 	time_t asked_at;        /* when the operator said done */
 	vlines lines;
 } checklist;
@@ -93,6 +100,10 @@ static void forget(checklist *c)
 		free(c->groups[i].note);
 	c->n = 0;
 	c->scan_task = 0;
+	c->mount_task = 0;
+	c->mounted = false;
+	free(c->mount_error);
+	c->mount_error = NULL;
 }
 
 static const char *state_box(ck_state s)
@@ -123,9 +134,19 @@ static void build(checklist *c, ui *u, int w)
 			      : g->state == CK_UNCHECKED ? TE_SEV_WARN : TE_SECTION;
 		vlines_add(L, e, " %s %s: %s", state_box(g->state), g->g->rule, g->g->goal);
 		for (size_t k = 0; k < 4 && g->g->steps[k]; k++) {
-			snprintf(text, sizeof text, "%s %zu. %s", g->state == CK_DONE ? "[x]" : "[ ]", k + 1,
+			bool mount_step = !strcmp(g->g->rule, "R01") && k == 0;
+			bool ticked = g->state == CK_DONE || (mount_step && c->mounted);
+			snprintf(text, sizeof text, "%s %zu. %s", ticked ? "[x]" : "[ ]", k + 1,
 				 g->g->steps[k]);
-			vlines_wrap(L, g->state == CK_DONE ? TE_DIM : TE_NORMAL, 5, 12, w, text);
+			vlines_wrap(L, ticked ? TE_DIM : TE_NORMAL, 5, 12, w, text);
+			if (mount_step && g->state != CK_DONE) {
+				snprintf(text, sizeof text, "%s", c->mount_task ? "mounting the installer..."
+					 : c->mounted ? "the installer is mounted (MountToolsInstaller succeeded)"
+					 : c->mount_error ? c->mount_error
+					 : "quiescent can do this step: press m");
+				vlines_wrap(L, c->mount_error && !c->mount_task ? TE_SEV_WARN : TE_DIM, 12, 12,
+					    w, text);
+			}
 		}
 		const char *check = g->state == CK_CHECKING ? "re-checking: a scan runs"
 				    : g->note ? g->note
@@ -152,6 +173,12 @@ static void recheck(checklist *c, ui *u)
 		ui_message(u, LOG_INFO, "the re-check of %s is running", c->name);
 		return;
 	}
+	if (u->scan_task) {
+		/* its guest probes may have run before the steps were done: not evidence */
+		ui_message(u, LOG_INFO, "a scan is running: press d again when it ends to re-check %s",
+			   c->name);
+		return;
+	}
 	time_t asked = time(NULL);
 	if (ui_start_scan(u) < 0)
 		return; /* ui_start_scan said why */
@@ -163,11 +190,67 @@ static void recheck(checklist *c, ui *u)
 	ui_message(u, LOG_INFO, "re-checking %s: scanning %s", c->name, u->server);
 }
 
+typedef struct {
+	char *moref, *name;
+} mount_arg;
+
+static void mount_arg_free(void *p)
+{
+	mount_arg *m = p;
+	free(m->moref);
+	free(m->name);
+	free(m);
+}
+
+static void mount_job(job *j, void *p)
+{
+	mount_arg *m = p;
+	vs_conn *conn = job_conn(j);
+	if (!conn)
+		return;
+	job_progress(j, 0, 1, "mounting the VMware Tools installer on %s", m->name);
+	vs_error err;
+	vs_error_clear(&err);
+	if (vs_vm_mount_tools_installer(conn, m->moref, &err) < 0) {
+		job_fail(j, "the VMware Tools installer could not be mounted on %s: %s", m->name,
+			 err.message);
+		return;
+	}
+	job_progress(j, 1, 1, "the VMware Tools installer is mounted on %s", m->name);
+}
+
+static void mount_installer(checklist *c, ui *u)
+{
+	bool r01 = false;
+	for (size_t i = 0; i < c->n; i++)
+		r01 |= !strcmp(c->groups[i].g->rule, "R01") && c->groups[i].state != CK_DONE;
+	if (!r01) {
+		ui_message(u, LOG_INFO, "%s needs no Tools installer: mounting is a step of R01 only",
+			   c->name);
+		return;
+	}
+	if (c->mount_task || c->mounted)
+		return;
+	mount_arg *m = xcalloc(1, sizeof *m);
+	m->moref = xstrdup(c->moref);
+	m->name = xstrdup(c->name);
+	int id = job_start(u, "mount Tools installer", c->name, mount_job, m, mount_arg_free);
+	if (id > 0) {
+		c->mount_task = id;
+		free(c->mount_error);
+		c->mount_error = NULL;
+	}
+}
+
 static unsigned checklist_request(view *v, ui *u, action a)
 {
 	checklist *c = v->priv;
 	if (a == ACTION_RECHECK) {
 		recheck(c, u);
+		return VR_REDRAW;
+	}
+	if (a == ACTION_MOUNT_INSTALLER) {
+		mount_installer(c, u);
 		return VR_REDRAW;
 	}
 	if (listw_request(&v->list, a))
@@ -179,6 +262,14 @@ static unsigned checklist_request(view *v, ui *u, action a)
 static void checklist_task_ended(view *v, ui *u, const ui_task *t)
 {
 	checklist *c = v->priv;
+	if (c->mount_task && t->id == c->mount_task) {
+		c->mount_task = 0;
+		c->mounted = !t->error;
+		if (t->error)
+			xstrset(&c->mount_error, t->error);
+		u->dirty = true;
+		return;
+	}
 	if (!c->scan_task || t->id != c->scan_task)
 		return;
 	c->scan_task = 0;
@@ -268,18 +359,36 @@ void checklist_view_show(ui *u)
 		return;
 	}
 	checklist *c = u->v_checklist->priv;
-	if (c->scan_task && c->moref && strcmp(c->moref, fv->f.moref) != 0) {
-		ui_message(u, LOG_WARN, "the checklist of %s is re-checking: wait for its scan", c->name);
+	if ((c->scan_task || c->mount_task) && c->moref && strcmp(c->moref, fv->f.moref) != 0) {
+		ui_message(u, LOG_WARN, "the checklist of %s is busy (re-check or mount): wait for it",
+			   c->name);
 		return;
 	}
-	if (!c->moref || strcmp(c->moref, fv->f.moref) != 0 || !c->scan_task) {
+	if (!c->moref || strcmp(c->moref, fv->f.moref) != 0) {
 		forget(c);
-		for (size_t g = 0; g < N_GUIDES; g++)
-			if (vm_finding(fv, guides[g].rule))
-				c->groups[c->n++] = (group){ .g = &guides[g], .state = CK_TODO };
 		xstrset(&c->moref, fv->f.moref);
 		xstrset(&c->name, fv->f.name ? fv->f.name : fv->f.moref);
 	}
+	/* The VM's guided findings now; an item of this VM already ticked off or re-checked
+	 * keeps what its re-check said (a ticked one stays listed after its finding went). */
+	group now[N_GUIDES];
+	size_t n = 0;
+	for (size_t g = 0; g < N_GUIDES; g++) {
+		group *old = NULL;
+		for (size_t i = 0; i < c->n && !old; i++)
+			if (c->groups[i].g == &guides[g])
+				old = &c->groups[i];
+		if (old && (old->state == CK_DONE || vm_finding(fv, guides[g].rule))) {
+			now[n++] = *old;
+			old->note = NULL;
+		} else if (vm_finding(fv, guides[g].rule)) {
+			now[n++] = (group){ .g = &guides[g], .state = CK_TODO };
+		}
+	}
+	for (size_t i = 0; i < c->n; i++)
+		free(c->groups[i].note);
+	memcpy(c->groups, now, n * sizeof *now);
+	c->n = n;
 	if (!c->n) {
 		ui_message(u, LOG_INFO, "%s has no finding a checklist guides (R01, R02, R04, R05)",
 			   c->name);

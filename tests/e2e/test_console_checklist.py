@@ -3,9 +3,11 @@ running) counts as manual, not fixable; c opens the checklist of the manual step
 under the cursor (R04 here: the Snapshot Provider to add by a Tools modify); d re-checks with
 a scan and ticks off nothing while the guest is unchanged; once the feature is added behind
 the console's back (as a person in the guest would), d ticks the item off from the re-scan's
-guest probe."""
+guest probe. For R01 the checklist does the one step quiescent can: m mounts the Tools
+installer (vCenter then refuses a second mount: it is really mounted)."""
 import json
 import os
+import urllib.error
 import sys
 import time
 import unittest
@@ -33,6 +35,7 @@ FLEET = {
     "timing_ms": {"tools_upgrade": 2000},
     "vms": [win("ck-novss", tools={"vss_component": False}),
             win("ck-ready"),
+            win("ck-notools", tools={"status": "notInstalled"}),
             win("ck-toolsdown", tools={"status": "notRunning"})],
 }
 
@@ -51,24 +54,40 @@ class ConsoleChecklistTest(unittest.TestCase):
                       guest_login="Administrator:" + GUEST_PW)
         return json.loads(r.stdout)
 
+    @staticmethod
+    def recheck(c):
+        """d, again while a scan still ends (the console then says to press d again)."""
+        deadline = time.time() + 30
+        while True:
+            c.keys("d")
+            s = c.wait(r"re-checking ck-|press d again when it ends", regex=True)
+            if "re-checking ck-" in s:
+                return
+            if time.time() > deadline:
+                raise AssertionError("d never started a re-check:\n" + s)
+            time.sleep(0.2)
+
     def test_checklist_ticks_off_from_the_rescan(self):
         morefs = {v["name"]: v["moref"] for v in self.scan_json()["vms"]}
         c = Console(self.lab, width=120, height=40, args=("--guest-user", "Administrator"),
                     guest_login="Administrator:" + GUEST_PW)
         try:
-            # R02 needs a person: manual. R04 is fixable (f modifies Tools).
-            c.wait("ready 1  fixable 1  manual 1", timeout=60)
-            c.keys("c")   # the cursor is on the first row: ck-novss
-            s = c.wait("R04: the VMware Snapshot Provider (vmvss) installed")
-            self.assertIn("[ ] R04", s)
+            # R01 and R02 need a person: manual. R04 is fixable (f modifies Tools).
+            c.wait("scan done: 4 VMs", timeout=60)
+            c.wait("ready 1  fixable 1  manual 2")
+            c.keys("Down")
+            c.keys("c")   # the second row: ck-novss (ck-notools is first)
+            # waits for the last line: a capture may catch the screen half drawn
+            s = c.wait("re-check: the next scan's guest probe")
+            self.assertIn("[ ] R04: the VMware Snapshot Provider (vmvss) installed", s)
             self.assertIn("Volume Shadow Copy Services Support", s)
             self.assertNotIn("R02", s)
 
             # Nothing changed in the guest: the re-check says what it still sees.
-            c.keys("d")
-            s = c.wait("ck-novss: 0 of 1 checklist item done", timeout=60)
+            self.recheck(c)
+            c.wait("ck-novss: 0 of 1 checklist item done", timeout=60)
+            s = c.wait("still shown:")
             self.assertIn("[!] R04", s)
-            self.assertIn("still shown:", s)
 
             # The operator modifies Tools in the guest (here: UpgradeTools with ADDLOCAL=VSS).
             Soap(self.lab).call("UpgradeTools_Task", "VirtualMachine", morefs["ck-novss"],
@@ -81,10 +100,10 @@ class ConsoleChecklistTest(unittest.TestCase):
                     break
                 self.assertLess(time.time(), deadline, "the Tools modify did not land")
                 time.sleep(0.2)
-            c.keys("d")
-            s = c.wait("ck-novss: 1 of 1 checklist item done", timeout=60)
+            self.recheck(c)
+            c.wait("ck-novss: 1 of 1 checklist item done", timeout=60)
+            s = c.wait("done: the scan no longer shows R04")
             self.assertIn("[x] R04", s)
-            self.assertIn("done: the scan no longer shows R04", s)
 
             # The R02 VM's checklist: the service to start, nothing ticked.
             c.keys("Escape")
@@ -93,9 +112,27 @@ class ConsoleChecklistTest(unittest.TestCase):
             c.keys("Enter")
             c.wait("ck-toolsdown")
             c.keys("c")
-            s = c.wait("R02: the VMware Tools service running")
+            s = c.wait("re-check: the next scan")
+            self.assertIn("[ ] R02: the VMware Tools service running", s)
             self.assertIn("start the service VMware Tools (VMTools)", s)
-            self.assertIn("[ ] R02", s)
+            self.assertNotIn("press m", s)   # mounting is R01's step only
+
+            # R01: m mounts the installer through vCenter, and step 1 is ticked off.
+            c.keys("Escape")
+            c.keys(":")
+            c.type("filter name:ck-notools")
+            c.keys("Enter")
+            c.wait("ck-notools")
+            c.keys("c")
+            s = c.wait("re-check: the next scan")
+            self.assertIn("quiescent can do this step: press m", s)
+            c.keys("m")
+            c.wait("the installer is mounted (MountToolsInstaller succeeded)", timeout=30)
+            s = c.wait("re-check: the next scan")
+            self.assertIn("[x] 1. In the vSphere Client", s)
+            self.assertIn("[ ] R01", s)          # the finding itself is not gone
+            with self.assertRaises(urllib.error.HTTPError):   # vCenter: already mounted
+                Soap(self.lab).call("MountToolsInstaller", "VirtualMachine", morefs["ck-notools"])
         finally:
             c.close()
 

@@ -122,10 +122,15 @@ static void build(checklist *c, ui *u, int w)
 {
 	vlines *L = &c->lines;
 	vlines_clear(L);
-	char text[400], hint[16];
-	snprintf(text, sizeof text, "%s: steps quiescent cannot do from here. Do them, then press "
-		 "%s: quiescent scans again and ticks off each one the scan shows done.",
+	char text[400], hint[16], mount_hint[80];
+	snprintf(text, sizeof text, "%s: the steps for what quiescent does not fix by itself. Do "
+		 "them, then press %s: quiescent scans again and ticks off each one the scan shows done.",
 		 c->name ? c->name : "?", ui_key_hint(u, KMV_CHECKLIST, ACTION_RECHECK, "d", hint, sizeof hint));
+	if (u->readonly)
+		snprintf(mount_hint, sizeof mount_hint, "read-only console: mount it in the vSphere Client");
+	else
+		snprintf(mount_hint, sizeof mount_hint, "quiescent can do this step: press %s",
+			 ui_key_hint(u, KMV_CHECKLIST, ACTION_MOUNT_INSTALLER, "m", hint, sizeof hint));
 	vlines_wrap(L, TE_NORMAL, 1, 1, w, text);
 	vlines_add(L, TE_NORMAL, " ");
 	for (size_t i = 0; i < c->n; i++) {
@@ -142,8 +147,7 @@ static void build(checklist *c, ui *u, int w)
 			if (mount_step && g->state != CK_DONE) {
 				snprintf(text, sizeof text, "%s", c->mount_task ? "mounting the installer..."
 					 : c->mounted ? "the installer is mounted (MountToolsInstaller succeeded)"
-					 : c->mount_error ? c->mount_error
-					 : "quiescent can do this step: press m");
+					 : c->mount_error ? c->mount_error : mount_hint);
 				vlines_wrap(L, c->mount_error && !c->mount_task ? TE_SEV_WARN : TE_DIM, 12, 12,
 					    w, text);
 			}

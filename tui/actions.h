@@ -52,6 +52,12 @@
 	X(SNAPTEST, "snaptest", "VMs", ACTF_NONE,                                                 \
 	  "Take a quiesced test snapshot of the VM under the cursor")                             \
 	X(HISTORY, "history", "VMs", ACTF_NONE, "Show the history of the VM under the cursor")    \
+	X(GUIDE, "guide", "VMs", ACTF_NONE,                                                       \
+	  "Checklist of the manual steps for R01, R02, R04, R05 on the VM under the cursor")      \
+	X(RECHECK, "recheck", "VMs", ACTF_NONE,                                                   \
+	  "Checklist: the steps are done; scan again and tick off what the scan shows done")      \
+	X(MOUNT_INSTALLER, "mount-installer", "VMs", ACTF_CHANGES_VMS,                            \
+	  "Checklist (R01): mount the VMware Tools installer on the VM, as Install VMware Tools does") \
 	X(COMPARE, "compare", "History", ACTF_NONE,                                               \
 	  "History: compare the marked scan with the one under the cursor (else the last two)")   \
 	X(TRENDS, "trends", "History", ACTF_NONE, "History: readiness counts per scan")           \

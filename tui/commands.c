@@ -409,6 +409,7 @@ void ui_action(ui *u, action a)
 	case ACTION_FIX: plan_view_show(u); break;
 	case ACTION_SNAPTEST: snaptest_view_show(u, NULL); break;
 	case ACTION_HISTORY: history_view_show_vm(u); break;
+	case ACTION_GUIDE: checklist_view_show(u); break;
 	case ACTION_OPEN:
 	case ACTION_NEXT_PROBLEM:
 	case ACTION_PREV_PROBLEM:

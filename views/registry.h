@@ -14,6 +14,7 @@
 	X(HELP, help, "help", help_view_new)                   \
 	X(FIX, fix, "fix", plan_view_new)                      \
 	X(SNAPTEST, snaptest, "snaptest", snaptest_view_new)   \
-	X(HISTORY, history, "history", history_view_new)
+	X(HISTORY, history, "history", history_view_new)       \
+	X(CHECKLIST, checklist, "checklist", checklist_view_new)
 
 #endif

@@ -20,6 +20,9 @@ view *help_view_new(void);
 view *plan_view_new(void);
 view *snaptest_view_new(void);
 view *history_view_new(void);
+view *checklist_view_new(void);
+/* c: the checklist of the manual steps (R01, R02, R04, R05) for the VM under the cursor. */
+void checklist_view_show(ui *u);
 /* :history [VM-GLOB] [kind=..] [outcome=..] [since=T] [until=T]: the timeline, filtered. */
 void history_view_command(ui *u, int argc, char **argv);
 /* H: the history of the VM under the cursor (every VM's when there is none). */

@@ -1,6 +1,7 @@
 /* The remediation executor: see fix_exec.h. */
 #include "fix/fix_internal.h"
 
+#include "probe/guest_text.h"
 #include "probe/probe.h"
 #include "probe/probe_parse.h"
 #include "rules/rules.h"
@@ -414,46 +415,6 @@ static const char *uuid_value(const vm_facts *f)
 	return f->enable_uuid_raw ? f->enable_uuid_raw : "(absent)";
 }
 
-/* Lines of a command's output that carry no news: net's help pointer, PowerShell's position
- * and category lines under an error record. */
-static bool noise_line(const char *s, size_t n)
-{
-	static const char *const prefixes[] = { "More help is available by typing NET HELPMSG",
-						"At line:", "+ ", "~" };
-	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-		if (n >= strlen(prefixes[i]) && !strncmp(s, prefixes[i], strlen(prefixes[i])))
-			return true;
-	return false;
-}
-
-/* What a failed guest command said, as one line: its non-empty lines joined by spaces, noise
- * dropped. A chain like `net stop X & net start X` needs all of them: the first says the
- * service was stopped, the last why it did not start again. */
-static void command_said(const char *out, char *buf, size_t n)
-{
-	size_t len = 0;
-	buf[0] = '\0';
-	for (const char *p = out ? out : ""; *p && len + 1 < n;) {
-		size_t l = strcspn(p, "\r\n");
-		const char *s = p;
-		size_t sn = l;
-		while (sn && (*s == ' ' || *s == '\t')) {
-			s++;
-			sn--;
-		}
-		while (sn && (s[sn - 1] == ' ' || s[sn - 1] == '\t'))
-			sn--;
-		if (sn && !noise_line(s, sn)) {
-			int w = snprintf(buf + len, n - len, "%s%.*s", len ? " " : "", (int)sn, s);
-			len = w < 0 ? len : len + (size_t)w < n ? len + (size_t)w : n - 1;
-		}
-		p += l;
-		p += strspn(p, "\r\n");
-	}
-	if (!buf[0])
-		snprintf(buf, n, "it printed nothing");
-}
-
 /* msiexec's exit codes that setup64.exe passes on (Windows Installer error codes). */
 static const char *msi_exit_meaning(int code)
 {
@@ -481,10 +442,9 @@ static int service_disabled(worker *w, const char *vm, const char *service, char
 	fix_ctx *x = &w->x;
 	char *cmd = xasprintf("sc qc \"%s\"", service);
 	char *output = NULL;
-	size_t len = 0;
 	int code = -1;
-	int rc = vs_guest_run(x->c, vm, o->guest_user, o->guest_password, cmd, 60, &output, &len,
-			      &code, err);
+	int rc = probe_guest_run(x->c, vm, o->guest_user, o->guest_password, cmd, 60, &output,
+				 &code, err);
 	free(cmd);
 	if (rc < 0) {
 		free(output);
@@ -555,24 +515,24 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 	switch (st->kind) {
 	case FIX_STEP_GUEST_COMMAND: {
 		char *output = NULL;
-		size_t len = 0;
 		int code = -1;
 		if (!w->sh->o->guest_user || !w->sh->o->guest_password)
 			return vs_fail(err, VS_ERR_USAGE, "no guest credentials for Guest Operations");
 		if (st->service && service_disabled(w, vm, st->service, after, an, err) < 0)
 			return -1;
-		rc = vs_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password, st->arg,
-				  120, &output, &len, &code, err);
+		rc = probe_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password,
+				     st->arg, 120, &output, &code, err);
 		if (rc == 0) {
 			/* The first non-empty line is the answer ("[SC] ChangeServiceConfig SUCCESS"). */
 			const char *p = output ? output : "";
 			while (*p == '\r' || *p == '\n' || *p == ' ')
 				p++;
 			snprintf(after, an, "exit %d%s%.*s", code, *p ? ": " : "", (int)strcspn(p, "\r\n"), p);
+			probe_utf8_trim(after);
 			snprintf(result, rn, "%s", after);
 			if (code != 0) {
 				char said[300];
-				command_said(output, said, sizeof said);
+				probe_command_said(output, said, sizeof said);
 				rc = vs_fail(err, VS_ERR_FAULT, "the guest command ended with exit code %d: %s",
 					     code, said);
 			}
@@ -617,12 +577,11 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 		return 0;
 	case FIX_STEP_GUEST_SETUP: {
 		char *output = NULL;
-		size_t len = 0;
 		int code = -1;
 		if (!w->sh->o->guest_user || !w->sh->o->guest_password)
 			return vs_fail(err, VS_ERR_USAGE, "no guest credentials for Guest Operations");
-		rc = vs_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password, st->arg,
-				  tools_to, &output, &len, &code, err);
+		rc = probe_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password,
+				     st->arg, tools_to, &output, &code, err);
 		if (rc == 0) {
 			snprintf(after, an, "exit %d", code);
 			if (code == 3010) { /* done; REBOOT=R held back the reboot it wants */
@@ -636,7 +595,7 @@ static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result
 			char said[300];
 			const char *why = msi_exit_meaning(code);
 			if (!why) {
-				command_said(output, said, sizeof said);
+				probe_command_said(output, said, sizeof said);
 				why = said;
 			}
 			rc = vs_fail(err, VS_ERR_FAULT, "the VMware Tools setup in the guest ended with "

@@ -262,7 +262,30 @@ static bool sc_failure_code(const char *s, size_t n, long *code)
 	return false;
 }
 
-static void sc_scan_text(const char *text, size_t len, const char *key, sc_scan *sc)
+/* Whether a value reads "<number>  <NAME>" with NAME one of names[lo..hi] (the API's constant,
+ * which sc prints in English in every language). */
+static bool value_names_one_of(const char *v, size_t vn, const char *const *names, long lo,
+			       long hi)
+{
+	long num;
+	if (!leading_number(&v, &vn, &num))
+		return false;
+	trim(&v, &vn);
+	size_t wn = 0;
+	while (wn < vn && !is_blank(v[wn]))
+		wn++;
+	for (long i = lo; i <= hi; i++)
+		if (names[i] && ieq(v, wn, names[i]))
+			return true;
+	return false;
+}
+
+/* sc's field names are localised ("STATUS", "ÉTAT", "ESTADO" for STATE; "STARTTYP" for
+ * START_TYPE; "DIENSTNAME" for SERVICE_NAME), so the wanted line is found by its key in
+ * English or by its value's shape ("4  RUNNING": a number and one of names[lo..hi]); the
+ * service's name line by its place: the one key line that is not indented. */
+static void sc_scan_text(const char *text, size_t len, const char *key, const char *const *names,
+			 long lo, long hi, sc_scan *sc)
 {
 	line_iter it;
 	const char *s;
@@ -272,6 +295,7 @@ static void sc_scan_text(const char *text, size_t len, const char *key, sc_scan 
 	memset(sc, 0, sizeof *sc);
 	iter_init(&it, text, len);
 	while (next_line(&it, &s, &n, NULL)) {
+		bool indented = n && is_blank(*s);
 		trim(&s, &n);
 		if (!n)
 			continue;
@@ -293,9 +317,11 @@ static void sc_scan_text(const char *text, size_t len, const char *key, sc_scan 
 		size_t kn, vn;
 		if (!key_value(s, n, &k, &kn, &v, &vn))
 			continue;
-		if (ieq(k, kn, "SERVICE_NAME"))
+		bool one_word = kn && !memchr(k, ' ', kn);
+		if (ieq(k, kn, "SERVICE_NAME") || (!indented && one_word && vn))
 			sc->service_name = true;
-		else if (ieq(k, kn, key)) {
+		else if (ieq(k, kn, key) || (indented && one_word &&
+					     value_names_one_of(v, vn, names, lo, hi))) {
 			if (!sc->n_values++) {
 				sc->value = v;
 				sc->value_len = vn;
@@ -360,7 +386,7 @@ bool probe_sc_denied(const char *text)
 	sc_scan sc;
 	if (!text || (len = strnlen(text, PROBE_MAX_TEXT + 1)) > PROBE_MAX_TEXT)
 		return false;
-	sc_scan_text(text, len, "STATE", &sc);
+	sc_scan_text(text, len, "STATE", state_names, 1, 7, &sc);
 	free(sc.failed_msg);
 	return sc.failed && sc.code == 5;
 }
@@ -398,7 +424,7 @@ bool probe_parse_sc_query(const char *text, svc_facts *out, char *err, size_t er
 	out->raw_state = NULL;
 	if (!text_len(text, &len, "sc query", err, errlen))
 		return false;
-	sc_scan_text(text, len, "STATE", &sc);
+	sc_scan_text(text, len, "STATE", state_names, 1, 7, &sc);
 	if (sc.failed) {
 		ok = sc_failure(&sc, out, err, errlen);
 	} else if (sc.n_values > 1) {
@@ -434,7 +460,7 @@ bool probe_parse_sc_qc(const char *text, svc_facts *out, char *err, size_t errle
 	out->start = SVC_START_UNKNOWN;
 	if (!text_len(text, &len, "sc qc", err, errlen))
 		return false;
-	sc_scan_text(text, len, "START_TYPE", &sc);
+	sc_scan_text(text, len, "START_TYPE", start_names, 0, 4, &sc);
 	if (sc.failed) {
 		ok = sc_failure(&sc, out, err, errlen);
 	} else if (sc.n_values > 1) {
@@ -1143,6 +1169,43 @@ static long trailing_number(const char *s, size_t n)
 	return leading_number(&p, &pn, &v) ? v : -1;
 }
 
+/* Where a row's Dyn cell is. diskpart pads its cells to the English widths, so a longer size
+ * ("465 Gбайт  1024 Kбайт" in Russian) pushes the cells after it to the right by as much:
+ * the Dyn span moves with the end of the row's Free cell, found by its shape (the last
+ * number of the row and the unit after it). */
+static col_span dyn_span(const char *s, size_t n, const col_span sp[6])
+{
+	size_t last_digit = n;
+	for (size_t i = 0; i < n; i++)
+		if (isdigit((unsigned char)s[i]))
+			last_digit = i;
+	size_t col = 0, i = 0, text_end = 0;
+	int part = 0; /* 0 before the number's end, 1 blanks after it, 2 in the unit */
+	while (i < n && last_digit < n) {
+		uint32_t cp;
+		size_t l = utf8_char(s + i, n - i, &cp);
+		col += cp_columns(cp);
+		bool blank = cp == ' ' || cp == '\t' || cp == '\r';
+		if (i == last_digit) {
+			text_end = col;
+			part = 1;
+		} else if (part == 1 && !blank) {
+			part = 2;
+		} else if (part == 2 && blank) {
+			break;
+		}
+		if (part == 2)
+			text_end = col;
+		i += l;
+	}
+	col_span d = sp[4];
+	if (text_end > sp[3].to) {
+		d.from += text_end - sp[3].to;
+		d.to += text_end - sp[3].to;
+	}
+	return d;
+}
+
 /* 1 parsed, 0 failed (err set), -1 no dash line at all (the caller explains). */
 static int diskpart_by_columns(const char *text, size_t len, tri *dynamic, char **evidence,
 			       char *err, size_t errlen)
@@ -1181,7 +1244,7 @@ static int diskpart_by_columns(const char *text, size_t len, tri *dynamic, char 
 			set_err(err, errlen, "diskpart output is cut off in the row of Disk %ld", num);
 			goto fail;
 		}
-		row_cell(s, n, sp[4], &c, &cn, &cols);
+		row_cell(s, n, dyn_span(s, n, sp), &c, &cn, &cols);
 		if (cn > 1 || (cn == 1 && *c != '*')) {
 			set_err(err, errlen, "diskpart printed '%c' in the Dyn column of Disk %ld",
 				isprint((unsigned char)*c) ? *c : '?', num);

@@ -1018,6 +1018,15 @@ static void sort_findings(verdict *v)
 	}
 }
 
+
+/* Guided findings that no quiescent command acts on: installing Tools (R01) and starting its
+ * service (R02) happen in the guest's console, by a person following the console's checklist.
+ * A VM held back by them is "manual", never "fixable": `f` would plan nothing for it. */
+static bool needs_a_person(const char *rule)
+{
+	return !strcmp(rule, "R01") || !strcmp(rule, "R02");
+}
+
 void rules_evaluate(const vm_facts *f, time_t now, verdict *out)
 {
 	model_verdict_done(out);
@@ -1082,7 +1091,7 @@ void rules_evaluate(const vm_facts *f, time_t now, verdict *out)
 			out->predicted = x->cap;
 		if (x->sev == SEVERITY_ERROR) {
 			errors = true;
-			manual |= x->fix == FIX_MANUAL;
+			manual |= x->fix == FIX_MANUAL || needs_a_person(x->rule);
 		}
 	}
 

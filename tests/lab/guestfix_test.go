@@ -255,3 +255,48 @@ func TestGuestToolsConfEdit(t *testing.T) {
 		t.Errorf("other script: %d %q", code, out)
 	}
 }
+
+// TestGuestToolsConfEditLocalised: R18's PowerShell errors come in the guest's
+// language and code page (the sentence and the position line; CategoryInfo and
+// FullyQualifiedErrorId stay English), also after the chcp quiescent's fix
+// executor puts in front of every guest command.
+func TestGuestToolsConfEditLocalised(t *testing.T) {
+	conf := "[vmbackup]\nenableVSS = 0\n"
+	locale := func(name, loc string, tools map[string]interface{}) map[string]interface{} {
+		return win2019(name, map[string]interface{}{"tools": tools, "guest": map[string]interface{}{"locale": loc}})
+	}
+	p := startLab(t, scenario(
+		locale("ja-ro", "ja-JP", map[string]interface{}{"tools_conf": conf, "tools_conf_readonly": true}),
+		locale("de-none", "de-DE", map[string]interface{}{"tools_conf": conf}),
+		locale("ru-ro", "ru-RU", map[string]interface{}{"tools_conf": conf, "tools_conf_readonly": true}),
+	))
+	p.c(t)
+	const path = `C:\ProgramData\VMware\VMware Tools\tools.conf`
+	cases := []struct {
+		vm, chcp, head, at, tail string
+		cp                       int
+		script                   string
+	}{
+		{"ja-ro", "現在のコード ページ: 932", "Set-Content : パス '" + path + "' へのアクセスが拒否されました。",
+			"発生場所 行:1 文字:", "UnauthorizedAccessException", 932, confEdit},
+		{"de-none", "Aktive Codepage: 850.", `Get-Content : Der Pfad "C:\Temp\none.conf" kann nicht gefunden werden, da er nicht vorhanden ist.`,
+			"In Zeile:1 Zeichen:", "FullyQualifiedErrorId : PathNotFound,", 850, strings.Replace(confEdit, path, `C:\Temp\none.conf`, 1)},
+		{"ru-ro", "Текущая кодовая страница: 866", "Set-Content : Отказано в доступе по пути \"" + path + "\".",
+			"строка:1 знак:", "GetContentWriterUnauthorizedAccessError", 866, confEdit},
+	}
+	for _, c := range cases {
+		vm := p.vm(t, c.vm)
+		raw, code := p.guestRun(t, vm, c.script)
+		out := decodeCP([]byte(raw), c.cp)
+		if code != 1 || !strings.HasPrefix(out, c.head+"\r\n"+c.at) || !strings.Contains(out, c.tail) {
+			t.Errorf("%s: %d %q", c.vm, code, out)
+		}
+		// As the fix executor sends it: chcp first, the code page's line, the marker, the record.
+		raw, code = p.guestRun(t, vm, "echo ::quiescent:: chcp & chcp & echo ::quiescent:: output & ("+c.script+")")
+		out = strings.ReplaceAll(decodeCP([]byte(raw), c.cp), " \r\n", "\r\n") // echo's blank before & is optional here
+		want := "::quiescent:: chcp\r\n" + c.chcp + "\r\n::quiescent:: output\r\n" + c.head + "\r\n"
+		if code != 1 || !strings.HasPrefix(out, want) {
+			t.Errorf("%s with chcp: %d %q", c.vm, code, out)
+		}
+	}
+}

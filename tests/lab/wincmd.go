@@ -386,6 +386,23 @@ func (v *LabVM) service(name string) *service {
 	return nil
 }
 
+// scKeys: sc's own field names are localised too (SERVICE_NAME, STATE,
+// START_TYPE), as captures from German, French and Portuguese Windows show;
+// the constants after the numbers (4  RUNNING, 2   AUTO_START) are not.
+// Languages without a known capture keep the English names.
+var scKeys = map[string][3]string{
+	"de-DE": {"DIENSTNAME", "STATUS", "STARTTYP"},
+	"fr-FR": {"SERVICE_NAME", "ÉTAT", "START_TYPE"},
+	"pt-BR": {"SERVICE_NAME", "ESTADO", "START_TYPE"},
+}
+
+func scKeysOf(locale string) [3]string {
+	if k, ok := scKeys[locale]; ok {
+		return k
+	}
+	return [3]string{"SERVICE_NAME", "STATE", "START_TYPE"}
+}
+
 func (v *LabVM) sc(args []string) (string, int) {
 	if len(args) < 2 {
 		return "DESCRIPTION:\r\n        SC is a command line program used for communicating with the\r\n        Service Control Manager and services.\r\n", 0
@@ -407,9 +424,10 @@ func (v *LabVM) sc(args []string) (string, int) {
 				flags = "                                (STOPPABLE, NOT_PAUSABLE, IGNORES_SHUTDOWN)\r\n"
 			}
 		}
-		return "\r\nSERVICE_NAME: " + s.name + "\r\n" +
+		keys := scKeysOf(lc.name)
+		return "\r\n" + keys[0] + ": " + s.name + "\r\n" +
 			"        TYPE               : " + s.kind + "\r\n" +
-			"        STATE              : " + state + "\r\n" + flags +
+			fmt.Sprintf("        %-19s: ", keys[1]) + state + "\r\n" + flags +
 			"        WIN32_EXIT_CODE    : 0  (0x0)\r\n" +
 			"        SERVICE_EXIT_CODE  : 0  (0x0)\r\n" +
 			"        CHECKPOINT         : 0x0\r\n" +
@@ -418,10 +436,11 @@ func (v *LabVM) sc(args []string) (string, int) {
 		if s == nil {
 			return lc.scFail("OpenService", 1060, lc.sc1060), 1060
 		}
+		keys := scKeysOf(lc.name)
 		return lc.scOK("QueryServiceConfig") + "\r\n" +
-			"SERVICE_NAME: " + s.name + "\r\n" +
+			keys[0] + ": " + s.name + "\r\n" +
 			"        TYPE               : " + s.kind + "\r\n" +
-			"        START_TYPE         : " + startTypes[s.start] + "\r\n" +
+			fmt.Sprintf("        %-19s: ", keys[2]) + startTypes[s.start] + "\r\n" +
 			"        ERROR_CONTROL      : 1   NORMAL\r\n" +
 			"        BINARY_PATH_NAME   : " + s.binary + "\r\n" +
 			"        LOAD_ORDER_GROUP   :\r\n" +
@@ -489,8 +508,8 @@ func (v *LabVM) vssadmin(args []string) (string, int) {
 }
 
 // diskpart lists the VM's disks in controller order, as `echo list disk |
-// diskpart` shows them in the guest's language: each column as wide as its
-// title or widest cell (in console columns), underlined with dashes.
+// diskpart` shows them in the guest's language, under titles underlined with
+// dashes.
 func (v *LabVM) diskpart() string {
 	host := strings.ToUpper(v.Name)
 	if len(host) > 15 {
@@ -504,35 +523,51 @@ func (v *LabVM) diskpart() string {
 	fmt.Fprintf(&b, "\r\n"+dp.version+"\r\n\r\nCopyright (C) Microsoft Corporation.\r\n"+dp.computer+"\r\n\r\nDISKPART> \r\n",
 		DiskpartVersion(v.Build), host)
 	rows := make([][6]string, len(v.disks))
+	units := diskUnits[v.loc().name]
+	if units == [4]string{} {
+		units = diskUnits["en-US"]
+	}
 	for i, d := range v.disks {
 		dyn := ""
 		if v.Spec.Guest.DynamicDisks && (i > 0 || len(v.disks) == 1) {
 			dyn = "*"
 		}
-		rows[i] = [6]string{fmt.Sprintf("%s %d", dp.disk, i), dp.online, sizeText(d.GB), "0 B", dyn, "*"}
+		rows[i] = [6]string{fmt.Sprintf("%s %d", dp.disk, i), dp.online, sizeText(d.GB, units), "0 " + units[3], dyn, "*"}
 	}
-	// English widths are diskpart's own (8, 13, 7, 7, 3, 3); other languages widen a column
-	// to its title or widest cell.
+	// The title and dash line are as wide as diskpart's English columns (8, 13, 7, 7, 3, 3)
+	// or the language's title. Past the disk's name, rows are padded as Windows' diskpart pads
+	// them: by characters, not console columns, and a longer cell is not cut. So a wide status
+	// word (CJK) or a long unit ("Gбайт") pushes the rest of the row right of its dashes, as
+	// real captures show (tests/lab/testdata/real).
 	widths := [6]int{8, 13, 7, 7, 3, 3}
 	for c := range widths {
 		if w := displayWidth(dp.cols[c]); w > widths[c] {
 			widths[c] = w
 		}
-		for _, r := range rows {
-			if w := displayWidth(r[c]); w > widths[c] {
-				widths[c] = w
-			}
+	}
+	runes := func(s string) int { return len([]rune(s)) }
+	pad := func(s string, w int) string {
+		if d := w - runes(s); d > 0 {
+			return s + strings.Repeat(" ", d)
 		}
+		return s
 	}
 	line := func(cells [6]string, row bool) string {
 		out := " "
 		for c, cell := range cells {
-			if row && (c == 4 || c == 5) && cell != "" { // diskpart centres the stars
-				cell = padTo(strings.Repeat(" ", (widths[c]-1)/2)+cell, widths[c])
-			} else if row && (c == 2 || c == 3) { // sizes are right-aligned
-				cell = strings.Repeat(" ", widths[c]-displayWidth(cell)) + cell
+			switch {
+			case !row || c == 0: // titles and the disk's name: by console columns
+				cell = padTo(cell, widths[c])
+			case (c == 4 || c == 5) && cell != "": // diskpart centres the stars
+				cell = pad(strings.Repeat(" ", (widths[c]-1)/2)+cell, widths[c])
+			case c == 2 || c == 3: // sizes are right-aligned
+				if d := widths[c] - runes(cell); d > 0 {
+					cell = strings.Repeat(" ", d) + cell
+				}
+			default:
+				cell = pad(cell, widths[c])
 			}
-			out += " " + padTo(cell, widths[c])
+			out += " " + cell
 			if c < 5 {
 				out += " "
 			}
@@ -552,14 +587,21 @@ func (v *LabVM) diskpart() string {
 	return b.String()
 }
 
-func sizeText(gb float64) string {
+// diskUnits: diskpart's size units (TB, GB, MB, bytes); Russian Windows writes
+// "232 Gбайт", "1024 Kбайт", "0 байт".
+var diskUnits = map[string][4]string{
+	"en-US": {"TB", "GB", "MB", "B"},
+	"ru-RU": {"Tбайт", "Gбайт", "Mбайт", "байт"},
+}
+
+func sizeText(gb float64, units [4]string) string {
 	switch {
 	case gb >= 10240:
-		return fmt.Sprintf("%d TB", int(gb/1024))
+		return fmt.Sprintf("%d %s", int(gb/1024), units[0])
 	case gb >= 1:
-		return fmt.Sprintf("%d GB", int(gb))
+		return fmt.Sprintf("%d %s", int(gb), units[1])
 	}
-	return fmt.Sprintf("%d MB", int(gb*1024))
+	return fmt.Sprintf("%d %s", int(gb*1024), units[2])
 }
 
 // noStoragePool is PowerShell's error record for a cmdlet that does not exist
@@ -776,8 +818,8 @@ func (v *LabVM) psEditFile(script string) (string, int) {
 		path := value(g[1])
 		data, ok := v.readFile(path)
 		if !ok {
-			return fmt.Sprintf("Get-Content : Cannot find path '%s' because it does not exist.\r\n", path) +
-				psPosition(script, "Get-Content") +
+			return "Get-Content : " + fmt.Sprintf(v.psText(1), path) + "\r\n" +
+				v.psPosition(script, "Get-Content") +
 				fmt.Sprintf("    + CategoryInfo          : ObjectNotFound: (%s:String) [Get-Content], ItemNotFoundException", path) +
 				psErrTail + "PathNotFound,Microsoft.PowerShell.Commands.GetContentCommand\r\n \r\n", 1
 		}
@@ -808,8 +850,8 @@ func (v *LabVM) psEditFile(script string) (string, int) {
 		}
 		target := value(sc[1])
 		if guestKey(target) == toolsConfPath && v.Spec.Tools.ConfReadOnly {
-			return fmt.Sprintf("Set-Content : Access to the path '%s' is denied.\r\n", target) +
-				psPosition(script, "Set-Content") +
+			return "Set-Content : " + fmt.Sprintf(v.psText(2), target) + "\r\n" +
+				v.psPosition(script, "Set-Content") +
 				fmt.Sprintf("    + CategoryInfo          : PermissionDenied: (%s:String) [Set-Content], UnauthorizedAccessException", target) +
 				psErrTail + "GetContentWriterUnauthorizedAccessError,Microsoft.PowerShell.Commands.SetContentCommand\r\n \r\n", 1
 		}
@@ -822,8 +864,43 @@ func (v *LabVM) psEditFile(script string) (string, int) {
 	return "", 0
 }
 
-// psPosition is the "At line:1 char:N" part of a PowerShell error record.
-func psPosition(script, cmdlet string) string {
+// psPathErrors: Get-Content's "cannot find path" and Set-Content's "access
+// denied" sentences in each language (the record's CategoryInfo and
+// FullyQualifiedErrorId lines stay English on every Windows).
+var psPathErrors = map[string][2]string{
+	"en-US": {"Cannot find path '%s' because it does not exist.", "Access to the path '%s' is denied."},
+	"de-DE": {"Der Pfad \"%s\" kann nicht gefunden werden, da er nicht vorhanden ist.", "Der Zugriff auf den Pfad \"%s\" wurde verweigert."},
+	"fr-FR": {"Impossible de trouver le chemin d'accès « %s », car il n'existe pas.", "L'accès au chemin d'accès « %s » est refusé."},
+	"es-ES": {"No se encuentra la ruta de acceso '%s' porque no existe.", "Acceso denegado a la ruta de acceso '%s'."},
+	"it-IT": {"Impossibile trovare il percorso '%s' perché non esiste.", "Accesso al percorso '%s' negato."},
+	"pt-BR": {"Não é possível localizar o caminho '%s' porque ele não existe.", "O acesso ao caminho '%s' foi negado."},
+	"nl-NL": {"Kan pad %s niet vinden omdat dit niet bestaat.", "De toegang tot het pad %s is geweigerd."},
+	"pl-PL": {"Nie można odnaleźć ścieżki „%s”, ponieważ nie istnieje.", "Odmowa dostępu do ścieżki „%s”."},
+	"ru-RU": {"Не удается найти путь \"%s\", так как он не существует.", "Отказано в доступе по пути \"%s\"."},
+	"ja-JP": {"パス '%s' が存在しないため検出できません。", "パス '%s' へのアクセスが拒否されました。"},
+	"zh-CN": {"找不到路径“%s”，因为该路径不存在。", "对路径“%s”的访问被拒绝。"},
+	"ko-KR": {"'%s' 경로는 존재하지 않으므로 찾을 수 없습니다.", "'%s' 경로에 대한 액세스가 거부되었습니다."},
+}
+
+// psText is a PowerShell sentence in the guest's language: 0 the position
+// ("At line:1 char:1"), 1 path not found, 2 access denied.
+func (v *LabVM) psText(i int) string {
+	name := v.loc().name
+	if i == 0 {
+		if t, ok := psNotRecognized[name]; ok {
+			return t[1]
+		}
+		return psNotRecognized["en-US"][1]
+	}
+	if t, ok := psPathErrors[name]; ok {
+		return t[i-1]
+	}
+	return psPathErrors["en-US"][i-1]
+}
+
+// psPosition is the "At line:1 char:N" part of a PowerShell error record, in
+// the guest's language: every language's form ends with the column.
+func (v *LabVM) psPosition(script, cmdlet string) string {
 	i := strings.Index(script, cmdlet)
 	if i < 0 {
 		i = 0
@@ -832,5 +909,7 @@ func psPosition(script, cmdlet string) string {
 	if len(excerpt) > 60 {
 		excerpt = excerpt[:60] + " ..."
 	}
-	return fmt.Sprintf("At line:1 char:%d\r\n+ %s\r\n+ %s\r\n", i+1, excerpt, strings.Repeat("~", len(cmdlet)+3))
+	at := v.psText(0)
+	at = strings.TrimSuffix(at, "1") + strconv.Itoa(i+1)
+	return fmt.Sprintf("%s\r\n+ %s\r\n+ %s\r\n", at, excerpt, strings.Repeat("~", len(cmdlet)+3))
 }

@@ -403,23 +403,23 @@ static const rcase cases[] = {
 	{"2000 ready (sync driver)", base_2000, {0}, OS_WIN2000, FS, FS, STATUS_READY, "R23:info:none", NULL, NULL},
 	{"linux n/a", base_linux, {0}, OS_OTHER, CRASH, CRASH, STATUS_NA, "", NULL, NULL},
 
-	/* R01 */
-	{"R01 tools not installed", base_2016, M(m_tools_not_installed), W16, APP, FAIL, STATUS_FIXABLE,
+	/* R01 (a person installs Tools: manual, not fixable) */
+	{"R01 tools not installed", base_2016, M(m_tools_not_installed), W16, APP, FAIL, STATUS_MANUAL,
 	 "R01:error:fail", "R01", "guest.toolsVersionStatus2 = guestToolsNotInstalled"},
-	{"R01 from running status only", base_2016, M(m_tools_status_not_installed), W16, APP, FAIL, STATUS_FIXABLE,
+	{"R01 from running status only", base_2016, M(m_tools_status_not_installed), W16, APP, FAIL, STATUS_MANUAL,
 	 "R01:error:fail", "R01", "VMware Tools status: notInstalled"},
-	{"R01 from version status only", base_2016, M(m_tvs_not_installed), W16, APP, FAIL, STATUS_FIXABLE,
+	{"R01 from version status only", base_2016, M(m_tvs_not_installed), W16, APP, FAIL, STATUS_MANUAL,
 	 "R01:error:fail", "R01", "guest.toolsVersionStatus2 = guestToolsNotInstalled"},
 	{"R01 hides R03/R23 of an old version", base_2016, M(m_tools_10_0_0, m_tools_not_installed), W16, APP, FAIL,
-	 STATUS_FIXABLE, "R01:error:fail", NULL, NULL},
-	{"R01 powered off too", base_2016, M(m_tools_not_installed, m_power_off), W16, APP, FAIL, STATUS_FIXABLE,
+	 STATUS_MANUAL, "R01:error:fail", NULL, NULL},
+	{"R01 powered off too", base_2016, M(m_tools_not_installed, m_power_off), W16, APP, FAIL, STATUS_MANUAL,
 	 "R01:error:fail, R20:info:none", NULL, NULL},
-	{"R01 on desktop", base_desktop, M(m_tools_not_installed), OS_WINDESKTOP, FS, FAIL, STATUS_FIXABLE,
+	{"R01 on desktop", base_desktop, M(m_tools_not_installed), OS_WINDESKTOP, FS, FAIL, STATUS_MANUAL,
 	 "R01:error:fail", NULL, NULL},
-	{"R01 on XP", base_xp, M(m_tools_not_installed), OS_WINXP, FS, FAIL, STATUS_FIXABLE, "R01:error:fail", NULL, NULL},
+	{"R01 on XP", base_xp, M(m_tools_not_installed), OS_WINXP, FS, FAIL, STATUS_MANUAL, "R01:error:fail", NULL, NULL},
 
-	/* R02 */
-	{"R02 not running, on", base_2016, M(m_tools_not_running), W16, APP, FAIL, STATUS_FIXABLE,
+	/* R02 (a person starts Tools: manual, not fixable) */
+	{"R02 not running, on", base_2016, M(m_tools_not_running), W16, APP, FAIL, STATUS_MANUAL,
 	 "R02:error:fail", "R02", "VM poweredOn, VMware Tools notRunning"},
 	{"R02 not when off", base_2016, M(m_tools_not_running, m_power_off), W16, APP, APP, STATUS_READY,
 	 "R20:info:none", NULL, NULL},
@@ -427,7 +427,7 @@ static const rcase cases[] = {
 	 "R20:info:none", NULL, NULL},
 	{"R02 not when power unknown", base_2016, M(m_tools_not_running, m_power_unknown), W16, APP, APP,
 	 STATUS_READY, "", NULL, NULL},
-	{"R02 on 2003", base_2003, M(m_tools_not_running), OS_WIN2003, APP, FAIL, STATUS_FIXABLE, "R02:error:fail", NULL, NULL},
+	{"R02 on 2003", base_2003, M(m_tools_not_running), OS_WIN2003, APP, FAIL, STATUS_MANUAL, "R02:error:fail", NULL, NULL},
 
 	/* R03 and R23 */
 	{"R03 guestToolsTooOld", base_2016, M(m_tvs_too_old), W16, APP, FAIL, STATUS_FIXABLE,
@@ -876,7 +876,7 @@ static const rcase cases[] = {
 	{"cap crash + none", base_xp, M(m_sync_missing, m_vol_half_gib), OS_WINXP, FS, CRASH, STATUS_FIXABLE,
 	 "R06:error:crash, R19:warn:none, R23:info:none", NULL, NULL},
 	{"cap crash + fail (tools)", base_2000, M(m_sync_missing, m_tools_not_running), OS_WIN2000, FS, FAIL,
-	 STATUS_FIXABLE, "R02:error:fail, R06:error:crash, R23:info:none", NULL, NULL},
+	 STATUS_MANUAL, "R02:error:fail, R06:error:crash, R23:info:none", NULL, NULL},
 	{"cap fs + fs + fail", base_2016, M(m_uuid_absent, m_dynamic, m_writer_failed), W16, APP, FAIL, STATUS_MANUAL,
 	 "R07:error:filesystem, R12:error:filesystem, R16:error:fail", NULL, NULL},
 	{"cap none + none + fs", base_2016, M(m_independent_persistent, m_vol_half_gib, m_sync_running), W16, APP, FS,

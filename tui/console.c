@@ -15,6 +15,7 @@
 #include "tui/session.h"
 #include "tui/term.h"
 #include "tui/ui.h"
+#include "tui/vcenters.h"
 #include "util/xalloc.h"
 #include "views/view.h"
 #include "vsphere/known_hosts.h"
@@ -113,8 +114,11 @@ static char *host_of(const char *server)
 
 /* Trust on first use, before curses: an unknown certificate is shown by its SHA-256
  * fingerprint and remembered in known_hosts when the operator says yes. */
-static int tofu(conn_opts *o)
+static int tofu(conn_opts *all, size_t k)
 {
+	conn_opts one;
+	conn_opts_for_server(all, k, &one);
+	conn_opts *o = &one;
 	if (o->thumbprint || o->insecure)
 		return 0;
 	char *host = host_of(o->server);
@@ -148,7 +152,8 @@ static int tofu(conn_opts *o)
 	}
 	if (o->known_hosts && vs_known_hosts_add(o->known_hosts, host, thumb, &err) < 0)
 		fprintf(stderr, "quiescent: warning: could not remember it: %s\n", err.message);
-	xstrset(&o->thumbprint, thumb);
+	if (k == 0) /* the others are pinned by known_hosts only */
+		xstrset(&all->thumbprint, thumb);
 	free(host);
 	return 0;
 }
@@ -188,9 +193,11 @@ int console_main(int argc, char **argv)
 		fprintf(stderr, "quiescent: %s\n", why);
 		goto out;
 	}
-	if (tofu(&o.conn) < 0) {
-		rc = CLI_EXIT_CONNECT;
-		goto out;
+	for (size_t k = 0; k < conn_opts_server_count(&o.conn); k++) {
+		if (tofu(&o.conn, k) < 0) {
+			rc = CLI_EXIT_CONNECT;
+			goto out;
+		}
 	}
 	fprintf(stderr, "quiescent: connecting to %s...\n", o.conn.server);
 	vs_error err;
@@ -232,6 +239,7 @@ int console_main(int argc, char **argv)
 		if (!o.conn.guest_user && !guest_logins_count(o.conn.guest_logins) && u.probe)
 			ui_message(&u, LOG_INFO, "no guest credentials (--guest-user, GOVC_GUEST_LOGIN): guest facts come from history");
 		session_start(&u, s);
+		vcenters_start(&u);
 		actions_startup_check(&u);
 		end = loop_run(&u);
 		prompt_teardown();

@@ -7,6 +7,7 @@
 #include "scan/scan.h"
 #include "tui/jobs.h"
 #include "tui/taskwatch.h"
+#include "tui/vcenters.h"
 #include "tui/watcher.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
@@ -22,7 +23,7 @@ void session_start(ui *u, vs_session *s)
 	free(u->server);
 	u->server = scan_server_key(vs_session_server(s));
 	u->watch_synced = false;
-	u->watch = watcher_start(s, &u->q);
+	u->watch = watcher_start(s, &u->q, 0);
 	if (!u->watch)
 		ui_message(u, LOG_ERROR, "could not start the live watcher thread: changes will need :scan");
 	u->taskwatch = taskwatch_start(s, &u->q, tasks_view_vc_tasks);
@@ -70,8 +71,13 @@ static void switch_session(ui *u, void *data)
 	for (size_t i = 0; i < u->n_tasks; i++)
 		if (u->tasks[i].job)
 			job_cancel(u, u->tasks[i].job);
-	fleet_done(&u->fl);
-	fleet_init(&u->fl);
+	/* the first vCenter's VMs go; the other vCenters' stay (they are not replaced) */
+	for (size_t i = u->fl.n; i-- > 0;)
+		if (u->fl.vms[i]->vc == 0)
+			fleet_remove(&u->fl, 0, u->fl.vms[i]->f.moref);
+	fleet_recount(&u->fl);
+	free(u->down);
+	u->down = NULL;
 	vms_view_forget(u->v_vms);
 	u->scan_task = 0;
 	/* jobs still running hold the old session: it is freed at exit, after them */
@@ -134,6 +140,7 @@ void session_stop(ui *u)
 {
 	watcher_stop(u->watch);
 	u->watch = NULL;
+	vcenters_stop(u);
 	taskwatch_stop(u->taskwatch);
 	u->taskwatch = NULL;
 	tasks_view_vc_tasks(u, NULL);
@@ -148,4 +155,5 @@ void session_free_all(ui *u)
 	free(u->retired);
 	u->retired = NULL;
 	u->n_retired = 0;
+	vcenters_free(u);
 }

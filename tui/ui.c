@@ -2,6 +2,7 @@
 #include "tui/ui.h"
 
 #include "tui/jobs.h"
+#include "tui/vcenters.h"
 #include "tui/view_ops.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
@@ -85,6 +86,7 @@ bool ui_busy(const ui *u)
 
 int ui_start_scan(ui *u)
 {
+	vcenters_scan(u); /* the other vCenters, each on its own */
 	if (u->scan_task) {
 		ui_message(u, LOG_INFO, "a scan is already running (Ctrl-C cancels it)");
 		return -1;

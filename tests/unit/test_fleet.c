@@ -26,34 +26,34 @@ static void test_rows_appear_and_keep_their_facts_while_probing(void **state)
 	fleet fl;
 	fleet_init(&fl);
 	vm_facts f = facts("vm-1", "sql-01", PROBE_NOT_RUN);
-	fleet_vm *vm = fleet_apply_row(&fl, &f, true, 100, false);
+	fleet_vm *vm = fleet_apply_row(&fl, 0, &f, true, 100, false);
 	assert_int_equal(fl.n, 1);
 	assert_true(vm->probing);
 	assert_string_equal(vm->f.name, "sql-01");
 
 	/* its probe ended: the result replaces the row, probing ends */
 	f = facts("vm-1", "sql-01", PROBE_OK);
-	vm = fleet_apply_row(&fl, &f, false, 101, false);
+	vm = fleet_apply_row(&fl, 0, &f, false, 101, false);
 	assert_false(vm->probing);
 	assert_int_equal(vm->f.probe.state, PROBE_OK);
 
 	/* a rescan: while its probe runs, the VM keeps the good facts it has */
 	f = facts("vm-1", "sql-01", PROBE_NOT_RUN);
 	unsigned long gen = fl.gen;
-	vm = fleet_apply_row(&fl, &f, true, 200, false);
+	vm = fleet_apply_row(&fl, 0, &f, true, 200, false);
 	assert_true(vm->probing);
 	assert_int_equal(vm->f.probe.state, PROBE_OK);
 	assert_true(fl.gen > gen);
 
 	/* the scan ended (cancelled): nothing is left probing */
-	fleet_end_probing(&fl);
+	fleet_end_probing(&fl, 0);
 	assert_false(vm->probing);
 
 	/* the whole result ends probing too */
 	f = facts("vm-1", "sql-01", PROBE_NOT_RUN);
-	fleet_apply_row(&fl, &f, true, 300, false);
+	fleet_apply_row(&fl, 0, &f, true, 300, false);
 	f = facts("vm-1", "sql-01", PROBE_OK);
-	vm = fleet_apply_scan(&fl, &f, 301, false);
+	vm = fleet_apply_scan(&fl, 0, &f, 301, false);
 	assert_false(vm->probing);
 	fleet_done(&fl);
 }

@@ -128,13 +128,12 @@ int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, 
 		}
 		char *value = arg[8] ? argv[*i] + 9 : argv[++*i];
 		bool more = o->server != NULL; /* a repeated --server: one more vCenter */
-		if (more && add_server(o, value, msg, n) < 0)
-			return -1;
+		int more_rc = more ? add_server(o, value, msg, n) : 0;
 		if (!more)
 			conn_opts_set_server(o, value);
 		size_t off, len;
 		char *at = strrchr(value, '@');
-		if (!more && o->server_error && at) {
+		if ((more ? more_rc < 0 : o->server_error != NULL) && at) {
 			/* Unreadable, yet it may hold a password ("u:pa/ss@vc"): all before the last
 			 * '@' goes. */
 			char *auth = strstr(value, "://");
@@ -152,7 +151,7 @@ int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, 
 				"other local users on the command line; use QUIESCENT_PASSWORD or the "
 				"prompt instead\n");
 		}
-		return 1;
+		return more_rc < 0 ? -1 : 1;
 	}
 	if (!strcmp(arg, "--insecure") || !strcmp(arg, "-k")) {
 		o->insecure = true;

@@ -58,6 +58,55 @@ static void test_rows_appear_and_keep_their_facts_while_probing(void **state)
 	fleet_done(&fl);
 }
 
+/* Two vCenters: the same moref is two VMs; each vCenter's rows, probing, removal and
+ * reachability are its own, and a VM of a lost vCenter is unknown whatever it was. */
+static void test_vcenters_are_kept_apart(void **state)
+{
+	(void)state;
+	fleet fl;
+	fleet_init(&fl);
+	vm_facts f = facts("vm-1", "sql-a", PROBE_NOT_RUN);
+	fleet_vm *a = fleet_apply_row(&fl, 0, &f, true, 100, false);
+	f = facts("vm-1", "sql-b", PROBE_NOT_RUN);
+	fleet_vm *b = fleet_apply_row(&fl, 1, &f, true, 100, false);
+	assert_int_equal(fl.n, 2);
+	assert_ptr_equal(fleet_get(&fl, "vm-1"), a);
+	assert_ptr_equal(fleet_get_in(&fl, 1, "vm-1"), b);
+	assert_null(fleet_get_in(&fl, 2, "vm-1"));
+	assert_int_equal(b->vc, 1);
+
+	fleet_end_probing(&fl, 1); /* B's scan ended, A's runs on */
+	assert_true(a->probing);
+	assert_false(b->probing);
+
+	f = facts("vm-1", "sql-b", PROBE_OK);
+	f.config_guest_id = xstrdup("ubuntu64Guest"); /* a Linux VM: n/a, a status of its own */
+	f.guest_id = xstrdup("ubuntu64Guest");
+	b = fleet_update_inventory(&fl, 1, &f, 110);
+	vm_status before = b->v.status;
+	assert_int_equal(before, STATUS_NA);
+	unsigned long gen = fl.gen;
+	fleet_set_unreachable(&fl, 1, true, 120);
+	assert_true(b->unreachable);
+	assert_false(a->unreachable);
+	assert_int_equal(b->v.status, STATUS_UNKNOWN);
+	assert_true(fl.gen > gen);
+	/* a live change while lost does not make it known again */
+	f = facts("vm-1", "sql-b", PROBE_OK);
+	f.config_guest_id = xstrdup("ubuntu64Guest");
+	f.guest_id = xstrdup("ubuntu64Guest");
+	b = fleet_update_inventory(&fl, 1, &f, 125);
+	assert_int_equal(b->v.status, STATUS_UNKNOWN);
+	fleet_set_unreachable(&fl, 1, false, 130);
+	assert_int_equal(b->v.status, before);
+
+	fleet_remove(&fl, 1, "vm-1");
+	assert_int_equal(fl.n, 1);
+	assert_ptr_equal(fleet_get(&fl, "vm-1"), a);
+	assert_null(fleet_get_in(&fl, 1, "vm-1"));
+	fleet_done(&fl);
+}
+
 static void test_a_warning_is_not_named_by_the_error_title(void **state)
 {
 	(void)state;
@@ -81,6 +130,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows_appear_and_keep_their_facts_while_probing),
+		cmocka_unit_test(test_vcenters_are_kept_apart),
 		cmocka_unit_test(test_a_warning_is_not_named_by_the_error_title),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include "tui/loop.h"
 #include "tui/prompt.h"
 #include "tui/quitguard.h"
+#include "tui/reprobe.h"
 #include "tui/session.h"
 #include "tui/term.h"
 #include "tui/ui.h"
@@ -34,6 +35,7 @@ typedef struct {
 	char *keymap;
 	bool readonly;
 	bool no_probe;
+	long reprobe_age_s;     /* 0: no background re-probe */
 	char *db;
 	char *history;
 	term_opts term;
@@ -49,6 +51,8 @@ static void usage(FILE *out)
 		     "                        $XDG_CONFIG_HOME/quiescent/keys)\n"
 		     "  --readonly, --read-only  refuse every action that changes a VM\n"
 		     "  --no-probe            do not run the guest probe (use the last one in history)\n"
+		     "  --reprobe-age AGE     probe guest facts older than AGE again in the\n"
+		     "                        background (default 1h; off: only on :scan)\n"
 		     "  --db PATH             history database (env QUIESCENT_DB)\n"
 		     "  --history-file PATH   the : command line's history (default\n"
 		     "                        $XDG_STATE_HOME/quiescent/history)\n"
@@ -72,6 +76,17 @@ static int parse(int argc, char **argv, console_opts *o)
 			o->readonly = true;
 		} else if (!strcmp(a, "--no-probe")) {
 			o->no_probe = true;
+		} else if (!strcmp(a, "--reprobe-age")) {
+			const char *v = cmd_option_value("quiescent", argc, argv, &i);
+			if (!v)
+				return -1;
+			if (!strcmp(v, "off")) {
+				o->reprobe_age_s = 0;
+			} else if (!cmd_parse_age(v, &o->reprobe_age_s)) {
+				fprintf(stderr, "quiescent: --reprobe-age takes an age such as 30m, 6h, 1d, "
+					"seconds or off, not '%s'\n", v);
+				return -1;
+			}
 		} else if (!strcmp(a, "--ascii")) {
 			o->term.ascii = true;
 		} else if (!strcmp(a, "--mouse")) {
@@ -176,6 +191,7 @@ int console_main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	console_opts o;
 	memset(&o, 0, sizeof o);
+	o.reprobe_age_s = REPROBE_AGE_DEFAULT_S;
 	conn_opts_init(&o.conn);
 	int p = parse(argc, argv, &o);
 	if (p != 0) {
@@ -220,6 +236,7 @@ int console_main(int argc, char **argv)
 	u.conn = &o.conn;
 	u.readonly = o.readonly;
 	u.probe = !o.no_probe;
+	u.reprobe_age_s = (int)o.reprobe_age_s;
 	char dbbuf[4096];
 	const char *db = o.db ? o.db : store_default_path(dbbuf, sizeof dbbuf);
 	u.db_path = xstrdup(db);

@@ -247,6 +247,18 @@ void fleet_clear_marks(fleet *fl)
 	fl->gen++;
 }
 
+size_t fleet_count_probed_before(const fleet *fl, time_t before)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < fl->n; i++) {
+		const fleet_vm *vm = fl->vms[i];
+		const guest_probe *p = &vm->f.probe;
+		n += vm->f.power == POWER_ON && !vm->probing && !vm->unreachable &&
+		     (p->state == PROBE_OK || p->state == PROBE_STALE) && p->at > 0 && p->at < before;
+	}
+	return n;
+}
+
 void fleet_recount(fleet *fl)
 {
 	memset(fl->by_status, 0, sizeof fl->by_status);

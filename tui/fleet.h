@@ -74,6 +74,9 @@ void fleet_remove(fleet *fl, unsigned vc, const char *moref);
 void fleet_apply_test(fleet *fl, fleet_vm *vm, const vm_last_test *t, time_t now);
 void fleet_set_mark(fleet *fl, fleet_vm *vm, bool on);
 void fleet_clear_marks(fleet *fl);
+/* How many powered-on VMs have guest facts from a probe that ended before `before` (a good
+ * one: this session's or one from the history); those the background re-probe refreshes. */
+size_t fleet_count_probed_before(const fleet *fl, time_t before);
 /* Recounts by_status / by_level / n_marked (after a batch). */
 void fleet_recount(fleet *fl);
 

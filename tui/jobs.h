@@ -81,6 +81,7 @@ typedef struct {
 	char *guest_user;     /* NULL: no probe */
 	char *guest_password; /* secret */
 	bool probe;
+	int probe_max_age_s;  /* > 0: reuse guest facts younger than this (a background re-probe) */
 	char *db_path;        /* NULL: no history */
 	const guest_logins *guest_logins;   /* the console's, alive for the whole run */
 } scan_job_args;

@@ -7,6 +7,7 @@
 #include "tui/jobs.h"
 #include "tui/prompt.h"
 #include "tui/quitguard.h"
+#include "tui/reprobe.h"
 #include "tui/taskwatch.h"
 #include "tui/term.h"
 #include "tui/vcenters.h"
@@ -347,8 +348,10 @@ int loop_run(ui *u)
 		if (quitguard_ready(u))
 			break;   /* q, q: every fix and test ended safely */
 		time_t now = time(NULL);
-		if (now != last_tick)
+		if (now != last_tick) {
 			vcenters_tick(u, now);
+			reprobe_tick(u, now);
+		}
 		if (now != last_tick || ui_busy(u)) {
 			last_tick = now;
 			u->spin++;

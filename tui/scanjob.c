@@ -90,6 +90,7 @@ void scan_job(job *j, void *arg)
 		.guest_password = a->guest_password,
 		.guest_logins = a->guest_logins,
 		.on_vm = on_row,
+		.probe_max_age_s = a->probe_max_age_s,
 	};
 	scan_rows rows = { .j = j, .posted_ms = mono_ms(), .vc = a->vc };
 	scan_result r;

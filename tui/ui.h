@@ -80,6 +80,9 @@ typedef struct ui {
 	bool conn_ok;
 	bool readonly;
 	bool probe;                 /* run the guest probe in scans */
+	int reprobe_age_s;          /* guest facts older than this are probed again in the
+				     * background (tui/reprobe.c); 0: never */
+	time_t scan_started_at;     /* when the last scan of the first vCenter started */
 	char *db_path;              /* history; NULL: none */
 	watcher *watch;
 	taskwatch *taskwatch;       /* vCenter's recent tasks, read while the Tasks view shows */
@@ -151,6 +154,8 @@ const char *ui_vcenter_down(const ui *u, unsigned vc);
 bool ui_vm_actionable(ui *u, const fleet_vm *vm, const char *what);
 /* Starts a scan unless one runs. 0, or -1 with a message shown. */
 int ui_start_scan(ui *u);
+/* The same, reusing guest facts younger than probe_max_age_s (> 0): a background re-probe. */
+int ui_start_scan_aged(ui *u, int probe_max_age_s);
 /* Whether any task is running. */
 bool ui_busy(const ui *u);
 ui_task *ui_task_get(ui *u, int id);

@@ -76,7 +76,7 @@ static void start_watch_and_scan(ui *u, ui_vcenter *v, unsigned vc)
 	if (!v->watch)
 		ui_message(u, LOG_ERROR, "could not start the live watcher of %s: its changes will need :scan",
 			   v->server);
-	vcenters_scan(u);
+	vcenters_scan(u, 0);
 }
 
 static void set_down(ui *u, unsigned vc, const char *why)
@@ -184,7 +184,7 @@ void vcenters_tick(ui *u, time_t now)
 	}
 }
 
-void vcenters_scan(ui *u)
+void vcenters_scan(ui *u, int probe_max_age_s)
 {
 	for (size_t k = 0; k < u->n_more; k++) {
 		ui_vcenter *v = &u->more[k];
@@ -194,6 +194,7 @@ void vcenters_scan(ui *u)
 		a->vc = (unsigned)k + 1;
 		a->vcenter = xstrdup(v->url);
 		a->probe = u->probe;
+		a->probe_max_age_s = probe_max_age_s;
 		a->guest_user = xstrdup(u->conn->guest_user);
 		a->guest_password = u->conn->guest_password ? secret_dup(u->conn->guest_password) : NULL;
 		a->guest_logins = u->conn->guest_logins;

@@ -13,7 +13,7 @@ void vcenters_start(ui *u);
 /* Once a second: logins due again for those still down. */
 void vcenters_tick(ui *u, time_t now);
 /* Starts a scan on every logged-in one without one running (with the first's :scan). */
-void vcenters_scan(ui *u);
+void vcenters_scan(ui *u, int probe_max_age_s);
 /* A MSG_CONN of vCenter m->vc (0 too): its down state and its VMs' reachability. */
 void vcenters_conn(ui *u, const msg *m);
 /* Task id ended: when it was one of their scans, it is over (its VMs no longer probing).

@@ -100,6 +100,18 @@ static void test_vcenters_are_kept_apart(void **state)
 	fleet_set_unreachable(&fl, 1, false, 130);
 	assert_int_equal(b->v.status, before);
 
+	/* the background re-probe counts good guest facts older than its age, on powered-on
+	 * VMs that are reachable and not being probed */
+	b->f.probe.state = PROBE_OK;
+	b->f.probe.at = 50;
+	assert_int_equal(fleet_count_probed_before(&fl, 60), 1);
+	assert_int_equal(fleet_count_probed_before(&fl, 50), 0);
+	fleet_set_unreachable(&fl, 1, true, 140);
+	assert_int_equal(fleet_count_probed_before(&fl, 60), 0);
+	fleet_set_unreachable(&fl, 1, false, 141);
+	b->f.power = POWER_OFF;
+	assert_int_equal(fleet_count_probed_before(&fl, 60), 0);
+
 	fleet_remove(&fl, 1, "vm-1");
 	assert_int_equal(fl.n, 1);
 	assert_ptr_equal(fleet_get(&fl, "vm-1"), a);

@@ -219,7 +219,7 @@ int console_main(int argc, char **argv)
 	vs_error err;
 	vs_error_clear(&err);
 	vs_session *s = conn_open(&o.conn, &err);
-	if (!s) {
+	if (!s && conn_opts_server_count(&o.conn) == 1) {
 		fprintf(stderr, "quiescent: %s\n", err.message);
 		rc = CLI_EXIT_CONNECT;
 		goto out;
@@ -255,9 +255,14 @@ int console_main(int argc, char **argv)
 			ui_message(&u, LOG_WARN, "%s", note);
 		if (!o.conn.guest_user && !guest_logins_count(o.conn.guest_logins) && u.probe)
 			ui_message(&u, LOG_INFO, "no guest credentials (--guest-user, GOVC_GUEST_LOGIN): guest facts come from history");
-		session_start(&u, s);
+		if (s) {
+			session_start(&u, s);
+		} else {
+			session_start_later(&u, err.message); /* the others go on without it */
+		}
 		vcenters_start(&u);
-		actions_startup_check(&u);
+		if (s)
+			actions_startup_check(&u);
 		end = loop_run(&u);
 		prompt_teardown();
 		term_done();

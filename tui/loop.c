@@ -8,6 +8,7 @@
 #include "tui/prompt.h"
 #include "tui/quitguard.h"
 #include "tui/reprobe.h"
+#include "tui/session.h"
 #include "tui/taskwatch.h"
 #include "tui/term.h"
 #include "tui/vcenters.h"
@@ -350,6 +351,7 @@ int loop_run(ui *u)
 		time_t now = time(NULL);
 		if (now != last_tick) {
 			vcenters_tick(u, now);
+			session_tick(u, now);
 			reprobe_tick(u, now);
 		}
 		if (now != last_tick || ui_busy(u)) {

@@ -136,6 +136,103 @@ void session_connect(ui *u, int argc, char **argv)
 	job_start(u, "connect", NULL, connect_job, a, connect_args_free);
 }
 
+/* ---- the first vCenter down at the start ---- */
+
+#define RELOGIN_BACKOFF_MIN_S 2
+#define RELOGIN_BACKOFF_MAX_S 30
+
+typedef struct {
+	vs_session *s;          /* NULL: failed, why */
+	char *why;
+} relogin_result;
+
+static void relogin_result_free(void *p)
+{
+	relogin_result *r = p;
+	vs_session_free(r->s);
+	free(r->why);
+	free(r);
+}
+
+static void relogin_done(ui *u, void *data)
+{
+	relogin_result *r = data;
+	u->relogin_task = 0;
+	if (u->session) { /* a :connect got there first: it stands */
+		u->relogin_at = 0;
+		relogin_result_free(r);
+		return;
+	}
+	if (!r->s) {
+		if (!u->down || strcmp(u->down, r->why))
+			ui_message(u, LOG_WARN, "vCenter %s cannot be reached: %s (trying again every %d s at "
+				   "most; the other vCenters go on)", u->server, r->why, RELOGIN_BACKOFF_MAX_S);
+		xstrset(&u->down, r->why);
+		u->relogin_at = time(NULL) + u->relogin_backoff;
+		u->relogin_backoff = u->relogin_backoff * 2 > RELOGIN_BACKOFF_MAX_S ? RELOGIN_BACKOFF_MAX_S
+										 : u->relogin_backoff * 2;
+		relogin_result_free(r);
+		return;
+	}
+	vs_session *s = r->s;
+	r->s = NULL;
+	relogin_result_free(r);
+	u->relogin_at = 0;
+	free(u->down);
+	u->down = NULL;
+	ui_message(u, LOG_INFO, "connected to %s as %s", vs_session_server(s), vs_session_user(s));
+	session_start(u, s);
+	actions_startup_check(u);
+}
+
+static void relogin_job(job *j, void *arg)
+{
+	connect_args *a = arg;
+	vs_error err;
+	vs_error_clear(&err);
+	relogin_result *r = xcalloc(1, sizeof *r);
+	r->s = conn_open(&a->opts, &err);
+	if (!r->s)
+		r->why = xstrdup(err.message);
+	job_post_call(j, relogin_done, r, relogin_result_free);
+}
+
+void session_start_later(ui *u, const char *why)
+{
+	free(u->server);
+	u->server = scan_server_key(u->conn->server);
+	u->conn_ok = false;
+	xstrset(&u->down, why);
+	u->relogin_backoff = RELOGIN_BACKOFF_MIN_S;
+	u->relogin_at = time(NULL) + u->relogin_backoff;
+	ui_message(u, LOG_WARN, "vCenter %s cannot be reached: %s (trying again every %d s at most; "
+		   "the other vCenters go on)", u->server, why, RELOGIN_BACKOFF_MAX_S);
+}
+
+void session_tick(ui *u, time_t now)
+{
+	if (u->session || u->relogin_task || !u->relogin_at || now < u->relogin_at)
+		return;
+	connect_args *a = xcalloc(1, sizeof *a);
+	conn_opts_init(&a->opts);
+	conn_opts *c = u->conn;
+	a->opts.server = xstrdup(c->server);
+	a->opts.user = xstrdup(c->user);
+	a->opts.password = secret_dup(c->password);
+	a->opts.thumbprint = xstrdup(c->thumbprint);
+	a->opts.ca_file = xstrdup(c->ca_file);
+	a->opts.known_hosts = xstrdup(c->known_hosts);
+	a->opts.insecure = c->insecure;
+	a->opts.quiet_notes = true;
+	a->opts.pin_advice = xasprintf("run :connect %s", c->server);
+	char title[300];
+	snprintf(title, sizeof title, "connect %s", u->server);
+	int id = job_start_on(u, NULL, title, NULL, JOB_QUIET, relogin_job, a, connect_args_free);
+	u->relogin_task = id > 0 ? id : 0;
+	if (id < 0)
+		u->relogin_at = now + u->relogin_backoff;
+}
+
 void session_stop(ui *u)
 {
 	watcher_stop(u->watch);

@@ -93,6 +93,11 @@ typedef struct ui {
 	vs_session **retired;       /* sessions replaced by :connect, freed at exit */
 	size_t n_retired;
 	char *down;                 /* why the first vCenter cannot be reached now, or NULL */
+	/* The first vCenter could not log in at the start (the others could go on): it is
+	 * tried again in the background (tui/session.c, session_tick). */
+	int relogin_task;           /* that login job while it runs, else 0 */
+	time_t relogin_at;          /* when to try again; 0: not waiting to */
+	int relogin_backoff;
 	ui_vcenter *more;           /* the other vCenters (fleet_vm.vc 1..n_more) */
 	size_t n_more;
 

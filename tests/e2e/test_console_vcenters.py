@@ -2,12 +2,17 @@
 labs over HTTPS in a detached tmux session. Both labs' VMs are in the one list with a VCENTER
 column and a vcenter: filter word; then the second lab is killed (SIGKILL) mid-session: keys
 are still answered, the first lab's VMs stay as they were, and the killed lab's VMs stay in the
-list shown unknown (never ready) with the reason in their detail. Bounded waits only."""
+list shown unknown (never ready) with the reason in their detail. And the first vCenter down at
+the start: the console starts on the second, says why the first is missing, and takes the first
+in when it comes up. Bounded waits only."""
 import os
 import re
 import signal
+import socket
+import subprocess
 import sys
 import tempfile
+import types
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -104,6 +109,51 @@ class TwoVCentersTest(unittest.TestCase):
         s = c.wait("scan of %s done" % a, timeout=60)
         self.assertIn("bravo-001", s)
         self.assertNotIn(PASSWORD, s)
+        c.keys("q")
+        c.wait("EXITED 0", timeout=30)
+
+
+class FirstDownAtStartTest(unittest.TestCase):
+    """The first --server is down when the console starts; it comes up later on the same port
+    with a certificate pinned beforehand."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="quiescent-e2e-first-down-")
+        self.addCleanup(self.tmp.cleanup)
+        self.cert = os.path.join(self.tmp.name, "a.pem")
+        self.key = os.path.join(self.tmp.name, "a.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", self.key,
+                        "-out", self.cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+        fp = subprocess.run(["openssl", "x509", "-in", self.cert, "-noout", "-fingerprint", "-sha256"],
+                            check=True, capture_output=True, text=True).stdout
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()   # nothing listens there until lab A starts
+        self.b = Lab(scenario("bravo"), speed=100)
+        self.addCleanup(self.b.stop)
+        kh = os.path.join(self.tmp.name, "known_hosts")
+        with open(kh, "w") as f:
+            f.write("%s %s\n" % (self.b.host, self.b.thumbprint))
+        first = types.SimpleNamespace(url="https://127.0.0.1:%d/sdk" % self.port, user=USER,
+                                      password=PASSWORD, thumbprint=fp.strip().split("=", 1)[1])
+        self.c = Console(first, 150, 30, args=("--server", self.b.url),
+                         env_extra={"GOVC_TLS_KNOWN_HOSTS": kh},
+                         guest_login="%s:%s" % (GUEST["user"], GUEST["password"]))
+        self.addCleanup(kill_server)
+        self.addCleanup(self.c.close)
+
+    def test_starts_on_the_others_then_takes_the_first_in(self):
+        c = self.c
+        s = c.wait(r"bravo-%03d\s.*ready" % N, timeout=60, regex=True)
+        self.assertIn("127.0.0.1:%d" % self.port, s)   # the title names the first
+        self.assertNotIn("alpha-", s)
+        a = Lab(scenario("alpha"), speed=100,
+                extra_args=("--listen", "127.0.0.1:%d" % self.port, "--cert", self.cert, "--key", self.key))
+        self.addCleanup(a.stop)
+        s = c.wait(r"alpha-%03d\s.*ready" % N, timeout=60, regex=True)
+        self.assertIn("ready", row(s, "bravo-001"), s)
         c.keys("q")
         c.wait("EXITED 0", timeout=30)
 

@@ -193,6 +193,7 @@ int console_main(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	o.reprobe_age_s = REPROBE_AGE_DEFAULT_S;
 	conn_opts_init(&o.conn);
+	o.conn.several_servers = true;
 	int p = parse(argc, argv, &o);
 	if (p != 0) {
 		conn_opts_done(&o.conn);

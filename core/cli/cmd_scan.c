@@ -545,6 +545,7 @@ int cmd_scan(int argc, char **argv)
 {
 	scan_opts o = { .format = SCAN_FORMAT_TABLE };
 	conn_opts_init(&o.conn);
+	o.conn.several_servers = true;
 	int rc;
 	int p = parse(argc, argv, &o);
 	if (p != 0) {

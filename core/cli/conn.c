@@ -128,7 +128,14 @@ int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, 
 		}
 		char *value = arg[8] ? argv[*i] + 9 : argv[++*i];
 		bool more = o->server != NULL; /* a repeated --server: one more vCenter */
-		int more_rc = more ? add_server(o, value, msg, n) : 0;
+		int more_rc = 0;
+		if (more && !o->several_servers) {
+			snprintf(msg, n, "--server is given twice: this command works on one vCenter at a "
+				 "time (scan and the console take several)");
+			more_rc = -1;
+		} else if (more) {
+			more_rc = add_server(o, value, msg, n);
+		}
 		if (!more)
 			conn_opts_set_server(o, value);
 		size_t off, len;

@@ -17,6 +17,8 @@ typedef struct {
 	 * server only (the others: known_hosts or the CA store). */
 	char **more_servers;
 	size_t n_more_servers;
+	bool several_servers;  /* this command takes --server more than once (scan, the console);
+				* the others refuse a second one rather than ignore it */
 	bool quiet_notes;    /* conn_open leaves the --insecure note to the caller (console) */
 	char *user;
 	char *password;      /* secret (util/secret.h) */

@@ -95,6 +95,11 @@ class ScanManyTest(unittest.TestCase):
         r = self.scan(self.a.url, self.a.url)
         self.assertEqual(r.returncode, 2)
         self.assertIn("is given twice", r.stderr)
+        # a command that changes VMs works on one vCenter: a second --server is refused, not ignored
+        r = quiescent(self.a, "fix", "--server", self.a.url, "--server", self.b.url, "--vm", "a-nouuid",
+                      db=os.path.join(self.tmp.name, "history.db"))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("works on one vCenter at a time", r.stderr)
 
     def test_9_one_down(self):
         """B stops: A is still scanned and printed, B is named once, the exit code is 3."""

@@ -157,6 +157,7 @@ static void test_more_servers(void **state)
 	char msg[256];
 	conn_opts o;
 	conn_opts_init(&o);
+	o.several_servers = true;
 	int i = 1;
 	assert_int_equal(conn_opts_parse_arg(&o, 6, argv, &i, msg, sizeof msg), 1);
 	i = 2;
@@ -178,6 +179,19 @@ static void test_more_servers(void **state)
 	assert_int_equal(conn_opts_parse_arg(&o, 6, argv, &i, msg, sizeof msg), -1);
 	assert_non_null(strstr(msg, "given twice"));
 	assert_int_equal(conn_opts_server_count(&o), 2);
+	conn_opts_done(&o);
+
+	/* a command that works on one vCenter refuses a second, its password wiped all the same */
+	char b1[] = "--server=vc01", b2[] = "--server=u:Pw-8812@vc02";
+	char *bargv[] = { a0, b1, b2, NULL };
+	conn_opts_init(&o);
+	i = 1;
+	assert_int_equal(conn_opts_parse_arg(&o, 3, bargv, &i, msg, sizeof msg), 1);
+	i = 2;
+	assert_int_equal(conn_opts_parse_arg(&o, 3, bargv, &i, msg, sizeof msg), -1);
+	assert_non_null(strstr(msg, "one vCenter at a time"));
+	assert_null(strstr(b2, "Pw-8812"));
+	assert_int_equal(conn_opts_server_count(&o), 1);
 	conn_opts_done(&o);
 }
 

@@ -632,7 +632,12 @@ static void vms_draw(view *v, ui *u, int y, int h, int w)
 			}
 			case COL_FINDING: {
 				const finding *f = top_finding(vm);
-				if (f) {
+				if (vm->unreachable) { /* why it is unknown comes first */
+					snprintf(buf, sizeof buf, "vCenter %s cannot be reached",
+						 ui_vcenter_name(u, vm->vc));
+					text = buf;
+					a = base | term_attr(TE_SEV_WARN);
+				} else if (f) {
 					char t[200];
 					snprintf(buf, sizeof buf, "%s %s", f->rule, fleet_finding_title(f, t, sizeof t));
 					text = buf;

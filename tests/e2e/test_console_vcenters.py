@@ -88,6 +88,7 @@ class TwoVCentersTest(unittest.TestCase):
         s = c.wait(r"bravo-001\s.*unknown", timeout=30, regex=True)
         for i in range(1, N + 1):
             self.assertIn("unknown", row(s, "bravo-%03d" % i), s)
+            self.assertIn("vCenter %s cannot be reached" % b, row(s, "bravo-%03d" % i), s)
             self.assertNotIn("ready", row(s, "bravo-%03d" % i), s)
             self.assertIn("ready", row(s, "alpha-%03d" % i), s)
         # keys are still answered: a filter, then the detail of a killed lab's VM

@@ -92,6 +92,11 @@ int ui_start_scan(ui *u)
 int ui_start_scan_aged(ui *u, int probe_max_age_s)
 {
 	vcenters_scan(u, probe_max_age_s); /* the other vCenters, each on its own */
+	if (!u->session && u->relogin_at) {
+		ui_message(u, LOG_WARN, "%s cannot be reached yet (%s): scanning the other vCenters",
+			   u->server ? u->server : "?", u->down ? u->down : "not connected");
+		return -1;
+	}
 	if (u->scan_task) {
 		ui_message(u, LOG_INFO, "a scan is already running (Ctrl-C cancels it)");
 		return -1;

@@ -21,10 +21,15 @@
 #include <string.h>
 #include <strings.h>
 
+void ui_open_detail_in(ui *u, unsigned vc, const char *moref)
+{
+	detail_view_show(u->v_detail, u, vc, moref);
+	ui_push(u, u->v_detail);
+}
+
 void ui_open_detail(ui *u, const char *moref)
 {
-	detail_view_show(u->v_detail, u, moref);
-	ui_push(u, u->v_detail);
+	ui_open_detail_in(u, 0, moref);
 }
 
 static fleet_vm *vm_by_name(ui *u, const char *name)
@@ -164,7 +169,7 @@ void ui_command(ui *u, const char *line)
 		else if (!vm)
 			ui_message(u, LOG_ERROR, "no VM named '%s'", argv[1]);
 		else
-			ui_open_detail(u, vm->f.moref);
+			ui_open_detail_in(u, vm->vc, vm->f.moref);
 		break;
 	}
 	case CMD_CONNECT:

@@ -12,9 +12,11 @@
 #include "tui/loop.h"
 #include "tui/prompt.h"
 #include "tui/quitguard.h"
+#include "tui/reprobe.h"
 #include "tui/session.h"
 #include "tui/term.h"
 #include "tui/ui.h"
+#include "tui/vcenters.h"
 #include "util/xalloc.h"
 #include "views/view.h"
 #include "vsphere/known_hosts.h"
@@ -33,6 +35,7 @@ typedef struct {
 	char *keymap;
 	bool readonly;
 	bool no_probe;
+	long reprobe_age_s;     /* 0: no background re-probe */
 	char *db;
 	char *history;
 	term_opts term;
@@ -48,6 +51,8 @@ static void usage(FILE *out)
 		     "                        $XDG_CONFIG_HOME/quiescent/keys)\n"
 		     "  --readonly, --read-only  refuse every action that changes a VM\n"
 		     "  --no-probe            do not run the guest probe (use the last one in history)\n"
+		     "  --reprobe-age AGE     probe guest facts older than AGE again in the\n"
+		     "                        background (default 1h; off: only on :scan)\n"
 		     "  --db PATH             history database (env QUIESCENT_DB)\n"
 		     "  --history-file PATH   the : command line's history (default\n"
 		     "                        $XDG_STATE_HOME/quiescent/history)\n"
@@ -71,6 +76,17 @@ static int parse(int argc, char **argv, console_opts *o)
 			o->readonly = true;
 		} else if (!strcmp(a, "--no-probe")) {
 			o->no_probe = true;
+		} else if (!strcmp(a, "--reprobe-age")) {
+			const char *v = cmd_option_value("quiescent", argc, argv, &i);
+			if (!v)
+				return -1;
+			if (!strcmp(v, "off")) {
+				o->reprobe_age_s = 0;
+			} else if (!cmd_parse_age(v, &o->reprobe_age_s)) {
+				fprintf(stderr, "quiescent: --reprobe-age takes an age such as 30m, 6h, 1d, "
+					"seconds or off, not '%s'\n", v);
+				return -1;
+			}
 		} else if (!strcmp(a, "--ascii")) {
 			o->term.ascii = true;
 		} else if (!strcmp(a, "--mouse")) {
@@ -113,8 +129,11 @@ static char *host_of(const char *server)
 
 /* Trust on first use, before curses: an unknown certificate is shown by its SHA-256
  * fingerprint and remembered in known_hosts when the operator says yes. */
-static int tofu(conn_opts *o)
+static int tofu(conn_opts *all, size_t k)
 {
+	conn_opts one;
+	conn_opts_for_server(all, k, &one);
+	conn_opts *o = &one;
 	if (o->thumbprint || o->insecure)
 		return 0;
 	char *host = host_of(o->server);
@@ -148,7 +167,8 @@ static int tofu(conn_opts *o)
 	}
 	if (o->known_hosts && vs_known_hosts_add(o->known_hosts, host, thumb, &err) < 0)
 		fprintf(stderr, "quiescent: warning: could not remember it: %s\n", err.message);
-	xstrset(&o->thumbprint, thumb);
+	if (k == 0) /* the others are pinned by known_hosts only */
+		xstrset(&all->thumbprint, thumb);
 	free(host);
 	return 0;
 }
@@ -171,7 +191,9 @@ int console_main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	console_opts o;
 	memset(&o, 0, sizeof o);
+	o.reprobe_age_s = REPROBE_AGE_DEFAULT_S;
 	conn_opts_init(&o.conn);
+	o.conn.several_servers = true;
 	int p = parse(argc, argv, &o);
 	if (p != 0) {
 		conn_opts_done(&o.conn);
@@ -188,15 +210,17 @@ int console_main(int argc, char **argv)
 		fprintf(stderr, "quiescent: %s\n", why);
 		goto out;
 	}
-	if (tofu(&o.conn) < 0) {
-		rc = CLI_EXIT_CONNECT;
-		goto out;
+	for (size_t k = 0; k < conn_opts_server_count(&o.conn); k++) {
+		if (tofu(&o.conn, k) < 0) {
+			rc = CLI_EXIT_CONNECT;
+			goto out;
+		}
 	}
 	fprintf(stderr, "quiescent: connecting to %s...\n", o.conn.server);
 	vs_error err;
 	vs_error_clear(&err);
 	vs_session *s = conn_open(&o.conn, &err);
-	if (!s) {
+	if (!s && conn_opts_server_count(&o.conn) == 1) {
 		fprintf(stderr, "quiescent: %s\n", err.message);
 		rc = CLI_EXIT_CONNECT;
 		goto out;
@@ -213,6 +237,7 @@ int console_main(int argc, char **argv)
 	u.conn = &o.conn;
 	u.readonly = o.readonly;
 	u.probe = !o.no_probe;
+	u.reprobe_age_s = (int)o.reprobe_age_s;
 	char dbbuf[4096];
 	const char *db = o.db ? o.db : store_default_path(dbbuf, sizeof dbbuf);
 	u.db_path = xstrdup(db);
@@ -231,8 +256,14 @@ int console_main(int argc, char **argv)
 			ui_message(&u, LOG_WARN, "%s", note);
 		if (!o.conn.guest_user && !guest_logins_count(o.conn.guest_logins) && u.probe)
 			ui_message(&u, LOG_INFO, "no guest credentials (--guest-user, GOVC_GUEST_LOGIN): guest facts come from history");
-		session_start(&u, s);
-		actions_startup_check(&u);
+		if (s) {
+			session_start(&u, s);
+		} else {
+			session_start_later(&u, err.message); /* the others go on without it */
+		}
+		vcenters_start(&u);
+		if (s)
+			actions_startup_check(&u);
 		end = loop_run(&u);
 		prompt_teardown();
 		term_done();

@@ -10,7 +10,7 @@
 #include <strings.h>
 
 typedef enum { F_ANY, F_NAME, F_OS, F_STATUS, F_RULE, F_POWER, F_LEVEL, F_MARKED, F_FOLDER, F_DC,
-	       F_CLUSTER, F_HOST } field;
+	       F_CLUSTER, F_HOST, F_VCENTER } field;
 typedef enum { M_SUBSTR, M_REGEX, M_EXACT, M_GLOB } how;
 
 typedef struct {
@@ -192,7 +192,8 @@ static int compile_term(term *t, const char *word, char *err, size_t errlen)
 	} fields[] = { { "name:", F_NAME }, { "os:", F_OS }, { "status:", F_STATUS },
 		       { "rule:", F_RULE }, { "power:", F_POWER }, { "level:", F_LEVEL },
 		       { "folder:", F_FOLDER }, { "dc:", F_DC }, { "datacenter:", F_DC },
-		       { "cluster:", F_CLUSTER }, { "host:", F_HOST } };
+		       { "cluster:", F_CLUSTER }, { "host:", F_HOST }, { "vcenter:", F_VCENTER },
+		       { "vc:", F_VCENTER } };
 	memset(t, 0, sizeof *t);
 	if (*word == '!') {
 		t->negate = true;
@@ -213,7 +214,7 @@ static int compile_term(term *t, const char *word, char *err, size_t errlen)
 			}
 		}
 		if (t->fld == F_ANY && strchr(word, ':') && !strpbrk(word, "^$*+?[](){}|\\")) {
-			snprintf(err, errlen, "unknown filter field in '%s' (name:, os:, status:, rule:, power:, level:, folder:, dc:, cluster:, host:)", word);
+			snprintf(err, errlen, "unknown filter field in '%s' (name:, os:, status:, rule:, power:, level:, folder:, dc:, cluster:, host:, vcenter:)", word);
 			return -1;
 		}
 	}
@@ -221,7 +222,8 @@ static int compile_term(term *t, const char *word, char *err, size_t errlen)
 		snprintf(err, errlen, "empty filter word");
 		return -1;
 	}
-	bool location = t->fld == F_FOLDER || t->fld == F_DC || t->fld == F_CLUSTER || t->fld == F_HOST;
+	bool location = t->fld == F_FOLDER || t->fld == F_DC || t->fld == F_CLUSTER || t->fld == F_HOST ||
+			t->fld == F_VCENTER;
 	if (location && !force_re && strpbrk(word, "*?[")) {
 		t->how = M_GLOB; /* folder:Prod* as in a shell, not a regex */
 	} else if (t->fld == F_ANY && !force_re && !strcasecmp(word, "marked")) {
@@ -344,6 +346,8 @@ static bool match_term(const term *t, const filter_subject *s)
 		return match_text(t, s->cluster);
 	case F_HOST:
 		return match_text(t, s->host);
+	case F_VCENTER:
+		return match_text(t, s->vcenter);
 	case F_ANY:
 	default:
 		return match_text(t, s->name) || match_text(t, s->os) || match_text(t, s->os_family) ||

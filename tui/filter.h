@@ -29,6 +29,7 @@ typedef struct {
 	const char *datacenter;
 	const char *cluster;
 	const char *host;
+	const char *vcenter;    /* host[:port] of its vCenter */
 	const char *const *rules; /* rule ids of the findings */
 	size_t n_rules;
 	bool marked;

@@ -30,9 +30,9 @@ void fleet_done(fleet *fl)
 	fleet_init(fl);
 }
 
-static size_t hash(const char *s)
+static size_t hash(unsigned vc, const char *s)
 {
-	size_t h = 1469598103934665603ull;
+	size_t h = 1469598103934665603ull ^ vc;
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ull;
 	return h;
@@ -49,35 +49,42 @@ static void index_rebuild(fleet *fl, size_t want)
 		fl->slots[i] = EMPTY;
 	fl->n_slots = n;
 	for (size_t i = 0; i < fl->n; i++) {
-		size_t h = hash(fl->vms[i]->f.moref) & (n - 1);
+		size_t h = hash(fl->vms[i]->vc, fl->vms[i]->f.moref) & (n - 1);
 		while (fl->slots[h] != EMPTY)
 			h = (h + 1) & (n - 1);
 		fl->slots[h] = i;
 	}
 }
 
-static size_t find_slot(const fleet *fl, const char *moref)
+static size_t find_slot(const fleet *fl, unsigned vc, const char *moref)
 {
 	if (!fl->n_slots || !moref)
 		return EMPTY;
-	size_t h = hash(moref) & (fl->n_slots - 1);
+	size_t h = hash(vc, moref) & (fl->n_slots - 1);
 	while (fl->slots[h] != EMPTY) {
-		if (!strcmp(fl->vms[fl->slots[h]]->f.moref, moref))
+		const fleet_vm *vm = fl->vms[fl->slots[h]];
+		if (vm->vc == vc && !strcmp(vm->f.moref, moref))
 			return h;
 		h = (h + 1) & (fl->n_slots - 1);
 	}
 	return EMPTY;
 }
 
-fleet_vm *fleet_get(const fleet *fl, const char *moref)
+fleet_vm *fleet_get_in(const fleet *fl, unsigned vc, const char *moref)
 {
-	size_t s = find_slot(fl, moref);
+	size_t s = find_slot(fl, vc, moref);
 	return s == EMPTY ? NULL : fl->vms[fl->slots[s]];
 }
 
-static fleet_vm *add(fleet *fl, vm_facts *f)
+fleet_vm *fleet_get(const fleet *fl, const char *moref)
+{
+	return fleet_get_in(fl, 0, moref);
+}
+
+static fleet_vm *add(fleet *fl, unsigned vc, vm_facts *f)
 {
 	fleet_vm *vm = xcalloc(1, sizeof *vm);
+	vm->vc = vc;
 	vm->f = *f;
 	model_vm_facts_init(f);
 	model_verdict_init(&vm->v);
@@ -86,7 +93,7 @@ static fleet_vm *add(fleet *fl, vm_facts *f)
 	if (fl->n * 2 > fl->n_slots) {
 		index_rebuild(fl, fl->n);
 	} else {
-		size_t h = hash(vm->f.moref) & (fl->n_slots - 1);
+		size_t h = hash(vc, vm->f.moref) & (fl->n_slots - 1);
 		while (fl->slots[h] != EMPTY)
 			h = (h + 1) & (fl->n_slots - 1);
 		fl->slots[h] = fl->n - 1;
@@ -97,6 +104,8 @@ static fleet_vm *add(fleet *fl, vm_facts *f)
 static void evaluate(fleet_vm *vm, time_t now)
 {
 	rules_evaluate(&vm->f, now, &vm->v);
+	if (vm->unreachable) /* its facts may be stale: never shown as ready */
+		vm->v.status = STATUS_UNKNOWN;
 	vm->evaluated_at = now;
 	vm->n_rules = 0;
 	for (size_t i = 0; i < vm->v.n_findings && vm->n_rules < 32; i++)
@@ -128,11 +137,11 @@ void fleet_apply_test(fleet *fl, fleet_vm *vm, const vm_last_test *t, time_t now
 	fl->gen++;
 }
 
-fleet_vm *fleet_update_inventory(fleet *fl, vm_facts *f, time_t now)
+fleet_vm *fleet_update_inventory(fleet *fl, unsigned vc, vm_facts *f, time_t now)
 {
-	fleet_vm *vm = fleet_get(fl, f->moref);
+	fleet_vm *vm = fleet_get_in(fl, vc, f->moref);
 	if (!vm) {
-		vm = add(fl, f);
+		vm = add(fl, vc, f);
 	} else {
 		take_scan_facts(f, &vm->f); /* the new facts get the old probe facts */
 		model_vm_facts_done(&vm->f);
@@ -146,11 +155,11 @@ fleet_vm *fleet_update_inventory(fleet *fl, vm_facts *f, time_t now)
 	return vm;
 }
 
-fleet_vm *fleet_apply_scan(fleet *fl, vm_facts *f, time_t now, bool keep_live_inventory)
+fleet_vm *fleet_apply_scan(fleet *fl, unsigned vc, vm_facts *f, time_t now, bool keep_live_inventory)
 {
-	fleet_vm *vm = fleet_get(fl, f->moref);
+	fleet_vm *vm = fleet_get_in(fl, vc, f->moref);
 	if (!vm) {
-		vm = add(fl, f);
+		vm = add(fl, vc, f);
 		vm->inventory_at = now;
 	} else if (keep_live_inventory && vm->inventory_at) {
 		take_scan_facts(&vm->f, f);
@@ -170,9 +179,10 @@ fleet_vm *fleet_apply_scan(fleet *fl, vm_facts *f, time_t now, bool keep_live_in
 	return vm;
 }
 
-fleet_vm *fleet_apply_row(fleet *fl, vm_facts *f, bool probing, time_t now, bool keep_live_inventory)
+fleet_vm *fleet_apply_row(fleet *fl, unsigned vc, vm_facts *f, bool probing, time_t now,
+			   bool keep_live_inventory)
 {
-	fleet_vm *vm = fleet_get(fl, f->moref);
+	fleet_vm *vm = fleet_get_in(fl, vc, f->moref);
 	if (vm && probing && (vm->f.probe.state == PROBE_OK || vm->f.probe.state == PROBE_STALE)) {
 		model_vm_facts_done(f); /* what it shows stays until its probe ends */
 		model_vm_facts_init(f);
@@ -180,23 +190,35 @@ fleet_vm *fleet_apply_row(fleet *fl, vm_facts *f, bool probing, time_t now, bool
 		fl->gen++;
 		return vm;
 	}
-	vm = fleet_apply_scan(fl, f, now, keep_live_inventory);
+	vm = fleet_apply_scan(fl, vc, f, now, keep_live_inventory);
 	vm->probing = probing;
 	return vm;
 }
 
-void fleet_end_probing(fleet *fl)
+void fleet_end_probing(fleet *fl, unsigned vc)
 {
 	for (size_t i = 0; i < fl->n; i++)
-		if (fl->vms[i]->probing) {
+		if (fl->vms[i]->probing && fl->vms[i]->vc == vc) {
 			fl->vms[i]->probing = false;
 			fl->gen++;
 		}
 }
 
-void fleet_remove(fleet *fl, const char *moref)
+void fleet_set_unreachable(fleet *fl, unsigned vc, bool unreachable, time_t now)
 {
-	size_t s = find_slot(fl, moref);
+	for (size_t i = 0; i < fl->n; i++) {
+		fleet_vm *vm = fl->vms[i];
+		if (vm->vc != vc || vm->unreachable == unreachable)
+			continue;
+		vm->unreachable = unreachable;
+		evaluate(vm, now);
+		fl->gen++;
+	}
+}
+
+void fleet_remove(fleet *fl, unsigned vc, const char *moref)
+{
+	size_t s = find_slot(fl, vc, moref);
 	if (s == EMPTY)
 		return;
 	size_t i = fl->slots[s];
@@ -223,6 +245,18 @@ void fleet_clear_marks(fleet *fl)
 		fl->vms[i]->marked = false;
 	fl->n_marked = 0;
 	fl->gen++;
+}
+
+size_t fleet_count_probed_before(const fleet *fl, time_t before)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < fl->n; i++) {
+		const fleet_vm *vm = fl->vms[i];
+		const guest_probe *p = &vm->f.probe;
+		n += vm->f.power == POWER_ON && !vm->probing && !vm->unreachable &&
+		     (p->state == PROBE_OK || p->state == PROBE_STALE) && p->at > 0 && p->at < before;
+	}
+	return n;
 }
 
 void fleet_recount(fleet *fl)

@@ -17,6 +17,10 @@
 typedef struct {
 	vm_facts f;
 	verdict v;
+	unsigned vc;           /* which vCenter: 0 the first --server (actions work there), then
+				* the others in order (ui.more); a moref is unique only within one */
+	bool unreachable;      /* its vCenter cannot be reached now: status unknown, whatever its
+				* last facts said */
 	bool marked;
 	bool scanned;          /* probe facts and history came from a scan */
 	bool seen;             /* scratch: present in a full sync */
@@ -44,26 +48,35 @@ typedef struct {
 void fleet_init(fleet *fl);
 void fleet_done(fleet *fl);
 
+/* The VM of vCenter vc with this moref, or NULL. fleet_get: of the first vCenter. */
+fleet_vm *fleet_get_in(const fleet *fl, unsigned vc, const char *moref);
 fleet_vm *fleet_get(const fleet *fl, const char *moref);
 
-/* Facts of one VM from vCenter (f is moved into the fleet and left empty). Probe facts and
+/* Facts of one VM from vCenter vc (f is moved into the fleet and left empty). Probe facts and
  * history-derived facts of a known VM are kept. Rules re-run. Returns the VM. */
-fleet_vm *fleet_update_inventory(fleet *fl, vm_facts *f, time_t now);
+fleet_vm *fleet_update_inventory(fleet *fl, unsigned vc, vm_facts *f, time_t now);
 /* A scan result (moved in): probe facts and history facts replace the VM's; inventory facts
  * too when keep_live_inventory is false or the VM is new. The verdict is recomputed. */
-fleet_vm *fleet_apply_scan(fleet *fl, vm_facts *f, time_t now, bool keep_live_inventory);
+fleet_vm *fleet_apply_scan(fleet *fl, unsigned vc, vm_facts *f, time_t now, bool keep_live_inventory);
 /* An early row of a running scan (moved in, as scan_vm_fn gives it): a new VM appears at once;
  * a known one gets the row's probe facts, except while its probe runs (probing) when it keeps
  * the guest facts it has. The verdict is recomputed. */
-fleet_vm *fleet_apply_row(fleet *fl, vm_facts *f, bool probing, time_t now, bool keep_live_inventory);
-/* The scan ended (done, failed or cancelled): no VM is probing any more. */
-void fleet_end_probing(fleet *fl);
-void fleet_remove(fleet *fl, const char *moref);
+fleet_vm *fleet_apply_row(fleet *fl, unsigned vc, vm_facts *f, bool probing, time_t now,
+			   bool keep_live_inventory);
+/* vCenter vc's scan ended (done, failed or cancelled): none of its VMs is probing any more. */
+void fleet_end_probing(fleet *fl, unsigned vc);
+/* vCenter vc was lost (true) or is back (false): its VMs stay in the list, their status
+ * unknown while it is lost (never ready from facts that may have changed). */
+void fleet_set_unreachable(fleet *fl, unsigned vc, bool unreachable, time_t now);
+void fleet_remove(fleet *fl, unsigned vc, const char *moref);
 /* A test snapshot of vm just ended: its result becomes the VM's last test (R25, the last-test
  * column) at once, without waiting for the next scan. */
 void fleet_apply_test(fleet *fl, fleet_vm *vm, const vm_last_test *t, time_t now);
 void fleet_set_mark(fleet *fl, fleet_vm *vm, bool on);
 void fleet_clear_marks(fleet *fl);
+/* How many powered-on VMs have guest facts from a probe that ended before `before` (a good
+ * one: this session's or one from the history); those the background re-probe refreshes. */
+size_t fleet_count_probed_before(const fleet *fl, time_t before);
 /* Recounts by_status / by_level / n_marked (after a batch). */
 void fleet_recount(fleet *fl);
 

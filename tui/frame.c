@@ -14,9 +14,14 @@
 static void draw_title(ui *u, int w)
 {
 	draw_fill(0, 0, w, term_attr(TE_TITLE));
-	char buf[512];
-	snprintf(buf, sizeof buf, " quiescent  %s@%s  %zu VMs", u->conn->user ? u->conn->user : "?",
-		 u->server ? u->server : "?", u->fl.n);
+	char buf[512], more[96] = "";
+	size_t down = 0;
+	for (size_t k = 0; k < u->n_more; k++)
+		down += u->more[k].down != NULL;
+	if (u->n_more)
+		snprintf(more, sizeof more, " +%zu vCenter%s", u->n_more, u->n_more == 1 ? "" : "s");
+	snprintf(buf, sizeof buf, " quiescent  %s@%s%s  %zu VMs", u->conn->user ? u->conn->user : "?",
+		 u->server ? u->server : "?", more, u->fl.n);
 	int x = draw_str(0, 0, w, buf, term_attr(TE_TITLE));
 	/* the running task, with a spinner */
 	ui_task *running = NULL;
@@ -26,8 +31,16 @@ static void draw_title(ui *u, int w)
 			break;
 		}
 	char right[300] = "";
+	bool lost = !u->conn_ok || down;
 	if (!u->conn_ok)
 		snprintf(right, sizeof right, "! connection lost, reconnecting ");
+	else if (down == 1)
+		for (size_t k = 0; k < u->n_more; k++) {
+			if (u->more[k].down)
+				snprintf(right, sizeof right, "! %s down, its VMs unknown ", u->more[k].server);
+		}
+	else if (down)
+		snprintf(right, sizeof right, "! %zu vCenters down, their VMs unknown ", down);
 	else if (running)
 		snprintf(right, sizeof right, "%s %s%s%s ", term_glyph()->spinner[u->spin % 4], running->title,
 			 running->what ? ": " : "", running->what ? running->what : "");
@@ -35,7 +48,7 @@ static void draw_title(ui *u, int w)
 	if (rw > w - x - 2)
 		rw = w - x - 2;
 	if (rw > 0)
-		draw_text(0, w - rw, rw, right, term_attr(u->conn_ok ? TE_TITLE : TE_READONLY), ALIGN_RIGHT);
+		draw_text(0, w - rw, rw, right, term_attr(lost ? TE_READONLY : TE_TITLE), ALIGN_RIGHT);
 }
 
 static void draw_status(ui *u, int y, int w)

@@ -72,7 +72,13 @@ int ui_task_add(ui *u, const char *title, const char *vm, task_state st)
 int job_start_flags(ui *u, const char *title, const char *vm, unsigned flags, job_fn fn, void *arg,
 		    void (*free_arg)(void *))
 {
-	if (!u->session && !(flags & JOB_QUIET)) {
+	return job_start_on(u, u->session, title, vm, flags, fn, arg, free_arg);
+}
+
+int job_start_on(ui *u, vs_session *session, const char *title, const char *vm, unsigned flags,
+		 job_fn fn, void *arg, void (*free_arg)(void *))
+{
+	if (!session && !(flags & JOB_QUIET)) {
 		ui_message(u, LOG_ERROR, "%s: not connected (try :connect)", title);
 		if (free_arg)
 			free_arg(arg);
@@ -81,7 +87,7 @@ int job_start_flags(ui *u, const char *title, const char *vm, unsigned flags, jo
 	job *j = xcalloc(1, sizeof *j);
 	j->id = ++u->next_task_id;
 	j->q = &u->q;
-	j->session = u->session;
+	j->session = session;
 	j->fn = fn;
 	j->arg = arg;
 	j->free_arg = free_arg;

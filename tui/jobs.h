@@ -38,6 +38,9 @@ int job_start(ui *u, const char *title, const char *vm, job_fn fn, void *arg,
 #define JOB_QUIET 2u
 int job_start_flags(ui *u, const char *title, const char *vm, unsigned flags, job_fn fn, void *arg,
 		    void (*free_arg)(void *));
+/* Same, on another vCenter's session (tui/vcenters.c); NULL with JOB_QUIET: none. */
+int job_start_on(ui *u, vs_session *session, const char *title, const char *vm, unsigned flags,
+		 job_fn fn, void *arg, void (*free_arg)(void *));
 /* Asks the job to stop: job_cancelled() turns true, and in-flight requests of the session are
  * cancelled (they fail VS_ERR_CANCELLED); a JOB_SOFT_CANCEL job's stop level rises instead.
  * UI thread. */
@@ -73,10 +76,12 @@ void job_fail(job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 
 /* The scan job (inventory, guest probe, history, rules, stored). */
 typedef struct {
+	unsigned vc;          /* which vCenter of the console (fleet_vm.vc) */
 	char *vcenter;        /* history key */
 	char *guest_user;     /* NULL: no probe */
 	char *guest_password; /* secret */
 	bool probe;
+	int probe_max_age_s;  /* > 0: reuse guest facts younger than this (a background re-probe) */
 	char *db_path;        /* NULL: no history */
 	const guest_logins *guest_logins;   /* the console's, alive for the whole run */
 } scan_job_args;

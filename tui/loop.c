@@ -7,8 +7,11 @@
 #include "tui/jobs.h"
 #include "tui/prompt.h"
 #include "tui/quitguard.h"
+#include "tui/reprobe.h"
+#include "tui/session.h"
 #include "tui/taskwatch.h"
 #include "tui/term.h"
+#include "tui/vcenters.h"
 #include "tui/view_ops.h"
 #include "util/xalloc.h"
 #include "vsphere/guest_login.h"
@@ -45,10 +48,10 @@ static void apply_full_sync(ui *u, msg *m)
 		u->fl.vms[i]->seen = false;
 	time_t now = time(NULL);
 	for (size_t i = 0; i < m->n; i++)
-		fleet_update_inventory(&u->fl, &m->facts[i], now)->seen = true;
-	for (size_t i = u->fl.n; i-- > 0;)
-		if (!u->fl.vms[i]->seen)
-			fleet_remove(&u->fl, u->fl.vms[i]->f.moref);
+		fleet_update_inventory(&u->fl, m->vc, &m->facts[i], now)->seen = true;
+	for (size_t i = u->fl.n; i-- > 0;) /* only this vCenter's VMs can have left it */
+		if (!u->fl.vms[i]->seen && u->fl.vms[i]->vc == m->vc)
+			fleet_remove(&u->fl, m->vc, u->fl.vms[i]->f.moref);
 }
 
 /* The guest login circuit breaker (vsphere/guest_login.h) tripped: one line, and the way out. */
@@ -75,27 +78,37 @@ static void apply(ui *u, msg *m)
 		break;
 	case MSG_SCAN_DONE:
 		for (size_t i = 0; i < m->n; i++)
-			fleet_apply_scan(&u->fl, &m->facts[i], now, u->watch_synced);
-		u->fl.scanned_at = m->at;
-		u->fl.scan_id = m->scan_id;
+			fleet_apply_scan(&u->fl, m->vc, &m->facts[i], now, vcenters_synced(u, m->vc));
+		if (m->vc == 0) { /* the scan a fix comes from: fixes work on the first vCenter */
+			u->fl.scanned_at = m->at;
+			u->fl.scan_id = m->scan_id;
+		}
 		fleet_recount(&u->fl);
-		ui_message(u, LOG_INFO, "scan done: %zu VMs: %zu ready, %zu fixable, %zu manual, %zu unknown, %zu n/a",
-			   u->fl.n, u->fl.by_status[STATUS_READY], u->fl.by_status[STATUS_FIXABLE],
-			   u->fl.by_status[STATUS_MANUAL], u->fl.by_status[STATUS_UNKNOWN], u->fl.by_status[STATUS_NA]);
-		guest_login_banner(u);
+		if (u->n_more)
+			ui_message(u, LOG_INFO, "scan of %s done: %zu VMs; in all %zu VMs: %zu ready, %zu fixable, "
+				   "%zu manual, %zu unknown, %zu n/a", ui_vcenter_name(u, m->vc), m->n, u->fl.n,
+				   u->fl.by_status[STATUS_READY], u->fl.by_status[STATUS_FIXABLE],
+				   u->fl.by_status[STATUS_MANUAL], u->fl.by_status[STATUS_UNKNOWN],
+				   u->fl.by_status[STATUS_NA]);
+		else
+			ui_message(u, LOG_INFO, "scan done: %zu VMs: %zu ready, %zu fixable, %zu manual, %zu unknown, %zu n/a",
+				   u->fl.n, u->fl.by_status[STATUS_READY], u->fl.by_status[STATUS_FIXABLE],
+				   u->fl.by_status[STATUS_MANUAL], u->fl.by_status[STATUS_UNKNOWN], u->fl.by_status[STATUS_NA]);
+		if (m->vc == 0)
+			guest_login_banner(u);
 		break;
 	case MSG_SCAN_ROWS:
 		for (size_t i = 0; i < m->n; i++)
-			fleet_apply_row(&u->fl, &m->facts[i], m->probing[i], now, u->watch_synced);
+			fleet_apply_row(&u->fl, m->vc, &m->facts[i], m->probing[i], now, vcenters_synced(u, m->vc));
 		fleet_recount(&u->fl);
 		break;
 	case MSG_VM_UPDATE:
 		if (m->full_sync) {
 			apply_full_sync(u, m);
-			u->watch_synced = true;
+			vcenters_set_synced(u, m->vc);
 		} else {
 			for (size_t i = 0; i < m->n; i++) {
-				fleet_vm *vm = fleet_update_inventory(&u->fl, &m->facts[i], now);
+				fleet_vm *vm = fleet_update_inventory(&u->fl, m->vc, &m->facts[i], now);
 				if (m->n > 3)
 					continue;
 				const char *name = vm->f.name ? vm->f.name : vm->f.moref;
@@ -113,11 +126,10 @@ static void apply(ui *u, msg *m)
 		break;
 	case MSG_VM_GONE:
 		for (size_t i = 0; i < m->n; i++)
-			fleet_remove(&u->fl, m->morefs[i]);
+			fleet_remove(&u->fl, m->vc, m->morefs[i]);
 		break;
 	case MSG_CONN:
-		u->conn_ok = m->conn_ok;
-		ui_message(u, m->conn_ok ? LOG_INFO : LOG_WARN, "%s", m->text);
+		vcenters_conn(u, m);
 		break;
 	case MSG_TASK: {
 		ui_task *t = ui_task_get(u, m->task_id);
@@ -141,7 +153,9 @@ static void apply(ui *u, msg *m)
 			t->ended = now;
 			if (t->id == u->scan_task) {
 				u->scan_task = 0;
-				fleet_end_probing(&u->fl); /* done, failed or cancelled */
+				fleet_end_probing(&u->fl, 0); /* done, failed or cancelled */
+			} else {
+				vcenters_task_ended(u, t->id);
 			}
 			if (m->state == TASK_CANCELLED)
 				ui_message(u, LOG_WARN, "%s cancelled", t->title);
@@ -335,6 +349,11 @@ int loop_run(ui *u)
 		if (quitguard_ready(u))
 			break;   /* q, q: every fix and test ended safely */
 		time_t now = time(NULL);
+		if (now != last_tick) {
+			vcenters_tick(u, now);
+			session_tick(u, now);
+			reprobe_tick(u, now);
+		}
 		if (now != last_tick || ui_busy(u)) {
 			last_tick = now;
 			u->spin++;

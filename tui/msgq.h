@@ -38,6 +38,7 @@ typedef struct msg {
 	char **morefs;        /* MSG_VM_GONE: n morefs (owned) */
 	bool *probing;        /* MSG_SCAN_ROWS: n flags (owned) */
 	size_t n;
+	unsigned vc;          /* MSG_SCAN_*, MSG_VM_*, MSG_CONN: which vCenter (ui.more; 0: first) */
 	time_t at;
 	int64_t scan_id;      /* MSG_SCAN_DONE: its history row, 0 not stored */
 	bool full_sync;       /* MSG_VM_UPDATE: the first set after (re)creating the watch */

@@ -20,6 +20,7 @@ typedef struct {
 	size_t cap;
 	double posted_ms;
 	bool probe_phase;
+	unsigned vc;
 } scan_rows;
 
 static double mono_ms(void)
@@ -45,6 +46,7 @@ static void on_row(void *ctx, const vm_facts *f, bool probing)
 	scan_rows *r = ctx;
 	if (!r->m) {
 		r->m = msg_new(MSG_SCAN_ROWS);
+		r->m->vc = r->vc;
 		r->cap = 0;
 	}
 	msg *m = r->m;
@@ -88,8 +90,9 @@ void scan_job(job *j, void *arg)
 		.guest_password = a->guest_password,
 		.guest_logins = a->guest_logins,
 		.on_vm = on_row,
+		.probe_max_age_s = a->probe_max_age_s,
 	};
-	scan_rows rows = { .j = j, .posted_ms = mono_ms() };
+	scan_rows rows = { .j = j, .posted_ms = mono_ms(), .vc = a->vc };
 	scan_result r;
 	memset(&r, 0, sizeof r);
 	vs_error err;
@@ -106,6 +109,7 @@ void scan_job(job *j, void *arg)
 		if (st == SCAN_ERR_STORE)
 			job_log(j, LOG_WARN, "the scan was not stored in history: %s", why);
 		msg *m = msg_new(MSG_SCAN_DONE);
+		m->vc = a->vc;
 		m->facts = r.facts;
 		m->verdicts = r.verdicts;
 		m->n = r.n;

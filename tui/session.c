@@ -7,6 +7,7 @@
 #include "scan/scan.h"
 #include "tui/jobs.h"
 #include "tui/taskwatch.h"
+#include "tui/vcenters.h"
 #include "tui/watcher.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
@@ -22,7 +23,7 @@ void session_start(ui *u, vs_session *s)
 	free(u->server);
 	u->server = scan_server_key(vs_session_server(s));
 	u->watch_synced = false;
-	u->watch = watcher_start(s, &u->q);
+	u->watch = watcher_start(s, &u->q, 0);
 	if (!u->watch)
 		ui_message(u, LOG_ERROR, "could not start the live watcher thread: changes will need :scan");
 	u->taskwatch = taskwatch_start(s, &u->q, tasks_view_vc_tasks);
@@ -70,8 +71,13 @@ static void switch_session(ui *u, void *data)
 	for (size_t i = 0; i < u->n_tasks; i++)
 		if (u->tasks[i].job)
 			job_cancel(u, u->tasks[i].job);
-	fleet_done(&u->fl);
-	fleet_init(&u->fl);
+	/* the first vCenter's VMs go; the other vCenters' stay (they are not replaced) */
+	for (size_t i = u->fl.n; i-- > 0;)
+		if (u->fl.vms[i]->vc == 0)
+			fleet_remove(&u->fl, 0, u->fl.vms[i]->f.moref);
+	fleet_recount(&u->fl);
+	free(u->down);
+	u->down = NULL;
 	vms_view_forget(u->v_vms);
 	u->scan_task = 0;
 	/* jobs still running hold the old session: it is freed at exit, after them */
@@ -130,10 +136,108 @@ void session_connect(ui *u, int argc, char **argv)
 	job_start(u, "connect", NULL, connect_job, a, connect_args_free);
 }
 
+/* ---- the first vCenter down at the start ---- */
+
+#define RELOGIN_BACKOFF_MIN_S 2
+#define RELOGIN_BACKOFF_MAX_S 30
+
+typedef struct {
+	vs_session *s;          /* NULL: failed, why */
+	char *why;
+} relogin_result;
+
+static void relogin_result_free(void *p)
+{
+	relogin_result *r = p;
+	vs_session_free(r->s);
+	free(r->why);
+	free(r);
+}
+
+static void relogin_done(ui *u, void *data)
+{
+	relogin_result *r = data;
+	u->relogin_task = 0;
+	if (u->session) { /* a :connect got there first: it stands */
+		u->relogin_at = 0;
+		relogin_result_free(r);
+		return;
+	}
+	if (!r->s) {
+		if (!u->down || strcmp(u->down, r->why))
+			ui_message(u, LOG_WARN, "vCenter %s cannot be reached: %s (trying again every %d s at "
+				   "most; the other vCenters go on)", u->server, r->why, RELOGIN_BACKOFF_MAX_S);
+		xstrset(&u->down, r->why);
+		u->relogin_at = time(NULL) + u->relogin_backoff;
+		u->relogin_backoff = u->relogin_backoff * 2 > RELOGIN_BACKOFF_MAX_S ? RELOGIN_BACKOFF_MAX_S
+										 : u->relogin_backoff * 2;
+		relogin_result_free(r);
+		return;
+	}
+	vs_session *s = r->s;
+	r->s = NULL;
+	relogin_result_free(r);
+	u->relogin_at = 0;
+	free(u->down);
+	u->down = NULL;
+	ui_message(u, LOG_INFO, "connected to %s as %s", vs_session_server(s), vs_session_user(s));
+	session_start(u, s);
+	actions_startup_check(u);
+}
+
+static void relogin_job(job *j, void *arg)
+{
+	connect_args *a = arg;
+	vs_error err;
+	vs_error_clear(&err);
+	relogin_result *r = xcalloc(1, sizeof *r);
+	r->s = conn_open(&a->opts, &err);
+	if (!r->s)
+		r->why = xstrdup(err.message);
+	job_post_call(j, relogin_done, r, relogin_result_free);
+}
+
+void session_start_later(ui *u, const char *why)
+{
+	free(u->server);
+	u->server = scan_server_key(u->conn->server);
+	u->conn_ok = false;
+	xstrset(&u->down, why);
+	u->relogin_backoff = RELOGIN_BACKOFF_MIN_S;
+	u->relogin_at = time(NULL) + u->relogin_backoff;
+	ui_message(u, LOG_WARN, "vCenter %s cannot be reached: %s (trying again every %d s at most; "
+		   "the other vCenters go on)", u->server, why, RELOGIN_BACKOFF_MAX_S);
+}
+
+void session_tick(ui *u, time_t now)
+{
+	if (u->session || u->relogin_task || !u->relogin_at || now < u->relogin_at)
+		return;
+	connect_args *a = xcalloc(1, sizeof *a);
+	conn_opts_init(&a->opts);
+	conn_opts *c = u->conn;
+	a->opts.server = xstrdup(c->server);
+	a->opts.user = xstrdup(c->user);
+	a->opts.password = secret_dup(c->password);
+	a->opts.thumbprint = xstrdup(c->thumbprint);
+	a->opts.ca_file = xstrdup(c->ca_file);
+	a->opts.known_hosts = xstrdup(c->known_hosts);
+	a->opts.insecure = c->insecure;
+	a->opts.quiet_notes = true;
+	a->opts.pin_advice = xasprintf("run :connect %s", c->server);
+	char title[300];
+	snprintf(title, sizeof title, "connect %s", u->server);
+	int id = job_start_on(u, NULL, title, NULL, JOB_QUIET, relogin_job, a, connect_args_free);
+	u->relogin_task = id > 0 ? id : 0;
+	if (id < 0)
+		u->relogin_at = now + u->relogin_backoff;
+}
+
 void session_stop(ui *u)
 {
 	watcher_stop(u->watch);
 	u->watch = NULL;
+	vcenters_stop(u);
 	taskwatch_stop(u->taskwatch);
 	u->taskwatch = NULL;
 	tasks_view_vc_tasks(u, NULL);
@@ -148,4 +252,5 @@ void session_free_all(ui *u)
 	free(u->retired);
 	u->retired = NULL;
 	u->n_retired = 0;
+	vcenters_free(u);
 }

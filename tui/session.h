@@ -11,6 +11,12 @@ void session_start(ui *u, vs_session *s);
  * current server again), then drops everything of the old session and starts on the new one.
  * The old session is kept until exit (jobs may still hold it). */
 void session_connect(ui *u, int argc, char **argv);
+/* The first vCenter could not log in at the start while others were given: the console runs
+ * on with them, shows it down with why, and logs in to it again in the background with
+ * backoff (session_tick); once in, everything starts as session_start does. */
+void session_start_later(ui *u, const char *why);
+/* Once a second: that login, when it is due. */
+void session_tick(ui *u, time_t now);
 /* Stops the watcher and the tasks reader. */
 void session_stop(ui *u);
 /* Frees the session and those :connect replaced (after the jobs were joined). */

@@ -2,6 +2,7 @@
 #include "tui/ui.h"
 
 #include "tui/jobs.h"
+#include "tui/vcenters.h"
 #include "tui/view_ops.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
@@ -85,11 +86,23 @@ bool ui_busy(const ui *u)
 
 int ui_start_scan(ui *u)
 {
+	return ui_start_scan_aged(u, 0);
+}
+
+int ui_start_scan_aged(ui *u, int probe_max_age_s)
+{
+	vcenters_scan(u, probe_max_age_s); /* the other vCenters, each on its own */
+	if (!u->session && u->relogin_at) {
+		ui_message(u, LOG_WARN, "%s cannot be reached yet (%s): scanning the other vCenters",
+			   u->server ? u->server : "?", u->down ? u->down : "not connected");
+		return -1;
+	}
 	if (u->scan_task) {
 		ui_message(u, LOG_INFO, "a scan is already running (Ctrl-C cancels it)");
 		return -1;
 	}
 	scan_job_args *a = xcalloc(1, sizeof *a);
+	a->probe_max_age_s = probe_max_age_s;
 	a->vcenter = xstrdup(u->conn->server);
 	a->probe = u->probe;
 	a->guest_user = xstrdup(u->conn->guest_user);
@@ -100,6 +113,7 @@ int ui_start_scan(ui *u)
 	if (id < 0)
 		return -1;
 	u->scan_task = id;
+	u->scan_started_at = time(NULL);
 	return 0;
 }
 

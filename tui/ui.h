@@ -40,6 +40,22 @@ typedef struct {
 	char *text;
 } ui_logline;
 
+/* A vCenter after the first (--server repeated): its own login, session, watcher and scans,
+ * so one that is down or slow never holds up the others (tui/vcenters.c). Its VMs are in
+ * the one fleet with fleet_vm.vc = its index + 1. */
+typedef struct {
+	char *url;                  /* as given, without userinfo: what its login uses */
+	char *server;               /* host[:port]: the column, the filter word, the history key */
+	vs_session *session;        /* NULL until it logged in */
+	watcher *watch;
+	bool watch_synced;
+	char *down;                 /* why it cannot be reached now; NULL when it can */
+	int login_task;             /* its login job while it runs, else 0 */
+	time_t login_at;            /* when to try logging in again (while it has no session) */
+	int login_backoff;          /* seconds before the next try */
+	int scan_task;              /* its running scan, else 0 */
+} ui_vcenter;
+
 #define UI_MAX_VIEWS 16
 
 /* The screens of views/registry.h: VIEW_VMS, ... */
@@ -64,6 +80,9 @@ typedef struct ui {
 	bool conn_ok;
 	bool readonly;
 	bool probe;                 /* run the guest probe in scans */
+	int reprobe_age_s;          /* guest facts older than this are probed again in the
+				     * background (tui/reprobe.c); 0: never */
+	time_t scan_started_at;     /* when the last scan of the first vCenter started */
 	char *db_path;              /* history; NULL: none */
 	watcher *watch;
 	taskwatch *taskwatch;       /* vCenter's recent tasks, read while the Tasks view shows */
@@ -73,6 +92,14 @@ typedef struct ui {
 	char *vc_tasks_error;       /* why the last read failed, NULL when it did not */
 	vs_session **retired;       /* sessions replaced by :connect, freed at exit */
 	size_t n_retired;
+	char *down;                 /* why the first vCenter cannot be reached now, or NULL */
+	/* The first vCenter could not log in at the start (the others could go on): it is
+	 * tried again in the background (tui/session.c, session_tick). */
+	int relogin_task;           /* that login job while it runs, else 0 */
+	time_t relogin_at;          /* when to try again; 0: not waiting to */
+	int relogin_backoff;
+	ui_vcenter *more;           /* the other vCenters (fleet_vm.vc 1..n_more) */
+	size_t n_more;
 
 	ui_task *tasks;
 	size_t n_tasks, cap_tasks;
@@ -120,10 +147,20 @@ void ui_command(ui *u, const char *line);
 void ui_views_new(ui *u);
 void ui_views_free(ui *u);
 
-/* Shows the detail of this VM. */
+/* Shows the detail of this VM (of the first vCenter); ui_open_detail_in: of vCenter vc. */
 void ui_open_detail(ui *u, const char *moref);
+void ui_open_detail_in(ui *u, unsigned vc, const char *moref);
+/* vCenter vc's host[:port] ("?" before the first is known), and why it cannot be reached
+ * now (NULL: it can). tui/vcenters.c */
+const char *ui_vcenter_name(const ui *u, unsigned vc);
+const char *ui_vcenter_down(const ui *u, unsigned vc);
+/* Fixes and test snapshots run on the first vCenter's session: true when vm is one of its
+ * VMs, else false with a message saying so (what: "fix", "test"). */
+bool ui_vm_actionable(ui *u, const fleet_vm *vm, const char *what);
 /* Starts a scan unless one runs. 0, or -1 with a message shown. */
 int ui_start_scan(ui *u);
+/* The same, reusing guest facts younger than probe_max_age_s (> 0): a background re-probe. */
+int ui_start_scan_aged(ui *u, int probe_max_age_s);
 /* Whether any task is running. */
 bool ui_busy(const ui *u);
 ui_task *ui_task_get(ui *u, int id);

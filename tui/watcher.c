@@ -25,6 +25,7 @@ struct watcher {
 	pthread_t thread;
 	vs_session *s;
 	msgq *q;
+	unsigned vc;             /* which vCenter of the console: every message says it */
 	atomic_bool stop;
 	vs_conn *conn;
 	vs_updates u;
@@ -188,6 +189,7 @@ static void post_changes(watcher *w, bool full)
 		n += w->vms[i].changed;
 	if (n) {
 		msg *m = msg_new(MSG_VM_UPDATE);
+		m->vc = w->vc;
 		m->facts = xcalloc(n, sizeof *m->facts);
 		m->full_sync = full;
 		for (size_t i = 0; i < w->n; i++) {
@@ -200,6 +202,7 @@ static void post_changes(watcher *w, bool full)
 	}
 	if (w->n_gone) {
 		msg *m = msg_new(MSG_VM_GONE);
+		m->vc = w->vc;
 		m->morefs = w->gone;
 		m->n = w->n_gone;
 		w->gone = NULL;
@@ -232,6 +235,7 @@ static void dump_mirror(watcher *w, bool quiet)
 static void conn_state(watcher *w, bool ok, const char *text)
 {
 	msg *m = msg_new(MSG_CONN);
+	m->vc = w->vc;
 	m->conn_ok = ok;
 	m->text = xstrdup(text);
 	msgq_post(w->q, m);
@@ -339,11 +343,12 @@ static void *run(void *p)
 	return NULL;
 }
 
-watcher *watcher_start(vs_session *s, msgq *q)
+watcher *watcher_start(vs_session *s, msgq *q, unsigned vc)
 {
 	watcher *w = xcalloc(1, sizeof *w);
 	w->s = s;
 	w->q = q;
+	w->vc = vc;
 	w->dump = getenv("QUIESCENT_WATCH_DUMP");
 	atomic_init(&w->stop, false);
 	pthread_mutex_init(&w->lock, NULL);

@@ -12,8 +12,9 @@
 
 typedef struct watcher watcher;
 
-/* Starts the thread. NULL when it could not start (errno). */
-watcher *watcher_start(vs_session *s, msgq *q);
+/* Starts the thread for the console's vCenter vc (its messages carry it). NULL when it could
+ * not start (errno). */
+watcher *watcher_start(vs_session *s, msgq *q, unsigned vc);
 /* Stops and joins it (cancels its wait on the session). NULL is fine. */
 void watcher_stop(watcher *w);
 

@@ -29,6 +29,7 @@ typedef enum { HIST_NONE, HIST_LOADING, HIST_LOADED, HIST_FAILED } hist_state;
 
 typedef struct {
 	char *moref;
+	unsigned vc;            /* its vCenter (fleet_vm.vc) */
 	line *lines;
 	size_t n, cap;
 	unsigned long built_gen;
@@ -183,7 +184,7 @@ static void history_lines(detail *d, ui *u, int w, const char *name);
 static void build(detail *d, ui *u, int w)
 {
 	clear_lines(d);
-	const fleet_vm *vm = fleet_get(&u->fl, d->moref);
+	const fleet_vm *vm = fleet_get_in(&u->fl, d->vc, d->moref);
 	if (!vm) {
 		addf(d, w, TE_DIM, "This VM is no longer in the inventory (%s).", d->moref ? d->moref : "?");
 		return;
@@ -194,7 +195,12 @@ static void build(detail *d, ui *u, int w)
 	char inv_src[80];
 	snprintf(inv_src, sizeof inv_src, "vCenter, %s", when(vm->inventory_at, t1, sizeof t1));
 
-	addf(d, w, TE_SECTION, "%s  (%s%s)", f->name ? f->name : f->moref, f->moref, f->is_template ? ", template" : "");
+	addf(d, w, TE_SECTION, "%s  (%s on %s%s)", f->name ? f->name : f->moref, f->moref,
+	     ui_vcenter_name(u, vm->vc), f->is_template ? ", template" : "");
+	if (vm->unreachable)
+		addf(d, w, TE_SEV_ERROR, "  status unknown: vCenter %s cannot be reached (%s); the facts below "
+		     "are its last", ui_vcenter_name(u, vm->vc),
+		     ui_vcenter_down(u, vm->vc) ? ui_vcenter_down(u, vm->vc) : "connection lost");
 	addf(d, w, TE_SECTION, "Verdict");
 	addf(d, w, TE_NORMAL, "  status %s, best level %s, predicted %s, OS family %s (rules run %s)",
 	     model_status_name(v->status), model_level_name(v->best), model_level_name(v->predicted),
@@ -393,7 +399,7 @@ void detail_view_reload_history(view *v, ui *u)
 	}
 	hist_load *l = xcalloc(1, sizeof *l);
 	l->db_path = xstrdup(u->db_path);
-	l->vcenter = xstrdup(u->server);
+	l->vcenter = xstrdup(ui_vcenter_name(u, d->vc));
 	l->moref = xstrdup(d->moref);
 	l->token = ++d->hist_token;
 	if (d->hist != HIST_LOADED)
@@ -467,16 +473,17 @@ static const view_ops detail_ops = {
 	.task_ended = detail_task_ended,
 };
 
-void detail_view_show(view *v, ui *u, const char *moref)
+void detail_view_show(view *v, ui *u, unsigned vc, const char *moref)
 {
 	detail *d = v->priv;
-	if (!d->moref || strcmp(d->moref, moref) != 0) {
+	if (!d->moref || strcmp(d->moref, moref) != 0 || d->vc != vc) {
 		store_history_list_free(d->hist_e, d->hist_n);
 		d->hist_e = NULL;
 		d->hist_n = 0;
 		d->hist = HIST_NONE;
 	}
 	xstrset(&d->moref, moref);
+	d->vc = vc;
 	d->built_gen = (unsigned long)-1;
 	v->list.top = 0;
 	detail_view_reload_history(v, u);

@@ -152,13 +152,20 @@ void plan_view_show(ui *u)
 	}
 	size_t n = 0;
 	char **morefs = xcalloc(u->fl.n + 1, sizeof *morefs);
-	for (size_t i = 0; i < u->fl.n; i++)
-		if (u->fl.vms[i]->marked)
+	bool reachable = true;
+	for (size_t i = 0; i < u->fl.n && reachable; i++)
+		if (u->fl.vms[i]->marked && (reachable = ui_vm_actionable(u, u->fl.vms[i], "fix")))
 			morefs[n++] = xstrdup(u->fl.vms[i]->f.moref);
-	if (!n) {
+	if (!n && reachable) {
 		fleet_vm *vm = vms_view_current(u->v_vms, u);
-		if (vm)
+		if (vm && (reachable = ui_vm_actionable(u, vm, "fix")))
 			morefs[n++] = xstrdup(vm->f.moref);
+	}
+	if (!reachable) { /* a moref means a VM of the first vCenter from here on */
+		for (size_t i = 0; i < n; i++)
+			free(morefs[i]);
+		free(morefs);
+		return;
 	}
 	if (!n) {
 		free(morefs);

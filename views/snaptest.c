@@ -130,9 +130,12 @@ void snaptest_view_show(ui *u, const char *vm_name)
 	fleet_vm **pick = xcalloc(u->fl.n + 1, sizeof *pick);
 	size_t n = 0;
 	if (vm_name) {
-		for (size_t i = 0; i < u->fl.n && !n; i++)
-			if (u->fl.vms[i]->f.name && !strcmp(u->fl.vms[i]->f.name, vm_name))
-				pick[n++] = u->fl.vms[i];
+		/* the first vCenter's VM of that name first: tests run there */
+		for (int pass = 0; pass < 2 && !n; pass++)
+			for (size_t i = 0; i < u->fl.n && !n; i++)
+				if (u->fl.vms[i]->f.name && !strcmp(u->fl.vms[i]->f.name, vm_name) &&
+				    (pass || u->fl.vms[i]->vc == 0))
+					pick[n++] = u->fl.vms[i];
 		if (!n) {
 			free(pick);
 			ui_message(u, LOG_ERROR, "no VM named '%s'", vm_name);
@@ -152,6 +155,12 @@ void snaptest_view_show(ui *u, const char *vm_name)
 		free(pick);
 		ui_message(u, LOG_INFO, "no VM to test: put the cursor on one or mark several");
 		return;
+	}
+	for (size_t i = 0; i < n; i++) { /* a moref means a VM of the first vCenter from here on */
+		if (!ui_vm_actionable(u, pick[i], "test")) {
+			free(pick);
+			return;
+		}
 	}
 	clear_run(p);
 	p->vms = xcalloc(n, sizeof *p->vms);

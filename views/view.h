@@ -57,7 +57,7 @@ void vms_view_forget(view *v);
 /* Marks every VM the filter shows; returns how many. */
 size_t vms_view_mark_filtered(view *v, ui *u);
 /* Shows this VM's detail and reads its last tests and fixes from the history (a quiet job). */
-void detail_view_show(view *v, ui *u, const char *moref);
+void detail_view_show(view *v, ui *u, unsigned vc, const char *moref);
 /* Reads the history part again (a fix or test just ended). */
 void detail_view_reload_history(view *v, ui *u);
 /* vCenter's recent tasks as tui/taskwatch read them (a taskwatch_list, taken over); NULL:

@@ -13,7 +13,7 @@
 #include <strings.h>
 
 typedef enum { COL_MARK, COL_NAME, COL_POWER, COL_OS, COL_TOOLS, COL_BEST, COL_PRED, COL_STATUS,
-	       COL_TEST, COL_DC, COL_CLUSTER, COL_HOST, COL_FOLDER, COL_FINDING, NCOLS } column;
+	       COL_TEST, COL_DC, COL_CLUSTER, COL_HOST, COL_FOLDER, COL_FINDING, COL_VCENTER, NCOLS } column;
 
 static const struct {
 	const char *name;   /* for :sort */
@@ -37,15 +37,28 @@ static const struct {
 	[COL_HOST] = { "host", "HOST", 14, 14, 10 },
 	[COL_FOLDER] = { "folder", "FOLDER", 18, 18, 11 },
 	[COL_FINDING] = { "finding", "TOP FINDING", 0, 18, 3 },
+	/* drawn right after NAME (column_order), shown with several vCenters only */
+	[COL_VCENTER] = { "vcenter", "VCENTER", 16, 16, 4 },
 };
 
+/* Left to right on the screen (the enum keeps the older columns' numbers). */
+static const column column_order[NCOLS] = { COL_MARK, COL_NAME, COL_VCENTER, COL_POWER, COL_OS,
+					    COL_TOOLS, COL_BEST, COL_PRED, COL_STATUS, COL_TEST,
+					    COL_DC, COL_CLUSTER, COL_HOST, COL_FOLDER, COL_FINDING };
+
 static const char *const column_names[] = { "name", "power", "os", "tools", "best", "predicted",
-					    "status", "test", "datacenter", "cluster", "host", "folder", "finding", NULL };
+					    "status", "test", "datacenter", "cluster", "host", "folder", "finding",
+					    "vcenter", NULL };
+
+/* The ui whose vCenter names the VCENTER column shows (qsort has no context argument in C11:
+ * set by the UI thread before sorting and drawing). */
+static const ui *names_ui;
 
 /* The location columns, and :group's keys. */
 static const char *location_of(const fleet_vm *vm, column c)
 {
 	switch (c) {
+	case COL_VCENTER: return names_ui ? ui_vcenter_name(names_ui, vm->vc) : NULL;
 	case COL_DC: return vm->f.datacenter;
 	case COL_CLUSTER: return vm->f.cluster;
 	case COL_HOST: return vm->f.host;
@@ -70,7 +83,7 @@ static const char *path_tail(const char *path, int width, char *buf, size_t size
 
 static bool is_location(column c)
 {
-	return c == COL_DC || c == COL_CLUSTER || c == COL_HOST || c == COL_FOLDER;
+	return c == COL_DC || c == COL_CLUSTER || c == COL_HOST || c == COL_FOLDER || c == COL_VCENTER;
 }
 
 /* Sorting by status puts the VMs that need someone first (ascending): manual, fixable,
@@ -159,7 +172,8 @@ static int cmp_rows(const fleet_vm *a, const fleet_vm *b, column c)
 	case COL_DC:
 	case COL_CLUSTER:
 	case COL_HOST:
-	case COL_FOLDER: {
+	case COL_FOLDER:
+	case COL_VCENTER: {
 		const char *la = location_of(a, c), *lb = location_of(b, c);
 		r = !la || !lb ? (la == NULL) - (lb == NULL) : strcasecmp(la, lb); /* unknown last */
 		break;
@@ -210,6 +224,7 @@ static void subject_of(const fleet_vm *vm, filter_subject *s)
 	s->datacenter = vm->f.datacenter;
 	s->cluster = vm->f.cluster;
 	s->host = vm->f.host;
+	s->vcenter = location_of(vm, COL_VCENTER);
 }
 
 static void rebuild(view *v, ui *u)
@@ -219,6 +234,7 @@ static void rebuild(view *v, ui *u)
 		return;
 	p->order = xgrow(p->order, &p->cap, u->fl.n + 1, sizeof *p->order);
 	p->n = 0;
+	names_ui = u;
 	for (size_t i = 0; i < u->fl.n; i++) {
 		fleet_vm *vm = u->fl.vms[i];
 		if (p->flt) {
@@ -306,7 +322,7 @@ int vms_view_sort(view *v, ui *u, const char *column_name, int dir, char *err, s
 	}
 	if (matches != 1 || !*column_name) {
 		snprintf(err, errlen, "%s column '%s' (name, power, os, tools, best, predicted, status, "
-			 "test, datacenter, cluster, host, folder, finding)",
+			 "test, datacenter, cluster, host, folder, finding, vcenter)",
 			 matches > 1 ? "ambiguous" : "unknown", column_name);
 		return -1;
 	}
@@ -332,7 +348,8 @@ int vms_view_group(view *v, const char *column_name, char *err, size_t errlen)
 			return 0;
 		}
 	}
-	snprintf(err, errlen, "cannot group by '%s' (datacenter, cluster, host, folder or none)", column_name);
+	snprintf(err, errlen, "cannot group by '%s' (datacenter, cluster, host, folder, vcenter or none)",
+		 column_name);
 	return -1;
 }
 
@@ -362,6 +379,7 @@ static void layout(vms *p, const ui *u, int w)
 			any = location_of(u->fl.vms[i], (column)c) != NULL;
 		p->shown[c] = any;
 	}
+	p->shown[COL_VCENTER] = u->n_more > 0;
 	/* the last test only where the top finding keeps its room */
 	p->shown[COL_TEST] = w >= 120;
 	for (;;) {
@@ -404,7 +422,8 @@ static void layout(vms *p, const ui *u, int w)
 	if (name_w < cols[COL_NAME].min)
 		name_w = cols[COL_NAME].min;
 	int x = 0;
-	for (int c = 0; c < NCOLS; c++) {
+	for (int k = 0; k < NCOLS; k++) {
+		column c = column_order[k];
 		if (!p->shown[c])
 			continue;
 		p->x[c] = x;
@@ -429,6 +448,7 @@ static void draw_groups(ui *u, column group, int y, int x, int w)
 	typedef struct { const char *key; size_t ready, total; } grp;
 	size_t n = u->fl.n;
 	const char **keys = xcalloc(n ? n : 1, sizeof *keys);
+	names_ui = u;
 	for (size_t i = 0; i < n; i++) {
 		const char *k = location_of(u->fl.vms[i], group);
 		keys[i] = k ? k : "-";
@@ -590,6 +610,7 @@ static void vms_draw(view *v, ui *u, int y, int h, int w)
 			case COL_CLUSTER:
 			case COL_HOST:
 			case COL_FOLDER:
+			case COL_VCENTER:
 				text = location_of(vm, (column)c);
 				if (!text)
 					text = "-";
@@ -611,7 +632,12 @@ static void vms_draw(view *v, ui *u, int y, int h, int w)
 			}
 			case COL_FINDING: {
 				const finding *f = top_finding(vm);
-				if (f) {
+				if (vm->unreachable) { /* why it is unknown comes first */
+					snprintf(buf, sizeof buf, "vCenter %s cannot be reached",
+						 ui_vcenter_name(u, vm->vc));
+					text = buf;
+					a = base | term_attr(TE_SEV_WARN);
+				} else if (f) {
 					char t[200];
 					snprintf(buf, sizeof buf, "%s %s", f->rule, fleet_finding_title(f, t, sizeof t));
 					text = buf;
@@ -686,7 +712,7 @@ static unsigned vms_request(view *v, ui *u, action a)
 	switch (a) {
 	case ACTION_OPEN:
 		if (v->list.cursor < p->n)
-			ui_open_detail(u, p->order[v->list.cursor]->f.moref);
+			ui_open_detail_in(u, p->order[v->list.cursor]->vc, p->order[v->list.cursor]->f.moref);
 		return VR_REDRAW;
 	case ACTION_MARK:
 		toggle_mark(v, u);

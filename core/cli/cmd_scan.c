@@ -199,6 +199,256 @@ static void *finish_run(void *arg)
 	return NULL;
 }
 
+/* A guest login the circuit breaker stopped (vsphere/guest_login.h), asked of the session. */
+typedef struct {
+	bool refused;
+	char user[128], vm[64];
+	unsigned not_tried;
+} login_refusal;
+
+/* The exit code of one vCenter's result and the sentences beside it on stderr (not proven,
+ * stale facts, a refused guest login, leftovers); on: "" or "vCENTER: " before each. */
+static int judge(const scan_opts *o, const scan_result *result, const login_refusal *lr,
+		 const char *on)
+{
+	int rc = scan_all_ready(result) ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
+	time_t max_age = o->max_probe_age_s > 0 ? o->max_probe_age_s : SCAN_MAX_PROBE_AGE_S;
+	size_t unproven = scan_count_unproven(result, max_age);
+	if (unproven) {
+		size_t shown = 0;
+		strbuf names;
+		strbuf_init(&names);
+		time_t oldest = 0;
+		for (size_t i = 0; i < result->n; i++) {
+			if (!scan_vm_unproven(result, i, max_age))
+				continue;
+			const vm_facts *f = &result->facts[i];
+			if (f->probe.state == PROBE_STALE && f->probe.at > 0 &&
+			    (!oldest || f->probe.at < oldest))
+				oldest = f->probe.at;
+			if (shown < 5)
+				strbuf_addf(&names, "%s%s", shown++ ? ", " : "", f->name ? f->name : f->moref);
+		}
+		char age[80] = "";
+		if (oldest)
+			snprintf(age, sizeof age, ", the oldest %s old",
+				 cmd_format_age(result->scanned_at - oldest > 0 ? result->scanned_at - oldest : 1));
+		char limit[48];
+		snprintf(limit, sizeof limit, "%s", cmd_format_age(max_age));
+		fprintf(stderr, "quiescent scan: %snot proven: %zu VM%s judged ready from guest facts older "
+			"than %s%s, or from none (%s%s); probe them with guest credentials (--guest-user)\n",
+			on, unproven, unproven == 1 ? " was" : "s were", limit, age,
+			names.buf ? names.buf : "", unproven > shown ? ", ..." : "");
+		strbuf_done(&names);
+		rc = CLI_EXIT_NOT_PROVEN;
+	}
+	/* Stale facts are always counted, also those young enough to stand as proof. */
+	size_t stale = 0;
+	time_t stale_oldest = 0;
+	for (size_t i = 0; i < result->n; i++) {
+		const guest_probe *p = &result->facts[i].probe;
+		if (p->state != PROBE_STALE || scan_vm_unproven(result, i, max_age))
+			continue;
+		stale++;
+		if (p->at > 0 && (!stale_oldest || p->at < stale_oldest))
+			stale_oldest = p->at;
+	}
+	if (stale)
+		fprintf(stderr, "quiescent scan: %snote: %zu VM%s judged from an earlier guest probe, not "
+			"this scan's (the oldest %s old, within --max-probe-age)\n", on, stale,
+			stale == 1 ? " was" : "s were",
+			cmd_format_age(stale_oldest && result->scanned_at > stale_oldest
+				       ? result->scanned_at - stale_oldest : 1));
+	if (lr->refused) {
+		const char *name = lr->vm;
+		for (size_t i = 0; i < result->n; i++)
+			if (result->facts[i].moref && !strcmp(result->facts[i].moref, lr->vm) &&
+			    result->facts[i].name)
+				name = result->facts[i].name;
+		fprintf(stderr, "quiescent scan: %sthe guest login %s was refused by VM %s; to keep the "
+			"account from being locked out it was not tried on the other %u VM%s: check "
+			"that account's password (--guest-user, or the guest logins file)\n", on, lr->user, name,
+			lr->not_tried, lr->not_tried == 1 ? "" : "s");
+		rc = CLI_EXIT_GUEST_LOGIN;
+	}
+	if (scan_leftover_count(result)) {
+		/* the table carries it; beside json and csv it goes to stderr */
+		if (o->format != SCAN_FORMAT_TABLE) {
+			strbuf lb;
+			strbuf_init(&lb);
+			scan_output_leftovers(&lb, result);
+			fprintf(stderr, "quiescent scan: %s%s", on, lb.buf);
+			strbuf_done(&lb);
+		}
+		rc = CLI_EXIT_LEFTOVERS;
+	}
+	return rc;
+}
+
+/* ---- several vCenters: one thread each, one output ---- */
+
+/* One vCenter of a scan over several: its own connection and history handle, on its own
+ * thread, so one that is down or slow holds up only its own part. */
+typedef struct {
+	const scan_opts *o;
+	conn_opts conn;          /* o->conn for this server (a view) */
+	const char *db_path;
+	bool *glob_hits;         /* o->n_globs */
+	scan_result result;
+	char error[600];         /* why it was not scanned; "": scanned */
+	int rc;                  /* its exit code when not scanned */
+	login_refusal lr;
+} vc_scan;
+
+static void *vc_scan_run(void *arg)
+{
+	vc_scan *v = arg;
+	const scan_opts *o = v->o;
+	char msg[512];
+	vs_error err;
+	vs_error_clear(&err);
+	memset(&v->result, 0, sizeof v->result);
+	store *db = store_open(v->db_path, msg, sizeof msg);
+	if (!db) {
+		snprintf(v->error, sizeof v->error, "its scan cannot be stored in the history: %s", msg);
+		v->rc = CLI_EXIT_NOT_READY;
+		goto failed;
+	}
+	vs_session *s = conn_open(&v->conn, &err);
+	if (!s) {
+		snprintf(v->error, sizeof v->error, "%s", err.message);
+		v->rc = CLI_EXIT_CONNECT;
+		store_close(db);
+		goto failed;
+	}
+	scan_spec spec = {
+		.globs = (const char *const *)o->globs,
+		.n_globs = o->n_globs,
+		.probe = !o->no_probe,
+		.guest_user = o->conn.guest_user,
+		.guest_password = o->conn.guest_password,
+		.guest_logins = o->conn.guest_logins,
+		.probe_concurrency = o->probe_total,
+		.probe_per_host = o->probe_per_host,
+		.probe_max_age_s = o->probe_max_age_s > 0 ? o->probe_max_age_s : 0,
+		.glob_hits = v->glob_hits,
+	};
+	scan_status st = scan_run(s, db, v->conn.server, &spec, NULL, NULL, &v->result, NULL, &err,
+				  msg, sizeof msg);
+	if (st == SCAN_OK)
+		v->lr.refused = vs_session_guest_login_refused(s, v->lr.user, sizeof v->lr.user, v->lr.vm,
+							       sizeof v->lr.vm, &v->lr.not_tried);
+	else if (st == SCAN_ERR_STORE)
+		snprintf(v->error, sizeof v->error, "the scan was not stored in %s: %s", v->db_path, msg);
+	else
+		snprintf(v->error, sizeof v->error, "reading its inventory failed: %s", err.message);
+	v->rc = st == SCAN_ERR_STORE ? CLI_EXIT_NOT_READY : CLI_EXIT_CONNECT;
+	vs_session_free(s);
+	store_close(db);
+	if (st == SCAN_OK)
+		return NULL;
+failed:
+	/* the output still names it: no VM, and why */
+	scan_result_done(&v->result);
+	memset(&v->result, 0, sizeof v->result);
+	v->result.vcenter = scan_server_key(v->conn.server);
+	v->result.scanned_at = time(NULL);
+	return NULL;
+}
+
+/* The worst of two exit codes of a scan: leftovers first (the first promise), then a vCenter
+ * not scanned, a refused guest login, not proven, not ready. */
+static int worst_exit(int a, int b)
+{
+	static const int order[] = { CLI_EXIT_OK, CLI_EXIT_NOT_READY, CLI_EXIT_NOT_PROVEN,
+				     CLI_EXIT_GUEST_LOGIN, CLI_EXIT_CONNECT, CLI_EXIT_USAGE,
+				     CLI_EXIT_LEFTOVERS };
+	size_t ra = 0, rb = 0;
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		if (order[i] == a)
+			ra = i;
+		if (order[i] == b)
+			rb = i;
+	}
+	return ra >= rb ? a : b;
+}
+
+static int run_many(scan_opts *o, store *db)
+{
+	size_t n = conn_opts_server_count(&o->conn);
+	vc_scan *vcs = xcalloc(n, sizeof *vcs);
+	pthread_t *threads = xcalloc(n, sizeof *threads);
+	bool *started = xcalloc(n, sizeof *started);
+	for (size_t k = 0; k < n; k++) {
+		vc_scan *v = &vcs[k];
+		v->o = o;
+		conn_opts_for_server(&o->conn, k, &v->conn);
+		v->db_path = store_path(db);
+		v->glob_hits = o->n_globs ? xcalloc(o->n_globs, sizeof *v->glob_hits) : NULL;
+		started[k] = pthread_create(&threads[k], NULL, vc_scan_run, v) == 0;
+		if (!started[k])
+			vc_scan_run(v); /* no thread: in turn, the same work */
+	}
+	for (size_t k = 0; k < n; k++)
+		if (started[k])
+			pthread_join(threads[k], NULL);
+	timing_mark("every vCenter scanned");
+
+	int rc = CLI_EXIT_OK;
+	/* a glob is wrong when no vCenter that was read has a VM it matches */
+	bool all_read = true;
+	for (size_t k = 0; k < n; k++)
+		all_read = all_read && !vcs[k].error[0];
+	for (size_t g = 0; g < o->n_globs && all_read; g++) {
+		bool hit = false;
+		for (size_t k = 0; k < n; k++)
+			hit = hit || vcs[k].glob_hits[g];
+		if (!hit) {
+			fprintf(stderr, "quiescent scan: no VM matches '%s' on any of the %zu vCenters\n",
+				o->globs[g], n);
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		}
+	}
+	scan_part *parts = xcalloc(n, sizeof *parts);
+	for (size_t k = 0; k < n; k++) {
+		vcs[k].result.max_proof_age = o->max_proof_age;
+		parts[k].r = &vcs[k].result;
+		parts[k].error = vcs[k].error[0] ? vcs[k].error : NULL;
+	}
+	strbuf sb;
+	strbuf_init(&sb);
+	scan_output_many(&sb, parts, n, o->format, o->wide ? 0 : terminal_width());
+	fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_done(&sb);
+	free(parts);
+	for (size_t k = 0; k < n; k++) {
+		vc_scan *v = &vcs[k];
+		if (v->error[0]) {
+			fprintf(stderr, "quiescent scan: vCenter %s was not scanned: %s\n",
+				v->result.vcenter, v->error);
+			rc = worst_exit(rc, v->rc);
+			continue;
+		}
+		char on[300];
+		snprintf(on, sizeof on, "%s: ", v->result.vcenter);
+		rc = worst_exit(rc, judge(o, &v->result, &v->lr, on));
+	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "quiescent scan: writing the result failed\n");
+		rc = worst_exit(rc, CLI_EXIT_NOT_READY);
+	}
+out:
+	for (size_t k = 0; k < n; k++) {
+		scan_result_done(&vcs[k].result);
+		free(vcs[k].glob_hits);
+	}
+	free(vcs);
+	free(threads);
+	free(started);
+	return rc;
+}
+
 static int run(scan_opts *o)
 {
 	char msg[512];
@@ -213,6 +463,11 @@ static int run(scan_opts *o)
 	if (!db)
 		return CLI_EXIT_USAGE;
 	store_checkpoint_at_close(db);
+	if (conn_opts_server_count(&o->conn) > 1) {
+		int rc = run_many(o, db);
+		store_close(db);
+		return rc;
+	}
 
 	int rc = CLI_EXIT_CONNECT;
 	vs_error err;
@@ -253,10 +508,9 @@ static int run(scan_opts *o)
 		break;
 	}
 	/* Asked before the session goes to the finisher thread. */
-	char guest_user[128], refused_vm[64];
-	unsigned not_tried = 0;
-	bool refused = vs_session_guest_login_refused(s, guest_user, sizeof guest_user, refused_vm,
-						      sizeof refused_vm, &not_tried);
+	login_refusal lr = { 0 };
+	lr.refused = vs_session_guest_login_refused(s, lr.user, sizeof lr.user, lr.vm, sizeof lr.vm,
+						    &lr.not_tried);
 	pthread_t finisher;
 	finish_work fw = { .s = s, .db = db };
 	if (pthread_create(&finisher, NULL, finish_run, &fw) == 0)
@@ -269,77 +523,7 @@ static int run(scan_opts *o)
 	timing_mark("format output");
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);
-	rc = scan_all_ready(&result) ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
-	time_t max_age = o->max_probe_age_s > 0 ? o->max_probe_age_s : SCAN_MAX_PROBE_AGE_S;
-	size_t unproven = scan_count_unproven(&result, max_age);
-	if (unproven) {
-		size_t shown = 0;
-		strbuf names;
-		strbuf_init(&names);
-		time_t oldest = 0;
-		for (size_t i = 0; i < result.n; i++) {
-			if (!scan_vm_unproven(&result, i, max_age))
-				continue;
-			const vm_facts *f = &result.facts[i];
-			if (f->probe.state == PROBE_STALE && f->probe.at > 0 &&
-			    (!oldest || f->probe.at < oldest))
-				oldest = f->probe.at;
-			if (shown < 5)
-				strbuf_addf(&names, "%s%s", shown++ ? ", " : "", f->name ? f->name : f->moref);
-		}
-		char age[80] = "";
-		if (oldest)
-			snprintf(age, sizeof age, ", the oldest %s old",
-				 cmd_format_age(result.scanned_at - oldest > 0 ? result.scanned_at - oldest : 1));
-		char limit[48];
-		snprintf(limit, sizeof limit, "%s", cmd_format_age(max_age));
-		fprintf(stderr, "quiescent scan: not proven: %zu VM%s judged ready from guest facts older "
-			"than %s%s, or from none (%s%s); probe them with guest credentials (--guest-user)\n",
-			unproven, unproven == 1 ? " was" : "s were", limit, age,
-			names.buf ? names.buf : "", unproven > shown ? ", ..." : "");
-		strbuf_done(&names);
-		rc = CLI_EXIT_NOT_PROVEN;
-	}
-	/* Stale facts are always counted, also those young enough to stand as proof. */
-	size_t stale = 0;
-	time_t stale_oldest = 0;
-	for (size_t i = 0; i < result.n; i++) {
-		const guest_probe *p = &result.facts[i].probe;
-		if (p->state != PROBE_STALE || scan_vm_unproven(&result, i, max_age))
-			continue;
-		stale++;
-		if (p->at > 0 && (!stale_oldest || p->at < stale_oldest))
-			stale_oldest = p->at;
-	}
-	if (stale)
-		fprintf(stderr, "quiescent scan: note: %zu VM%s judged from an earlier guest probe, not "
-			"this scan's (the oldest %s old, within --max-probe-age)\n", stale,
-			stale == 1 ? " was" : "s were",
-			cmd_format_age(stale_oldest && result.scanned_at > stale_oldest
-				       ? result.scanned_at - stale_oldest : 1));
-	if (refused) {
-		const char *name = refused_vm;
-		for (size_t i = 0; i < result.n; i++)
-			if (result.facts[i].moref && !strcmp(result.facts[i].moref, refused_vm) &&
-			    result.facts[i].name)
-				name = result.facts[i].name;
-		fprintf(stderr, "quiescent scan: the guest login %s was refused by VM %s; to keep the "
-			"account from being locked out it was not tried on the other %u VM%s: check "
-			"that account's password (--guest-user, or the guest logins file)\n", guest_user, name, not_tried,
-			not_tried == 1 ? "" : "s");
-		rc = CLI_EXIT_GUEST_LOGIN;
-	}
-	if (scan_leftover_count(&result)) {
-		/* the table carries it; beside json and csv it goes to stderr */
-		if (o->format != SCAN_FORMAT_TABLE) {
-			strbuf lb;
-			strbuf_init(&lb);
-			scan_output_leftovers(&lb, &result);
-			fprintf(stderr, "quiescent scan: %s", lb.buf);
-			strbuf_done(&lb);
-		}
-		rc = CLI_EXIT_LEFTOVERS;
-	}
+	rc = judge(o, &result, &lr, "");
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "quiescent scan: writing the result failed\n");
 		rc = CLI_EXIT_NOT_READY;
@@ -361,6 +545,7 @@ int cmd_scan(int argc, char **argv)
 {
 	scan_opts o = { .format = SCAN_FORMAT_TABLE };
 	conn_opts_init(&o.conn);
+	o.conn.several_servers = true;
 	int rc;
 	int p = parse(argc, argv, &o);
 	if (p != 0) {

@@ -29,6 +29,9 @@ void conn_opts_done(conn_opts *o)
 	free(o->server_error);
 	free(o->guest_logins_path);
 	guest_logins_free(o->guest_logins);
+	for (size_t i = 0; i < o->n_more_servers; i++)
+		free(o->more_servers[i]);
+	free(o->more_servers);
 	conn_opts_init(o);
 }
 
@@ -45,6 +48,63 @@ static const char *first_env(const char *a, const char *b)
 		return v;
 	v = b ? getenv(b) : NULL;
 	return v && *v ? v : NULL;
+}
+
+/* One more vCenter (the second --server and after): its URL without userinfo; a user and
+ * password in it are taken as conn_opts_set_server does when none are set yet. A server given
+ * twice is refused: it would be scanned twice. */
+static int add_server(conn_opts *o, const char *in, char *msg, size_t n)
+{
+	url_parts u;
+	char why[256];
+	if (url_parse(in, &u, why, sizeof why) < 0) {
+		/* never shown: it may hold a password */
+		snprintf(msg, n, "cannot use --server number %zu: %s", o->n_more_servers + 2, why);
+		url_parts_done(&u);
+		return -1;
+	}
+	if (u.user && !o->user)
+		o->user = xstrdup(u.user);
+	if (u.password && !o->password) {
+		o->password = u.password;
+		u.password = NULL;
+	}
+	char *server = xstrdup(strchr(in, '@') ? u.url : in);
+	url_parts_done(&u);
+	char *key = url_server_key(server);
+	bool twice = false;
+	for (size_t k = 0; k <= o->n_more_servers && !twice; k++) {
+		char *other = url_server_key(k ? o->more_servers[k - 1] : o->server);
+		twice = key && other && !strcasecmp(key, other);
+		free(other);
+	}
+	if (twice) {
+		snprintf(msg, n, "--server %s is given twice", key);
+		free(key);
+		free(server);
+		return -1;
+	}
+	free(key);
+	o->more_servers = xrealloc(o->more_servers, (o->n_more_servers + 1) * sizeof *o->more_servers);
+	o->more_servers[o->n_more_servers++] = server;
+	return 0;
+}
+
+size_t conn_opts_server_count(const conn_opts *o)
+{
+	return 1 + o->n_more_servers;
+}
+
+void conn_opts_for_server(const conn_opts *o, size_t k, conn_opts *view)
+{
+	*view = *o;
+	if (k == 0 || k > o->n_more_servers)
+		return;
+	view->server = o->more_servers[k - 1];
+	view->server_error = NULL;
+	view->thumbprint = NULL;
+	view->more_servers = NULL;
+	view->n_more_servers = 0;
 }
 
 int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, size_t n)
@@ -67,10 +127,20 @@ int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, 
 			return -1;
 		}
 		char *value = arg[8] ? argv[*i] + 9 : argv[++*i];
-		conn_opts_set_server(o, value);
+		bool more = o->server != NULL; /* a repeated --server: one more vCenter */
+		int more_rc = 0;
+		if (more && !o->several_servers) {
+			snprintf(msg, n, "--server is given twice: this command works on one vCenter at a "
+				 "time (scan and the console take several)");
+			more_rc = -1;
+		} else if (more) {
+			more_rc = add_server(o, value, msg, n);
+		}
+		if (!more)
+			conn_opts_set_server(o, value);
 		size_t off, len;
 		char *at = strrchr(value, '@');
-		if (o->server_error && at) {
+		if ((more ? more_rc < 0 : o->server_error != NULL) && at) {
 			/* Unreadable, yet it may hold a password ("u:pa/ss@vc"): all before the last
 			 * '@' goes. */
 			char *auth = strstr(value, "://");
@@ -88,7 +158,7 @@ int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, 
 				"other local users on the command line; use QUIESCENT_PASSWORD or the "
 				"prompt instead\n");
 		}
-		return 1;
+		return more_rc < 0 ? -1 : 1;
 	}
 	if (!strcmp(arg, "--insecure") || !strcmp(arg, "-k")) {
 		o->insecure = true;
@@ -224,7 +294,8 @@ void conn_opts_from_env(conn_opts *o)
 const char *conn_opts_help(void)
 {
 	return "Connection:\n"
-	       "  --server URL|HOST     vCenter or ESXi (env QUIESCENT_SERVER, GOVC_URL)\n"
+	       "  --server URL|HOST     vCenter or ESXi (env QUIESCENT_SERVER, GOVC_URL);\n"
+	       "                        repeat it for several vCenters at once\n"
 	       "  --user USER           login user (env QUIESCENT_USER, GOVC_USERNAME)\n"
 	       "                        password: env QUIESCENT_PASSWORD or GOVC_PASSWORD, else a prompt\n"
 	       "  --thumbprint SHA256   pin the server certificate's SHA-256 fingerprint\n"

@@ -12,6 +12,13 @@
 typedef struct {
 	char *server;        /* as given (URL or host), never with userinfo: conn_opts_set_server */
 	char *server_error;  /* why the given server could not be parsed, or NULL */
+	/* The vCenters after the first (--server repeated), without userinfo: each one is
+	 * reached with the same user, password and trust options; --thumbprint pins the first
+	 * server only (the others: known_hosts or the CA store). */
+	char **more_servers;
+	size_t n_more_servers;
+	bool several_servers;  /* this command takes --server more than once (scan, the console);
+				* the others refuse a second one rather than ignore it */
 	bool quiet_notes;    /* conn_open leaves the --insecure note to the caller (console) */
 	char *user;
 	char *password;      /* secret (util/secret.h) */
@@ -39,6 +46,12 @@ int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, 
  * fills user and password when those are not set yet (password into secret memory), and only
  * the URL without userinfo is kept. An unparsable one is remembered as server_error. */
 void conn_opts_set_server(conn_opts *o, const char *in);
+/* How many vCenters were given (1 + more_servers; 1 also when none: the error comes later). */
+size_t conn_opts_server_count(const conn_opts *o);
+/* The options for vCenter k (0: the first --server): a shallow view of o, valid while o is;
+ * never conn_opts_done it. For k > 0, --thumbprint is left out (it pins the first). */
+void conn_opts_for_server(const conn_opts *o, size_t k, conn_opts *view);
+
 /* Fills what the command line left out from the environment. */
 void conn_opts_from_env(conn_opts *o);
 /* Help text of the shared options, for every command's --help. */

@@ -220,71 +220,91 @@ void scan_proof_json(json_writer *w, const vm_facts *f, const vm_proof *p, time_
 	json_object_end(w);
 }
 
-static void output_json(strbuf *out, const scan_result *r)
+/* One VM of the JSON contract's "vms". */
+static void output_json_vm(json_writer *w, const scan_result *r, size_t i)
+{
+	const vm_facts *f = &r->facts[i];
+	const verdict *v = &r->verdicts[i];
+	char tv[16];
+	json_object_begin(w);
+	json_kv_string(w, "name", f->name);
+	json_kv_string(w, "moref", f->moref);
+	json_kv_string(w, "vcenter", r->vcenter);
+	/* where it lives (null: not known; cluster null on a standalone host) */
+	json_kv_string(w, "datacenter", f->datacenter);
+	json_kv_string(w, "cluster", f->cluster);
+	json_kv_string(w, "host", f->host);
+	json_kv_string(w, "folder", f->folder);
+	json_kv_string(w, "power_state", model_power_name(f->power));
+	json_kv_string(w, "guest_os", scan_guest_os(f));
+	json_kv_string(w, "os_family", model_os_family_name(v->family));
+	json_key(w, "tools");
+	json_object_begin(w);
+	json_kv_string(w, "status", model_tools_status_name(f->tools));
+	json_kv_string(w, "version", f->tools_version ? model_tools_version_format(f->tools_version, tv) : NULL);
+	json_object_end(w);
+	json_kv_string(w, "best_level", model_level_name(v->best));
+	json_kv_string(w, "predicted_level", model_level_name(v->predicted));
+	json_kv_string(w, "status", model_status_name(v->status));
+	json_key(w, "probe");
+	json_object_begin(w);
+	/* A probe not run in this scan and without history is "not_configured" when there
+	 * are no guest credentials, else "unavailable": the contract has no other name. */
+	json_kv_string(w, "state", model_probe_state_name(f->probe.state));
+	json_kv_time(w, "at", f->probe.at);
+	if (f->probe.error)
+		json_kv_string(w, "error", f->probe.error);
+	json_object_end(w);
+	if (f->facts_error)
+		json_kv_string(w, "facts_error", f->facts_error_text);
+	if (f->connection_state)
+		json_kv_string(w, "connection_state", f->connection_state);
+	vm_proof pr;
+	proof_evaluate(f, v, r->scanned_at, r->max_proof_age, &pr);
+	json_key(w, "proof");
+	scan_proof_json(w, f, &pr, r->max_proof_age);
+	json_key(w, "findings");
+	json_array_begin(w);
+	for (size_t k = 0; k < v->n_findings; k++) {
+		const finding *fd = &v->findings[k];
+		json_object_begin(w);
+		json_kv_string(w, "rule", fd->rule);
+		json_kv_string(w, "severity", model_severity_name(fd->sev));
+		json_kv_string(w, "cap", model_level_name(fd->cap));
+		json_kv_string(w, "message", fd->message);
+		json_kv_string(w, "evidence", fd->evidence);
+		json_kv_string(w, "fix", model_fix_name(fd->fix));
+		json_object_end(w);
+	}
+	json_array_end(w);
+	json_object_end(w);
+}
+
+/* The top level names the first vCenter (as before several could be scanned); "vcenters"
+ * says of each whether it was scanned and why not; every VM names its own. */
+static void output_json(strbuf *out, const scan_part *parts, size_t n_parts)
 {
 	json_writer w;
 	json_writer_init(&w, out, true);
 	json_object_begin(&w);
-	json_kv_string(&w, "vcenter", r->vcenter);
-	json_kv_time(&w, "scanned_at", r->scanned_at);
-	json_key(&w, "vms");
+	json_kv_string(&w, "vcenter", parts[0].r->vcenter);
+	json_kv_time(&w, "scanned_at", parts[0].r->scanned_at);
+	json_key(&w, "vcenters");
 	json_array_begin(&w);
-	for (size_t i = 0; i < r->n; i++) {
-		const vm_facts *f = &r->facts[i];
-		const verdict *v = &r->verdicts[i];
-		char tv[16];
+	for (size_t p = 0; p < n_parts; p++) {
 		json_object_begin(&w);
-		json_kv_string(&w, "name", f->name);
-		json_kv_string(&w, "moref", f->moref);
-		/* where it lives (null: not known; cluster null on a standalone host) */
-		json_kv_string(&w, "datacenter", f->datacenter);
-		json_kv_string(&w, "cluster", f->cluster);
-		json_kv_string(&w, "host", f->host);
-		json_kv_string(&w, "folder", f->folder);
-		json_kv_string(&w, "power_state", model_power_name(f->power));
-		json_kv_string(&w, "guest_os", scan_guest_os(f));
-		json_kv_string(&w, "os_family", model_os_family_name(v->family));
-		json_key(&w, "tools");
-		json_object_begin(&w);
-		json_kv_string(&w, "status", model_tools_status_name(f->tools));
-		json_kv_string(&w, "version", f->tools_version ? model_tools_version_format(f->tools_version, tv) : NULL);
-		json_object_end(&w);
-		json_kv_string(&w, "best_level", model_level_name(v->best));
-		json_kv_string(&w, "predicted_level", model_level_name(v->predicted));
-		json_kv_string(&w, "status", model_status_name(v->status));
-		json_key(&w, "probe");
-		json_object_begin(&w);
-		/* A probe not run in this scan and without history is "not_configured" when there
-		 * are no guest credentials, else "unavailable": the contract has no other name. */
-		json_kv_string(&w, "state", model_probe_state_name(f->probe.state));
-		json_kv_time(&w, "at", f->probe.at);
-		if (f->probe.error)
-			json_kv_string(&w, "error", f->probe.error);
-		json_object_end(&w);
-		if (f->facts_error)
-			json_kv_string(&w, "facts_error", f->facts_error_text);
-		if (f->connection_state)
-			json_kv_string(&w, "connection_state", f->connection_state);
-		vm_proof pr;
-		proof_evaluate(f, v, r->scanned_at, r->max_proof_age, &pr);
-		json_key(&w, "proof");
-		scan_proof_json(&w, f, &pr, r->max_proof_age);
-		json_key(&w, "findings");
-		json_array_begin(&w);
-		for (size_t k = 0; k < v->n_findings; k++) {
-			const finding *fd = &v->findings[k];
-			json_object_begin(&w);
-			json_kv_string(&w, "rule", fd->rule);
-			json_kv_string(&w, "severity", model_severity_name(fd->sev));
-			json_kv_string(&w, "cap", model_level_name(fd->cap));
-			json_kv_string(&w, "message", fd->message);
-			json_kv_string(&w, "evidence", fd->evidence);
-			json_kv_string(&w, "fix", model_fix_name(fd->fix));
-			json_object_end(&w);
-		}
-		json_array_end(&w);
+		json_kv_string(&w, "vcenter", parts[p].r->vcenter);
+		json_kv_bool(&w, "scanned", !parts[p].error);
+		json_kv_time(&w, "scanned_at", parts[p].error ? 0 : parts[p].r->scanned_at);
+		json_kv_string(&w, "error", parts[p].error);
 		json_object_end(&w);
 	}
+	json_array_end(&w);
+	json_key(&w, "vms");
+	json_array_begin(&w);
+	for (size_t p = 0; p < n_parts; p++)
+		for (size_t i = 0; i < parts[p].r->n; i++)
+			output_json_vm(&w, parts[p].r, i);
 	json_array_end(&w);
 	json_object_end(&w);
 	strbuf_addc(out, '\n');
@@ -344,8 +364,6 @@ static void csv_tail_fields(strbuf *out, const scan_result *r, const vm_facts *f
 /* One row per VM: its top finding, the counts by severity and every rule id. */
 static void output_csv(strbuf *out, const scan_result *r)
 {
-	strbuf_addf(out, "%s,top_rule,top_severity,top_message,errors,warnings,infos,rules,%s\r\n",
-		    csv_vm_header, csv_tail_header);
 	strbuf rules;
 	strbuf_init(&rules);
 	for (size_t i = 0; i < r->n; i++) {
@@ -378,8 +396,6 @@ static void output_csv(strbuf *out, const scan_result *r)
  * columns of the first CSV, then the location and the proof. */
 static void output_csv_findings(strbuf *out, const scan_result *r)
 {
-	strbuf_addf(out, "%s,rule,severity,cap,fix,message,evidence,%s\r\n", csv_vm_header,
-		    csv_tail_header);
 	for (size_t i = 0; i < r->n; i++) {
 		const vm_facts *f = &r->facts[i];
 		const verdict *v = &r->verdicts[i];
@@ -415,15 +431,48 @@ void scan_output_leftovers(strbuf *out, const scan_result *r)
 	}
 }
 
-void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width)
+void scan_output_many(strbuf *out, const scan_part *parts, size_t n, scan_format fmt, int width)
 {
+	if (!n)
+		return;
 	switch (fmt) {
 	case SCAN_FORMAT_TABLE:
-		output_table(out, r, width);
-		scan_output_leftovers(out, r);
+		for (size_t p = 0; p < n; p++) {
+			const scan_result *r = parts[p].r;
+			if (n > 1)
+				strbuf_addf(out, "%svCenter %s%s%s\n", p ? "\n" : "", r->vcenter,
+					    parts[p].error ? ": not scanned: " : "",
+					    parts[p].error ? parts[p].error : "");
+			if (parts[p].error)
+				continue;
+			output_table(out, r, width);
+			scan_output_leftovers(out, r);
+		}
 		break;
-	case SCAN_FORMAT_JSON: output_json(out, r); break;
-	case SCAN_FORMAT_CSV: output_csv(out, r); break;
-	case SCAN_FORMAT_CSV_FINDINGS: output_csv_findings(out, r); break;
+	case SCAN_FORMAT_JSON: output_json(out, parts, n); break;
+	case SCAN_FORMAT_CSV:
+	case SCAN_FORMAT_CSV_FINDINGS:
+		/* one header; the failed vCenters are said on stderr (their rows would be empty) */
+		if (fmt == SCAN_FORMAT_CSV)
+			strbuf_addf(out, "%s,top_rule,top_severity,top_message,errors,warnings,infos,"
+				    "rules,%s\r\n", csv_vm_header, csv_tail_header);
+		else
+			strbuf_addf(out, "%s,rule,severity,cap,fix,message,evidence,%s\r\n",
+				    csv_vm_header, csv_tail_header);
+		for (size_t p = 0; p < n; p++) {
+			if (parts[p].error)
+				continue;
+			if (fmt == SCAN_FORMAT_CSV)
+				output_csv(out, parts[p].r);
+			else
+				output_csv_findings(out, parts[p].r);
+		}
+		break;
 	}
+}
+
+void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width)
+{
+	scan_part part = { .r = r };
+	scan_output_many(out, &part, 1, fmt, width);
 }

@@ -26,6 +26,17 @@ int scan_format_parse(const char *s, scan_format *out);
  * limit, every name and finding whole (pipes, files, --wide). */
 void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width);
 
+/* One vCenter's part of a scan over several: its result (r->vcenter always set), or why it
+ * could not be scanned (then r holds no VM). */
+typedef struct {
+	const scan_result *r;
+	const char *error;      /* NULL: scanned; else one sentence */
+} scan_part;
+
+/* scan_output over several vCenters: the table one section per vCenter (a failed one says
+ * why), JSON one document with "vcenters" and each VM's "vcenter", CSV one header. */
+void scan_output_many(strbuf *out, const scan_part *parts, size_t n, scan_format fmt, int width);
+
 /* The leftovers of interrupted quiescent runs (R26 findings), one line naming them and one
  * line per finding ("  NAME: evidence"); nothing when there are none. The table ends with it;
  * `scan` writes it to stderr for json and csv, so nobody misses it and stdout stays parseable. */

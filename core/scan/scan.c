@@ -349,6 +349,9 @@ static scan_status scan_run_streaming(vs_session *s, store *db, const scan_spec 
 	if (rc < 0) {
 		st = SCAN_ERR_VCENTER;
 		pipe_free_items(&p, true);
+	} else if (spec->glob_hits) {
+		for (size_t g = 0; g < spec->n_globs; g++)
+			spec->glob_hits[g] = matches[g];
 	} else {
 		for (size_t g = 0; g < spec->n_globs; g++) {
 			if (!matches[g]) {
@@ -549,7 +552,9 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 		return SCAN_ERR_VCENTER;
 	}
 	for (size_t g = 0; g < spec->n_globs; g++) {
-		if (!matches[g]) {
+		if (spec->glob_hits) {
+			spec->glob_hits[g] = matches[g];
+		} else if (!matches[g]) {
 			if (bad_glob)
 				*bad_glob = g;
 			free(matches);

@@ -34,6 +34,10 @@ typedef struct {
 	int probe_timeout_s;        /* 0: SCAN_PROBE_TIMEOUT_S */
 	scan_vm_fn on_vm;           /* NULL: no early rows */
 	int probe_max_age_s;        /* > 0: reuse a good probe younger than this (no fix since) */
+	/* Several vCenters: a glob may match on another one. Non-NULL: n_globs flags, set for
+	 * each glob that matched here, and a glob matching nothing is no error (the caller judges
+	 * over every vCenter). */
+	bool *glob_hits;
 } scan_spec;
 
 typedef enum { SCAN_PHASE_INVENTORY, SCAN_PHASE_PROBE, SCAN_PHASE_RULES, SCAN_PHASE_STORE } scan_phase;

@@ -23,7 +23,7 @@ static const filter_subject ready = {
 static const filter_subject placed = {
 	.name = "sql-erp-01", .os_family = "win2022", .status = "ready", .power = "on",
 	.predicted = "application", .folder = "/DC-Paris/vm/Production/SQL", .datacenter = "DC-Paris",
-	.cluster = "prod-a", .host = "esx-07.example.com",
+	.cluster = "prod-a", .host = "esx-07.example.com", .vcenter = "vc-paris.example.com:443",
 };
 
 static bool m(const char *expr, const filter_subject *s)
@@ -72,6 +72,14 @@ static void test_location_words(void **state)
 	assert_true(m("!cluster:prod-b", &placed));
 	assert_true(m("Production", &placed));          /* plain words look at the location too */
 	assert_true(m("cluster:prod-a ready", &placed));
+	/* its vCenter: vcenter: or vc:, a glob or a part; plain words do not look at it */
+	assert_true(m("vcenter:vc-paris", &placed));
+	assert_true(m("vc:vc-paris.example.com:443", &placed));
+	assert_true(m("vc:vc-p*", &placed));
+	assert_false(m("vc:vc-lyon", &placed));
+	assert_true(m("!vc:vc-lyon", &placed));
+	assert_false(m("vc-paris", &placed));
+	assert_false(m("vc:vc-paris", &sql));
 	/* a VM whose location is not known (yet) matches no location word */
 	assert_false(m("folder:*", &sql));
 	assert_false(m("cluster:prod", &sql));

@@ -136,11 +136,62 @@ static void test_argv_wiped(void **state)
 	assert_string_equal(o.password, "S3cr/t");
 	assert_string_equal(o.server, "https://vc01:8443/sdk");
 	assert_null(o.server_error);
+	conn_opts_done(&o);
 	i = 3;
 	assert_int_equal(conn_opts_parse_arg(&o, 4, argv, &i, msg, sizeof msg), 1);
 	assert_string_equal(a3, "--server=xxxxxxx@vc02");
 	assert_non_null(o.server_error);
 	assert_null(strstr(o.server, "pa/ss"));
+	conn_opts_done(&o);
+}
+
+/* --server repeated: one more vCenter each time, its password wiped from argv too (also when
+ * it cannot be read: then it is refused); the same server twice is refused. */
+static void test_more_servers(void **state)
+{
+	(void)state;
+	char a0[] = "quiescent", a1[] = "--server=vc01", a2[] = "--server",
+	     a3[] = "https://u:Se%2Fcret@vc02:8443/sdk", a4[] = "--server=u:pa/ss@vc03",
+	     a5[] = "--server=https://VC01/sdk";
+	char *argv[] = { a0, a1, a2, a3, a4, a5, NULL };
+	char msg[256];
+	conn_opts o;
+	conn_opts_init(&o);
+	o.several_servers = true;
+	int i = 1;
+	assert_int_equal(conn_opts_parse_arg(&o, 6, argv, &i, msg, sizeof msg), 1);
+	i = 2;
+	assert_int_equal(conn_opts_parse_arg(&o, 6, argv, &i, msg, sizeof msg), 1);
+	assert_int_equal(i, 3);
+	assert_string_equal(a3, "https://u:xxxxxxxxx@vc02:8443/sdk");
+	assert_string_equal(o.password, "Se/cret");
+	assert_int_equal(conn_opts_server_count(&o), 2);
+	assert_string_equal(o.more_servers[0], "https://vc02:8443/sdk");
+	conn_opts view;
+	conn_opts_for_server(&o, 1, &view);
+	assert_string_equal(view.server, "https://vc02:8443/sdk");
+	assert_null(view.thumbprint);
+	i = 4;
+	assert_int_equal(conn_opts_parse_arg(&o, 6, argv, &i, msg, sizeof msg), -1);
+	assert_string_equal(a4, "--server=xxxxxxx@vc03");
+	assert_null(strstr(msg, "pa/ss"));
+	i = 5;
+	assert_int_equal(conn_opts_parse_arg(&o, 6, argv, &i, msg, sizeof msg), -1);
+	assert_non_null(strstr(msg, "given twice"));
+	assert_int_equal(conn_opts_server_count(&o), 2);
+	conn_opts_done(&o);
+
+	/* a command that works on one vCenter refuses a second, its password wiped all the same */
+	char b1[] = "--server=vc01", b2[] = "--server=u:Pw-8812@vc02";
+	char *bargv[] = { a0, b1, b2, NULL };
+	conn_opts_init(&o);
+	i = 1;
+	assert_int_equal(conn_opts_parse_arg(&o, 3, bargv, &i, msg, sizeof msg), 1);
+	i = 2;
+	assert_int_equal(conn_opts_parse_arg(&o, 3, bargv, &i, msg, sizeof msg), -1);
+	assert_non_null(strstr(msg, "one vCenter at a time"));
+	assert_null(strstr(b2, "Pw-8812"));
+	assert_int_equal(conn_opts_server_count(&o), 1);
 	conn_opts_done(&o);
 }
 
@@ -152,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_password_span),
 		cmocka_unit_test(test_argv_wiped),
+		cmocka_unit_test(test_more_servers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

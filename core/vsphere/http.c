@@ -265,6 +265,20 @@ static bool protocol_trouble(const char *detail)
 	return false;
 }
 
+/* OpenSSL's and libcurl's words for a connection that broke under the handshake (a reset, a
+ * peer gone): the network, never the certificate, which fails as "certificate verify failed". */
+static bool transport_trouble(const char *detail)
+{
+	static const char *const words[] = {
+		"connection reset", "recv failure", "send failure", "ssl_error_syscall",
+		"unexpected eof", "broken pipe", "connection refused",
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcasestr(detail, words[i]))
+			return true;
+	return false;
+}
+
 /* A failed handshake (or the name check right after it): no request byte was sent. */
 static int fail_tls(vs_conn *c, const char *hostport, const char *detail, vs_error *err)
 {
@@ -333,11 +347,10 @@ static int fail_curl(vs_conn *c, CURLcode rc, const char *hostport, const char *
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-		/* The handshake broke before any certificate came, and not on the protocol (a
-		 * reset, a peer gone): the network failed, not trust, and a run waits that out
-		 * (vs_error_transient). */
-		if (rc == CURLE_SSL_CONNECT_ERROR && !c->seen256[0] && !c->seen[0] &&
-		    c->cert_verdict == 0 && !protocol_trouble(detail))
+		/* The handshake broke under us (a reset, a peer gone), not on the protocol or the
+		 * certificate: the network failed, not trust, and a run waits that out
+		 * (vs_error_transient). A pin that did not match was said above. */
+		if (transport_trouble(detail) && !protocol_trouble(detail))
 			return vs_fail(err, VS_ERR_NETWORK, "The connection to %s broke during the "
 				       "TLS handshake (%s). Nothing was sent.", hostport, detail);
 		return fail_tls(c, hostport, detail, err);

@@ -162,8 +162,8 @@ static void test_shipped_keymaps_parse_cleanly(void **state)
 	keymap *km = keymap_new();
 	for (size_t i = 0; i < 2; i++) {
 		char *text = slurp(files[i]);
-		if (!text)
-			skip();
+		if (!text) /* the suites run from the source tree: a missing keymap is a failure */
+			fail_msg("cannot read %s", files[i]);
 		errors = 0;
 		assert_int_equal(keymap_load_string(km, text, files[i], on_error, NULL), 0);
 	}

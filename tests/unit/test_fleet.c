@@ -7,7 +7,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../tui/fleet.c"
+#include "rules/rules.h"
+#include "tui/fleet.h"
+#include "util/xalloc.h"
 
 static vm_facts facts(const char *moref, const char *name, probe_state ps)
 {

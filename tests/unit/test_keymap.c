@@ -5,8 +5,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../tui/actions.c"
-#include "../../tui/keymap.c"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/actions.h"
+#include "tui/keymap.h"
 
 static int errors;
 static char last_error[700];

@@ -1130,11 +1130,18 @@ static void test_killed_writer_mid_transaction(void **state)
 
 	/* 2: killed at a random moment of a stream of scans: every scan is whole */
 	for (int round = 0; round < 3; round++) {
+		int64_t before = test_query_i64(fx->db.path, "SELECT count(*) FROM scans");
 		pid = fork();
 		assert_true(pid >= 0);
 		if (pid == 0)
 			child_writer(fx->db.path, 20 + round, 0, -1);
-		usleep(150000 + 70000 * round);
+		/* the stream has committed a scan (bounded: slow under valgrind), then a moment more */
+		for (int i = 0; i < 1200; i++) {
+			if (test_query_i64(fx->db.path, "SELECT count(*) FROM scans") > before)
+				break;
+			usleep(50000);
+		}
+		usleep(20000 + 35000 * round);
 		assert_int_equal(kill(pid, SIGKILL), 0);
 		assert_int_equal(waitpid(pid, &st, 0), pid);
 		s = test_store_open(fx->db.path);

@@ -25,7 +25,8 @@ class ConsoleTest(unittest.TestCase):
         r = quiescent(cls.lab, "scan", "--server", cls.lab.url, "--thumbprint", cls.lab.thumbprint,
                       "--no-probe", "--format", "json")
         if not r.stdout:
-            raise AssertionError("the scan of the lab printed nothing (exit %d): %s" % (r.returncode, r.stderr))
+            raise AssertionError("the lab's scan printed nothing (exit %d): %s"
+                                 % (r.returncode, r.stderr))
         cls.morefs = {vm["name"]: vm["moref"] for vm in json.loads(r.stdout)["vms"]}
 
     @classmethod

@@ -15,6 +15,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import labctl  # noqa: E402
 from labctl import Lab, quiescent, unittest_main  # noqa: E402
+from vcenter import Vcenter  # noqa: E402
 
 GUEST_PW = "Flt-Guest-Secret-5519"
 GUEST = "Administrator:" + GUEST_PW
@@ -89,31 +90,9 @@ class FaultLab(Lab):
                                 stderr=subprocess.PIPE, text=True)
 
     def vms(self):
-        """name -> (power state, connection state), from a plain SOAP read (pyvmomi, not ours)."""
-        from pyVim.connect import SmartConnect, Disconnect  # Debian python3-pyvmomi
-        import ssl
-        host, port = self.host.split(":")
-        si = SmartConnect(host=host, port=int(port), user=self.user, pwd=self.password,
-                          sslContext=ssl._create_unverified_context())
-        try:
-            view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [], True)
-            out = {}
-            for obj in view.view:
-                if hasattr(obj, "snapshot") and hasattr(obj, "runtime"):
-                    names = []
-
-                    def walk(tree):
-                        for n in tree:
-                            names.append(n.name)
-                            walk(n.childSnapshotList)
-                    if obj.snapshot:
-                        walk(obj.snapshot.rootSnapshotList)
-                    out[obj.name] = {"power": str(obj.runtime.powerState),
-                                     "snapshots": names,
-                                     "extra": {o.key: o.value for o in obj.config.extraConfig}}
-            return out
-        finally:
-            Disconnect(si)
+        """name -> {power, snapshots, extra, ...}, from a plain SOAP read (pyvmomi, not ours)."""
+        with Vcenter.of(self) as vc:
+            return vc.vms()
 
     def sql(self, q, *a):
         c = sqlite3.connect(self.db)

@@ -4,13 +4,13 @@ SIGHUP, SIGTERM and a closed output pipe during a fix's guest shutdown bring the
 before quiescent exits 6; a piped snaptest whose reader goes away removes its snapshot and
 exits 6; an orphan clean-up run while the creating task still runs waits for the task and
 removes the snapshot it made. vCenter's state is read with pyVmomi, the journal with sqlite3."""
+import contextlib
 import json
 import os
 import select
 import signal
 import socket
 import sqlite3
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -21,50 +21,11 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import labctl  # noqa: E402
 from labctl import Lab, quiescent, unittest_main  # noqa: E402
+from history_db import rows as sql  # noqa: E402
+from vcenter import Vcenter  # noqa: E402
 
 SCENARIO = os.path.join(os.path.dirname(__file__), "scenarios", "stop.json")
 GUEST = "Administrator:Int-Guest-Secret-4412"
-
-
-class Vcenter:
-    """What vCenter says, through pyVmomi (Debian's python3-pyvmomi), not through quiescent."""
-
-    def __init__(self, lab):
-        from pyVim.connect import SmartConnect
-        host, port = lab.host.split(":")
-        self.si = SmartConnect(host=host, port=int(port), user=lab.user, pwd=lab.password,
-                               sslContext=ssl._create_unverified_context())
-
-    def close(self):
-        from pyVim.connect import Disconnect
-        Disconnect(self.si)
-
-    def vm(self, name):
-        from pyVmomi import vim
-        view = self.si.content.viewManager.CreateContainerView(
-            self.si.content.rootFolder, [vim.VirtualMachine], True)
-        try:
-            for v in view.view:
-                if v.name == name:
-                    return v
-        finally:
-            view.Destroy()
-        raise AssertionError("no VM " + name)
-
-    def power(self, name):
-        return str(self.vm(name).runtime.powerState)
-
-    def test_snapshots(self, name):
-        v = self.vm(name)
-        names = []
-
-        def walk(tree):
-            for n in tree or []:
-                names.append(n.name)
-                walk(n.childSnapshotList)
-        if v.snapshot:
-            walk(v.snapshot.rootSnapshotList)
-        return [n for n in names if n.startswith("quiescent-test-")]
 
 
 def env_for(lab, db):
@@ -92,19 +53,11 @@ def wait_sql(db, query, what, timeout=120):
     raise AssertionError("timed out waiting for " + what)
 
 
-def sql(db, query, *args):
-    con = sqlite3.connect(db, timeout=5)
-    try:
-        return con.execute(query, args).fetchall()
-    finally:
-        con.close()
-
-
 class StopTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.lab = Lab(SCENARIO, speed=2)
-        cls.vc = Vcenter(cls.lab)
+        cls.vc = Vcenter.of(cls.lab)
         cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-stop-")
 
     @classmethod
@@ -336,7 +289,7 @@ class NetworkCutTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.lab = Lab(SCENARIO, speed=2)
-        cls.vc = Vcenter(cls.lab)
+        cls.vc = Vcenter.of(cls.lab)
         cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-cut-")
         cls.cutter = Cutter(cls.lab.host)
 
@@ -447,7 +400,7 @@ class OwnershipTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.lab = Lab(SCENARIO, speed=2)
-        cls.vc = Vcenter(cls.lab)
+        cls.vc = Vcenter.of(cls.lab)
         cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-owner-")
 
     @classmethod
@@ -585,16 +538,25 @@ class BoundedTest(unittest.TestCase):
         return ["--server", lab.url, "--thumbprint", lab.thumbprint,
                 "--guest-user", "Administrator"]
 
+    @contextlib.contextmanager
+    def faulted_lab(self, method, kind, **fault):
+        """A lab whose method fails as kind says (phase, times: once unless given), vCenter's
+        truth beside it, and a fresh history: (lab, vc, db)."""
+        fault = dict({"method": method, "kind": kind, "times": 1}, **fault)
+        with Lab(scenario_with([fault]), speed=4) as lab, Vcenter.of(lab) as vc:
+            yield lab, vc, os.path.join(self.tmp.name, "h.db")
+
     def snaptest_json(self, lab, db, vm):
         r = quiescent(lab, "snaptest", *self.conn(lab), vm, "--format", "json", db=db,
                       guest_login=GUEST)
         return r, json.loads(r.stdout)["tests"][0]
 
+    def fix(self, lab, db, vm, *args):
+        return quiescent(lab, "fix", *self.conn(lab), "--vm", vm, "--apply", "--yes", *args,
+                         db=db, guest_login=GUEST)
+
     def test_removal_fails_exits_7(self):
-        with Lab(scenario_with([{"method": "RemoveSnapshot_Task", "kind": "task_fail",
-                                 "times": 0}]), speed=4) as lab:
-            vc = Vcenter(lab)
-            db = os.path.join(self.tmp.name, "h.db")
+        with self.faulted_lab("RemoveSnapshot_Task", "task_fail", times=0) as (lab, vc, db):
             r, t = self.snaptest_json(lab, db, "snap-pipe")
             self.assertEqual(r.returncode, 7, r.stderr)
             self.assertEqual((t["snapshot"]["created"], t["snapshot"]["removed"]), (True, False))
@@ -602,40 +564,29 @@ class BoundedTest(unittest.TestCase):
             self.assertIn("was NOT removed", r.stderr)
             self.assertEqual(len(vc.test_snapshots("snap-pipe")), 1)
             self.assertEqual(sql(db, "SELECT state FROM snaptests"), [("orphan",)])
-            vc.close()
 
     def test_removal_answer_lost_is_checked(self):
-        with Lab(scenario_with([{"method": "RemoveSnapshot_Task", "kind": "drop_connection",
-                                 "phase": "after", "times": 1}]), speed=4) as lab:
-            vc = Vcenter(lab)
-            db = os.path.join(self.tmp.name, "h.db")
+        lost_answer = self.faulted_lab("RemoveSnapshot_Task", "drop_connection", phase="after")
+        with lost_answer as (lab, vc, db):
             r, t = self.snaptest_json(lab, db, "snap-pipe")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual((t["snapshot"]["created"], t["snapshot"]["removed"]), (True, True))
             self.assertEqual(vc.test_snapshots("snap-pipe"), [])
             self.assertEqual(sql(db, "SELECT state, snapshot_removed FROM snaptests"),
                              [("removed", 1)])
-            vc.close()
 
     def test_shutdown_answer_lost_is_not_a_failure(self):
-        with Lab(scenario_with([{"method": "ShutdownGuest", "kind": "drop_connection",
-                                 "phase": "after", "times": 1}]), speed=4) as lab:
-            vc = Vcenter(lab)
-            db = os.path.join(self.tmp.name, "h.db")
-            r = quiescent(lab, "fix", *self.conn(lab), "--vm", "cycle-002", "--apply", "--yes",
-                          "--format", "json", db=db, guest_login=GUEST)
+        lost_answer = self.faulted_lab("ShutdownGuest", "drop_connection", phase="after")
+        with lost_answer as (lab, vc, db):
+            r = self.fix(lab, db, "cycle-002", "--format", "json")
             res = json.loads(r.stdout)["result"]
             self.assertEqual(res["vms"][0]["outcome"], "fixed", r.stderr)
             self.assertEqual(vc.power("cycle-002"), "poweredOn")
-            vc.close()
 
     def test_reconfigure_answer_lost_is_read_from_vcenter(self):
-        with Lab(scenario_with([{"method": "ReconfigVM_Task", "kind": "drop_connection",
-                                 "phase": "after", "times": 1}]), speed=4) as lab:
-            vc = Vcenter(lab)
-            db = os.path.join(self.tmp.name, "h.db")
-            r = quiescent(lab, "fix", *self.conn(lab), "--vm", "cycle-003", "--apply", "--yes",
-                          "--format", "json", db=db, guest_login=GUEST)
+        lost_answer = self.faulted_lab("ReconfigVM_Task", "drop_connection", phase="after")
+        with lost_answer as (lab, vc, db):
+            r = self.fix(lab, db, "cycle-003", "--format", "json")
             res = json.loads(r.stdout)["result"]
             self.assertEqual(res["vms"][0]["outcome"], "fixed", r.stderr)
             # the journal says what vCenter says: the value set, by the one request sent
@@ -645,15 +596,10 @@ class BoundedTest(unittest.TestCase):
             self.assertEqual(sql(db, "SELECT state, result LIKE '%answer%lost%' FROM steps"
                                      " WHERE kind = 'set_enable_uuid'"), [("done", 1)])
             self.assertEqual(vc.power("cycle-003"), "poweredOn")
-            vc.close()
 
     def test_hung_power_on_is_bounded(self):
-        with Lab(scenario_with([{"method": "PowerOnVM_Task", "kind": "task_hang",
-                                 "times": 1}]), speed=4) as lab:
-            vc = Vcenter(lab)
-            db = os.path.join(self.tmp.name, "h.db")
-            r = quiescent(lab, "fix", *self.conn(lab), "--vm", "cycle-001", "--apply", "--yes",
-                          "--task-timeout", "5", db=db, guest_login=GUEST)
+        with self.faulted_lab("PowerOnVM_Task", "task_hang") as (lab, vc, db):
+            r = self.fix(lab, db, "cycle-001", "--task-timeout", "5")
             self.assertEqual(r.returncode, 7, r.stderr)
             self.assertIn("did not finish within 5 s", r.stderr)
             self.assertIn("the VM is poweredOff", r.stderr)
@@ -665,7 +611,6 @@ class BoundedTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("cycle-001: powered on again", r.stderr)
             self.assertEqual(vc.power("cycle-001"), "poweredOn")
-            vc.close()
 
 
 if __name__ == "__main__":

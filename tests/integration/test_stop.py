@@ -53,12 +53,16 @@ def wait_sql(db, query, what, timeout=120):
     raise AssertionError("timed out waiting for " + what)
 
 
-class StopTest(unittest.TestCase):
+class LabTestCase(unittest.TestCase):
+    """One lab for the class (SCENARIO at speed 2), vCenter's truth beside it, a temp dir for
+    the histories (self.db(name))."""
+    TMP_PREFIX = "quiescent-stop-"
+
     @classmethod
     def setUpClass(cls):
         cls.lab = Lab(SCENARIO, speed=2)
         cls.vc = Vcenter.of(cls.lab)
-        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-stop-")
+        cls.tmp = tempfile.TemporaryDirectory(prefix=cls.TMP_PREFIX)
 
     @classmethod
     def tearDownClass(cls):
@@ -72,6 +76,9 @@ class StopTest(unittest.TestCase):
 
     def db(self, name):
         return os.path.join(self.tmp.name, name + ".db")
+
+
+class StopTest(LabTestCase):
 
     def start_fix(self, db, vm, **popen):
         cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", vm, "--apply", "--yes"]
@@ -282,29 +289,25 @@ class Cutter:
         self.lsock.close()
 
 
-class NetworkCutTest(unittest.TestCase):
+class NetworkCutTest(LabTestCase):
     """A 20 s network cut is waited out: the fix goes on and brings its VM back; the snaptest
     follows its task to the end and removes the snapshot vCenter made (F1, F2)."""
 
+    TMP_PREFIX = "quiescent-cut-"
+
     @classmethod
     def setUpClass(cls):
-        cls.lab = Lab(SCENARIO, speed=2)
-        cls.vc = Vcenter.of(cls.lab)
-        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-cut-")
+        super().setUpClass()
         cls.cutter = Cutter(cls.lab.host)
 
     @classmethod
     def tearDownClass(cls):
         cls.cutter.close()
-        cls.vc.close()
-        cls.lab.stop()
-        cls.tmp.cleanup()
+        super().tearDownClass()
 
     def conn(self):
         return ["--server", "https://127.0.0.1:%d/sdk" % self.cutter.port,
                 "--thumbprint", self.lab.thumbprint, "--guest-user", "Administrator"]
-
-    db = StopTest.db
 
     def cut_for(self, seconds):
         self.cutter.cut()
@@ -393,24 +396,10 @@ class NetworkCutTest(unittest.TestCase):
         self.assertEqual(self.vc.test_snapshots("snap-kill"), [])
 
 
-class OwnershipTest(unittest.TestCase):
+class OwnershipTest(LabTestCase):
     """A run belongs to a live process: a second one never recovers or cleans up after it and
     says whose it is; a dead one's run is recovered, its VMs in parallel, each named."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = Lab(SCENARIO, speed=2)
-        cls.vc = Vcenter.of(cls.lab)
-        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-owner-")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.vc.close()
-        cls.lab.stop()
-        cls.tmp.cleanup()
-
-    conn = StopTest.conn
-    db = StopTest.db
+    TMP_PREFIX = "quiescent-owner-"
     start_fix = StopTest.start_fix
 
     def test_recover_leaves_a_live_fix_alone(self):

@@ -77,16 +77,20 @@ class LabTestCase(unittest.TestCase):
     def db(self, name):
         return os.path.join(self.tmp.name, name + ".db")
 
-
-class StopTest(LabTestCase):
-
-    def start_fix(self, db, vm, **popen):
-        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", vm, "--apply", "--yes"]
+    def start(self, db, command, *args, **popen):
+        """quiescent COMMAND with the class's connection and history db, running (stdout and
+        stderr piped unless popen says otherwise)."""
         popen.setdefault("stdout", subprocess.PIPE)
         popen.setdefault("stderr", subprocess.PIPE)
-        return subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                                text=True, **popen)
+        return subprocess.Popen([labctl.QUIESCENT_BIN, command] + self.conn() + list(args),
+                                env=env_for(self.lab, db), stdin=subprocess.DEVNULL, text=True,
+                                **popen)
 
+    def start_fix(self, db, vm, *args, **popen):
+        return self.start(db, "fix", "--vm", vm, "--apply", "--yes", *args, **popen)
+
+
+class StopTest(LabTestCase):
     def wait_shutdown(self, db):
         wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "the guest shutdown to start")
@@ -150,9 +154,7 @@ class StopTest(LabTestCase):
     def test_snaptest_output_pipe_closed(self):
         # `quiescent snaptest VM | head -2`: the live tail hits a closed pipe mid-quiesce.
         db = self.db("snappipe")
-        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-pipe"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start(db, "snaptest", "snap-pipe")
         p.stdout.readline()
         p.stdout.readline()
         p.stdout.close()
@@ -166,9 +168,7 @@ class StopTest(LabTestCase):
 
     def test_snaptest_sigterm_json(self):
         db = self.db("snapterm")
-        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-term", "--format", "json"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start(db, "snaptest", "snap-term", "--format", "json")
         wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
         time.sleep(1)
         p.send_signal(signal.SIGTERM)
@@ -191,9 +191,8 @@ class StopTest(LabTestCase):
     def test_cleanup_while_task_runs(self):
         # kill -9 mid-quiesce, then at once `snaptest --cleanup-orphans` (no VM: clean-up only).
         db = self.db("leak")
-        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-kill"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = self.start(db, "snaptest", "snap-kill",
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
         time.sleep(1)
         p.kill()
@@ -316,10 +315,7 @@ class NetworkCutTest(LabTestCase):
 
     def test_fix_waits_out_a_cut(self):
         db = self.db("cutfix")
-        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", "cycle-005", "--apply",
-                                                             "--yes", "--format", "json"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start_fix(db, "cycle-005", "--format", "json")
         wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "the guest shutdown to start")
         time.sleep(1)      # the request went through: cut during the wait, as in F1
@@ -333,9 +329,7 @@ class NetworkCutTest(LabTestCase):
 
     def test_snaptest_follows_its_task_through_a_cut(self):
         db = self.db("cutsnap")
-        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-cut", "--format", "json"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start(db, "snaptest", "snap-cut", "--format", "json")
         wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
         self.cut_for(12)   # the lab's quiesce (4 s) ends meanwhile: vCenter makes the snapshot
         out, err = p.communicate(timeout=300)
@@ -348,10 +342,7 @@ class NetworkCutTest(LabTestCase):
 
     def test_fix_past_its_grace_leaves_the_plan_to_recover(self):
         db = self.db("cutfix2")
-        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", "cycle-010", "--apply",
-                                                             "--yes", "--network-grace", "3"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start_fix(db, "cycle-010", "--network-grace", "3")
         wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "the guest shutdown to start")
         self.cutter.cut()
@@ -373,10 +364,7 @@ class NetworkCutTest(LabTestCase):
 
     def test_snaptest_past_its_grace_never_says_never_created(self):
         db = self.db("cutsnap2")
-        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-kill", "--format", "json",
-                                                                  "--network-grace", "3"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start(db, "snaptest", "snap-kill", "--format", "json", "--network-grace", "3")
         wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
         self.cutter.cut()
         try:
@@ -400,7 +388,6 @@ class OwnershipTest(LabTestCase):
     """A run belongs to a live process: a second one never recovers or cleans up after it and
     says whose it is; a dead one's run is recovered, its VMs in parallel, each named."""
     TMP_PREFIX = "quiescent-owner-"
-    start_fix = StopTest.start_fix
 
     def test_recover_leaves_a_live_fix_alone(self):
         db = self.db("live")
@@ -444,9 +431,7 @@ class OwnershipTest(LabTestCase):
 
     def test_cleanup_leaves_a_live_test_alone(self):
         db = self.db("livesnap")
-        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-own", "--format", "json"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start(db, "snaptest", "snap-own", "--format", "json")
         wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
         r = quiescent(self.lab, "snaptest", *self.conn(), "--cleanup-orphans", db=db,
                       guest_login=GUEST)
@@ -472,10 +457,8 @@ class OwnershipTest(LabTestCase):
     def test_recover_after_kill_in_parallel(self):
         db = self.db("killed")
         vms = ["cycle-%03d" % i for i in range(6, 10)]
-        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", "cycle-00[6-9]", "--apply",
-                                                             "--yes", "--concurrency", "4"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = self.start_fix(db, "cycle-00[6-9]", "--concurrency", "4", stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
         wait_sql(db, "SELECT count(*) = 4 FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "four guest shutdowns")
         time.sleep(1)   # the four ShutdownGuest requests went out (journaled just before)

@@ -53,7 +53,7 @@ static void test_the_index_finds_every_vm_through_growth_and_removal(void **stat
 		snprintf(moref, sizeof moref, "vm-%d", i);
 		snprintf(name, sizeof name, "web-%03d", i);
 		vm_facts f = facts(moref, name, PROBE_NOT_RUN);
-		fleet_update_inventory(&fl, &f, 100);
+		fleet_update_inventory(&fl, 0, &f, 100);
 	}
 	assert_int_equal(fl.n, 300);
 	for (int i = 0; i < 300; i++) {
@@ -67,7 +67,7 @@ static void test_the_index_finds_every_vm_through_growth_and_removal(void **stat
 	assert_null(fleet_get(&fl, NULL));
 	/* the same moref again is the same VM, not a second row */
 	vm_facts again = facts("vm-7", "web-007-renamed", PROBE_NOT_RUN);
-	fleet_update_inventory(&fl, &again, 101);
+	fleet_update_inventory(&fl, 0, &again, 101);
 	assert_int_equal(fl.n, 300);
 	assert_string_equal(fleet_get(&fl, "vm-7")->f.name, "web-007-renamed");
 
@@ -76,9 +76,9 @@ static void test_the_index_finds_every_vm_through_growth_and_removal(void **stat
 	unsigned long gen = fl.gen;
 	for (int i = 0; i < 300; i += 2) {   /* every even VM leaves, vm-10 (marked) among them */
 		snprintf(moref, sizeof moref, "vm-%d", i);
-		fleet_remove(&fl, moref);
+		fleet_remove(&fl, 0, moref);
 	}
-	fleet_remove(&fl, "vm-10");          /* gone already: nothing happens */
+	fleet_remove(&fl, 0, "vm-10");          /* gone already: nothing happens */
 	assert_true(fl.gen > gen);
 	assert_int_equal(fl.n, 150);
 	assert_int_equal(fl.n_marked, 1);
@@ -102,14 +102,14 @@ static void test_a_live_change_keeps_the_probe_and_history_and_reruns_the_rules(
 	f.probe.state = PROBE_OK;
 	f.last_test.id = 42;
 	f.fixed_at = 90;
-	fleet_vm *vm = fleet_apply_scan(&fl, &f, 100, false);
+	fleet_vm *vm = fleet_apply_scan(&fl, 0, &f, 100, false);
 	assert_true(vm->scanned);
 	assert_false(has_rule(vm, "R20"));
 
 	/* the watcher: the VM was powered off behind our back, and vCenter knows no probe */
 	f = windows("vm-1", "sql-01", POWER_OFF);
 	unsigned long gen = fl.gen;
-	vm = fleet_update_inventory(&fl, &f, 200);
+	vm = fleet_update_inventory(&fl, 0, &f, 200);
 	assert_int_equal(vm->f.power, POWER_OFF);
 	assert_int_equal(vm->f.probe.state, PROBE_OK);   /* the scan's facts stay */
 	assert_int_equal(vm->f.last_test.id, 42);
@@ -123,7 +123,7 @@ static void test_a_live_change_keeps_the_probe_and_history_and_reruns_the_rules(
 
 	/* on again: the finding goes */
 	f = windows("vm-1", "sql-01", POWER_ON);
-	vm = fleet_update_inventory(&fl, &f, 300);
+	vm = fleet_update_inventory(&fl, 0, &f, 300);
 	assert_false(has_rule(vm, "R20"));
 	fleet_done(&fl);
 }
@@ -134,19 +134,19 @@ static void test_a_scan_result_keeps_newer_live_inventory_only_when_asked(void *
 	fleet fl;
 	fleet_init(&fl);
 	vm_facts f = windows("vm-1", "sql-01", POWER_OFF);   /* live: off */
-	fleet_vm *vm = fleet_update_inventory(&fl, &f, 100);
+	fleet_vm *vm = fleet_update_inventory(&fl, 0, &f, 100);
 	fleet_set_mark(&fl, vm, true);
 
 	/* a scan that read the VM while it was still on */
 	f = windows("vm-1", "sql-01", POWER_ON);
 	f.probe.state = PROBE_OK;
-	vm = fleet_apply_scan(&fl, &f, 110, true);
+	vm = fleet_apply_scan(&fl, 0, &f, 110, true);
 	assert_int_equal(vm->f.power, POWER_OFF);   /* the live state wins */
 	assert_int_equal(vm->f.probe.state, PROBE_OK);
 	assert_true(vm->marked);
 
 	f = windows("vm-1", "sql-01", POWER_ON);
-	vm = fleet_apply_scan(&fl, &f, 120, false);
+	vm = fleet_apply_scan(&fl, 0, &f, 120, false);
 	assert_int_equal(vm->f.power, POWER_ON);    /* the scan's whole facts */
 	assert_int_equal(vm->f.probe.state, PROBE_NOT_RUN);
 	assert_true(vm->marked);                    /* a mark survives either way */
@@ -160,13 +160,13 @@ static void test_marks_and_counts(void **state)
 	fleet fl;
 	fleet_init(&fl);
 	vm_facts f = windows("vm-1", "sql-01", POWER_OFF);
-	fleet_vm *a = fleet_update_inventory(&fl, &f, 100);
+	fleet_vm *a = fleet_update_inventory(&fl, 0, &f, 100);
 	f = windows("vm-2", "sql-02", POWER_OFF);
-	fleet_vm *b = fleet_update_inventory(&fl, &f, 100);
+	fleet_vm *b = fleet_update_inventory(&fl, 0, &f, 100);
 	f = facts("vm-3", "web-linux", PROBE_NOT_RUN);
 	f.config_guest_id = xstrdup("rhel8_64Guest");
 	f.guest_id = xstrdup("rhel8_64Guest");
-	fleet_vm *c = fleet_update_inventory(&fl, &f, 100);
+	fleet_vm *c = fleet_update_inventory(&fl, 0, &f, 100);
 
 	fleet_set_mark(&fl, a, true);
 	fleet_set_mark(&fl, a, true);   /* twice is once */
@@ -205,7 +205,7 @@ static void test_a_finished_test_is_the_vms_last_test_at_once(void **state)
 	fleet fl;
 	fleet_init(&fl);
 	vm_facts f = windows("vm-1", "sql-01", POWER_ON);
-	fleet_vm *vm = fleet_apply_scan(&fl, &f, 100, false);
+	fleet_vm *vm = fleet_apply_scan(&fl, 0, &f, 100, false);
 	vm_last_test t;
 	model_last_test_init(&t);
 	t.id = 7;

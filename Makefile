@@ -19,6 +19,12 @@ CORE_SRC := $(sort $(wildcard core/*/*.c))
 APP_SRC  := $(sort $(wildcard tui/*.c views/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_SUPPORT := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+# The curses-free console modules the unit tests link and test through their headers.
+UNIT_TUI_SRC := tui/fleet.c tui/msgq.c tui/listw.c tui/actions.c tui/keymap.c tui/command.c tui/filter.c
+# C tests of the vSphere client against the lab over HTTPS: their own suite (integration-c).
+LABC_SRC := $(sort $(wildcard tests/integration-c/test_*.c))
+LABC_BIN := $(LABC_SRC:tests/integration-c/%.c=$(BUILD)/integration-c/%)
+LABC_OBJ := $(BUILD)/obj/tests/integration-c/lab_support.o
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/obj/%.o)
@@ -26,7 +32,7 @@ APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/obj/%.o)
 KEYMAP_SRC := $(sort $(wildcard keymaps/*.keys))
 GEN_OBJ  := $(BUILD)/obj/gen/keymaps.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-SUPPORT_OBJ := $(UNIT_SUPPORT:%.c=$(BUILD)/obj/%.o)
+SUPPORT_OBJ := $(UNIT_SUPPORT:%.c=$(BUILD)/obj/%.o) $(UNIT_TUI_SRC:%.c=$(BUILD)/obj/%.o)
 
 LAB_SRC  := $(wildcard tests/lab/*.go)
 PY3      := /usr/bin/python3
@@ -39,7 +45,7 @@ else
 Q := @
 endif
 
-.PHONY: all run test test-unit test-lab test-interop test-integration test-e2e test-asan \
+.PHONY: all run test test-unit test-integration-c test-lab test-interop test-integration test-e2e test-asan \
         test-valgrind bench bench-50k fuzz install uninstall clean deps fuzz-build fuzz-bins lint \
         hardening-report monkey fault-matrix repro
 
@@ -74,6 +80,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(SUPPORT_OBJ) $(BUILD)/libquiescent.a
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJ) $(BUILD)/libquiescent.a $(LDLIBS) $(CMOCKA)
 
+$(BUILD)/integration-c/%: tests/integration-c/%.c $(LABC_OBJ) $(BUILD)/libquiescent.a
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LABC_OBJ) $(BUILD)/libquiescent.a $(LDLIBS) $(CMOCKA)
+
 $(BUILD)/quiescent-lab: $(LAB_SRC)
 	@mkdir -p $(@D)
 	cd tests/lab && $(GOENV) go build -o $(CURDIR)/$@ .
@@ -85,11 +96,14 @@ deps:
 run: deps all
 	@sh tests/tools/run-demo.sh
 
-test: deps all $(UNIT_BIN)
+test: deps all $(UNIT_BIN) $(LABC_BIN)
 	@sh tests/tools/run-tests.sh
 
 test-unit: $(UNIT_BIN)
 	@sh tests/tools/run-tests.sh unit
+
+test-integration-c: $(LABC_BIN) $(BUILD)/quiescent-lab
+	@sh tests/tools/run-tests.sh integration-c
 
 test-lab: $(BUILD)/quiescent-lab
 	@sh tests/tools/run-tests.sh lab
@@ -106,9 +120,10 @@ test-integration: all
 ASAN_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 test-asan:
 	$(MAKE) BUILD=build-asan OPT="$(ASAN_OPT)" LDFLAGS="-fsanitize=address,undefined" \
-	        build-asan/quiescent build-asan/quiescent-lab $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%)
+	        build-asan/quiescent build-asan/quiescent-lab $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%) \
+	        $(LABC_SRC:tests/integration-c/%.c=build-asan/integration-c/%)
 	BUILD=build-asan OPT="$(ASAN_OPT)" LDFLAGS="-fsanitize=address,undefined" \
-	        sh tests/tools/run-tests.sh unit integration
+	        sh tests/tools/run-tests.sh unit integration-c integration
 
 # Unit tests under valgrind, in their own tree: -gdwarf-4 because valgrind 3.19 cannot read
 # clang's DWARF 5 (`make CC=clang test-valgrind` works too); -O1 keeps the reports readable.
@@ -191,7 +206,7 @@ repro: all
 clean:
 	rm -rf build build-asan build-fuzz build-valgrind $(DEB_BUILD)
 
--include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(LABC_OBJ:.o=.d)
 
 # ---- ship it: install, docs, package (docs/architecture.md, dist/) ----
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the keymaps (the shipped ones are

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -23,31 +22,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 import labctl  # noqa: E402
 from labctl import Lab, quiescent, unittest_main  # noqa: E402
+from history_db import rows, wait_for  # noqa: E402
 from console_tmux import Console, kill_server  # noqa: E402
 
 SCENARIO = os.path.join(HERE, "scenarios", "actions.json")
 GUEST = "Administrator:Int-Guest-Secret-4412"
 N = 7
-
-
-def rows(db, sql, *args):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
-
-
-def wait_for(db, sql, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if os.path.exists(db) and rows(db, sql)[0][0]:
-                return True
-        except sqlite3.OperationalError:
-            pass
-        time.sleep(0.05)
-    return False
 
 
 def vm_row(screen, name):

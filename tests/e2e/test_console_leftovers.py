@@ -4,11 +4,9 @@ off, and loses it by live update as soon as it runs again (here: recovered by an
 quiescent beside the console), with no rescan."""
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -16,6 +14,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 import labctl  # noqa: E402
 from labctl import Lab, unittest_main  # noqa: E402
+from history_db import wait_for  # noqa: E402
 from console_tmux import Console, kill_server  # noqa: E402
 
 VC_PW = "Lo-VC-Secret-4471"
@@ -35,26 +34,6 @@ SCENARIO = {"vcenter": {"user": "administrator@vsphere.local", "password": VC_PW
             "timing_ms": {"guest_shutdown": 1500, "power_on": 800, "tools_start": 1000,
                           "reconfig": 400},
             "vms": [win("left-2019", extra_config={}), win("other-2019")]}
-
-
-def rows(db, sql):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def wait_for(db, sql, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if os.path.exists(db) and rows(db, sql)[0][0]:
-                return True
-        except sqlite3.OperationalError:
-            pass
-        time.sleep(0.02)
-    return False
 
 
 class ConsoleLeftovers(unittest.TestCase):

@@ -76,6 +76,19 @@ class ProgressiveScanTest(unittest.TestCase):
         c.wait("scan done: %d VMs" % N, timeout=120)
         self.assertIn("R16", row(c.screen(), "badwriter-2019"))
 
+    def test_3_ctrl_c_cancels_the_running_scan_not_the_app(self):
+        c = self.open()
+        c.wait(r"probing guests \(0/\d+\)", regex=True, timeout=30)
+        c.keys("C-c")   # the guests answer 400 ms late: the scan is still running
+        c.wait("cancelling 1 running operation", timeout=10)
+        s = c.wait("scan cancelled", timeout=60)
+        self.assertNotIn("EXITED", s)
+        self.assertNotIn("scan done", s)
+        self.assertIn("[VMs]", s)
+        c.wait_gone("probing")   # no row is left marked as probing
+        c.keys("q")
+        c.wait("EXITED 0")
+
 
 if __name__ == "__main__":
     unittest_main()

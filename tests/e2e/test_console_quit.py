@@ -3,10 +3,8 @@ stops the fix safely: the Tasks view shows it, the VM is powered back on, the jo
 and only then does the console quit by itself. The real binary in tmux against the lab;
 vCenter read with pyVmomi, the journal with sqlite3."""
 import os
-import sqlite3
 import sys
 import tempfile
-import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -14,31 +12,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 import labctl  # noqa: E402
 from labctl import Lab, unittest_main  # noqa: E402
+from history_db import rows, wait_for  # noqa: E402
 from console_tmux import Console, kill_server  # noqa: E402
-from test_stop import Vcenter  # noqa: E402
+from vcenter import Vcenter  # noqa: E402
 
 SCENARIO = os.path.join(HERE, "scenarios", "quit.json")   # four VMs that need R07
 GUEST = "Administrator:Int-Guest-Secret-4412"
-
-
-def rows(db, sql):
-    con = sqlite3.connect(db, timeout=5)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def wait_for(db, sql, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if os.path.exists(db) and rows(db, sql)[0][0]:
-                return True
-        except sqlite3.OperationalError:
-            pass
-        time.sleep(0.05)
-    return False
 
 
 class QuitCase:
@@ -47,7 +26,7 @@ class QuitCase:
     @classmethod
     def setUpClass(cls):
         cls.lab = Lab(SCENARIO, speed=0.25)   # a guest shutdown takes 6 s
-        cls.vc = Vcenter(cls.lab)
+        cls.vc = Vcenter.of(cls.lab)
         cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-e2e-quit-")
 
     @classmethod

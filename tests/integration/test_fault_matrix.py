@@ -35,7 +35,6 @@ import random
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import labctl  # noqa: E402
 from labctl import QUIESCENT_BIN, LAB_BIN, unittest_main  # noqa: E402
+from vcenter import Vcenter  # noqa: E402
+import history_db  # noqa: E402
 
 VC_PW = "Fm-VC-Secret-6634"
 GUEST_PW = "Fm-Guest-Secret-2290"
@@ -295,63 +296,16 @@ class MatrixLab:
                               capture_output=True, text=True, timeout=timeout)
 
     def vms(self):
-        """name -> {power, snapshots (names), uuid}: pyvmomi straight to the lab, not ours."""
-        from pyVim.connect import SmartConnect, Disconnect  # Debian python3-pyvmomi
-        from pyVmomi import vim
-        import ssl
-        import warnings
-        warnings.simplefilter("ignore", ResourceWarning)
-        for attempt in range(50):
-            try:
-                si = SmartConnect(host=LAB_IP, port=self.port, user="administrator@vsphere.local",
-                                  pwd=VC_PW, sslContext=ssl._create_unverified_context())
-                break
-            except Exception:
-                if attempt == 49:
-                    raise
-                time.sleep(0.2)
-        try:
-            view = si.content.viewManager.CreateContainerView(si.content.rootFolder,
-                                                              [vim.VirtualMachine], True)
-            out = {}
-            for vm in view.view:
-                names = []
-
-                def walk(nodes):
-                    for n in nodes:
-                        names.append(n.name)
-                        walk(n.childSnapshotList)
-                if vm.snapshot:
-                    walk(vm.snapshot.rootSnapshotList)
-                uuid = None
-                for o in vm.config.extraConfig:
-                    if o.key.lower() == "disk.enableuuid":
-                        uuid = o.value
-                out[vm.name] = {"power": str(vm.runtime.powerState), "snapshots": names,
-                                "uuid": uuid, "moref": vm._moId}
-            return out
-        finally:
-            Disconnect(si)
+        """name -> {power, snapshots (names), uuid, ...}: pyvmomi straight to the lab, not ours."""
+        with Vcenter("%s:%d" % (LAB_IP, self.port), "administrator@vsphere.local", VC_PW,
+                     attempts=50) as vc:
+            return vc.vms()
 
     def sql(self, q, *a):
-        if not os.path.exists(self.db):
-            return []
-        c = sqlite3.connect(self.db, timeout=30)
-        try:
-            return c.execute(q, a).fetchall()
-        except sqlite3.OperationalError:
-            return []
-        finally:
-            c.close()
+        return history_db.rows_if_any(self.db, q, *a)
 
     def wait_sql(self, q, timeout=120):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            r = self.sql(q)
-            if r and r[0][0]:
-                return True
-            time.sleep(0.01)
-        return False
+        return history_db.wait_for(self.db, q, timeout, poll=0.01)
 
 
 def have_recover():

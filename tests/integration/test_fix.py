@@ -20,6 +20,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import labctl  # noqa: E402
 from labctl import Lab, quiescent, unittest_main  # noqa: E402
+from history_db import rows as one, wait_for  # noqa: E402
 
 HERE = os.path.dirname(__file__)
 FIX = os.path.join(HERE, "scenarios", "fix.json")
@@ -77,14 +78,6 @@ def steps(db, plan_id=None):
                      (plan_id,) if plan_id else ()).fetchall()
     c.close()
     return rows
-
-
-def one(db, sql, *args):
-    c = sqlite3.connect(db)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
 
 
 class FixKinds(unittest.TestCase):
@@ -385,18 +378,6 @@ class ReconfigureFault(unittest.TestCase):
                     self.assertEqual(powers(lab, db, "reconf-fault")["reconf-fault"], "poweredOn")
                 finally:
                     proxy.stop()
-
-
-def wait_for(db, sql, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if os.path.exists(db) and one(db, sql)[0][0]:
-                return True
-        except sqlite3.OperationalError:
-            pass
-        time.sleep(0.05)
-    return False
 
 
 class Interrupts(unittest.TestCase):

@@ -38,7 +38,7 @@ class ProbePool(unittest.TestCase):
         r = quiescent(lab, "scan", "--server", lab.url, "--thumbprint", lab.thumbprint,
                       "--guest-user", "Administrator", "--format", "json", *args,
                       guest_login=GUEST, db=db)
-        self.assertIn(r.returncode, (0, 1), r.stderr)
+        self.assertEqual(r.returncode, 1, r.stderr)   # the scenario holds VMs not ready
         return json.loads(r.stdout)
 
     def test_per_host_bound(self):

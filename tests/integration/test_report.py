@@ -156,9 +156,7 @@ class ReportTest(unittest.TestCase):
                          ["sql-erp-prod-01", "file-archive-ide-01"])
         self.assertIn("quiescent snaptest 'sql-erp-prod-01'", doc["problems"][0]["next_action"])
         folders = {g["name"]: g for g in doc["by"]["folder"]}
-        with_folders = bool(folders)  # filled by the inventory's parent chain (issue 18)
-        if with_folders:
-            self.assertEqual(folders["/DC0/vm/Branch"]["vms"], 2)
+        self.assertEqual(folders["/DC0/vm/Branch"]["vms"], 2)   # the inventory's parent chain
         # partial rescans (the tests' and the fix's) are points of their own kind
         self.assertEqual(len(doc["trend_full"]), 2)
         self.assertGreaterEqual(len(doc["trend_partial"]), 3)
@@ -174,11 +172,10 @@ class ReportTest(unittest.TestCase):
         # the first report's members are still there
         self.assertEqual(len(doc["last_scan"]["vms"]), 5)
         # scopes
-        if with_folders:
-            doc = json.loads(self.report("--format", "json", "--folder", "*/Branch"))
-            self.assertEqual(sorted(v["name"] for v in doc["estate"]),
-                             ["dc-branch-office-01", "file-archive-ide-01"])
-            self.assertTrue(all(p["total"] == 2 for p in doc["trend_full"]))
+        doc = json.loads(self.report("--format", "json", "--folder", "*/Branch"))
+        self.assertEqual(sorted(v["name"] for v in doc["estate"]),
+                         ["dc-branch-office-01", "file-archive-ide-01"])
+        self.assertTrue(all(p["total"] == 2 for p in doc["trend_full"]))
         doc = json.loads(self.report("--format", "json", "--vm", "*-01", "--folder", "Nowhere"))
         self.assertEqual(doc["estate"], [])
         doc = json.loads(self.report("--format", "json", "--vm", "app-*"))

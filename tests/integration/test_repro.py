@@ -2,14 +2,14 @@
 regression tests: each asserts what must happen instead of the failure it reproduced, against the
 real binary and lab, with its scenario copied into tests/integration/scenarios/repro.
 
-Several findings are closed by other lanes. A test of such a finding runs when its lane's work
-is in the build (lane i13a: `quiescent recover` exists) or with REPRO_STRICT=1 (`make repro`);
-otherwise it is skipped with the finding it waits for, so `make test` stays short and honest.
+Several findings are closed by other lanes. A test of a finding whose lane has not landed, or
+that takes minutes (LEFT_TO_REPRO below), runs only with REPRO_STRICT=1 (`make repro`); otherwise
+it is skipped with the finding it waits for, so `make test` stays short and honest. A landed lane's findings are asserted always:
+never guessed from the build, where a broken feature would read as "not landed" and skip.
 What this lane owns (the leftovers a run leaves: scan exit 7 naming the VM) is asserted always."""
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -19,6 +19,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import labctl  # noqa: E402
 from labctl import Lab, QUIESCENT_BIN, unittest_main  # noqa: E402
+from vcenter import Vcenter  # noqa: E402
+import history_db  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCEN = os.path.join(HERE, "scenarios", "repro")
@@ -27,24 +29,18 @@ TEST_PREFIX = "quiescent-test-"
 STRICT = os.environ.get("REPRO_STRICT") == "1"
 
 
-def have_recover():
-    r = subprocess.run([QUIESCENT_BIN, "recover", "--help"], capture_output=True, text=True,
-                       stdin=subprocess.DEVNULL, timeout=30)
-    return r.returncode == 0
-
-
-# "long": a case that takes minutes by nature (F11 waits out the 120 s shutdown grace); make
-# repro runs it, make test names it as skipped.
-HAVE = {"i13a": have_recover(), "i14": True, "long": False}
+# What make test leaves to make repro: the findings of a lane that has not landed (i13a's
+# `quiescent recover` and i14's F7 and F8 pass in main: asserted always), and "long", a case
+# that takes minutes by nature (F11 waits out the 120 s shutdown grace).
+LEFT_TO_REPRO = {"history-storage": "still open (history-storage)", "long": "long"}
 
 
 def needs(lane, finding):
-    """Runs the test when the lane's work is in the build, or with REPRO_STRICT=1."""
+    """Runs the test unless make repro keeps it (LEFT_TO_REPRO); REPRO_STRICT=1 runs it always."""
     def deco(fn):
         def wrapper(self):
-            if not STRICT and not HAVE.get(lane, False):
-                why = "long" if lane == "long" else "still open (%s)" % lane
-                self.skipTest("%s: %s; make repro runs it" % (finding, why))
+            if not STRICT and lane in LEFT_TO_REPRO:
+                self.skipTest("%s: %s; make repro runs it" % (finding, LEFT_TO_REPRO[lane]))
             return fn(self)
         wrapper.__name__ = fn.__name__
         wrapper.__doc__ = fn.__doc__
@@ -84,61 +80,20 @@ class ReproLab(Lab):
         return subprocess.Popen(self.argv(cmd, *args), env=self.env, stdin=subprocess.DEVNULL,
                                 text=True, **kw)
 
-    def recover(self, target="fix"):
-        if HAVE["i13a"]:
-            return self.run("recover")
-        if target == "fix":
-            return self.run("fix", "--recover")
-        return self.run("snaptest", "--cleanup-orphans", "snap-b")
+    def recover(self):
+        return self.run("recover")
 
     def sql(self, q, *a):
-        c = sqlite3.connect(self.db, timeout=30)
-        try:
-            return c.execute(q, a).fetchall()
-        except sqlite3.OperationalError:
-            return []
-        finally:
-            c.close()
+        return history_db.rows_if_any(self.db, q, *a)
 
     def wait_sql(self, q, timeout=120):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if os.path.exists(self.db):
-                r = self.sql(q)
-                if r and r[0][0]:
-                    return True
-            time.sleep(0.01)
-        raise AssertionError("never true: " + q)
+        if not history_db.wait_for(self.db, q, timeout, poll=0.01):
+            raise AssertionError("never true: " + q)
 
     def vms(self):
-        """name -> {power, snapshots, uuid} through pyvmomi (not quiescent)."""
-        from pyVim.connect import SmartConnect, Disconnect  # Debian python3-pyvmomi
-        from pyVmomi import vim
-        import ssl
-        import warnings
-        warnings.simplefilter("ignore", ResourceWarning)
-        host, port = self.host.split(":")
-        si = SmartConnect(host=host, port=int(port), user=self.user, pwd=self.password,
-                          sslContext=ssl._create_unverified_context())
-        try:
-            view = si.content.viewManager.CreateContainerView(si.content.rootFolder,
-                                                              [vim.VirtualMachine], True)
-            out = {}
-            for vm in view.view:
-                names = []
-
-                def walk(nodes):
-                    for n in nodes:
-                        names.append(n.name)
-                        walk(n.childSnapshotList)
-                if vm.snapshot:
-                    walk(vm.snapshot.rootSnapshotList)
-                uuid = [o.value for o in vm.config.extraConfig if o.key.lower() == "disk.enableuuid"]
-                out[vm.name] = {"power": str(vm.runtime.powerState), "snapshots": names,
-                                "uuid": uuid[0] if uuid else None}
-            return out
-        finally:
-            Disconnect(si)
+        """name -> {power, snapshots, uuid, ...} through pyvmomi (not quiescent)."""
+        with Vcenter.of(self) as vc:
+            return vc.vms()
 
     def test_snapshots(self, name):
         return [s for s in self.vms()[name]["snapshots"] if s.startswith(TEST_PREFIX)]
@@ -195,7 +150,7 @@ class Repro(unittest.TestCase):
         self.assertEqual((v["cycle-001"]["power"], v["cycle-002"]["power"]),
                          ("poweredOff", "poweredOff"))
         self.assert_scan_names_leftovers(lab, ["cycle-001", "cycle-002"])
-        r = lab.recover("fix")
+        r = lab.recover()
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual({lab.vms()[n]["power"] for n in ("cycle-001", "cycle-002")}, {"poweredOn"})
         self.assert_no_leftovers(lab)
@@ -276,7 +231,7 @@ class Repro(unittest.TestCase):
         time.sleep(1)
         p.send_signal(signal.SIGKILL)
         p.wait(timeout=60)
-        lab.recover("snaptest")
+        lab.recover()
         time.sleep(12)
         self.assertEqual(lab.test_snapshots("snap-a"), [])
         self.assert_no_leftovers(lab)
@@ -288,8 +243,7 @@ class Repro(unittest.TestCase):
         r = lab.run("snaptest", "snap-a")
         self.assertTrue(lab.test_snapshots("snap-a"), "the lab refuses every removal")
         self.assert_scan_names_leftovers(lab, ["snap-a"])
-        if STRICT or HAVE["i13a"]:
-            self.assertNotEqual(r.returncode, 0, "a snapshot left behind is not success (F10)")
+        self.assertNotEqual(r.returncode, 0, "a snapshot left behind is not success (F10)")
 
     @needs("i13a", "F10 (a lost removal answer makes a phantom orphan)")
     def test_f10_lost_removal_answer(self):
@@ -311,7 +265,7 @@ class Repro(unittest.TestCase):
         time.sleep(1)
         other = lab.run("fix", "--vm", "cycle-008", "--apply", "--yes")
         self.assertEqual(other.returncode, 0, "an unrelated fix is not refused: " + other.stderr)
-        lab.recover("fix")
+        lab.recover()
         self.assertEqual(p.wait(timeout=600), 0)
         v = lab.vms()
         for n in ("cycle-001", "cycle-002", "cycle-003", "cycle-004"):
@@ -350,7 +304,7 @@ class Repro(unittest.TestCase):
         p.send_signal(signal.SIGKILL)
         p.wait(timeout=60)
         t0 = time.monotonic()
-        r = lab.recover("fix")
+        r = lab.recover()
         # A shutdown the dead run asked for may still land, so recovery watches each such VM
         # for 120 s (that is safety, not F11); F11 is paying it once per VM, one after the
         # other: 2 VMs serially take 240 s, in parallel one grace plus the power-on.

@@ -14,6 +14,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import labctl  # noqa: E402
 from labctl import Lab, quiescent, unittest_main  # noqa: E402
+from vcenter import Vcenter  # noqa: E402
 
 SCENARIO = os.path.join(os.path.dirname(__file__), "scenarios", "snaptest.json")
 GUEST = "Administrator:Int-Guest-Secret-4412"
@@ -48,29 +49,9 @@ class SnaptestTest(unittest.TestCase):
         return r, {t["vm"]: t for t in doc["tests"]}
 
     def snapshots_left(self, vm):
-        """Test snapshots still on vm, read through the lab (a scan's facts and a SOAP query)."""
-        from pyVim.connect import SmartConnect, Disconnect  # Debian python3-pyvmomi
-        import ssl
-        ctx = ssl._create_unverified_context()
-        host, port = self.lab.host.split(":")
-        si = SmartConnect(host=host, port=int(port), user=self.lab.user, pwd=self.lab.password,
-                          sslContext=ctx)
-        try:
-            view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [], True)
-            for obj in view.view:
-                if getattr(obj, "name", None) == vm and hasattr(obj, "snapshot"):
-                    names = []
-
-                    def walk(tree):
-                        for n in tree:
-                            names.append(n.name)
-                            walk(n.childSnapshotList)
-                    if obj.snapshot:
-                        walk(obj.snapshot.rootSnapshotList)
-                    return [n for n in names if n.startswith("quiescent-test-")]
-            self.fail("%s not found" % vm)
-        finally:
-            Disconnect(si)
+        """Test snapshots still on vm, read through the lab (pyvmomi, not quiescent)."""
+        with Vcenter.of(self.lab) as vc:
+            return vc.test_snapshots(vm)
 
     def rows(self, vm):
         con = sqlite3.connect(self.db)

@@ -4,13 +4,13 @@ SIGHUP, SIGTERM and a closed output pipe during a fix's guest shutdown bring the
 before quiescent exits 6; a piped snaptest whose reader goes away removes its snapshot and
 exits 6; an orphan clean-up run while the creating task still runs waits for the task and
 removes the snapshot it made. vCenter's state is read with pyVmomi, the journal with sqlite3."""
+import contextlib
 import json
 import os
 import select
 import signal
 import socket
 import sqlite3
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -21,50 +21,11 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import labctl  # noqa: E402
 from labctl import Lab, quiescent, unittest_main  # noqa: E402
+from history_db import rows as sql  # noqa: E402
+from vcenter import Vcenter  # noqa: E402
 
 SCENARIO = os.path.join(os.path.dirname(__file__), "scenarios", "stop.json")
 GUEST = "Administrator:Int-Guest-Secret-4412"
-
-
-class Vcenter:
-    """What vCenter says, through pyVmomi (Debian's python3-pyvmomi), not through quiescent."""
-
-    def __init__(self, lab):
-        from pyVim.connect import SmartConnect
-        host, port = lab.host.split(":")
-        self.si = SmartConnect(host=host, port=int(port), user=lab.user, pwd=lab.password,
-                               sslContext=ssl._create_unverified_context())
-
-    def close(self):
-        from pyVim.connect import Disconnect
-        Disconnect(self.si)
-
-    def vm(self, name):
-        from pyVmomi import vim
-        view = self.si.content.viewManager.CreateContainerView(
-            self.si.content.rootFolder, [vim.VirtualMachine], True)
-        try:
-            for v in view.view:
-                if v.name == name:
-                    return v
-        finally:
-            view.Destroy()
-        raise AssertionError("no VM " + name)
-
-    def power(self, name):
-        return str(self.vm(name).runtime.powerState)
-
-    def test_snapshots(self, name):
-        v = self.vm(name)
-        names = []
-
-        def walk(tree):
-            for n in tree or []:
-                names.append(n.name)
-                walk(n.childSnapshotList)
-        if v.snapshot:
-            walk(v.snapshot.rootSnapshotList)
-        return [n for n in names if n.startswith("quiescent-test-")]
 
 
 def env_for(lab, db):
@@ -92,20 +53,16 @@ def wait_sql(db, query, what, timeout=120):
     raise AssertionError("timed out waiting for " + what)
 
 
-def sql(db, query, *args):
-    con = sqlite3.connect(db, timeout=5)
-    try:
-        return con.execute(query, args).fetchall()
-    finally:
-        con.close()
+class LabTestCase(unittest.TestCase):
+    """One lab for the class (SCENARIO at speed 2), vCenter's truth beside it, a temp dir for
+    the histories (self.db(name))."""
+    TMP_PREFIX = "quiescent-stop-"
 
-
-class StopTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.lab = Lab(SCENARIO, speed=2)
-        cls.vc = Vcenter(cls.lab)
-        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-stop-")
+        cls.vc = Vcenter.of(cls.lab)
+        cls.tmp = tempfile.TemporaryDirectory(prefix=cls.TMP_PREFIX)
 
     @classmethod
     def tearDownClass(cls):
@@ -120,13 +77,20 @@ class StopTest(unittest.TestCase):
     def db(self, name):
         return os.path.join(self.tmp.name, name + ".db")
 
-    def start_fix(self, db, vm, **popen):
-        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", vm, "--apply", "--yes"]
+    def start(self, db, command, *args, **popen):
+        """quiescent COMMAND with the class's connection and history db, running (stdout and
+        stderr piped unless popen says otherwise)."""
         popen.setdefault("stdout", subprocess.PIPE)
         popen.setdefault("stderr", subprocess.PIPE)
-        return subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                                text=True, **popen)
+        return subprocess.Popen([labctl.QUIESCENT_BIN, command] + self.conn() + list(args),
+                                env=env_for(self.lab, db), stdin=subprocess.DEVNULL, text=True,
+                                **popen)
 
+    def start_fix(self, db, vm, *args, **popen):
+        return self.start(db, "fix", "--vm", vm, "--apply", "--yes", *args, **popen)
+
+
+class StopTest(LabTestCase):
     def wait_shutdown(self, db):
         wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "the guest shutdown to start")
@@ -190,9 +154,7 @@ class StopTest(unittest.TestCase):
     def test_snaptest_output_pipe_closed(self):
         # `quiescent snaptest VM | head -2`: the live tail hits a closed pipe mid-quiesce.
         db = self.db("snappipe")
-        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-pipe"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start(db, "snaptest", "snap-pipe")
         p.stdout.readline()
         p.stdout.readline()
         p.stdout.close()
@@ -206,9 +168,7 @@ class StopTest(unittest.TestCase):
 
     def test_snaptest_sigterm_json(self):
         db = self.db("snapterm")
-        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-term", "--format", "json"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start(db, "snaptest", "snap-term", "--format", "json")
         wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
         time.sleep(1)
         p.send_signal(signal.SIGTERM)
@@ -231,9 +191,8 @@ class StopTest(unittest.TestCase):
     def test_cleanup_while_task_runs(self):
         # kill -9 mid-quiesce, then at once `snaptest --cleanup-orphans` (no VM: clean-up only).
         db = self.db("leak")
-        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-kill"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = self.start(db, "snaptest", "snap-kill",
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
         time.sleep(1)
         p.kill()
@@ -329,29 +288,25 @@ class Cutter:
         self.lsock.close()
 
 
-class NetworkCutTest(unittest.TestCase):
+class NetworkCutTest(LabTestCase):
     """A 20 s network cut is waited out: the fix goes on and brings its VM back; the snaptest
     follows its task to the end and removes the snapshot vCenter made (F1, F2)."""
 
+    TMP_PREFIX = "quiescent-cut-"
+
     @classmethod
     def setUpClass(cls):
-        cls.lab = Lab(SCENARIO, speed=2)
-        cls.vc = Vcenter(cls.lab)
-        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-cut-")
+        super().setUpClass()
         cls.cutter = Cutter(cls.lab.host)
 
     @classmethod
     def tearDownClass(cls):
         cls.cutter.close()
-        cls.vc.close()
-        cls.lab.stop()
-        cls.tmp.cleanup()
+        super().tearDownClass()
 
     def conn(self):
         return ["--server", "https://127.0.0.1:%d/sdk" % self.cutter.port,
                 "--thumbprint", self.lab.thumbprint, "--guest-user", "Administrator"]
-
-    db = StopTest.db
 
     def cut_for(self, seconds):
         self.cutter.cut()
@@ -360,10 +315,7 @@ class NetworkCutTest(unittest.TestCase):
 
     def test_fix_waits_out_a_cut(self):
         db = self.db("cutfix")
-        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", "cycle-005", "--apply",
-                                                             "--yes", "--format", "json"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start_fix(db, "cycle-005", "--format", "json")
         wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "the guest shutdown to start")
         time.sleep(1)      # the request went through: cut during the wait, as in F1
@@ -377,9 +329,7 @@ class NetworkCutTest(unittest.TestCase):
 
     def test_snaptest_follows_its_task_through_a_cut(self):
         db = self.db("cutsnap")
-        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-cut", "--format", "json"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start(db, "snaptest", "snap-cut", "--format", "json")
         wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
         self.cut_for(12)   # the lab's quiesce (4 s) ends meanwhile: vCenter makes the snapshot
         out, err = p.communicate(timeout=300)
@@ -392,10 +342,7 @@ class NetworkCutTest(unittest.TestCase):
 
     def test_fix_past_its_grace_leaves_the_plan_to_recover(self):
         db = self.db("cutfix2")
-        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", "cycle-010", "--apply",
-                                                             "--yes", "--network-grace", "3"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start_fix(db, "cycle-010", "--network-grace", "3")
         wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "the guest shutdown to start")
         self.cutter.cut()
@@ -417,10 +364,7 @@ class NetworkCutTest(unittest.TestCase):
 
     def test_snaptest_past_its_grace_never_says_never_created(self):
         db = self.db("cutsnap2")
-        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-kill", "--format", "json",
-                                                                  "--network-grace", "3"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start(db, "snaptest", "snap-kill", "--format", "json", "--network-grace", "3")
         wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
         self.cutter.cut()
         try:
@@ -440,25 +384,10 @@ class NetworkCutTest(unittest.TestCase):
         self.assertEqual(self.vc.test_snapshots("snap-kill"), [])
 
 
-class OwnershipTest(unittest.TestCase):
+class OwnershipTest(LabTestCase):
     """A run belongs to a live process: a second one never recovers or cleans up after it and
     says whose it is; a dead one's run is recovered, its VMs in parallel, each named."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = Lab(SCENARIO, speed=2)
-        cls.vc = Vcenter(cls.lab)
-        cls.tmp = tempfile.TemporaryDirectory(prefix="quiescent-owner-")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.vc.close()
-        cls.lab.stop()
-        cls.tmp.cleanup()
-
-    conn = StopTest.conn
-    db = StopTest.db
-    start_fix = StopTest.start_fix
+    TMP_PREFIX = "quiescent-owner-"
 
     def test_recover_leaves_a_live_fix_alone(self):
         db = self.db("live")
@@ -502,9 +431,7 @@ class OwnershipTest(unittest.TestCase):
 
     def test_cleanup_leaves_a_live_test_alone(self):
         db = self.db("livesnap")
-        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-own", "--format", "json"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start(db, "snaptest", "snap-own", "--format", "json")
         wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
         r = quiescent(self.lab, "snaptest", *self.conn(), "--cleanup-orphans", db=db,
                       guest_login=GUEST)
@@ -530,10 +457,8 @@ class OwnershipTest(unittest.TestCase):
     def test_recover_after_kill_in_parallel(self):
         db = self.db("killed")
         vms = ["cycle-%03d" % i for i in range(6, 10)]
-        cmd = [labctl.QUIESCENT_BIN, "fix"] + self.conn() + ["--vm", "cycle-00[6-9]", "--apply",
-                                                             "--yes", "--concurrency", "4"]
-        p = subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = self.start_fix(db, "cycle-00[6-9]", "--concurrency", "4", stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
         wait_sql(db, "SELECT count(*) = 4 FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "four guest shutdowns")
         time.sleep(1)   # the four ShutdownGuest requests went out (journaled just before)
@@ -585,16 +510,25 @@ class BoundedTest(unittest.TestCase):
         return ["--server", lab.url, "--thumbprint", lab.thumbprint,
                 "--guest-user", "Administrator"]
 
+    @contextlib.contextmanager
+    def faulted_lab(self, method, kind, **fault):
+        """A lab whose method fails as kind says (phase, times: once unless given), vCenter's
+        truth beside it, and a fresh history: (lab, vc, db)."""
+        fault = dict({"method": method, "kind": kind, "times": 1}, **fault)
+        with Lab(scenario_with([fault]), speed=4) as lab, Vcenter.of(lab) as vc:
+            yield lab, vc, os.path.join(self.tmp.name, "h.db")
+
     def snaptest_json(self, lab, db, vm):
         r = quiescent(lab, "snaptest", *self.conn(lab), vm, "--format", "json", db=db,
                       guest_login=GUEST)
         return r, json.loads(r.stdout)["tests"][0]
 
+    def fix(self, lab, db, vm, *args):
+        return quiescent(lab, "fix", *self.conn(lab), "--vm", vm, "--apply", "--yes", *args,
+                         db=db, guest_login=GUEST)
+
     def test_removal_fails_exits_7(self):
-        with Lab(scenario_with([{"method": "RemoveSnapshot_Task", "kind": "task_fail",
-                                 "times": 0}]), speed=4) as lab:
-            vc = Vcenter(lab)
-            db = os.path.join(self.tmp.name, "h.db")
+        with self.faulted_lab("RemoveSnapshot_Task", "task_fail", times=0) as (lab, vc, db):
             r, t = self.snaptest_json(lab, db, "snap-pipe")
             self.assertEqual(r.returncode, 7, r.stderr)
             self.assertEqual((t["snapshot"]["created"], t["snapshot"]["removed"]), (True, False))
@@ -602,40 +536,29 @@ class BoundedTest(unittest.TestCase):
             self.assertIn("was NOT removed", r.stderr)
             self.assertEqual(len(vc.test_snapshots("snap-pipe")), 1)
             self.assertEqual(sql(db, "SELECT state FROM snaptests"), [("orphan",)])
-            vc.close()
 
     def test_removal_answer_lost_is_checked(self):
-        with Lab(scenario_with([{"method": "RemoveSnapshot_Task", "kind": "drop_connection",
-                                 "phase": "after", "times": 1}]), speed=4) as lab:
-            vc = Vcenter(lab)
-            db = os.path.join(self.tmp.name, "h.db")
+        lost_answer = self.faulted_lab("RemoveSnapshot_Task", "drop_connection", phase="after")
+        with lost_answer as (lab, vc, db):
             r, t = self.snaptest_json(lab, db, "snap-pipe")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual((t["snapshot"]["created"], t["snapshot"]["removed"]), (True, True))
             self.assertEqual(vc.test_snapshots("snap-pipe"), [])
             self.assertEqual(sql(db, "SELECT state, snapshot_removed FROM snaptests"),
                              [("removed", 1)])
-            vc.close()
 
     def test_shutdown_answer_lost_is_not_a_failure(self):
-        with Lab(scenario_with([{"method": "ShutdownGuest", "kind": "drop_connection",
-                                 "phase": "after", "times": 1}]), speed=4) as lab:
-            vc = Vcenter(lab)
-            db = os.path.join(self.tmp.name, "h.db")
-            r = quiescent(lab, "fix", *self.conn(lab), "--vm", "cycle-002", "--apply", "--yes",
-                          "--format", "json", db=db, guest_login=GUEST)
+        lost_answer = self.faulted_lab("ShutdownGuest", "drop_connection", phase="after")
+        with lost_answer as (lab, vc, db):
+            r = self.fix(lab, db, "cycle-002", "--format", "json")
             res = json.loads(r.stdout)["result"]
             self.assertEqual(res["vms"][0]["outcome"], "fixed", r.stderr)
             self.assertEqual(vc.power("cycle-002"), "poweredOn")
-            vc.close()
 
     def test_reconfigure_answer_lost_is_read_from_vcenter(self):
-        with Lab(scenario_with([{"method": "ReconfigVM_Task", "kind": "drop_connection",
-                                 "phase": "after", "times": 1}]), speed=4) as lab:
-            vc = Vcenter(lab)
-            db = os.path.join(self.tmp.name, "h.db")
-            r = quiescent(lab, "fix", *self.conn(lab), "--vm", "cycle-003", "--apply", "--yes",
-                          "--format", "json", db=db, guest_login=GUEST)
+        lost_answer = self.faulted_lab("ReconfigVM_Task", "drop_connection", phase="after")
+        with lost_answer as (lab, vc, db):
+            r = self.fix(lab, db, "cycle-003", "--format", "json")
             res = json.loads(r.stdout)["result"]
             self.assertEqual(res["vms"][0]["outcome"], "fixed", r.stderr)
             # the journal says what vCenter says: the value set, by the one request sent
@@ -645,15 +568,10 @@ class BoundedTest(unittest.TestCase):
             self.assertEqual(sql(db, "SELECT state, result LIKE '%answer%lost%' FROM steps"
                                      " WHERE kind = 'set_enable_uuid'"), [("done", 1)])
             self.assertEqual(vc.power("cycle-003"), "poweredOn")
-            vc.close()
 
     def test_hung_power_on_is_bounded(self):
-        with Lab(scenario_with([{"method": "PowerOnVM_Task", "kind": "task_hang",
-                                 "times": 1}]), speed=4) as lab:
-            vc = Vcenter(lab)
-            db = os.path.join(self.tmp.name, "h.db")
-            r = quiescent(lab, "fix", *self.conn(lab), "--vm", "cycle-001", "--apply", "--yes",
-                          "--task-timeout", "5", db=db, guest_login=GUEST)
+        with self.faulted_lab("PowerOnVM_Task", "task_hang") as (lab, vc, db):
+            r = self.fix(lab, db, "cycle-001", "--task-timeout", "5")
             self.assertEqual(r.returncode, 7, r.stderr)
             self.assertIn("did not finish within 5 s", r.stderr)
             self.assertIn("the VM is poweredOff", r.stderr)
@@ -665,7 +583,6 @@ class BoundedTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("cycle-001: powered on again", r.stderr)
             self.assertEqual(vc.power("cycle-001"), "poweredOn")
-            vc.close()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3   # Debian's python: python3-pyvmomi lives there, not in pyenv
-suites=${*:-unit lab interop integration e2e fuzz}
+suites=${*:-unit integration-c lab interop integration e2e fuzz}
 passed=0
 failed=0
 failures=""
@@ -77,6 +77,7 @@ for suite in $suites; do
 				run "unit/$(basename "$t")" "$t"
 			fi
 		done ;;
+	integration-c) for t in "$BUILD"/integration-c/test_*; do [ -x "$t" ] && run "integration-c/$(basename "$t")" "$t"; done ;;
 	lab)
 		run lab/go-test sh -c "cd tests/lab && GOPATH=/usr/share/gocode GO111MODULE=off \
 			GOCACHE=$PWD/$BUILD/gocache go test -count=1 ." ;;

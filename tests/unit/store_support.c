@@ -11,12 +11,12 @@
 
 #include "store_support.h"
 
-int test_tmp_db(const char *tag, char *dir, size_t dir_n, char *path, size_t path_n)
+int test_db_make(test_db *db, const char *tag)
 {
-	snprintf(dir, dir_n, "/tmp/quiescent-test-%s-XXXXXX", tag);
-	if (!mkdtemp(dir))
+	snprintf(db->dir, sizeof db->dir, "/tmp/quiescent-test-%s-XXXXXX", tag);
+	if (!mkdtemp(db->dir))
 		return -1;
-	snprintf(path, path_n, "%s/history.db", dir);
+	snprintf(db->path, sizeof db->path, "%s/history.db", db->dir);
 	return 0;
 }
 
@@ -28,9 +28,27 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
 	return remove(p);
 }
 
-void test_rm_tree(const char *dir)
+void test_db_remove(test_db *db)
 {
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	nftw(db->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+int test_db_fixture_setup(void **state, const char *tag, size_t size)
+{
+	test_db *db = calloc(1, size);
+	if (!db || test_db_make(db, tag) < 0) {
+		free(db);
+		return -1;
+	}
+	*state = db;
+	return 0;
+}
+
+int test_db_fixture_teardown(void **state)
+{
+	test_db_remove(*state);
+	free(*state);
+	return 0;
 }
 
 store *test_store_open(const char *path)

@@ -9,10 +9,20 @@
 
 #include "store/store.h"
 
-/* Makes /tmp/quiescent-test-<tag>-XXXXXX into dir and "<dir>/history.db" into path. 0 or -1. */
-int test_tmp_db(const char *tag, char *dir, size_t dir_n, char *path, size_t path_n);
-/* Removes dir and everything below it. */
-void test_rm_tree(const char *dir);
+/* A private history.db: /tmp/quiescent-test-<tag>-XXXXXX/history.db. */
+typedef struct {
+	char dir[64];
+	char path[128];
+} test_db;
+
+/* Makes db's directory (the database itself is created by whoever opens it). 0 or -1. */
+int test_db_make(test_db *db, const char *tag);
+/* Removes db's directory and everything in it. */
+void test_db_remove(test_db *db);
+/* The cmocka set-up of a fixture whose first member is a test_db: *state gets `size` zeroed
+ * bytes with the test_db made. The tear-down removes it and frees the fixture. */
+int test_db_fixture_setup(void **state, const char *tag, size_t size);
+int test_db_fixture_teardown(void **state);
 /* store_open that fails the running test (printing why) instead of returning NULL. */
 store *test_store_open(const char *path);
 /* The first column of the first row of sql, on a read-only connection of its own; -1: no row. */

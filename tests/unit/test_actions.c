@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../tui/actions.c"
+#include "tui/actions.h"
 
 static void test_every_action_resolves_by_name(void **state)
 {

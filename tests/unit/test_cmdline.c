@@ -5,7 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../tui/command.c"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/command.h"
 
 static void test_resolve_exact_and_unique_prefix(void **state)
 {

@@ -5,7 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../tui/filter.c"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/filter.h"
 
 static const char *const r07[] = { "R07", "R21" };
 static const filter_subject sql = {

@@ -21,14 +21,17 @@ typedef struct {
 	verdict v;
 } vm;
 
-static void vm_init(vm *x, const char *name, power_state p, tools_status t)
+/* A VM as the scan gives it, before its findings are added. */
+static vm vm_make(const char *name, power_state p, tools_status t)
 {
-	model_vm_facts_init(&x->f);
-	model_verdict_init(&x->v);
-	x->f.moref = xstrdup("vm-42");
-	x->f.name = xstrdup(name);
-	x->f.power = p;
-	x->f.tools = t;
+	vm x;
+	model_vm_facts_init(&x.f);
+	model_verdict_init(&x.v);
+	x.f.moref = xstrdup("vm-42");
+	x.f.name = xstrdup(name);
+	x.f.power = p;
+	x.f.tools = t;
+	return x;
 }
 
 static void vm_done(vm *x)
@@ -48,36 +51,43 @@ static fix_plan_opts opts(void)
 	return o;
 }
 
+/* Plans the one VM (o NULL: the default options: a guest login, Tools by upgrade). */
 static void plan1(vm *x, const fix_plan_opts *o, fix_plan *p)
 {
-	fix_plan_build(&x->f, &x->v, 1, o, p);
+	fix_plan_opts d = opts();
+	fix_plan_build(&x->f, &x->v, 1, o ? o : &d, p);
 }
 
-/* The step kinds of the only VM, as "a,b,c". */
-static const char *kinds(const fix_plan *p, char *buf, size_t n)
+/* The step kinds of the only VM, as "a,b,c" (static storage: the next call overwrites). */
+static const char *kinds(const fix_plan *p)
 {
+	static char buf[512];
 	buf[0] = '\0';
 	if (!p->n_vms)
 		return buf;
 	const fix_vm_plan *v = &p->vms[0];
 	for (size_t i = 0; i < v->n_steps; i++)
-		snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "",
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? "," : "",
 			 fix_step_kind_name(v->steps[i].kind));
 	return buf;
+}
+
+/* plan1, then its step kinds. */
+static const char *plan_kinds(vm *x, const fix_plan_opts *o, fix_plan *p)
+{
+	plan1(x, o, p);
+	return kinds(p);
 }
 
 static void test_r07_running(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "sql-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("sql-01", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R07", SEVERITY_ERROR, FIX_AUTO);
-	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
-	char b[512];
+	plan1(&x, NULL, &p);
 	assert_int_equal(p.n_vms, 1);
-	assert_string_equal(kinds(&p, b, sizeof b),
+	assert_string_equal(kinds(&p),
 			    "shutdown_guest,set_enable_uuid,power_on,wait_tools,verify");
 	const fix_vm_plan *v = &p.vms[0];
 	assert_int_equal(v->original_power, POWER_ON);
@@ -102,15 +112,11 @@ static void test_r07_running(void **state)
 static void test_r07_powered_off(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "off-01", POWER_OFF, TOOLS_NOT_RUNNING);
+	vm x = vm_make("off-01", POWER_OFF, TOOLS_NOT_RUNNING);
 	add(&x, "R07", SEVERITY_ERROR, FIX_AUTO);
 	add(&x, "R20", SEVERITY_INFO, FIX_NONE);
-	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
-	char b[512];
-	assert_string_equal(kinds(&p, b, sizeof b), "set_enable_uuid,verify");
+	assert_string_equal(plan_kinds(&x, NULL, &p), "set_enable_uuid,verify");
 	assert_int_equal(p.vms[0].downtime_s, 0);
 	assert_int_equal(p.vms[0].n_unfixed, 0);
 	assert_false(p.vms[0].reprobe);
@@ -121,16 +127,14 @@ static void test_r07_powered_off(void **state)
 static void test_r07_tools_down(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "down-01", POWER_ON, TOOLS_NOT_RUNNING);
+	vm x = vm_make("down-01", POWER_ON, TOOLS_NOT_RUNNING);
 	add(&x, "R02", SEVERITY_ERROR, FIX_GUIDED);
 	add(&x, "R07", SEVERITY_ERROR, FIX_AUTO);
 	fix_plan_opts o = opts();
 	fix_plan p;
 	plan1(&x, &o, &p);
-	char b[512];
 	/* Without --hard-power-off nothing may pull the power. */
-	assert_string_equal(kinds(&p, b, sizeof b), "");
+	assert_string_equal(kinds(&p), "");
 	assert_int_equal(p.vms[0].n_unfixed, 2);
 	assert_string_equal(p.vms[0].unfixed[1].rule, "R07");
 	assert_non_null(strstr(p.vms[0].unfixed[1].reason, "--hard-power-off"));
@@ -139,7 +143,7 @@ static void test_r07_tools_down(void **state)
 	o.hard_power_off = true;
 	plan1(&x, &o, &p);
 	/* No waiting for Tools that were not running before. */
-	assert_string_equal(kinds(&p, b, sizeof b), "power_off,set_enable_uuid,power_on,verify");
+	assert_string_equal(kinds(&p), "power_off,set_enable_uuid,power_on,verify");
 	fix_timing t = fix_timing_default();
 	assert_int_equal(p.vms[0].downtime_s, t.power_off + t.reconfig + t.power_on);
 	fix_plan_done(&p);
@@ -149,8 +153,7 @@ static void test_r07_tools_down(void **state)
 static void test_hard_power_off_fallback_described(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "sql-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("sql-01", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R07", SEVERITY_ERROR, FIX_AUTO);
 	fix_plan_opts o = opts();
 	o.hard_power_off = true;
@@ -169,8 +172,7 @@ static void test_hard_power_off_fallback_described(void **state)
 static void test_r07_suspended(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "susp-01", POWER_SUSPENDED, TOOLS_NOT_RUNNING);
+	vm x = vm_make("susp-01", POWER_SUSPENDED, TOOLS_NOT_RUNNING);
 	add(&x, "R07", SEVERITY_ERROR, FIX_AUTO);
 	fix_plan_opts o = opts();
 	o.hard_power_off = true;
@@ -187,13 +189,11 @@ static void test_r07_suspended(void **state)
 static void test_r26_and_r24_not_planned(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "left-01", POWER_OFF, TOOLS_NOT_RUNNING);
+	vm x = vm_make("left-01", POWER_OFF, TOOLS_NOT_RUNNING);
 	add(&x, "R26", SEVERITY_ERROR, FIX_AUTO);
 	add(&x, "R24", SEVERITY_WARN, FIX_GUIDED);
-	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
+	plan1(&x, NULL, &p);
 	assert_int_equal(p.vms[0].n_steps, 0);
 	assert_int_equal(p.vms[0].n_unfixed, 2);
 	assert_string_equal(p.vms[0].unfixed[0].rule, "R26");
@@ -207,14 +207,10 @@ static void test_r26_and_r24_not_planned(void **state)
 static void test_r08_power_cycle(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "cyc-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("cyc-01", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R08", SEVERITY_WARN, FIX_AUTO);
-	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
-	char b[512];
-	assert_string_equal(kinds(&p, b, sizeof b), "shutdown_guest,power_on,wait_tools,verify");
+	assert_string_equal(plan_kinds(&x, NULL, &p), "shutdown_guest,power_on,wait_tools,verify");
 	assert_string_equal(p.vms[0].steps[0].rule, "R08");
 	fix_plan_done(&p);
 	vm_done(&x);
@@ -223,21 +219,17 @@ static void test_r08_power_cycle(void **state)
 static void test_r03_upgrade(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "old-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("old-01", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R03", SEVERITY_ERROR, FIX_AUTO);
 	add(&x, "R23", SEVERITY_INFO, FIX_AUTO);
-	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
-	char b[512];
-	assert_string_equal(kinds(&p, b, sizeof b), "upgrade_tools,wait_tools,verify");
+	assert_string_equal(plan_kinds(&x, NULL, &p), "upgrade_tools,wait_tools,verify");
 	assert_string_equal(p.vms[0].steps[0].arg, "/S /v\"/qn REBOOT=R\"");
 	assert_int_equal(p.vms[0].downtime_s, 0);
 	fix_plan_done(&p);
 	/* Off: Tools cannot be upgraded, it says why. */
 	x.f.power = POWER_OFF;
-	plan1(&x, &o, &p);
+	plan1(&x, NULL, &p);
 	assert_int_equal(p.vms[0].n_steps, 0);
 	assert_int_equal(p.vms[0].n_unfixed, 2);
 	assert_non_null(strstr(p.vms[0].unfixed[0].reason, "not powered on"));
@@ -248,15 +240,11 @@ static void test_r03_upgrade(void **state)
 static void test_r23_alone(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "old-02", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("old-02", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R23", SEVERITY_INFO, FIX_AUTO);
 	add(&x, "R21", SEVERITY_INFO, FIX_MANUAL);   /* info: context only */
-	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
-	char b[512];
-	assert_string_equal(kinds(&p, b, sizeof b), "upgrade_tools,wait_tools,verify");
+	assert_string_equal(plan_kinds(&x, NULL, &p), "upgrade_tools,wait_tools,verify");
 	assert_int_equal(p.vms[0].n_unfixed, 0);
 	fix_plan_done(&p);
 	vm_done(&x);
@@ -265,15 +253,11 @@ static void test_r23_alone(void **state)
 static void test_tools_modify_upgrade(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "lgto-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("lgto-01", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R04", SEVERITY_ERROR, FIX_GUIDED);
 	add(&x, "R05", SEVERITY_ERROR, FIX_GUIDED);
-	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
-	char b[512];
-	assert_string_equal(kinds(&p, b, sizeof b), "upgrade_tools,wait_tools,verify");
+	assert_string_equal(plan_kinds(&x, NULL, &p), "upgrade_tools,wait_tools,verify");
 	assert_string_equal(p.vms[0].steps[0].arg, "/S /v\"/qn REBOOT=R ADDLOCAL=VSS REMOVE=Sync\"");
 	assert_non_null(strstr(p.vms[0].steps[0].description, "ADDLOCAL=VSS REMOVE=Sync"));
 	assert_true(p.vms[0].reprobe);
@@ -284,12 +268,10 @@ static void test_tools_modify_upgrade(void **state)
 static void test_tools_modify_r06(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "xp-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("xp-01", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R06", SEVERITY_ERROR, FIX_GUIDED);
-	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
+	plan1(&x, NULL, &p);
 	assert_string_equal(p.vms[0].steps[0].arg, "/S /v\"/qn REBOOT=R ADDLOCAL=Sync\"");
 	fix_plan_done(&p);
 	vm_done(&x);
@@ -298,15 +280,12 @@ static void test_tools_modify_r06(void **state)
 static void test_tools_modify_guest(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "novss-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("novss-01", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R04", SEVERITY_ERROR, FIX_GUIDED);
 	fix_plan_opts o = opts();
 	o.tools_method = FIX_TOOLS_GUEST;
 	fix_plan p;
-	plan1(&x, &o, &p);
-	char b[512];
-	assert_string_equal(kinds(&p, b, sizeof b),
+	assert_string_equal(plan_kinds(&x, &o, &p),
 			    "mount_tools_installer,guest_tools_setup,unmount_tools_installer,wait_tools,verify");
 	assert_true(p.vms[0].steps[2].restore);   /* unmounted even after a failed setup */
 	assert_non_null(strstr(p.vms[0].steps[1].arg, "setup64.exe /S /v\"/qn REBOOT=R ADDLOCAL=VSS\""));
@@ -323,8 +302,7 @@ static void test_tools_modify_guest(void **state)
 static void test_tools_modify_by_hand(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "lgto-02", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("lgto-02", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R05", SEVERITY_ERROR, FIX_GUIDED);
 	fix_plan_opts o = opts();
 	o.tools_method = FIX_TOOLS_BY_HAND;
@@ -345,14 +323,11 @@ static void test_tools_modify_by_hand(void **state)
 static void test_r15(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "vssoff-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("vssoff-01", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R15", SEVERITY_ERROR, FIX_AUTO);
 	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
-	char b[512];
-	assert_string_equal(kinds(&p, b, sizeof b), "guest_command,verify");
+	assert_string_equal(plan_kinds(&x, &o, &p), "guest_command,verify");
 	assert_string_equal(p.vms[0].steps[0].arg, "sc config VSS start= demand");
 	assert_true(p.vms[0].reprobe);
 	assert_int_equal(p.vms[0].downtime_s, 0);
@@ -376,17 +351,13 @@ static void add_writer(vm *x, const char *name, writer_state st, writer_error e)
 static void test_r16_writer_service(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "badwriter-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("badwriter-01", POWER_ON, TOOLS_RUNNING);
 	x.f.probe.state = PROBE_OK;
 	add_writer(&x, "System Writer", WRITER_STABLE, WRITER_ERR_NONE);
 	add_writer(&x, "SqlServerWriter", WRITER_FAILED, WRITER_ERR_NON_RETRYABLE);
 	add(&x, "R16", SEVERITY_ERROR, FIX_GUIDED);
-	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
-	char b[512];
-	assert_string_equal(kinds(&p, b, sizeof b), "guest_command,verify");
+	assert_string_equal(plan_kinds(&x, NULL, &p), "guest_command,verify");
 	/* No /y: a service with dependents makes net stop refuse rather than strand them. */
 	assert_string_equal(p.vms[0].steps[0].arg, "net stop \"SQLWriter\" & net start \"SQLWriter\"");
 	assert_non_null(strstr(p.vms[0].steps[0].description, "SqlServerWriter"));
@@ -398,7 +369,7 @@ static void test_r16_writer_service(void **state)
 	fix_plan_done(&p);
 	/* A writer whose service is unknown: exact instructions instead. */
 	add_writer(&x, "Acme Writer", WRITER_FAILED, WRITER_ERR_TIMEOUT);
-	plan1(&x, &o, &p);
+	plan1(&x, NULL, &p);
 	assert_int_equal(p.vms[0].n_steps, 2);
 	assert_int_equal(p.vms[0].n_unfixed, 1);
 	assert_non_null(strstr(p.vms[0].unfixed[0].instructions, "vssadmin list writers"));
@@ -421,14 +392,12 @@ static void test_r16_disruptive_guided(void **state)
 		{ "Task Scheduler Writer", "Schedule", "cannot be stopped" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		vm x;
-		vm_init(&x, "srv-01", POWER_ON, TOOLS_RUNNING);
+		vm x = vm_make("srv-01", POWER_ON, TOOLS_RUNNING);
 		x.f.probe.state = PROBE_OK;
 		add_writer(&x, cases[i].writer, WRITER_FAILED, WRITER_ERR_RETRYABLE);
 		add(&x, "R16", SEVERITY_ERROR, FIX_GUIDED);
-		fix_plan_opts o = opts();
 		fix_plan p;
-		plan1(&x, &o, &p);
+		plan1(&x, NULL, &p);
 		for (size_t s = 0; s < p.vms[0].n_steps; s++)
 			assert_true(p.vms[0].steps[s].kind != FIX_STEP_GUEST_COMMAND);
 		assert_int_equal(p.vms[0].n_unfixed, 1);
@@ -444,14 +413,10 @@ static void test_r16_disruptive_guided(void **state)
 static void test_r18_tools_conf(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "conf-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("conf-01", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R18", SEVERITY_ERROR, FIX_GUIDED);
-	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
-	char b[512];
-	assert_string_equal(kinds(&p, b, sizeof b), "guest_command,verify");
+	assert_string_equal(plan_kinds(&x, NULL, &p), "guest_command,verify");
 	assert_non_null(strstr(p.vms[0].steps[0].arg, "tools.conf"));
 	assert_non_null(strstr(p.vms[0].steps[0].arg, "disableAppQuiescing"));
 	fix_plan_done(&p);
@@ -461,14 +426,12 @@ static void test_r18_tools_conf(void **state)
 static void test_manual_only(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "ide-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("ide-01", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R09", SEVERITY_ERROR, FIX_MANUAL);
 	add(&x, "R14", SEVERITY_WARN, FIX_MANUAL);
 	add(&x, "R20", SEVERITY_INFO, FIX_NONE);
-	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
+	plan1(&x, NULL, &p);
 	assert_int_equal(p.n_vms, 1);
 	assert_int_equal(p.vms[0].n_steps, 0);
 	assert_int_equal(p.vms[0].n_unfixed, 2);
@@ -485,8 +448,7 @@ static void test_manual_only(void **state)
 static void test_rule_filter(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "both-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("both-01", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R07", SEVERITY_ERROR, FIX_AUTO);
 	add(&x, "R15", SEVERITY_ERROR, FIX_AUTO);
 	fix_plan_opts o = opts();
@@ -494,9 +456,7 @@ static void test_rule_filter(void **state)
 	o.rules = rules;
 	o.n_rules = 1;
 	fix_plan p;
-	plan1(&x, &o, &p);
-	char b[512];
-	assert_string_equal(kinds(&p, b, sizeof b), "guest_command,verify");
+	assert_string_equal(plan_kinds(&x, &o, &p), "guest_command,verify");
 	assert_int_equal(p.vms[0].n_unfixed, 1);
 	assert_string_equal(p.vms[0].unfixed[0].rule, "R07");
 	assert_non_null(strstr(p.vms[0].unfixed[0].reason, "not selected"));
@@ -515,16 +475,12 @@ static void test_rule_filter(void **state)
 static void test_order_tools_then_cycle(void **state)
 {
 	(void)state;
-	vm x;
-	vm_init(&x, "all-01", POWER_ON, TOOLS_RUNNING);
+	vm x = vm_make("all-01", POWER_ON, TOOLS_RUNNING);
 	add(&x, "R03", SEVERITY_ERROR, FIX_AUTO);
 	add(&x, "R07", SEVERITY_ERROR, FIX_AUTO);
 	add(&x, "R15", SEVERITY_ERROR, FIX_AUTO);
-	fix_plan_opts o = opts();
 	fix_plan p;
-	plan1(&x, &o, &p);
-	char b[512];
-	assert_string_equal(kinds(&p, b, sizeof b),
+	assert_string_equal(plan_kinds(&x, NULL, &p),
 			    "guest_command,upgrade_tools,wait_tools,shutdown_guest,set_enable_uuid,"
 			    "power_on,wait_tools,verify");
 	fix_timing t = fix_timing_default();
@@ -536,10 +492,9 @@ static void test_order_tools_then_cycle(void **state)
 static void test_ready_vms_left_out(void **state)
 {
 	(void)state;
-	vm xs[3];
-	vm_init(&xs[0], "ready-01", POWER_ON, TOOLS_RUNNING);
-	vm_init(&xs[1], "fix-01", POWER_ON, TOOLS_RUNNING);
-	vm_init(&xs[2], "info-01", POWER_OFF, TOOLS_NOT_RUNNING);
+	vm xs[3] = { vm_make("ready-01", POWER_ON, TOOLS_RUNNING),
+		     vm_make("fix-01", POWER_ON, TOOLS_RUNNING),
+		     vm_make("info-01", POWER_OFF, TOOLS_NOT_RUNNING) };
 	add(&xs[1], "R07", SEVERITY_ERROR, FIX_AUTO);
 	add(&xs[2], "R20", SEVERITY_INFO, FIX_NONE);
 	vm_facts f[3] = { xs[0].f, xs[1].f, xs[2].f };

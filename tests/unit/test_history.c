@@ -31,28 +31,17 @@
 #define T0 1795305600 /* 2026-11-22T00:00:00Z: the fixture's rows are at T0 + n */
 
 typedef struct {
-	char dir[64];
-	char path[128];
+	test_db db;
 	int64_t conn, scan1, scan2, plan, plan_vm, test;
 } fixture;
 
 
 static int setup(void **state)
 {
-	fixture *fx = xcalloc(1, sizeof *fx);
-	if (test_tmp_db("history", fx->dir, sizeof fx->dir, fx->path, sizeof fx->path) < 0)
-		return -1;
-	*state = fx;
-	return 0;
+	return test_db_fixture_setup(state, "history", sizeof(fixture));
 }
 
-static int teardown(void **state)
-{
-	fixture *fx = *state;
-	test_rm_tree(fx->dir);
-	free(fx);
-	return 0;
-}
+#define teardown test_db_fixture_teardown
 
 /* ---- the fixture: scan, fix, scan, test ---- */
 
@@ -92,7 +81,7 @@ static void add_vm(store *s, int64_t scan, const char *moref, const char *name, 
 static void build_fixture(fixture *fx)
 {
 	char err[256] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	store_connection_info ci = { .server = "vc01.example.com", .user = "admin", .at = T0 };
 	fx->conn = store_connection_begin(s, &ci, err, sizeof err);
 	assert_true(fx->conn > 0);
@@ -186,7 +175,7 @@ static void test_timeline_limit_windows(void **state)
 {
 	fixture *fx = *state;
 	char err[256] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	/* a third scan of one VM after the test, so the newest scan holds fewer than most N */
 	int64_t scan3 = store_scan_begin(s, fx->conn, T0 + 400, NULL, err, sizeof err);
 	add_vm(s, scan3, "vm-1", "sql-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
@@ -232,7 +221,7 @@ static void test_timeline_limit_windows(void **state)
 static void test_timeline_filters(void **state)
 {
 	fixture *fx = *state;
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	store_history_entry *e;
 	size_t n = list(s, NULL, &e);
 	assert_int_equal(n, 3 + 1 + 3 + 1); /* 6 scanned VMs, 1 fix VM, 1 test */
@@ -316,7 +305,7 @@ static void test_records(void **state)
 {
 	fixture *fx = *state;
 	char err[256] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	store_history_record r;
 
 	assert_int_equal(store_history_record_get(s, STORE_HISTORY_SCAN, fx->scan1, 0, &r, err, sizeof err), 1);
@@ -332,7 +321,7 @@ static void test_records(void **state)
 	store_history_record_done(&r);
 
 	/* one VM of the scan: its findings as they were */
-	int64_t vm1 = test_query_i64(fx->path, "SELECT id FROM vm_states WHERE moref = 'vm-1' ORDER BY id LIMIT 1");
+	int64_t vm1 = test_query_i64(fx->db.path, "SELECT id FROM vm_states WHERE moref = 'vm-1' ORDER BY id LIMIT 1");
 	assert_int_equal(store_history_record_get(s, STORE_HISTORY_SCAN, fx->scan1, vm1, &r, err, sizeof err), 1);
 	assert_int_equal(store_history_table(&r, "vms")->n_rows, 1);
 	assert_int_equal(store_history_table(&r, "findings")->n_rows, 1);
@@ -442,8 +431,8 @@ static void test_diff(void **state)
 	fixture *fx = *state;
 	char err[256] = "";
 	/* an older document and a newer one with the same facts are the same */
-	spell_out_defaults(fx->path, fx->scan1, "web-01");
-	store *s = test_store_open(fx->path);
+	spell_out_defaults(fx->db.path, fx->scan1, "web-01");
+	store *s = test_store_open(fx->db.path);
 	int64_t a, b;
 	assert_int_equal(store_history_last_two_scans(s, NULL, &a, &b, err, sizeof err), 1);
 	assert_int_equal(a, fx->scan1);
@@ -515,7 +504,7 @@ static void test_trends(void **state)
 {
 	fixture *fx = *state;
 	char err[256] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	store_trend_point *p;
 	size_t n;
 	assert_int_equal(store_history_trends(s, NULL, &p, &n, err, sizeof err), 0);
@@ -552,7 +541,7 @@ static void test_outputs_and_report(void **state)
 {
 	fixture *fx = *state;
 	char err[256] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	store_history_entry *e;
 	size_t n = list(s, NULL, &e);
 	strbuf sb;
@@ -638,7 +627,7 @@ static void test_vacuum(void **state)
 {
 	fixture *fx = *state;
 	char err[256] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	/* an unfinished plan (recovery needs it) and old events and messages */
 	int64_t p2 = store_plan_create(s, fx->conn, 0, T0 + 5, NULL, err, sizeof err);
 	assert_int_equal(store_plan_set_state(s, p2, STORE_PLAN_RUNNING, T0 + 6, err, sizeof err), 0);
@@ -660,38 +649,38 @@ static void test_vacuum(void **state)
 	assert_int_equal(st.connections, 0);
 	assert_true(st.bytes_after > 0);
 	store_close(s);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 1);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 3);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM vm_states"), 3);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM vm_states WHERE id NOT IN"
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scan_vms"), 3);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM vm_states"), 3);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM vm_states WHERE id NOT IN"
 					" (SELECT state_id FROM scan_vms)"), 0);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM findings"), 0);
-	assert_int_equal(test_query_i64(fx->path, "SELECT scan_id IS NULL FROM plans WHERE id = 1"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM findings"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT scan_id IS NULL FROM plans WHERE id = 1"), 1);
 
 	/* everything old: the newest scan and the running plan stay, with their connection */
-	s = test_store_open(fx->path);
+	s = test_store_open(fx->db.path);
 	/* the proof is kept longer: everything else is old, the fix and the test are not yet */
 	assert_int_equal(store_history_vacuum(s, T0 + 100000, T0, &st, err, sizeof err), 0);
 	assert_int_equal(st.plans, 0);
 	assert_int_equal(st.snaptests, 0);
 	assert_int_equal(st.states, 0);
 	assert_int_equal(st.messages, 1);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM steps"), 3);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM snaptest_events"), 2);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM tasks WHERE step_id IS NOT NULL"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM steps"), 3);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM snaptest_events"), 2);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM tasks WHERE step_id IS NOT NULL"), 1);
 	assert_int_equal(store_history_vacuum(s, T0 + 100000, T0 + 100000, &st, err, sizeof err), 0);
 	assert_int_equal(st.scans, 0);
 	assert_int_equal(st.plans, 1);
 	assert_int_equal(st.snaptests, 1);
 	store_close(s);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 1);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM plans WHERE state = 'running'"), 1);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM steps"), 0);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM tasks"), 0);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM snaptest_events"), 0);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
-	s = test_store_open(fx->path); /* integrity check on open */
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM plans WHERE state = 'running'"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM steps"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM tasks"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM snaptest_events"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM connections"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	s = test_store_open(fx->db.path); /* integrity check on open */
 	store_close(s);
 }
 
@@ -729,12 +718,12 @@ static void check_current_schema(const char *path)
 static void test_migrate_from_v0(void **state)
 {
 	fixture *fx = *state;
-	FILE *f = fopen(fx->path, "w"); /* an empty file: version 0 */
+	FILE *f = fopen(fx->db.path, "w"); /* an empty file: version 0 */
 	fclose(f);
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	store_close(s);
-	check_current_schema(fx->path);
+	check_current_schema(fx->db.path);
 }
 
 static void test_migrate_from_v1_with_data(void **state)
@@ -742,14 +731,14 @@ static void test_migrate_from_v1_with_data(void **state)
 	fixture *fx = *state;
 	char err[512] = "";
 	/* a v1 file as the previous build wrote it */
-	store *s = store_open_with(fx->path, store_migrations, 1, err, sizeof err);
+	store *s = store_open_with(fx->db.path, store_migrations, 1, err, sizeof err);
 	assert_non_null(s);
 	assert_int_equal(store_schema_version(s), 1);
 	store_close(s);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = 'plans_created'"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM sqlite_master WHERE name = 'plans_created'"), 0);
 	/* with data in every table a history query reads */
 	sqlite3 *db;
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->db.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 		"INSERT INTO connections VALUES (1, 'vc01', 'admin', '7.0', NULL, NULL, NULL, 100, 200);"
 		"INSERT INTO scans VALUES (1, 1, 110, 120, '{\"vm\":[]}', 1);"
@@ -767,7 +756,7 @@ static void test_migrate_from_v1_with_data(void **state)
 		NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
-	s = test_store_open(fx->path); /* migrates 1 -> 2 */
+	s = test_store_open(fx->db.path); /* migrates 1 -> 2 */
 	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	store_history_entry *e;
 	size_t n = list(s, NULL, &e);
@@ -776,19 +765,19 @@ static void test_migrate_from_v1_with_data(void **state)
 	assert_int_equal(e[2].kind, STORE_HISTORY_SCAN);
 	store_history_list_free(e, n);
 	store_close(s);
-	check_current_schema(fx->path);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM steps WHERE after_value = 'TRUE'"), 1);
+	check_current_schema(fx->db.path);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM steps WHERE after_value = 'TRUE'"), 1);
 }
 
 static void test_migrate_from_v2_owners(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = store_open_with(fx->path, store_migrations, 2, err, sizeof err);
+	store *s = store_open_with(fx->db.path, store_migrations, 2, err, sizeof err);
 	assert_non_null(s);
 	store_close(s);
 	sqlite3 *db;
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->db.path, &db), SQLITE_OK);
 	/* v2: a plan recovered (interrupted), one a dead process left running, a test likewise */
 	assert_int_equal(sqlite3_exec(db,
 		"INSERT INTO connections VALUES (1, 'vc01', 'admin', '7.0', NULL, NULL, NULL, 100, 200);"
@@ -798,18 +787,18 @@ static void test_migrate_from_v2_owners(void **state)
 		" state, created_at) VALUES (1, 1, 'vm-1', 'a', 's', '{}', 'running', 170);",
 		NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	s = test_store_open(fx->path); /* migrates 2 -> 4 */
+	s = test_store_open(fx->db.path); /* migrates 2 -> 4 */
 	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	/* The interrupted plan was recovered before v4; the running one, owned by nobody alive
 	 * (no owner recorded), is to recover; so is the test. */
-	assert_int_equal(test_query_i64(fx->path, "SELECT recovered_at FROM plans WHERE id = 1"), 140);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT recovered_at FROM plans WHERE id = 1"), 140);
 	int64_t ids[4];
 	assert_int_equal(store_plans_unfinished(s, "vc01", ids, 4, err, sizeof err), 1);
 	assert_int_equal(ids[0], 2);
 	store_snaptest_ref refs[2];
 	assert_int_equal(store_snaptest_unfinished(s, "vc01", refs, 2, err, sizeof err), 1);
 	store_close(s);
-	check_current_schema(fx->path);
+	check_current_schema(fx->db.path);
 }
 
 /* ---- v2 -> v3: scans by content ---- */
@@ -889,8 +878,8 @@ static void test_migrate_v2_by_content(void **state)
 	fixture *fx = *state;
 	char err[512] = "";
 	char v2[192];
-	snprintf(v2, sizeof v2, "%s/v2.db", fx->dir);
-	write_v2_copy(fx->path, v2);
+	snprintf(v2, sizeof v2, "%s/v2.db", fx->db.dir);
+	write_v2_copy(fx->db.path, v2);
 	assert_int_equal(test_query_i64(v2, "PRAGMA user_version"), 2);
 	assert_int_equal(test_query_i64(v2, "SELECT count(*) FROM scan_vms"), 6);
 	char *before = query_str(v2, dump_v2);
@@ -904,7 +893,7 @@ static void test_migrate_v2_by_content(void **state)
 	assert_int_equal(test_query_i64(v2, "SELECT count(*) FROM scan_vms"), 6);
 	assert_int_equal(test_query_i64(v2, "SELECT count(*) FROM vm_states"), 5);
 	/* SQL hashed the old rows exactly as the write path hashes a VM */
-	char *h_written = query_str(fx->path, sql_hashes), *h_converted = query_str(v2, sql_hashes);
+	char *h_written = query_str(fx->db.path, sql_hashes), *h_converted = query_str(v2, sql_hashes);
 	assert_string_equal(h_written, h_converted);
 	free(h_written);
 	free(h_converted);
@@ -912,7 +901,7 @@ static void test_migrate_v2_by_content(void **state)
 	static const char counts[] = "SELECT group_concat(c, ' ') FROM (SELECT id || ':' || n_ready ||"
 				     " n_fixable || n_manual || n_unknown || n_na || '/' || n_vms AS c"
 				     " FROM scans ORDER BY id)";
-	char *c_written = query_str(fx->path, counts), *c_converted = query_str(v2, counts);
+	char *c_written = query_str(fx->db.path, counts), *c_converted = query_str(v2, counts);
 	assert_string_equal(c_written, c_converted);
 	assert_string_equal(c_written, "1:11100/3 2:30000/3");
 	free(c_written);
@@ -961,8 +950,8 @@ static void test_migrate_v2_interrupted(void **state)
 	fixture *fx = *state;
 	char err[512] = "";
 	char v2[192];
-	snprintf(v2, sizeof v2, "%s/v2.db", fx->dir);
-	write_v2_copy(fx->path, v2);
+	snprintf(v2, sizeof v2, "%s/v2.db", fx->db.dir);
+	write_v2_copy(fx->db.path, v2);
 	char *before = query_str(v2, dump_v2);
 
 	/* a failure at the very end of the conversion (every table already rebuilt) */
@@ -1090,13 +1079,13 @@ static void child_writer(const char *path, int id, int rounds, int ready_fd)
 static void test_two_processes_write(void **state)
 {
 	fixture *fx = *state;
-	store_close(test_store_open(fx->path)); /* created and migrated once */
+	store_close(test_store_open(fx->db.path)); /* created and migrated once */
 	pid_t pid[2];
 	for (int i = 0; i < 2; i++) {
 		pid[i] = fork();
 		assert_true(pid[i] >= 0);
 		if (pid[i] == 0)
-			child_writer(fx->path, i + 1, ROUNDS, -1);
+			child_writer(fx->db.path, i + 1, ROUNDS, -1);
 	}
 	for (int i = 0; i < 2; i++) {
 		int st;
@@ -1104,18 +1093,18 @@ static void test_two_processes_write(void **state)
 		assert_true(WIFEXITED(st));
 		assert_int_equal(WEXITSTATUS(st), 0);
 	}
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 2 * ROUNDS);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 2 * ROUNDS * VMS_PER_SCAN);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans WHERE n_vms != 20"), 0);
-	store_close(test_store_open(fx->path)); /* quick_check */
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans"), 2 * ROUNDS);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scan_vms"), 2 * ROUNDS * VMS_PER_SCAN);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans WHERE n_vms != 20"), 0);
+	store_close(test_store_open(fx->db.path)); /* quick_check */
 }
 
 static void test_killed_writer_mid_transaction(void **state)
 {
 	fixture *fx = *state;
 	build_fixture(fx);
-	int64_t scans = test_query_i64(fx->path, "SELECT count(*) FROM scans");
-	int64_t vms = test_query_i64(fx->path, "SELECT count(*) FROM scan_vms");
+	int64_t scans = test_query_i64(fx->db.path, "SELECT count(*) FROM scans");
+	int64_t vms = test_query_i64(fx->db.path, "SELECT count(*) FROM scan_vms");
 
 	/* 1: killed with a transaction open (half a scan written, not committed) */
 	int pfd[2];
@@ -1124,7 +1113,7 @@ static void test_killed_writer_mid_transaction(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(pfd[0]);
-		child_writer(fx->path, 9, 0, pfd[1]);
+		child_writer(fx->db.path, 9, 0, pfd[1]);
 	}
 	close(pfd[1]);
 	char c;
@@ -1134,30 +1123,37 @@ static void test_killed_writer_mid_transaction(void **state)
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFSIGNALED(st));
-	store *s = test_store_open(fx->path); /* integrity check passes, the lock is free again */
+	store *s = test_store_open(fx->db.path); /* integrity check passes, the lock is free again */
 	store_close(s);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), scans);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scan_vms"), vms);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans"), scans);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scan_vms"), vms);
 
 	/* 2: killed at a random moment of a stream of scans: every scan is whole */
 	for (int round = 0; round < 3; round++) {
+		int64_t before = test_query_i64(fx->db.path, "SELECT count(*) FROM scans");
 		pid = fork();
 		assert_true(pid >= 0);
 		if (pid == 0)
-			child_writer(fx->path, 20 + round, 0, -1);
-		usleep(150000 + 70000 * round);
+			child_writer(fx->db.path, 20 + round, 0, -1);
+		/* the stream has committed a scan (bounded: slow under valgrind), then a moment more */
+		for (int i = 0; i < 1200; i++) {
+			if (test_query_i64(fx->db.path, "SELECT count(*) FROM scans") > before)
+				break;
+			usleep(50000);
+		}
+		usleep(20000 + 35000 * round);
 		assert_int_equal(kill(pid, SIGKILL), 0);
 		assert_int_equal(waitpid(pid, &st, 0), pid);
-		s = test_store_open(fx->path);
+		s = test_store_open(fx->db.path);
 		store_close(s);
-		assert_int_equal(test_query_i64(fx->path,
+		assert_int_equal(test_query_i64(fx->db.path,
 			"SELECT count(*) FROM scans sc WHERE sc.n_vms !="
 			" (SELECT count(*) FROM scan_vms v WHERE v.scan_id = sc.id)"), 0);
-		assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans WHERE finished_at IS NULL"), 0);
+		assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans WHERE finished_at IS NULL"), 0);
 	}
-	assert_true(test_query_i64(fx->path, "SELECT count(*) FROM scans") > scans);
+	assert_true(test_query_i64(fx->db.path, "SELECT count(*) FROM scans") > scans);
 	char err[256];
-	s = test_store_open(fx->path);
+	s = test_store_open(fx->db.path);
 	store_history_entry *e;
 	size_t n;
 	assert_int_equal(store_history_list(s, NULL, &e, &n, err, sizeof err), 0);

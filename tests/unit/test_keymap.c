@@ -5,8 +5,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../tui/actions.c"
-#include "../../tui/keymap.c"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/actions.h"
+#include "tui/keymap.h"
 
 static int errors;
 static char last_error[700];
@@ -162,8 +166,8 @@ static void test_shipped_keymaps_parse_cleanly(void **state)
 	keymap *km = keymap_new();
 	for (size_t i = 0; i < 2; i++) {
 		char *text = slurp(files[i]);
-		if (!text)
-			skip();
+		if (!text) /* the suites run from the source tree: a missing keymap is a failure */
+			fail_msg("cannot read %s", files[i]);
 		errors = 0;
 		assert_int_equal(keymap_load_string(km, text, files[i], on_error, NULL), 0);
 	}

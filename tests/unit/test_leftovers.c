@@ -22,8 +22,7 @@
 #include "store_support.h"
 
 typedef struct {
-	char dir[64];
-	char path[128];
+	test_db db;
 	store *s;
 	int64_t conn;
 } fixture;
@@ -40,12 +39,11 @@ static int64_t add_connection(store *s, const char *server, time_t at)
 
 static int setup(void **state)
 {
-	fixture *fx = xcalloc(1, sizeof *fx);
-	if (test_tmp_db("leftovers", fx->dir, sizeof fx->dir, fx->path, sizeof fx->path) < 0)
+	if (test_db_fixture_setup(state, "leftovers", sizeof(fixture)) < 0)
 		return -1;
-	fx->s = test_store_open(fx->path);
+	fixture *fx = *state;
+	fx->s = test_store_open(fx->db.path);
 	fx->conn = add_connection(fx->s, "vc01.example.com", 1000);
-	*state = fx;
 	return 0;
 }
 
@@ -53,9 +51,7 @@ static int teardown(void **state)
 {
 	fixture *fx = *state;
 	store_close(fx->s);
-	test_rm_tree(fx->dir);
-	free(fx);
-	return 0;
+	return test_db_fixture_teardown(state);
 }
 
 /* One step of a journal as a test writes it: kind, then the state it ends in ("running"
@@ -113,7 +109,7 @@ static int64_t add_plan(fixture *fx, int64_t conn, const char *moref, power_stat
 static void owners_gone(fixture *fx)
 {
 	sqlite3 *db;
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->db.path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	assert_int_equal(sqlite3_exec(db, "UPDATE plans SET owner_lock = NULL;"
 				      "UPDATE snaptests SET owner_lock = NULL;", NULL, NULL, NULL), SQLITE_OK);
@@ -185,7 +181,7 @@ static void test_left_off_by_a_killed_fix(void **state)
 	/* recovery journals its own power-on in the same plan: cleared */
 	char err[512] = "";
 	store_step_def def = { .seq = 4, .kind = "power_on" };
-	int64_t pvm = test_query_i64(fx->path, "SELECT id FROM plan_vms WHERE moref = 'vm-42'");
+	int64_t pvm = test_query_i64(fx->db.path, "SELECT id FROM plan_vms WHERE moref = 'vm-42'");
 	int64_t rec = store_step_add(fx->s, pvm, &def, err, sizeof err);
 	assert_int_equal(store_step_begin(fx->s, rec, 6000, "poweredOff", POWER_ON, err, sizeof err), 0);
 	assert_int_equal(store_step_end(fx->s, rec, STORE_STEP_ROLLED_BACK, 6005, "powered on by recovery",

@@ -296,9 +296,10 @@ static int64_t record_test(store *s, int64_t conn, time_t at, const char *result
 static void test_from_history(void **state)
 {
 	(void)state;
-	char dir[256], path[512], err[256];
-	assert_int_equal(test_tmp_db("proof", dir, sizeof dir, path, sizeof path), 0);
-	store *s = test_store_open(path);
+	char err[256];
+	test_db db;
+	assert_int_equal(test_db_make(&db, "proof"), 0);
+	store *s = test_store_open(db.path);
 	store_connection_info ci = { .server = "vc01", .user = "u", .api_version = "8.0", .at = NOW - 10 * DAY };
 	int64_t conn = store_connection_begin(s, &ci, err, sizeof err);
 	assert_true(conn > 0);
@@ -391,7 +392,7 @@ static void test_from_history(void **state)
 	model_vm_facts_done(&then);
 	model_vm_facts_done(&now);
 	store_close(s);
-	test_rm_tree(dir);
+	test_db_remove(&db);
 }
 
 int main(void)

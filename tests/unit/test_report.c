@@ -92,16 +92,17 @@ static void test_snap(store *s, int64_t conn, time_t at, const char *moref, cons
 }
 
 typedef struct {
-	char dir[256], path[512];
+	test_db db;
 } fixture;
 
 /* Four VMs in two datacenters; a full scan 10 days ago and one 1 day ago; a good test of
  * crm-01, a failed test of erp-01 (with its partial rescan before it), an IDE VM. */
 static int setup(void **state)
 {
-	fixture *fx = xcalloc(1, sizeof *fx);
-	assert_int_equal(test_tmp_db("report", fx->dir, sizeof fx->dir, fx->path, sizeof fx->path), 0);
-	store *s = test_store_open(fx->path);
+	if (test_db_fixture_setup(state, "report", sizeof(fixture)) < 0)
+		return -1;
+	fixture *fx = *state;
+	store *s = test_store_open(fx->db.path);
 	char err[256];
 	store_connection_info ci = { .server = "vc01", .user = "u", .api_version = "8.0", .at = T0 - 20 * DAY };
 	int64_t conn = store_connection_begin(s, &ci, err, sizeof err);
@@ -119,17 +120,10 @@ static int setup(void **state)
 	for (int i = 0; i < 4; i++)
 		model_vm_facts_done(&v[i]);
 	store_close(s);
-	*state = fx;
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	fixture *fx = *state;
-	test_rm_tree(fx->dir);
-	free(fx);
-	return 0;
-}
+#define teardown test_db_fixture_teardown
 
 static json_value *report_json(const char *path, const report_opts *o)
 {
@@ -156,7 +150,7 @@ static int64_t num(const json_value *o, const char *key)
 static void test_headline_and_groups(void **state)
 {
 	fixture *fx = *state;
-	json_value *doc = report_json(fx->path, NULL);
+	json_value *doc = report_json(fx->db.path, NULL);
 	const json_value *h = json_get(doc, "headline");
 	assert_int_equal(num(h, "windows"), 4);
 	assert_int_equal(num(h, "proven"), 1);
@@ -192,7 +186,7 @@ static void test_scopes(void **state)
 {
 	fixture *fx = *state;
 	report_opts o = { .folder_glob = "Branch" };
-	json_value *doc = report_json(fx->path, &o);
+	json_value *doc = report_json(fx->db.path, &o);
 	const json_value *estate = json_get(doc, "estate");
 	assert_int_equal(estate->n, 2);
 	assert_string_equal(json_get_string(&estate->items[0], "name"), "dc-branch-office-01");
@@ -204,7 +198,7 @@ static void test_scopes(void **state)
 		assert_int_equal(num(&full->items[i], "total"), 2);
 	json_free(doc);
 	o = (report_opts){ .vm_glob = "*-prod-*" };
-	doc = report_json(fx->path, &o);
+	doc = report_json(fx->db.path, &o);
 	assert_int_equal(json_get(doc, "estate")->n, 1);
 	assert_int_equal(num(json_get(doc, "headline"), "failed"), 1);
 	assert_int_equal(json_get(doc, "snaptests")->type, JSON_OBJECT);
@@ -212,12 +206,12 @@ static void test_scopes(void **state)
 	json_free(doc);
 	/* a one-day proof age: the good test of two days ago only predicts */
 	o = (report_opts){ .max_proof_age = DAY };
-	doc = report_json(fx->path, &o);
+	doc = report_json(fx->db.path, &o);
 	assert_int_equal(num(json_get(doc, "headline"), "proven"), 0);
 	json_free(doc);
 	/* the period: since 5 days ago, one full scan in it, the one before is the baseline */
 	o = (report_opts){ .since = T0 - 5 * DAY };
-	doc = report_json(fx->path, &o);
+	doc = report_json(fx->db.path, &o);
 	assert_int_equal(json_get(doc, "trend_full")->n, 1);
 	assert_int_equal(num(json_get(json_get(doc, "headline"), "ready_before"), "ready"), 2);
 	json_free(doc);
@@ -227,7 +221,7 @@ static void test_every_format(void **state)
 {
 	fixture *fx = *state;
 	char err[256] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	strbuf sb;
 	strbuf_init(&sb);
 	assert_int_equal(report_build(s, NULL, REPORT_HTML, T0, &sb, err, sizeof err), 0);

@@ -27,27 +27,15 @@
 #include "store_support.h"
 
 typedef struct {
-	char dir[64];
-	char path[128];
+	test_db db;
 } fixture;
 
 static int setup(void **state)
 {
-	fixture *fx = xcalloc(1, sizeof *fx);
-	if (test_tmp_db("store", fx->dir, sizeof fx->dir, fx->path, sizeof fx->path) < 0)
-		return -1;
-	*state = fx;
-	return 0;
+	return test_db_fixture_setup(state, "store", sizeof(fixture));
 }
 
-
-static int teardown(void **state)
-{
-	fixture *fx = *state;
-	test_rm_tree(fx->dir);
-	free(fx);
-	return 0;
-}
+#define teardown test_db_fixture_teardown
 
 /* ---- helpers ---- */
 
@@ -200,7 +188,7 @@ static void test_open_creates_private_file(void **state)
 	fixture *fx = *state;
 	char path[256], sub[200];
 	struct stat st;
-	snprintf(sub, sizeof sub, "%s/a/b", fx->dir);
+	snprintf(sub, sizeof sub, "%s/a/b", fx->db.dir);
 	snprintf(path, sizeof path, "%s/history.db", sub);
 
 	store *s = test_store_open(path);
@@ -216,7 +204,7 @@ static void test_open_creates_private_file(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(stat(sub, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
-	snprintf(sub, sizeof sub, "%s/a", fx->dir);
+	snprintf(sub, sizeof sub, "%s/a", fx->db.dir);
 	assert_int_equal(stat(sub, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 	char checked[300];
@@ -247,12 +235,12 @@ static void test_open_creates_private_file(void **state)
 static void test_reopen_idempotent(void **state)
 {
 	fixture *fx = *state;
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	add_connection(s, "vc01", 1000);
 	store_close(s);
-	char *schema1 = query_text(fx->path, "SELECT group_concat(sql, ';') FROM sqlite_master");
+	char *schema1 = query_text(fx->db.path, "SELECT group_concat(sql, ';') FROM sqlite_master");
 	for (int i = 0; i < 3; i++) {
-		s = test_store_open(fx->path);
+		s = test_store_open(fx->db.path);
 		assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 		/* foreign keys are on: a scan of a connection that does not exist is refused */
 		char err[256] = "";
@@ -261,9 +249,9 @@ static void test_reopen_idempotent(void **state)
 		assert_false(store_in_transaction(s));
 		store_close(s);
 	}
-	char *schema2 = query_text(fx->path, "SELECT group_concat(sql, ';') FROM sqlite_master");
+	char *schema2 = query_text(fx->db.path, "SELECT group_concat(sql, ';') FROM sqlite_master");
 	assert_string_equal(schema1, schema2);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM connections"), 1);
 	free(schema1);
 	free(schema2);
 }
@@ -295,9 +283,9 @@ static void test_open_errors(void **state)
 	assert_null(store_open("", err, sizeof err));
 	assert_string_equal(err, "no path for the history database (use --db or QUIESCENT_DB)");
 	/* a directory is not a history file */
-	assert_null(store_open(fx->dir, err, sizeof err));
+	assert_null(store_open(fx->db.dir, err, sizeof err));
 	char want[256];
-	snprintf(want, sizeof want, "the history %s is not a regular file", fx->dir);
+	snprintf(want, sizeof want, "the history %s is not a regular file", fx->db.dir);
 	assert_string_equal(err, want);
 }
 
@@ -306,12 +294,12 @@ static void test_open_errors(void **state)
 static void test_migrate_from_v0_empty_file(void **state)
 {
 	fixture *fx = *state;
-	write_file_bytes(fx->path, "", 0); /* an empty file is a SQLite database at version 0 */
-	store *s = test_store_open(fx->path);
+	write_file_bytes(fx->db.path, "", 0); /* an empty file is a SQLite database at version 0 */
+	store *s = test_store_open(fx->db.path);
 	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	store_close(s);
-	assert_int_equal(test_query_i64(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = 'steps'"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM sqlite_master WHERE name = 'steps'"), 1);
 }
 
 /* Every real migration, then artificial ones past it (the list as the next build would have
@@ -321,7 +309,7 @@ static void test_migrate_forward_and_refuse_newer(void **state)
 	fixture *fx = *state;
 	char err[512] = "";
 	enum { N = STORE_SCHEMA_VERSION };
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	add_connection(s, "vc01", 1000);
 	store_close(s);
 
@@ -330,14 +318,14 @@ static void test_migrate_forward_and_refuse_newer(void **state)
 	for (size_t i = 0; i < N; i++)
 		bad[i] = store_migrations[i];
 	bad[N] = "CREATE TABLE connections (x)";
-	assert_null(store_open_with(fx->path, bad, N + 1, err, sizeof err));
+	assert_null(store_open_with(fx->db.path, bad, N + 1, err, sizeof err));
 	char want[512];
 	snprintf(want, sizeof want, "from schema %d to %d failed: table connections already exists",
 		 N, N + 1);
 	assert_non_null(strstr(err, want));
 	snprintf(want, sizeof want, "left at schema %d", N);
 	assert_non_null(strstr(err, want));
-	assert_int_equal(test_query_i64(fx->path, "PRAGMA user_version"), N);
+	assert_int_equal(test_query_i64(fx->db.path, "PRAGMA user_version"), N);
 
 	/* an artificial next step applies to the current file, once */
 	const char *next[N + 1];
@@ -345,28 +333,28 @@ static void test_migrate_forward_and_refuse_newer(void **state)
 		next[i] = store_migrations[i];
 	next[N] = "ALTER TABLE connections ADD COLUMN note TEXT;"
 		  "UPDATE connections SET note = 'migrated';";
-	s = store_open_with(fx->path, next, N + 1, err, sizeof err);
+	s = store_open_with(fx->db.path, next, N + 1, err, sizeof err);
 	assert_non_null(s);
 	assert_int_equal(store_schema_version(s), N + 1);
 	store_close(s);
-	s = store_open_with(fx->path, next, N + 1, err, sizeof err);
+	s = store_open_with(fx->db.path, next, N + 1, err, sizeof err);
 	assert_non_null(s);
 	store_close(s);
-	char *note = query_text(fx->path, "SELECT note FROM connections");
+	char *note = query_text(fx->db.path, "SELECT note FROM connections");
 	assert_string_equal(note, "migrated");
 	free(note);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM connections"), 1);
-	assert_int_equal(test_query_i64(fx->path, "PRAGMA user_version"), N + 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM connections"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "PRAGMA user_version"), N + 1);
 
 	/* this build refuses the newer file and does not touch it */
 	size_t n1, n2;
-	char *before = read_file_bytes(fx->path, &n1);
-	assert_null(store_open(fx->path, err, sizeof err));
+	char *before = read_file_bytes(fx->db.path, &n1);
+	assert_null(store_open(fx->db.path, err, sizeof err));
 	snprintf(want, sizeof want,
 		 "the history %s has schema %d, newer than this quiescent knows (%d): upgrade "
-		 "quiescent or use another --db; the file was not changed", fx->path, N + 1, N);
+		 "quiescent or use another --db; the file was not changed", fx->db.path, N + 1, N);
 	assert_string_equal(err, want);
-	char *after = read_file_bytes(fx->path, &n2);
+	char *after = read_file_bytes(fx->db.path, &n2);
 	assert_int_equal(n1, n2);
 	assert_memory_equal(before, after, n1);
 	free(before);
@@ -381,29 +369,29 @@ static void test_garbage_file_untouched(void **state)
 	char garbage[8192];
 	for (size_t i = 0; i < sizeof garbage; i++)
 		garbage[i] = (char)(i * 7 + 3);
-	write_file_bytes(fx->path, garbage, sizeof garbage);
-	chmod(fx->path, 0644);
+	write_file_bytes(fx->db.path, garbage, sizeof garbage);
+	chmod(fx->db.path, 0644);
 
 	char err[512] = "";
-	assert_null(store_open(fx->path, err, sizeof err));
+	assert_null(store_open(fx->db.path, err, sizeof err));
 	char want[512];
 	snprintf(want, sizeof want,
 		 "the history %s is not a usable SQLite database (file is not a database); it "
-		 "was left untouched: move it aside or restore a backup, or use --db", fx->path);
+		 "was left untouched: move it aside or restore a backup, or use --db", fx->db.path);
 	assert_string_equal(err, want);
 
 	size_t n;
-	char *after = read_file_bytes(fx->path, &n);
+	char *after = read_file_bytes(fx->db.path, &n);
 	assert_int_equal(n, sizeof garbage);
 	assert_memory_equal(after, garbage, sizeof garbage);
 	free(after);
 	struct stat st;
-	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(stat(fx->db.path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0644);
 	char aux[256];
-	snprintf(aux, sizeof aux, "%s-wal", fx->path);
+	snprintf(aux, sizeof aux, "%s-wal", fx->db.path);
 	assert_int_equal(stat(aux, &st), -1);
-	snprintf(aux, sizeof aux, "%s-shm", fx->path);
+	snprintf(aux, sizeof aux, "%s-shm", fx->db.path);
 	assert_int_equal(stat(aux, &st), -1);
 }
 
@@ -428,7 +416,7 @@ static void test_first_opens_at_once(void **state)
 	fixture *fx = *state;
 	for (int i = 0; i < 40; i++) {
 		char path[200];
-		snprintf(path, sizeof path, "%s/race-%d.db", fx->dir, i);
+		snprintf(path, sizeof path, "%s/race-%d.db", fx->db.dir, i);
 		opener a = { .path = path }, b = { .path = path };
 		pthread_t ta, tb;
 		assert_int_equal(pthread_create(&ta, NULL, open_it, &a), 0);
@@ -447,7 +435,7 @@ static void test_corrupt_database_untouched(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	int64_t conn = add_connection(s, "vc01", 1000);
 	for (int i = 0; i < 300; i++)
 		assert_int_equal(store_message_add(s, 1000 + i, "info", "test", "vm-1",
@@ -457,22 +445,22 @@ static void test_corrupt_database_untouched(void **state)
 	store_close(s); /* last close checkpoints: everything is in the main file */
 
 	size_t n;
-	char *bytes = read_file_bytes(fx->path, &n);
+	char *bytes = read_file_bytes(fx->db.path, &n);
 	assert_true(n >= 4096 * 6);
 	/* smash the header of the last b-tree page (the messages data), keep the file
 	 * header valid so SQLite opens it and only the check can tell */
 	memset(bytes + n - 4096, 0x5A, 200);
-	write_file_bytes(fx->path, bytes, n);
+	write_file_bytes(fx->db.path, bytes, n);
 
-	assert_null(store_open(fx->path, err, sizeof err));
-	assert_non_null(strstr(err, fx->path));
+	assert_null(store_open(fx->db.path, err, sizeof err));
+	assert_non_null(strstr(err, fx->db.path));
 	char want[512];
 	snprintf(want, sizeof want, "the history %s is damaged (integrity check: Page %zu: "
 		 "btreeInitPage() returns error code 11); it was left untouched: move it aside "
-		 "or restore a backup, or use --db", fx->path, n / 4096);
+		 "or restore a backup, or use --db", fx->db.path, n / 4096);
 	assert_string_equal(err, want);
 	size_t n2;
-	char *after = read_file_bytes(fx->path, &n2);
+	char *after = read_file_bytes(fx->db.path, &n2);
 	assert_int_equal(n, n2);
 	assert_memory_equal(bytes, after, n);
 	free(bytes);
@@ -485,7 +473,7 @@ static void test_scan_round_trip(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	int64_t conn = add_connection(s, "vc01.example.com", 1795300000);
 	vm_facts f, g;
 	verdict v, w;
@@ -493,9 +481,9 @@ static void test_scan_round_trip(void **state)
 	make_verdict(&v);
 	int64_t scan = scan_one(s, conn, 1795341600, &f, &v);
 
-	assert_int_equal(test_query_i64(fx->path, "SELECT n_vms FROM scans"), 1);
-	assert_int_equal(test_query_i64(fx->path, "SELECT finished_at FROM scans"), 1795341605);
-	char *t = query_text(fx->path, "SELECT name || '|' || power || '|' || os_family || '|' ||"
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT n_vms FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT finished_at FROM scans"), 1795341605);
+	char *t = query_text(fx->db.path, "SELECT name || '|' || power || '|' || os_family || '|' ||"
 				       " tools_status || '|' || tools_version || '|' || best || '|' ||"
 				       " predicted || '|' || status || '|' || probe_state || '|' ||"
 				       " probe_at || '|' || enable_uuid || '|' || snapshot_count"
@@ -503,7 +491,7 @@ static void test_scan_round_trip(void **state)
 	assert_string_equal(t, "sql-prod-01|poweredOn|win2019|running|12389|application|fail|"
 			       "manual|ok|1795340000|false|3");
 	free(t);
-	t = query_text(fx->path, "SELECT group_concat(rule || ':' || severity || ':' || cap || ':' ||"
+	t = query_text(fx->db.path, "SELECT group_concat(rule || ':' || severity || ':' || cap || ':' ||"
 				 " fix, ' ') FROM (SELECT * FROM findings ORDER BY seq)");
 	assert_string_equal(t, "R07:error:filesystem:auto R09:error:filesystem:manual "
 			       "R14:warn:none:manual");
@@ -592,7 +580,7 @@ static void test_last_probe(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	int64_t c1 = add_connection(s, "vc01.example.com", 1000);
 	int64_t c2 = add_connection(s, "vc02.example.com", 1000);
 	vm_facts f;
@@ -640,7 +628,7 @@ static void test_scan_abort_leaves_nothing(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	int64_t conn = add_connection(s, "vc01", 1000);
 	vm_facts f;
 	verdict v;
@@ -664,28 +652,28 @@ static void test_scan_abort_leaves_nothing(void **state)
 	/* a scan cannot start inside another */
 	assert_int_equal(store_scan_begin(s, conn, 2001, NULL, err, sizeof err), -1);
 	/* the open scan is invisible to others */
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans"), 0);
 	store_scan_abort(s, scan);
 	assert_false(store_in_transaction(s));
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 0);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 0);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM findings"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scan_vms"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM findings"), 0);
 	/* adding to an aborted scan is refused */
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
 	char want[300];
 	snprintf(want, sizeof want, "scan %lld is not open for writing in the history %s",
-		 (long long)scan, fx->path);
+		 (long long)scan, fx->db.path);
 	assert_string_equal(err, want);
 
 	/* a scan open when the store is closed (the process ends mid-scan) leaves nothing */
 	scan = store_scan_begin(s, conn, 3000, NULL, err, sizeof err);
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), 0);
 	store_close(s);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 0);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scan_vms"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scan_vms"), 0);
 
 	/* the VM that failed within a committed scan left no half rows */
-	s = test_store_open(fx->path);
+	s = test_store_open(fx->db.path);
 	scan = store_scan_begin(s, conn, 4000, NULL, err, sizeof err);
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), 0);
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
@@ -696,18 +684,18 @@ static void test_scan_abort_leaves_nothing(void **state)
 	f.name = xstrdup("a");
 	assert_int_equal(store_scan_commit(s, scan, 4001, err, sizeof err), 0);
 	store_close(s);
-	assert_int_equal(test_query_i64(fx->path, "SELECT n_vms FROM scans"), 1);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM vm_states"), 1);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM findings"), 3);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT n_vms FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM vm_states"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM findings"), 3);
 
 	/* a VM whose findings fail after its row went in: the row is taken out again */
 	sqlite3 *db;
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->db.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER refuse_r99 BEFORE INSERT ON findings"
 					  " WHEN NEW.rule = 'R99' BEGIN SELECT RAISE(ABORT, 'injected');"
 					  " END", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	s = test_store_open(fx->path);
+	s = test_store_open(fx->db.path);
 	scan = store_scan_begin(s, conn, 5000, NULL, err, sizeof err);
 	model_verdict_add(&v, "R99", SEVERITY_INFO, LEVEL_NONE, FIX_NONE, "refused", NULL);
 	assert_int_equal(store_scan_add_vm(s, scan, &f, &v, err, sizeof err), -1);
@@ -724,12 +712,12 @@ static void test_scan_abort_leaves_nothing(void **state)
 	char sql[160];
 	snprintf(sql, sizeof sql, "SELECT group_concat(moref) FROM scan_vms"
 		 " JOIN vm_states ON vm_states.id = state_id WHERE scan_id = %lld", (long long)scan);
-	char *morefs = query_text(fx->path, sql);
+	char *morefs = query_text(fx->db.path, sql);
 	assert_string_equal(morefs, "vm-2");
 	free(morefs);
 	snprintf(sql, sizeof sql, "SELECT n_vms FROM scans WHERE id = %lld", (long long)scan);
-	assert_int_equal(test_query_i64(fx->path, sql), 1);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM findings"), 6);
+	assert_int_equal(test_query_i64(fx->db.path, sql), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM findings"), 6);
 	model_vm_facts_done(&f);
 	model_verdict_done(&v);
 }
@@ -740,7 +728,7 @@ static void test_step_journal(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	int64_t conn = add_connection(s, "vc01.example.com", 1000);
 
 	/* a plan appears whole */
@@ -763,15 +751,15 @@ static void test_step_journal(void **state)
 	assert_int_equal(store_step_begin(s, steps[0], 2100, "poweredOn", POWER_ON, err, sizeof err), -1);
 	char want[300];
 	snprintf(want, sizeof want, "the start of a step must be durable at once, but a "
-		 "transaction is open on the history %s", fx->path);
+		 "transaction is open on the history %s", fx->db.path);
 	assert_string_equal(err, want);
 	assert_int_equal(store_commit(s, err, sizeof err), 0);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM steps WHERE state = 'planned'"), 3);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM steps WHERE state = 'planned'"), 3);
 
 	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_RUNNING, 2050, err, sizeof err), 0);
 	assert_int_equal(store_step_begin(s, steps[0], 2100, "poweredOn", POWER_ON, err, sizeof err), 0);
 	/* visible to another process at once */
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM steps WHERE state = 'running'"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM steps WHERE state = 'running'"), 1);
 	/* a running step cannot start again */
 	assert_int_equal(store_step_begin(s, steps[0], 2101, NULL, POWER_ON, err, sizeof err), -1);
 	assert_non_null(strstr(err, "no planned step"));
@@ -787,7 +775,7 @@ static void test_step_journal(void **state)
 	t.started_at = 0; /* unknown now: the recorded value stays */
 	t.step_id = 0;
 	assert_int_equal(store_task_record(s, conn, &t, err, sizeof err), task);
-	char *row = query_text(fx->path, "SELECT state || '|' || progress || '|' || started_at || '|'"
+	char *row = query_text(fx->db.path, "SELECT state || '|' || progress || '|' || started_at || '|'"
 					 " || ended_at || '|' || step_id FROM tasks");
 	char rwant[64];
 	snprintf(rwant, sizeof rwant, "success|100|2100|2130|%lld", (long long)steps[0]);
@@ -813,7 +801,7 @@ static void test_step_journal(void **state)
 	assert_int_equal(store_step_get_state(s, steps[2], &stt, err, sizeof err), 1);
 	assert_int_equal(stt, STORE_STEP_FAILED);
 	assert_int_equal(store_step_get_state(s, 9999, &stt, err, sizeof err), 0);
-	row = query_text(fx->path, "SELECT before_value || '|' || after_value || '|' ||"
+	row = query_text(fx->db.path, "SELECT before_value || '|' || after_value || '|' ||"
 				   " original_power_state || '|' || started_at || '|' || ended_at ||"
 				   " '|' || task_moref FROM steps WHERE seq = 1");
 	assert_string_equal(row, "poweredOn|poweredOff|poweredOn|2100|2130|task-101");
@@ -823,7 +811,7 @@ static void test_step_journal(void **state)
 						   err, sizeof err), 0);
 	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_FAILED, 2200, err, sizeof err), 0);
 	assert_int_equal(store_plan_set_state(s, 777, STORE_PLAN_DONE, 2200, err, sizeof err), -1);
-	row = query_text(fx->path, "SELECT state || '|' || updated_at FROM plans");
+	row = query_text(fx->db.path, "SELECT state || '|' || updated_at FROM plans");
 	assert_string_equal(row, "failed|2200");
 	free(row);
 
@@ -848,7 +836,7 @@ static void test_snaptest_records(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	int64_t conn = add_connection(s, "vc01.example.com", 1000);
 	store_snaptest_def def = {
 		.moref = "vm-42", .vm_name = "sql-prod-01",
@@ -868,7 +856,7 @@ static void test_snaptest_records(void **state)
 	/* Ours and we live: running, not unfinished. */
 	assert_int_equal(store_snaptest_unfinished(s, "vc01.example.com", refs, 4, err, sizeof err), 0);
 	/* As if a process that died had made them (its lock file is gone). */
-	exec_sql(fx->path, "UPDATE snaptests SET owner_lock = '/nonexistent/dead.lock'");
+	exec_sql(fx->db.path, "UPDATE snaptests SET owner_lock = '/nonexistent/dead.lock'");
 	assert_int_equal(store_snaptest_unfinished(s, "vc01.example.com", refs, 4, err, sizeof err), 2);
 	assert_int_equal(refs[0].id, id);
 	assert_string_equal(refs[0].moref, "vm-42");
@@ -913,15 +901,15 @@ static void test_snaptest_records(void **state)
 	assert_int_equal(refs[0].id, id2);
 	store_close(s);
 
-	char *row = query_text(fx->path, "SELECT state || '|' || result || '|' || predicted || '|' ||"
+	char *row = query_text(fx->db.path, "SELECT state || '|' || result || '|' || predicted || '|' ||"
 					 " achieved || '|' || snapshot_moref || '|' || task_moref ||"
 					 " '|' || duration_ms || '|' || snapshot_removed || '|' ||"
 					 " hex(manifest) || '|' || backup_type FROM snaptests WHERE id = 1");
 	assert_string_equal(row, "removed|success|application|application|snapshot-9|task-7|41250|1|"
 				 "504B030400FF007A|copy");
 	free(row);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM snaptest_events WHERE snaptest_id = 1"), 2);
-	row = query_text(fx->path, "SELECT group_concat(phase || ':' || name || ':' ||"
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM snaptest_events WHERE snaptest_id = 1"), 2);
+	row = query_text(fx->db.path, "SELECT group_concat(phase || ':' || name || ':' ||"
 				   " coalesce(usage, '-') || ':' || coalesce(state, '-'), ' ')"
 				   " FROM writer_results");
 	assert_string_equal(row, "manifest:SqlServerWriter:USER_DATA:- after:SqlServerWriter:-:stable");
@@ -964,14 +952,14 @@ static void test_run_ownership(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "", sql[1024];
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	int64_t conn = add_connection(s, "vc01.example.com", 1000);
 	int64_t plan = store_plan_create(s, conn, 0, 2000, NULL, err, sizeof err);
 	assert_true(plan > 0);
 	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_RUNNING, 2001, err, sizeof err), 0);
 	/* Stamped with this process at once. */
 	snprintf(sql, sizeof sql, "SELECT owner_pid FROM plans WHERE id = %lld", (long long)plan);
-	assert_int_equal(test_query_i64(fx->path, sql), getpid());
+	assert_int_equal(test_query_i64(fx->db.path, sql), getpid());
 	store_owner o;
 	assert_int_equal(store_owner_of(s, "plans", plan, &o, err, sizeof err), 0);
 	assert_true(o.alive && o.is_self);
@@ -981,12 +969,12 @@ static void test_run_ownership(void **state)
 
 	/* Another live process owns it: listed as live, never unfinished, never adopted. */
 	char lock[256];
-	snprintf(lock, sizeof lock, "%s/other.lock", fx->dir);
+	snprintf(lock, sizeof lock, "%s/other.lock", fx->db.dir);
 	int release;
 	pid_t child = hold_lock(lock, &release);
 	snprintf(sql, sizeof sql, "UPDATE plans SET owner_lock = '%s', owner_pid = %ld,"
 		 " owner_host = 'elsewhere' WHERE id = %lld", lock, (long)child, (long long)plan);
-	exec_sql(fx->path, sql);
+	exec_sql(fx->db.path, sql);
 	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 0);
 	assert_int_equal(store_plans_live(s, "vc01.example.com", ids, 4, err, sizeof err), 1);
 	assert_int_equal(store_owner_adopt(s, "plans", plan, &o, err, sizeof err), 0);
@@ -1005,13 +993,13 @@ static void test_run_ownership(void **state)
 	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 1);
 	assert_int_equal(store_owner_adopt(s, "plans", plan, &o, err, sizeof err), 1);
 	snprintf(sql, sizeof sql, "SELECT owner_pid FROM plans WHERE id = %lld", (long long)plan);
-	assert_int_equal(test_query_i64(fx->path, sql), getpid());
+	assert_int_equal(test_query_i64(fx->db.path, sql), getpid());
 	assert_int_equal(access(lock, F_OK), -1);   /* the dead owner's file is gone */
 	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 0);
 
 	/* Interrupted with a VM perhaps off: unfinished once its owner is gone, until recovered. */
 	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_INTERRUPTED, 2002, err, sizeof err), 0);
-	exec_sql(fx->path, "UPDATE plans SET owner_lock = NULL");
+	exec_sql(fx->db.path, "UPDATE plans SET owner_lock = NULL");
 	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 1);
 	assert_int_equal(store_plan_set_recovered(s, plan, 2003, err, sizeof err), 0);
 	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 0);
@@ -1022,7 +1010,7 @@ static void test_events_and_messages(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *s = test_store_open(fx->path);
+	store *s = test_store_open(fx->db.path);
 	int64_t conn = add_connection(s, "vc01", 1000);
 	assert_int_equal(store_event_add(s, conn, 501, "vm-42", 1100, "VmReconfiguredEvent",
 					 "VSPHERE.LOCAL\\admin", "Reconfigured sql-prod-01", err, sizeof err), 0);
@@ -1033,8 +1021,8 @@ static void test_events_and_messages(void **state)
 					   "Shutting down sql-prod-01 timed out.", err, sizeof err), 0);
 	assert_int_equal(store_message_add(s, 1200, "fatal", "fix", NULL, "x", err, sizeof err), -1);
 	store_close(s);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM events"), 1);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM messages"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM events"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM messages"), 1);
 }
 
 /* ---- two connections ---- */
@@ -1065,8 +1053,8 @@ static void test_two_connections(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "";
-	store *a = test_store_open(fx->path);
-	store *b = test_store_open(fx->path); /* the console and a cron scan */
+	store *a = test_store_open(fx->db.path);
+	store *b = test_store_open(fx->db.path); /* the console and a cron scan */
 	int64_t conn = add_connection(a, "vc01", 1000);
 	vm_facts f;
 	verdict v;
@@ -1097,8 +1085,8 @@ static void test_two_connections(void **state)
 	assert_true(waited < 5.0);
 	store_close(a);
 	store_close(b);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM scans"), 2);
-	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM connections"), 2);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans"), 2);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM connections"), 2);
 	model_vm_facts_done(&f);
 	model_verdict_done(&v);
 }

@@ -43,9 +43,6 @@ static const char scenario[] =
 	"\"guest\": {\"user\": \"Administrator\", \"password\": \"Gu3st&<pw>\"}}]}";
 
 static lab the_lab;
-static bool have_lab;
-static bool is_project_lab;   /* build/quiescent-lab, not a stand-in: guest ops available */
-static char *scenario_path;
 
 static void assert_no_secret(const vs_error *e)
 {
@@ -56,31 +53,14 @@ static void assert_no_secret(const vs_error *e)
 
 static int setup_lab(void **state)
 {
-	const char *bin = lab_binary();
-	if (!bin) {
-		fprintf(stderr, "SKIP lab tests: build/quiescent-lab is not built (make "
-			"build/quiescent-lab, or set QUIESCENT_LAB)\n");
-		return 0;
-	}
-	/* QUIESCENT_LAB_STANDIN=1 marks a stock-vcsim stand-in without Windows guests. */
-	is_project_lab = !getenv("QUIESCENT_LAB_STANDIN");
-	scenario_path = lab_write_scenario(scenario);
-	have_lab = scenario_path && lab_start(&the_lab, scenario_path, NULL, 60) == 0;
-	return have_lab ? 0 : -1;
+	return lab_start(&the_lab, scenario, 60);
 }
 
 static int teardown_lab(void **state)
 {
-	if (have_lab)
-		lab_stop(&the_lab);
-	if (scenario_path) {
-		unlink(scenario_path);
-		free(scenario_path);
-	}
+	lab_stop(&the_lab);
 	return 0;
 }
-
-#define NEED_LAB() do { if (!have_lab) { skip(); } } while (0)
 
 static vs_session *connect_pinned(vs_error *e)
 {
@@ -91,7 +71,6 @@ static vs_session *connect_pinned(vs_error *e)
 
 static void test_login_pinned(void **state)
 {
-	NEED_LAB();
 	vs_error e;
 	vs_session *s = connect_pinned(&e);
 	assert_non_null(s);
@@ -104,7 +83,6 @@ static void test_login_pinned(void **state)
 
 static void test_login_wrong_password(void **state)
 {
-	NEED_LAB();
 	vs_error e;
 	vs_connect_opts o = { .url = the_lab.url, .user = USER, .password = PASSWORD "x",
 			      .thumbprint = the_lab.thumbprint };
@@ -116,7 +94,6 @@ static void test_login_wrong_password(void **state)
 
 static void test_untrusted_without_pin(void **state)
 {
-	NEED_LAB();
 	vs_error e;
 	vs_connect_opts o = { .url = the_lab.url, .user = USER, .password = PASSWORD };
 	assert_null(vs_session_connect(&o, &e));
@@ -127,7 +104,6 @@ static void test_untrusted_without_pin(void **state)
 
 static void test_insecure(void **state)
 {
-	NEED_LAB();
 	vs_error e;
 	vs_connect_opts o = { .url = the_lab.url, .user = USER, .password = PASSWORD,
 			      .insecure = true };
@@ -141,7 +117,6 @@ static void test_insecure(void **state)
  * not reused for a request with another pin: the check before the request catches it. */
 static void test_pinned_get(void **state)
 {
-	NEED_LAB();
 	vs_error e;
 	vs_connect_opts o = { .url = the_lab.url, .user = USER, .password = PASSWORD,
 			      .insecure = true };
@@ -171,7 +146,6 @@ static void test_pinned_get(void **state)
 
 static void test_known_hosts_pin(void **state)
 {
-	NEED_LAB();
 	char dir[] = "/tmp/qtest-khl-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	char path[64];
@@ -198,7 +172,6 @@ static void test_known_hosts_pin(void **state)
 
 static void test_probe(void **state)
 {
-	NEED_LAB();
 	char tp[128];
 	bool trusted = true;
 	vs_error e;
@@ -377,11 +350,7 @@ static void find_vm(vs_conn *c, const char *name, char *out, size_t n)
 	char view[VS_MOREF_MAX];
 	assert_int_equal(vs_view_create(c, "VirtualMachine", view, sizeof view, &e), 0);
 	static const char *const paths[] = { "name" };
-	find_ctx f = { .want = name ? name : "" };
-	if (!name) {
-		/* vcsim's stock inventory: the first VM of the first host. */
-		f.want = "DC0_H0_VM0";
-	}
+	find_ctx f = { .want = name };
 	assert_int_equal(vs_retrieve(c, view, "VirtualMachine", paths, 1, 0, on_name, NULL, &f, &e), 0);
 	vs_view_destroy(c, view, &e);
 	snprintf(out, n, "%s", f.moref);
@@ -404,7 +373,6 @@ static int current_time(vs_conn *c, bool *got, vs_error *e)
 
 static void test_relogin_after_logout(void **state)
 {
-	NEED_LAB();
 	vs_error e;
 	vs_session *s = connect_pinned(&e);
 	assert_non_null(s);
@@ -435,13 +403,12 @@ static void on_progress(const vs_task_result *now, void *ctx)
 
 static void test_task_power_off(void **state)
 {
-	NEED_LAB();
 	vs_error e;
 	vs_session *s = connect_pinned(&e);
 	assert_non_null(s);
 	vs_conn *c = vs_conn_new(s, &e);
 	char vm[VS_MOREF_MAX];
-	find_vm(c, is_project_lab ? "win01" : NULL, vm, sizeof vm);
+	find_vm(c, "win01", vm, sizeof vm);
 	assert_true(vm[0] != '\0');
 	char task[VS_MOREF_MAX];
 	assert_int_equal(vs_vm_power_off(c, vm, task, sizeof task, &e), 0);
@@ -470,7 +437,6 @@ static void test_task_power_off(void **state)
 
 static void test_datastore_404(void **state)
 {
-	NEED_LAB();
 	vs_error e;
 	vs_session *s = connect_pinned(&e);
 	assert_non_null(s);
@@ -491,11 +457,6 @@ static void test_datastore_404(void **state)
 
 static void test_guest_run(void **state)
 {
-	NEED_LAB();
-	if (!is_project_lab) {
-		fprintf(stderr, "SKIP guest run: the stand-in lab has no Windows guests\n");
-		skip();
-	}
 	vs_error e;
 	vs_session *s = connect_pinned(&e);
 	assert_non_null(s);

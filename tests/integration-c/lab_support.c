@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-const char *lab_binary(void)
+static const char *lab_binary(void)
 {
 	static const char *const candidates[] = { "build/quiescent-lab", "../build/quiescent-lab",
 						  "../../build/quiescent-lab" };
@@ -24,7 +24,7 @@ const char *lab_binary(void)
 	return NULL;
 }
 
-char *lab_write_scenario(const char *json)
+static char *write_scenario(const char *json)
 {
 	char tmpl[] = "/tmp/quiescent-scenario-XXXXXX";
 	int fd = mkstemp(tmpl);
@@ -40,25 +40,33 @@ char *lab_write_scenario(const char *json)
 	return strdup(tmpl);
 }
 
-int lab_start(lab *l, const char *scenario_path, const char *const *extra_args, int timeout_s)
+int lab_start(lab *l, const char *scenario_json, int timeout_s)
 {
 	memset(l, 0, sizeof *l);
 	const char *bin = lab_binary();
 	if (!bin) {
-		fprintf(stderr, "lab: build/quiescent-lab is not built\n");
+		fprintf(stderr, "lab: build/quiescent-lab is not built (make build/quiescent-lab, "
+			"or set QUIESCENT_LAB)\n");
+		return -1;
+	}
+	l->scenario_path = write_scenario(scenario_json);
+	if (!l->scenario_path) {
+		fprintf(stderr, "lab: cannot write the scenario: %s\n", strerror(errno));
 		return -1;
 	}
 	int out[2];
-	if (pipe(out) < 0)
+	if (pipe(out) < 0) {
+		lab_stop(l);
 		return -1;
-	const char *argv[32] = { bin, "--scenario", scenario_path, "--listen", "127.0.0.1:0" };
-	size_t argc = 5;
-	for (size_t i = 0; extra_args && extra_args[i] && argc < 31; i++)
-		argv[argc++] = extra_args[i];
-	argv[argc] = NULL;
+	}
+	const char *argv[] = { bin, "--scenario", l->scenario_path, "--listen", "127.0.0.1:0", NULL };
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(out[0]);
+		close(out[1]);
+		lab_stop(l);
 		return -1;
+	}
 	if (pid == 0) {
 		dup2(out[1], 1);
 		close(out[0]);
@@ -103,8 +111,18 @@ int lab_start(lab *l, const char *scenario_path, const char *const *extra_args, 
 	return 0;
 }
 
+static void remove_scenario(lab *l)
+{
+	if (l->scenario_path) {
+		unlink(l->scenario_path);
+		free(l->scenario_path);
+		l->scenario_path = NULL;
+	}
+}
+
 int lab_stop(lab *l)
 {
+	remove_scenario(l);
 	if (l->pid <= 0)
 		return -1;
 	kill(l->pid, SIGTERM);

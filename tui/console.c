@@ -3,9 +3,10 @@
  * the ui, its screens (views/registry.h), the session, then the main loop (tui/loop.c). */
 #include "tui/console.h"
 
-#include "cli/cli.h"
-#include "cli/cmd_common.h"
-#include "cli/conn.h"
+#include "cli/cmd_common.h"   /* cmd_parse_age until util/timefmt */
+#include "frontend/args.h"
+#include "frontend/conn.h"
+#include "frontend/exit_codes.h"
 #include "scan/scan.h"
 #include "store/store.h"
 #include "tui/commands.h"

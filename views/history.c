@@ -3,7 +3,7 @@
  * (the marked one, or the two newest), T shows the trend table, K cycles the kind, / edits the
  * filter (:history VM kind=.. outcome=.. since=.. until=..). Reads the history file only, and
  * always on a quiet job: the UI thread never waits for SQLite (a diff of 10,000 VMs takes time). */
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "tui/jobs.h"
 #include "tui/draw.h"
 #include "tui/prompt.h"

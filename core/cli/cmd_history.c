@@ -2,7 +2,7 @@
  * scans; trends; retention. Reads only the history file: no vCenter needed. */
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "store/store.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"

@@ -4,7 +4,7 @@
  * guest.raw_outputs so the lab replays the guest. */
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "probe/probe.h"
 #include "probe/probe_decode.h"
 #include "store/store.h"

@@ -3,7 +3,7 @@
  * history only. */
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "cli/report.h"
 #include "store/store.h"
 #include "util/strbuf.h"

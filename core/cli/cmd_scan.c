@@ -1,7 +1,7 @@
 /* quiescent scan: inventory, guest probe, rules; the result printed and stored in history. */
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "cli/scan_output.h"
 #include "probe/probe.h"
 #include "scan/scan.h"

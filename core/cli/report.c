@@ -1,6 +1,6 @@
 /* The report's data (the estate now, its proof, the period's trend and changes) and its JSON
  * and CSV forms; report_html.c and report_md.c write HTML and Markdown from the same data. */
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "cli/report_internal.h"
 #include "cli/scan_output.h"
 #include "rules/rules.h"

@@ -1,7 +1,7 @@
 /* The report as one HTML file: inline CSS and SVG, no script, no link, nothing fetched.
  * Figures carry data-figure attributes so a test (or a tool) reads them without parsing
  * prose. VM names never break: they sit in nowrap spans, also inside sentences. */
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "cli/report_internal.h"
 #include "rules/rules.h"
 

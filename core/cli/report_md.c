@@ -1,6 +1,6 @@
 /* The report in Markdown: the sections of the HTML, as tables and lists, for wikis and
  * tickets that take Markdown. */
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "cli/report_internal.h"
 #include "rules/rules.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests for the history (core/store/store_history.c, core/cli/history_out.c, report.c)
+/* Unit tests for the history (core/store/store_history.c, core/frontend/history_out.c, report.c)
  * against real SQLite files: timeline and filters, stored records, the diff of two scans with
  * fact changes linked to fix steps, trends, retention, migrations from every earlier schema
  * version, two processes writing at once, and a writer SIGKILLed mid-transaction. */
@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "cli/report.h"
 #include "model/model.h"
 #include "store/store.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "util/url.h"
 
 static void check(const char *in, const char *user, const char *pw, const char *host,

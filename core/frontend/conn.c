@@ -1,4 +1,4 @@
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "util/secret.h"
 #include "util/url.h"
 #include "util/xalloc.h"

@@ -2,12 +2,12 @@
  * `quiescent history`, `quiescent report` and the console's history view. Everything is
  * appended to a caller's strbuf, so nothing half-written reaches stdout on error. Times are
  * printed in UTC. */
-#ifndef QUIESCENT_HISTORY_OUT_H
-#define QUIESCENT_HISTORY_OUT_H
+#ifndef QUIESCENT_FRONTEND_HISTORY_OUT_H
+#define QUIESCENT_FRONTEND_HISTORY_OUT_H
 
 #include <time.h>
 
-#include "cli/scan_output.h"
+#include "frontend/format.h"
 #include "store/store.h"
 #include "util/strbuf.h"
 

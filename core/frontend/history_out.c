@@ -1,4 +1,4 @@
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "model/model.h"
 #include "util/json.h"
 #include "util/text.h"

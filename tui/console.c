@@ -3,7 +3,6 @@
  * the ui, its screens (views/registry.h), the session, then the main loop (tui/loop.c). */
 #include "tui/console.h"
 
-#include "cli/cmd_common.h"   /* cmd_parse_age until util/timefmt */
 #include "frontend/args.h"
 #include "frontend/conn.h"
 #include "frontend/exit_codes.h"
@@ -18,6 +17,7 @@
 #include "tui/term.h"
 #include "tui/ui.h"
 #include "tui/vcenters.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 #include "views/view.h"
 #include "vsphere/known_hosts.h"
@@ -83,7 +83,7 @@ static int parse(int argc, char **argv, console_opts *o)
 				return -1;
 			if (!strcmp(v, "off")) {
 				o->reprobe_age_s = 0;
-			} else if (!cmd_parse_age(v, &o->reprobe_age_s)) {
+			} else if (!time_parse_age(v, &o->reprobe_age_s) || o->reprobe_age_s <= 0) {
 				fprintf(stderr, "quiescent: --reprobe-age takes an age such as 30m, 6h, 1d, "
 					"seconds or off, not '%s'\n", v);
 				return -1;

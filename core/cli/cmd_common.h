@@ -18,11 +18,6 @@ store *cmd_open_history(const char *cmd, const char *db_opt);
 int cmd_snaptest_cleanup(const conn_opts *conn, const char *db_opt, int network_grace_s,
 			 int task_timeout_s);
 
-/* An age such as "7d", "12h", "90m", "30s" or plain seconds into *seconds (> 0); false when it
- * is not one. cmd_format_age says it back ("7 days", "12 h"; a static buffer: main thread). */
-bool cmd_parse_age(const char *s, long *seconds);
-const char *cmd_format_age(long seconds);
-
 /* A VM name as an fnmatch glob that matches only itself (heap). */
 char *cmd_glob_escape(const char *name);
 

@@ -10,6 +10,7 @@
 #include "util/timing.h"
 #include "util/xalloc.h"
 #include "vsphere/guest_login.h"
+#include "util/timefmt.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -72,24 +73,10 @@ static bool parse_count(const char *v, long *out)
 	return end != v && !*end && *out >= 1 && *out <= 1000;
 }
 
-/* 90 (seconds), 30m, 6h, 1d, 2w: at most a year */
-static bool parse_age(const char *v, long *out)
+/* --probe-max-age: 90 (seconds), 30m, 6h, 1d, 2w; at most a year */
+static bool parse_probe_age(const char *v, long *out)
 {
-	char *end;
-	long n = strtol(v, &end, 10);
-	static const char units[] = "smhdw";
-	static const long secs[] = { 1, 60, 3600, 86400, 7 * 86400 };
-	long mult = 1;
-	if (*end) {
-		const char *u = strchr(units, *end);
-		if (!u || end[1])
-			return false;
-		mult = secs[u - units];
-	}
-	if (end == v || n < 0 || n > 366L * 86400 / mult)
-		return false;
-	*out = n * mult;
-	return true;
+	return time_parse_age(v, out) && *out <= 366L * 86400;
 }
 
 static int parse(int argc, char **argv, scan_opts *o)
@@ -107,7 +94,7 @@ static int parse(int argc, char **argv, scan_opts *o)
 			const char *v = cmd_option_value(CMD, argc, argv, &i);
 			if (!v)
 				return -1;
-			if (!cmd_parse_age(v, &o->max_probe_age_s)) {
+			if (!time_parse_age(v, &o->max_probe_age_s) || o->max_probe_age_s <= 0) {
 				fprintf(stderr, "quiescent scan: --max-probe-age takes an age such as 7d, 12h, "
 					"90m or seconds, not '%s'\n", v);
 				return -1;
@@ -120,7 +107,7 @@ static int parse(int argc, char **argv, scan_opts *o)
 			if (!v)
 				return -1;
 			long n = 0;
-			bool ok = !strcmp(a, "--probe-max-age") ? parse_age(v, &n)
+			bool ok = !strcmp(a, "--probe-max-age") ? parse_probe_age(v, &n)
 							       : parse_count(v, &n);
 			if (!ok) {
 				fprintf(stderr, "quiescent scan: %s needs %s, not '%s'\n", a,
@@ -229,12 +216,12 @@ static int judge(const scan_opts *o, const scan_result *result, const login_refu
 			if (shown < 5)
 				strbuf_addf(&names, "%s%s", shown++ ? ", " : "", f->name ? f->name : f->moref);
 		}
-		char age[80] = "";
+		char age[80] = "", oldest_age[48], limit[48];
 		if (oldest)
 			snprintf(age, sizeof age, ", the oldest %s old",
-				 cmd_format_age(result->scanned_at - oldest > 0 ? result->scanned_at - oldest : 1));
-		char limit[48];
-		snprintf(limit, sizeof limit, "%s", cmd_format_age(max_age));
+				 time_age_text(result->scanned_at - oldest > 0 ? result->scanned_at - oldest
+						: 1, oldest_age, sizeof oldest_age));
+		time_age_text(max_age, limit, sizeof limit);
 		fprintf(stderr, "quiescent scan: %snot proven: %zu VM%s judged ready from guest facts older "
 			"than %s%s, or from none (%s%s); probe them with guest credentials (--guest-user)\n",
 			on, unproven, unproven == 1 ? " was" : "s were", limit, age,
@@ -253,12 +240,13 @@ static int judge(const scan_opts *o, const scan_result *result, const login_refu
 		if (p->at > 0 && (!stale_oldest || p->at < stale_oldest))
 			stale_oldest = p->at;
 	}
+	char stale_age[48];
 	if (stale)
 		fprintf(stderr, "quiescent scan: %snote: %zu VM%s judged from an earlier guest probe, not "
 			"this scan's (the oldest %s old, within --max-probe-age)\n", on, stale,
 			stale == 1 ? " was" : "s were",
-			cmd_format_age(stale_oldest && result->scanned_at > stale_oldest
-				       ? result->scanned_at - stale_oldest : 1));
+			time_age_text(stale_oldest && result->scanned_at > stale_oldest
+				      ? result->scanned_at - stale_oldest : 1, stale_age, sizeof stale_age));
 	if (lr->refused) {
 		const char *name = lr->vm;
 		for (size_t i = 0; i < result->n; i++)

@@ -3,6 +3,7 @@
 #include "rules/rules.h"
 #include "util/json.h"
 #include "util/text.h"
+#include "util/timefmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,16 +299,6 @@ static void output_json(strbuf *out, const scan_part *parts, size_t n_parts)
 	strbuf_addc(out, '\n');
 }
 
-/* "2026-11-22T10:00:00Z" as in the JSON; "" for an unknown time. */
-static const char *iso_time(time_t t, char buf[32])
-{
-	struct tm tm;
-	if (!t || !gmtime_r(&t, &tm))
-		return "";
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
 /* The columns every CSV row starts with (those of the first CSV, in its order): who the VM is
  * and what is predicted. The location and the proof come last, so old readers keep theirs. */
 static const char csv_vm_header[] =
@@ -320,7 +311,7 @@ static void csv_vm_fields(strbuf *out, const scan_result *r, const vm_facts *f, 
 {
 	char tv[16], scanned[32], probed[32];
 	strbuf_add_csv_field(out, r->vcenter, 0);
-	strbuf_add_csv_field(out, iso_time(r->scanned_at, scanned), 0);
+	strbuf_add_csv_field(out, time_iso(r->scanned_at, scanned, sizeof scanned, ""), 0);
 	strbuf_add_csv_field(out, f->name, 0);
 	strbuf_add_csv_field(out, f->moref, 0);
 	strbuf_add_csv_field(out, model_power_name(f->power), 0);
@@ -332,7 +323,7 @@ static void csv_vm_fields(strbuf *out, const scan_result *r, const vm_facts *f, 
 	strbuf_add_csv_field(out, model_level_name(v->predicted), 0);
 	strbuf_add_csv_field(out, model_status_name(v->status), 0);
 	strbuf_add_csv_field(out, model_probe_state_name(f->probe.state), 0);
-	strbuf_add_csv_field(out, iso_time(f->probe.at, probed), 0);
+	strbuf_add_csv_field(out, time_iso(f->probe.at, probed, sizeof probed, ""), 0);
 }
 
 static void csv_tail_fields(strbuf *out, const scan_result *r, const vm_facts *f, const verdict *v)
@@ -344,7 +335,8 @@ static void csv_tail_fields(strbuf *out, const scan_result *r, const vm_facts *f
 	strbuf_add_csv_field(out, f->cluster ? f->cluster : "", 0);
 	strbuf_add_csv_field(out, f->folder ? f->folder : "", 0);
 	strbuf_add_csv_field(out, proof_state_name(pr.state), 0);
-	strbuf_add_csv_field(out, f->last_test.id ? iso_time(f->last_test.at, tested) : "", 0);
+	strbuf_add_csv_field(out, f->last_test.id ? time_iso(f->last_test.at, tested, sizeof tested, "")
+					       : "", 0);
 	strbuf_add_csv_field(out, !f->last_test.id ? "" : f->last_test.failed ? "failed"
 				  : model_level_name(f->last_test.achieved), 1);
 }

@@ -11,6 +11,7 @@
 #include "vsphere/inventory.h"
 #include "vsphere/propcol.h"
 #include "vsphere/soap.h"
+#include "util/timefmt.h"
 
 /* ---- snapshot tree ---- */
 
@@ -272,7 +273,7 @@ static int on_events(xmlTextReaderPtr r, void *arg, vs_error *err)
 			if (key)
 				ev.key = strtoll(v, NULL, 10);
 			else if (at)
-				ev.at = inventory_parse_datetime(v);
+				ev.at = time_parse_xsd(v);
 			else
 				snprintf(ev.message, sizeof ev.message, "%s", v);
 			text_clean_inplace(ev.message);   /* server text: one line, no escapes */
@@ -305,11 +306,9 @@ int snaptest_vs_events(vs_conn *c, const char *vm, time_t since, int64_t min_key
 	vs_soap_add_moref(&sb, "entity", "VirtualMachine", vm);
 	strbuf_adds(&sb, "<recursion>self</recursion></entity>");
 	if (since > 0) {
-		char ts[32];
-		struct tm tm;
-		gmtime_r(&since, &tm);
-		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		strbuf_addf(&sb, "<time><beginTime>%s</beginTime></time>", ts);
+		char ts[TIME_TEXT_MAX];
+		strbuf_addf(&sb, "<time><beginTime>%s</beginTime></time>",
+			    time_iso(since, ts, sizeof ts, ""));
 	}
 	strbuf_adds(&sb, "</filter></QueryEvents>");
 	events_ctx e = { .min_key = min_key };

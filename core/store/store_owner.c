@@ -7,6 +7,7 @@
  * adopted (its owner columns set to us, compare-and-swap on the old lock name) before anybody
  * acts on it, so two recoverers never both act. */
 #include "store/store_internal.h"
+#include "util/timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -246,10 +247,8 @@ int store_vm_busy(store *s, const char *vcenter, const char *moref, store_owner 
 
 void store_owner_describe(const store_owner *o, char *buf, size_t n)
 {
-	struct tm tm;
-	char when[32] = "?";
-	if (o->since && gmtime_r(&o->since, &tm))
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tm);
+	char when[TIME_TEXT_MAX];
 	snprintf(buf, n, "%s, pid %lld on %s since %s", o->is_self ? "this quiescent" :
-		 "another quiescent", (long long)o->pid, o->host[0] ? o->host : "an unknown host", when);
+		 "another quiescent", (long long)o->pid, o->host[0] ? o->host : "an unknown host",
+		 time_iso(o->since, when, sizeof when, "?"));
 }

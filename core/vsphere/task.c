@@ -11,6 +11,7 @@
 #include "vsphere/inventory.h"
 #include "vsphere/propcol.h"
 #include "vsphere/soap.h"
+#include "util/timefmt.h"
 
 #define STR_SET(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
@@ -123,7 +124,7 @@ int vs_task_parse_info(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
 			if (!t)
 				return vs_fail(err, VS_ERR_PARSE, "Malformed task info.");
 			if (when) {
-				time_t v = inventory_parse_datetime(t);
+				time_t v = time_parse_xsd(t);
 				*when = v > 0 ? v : 0;   /* malformed: unknown, not fatal */
 			} else {
 				STR_SET(out->entity, t);

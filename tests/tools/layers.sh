@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../.."
 # composition (construction, `:` commands that open screens, a session's first screen).
 TUI_VIEWS_ROOT="tui/ui.h tui/keymap.h tui/console.c tui/commands.c tui/session.c"
 # What core/rules and core/model may take from core/util: no I/O, no clock, no globals.
-PURE_UTIL="util/xalloc.h util/strbuf.h util/intern.h util/text.h"
+PURE_UTIL="util/xalloc.h util/strbuf.h util/intern.h util/text.h util/timefmt.h"
 
 files=$(ls main.c core/*/*.[ch] tui/*.[ch] views/*.[ch] 2>/dev/null)
 [ -n "$files" ] || { echo "layers: no sources found"; exit 1; }

@@ -7,29 +7,18 @@
 #include "vsphere/known_hosts.h"
 #include "vsphere/propcol.h"
 #include "util/strbuf.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 
-/* "https://host:port/path": the host part's bounds (brackets of an IPv6 literal kept). */
+/* The host part of a transfer URL (util/url.c, the one URL splitter): its bounds and what
+ * follows it. */
 static int url_host(const char *url, const char **h, size_t *hn, const char **rest)
 {
-	if (strncasecmp(url, "https://", 8) != 0)
+	size_t off;
+	if (url_host_span(url, &off, hn) < 0)
 		return -1;
-	const char *p = url + 8;
-	const char *end = p + strcspn(p, "/?#");
-	const char *at = memchr(p, '@', (size_t)(end - p));
-	if (at)
-		p = at + 1;
-	if (*p == '[') {
-		const char *rb = memchr(p, ']', (size_t)(end - p));
-		if (!rb)
-			return -1;
-		*hn = (size_t)(rb + 1 - p);
-	} else {
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-		*hn = (size_t)((colon ? colon : end) - p);
-	}
-	*h = p;
-	*rest = p + *hn;
+	*h = url + off;
+	*rest = *h + *hn;
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* store: open, check, migrate, transactions, the statement cache; events and messages. */
 #include "store/store_internal.h"
 #include "util/xalloc.h"
+#include "util/monoclock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -194,8 +195,7 @@ static int lock_opening(const char *path, char *err, size_t errlen)
 					  "for more than %d s (%s); try again", path, BUSY_TIMEOUT_MS / 1000,
 					  strerror(e));
 		}
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		monoclock_sleep(0.020);
 	}
 	return fd;
 }

@@ -13,6 +13,7 @@
 #include "vsphere/http.h"
 #include "util/secret.h"
 #include "vsphere/soap.h"
+#include "util/monoclock.h"
 
 #define STR_SET(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
@@ -165,20 +166,6 @@ char *vs_guest_fix_url(const char *url, const char *host)
 	return u ? u : xstrdup(url);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
-	while (nanosleep(&ts, &ts) < 0)
-		;
-}
-
 static void random_name(char *out, size_t n)
 {
 	unsigned char b[8];
@@ -230,7 +217,7 @@ int vs_guest_run(vs_conn *c, const char *vm_moref, const char *user, const char 
 	guest_auth a = { .vm = vm_moref, .user = user, .password = password };
 	char path[80];
 	random_name(path, sizeof path);
-	double deadline = now_s() + (timeout_s > 0 ? timeout_s : 120);
+	double deadline = monoclock_now() + (timeout_s > 0 ? timeout_s : 120);
 	guest_state g = { 0 };
 	int rc = -1;
 
@@ -287,14 +274,14 @@ int vs_guest_run(vs_conn *c, const char *vm_moref, const char *user, const char 
 			terminate(c, &a, g.pid);
 			goto out;
 		}
-		double left = deadline - now_s();
+		double left = deadline - monoclock_now();
 		if (left <= 0) {
 			vs_fail(err, VS_ERR_TIMEOUT, "The command in VM %s did not finish within %d s; "
 				"it was stopped.", vm_moref, timeout_s > 0 ? timeout_s : 120);
 			terminate(c, &a, g.pid);
 			goto out;
 		}
-		sleep_s(delay < left ? delay : left);
+		monoclock_sleep(delay < left ? delay : left);
 		delay = delay * 1.5 > 1.0 ? 1.0 : delay * 1.5;
 	}
 

@@ -12,6 +12,7 @@
 #include "vsphere/propcol.h"
 #include "vsphere/soap.h"
 #include "util/timefmt.h"
+#include "util/monoclock.h"
 
 #define STR_SET(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
@@ -243,20 +244,6 @@ void vs_task_results_free(vs_task_result *t, size_t n)
 	free(t);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
-	while (nanosleep(&ts, &ts) < 0)
-		;
-}
-
 bool vs_error_transient(const vs_error *e)
 {
 	return e->kind == VS_ERR_NETWORK || e->kind == VS_ERR_TIMEOUT;
@@ -277,7 +264,7 @@ int vs_task_wait_grace(vs_conn *c, const char *task_moref, int timeout_s, int gr
 		memset(out, 0, sizeof *out);
 	info->progress = -1;
 	unsigned gen = atomic_load(&c->s->cancel_gen);
-	double deadline = timeout_s > 0 ? now_s() + timeout_s : 0;
+	double deadline = timeout_s > 0 ? monoclock_now() + timeout_s : 0;
 	double delay = 0.25;
 	vs_task_state last_state = (vs_task_state)-1;
 	int last_progress = -2;
@@ -287,14 +274,14 @@ int vs_task_wait_grace(vs_conn *c, const char *task_moref, int timeout_s, int gr
 		if (vs_task_info(c, task_moref, info, err) < 0) {
 			/* A lost network is waited out: the task goes on in vCenter either way, and
 			 * only its end tells what it did. */
-			double t = now_s();
+			double t = monoclock_now();
 			if (!err || !vs_error_transient(err) || grace_s <= 0 ||
 			    (lost_since && t - lost_since >= grace_s) ||
 			    atomic_load(&c->s->cancel_gen) != gen)
 				break;
 			if (!lost_since)
 				lost_since = t;
-			sleep_s(delay);
+			monoclock_sleep(delay);
 			delay = delay * 2 > 10.0 ? 10.0 : delay * 2;
 			continue;
 		}
@@ -322,13 +309,13 @@ int vs_task_wait_grace(vs_conn *c, const char *task_moref, int timeout_s, int gr
 				"vCenter unless cancelled there.", what, task_moref);
 			break;
 		}
-		double left = deadline ? deadline - now_s() : delay;
+		double left = deadline ? deadline - monoclock_now() : delay;
 		if (deadline && left <= 0) {
 			vs_fail(err, VS_ERR_TIMEOUT, "%s (%s) did not finish within %d s; it goes on "
 				"in vCenter.", what, task_moref, timeout_s);
 			break;
 		}
-		sleep_s(delay < left ? delay : left);
+		monoclock_sleep(delay < left ? delay : left);
 		delay = delay * 1.5 > 2.0 ? 2.0 : delay * 1.5;
 	}
 	if (!out)

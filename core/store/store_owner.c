@@ -49,14 +49,14 @@ static int self_acquire(store *s, char *err, size_t errlen)
 	char dir[4200], cwd[2048] = "";
 	if (s->path[0] != '/' && !getcwd(cwd, sizeof cwd)) {
 		pthread_mutex_unlock(&self_mu);
-		return store_errf(err, errlen, "cannot tell where the history %s is: %s", s->path,
+		return errbuf_set(err, errlen, "cannot tell where the history %s is: %s", s->path,
 				  strerror(errno));
 	}
 	snprintf(dir, sizeof dir, "%s%s%.2000s.runs", cwd, cwd[0] ? "/" : "", s->path);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		int e = errno;
 		pthread_mutex_unlock(&self_mu);
-		return store_errf(err, errlen, "cannot create %s, where a running fix or test proves "
+		return errbuf_set(err, errlen, "cannot create %s, where a running fix or test proves "
 				  "it is alive: %s", dir, strerror(e));
 	}
 	char host[256] = "";
@@ -75,7 +75,7 @@ static int self_acquire(store *s, char *err, size_t errlen)
 		if (fd >= 0)
 			close(fd);
 		pthread_mutex_unlock(&self_mu);
-		return store_errf(err, errlen, "cannot take the run lock %s: %s", lock, strerror(e));
+		return errbuf_set(err, errlen, "cannot take the run lock %s: %s", lock, strerror(e));
 	}
 	if (self.held) {   /* another history in the same process: the old lock stays held */
 		drop_self_lock();
@@ -155,7 +155,7 @@ static int read_owner(store *s, const char *table, int64_t id, store_owner *o, c
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? store_errf(err, errlen, "no %s row %lld in the history %s",
+		return rc == SQLITE_DONE ? errbuf_set(err, errlen, "no %s row %lld in the history %s",
 						      table, (long long)id, s->path)
 					 : store_fail(s, err, errlen, "cannot read who runs it");
 	o->alive = store_owner_lock_alive(lock, &o->is_self);
@@ -201,7 +201,7 @@ int store_owner_adopt(store *s, const char *table, int64_t id, store_owner *prev
 	/* Somebody adopted it between our look and our update: it is theirs. */
 	if (read_owner(s, table, id, prev, lock, sizeof lock, err, errlen) < 0)
 		return -1;
-	return prev->alive ? 0 : store_errf(err, errlen, "the run %lld changed owner while we "
+	return prev->alive ? 0 : errbuf_set(err, errlen, "the run %lld changed owner while we "
 					    "looked; try again", (long long)id);
 }
 

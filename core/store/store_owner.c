@@ -93,22 +93,31 @@ static int self_acquire(store *s, char *err, size_t errlen)
 	return 0;
 }
 
-int store_owner_stamp(store *s, const char *table, int64_t id, char *err, size_t errlen)
+/* The UPDATE that names this process (its lock taken) as the owner of row id, where `cond`
+ * (SQL after "WHERE id = ?1") holds: prepared, ?1..?5 bound; the caller binds what cond adds. */
+static sqlite3_stmt *claim_stmt(store *s, const char *table, int64_t id, const char *cond,
+				char *err, size_t errlen)
 {
-	if (self_acquire(s, err, errlen) < 0)
-		return -1;
-	char sql[200];
+	char sql[300];
 	snprintf(sql, sizeof sql, "UPDATE %s SET owner_host = ?2, owner_pid = ?3, owner_since = ?4,"
-		 " owner_lock = ?5 WHERE id = ?1", table);
+		 " owner_lock = ?5 WHERE id = ?1%s", table, cond);
 	sqlite3_stmt *st = store_stmt(s, sql, err, errlen);
 	if (!st)
-		return -1;
+		return NULL;
 	sqlite3_bind_int64(st, 1, id);
 	store_bind_text(st, 2, self.host);
 	sqlite3_bind_int64(st, 3, self.pid);
 	sqlite3_bind_int64(st, 4, (int64_t)self.since);
 	store_bind_text(st, 5, self.lock);
-	return store_exec_stmt(s, st, err, errlen, "cannot record who runs it");
+	return st;
+}
+
+int store_owner_stamp(store *s, const char *table, int64_t id, char *err, size_t errlen)
+{
+	if (self_acquire(s, err, errlen) < 0)
+		return -1;
+	sqlite3_stmt *st = claim_stmt(s, table, id, "", err, errlen);
+	return st ? store_exec_stmt(s, st, err, errlen, "cannot record who runs it") : -1;
 }
 
 /* Is the process behind lock alive? */
@@ -179,17 +188,10 @@ int store_owner_adopt(store *s, const char *table, int64_t id, store_owner *prev
 		return prev->is_self ? 1 : 0;
 	if (self_acquire(s, err, errlen) < 0)
 		return -1;
-	char sql[260];
-	snprintf(sql, sizeof sql, "UPDATE %s SET owner_host = ?2, owner_pid = ?3, owner_since = ?4,"
-		 " owner_lock = ?5 WHERE id = ?1 AND owner_lock IS ?6", table);
-	sqlite3_stmt *st = store_stmt(s, sql, err, errlen);
+	/* compare-and-swap: only while the row still names the dead owner we read */
+	sqlite3_stmt *st = claim_stmt(s, table, id, " AND owner_lock IS ?6", err, errlen);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	store_bind_text(st, 2, self.host);
-	sqlite3_bind_int64(st, 3, self.pid);
-	sqlite3_bind_int64(st, 4, (int64_t)self.since);
-	store_bind_text(st, 5, self.lock);
 	store_bind_text(st, 6, lock[0] ? lock : NULL);
 	if (store_exec_stmt(s, st, err, errlen, "cannot take over the interrupted run") != 0)
 		return -1;

@@ -20,40 +20,6 @@ const char *scan_guest_os(const vm_facts *f)
 	return f->config_guest_id ? f->config_guest_id : "";
 }
 
-static const char *short_level(quiesce_level l)
-{
-	switch (l) {
-	case LEVEL_APPLICATION: return "app";
-	case LEVEL_FILESYSTEM: return "fs";
-	case LEVEL_CRASH: return "crash";
-	case LEVEL_FAIL: return "fail";
-	case LEVEL_NONE: break;
-	}
-	return "-";
-}
-
-static const char *short_power(power_state p)
-{
-	switch (p) {
-	case POWER_ON: return "on";
-	case POWER_OFF: return "off";
-	case POWER_SUSPENDED: return "sus";
-	case POWER_UNKNOWN: break;
-	}
-	return "?";
-}
-
-static const char *tools_text(const vm_facts *f, char buf[16])
-{
-	switch (f->tools) {
-	case TOOLS_NOT_INSTALLED: return "none";
-	case TOOLS_NOT_RUNNING: return "stopped";
-	case TOOLS_UNKNOWN: return "?";
-	case TOOLS_RUNNING: break;
-	}
-	return f->tools_version ? model_tools_version_format(f->tools_version, buf) : "running";
-}
-
 /* Appends s cut to width bytes (ASCII '~' marks the cut), padded when pad is set. */
 static void add_cell(strbuf *out, const char *s, size_t width, int pad)
 {
@@ -133,15 +99,15 @@ static void output_table(strbuf *out, const scan_result *r, int columns)
 		proof_count[pr.state]++;
 		add_cell(out, f->name ? f->name : f->moref, name_w, 1);
 		add_gap(out);
-		add_cell(out, short_power(f->power), 3, 1);
+		add_cell(out, model_power_short(f->power), 3, 1);
 		add_gap(out);
 		add_cell(out, model_os_family_name(v->family), 10, 1);
 		add_gap(out);
-		add_cell(out, tools_text(f, tv), 7, 1);
+		add_cell(out, model_tools_text(f->tools, f->tools_version, tv), 7, 1);
 		add_gap(out);
-		add_cell(out, short_level(v->best), 5, 1);
+		add_cell(out, model_level_short(v->best), 5, 1);
 		add_gap(out);
-		add_cell(out, short_level(v->predicted), 5, 1);
+		add_cell(out, model_level_short(v->predicted), 5, 1);
 		add_gap(out);
 		add_cell(out, model_status_name(v->status), 7, 1);
 		add_gap(out);

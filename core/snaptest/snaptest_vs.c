@@ -45,7 +45,7 @@ static int on_snapshot(void *ctx, const char *moref, const char *prop, xmlTextRe
 			continue;
 		while (top > 0 && stack_depth[top - 1] >= d)
 			top--;
-		if (vs_rd_is(r, "rootSnapshotList") || vs_rd_is(r, "childSnapshotList")) {
+		if (vs_xml_is(r, "rootSnapshotList") || vs_xml_is(r, "childSnapshotList")) {
 			if (top == 64) {
 				rc = vs_fail(err, VS_ERR_PARSE, "The snapshot tree of %s is too deep.", moref);
 				break;
@@ -59,13 +59,13 @@ static int on_snapshot(void *ctx, const char *moref, const char *prop, xmlTextRe
 		if (top == 0 || stack_depth[top - 1] != d - 1)
 			continue;
 		snaptest_vs_snap *node = &s->v[stack_idx[top - 1]];
-		char *field = vs_rd_is(r, "snapshot") ? node->moref
-			    : vs_rd_is(r, "name") ? node->name
-			    : vs_rd_is(r, "backupManifest") ? node->backup_manifest : NULL;
+		char *field = vs_xml_is(r, "snapshot") ? node->moref
+			    : vs_xml_is(r, "name") ? node->name
+			    : vs_xml_is(r, "backupManifest") ? node->backup_manifest : NULL;
 		size_t cap = field == node->moref ? sizeof node->moref
 			   : field == node->name ? sizeof node->name : sizeof node->backup_manifest;
 		if (field) {
-			const char *t = vs_rd_text(r, &sb);
+			const char *t = vs_xml_text_buf(r, &sb);
 			if (!t) {
 				rc = vs_fail(err, VS_ERR_PARSE, "The snapshot tree of %s is malformed.", moref);
 				break;
@@ -118,8 +118,8 @@ static int on_layout(void *ctx, const char *moref, const char *prop, xmlTextRead
 		int type = xmlTextReaderNodeType(r), d = xmlTextReaderDepth(r);
 		if (type == XML_READER_TYPE_END_ELEMENT && d == base)
 			break;
-		if (type == XML_READER_TYPE_ELEMENT && d == base + 2 && vs_rd_is(r, "name")) {
-			const char *t = vs_rd_text(r, &sb);
+		if (type == XML_READER_TYPE_ELEMENT && d == base + 2 && vs_xml_is(r, "name")) {
+			const char *t = vs_xml_text_buf(r, &sb);
 			if (!t) {
 				rc = vs_fail(err, VS_ERR_PARSE, "The file layout of %s is malformed.", moref);
 				break;
@@ -172,7 +172,7 @@ static int on_obj(void *ctx, const char *moref, const char *prop, xmlTextReaderP
 		snprintf(o->parent_type, sizeof o->parent_type, "%s", t ? (const char *)t : "");
 		xmlFree(t);
 	}
-	const char *v = vs_rd_text(r, &sb);
+	const char *v = vs_xml_text_buf(r, &sb);
 	int rc = 0;
 	if (!v) {
 		rc = vs_fail(err, VS_ERR_PARSE, "The parent of %s is malformed.", moref);
@@ -256,9 +256,8 @@ static int on_events(xmlTextReaderPtr r, void *arg, vs_error *err)
 			continue;
 		}
 		snaptest_vs_event ev = { .key = -1 };
-		char *t = vs_xml_xsi_type(r);
-		snprintf(ev.type, sizeof ev.type, "%s", t ? t : "Event");
-		free(t);
+		char t[sizeof ev.type];
+		snprintf(ev.type, sizeof ev.type, "%s", *vs_xml_xsi_type(r, t, sizeof t) ? t : "Event");
 		int d2 = xmlTextReaderDepth(r), k2;
 		while ((k2 = vs_xml_next_child(r, d2, err)) == 1) {
 			bool key = vs_xml_is(r, "key"), at = vs_xml_is(r, "createdTime"),

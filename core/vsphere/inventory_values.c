@@ -779,7 +779,7 @@ void inventory_val_abort(inventory_val *v)
 static void reader_start(inventory_val *v, xmlTextReaderPtr r, int depth)
 {
 	char type[64];
-	vs_rd_xsi_type(r, type, sizeof type);
+	vs_xml_xsi_type(r, type, sizeof type);
 	const char *n = (const char *)xmlTextReaderConstLocalName(r);
 	inventory_val_start(v, depth, n ? n : "", type);
 }

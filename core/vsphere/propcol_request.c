@@ -36,7 +36,7 @@ const vs_service_content *vs_propcol_content(vs_conn *c)
 /* Copies the element's text into out (n bytes); -1 when malformed or too long. */
 static int text_into(xmlTextReaderPtr r, strbuf *scratch, char *out, size_t n)
 {
-	const char *t = vs_rd_text(r, scratch);
+	const char *t = vs_xml_text_buf(r, scratch);
 	if (!t || strlen(t) >= n)
 		return -1;
 	memcpy(out, t, strlen(t) + 1);
@@ -54,7 +54,7 @@ int vs_pc_find_returnval(xmlTextReaderPtr r)
 {
 	int ret;
 	while ((ret = xmlTextReaderRead(r)) == 1) {
-		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && vs_rd_is(r, "returnval"))
+		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && vs_xml_is(r, "returnval"))
 			return 1;
 	}
 	return ret;

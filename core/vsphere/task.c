@@ -56,9 +56,7 @@ static int parse_error(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
 	int n;
 	while ((n = vs_xml_next_child(r, d, err)) == 1) {
 		if (vs_xml_is(r, "fault")) {
-			char *t = vs_xml_xsi_type(r);
-			STR_SET(out->fault, t ? t : "");
-			free(t);
+			vs_xml_xsi_type(r, out->fault, sizeof out->fault);
 			if (vs_xml_skip(r) < 0)
 				return vs_fail(err, VS_ERR_PARSE, "Malformed task error.");
 		} else if (vs_xml_is(r, "localizedMessage")) {
@@ -134,21 +132,19 @@ int vs_task_parse_info(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
 			continue;
 		}
 		if (strcmp(name, "result") == 0) {
-			char *type = vs_xml_xsi_type(r);
+			const char *type = vs_xml_xsi_type(r, out->result_type, sizeof out->result_type);
 			char *t = vs_xml_text(r);
-			STR_SET(out->result_type, type ? type : "");
 			/* A second <result> replaces the first (found by tests/fuzz/fuzz_task_info: the
 			 * first result_text leaked). */
 			free(out->result_text);
 			out->result_text = NULL;
 			out->result_moref[0] = '\0';
-			if (type && strcmp(type, "ManagedObjectReference") == 0) {
+			if (strcmp(type, "ManagedObjectReference") == 0) {
 				STR_SET(out->result_moref, t ? t : "");
 				free(t);
 			} else {
 				out->result_text = t;   /* owned now */
 			}
-			free(type);
 			continue;
 		}
 		bool want = strcmp(name, "state") == 0 || strcmp(name, "progress") == 0 ||

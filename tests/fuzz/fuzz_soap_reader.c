@@ -17,8 +17,8 @@ static void walk(xmlTextReaderPtr r, int depth, int level, vs_error *err)
 	int rc;
 	unsigned n = 0;
 	while ((rc = vs_xml_next_child(r, depth, err)) == 1) {
-		char *type = vs_xml_xsi_type(r);
-		free(type);
+		char type[64];
+		vs_xml_xsi_type(r, type, sizeof type);
 		switch ((n++ + (unsigned)level) % 3) {
 		case 0:
 			free(vs_xml_text(r));

@@ -398,6 +398,17 @@ static void test_known_hosts(void **state)
 	fclose(f);
 	assert_null(strstr(all, "Old-Pw"));
 	assert_non_null(strstr(all, "vc03:8443 33:44\n"));
+	/* The pin that decides: --thumbprint before the file, the file's entry by the URL's key,
+	 * nothing for an unknown host or without a file. */
+	const char *from = NULL;
+	assert_int_equal(vs_known_hosts_pin("99:99", path, "vc02", buf, sizeof buf, &from), 1);
+	assert_string_equal(buf, "99:99");
+	assert_string_equal(from, "--thumbprint");
+	assert_int_equal(vs_known_hosts_pin(NULL, path, "vc02", buf, sizeof buf, &from), 1);
+	assert_string_equal(buf, "CC:DD");
+	assert_string_equal(from, path);
+	assert_int_equal(vs_known_hosts_pin(NULL, path, "vc09", buf, sizeof buf, &from), 0);
+	assert_int_equal(vs_known_hosts_pin(NULL, NULL, "vc02", buf, sizeof buf, &from), 0);
 	assert_int_equal(vs_known_hosts_lookup(path, "vc02:8443", buf, sizeof buf), 1);   /* older: any port */
 	assert_int_equal(vs_known_hosts_add(path, "vc02:443", "55:66", &e), 0);
 	assert_int_equal(vs_known_hosts_lookup(path, "vc02", buf, sizeof buf), 1);

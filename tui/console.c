@@ -135,11 +135,12 @@ static int tofu(conn_opts *all, size_t k)
 	conn_opts one;
 	conn_opts_for_server(all, k, &one);
 	conn_opts *o = &one;
-	if (o->thumbprint || o->insecure)
+	if (o->insecure)
 		return 0;
 	char *host = host_of(o->server);
 	char pinned[128];
-	if (o->known_hosts && vs_known_hosts_lookup(o->known_hosts, host, pinned, sizeof pinned) == 1) {
+	const char *from;
+	if (vs_known_hosts_pin(o->thumbprint, o->known_hosts, host, pinned, sizeof pinned, &from) > 0) {
 		free(host);
 		return 0;
 	}

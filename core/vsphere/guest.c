@@ -64,61 +64,78 @@ typedef struct {
 	char *url;
 } guest_state;
 
+static int read_pid(xmlTextReaderPtr r, void *arg, vs_error *err)
+{
+	guest_state *g = arg;
+	char *t = vs_xml_text(r);
+	g->pid = t ? atoll(t) : 0;
+	free(t);
+	return 0;
+}
+
 static int on_pid(xmlTextReaderPtr r, void *arg, vs_error *err)
 {
 	guest_state *g = arg;
-	if (vs_xml_enter_body(r, err) < 0)
+	if (vs_xml_each_returnval(r, read_pid, g, err) < 0)
 		return -1;
-	int d = xmlTextReaderDepth(r);
+	return g->pid > 0 ? 0 :
+	       vs_fail(err, VS_ERR_PARSE, "StartProgramInGuest returned no process id.");
+}
+
+/* One GuestProcessInfo: remembered when it is our process. */
+static int read_process(xmlTextReaderPtr r, void *arg, vs_error *err)
+{
+	guest_state *g = arg;
+	int pd = xmlTextReaderDepth(r);
+	long long pid = 0;
+	bool ended = false;
+	int code = 0;
 	int n;
-	while ((n = vs_xml_next_child(r, d, err)) == 1) {
-		if (!vs_xml_is(r, "returnval")) {
+	while ((n = vs_xml_next_child(r, pd, err)) == 1) {
+		char *t = NULL;
+		if (vs_xml_is(r, "pid") && (t = vs_xml_text(r)))
+			pid = atoll(t);
+		else if (vs_xml_is(r, "endTime") && (t = vs_xml_text(r)))
+			ended = *t != '\0';
+		else if (vs_xml_is(r, "exitCode") && (t = vs_xml_text(r)))
+			code = atoi(t);
+		else
 			vs_xml_skip(r);
-			continue;
-		}
-		char *t = vs_xml_text(r);
-		g->pid = t ? atoll(t) : 0;
 		free(t);
 	}
-	return n < 0 ? -1 : g->pid > 0 ? 0 :
-	       vs_fail(err, VS_ERR_PARSE, "StartProgramInGuest returned no process id.");
+	if (n < 0)
+		return -1;
+	if (pid == g->pid) {
+		g->seen = true;
+		g->ended = ended;
+		g->exit_code = code;
+	}
+	return 0;
 }
 
 static int on_processes(xmlTextReaderPtr r, void *arg, vs_error *err)
 {
+	return vs_xml_each_returnval(r, read_process, arg, err);
+}
+
+/* A FileTransferInformation: its url and size. */
+static int read_transfer(xmlTextReaderPtr r, void *arg, vs_error *err)
+{
 	guest_state *g = arg;
-	if (vs_xml_enter_body(r, err) < 0)
-		return -1;
-	int d = xmlTextReaderDepth(r);
+	int rd = xmlTextReaderDepth(r);
 	int n;
-	while ((n = vs_xml_next_child(r, d, err)) == 1) {
-		if (!vs_xml_is(r, "returnval")) {
+	while ((n = vs_xml_next_child(r, rd, err)) == 1) {
+		char *t = NULL;
+		if (vs_xml_is(r, "url") && (t = vs_xml_text(r))) {
+			free(g->url);
+			g->url = t;
+			t = NULL;
+		} else if (vs_xml_is(r, "size") && (t = vs_xml_text(r))) {
+			STR_SET(g->size, t);
+		} else {
 			vs_xml_skip(r);
-			continue;
 		}
-		int pd = xmlTextReaderDepth(r);
-		long long pid = 0;
-		bool ended = false;
-		int code = 0;
-		while ((n = vs_xml_next_child(r, pd, err)) == 1) {
-			char *t = NULL;
-			if (vs_xml_is(r, "pid") && (t = vs_xml_text(r)))
-				pid = atoll(t);
-			else if (vs_xml_is(r, "endTime") && (t = vs_xml_text(r)))
-				ended = *t != '\0';
-			else if (vs_xml_is(r, "exitCode") && (t = vs_xml_text(r)))
-				code = atoi(t);
-			else
-				vs_xml_skip(r);
-			free(t);
-		}
-		if (n < 0)
-			return -1;
-		if (pid == g->pid) {
-			g->seen = true;
-			g->ended = ended;
-			g->exit_code = code;
-		}
+		free(t);
 	}
 	return n < 0 ? -1 : 0;
 }
@@ -126,33 +143,9 @@ static int on_processes(xmlTextReaderPtr r, void *arg, vs_error *err)
 static int on_transfer(xmlTextReaderPtr r, void *arg, vs_error *err)
 {
 	guest_state *g = arg;
-	if (vs_xml_enter_body(r, err) < 0)
+	if (vs_xml_each_returnval(r, read_transfer, g, err) < 0)
 		return -1;
-	int d = xmlTextReaderDepth(r);
-	int n;
-	while ((n = vs_xml_next_child(r, d, err)) == 1) {
-		if (!vs_xml_is(r, "returnval")) {
-			vs_xml_skip(r);
-			continue;
-		}
-		int rd = xmlTextReaderDepth(r);
-		while ((n = vs_xml_next_child(r, rd, err)) == 1) {
-			char *t = NULL;
-			if (vs_xml_is(r, "url") && (t = vs_xml_text(r))) {
-				free(g->url);
-				g->url = t;
-				t = NULL;
-			} else if (vs_xml_is(r, "size") && (t = vs_xml_text(r))) {
-				STR_SET(g->size, t);
-			} else {
-				vs_xml_skip(r);
-			}
-			free(t);
-		}
-		if (n < 0)
-			return -1;
-	}
-	return n < 0 ? -1 : g->url ? 0 :
+	return g->url ? 0 :
 	       vs_fail(err, VS_ERR_PARSE, "InitiateFileTransferFromGuest returned no URL.");
 }
 

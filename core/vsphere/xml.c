@@ -253,3 +253,21 @@ int vs_xml_enter_body(xmlTextReaderPtr r, vs_error *err)
 		return 1;
 	}
 }
+
+int vs_xml_each_returnval(xmlTextReaderPtr r, vs_xml_element_fn fn, void *arg, vs_error *err)
+{
+	if (vs_xml_enter_body(r, err) < 0)
+		return -1;
+	int depth = xmlTextReaderDepth(r);
+	int n;
+	while ((n = vs_xml_next_child(r, depth, err)) == 1) {
+		if (!vs_xml_is(r, "returnval")) {
+			if (vs_xml_skip(r) < 0)
+				return vs_fail(err, VS_ERR_PARSE, "The response is not well-formed XML.");
+			continue;
+		}
+		if (fn(r, arg, err) < 0)
+			return -1;
+	}
+	return n < 0 ? -1 : 0;
+}

@@ -33,6 +33,12 @@ int vs_xml_read(xmlTextReaderPtr r, vs_error *err);
  * with err when the document has none. */
 int vs_xml_enter_body(xmlTextReaderPtr r, vs_error *err);
 
+/* A SOAP response's <returnval> elements, what most methods answer: enters the body and calls
+ * fn with the reader on each one (other children are skipped). fn reads it (or not: what it
+ * leaves unread is passed over) and returns 0, or -1 with err. 0, or -1 with err. */
+typedef int (*vs_xml_element_fn)(xmlTextReaderPtr r, void *arg, vs_error *err);
+int vs_xml_each_returnval(xmlTextReaderPtr r, vs_xml_element_fn fn, void *arg, vs_error *err);
+
 /* The local name of the current node ("" when none). */
 const char *vs_xml_name(xmlTextReaderPtr r);
 /* True when the current node is the start of an element named `name`. */

@@ -15,8 +15,6 @@ int vs_pc_call(vs_conn *c, const char *body, vs_response_fn fn, void *ctx, vs_er
 const vs_propcol_transport *vs_pc_seam(void);
 
 /* Request bodies. Element order is the WSDL's: vCenter's deserializer is strict about it. */
-void vs_pc_add_moref(strbuf *sb, const char *elem, const char *type, const char *value);
-void vs_pc_add_text(strbuf *sb, const char *elem, const char *value);
 void vs_pc_begin_method(strbuf *sb, const char *method, const char *this_type,
 			const char *this_moref);
 /* PropertyFilterSpec content; traverse_path NULL: the root object itself. */

@@ -267,7 +267,7 @@ static void wait_body(strbuf *sb, const vs_updates *u, const char *version, int 
 	strbuf_reset(sb);
 	vs_pc_begin_method(sb, "WaitForUpdatesEx", "PropertyCollector", u->collector);
 	if (*version)
-		vs_pc_add_text(sb, "version", version);
+		vs_soap_add_text(sb, "version", version);
 	strbuf_adds(sb, "<options>");
 	if (wait >= 0)
 		strbuf_addf(sb, "<maxWaitSeconds>%d</maxWaitSeconds>", wait);

@@ -79,83 +79,82 @@ static bool parse_probe_age(const char *v, long *out)
 	return time_parse_age(v, out) && *out <= 366L * 86400;
 }
 
-static int parse(int argc, char **argv, scan_opts *o)
+/* One option of this command's own (frontend/args.h's cmd_own_arg_fn). */
+static int own_arg(void *opts, const char *a, int argc, char **argv, int *i)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		cmd_arg shared = cmd_shared_arg(CMD, &o->conn, argc, argv, &i, usage);
-		if (shared == CMD_ARG_ERROR || shared == CMD_ARG_HELP)
-			return shared == CMD_ARG_HELP ? 1 : -1;
-		if (shared == CMD_ARG_TAKEN)
-			continue;
-		if (!strcmp(a, "--no-probe")) {
-			o->no_probe = true;
-		} else if (!strcmp(a, "--max-probe-age")) {
-			const char *v = cmd_option_value(CMD, argc, argv, &i);
-			if (!v)
-				return -1;
-			if (!time_parse_age(v, &o->max_probe_age_s) || o->max_probe_age_s <= 0) {
-				fprintf(stderr, "quiescent scan: --max-probe-age takes an age such as 7d, 12h, "
-					"90m or seconds, not '%s'\n", v);
-				return -1;
-			}
-		} else if (!strcmp(a, "--reprobe")) {
-			o->probe_max_age_s = -1;
-		} else if (!strcmp(a, "--probe-concurrency") || !strcmp(a, "--probe-per-host") ||
-			   !strcmp(a, "--probe-max-age")) {
-			const char *v = cmd_option_value(CMD, argc, argv, &i);
-			if (!v)
-				return -1;
-			long n = 0;
-			bool ok = !strcmp(a, "--probe-max-age") ? parse_probe_age(v, &n)
-							       : parse_count(v, &n);
-			if (!ok) {
-				fprintf(stderr, "quiescent scan: %s needs %s, not '%s'\n", a,
-					!strcmp(a, "--probe-max-age") ? "an age (30m, 6h, 1d)"
-								      : "a number from 1 to 1000", v);
-				return -1;
-			}
-			if (!strcmp(a, "--probe-concurrency"))
-				o->probe_total = (int)n;
-			else if (!strcmp(a, "--probe-per-host"))
-				o->probe_per_host = (int)n;
-			else if (o->probe_max_age_s >= 0) /* --reprobe wins */
-				o->probe_max_age_s = (int)n;
-		} else if (!strcmp(a, "--wide")) {
-			o->wide = true;
-		} else if (!strcmp(a, "--max-proof-age")) {
-			const char *v = cmd_option_value(CMD, argc, argv, &i);
-			if (!v)
-				return -1;
-			char *end;
-			long days = strtol(v, &end, 10);
-			if (end == v || *end || days < 1 || days > 3650) {
-				fprintf(stderr, "quiescent scan: --max-proof-age takes a number of days from 1 "
-						"to 3650, not '%s'\n", v);
-				return -1;
-			}
-			o->max_proof_age = (time_t)days * 86400;
-		} else if (!strcmp(a, "--vm") || !strcmp(a, "--format") || !strcmp(a, "--db")) {
-			const char *v = cmd_option_value(CMD, argc, argv, &i);
-			if (!v)
-				return -1;
-			if (!strcmp(a, "--vm")) {
-				cmd_strings_add(&o->globs, &o->n_globs, v);
-			} else if (!strcmp(a, "--format")) {
-				if (!scan_format_parse(v, &o->format)) {
-					fprintf(stderr, "quiescent scan: unknown format '%s' (table, json, csv or "
-							"csv-findings)\n", v);
-					return -1;
-				}
-			} else {
-				xstrset(&o->db, v);
-			}
-		} else {
-			fprintf(stderr, "quiescent scan: unknown option '%s' (see quiescent scan --help)\n", a);
+	scan_opts *o = opts;
+	if (!strcmp(a, "--no-probe")) {
+		o->no_probe = true;
+	} else if (!strcmp(a, "--max-probe-age")) {
+		const char *v = cmd_option_value(CMD, argc, argv, i);
+		if (!v)
+			return -1;
+		if (!time_parse_age(v, &o->max_probe_age_s) || o->max_probe_age_s <= 0) {
+			fprintf(stderr, "quiescent scan: --max-probe-age takes an age such as 7d, 12h, "
+				"90m or seconds, not '%s'\n", v);
 			return -1;
 		}
+	} else if (!strcmp(a, "--reprobe")) {
+		o->probe_max_age_s = -1;
+	} else if (!strcmp(a, "--probe-concurrency") || !strcmp(a, "--probe-per-host") ||
+		   !strcmp(a, "--probe-max-age")) {
+		const char *v = cmd_option_value(CMD, argc, argv, i);
+		if (!v)
+			return -1;
+		long n = 0;
+		bool ok = !strcmp(a, "--probe-max-age") ? parse_probe_age(v, &n)
+						       : parse_count(v, &n);
+		if (!ok) {
+			fprintf(stderr, "quiescent scan: %s needs %s, not '%s'\n", a,
+				!strcmp(a, "--probe-max-age") ? "an age (30m, 6h, 1d)"
+							      : "a number from 1 to 1000", v);
+			return -1;
+		}
+		if (!strcmp(a, "--probe-concurrency"))
+			o->probe_total = (int)n;
+		else if (!strcmp(a, "--probe-per-host"))
+			o->probe_per_host = (int)n;
+		else if (o->probe_max_age_s >= 0) /* --reprobe wins */
+			o->probe_max_age_s = (int)n;
+	} else if (!strcmp(a, "--wide")) {
+		o->wide = true;
+	} else if (!strcmp(a, "--max-proof-age")) {
+		const char *v = cmd_option_value(CMD, argc, argv, i);
+		if (!v)
+			return -1;
+		char *end;
+		long days = strtol(v, &end, 10);
+		if (end == v || *end || days < 1 || days > 3650) {
+			fprintf(stderr, "quiescent scan: --max-proof-age takes a number of days from 1 "
+					"to 3650, not '%s'\n", v);
+			return -1;
+		}
+		o->max_proof_age = (time_t)days * 86400;
+	} else if (!strcmp(a, "--vm") || !strcmp(a, "--format") || !strcmp(a, "--db")) {
+		const char *v = cmd_option_value(CMD, argc, argv, i);
+		if (!v)
+			return -1;
+		if (!strcmp(a, "--vm")) {
+			cmd_strings_add(&o->globs, &o->n_globs, v);
+		} else if (!strcmp(a, "--format")) {
+			if (!scan_format_parse(v, &o->format)) {
+				fprintf(stderr, "quiescent scan: unknown format '%s' (table, json, csv or "
+						"csv-findings)\n", v);
+				return -1;
+			}
+		} else {
+			xstrset(&o->db, v);
+		}
+	} else {
+		fprintf(stderr, "quiescent scan: unknown option '%s' (see quiescent scan --help)\n", a);
+		return -1;
 	}
 	return 0;
+}
+
+static int parse(int argc, char **argv, scan_opts *o)
+{
+	return cmd_parse_args(CMD, &o->conn, argc, argv, usage, own_arg, o);
 }
 
 /* Columns of the terminal stdout goes to; 0 (no limit: whole names and findings) for pipes

@@ -29,3 +29,23 @@ const char *cmd_option_value(const char *cmd, int argc, char **argv, int *i)
 	}
 	return argv[++*i];
 }
+
+int cmd_parse_args(const char *cmd, conn_opts *conn, int argc, char **argv,
+		   void (*usage)(FILE *out), cmd_own_arg_fn own, void *opts)
+{
+	for (int i = 1; i < argc; i++) {
+		switch (cmd_shared_arg(cmd, conn, argc, argv, &i, usage)) {
+		case CMD_ARG_TAKEN:
+			continue;
+		case CMD_ARG_HELP:
+			return 1;
+		case CMD_ARG_ERROR:
+			return -1;
+		case CMD_ARG_OTHER:
+			break;
+		}
+		if (own(opts, argv[i], argc, argv, &i) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -64,63 +64,62 @@ static void usage(FILE *out)
 		conn_opts_help());
 }
 
-static int parse(int argc, char **argv, console_opts *o)
+/* One of the console's own options (frontend/args.h's cmd_own_arg_fn). */
+static int own_arg(void *opts, const char *a, int argc, char **argv, int *i)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		cmd_arg shared = cmd_shared_arg("quiescent", &o->conn, argc, argv, &i, usage);
-		if (shared == CMD_ARG_ERROR || shared == CMD_ARG_HELP)
-			return shared == CMD_ARG_HELP ? 1 : -1;
-		if (shared == CMD_ARG_TAKEN)
-			continue;
-		if (!strcmp(a, "--readonly") || !strcmp(a, "--read-only")) {
-			o->readonly = true;
-		} else if (!strcmp(a, "--no-probe")) {
-			o->no_probe = true;
-		} else if (!strcmp(a, "--reprobe-age")) {
-			const char *v = cmd_option_value("quiescent", argc, argv, &i);
-			if (!v)
-				return -1;
-			if (!strcmp(v, "off")) {
-				o->reprobe_age_s = 0;
-			} else if (!time_parse_age(v, &o->reprobe_age_s) || o->reprobe_age_s <= 0) {
-				fprintf(stderr, "quiescent: --reprobe-age takes an age such as 30m, 6h, 1d, "
-					"seconds or off, not '%s'\n", v);
-				return -1;
-			}
-		} else if (!strcmp(a, "--ascii")) {
-			o->term.ascii = true;
-		} else if (!strcmp(a, "--mouse")) {
-			o->term.mouse = true;
-		} else if (!strcmp(a, "--keymap") || !strcmp(a, "--db") || !strcmp(a, "--colors") ||
-			   !strcmp(a, "--history-file")) {
-			const char *v = cmd_option_value("quiescent", argc, argv, &i);
-			if (!v)
-				return -1;
-			if (!strcmp(a, "--keymap")) {
-				xstrset(&o->keymap, v);
-			} else if (!strcmp(a, "--db")) {
-				xstrset(&o->db, v);
-			} else if (!strcmp(a, "--history-file")) {
-				xstrset(&o->history, v);
-			} else if (!strcmp(v, "auto")) {
-				o->term.colors = TERM_COLORS_AUTO;
-			} else if (!strcmp(v, "256")) {
-				o->term.colors = TERM_COLORS_256;
-			} else if (!strcmp(v, "8")) {
-				o->term.colors = TERM_COLORS_8;
-			} else if (!strcmp(v, "none") || !strcmp(v, "0")) {
-				o->term.colors = TERM_COLORS_NONE;
-			} else {
-				fprintf(stderr, "quiescent: --colors takes auto, 256, 8 or none\n");
-				return -1;
-			}
-		} else {
-			fprintf(stderr, "quiescent: unknown option '%s' (see quiescent --help)\n", a);
+	console_opts *o = opts;
+	if (!strcmp(a, "--readonly") || !strcmp(a, "--read-only")) {
+		o->readonly = true;
+	} else if (!strcmp(a, "--no-probe")) {
+		o->no_probe = true;
+	} else if (!strcmp(a, "--reprobe-age")) {
+		const char *v = cmd_option_value("quiescent", argc, argv, i);
+		if (!v)
+			return -1;
+		if (!strcmp(v, "off")) {
+			o->reprobe_age_s = 0;
+		} else if (!time_parse_age(v, &o->reprobe_age_s) || o->reprobe_age_s <= 0) {
+			fprintf(stderr, "quiescent: --reprobe-age takes an age such as 30m, 6h, 1d, "
+				"seconds or off, not '%s'\n", v);
 			return -1;
 		}
+	} else if (!strcmp(a, "--ascii")) {
+		o->term.ascii = true;
+	} else if (!strcmp(a, "--mouse")) {
+		o->term.mouse = true;
+	} else if (!strcmp(a, "--keymap") || !strcmp(a, "--db") || !strcmp(a, "--colors") ||
+		   !strcmp(a, "--history-file")) {
+		const char *v = cmd_option_value("quiescent", argc, argv, i);
+		if (!v)
+			return -1;
+		if (!strcmp(a, "--keymap")) {
+			xstrset(&o->keymap, v);
+		} else if (!strcmp(a, "--db")) {
+			xstrset(&o->db, v);
+		} else if (!strcmp(a, "--history-file")) {
+			xstrset(&o->history, v);
+		} else if (!strcmp(v, "auto")) {
+			o->term.colors = TERM_COLORS_AUTO;
+		} else if (!strcmp(v, "256")) {
+			o->term.colors = TERM_COLORS_256;
+		} else if (!strcmp(v, "8")) {
+			o->term.colors = TERM_COLORS_8;
+		} else if (!strcmp(v, "none") || !strcmp(v, "0")) {
+			o->term.colors = TERM_COLORS_NONE;
+		} else {
+			fprintf(stderr, "quiescent: --colors takes auto, 256, 8 or none\n");
+			return -1;
+		}
+	} else {
+		fprintf(stderr, "quiescent: unknown option '%s' (see quiescent --help)\n", a);
+		return -1;
 	}
 	return 0;
+}
+
+static int parse(int argc, char **argv, console_opts *o)
+{
+	return cmd_parse_args("quiescent", &o->conn, argc, argv, usage, own_arg, o);
 }
 
 static char *host_of(const char *server)

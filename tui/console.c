@@ -122,11 +122,6 @@ static int parse(int argc, char **argv, console_opts *o)
 	return cmd_parse_args("quiescent", &o->conn, argc, argv, usage, own_arg, o);
 }
 
-static char *host_of(const char *server)
-{
-	return scan_server_key(server);
-}
-
 /* Trust on first use, before curses: an unknown certificate is shown by its SHA-256
  * fingerprint and remembered in known_hosts when the operator says yes. */
 static int tofu(conn_opts *all, size_t k)
@@ -136,7 +131,7 @@ static int tofu(conn_opts *all, size_t k)
 	conn_opts *o = &one;
 	if (o->insecure)
 		return 0;
-	char *host = host_of(o->server);
+	char *host = scan_server_key(o->server);   /* url.c's key, as everywhere */
 	char pinned[128];
 	const char *from;
 	if (vs_known_hosts_pin(o->thumbprint, o->known_hosts, host, pinned, sizeof pinned, &from) > 0) {

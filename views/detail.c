@@ -62,11 +62,9 @@ static void addf(detail *d, int w, term_elem e, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	vlines_wrap_keep(&d->lines, e, 0, 26, w, s ? s : "");
+	vlines_wrap_keep(&d->lines, e, 0, 26, w, s);
 	free(s);
 }
 

@@ -33,13 +33,10 @@ static void push(vlines *l, term_elem e, char *text)
 
 void vlines_add(vlines *l, term_elem e, const char *fmt, ...)
 {
-	char *text = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = xstrdup("?");
+	push(l, e, xvasprintf(fmt, ap));
 	va_end(ap);
-	push(l, e, text);
 }
 
 /* A line being filled: its text and display columns, its indent, the lines made so far. */

@@ -16,7 +16,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 CMOCKA  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CORE_SRC := $(sort $(wildcard core/*/*.c))
-APP_SRC  := $(sort $(wildcard tui/*.c views/*.c))
+APP_SRC  := main.c $(sort $(wildcard tui/*.c views/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_SUPPORT := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 # The curses-free console modules the unit tests link and test through their headers.
@@ -46,7 +46,7 @@ Q := @
 endif
 
 .PHONY: all run test test-unit test-integration-c test-lab test-interop test-integration test-e2e test-asan \
-        test-valgrind bench bench-50k fuzz install uninstall clean deps fuzz-build fuzz-bins lint \
+        test-valgrind bench bench-50k fuzz install uninstall clean deps fuzz-build fuzz-bins lint lint-layers \
         hardening-report monkey fault-matrix repro
 
 all: $(BUILD)/quiescent $(BUILD)/quiescent-lab
@@ -154,9 +154,13 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/*.h $(FUZZ_TUI_SRC:%.c=$(BUILD)/obj/%
 fuzz: fuzz-build
 	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run-fuzz.sh
 
-# cppcheck and clang-tidy over the project's own C (config: .clang-tidy, .cppcheck-suppressions).
-lint:
+# The layering from the #include lines (docs/architecture.md "Layers"; seconds), then cppcheck
+# and clang-tidy over the project's own C (config: .clang-tidy, .cppcheck-suppressions).
+lint: lint-layers
 	@sh tests/tools/lint.sh
+
+lint-layers:
+	@sh tests/tools/layers.sh
 
 # The table of what the hardening suites tried (build/hardening/*.tsv), to compare over time.
 hardening-report:

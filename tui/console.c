@@ -3,9 +3,9 @@
  * the ui, its screens (views/registry.h), the session, then the main loop (tui/loop.c). */
 #include "tui/console.h"
 
-#include "cli/cli.h"
-#include "cli/cmd_common.h"
-#include "cli/conn.h"
+#include "frontend/args.h"
+#include "frontend/conn.h"
+#include "frontend/exit_codes.h"
 #include "scan/scan.h"
 #include "store/store.h"
 #include "tui/commands.h"
@@ -17,6 +17,7 @@
 #include "tui/term.h"
 #include "tui/ui.h"
 #include "tui/vcenters.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 #include "views/view.h"
 #include "vsphere/known_hosts.h"
@@ -63,68 +64,62 @@ static void usage(FILE *out)
 		conn_opts_help());
 }
 
-static int parse(int argc, char **argv, console_opts *o)
+/* One of the console's own options (frontend/args.h's cmd_own_arg_fn). */
+static int own_arg(void *opts, const char *a, int argc, char **argv, int *i)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		cmd_arg shared = cmd_shared_arg("quiescent", &o->conn, argc, argv, &i, usage);
-		if (shared == CMD_ARG_ERROR || shared == CMD_ARG_HELP)
-			return shared == CMD_ARG_HELP ? 1 : -1;
-		if (shared == CMD_ARG_TAKEN)
-			continue;
-		if (!strcmp(a, "--readonly") || !strcmp(a, "--read-only")) {
-			o->readonly = true;
-		} else if (!strcmp(a, "--no-probe")) {
-			o->no_probe = true;
-		} else if (!strcmp(a, "--reprobe-age")) {
-			const char *v = cmd_option_value("quiescent", argc, argv, &i);
-			if (!v)
-				return -1;
-			if (!strcmp(v, "off")) {
-				o->reprobe_age_s = 0;
-			} else if (!cmd_parse_age(v, &o->reprobe_age_s)) {
-				fprintf(stderr, "quiescent: --reprobe-age takes an age such as 30m, 6h, 1d, "
-					"seconds or off, not '%s'\n", v);
-				return -1;
-			}
-		} else if (!strcmp(a, "--ascii")) {
-			o->term.ascii = true;
-		} else if (!strcmp(a, "--mouse")) {
-			o->term.mouse = true;
-		} else if (!strcmp(a, "--keymap") || !strcmp(a, "--db") || !strcmp(a, "--colors") ||
-			   !strcmp(a, "--history-file")) {
-			const char *v = cmd_option_value("quiescent", argc, argv, &i);
-			if (!v)
-				return -1;
-			if (!strcmp(a, "--keymap")) {
-				xstrset(&o->keymap, v);
-			} else if (!strcmp(a, "--db")) {
-				xstrset(&o->db, v);
-			} else if (!strcmp(a, "--history-file")) {
-				xstrset(&o->history, v);
-			} else if (!strcmp(v, "auto")) {
-				o->term.colors = TERM_COLORS_AUTO;
-			} else if (!strcmp(v, "256")) {
-				o->term.colors = TERM_COLORS_256;
-			} else if (!strcmp(v, "8")) {
-				o->term.colors = TERM_COLORS_8;
-			} else if (!strcmp(v, "none") || !strcmp(v, "0")) {
-				o->term.colors = TERM_COLORS_NONE;
-			} else {
-				fprintf(stderr, "quiescent: --colors takes auto, 256, 8 or none\n");
-				return -1;
-			}
-		} else {
-			fprintf(stderr, "quiescent: unknown option '%s' (see quiescent --help)\n", a);
+	console_opts *o = opts;
+	if (!strcmp(a, "--readonly") || !strcmp(a, "--read-only")) {
+		o->readonly = true;
+	} else if (!strcmp(a, "--no-probe")) {
+		o->no_probe = true;
+	} else if (!strcmp(a, "--reprobe-age")) {
+		const char *v = cmd_option_value("quiescent", argc, argv, i);
+		if (!v)
+			return -1;
+		if (!strcmp(v, "off")) {
+			o->reprobe_age_s = 0;
+		} else if (!time_parse_age(v, &o->reprobe_age_s) || o->reprobe_age_s <= 0) {
+			fprintf(stderr, "quiescent: --reprobe-age takes an age such as 30m, 6h, 1d, "
+				"seconds or off, not '%s'\n", v);
 			return -1;
 		}
+	} else if (!strcmp(a, "--ascii")) {
+		o->term.ascii = true;
+	} else if (!strcmp(a, "--mouse")) {
+		o->term.mouse = true;
+	} else if (!strcmp(a, "--keymap") || !strcmp(a, "--db") || !strcmp(a, "--colors") ||
+		   !strcmp(a, "--history-file")) {
+		const char *v = cmd_option_value("quiescent", argc, argv, i);
+		if (!v)
+			return -1;
+		if (!strcmp(a, "--keymap")) {
+			xstrset(&o->keymap, v);
+		} else if (!strcmp(a, "--db")) {
+			xstrset(&o->db, v);
+		} else if (!strcmp(a, "--history-file")) {
+			xstrset(&o->history, v);
+		} else if (!strcmp(v, "auto")) {
+			o->term.colors = TERM_COLORS_AUTO;
+		} else if (!strcmp(v, "256")) {
+			o->term.colors = TERM_COLORS_256;
+		} else if (!strcmp(v, "8")) {
+			o->term.colors = TERM_COLORS_8;
+		} else if (!strcmp(v, "none") || !strcmp(v, "0")) {
+			o->term.colors = TERM_COLORS_NONE;
+		} else {
+			fprintf(stderr, "quiescent: --colors takes auto, 256, 8 or none\n");
+			return -1;
+		}
+	} else {
+		fprintf(stderr, "quiescent: unknown option '%s' (see quiescent --help)\n", a);
+		return -1;
 	}
 	return 0;
 }
 
-static char *host_of(const char *server)
+static int parse(int argc, char **argv, console_opts *o)
 {
-	return scan_server_key(server);
+	return cmd_parse_args("quiescent", &o->conn, argc, argv, usage, own_arg, o);
 }
 
 /* Trust on first use, before curses: an unknown certificate is shown by its SHA-256
@@ -134,11 +129,12 @@ static int tofu(conn_opts *all, size_t k)
 	conn_opts one;
 	conn_opts_for_server(all, k, &one);
 	conn_opts *o = &one;
-	if (o->thumbprint || o->insecure)
+	if (o->insecure)
 		return 0;
-	char *host = host_of(o->server);
+	char *host = scan_server_key(o->server);   /* url.c's key, as everywhere */
 	char pinned[128];
-	if (o->known_hosts && vs_known_hosts_lookup(o->known_hosts, host, pinned, sizeof pinned) == 1) {
+	const char *from;
+	if (vs_known_hosts_pin(o->thumbprint, o->known_hosts, host, pinned, sizeof pinned, &from) > 0) {
 		free(host);
 		return 0;
 	}

@@ -37,6 +37,22 @@ int draw_width(const char *s)
 	return total;
 }
 
+size_t draw_fit(const char *s, int cols)
+{
+	size_t bytes = 0;
+	int used = 0;
+	while (s && s[bytes]) {
+		wchar_t wc;
+		int w;
+		size_t len = next_char(s + bytes, &wc, &w);
+		if (used + w > cols)
+			break;
+		used += w;
+		bytes += len;
+	}
+	return bytes;
+}
+
 static int put(int y, int x, int max, const char *s, attr_t attr, bool ellipsis)
 {
 	if (max <= 0)

@@ -10,6 +10,8 @@ typedef enum { ALIGN_LEFT, ALIGN_RIGHT } draw_align;
 
 /* Display width of a UTF-8 (locale) string. */
 int draw_width(const char *s);
+/* How many bytes of s, whole characters, fit `cols` display columns. */
+size_t draw_fit(const char *s, int cols);
 /* Draws s at (y, x) in exactly `width` columns: truncated with an ellipsis, padded with blanks.
  * Returns width. */
 int draw_text(int y, int x, int width, const char *s, attr_t attr, draw_align align);

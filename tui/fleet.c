@@ -290,16 +290,6 @@ const char *fleet_finding_title(const finding *f, char *buf, size_t n)
 	return buf;
 }
 
-const char *fleet_power_text(power_state p)
-{
-	switch (p) {
-	case POWER_ON: return "on";
-	case POWER_OFF: return "off";
-	case POWER_SUSPENDED: return "susp";
-	default: return "?";
-	}
-}
-
 const char *fleet_os_text(const fleet_vm *vm)
 {
 	if (vm->v.family != OS_OTHER)

@@ -87,7 +87,6 @@ void fleet_recount(fleet *fl);
 const char *fleet_finding_title(const finding *f, char *buf, size_t n);
 
 /* Short texts the list and the filter share. */
-const char *fleet_power_text(power_state p); /* "on", "off", "susp", "?" */
 const char *fleet_os_text(const fleet_vm *vm); /* family name, or the guest's full name for other */
 
 #endif

@@ -15,6 +15,7 @@
 #include "tui/view_ops.h"
 #include "util/xalloc.h"
 #include "vsphere/guest_login.h"
+#include "util/monoclock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -254,13 +255,6 @@ static void on_stderr_line(void *ctx, const char *line)
 /* key-to-redraw latency for `make bench` (QUIESCENT_LATENCY_LOG=FILE) */
 static FILE *latency_log;
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 int loop_run(ui *u)
 {
 	signal_q = &u->q;
@@ -327,7 +321,7 @@ int loop_run(ui *u)
 				end = -1; /* the terminal went away */
 				break;
 			}
-			key_at = now_ms();
+			key_at = monoclock_now() * 1e3;
 			wint_t ch;
 			int ret;
 			/* at most a burst of keys per turn: signals and messages are looked at between
@@ -363,7 +357,7 @@ int loop_run(ui *u)
 		if (keys && latency_log) {
 			frame_draw(u);
 			u->dirty = false;
-			fprintf(latency_log, "%.3f %d\n", now_ms() - key_at, keys);
+			fprintf(latency_log, "%.3f %d\n", monoclock_now() * 1e3 - key_at, keys);
 			fflush(latency_log);
 		}
 	}

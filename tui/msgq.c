@@ -96,8 +96,7 @@ void msgq_log(msgq *q, log_level level, const char *fmt, ...)
 	m->level = level;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&m->text, fmt, ap) < 0)
-		m->text = xstrdup("(out of memory formatting a message)");
+	m->text = xvasprintf(fmt, ap);
 	va_end(ap);
 	msgq_post(q, m);
 }

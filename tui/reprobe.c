@@ -1,8 +1,8 @@
 /* reprobe: the background re-probe by facts age (see reprobe.h). */
 #include "tui/reprobe.h"
 
-#include "cli/cmd_common.h"
 #include "tui/jobs.h"
+#include "util/timefmt.h"
 
 static bool changing_vms(const ui *u)
 {
@@ -31,7 +31,9 @@ void reprobe_tick(ui *u, time_t now)
 	size_t old = fleet_count_probed_before(&u->fl, now - age);
 	if (!old || changing_vms(u))
 		return;
+	char age_text[48];
 	ui_message(u, LOG_INFO, "probing again in the background: %zu VM%s with guest facts older than "
-		   "%s (--reprobe-age)", old, old == 1 ? "" : "s", cmd_format_age(age));
+		   "%s (--reprobe-age)", old, old == 1 ? "" : "s",
+		   time_age_text(age, age_text, sizeof age_text));
 	ui_start_scan_aged(u, age);
 }

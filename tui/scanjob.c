@@ -4,6 +4,7 @@
 #include "tui/jobs.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
+#include "util/monoclock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,13 +24,6 @@ typedef struct {
 	unsigned vc;
 } scan_rows;
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static void rows_flush(scan_rows *r)
 {
 	if (!r->m)
@@ -37,7 +31,7 @@ static void rows_flush(scan_rows *r)
 	msgq_post(job_queue(r->j), r->m);
 	r->m = NULL;
 	r->cap = 0;
-	r->posted_ms = mono_ms();
+	r->posted_ms = monoclock_now() * 1e3;
 }
 
 /* scan_vm_fn: one call at a time (core/scan serialises them). */
@@ -57,7 +51,7 @@ static void on_row(void *ctx, const vm_facts *f, bool probing)
 	}
 	model_vm_facts_copy(&m->facts[m->n], f);
 	m->probing[m->n++] = probing;
-	if (r->probe_phase || m->n >= ROWS_BATCH || mono_ms() - r->posted_ms >= ROWS_EVERY_MS)
+	if (r->probe_phase || m->n >= ROWS_BATCH || monoclock_now() * 1e3 - r->posted_ms >= ROWS_EVERY_MS)
 		rows_flush(r);
 }
 
@@ -92,7 +86,7 @@ void scan_job(job *j, void *arg)
 		.on_vm = on_row,
 		.probe_max_age_s = a->probe_max_age_s,
 	};
-	scan_rows rows = { .j = j, .posted_ms = mono_ms(), .vc = a->vc };
+	scan_rows rows = { .j = j, .posted_ms = monoclock_now() * 1e3, .vc = a->vc };
 	scan_result r;
 	memset(&r, 0, sizeof r);
 	vs_error err;

@@ -3,7 +3,7 @@
  * whole console over on the UI thread. */
 #include "tui/session.h"
 
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "scan/scan.h"
 #include "tui/jobs.h"
 #include "tui/taskwatch.h"

@@ -16,11 +16,9 @@
 
 void ui_message(ui *u, log_level level, const char *fmt, ...)
 {
-	char *text = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = xstrdup("?");
+	char *text = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (u->n_log == UI_MAX_LOG) {
 		free(u->log[0].text);

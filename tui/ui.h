@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "tui/fleet.h"
 #include "tui/keymap.h"
 #include "tui/msgq.h"

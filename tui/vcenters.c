@@ -2,7 +2,7 @@
  * what the list shows while one is down. */
 #include "tui/vcenters.h"
 
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "scan/scan.h"
 #include "tui/jobs.h"
 #include "tui/watcher.h"

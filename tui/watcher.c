@@ -2,6 +2,7 @@
 #include "util/xalloc.h"
 #include "vsphere/inventory.h"
 #include "vsphere/propcol.h"
+#include "util/monoclock.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -244,8 +245,7 @@ static void conn_state(watcher *w, bool ok, const char *text)
 static void nap(watcher *w, int seconds)
 {
 	for (int i = 0; i < seconds * 10 && !atomic_load(&w->stop); i++) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		monoclock_sleep(0.1);
 	}
 }
 

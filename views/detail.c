@@ -9,18 +9,13 @@
 #include "tui/term.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "views/lines.h"
 #include "views/view.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
-
-typedef struct {
-	char *text;
-	term_elem e;
-} line;
 
 /* How many past tests and fixes the detail lists. */
 #define DETAIL_HISTORY_MAX 8
@@ -30,8 +25,7 @@ typedef enum { HIST_NONE, HIST_LOADING, HIST_LOADED, HIST_FAILED } hist_state;
 typedef struct {
 	char *moref;
 	unsigned vc;            /* its vCenter (fleet_vm.vc) */
-	line *lines;
-	size_t n, cap;
+	vlines lines;
 	unsigned long built_gen;
 	int built_w;
 	hist_state hist;
@@ -63,73 +57,14 @@ static void hist_load_free(void *p)
 	free(l);
 }
 
-static void clear_lines(detail *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		free(d->lines[i].text);
-	d->n = 0;
-}
-
-/* Appends text, word-wrapped to w columns; continuation lines are indented by `indent`. */
-static void add_wrapped(detail *d, int w, int indent, term_elem e, const char *text)
-{
-	const char *p = text;
-	bool first = true;
-	do {
-		int room = w - (first ? 0 : indent);
-		if (room < 20)
-			room = 20;
-		size_t len = strlen(p);
-		size_t cut = len;
-		if (draw_width(p) > room) {
-			/* bytes fitting `room` display columns (wcwidth: wide characters take two),
-			 * then back to a space */
-			size_t bytes = 0;
-			int cols = 0;
-			mbstate_t ms;
-			memset(&ms, 0, sizeof ms);
-			while (p[bytes]) {
-				wchar_t wc;
-				size_t l = mbrtowc(&wc, p + bytes, len - bytes, &ms);
-				int cw = 1;
-				if (l == (size_t)-1 || l == (size_t)-2 || l == 0) {
-					l = 1; /* drawn as '?' (tui/draw.c) */
-					memset(&ms, 0, sizeof ms);
-				} else if ((cw = wcwidth(wc)) < 0) {
-					cw = 1;
-				}
-				if (cols + cw > room)
-					break;
-				bytes += l;
-				cols += cw;
-			}
-			cut = bytes;
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = bytes;
-		}
-		d->lines = xgrow(d->lines, &d->cap, d->n + 1, sizeof *d->lines);
-		d->lines[d->n].text = xasprintf("%*s%.*s", first ? 0 : indent, "", (int)cut, p);
-		d->lines[d->n].e = e;
-		d->n++;
-		p += cut;
-		while (*p == ' ')
-			p++;
-		first = false;
-	} while (*p);
-}
-
 static void addf(detail *d, int w, term_elem e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void addf(detail *d, int w, term_elem e, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	add_wrapped(d, w, 26, e, s ? s : "");
+	vlines_wrap_keep(&d->lines, e, 0, 26, w, s);
 	free(s);
 }
 
@@ -183,7 +118,7 @@ static void history_lines(detail *d, ui *u, int w, const char *name);
 
 static void build(detail *d, ui *u, int w)
 {
-	clear_lines(d);
+	vlines_clear(&d->lines);
 	const fleet_vm *vm = fleet_get_in(&u->fl, d->vc, d->moref);
 	if (!vm) {
 		addf(d, w, TE_DIM, "This VM is no longer in the inventory (%s).", d->moref ? d->moref : "?");
@@ -236,12 +171,12 @@ static void build(detail *d, ui *u, int w)
 		     model_level_name(fi->cap), model_fix_name(fi->fix), fleet_finding_title(fi, t, sizeof t));
 		if (fi->message) { /* whole, however long */
 			char *m = xasprintf("      %s", fi->message);
-			add_wrapped(d, w, 6, TE_NORMAL, m);
+			vlines_wrap_keep(&d->lines, TE_NORMAL, 0, 6, w, m);
 			free(m);
 		}
 		if (fi->evidence) {
 			char *s = xasprintf("      evidence: %s", fi->evidence);
-			add_wrapped(d, w, 16, TE_DIM, s);
+			vlines_wrap_keep(&d->lines, TE_DIM, 0, 16, w, s);
 			free(s);
 		}
 	}
@@ -345,7 +280,7 @@ static void history_lines(detail *d, ui *u, int w, const char *name)
 			     : TE_NORMAL;
 		char *s = xasprintf("  %s  %-4s %s", when(e->at, t, sizeof t),
 				    e->kind == STORE_HISTORY_FIX ? "fix" : "test", e->summary ? e->summary : "");
-		add_wrapped(d, w, 28, el, s);
+		vlines_wrap_keep(&d->lines, el, 0, 28, w, s);
 		free(s);
 	}
 	addf(d, w, TE_DIM, "  :history %s shows every record, Enter opens one", name);
@@ -414,17 +349,17 @@ void detail_view_reload_history(view *v, ui *u)
 static void detail_draw(view *v, ui *u, int y, int h, int w)
 {
 	detail *d = v->priv;
-	if (d->built_gen != u->fl.gen || d->built_w != w || !d->n) {
+	if (d->built_gen != u->fl.gen || d->built_w != w || !d->lines.n) {
 		build(d, u, w);
 		d->built_gen = u->fl.gen;
 		d->built_w = w;
 	}
 	v->list.height = h;
-	listw_set_count(&v->list, d->n);
+	listw_set_count(&v->list, d->lines.n);
 	for (int r = 0; r < h; r++) {
 		size_t i = v->list.top + (size_t)r;
-		if (i < d->n)
-			draw_text(y + r, 0, w, d->lines[i].text, term_attr(d->lines[i].e), ALIGN_LEFT);
+		if (i < d->lines.n)
+			draw_text(y + r, 0, w, d->lines.v[i].text, term_attr(d->lines.v[i].e), ALIGN_LEFT);
 		else
 			draw_fill(y + r, 0, w, A_NORMAL);
 	}
@@ -441,15 +376,14 @@ static void detail_status(view *v, ui *u, char *buf, size_t n)
 {
 	detail *d = v->priv;
 	size_t h = v->list.height > 0 ? (size_t)v->list.height : 1;
-	snprintf(buf, n, "%s  lines %zu-%zu/%zu", d->moref ? d->moref : "", d->n ? v->list.top + 1 : 0,
-		 v->list.top + h < d->n ? v->list.top + h : d->n, d->n);
+	snprintf(buf, n, "%s  lines %zu-%zu/%zu", d->moref ? d->moref : "", d->lines.n ? v->list.top + 1 : 0,
+		 v->list.top + h < d->lines.n ? v->list.top + h : d->lines.n, d->lines.n);
 }
 
 static void detail_free(view *v)
 {
 	detail *d = v->priv;
-	clear_lines(d);
-	free(d->lines);
+	vlines_free(&d->lines);
 	free(d->moref);
 	store_history_list_free(d->hist_e, d->hist_n);
 	free(d->hist_error);

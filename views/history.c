@@ -3,7 +3,7 @@
  * (the marked one, or the two newest), T shows the trend table, K cycles the kind, / edits the
  * filter (:history VM kind=.. outcome=.. since=.. until=..). Reads the history file only, and
  * always on a quiet job: the UI thread never waits for SQLite (a diff of 10,000 VMs takes time). */
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "tui/jobs.h"
 #include "tui/draw.h"
 #include "tui/prompt.h"
@@ -11,6 +11,7 @@
 #include "util/xalloc.h"
 #include "views/lines.h"
 #include "views/view.h"
+#include "util/timefmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,7 +313,7 @@ static void draw_chart(hist *h, int y, int w)
 		return;
 	char buf[200], tb[32];
 	snprintf(buf, sizeof buf, "newest full scan #%lld %s: ready %d, fixable %d, manual %d, unknown %d, "
-		 "n/a %d of %d", (long long)last->scan_id, history_short_time(last->at, tb, sizeof tb),
+		 "n/a %d of %d", (long long)last->scan_id, time_short(last->at, tb, sizeof tb),
 		 last->ready, last->fixable, last->manual, last->unknown, last->na, last->total);
 	draw_str(y + CHART_ROWS, 0, w, buf, term_attr(TE_DIM));
 }
@@ -406,8 +407,8 @@ static void hist_draw(view *v, ui *u, int y, int height, int w)
 		bool marked = e->kind == STORE_HISTORY_SCAN && e->id == h->marked_scan;
 		char lcol[40] = "";
 		if (local)
-			snprintf(lcol, sizeof lcol, "%-17s  ", history_local_time(e->at, lt, sizeof lt));
-		snprintf(buf, sizeof buf, "%-16s%s %s%-8s  ", history_short_time(e->at, tb, sizeof tb),
+			snprintf(lcol, sizeof lcol, "%-17s  ", time_local(e->at, lt, sizeof lt));
+		snprintf(buf, sizeof buf, "%-16s%s %s%-8s  ", time_short(e->at, tb, sizeof tb),
 			 marked ? "*" : " ", lcol, store_history_kind_name(e->kind));
 		int x = draw_str(row, 0, w, buf, base | (marked ? term_attr(TE_MARK) : 0));
 		x += draw_text(row, x, wvm, e->vm, base, ALIGN_LEFT);
@@ -522,9 +523,9 @@ static unsigned hist_request(view *v, ui *u, action a)
 			strbuf_addf(&sb, " outcome=%s", h->outcome);
 		char tb[32];
 		if (h->since)
-			strbuf_addf(&sb, " since=%s", history_iso_time(h->since, tb, sizeof tb));
+			strbuf_addf(&sb, " since=%s", time_iso(h->since, tb, sizeof tb, "-"));
 		if (h->until)
-			strbuf_addf(&sb, " until=%s", history_iso_time(h->until, tb, sizeof tb));
+			strbuf_addf(&sb, " until=%s", time_iso(h->until, tb, sizeof tb, "-"));
 		strbuf_addc(&sb, ' ');
 		prompt_open(':', sb.buf);
 		strbuf_done(&sb);
@@ -604,8 +605,8 @@ void history_view_command(ui *u, int argc, char **argv)
 			kinds = (unsigned)k;
 		} else if (!strncmp(a, "outcome=", 8) && a[8]) {
 			xstrset(&outcome, a + 8);
-		} else if (!strncmp(a, "since=", 6) && history_parse_time(a + 6, now, &since) == 0) {
-		} else if (!strncmp(a, "until=", 6) && history_parse_time(a + 6, now, &until) == 0) {
+		} else if (!strncmp(a, "since=", 6) && time_parse_user(a + 6, now, &since) == 0) {
+		} else if (!strncmp(a, "until=", 6) && time_parse_user(a + 6, now, &until) == 0) {
 		} else if (!strchr(a, '=') && !glob) {
 			glob = xstrdup(a);
 		} else {

@@ -1,6 +1,7 @@
 #include "views/lines.h"
 
 #include "tui/draw.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #include <stdarg.h>
@@ -32,53 +33,91 @@ static void push(vlines *l, term_elem e, char *text)
 
 void vlines_add(vlines *l, term_elem e, const char *fmt, ...)
 {
-	char *text = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = xstrdup("?");
+	push(l, e, xvasprintf(fmt, ap));
 	va_end(ap);
-	push(l, e, text);
+}
+
+/* A line being filled: its text and display columns, its indent, the lines made so far. */
+typedef struct {
+	vlines *l;
+	term_elem e;
+	int indent, rest, width;
+	strbuf text;
+	int used;
+	bool pushed;
+} filling;
+
+static int room_of(const filling *f)
+{
+	int room = f->width - f->indent;
+	return room < 20 ? 20 : room;   /* narrower is unreadable: draw clips the rest */
+}
+
+static void flush(filling *f)
+{
+	push(f->l, f->e, xasprintf("%*s%s", f->indent, "", f->text.buf));
+	strbuf_reset(&f->text);
+	f->used = 0;
+	f->indent = f->rest;
+	f->pushed = true;
+}
+
+/* The one word-wrapper: fills lines word by word by display width (wcwidth, as tui/draw.c
+ * draws), breaks at spaces (the space at a break is dropped), cuts a word wider than a line.
+ * keep: the text's own spaces stay inside a line (aligned columns, leading blanks); else a run
+ * of spaces is one and leading spaces go (prose). */
+static void wrap(vlines *l, term_elem e, int first, int rest, int width, const char *text,
+		 bool keep)
+{
+	filling f = { .l = l, .e = e, .indent = first, .rest = rest, .width = width };
+	strbuf_init(&f.text);
+	const char *p = text ? text : "";
+	for (;;) {
+		size_t sl = strspn(p, " ");
+		const char *w = p + sl;
+		if (!*w)
+			break;   /* trailing spaces: nothing to show */
+		size_t wl = strcspn(w, " ");
+		char *word = xstrndup(w, wl);
+		int ww = draw_width(word);
+		int sep = keep ? (int)sl : f.used ? 1 : 0;
+		if (f.used && f.used + sep + ww > room_of(&f)) {
+			flush(&f);
+			sep = 0;
+		}
+		for (int i = 0; i < sep; i++)
+			strbuf_addc(&f.text, ' ');
+		f.used += sep;
+		const char *q = word;
+		while (f.used + ww > room_of(&f)) {   /* wider than what is left: cut it */
+			size_t fit = draw_fit(q, room_of(&f) - f.used);
+			if (!fit && !f.used)
+				fit = draw_fit(q, 2);   /* a wide character in a one-column room */
+			strbuf_add(&f.text, q, fit);
+			flush(&f);
+			q += fit;
+			ww = draw_width(q);
+		}
+		strbuf_adds(&f.text, q);
+		f.used += ww;
+		free(word);
+		p = w + wl;
+	}
+	if (f.used || !f.pushed)
+		flush(&f);
+	strbuf_done(&f.text);
 }
 
 void vlines_wrap(vlines *l, term_elem e, int first, int rest, int width, const char *text)
 {
-	if (!text)
-		text = "";
-	int indent = first;
-	char *line = NULL;
-	size_t len = 0, cap = 0;
-	int used = 0;
-	const char *p = text;
-	bool any = false;
-	for (;;) {
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			break;
-		size_t wl = strcspn(p, " ");
-		char *word = xstrndup(p, wl);
-		int ww = draw_width(word);
-		if (used && indent + used + 1 + ww > width) {
-			push(l, e, xasprintf("%*s%s", indent, "", line ? line : ""));
-			any = true;
-			indent = rest;
-			len = 0;
-			used = 0;
-		}
-		line = xgrow(line, &cap, len + wl + 2, 1);
-		if (used)
-			line[len++] = ' ', used++;
-		memcpy(line + len, word, wl);
-		len += wl;
-		line[len] = '\0';
-		used += ww;
-		free(word);
-		p += wl;
-	}
-	if (used || !any)
-		push(l, e, xasprintf("%*s%s", indent, "", used && line ? line : ""));
-	free(line);
+	wrap(l, e, first, rest, width, text, false);
+}
+
+void vlines_wrap_keep(vlines *l, term_elem e, int first, int rest, int width, const char *text)
+{
+	wrap(l, e, first, rest, width, text, true);
 }
 
 void vlines_draw(const vlines *l, size_t top, int y, int h, int w)

@@ -7,7 +7,7 @@
  *
  * Also the start-up question: a fix a killed quiescent left unfinished is offered for
  * recovery (power its VMs back on, verify), as `quiescent fix --recover` does. */
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "fix/fix_exec.h"
 #include "fix/fix_plan.h"
 #include "scan/scan.h"

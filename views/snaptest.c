@@ -17,6 +17,7 @@
 #include "util/xalloc.h"
 #include "views/lines.h"
 #include "views/view.h"
+#include "util/monoclock.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -286,13 +287,6 @@ static void sev_apply(ui *u, void *d)
 	sev_free(e);
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Test threads (the core serialises nothing: the queue does). */
 static void on_event(void *ctx, const snaptest_event *ev)
 {
@@ -302,7 +296,7 @@ static void on_event(void *ctx, const snaptest_event *ev)
 	e->kind = ev->kind;
 	/* several VMs: times since the run started, so their lines interleave in order; one VM:
 	 * the test's own clock */
-	e->elapsed = a->n > 1 ? mono_s() - a->t0 : ev->elapsed_s;
+	e->elapsed = a->n > 1 ? monoclock_now() - a->t0 : ev->elapsed_s;
 	e->progress = ev->progress;
 	e->vm = xstrdup(ev->vm);
 	if (ev->kind == SNAPTEST_EV_DONE && ev->outcome)
@@ -460,7 +454,7 @@ static void snap_job(job *j, void *arg)
 	c->n = a->n;
 	c->outs = xcalloc(a->n, sizeof *c->outs);
 	job_progress(j, 0, 100, "starting");
-	a->t0 = mono_s();
+	a->t0 = monoclock_now();
 	snaptest_run_many(&env, fs, vs, a->n, &a->spec, 0, c->outs);
 	free(fs);
 	free(vs);

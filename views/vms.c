@@ -120,28 +120,6 @@ const char *const *vms_view_columns(void)
 	return column_names;
 }
 
-static const char *level_short(quiesce_level l)
-{
-	switch (l) {
-	case LEVEL_APPLICATION: return "app";
-	case LEVEL_FILESYSTEM: return "fs";
-	case LEVEL_CRASH: return "crash";
-	case LEVEL_FAIL: return "fail";
-	default: return "-";
-	}
-}
-
-static const char *tools_text(const fleet_vm *vm, char buf[16])
-{
-	switch (vm->f.tools) {
-	case TOOLS_NOT_INSTALLED: return "none";
-	case TOOLS_NOT_RUNNING: return "stopped";
-	case TOOLS_UNKNOWN: if (!vm->f.tools_version) return "?"; break;
-	default: break;
-	}
-	return model_tools_version_format(vm->f.tools_version, buf);
-}
-
 static term_elem status_elem(vm_status s)
 {
 	switch (s) {
@@ -215,7 +193,7 @@ static void subject_of(const fleet_vm *vm, filter_subject *s)
 	s->os = vm->f.guest_full_name ? vm->f.guest_full_name : vm->f.config_guest_full_name;
 	s->os_family = fleet_os_text(vm);
 	s->status = model_status_name(vm->v.status);
-	s->power = fleet_power_text(vm->f.power);
+	s->power = model_power_short(vm->f.power);
 	s->predicted = model_level_name(vm->v.predicted);
 	s->rules = vm->rules;
 	s->n_rules = vm->n_rules;
@@ -498,10 +476,8 @@ static void draw_summary(ui *u, column group, int y, int w)
 		{ STATUS_MANUAL, "manual", TE_MANUAL }, { STATUS_UNKNOWN, "unknown", TE_UNKNOWN },
 		{ STATUS_NA, "n/a", TE_NA },
 	};
-	static const struct { quiesce_level l; const char *name; } lv[] = {
-		{ LEVEL_APPLICATION, "app" }, { LEVEL_FILESYSTEM, "fs" }, { LEVEL_CRASH, "crash" },
-		{ LEVEL_FAIL, "fail" },
-	};
+	static const quiesce_level lv[] = { LEVEL_APPLICATION, LEVEL_FILESYSTEM, LEVEL_CRASH,
+					    LEVEL_FAIL };
 	if (u->drawn_gen != u->fl.gen) {
 		fleet_recount(&u->fl);
 		u->drawn_gen = u->fl.gen;
@@ -520,7 +496,7 @@ static void draw_summary(ui *u, column group, int y, int w)
 		return;
 	}
 	for (size_t i = 0; i < sizeof lv / sizeof lv[0] && x < w; i++) {
-		snprintf(buf, sizeof buf, "%s %zu", lv[i].name, u->fl.by_level[lv[i].l]);
+		snprintf(buf, sizeof buf, "%s %zu", model_level_short(lv[i]), u->fl.by_level[lv[i]]);
 		x += draw_str(y, x, w - x, buf, A_NORMAL) + 1;
 	}
 	/* the bar: one cell per share of each status */
@@ -601,11 +577,11 @@ static void vms_draw(view *v, ui *u, int y, int h, int w)
 				if (vm->changed_at && now - vm->changed_at < 3)
 					a |= term_attr(TE_CHANGED);
 				break;
-			case COL_POWER: text = fleet_power_text(vm->f.power); break;
+			case COL_POWER: text = model_power_short(vm->f.power); break;
 			case COL_OS: text = fleet_os_text(vm); break;
-			case COL_TOOLS: text = tools_text(vm, buf); break;
-			case COL_BEST: text = level_short(vm->v.best); break;
-			case COL_PRED: text = level_short(vm->v.predicted); break;
+			case COL_TOOLS: text = model_tools_text(vm->f.tools, vm->f.tools_version, buf); break;
+			case COL_BEST: text = model_level_short(vm->v.best); break;
+			case COL_PRED: text = model_level_short(vm->v.predicted); break;
 			case COL_DC:
 			case COL_CLUSTER:
 			case COL_HOST:

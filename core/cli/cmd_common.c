@@ -2,38 +2,8 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-
-cmd_arg cmd_shared_arg(const char *cmd, conn_opts *conn, int argc, char **argv, int *i,
-		       void (*usage)(FILE *out))
-{
-	const char *a = argv[*i];
-	if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-		usage(stdout);
-		return CMD_ARG_HELP;
-	}
-	if (!conn)
-		return CMD_ARG_OTHER;
-	char msg[256];
-	int r = conn_opts_parse_arg(conn, argc, argv, i, msg, sizeof msg);
-	if (r < 0) {
-		fprintf(stderr, "%s: %s\n", cmd, msg);
-		return CMD_ARG_ERROR;
-	}
-	return r > 0 ? CMD_ARG_TAKEN : CMD_ARG_OTHER;
-}
-
-const char *cmd_option_value(const char *cmd, int argc, char **argv, int *i)
-{
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "%s: %s needs a value\n", cmd, argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
-}
 
 store *cmd_open_history(const char *cmd, const char *db_opt)
 {
@@ -60,50 +30,6 @@ void cmd_strings_free(char **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-bool cmd_parse_age(const char *s, long *seconds)
-{
-	char *end = NULL;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || v <= 0)
-		return false;
-	long unit = 1;
-	if (*end == 'd')
-		unit = 86400;
-	else if (*end == 'h')
-		unit = 3600;
-	else if (*end == 'm')
-		unit = 60;
-	else if (*end == 's' || *end == '\0')
-		unit = 1;
-	else
-		return false;
-	if (*end && end[1])
-		return false;
-	if (v > LONG_MAX / unit)
-		return false;
-	*seconds = v * unit;
-	return true;
-}
-
-const char *cmd_format_age(long seconds)
-{
-	static char buf[48];
-	if (seconds >= 2 * 86400 && seconds % 86400 != 0)
-		snprintf(buf, sizeof buf, "%ld days", seconds / 86400);   /* an age, not a limit */
-	else if (seconds >= 2 * 3600 && seconds % 3600 != 0 && seconds < 2 * 86400)
-		snprintf(buf, sizeof buf, "%ld h", seconds / 3600);
-	else if (seconds % 86400 == 0)
-		snprintf(buf, sizeof buf, "%ld day%s", seconds / 86400, seconds == 86400 ? "" : "s");
-	else if (seconds % 3600 == 0)
-		snprintf(buf, sizeof buf, "%ld h", seconds / 3600);
-	else if (seconds % 60 == 0)
-		snprintf(buf, sizeof buf, "%ld min", seconds / 60);
-	else
-		snprintf(buf, sizeof buf, "%ld s", seconds);
-	return buf;
 }
 
 char *cmd_glob_escape(const char *name)

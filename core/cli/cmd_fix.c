@@ -3,7 +3,7 @@
  * first (--recover, or a prompt on a terminal). */
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "cli/stop.h"
 #include "fix/fix_exec.h"
 #include "fix/fix_plan.h"

@@ -2,10 +2,11 @@
  * scans; trends; retention. Reads only the history file: no vCenter needed. */
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "store/store.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/timefmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,7 +115,7 @@ static int parse(int argc, char **argv, history_opts *o)
 				o->f.kinds |= (unsigned)k;
 			} else if (!strcmp(a, "--since") || !strcmp(a, "--until")) {
 				time_t t;
-				if (history_parse_time(v, now, &t) != 0)
+				if (time_parse_user(v, now, &t) != 0)
 					return bad("cannot read the time '%s' (2026-11-22, 2026-11-22T10:00Z, "
 						   "@1795300000, 7d, 12h, 30m, 2w)", v);
 				if (a[2] == 's')
@@ -204,10 +205,10 @@ static int run(history_opts *o)
 				    "states no longer used), %lld tasks, %lld events, %lld messages, "
 				    "%lld connections; fixes and test snapshots older than %s: %lld "
 				    "fixes, %lld test snapshots; %lld -> %lld bytes\n",
-				    history_iso_time(cutoff, tb, sizeof tb), (long long)st.scans,
+				    time_iso(cutoff, tb, sizeof tb, "-"), (long long)st.scans,
 				    (long long)st.states, (long long)st.tasks,
 				    (long long)st.events, (long long)st.messages,
-				    (long long)st.connections, history_iso_time(proof_cutoff, pb, sizeof pb),
+				    (long long)st.connections, time_iso(proof_cutoff, pb, sizeof pb, "-"),
 				    (long long)st.plans, (long long)st.snaptests,
 				    (long long)st.bytes_before, (long long)st.bytes_after);
 		}

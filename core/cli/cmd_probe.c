@@ -4,7 +4,7 @@
  * guest.raw_outputs so the lab replays the guest. */
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "probe/probe.h"
 #include "probe/probe_decode.h"
 #include "store/store.h"
@@ -47,30 +47,32 @@ static void usage(FILE *out)
 		conn_opts_help());
 }
 
+/* One option of this command's own (frontend/args.h's cmd_own_arg_fn). */
+static int own_arg(void *opts, const char *a, int argc, char **argv, int *i)
+{
+	probe_opts *o = opts;
+	if (!strcmp(a, "--save")) {
+		const char *v = cmd_option_value(CMD, argc, argv, i);
+		if (!v)
+			return -1;
+		xstrset(&o->save, v);
+	} else if (a[0] == '-' && a[1]) {
+		fprintf(stderr, CMD ": unknown option '%s' (see " CMD " --help)\n", a);
+		return -1;
+	} else if (o->vm) {
+		fprintf(stderr, CMD ": one VM at a time ('%s' and '%s')\n", o->vm, a);
+		return -1;
+	} else {
+		o->vm = xstrdup(a);
+	}
+	return 0;
+}
+
 static int parse(int argc, char **argv, probe_opts *o)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		cmd_arg shared = cmd_shared_arg(CMD, &o->conn, argc, argv, &i, usage);
-		if (shared == CMD_ARG_ERROR || shared == CMD_ARG_HELP)
-			return shared == CMD_ARG_HELP ? 1 : -1;
-		if (shared == CMD_ARG_TAKEN)
-			continue;
-		if (!strcmp(a, "--save")) {
-			const char *v = cmd_option_value(CMD, argc, argv, &i);
-			if (!v)
-				return -1;
-			xstrset(&o->save, v);
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, CMD ": unknown option '%s' (see " CMD " --help)\n", a);
-			return -1;
-		} else if (o->vm) {
-			fprintf(stderr, CMD ": one VM at a time ('%s' and '%s')\n", o->vm, a);
-			return -1;
-		} else {
-			o->vm = xstrdup(a);
-		}
-	}
+	int rc = cmd_parse_args(CMD, &o->conn, argc, argv, usage, own_arg, o);
+	if (rc != 0)
+		return rc;
 	if (!o->vm) {
 		fprintf(stderr, CMD ": which VM? (" CMD " VM [--save DIR])\n");
 		return -1;

@@ -3,11 +3,12 @@
  * history only. */
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "cli/report.h"
 #include "store/store.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,7 +104,7 @@ int cmd_report(int argc, char **argv)
 		} else if (!strcmp(a, "--vcenter")) {
 			ro.vcenter = v;
 		} else if (!strcmp(a, "--since")) {
-			if (history_parse_time(v, now, &ro.since) != 0 || ro.since > now) {
+			if (time_parse_user(v, now, &ro.since) != 0 || ro.since > now) {
 				fprintf(stderr, "quiescent report: cannot read the time '%s' (2026-11-22, "
 						"2026-11-22T10:00Z, @1795300000, 7d, 12h, 2w)\n", v);
 				return CLI_EXIT_USAGE;

@@ -1,7 +1,7 @@
 /* quiescent scan: inventory, guest probe, rules; the result printed and stored in history. */
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "cli/scan_output.h"
 #include "probe/probe.h"
 #include "scan/scan.h"
@@ -10,6 +10,7 @@
 #include "util/timing.h"
 #include "util/xalloc.h"
 #include "vsphere/guest_login.h"
+#include "util/timefmt.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -72,103 +73,88 @@ static bool parse_count(const char *v, long *out)
 	return end != v && !*end && *out >= 1 && *out <= 1000;
 }
 
-/* 90 (seconds), 30m, 6h, 1d, 2w: at most a year */
-static bool parse_age(const char *v, long *out)
+/* --probe-max-age: 90 (seconds), 30m, 6h, 1d, 2w; at most a year */
+static bool parse_probe_age(const char *v, long *out)
 {
-	char *end;
-	long n = strtol(v, &end, 10);
-	static const char units[] = "smhdw";
-	static const long secs[] = { 1, 60, 3600, 86400, 7 * 86400 };
-	long mult = 1;
-	if (*end) {
-		const char *u = strchr(units, *end);
-		if (!u || end[1])
-			return false;
-		mult = secs[u - units];
+	return time_parse_age(v, out) && *out <= 366L * 86400;
+}
+
+/* One option of this command's own (frontend/args.h's cmd_own_arg_fn). */
+static int own_arg(void *opts, const char *a, int argc, char **argv, int *i)
+{
+	scan_opts *o = opts;
+	if (!strcmp(a, "--no-probe")) {
+		o->no_probe = true;
+	} else if (!strcmp(a, "--max-probe-age")) {
+		const char *v = cmd_option_value(CMD, argc, argv, i);
+		if (!v)
+			return -1;
+		if (!time_parse_age(v, &o->max_probe_age_s) || o->max_probe_age_s <= 0) {
+			fprintf(stderr, "quiescent scan: --max-probe-age takes an age such as 7d, 12h, "
+				"90m or seconds, not '%s'\n", v);
+			return -1;
+		}
+	} else if (!strcmp(a, "--reprobe")) {
+		o->probe_max_age_s = -1;
+	} else if (!strcmp(a, "--probe-concurrency") || !strcmp(a, "--probe-per-host") ||
+		   !strcmp(a, "--probe-max-age")) {
+		const char *v = cmd_option_value(CMD, argc, argv, i);
+		if (!v)
+			return -1;
+		long n = 0;
+		bool ok = !strcmp(a, "--probe-max-age") ? parse_probe_age(v, &n)
+						       : parse_count(v, &n);
+		if (!ok) {
+			fprintf(stderr, "quiescent scan: %s needs %s, not '%s'\n", a,
+				!strcmp(a, "--probe-max-age") ? "an age (30m, 6h, 1d)"
+							      : "a number from 1 to 1000", v);
+			return -1;
+		}
+		if (!strcmp(a, "--probe-concurrency"))
+			o->probe_total = (int)n;
+		else if (!strcmp(a, "--probe-per-host"))
+			o->probe_per_host = (int)n;
+		else if (o->probe_max_age_s >= 0) /* --reprobe wins */
+			o->probe_max_age_s = (int)n;
+	} else if (!strcmp(a, "--wide")) {
+		o->wide = true;
+	} else if (!strcmp(a, "--max-proof-age")) {
+		const char *v = cmd_option_value(CMD, argc, argv, i);
+		if (!v)
+			return -1;
+		char *end;
+		long days = strtol(v, &end, 10);
+		if (end == v || *end || days < 1 || days > 3650) {
+			fprintf(stderr, "quiescent scan: --max-proof-age takes a number of days from 1 "
+					"to 3650, not '%s'\n", v);
+			return -1;
+		}
+		o->max_proof_age = (time_t)days * 86400;
+	} else if (!strcmp(a, "--vm") || !strcmp(a, "--format") || !strcmp(a, "--db")) {
+		const char *v = cmd_option_value(CMD, argc, argv, i);
+		if (!v)
+			return -1;
+		if (!strcmp(a, "--vm")) {
+			cmd_strings_add(&o->globs, &o->n_globs, v);
+		} else if (!strcmp(a, "--format")) {
+			if (!scan_format_parse(v, &o->format)) {
+				fprintf(stderr, "quiescent scan: unknown format '%s' (table, json, csv or "
+						"csv-findings)\n", v);
+				return -1;
+			}
+		} else {
+			xstrset(&o->db, v);
+		}
+	} else {
+		fprintf(stderr, "quiescent scan: unknown option '%s' (see quiescent scan --help)\n", a);
+		return -1;
 	}
-	if (end == v || n < 0 || n > 366L * 86400 / mult)
-		return false;
-	*out = n * mult;
-	return true;
+	return 0;
 }
 
 static int parse(int argc, char **argv, scan_opts *o)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		cmd_arg shared = cmd_shared_arg(CMD, &o->conn, argc, argv, &i, usage);
-		if (shared == CMD_ARG_ERROR || shared == CMD_ARG_HELP)
-			return shared == CMD_ARG_HELP ? 1 : -1;
-		if (shared == CMD_ARG_TAKEN)
-			continue;
-		if (!strcmp(a, "--no-probe")) {
-			o->no_probe = true;
-		} else if (!strcmp(a, "--max-probe-age")) {
-			const char *v = cmd_option_value(CMD, argc, argv, &i);
-			if (!v)
-				return -1;
-			if (!cmd_parse_age(v, &o->max_probe_age_s)) {
-				fprintf(stderr, "quiescent scan: --max-probe-age takes an age such as 7d, 12h, "
-					"90m or seconds, not '%s'\n", v);
-				return -1;
-			}
-		} else if (!strcmp(a, "--reprobe")) {
-			o->probe_max_age_s = -1;
-		} else if (!strcmp(a, "--probe-concurrency") || !strcmp(a, "--probe-per-host") ||
-			   !strcmp(a, "--probe-max-age")) {
-			const char *v = cmd_option_value(CMD, argc, argv, &i);
-			if (!v)
-				return -1;
-			long n = 0;
-			bool ok = !strcmp(a, "--probe-max-age") ? parse_age(v, &n)
-							       : parse_count(v, &n);
-			if (!ok) {
-				fprintf(stderr, "quiescent scan: %s needs %s, not '%s'\n", a,
-					!strcmp(a, "--probe-max-age") ? "an age (30m, 6h, 1d)"
-								      : "a number from 1 to 1000", v);
-				return -1;
-			}
-			if (!strcmp(a, "--probe-concurrency"))
-				o->probe_total = (int)n;
-			else if (!strcmp(a, "--probe-per-host"))
-				o->probe_per_host = (int)n;
-			else if (o->probe_max_age_s >= 0) /* --reprobe wins */
-				o->probe_max_age_s = (int)n;
-		} else if (!strcmp(a, "--wide")) {
-			o->wide = true;
-		} else if (!strcmp(a, "--max-proof-age")) {
-			const char *v = cmd_option_value(CMD, argc, argv, &i);
-			if (!v)
-				return -1;
-			char *end;
-			long days = strtol(v, &end, 10);
-			if (end == v || *end || days < 1 || days > 3650) {
-				fprintf(stderr, "quiescent scan: --max-proof-age takes a number of days from 1 "
-						"to 3650, not '%s'\n", v);
-				return -1;
-			}
-			o->max_proof_age = (time_t)days * 86400;
-		} else if (!strcmp(a, "--vm") || !strcmp(a, "--format") || !strcmp(a, "--db")) {
-			const char *v = cmd_option_value(CMD, argc, argv, &i);
-			if (!v)
-				return -1;
-			if (!strcmp(a, "--vm")) {
-				cmd_strings_add(&o->globs, &o->n_globs, v);
-			} else if (!strcmp(a, "--format")) {
-				if (!scan_format_parse(v, &o->format)) {
-					fprintf(stderr, "quiescent scan: unknown format '%s' (table, json, csv or "
-							"csv-findings)\n", v);
-					return -1;
-				}
-			} else {
-				xstrset(&o->db, v);
-			}
-		} else {
-			fprintf(stderr, "quiescent scan: unknown option '%s' (see quiescent scan --help)\n", a);
-			return -1;
-		}
-	}
-	return 0;
+	return cmd_parse_args(CMD, &o->conn, argc, argv, usage, own_arg, o);
 }
 
 /* Columns of the terminal stdout goes to; 0 (no limit: whole names and findings) for pipes
@@ -229,12 +215,12 @@ static int judge(const scan_opts *o, const scan_result *result, const login_refu
 			if (shown < 5)
 				strbuf_addf(&names, "%s%s", shown++ ? ", " : "", f->name ? f->name : f->moref);
 		}
-		char age[80] = "";
+		char age[80] = "", oldest_age[48], limit[48];
 		if (oldest)
 			snprintf(age, sizeof age, ", the oldest %s old",
-				 cmd_format_age(result->scanned_at - oldest > 0 ? result->scanned_at - oldest : 1));
-		char limit[48];
-		snprintf(limit, sizeof limit, "%s", cmd_format_age(max_age));
+				 time_age_text(result->scanned_at - oldest > 0 ? result->scanned_at - oldest
+						: 1, oldest_age, sizeof oldest_age));
+		time_age_text(max_age, limit, sizeof limit);
 		fprintf(stderr, "quiescent scan: %snot proven: %zu VM%s judged ready from guest facts older "
 			"than %s%s, or from none (%s%s); probe them with guest credentials (--guest-user)\n",
 			on, unproven, unproven == 1 ? " was" : "s were", limit, age,
@@ -253,12 +239,13 @@ static int judge(const scan_opts *o, const scan_result *result, const login_refu
 		if (p->at > 0 && (!stale_oldest || p->at < stale_oldest))
 			stale_oldest = p->at;
 	}
+	char stale_age[48];
 	if (stale)
 		fprintf(stderr, "quiescent scan: %snote: %zu VM%s judged from an earlier guest probe, not "
 			"this scan's (the oldest %s old, within --max-probe-age)\n", on, stale,
 			stale == 1 ? " was" : "s were",
-			cmd_format_age(stale_oldest && result->scanned_at > stale_oldest
-				       ? result->scanned_at - stale_oldest : 1));
+			time_age_text(stale_oldest && result->scanned_at > stale_oldest
+				      ? result->scanned_at - stale_oldest : 1, stale_age, sizeof stale_age));
 	if (lr->refused) {
 		const char *name = lr->vm;
 		for (size_t i = 0; i < result->n; i++)

@@ -2,7 +2,7 @@
  * prediction, removed afterwards, everything in history. */
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "cli/stop.h"
 #include "scan/scan.h"
 #include "snaptest/snaptest.h"

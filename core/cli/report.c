@@ -1,11 +1,12 @@
 /* The report's data (the estate now, its proof, the period's trend and changes) and its JSON
  * and CSV forms; report_html.c and report_md.c write HTML and Markdown from the same data. */
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "cli/report_internal.h"
 #include "cli/scan_output.h"
 #include "rules/rules.h"
 #include "util/json.h"
 #include "util/xalloc.h"
+#include "util/timefmt.h"
 
 #include <fnmatch.h>
 #include <strings.h>
@@ -413,7 +414,7 @@ void report_fix_words(strbuf *out, const store_history_entry *e)
 	const char *msg = doc ? json_get_string(doc, "message") : NULL;
 	if (!done)
 		strbuf_adds(out, "nothing done");
-	strbuf_addf(out, " by quiescent on %s: %s", history_local_time(last ? last : e->at, tb,
+	strbuf_addf(out, " by quiescent on %s: %s", time_local(last ? last : e->at, tb,
 								      sizeof tb), e->outcome);
 	if (msg && *msg)
 		strbuf_addf(out, " (%s)", msg);
@@ -694,7 +695,7 @@ static void csv_row(strbuf *o, const char *section, int64_t id, time_t at, const
 		snprintf(ib, sizeof ib, "%lld", (long long)id);
 	strbuf_add_csv_field(o, section, false);
 	strbuf_add_csv_field(o, ib, false);
-	strbuf_add_csv_field(o, at ? history_iso_time(at, tb, sizeof tb) : "", false);
+	strbuf_add_csv_field(o, at ? time_iso(at, tb, sizeof tb, "-") : "", false);
 	strbuf_add_csv_field(o, vm ? vm : "", false);
 	strbuf_add_csv_field(o, outcome ? outcome : "", false);
 	strbuf_add_csv_field(o, summary ? summary : "", true);

@@ -1,9 +1,10 @@
 /* The report as one HTML file: inline CSS and SVG, no script, no link, nothing fetched.
  * Figures carry data-figure attributes so a test (or a tool) reads them without parsing
  * prose. VM names never break: they sit in nowrap spans, also inside sentences. */
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "cli/report_internal.h"
 #include "rules/rules.h"
+#include "util/timefmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,9 +78,9 @@ static void when(strbuf *o, time_t t)
 		strbuf_adds(o, "-");
 		return;
 	}
-	history_iso_time(t, iso, sizeof iso);
+	time_iso(t, iso, sizeof iso, "-");
 	strbuf_addf(o, "<time datetime=\"%s\" title=\"%s\">%s</time>", iso, iso,
-		    history_local_time(t, loc, sizeof loc));
+		    time_local(t, loc, sizeof loc));
 }
 
 static const char *status_class(vm_status s)
@@ -256,20 +257,20 @@ static void trend_svg(strbuf *o, const report_data *d)
 			strbuf_addf(o, "<path class=\"partial\" d=\"M%.1f %d l-4 8 h8 z\" fill=\"#90a4ae\">"
 				       "<title>partial rescan #%lld (%s): %d VMs, %d ready</title></path>\n",
 				    x, top + ph + 2, (long long)p->scan_id,
-				    history_local_time(p->at, tb, sizeof tb), p->total, p->ready);
+				    time_local(p->at, tb, sizeof tb), p->total, p->ready);
 			continue;
 		}
 		strbuf_addf(o, "<circle class=\"full\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"#2e7d32\">"
 			       "<title>scan #%lld (%s): %d ready of %d</title></circle>\n",
-			    x, YOF(p->ready), (long long)p->scan_id, history_local_time(p->at, tb, sizeof tb),
+			    x, YOF(p->ready), (long long)p->scan_id, time_local(p->at, tb, sizeof tb),
 			    p->ready, p->total);
 	}
 	if (d->n_trend) {
 		strbuf_addf(o, "<text x=\"%d\" y=\"%d\" font-size=\"11\">", left, H - 4);
-		strbuf_adds(o, history_local_time(t0, tb, sizeof tb));
+		strbuf_adds(o, time_local(t0, tb, sizeof tb));
 		strbuf_addf(o, "</text><text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">",
 			    left + pw, H - 4);
-		strbuf_adds(o, history_local_time(t1, tb, sizeof tb));
+		strbuf_adds(o, time_local(t1, tb, sizeof tb));
 		strbuf_adds(o, "</text>\n");
 	}
 	int lx = W - right + 14;

@@ -1,8 +1,9 @@
 /* The report in Markdown: the sections of the HTML, as tables and lists, for wikis and
  * tickets that take Markdown. */
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "cli/report_internal.h"
 #include "rules/rules.h"
+#include "util/timefmt.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -33,15 +34,15 @@ void report_md(strbuf *o, const report_data *d)
 	strbuf_init(&sb);
 	strbuf_adds(o, "# Quiescing proof report\n\n");
 	strbuf_addf(o, "vCenter %s; generated %s", d->vcenter[0] ? d->vcenter : "-",
-		    history_local_time(d->now, tb, sizeof tb));
-	strbuf_addf(o, " (%s)", history_iso_time(d->now, ib, sizeof ib));
-	strbuf_addf(o, "; period since %s.\n\n", history_local_time(d->o.since, tb, sizeof tb));
+		    time_local(d->now, tb, sizeof tb));
+	strbuf_addf(o, " (%s)", time_iso(d->now, ib, sizeof ib, "-"));
+	strbuf_addf(o, "; period since %s.\n\n", time_local(d->o.since, tb, sizeof tb));
 	strbuf_addf(o, "## Headline\n\n**%d of %d Windows VMs proven** by a test snapshot, %d "
 		       "predicted by the rules only, **%d failing**. Ready: %d of %d",
 		    d->proven, d->windows, d->predicted, d->failed, d->ready, d->windows);
 	if (d->have_before)
 		strbuf_addf(o, " (%d on %s)", d->ready_before,
-			    history_local_time(d->before_at, tb, sizeof tb));
+			    time_local(d->before_at, tb, sizeof tb));
 	strbuf_adds(o, ".\n\n");
 	static const char *const titles[] = { "Datacenter", "Cluster", "Folder" };
 	for (int k = 0; k < REPORT_BY_COUNT; k++) {
@@ -97,7 +98,7 @@ void report_md(strbuf *o, const report_data *d)
 			continue;
 		}
 		strbuf_addf(o, "| %s | #%lld | %d | %d | %d | %d | %d | %d |\n",
-			    history_local_time(p->at, tb, sizeof tb), (long long)p->scan_id, p->ready,
+			    time_local(p->at, tb, sizeof tb), (long long)p->scan_id, p->ready,
 			    p->fixable, p->manual, p->unknown, p->na, p->total);
 	}
 	strbuf_addf(o, "\n%zu partial rescan%s (of a fix or a test) in the period: not totals.\n",
@@ -144,7 +145,7 @@ void report_md(strbuf *o, const report_data *d)
 		report_test_words(&sb, &d->tests[i]);
 		strbuf_adds(o, "- ");
 		md(o, d->tests[i].vm);
-		strbuf_addf(o, ": test snapshot on %s, ", history_local_time(d->tests[i].at, tb, sizeof tb));
+		strbuf_addf(o, ": test snapshot on %s, ", time_local(d->tests[i].at, tb, sizeof tb));
 		md(o, sb.buf);
 		strbuf_addc(o, '\n');
 		shown++;

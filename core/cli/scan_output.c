@@ -3,22 +3,11 @@
 #include "rules/rules.h"
 #include "util/json.h"
 #include "util/text.h"
+#include "util/timefmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int scan_format_parse(const char *s, scan_format *out)
-{
-	static const char *const names[] = { "table", "json", "csv", "csv-findings" };
-	for (int i = 0; i < 4; i++) {
-		if (!strcmp(s, names[i])) {
-			*out = (scan_format)i;
-			return 1;
-		}
-	}
-	return 0;
-}
 
 const char *scan_guest_os(const vm_facts *f)
 {
@@ -29,40 +18,6 @@ const char *scan_guest_os(const vm_facts *f)
 	if (f->guest_id && *f->guest_id)
 		return f->guest_id;
 	return f->config_guest_id ? f->config_guest_id : "";
-}
-
-static const char *short_level(quiesce_level l)
-{
-	switch (l) {
-	case LEVEL_APPLICATION: return "app";
-	case LEVEL_FILESYSTEM: return "fs";
-	case LEVEL_CRASH: return "crash";
-	case LEVEL_FAIL: return "fail";
-	case LEVEL_NONE: break;
-	}
-	return "-";
-}
-
-static const char *short_power(power_state p)
-{
-	switch (p) {
-	case POWER_ON: return "on";
-	case POWER_OFF: return "off";
-	case POWER_SUSPENDED: return "sus";
-	case POWER_UNKNOWN: break;
-	}
-	return "?";
-}
-
-static const char *tools_text(const vm_facts *f, char buf[16])
-{
-	switch (f->tools) {
-	case TOOLS_NOT_INSTALLED: return "none";
-	case TOOLS_NOT_RUNNING: return "stopped";
-	case TOOLS_UNKNOWN: return "?";
-	case TOOLS_RUNNING: break;
-	}
-	return f->tools_version ? model_tools_version_format(f->tools_version, buf) : "running";
 }
 
 /* Appends s cut to width bytes (ASCII '~' marks the cut), padded when pad is set. */
@@ -144,15 +99,15 @@ static void output_table(strbuf *out, const scan_result *r, int columns)
 		proof_count[pr.state]++;
 		add_cell(out, f->name ? f->name : f->moref, name_w, 1);
 		add_gap(out);
-		add_cell(out, short_power(f->power), 3, 1);
+		add_cell(out, model_power_short(f->power), 3, 1);
 		add_gap(out);
 		add_cell(out, model_os_family_name(v->family), 10, 1);
 		add_gap(out);
-		add_cell(out, tools_text(f, tv), 7, 1);
+		add_cell(out, model_tools_text(f->tools, f->tools_version, tv), 7, 1);
 		add_gap(out);
-		add_cell(out, short_level(v->best), 5, 1);
+		add_cell(out, model_level_short(v->best), 5, 1);
 		add_gap(out);
-		add_cell(out, short_level(v->predicted), 5, 1);
+		add_cell(out, model_level_short(v->predicted), 5, 1);
 		add_gap(out);
 		add_cell(out, model_status_name(v->status), 7, 1);
 		add_gap(out);
@@ -310,16 +265,6 @@ static void output_json(strbuf *out, const scan_part *parts, size_t n_parts)
 	strbuf_addc(out, '\n');
 }
 
-/* "2026-11-22T10:00:00Z" as in the JSON; "" for an unknown time. */
-static const char *iso_time(time_t t, char buf[32])
-{
-	struct tm tm;
-	if (!t || !gmtime_r(&t, &tm))
-		return "";
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
 /* The columns every CSV row starts with (those of the first CSV, in its order): who the VM is
  * and what is predicted. The location and the proof come last, so old readers keep theirs. */
 static const char csv_vm_header[] =
@@ -332,7 +277,7 @@ static void csv_vm_fields(strbuf *out, const scan_result *r, const vm_facts *f, 
 {
 	char tv[16], scanned[32], probed[32];
 	strbuf_add_csv_field(out, r->vcenter, 0);
-	strbuf_add_csv_field(out, iso_time(r->scanned_at, scanned), 0);
+	strbuf_add_csv_field(out, time_iso(r->scanned_at, scanned, sizeof scanned, ""), 0);
 	strbuf_add_csv_field(out, f->name, 0);
 	strbuf_add_csv_field(out, f->moref, 0);
 	strbuf_add_csv_field(out, model_power_name(f->power), 0);
@@ -344,7 +289,7 @@ static void csv_vm_fields(strbuf *out, const scan_result *r, const vm_facts *f, 
 	strbuf_add_csv_field(out, model_level_name(v->predicted), 0);
 	strbuf_add_csv_field(out, model_status_name(v->status), 0);
 	strbuf_add_csv_field(out, model_probe_state_name(f->probe.state), 0);
-	strbuf_add_csv_field(out, iso_time(f->probe.at, probed), 0);
+	strbuf_add_csv_field(out, time_iso(f->probe.at, probed, sizeof probed, ""), 0);
 }
 
 static void csv_tail_fields(strbuf *out, const scan_result *r, const vm_facts *f, const verdict *v)
@@ -356,7 +301,8 @@ static void csv_tail_fields(strbuf *out, const scan_result *r, const vm_facts *f
 	strbuf_add_csv_field(out, f->cluster ? f->cluster : "", 0);
 	strbuf_add_csv_field(out, f->folder ? f->folder : "", 0);
 	strbuf_add_csv_field(out, proof_state_name(pr.state), 0);
-	strbuf_add_csv_field(out, f->last_test.id ? iso_time(f->last_test.at, tested) : "", 0);
+	strbuf_add_csv_field(out, f->last_test.id ? time_iso(f->last_test.at, tested, sizeof tested, "")
+					       : "", 0);
 	strbuf_add_csv_field(out, !f->last_test.id ? "" : f->last_test.failed ? "failed"
 				  : model_level_name(f->last_test.achieved), 1);
 }

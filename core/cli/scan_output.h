@@ -7,19 +7,12 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "frontend/format.h"
 #include "model/model.h"
 #include "proof/proof.h"
 #include "util/json.h"
 #include "scan/scan.h"
 #include "util/strbuf.h"
-
-
-
-typedef enum { SCAN_FORMAT_TABLE, SCAN_FORMAT_JSON, SCAN_FORMAT_CSV,
-	       SCAN_FORMAT_CSV_FINDINGS } scan_format;
-
-/* "table", "json", "csv", "csv-findings" -> format; false on anything else. */
-int scan_format_parse(const char *s, scan_format *out);
 
 /* Appends the whole output to out (so nothing half-written reaches stdout on error). The table
  * uses `width` terminal columns (at least 80; its last-test column from 110); width 0: no

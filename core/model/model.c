@@ -487,3 +487,37 @@ void model_verdict_add(verdict *v, const char *rule, severity sev, quiesce_level
 	f->message = xstrdup(message);
 	f->evidence = xstrdup(evidence);
 }
+
+const char *model_level_short(quiesce_level l)
+{
+	switch (l) {
+	case LEVEL_APPLICATION: return "app";
+	case LEVEL_FILESYSTEM: return "fs";
+	case LEVEL_CRASH: return "crash";
+	case LEVEL_FAIL: return "fail";
+	case LEVEL_NONE: break;
+	}
+	return "-";
+}
+
+const char *model_power_short(power_state p)
+{
+	switch (p) {
+	case POWER_ON: return "on";
+	case POWER_OFF: return "off";
+	case POWER_SUSPENDED: return "sus";
+	case POWER_UNKNOWN: break;
+	}
+	return "?";
+}
+
+const char *model_tools_text(tools_status t, int version, char buf[16])
+{
+	switch (t) {
+	case TOOLS_NOT_INSTALLED: return "none";
+	case TOOLS_NOT_RUNNING: return "stopped";
+	case TOOLS_UNKNOWN: return "?";
+	case TOOLS_RUNNING: break;
+	}
+	return version ? model_tools_version_format(version, buf) : "running";
+}

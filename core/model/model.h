@@ -322,6 +322,14 @@ const char *model_writer_error_name(writer_error e);  /* "none", "retryable", ..
 const char *model_svc_state_name(svc_state s);     /* "running", "stopped", ... */
 const char *model_tools_version_status_name(tools_version_status s); /* "guestToolsTooOld", ... */
 
+/* Short names for people, in table columns (the CLI's table, the console's VM list), the same
+ * everywhere; not a contract (JSON and CSV use the names above). */
+const char *model_level_short(quiesce_level l);    /* "app", "fs", "crash", "fail", "-" */
+const char *model_power_short(power_state p);      /* "on", "off", "sus", "?" */
+/* Tools as a column shows them: "none", "stopped", "?" (status unknown: never a version that
+ * could pass for running), else the version ("12.1.5", "unmanaged") or "running". */
+const char *model_tools_text(tools_status t, int version, char buf[16]);
+
 /* Parse the names above back (history, config, lab). Return false on an unknown name (and
  * leave *out alone); names are matched exactly, as the *_name functions spell them. */
 bool model_level_parse(const char *s, quiesce_level *out);

@@ -34,7 +34,7 @@ static int on_host(void *ctx, const char *moref, const char *prop, xmlTextReader
 	host_fill *h = ctx;
 	vm_ref key = { .moref = moref };
 	vm_ref *hit = bsearch(&key, h->by_moref, h->n, sizeof *h->by_moref, cmp_moref);
-	const char *host = hit ? vs_rd_text(val, &h->scratch) : NULL;
+	const char *host = hit ? vs_xml_text_buf(val, &h->scratch) : NULL;
 	if (host && *host && !h->keys[hit->vm])
 		h->keys[hit->vm] = xstrdup(host);
 	return 0;

@@ -10,6 +10,7 @@
 #include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
+#include "util/errbuf.h"
 
 #define QUOTE_MAX 80     /* guest text quoted in an error */
 #define EVIDENCE_NAMES 16 /* names listed in an evidence string before "and N more" */
@@ -127,18 +128,6 @@ static char *quote(const char *s, size_t n)
 	return clean_dup(s, n, QUOTE_MAX);
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static void clear_err(char *err, size_t errlen)
 {
 	if (err && errlen)
@@ -150,12 +139,12 @@ static void clear_err(char *err, size_t errlen)
 static bool text_len(const char *text, size_t *len, const char *what, char *err, size_t errlen)
 {
 	if (!text) {
-		set_err(err, errlen, "no %s output", what);
+		errbuf_set(err, errlen, "no %s output", what);
 		return false;
 	}
 	*len = strnlen(text, PROBE_MAX_TEXT + 1);
 	if (*len > PROBE_MAX_TEXT) {
-		set_err(err, errlen, "%s output is larger than %zu bytes", what, PROBE_MAX_TEXT);
+		errbuf_set(err, errlen, "%s output is larger than %zu bytes", what, PROBE_MAX_TEXT);
 		return false;
 	}
 	return true;
@@ -210,11 +199,11 @@ static char *first_line(const char *text, size_t len)
 static void unrecognised(const char *what, const char *text, size_t len, char *err, size_t errlen)
 {
 	if (all_blank(text, len)) {
-		set_err(err, errlen, "%s printed nothing", what);
+		errbuf_set(err, errlen, "%s printed nothing", what);
 		return;
 	}
 	char *q = first_line(text, len);
-	set_err(err, errlen, "unrecognised %s output '%s'", what, q);
+	errbuf_set(err, errlen, "unrecognised %s output '%s'", what, q);
 	free(q);
 }
 
@@ -356,7 +345,7 @@ static bool set_installed(svc_facts *out, tri v, char *err, size_t errlen)
 {
 	if (out->installed != TRI_UNKNOWN && out->installed != v) {
 		out->installed = TRI_UNKNOWN;
-		set_err(err, errlen, "sc query and sc qc disagree on whether the service exists");
+		errbuf_set(err, errlen, "sc query and sc qc disagree on whether the service exists");
 		return false;
 	}
 	out->installed = v;
@@ -397,16 +386,16 @@ static bool sc_failure(const sc_scan *sc, svc_facts *out, char *err, size_t errl
 		return set_installed(out, TRI_NO, err, errlen);
 	const char *meaning = sc_code_meaning(sc->code);
 	if (meaning) {
-		set_err(err, errlen, "sc failed with error %ld%s%s%s: %s", sc->code,
+		errbuf_set(err, errlen, "sc failed with error %ld%s%s%s: %s", sc->code,
 			sc->failed_msg ? " (" : "", sc->failed_msg ? sc->failed_msg : "",
 			sc->failed_msg ? ")" : "", meaning);
 		return false;
 	}
 	if (sc->code < 0)
-		set_err(err, errlen, "sc failed%s%s%s", sc->failed_msg ? " (" : "",
+		errbuf_set(err, errlen, "sc failed%s%s%s", sc->failed_msg ? " (" : "",
 			sc->failed_msg ? sc->failed_msg : "", sc->failed_msg ? ")" : "");
 	else
-		set_err(err, errlen, "sc failed with error %ld%s%s%s", sc->code,
+		errbuf_set(err, errlen, "sc failed with error %ld%s%s%s", sc->code,
 			sc->failed_msg ? " (" : "", sc->failed_msg ? sc->failed_msg : "",
 			sc->failed_msg ? ")" : "");
 	return false;
@@ -428,12 +417,12 @@ bool probe_parse_sc_query(const char *text, svc_facts *out, char *err, size_t er
 	if (sc.failed) {
 		ok = sc_failure(&sc, out, err, errlen);
 	} else if (sc.n_values > 1) {
-		set_err(err, errlen, "sc query printed more than one STATE");
+		errbuf_set(err, errlen, "sc query printed more than one STATE");
 	} else if (sc.n_values == 1) {
 		long st = sc_value(sc.value, sc.value_len, state_names, 1, 7);
 		if (st < 0) {
 			char *q = quote(sc.value, sc.value_len);
-			set_err(err, errlen, "sc query printed an unknown STATE '%s'", q);
+			errbuf_set(err, errlen, "sc query printed an unknown STATE '%s'", q);
 			free(q);
 		} else if (set_installed(out, TRI_YES, err, errlen)) {
 			out->state = (svc_state)st; /* the enum follows the Windows numbers */
@@ -442,7 +431,7 @@ bool probe_parse_sc_query(const char *text, svc_facts *out, char *err, size_t er
 		}
 	} else if (sc.service_name) {
 		set_installed(out, TRI_YES, err, errlen);
-		set_err(err, errlen, "sc query printed no STATE (output cut off?)");
+		errbuf_set(err, errlen, "sc query printed no STATE (output cut off?)");
 	} else {
 		unrecognised("sc query", text, len, err, errlen);
 	}
@@ -464,12 +453,12 @@ bool probe_parse_sc_qc(const char *text, svc_facts *out, char *err, size_t errle
 	if (sc.failed) {
 		ok = sc_failure(&sc, out, err, errlen);
 	} else if (sc.n_values > 1) {
-		set_err(err, errlen, "sc qc printed more than one START_TYPE");
+		errbuf_set(err, errlen, "sc qc printed more than one START_TYPE");
 	} else if (sc.n_values == 1) {
 		long st = sc_value(sc.value, sc.value_len, start_names, 0, 4);
 		if (st < 0) {
 			char *q = quote(sc.value, sc.value_len);
-			set_err(err, errlen, "sc qc printed an unknown START_TYPE '%s'", q);
+			errbuf_set(err, errlen, "sc qc printed an unknown START_TYPE '%s'", q);
 			free(q);
 		} else if (set_installed(out, TRI_YES, err, errlen)) {
 			out->start = (svc_start)(st + 1); /* SVC_START_BOOT is 1, BOOT_START is 0 */
@@ -477,7 +466,7 @@ bool probe_parse_sc_qc(const char *text, svc_facts *out, char *err, size_t errle
 		}
 	} else if (sc.service_name) {
 		set_installed(out, TRI_YES, err, errlen);
-		set_err(err, errlen, "sc qc printed no START_TYPE (output cut off?)");
+		errbuf_set(err, errlen, "sc qc printed no START_TYPE (output cut off?)");
 	} else {
 		unrecognised("sc qc", text, len, err, errlen);
 	}
@@ -806,7 +795,7 @@ bool probe_parse_vssadmin_writers(const char *text, vss_writer **out, size_t *n,
 		if (!starts) {
 			if (count) {
 				char *q = quote(l.s, l.n);
-				set_err(err, errlen, "vssadmin printed an unexpected line '%s' after writer '%s'",
+				errbuf_set(err, errlen, "vssadmin printed an unexpected line '%s' after writer '%s'",
 					q, w[count - 1].name);
 				free(q);
 				goto out;
@@ -818,14 +807,14 @@ bool probe_parse_vssadmin_writers(const char *text, vss_writer **out, size_t *n,
 			continue;
 		}
 		if (count == PROBE_MAX_WRITERS) {
-			set_err(err, errlen, "vssadmin listed more than %d writers", PROBE_MAX_WRITERS);
+			errbuf_set(err, errlen, "vssadmin listed more than %d writers", PROBE_MAX_WRITERS);
 			goto out;
 		}
 		const char *nv = l.v;
 		size_t nvn = l.vn;
 		unquote_name(&nv, &nvn);
 		if (!nvn) {
-			set_err(err, errlen, "vssadmin printed a writer without a name");
+			errbuf_set(err, errlen, "vssadmin printed a writer without a name");
 			goto out;
 		}
 		w = xgrow(w, &cap, count + 1, sizeof *w);
@@ -835,13 +824,13 @@ bool probe_parse_vssadmin_writers(const char *text, vss_writer **out, size_t *n,
 		vline f[4];
 		for (int i = 0; i < 4; i++) {
 			if (!next_vline(&it, &f[i])) {
-				set_err(err, errlen, "vssadmin output ends inside the block of writer '%s'",
+				errbuf_set(err, errlen, "vssadmin output ends inside the block of writer '%s'",
 					cur->name);
 				goto out;
 			}
 			if (!f[i].terminated) {
 				/* The last line has no line end: its value may be cut mid-way. */
-				set_err(err, errlen, "vssadmin output is cut off in the middle of a line");
+				errbuf_set(err, errlen, "vssadmin output is cut off in the middle of a line");
 				goto out;
 			}
 			line_iter p2 = it;
@@ -856,11 +845,11 @@ bool probe_parse_vssadmin_writers(const char *text, vss_writer **out, size_t *n,
 				good = state_shape(f[i].v, f[i].vn) >= 0;
 			if (!good) {
 				if (next_block)
-					set_err(err, errlen, "vssadmin printed an incomplete block for writer '%s'",
+					errbuf_set(err, errlen, "vssadmin printed an incomplete block for writer '%s'",
 						cur->name);
 				else {
 					char *q = quote(f[i].s, f[i].n);
-					set_err(err, errlen, "vssadmin printed an unexpected line '%s' for writer '%s'",
+					errbuf_set(err, errlen, "vssadmin printed an unexpected line '%s' for writer '%s'",
 						q, cur->name);
 					free(q);
 				}
@@ -881,25 +870,25 @@ bool probe_parse_vssadmin_writers(const char *text, vss_writer **out, size_t *n,
 			const char *rest = e.v;
 			size_t rn = (size_t)(text + len - rest);
 			if (any_word(rest, rn, denied_words, sizeof denied_words / sizeof denied_words[0]))
-				set_err(err, errlen, "vssadmin failed: '%s' (the guest account has no "
+				errbuf_set(err, errlen, "vssadmin failed: '%s' (the guest account has no "
 					"elevated administrator token)", q);
 			else if (any_word(rest, rn, unexpected_words,
 					  sizeof unexpected_words / sizeof unexpected_words[0]))
-				set_err(err, errlen, "vssadmin failed: '%s' (the Volume Shadow Copy "
+				errbuf_set(err, errlen, "vssadmin failed: '%s' (the Volume Shadow Copy "
 					"service is probably disabled; see the Application event log)", q);
 			else
-				set_err(err, errlen, "vssadmin failed: '%s'", q);
+				errbuf_set(err, errlen, "vssadmin failed: '%s'", q);
 			free(q);
 		} else if (first_other.s) {
 			/* Every Windows has system writers: none listed means vssadmin did not work. */
 			char *q = quote(first_other.s, first_other.n);
 			if (banner)
-				set_err(err, errlen, "vssadmin listed no writer; it printed '%s'", q);
+				errbuf_set(err, errlen, "vssadmin listed no writer; it printed '%s'", q);
 			else
-				set_err(err, errlen, "unrecognised vssadmin output '%s'", q);
+				errbuf_set(err, errlen, "unrecognised vssadmin output '%s'", q);
 			free(q);
 		} else if (banner) {
-			set_err(err, errlen, "vssadmin listed no writer");
+			errbuf_set(err, errlen, "vssadmin listed no writer");
 		} else {
 			unrecognised("vssadmin", text, len, err, errlen);
 		}
@@ -997,7 +986,7 @@ bool probe_parse_tools_conf(const char *text, tri *disable_app_quiescing, tri *e
 			/* Tools would not read it as a boolean either: its effect is unknown. An
 			 * inline comment ("true # x") lands here too, as it does for Tools. */
 			char *qk = quote(k, kn), *qv = quote(v, vn);
-			set_err(err, errlen, "tools.conf [vmbackup] %s has the value '%s', not a boolean",
+			errbuf_set(err, errlen, "tools.conf [vmbackup] %s has the value '%s', not a boolean",
 				qk, qv);
 			free(qk);
 			free(qv);
@@ -1013,9 +1002,9 @@ not_ini:
 	{
 		char *q = quote(s, n);
 		if (!seen)
-			set_err(err, errlen, "could not read tools.conf: '%s'", q);
+			errbuf_set(err, errlen, "could not read tools.conf: '%s'", q);
 		else
-			set_err(err, errlen, "tools.conf line %zu is not INI: '%s'", lineno, q);
+			errbuf_set(err, errlen, "tools.conf line %zu is not INI: '%s'", lineno, q);
 		free(q);
 	}
 	return false;
@@ -1236,17 +1225,17 @@ static int diskpart_by_columns(const char *text, size_t len, tri *dynamic, char 
 			if (!terminated)
 				break; /* a cut-off fragment: not a whole row */
 			char *q = quote(s, n);
-			set_err(err, errlen, "diskpart printed an unexpected row '%s'", q);
+			errbuf_set(err, errlen, "diskpart printed an unexpected row '%s'", q);
 			free(q);
 			goto fail;
 		}
 		if (!terminated || cols <= sp[3].from) {
-			set_err(err, errlen, "diskpart output is cut off in the row of Disk %ld", num);
+			errbuf_set(err, errlen, "diskpart output is cut off in the row of Disk %ld", num);
 			goto fail;
 		}
 		row_cell(s, n, dyn_span(s, n, sp), &c, &cn, &cols);
 		if (cn > 1 || (cn == 1 && *c != '*')) {
-			set_err(err, errlen, "diskpart printed '%c' in the Dyn column of Disk %ld",
+			errbuf_set(err, errlen, "diskpart printed '%c' in the Dyn column of Disk %ld",
 				isprint((unsigned char)*c) ? *c : '?', num);
 			goto fail;
 		}
@@ -1257,11 +1246,11 @@ static int diskpart_by_columns(const char *text, size_t len, tri *dynamic, char 
 		disks++;
 	}
 	if (!disks) {
-		set_err(err, errlen, "diskpart listed no disk");
+		errbuf_set(err, errlen, "diskpart listed no disk");
 		goto fail;
 	}
 	if (!ended) {
-		set_err(err, errlen, "diskpart output ends inside the disk table (cut off?)");
+		errbuf_set(err, errlen, "diskpart output ends inside the disk table (cut off?)");
 		goto fail;
 	}
 	if (dyn_n) {
@@ -1324,15 +1313,15 @@ bool probe_parse_diskpart(const char *text, tri *dynamic, char **evidence,
 			trim(&s, &n);
 			if (find(s, n, "rror") || find(s, n, "no fixed disks")) {
 				char *q = quote(s, n);
-				set_err(err, errlen, "diskpart printed no disk table: '%s'", q);
+				errbuf_set(err, errlen, "diskpart printed no disk table: '%s'", q);
 				free(q);
 				return false;
 			}
 		}
 		if (all_blank(text, len))
-			set_err(err, errlen, "diskpart printed nothing");
+			errbuf_set(err, errlen, "diskpart printed nothing");
 		else
-			set_err(err, errlen, "diskpart printed no disk table with a Dyn column");
+			errbuf_set(err, errlen, "diskpart printed no disk table with a Dyn column");
 		return false;
 	}
 
@@ -1380,7 +1369,7 @@ bool probe_parse_diskpart(const char *text, tri *dynamic, char **evidence,
 		size_t rn = rtrim_len(s, n) - at;
 		const char *row = s + at;
 		if (!terminated || rn <= free_at) {
-			set_err(err, errlen, "diskpart output is cut off in the row of Disk %ld", num);
+			errbuf_set(err, errlen, "diskpart output is cut off in the row of Disk %ld", num);
 			goto fail;
 		}
 		bool star = false;
@@ -1388,7 +1377,7 @@ bool probe_parse_diskpart(const char *text, tri *dynamic, char **evidence,
 			if (row[i] == '*')
 				star = true;
 			else if (row[i] != ' ') {
-				set_err(err, errlen, "diskpart printed '%c' in the Dyn column of Disk %ld",
+				errbuf_set(err, errlen, "diskpart printed '%c' in the Dyn column of Disk %ld",
 					isprint((unsigned char)row[i]) ? row[i] : '?', num);
 				goto fail;
 			}
@@ -1400,11 +1389,11 @@ bool probe_parse_diskpart(const char *text, tri *dynamic, char **evidence,
 		disks++;
 	}
 	if (!disks) {
-		set_err(err, errlen, "diskpart listed no disk");
+		errbuf_set(err, errlen, "diskpart listed no disk");
 		goto fail;
 	}
 	if (!ended) {
-		set_err(err, errlen, "diskpart output ends inside the disk table (cut off?)");
+		errbuf_set(err, errlen, "diskpart output ends inside the disk table (cut off?)");
 		goto fail;
 	}
 	if (dyn_n) {
@@ -1482,7 +1471,7 @@ bool probe_parse_storage_pools(const char *text, tri *spaces, char **evidence,
 	}
 	if (!header) {
 		char *q = first_line(text, len);
-		set_err(err, errlen, "unrecognised Get-StoragePool output '%s'", q);
+		errbuf_set(err, errlen, "unrecognised Get-StoragePool output '%s'", q);
 		free(q);
 		return false;
 	}
@@ -1499,7 +1488,7 @@ bool probe_parse_storage_pools(const char *text, tri *spaces, char **evidence,
 		trim(&name, &nn);
 		if (!nn) {
 			char *q = quote(s, n);
-			set_err(err, errlen, "Get-StoragePool printed a row without a name: '%s'", q);
+			errbuf_set(err, errlen, "Get-StoragePool printed a row without a name: '%s'", q);
 			free(q);
 			free_names(names, count);
 			return false;
@@ -1508,7 +1497,7 @@ bool probe_parse_storage_pools(const char *text, tri *spaces, char **evidence,
 		names[count++] = clean_dup(name, nn, QUOTE_MAX);
 	}
 	if (!count) {
-		set_err(err, errlen, "Get-StoragePool printed a table without rows (cut off?)");
+		errbuf_set(err, errlen, "Get-StoragePool printed a table without rows (cut off?)");
 		return false;
 	}
 	*spaces = TRI_YES;
@@ -1593,14 +1582,14 @@ static char *section_text(const probe_section *sec, const bool *bad, size_t n, c
 			at = i;
 		}
 	if (!found) {
-		set_err(err, errlen, "no output (probe cut short?)");
+		errbuf_set(err, errlen, "no output (probe cut short?)");
 		return NULL;
 	}
 	if (bad[at]) {
 		bool repeated = false;
 		for (size_t i = at + 1; i < n && !repeated; i++)
 			repeated = sec_named(&sec[i], name, l);
-		set_err(err, errlen, repeated ? "printed more than once" :
+		errbuf_set(err, errlen, repeated ? "printed more than once" :
 			"its output holds another section's marker line");
 		return NULL;
 	}

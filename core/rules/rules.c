@@ -1,6 +1,7 @@
 #include "rules/rules.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/timefmt.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -239,9 +240,8 @@ static void sep(strbuf *sb)
 
 static void add_time(strbuf *sb, time_t t)
 {
-	struct tm tm;
-	char buf[32];
-	if (gmtime_r(&t, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+	char buf[TIME_TEXT_MAX];
+	if (time_iso(t, buf, sizeof buf, NULL))
 		strbuf_adds(sb, buf);
 	else
 		strbuf_addf(sb, "@%lld", (long long)t);

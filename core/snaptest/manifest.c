@@ -15,18 +15,7 @@
 #include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+#include "util/errbuf.h"
 
 void snaptest_manifest_init(snaptest_manifest *m)
 {
@@ -108,20 +97,20 @@ static int xread(xmlTextReaderPtr r, const char *doc, char *err, size_t errlen)
 {
 	int k = xmlTextReaderRead(r);
 	if (k < 0)
-		return fail(err, errlen, "%s is not well-formed XML", doc);
+		return errbuf_set(err, errlen, "%s is not well-formed XML", doc);
 	if (k == 0)
 		return 0;
 	switch (xmlTextReaderNodeType(r)) {
 	case XML_READER_TYPE_DOCUMENT_TYPE:
-		return fail(err, errlen, "%s has a DOCTYPE, which a VSS document never has (refused)", doc);
+		return errbuf_set(err, errlen, "%s has a DOCTYPE, which a VSS document never has (refused)", doc);
 	case XML_READER_TYPE_ENTITY_REFERENCE:
 	case XML_READER_TYPE_ENTITY:
-		return fail(err, errlen, "%s uses an entity, which a VSS document never does (refused)", doc);
+		return errbuf_set(err, errlen, "%s uses an entity, which a VSS document never does (refused)", doc);
 	default:
 		break;
 	}
 	if (xmlTextReaderDepth(r) > SNAPTEST_MANIFEST_MAX_DEPTH)
-		return fail(err, errlen, "%s is nested deeper than %d levels", doc, SNAPTEST_MANIFEST_MAX_DEPTH);
+		return errbuf_set(err, errlen, "%s is nested deeper than %d levels", doc, SNAPTEST_MANIFEST_MAX_DEPTH);
 	return 1;
 }
 
@@ -156,7 +145,7 @@ static int parse_bcd(const char *buf, size_t len, snaptest_manifest *m, char *er
 {
 	xmlTextReaderPtr r = reader_new(buf, len);
 	if (!r)
-		return fail(err, errlen, "backup.xml has a DOCTYPE, which a VSS document never has (refused)");
+		return errbuf_set(err, errlen, "backup.xml has a DOCTYPE, which a VSS document never has (refused)");
 	int k, rc = -1;
 	bool root = false;
 	snaptest_writer *cur = NULL;
@@ -167,7 +156,7 @@ static int parse_bcd(const char *buf, size_t len, snaptest_manifest *m, char *er
 		int depth = xmlTextReaderDepth(r);
 		if (depth == 0) {
 			if (!is_elem(r, "BACKUP_COMPONENTS")) {
-				fail(err, errlen, "backup.xml is not a Backup Components Document (root <%s>)",
+				errbuf_set(err, errlen, "backup.xml is not a Backup Components Document (root <%s>)",
 				     (const char *)xmlTextReaderConstLocalName(r));
 				goto out;
 			}
@@ -187,7 +176,7 @@ static int parse_bcd(const char *buf, size_t len, snaptest_manifest *m, char *er
 			char *inst = attr(r, "instanceId");
 			if (!id) {
 				free(inst);
-				fail(err, errlen, "backup.xml has a WRITER_COMPONENTS without writerId");
+				errbuf_set(err, errlen, "backup.xml has a WRITER_COMPONENTS without writerId");
 				goto out;
 			}
 			cur = find_writer(m, id, inst);
@@ -220,7 +209,7 @@ static int parse_bcd(const char *buf, size_t len, snaptest_manifest *m, char *er
 	if (k < 0)
 		goto out;
 	if (!root) {
-		fail(err, errlen, "backup.xml is empty");
+		errbuf_set(err, errlen, "backup.xml is empty");
 		goto out;
 	}
 	rc = 0;
@@ -234,7 +223,7 @@ static int parse_metadata(const char *name, const char *buf, size_t len, snaptes
 {
 	xmlTextReaderPtr r = reader_new(buf, len);
 	if (!r)
-		return fail(err, errlen, "%s has a DOCTYPE, which a VSS document never has (refused)", name);
+		return errbuf_set(err, errlen, "%s has a DOCTYPE, which a VSS document never has (refused)", name);
 	int k, rc = -1;
 	bool root = false, ident = false;
 	while ((k = xread(r, name, err, errlen)) == 1) {
@@ -243,7 +232,7 @@ static int parse_metadata(const char *name, const char *buf, size_t len, snaptes
 		int depth = xmlTextReaderDepth(r);
 		if (depth == 0) {
 			if (!is_elem(r, "WRITER_METADATA")) {
-				fail(err, errlen, "%s is not a writer metadata document (root <%s>)", name,
+				errbuf_set(err, errlen, "%s is not a writer metadata document (root <%s>)", name,
 				     (const char *)xmlTextReaderConstLocalName(r));
 				goto out;
 			}
@@ -254,14 +243,14 @@ static int parse_metadata(const char *name, const char *buf, size_t len, snaptes
 			char *inst = attr(r, "instanceId");
 			if (!id) {
 				free(inst);
-				fail(err, errlen, "%s has no writerId", name);
+				errbuf_set(err, errlen, "%s has no writerId", name);
 				goto out;
 			}
 			snaptest_writer *w = find_writer(m, id, inst);
 			if (w && w->has_metadata) {
 				free(id);
 				free(inst);
-				fail(err, errlen, "%s describes writer %s a second time", name, w->id);
+				errbuf_set(err, errlen, "%s describes writer %s a second time", name, w->id);
 				goto out;
 			}
 			if (w) {
@@ -286,7 +275,7 @@ static int parse_metadata(const char *name, const char *buf, size_t len, snaptes
 	if (k < 0)
 		goto out;
 	if (!root || !ident) {
-		fail(err, errlen, "%s has no writer IDENTIFICATION", name);
+		errbuf_set(err, errlen, "%s has no writer IDENTIFICATION", name);
 		goto out;
 	}
 	m->n_metadata_docs++;
@@ -304,7 +293,7 @@ static int read_entry(zip_t *z, zip_uint64_t i, const char *name, size_t limit, 
 {
 	zip_file_t *f = zip_fopen_index(z, i, 0);
 	if (!f)
-		return fail(err, errlen, "%s cannot be extracted from the manifest: %s", name,
+		return errbuf_set(err, errlen, "%s cannot be extracted from the manifest: %s", name,
 			    zip_strerror(z));
 	size_t cap = 64 * 1024, len = 0;
 	char *buf = xmalloc(cap + 1);
@@ -312,7 +301,7 @@ static int read_entry(zip_t *z, zip_uint64_t i, const char *name, size_t limit, 
 	for (;;) {
 		if (len == cap) {
 			if (cap > limit) {
-				rc = fail(err, errlen, "%s is larger than %zu bytes uncompressed (refused)",
+				rc = errbuf_set(err, errlen, "%s is larger than %zu bytes uncompressed (refused)",
 					  name, limit);
 				break;
 			}
@@ -321,7 +310,7 @@ static int read_entry(zip_t *z, zip_uint64_t i, const char *name, size_t limit, 
 		}
 		zip_int64_t n = zip_fread(f, buf + len, cap - len);
 		if (n < 0) {
-			rc = fail(err, errlen, "%s is damaged in the manifest: %s", name,
+			rc = errbuf_set(err, errlen, "%s is damaged in the manifest: %s", name,
 				  zip_file_strerror(f));
 			break;
 		}
@@ -329,7 +318,7 @@ static int read_entry(zip_t *z, zip_uint64_t i, const char *name, size_t limit, 
 			break;
 		len += (size_t)n;
 		if (len > limit) {
-			rc = fail(err, errlen, "%s is larger than %zu bytes uncompressed (refused)",
+			rc = errbuf_set(err, errlen, "%s is larger than %zu bytes uncompressed (refused)",
 				  name, limit);
 			break;
 		}
@@ -364,21 +353,21 @@ int snaptest_manifest_parse(const void *data, size_t len, snaptest_manifest *m,
 	if (err && errlen)
 		err[0] = '\0';
 	if (!data || len == 0)
-		return fail(err, errlen, "the manifest is empty");
+		return errbuf_set(err, errlen, "the manifest is empty");
 	if (len > SNAPTEST_MANIFEST_MAX_ZIP)
-		return fail(err, errlen, "the manifest is larger than %zu bytes (refused)",
+		return errbuf_set(err, errlen, "the manifest is larger than %zu bytes (refused)",
 			    SNAPTEST_MANIFEST_MAX_ZIP);
 	zip_error_t ze;
 	zip_error_init(&ze);
 	zip_source_t *src = zip_source_buffer_create(data, len, 0, &ze);
 	if (!src) {
 		zip_error_fini(&ze);
-		return fail(err, errlen, "the manifest cannot be opened");
+		return errbuf_set(err, errlen, "the manifest cannot be opened");
 	}
 	/* ZIP_CHECKCONS: a truncated archive fails here rather than half-read. */
 	zip_t *z = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
 	if (!z) {
-		fail(err, errlen, "the manifest is not a zip file (truncated or damaged: %s)",
+		errbuf_set(err, errlen, "the manifest is not a zip file (truncated or damaged: %s)",
 		     zip_error_strerror(&ze));
 		zip_source_free(src);
 		zip_error_fini(&ze);
@@ -389,7 +378,7 @@ int snaptest_manifest_parse(const void *data, size_t len, snaptest_manifest *m,
 	int rc = -1;
 	zip_int64_t count = zip_get_num_entries(z, 0);
 	if (count < 0 || count > SNAPTEST_MANIFEST_MAX_ENTRIES) {
-		fail(err, errlen, "the manifest has %lld entries, more than the %d allowed (refused)",
+		errbuf_set(err, errlen, "the manifest has %lld entries, more than the %d allowed (refused)",
 		     (long long)count, SNAPTEST_MANIFEST_MAX_ENTRIES);
 		goto out;
 	}
@@ -400,14 +389,14 @@ int snaptest_manifest_parse(const void *data, size_t len, snaptest_manifest *m,
 		const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
 		if (name && is_backup_xml(name)) {
 			if (bcd >= 0) {
-				fail(err, errlen, "the manifest has two backup.xml");
+				errbuf_set(err, errlen, "the manifest has two backup.xml");
 				goto out;
 			}
 			bcd = i;
 		}
 	}
 	if (bcd < 0) {
-		fail(err, errlen, "the manifest has no backup.xml");
+		errbuf_set(err, errlen, "the manifest has no backup.xml");
 		goto out;
 	}
 	/* Everything is read (bounded) before anything is parsed, so the total bound holds
@@ -422,7 +411,7 @@ int snaptest_manifest_parse(const void *data, size_t len, snaptest_manifest *m,
 			continue;
 		const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
 		if (!name) {
-			fail(err, errlen, "the manifest has an entry without a name");
+			errbuf_set(err, errlen, "the manifest has an entry without a name");
 			goto free_docs;
 		}
 		if (name[0] && name[strlen(name) - 1] == '/')
@@ -438,7 +427,7 @@ int snaptest_manifest_parse(const void *data, size_t len, snaptest_manifest *m,
 		if (read_entry(z, (zip_uint64_t)i, names[n_docs], limit, &bufs[n_docs], &lens[n_docs],
 			       err, errlen) < 0) {
 			if (limit < SNAPTEST_MANIFEST_MAX_ENTRY && err && strstr(err, "larger than"))
-				fail(err, errlen, "the manifest's entries add up to more than %zu bytes uncompressed (refused)",
+				errbuf_set(err, errlen, "the manifest's entries add up to more than %zu bytes uncompressed (refused)",
 				     SNAPTEST_MANIFEST_MAX_TOTAL);
 			goto free_docs;
 		}

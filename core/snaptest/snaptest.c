@@ -1035,7 +1035,7 @@ static int on_host(void *ctx, const char *moref, const char *prop, xmlTextReader
 {
 	strbuf sb;
 	strbuf_init(&sb);
-	const char *t = vs_rd_text(r, &sb);
+	const char *t = vs_xml_text_buf(r, &sb);
 	if (t)
 		*(char **)ctx = xstrdup(t);
 	strbuf_done(&sb);

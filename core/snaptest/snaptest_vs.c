@@ -11,6 +11,7 @@
 #include "vsphere/inventory.h"
 #include "vsphere/propcol.h"
 #include "vsphere/soap.h"
+#include "util/timefmt.h"
 
 /* ---- snapshot tree ---- */
 
@@ -44,7 +45,7 @@ static int on_snapshot(void *ctx, const char *moref, const char *prop, xmlTextRe
 			continue;
 		while (top > 0 && stack_depth[top - 1] >= d)
 			top--;
-		if (vs_rd_is(r, "rootSnapshotList") || vs_rd_is(r, "childSnapshotList")) {
+		if (vs_xml_is(r, "rootSnapshotList") || vs_xml_is(r, "childSnapshotList")) {
 			if (top == 64) {
 				rc = vs_fail(err, VS_ERR_PARSE, "The snapshot tree of %s is too deep.", moref);
 				break;
@@ -58,13 +59,13 @@ static int on_snapshot(void *ctx, const char *moref, const char *prop, xmlTextRe
 		if (top == 0 || stack_depth[top - 1] != d - 1)
 			continue;
 		snaptest_vs_snap *node = &s->v[stack_idx[top - 1]];
-		char *field = vs_rd_is(r, "snapshot") ? node->moref
-			    : vs_rd_is(r, "name") ? node->name
-			    : vs_rd_is(r, "backupManifest") ? node->backup_manifest : NULL;
+		char *field = vs_xml_is(r, "snapshot") ? node->moref
+			    : vs_xml_is(r, "name") ? node->name
+			    : vs_xml_is(r, "backupManifest") ? node->backup_manifest : NULL;
 		size_t cap = field == node->moref ? sizeof node->moref
 			   : field == node->name ? sizeof node->name : sizeof node->backup_manifest;
 		if (field) {
-			const char *t = vs_rd_text(r, &sb);
+			const char *t = vs_xml_text_buf(r, &sb);
 			if (!t) {
 				rc = vs_fail(err, VS_ERR_PARSE, "The snapshot tree of %s is malformed.", moref);
 				break;
@@ -117,8 +118,8 @@ static int on_layout(void *ctx, const char *moref, const char *prop, xmlTextRead
 		int type = xmlTextReaderNodeType(r), d = xmlTextReaderDepth(r);
 		if (type == XML_READER_TYPE_END_ELEMENT && d == base)
 			break;
-		if (type == XML_READER_TYPE_ELEMENT && d == base + 2 && vs_rd_is(r, "name")) {
-			const char *t = vs_rd_text(r, &sb);
+		if (type == XML_READER_TYPE_ELEMENT && d == base + 2 && vs_xml_is(r, "name")) {
+			const char *t = vs_xml_text_buf(r, &sb);
 			if (!t) {
 				rc = vs_fail(err, VS_ERR_PARSE, "The file layout of %s is malformed.", moref);
 				break;
@@ -171,7 +172,7 @@ static int on_obj(void *ctx, const char *moref, const char *prop, xmlTextReaderP
 		snprintf(o->parent_type, sizeof o->parent_type, "%s", t ? (const char *)t : "");
 		xmlFree(t);
 	}
-	const char *v = vs_rd_text(r, &sb);
+	const char *v = vs_xml_text_buf(r, &sb);
 	int rc = 0;
 	if (!v) {
 		rc = vs_fail(err, VS_ERR_PARSE, "The parent of %s is malformed.", moref);
@@ -255,9 +256,8 @@ static int on_events(xmlTextReaderPtr r, void *arg, vs_error *err)
 			continue;
 		}
 		snaptest_vs_event ev = { .key = -1 };
-		char *t = vs_xml_xsi_type(r);
-		snprintf(ev.type, sizeof ev.type, "%s", t ? t : "Event");
-		free(t);
+		char t[sizeof ev.type];
+		snprintf(ev.type, sizeof ev.type, "%s", *vs_xml_xsi_type(r, t, sizeof t) ? t : "Event");
 		int d2 = xmlTextReaderDepth(r), k2;
 		while ((k2 = vs_xml_next_child(r, d2, err)) == 1) {
 			bool key = vs_xml_is(r, "key"), at = vs_xml_is(r, "createdTime"),
@@ -272,7 +272,7 @@ static int on_events(xmlTextReaderPtr r, void *arg, vs_error *err)
 			if (key)
 				ev.key = strtoll(v, NULL, 10);
 			else if (at)
-				ev.at = inventory_parse_datetime(v);
+				ev.at = time_parse_xsd(v);
 			else
 				snprintf(ev.message, sizeof ev.message, "%s", v);
 			text_clean_inplace(ev.message);   /* server text: one line, no escapes */
@@ -305,11 +305,9 @@ int snaptest_vs_events(vs_conn *c, const char *vm, time_t since, int64_t min_key
 	vs_soap_add_moref(&sb, "entity", "VirtualMachine", vm);
 	strbuf_adds(&sb, "<recursion>self</recursion></entity>");
 	if (since > 0) {
-		char ts[32];
-		struct tm tm;
-		gmtime_r(&since, &tm);
-		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		strbuf_addf(&sb, "<time><beginTime>%s</beginTime></time>", ts);
+		char ts[TIME_TEXT_MAX];
+		strbuf_addf(&sb, "<time><beginTime>%s</beginTime></time>",
+			    time_iso(since, ts, sizeof ts, ""));
 	}
 	strbuf_adds(&sb, "</filter></QueryEvents>");
 	events_ctx e = { .min_key = min_key };

@@ -1,6 +1,7 @@
 /* store: open, check, migrate, transactions, the statement cache; events and messages. */
 #include "store/store_internal.h"
 #include "util/xalloc.h"
+#include "util/monoclock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,20 +18,9 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
-int store_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 int store_fail(store *s, char *err, size_t errlen, const char *what)
 {
-	return store_errf(err, errlen, "%s in the history %s: %s", what, s->path,
+	return errbuf_set(err, errlen, "%s in the history %s: %s", what, s->path,
 			  sqlite3_errmsg(s->db));
 }
 
@@ -98,7 +88,7 @@ int store_require_no_tx(store *s, char *err, size_t errlen, const char *what)
 {
 	if (!s->in_tx)
 		return 0;
-	return store_errf(err, errlen,
+	return errbuf_set(err, errlen,
 			  "%s must be durable at once, but a transaction is open on the history %s",
 			  what, s->path);
 }
@@ -122,7 +112,7 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
 		char c = *p;
 		*p = '\0';
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			rc = store_errf(err, errlen, "cannot create the directory %s for the history: %s",
+			rc = errbuf_set(err, errlen, "cannot create the directory %s for the history: %s",
 					dir, strerror(errno));
 			break;
 		}
@@ -142,17 +132,17 @@ static int ensure_file(const char *path, bool *created, char *err, size_t errlen
 	*created = false;
 	if (stat(path, &st) == 0) {
 		if (!S_ISREG(st.st_mode))
-			return store_errf(err, errlen, "the history %s is not a regular file", path);
+			return errbuf_set(err, errlen, "the history %s is not a regular file", path);
 		return 0;
 	}
 	if (errno != ENOENT)
-		return store_errf(err, errlen, "cannot open the history %s: %s", path, strerror(errno));
+		return errbuf_set(err, errlen, "cannot open the history %s: %s", path, strerror(errno));
 	/* its directory exists: lock_opening made it */
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST) /* another quiescent made it just now */
 			return 0;
-		return store_errf(err, errlen, "cannot create the history %s: %s", path, strerror(errno));
+		return errbuf_set(err, errlen, "cannot create the history %s: %s", path, strerror(errno));
 	}
 	close(fd);
 	*created = true;
@@ -180,7 +170,7 @@ static int lock_opening(const char *path, char *err, size_t errlen)
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (fd < 0) {
-		store_errf(err, errlen, "cannot open the directory of the history %s: %s", path,
+		errbuf_set(err, errlen, "cannot open the directory of the history %s: %s", path,
 			   strerror(errno));
 		free(dir);
 		return -1;
@@ -190,12 +180,11 @@ static int lock_opening(const char *path, char *err, size_t errlen)
 		if (errno != EWOULDBLOCK || waited_ms >= BUSY_TIMEOUT_MS) {
 			int e = errno;
 			close(fd);
-			return store_errf(err, errlen, "the history %s is being opened by another quiescent "
+			return errbuf_set(err, errlen, "the history %s is being opened by another quiescent "
 					  "for more than %d s (%s); try again", path, BUSY_TIMEOUT_MS / 1000,
 					  strerror(e));
 		}
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		monoclock_sleep(0.020);
 	}
 	return fd;
 }
@@ -291,7 +280,7 @@ static int check_integrity(store *s, char *err, size_t errlen)
 	if (rc != SQLITE_ROW) {
 		int code = sqlite3_errcode(s->db);
 		if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-			store_errf(err, errlen,
+			errbuf_set(err, errlen,
 				   "the history %s is not a usable SQLite database (%s); it was left "
 				   "untouched: move it aside or restore a backup, or use --db",
 				   s->path, sqlite3_errmsg(s->db));
@@ -309,7 +298,7 @@ static int check_integrity(store *s, char *err, size_t errlen)
 	const char *nl = first ? strchr(first, '\n') : NULL;
 	if (first && strncmp(first, "***", 3) == 0 && nl)
 		first = nl + 1;
-	store_errf(err, errlen,
+	errbuf_set(err, errlen,
 		   "the history %s is damaged (integrity check: %s); it was left untouched: "
 		   "move it aside or restore a backup, or use --db",
 		   s->path, first ? first : "no answer");
@@ -343,7 +332,7 @@ static int migrate(store *s, const char *const *migrations, size_t n, char *err,
 		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
 		if (sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(s->db, bump, NULL, NULL, NULL) != SQLITE_OK) {
-			store_errf(err, errlen,
+			errbuf_set(err, errlen,
 				   "upgrading the history %s from schema %d to %d failed: %s; "
 				   "it was left at schema %d",
 				   s->path, v, v + 1, sqlite3_errmsg(s->db), v);
@@ -362,7 +351,7 @@ store *store_open_with(const char *path, const char *const *migrations, size_t n
 {
 	bool created;
 	if (!path || !*path) {
-		store_errf(err, errlen, "no path for the history database (use --db or QUIESCENT_DB)");
+		errbuf_set(err, errlen, "no path for the history database (use --db or QUIESCENT_DB)");
 		return NULL;
 	}
 	int lock = lock_opening(path, err, errlen);
@@ -380,7 +369,7 @@ store *store_open_with(const char *path, const char *const *migrations, size_t n
 		if (s->db)
 			store_fail(s, err, errlen, "cannot open");
 		else
-			store_errf(err, errlen, "cannot open the history %s: out of memory", path);
+			errbuf_set(err, errlen, "cannot open the history %s: out of memory", path);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
@@ -399,7 +388,7 @@ store *store_open_with(const char *path, const char *const *migrations, size_t n
 		goto fail;
 	}
 	if (v < 0 || (size_t)v > n) {
-		store_errf(err, errlen,
+		errbuf_set(err, errlen,
 			   "the history %s has schema %d, newer than this quiescent knows (%zu): "
 			   "upgrade quiescent or use another --db; the file was not changed",
 			   path, v, n);
@@ -517,7 +506,7 @@ static const char sql_rollback[] = "ROLLBACK";
 int store_begin(store *s, char *err, size_t errlen)
 {
 	if (s->in_tx)
-		return store_errf(err, errlen, "a transaction is already open on the history %s", s->path);
+		return errbuf_set(err, errlen, "a transaction is already open on the history %s", s->path);
 	sqlite3_stmt *st = store_stmt(s, sql_begin, err, errlen);
 	if (!st || store_exec_stmt(s, st, err, errlen, "cannot start a transaction") != 0)
 		return -1;
@@ -528,7 +517,7 @@ int store_begin(store *s, char *err, size_t errlen)
 int store_commit(store *s, char *err, size_t errlen)
 {
 	if (!s->in_tx)
-		return store_errf(err, errlen, "no transaction is open on the history %s", s->path);
+		return errbuf_set(err, errlen, "no transaction is open on the history %s", s->path);
 	sqlite3_stmt *st = store_stmt(s, sql_commit, err, errlen);
 	if (!st || store_exec_stmt(s, st, err, errlen, "cannot commit") != 0) {
 		store_rollback(s);

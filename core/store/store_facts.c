@@ -258,21 +258,21 @@ static json_value *parse_doc(const char *json, char *err, size_t errlen)
 {
 	char perr[128];
 	if (!json)
-		return store_errf(err, errlen, "no facts document"), NULL;
+		return errbuf_set(err, errlen, "no facts document"), NULL;
 	json_value *doc = json_parse(json, strlen(json), perr, sizeof perr);
 	if (!doc) {
-		store_errf(err, errlen, "stored facts are not valid JSON (%s)", perr);
+		errbuf_set(err, errlen, "stored facts are not valid JSON (%s)", perr);
 		return NULL;
 	}
 	int64_t format;
 	if (doc->type != JSON_OBJECT || !json_get_int(doc, "format", &format)) {
 		json_free(doc);
-		store_errf(err, errlen, "stored facts have no format version");
+		errbuf_set(err, errlen, "stored facts have no format version");
 		return NULL;
 	}
 	if (format < 1 || format > STORE_FACTS_FORMAT) {
 		json_free(doc);
-		store_errf(err, errlen,
+		errbuf_set(err, errlen,
 			   "stored facts have format %lld, this quiescent reads up to %d: upgrade it",
 			   (long long)format, STORE_FACTS_FORMAT);
 		return NULL;

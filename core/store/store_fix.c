@@ -79,7 +79,7 @@ static int update_one(store *s, sqlite3_stmt *st, int64_t id, char *err, size_t 
 	if (store_exec_stmt(s, st, err, errlen, what) != 0)
 		return -1;
 	if (sqlite3_changes(s->db) != 1)
-		return store_errf(err, errlen, "%s: no %s %lld in the history %s", what, thing,
+		return errbuf_set(err, errlen, "%s: no %s %lld in the history %s", what, thing,
 				  (long long)id, s->path);
 	return 0;
 }
@@ -139,7 +139,7 @@ int64_t store_step_add(store *s, int64_t plan_vm_id, const store_step_def *def,
 		       char *err, size_t errlen)
 {
 	if (!def->kind)
-		return store_errf(err, errlen, "a step needs a kind to be recorded");
+		return errbuf_set(err, errlen, "a step needs a kind to be recorded");
 	sqlite3_stmt *st = store_stmt(s, sql_step_insert, err, errlen);
 	if (!st)
 		return -1;
@@ -196,7 +196,7 @@ int store_step_end(store *s, int64_t step_id, store_step_state stt, time_t at, c
 {
 	if (stt != STORE_STEP_DONE && stt != STORE_STEP_FAILED && stt != STORE_STEP_ROLLED_BACK &&
 	    stt != STORE_STEP_SKIPPED)
-		return store_errf(err, errlen, "a step cannot end in state %s",
+		return errbuf_set(err, errlen, "a step cannot end in state %s",
 				  store_step_state_name(stt));
 	if (store_require_no_tx(s, err, errlen, "the end of a step") != 0)
 		return -1;
@@ -250,7 +250,7 @@ int64_t store_task_record(store *s, int64_t connection_id, const store_task *t,
 			  char *err, size_t errlen)
 {
 	if (!t->moref || !t->kind)
-		return store_errf(err, errlen, "a task needs a managed object id and a kind");
+		return errbuf_set(err, errlen, "a task needs a managed object id and a kind");
 	sqlite3_stmt *st = store_stmt(s, sql_task_upsert, err, errlen);
 	if (!st)
 		return -1;

@@ -472,7 +472,7 @@ int store_history_record_get(store *s, store_history_kind kind, int64_t id, int6
 		}
 		break;
 	default:
-		return store_errf(err, errlen, "no such kind of history record (%d)", (int)kind);
+		return errbuf_set(err, errlen, "no such kind of history record (%d)", (int)kind);
 	}
 	if (rc != 0) {
 		store_history_record_done(r);
@@ -710,7 +710,7 @@ static int load_scan(store *s, int64_t id, const char *glob, diff_scan *out, cha
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
-		return store_errf(err, errlen, "there is no scan %lld in the history %s",
+		return errbuf_set(err, errlen, "there is no scan %lld in the history %s",
 				  (long long)id, s->path);
 	if (rc != SQLITE_ROW)
 		return store_fail(s, err, errlen, "cannot read a scan");

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "util/errbuf.h"
 
 typedef struct {
 	const char *sql;        /* identity: the address of a static string */
@@ -36,7 +37,6 @@ store *store_open_with(const char *path, const char *const *migrations, size_t n
 sqlite3_stmt *store_stmt(store *s, const char *sql, char *err, size_t errlen);
 /* Fills err with what, the SQLite message and the path; returns -1. */
 int store_fail(store *s, char *err, size_t errlen, const char *what);
-int store_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Steps st to the end (an INSERT/UPDATE); 0 or -1 with err. Resets st. */
 int store_exec_stmt(store *s, sqlite3_stmt *st, char *err, size_t errlen, const char *what);
 /* Steps a query that yields at most one row: 1 with st on the row (the caller reads it, then

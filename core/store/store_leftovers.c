@@ -25,7 +25,7 @@ int store_step_set_restart_needed(store *s, int64_t step_id, const char *why, ch
 	if (store_exec_stmt(s, st, err, errlen, "cannot journal a pending guest restart") != 0)
 		return -1;
 	if (sqlite3_changes(s->db) != 1)
-		return store_errf(err, errlen, "cannot journal a pending guest restart: no step %lld "
+		return errbuf_set(err, errlen, "cannot journal a pending guest restart: no step %lld "
 				  "in the history %s", (long long)step_id, s->path);
 	return 0;
 }

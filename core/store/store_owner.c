@@ -7,6 +7,7 @@
  * adopted (its owner columns set to us, compare-and-swap on the old lock name) before anybody
  * acts on it, so two recoverers never both act. */
 #include "store/store_internal.h"
+#include "util/timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,14 +49,14 @@ static int self_acquire(store *s, char *err, size_t errlen)
 	char dir[4200], cwd[2048] = "";
 	if (s->path[0] != '/' && !getcwd(cwd, sizeof cwd)) {
 		pthread_mutex_unlock(&self_mu);
-		return store_errf(err, errlen, "cannot tell where the history %s is: %s", s->path,
+		return errbuf_set(err, errlen, "cannot tell where the history %s is: %s", s->path,
 				  strerror(errno));
 	}
 	snprintf(dir, sizeof dir, "%s%s%.2000s.runs", cwd, cwd[0] ? "/" : "", s->path);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		int e = errno;
 		pthread_mutex_unlock(&self_mu);
-		return store_errf(err, errlen, "cannot create %s, where a running fix or test proves "
+		return errbuf_set(err, errlen, "cannot create %s, where a running fix or test proves "
 				  "it is alive: %s", dir, strerror(e));
 	}
 	char host[256] = "";
@@ -74,7 +75,7 @@ static int self_acquire(store *s, char *err, size_t errlen)
 		if (fd >= 0)
 			close(fd);
 		pthread_mutex_unlock(&self_mu);
-		return store_errf(err, errlen, "cannot take the run lock %s: %s", lock, strerror(e));
+		return errbuf_set(err, errlen, "cannot take the run lock %s: %s", lock, strerror(e));
 	}
 	if (self.held) {   /* another history in the same process: the old lock stays held */
 		drop_self_lock();
@@ -92,22 +93,31 @@ static int self_acquire(store *s, char *err, size_t errlen)
 	return 0;
 }
 
-int store_owner_stamp(store *s, const char *table, int64_t id, char *err, size_t errlen)
+/* The UPDATE that names this process (its lock taken) as the owner of row id, where `cond`
+ * (SQL after "WHERE id = ?1") holds: prepared, ?1..?5 bound; the caller binds what cond adds. */
+static sqlite3_stmt *claim_stmt(store *s, const char *table, int64_t id, const char *cond,
+				char *err, size_t errlen)
 {
-	if (self_acquire(s, err, errlen) < 0)
-		return -1;
-	char sql[200];
+	char sql[300];
 	snprintf(sql, sizeof sql, "UPDATE %s SET owner_host = ?2, owner_pid = ?3, owner_since = ?4,"
-		 " owner_lock = ?5 WHERE id = ?1", table);
+		 " owner_lock = ?5 WHERE id = ?1%s", table, cond);
 	sqlite3_stmt *st = store_stmt(s, sql, err, errlen);
 	if (!st)
-		return -1;
+		return NULL;
 	sqlite3_bind_int64(st, 1, id);
 	store_bind_text(st, 2, self.host);
 	sqlite3_bind_int64(st, 3, self.pid);
 	sqlite3_bind_int64(st, 4, (int64_t)self.since);
 	store_bind_text(st, 5, self.lock);
-	return store_exec_stmt(s, st, err, errlen, "cannot record who runs it");
+	return st;
+}
+
+int store_owner_stamp(store *s, const char *table, int64_t id, char *err, size_t errlen)
+{
+	if (self_acquire(s, err, errlen) < 0)
+		return -1;
+	sqlite3_stmt *st = claim_stmt(s, table, id, "", err, errlen);
+	return st ? store_exec_stmt(s, st, err, errlen, "cannot record who runs it") : -1;
 }
 
 /* Is the process behind lock alive? */
@@ -154,7 +164,7 @@ static int read_owner(store *s, const char *table, int64_t id, store_owner *o, c
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? store_errf(err, errlen, "no %s row %lld in the history %s",
+		return rc == SQLITE_DONE ? errbuf_set(err, errlen, "no %s row %lld in the history %s",
 						      table, (long long)id, s->path)
 					 : store_fail(s, err, errlen, "cannot read who runs it");
 	o->alive = store_owner_lock_alive(lock, &o->is_self);
@@ -178,17 +188,10 @@ int store_owner_adopt(store *s, const char *table, int64_t id, store_owner *prev
 		return prev->is_self ? 1 : 0;
 	if (self_acquire(s, err, errlen) < 0)
 		return -1;
-	char sql[260];
-	snprintf(sql, sizeof sql, "UPDATE %s SET owner_host = ?2, owner_pid = ?3, owner_since = ?4,"
-		 " owner_lock = ?5 WHERE id = ?1 AND owner_lock IS ?6", table);
-	sqlite3_stmt *st = store_stmt(s, sql, err, errlen);
+	/* compare-and-swap: only while the row still names the dead owner we read */
+	sqlite3_stmt *st = claim_stmt(s, table, id, " AND owner_lock IS ?6", err, errlen);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	store_bind_text(st, 2, self.host);
-	sqlite3_bind_int64(st, 3, self.pid);
-	sqlite3_bind_int64(st, 4, (int64_t)self.since);
-	store_bind_text(st, 5, self.lock);
 	store_bind_text(st, 6, lock[0] ? lock : NULL);
 	if (store_exec_stmt(s, st, err, errlen, "cannot take over the interrupted run") != 0)
 		return -1;
@@ -200,7 +203,7 @@ int store_owner_adopt(store *s, const char *table, int64_t id, store_owner *prev
 	/* Somebody adopted it between our look and our update: it is theirs. */
 	if (read_owner(s, table, id, prev, lock, sizeof lock, err, errlen) < 0)
 		return -1;
-	return prev->alive ? 0 : store_errf(err, errlen, "the run %lld changed owner while we "
+	return prev->alive ? 0 : errbuf_set(err, errlen, "the run %lld changed owner while we "
 					    "looked; try again", (long long)id);
 }
 
@@ -246,10 +249,8 @@ int store_vm_busy(store *s, const char *vcenter, const char *moref, store_owner 
 
 void store_owner_describe(const store_owner *o, char *buf, size_t n)
 {
-	struct tm tm;
-	char when[32] = "?";
-	if (o->since && gmtime_r(&o->since, &tm))
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tm);
+	char when[TIME_TEXT_MAX];
 	snprintf(buf, n, "%s, pid %lld on %s since %s", o->is_self ? "this quiescent" :
-		 "another quiescent", (long long)o->pid, o->host[0] ? o->host : "an unknown host", when);
+		 "another quiescent", (long long)o->pid, o->host[0] ? o->host : "an unknown host",
+		 time_iso(o->since, when, sizeof when, "?"));
 }

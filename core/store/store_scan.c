@@ -16,7 +16,7 @@ static const char sql_conn_insert[] =
 int64_t store_connection_begin(store *s, const store_connection_info *ci, char *err, size_t errlen)
 {
 	if (!ci->server || !*ci->server)
-		return store_errf(err, errlen, "a connection needs a server name to be recorded");
+		return errbuf_set(err, errlen, "a connection needs a server name to be recorded");
 	sqlite3_stmt *st = store_stmt(s, sql_conn_insert, err, errlen);
 	if (!st)
 		return -1;
@@ -271,7 +271,7 @@ static int add_vm_rows(store *s, int64_t scan_id, const vm_facts *f, const verdi
 	if (rc != 0) {
 		if (rc == 1) {
 			sqlite3_reset(st);
-			store_errf(err, errlen, "cannot record a scanned VM in the history %s: %s is "
+			errbuf_set(err, errlen, "cannot record a scanned VM in the history %s: %s is "
 				   "already in scan %lld", s->path, f->moref, (long long)scan_id);
 		}
 		return -1;
@@ -323,10 +323,10 @@ int store_scan_add_vm(store *s, int64_t scan_id, const vm_facts *f, const verdic
 		      char *err, size_t errlen)
 {
 	if (!s->in_tx || s->scan_id != scan_id)
-		return store_errf(err, errlen, "scan %lld is not open for writing in the history %s",
+		return errbuf_set(err, errlen, "scan %lld is not open for writing in the history %s",
 				  (long long)scan_id, s->path);
 	if (!f->moref || !*f->moref)
-		return store_errf(err, errlen, "a VM without a managed object id cannot be recorded");
+		return errbuf_set(err, errlen, "a VM without a managed object id cannot be recorded");
 	/* A VM that fails to be written leaves no rows behind, and the caller chooses to go on
 	 * with the others or abort the scan. A state this call inserted is taken out by hand
 	 * rather than by a savepoint per VM, which cost a quarter of writing the VM (each page it
@@ -359,7 +359,7 @@ static const char sql_scan_finish[] =
 int store_scan_commit(store *s, int64_t scan_id, time_t finished_at, char *err, size_t errlen)
 {
 	if (!s->in_tx || s->scan_id != scan_id)
-		return store_errf(err, errlen, "scan %lld is not open for writing in the history %s",
+		return errbuf_set(err, errlen, "scan %lld is not open for writing in the history %s",
 				  (long long)scan_id, s->path);
 	sqlite3_stmt *st = store_stmt(s, sql_scan_finish, err, errlen);
 	if (!st)

@@ -30,7 +30,7 @@ int64_t store_snaptest_create(store *s, int64_t connection_id, const store_snapt
 			      char *err, size_t errlen)
 {
 	if (!def->moref || !def->snapshot_name)
-		return store_errf(err, errlen, "a test snapshot needs a VM and a snapshot name");
+		return errbuf_set(err, errlen, "a test snapshot needs a VM and a snapshot name");
 	if (store_require_no_tx(s, err, errlen, "the record of a test snapshot") != 0)
 		return -1;
 	sqlite3_stmt *st = store_stmt(s, sql_create, err, errlen);
@@ -71,7 +71,7 @@ int store_snaptest_set_running(store *s, int64_t id, const char *task_moref, cha
 	if (store_exec_stmt(s, st, err, errlen, "cannot record the test snapshot's task") != 0)
 		return -1;
 	if (sqlite3_changes(s->db) != 1)
-		return store_errf(err, errlen, "no test snapshot %lld waiting to run in the history %s",
+		return errbuf_set(err, errlen, "no test snapshot %lld waiting to run in the history %s",
 				  (long long)id, s->path);
 	return 0;
 }
@@ -98,7 +98,7 @@ int store_snaptest_finish(store *s, int64_t id, const store_snaptest_result *r, 
 {
 	if (r->state != STORE_SNAPTEST_REMOVED && r->state != STORE_SNAPTEST_KEPT &&
 	    r->state != STORE_SNAPTEST_ORPHAN)
-		return store_errf(err, errlen, "a test snapshot cannot finish in state %s",
+		return errbuf_set(err, errlen, "a test snapshot cannot finish in state %s",
 				  store_snaptest_state_name(r->state));
 	sqlite3_stmt *st = store_stmt(s, sql_finish, err, errlen);
 	if (!st)
@@ -121,7 +121,7 @@ int store_snaptest_finish(store *s, int64_t id, const store_snaptest_result *r, 
 	if (store_exec_stmt(s, st, err, errlen, "cannot record the test snapshot's result") != 0)
 		return -1;
 	if (sqlite3_changes(s->db) != 1)
-		return store_errf(err, errlen, "no test snapshot %lld in the history %s",
+		return errbuf_set(err, errlen, "no test snapshot %lld in the history %s",
 				  (long long)id, s->path);
 	return 0;
 }

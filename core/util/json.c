@@ -1,6 +1,7 @@
 #include "util/json.h"
 #include "util/text.h"
 #include "util/xalloc.h"
+#include "util/timefmt.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -216,14 +217,12 @@ void json_null(json_writer *w)
 
 void json_time(json_writer *w, time_t t)
 {
-	struct tm tm;
-	char buf[32];
-	if (t == 0 || !gmtime_r(&t, &tm) ||
-	    !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+	char buf[TIME_TEXT_MAX];
+	const char *iso = time_iso(t, buf, sizeof buf, NULL);
+	if (iso)
+		json_string(w, iso);
+	else
 		json_null(w);
-		return;
-	}
-	json_string(w, buf);
 }
 
 void json_raw(json_writer *w, const char *json)

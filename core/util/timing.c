@@ -1,4 +1,5 @@
 #include "util/timing.h"
+#include "util/monoclock.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -26,9 +27,7 @@ bool timing_enabled(void)
 
 double timing_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return monoclock_now();
 }
 
 void timing_mark(const char *phase)

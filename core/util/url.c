@@ -118,6 +118,30 @@ static int parse_hostport(const char *p, const char *end, url_parts *u)
 	return 0;
 }
 
+int url_host_span(const char *url, size_t *off, size_t *len)
+{
+	url_span sp;
+	if (!url || strncasecmp(url, "https://", 8) != 0 || split(url, &sp) < 0)
+		return -1;
+	const char *h = sp.at ? sp.at + 1 : sp.auth;
+	const char *end;
+	if (*h == '[') {
+		end = memchr(h, ']', (size_t)(sp.auth_end - h));
+		if (!end)
+			return -1;
+		end++;
+	} else {
+		end = memchr(h, ':', (size_t)(sp.auth_end - h));
+		if (!end)
+			end = sp.auth_end;
+	}
+	if (end == h)
+		return -1;
+	*off = (size_t)(h - url);
+	*len = (size_t)(end - h);
+	return 0;
+}
+
 int url_parse(const char *in, url_parts *u, char *msg, size_t n)
 {
 	memset(u, 0, sizeof *u);

@@ -37,6 +37,12 @@ char *url_redacted(const char *in);
  * port is 443, any "user@" in front (keys written by older versions) is ignored. */
 bool url_same_endpoint(const char *a, const char *b);
 
+/* Where the host of an https:// URL stands inside it, for rewriting the host in place (a guest
+ * transfer URL's '*' or ESXi name): *off and *len bound the host, an IPv6 literal with its
+ * brackets; userinfo (to the last '@') is skipped, what follows (":port/path?query") is left
+ * as written. 0, or -1 when url is not https:// or has no host. */
+int url_host_span(const char *url, size_t *off, size_t *len);
+
 /* Where the userinfo's password sits inside `in` (offset and length, percent-encoded as
  * written): 0 when there is one, -1 when none. For wiping it from argv in place. */
 int url_password_span(const char *in, size_t *off, size_t *len);

@@ -3,6 +3,7 @@
 #ifndef QUIESCENT_XALLOC_H
 #define QUIESCENT_XALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *xmalloc(size_t n);
@@ -13,6 +14,7 @@ void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 char *xstrdup(const char *s);          /* NULL in, NULL out */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* Replaces *dst with a copy of src, freeing the old value. */
 void xstrset(char **dst, const char *src);
 

@@ -7,29 +7,18 @@
 #include "vsphere/known_hosts.h"
 #include "vsphere/propcol.h"
 #include "util/strbuf.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 
-/* "https://host:port/path": the host part's bounds (brackets of an IPv6 literal kept). */
+/* The host part of a transfer URL (util/url.c, the one URL splitter): its bounds and what
+ * follows it. */
 static int url_host(const char *url, const char **h, size_t *hn, const char **rest)
 {
-	if (strncasecmp(url, "https://", 8) != 0)
+	size_t off;
+	if (url_host_span(url, &off, hn) < 0)
 		return -1;
-	const char *p = url + 8;
-	const char *end = p + strcspn(p, "/?#");
-	const char *at = memchr(p, '@', (size_t)(end - p));
-	if (at)
-		p = at + 1;
-	if (*p == '[') {
-		const char *rb = memchr(p, ']', (size_t)(end - p));
-		if (!rb)
-			return -1;
-		*hn = (size_t)(rb + 1 - p);
-	} else {
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-		*hn = (size_t)((colon ? colon : end) - p);
-	}
-	*h = p;
-	*rest = p + *hn;
+	*h = url + off;
+	*rest = *h + *hn;
 	return 0;
 }
 
@@ -101,7 +90,7 @@ static int on_vm(void *arg, const char *moref, const char *prop, xmlTextReaderPt
 	(void)err;
 	host_ctx *h = arg;
 	if (strcmp(prop, "runtime.host") == 0 && val) {
-		const char *t = vs_rd_text(val, &h->scratch);
+		const char *t = vs_xml_text_buf(val, &h->scratch);
 		if (t)
 			snprintf(h->host, sizeof h->host, "%s", t);
 	}
@@ -114,35 +103,35 @@ static int net_config(host_ctx *h, xmlTextReaderPtr r)
 {
 	char type[32] = "", keys[4][128], ips[8][64], ip_keys[8][128];
 	size_t n_keys = 0, n_ips = 0;
-	vs_rd_iter it;
-	vs_rd_iter_init(&it, r);
+	vs_xml_iter it;
+	vs_xml_iter_init(&it, r);
 	int ret;
-	while ((ret = vs_rd_iter_next(&it)) == 1) {
-		if (vs_rd_is(r, "nicType")) {
-			const char *t = vs_rd_text(r, &h->scratch);
+	while ((ret = vs_xml_iter_next(&it)) == 1) {
+		if (vs_xml_is(r, "nicType")) {
+			const char *t = vs_xml_text_buf(r, &h->scratch);
 			snprintf(type, sizeof type, "%s", t ? t : "");
-		} else if (vs_rd_is(r, "selectedVnic") && n_keys < 4) {
-			const char *t = vs_rd_text(r, &h->scratch);
+		} else if (vs_xml_is(r, "selectedVnic") && n_keys < 4) {
+			const char *t = vs_xml_text_buf(r, &h->scratch);
 			snprintf(keys[n_keys++], sizeof keys[0], "%s", t ? t : "");
-		} else if (vs_rd_is(r, "candidateVnic") && n_ips < 8) {
+		} else if (vs_xml_is(r, "candidateVnic") && n_ips < 8) {
 			char key[128] = "", ip[64] = "";
-			vs_rd_iter c;
-			vs_rd_iter_init(&c, r);
-			while (vs_rd_iter_next(&c) == 1) {
-				if (vs_rd_is(r, "key")) {
-					const char *t = vs_rd_text(r, &h->scratch);
+			vs_xml_iter c;
+			vs_xml_iter_init(&c, r);
+			while (vs_xml_iter_next(&c) == 1) {
+				if (vs_xml_is(r, "key")) {
+					const char *t = vs_xml_text_buf(r, &h->scratch);
 					snprintf(key, sizeof key, "%s", t ? t : "");
-				} else if (vs_rd_is(r, "spec")) {
-					vs_rd_iter s;
-					vs_rd_iter_init(&s, r);
-					while (vs_rd_iter_next(&s) == 1) {
-						if (!vs_rd_is(r, "ip"))
+				} else if (vs_xml_is(r, "spec")) {
+					vs_xml_iter s;
+					vs_xml_iter_init(&s, r);
+					while (vs_xml_iter_next(&s) == 1) {
+						if (!vs_xml_is(r, "ip"))
 							continue;
-						vs_rd_iter i;
-						vs_rd_iter_init(&i, r);
-						while (vs_rd_iter_next(&i) == 1)
-							if (vs_rd_is(r, "ipAddress")) {
-								const char *t = vs_rd_text(r, &h->scratch);
+						vs_xml_iter i;
+						vs_xml_iter_init(&i, r);
+						while (vs_xml_iter_next(&i) == 1)
+							if (vs_xml_is(r, "ipAddress")) {
+								const char *t = vs_xml_text_buf(r, &h->scratch);
 								snprintf(ip, sizeof ip, "%s", t ? t : "");
 							}
 					}
@@ -174,15 +163,15 @@ static int on_host(void *arg, const char *moref, const char *prop, xmlTextReader
 	if (!val)
 		return 0;
 	if (strcmp(prop, "summary.config.sslThumbprint") == 0) {
-		const char *t = vs_rd_text(val, &h->scratch);
+		const char *t = vs_xml_text_buf(val, &h->scratch);
 		char norm[VS_THUMB_LEN];
 		if (t && vs_thumbprint_normalize(t, norm, sizeof norm) > 0)
 			snprintf(h->out->thumbprint, sizeof h->out->thumbprint, "%s", norm);
 	} else if (strcmp(prop, "config.virtualNicManagerInfo.netConfig") == 0) {
-		vs_rd_iter it;
-		vs_rd_iter_init(&it, val);
+		vs_xml_iter it;
+		vs_xml_iter_init(&it, val);
 		int ret;
-		while ((ret = vs_rd_iter_next(&it)) == 1)
+		while ((ret = vs_xml_iter_next(&it)) == 1)
 			if (net_config(h, val) < 0)
 				return vs_fail(err, VS_ERR_PARSE, "The host's network configuration "
 					       "cannot be read.");

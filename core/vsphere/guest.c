@@ -13,6 +13,7 @@
 #include "vsphere/http.h"
 #include "util/secret.h"
 #include "vsphere/soap.h"
+#include "util/monoclock.h"
 
 #define STR_SET(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
@@ -63,61 +64,78 @@ typedef struct {
 	char *url;
 } guest_state;
 
+static int read_pid(xmlTextReaderPtr r, void *arg, vs_error *err)
+{
+	guest_state *g = arg;
+	char *t = vs_xml_text(r);
+	g->pid = t ? atoll(t) : 0;
+	free(t);
+	return 0;
+}
+
 static int on_pid(xmlTextReaderPtr r, void *arg, vs_error *err)
 {
 	guest_state *g = arg;
-	if (vs_xml_enter_body(r, err) < 0)
+	if (vs_xml_each_returnval(r, read_pid, g, err) < 0)
 		return -1;
-	int d = xmlTextReaderDepth(r);
+	return g->pid > 0 ? 0 :
+	       vs_fail(err, VS_ERR_PARSE, "StartProgramInGuest returned no process id.");
+}
+
+/* One GuestProcessInfo: remembered when it is our process. */
+static int read_process(xmlTextReaderPtr r, void *arg, vs_error *err)
+{
+	guest_state *g = arg;
+	int pd = xmlTextReaderDepth(r);
+	long long pid = 0;
+	bool ended = false;
+	int code = 0;
 	int n;
-	while ((n = vs_xml_next_child(r, d, err)) == 1) {
-		if (!vs_xml_is(r, "returnval")) {
+	while ((n = vs_xml_next_child(r, pd, err)) == 1) {
+		char *t = NULL;
+		if (vs_xml_is(r, "pid") && (t = vs_xml_text(r)))
+			pid = atoll(t);
+		else if (vs_xml_is(r, "endTime") && (t = vs_xml_text(r)))
+			ended = *t != '\0';
+		else if (vs_xml_is(r, "exitCode") && (t = vs_xml_text(r)))
+			code = atoi(t);
+		else
 			vs_xml_skip(r);
-			continue;
-		}
-		char *t = vs_xml_text(r);
-		g->pid = t ? atoll(t) : 0;
 		free(t);
 	}
-	return n < 0 ? -1 : g->pid > 0 ? 0 :
-	       vs_fail(err, VS_ERR_PARSE, "StartProgramInGuest returned no process id.");
+	if (n < 0)
+		return -1;
+	if (pid == g->pid) {
+		g->seen = true;
+		g->ended = ended;
+		g->exit_code = code;
+	}
+	return 0;
 }
 
 static int on_processes(xmlTextReaderPtr r, void *arg, vs_error *err)
 {
+	return vs_xml_each_returnval(r, read_process, arg, err);
+}
+
+/* A FileTransferInformation: its url and size. */
+static int read_transfer(xmlTextReaderPtr r, void *arg, vs_error *err)
+{
 	guest_state *g = arg;
-	if (vs_xml_enter_body(r, err) < 0)
-		return -1;
-	int d = xmlTextReaderDepth(r);
+	int rd = xmlTextReaderDepth(r);
 	int n;
-	while ((n = vs_xml_next_child(r, d, err)) == 1) {
-		if (!vs_xml_is(r, "returnval")) {
+	while ((n = vs_xml_next_child(r, rd, err)) == 1) {
+		char *t = NULL;
+		if (vs_xml_is(r, "url") && (t = vs_xml_text(r))) {
+			free(g->url);
+			g->url = t;
+			t = NULL;
+		} else if (vs_xml_is(r, "size") && (t = vs_xml_text(r))) {
+			STR_SET(g->size, t);
+		} else {
 			vs_xml_skip(r);
-			continue;
 		}
-		int pd = xmlTextReaderDepth(r);
-		long long pid = 0;
-		bool ended = false;
-		int code = 0;
-		while ((n = vs_xml_next_child(r, pd, err)) == 1) {
-			char *t = NULL;
-			if (vs_xml_is(r, "pid") && (t = vs_xml_text(r)))
-				pid = atoll(t);
-			else if (vs_xml_is(r, "endTime") && (t = vs_xml_text(r)))
-				ended = *t != '\0';
-			else if (vs_xml_is(r, "exitCode") && (t = vs_xml_text(r)))
-				code = atoi(t);
-			else
-				vs_xml_skip(r);
-			free(t);
-		}
-		if (n < 0)
-			return -1;
-		if (pid == g->pid) {
-			g->seen = true;
-			g->ended = ended;
-			g->exit_code = code;
-		}
+		free(t);
 	}
 	return n < 0 ? -1 : 0;
 }
@@ -125,33 +143,9 @@ static int on_processes(xmlTextReaderPtr r, void *arg, vs_error *err)
 static int on_transfer(xmlTextReaderPtr r, void *arg, vs_error *err)
 {
 	guest_state *g = arg;
-	if (vs_xml_enter_body(r, err) < 0)
+	if (vs_xml_each_returnval(r, read_transfer, g, err) < 0)
 		return -1;
-	int d = xmlTextReaderDepth(r);
-	int n;
-	while ((n = vs_xml_next_child(r, d, err)) == 1) {
-		if (!vs_xml_is(r, "returnval")) {
-			vs_xml_skip(r);
-			continue;
-		}
-		int rd = xmlTextReaderDepth(r);
-		while ((n = vs_xml_next_child(r, rd, err)) == 1) {
-			char *t = NULL;
-			if (vs_xml_is(r, "url") && (t = vs_xml_text(r))) {
-				free(g->url);
-				g->url = t;
-				t = NULL;
-			} else if (vs_xml_is(r, "size") && (t = vs_xml_text(r))) {
-				STR_SET(g->size, t);
-			} else {
-				vs_xml_skip(r);
-			}
-			free(t);
-		}
-		if (n < 0)
-			return -1;
-	}
-	return n < 0 ? -1 : g->url ? 0 :
+	return g->url ? 0 :
 	       vs_fail(err, VS_ERR_PARSE, "InitiateFileTransferFromGuest returned no URL.");
 }
 
@@ -163,20 +157,6 @@ char *vs_guest_fix_url(const char *url, const char *host)
 	char *u = vs_esx_transfer_url(url, host, NULL, &hostport);
 	free(hostport);
 	return u ? u : xstrdup(url);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
-	while (nanosleep(&ts, &ts) < 0)
-		;
 }
 
 static void random_name(char *out, size_t n)
@@ -230,7 +210,7 @@ int vs_guest_run(vs_conn *c, const char *vm_moref, const char *user, const char 
 	guest_auth a = { .vm = vm_moref, .user = user, .password = password };
 	char path[80];
 	random_name(path, sizeof path);
-	double deadline = now_s() + (timeout_s > 0 ? timeout_s : 120);
+	double deadline = monoclock_now() + (timeout_s > 0 ? timeout_s : 120);
 	guest_state g = { 0 };
 	int rc = -1;
 
@@ -287,14 +267,14 @@ int vs_guest_run(vs_conn *c, const char *vm_moref, const char *user, const char 
 			terminate(c, &a, g.pid);
 			goto out;
 		}
-		double left = deadline - now_s();
+		double left = deadline - monoclock_now();
 		if (left <= 0) {
 			vs_fail(err, VS_ERR_TIMEOUT, "The command in VM %s did not finish within %d s; "
 				"it was stopped.", vm_moref, timeout_s > 0 ? timeout_s : 120);
 			terminate(c, &a, g.pid);
 			goto out;
 		}
-		sleep_s(delay < left ? delay : left);
+		monoclock_sleep(delay < left ? delay : left);
 		delay = delay * 1.5 > 1.0 ? 1.0 : delay * 1.5;
 	}
 

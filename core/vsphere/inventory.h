@@ -98,8 +98,6 @@ bool inventory_upgrades_has(const inventory_upgrades *u, const char *moref);
 void inventory_upgrades_done(inventory_upgrades *u);
 
 /* Helpers exposed for tests and other parsers. */
-/* xsd:dateTime ("2024-03-01T10:20:30.5+01:00", "...Z") -> time_t UTC; -1 when malformed. */
-time_t inventory_parse_datetime(const char *s);
 /* disk.EnableUUID value -> TRI_YES for "true" in any case, TRI_NO otherwise or when NULL. */
 tri inventory_enable_uuid_value(const char *raw);
 

@@ -17,6 +17,7 @@
 #include "util/xalloc.h"
 #include "vsphere/estate.h"
 #include "vsphere/propcol.h"
+#include "util/timefmt.h"
 
 /* Longest text kept from one value. vSphere caps names at 80 characters (240 escaped);
  * longer values (guestinfo blobs) are only scanned, never kept whole. */
@@ -45,71 +46,6 @@ static int to_int(const char *s, int dflt)
 }
 
 /* ---- exported helpers ---- */
-
-static int digits(const char **p, int n)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++, (*p)++) {
-		if (!isdigit((unsigned char)**p))
-			return -1;
-		v = v * 10 + (**p - '0');
-	}
-	return v;
-}
-
-time_t inventory_parse_datetime(const char *s)
-{
-	const char *p = s;
-	struct tm tm = { 0 };
-	int y = digits(&p, 4);
-	if (y < 0 || *p++ != '-')
-		return -1;
-	int mo = digits(&p, 2);
-	if (mo < 1 || mo > 12 || *p++ != '-')
-		return -1;
-	int d = digits(&p, 2);
-	if (d < 1 || d > 31 || *p++ != 'T')
-		return -1;
-	int h = digits(&p, 2);
-	if (h < 0 || h > 24 || *p++ != ':')
-		return -1;
-	int mi = digits(&p, 2);
-	if (mi < 0 || mi > 59 || *p++ != ':')
-		return -1;
-	int sec = digits(&p, 2);
-	if (sec < 0 || sec > 60)
-		return -1;
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	long off = 0;
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int sign = *p++ == '-' ? -1 : 1;
-		int oh = digits(&p, 2);
-		if (oh < 0 || oh > 14 || *p++ != ':')
-			return -1;
-		int om = digits(&p, 2);
-		if (om < 0 || om > 59)
-			return -1;
-		off = sign * (oh * 3600L + om * 60L);
-	} /* no zone: UTC, as vSphere means it */
-	if (*p)
-		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	time_t t = timegm(&tm);
-	return t == (time_t)-1 ? -1 : t - off;
-}
 
 tri inventory_enable_uuid_value(const char *raw)
 {
@@ -295,7 +231,7 @@ static void s_connection_state(vm_facts *f, const char *t)
 
 static void s_boot_time(vm_facts *f, const char *t)
 {
-	time_t v = t ? inventory_parse_datetime(t) : 0;
+	time_t v = t ? time_parse_xsd(t) : 0;
 	f->boot_time = v > 0 ? v : 0;
 }
 
@@ -843,7 +779,7 @@ void inventory_val_abort(inventory_val *v)
 static void reader_start(inventory_val *v, xmlTextReaderPtr r, int depth)
 {
 	char type[64];
-	vs_rd_xsi_type(r, type, sizeof type);
+	vs_xml_xsi_type(r, type, sizeof type);
 	const char *n = (const char *)xmlTextReaderConstLocalName(r);
 	inventory_val_start(v, depth, n ? n : "", type);
 }

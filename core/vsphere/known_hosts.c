@@ -132,6 +132,22 @@ int vs_known_hosts_lookup(const char *path, const char *host, char *buf, size_t 
 	return rc;
 }
 
+int vs_known_hosts_pin(const char *thumbprint, const char *path, const char *host, char *buf,
+		       size_t n, const char **from)
+{
+	if (thumbprint) {
+		snprintf(buf, n, "%s", thumbprint);   /* a cut one fails to normalise, loudly */
+		*from = "--thumbprint";
+		return 1;
+	}
+	if (!path || !host)
+		return 0;
+	int k = vs_known_hosts_lookup(path, host, buf, n);
+	if (k > 0)
+		*from = path;
+	return k;
+}
+
 static int write_all(int fd, const char *p, size_t n)
 {
 	while (n) {

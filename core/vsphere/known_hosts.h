@@ -15,6 +15,14 @@
  * error or a thumbprint too long for buf. */
 int vs_known_hosts_lookup(const char *path, const char *host, char *buf, size_t n);
 
+/* The pin that decides for the server key `host` (util/url.c's host[:port]): an explicit
+ * thumbprint first (*from = "--thumbprint"), else the entry for host in the known_hosts file
+ * at path (*from = path; NULL path: none). 1 with the pin copied into buf, 0 when nothing is
+ * pinned, -1 when the file cannot be read. The one place that decides it: the connection
+ * (frontend/conn.c), the session (session.c) and the console's first-use question ask here. */
+int vs_known_hosts_pin(const char *thumbprint, const char *path, const char *host, char *buf,
+		       size_t n, const char **from);
+
 /* Adds or replaces the line for `host`, atomically (temp file, fsync, rename), mode 0600.
  * The parent directory is created (0700) when missing. 0 or -1 with err filled. */
 int vs_known_hosts_add(const char *path, const char *host, const char *thumbprint, vs_error *err);

@@ -4,96 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define XSI_NS VS_PC_XSI_NS
-
-/* ---- streaming helpers ---- */
-
-/* ---- streaming helpers ---- */
-
-void vs_rd_iter_init(vs_rd_iter *it, xmlTextReaderPtr r)
-{
-	it->r = r;
-	it->depth = xmlTextReaderDepth(r);
-	it->done = xmlTextReaderIsEmptyElement(r) == 1;
-	it->moved = false;
-	it->failed = false;
-}
-
-int vs_rd_iter_next(vs_rd_iter *it)
-{
-	if (it->failed)
-		return -1;
-	if (it->done)
-		return 0;
-	for (;;) {
-		int ret = it->moved ? 1 : xmlTextReaderRead(it->r);
-		it->moved = false;
-		if (ret != 1) {
-			it->failed = true; /* EOF inside an element is malformed too */
-			return -1;
-		}
-		int type = xmlTextReaderNodeType(it->r);
-		int depth = xmlTextReaderDepth(it->r);
-		if (type == XML_READER_TYPE_END_ELEMENT && depth <= it->depth) {
-			it->done = true;
-			return 0;
-		}
-		/* Deeper nodes are what a child's parser left unread: pass over them. */
-		if (type == XML_READER_TYPE_ELEMENT && depth == it->depth + 1)
-			return 1;
-	}
-}
-
-void vs_rd_iter_skip(vs_rd_iter *it)
-{
-	int ret = xmlTextReaderNext(it->r);
-	if (ret == 1)
-		it->moved = true;
-	else
-		it->failed = true; /* EOF or bad XML inside the parent: reported by _next */
-}
-
-const char *vs_rd_text(xmlTextReaderPtr r, strbuf *sb)
-{
-	strbuf_reset(sb);
-	if (xmlTextReaderIsEmptyElement(r) == 1)
-		return sb->buf;
-	int depth = xmlTextReaderDepth(r);
-	while (xmlTextReaderRead(r) == 1) {
-		int type = xmlTextReaderNodeType(r);
-		if (type == XML_READER_TYPE_END_ELEMENT && xmlTextReaderDepth(r) == depth)
-			return sb->buf;
-		if ((type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
-		     type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE ||
-		     type == XML_READER_TYPE_WHITESPACE) && xmlTextReaderDepth(r) == depth + 1) {
-			const char *v = (const char *)xmlTextReaderConstValue(r);
-			if (v)
-				strbuf_adds(sb, v);
-		}
-	}
-	return NULL;
-}
-
-bool vs_rd_is(xmlTextReaderPtr r, const char *name)
-{
-	const char *n = (const char *)xmlTextReaderConstLocalName(r);
-	return n && strcmp(n, name) == 0;
-}
-
-const char *vs_rd_xsi_type(xmlTextReaderPtr r, char *buf, size_t n)
-{
-	buf[0] = '\0';
-	if (xmlTextReaderMoveToAttributeNs(r, BAD_CAST "type", BAD_CAST XSI_NS) != 1)
-		return buf;
-	const char *v = (const char *)xmlTextReaderConstValue(r);
-	if (v) {
-		const char *colon = strchr(v, ':');
-		snprintf(buf, n, "%s", colon ? colon + 1 : v);
-	}
-	xmlTextReaderMoveToElement(r);
-	return buf;
-}
-
 /* ---- RetrievePropertiesEx read with the streaming reader (small results) ---- */
 
 typedef struct {
@@ -109,7 +19,7 @@ typedef struct {
 } retrieve_ctx;
 
 /* Calls the consumer with the reader on <val>, then makes sure the value is passed over. */
-int vs_pc_deliver_val(vs_rd_iter *it, int (*fn)(void *, xmlTextReaderPtr, vs_error *),
+int vs_pc_deliver_val(vs_xml_iter *it, int (*fn)(void *, xmlTextReaderPtr, vs_error *),
 		       void *arg, vs_error *err)
 {
 	int depth = xmlTextReaderDepth(it->r);
@@ -117,7 +27,7 @@ int vs_pc_deliver_val(vs_rd_iter *it, int (*fn)(void *, xmlTextReaderPtr, vs_err
 		return -1;
 	if (xmlTextReaderDepth(it->r) == depth &&
 	    xmlTextReaderNodeType(it->r) == XML_READER_TYPE_ELEMENT)
-		vs_rd_iter_skip(it); /* untouched: skip it whole */
+		vs_xml_iter_skip(it); /* untouched: skip it whole */
 	return 0;
 }
 
@@ -132,38 +42,38 @@ static int call_on_prop(void *arg, xmlTextReaderPtr r, vs_error *err)
 int vs_pc_parse_missing(xmlTextReaderPtr r, strbuf *path, char *fault, size_t n_fault,
 			 strbuf *message, strbuf *scratch)
 {
-	vs_rd_iter it;
-	vs_rd_iter_init(&it, r);
+	vs_xml_iter it;
+	vs_xml_iter_init(&it, r);
 	strbuf_reset(path);
 	strbuf_reset(message);
 	fault[0] = '\0';
 	int ret;
-	while ((ret = vs_rd_iter_next(&it)) == 1) {
-		if (vs_rd_is(r, "path")) {
-			const char *t = vs_rd_text(r, scratch);
+	while ((ret = vs_xml_iter_next(&it)) == 1) {
+		if (vs_xml_is(r, "path")) {
+			const char *t = vs_xml_text_buf(r, scratch);
 			if (!t)
 				return -1;
 			strbuf_adds(path, t);
-		} else if (vs_rd_is(r, "fault")) {
-			vs_rd_iter in;
-			vs_rd_iter_init(&in, r);
-			while ((ret = vs_rd_iter_next(&in)) == 1) {
-				if (vs_rd_is(r, "fault")) {
-					vs_rd_xsi_type(r, fault, n_fault);
-					vs_rd_iter_skip(&in);
-				} else if (vs_rd_is(r, "localizedMessage")) {
-					const char *t = vs_rd_text(r, scratch);
+		} else if (vs_xml_is(r, "fault")) {
+			vs_xml_iter in;
+			vs_xml_iter_init(&in, r);
+			while ((ret = vs_xml_iter_next(&in)) == 1) {
+				if (vs_xml_is(r, "fault")) {
+					vs_xml_xsi_type(r, fault, n_fault);
+					vs_xml_iter_skip(&in);
+				} else if (vs_xml_is(r, "localizedMessage")) {
+					const char *t = vs_xml_text_buf(r, scratch);
 					if (!t)
 						return -1;
 					strbuf_adds(message, t);
 				} else {
-					vs_rd_iter_skip(&in);
+					vs_xml_iter_skip(&in);
 				}
 			}
 			if (ret < 0)
 				return -1;
 		} else {
-			vs_rd_iter_skip(&it);
+			vs_xml_iter_skip(&it);
 		}
 	}
 	return ret;
@@ -171,39 +81,39 @@ int vs_pc_parse_missing(xmlTextReaderPtr r, strbuf *path, char *fault, size_t n_
 
 static int parse_object(xmlTextReaderPtr r, retrieve_ctx *rc, vs_error *err)
 {
-	vs_rd_iter it;
-	vs_rd_iter_init(&it, r);
+	vs_xml_iter it;
+	vs_xml_iter_init(&it, r);
 	strbuf_reset(&rc->moref);
 	int ret;
-	while ((ret = vs_rd_iter_next(&it)) == 1) {
-		if (vs_rd_is(r, "obj")) {
-			const char *t = vs_rd_text(r, &rc->scratch);
+	while ((ret = vs_xml_iter_next(&it)) == 1) {
+		if (vs_xml_is(r, "obj")) {
+			const char *t = vs_xml_text_buf(r, &rc->scratch);
 			if (!t)
 				return vs_pc_malformed(err, rc->method);
 			strbuf_adds(&rc->moref, t);
-		} else if (vs_rd_is(r, "propSet")) {
+		} else if (vs_xml_is(r, "propSet")) {
 			if (!rc->moref.len)
 				return vs_pc_malformed(err, rc->method); /* obj comes first */
-			vs_rd_iter ps;
-			vs_rd_iter_init(&ps, r);
+			vs_xml_iter ps;
+			vs_xml_iter_init(&ps, r);
 			strbuf_reset(&rc->name);
-			while ((ret = vs_rd_iter_next(&ps)) == 1) {
-				if (vs_rd_is(r, "name")) {
-					const char *t = vs_rd_text(r, &rc->scratch);
+			while ((ret = vs_xml_iter_next(&ps)) == 1) {
+				if (vs_xml_is(r, "name")) {
+					const char *t = vs_xml_text_buf(r, &rc->scratch);
 					if (!t)
 						return vs_pc_malformed(err, rc->method);
 					strbuf_reset(&rc->name);
 					strbuf_adds(&rc->name, t);
-				} else if (vs_rd_is(r, "val") && rc->name.len) {
+				} else if (vs_xml_is(r, "val") && rc->name.len) {
 					if (vs_pc_deliver_val(&ps, call_on_prop, rc, err) < 0)
 						return -1;
 				} else {
-					vs_rd_iter_skip(&ps);
+					vs_xml_iter_skip(&ps);
 				}
 			}
 			if (ret < 0)
 				return vs_pc_malformed(err, rc->method);
-		} else if (vs_rd_is(r, "missingSet")) {
+		} else if (vs_xml_is(r, "missingSet")) {
 			char fault[64];
 			if (!rc->moref.len ||
 			    vs_pc_parse_missing(r, &rc->name, fault, sizeof fault, &rc->message,
@@ -214,7 +124,7 @@ static int parse_object(xmlTextReaderPtr r, retrieve_ctx *rc, vs_error *err)
 					   rc->message.buf, err) < 0)
 				return -1;
 		} else {
-			vs_rd_iter_skip(&it);
+			vs_xml_iter_skip(&it);
 		}
 	}
 	if (ret < 0)
@@ -231,19 +141,19 @@ static int on_retrieve_page(xmlTextReaderPtr r, void *ctx, vs_error *err)
 		return 0; /* no objects at all */
 	if (ret < 0)
 		return vs_pc_malformed(err, rc->method);
-	vs_rd_iter it;
-	vs_rd_iter_init(&it, r);
-	while ((ret = vs_rd_iter_next(&it)) == 1) {
-		if (vs_rd_is(r, "objects")) {
+	vs_xml_iter it;
+	vs_xml_iter_init(&it, r);
+	while ((ret = vs_xml_iter_next(&it)) == 1) {
+		if (vs_xml_is(r, "objects")) {
 			if (parse_object(r, rc, err) < 0)
 				return -1;
-		} else if (vs_rd_is(r, "token")) {
-			const char *t = vs_rd_text(r, &rc->scratch);
+		} else if (vs_xml_is(r, "token")) {
+			const char *t = vs_xml_text_buf(r, &rc->scratch);
 			if (!t)
 				return vs_pc_malformed(err, rc->method);
 			strbuf_adds(&rc->token, t);
 		} else {
-			vs_rd_iter_skip(&it);
+			vs_xml_iter_skip(&it);
 		}
 	}
 	if (ret < 0)

@@ -6,7 +6,7 @@
  * SAX2 push parser as they arrive, value by value as events; small ones (vs_retrieve,
  * vs_retrieve_object, updates) hand each property value to a callback with the libxml2 reader
  * positioned on its <val> element, and the consumer parses it straight from the stream (see the
- * vs_rd_* helpers at the end).
+ * reader of vsphere/xml.h).
  *
  * Callback contract (vs_prop_fn, vs_update_fn): the reader is on the start of <val>. The callback
  * may leave it there, read into the value, or read to its end element; it must not read past
@@ -179,33 +179,5 @@ typedef struct {
 	int (*fetch)(vs_conn *c, const char *body, strbuf *resp, vs_error *err);
 } vs_propcol_transport;
 void vs_propcol_set_transport(const vs_propcol_transport *t);
-
-/* ---- streaming helpers for value parsers (no allocation) ----
- * Element functions are called with the reader on a start element and leave it on that
- * element's last node (its end element, or itself when empty). */
-
-/* Iterates the child elements of the element the reader is on. */
-typedef struct {
-	xmlTextReaderPtr r;
-	int depth;      /* depth of the parent */
-	bool done;
-	bool moved;     /* the reader is already on the next node (after a skip) */
-	bool failed;    /* sticky: the XML broke inside the parent */
-} vs_rd_iter;
-
-void vs_rd_iter_init(vs_rd_iter *it, xmlTextReaderPtr r);
-/* 1: on the next child element; 0: the parent ended; -1: malformed XML. Children the caller
- * neither skipped nor fully read are finished automatically. */
-int vs_rd_iter_next(vs_rd_iter *it);
-/* Skips the current child's subtree (xmlTextReaderNext). */
-void vs_rd_iter_skip(vs_rd_iter *it);
-
-/* Text content of the element the reader is on, in scratch (reused, no allocation once grown);
- * NULL on malformed XML. */
-const char *vs_rd_text(xmlTextReaderPtr r, strbuf *scratch);
-/* Whether the current node's local name is `name`. */
-bool vs_rd_is(xmlTextReaderPtr r, const char *name);
-/* The xsi:type of the current element without its namespace prefix, in buf ("" when none). */
-const char *vs_rd_xsi_type(xmlTextReaderPtr r, char *buf, size_t n);
 
 #endif

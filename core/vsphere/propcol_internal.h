@@ -7,7 +7,7 @@
 
 #include "vsphere/propcol.h"
 
-#define VS_PC_XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
+#define VS_PC_XSI_NS VS_XSI_NS
 
 /* The call through the test seam when one is set, else vs_soap_call. */
 int vs_pc_call(vs_conn *c, const char *body, vs_response_fn fn, void *ctx, vs_error *err);
@@ -15,8 +15,6 @@ int vs_pc_call(vs_conn *c, const char *body, vs_response_fn fn, void *ctx, vs_er
 const vs_propcol_transport *vs_pc_seam(void);
 
 /* Request bodies. Element order is the WSDL's: vCenter's deserializer is strict about it. */
-void vs_pc_add_moref(strbuf *sb, const char *elem, const char *type, const char *value);
-void vs_pc_add_text(strbuf *sb, const char *elem, const char *value);
 void vs_pc_begin_method(strbuf *sb, const char *method, const char *this_type,
 			const char *this_moref);
 /* PropertyFilterSpec content; traverse_path NULL: the root object itself. */
@@ -48,7 +46,7 @@ int vs_pc_malformed(vs_error *err, const char *method);
 
 /* Reader helpers of the reader-parsed responses. */
 int vs_pc_find_returnval(xmlTextReaderPtr r);
-int vs_pc_deliver_val(vs_rd_iter *it, int (*fn)(void *, xmlTextReaderPtr, vs_error *),
+int vs_pc_deliver_val(vs_xml_iter *it, int (*fn)(void *, xmlTextReaderPtr, vs_error *),
 		      void *arg, vs_error *err);
 int vs_pc_parse_missing(xmlTextReaderPtr r, strbuf *path, char *fault, size_t n_fault,
 			strbuf *message, strbuf *scratch);

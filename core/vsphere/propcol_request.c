@@ -36,7 +36,7 @@ const vs_service_content *vs_propcol_content(vs_conn *c)
 /* Copies the element's text into out (n bytes); -1 when malformed or too long. */
 static int text_into(xmlTextReaderPtr r, strbuf *scratch, char *out, size_t n)
 {
-	const char *t = vs_rd_text(r, scratch);
+	const char *t = vs_xml_text_buf(r, scratch);
 	if (!t || strlen(t) >= n)
 		return -1;
 	memcpy(out, t, strlen(t) + 1);
@@ -54,7 +54,7 @@ int vs_pc_find_returnval(xmlTextReaderPtr r)
 {
 	int ret;
 	while ((ret = xmlTextReaderRead(r)) == 1) {
-		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && vs_rd_is(r, "returnval"))
+		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && vs_xml_is(r, "returnval"))
 			return 1;
 	}
 	return ret;
@@ -62,27 +62,11 @@ int vs_pc_find_returnval(xmlTextReaderPtr r)
 
 /* ---- request bodies ---- */
 
-void vs_pc_add_moref(strbuf *sb, const char *elem, const char *type, const char *value)
-{
-	strbuf_addf(sb, "<%s type=\"", elem);
-	strbuf_add_xml(sb, type);
-	strbuf_adds(sb, "\">");
-	strbuf_add_xml(sb, value);
-	strbuf_addf(sb, "</%s>", elem);
-}
-
-void vs_pc_add_text(strbuf *sb, const char *elem, const char *value)
-{
-	strbuf_addf(sb, "<%s>", elem);
-	strbuf_add_xml(sb, value);
-	strbuf_addf(sb, "</%s>", elem);
-}
-
 void vs_pc_begin_method(strbuf *sb, const char *method, const char *this_type,
 			 const char *this_moref)
 {
 	strbuf_addf(sb, "<%s xmlns=\"urn:vim25\">", method);
-	vs_pc_add_moref(sb, "_this", this_type, this_moref);
+	vs_soap_add_moref(sb, "_this", this_type, this_moref);
 }
 
 /* PropertyFilterSpec content; traverse_path NULL: the root object itself. Element order is
@@ -100,18 +84,18 @@ void vs_pc_filter_specs(strbuf *sb, const char *root_type, const char *root_more
 {
 	for (size_t s = 0; s < n_specs; s++) {
 		strbuf_adds(sb, "<propSet>");
-		vs_pc_add_text(sb, "type", specs[s].type);
+		vs_soap_add_text(sb, "type", specs[s].type);
 		for (size_t i = 0; i < specs[s].n_paths; i++)
-			vs_pc_add_text(sb, "pathSet", specs[s].paths[i]);
+			vs_soap_add_text(sb, "pathSet", specs[s].paths[i]);
 		strbuf_adds(sb, "</propSet>");
 	}
 	strbuf_adds(sb, "<objectSet>");
-	vs_pc_add_moref(sb, "obj", root_type, root_moref);
+	vs_soap_add_moref(sb, "obj", root_type, root_moref);
 	if (traverse_path) {
 		strbuf_adds(sb, "<skip>true</skip><selectSet xmlns:xsi=\"" VS_PC_XSI_NS
 			    "\" xsi:type=\"TraversalSpec\"><name>traverse</name>");
-		vs_pc_add_text(sb, "type", root_type);
-		vs_pc_add_text(sb, "path", traverse_path);
+		vs_soap_add_text(sb, "type", root_type);
+		vs_soap_add_text(sb, "path", traverse_path);
 		strbuf_adds(sb, "<skip>false</skip></selectSet>");
 	} else {
 		strbuf_adds(sb, "<skip>false</skip>");
@@ -161,9 +145,9 @@ int vs_view_create_types(vs_conn *c, const char *const *types, size_t n_types, c
 	strbuf sb;
 	strbuf_init(&sb);
 	vs_pc_begin_method(&sb, "CreateContainerView", "ViewManager", sc->view_manager);
-	vs_pc_add_moref(&sb, "container", "Folder", sc->root_folder);
+	vs_soap_add_moref(&sb, "container", "Folder", sc->root_folder);
 	for (size_t i = 0; i < n_types; i++)
-		vs_pc_add_text(&sb, "type", types[i]);
+		vs_soap_add_text(&sb, "type", types[i]);
 	strbuf_adds(&sb, "<recursive>true</recursive>");
 	return vs_pc_simple_call(c, &sb, "CreateContainerView", view_out, n, err);
 }
@@ -179,7 +163,7 @@ void vs_pc_continue_body(strbuf *sb, const char *pc, const char *token)
 {
 	strbuf_reset(sb);
 	vs_pc_begin_method(sb, "ContinueRetrievePropertiesEx", "PropertyCollector", pc);
-	vs_pc_add_text(sb, "token", token);
+	vs_soap_add_text(sb, "token", token);
 	strbuf_adds(sb, "</ContinueRetrievePropertiesEx>");
 }
 void vs_pc_cancel_retrieve(vs_conn *c, const char *pc, const char *token)
@@ -188,7 +172,7 @@ void vs_pc_cancel_retrieve(vs_conn *c, const char *pc, const char *token)
 	vs_error ignored;
 	strbuf_init(&sb);
 	vs_pc_begin_method(&sb, "CancelRetrievePropertiesEx", "PropertyCollector", pc);
-	vs_pc_add_text(&sb, "token", token);
+	vs_soap_add_text(&sb, "token", token);
 	vs_error_clear(&ignored);
 	vs_pc_simple_call(c, &sb, "CancelRetrievePropertiesEx", NULL, 0, &ignored);
 }

@@ -139,30 +139,30 @@ static int call_on_change(void *arg, xmlTextReaderPtr r, vs_error *err)
 
 static int parse_change(xmlTextReaderPtr r, wait_ctx *w, vs_error *err)
 {
-	vs_rd_iter it;
-	vs_rd_iter_init(&it, r);
+	vs_xml_iter it;
+	vs_xml_iter_init(&it, r);
 	strbuf_reset(&w->name);
 	w->op = VS_OP_ASSIGN;
 	bool had_val = false;
 	int ret;
-	while ((ret = vs_rd_iter_next(&it)) == 1) {
-		if (vs_rd_is(r, "name") || vs_rd_is(r, "op")) {
-			bool is_name = vs_rd_is(r, "name");
-			const char *t = vs_rd_text(r, &w->scratch);
+	while ((ret = vs_xml_iter_next(&it)) == 1) {
+		if (vs_xml_is(r, "name") || vs_xml_is(r, "op")) {
+			bool is_name = vs_xml_is(r, "name");
+			const char *t = vs_xml_text_buf(r, &w->scratch);
 			if (!t)
 				return vs_pc_malformed(err, "WaitForUpdatesEx");
 			if (is_name)
 				strbuf_adds(&w->name, t);
 			else if (parse_op(t, &w->op) < 0)
 				return vs_pc_malformed(err, "WaitForUpdatesEx");
-		} else if (vs_rd_is(r, "val")) {
+		} else if (vs_xml_is(r, "val")) {
 			if (!w->name.len)
 				return vs_pc_malformed(err, "WaitForUpdatesEx");
 			had_val = true;
 			if (vs_pc_deliver_val(&it, call_on_change, w, err) < 0)
 				return -1;
 		} else {
-			vs_rd_iter_skip(&it);
+			vs_xml_iter_skip(&it);
 		}
 	}
 	if (ret < 0 || !w->name.len)
@@ -174,16 +174,16 @@ static int parse_change(xmlTextReaderPtr r, wait_ctx *w, vs_error *err)
 
 static int parse_object_update(xmlTextReaderPtr r, wait_ctx *w, vs_error *err)
 {
-	vs_rd_iter it;
-	vs_rd_iter_init(&it, r);
+	vs_xml_iter it;
+	vs_xml_iter_init(&it, r);
 	w->have_kind = false;
 	w->announced = false;
 	strbuf_reset(&w->moref);
 	int ret;
-	while ((ret = vs_rd_iter_next(&it)) == 1) {
-		if (vs_rd_is(r, "kind") || vs_rd_is(r, "obj")) {
-			bool is_kind = vs_rd_is(r, "kind");
-			const char *t = vs_rd_text(r, &w->scratch);
+	while ((ret = vs_xml_iter_next(&it)) == 1) {
+		if (vs_xml_is(r, "kind") || vs_xml_is(r, "obj")) {
+			bool is_kind = vs_xml_is(r, "kind");
+			const char *t = vs_xml_text_buf(r, &w->scratch);
 			if (!t)
 				return vs_pc_malformed(err, "WaitForUpdatesEx");
 			if (!is_kind) {
@@ -193,10 +193,10 @@ static int parse_object_update(xmlTextReaderPtr r, wait_ctx *w, vs_error *err)
 			} else {
 				w->have_kind = true;
 			}
-		} else if (vs_rd_is(r, "changeSet")) {
+		} else if (vs_xml_is(r, "changeSet")) {
 			if (announce(w, err) < 0 || parse_change(r, w, err) < 0)
 				return -1;
-		} else if (vs_rd_is(r, "missingSet")) {
+		} else if (vs_xml_is(r, "missingSet")) {
 			char fault[64];
 			if (announce(w, err) < 0)
 				return -1;
@@ -207,7 +207,7 @@ static int parse_object_update(xmlTextReaderPtr r, wait_ctx *w, vs_error *err)
 							   w->message.buf, err) < 0)
 				return -1;
 		} else {
-			vs_rd_iter_skip(&it);
+			vs_xml_iter_skip(&it);
 		}
 	}
 	if (ret < 0)
@@ -225,12 +225,12 @@ static int on_wait_response(xmlTextReaderPtr r, void *ctx, vs_error *err)
 		return 0; /* maxWaitSeconds passed without changes */
 	if (ret < 0)
 		return vs_pc_malformed(err, "WaitForUpdatesEx");
-	vs_rd_iter it;
-	vs_rd_iter_init(&it, r);
-	while ((ret = vs_rd_iter_next(&it)) == 1) {
-		if (vs_rd_is(r, "version") || vs_rd_is(r, "truncated")) {
-			bool is_version = vs_rd_is(r, "version");
-			const char *t = vs_rd_text(r, &w->scratch);
+	vs_xml_iter it;
+	vs_xml_iter_init(&it, r);
+	while ((ret = vs_xml_iter_next(&it)) == 1) {
+		if (vs_xml_is(r, "version") || vs_xml_is(r, "truncated")) {
+			bool is_version = vs_xml_is(r, "version");
+			const char *t = vs_xml_text_buf(r, &w->scratch);
 			if (!t)
 				return vs_pc_malformed(err, "WaitForUpdatesEx");
 			if (is_version) {
@@ -240,21 +240,21 @@ static int on_wait_response(xmlTextReaderPtr r, void *ctx, vs_error *err)
 			} else {
 				w->truncated = strcmp(t, "true") == 0 || strcmp(t, "1") == 0;
 			}
-		} else if (vs_rd_is(r, "filterSet")) {
-			vs_rd_iter fs;
-			vs_rd_iter_init(&fs, r);
-			while ((ret = vs_rd_iter_next(&fs)) == 1) {
-				if (vs_rd_is(r, "objectSet")) {
+		} else if (vs_xml_is(r, "filterSet")) {
+			vs_xml_iter fs;
+			vs_xml_iter_init(&fs, r);
+			while ((ret = vs_xml_iter_next(&fs)) == 1) {
+				if (vs_xml_is(r, "objectSet")) {
 					if (parse_object_update(r, w, err) < 0)
 						return -1;
 				} else {
-					vs_rd_iter_skip(&fs);
+					vs_xml_iter_skip(&fs);
 				}
 			}
 			if (ret < 0)
 				return vs_pc_malformed(err, "WaitForUpdatesEx");
 		} else {
-			vs_rd_iter_skip(&it);
+			vs_xml_iter_skip(&it);
 		}
 	}
 	if (ret < 0 || !w->have_version)
@@ -267,7 +267,7 @@ static void wait_body(strbuf *sb, const vs_updates *u, const char *version, int 
 	strbuf_reset(sb);
 	vs_pc_begin_method(sb, "WaitForUpdatesEx", "PropertyCollector", u->collector);
 	if (*version)
-		vs_pc_add_text(sb, "version", version);
+		vs_soap_add_text(sb, "version", version);
 	strbuf_adds(sb, "<options>");
 	if (wait >= 0)
 		strbuf_addf(sb, "<maxWaitSeconds>%d</maxWaitSeconds>", wait);

@@ -253,19 +253,14 @@ static int setup_trust(vs_session *s, const vs_connect_opts *o, vs_error *err)
 {
 	s->insecure = o->insecure;
 	s->ca_file = xstrdup(o->ca_file);
-	char found[VS_THUMB_LEN];
-	const char *pin = o->thumbprint;
-	const char *source = "--thumbprint";
-	if (!pin && o->known_hosts) {
-		int k = vs_known_hosts_lookup(o->known_hosts, s->server, found, sizeof found);
-		if (k < 0)
-			return vs_fail(err, VS_ERR_USAGE, "Cannot read the known hosts file %s.",
-				       o->known_hosts);
-		if (k > 0) {
-			pin = found;
-			source = o->known_hosts;
-		}
-	}
+	char found[VS_THUMB_LEN + 128];
+	const char *source = NULL;
+	int k = vs_known_hosts_pin(o->thumbprint, o->known_hosts, s->server, found, sizeof found,
+				   &source);
+	if (k < 0)
+		return vs_fail(err, VS_ERR_USAGE, "Cannot read the known hosts file %s.",
+			       o->known_hosts);
+	const char *pin = k > 0 ? found : NULL;
 	if (pin && vs_thumbprint_normalize(pin, s->pin, sizeof s->pin) < 0)
 		return vs_fail(err, VS_ERR_USAGE,
 			       "The thumbprint \"%.100s\" for %s (from %s) is not a SHA-256 (or SHA-1) "

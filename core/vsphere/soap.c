@@ -9,7 +9,6 @@
 #include "util/xalloc.h"
 #include "vsphere/http.h"
 
-#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
 
 static const char env_head[] =
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
@@ -39,198 +38,6 @@ void vs_soap_add_text(strbuf *sb, const char *elem, const char *value)
 	strbuf_addf(sb, "<%s>", elem);
 	strbuf_add_xml(sb, value);
 	strbuf_addf(sb, "</%s>", elem);
-}
-
-/* ---- reader ---- */
-
-static void quiet_errors(void *arg, const char *msg, xmlParserSeverities sev,
-			 xmlTextReaderLocatorPtr loc)
-{
-	/* Errors surface as a failed read; libxml2 must not print into the curses screen. */
-}
-
-/* vSphere never sends a DTD: refuse any document whose prolog has one. */
-static bool has_doctype(const char *p, size_t len)
-{
-	const char *end = p + len;
-	while (p < end) {
-		if (isspace((unsigned char)*p)) {
-			p++;
-			continue;
-		}
-		if (*p != '<' || p + 1 >= end)
-			return false;
-		if (p[1] == '?') {
-			const char *q = memmem(p, (size_t)(end - p), "?>", 2);
-			if (!q)
-				return false;
-			p = q + 2;
-		} else if (end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
-			const char *q = memmem(p + 4, (size_t)(end - p - 4), "-->", 3);
-			if (!q)
-				return false;
-			p = q + 3;
-		} else {
-			return p[1] == '!';   /* <!DOCTYPE (or any other declaration) */
-		}
-	}
-	return false;
-}
-
-xmlTextReaderPtr vs_xml_reader_new(const char *buf, size_t len, vs_error *err)
-{
-	if (len > (size_t)0x7fffffff) {
-		vs_fail(err, VS_ERR_PARSE, "The response is too large to parse.");
-		return NULL;
-	}
-	if (has_doctype(buf, len)) {
-		vs_fail(err, VS_ERR_PARSE,
-			"The server sent an XML document with a DTD, which vSphere never does; "
-			"refusing to parse it.");
-		return NULL;
-	}
-	xmlTextReaderPtr r = xmlReaderForMemory(buf, (int)len, NULL, NULL,
-						XML_PARSE_NONET | XML_PARSE_NOERROR |
-						XML_PARSE_NOWARNING);
-	if (!r) {
-		vs_fail(err, VS_ERR_PARSE, "Cannot parse the response (not XML).");
-		return NULL;
-	}
-	xmlTextReaderSetErrorHandler(r, quiet_errors, NULL);
-	return r;
-}
-
-int vs_xml_read(xmlTextReaderPtr r, vs_error *err)
-{
-	int rc = xmlTextReaderRead(r);
-	if (rc < 0)
-		return vs_fail(err, VS_ERR_PARSE, "The response is not well-formed XML.");
-	if (rc == 0)
-		return 0;
-	switch (xmlTextReaderNodeType(r)) {
-	case XML_READER_TYPE_DOCUMENT_TYPE:
-	case XML_READER_TYPE_ENTITY_REFERENCE:
-	case XML_READER_TYPE_ENTITY:
-		return vs_fail(err, VS_ERR_PARSE, "The response uses XML entities; refusing it.");
-	default:
-		break;
-	}
-	if (xmlTextReaderDepth(r) > VS_XML_MAX_DEPTH)
-		return vs_fail(err, VS_ERR_PARSE,
-			       "The response nests deeper than %d levels; refusing it.",
-			       VS_XML_MAX_DEPTH);
-	return 1;
-}
-
-const char *vs_xml_name(xmlTextReaderPtr r)
-{
-	const xmlChar *n = xmlTextReaderConstLocalName(r);
-	return n ? (const char *)n : "";
-}
-
-bool vs_xml_is(xmlTextReaderPtr r, const char *name)
-{
-	return xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT &&
-	       strcmp(vs_xml_name(r), name) == 0;
-}
-
-char *vs_xml_xsi_type(xmlTextReaderPtr r)
-{
-	xmlChar *v = xmlTextReaderGetAttributeNs(r, BAD_CAST "type", BAD_CAST XSI_NS);
-	if (!v)
-		return NULL;
-	const char *s = (const char *)v;
-	const char *colon = strrchr(s, ':');
-	char *out = xstrdup(colon ? colon + 1 : s);
-	xmlFree(v);
-	return out;
-}
-
-char *vs_xml_text(xmlTextReaderPtr r)
-{
-	if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
-		return NULL;
-	if (xmlTextReaderIsEmptyElement(r))
-		return xstrdup("");
-	int depth = xmlTextReaderDepth(r);
-	strbuf sb;
-	strbuf_init(&sb);
-	for (;;) {
-		int rc = vs_xml_read(r, NULL);
-		if (rc <= 0) {
-			strbuf_done(&sb);
-			return NULL;
-		}
-		int type = xmlTextReaderNodeType(r);
-		if (type == XML_READER_TYPE_END_ELEMENT && xmlTextReaderDepth(r) == depth)
-			break;
-		if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
-		    type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE ||
-		    type == XML_READER_TYPE_WHITESPACE) {
-			const xmlChar *v = xmlTextReaderConstValue(r);
-			if (v)
-				strbuf_adds(&sb, (const char *)v);
-		}
-	}
-	if (!sb.cap)
-		return xstrdup("");
-	return strbuf_detach(&sb, NULL);
-}
-
-int vs_xml_skip(xmlTextReaderPtr r)
-{
-	if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT || xmlTextReaderIsEmptyElement(r))
-		return 0;
-	int depth = xmlTextReaderDepth(r);
-	for (;;) {
-		if (vs_xml_read(r, NULL) <= 0)
-			return -1;
-		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_END_ELEMENT &&
-		    xmlTextReaderDepth(r) == depth)
-			return 0;
-	}
-}
-
-int vs_xml_next_child(xmlTextReaderPtr r, int depth, vs_error *err)
-{
-	int type = xmlTextReaderNodeType(r);
-	if (type == XML_READER_TYPE_ELEMENT && xmlTextReaderDepth(r) == depth &&
-	    xmlTextReaderIsEmptyElement(r))
-		return 0;
-	for (;;) {
-		int rc = vs_xml_read(r, err);
-		if (rc < 0)
-			return -1;
-		if (rc == 0)
-			return vs_fail(err, VS_ERR_PARSE, "The response ends in the middle of an element.");
-		type = xmlTextReaderNodeType(r);
-		int d = xmlTextReaderDepth(r);
-		if (type == XML_READER_TYPE_END_ELEMENT && d <= depth)
-			return 0;
-		if (type == XML_READER_TYPE_ELEMENT && d == depth + 1)
-			return 1;
-	}
-}
-
-int vs_xml_enter_body(xmlTextReaderPtr r, vs_error *err)
-{
-	bool in_body = false;
-	for (;;) {
-		int rc = vs_xml_read(r, err);
-		if (rc < 0)
-			return -1;
-		if (rc == 0)
-			return vs_fail(err, VS_ERR_PARSE, "The response has no SOAP body.");
-		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
-			continue;
-		if (!in_body) {
-			in_body = strcmp(vs_xml_name(r), "Body") == 0;
-			if (in_body && xmlTextReaderIsEmptyElement(r))
-				return vs_fail(err, VS_ERR_PARSE, "The response has an empty SOAP body.");
-			continue;
-		}
-		return 1;
-	}
 }
 
 /* ---- faults ---- */
@@ -368,8 +175,10 @@ static int parse_fault(const char *body, size_t len, const char *method, const c
 			} else if (vs_xml_is(r, "detail")) {
 				int dd = xmlTextReaderDepth(r);
 				if (vs_xml_next_child(r, dd, &perr) == 1 && !type) {
-					type = vs_xml_xsi_type(r);
-					if (!type) {
+					char xt[128];
+					if (*vs_xml_xsi_type(r, xt, sizeof xt)) {
+						type = xstrdup(xt);
+					} else {
 						const char *n = vs_xml_name(r);
 						size_t l = strlen(n);
 						if (l > 5 && strcmp(n + l - 5, "Fault") == 0)

@@ -15,6 +15,7 @@
 
 #include "util/strbuf.h"
 #include "vsphere/session.h"
+#include "vsphere/xml.h"   /* the reader a response handler reads with */
 
 typedef int (*vs_response_fn)(xmlTextReaderPtr reader, void *ctx, vs_error *err);
 
@@ -69,35 +70,5 @@ int vs_soap_decode_fault(const char *body, size_t len, long http_status, const c
 /* Helpers for writing bodies: <name type="T">moref</name> with XML escaping. */
 void vs_soap_add_moref(strbuf *sb, const char *elem, const char *type, const char *value);
 void vs_soap_add_text(strbuf *sb, const char *elem, const char *value);
-
-/* A streaming reader over len bytes (not copied: keep them alive): XML_PARSE_NONET, no entity
- * substitution, no DTD loading, and a document with a DOCTYPE at all is refused (vSphere never
- * sends one; this closes billion-laughs and XXE). libxml2's own messages are kept off stderr.
- * NULL with err (VS_ERR_PARSE) on refusal. Free with xmlFreeTextReader. */
-#define VS_XML_MAX_DEPTH 64
-xmlTextReaderPtr vs_xml_reader_new(const char *buf, size_t len, vs_error *err);
-
-/* xmlTextReaderRead that also enforces VS_XML_MAX_DEPTH and refuses entity references:
- * 1 on a node, 0 at the end, -1 with err (VS_ERR_PARSE). */
-int vs_xml_read(xmlTextReaderPtr r, vs_error *err);
-/* Reads up to the first element inside soapenv:Body (the "...Response" element): 1 there, -1
- * with err when the document has none. */
-int vs_xml_enter_body(xmlTextReaderPtr r, vs_error *err);
-/* Walks the children of the element at `depth` (the current node is that element, or one of
- * its children already consumed): 1 on the next child element, 0 after the parent's end,
- * -1 with err. Stops on an empty parent at once. */
-int vs_xml_next_child(xmlTextReaderPtr r, int depth, vs_error *err);
-
-/* Reader helpers. On an element, vs_xml_text returns its text content (malloc'ed, caller
- * frees; NULL on a parse error) and vs_xml_skip consumes its subtree (0 or -1): both leave the
- * reader on the element's last node, so the next read gives what follows it. vs_xml_name is the
- * local name of the current node ("" when none); vs_xml_xsi_type the xsi:type attribute less
- * its prefix (malloc'ed, NULL when absent). */
-char *vs_xml_text(xmlTextReaderPtr r);
-int vs_xml_skip(xmlTextReaderPtr r);
-const char *vs_xml_name(xmlTextReaderPtr r);
-char *vs_xml_xsi_type(xmlTextReaderPtr r);
-/* True when the current node is the start of an element named `name`. */
-bool vs_xml_is(xmlTextReaderPtr r, const char *name);
 
 #endif

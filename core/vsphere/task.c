@@ -11,6 +11,8 @@
 #include "vsphere/inventory.h"
 #include "vsphere/propcol.h"
 #include "vsphere/soap.h"
+#include "util/timefmt.h"
+#include "util/monoclock.h"
 
 #define STR_SET(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
@@ -54,9 +56,7 @@ static int parse_error(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
 	int n;
 	while ((n = vs_xml_next_child(r, d, err)) == 1) {
 		if (vs_xml_is(r, "fault")) {
-			char *t = vs_xml_xsi_type(r);
-			STR_SET(out->fault, t ? t : "");
-			free(t);
+			vs_xml_xsi_type(r, out->fault, sizeof out->fault);
 			if (vs_xml_skip(r) < 0)
 				return vs_fail(err, VS_ERR_PARSE, "Malformed task error.");
 		} else if (vs_xml_is(r, "localizedMessage")) {
@@ -123,7 +123,7 @@ int vs_task_parse_info(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
 			if (!t)
 				return vs_fail(err, VS_ERR_PARSE, "Malformed task info.");
 			if (when) {
-				time_t v = inventory_parse_datetime(t);
+				time_t v = time_parse_xsd(t);
 				*when = v > 0 ? v : 0;   /* malformed: unknown, not fatal */
 			} else {
 				STR_SET(out->entity, t);
@@ -132,21 +132,19 @@ int vs_task_parse_info(xmlTextReaderPtr r, vs_task_result *out, vs_error *err)
 			continue;
 		}
 		if (strcmp(name, "result") == 0) {
-			char *type = vs_xml_xsi_type(r);
+			const char *type = vs_xml_xsi_type(r, out->result_type, sizeof out->result_type);
 			char *t = vs_xml_text(r);
-			STR_SET(out->result_type, type ? type : "");
 			/* A second <result> replaces the first (found by tests/fuzz/fuzz_task_info: the
 			 * first result_text leaked). */
 			free(out->result_text);
 			out->result_text = NULL;
 			out->result_moref[0] = '\0';
-			if (type && strcmp(type, "ManagedObjectReference") == 0) {
+			if (strcmp(type, "ManagedObjectReference") == 0) {
 				STR_SET(out->result_moref, t ? t : "");
 				free(t);
 			} else {
 				out->result_text = t;   /* owned now */
 			}
-			free(type);
 			continue;
 		}
 		bool want = strcmp(name, "state") == 0 || strcmp(name, "progress") == 0 ||
@@ -242,20 +240,6 @@ void vs_task_results_free(vs_task_result *t, size_t n)
 	free(t);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
-	while (nanosleep(&ts, &ts) < 0)
-		;
-}
-
 bool vs_error_transient(const vs_error *e)
 {
 	return e->kind == VS_ERR_NETWORK || e->kind == VS_ERR_TIMEOUT;
@@ -276,7 +260,7 @@ int vs_task_wait_grace(vs_conn *c, const char *task_moref, int timeout_s, int gr
 		memset(out, 0, sizeof *out);
 	info->progress = -1;
 	unsigned gen = atomic_load(&c->s->cancel_gen);
-	double deadline = timeout_s > 0 ? now_s() + timeout_s : 0;
+	double deadline = timeout_s > 0 ? monoclock_now() + timeout_s : 0;
 	double delay = 0.25;
 	vs_task_state last_state = (vs_task_state)-1;
 	int last_progress = -2;
@@ -286,14 +270,14 @@ int vs_task_wait_grace(vs_conn *c, const char *task_moref, int timeout_s, int gr
 		if (vs_task_info(c, task_moref, info, err) < 0) {
 			/* A lost network is waited out: the task goes on in vCenter either way, and
 			 * only its end tells what it did. */
-			double t = now_s();
+			double t = monoclock_now();
 			if (!err || !vs_error_transient(err) || grace_s <= 0 ||
 			    (lost_since && t - lost_since >= grace_s) ||
 			    atomic_load(&c->s->cancel_gen) != gen)
 				break;
 			if (!lost_since)
 				lost_since = t;
-			sleep_s(delay);
+			monoclock_sleep(delay);
 			delay = delay * 2 > 10.0 ? 10.0 : delay * 2;
 			continue;
 		}
@@ -321,13 +305,13 @@ int vs_task_wait_grace(vs_conn *c, const char *task_moref, int timeout_s, int gr
 				"vCenter unless cancelled there.", what, task_moref);
 			break;
 		}
-		double left = deadline ? deadline - now_s() : delay;
+		double left = deadline ? deadline - monoclock_now() : delay;
 		if (deadline && left <= 0) {
 			vs_fail(err, VS_ERR_TIMEOUT, "%s (%s) did not finish within %d s; it goes on "
 				"in vCenter.", what, task_moref, timeout_s);
 			break;
 		}
-		sleep_s(delay < left ? delay : left);
+		monoclock_sleep(delay < left ? delay : left);
 		delay = delay * 1.5 > 2.0 ? 2.0 : delay * 1.5;
 	}
 	if (!out)

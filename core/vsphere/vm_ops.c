@@ -13,28 +13,26 @@ typedef struct {
 	bool found;
 } moref_ctx;
 
+static int read_moref(xmlTextReaderPtr r, void *arg, vs_error *err)
+{
+	moref_ctx *m = arg;
+	if (m->found)
+		return 0;   /* the first one counts; the rest are passed over */
+	char *t = vs_xml_text(r);
+	if (!t || !*t || strlen(t) >= m->n) {
+		free(t);
+		return vs_fail(err, VS_ERR_PARSE, "The server returned an unusable reference.");
+	}
+	snprintf(m->out, m->n, "%s", t);
+	free(t);
+	m->found = true;
+	return 0;
+}
+
 static int on_moref(xmlTextReaderPtr r, void *arg, vs_error *err)
 {
 	moref_ctx *m = arg;
-	if (vs_xml_enter_body(r, err) < 0)
-		return -1;
-	int d = xmlTextReaderDepth(r);
-	int k;
-	while ((k = vs_xml_next_child(r, d, err)) == 1) {
-		if (!vs_xml_is(r, "returnval") || m->found) {
-			vs_xml_skip(r);
-			continue;
-		}
-		char *t = vs_xml_text(r);
-		if (!t || !*t || strlen(t) >= m->n) {
-			free(t);
-			return vs_fail(err, VS_ERR_PARSE, "The server returned an unusable reference.");
-		}
-		snprintf(m->out, m->n, "%s", t);
-		free(t);
-		m->found = true;
-	}
-	if (k < 0)
+	if (vs_xml_each_returnval(r, read_moref, m, err) < 0)
 		return -1;
 	return m->found ? 0 : vs_fail(err, VS_ERR_PARSE, "The server returned no task reference.");
 }

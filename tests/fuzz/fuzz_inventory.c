@@ -6,6 +6,7 @@
  * page of one VM. */
 #include "fuzz_transport.h"
 #include "vsphere/inventory.h"
+#include "util/timefmt.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -76,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strbuf_done(&page);
 	if (size && size < 256) {
 		char *s = fuzz_cstr(data, size);
-		(void)inventory_parse_datetime(s);
+		(void)time_parse_xsd(s);
 		(void)inventory_enable_uuid_value(s);
 		free(s);
 	}

@@ -131,22 +131,22 @@ static const vs_val_sink fz_val_sink = {
 static inline void fz_consume(xmlTextReaderPtr val, unsigned n)
 {
 	char type[64];
-	vs_rd_xsi_type(val, type, sizeof type);
+	vs_xml_xsi_type(val, type, sizeof type);
 	strbuf scratch;
 	strbuf_init(&scratch);
 	switch (n % 3) {
 	case 0:
-		(void)vs_rd_text(val, &scratch);
+		(void)vs_xml_text_buf(val, &scratch);
 		break;
 	case 1: {
-		vs_rd_iter it;
-		vs_rd_iter_init(&it, val);
+		vs_xml_iter it;
+		vs_xml_iter_init(&it, val);
 		unsigned k = 0;
-		while (vs_rd_iter_next(&it) == 1) {
+		while (vs_xml_iter_next(&it) == 1) {
 			if (k++ % 2)
-				vs_rd_iter_skip(&it);
+				vs_xml_iter_skip(&it);
 			else
-				(void)vs_rd_text(val, &scratch);
+				(void)vs_xml_text_buf(val, &scratch);
 		}
 		break;
 	}

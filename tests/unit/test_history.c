@@ -1,4 +1,4 @@
-/* Unit tests for the history (core/store/store_history.c, core/cli/history_out.c, report.c)
+/* Unit tests for the history (core/store/store_history.c, core/frontend/history_out.c, report.c)
  * against real SQLite files: timeline and filters, stored records, the diff of two scans with
  * fact changes linked to fix steps, trends, retention, migrations from every earlier schema
  * version, two processes writing at once, and a writer SIGKILLed mid-transaction. */
@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "cli/report.h"
 #include "model/model.h"
 #include "store/store.h"
@@ -27,6 +27,7 @@
 #include "util/xalloc.h"
 
 #include "store_support.h"
+#include "util/timefmt.h"
 
 #define T0 1795305600 /* 2026-11-22T00:00:00Z: the fixture's rows are at T0 + n */
 
@@ -596,29 +597,29 @@ static void test_outputs_and_report(void **state)
 static void test_parse_time(void **state)
 {
 	time_t now = T0, t;
-	assert_int_equal(history_parse_time("7d", now, &t), 0);
+	assert_int_equal(time_parse_user("7d", now, &t), 0);
 	assert_int_equal(t, T0 - 7 * 86400);
-	assert_int_equal(history_parse_time("12h", now, &t), 0);
+	assert_int_equal(time_parse_user("12h", now, &t), 0);
 	assert_int_equal(t, T0 - 12 * 3600);
-	assert_int_equal(history_parse_time("2w", now, &t), 0);
+	assert_int_equal(time_parse_user("2w", now, &t), 0);
 	assert_int_equal(t, T0 - 14 * 86400);
-	assert_int_equal(history_parse_time("now", now, &t), 0);
+	assert_int_equal(time_parse_user("now", now, &t), 0);
 	assert_int_equal(t, T0);
-	assert_int_equal(history_parse_time("@1795300000", now, &t), 0);
+	assert_int_equal(time_parse_user("@1795300000", now, &t), 0);
 	assert_int_equal(t, 1795300000);
-	assert_int_equal(history_parse_time("2026-11-22", now, &t), 0);
+	assert_int_equal(time_parse_user("2026-11-22", now, &t), 0);
 	assert_int_equal(t, T0);
-	assert_int_equal(history_parse_time("2026-11-22T10:04:00Z", now, &t), 0);
+	assert_int_equal(time_parse_user("2026-11-22T10:04:00Z", now, &t), 0);
 	char buf[32];
-	assert_string_equal(history_iso_time(t, buf, sizeof buf), "2026-11-22T10:04:00Z");
-	assert_int_equal(history_parse_time("2026-11-22 10:04", now, &t), 0);
-	assert_string_equal(history_iso_time(t, buf, sizeof buf), "2026-11-22T10:04:00Z");
-	assert_int_equal(history_parse_time("2026-11-22T12:04+02:00", now, &t), 0);
-	assert_string_equal(history_iso_time(t, buf, sizeof buf), "2026-11-22T10:04:00Z");
+	assert_string_equal(time_iso(t, buf, sizeof buf, "-"), "2026-11-22T10:04:00Z");
+	assert_int_equal(time_parse_user("2026-11-22 10:04", now, &t), 0);
+	assert_string_equal(time_iso(t, buf, sizeof buf, "-"), "2026-11-22T10:04:00Z");
+	assert_int_equal(time_parse_user("2026-11-22T12:04+02:00", now, &t), 0);
+	assert_string_equal(time_iso(t, buf, sizeof buf, "-"), "2026-11-22T10:04:00Z");
 	static const char *const bad[] = { "", "7x", "d", "2026-13-01", "2026-11-22T25:00",
 					   "2026-11-22Tx", "yesterday", "@", "-3d", "2026-11-22Z1" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		assert_int_equal(history_parse_time(bad[i], now, &t), -1);
+		assert_int_equal(time_parse_user(bad[i], now, &t), -1);
 }
 
 /* ---- retention ---- */

@@ -16,6 +16,7 @@
 #include "rules/rules.h"
 #include "vsphere/inventory.h"
 #include "vsphere/task.h"
+#include "util/timefmt.h"
 
 #define BOOT_0815 ((time_t)1795162530) /* 2026-11-20T08:15:30Z */
 
@@ -623,20 +624,20 @@ static void test_enable_uuid_values(void **state)
 
 static void test_parse_datetime(void **state)
 {
-	assert_int_equal(inventory_parse_datetime("2026-11-20T08:15:30Z"), BOOT_0815);
-	assert_int_equal(inventory_parse_datetime("2026-11-20T08:15:30.999999999Z"), BOOT_0815);
-	assert_int_equal(inventory_parse_datetime("2026-11-20T08:15:30"), BOOT_0815);
-	assert_int_equal(inventory_parse_datetime("2026-11-20T09:45:30+01:30"), BOOT_0815);
-	assert_int_equal(inventory_parse_datetime("2026-11-19T23:15:30-09:00"), BOOT_0815);
-	assert_int_equal(inventory_parse_datetime("1970-01-01T00:00:00Z"), 0);
-	assert_int_equal(inventory_parse_datetime("2024-02-29T00:00:00Z"), 1709164800);
-	assert_int_equal(inventory_parse_datetime(""), -1);
-	assert_int_equal(inventory_parse_datetime("2026-11-20"), -1);
-	assert_int_equal(inventory_parse_datetime("2026-13-20T08:15:30Z"), -1);
-	assert_int_equal(inventory_parse_datetime("2026-11-20T08:15:30.Z"), -1);
-	assert_int_equal(inventory_parse_datetime("2026-11-20T08:15:30Zjunk"), -1);
-	assert_int_equal(inventory_parse_datetime("2026-11-20 08:15:30Z"), -1);
-	assert_int_equal(inventory_parse_datetime("2026-11-20T08:15:30+0100"), -1);
+	assert_int_equal(time_parse_xsd("2026-11-20T08:15:30Z"), BOOT_0815);
+	assert_int_equal(time_parse_xsd("2026-11-20T08:15:30.999999999Z"), BOOT_0815);
+	assert_int_equal(time_parse_xsd("2026-11-20T08:15:30"), BOOT_0815);
+	assert_int_equal(time_parse_xsd("2026-11-20T09:45:30+01:30"), BOOT_0815);
+	assert_int_equal(time_parse_xsd("2026-11-19T23:15:30-09:00"), BOOT_0815);
+	assert_int_equal(time_parse_xsd("1970-01-01T00:00:00Z"), 0);
+	assert_int_equal(time_parse_xsd("2024-02-29T00:00:00Z"), 1709164800);
+	assert_int_equal(time_parse_xsd(""), -1);
+	assert_int_equal(time_parse_xsd("2026-11-20"), -1);
+	assert_int_equal(time_parse_xsd("2026-13-20T08:15:30Z"), -1);
+	assert_int_equal(time_parse_xsd("2026-11-20T08:15:30.Z"), -1);
+	assert_int_equal(time_parse_xsd("2026-11-20T08:15:30Zjunk"), -1);
+	assert_int_equal(time_parse_xsd("2026-11-20 08:15:30Z"), -1);
+	assert_int_equal(time_parse_xsd("2026-11-20T08:15:30+0100"), -1);
 }
 
 /* Applies <val>xml</val> of one property. */

@@ -478,10 +478,33 @@ static void test_verdict(void **state)
 	model_verdict_done(&w);
 }
 
+/* The short names of table columns: one spelling for the CLI's table and the console. */
+static void test_short_names(void **state)
+{
+	(void)state;
+	assert_string_equal(model_level_short(LEVEL_APPLICATION), "app");
+	assert_string_equal(model_level_short(LEVEL_FILESYSTEM), "fs");
+	assert_string_equal(model_level_short(LEVEL_CRASH), "crash");
+	assert_string_equal(model_level_short(LEVEL_FAIL), "fail");
+	assert_string_equal(model_level_short(LEVEL_NONE), "-");
+	assert_string_equal(model_power_short(POWER_ON), "on");
+	assert_string_equal(model_power_short(POWER_OFF), "off");
+	assert_string_equal(model_power_short(POWER_SUSPENDED), "sus");
+	assert_string_equal(model_power_short(POWER_UNKNOWN), "?");
+	char b[16];
+	int v = model_tools_version_encode(12, 1, 5);
+	assert_string_equal(model_tools_text(TOOLS_RUNNING, v, b), "12.1.5");
+	assert_string_equal(model_tools_text(TOOLS_RUNNING, 0, b), "running");
+	assert_string_equal(model_tools_text(TOOLS_NOT_RUNNING, v, b), "stopped");
+	assert_string_equal(model_tools_text(TOOLS_NOT_INSTALLED, 0, b), "none");
+	assert_string_equal(model_tools_text(TOOLS_UNKNOWN, v, b), "?");   /* never passes for running */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_short_names),
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_tools_version_encode),
 		cmocka_unit_test(test_tools_version_edges),

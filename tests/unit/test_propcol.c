@@ -21,12 +21,12 @@ static void log_val(xmlTextReaderPtr val)
 	char type[64];
 	strbuf scratch;
 	strbuf_init(&scratch);
-	vs_rd_xsi_type(val, type, sizeof type);
+	vs_xml_xsi_type(val, type, sizeof type);
 	if (strncmp(type, "xsd:", 4) == 0 || strcmp(type, "string") == 0 ||
 	    strcmp(type, "boolean") == 0 || strcmp(type, "dateTime") == 0 ||
 	    strstr(type, "PowerState") || strcmp(type, "ManagedObjectReference") == 0 ||
 	    strcmp(type, "TaskInfoState") == 0) {
-		strbuf_addf(&log_sb, " = %s", vs_rd_text(val, &scratch));
+		strbuf_addf(&log_sb, " = %s", vs_xml_text_buf(val, &scratch));
 	} else {
 		strbuf_addf(&log_sb, " : %s", type);
 		if (n_props % 2 && !xmlTextReaderIsEmptyElement(val)) {
@@ -624,7 +624,7 @@ static xmlTextReaderPtr reader_at(const char *xml, const char *elem)
 	xmlTextReaderPtr r = xmlReaderForMemory(xml, (int)strlen(xml), NULL, NULL, XML_PARSE_NONET);
 	xmlTextReaderSetErrorHandler(r, fake_quiet, NULL);
 	while (xmlTextReaderRead(r) == 1)
-		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && vs_rd_is(r, elem))
+		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && vs_xml_is(r, elem))
 			return r;
 	fail_msg("no <%s>", elem);
 	return NULL;
@@ -639,46 +639,46 @@ static void test_rd_helpers(void **state)
 		"<a xmlns:x=\"http://www.w3.org/2001/XMLSchema-instance\"><v x:type=\"xsd:string\">"
 		"D:\\SQL &amp; <![CDATA[<Logs>]]> &#233;</v><e/><n>text<b>inner</b>more</n>"
 		"<t x:type=\"vim25:VirtualDisk\"/><u type=\"nons\">u</u><w>1</w></a>", "v");
-	assert_string_equal(vs_rd_xsi_type(r, type, sizeof type), "string");
-	assert_true(vs_rd_is(r, "v"));
-	assert_string_equal(vs_rd_text(r, &sb), "D:\\SQL & <Logs> \xc3\xa9");
+	assert_string_equal(vs_xml_xsi_type(r, type, sizeof type), "string");
+	assert_true(vs_xml_is(r, "v"));
+	assert_string_equal(vs_xml_text_buf(r, &sb), "D:\\SQL & <Logs> \xc3\xa9");
 	assert_int_equal(xmlTextReaderNodeType(r), XML_READER_TYPE_END_ELEMENT);
 	xmlFreeTextReader(r);
 
 	r = reader_at("<a><e/><f></f></a>", "e");
-	assert_string_equal(vs_rd_text(r, &sb), "");
-	assert_true(vs_rd_is(r, "e")); /* empty: stays on itself */
+	assert_string_equal(vs_xml_text_buf(r, &sb), "");
+	assert_true(vs_xml_is(r, "e")); /* empty: stays on itself */
 	xmlFreeTextReader(r);
 
 	/* iterating children: skip, partial reads and mixed content are all passed over */
 	r = reader_at("<a xmlns:x=\"http://www.w3.org/2001/XMLSchema-instance\"><e/>"
 		      "<n>text<b>inner<c/></b>more</n><t x:type=\"vim25:VirtualDisk\"/>"
 		      "<u type=\"plain\">u</u><!-- c --><w>1</w></a>", "a");
-	vs_rd_iter it;
-	vs_rd_iter_init(&it, r);
+	vs_xml_iter it;
+	vs_xml_iter_init(&it, r);
 	strbuf names;
 	strbuf_init(&names);
-	while (vs_rd_iter_next(&it) == 1) {
+	while (vs_xml_iter_next(&it) == 1) {
 		strbuf_addf(&names, "%s,", xmlTextReaderConstLocalName(r));
-		if (vs_rd_is(r, "n")) {
+		if (vs_xml_is(r, "n")) {
 			xmlTextReaderRead(r); /* "text" */
 			xmlTextReaderRead(r); /* <b>: left inside */
-		} else if (vs_rd_is(r, "t")) {
-			assert_string_equal(vs_rd_xsi_type(r, type, sizeof type), "VirtualDisk");
-			vs_rd_iter_skip(&it);
-		} else if (vs_rd_is(r, "u")) {
-			assert_string_equal(vs_rd_xsi_type(r, type, sizeof type), "");
-			vs_rd_iter_skip(&it);
-		} else if (vs_rd_is(r, "w")) {
-			assert_string_equal(vs_rd_text(r, &sb), "1");
+		} else if (vs_xml_is(r, "t")) {
+			assert_string_equal(vs_xml_xsi_type(r, type, sizeof type), "VirtualDisk");
+			vs_xml_iter_skip(&it);
+		} else if (vs_xml_is(r, "u")) {
+			assert_string_equal(vs_xml_xsi_type(r, type, sizeof type), "");
+			vs_xml_iter_skip(&it);
+		} else if (vs_xml_is(r, "w")) {
+			assert_string_equal(vs_xml_text_buf(r, &sb), "1");
 		}
 	}
 	assert_string_equal(names.buf, "e,n,t,u,w,");
-	assert_int_equal(vs_rd_iter_next(&it), 0); /* stays done */
+	assert_int_equal(vs_xml_iter_next(&it), 0); /* stays done */
 	xmlFreeTextReader(r);
 
 	r = reader_at("<a><b>unterminated", "b");
-	assert_null(vs_rd_text(r, &sb));
+	assert_null(vs_xml_text_buf(r, &sb));
 	xmlFreeTextReader(r);
 	strbuf_done(&names);
 	strbuf_done(&sb);

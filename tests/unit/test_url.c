@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "util/url.h"
 
 static void check(const char *in, const char *user, const char *pw, const char *host,
@@ -195,6 +195,38 @@ static void test_more_servers(void **state)
 	conn_opts_done(&o);
 }
 
+/* The host inside an https URL, as the guest transfer URLs are rewritten: userinfo skipped to
+ * its last '@' (as url_parse reads it), brackets kept, the rest left as written. */
+static void span_is(const char *url, const char *host)
+{
+	size_t off = 0, len = 0;
+	assert_int_equal(url_host_span(url, &off, &len), 0);
+	assert_int_equal(len, strlen(host));
+	assert_memory_equal(url + off, host, len);
+}
+
+static void test_host_span(void **state)
+{
+	(void)state;
+	span_is("https://esx01.corp:443/guestFile?id=1&token=a@b", "esx01.corp");
+	span_is("https://*/guestFile", "*");
+	span_is("https://[fe80::1]:443/guestFile", "[fe80::1]");
+	span_is("HTTPS://10.0.0.7", "10.0.0.7");
+	span_is("https://root@vsphere.local@esx01:443/x", "esx01");
+	size_t off, len;
+	assert_int_equal(url_host_span("http://esx01/x", &off, &len), -1);
+	assert_int_equal(url_host_span("esx01/x", &off, &len), -1);
+	assert_int_equal(url_host_span("https://:443/x", &off, &len), -1);
+	assert_int_equal(url_host_span("https://[fe80::1/x", &off, &len), -1);
+	assert_int_equal(url_host_span(NULL, &off, &len), -1);
+	/* the same host as url_parse reads, for the same URL */
+	url_parts u;
+	char msg[128];
+	assert_int_equal(url_parse("https://root@vsphere.local@esx01:443/x", &u, msg, sizeof msg), 0);
+	assert_string_equal(u.host, "esx01");
+	url_parts_done(&u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_password_span),
 		cmocka_unit_test(test_argv_wiped),
 		cmocka_unit_test(test_more_servers),
+		cmocka_unit_test(test_host_span),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -176,6 +176,55 @@ static void test_envelope_and_escaping(void **state)
 	strbuf_done(&env);
 }
 
+/* The two ways of walking children are one walk: the same children in the same order, what a
+ * child's reader left unread passed over, a skipped child not seen twice. And what used to
+ * differ between the two old reader APIs: is() only on a start element, xsi:type's local
+ * part after the last ':', text into a scratch buffer or malloc'ed alike. */
+static void test_reader_one_walk(void **state)
+{
+	static const char x[] = ENV_HEAD "<R xmlns=\"urn:vim25\"><p>"
+		"<a>1</a><b><deep><deeper>x</deeper></deep></b><c/><d xsi:type=\"ns:vim:T\">4</d>"
+		"</p></R>" ENV_TAIL;
+	static const char *const want[] = { "a", "b", "c", "d" };
+	for (int way = 0; way < 2; way++) {
+		vs_error e;
+		vs_error_clear(&e);
+		xmlTextReaderPtr r = vs_xml_reader_new(x, strlen(x), &e);
+		assert_int_equal(vs_xml_enter_body(r, &e), 1);
+		assert_int_equal(vs_xml_next_child(r, xmlTextReaderDepth(r), &e), 1);
+		assert_true(vs_xml_is(r, "p"));
+		vs_xml_iter it;
+		vs_xml_iter_init(&it, r);
+		int depth = xmlTextReaderDepth(r), rc;
+		size_t n = 0;
+		strbuf sb;
+		strbuf_init(&sb);
+		while ((rc = way ? vs_xml_iter_next(&it) : vs_xml_next_child(r, depth, &e)) == 1) {
+			assert_true(n < 4);
+			assert_true(vs_xml_is(r, want[n]));
+			if (n == 0) {
+				assert_string_equal(vs_xml_text_buf(r, &sb), "1");
+			} else if (n == 1 && way) {
+				vs_xml_iter_skip(&it);
+			} else if (n == 1) {
+				assert_int_equal(xmlTextReaderRead(r), 1);   /* into <deep>, left there */
+			} else if (n == 3) {
+				char t[16];
+				assert_string_equal(vs_xml_xsi_type(r, t, sizeof t), "T");
+				char *dup = vs_xml_text(r);
+				assert_string_equal(dup, "4");
+				free(dup);
+				assert_false(vs_xml_is(r, "d"));   /* on </d> now: not a start */
+			}
+			n++;
+		}
+		assert_int_equal(rc, 0);
+		assert_int_equal(n, 4);
+		strbuf_done(&sb);
+		xmlFreeTextReader(r);
+	}
+}
+
 static void test_reader_helpers(void **state)
 {
 	static const char x[] = ENV_HEAD "<R xmlns=\"urn:vim25\"><returnval>"
@@ -199,13 +248,12 @@ static void test_reader_helpers(void **state)
 	assert_string_equal(t, "");
 	free(t);
 	assert_int_equal(vs_xml_next_child(r, rd, &e), 1);
-	char *type = vs_xml_xsi_type(r);
-	assert_string_equal(type, "ArrayOfString");
-	free(type);
+	char type[64];
+	assert_string_equal(vs_xml_xsi_type(r, type, sizeof type), "ArrayOfString");
 	assert_int_equal(vs_xml_skip(r), 0);
 	assert_int_equal(vs_xml_next_child(r, rd, &e), 1);
 	assert_true(vs_xml_is(r, "d"));
-	assert_null(vs_xml_xsi_type(r));
+	assert_string_equal(vs_xml_xsi_type(r, type, sizeof type), "");
 	t = vs_xml_text(r);
 	assert_string_equal(t, "task-1");
 	free(t);
@@ -350,6 +398,17 @@ static void test_known_hosts(void **state)
 	fclose(f);
 	assert_null(strstr(all, "Old-Pw"));
 	assert_non_null(strstr(all, "vc03:8443 33:44\n"));
+	/* The pin that decides: --thumbprint before the file, the file's entry by the URL's key,
+	 * nothing for an unknown host or without a file. */
+	const char *from = NULL;
+	assert_int_equal(vs_known_hosts_pin("99:99", path, "vc02", buf, sizeof buf, &from), 1);
+	assert_string_equal(buf, "99:99");
+	assert_string_equal(from, "--thumbprint");
+	assert_int_equal(vs_known_hosts_pin(NULL, path, "vc02", buf, sizeof buf, &from), 1);
+	assert_string_equal(buf, "CC:DD");
+	assert_string_equal(from, path);
+	assert_int_equal(vs_known_hosts_pin(NULL, path, "vc09", buf, sizeof buf, &from), 0);
+	assert_int_equal(vs_known_hosts_pin(NULL, NULL, "vc02", buf, sizeof buf, &from), 0);
 	assert_int_equal(vs_known_hosts_lookup(path, "vc02:8443", buf, sizeof buf), 1);   /* older: any port */
 	assert_int_equal(vs_known_hosts_add(path, "vc02:443", "55:66", &e), 0);
 	assert_int_equal(vs_known_hosts_lookup(path, "vc02", buf, sizeof buf), 1);
@@ -439,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_xml),
 		cmocka_unit_test(test_envelope_and_escaping),
 		cmocka_unit_test(test_reader_helpers),
+		cmocka_unit_test(test_reader_one_walk),
 		cmocka_unit_test(test_task_info_error),
 		cmocka_unit_test(test_task_info_success),
 		cmocka_unit_test(test_thumbprints),

@@ -1,4 +1,4 @@
-#include "cli/conn.h"
+#include "frontend/conn.h"
 #include "util/secret.h"
 #include "util/url.h"
 #include "util/xalloc.h"
@@ -351,21 +351,6 @@ int conn_opts_complete(conn_opts *o, bool want_guest, char *msg, size_t n)
 	return 0;
 }
 
-/* The pin for the server: --thumbprint, else its known_hosts entry (1), or none (0). */
-static int find_pin(const conn_opts *o, const char *host, char *buf, size_t n, const char **from)
-{
-	if (o->thumbprint) {
-		snprintf(buf, n, "%s", o->thumbprint);
-		*from = "--thumbprint";
-		return 1;
-	}
-	if (host && o->known_hosts && vs_known_hosts_lookup(o->known_hosts, host, buf, n) == 1) {
-		*from = o->known_hosts;
-		return 1;
-	}
-	return 0;
-}
-
 int conn_trust_note(const conn_opts *o, char *buf, size_t n)
 {
 	if (!o->insecure)
@@ -373,7 +358,7 @@ int conn_trust_note(const conn_opts *o, char *buf, size_t n)
 	char pinned[128];
 	const char *from = NULL;
 	char *host = url_server_key(o->server);
-	if (find_pin(o, host, pinned, sizeof pinned, &from))
+	if (vs_known_hosts_pin(o->thumbprint, o->known_hosts, host, pinned, sizeof pinned, &from) > 0)
 		snprintf(buf, n, "--insecure (or GOVC_INSECURE) is not used for %s: its certificate is "
 			 "pinned (%s) and the pin decides", host ? host : o->server, from);
 	else
@@ -400,7 +385,7 @@ vs_session *conn_open(const conn_opts *o, vs_error *err)
 	char pinned[128];
 	char *host = url_server_key(o->server);
 	const char *from = NULL;
-	if (find_pin(o, host, pinned, sizeof pinned, &from)) {
+	if (vs_known_hosts_pin(o->thumbprint, o->known_hosts, host, pinned, sizeof pinned, &from) > 0) {
 		c.thumbprint = pinned;
 		c.pin_source = from;
 	}

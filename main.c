@@ -1,4 +1,5 @@
-/* The program entry: sub-commands go to the headless CLI; no sub-command opens the console. */
+/* The program entry, above both front ends (the one file that includes both): sub-commands go to
+ * the headless CLI; no sub-command opens the console. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,102 +1,13 @@
-#include "cli/history_out.h"
+#include "frontend/history_out.h"
 #include "model/model.h"
 #include "util/json.h"
 #include "util/text.h"
+#include "util/timefmt.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- times ---- */
-
-int history_parse_time(const char *s, time_t now, time_t *out)
-{
-	if (!s || !*s)
-		return -1;
-	if (!strcmp(s, "now")) {
-		*out = now;
-		return 0;
-	}
-	char *end;
-	if (s[0] == '@') {
-		long long v = strtoll(s + 1, &end, 10);
-		if (end == s + 1 || *end || v < 0)
-			return -1;
-		*out = (time_t)v;
-		return 0;
-	}
-	/* relative: digits and one unit */
-	if (isdigit((unsigned char)s[0])) {
-		long long v = strtoll(s, &end, 10);
-		if (end != s && end[0] && !end[1] && strchr("smhdw", end[0])) {
-			static const long long mult[] = { ['s' - 'a'] = 1, ['m' - 'a'] = 60,
-							  ['h' - 'a'] = 3600, ['d' - 'a'] = 86400,
-							  ['w' - 'a'] = 604800 };
-			long long m = mult[end[0] - 'a'];
-			if (v < 0 || v > (long long)now / m)
-				return -1;
-			*out = now - (time_t)(v * m);
-			return 0;
-		}
-	}
-	/* ISO 8601: date, optional T or space and hh:mm[:ss], optional Z or +hh:mm / -hh:mm */
-	struct tm tm = { 0 };
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-		return -1;
-	const char *p = s + n;
-	if (*p == 'T' || *p == ' ') {
-		int k = 0;
-		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &k) != 2 || k != 5)
-			return -1;
-		p += 1 + k;
-		if (*p == ':') {
-			if (sscanf(p + 1, "%2d%n", &sec, &k) != 1 || k != 2)
-				return -1;
-			p += 1 + k;
-		}
-	}
-	long off = 0;
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int oh, om, k = 0;
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5)
-			return -1;
-		off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
-		p += 1 + k;
-	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
-		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	time_t t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	*out = t - off;
-	return 0;
-}
-
-const char *history_iso_time(time_t t, char *buf, size_t n)
-{
-	struct tm tm;
-	if (!t || !gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, n, "-");
-	return buf;
-}
-
-const char *history_short_time(time_t t, char *buf, size_t n)
-{
-	struct tm tm;
-	if (!t || !gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M", &tm))
-		snprintf(buf, n, "-");
-	return buf;
-}
 
 /* ---- the timeline ---- */
 
@@ -133,7 +44,7 @@ void history_list_output(strbuf *out, const store_history_entry *e, size_t n, sc
 		for (size_t i = 0; i < n; i++) {
 			snprintf(id, sizeof id, "%lld", (long long)e[i].id);
 			strbuf_add_csv_field(out, store_history_kind_name(e[i].kind), false);
-			strbuf_add_csv_field(out, history_iso_time(e[i].at, t, sizeof t), false);
+			strbuf_add_csv_field(out, time_iso(e[i].at, t, sizeof t, "-"), false);
 			strbuf_add_csv_field(out, e[i].vcenter, false);
 			strbuf_add_csv_field(out, e[i].vm, false);
 			strbuf_add_csv_field(out, e[i].moref, false);
@@ -153,8 +64,8 @@ void history_list_output(strbuf *out, const store_history_entry *e, size_t n, sc
 	for (size_t i = 0; i < n; i++) {
 		char *vm = text_clean(e[i].vm), *summary = text_clean(e[i].summary);   /* util/text.h */
 		strbuf_addf(out, "%-16s  %-17s  %-8s  %-6lld  %-*.*s  %s\n",
-			    history_short_time(e[i].at, t, sizeof t),
-			    history_local_time(e[i].at, lt, sizeof lt), store_history_kind_name(e[i].kind),
+			    time_short(e[i].at, t, sizeof t),
+			    time_local(e[i].at, lt, sizeof lt), store_history_kind_name(e[i].kind),
 			    (long long)e[i].id, (int)wvm, (int)wvm, vm, summary ? summary : "");
 		free(vm);
 		free(summary);
@@ -198,7 +109,7 @@ static const char *cell_text(const store_hcell *c, char *buf, size_t n)
 	if (c->type == STORE_HCELL_NULL)
 		return "-";
 	if (c->type == STORE_HCELL_TIME)
-		return history_iso_time((time_t)strtoll(c->text, NULL, 10), buf, n);
+		return time_iso((time_t)strtoll(c->text, NULL, 10), buf, n, "-");
 	return c->text;
 }
 
@@ -319,18 +230,6 @@ const char *history_diff_change_name(store_diff_change c)
 	return "unknown";
 }
 
-const char *history_local_time(time_t t, char *buf, size_t n)
-{
-	struct tm tm;
-	if (!t || !localtime_r(&t, &tm) || !strftime(buf, n, "%d %b %Y %H:%M", &tm)) {
-		snprintf(buf, n, "-");
-		return buf;
-	}
-	if (buf[0] == '0') /* "02 Dec" -> "2 Dec" */
-		memmove(buf, buf + 1, strlen(buf));
-	return buf;
-}
-
 const char *history_step_words(const char *kind)
 {
 	static const struct { const char *kind, *words; } steps[] = {
@@ -380,7 +279,7 @@ static void value_words(strbuf *out, const char *fact, const char *v)
 	} else if (!strcmp(fact, "tools_version")) {
 		strbuf_adds(out, model_tools_version_format(atoi(v), buf));
 	} else if (!strcmp(fact, "boot_time") || (n > 3 && !strcmp(fact + n - 3, "_at"))) {
-		strbuf_adds(out, history_local_time((time_t)strtoll(v, NULL, 10), buf, sizeof buf));
+		strbuf_adds(out, time_local((time_t)strtoll(v, NULL, 10), buf, sizeof buf));
 	} else if (n > 6 && !strcmp(fact + n - 6, "_bytes")) {
 		strbuf_addf(out, "%.1f GiB", (double)strtoll(v, NULL, 10) / (1024.0 * 1024 * 1024));
 	} else if (n > 12 && !strcmp(fact + n - 12, "].capacity_kb")) {
@@ -453,7 +352,7 @@ void history_fact_change_text(strbuf *out, const store_fact_change *c)
 	value_words(out, c->fact, c->after);
 	if (c->fix_plan_id)
 		strbuf_addf(out, " (fix #%lld, %s)", (long long)c->fix_plan_id,
-			    history_short_time(c->fix_at, tb, sizeof tb));
+			    time_short(c->fix_at, tb, sizeof tb));
 }
 
 static void json_before_after(json_writer *w, const char *key, const char *a, const char *b)
@@ -559,7 +458,7 @@ void history_diff_output(strbuf *out, const store_scan_diff *d, scan_format fmt,
 				if (c->fix_plan_id)
 					snprintf(plan, sizeof plan, "%lld", (long long)c->fix_plan_id);
 				ROW(c->fact, c->before, c->after, plan,
-				    c->fix_plan_id ? history_iso_time(c->fix_at, ta, sizeof ta) : "");
+				    c->fix_plan_id ? time_iso(c->fix_at, ta, sizeof ta, "-") : "");
 			}
 #undef ROW
 		}
@@ -567,9 +466,9 @@ void history_diff_output(strbuf *out, const store_scan_diff *d, scan_format fmt,
 	}
 	char la[32], lb[32];
 	strbuf_addf(out, "scan #%lld (%s UTC, %s local, %s) -> scan #%lld (%s UTC, %s local, %s)\n",
-		    (long long)d->scan_a, history_short_time(d->at_a, ta, sizeof ta),
-		    history_local_time(d->at_a, la, sizeof la), d->vcenter_a, (long long)d->scan_b,
-		    history_short_time(d->at_b, tb, sizeof tb), history_local_time(d->at_b, lb, sizeof lb),
+		    (long long)d->scan_a, time_short(d->at_a, ta, sizeof ta),
+		    time_local(d->at_a, la, sizeof la), d->vcenter_a, (long long)d->scan_b,
+		    time_short(d->at_b, tb, sizeof tb), time_local(d->at_b, lb, sizeof lb),
 		    d->vcenter_b);
 	size_t shown = 0;
 	for (size_t i = 0; i < d->n_vms; i++) {
@@ -643,7 +542,7 @@ void history_trends_output(strbuf *out, const store_trend_point *p, size_t n, sc
 		strbuf_adds(out, "scan_id,at,vcenter,partial,ready,fixable,manual,unknown,n/a,total\r\n");
 		for (size_t i = 0; i < n; i++)
 			strbuf_addf(out, "%lld,%s,%s,%d,%d,%d,%d,%d,%d,%d\r\n", (long long)p[i].scan_id,
-				    history_iso_time(p[i].at, t, sizeof t), p[i].vcenter, p[i].partial,
+				    time_iso(p[i].at, t, sizeof t, "-"), p[i].vcenter, p[i].partial,
 				    p[i].ready, p[i].fixable, p[i].manual, p[i].unknown, p[i].na,
 				    p[i].total);
 		return;
@@ -652,7 +551,7 @@ void history_trends_output(strbuf *out, const store_trend_point *p, size_t n, sc
 		    "FIXABLE", "MANUAL", "UNKNOWN", "N/A", "TOTAL");
 	for (size_t i = 0; i < n; i++)
 		strbuf_addf(out, "%-16s  %-6lld  %5d  %7d  %6d  %7d  %4d  %5d%s\n",
-			    history_short_time(p[i].at, t, sizeof t), (long long)p[i].scan_id,
+			    time_short(p[i].at, t, sizeof t), (long long)p[i].scan_id,
 			    p[i].ready, p[i].fixable, p[i].manual, p[i].unknown, p[i].na, p[i].total,
 			    p[i].partial ? "  (partial)" : "");
 }

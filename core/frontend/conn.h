@@ -1,8 +1,8 @@
 /* conn: the connection options every command shares (--server, --user, TLS, guest login),
  * read from the command line and the environment (QUIESCENT_* first, then govc's GOVC_*),
  * and the one place that turns them into a logged-in vs_session. */
-#ifndef QUIESCENT_CLI_CONN_H
-#define QUIESCENT_CLI_CONN_H
+#ifndef QUIESCENT_FRONTEND_CONN_H
+#define QUIESCENT_FRONTEND_CONN_H
 
 #include <stdbool.h>
 

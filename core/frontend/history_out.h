@@ -1,26 +1,15 @@
 /* history_out: the history read back, as text for people (table), JSON and CSV; shared by
  * `quiescent history`, `quiescent report` and the console's history view. Everything is
  * appended to a caller's strbuf, so nothing half-written reaches stdout on error. Times are
- * printed in UTC. */
-#ifndef QUIESCENT_HISTORY_OUT_H
-#define QUIESCENT_HISTORY_OUT_H
+ * printed in UTC (util/timefmt.h). */
+#ifndef QUIESCENT_FRONTEND_HISTORY_OUT_H
+#define QUIESCENT_FRONTEND_HISTORY_OUT_H
 
 #include <time.h>
 
-#include "cli/scan_output.h"
+#include "frontend/format.h"
 #include "store/store.h"
 #include "util/strbuf.h"
-
-/* A time given on the command line: ISO 8601 ("2026-11-22", "2026-11-22T10:00",
- * "2026-11-22T10:00:00Z", "2026-11-22 10:00", UTC unless it carries +hh:mm/-hh:mm), a Unix
- * time ("@1795300000"), or relative to now: "7d", "12h", "30m", "2w", "45s" (that long ago),
- * "now". 0 and *out set, or -1. */
-int history_parse_time(const char *s, time_t now, time_t *out);
-
-/* "2026-11-22T10:04:00Z" (0: "-"); buf of at least 21 bytes. */
-const char *history_iso_time(time_t t, char *buf, size_t n);
-/* "2026-11-22 10:04" (0: "-"); buf of at least 17 bytes. */
-const char *history_short_time(time_t t, char *buf, size_t n);
 
 /* The timeline. JSON: {"records":[{"kind","at","vcenter","vm","moref","outcome","summary",
  * "id","details":{...}}]}; CSV: kind,at,vcenter,vm,moref,outcome,id,summary. */
@@ -29,9 +18,6 @@ void history_list_output(strbuf *out, const store_history_entry *e, size_t n, sc
 /* One stored record: JSON {"kind","id", <the record's columns>, <table>: [..]}; table:
  * "key: value" lines, then each table. CSV: table,row,column,value. */
 void history_record_output(strbuf *out, const store_history_record *r, scan_format fmt);
-
-/* "2 Dec 2026 10:04" in the local time zone (0: "-"); buf of at least 24 bytes. */
-const char *history_local_time(time_t t, char *buf, size_t n);
 
 /* "disk.EnableUUID: absent -> TRUE (fix #12, 2026-11-22 10:04)", in people's words: Tools
  * versions decoded ("VMware Tools: 11.3.5 -> 12.1.5"), times as dates, writers by name. */

@@ -1,0 +1,25 @@
+/* exit_codes: the program's exit codes, the contract of quiescing-rules.md and quiescent(1), the
+ * same for the headless commands and the console: 0 all ready, 1 done but not all ready, 2
+ * usage, 3 connection, TLS or login failure, 4 not proven, 5 guest login refused, 6 stopped and
+ * made safe, 7 something not safe (leftovers). */
+#ifndef QUIESCENT_FRONTEND_EXIT_CODES_H
+#define QUIESCENT_FRONTEND_EXIT_CODES_H
+
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_NOT_READY = 1,
+	CLI_EXIT_USAGE = 2,
+	CLI_EXIT_CONNECT = 3,
+	CLI_EXIT_NOT_PROVEN = 4,        /* some VM judged ready from stale or no guest facts */
+	CLI_EXIT_GUEST_LOGIN = 5,       /* a guest login was refused: the rest were not tried */
+	/* fix, snaptest, recover stopped (a signal, a lost terminal or output, a network lost past
+	 * its grace) and everything made safe: every VM in its power state, no test snapshot. */
+	CLI_EXIT_STOPPED_SAFE = 6,
+	/* Something is NOT safe: a stop could not bring a VM back or remove a test snapshot, or
+	 * (scan) an interrupted run of ours left one that is still there (an R26 finding). One
+	 * meaning, two names: what the operator must do is the same (recover, cleanup-orphans). */
+	CLI_EXIT_STOPPED_UNSAFE = 7,
+	CLI_EXIT_LEFTOVERS = CLI_EXIT_STOPPED_UNSAFE,
+};
+
+#endif

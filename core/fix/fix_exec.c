@@ -800,16 +800,26 @@ static fix_outcome verify(worker *w, vm_state *vs, fix_vm_result *res, char *aft
 	return out;
 }
 
-/* Another live quiescent is fixing or testing this VM: say who, and leave it alone. */
-static bool vm_busy_elsewhere(fix_ctx *x, const char *moref, char *why, size_t n)
+/* Claims the VM for this plan; false (why says it) when another live quiescent fixes or tests
+ * it, or the history cannot record the claim: then the VM is left alone. */
+static bool claim_vm(fix_ctx *x, int64_t plan_vm_id, char *why, size_t n)
 {
+	if (!x->db || plan_vm_id <= 0)
+		return true;
 	store_owner who;
-	if (!x->db || !x->o->vcenter || store_vm_busy(x->db, x->o->vcenter, moref, &who, NULL, 0) != 1)
+	char err[300];
+	int rc = store_vm_claim(x->db, STORE_CLAIM_PLAN_VM, plan_vm_id, &who, err, sizeof err);
+	if (rc == 1)
+		return true;
+	if (rc < 0) {
+		snprintf(why, n, "the history cannot record that this VM is being changed (%.300s); "
+			 "left alone", err);
 		return false;
+	}
 	char desc[400];
 	store_owner_describe(&who, desc, sizeof desc);
 	snprintf(why, n, "%.300s is changing this VM now; left alone", desc);
-	return true;
+	return false;
 }
 
 static void run_vm(worker *w)
@@ -834,7 +844,7 @@ static void run_vm(worker *w)
 		set_error(&vs, "reading the VM", err.message);
 		outcome = FIX_OUT_FAILED;
 		vs.failed = true;
-	} else if (vm_busy_elsewhere(x, vp->moref, vs.first_error, sizeof vs.first_error)) {
+	} else if (!claim_vm(x, sh->vm_ids[w->vm], vs.first_error, sizeof vs.first_error)) {
 		outcome = FIX_OUT_SKIPPED;   /* two processes never change one VM at once */
 		vs.failed = true;
 	} else if (vs.before.power != vp->original_power) {

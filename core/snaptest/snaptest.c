@@ -754,15 +754,6 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 		goto done_early;
 	}
 
-	store_owner busy;
-	if (r.db && env->vcenter &&
-	    store_vm_busy(r.db, env->vcenter, o->moref, &busy, NULL, 0) == 1) {
-		char who[400];
-		store_owner_describe(&busy, who, sizeof who);
-		refuse(&r, "%s is being fixed or tested by %s: not tested now, to leave it alone.",
-		       o->vm, who);
-		goto done_early;
-	}
 	/* Ex needs API 6.5 and, on Windows, Tools 10.1.0. */
 	bool use_ex = api_at_least_65(env->session);
 	char why_legacy[256] = "";
@@ -779,11 +770,19 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 	xstrset(&o->method, use_ex ? SNAPTEST_METHOD_EX : SNAPTEST_METHOD_LEGACY);
 
 	char *sj = spec_json(spec, o->method);
+	store_owner busy;
 	store_snaptest_def def = { .moref = o->moref, .vm_name = o->vm, .snapshot_name = name,
 				   .spec_json = sj, .method = o->method, .predicted = o->predicted,
-				   .at = r.started };
+				   .at = r.started, .busy = &busy };
 	int64_t id = r.db ? store_snaptest_create(r.db, env->connection_id, &def, serr, sizeof serr) : 0;
 	free(sj);
+	if (id == 0 && r.db) {
+		char who[400];
+		store_owner_describe(&busy, who, sizeof who);
+		refuse(&r, "%s is being fixed or tested by %s: not tested now, to leave it alone.",
+		       o->vm, who);
+		goto done_early;
+	}
 	if (id < 0) {
 		xstrset(&o->result, "error");
 		char m[512];

@@ -240,7 +240,7 @@ static void test_open_creates_private_file(void **state)
 	char *mode = query_text(path, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);
-	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 14);
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 15);
 	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM connections"), 1);
 }
 
@@ -928,6 +928,117 @@ static void test_snaptest_records(void **state)
 	free(row);
 }
 
+/* ---- one VM, one live worker: the claim ---- */
+
+/* What a racer does at the start signal: claim vm-42 by a test (kind 0) or a plan (kind 1). */
+static int race_claim(const char *path, int64_t conn, int kind, int go, int result, int hold)
+{
+	char err[512] = "";
+	store *s = store_open(path, err, sizeof err);
+	if (!s)
+		return 2;
+	int64_t plan_vm = 0;
+	if (kind == 1) {   /* the plan is made and running before the start, as fix_execute does */
+		int64_t plan = store_plan_create(s, conn, 0, 2000, NULL, err, sizeof err);
+		plan_vm = plan > 0 ? store_plan_vm_add(s, plan, "vm-42", "sql", POWER_ON, err,
+							sizeof err) : -1;
+		if (plan_vm < 0 || store_plan_set_state(s, plan, STORE_PLAN_RUNNING, 2001, err,
+							 sizeof err) < 0)
+			return 2;
+	}
+	char c = 'r';
+	if (write(result, &c, 1) != 1 || read(go, &c, 1) != 1)
+		return 2;
+	store_owner who;
+	int rc;
+	if (kind == 0) {
+		store_snaptest_def def = { .moref = "vm-42", .vm_name = "sql", .snapshot_name = "t",
+					   .method = "CreateSnapshotEx_Task", .at = 2000, .busy = &who };
+		int64_t id = store_snaptest_create(s, conn, &def, err, sizeof err);
+		rc = id > 0 ? 1 : id == 0 ? 0 : -1;
+	} else {
+		rc = store_vm_claim(s, STORE_CLAIM_PLAN_VM, plan_vm, &who, err, sizeof err);
+	}
+	c = rc == 1 ? 'W' : rc == 0 && who.alive && who.pid != getpid() ? 'B' : 'E';
+	if (c == 'E')
+		fprintf(stderr, "racer %d: %s\n", kind, err);
+	if (write(result, &c, 1) != 1)
+		return 2;
+	while (read(hold, &c, 1) > 0)   /* alive, holding what it won, until the parent says */
+		;
+	store_close(s);
+	return 0;
+}
+
+/* Two processes start on one VM at the same instant (a test and a fix): exactly one gets it,
+ * the other is told who has it; the claim ends with its owner or with its row. */
+static void test_vm_claim_race(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = test_store_open(fx->path);
+	int64_t conn = add_connection(s, "vc01.example.com", 1000);
+	store_close(s);
+	int wins[2] = { 0, 0 };
+	for (int round = 0; round < 12; round++) {
+		int go[2], result[2][2], hold[2];
+		pid_t pid[2];
+		assert_int_equal(pipe(go), 0);
+		assert_int_equal(pipe(hold), 0);
+		for (int k = 0; k < 2; k++) {
+			assert_int_equal(pipe(result[k]), 0);
+			pid[k] = fork();
+			assert_true(pid[k] >= 0);
+			if (pid[k] == 0) {
+				close(go[1]);
+				close(hold[1]);
+				close(result[k][0]);
+				/* in turn, so neither always starts first */
+				_exit(race_claim(fx->path, conn, (k + round) % 2, go[0], result[k][1],
+						 hold[0]));
+			}
+			close(result[k][1]);
+		}
+		close(go[0]);
+		close(hold[0]);
+		char c;
+		for (int k = 0; k < 2; k++)
+			assert_int_equal(read(result[k][0], &c, 1), 1);   /* both ready */
+		assert_int_equal(write(go[1], "gg", 2), 2);
+		char got[2];
+		for (int k = 0; k < 2; k++)
+			assert_int_equal(read(result[k][0], &got[k], 1), 1);
+		assert_true((got[0] == 'W' && got[1] == 'B') || (got[0] == 'B' && got[1] == 'W'));
+		wins[(got[0] == 'W' ? round : round + 1) % 2]++;
+		close(hold[1]);
+		close(go[1]);
+		for (int k = 0; k < 2; k++) {
+			int status;
+			close(result[k][0]);
+			assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
+			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		}
+	}
+	printf("claim race: 12 rounds, the test won %d, the fix won %d, never both\n", wins[0],
+	       wins[1]);
+
+	/* Both racers are dead: their claims are void, ours holds; our own second claim too. */
+	s = test_store_open(fx->path);
+	store_snaptest_def def = { .moref = "vm-42", .vm_name = "sql", .snapshot_name = "mine",
+				   .method = "CreateSnapshotEx_Task", .at = 3000 };
+	int64_t id = store_snaptest_create(s, conn, &def, err, sizeof err);
+	assert_true(id > 0);
+	int64_t plan = store_plan_create(s, conn, 0, 3000, NULL, err, sizeof err);
+	int64_t pv = store_plan_vm_add(s, plan, "vm-42", "sql", POWER_ON, err, sizeof err);
+	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_RUNNING, 3001, err, sizeof err), 0);
+	assert_int_equal(store_vm_claim(s, STORE_CLAIM_PLAN_VM, pv, NULL, err, sizeof err), 1);
+	/* One row per VM, however many claimed it; a row that does not exist is not claimed. */
+	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM vm_claims"), 1);
+	assert_int_equal(store_vm_claim(s, STORE_CLAIM_PLAN_VM, 999999, NULL, err, sizeof err), -1);
+	assert_non_null(strstr(err, "999999"));
+	store_close(s);
+}
+
 /* ---- who runs a plan ---- */
 
 /* A child process that holds an exclusive flock on lock until *release is closed. */
@@ -1186,6 +1297,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_step_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snaptest_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_ownership, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_claim_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_and_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_connections, setup, teardown),
 		cmocka_unit_test(test_facts_json_versions),

@@ -1,6 +1,7 @@
 /* cli: the headless sub-commands (scan, and later fix, snaptest, history) for cron and scripts.
  * Exit codes are the contract's: 0 all ready, 1 done but not all ready, 2 usage, 3 connection,
- * TLS or login failure, 6 stopped and made safe, 7 something not safe (leftovers). */
+ * TLS or login failure, 6 stopped and made safe, 7 something not safe (leftovers), 8 the history
+ * cannot be opened, read or written. */
 #ifndef QUIESCENT_CLI_H
 #define QUIESCENT_CLI_H
 
@@ -22,6 +23,9 @@ enum {
 	 * meaning, two names: what the operator must do is the same (recover, cleanup-orphans). */
 	CLI_EXIT_STOPPED_UNSAFE = 7,
 	CLI_EXIT_LEFTOVERS = CLI_EXIT_STOPPED_UNSAFE,
+	/* The history (SQLite) could not be opened, read or written: full disk, read-only media,
+	 * a damaged file. Its own code, so a cron job never reads it as "not ready". */
+	CLI_EXIT_HISTORY = 8,
 };
 
 /* True when argv names a sub-command or a global flag (--help, --version) the CLI answers. */

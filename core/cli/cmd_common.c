@@ -35,7 +35,7 @@ const char *cmd_option_value(const char *cmd, int argc, char **argv, int *i)
 	return argv[++*i];
 }
 
-store *cmd_open_history(const char *cmd, const char *db_opt)
+static store *open_history(const char *cmd, const char *db_opt, bool read_only)
 {
 	char pathbuf[4096], msg[1024];
 	const char *path = db_opt ? db_opt : store_default_path(pathbuf, sizeof pathbuf);
@@ -43,10 +43,21 @@ store *cmd_open_history(const char *cmd, const char *db_opt)
 		fprintf(stderr, "%s: no place for the history: set --db, QUIESCENT_DB or HOME\n", cmd);
 		return NULL;
 	}
-	store *db = store_open(path, msg, sizeof msg);
+	store *db = read_only ? store_open_read(path, msg, sizeof msg)
+			      : store_open(path, msg, sizeof msg);
 	if (!db)
 		fprintf(stderr, "%s: %s\n", cmd, msg);
 	return db;
+}
+
+store *cmd_open_history(const char *cmd, const char *db_opt)
+{
+	return open_history(cmd, db_opt, false);
+}
+
+store *cmd_open_history_read(const char *cmd, const char *db_opt)
+{
+	return open_history(cmd, db_opt, true);
 }
 
 void cmd_strings_add(char ***v, size_t *n, const char *s)

@@ -27,6 +27,8 @@ const char *cmd_option_value(const char *cmd, int argc, char **argv, int *i);
 /* Opens the history at db_opt (--db), else at the default path. On failure prints one
  * sentence and returns NULL: commands that change VMs refuse to run without their journal. */
 store *cmd_open_history(const char *cmd, const char *db_opt);
+/* The same for commands that only read it: a history on read-only media is read as it is. */
+store *cmd_open_history_read(const char *cmd, const char *db_opt);
 /* snaptest --cleanup-orphans with a connection already complete (quiescent recover's second
  * half: the password was read once, and taken out of the environment). conn is borrowed. */
 int cmd_snaptest_cleanup(const conn_opts *conn, const char *db_opt, int network_grace_s,

@@ -79,7 +79,7 @@ static void usage(FILE *out)
 		"Exit codes: 0 everything fixed and verified ready, 1 something is not, 2 usage\n"
 		"error, 3 connection, TLS or login failure, 6 stopped and every VM back in its\n"
 		"power state, 7 stopped and some VM could NOT be brought back (run quiescent\n"
-		"recover).\n",
+		"recover), 8 the history cannot be opened or written (no journal, no fix).\n",
 		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY, FIX_DEFAULT_NETWORK_GRACE);
 }
 
@@ -473,7 +473,7 @@ static int run(fix_opts *o)
 	/* The journal is what makes a fix safe: no history, no fix. */
 	store *db = cmd_open_history(CMD, o->db);
 	if (!db)
-		return CLI_EXIT_USAGE;
+		return CLI_EXIT_HISTORY;
 	int rc = CLI_EXIT_CONNECT;
 	vs_error err;
 	vs_error_clear(&err);
@@ -496,7 +496,7 @@ static int run(fix_opts *o)
 	conn_id = store_connection_begin(db, &ci, msg, sizeof msg);
 	if (conn_id < 0) {
 		fprintf(stderr, "quiescent fix: %s\n", msg);
-		rc = CLI_EXIT_USAGE;
+		rc = CLI_EXIT_HISTORY;
 		goto out;
 	}
 	cli_stop_install(&stop_messages);
@@ -511,7 +511,7 @@ static int run(fix_opts *o)
 	bool refuse = false;
 	int rec = recover_all(s, db, vcenter, &eo, o, &refuse);
 	if (rec < 0 || refuse) {
-		rc = CLI_EXIT_NOT_READY;
+		rc = rec < 0 ? CLI_EXIT_HISTORY : CLI_EXIT_NOT_READY;   /* -1: the journal unread */
 		goto out;
 	}
 	if (!o->n_globs) {
@@ -535,7 +535,7 @@ static int run(fix_opts *o)
 		goto out;
 	case SCAN_ERR_STORE:
 		fprintf(stderr, "quiescent fix: the scan was not stored in %s: %s\n", store_path(db), msg);
-		rc = CLI_EXIT_NOT_READY;
+		rc = CLI_EXIT_HISTORY;
 		goto out;
 	case SCAN_OK:
 		break;
@@ -596,7 +596,7 @@ static int run(fix_opts *o)
 	if (apply) {
 		if (fix_execute(s, &plan, &eo, &sum, msg, sizeof msg) < 0) {
 			fprintf(stderr, "quiescent fix: the fix could not start: %s\n", msg);
-			rc = CLI_EXIT_NOT_READY;
+			rc = sum.history_failed ? CLI_EXIT_HISTORY : CLI_EXIT_NOT_READY;
 			strbuf_done(&sb);
 			goto out;
 		}
@@ -656,7 +656,7 @@ static void recover_usage(FILE *out)
 		"  -h, --help            this text\n\n"
 		"Exit codes: 0 every VM that was on is on again and no test snapshot is left,\n"
 		"1 not, 2 usage error, 3 connection, TLS or login failure, 7 a test snapshot\n"
-		"could NOT be removed.\n",
+		"could NOT be removed, 8 the history cannot be opened, read or written.\n",
 		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY, FIX_DEFAULT_NETWORK_GRACE);
 }
 
@@ -674,7 +674,8 @@ static int fix_main(int argc, char **argv, bool orphans_too)
 	} else {
 		conn_opts_from_env(&o.conn);
 		rc = run(&o);
-		if (orphans_too && rc != CLI_EXIT_USAGE && rc != CLI_EXIT_CONNECT) {
+		if (orphans_too && rc != CLI_EXIT_USAGE && rc != CLI_EXIT_CONNECT &&
+		    rc != CLI_EXIT_HISTORY) {
 			int rc2 = cmd_snaptest_cleanup(&o.conn, o.db, o.network_grace_s, o.task_timeout_s);
 			/* a leftover that remains outranks all; otherwise the first thing wrong */
 			if (rc2 == CLI_EXIT_STOPPED_UNSAFE || rc == CLI_EXIT_OK)

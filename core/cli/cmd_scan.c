@@ -61,7 +61,8 @@ static void usage(FILE *out)
 		     "facts older than --max-probe-age or from none), 5 a guest login was refused (the\n"
 		     "other VMs were not tried with it), 7 an interrupted quiescent run left a VM\n"
 		     "powered off or a test snapshot behind (R26; named on the last lines, or on\n"
-		     "stderr for json and csv).\n",
+		     "stderr for json and csv), 8 the scan could not be stored in the history (a\n"
+		     "full disk, read-only media, a damaged file): nothing was printed.\n",
 		conn_opts_help(), PROBE_TOTAL, PROBE_PER_HOST);
 }
 
@@ -461,7 +462,7 @@ static int run(scan_opts *o)
 	timing_mark("start");
 	store *db = cmd_open_history(CMD, o->db);
 	if (!db)
-		return CLI_EXIT_USAGE;
+		return CLI_EXIT_HISTORY;
 	store_checkpoint_at_close(db);
 	if (conn_opts_server_count(&o->conn) > 1) {
 		int rc = run_many(o, db);
@@ -502,7 +503,7 @@ static int run(scan_opts *o)
 		goto out;
 	case SCAN_ERR_STORE:
 		fprintf(stderr, "quiescent scan: the scan was not stored in %s: %s\n", store_path(db), msg);
-		rc = CLI_EXIT_NOT_READY;
+		rc = CLI_EXIT_HISTORY;
 		goto out;
 	case SCAN_OK:
 		break;

@@ -69,7 +69,8 @@ static void usage(FILE *out)
 		     "Exit codes: 0 every test succeeded at its predicted level, 1 otherwise,\n"
 		     "2 usage error, 3 connection, TLS or login failure, 6 stopped (signal, closed\n"
 		     "output) and every test snapshot removed, 7 a test snapshot could NOT be\n"
-		     "removed (or may exist: vCenter could not say).\n",
+		     "removed (or may exist: vCenter could not say), 8 the history cannot record\n"
+		     "the tests (a full disk, read-only media, a damaged file).\n",
 		conn_opts_help());
 }
 
@@ -355,7 +356,7 @@ static int handle_orphans(snap_opts *o, vs_session *s, store *db, const char *vc
 	int n = store_snaptest_unfinished(db, vcenter, refs, ORPHANS_MAX, msg, sizeof msg);
 	if (n < 0) {
 		fprintf(stderr, "quiescent snaptest: %s\n", msg);
-		return CLI_EXIT_NOT_READY;
+		return CLI_EXIT_HISTORY;
 	}
 	if (n == 0) {
 		if (o->cleanup_orphans && !o->n_vms)
@@ -411,7 +412,7 @@ static int run(snap_opts *o)
 	/* Without history a crash could leave a snapshot nobody knows about: refuse. */
 	store *db = cmd_open_history(CMD, o->db);
 	if (!db)
-		return CLI_EXIT_USAGE;
+		return CLI_EXIT_HISTORY;
 	int rc = CLI_EXIT_CONNECT;
 	vs_error err;
 	vs_error_clear(&err);
@@ -456,7 +457,7 @@ static int run(snap_opts *o)
 		goto out;
 	case SCAN_ERR_STORE:
 		fprintf(stderr, "quiescent snaptest: the history %s cannot record the tests: %s\n", store_path(db), msg);
-		rc = CLI_EXIT_NOT_READY;
+		rc = CLI_EXIT_HISTORY;
 		goto out;
 	case SCAN_OK:
 		break;
@@ -477,7 +478,7 @@ static int run(snap_opts *o)
 		fprintf(stderr, "quiescent snaptest: the history %s cannot record the tests: %s\n", store_path(db), msg);
 		free(fs);
 		free(vs);
-		rc = CLI_EXIT_NOT_READY;
+		rc = CLI_EXIT_HISTORY;
 		goto out;
 	}
 	const char *warn = snaptest_backup_type_warning(o->spec.backup_type);
@@ -522,6 +523,9 @@ static int run(snap_opts *o)
 	for (size_t i = 0; i < n_outs; i++)
 		if (!snaptest_outcome_ok(&outs[i]))
 			rc = CLI_EXIT_NOT_READY;
+	for (size_t i = 0; i < n_outs; i++)
+		if (outs[i].history_failed)
+			rc = CLI_EXIT_HISTORY;   /* not tested because it could not be recorded */
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);
 	if (fflush(stdout) != 0)

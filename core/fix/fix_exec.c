@@ -1092,8 +1092,10 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	store *db = store_open(o->db_path, msg, msglen);
-	if (!db)
+	if (!db) {
+		out->history_failed = true;
 		return -1;
+	}
 	exec_shared sh = { .plan = plan, .o = o, .s = s, .res = out->vms };
 	size_t nv = plan->n_vms ? plan->n_vms : 1;
 	sh.vm_ids = xcalloc(nv, sizeof *sh.vm_ids);
@@ -1111,9 +1113,9 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 	bool *started = xcalloc((size_t)nw, sizeof *started);
 
 	out->plan_id = record_plan(db, plan, o, &sh, msg, msglen);
-	if (out->plan_id < 0)
-		goto out;
-	if (store_plan_set_state(db, out->plan_id, STORE_PLAN_RUNNING, time(NULL), msg, msglen) < 0)
+	out->history_failed = out->plan_id < 0 ||
+		store_plan_set_state(db, out->plan_id, STORE_PLAN_RUNNING, time(NULL), msg, msglen) < 0;
+	if (out->history_failed)
 		goto out;
 	/* Workers: each its own vs_conn and history connection (neither is shared between
 	 * threads). A worker that cannot get either does not start; the others carry the load. */
@@ -1131,6 +1133,7 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 		if (!ws[i].x.c || !ws[i].x.db) {
 			snprintf(msg, msglen, "a worker could not start: %s",
 				 ws[i].x.c ? m2 : err.message);
+			out->history_failed = ws[i].x.c != NULL;
 			continue;
 		}
 		if (pthread_create(&th[i], NULL, worker_main, &ws[i]) == 0) {

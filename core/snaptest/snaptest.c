@@ -747,6 +747,7 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 	if (env->db_path && !(r.db = store_open(env->db_path, serr, sizeof serr))) {
 		/* Unrecorded, a crash could leave a snapshot nobody knows about: refuse. */
 		xstrset(&o->result, "error");
+		o->history_failed = true;
 		char m[512];
 		snprintf(m, sizeof m, "the test of %s was not started because the history cannot "
 			 "record it: %s", o->vm, serr);
@@ -785,6 +786,7 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 	}
 	if (id < 0) {
 		xstrset(&o->result, "error");
+		o->history_failed = true;
 		char m[512];
 		snprintf(m, sizeof m, "the test of %s was not started because the history cannot "
 			 "record it: %s", o->vm, serr);

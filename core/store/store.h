@@ -46,6 +46,10 @@ void store_checkpoint_at_close(store *s);
  * else $HOME/.local/share/quiescent/history.db. NULL when none applies or it does not fit. */
 const char *store_default_path(char *buf, size_t n);
 
+/* For reading only (history, report): store_open, or, when the history sits on read-only media
+ * or cannot be written by this process, the file as it is (no lock, no migration; it must have
+ * this build's schema and no -wal left by an unclean close). NULL with err. */
+store *store_open_read(const char *path, char *err, size_t errlen);
 /* The schema version of the open file (== STORE_SCHEMA_VERSION after store_open). */
 int store_schema_version(store *s);
 const char *store_path(const store *s);

@@ -459,10 +459,19 @@ static void test_corrupt_database_untouched(void **state)
 	size_t n;
 	char *bytes = read_file_bytes(fx->path, &n);
 	assert_true(n >= 4096 * 6);
+	struct stat clean;
+	assert_int_equal(stat(fx->path, &clean), 0);
 	/* smash the header of the last b-tree page (the messages data), keep the file
 	 * header valid so SQLite opens it and only the check can tell */
 	memset(bytes + n - 4096, 0x5A, 200);
 	write_file_bytes(fx->path, bytes, n);
+	/* Bit rot that keeps size and mtime (F14): the clean-close stamp must not vouch for it. */
+	struct timespec times[2] = { clean.st_atim, clean.st_mtim };
+	assert_int_equal(utimensat(AT_FDCWD, fx->path, times, 0), 0);
+	struct stat rotten;
+	assert_int_equal(stat(fx->path, &rotten), 0);
+	assert_int_equal(rotten.st_size, clean.st_size);
+	assert_int_equal(rotten.st_mtim.tv_nsec, clean.st_mtim.tv_nsec);
 
 	assert_null(store_open(fx->path, err, sizeof err));
 	assert_non_null(strstr(err, fx->path));

@@ -1,4 +1,5 @@
 #include "cli/cmd_common.h"
+#include "engine/engine.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -127,4 +128,15 @@ char *cmd_glob_escape(const char *name)
 		strbuf_addc(&sb, *name);
 	}
 	return strbuf_detach(&sb, NULL);
+}
+
+void cmd_settle_tasks(const char *cmd, vs_session *s, store *db, const char *vcenter)
+{
+	char msg[1024];
+	int k = engine_settle_tasks(s, db, vcenter, msg, sizeof msg);
+	if (k < 0)
+		fprintf(stderr, "%s: warning: %s; the next run tries again\n", cmd, msg);
+	else if (k > 0)
+		fprintf(stderr, "%s: %d task%s that an earlier run left running: recorded as "
+			"vCenter says %s ended\n", cmd, k, k == 1 ? "" : "s", k == 1 ? "it" : "they");
 }

@@ -29,6 +29,9 @@ const char *cmd_option_value(const char *cmd, int argc, char **argv, int *i);
 store *cmd_open_history(const char *cmd, const char *db_opt);
 /* The same for commands that only read it: a history on read-only media is read as it is. */
 store *cmd_open_history_read(const char *cmd, const char *db_opt);
+/* Settles the tasks earlier runs left 'running' in the journal (engine_settle_tasks), saying
+ * how many; a failure is a warning (the next run tries again). */
+void cmd_settle_tasks(const char *cmd, vs_session *s, store *db, const char *vcenter);
 /* snaptest --cleanup-orphans with a connection already complete (quiescent recover's second
  * half: the password was read once, and taken out of the environment). conn is borrowed. */
 int cmd_snaptest_cleanup(const conn_opts *conn, const char *db_opt, int network_grace_s,

@@ -510,6 +510,8 @@ static int run(fix_opts *o)
 
 	bool refuse = false;
 	int rec = recover_all(s, db, vcenter, &eo, o, &refuse);
+	if (rec >= 0)
+		cmd_settle_tasks(CMD, s, db, vcenter);
 	if (rec < 0 || refuse) {
 		rc = rec < 0 ? CLI_EXIT_HISTORY : CLI_EXIT_NOT_READY;   /* -1: the journal unread */
 		goto out;

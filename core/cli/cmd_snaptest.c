@@ -431,6 +431,7 @@ static int run(snap_opts *o)
 	stop_installed = true;
 	if ((rc = handle_orphans(o, s, db, vcenter)) != 0)
 		goto out;
+	cmd_settle_tasks(CMD, s, db, vcenter);
 	if (!o->n_vms)
 		goto out;   /* --cleanup-orphans alone: clean up, take no new snapshot */
 	if (*cli_stop_level()) {

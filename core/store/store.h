@@ -230,6 +230,19 @@ typedef struct {
 int64_t store_task_record(store *s, int64_t connection_id, const store_task *t,
 			  char *err, size_t errlen);
 
+/* A task the journal left queued or running. */
+typedef struct {
+	int64_t id, connection_id;
+	char moref[128];
+	char vm[64];               /* "" when none */
+	char kind[128];
+} store_task_ref;
+/* Tasks of vcenter the journal says are queued or running although nobody follows them: the
+ * step or test that started them is finished, or its process died (a live owner's are left
+ * out). Fills at most max; returns how many, or -1 with err. */
+int store_tasks_unsettled(store *s, const char *vcenter, store_task_ref *refs, size_t max,
+			  char *err, size_t errlen);
+
 /* Recovery: the journal of a plan read back. */
 typedef struct {
 	int64_t id;                /* step id */

@@ -373,7 +373,9 @@ static const char v6[] =
 	" kind TEXT NOT NULL,"
 	" row_id INTEGER NOT NULL,"
 	" claimed_at INTEGER NOT NULL,"
-	" PRIMARY KEY (server, moref));";
+	" PRIMARY KEY (server, moref));"
+	/* the tasks a journal left running, found at every start without reading them all */
+	"CREATE INDEX tasks_open ON tasks(connection_id) WHERE state IN ('queued', 'running');";
 
 const char *const store_migrations[] = {
 	v1,

@@ -1048,6 +1048,58 @@ static void test_vm_claim_race(void **state)
 	store_close(s);
 }
 
+/* Tasks left 'running': listed for settling once nobody follows them (the test ended, or its
+ * process died); a live owner's running test keeps its task. */
+static void test_tasks_unsettled(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = test_store_open(fx->path);
+	int64_t conn = add_connection(s, "vc01.example.com", 1000);
+	store_snaptest_def def = { .moref = "vm-1", .vm_name = "a", .snapshot_name = "t1",
+				   .method = "CreateSnapshotEx_Task", .at = 2000 };
+	int64_t live = store_snaptest_create(s, conn, &def, err, sizeof err);
+	def.moref = "vm-2";
+	int64_t ended = store_snaptest_create(s, conn, &def, err, sizeof err);
+	assert_true(live > 0 && ended > 0);
+	store_snaptest_result res = { .state = STORE_SNAPTEST_REMOVED, .result = "error",
+				      .ended_at = 2100 };
+	assert_int_equal(store_snaptest_finish(s, ended, &res, err, sizeof err), 0);
+	store_task t = { .moref = "task-1", .vm = "vm-1", .kind = "CreateSnapshotEx_Task",
+			 .state = STORE_TASK_RUNNING, .progress = 10, .started_at = 2000,
+			 .snaptest_id = live };
+	assert_true(store_task_record(s, conn, &t, err, sizeof err) > 0);
+	t.moref = "task-2";
+	t.vm = "vm-2";
+	t.snaptest_id = ended;
+	assert_true(store_task_record(s, conn, &t, err, sizeof err) > 0);
+	t.moref = "task-3";
+	t.state = STORE_TASK_SUCCESS;
+	assert_true(store_task_record(s, conn, &t, err, sizeof err) > 0);
+
+	store_task_ref refs[4];
+	/* ours and running: only the ended test's task */
+	assert_int_equal(store_tasks_unsettled(s, "VC01.example.com", refs, 4, err, sizeof err), 1);
+	assert_string_equal(refs[0].moref, "task-2");
+	assert_string_equal(refs[0].vm, "vm-2");
+	assert_int_equal(refs[0].connection_id, conn);
+	/* its process died: its task is nobody's now */
+	exec_sql(fx->path, "UPDATE snaptests SET owner_lock = '/nonexistent/dead.lock'");
+	assert_int_equal(store_tasks_unsettled(s, "vc01.example.com", refs, 4, err, sizeof err), 2);
+	assert_int_equal(store_tasks_unsettled(s, "vc01.example.com", refs, 1, err, sizeof err), 1);
+	assert_int_equal(store_tasks_unsettled(s, "vc09", refs, 4, err, sizeof err), 0);
+	/* settled: recorded as it ended, no longer listed */
+	store_task done = { .moref = "task-2", .kind = "CreateSnapshotEx_Task",
+			    .state = STORE_TASK_ERROR, .progress = -1, .ended_at = 2200,
+			    .error = "vCenter no longer knows this task" };
+	assert_true(store_task_record(s, conn, &done, err, sizeof err) > 0);
+	assert_int_equal(store_tasks_unsettled(s, "vc01.example.com", refs, 4, err, sizeof err), 1);
+	assert_string_equal(refs[0].moref, "task-1");
+	assert_int_equal(test_query_i64(fx->path, "SELECT snaptest_id FROM tasks WHERE moref = 'task-2'"),
+			 ended);
+	store_close(s);
+}
+
 /* ---- who runs a plan ---- */
 
 /* A child process that holds an exclusive flock on lock until *release is closed. */
@@ -1307,6 +1359,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_snaptest_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_ownership, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_claim_race, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tasks_unsettled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_and_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_connections, setup, teardown),
 		cmocka_unit_test(test_facts_json_versions),

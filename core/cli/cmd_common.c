@@ -130,13 +130,29 @@ char *cmd_glob_escape(const char *name)
 	return strbuf_detach(&sb, NULL);
 }
 
-void cmd_settle_tasks(const char *cmd, vs_session *s, store *db, const char *vcenter)
+void cmd_settle_tasks(const char *cmd, engine *e)
 {
 	char msg[1024];
-	int k = engine_settle_tasks(s, db, vcenter, msg, sizeof msg);
+	int k = engine_settle(e, msg, sizeof msg);
 	if (k < 0)
 		fprintf(stderr, "%s: warning: %s; the next run tries again\n", cmd, msg);
 	else if (k > 0)
 		fprintf(stderr, "%s: %d task%s that an earlier run left running: recorded as "
 			"vCenter says %s ended\n", cmd, k, k == 1 ? "" : "s", k == 1 ? "it" : "they");
+}
+
+engine *cmd_open_engine(const char *cmd, const char *db_opt, engine_opts *o)
+{
+	char pathbuf[4096], msg[1024];
+	const char *path = db_opt ? db_opt : store_default_path(pathbuf, sizeof pathbuf);
+	if (!path) {
+		fprintf(stderr, "%s: no place for the history: set --db, QUIESCENT_DB or HOME\n", cmd);
+		return NULL;
+	}
+	o->db_path = path;
+	engine *e = engine_open(o, msg, sizeof msg);
+	o->db_path = NULL;   /* pathbuf ends here; the engine keeps its own */
+	if (!e)
+		fprintf(stderr, "%s: %s\n", cmd, msg);
+	return e;
 }

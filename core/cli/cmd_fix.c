@@ -397,14 +397,14 @@ static void say_recovery(void *ctx, int64_t plan_id, int rc, const fix_recovery 
 }
 
 /* Offers to finish interrupted plans; *refuse when the operator (or no terminal) says no. */
-static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_exec_opts *eo,
+static int recover_all(engine *e, const char *vcenter, const fix_exec_opts *eo,
 		       const fix_opts *o, bool *refuse)
 {
 	int64_t ids[16];
 	char msg[512];
 	if (o->recover)
-		say_live(db, vcenter);
-	int n = fix_recover_find(db, vcenter, ids, 16, msg, sizeof msg);
+		say_live(engine_store(e), vcenter);
+	int n = engine_recover_find(e, ids, 16, msg, sizeof msg);
 	*refuse = false;
 	if (n < 0) {
 		fprintf(stderr, "quiescent fix: %s\n", msg);
@@ -436,7 +436,7 @@ static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_
 		*refuse = true;
 		return 0;
 	}
-	return fix_recover_all(s, db, eo, ids, (size_t)n, say_recovery, NULL) ? 1 : 0;
+	return engine_recover(e, eo, ids, (size_t)n, say_recovery, NULL) ? 1 : 0;
 }
 
 /* After a stop: 6 when every VM that was on is on again, else 7 naming the ones that are not. */
@@ -471,9 +471,14 @@ static int run(fix_opts *o)
 		return CLI_EXIT_USAGE;
 	}
 	/* The journal is what makes a fix safe: no history, no fix. */
-	store *db = cmd_open_history(CMD, o->db);
-	if (!db)
+	engine_opts eopts = { .guest_user = o->conn.guest_user,
+			      .guest_password = o->conn.guest_password, .stop = cli_stop_level(),
+			      .network_grace_s = o->network_grace_s,
+			      .task_timeout_s = o->task_timeout_s };
+	engine *e = cmd_open_engine(CMD, o->db, &eopts);
+	if (!e)
 		return CLI_EXIT_HISTORY;
+	store *db = engine_store(e);
 	int rc = CLI_EXIT_CONNECT;
 	vs_error err;
 	vs_error_clear(&err);
@@ -482,36 +487,27 @@ static int run(fix_opts *o)
 	fix_plan_init(&plan);
 	fix_summary sum = { 0 };
 	char *vcenter = scan_server_key(o->conn.server);
-	int64_t conn_id = -1;
 	bool stop_installed = false;
 	vs_session *s = conn_open(&o->conn, &err);
 	if (!s) {
 		fprintf(stderr, "quiescent fix: %s\n", err.message);
 		goto out;
 	}
-	store_connection_info ci = {
-		.server = vcenter, .user = vs_session_user(s), .api_version = vs_session_api_version(s),
-		.thumbprint = vs_session_thumbprint(s), .at = time(NULL),
-	};
-	conn_id = store_connection_begin(db, &ci, msg, sizeof msg);
-	if (conn_id < 0) {
+	if (engine_attach(e, s, vcenter, msg, sizeof msg) < 0) {
 		fprintf(stderr, "quiescent fix: %s\n", msg);
 		rc = CLI_EXIT_HISTORY;
 		goto out;
 	}
 	cli_stop_install(&stop_messages);
 	stop_installed = true;
-	fix_exec_opts eo = {
-		.db_path = store_path(db), .vcenter = vcenter, .connection_id = conn_id,
-		.concurrency = o->concurrency, .guest_user = o->conn.guest_user,
-		.guest_password = o->conn.guest_password, .stop = cli_stop_level(), .on_event = on_event,
-		.network_grace_s = o->network_grace_s, .task_timeout_s = o->task_timeout_s,
-	};
+	fix_exec_opts eo = engine_fix_opts(e);
+	eo.concurrency = o->concurrency;
+	eo.on_event = on_event;
 
 	bool refuse = false;
-	int rec = recover_all(s, db, vcenter, &eo, o, &refuse);
+	int rec = recover_all(e, vcenter, &eo, o, &refuse);
 	if (rec >= 0)
-		cmd_settle_tasks(CMD, s, db, vcenter);
+		cmd_settle_tasks(CMD, e);
 	if (rec < 0 || refuse) {
 		rc = rec < 0 ? CLI_EXIT_HISTORY : CLI_EXIT_NOT_READY;   /* -1: the journal unread */
 		goto out;
@@ -542,7 +538,7 @@ static int run(fix_opts *o)
 	case SCAN_OK:
 		break;
 	}
-	eo.scan_id = result.scan_id;
+	engine_set_scan(e, result.scan_id);
 	fix_plan_opts po = {
 		.rules = (const char *const *)o->rules, .n_rules = o->n_rules,
 		.hard_power_off = o->hard_power_off, .shutdown_timeout_s = o->shutdown_timeout_s,
@@ -596,7 +592,7 @@ static int run(fix_opts *o)
 		}
 	}
 	if (apply) {
-		if (fix_execute(s, &plan, &eo, &sum, msg, sizeof msg) < 0) {
+		if (engine_fix(e, &plan, &eo, &sum, msg, sizeof msg) < 0) {
 			fprintf(stderr, "quiescent fix: the fix could not start: %s\n", msg);
 			rc = sum.history_failed ? CLI_EXIT_HISTORY : CLI_EXIT_NOT_READY;
 			strbuf_done(&sb);
@@ -630,13 +626,11 @@ static int run(fix_opts *o)
 out:
 	if (stop_installed)
 		cli_stop_uninstall();
-	if (conn_id > 0)
-		store_connection_end(db, conn_id, time(NULL), NULL, 0);
 	fix_summary_done(&sum);
 	fix_plan_done(&plan);
 	scan_result_done(&result);
+	engine_close(e);   /* before the session its connection row names */
 	vs_session_free(s);
-	store_close(db);
 	free(vcenter);
 	return rc;
 }

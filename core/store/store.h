@@ -308,8 +308,9 @@ int store_owner_adopt(store *s, const char *table, int64_t id, store_owner *prev
 typedef enum { STORE_CLAIM_PLAN_VM, STORE_CLAIM_SNAPTEST } store_claim_kind;
 /* Claims the row's VM for it, atomically (BEGIN IMMEDIATE; inside the caller's transaction when
  * one is open): 1 claimed; 0 when another live process holds it with an unfinished plan VM or
- * test (who says which process; who may be NULL); -1 with err. This process's own claims and
- * finished or dead owners' claims are taken over. */
+ * test (who says which process; who may be NULL); -1 with err. Finished or dead owners'
+ * claims are taken over; this process's own unfinished claim is kept (1: it is ours already:
+ * it holds while that first work runs; a second work of ours on the VM does not renew it). */
 int store_vm_claim(store *s, store_claim_kind kind, int64_t row_id, store_owner *who, char *err,
 		   size_t errlen);
 /* "another quiescent, pid 4242 on host1 since 2026-12-03 03:40:00Z" */

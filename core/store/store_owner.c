@@ -243,7 +243,8 @@ static const char sql_claim_write[] =
 	" ON CONFLICT (server, moref) DO UPDATE SET kind = excluded.kind, row_id = excluded.row_id,"
 	" claimed_at = excluded.claimed_at";
 
-/* Is the claim (kind, row_id) held by another live process? 1 with who, 0, -1. */
+/* Is the claim (kind, row_id) held? 1 by another live process (who says which), 2 by this
+ * process's own unfinished work, 0 not (finished, or its owner died), -1. */
 static int claim_held(store *s, const char *kind, int64_t row_id, store_owner *who, char *err,
 		      size_t errlen)
 {
@@ -259,7 +260,10 @@ static int claim_held(store *s, const char *kind, int64_t row_id, store_owner *w
 	if (rc == SQLITE_ROW) {
 		bool mine;
 		const char *lock = (const char *)sqlite3_column_text(st, 3);
-		if (store_owner_lock_alive(lock, &mine) && !mine) {
+		bool alive = store_owner_lock_alive(lock, &mine);
+		if (alive && mine)
+			held = 2;
+		if (alive && !mine) {
 			memset(who, 0, sizeof *who);
 			const char *h = (const char *)sqlite3_column_text(st, 0);
 			snprintf(who->host, sizeof who->host, "%s", h ? h : "");
@@ -312,6 +316,10 @@ static int claim_in_tx(store *s, store_claim_kind kind, int64_t row_id, store_ow
 	if (held_kind) {
 		int h = claim_held(s, held_kind, held_id, who, err, errlen);
 		free(held_kind);
+		if (h == 2) {
+			res = 1;   /* our own work has it: it stays named, so it holds while that runs */
+			goto out;
+		}
 		if (h != 0) {
 			res = h < 0 ? -1 : 0;
 			goto out;

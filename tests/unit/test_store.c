@@ -984,7 +984,7 @@ static int race_claim(const char *path, int64_t conn, int kind, int go, int resu
 static void test_vm_claim_race(void **state)
 {
 	fixture *fx = *state;
-	char err[512] = "";
+	char err[512] = "", sql[200];
 	store *s = test_store_open(fx->path);
 	int64_t conn = add_connection(s, "vc01.example.com", 1000);
 	store_close(s);
@@ -1041,6 +1041,16 @@ static void test_vm_claim_race(void **state)
 	int64_t pv = store_plan_vm_add(s, plan, "vm-42", "sql", POWER_ON, err, sizeof err);
 	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_RUNNING, 3001, err, sizeof err), 0);
 	assert_int_equal(store_vm_claim(s, STORE_CLAIM_PLAN_VM, pv, NULL, err, sizeof err), 1);
+	/* ours already: the running test keeps it */
+	snprintf(sql, sizeof sql, "SELECT row_id FROM vm_claims WHERE kind = 'snaptest'");
+	assert_int_equal(test_query_i64(fx->path, sql), id);
+	/* once the test ends, the fix takes it */
+	store_snaptest_result res = { .state = STORE_SNAPTEST_REMOVED, .result = "success",
+				      .ended_at = 3100 };
+	assert_int_equal(store_snaptest_finish(s, id, &res, err, sizeof err), 0);
+	assert_int_equal(store_vm_claim(s, STORE_CLAIM_PLAN_VM, pv, NULL, err, sizeof err), 1);
+	snprintf(sql, sizeof sql, "SELECT row_id FROM vm_claims WHERE kind = 'plan_vm'");
+	assert_int_equal(test_query_i64(fx->path, sql), pv);
 	/* One row per VM, however many claimed it; a row that does not exist is not claimed. */
 	assert_int_equal(test_query_i64(fx->path, "SELECT count(*) FROM vm_claims"), 1);
 	assert_int_equal(store_vm_claim(s, STORE_CLAIM_PLAN_VM, 999999, NULL, err, sizeof err), -1);

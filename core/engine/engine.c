@@ -149,5 +149,9 @@ int engine_cleanup_orphan(engine *e, vs_conn *c, const store_snaptest_ref *ref, 
 
 int engine_settle(engine *e, char *msg, size_t n)
 {
+	if (!e->session) {
+		snprintf(msg, n, "the tasks left running were not settled: no vCenter session yet");
+		return -1;
+	}
 	return engine_settle_tasks(e->session, e->db, e->vcenter, msg, n);
 }

@@ -7,7 +7,8 @@
  * one from the CLI does, and a next run first settles what earlier runs left in the journal.
  *
  * One engine per run (per job in the console); not shared between threads (the fix and the
- * test open their own history connections per worker). */
+ * test open their own history connections per worker). engine_fix, engine_recover*,
+ * engine_snaptest and engine_settle need engine_attach first; engine_cleanup_orphan does not. */
 #ifndef QUIESCENT_ENGINE_H
 #define QUIESCENT_ENGINE_H
 

@@ -312,7 +312,7 @@ static void *vc_scan_run(void *arg)
 	store *db = store_open(v->db_path, msg, sizeof msg);
 	if (!db) {
 		snprintf(v->error, sizeof v->error, "its scan cannot be stored in the history: %s", msg);
-		v->rc = CLI_EXIT_NOT_READY;
+		v->rc = CLI_EXIT_HISTORY;
 		goto failed;
 	}
 	vs_session *s = conn_open(&v->conn, &err);
@@ -343,7 +343,7 @@ static void *vc_scan_run(void *arg)
 		snprintf(v->error, sizeof v->error, "the scan was not stored in %s: %s", v->db_path, msg);
 	else
 		snprintf(v->error, sizeof v->error, "reading its inventory failed: %s", err.message);
-	v->rc = st == SCAN_ERR_STORE ? CLI_EXIT_NOT_READY : CLI_EXIT_CONNECT;
+	v->rc = st == SCAN_ERR_STORE ? CLI_EXIT_HISTORY : CLI_EXIT_CONNECT;
 	vs_session_free(s);
 	store_close(db);
 	if (st == SCAN_OK)
@@ -357,13 +357,14 @@ failed:
 	return NULL;
 }
 
-/* The worst of two exit codes of a scan: leftovers first (the first promise), then a vCenter
- * not scanned, a refused guest login, not proven, not ready. */
+/* The worst of two exit codes of a scan: leftovers first (the first promise), then a scan
+ * that could not be stored, a vCenter not scanned, a refused guest login, not proven, not
+ * ready. */
 static int worst_exit(int a, int b)
 {
 	static const int order[] = { CLI_EXIT_OK, CLI_EXIT_NOT_READY, CLI_EXIT_NOT_PROVEN,
 				     CLI_EXIT_GUEST_LOGIN, CLI_EXIT_CONNECT, CLI_EXIT_USAGE,
-				     CLI_EXIT_LEFTOVERS };
+				     CLI_EXIT_HISTORY, CLI_EXIT_LEFTOVERS };
 	size_t ra = 0, rb = 0;
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
 		if (order[i] == a)

@@ -7,6 +7,7 @@
  *
  * Also the start-up question: a fix a killed quiescent left unfinished is offered for
  * recovery (power its VMs back on, verify), as `quiescent fix --recover` does. */
+#include "engine/engine.h"
 #include "frontend/conn.h"
 #include "fix/fix_exec.h"
 #include "fix/fix_plan.h"
@@ -466,21 +467,29 @@ static void rescan(job *j, store *db, fix_args *a, char **globs, size_t n)
 	job_post_call(j, done_apply, c, done_free);
 }
 
-static store *open_journal(job *j, fix_args *a, int64_t *conn_id, char *why, size_t n)
+/* The job's engine (core/engine): the journal, this session's connection row, the scan the
+ * plan comes from and the options a fix or a recovery records the same way as the CLI's; tasks
+ * earlier runs left running are settled first. */
+static engine *open_engine(job *j, fix_args *a, char *why, size_t n)
 {
-	store *db = store_open(a->db_path, why, n);
-	if (!db)
+	engine_opts eo = { .db_path = a->db_path, .guest_user = a->guest_user,
+			   .guest_password = a->guest_password, .stop = job_stop_flag(j) };
+	engine *e = engine_open(&eo, why, n);
+	if (!e)
 		return NULL;
-	vs_session *s = job_session(j);
-	store_connection_info ci = { .server = a->vcenter, .user = vs_session_user(s),
-				     .api_version = vs_session_api_version(s),
-				     .thumbprint = vs_session_thumbprint(s), .at = time(NULL) };
-	*conn_id = store_connection_begin(db, &ci, why, n);
-	if (*conn_id < 0) {
-		store_close(db);
+	if (engine_attach(e, job_session(j), a->vcenter, why, n) < 0) {
+		engine_close(e);
 		return NULL;
 	}
-	return db;
+	engine_set_scan(e, a->scan_id);
+	char note[512];
+	int k = engine_settle(e, note, sizeof note);
+	if (k < 0)
+		job_log(j, LOG_WARN, "%s; the next run tries again", note);
+	else if (k > 0)
+		job_log(j, LOG_INFO, "%d task%s that an earlier run left running: recorded as vCenter "
+			"says %s ended", k, k == 1 ? "" : "s", k == 1 ? "it" : "they");
+	return e;
 }
 
 static void fix_job(job *j, void *arg)
@@ -488,11 +497,11 @@ static void fix_job(job *j, void *arg)
 	fix_args *a = arg;
 	a->j = j;
 	char why[512] = "";
-	int64_t conn_id = -1;
-	store *db = open_journal(j, a, &conn_id, why, sizeof why);
+	engine *e = open_engine(j, a, why, sizeof why);
+	store *db = e ? engine_store(e) : NULL;
 	done_copy *c = xcalloc(1, sizeof *c);
 	c->gen = a->gen;
-	if (!db) {
+	if (!e) {
 		c->error = xasprintf("the history (the fix's journal) cannot be written: %s", why);
 		job_fail(j, "%s", c->error);
 		job_post_call(j, done_apply, c, done_free);
@@ -501,13 +510,12 @@ static void fix_job(job *j, void *arg)
 				job_post_task(j, a->task_ids[i], TASK_CANCELLED, 0, 0, "not started", NULL, true);
 		return;
 	}
-	fix_exec_opts eo = {
-		.db_path = a->db_path, .vcenter = a->vcenter, .connection_id = conn_id,
-		.concurrency = a->concurrency, .guest_user = a->guest_user, .guest_password = a->guest_password,
-		.stop = job_stop_flag(j), .on_event = on_event, .ctx = a, .scan_id = a->scan_id,
-	};
+	fix_exec_opts eo = engine_fix_opts(e);
+	eo.concurrency = a->concurrency;
+	eo.on_event = on_event;
+	eo.ctx = a;
 	job_progress(j, 0, a->vms_total, "0 of %d VM%s done", a->vms_total, a->vms_total == 1 ? "" : "s");
-	if (fix_execute(job_session(j), a->plan, &eo, &c->sum, why, sizeof why) < 0) {
+	if (engine_fix(e, a->plan, &eo, &c->sum, why, sizeof why) < 0) {
 		c->error = xstrdup(why);
 		job_fail(j, "the fix could not start: %s", why);
 	}
@@ -557,8 +565,7 @@ static void fix_job(job *j, void *arg)
 	for (size_t i = 0; i < n; i++)
 		free(globs[i]);
 	free(globs);
-	store_connection_end(db, conn_id, time(NULL), NULL, 0);
-	store_close(db);
+	engine_close(e);
 }
 
 static void start_fix(ui *u, plan_view *p)
@@ -661,22 +668,21 @@ static void recover_job(job *j, void *arg)
 	fix_args *a = arg;
 	a->j = j;
 	char why[512] = "";
-	int64_t conn_id = -1;
-	store *db = open_journal(j, a, &conn_id, why, sizeof why);
+	engine *e = open_engine(j, a, why, sizeof why);
 	rec_copy *c = xcalloc(1, sizeof *c);
-	if (!db) {
+	if (!e) {
 		c->text = xasprintf("the interrupted fix could not be finished: the history cannot be written: %s", why);
 		job_fail(j, "%s", c->text);
 		job_post_call(j, rec_apply, c, rec_free);
 		return;
 	}
-	fix_exec_opts eo = { .db_path = a->db_path, .vcenter = a->vcenter, .connection_id = conn_id,
-			     .guest_user = a->guest_user, .guest_password = a->guest_password,
-			     .stop = job_stop_flag(j), .on_event = rec_event, .ctx = a };
+	fix_exec_opts eo = engine_fix_opts(e);
+	eo.on_event = rec_event;
+	eo.ctx = a;
 	strbuf sb;
 	strbuf_init(&sb);
 	job_progress(j, 0, a->n_rec, "finishing %d plan%s", a->n_rec, a->n_rec == 1 ? "" : "s");
-	int bad = fix_recover_all(job_session(j), db, &eo, a->rec_ids, (size_t)a->n_rec, rec_report, &sb);
+	int bad = engine_recover(e, &eo, a->rec_ids, (size_t)a->n_rec, rec_report, &sb);
 	c->ok = !bad;
 	c->text = strbuf_detach(&sb, NULL);
 	if (bad)
@@ -684,8 +690,7 @@ static void recover_job(job *j, void *arg)
 	else
 		job_progress(j, a->n_rec, a->n_rec, "done");
 	job_post_call(j, rec_apply, c, rec_free);
-	store_connection_end(db, conn_id, time(NULL), NULL, 0);
-	store_close(db);
+	engine_close(e);
 }
 
 static void start_recovery(ui *u, plan_view *p)

@@ -6,6 +6,7 @@
  * and whether the test snapshot was removed.
  *
  * Also the start-up question about test snapshots a killed quiescent left behind. */
+#include "engine/engine.h"
 #include "rules/rules.h"
 #include "snaptest/snaptest.h"
 #include "store/store.h"
@@ -417,9 +418,16 @@ static void snap_job(job *j, void *arg)
 	snap_args *a = arg;
 	a->j = j;
 	char why[512] = "";
-	/* Without history a crash could leave a snapshot nobody knows about: refuse. */
-	store *db = store_open(a->db_path, why, sizeof why);
-	if (!db) {
+	/* Without history a crash could leave a snapshot nobody knows about: refuse. The engine
+	 * records the tests as the CLI's do (core/engine). */
+	engine_opts eo = { .db_path = a->db_path, .guest_user = a->guest_user,
+			   .guest_password = a->guest_password, .stop = job_stop_flag(j) };
+	engine *e = engine_open(&eo, why, sizeof why);
+	if (e && engine_attach(e, job_session(j), a->vcenter, why, sizeof why) < 0) {
+		engine_close(e);
+		e = NULL;
+	}
+	if (!e) {
 		job_fail(j, "the test needs the history (to record the snapshot before it exists): %s", why);
 		outs_copy *c = xcalloc(1, sizeof *c);
 		c->gen = a->gen;
@@ -434,15 +442,9 @@ static void snap_job(job *j, void *arg)
 		job_post_call(j, outs_apply, c, outs_free);
 		return;
 	}
-	vs_session *s = job_session(j);
-	store_connection_info ci = { .server = a->vcenter, .user = vs_session_user(s),
-				     .api_version = vs_session_api_version(s),
-				     .thumbprint = vs_session_thumbprint(s), .at = time(NULL) };
-	int64_t conn_id = store_connection_begin(db, &ci, why, sizeof why);
-	snaptest_env env = { .session = s, .vcenter = a->vcenter, .db_path = a->db_path,
-			     .connection_id = conn_id > 0 ? conn_id : 0, .guest_user = a->guest_user,
-			     .guest_password = a->guest_password, .cancel = job_stop_flag(j),
-			     .on_event = on_event, .ctx = a };
+	snaptest_env env = engine_snaptest_env(e);
+	env.on_event = on_event;
+	env.ctx = a;
 	const vm_facts **fs = xcalloc(a->n, sizeof *fs);
 	const verdict **vs = xcalloc(a->n, sizeof *vs);
 	for (size_t i = 0; i < a->n; i++) {
@@ -455,12 +457,10 @@ static void snap_job(job *j, void *arg)
 	c->outs = xcalloc(a->n, sizeof *c->outs);
 	job_progress(j, 0, 100, "starting");
 	a->t0 = monoclock_now();
-	snaptest_run_many(&env, fs, vs, a->n, &a->spec, 0, c->outs);
+	engine_snaptest(e, &env, fs, vs, a->n, &a->spec, 0, c->outs);
 	free(fs);
 	free(vs);
-	if (conn_id > 0)
-		store_connection_end(db, conn_id, time(NULL), NULL, 0);
-	store_close(db);
+	engine_close(e);
 	strbuf sb;
 	strbuf_init(&sb);
 	size_t bad = 0;
@@ -566,15 +566,16 @@ static void orphan_job(job *j, void *arg)
 {
 	snap_args *a = arg;
 	char why[512] = "";
-	store *db = store_open(a->db_path, why, sizeof why);
+	engine_opts eo = { .db_path = a->db_path, .stop = job_stop_flag(j) };
+	engine *e = engine_open(&eo, why, sizeof why);
 	orph_copy *c = xcalloc(1, sizeof *c);
-	vs_conn *conn = db ? job_conn(j) : NULL;
-	if (!db || !conn) {
-		c->text = xasprintf("the leftover test snapshots were not handled: %s", db ? "no connection" : why);
-		if (!db)
+	vs_conn *conn = e ? job_conn(j) : NULL;
+	if (!e || !conn) {
+		c->text = xasprintf("the leftover test snapshots were not handled: %s", e ? "no connection" : why);
+		if (!e)
 			job_fail(j, "%s", c->text);
 		job_post_call(j, orph_apply, c, orph_free);
-		store_close(db);
+		engine_close(e);
 		return;
 	}
 	strbuf sb;
@@ -584,7 +585,7 @@ static void orphan_job(job *j, void *arg)
 		job_progress(j, (int)i, (int)a->n_refs, "%s %s", a->remove ? "removing" : "recording", a->refs[i].snapshot_name);
 		bool found = false;
 		char note[512];
-		int rc = snaptest_orphan_cleanup(conn, db, &a->refs[i], a->remove, &found, note, sizeof note);
+		int rc = engine_cleanup_orphan(e, conn, &a->refs[i], a->remove, &found, note, sizeof note);
 		bad += rc < 0;
 		job_log(j, rc < 0 ? LOG_ERROR : LOG_INFO, "%s", note);
 		strbuf_addf(&sb, "%s%s", sb.len ? " " : "", note);
@@ -595,7 +596,7 @@ static void orphan_job(job *j, void *arg)
 	else
 		job_progress(j, (int)a->n_refs, (int)a->n_refs, "%zu handled", a->n_refs);
 	job_post_call(j, orph_apply, c, orph_free);
-	store_close(db);
+	engine_close(e);
 }
 
 static void handle_orphans(ui *u, snap_view *p, bool remove)

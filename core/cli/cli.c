@@ -57,7 +57,8 @@ void cli_commands_usage(FILE *out)
 		     "Exit codes: 0 all ready, 1 something not ready, 2 usage error,\n"
 		     "3 connection, TLS or login failure, 6 stopped (signal, lost output) with\n"
 		     "everything made safe, 7 stopped with something NOT made safe, or leftovers\n"
-		     "of an interrupted run remain.\n");
+		     "of an interrupted run remain, 8 the history cannot be opened, read or\n"
+		     "written (a full disk, read-only media, a damaged file).\n");
 }
 
 bool cli_handles(int argc, char **argv)

@@ -1,11 +1,12 @@
 #include "cli/cmd_common.h"
+#include "engine/engine.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-store *cmd_open_history(const char *cmd, const char *db_opt)
+static store *open_history(const char *cmd, const char *db_opt, bool read_only)
 {
 	char pathbuf[4096], msg[1024];
 	const char *path = db_opt ? db_opt : store_default_path(pathbuf, sizeof pathbuf);
@@ -13,10 +14,21 @@ store *cmd_open_history(const char *cmd, const char *db_opt)
 		fprintf(stderr, "%s: no place for the history: set --db, QUIESCENT_DB or HOME\n", cmd);
 		return NULL;
 	}
-	store *db = store_open(path, msg, sizeof msg);
+	store *db = read_only ? store_open_read(path, msg, sizeof msg)
+			      : store_open(path, msg, sizeof msg);
 	if (!db)
 		fprintf(stderr, "%s: %s\n", cmd, msg);
 	return db;
+}
+
+store *cmd_open_history(const char *cmd, const char *db_opt)
+{
+	return open_history(cmd, db_opt, false);
+}
+
+store *cmd_open_history_read(const char *cmd, const char *db_opt)
+{
+	return open_history(cmd, db_opt, true);
 }
 
 void cmd_strings_add(char ***v, size_t *n, const char *s)
@@ -42,4 +54,31 @@ char *cmd_glob_escape(const char *name)
 		strbuf_addc(&sb, *name);
 	}
 	return strbuf_detach(&sb, NULL);
+}
+
+void cmd_settle_tasks(const char *cmd, engine *e)
+{
+	char msg[1024];
+	int k = engine_settle(e, msg, sizeof msg);
+	if (k < 0)
+		fprintf(stderr, "%s: warning: %s; the next run tries again\n", cmd, msg);
+	else if (k > 0)
+		fprintf(stderr, "%s: %d task%s that an earlier run left running: recorded as "
+			"vCenter says %s ended\n", cmd, k, k == 1 ? "" : "s", k == 1 ? "it" : "they");
+}
+
+engine *cmd_open_engine(const char *cmd, const char *db_opt, engine_opts *o)
+{
+	char pathbuf[4096], msg[1024];
+	const char *path = db_opt ? db_opt : store_default_path(pathbuf, sizeof pathbuf);
+	if (!path) {
+		fprintf(stderr, "%s: no place for the history: set --db, QUIESCENT_DB or HOME\n", cmd);
+		return NULL;
+	}
+	o->db_path = path;
+	engine *e = engine_open(o, msg, sizeof msg);
+	o->db_path = NULL;   /* pathbuf ends here; the engine keeps its own */
+	if (!e)
+		fprintf(stderr, "%s: %s\n", cmd, msg);
+	return e;
 }

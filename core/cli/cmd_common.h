@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "engine/engine.h"
 #include "frontend/args.h"
 #include "frontend/conn.h"
 #include "store/store.h"
@@ -13,6 +14,14 @@
 /* Opens the history at db_opt (--db), else at the default path. On failure prints one
  * sentence and returns NULL: commands that change VMs refuse to run without their journal. */
 store *cmd_open_history(const char *cmd, const char *db_opt);
+/* The same for commands that only read it: a history on read-only media is read as it is. */
+store *cmd_open_history_read(const char *cmd, const char *db_opt);
+/* The engine of a fix, a test or a recovery over the history at db_opt (--db) or the default
+ * path; o->db_path is set here. On failure prints one sentence and returns NULL. */
+engine *cmd_open_engine(const char *cmd, const char *db_opt, engine_opts *o);
+/* Settles the tasks earlier runs left 'running' in the journal (engine_settle), saying how
+ * many; a failure is a warning (the next run tries again). */
+void cmd_settle_tasks(const char *cmd, engine *e);
 /* snaptest --cleanup-orphans with a connection already complete (quiescent recover's second
  * half: the password was read once, and taken out of the environment). conn is borrowed. */
 int cmd_snaptest_cleanup(const conn_opts *conn, const char *db_opt, int network_grace_s,

@@ -79,7 +79,7 @@ static void usage(FILE *out)
 		"Exit codes: 0 everything fixed and verified ready, 1 something is not, 2 usage\n"
 		"error, 3 connection, TLS or login failure, 6 stopped and every VM back in its\n"
 		"power state, 7 stopped and some VM could NOT be brought back (run quiescent\n"
-		"recover).\n",
+		"recover), 8 the history cannot be opened or written (no journal, no fix).\n",
 		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY, FIX_DEFAULT_NETWORK_GRACE);
 }
 
@@ -397,14 +397,14 @@ static void say_recovery(void *ctx, int64_t plan_id, int rc, const fix_recovery 
 }
 
 /* Offers to finish interrupted plans; *refuse when the operator (or no terminal) says no. */
-static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_exec_opts *eo,
+static int recover_all(engine *e, const char *vcenter, const fix_exec_opts *eo,
 		       const fix_opts *o, bool *refuse)
 {
 	int64_t ids[16];
 	char msg[512];
 	if (o->recover)
-		say_live(db, vcenter);
-	int n = fix_recover_find(db, vcenter, ids, 16, msg, sizeof msg);
+		say_live(engine_store(e), vcenter);
+	int n = engine_recover_find(e, ids, 16, msg, sizeof msg);
 	*refuse = false;
 	if (n < 0) {
 		fprintf(stderr, "quiescent fix: %s\n", msg);
@@ -436,7 +436,7 @@ static int recover_all(vs_session *s, store *db, const char *vcenter, const fix_
 		*refuse = true;
 		return 0;
 	}
-	return fix_recover_all(s, db, eo, ids, (size_t)n, say_recovery, NULL) ? 1 : 0;
+	return engine_recover(e, eo, ids, (size_t)n, say_recovery, NULL) ? 1 : 0;
 }
 
 /* After a stop: 6 when every VM that was on is on again, else 7 naming the ones that are not. */
@@ -471,9 +471,14 @@ static int run(fix_opts *o)
 		return CLI_EXIT_USAGE;
 	}
 	/* The journal is what makes a fix safe: no history, no fix. */
-	store *db = cmd_open_history(CMD, o->db);
-	if (!db)
-		return CLI_EXIT_USAGE;
+	engine_opts eopts = { .guest_user = o->conn.guest_user,
+			      .guest_password = o->conn.guest_password, .stop = cli_stop_level(),
+			      .network_grace_s = o->network_grace_s,
+			      .task_timeout_s = o->task_timeout_s };
+	engine *e = cmd_open_engine(CMD, o->db, &eopts);
+	if (!e)
+		return CLI_EXIT_HISTORY;
+	store *db = engine_store(e);
 	int rc = CLI_EXIT_CONNECT;
 	vs_error err;
 	vs_error_clear(&err);
@@ -482,36 +487,29 @@ static int run(fix_opts *o)
 	fix_plan_init(&plan);
 	fix_summary sum = { 0 };
 	char *vcenter = scan_server_key(o->conn.server);
-	int64_t conn_id = -1;
 	bool stop_installed = false;
 	vs_session *s = conn_open(&o->conn, &err);
 	if (!s) {
 		fprintf(stderr, "quiescent fix: %s\n", err.message);
 		goto out;
 	}
-	store_connection_info ci = {
-		.server = vcenter, .user = vs_session_user(s), .api_version = vs_session_api_version(s),
-		.thumbprint = vs_session_thumbprint(s), .at = time(NULL),
-	};
-	conn_id = store_connection_begin(db, &ci, msg, sizeof msg);
-	if (conn_id < 0) {
+	if (engine_attach(e, s, vcenter, msg, sizeof msg) < 0) {
 		fprintf(stderr, "quiescent fix: %s\n", msg);
-		rc = CLI_EXIT_USAGE;
+		rc = CLI_EXIT_HISTORY;
 		goto out;
 	}
 	cli_stop_install(&stop_messages);
 	stop_installed = true;
-	fix_exec_opts eo = {
-		.db_path = store_path(db), .vcenter = vcenter, .connection_id = conn_id,
-		.concurrency = o->concurrency, .guest_user = o->conn.guest_user,
-		.guest_password = o->conn.guest_password, .stop = cli_stop_level(), .on_event = on_event,
-		.network_grace_s = o->network_grace_s, .task_timeout_s = o->task_timeout_s,
-	};
+	fix_exec_opts eo = engine_fix_opts(e);
+	eo.concurrency = o->concurrency;
+	eo.on_event = on_event;
 
 	bool refuse = false;
-	int rec = recover_all(s, db, vcenter, &eo, o, &refuse);
+	int rec = recover_all(e, vcenter, &eo, o, &refuse);
+	if (rec >= 0)
+		cmd_settle_tasks(CMD, e);
 	if (rec < 0 || refuse) {
-		rc = CLI_EXIT_NOT_READY;
+		rc = rec < 0 ? CLI_EXIT_HISTORY : CLI_EXIT_NOT_READY;   /* -1: the journal unread */
 		goto out;
 	}
 	if (!o->n_globs) {
@@ -535,12 +533,12 @@ static int run(fix_opts *o)
 		goto out;
 	case SCAN_ERR_STORE:
 		fprintf(stderr, "quiescent fix: the scan was not stored in %s: %s\n", store_path(db), msg);
-		rc = CLI_EXIT_NOT_READY;
+		rc = CLI_EXIT_HISTORY;
 		goto out;
 	case SCAN_OK:
 		break;
 	}
-	eo.scan_id = result.scan_id;
+	engine_set_scan(e, result.scan_id);
 	fix_plan_opts po = {
 		.rules = (const char *const *)o->rules, .n_rules = o->n_rules,
 		.hard_power_off = o->hard_power_off, .shutdown_timeout_s = o->shutdown_timeout_s,
@@ -594,9 +592,9 @@ static int run(fix_opts *o)
 		}
 	}
 	if (apply) {
-		if (fix_execute(s, &plan, &eo, &sum, msg, sizeof msg) < 0) {
+		if (engine_fix(e, &plan, &eo, &sum, msg, sizeof msg) < 0) {
 			fprintf(stderr, "quiescent fix: the fix could not start: %s\n", msg);
-			rc = CLI_EXIT_NOT_READY;
+			rc = sum.history_failed ? CLI_EXIT_HISTORY : CLI_EXIT_NOT_READY;
 			strbuf_done(&sb);
 			goto out;
 		}
@@ -628,13 +626,11 @@ static int run(fix_opts *o)
 out:
 	if (stop_installed)
 		cli_stop_uninstall();
-	if (conn_id > 0)
-		store_connection_end(db, conn_id, time(NULL), NULL, 0);
 	fix_summary_done(&sum);
 	fix_plan_done(&plan);
 	scan_result_done(&result);
+	engine_close(e);   /* before the session its connection row names */
 	vs_session_free(s);
-	store_close(db);
 	free(vcenter);
 	return rc;
 }
@@ -656,7 +652,7 @@ static void recover_usage(FILE *out)
 		"  -h, --help            this text\n\n"
 		"Exit codes: 0 every VM that was on is on again and no test snapshot is left,\n"
 		"1 not, 2 usage error, 3 connection, TLS or login failure, 7 a test snapshot\n"
-		"could NOT be removed.\n",
+		"could NOT be removed, 8 the history cannot be opened, read or written.\n",
 		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY, FIX_DEFAULT_NETWORK_GRACE);
 }
 
@@ -674,7 +670,8 @@ static int fix_main(int argc, char **argv, bool orphans_too)
 	} else {
 		conn_opts_from_env(&o.conn);
 		rc = run(&o);
-		if (orphans_too && rc != CLI_EXIT_USAGE && rc != CLI_EXIT_CONNECT) {
+		if (orphans_too && rc != CLI_EXIT_USAGE && rc != CLI_EXIT_CONNECT &&
+		    rc != CLI_EXIT_HISTORY) {
 			int rc2 = cmd_snaptest_cleanup(&o.conn, o.db, o.network_grace_s, o.task_timeout_s);
 			/* a leftover that remains outranks all; otherwise the first thing wrong */
 			if (rc2 == CLI_EXIT_STOPPED_UNSAFE || rc == CLI_EXIT_OK)

@@ -54,8 +54,8 @@ static void usage(FILE *out)
 		"  --format FMT          table (default), json or csv\n"
 		"  --db PATH             history database (env QUIESCENT_DB)\n"
 		"  -h, --help            this text\n\n"
-		"Exit codes: 0 done, 1 the history could not be read or the record was not found,\n"
-		"2 usage error or no usable history file.\n");
+		"Exit codes: 0 done, 1 the record was not found (or there is nothing to compare),\n"
+		"2 usage error, 8 the history cannot be opened or read (damaged, missing).\n");
 }
 
 static bool parse_id(const char *s, int64_t *out)
@@ -185,9 +185,10 @@ static int parse(int argc, char **argv, history_opts *o)
 static int run(history_opts *o)
 {
 	char msg[1024];
-	store *db = cmd_open_history("quiescent history", o->db);
+	store *db = o->vacuum ? cmd_open_history("quiescent history", o->db)
+			      : cmd_open_history_read("quiescent history", o->db);
 	if (!db)
-		return CLI_EXIT_USAGE;
+		return CLI_EXIT_HISTORY;
 	strbuf out;
 	strbuf_init(&out);
 	int rc = CLI_EXIT_OK;
@@ -198,7 +199,7 @@ static int run(history_opts *o)
 		time_t proof_cutoff = now - (time_t)o->keep_proof_days * 86400;
 		if (store_history_vacuum(db, cutoff, proof_cutoff, &st, msg, sizeof msg) != 0) {
 			fprintf(stderr, "quiescent history: %s\n", msg);
-			rc = CLI_EXIT_NOT_READY;
+			rc = CLI_EXIT_HISTORY;
 		} else {
 			char tb[32], pb[32];
 			strbuf_addf(&out, "deleted history older than %s: %lld scans (%lld stored VM "
@@ -219,14 +220,14 @@ static int run(history_opts *o)
 			if (k <= 0) {
 				fprintf(stderr, "quiescent history: %s\n",
 					k < 0 ? msg : "there are fewer than two scans to compare");
-				rc = CLI_EXIT_NOT_READY;
+				rc = k < 0 ? CLI_EXIT_HISTORY : CLI_EXIT_NOT_READY;
 				goto out;
 			}
 		}
 		store_scan_diff d;
 		if (store_history_diff(db, a, b, o->f.vm_glob, &d, msg, sizeof msg) != 0) {
 			fprintf(stderr, "quiescent history: %s\n", msg);
-			rc = CLI_EXIT_NOT_READY;
+			rc = CLI_EXIT_HISTORY;
 			goto out;
 		}
 		history_diff_output(&out, &d, o->format, o->diff_all);
@@ -236,7 +237,7 @@ static int run(history_opts *o)
 		size_t n;
 		if (store_history_trends(db, &o->f, &p, &n, msg, sizeof msg) != 0) {
 			fprintf(stderr, "quiescent history: %s\n", msg);
-			rc = CLI_EXIT_NOT_READY;
+			rc = CLI_EXIT_HISTORY;
 			goto out;
 		}
 		history_trends_output(&out, p, n, o->format);
@@ -251,7 +252,7 @@ static int run(history_opts *o)
 					store_history_kind_name(o->show_kind), (long long)o->show_id, store_path(db));
 			else
 				fprintf(stderr, "quiescent history: %s\n", msg);
-			rc = CLI_EXIT_NOT_READY;
+			rc = k < 0 ? CLI_EXIT_HISTORY : CLI_EXIT_NOT_READY;
 			goto out;
 		}
 		history_record_output(&out, &r, o->format);
@@ -261,7 +262,7 @@ static int run(history_opts *o)
 		size_t n;
 		if (store_history_list(db, &o->f, &e, &n, msg, sizeof msg) != 0) {
 			fprintf(stderr, "quiescent history: %s\n", msg);
-			rc = CLI_EXIT_NOT_READY;
+			rc = CLI_EXIT_HISTORY;
 			goto out;
 		}
 		history_list_output(&out, e, n, o->format);

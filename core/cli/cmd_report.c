@@ -35,8 +35,8 @@ static void usage(FILE *out)
 		"  --max-proof-age DAYS  a test older than this only predicts (default 30)\n"
 		"  --db PATH             history database (env QUIESCENT_DB)\n"
 		"  -h, --help            this text\n\n"
-		"Exit codes: 0 written, 1 the history could not be read or the file not written,\n"
-		"2 usage error or no usable history file.\n");
+		"Exit codes: 0 written, 1 the report could not be built or the file not written,\n"
+		"2 usage error, 8 the history cannot be opened or read (damaged, missing).\n");
 }
 
 /* temp file in the same directory, fsync, rename: a reader never sees half a report */
@@ -127,9 +127,9 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	char msg[1024];
-	store *db = cmd_open_history("quiescent report", db_path);
+	store *db = cmd_open_history_read("quiescent report", db_path);
 	if (!db)
-		return CLI_EXIT_USAGE;
+		return CLI_EXIT_HISTORY;
 	strbuf out;
 	strbuf_init(&out);
 	int rc = CLI_EXIT_OK;

@@ -62,7 +62,8 @@ static void usage(FILE *out)
 		     "facts older than --max-probe-age or from none), 5 a guest login was refused (the\n"
 		     "other VMs were not tried with it), 7 an interrupted quiescent run left a VM\n"
 		     "powered off or a test snapshot behind (R26; named on the last lines, or on\n"
-		     "stderr for json and csv).\n",
+		     "stderr for json and csv), 8 the scan could not be stored in the history (a\n"
+		     "full disk, read-only media, a damaged file): nothing was printed.\n",
 		conn_opts_help(), PROBE_TOTAL, PROBE_PER_HOST);
 }
 
@@ -298,7 +299,7 @@ static void *vc_scan_run(void *arg)
 	store *db = store_open(v->db_path, msg, sizeof msg);
 	if (!db) {
 		snprintf(v->error, sizeof v->error, "its scan cannot be stored in the history: %s", msg);
-		v->rc = CLI_EXIT_NOT_READY;
+		v->rc = CLI_EXIT_HISTORY;
 		goto failed;
 	}
 	vs_session *s = conn_open(&v->conn, &err);
@@ -329,7 +330,7 @@ static void *vc_scan_run(void *arg)
 		snprintf(v->error, sizeof v->error, "the scan was not stored in %s: %s", v->db_path, msg);
 	else
 		snprintf(v->error, sizeof v->error, "reading its inventory failed: %s", err.message);
-	v->rc = st == SCAN_ERR_STORE ? CLI_EXIT_NOT_READY : CLI_EXIT_CONNECT;
+	v->rc = st == SCAN_ERR_STORE ? CLI_EXIT_HISTORY : CLI_EXIT_CONNECT;
 	vs_session_free(s);
 	store_close(db);
 	if (st == SCAN_OK)
@@ -343,13 +344,14 @@ failed:
 	return NULL;
 }
 
-/* The worst of two exit codes of a scan: leftovers first (the first promise), then a vCenter
- * not scanned, a refused guest login, not proven, not ready. */
+/* The worst of two exit codes of a scan: leftovers first (the first promise), then a scan
+ * that could not be stored, a vCenter not scanned, a refused guest login, not proven, not
+ * ready. */
 static int worst_exit(int a, int b)
 {
 	static const int order[] = { CLI_EXIT_OK, CLI_EXIT_NOT_READY, CLI_EXIT_NOT_PROVEN,
 				     CLI_EXIT_GUEST_LOGIN, CLI_EXIT_CONNECT, CLI_EXIT_USAGE,
-				     CLI_EXIT_LEFTOVERS };
+				     CLI_EXIT_HISTORY, CLI_EXIT_LEFTOVERS };
 	size_t ra = 0, rb = 0;
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
 		if (order[i] == a)
@@ -448,7 +450,7 @@ static int run(scan_opts *o)
 	timing_mark("start");
 	store *db = cmd_open_history(CMD, o->db);
 	if (!db)
-		return CLI_EXIT_USAGE;
+		return CLI_EXIT_HISTORY;
 	store_checkpoint_at_close(db);
 	if (conn_opts_server_count(&o->conn) > 1) {
 		int rc = run_many(o, db);
@@ -489,7 +491,7 @@ static int run(scan_opts *o)
 		goto out;
 	case SCAN_ERR_STORE:
 		fprintf(stderr, "quiescent scan: the scan was not stored in %s: %s\n", store_path(db), msg);
-		rc = CLI_EXIT_NOT_READY;
+		rc = CLI_EXIT_HISTORY;
 		goto out;
 	case SCAN_OK:
 		break;

@@ -69,7 +69,8 @@ static void usage(FILE *out)
 		     "Exit codes: 0 every test succeeded at its predicted level, 1 otherwise,\n"
 		     "2 usage error, 3 connection, TLS or login failure, 6 stopped (signal, closed\n"
 		     "output) and every test snapshot removed, 7 a test snapshot could NOT be\n"
-		     "removed (or may exist: vCenter could not say).\n",
+		     "removed (or may exist: vCenter could not say), 8 the history cannot record\n"
+		     "the tests (a full disk, read-only media, a damaged file).\n",
 		conn_opts_help());
 }
 
@@ -337,8 +338,9 @@ static bool ask(const char *q)
 }
 
 /* 0 to go on, CLI_EXIT_* to stop. */
-static int handle_orphans(snap_opts *o, vs_session *s, store *db, const char *vcenter)
+static int handle_orphans(snap_opts *o, engine *e, vs_session *s, const char *vcenter)
 {
+	store *db = engine_store(e);
 	store_snaptest_ref refs[ORPHANS_MAX];
 	char msg[512];
 	/* Tests other live processes run are theirs: say so, never touch them. */
@@ -355,7 +357,7 @@ static int handle_orphans(snap_opts *o, vs_session *s, store *db, const char *vc
 	int n = store_snaptest_unfinished(db, vcenter, refs, ORPHANS_MAX, msg, sizeof msg);
 	if (n < 0) {
 		fprintf(stderr, "quiescent snaptest: %s\n", msg);
-		return CLI_EXIT_NOT_READY;
+		return CLI_EXIT_HISTORY;
 	}
 	if (n == 0) {
 		if (o->cleanup_orphans && !o->n_vms)
@@ -388,8 +390,7 @@ static int handle_orphans(snap_opts *o, vs_session *s, store *db, const char *vc
 			remove = ask(q);
 		}
 		bool found;
-		if (snaptest_orphan_cleanup_bounded(c, db, &refs[i], remove, o->network_grace_s,
-						    o->task_timeout_s, &found, msg, sizeof msg) < 0) {
+		if (engine_cleanup_orphan(e, c, &refs[i], remove, &found, msg, sizeof msg) < 0) {
 			fprintf(stderr, "quiescent snaptest: %s\n", msg);
 			rc = CLI_EXIT_STOPPED_UNSAFE;   /* a leftover remains */
 		} else {
@@ -409,9 +410,14 @@ static int run(snap_opts *o)
 		return CLI_EXIT_USAGE;
 	}
 	/* Without history a crash could leave a snapshot nobody knows about: refuse. */
-	store *db = cmd_open_history(CMD, o->db);
-	if (!db)
-		return CLI_EXIT_USAGE;
+	engine_opts eopts = { .guest_user = o->conn.guest_user,
+			      .guest_password = o->conn.guest_password, .stop = cli_stop_level(),
+			      .network_grace_s = o->network_grace_s,
+			      .task_timeout_s = o->task_timeout_s };
+	engine *e = cmd_open_engine(CMD, o->db, &eopts);
+	if (!e)
+		return CLI_EXIT_HISTORY;
+	store *db = engine_store(e);
 	int rc = CLI_EXIT_CONNECT;
 	vs_error err;
 	vs_error_clear(&err);
@@ -426,10 +432,17 @@ static int run(snap_opts *o)
 		fprintf(stderr, "quiescent snaptest: %s\n", err.message);
 		goto out;
 	}
+	if (engine_attach(e, s, vcenter, msg, sizeof msg) < 0) {
+		fprintf(stderr, "quiescent snaptest: the history %s cannot record the tests: %s\n",
+			store_path(db), msg);
+		rc = CLI_EXIT_HISTORY;
+		goto out;
+	}
 	cli_stop_install(&stop_messages);
 	stop_installed = true;
-	if ((rc = handle_orphans(o, s, db, vcenter)) != 0)
+	if ((rc = handle_orphans(o, e, s, vcenter)) != 0)
 		goto out;
+	cmd_settle_tasks(CMD, e);
 	if (!o->n_vms)
 		goto out;   /* --cleanup-orphans alone: clean up, take no new snapshot */
 	if (*cli_stop_level()) {
@@ -456,7 +469,7 @@ static int run(snap_opts *o)
 		goto out;
 	case SCAN_ERR_STORE:
 		fprintf(stderr, "quiescent snaptest: the history %s cannot record the tests: %s\n", store_path(db), msg);
-		rc = CLI_EXIT_NOT_READY;
+		rc = CLI_EXIT_HISTORY;
 		goto out;
 	case SCAN_OK:
 		break;
@@ -469,17 +482,6 @@ static int run(snap_opts *o)
 				fs[i] = &sr.facts[j];
 				vs[i] = &sr.verdicts[j];
 			}
-	store_connection_info ci = { .server = vcenter, .user = vs_session_user(s),
-				     .api_version = vs_session_api_version(s),
-				     .thumbprint = vs_session_thumbprint(s), .at = time(NULL) };
-	int64_t conn_id = store_connection_begin(db, &ci, msg, sizeof msg);
-	if (conn_id < 0) {
-		fprintf(stderr, "quiescent snaptest: the history %s cannot record the tests: %s\n", store_path(db), msg);
-		free(fs);
-		free(vs);
-		rc = CLI_EXIT_NOT_READY;
-		goto out;
-	}
 	const char *warn = snaptest_backup_type_warning(o->spec.backup_type);
 	if (warn)
 		fprintf(stderr, "quiescent snaptest: warning: backup type %s: %s\n",
@@ -487,16 +489,13 @@ static int run(snap_opts *o)
 
 	tail t = { .out = o->json ? stderr : stdout };
 	pthread_mutex_init(&t.mu, NULL);
-	snaptest_env env = { .session = s, .vcenter = vcenter, .db_path = store_path(db),
-			     .connection_id = conn_id, .guest_user = o->conn.guest_user,
-			     .guest_password = o->conn.guest_password, .cancel = cli_stop_level(),
-			     .on_event = on_event, .ctx = &t, .network_grace_s = o->network_grace_s,
-			     .task_timeout_s = o->task_timeout_s };
+	snaptest_env env = engine_snaptest_env(e);
+	env.on_event = on_event;
+	env.ctx = &t;
 	outs = xcalloc(o->n_vms, sizeof *outs);
 	n_outs = o->n_vms;
-	snaptest_run_many(&env, fs, vs, o->n_vms, &o->spec, o->parallel, outs);
+	engine_snaptest(e, &env, fs, vs, o->n_vms, &o->spec, o->parallel, outs);
 	pthread_mutex_destroy(&t.mu);
-	store_connection_end(db, conn_id, time(NULL), NULL, 0);
 	free(fs);
 	free(vs);
 
@@ -522,6 +521,9 @@ static int run(snap_opts *o)
 	for (size_t i = 0; i < n_outs; i++)
 		if (!snaptest_outcome_ok(&outs[i]))
 			rc = CLI_EXIT_NOT_READY;
+	for (size_t i = 0; i < n_outs; i++)
+		if (outs[i].history_failed)
+			rc = CLI_EXIT_HISTORY;   /* not tested because it could not be recorded */
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);
 	if (fflush(stdout) != 0)
@@ -558,8 +560,8 @@ out:
 	free(globs);
 	free(vcenter);
 	scan_result_done(&sr);
+	engine_close(e);   /* before the session its connection row names */
 	vs_session_free(s);
-	store_close(db);
 	return rc;
 }
 

@@ -499,266 +499,345 @@ static void follow_lost_task(fix_ctx *x, const char *vm, const char *kind, int t
 	vs_task_results_free(t, nt);
 }
 
+/* ---- the steps: one function per kind, each 0 done, -1 failed (why in o->err), 1 skipped ---- */
+
+/* Where a step reports: the task it started, its result and the value after it. */
+typedef struct {
+	char *task;
+	size_t tn;
+	char *result;
+	size_t rn;
+	char *after;
+	size_t an;
+	vs_error *err;
+} step_out;
+
+static const char *step_vm(const worker *w)
+{
+	return w->sh->plan->vms[w->vm].moref;
+}
+
+static int tools_timeout(const worker *w)
+{
+	return w->sh->o->tools_timeout_s > 0 ? w->sh->o->tools_timeout_s : 600;
+}
+
+static int step_guest_command(worker *w, vm_state *vs, step_out *o)
+{
+	(void)vs;
+	fix_ctx *x = &w->x;
+	const fix_step *st = w->st;
+	const char *vm = step_vm(w);
+	char *output = NULL;
+	int code = -1;
+	if (!w->sh->o->guest_user || !w->sh->o->guest_password)
+		return vs_fail(o->err, VS_ERR_USAGE, "no guest credentials for Guest Operations");
+	if (st->service && service_disabled(w, vm, st->service, o->after, o->an, o->err) < 0)
+		return -1;
+	int rc = probe_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password,
+				 st->arg, 120, &output, &code, o->err);
+	if (rc == 0) {
+		/* The first non-empty line is the answer ("[SC] ChangeServiceConfig SUCCESS"). */
+		const char *p = output ? output : "";
+		while (*p == '\r' || *p == '\n' || *p == ' ')
+			p++;
+		snprintf(o->after, o->an, "exit %d%s%.*s", code, *p ? ": " : "",
+			 (int)strcspn(p, "\r\n"), p);
+		probe_utf8_trim(o->after);
+		snprintf(o->result, o->rn, "%s", o->after);
+		if (code != 0) {
+			char said[300];
+			probe_command_said(output, said, sizeof said);
+			rc = vs_fail(o->err, VS_ERR_FAULT, "the guest command ended with exit code %d: %s",
+				     code, said);
+		}
+	}
+	free(output);
+	return rc;
+}
+
+static int step_upgrade_tools(worker *w, vm_state *vs, step_out *o)
+{
+	fix_ctx *x = &w->x;
+	const fix_step *st = w->st;
+	const char *vm = step_vm(w);
+	if (vs_vm_upgrade_tools(x->c, vm, st->arg, o->task, o->tn, o->err) < 0)
+		return -1;
+	store_step_set_task(x->db, x->step_id, o->task, NULL, 0);
+	vs_task_result r;
+	int rc = wait_task(x, o->task, "VirtualMachine.upgradeTools",
+			   task_timeout(w->sh->o, "VirtualMachine.upgradeTools"), true, &r, o->err);
+	vs_task_result_done(&r);
+	if (rc == 0) {
+		vm_facts f;
+		if (fix_read_facts(x, vm, false, &f, o->err) == 0) {
+			char ver[16];
+			snprintf(o->after, o->an, "Tools %s %s",
+				 model_tools_version_format(f.tools_version, ver),
+				 model_tools_status_name(f.tools));
+		}
+		model_vm_facts_done(&f);
+		snprintf(o->result, o->rn, "UpgradeTools_Task succeeded");
+		if (fix_installer_removes_driver(st->arg))
+			snprintf(vs->restart_why, sizeof vs->restart_why,
+				 "the sync driver was removed with REBOOT=R");
+	}
+	return rc;
+}
+
+static int step_mount_installer(worker *w, vm_state *vs, step_out *o)
+{
+	if (vs_vm_mount_tools_installer(w->x.c, step_vm(w), o->err) < 0)
+		return -1;
+	vs->mounted = true;
+	snprintf(o->after, o->an, "installer mounted");
+	return 0;
+}
+
+static int step_unmount_installer(worker *w, vm_state *vs, step_out *o)
+{
+	if (!vs->mounted)
+		return 1;
+	if (vs_vm_unmount_tools_installer(w->x.c, step_vm(w), o->err) < 0)
+		return -1;
+	vs->mounted = false;
+	snprintf(o->after, o->an, "installer unmounted");
+	return 0;
+}
+
+static int step_guest_setup(worker *w, vm_state *vs, step_out *o)
+{
+	fix_ctx *x = &w->x;
+	char *output = NULL;
+	int code = -1;
+	if (!w->sh->o->guest_user || !w->sh->o->guest_password)
+		return vs_fail(o->err, VS_ERR_USAGE, "no guest credentials for Guest Operations");
+	int rc = probe_guest_run(x->c, step_vm(w), w->sh->o->guest_user, w->sh->o->guest_password,
+				 w->st->arg, tools_timeout(w), &output, &code, o->err);
+	if (rc == 0) {
+		snprintf(o->after, o->an, "exit %d", code);
+		if (code == 3010) { /* done; REBOOT=R held back the reboot it wants */
+			snprintf(o->result, o->rn, "setup exit code 3010: done, the guest needs a "
+				 "restart to finish it");
+			snprintf(vs->restart_why, sizeof vs->restart_why, "setup exit code 3010");
+		} else
+			snprintf(o->result, o->rn, "setup exit code %d", code);
+	}
+	if (rc == 0 && code != 0 && code != 3010) {
+		char said[300];
+		const char *why = msi_exit_meaning(code);
+		if (!why) {
+			probe_command_said(output, said, sizeof said);
+			why = said;
+		}
+		rc = vs_fail(o->err, VS_ERR_FAULT, "the VMware Tools setup in the guest ended with "
+			     "exit code %d: %s", code, why);
+	}
+	free(output);
+	return rc;
+}
+
+static int step_wait_tools(worker *w, vm_state *vs, step_out *o)
+{
+	if (w->st->restore && !vs->powered_on)
+		return 1;
+	if (fix_wait_tools(&w->x, step_vm(w), tools_timeout(w), o->err) < 0)
+		return -1;
+	snprintf(o->after, o->an, "toolsRunning");
+	return 0;
+}
+
+static int step_power_off(worker *w, vm_state *vs, step_out *o)
+{
+	fix_ctx *x = &w->x;
+	const char *vm = step_vm(w);
+	vs_error_clear(o->err);
+	if (vs_vm_power_off(x->c, vm, o->task, o->tn, o->err) < 0) {
+		vs->asked_down |= vs_error_transient(o->err);   /* it may have run */
+		return -1;
+	}
+	vs->asked_down = true;
+	store_step_set_task(x->db, x->step_id, o->task, NULL, 0);
+	vs_task_result r;
+	int rc = wait_task(x, o->task, "VirtualMachine.powerOff",
+			   task_timeout(w->sh->o, "VirtualMachine.powerOff"), true, &r, o->err);
+	vs_task_result_done(&r);
+	if (rc < 0) {
+		/* Already off (a late guest shutdown) is what we wanted. */
+		power_state now = POWER_UNKNOWN;
+		vs_error e2;
+		if (fix_wait_power(x, vm, POWER_OFF, 0, 0, &now, &e2) != 0)
+			return -1;
+		vs_error_clear(o->err);
+	}
+	vs->down = true;
+	snprintf(o->after, o->an, "poweredOff");
+	if (!o->result[0])
+		snprintf(o->result, o->rn, "powered off");
+	return 0;
+}
+
+/* ShutdownGuest, waited out across a lost network; powered off when that is allowed and the
+ * guest refuses or takes too long. */
+static int step_shutdown_guest(worker *w, vm_state *vs, step_out *o)
+{
+	fix_ctx *x = &w->x;
+	const fix_plan_opts *po = &w->sh->plan->opts;
+	const char *vm = step_vm(w);
+	power_state now = POWER_UNKNOWN;
+	time_t lost = 0;
+	int round = 0;
+	int src;
+	while ((src = vs_vm_shutdown_guest(x->c, vm, o->err)) < 0 && vs_error_transient(o->err)) {
+		/* An answer lost on the way back: the guest may be going down, so the restore
+		 * steps must watch it. Once vCenter answers again, ask again unless it is already
+		 * off (a second request to a guest going down is harmless). */
+		vs->asked_down = true;
+		if (!fix_wait_out_network(x, o->err, &lost, &round))
+			return -1;
+		vm_facts f;
+		vs_error e2;
+		vs_error_clear(&e2);
+		int rr = fix_read_facts(x, vm, false, &f, &e2);
+		now = f.power;
+		model_vm_facts_done(&f);
+		if (rr == 0 && now == POWER_OFF)
+			break;
+	}
+	if (src < 0 && vs->asked_down) {
+		vs_error_clear(o->err);   /* an earlier request may have landed: watch below */
+	} else if (src < 0) {
+		/* Tools stopped since the plan: power off when allowed. */
+		if (!po->hard_power_off)
+			return -1;
+		snprintf(o->result, o->rn, "ShutdownGuest refused (%.200s); powered off "
+			 "(--hard-power-off)", o->err->fault[0] ? o->err->fault : o->err->message);
+		return step_power_off(w, vs, o);
+	}
+	vs->asked_down = true;
+	if (fix_wait_power(x, vm, POWER_OFF, po->shutdown_timeout_s, 0, &now, o->err) == 0) {
+		vs->down = true;
+		snprintf(o->after, o->an, "poweredOff");
+		snprintf(o->result, o->rn, "guest shut down");
+		return 0;
+	}
+	if (o->err->kind != VS_ERR_TIMEOUT || !po->hard_power_off)
+		return -1;
+	snprintf(o->result, o->rn, "guest shutdown timed out after %d s; powered off "
+		 "(--hard-power-off)", po->shutdown_timeout_s);
+	return step_power_off(w, vs, o);
+}
+
+static int step_set_enable_uuid(worker *w, vm_state *vs, step_out *o)
+{
+	(void)vs;
+	fix_ctx *x = &w->x;
+	const fix_step *st = w->st;
+	const char *vm = step_vm(w);
+	const char *keys[] = { "disk.EnableUUID" };
+	const char *vals[] = { st->arg ? st->arg : "TRUE" };
+	vm_facts f;
+	if (vs_vm_set_extra_config(x->c, vm, keys, vals, 1, o->task, o->tn, o->err) < 0) {
+		/* The answer may have been lost after it ran: vCenter's value says. The journal
+		 * must never read "failed" for a change vCenter shows made. */
+		if (!vs_error_transient(o->err))
+			return -1;
+		follow_lost_task(x, vm, "reconfig", task_timeout(w->sh->o, "VirtualMachine.reconfigure"));
+		vs_error e2;
+		vs_error_clear(&e2);
+		bool set = fix_read_facts(x, vm, false, &f, &e2) == 0 && f.enable_uuid == TRI_YES;
+		snprintf(o->after, o->an, "%s", set ? uuid_value(&f) : "");
+		model_vm_facts_done(&f);
+		if (!set)
+			return -1;
+		vs_error_clear(o->err);
+		snprintf(o->result, o->rn, "the answer to ReconfigVM_Task was lost; vCenter shows the "
+			 "value set");
+		return 0;
+	}
+	store_step_set_task(x->db, x->step_id, o->task, NULL, 0);
+	vs_task_result r;
+	int rc = wait_task(x, o->task, "VirtualMachine.reconfigure",
+			   task_timeout(w->sh->o, "VirtualMachine.reconfigure"), true, &r, o->err);
+	vs_task_result_done(&r);
+	if (rc < 0)
+		return -1;
+	if (fix_read_facts(x, vm, false, &f, o->err) < 0) {
+		model_vm_facts_done(&f);
+		return -1;
+	}
+	snprintf(o->after, o->an, "%s", uuid_value(&f));
+	bool ok = f.enable_uuid == TRI_YES;
+	model_vm_facts_done(&f);
+	if (!ok)
+		return vs_fail(o->err, VS_ERR_FAULT, "the reconfigure succeeded but disk.EnableUUID "
+			       "reads %s", o->after);
+	snprintf(o->result, o->rn, "ReconfigVM_Task succeeded");
+	return 0;
+}
+
+/* Brings back a VM we asked down, after watching a shutdown that may still land. */
+static int step_power_on(worker *w, vm_state *vs, step_out *o)
+{
+	fix_ctx *x = &w->x;
+	const char *vm = step_vm(w);
+	if (!vs->asked_down)
+		return 1;
+	power_state now = POWER_UNKNOWN;
+	if (!vs->down) {
+		/* A shutdown we asked for may still land: watch it for the grace period and bring
+		 * the VM back if it goes down, so it ends as it began. */
+		int grace = w->sh->o->grace_s > 0 ? w->sh->o->grace_s : 120;
+		if (fix_wait_power(x, vm, POWER_OFF, grace, 0, &now, o->err) < 0) {
+			if (now == POWER_ON) {
+				vs_error_clear(o->err);
+				snprintf(o->result, o->rn, "the VM stayed powered on");
+				snprintf(o->after, o->an, "poweredOn");
+				return 0;
+			}
+			return -1;
+		}
+		vs->down = true;
+	}
+	if (fix_power_on(x, vm, o->task, o->tn, o->err) < 0) {
+		vs_error e2;
+		if (fix_wait_power(x, vm, POWER_ON, 0, 0, &now, &e2) != 0)
+			return -1;
+		vs_error_clear(o->err);
+	}
+	vs->powered_on = true;
+	vs->down = false;
+	snprintf(o->after, o->an, "poweredOn");
+	snprintf(o->result, o->rn, "powered on");
+	return 0;
+}
+
+typedef int (*step_fn)(worker *w, vm_state *vs, step_out *o);
+
+/* FIX_STEP_VERIFY is not run here: verify() below is the last step of every VM. */
+static const step_fn step_fns[FIX_STEP_COUNT] = {
+	[FIX_STEP_GUEST_COMMAND] = step_guest_command,
+	[FIX_STEP_UPGRADE_TOOLS] = step_upgrade_tools,
+	[FIX_STEP_MOUNT_INSTALLER] = step_mount_installer,
+	[FIX_STEP_UNMOUNT_INSTALLER] = step_unmount_installer,
+	[FIX_STEP_GUEST_SETUP] = step_guest_setup,
+	[FIX_STEP_WAIT_TOOLS] = step_wait_tools,
+	[FIX_STEP_SHUTDOWN_GUEST] = step_shutdown_guest,
+	[FIX_STEP_POWER_OFF] = step_power_off,
+	[FIX_STEP_SET_ENABLE_UUID] = step_set_enable_uuid,
+	[FIX_STEP_POWER_ON] = step_power_on,
+};
+
 /* Runs one step; fills result/after. Returns 0 done, -1 failed (why in err), 1 skipped. */
 static int run_step(worker *w, vm_state *vs, char *task, size_t tn, char *result, size_t rn,
 		    char *after, size_t an, vs_error *err)
 {
-	fix_ctx *x = &w->x;
-	const fix_vm_plan *vp = &w->sh->plan->vms[w->vm];
-	const fix_step *st = w->st;
-	const fix_plan_opts *po = &w->sh->plan->opts;
-	const char *vm = vp->moref;
-	int tools_to = w->sh->o->tools_timeout_s > 0 ? w->sh->o->tools_timeout_s : 600;
-	vs_task_result r;
-	int rc;
-
-	switch (st->kind) {
-	case FIX_STEP_GUEST_COMMAND: {
-		char *output = NULL;
-		int code = -1;
-		if (!w->sh->o->guest_user || !w->sh->o->guest_password)
-			return vs_fail(err, VS_ERR_USAGE, "no guest credentials for Guest Operations");
-		if (st->service && service_disabled(w, vm, st->service, after, an, err) < 0)
-			return -1;
-		rc = probe_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password,
-				     st->arg, 120, &output, &code, err);
-		if (rc == 0) {
-			/* The first non-empty line is the answer ("[SC] ChangeServiceConfig SUCCESS"). */
-			const char *p = output ? output : "";
-			while (*p == '\r' || *p == '\n' || *p == ' ')
-				p++;
-			snprintf(after, an, "exit %d%s%.*s", code, *p ? ": " : "", (int)strcspn(p, "\r\n"), p);
-			probe_utf8_trim(after);
-			snprintf(result, rn, "%s", after);
-			if (code != 0) {
-				char said[300];
-				probe_command_said(output, said, sizeof said);
-				rc = vs_fail(err, VS_ERR_FAULT, "the guest command ended with exit code %d: %s",
-					     code, said);
-			}
-		}
-		free(output);
-		return rc;
-	}
-	case FIX_STEP_UPGRADE_TOOLS:
-		if (vs_vm_upgrade_tools(x->c, vm, st->arg, task, tn, err) < 0)
-			return -1;
-		store_step_set_task(x->db, x->step_id, task, NULL, 0);
-		rc = wait_task(x, task, "VirtualMachine.upgradeTools",
-			       task_timeout(w->sh->o, "VirtualMachine.upgradeTools"), true, &r, err);
-		vs_task_result_done(&r);
-		if (rc == 0) {
-			vm_facts f;
-			if (fix_read_facts(x, vm, false, &f, err) == 0) {
-				char ver[16];
-				snprintf(after, an, "Tools %s %s", model_tools_version_format(f.tools_version, ver),
-					 model_tools_status_name(f.tools));
-			}
-			model_vm_facts_done(&f);
-			snprintf(result, rn, "UpgradeTools_Task succeeded");
-			if (fix_installer_removes_driver(st->arg))
-				snprintf(vs->restart_why, sizeof vs->restart_why,
-					 "the sync driver was removed with REBOOT=R");
-		}
-		return rc;
-	case FIX_STEP_MOUNT_INSTALLER:
-		if (vs_vm_mount_tools_installer(x->c, vm, err) < 0)
-			return -1;
-		vs->mounted = true;
-		snprintf(after, an, "installer mounted");
-		return 0;
-	case FIX_STEP_UNMOUNT_INSTALLER:
-		if (!vs->mounted)
-			return 1;
-		if (vs_vm_unmount_tools_installer(x->c, vm, err) < 0)
-			return -1;
-		vs->mounted = false;
-		snprintf(after, an, "installer unmounted");
-		return 0;
-	case FIX_STEP_GUEST_SETUP: {
-		char *output = NULL;
-		int code = -1;
-		if (!w->sh->o->guest_user || !w->sh->o->guest_password)
-			return vs_fail(err, VS_ERR_USAGE, "no guest credentials for Guest Operations");
-		rc = probe_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password,
-				     st->arg, tools_to, &output, &code, err);
-		if (rc == 0) {
-			snprintf(after, an, "exit %d", code);
-			if (code == 3010) { /* done; REBOOT=R held back the reboot it wants */
-				snprintf(result, rn, "setup exit code 3010: done, the guest needs a restart "
-					 "to finish it");
-				snprintf(vs->restart_why, sizeof vs->restart_why, "setup exit code 3010");
-			} else
-				snprintf(result, rn, "setup exit code %d", code);
-		}
-		if (rc == 0 && code != 0 && code != 3010) {
-			char said[300];
-			const char *why = msi_exit_meaning(code);
-			if (!why) {
-				probe_command_said(output, said, sizeof said);
-				why = said;
-			}
-			rc = vs_fail(err, VS_ERR_FAULT, "the VMware Tools setup in the guest ended with "
-				     "exit code %d: %s", code, why);
-		}
-		free(output);
-		return rc;
-	}
-	case FIX_STEP_WAIT_TOOLS:
-		if (st->restore && !vs->powered_on)
-			return 1;
-		if (fix_wait_tools(x, vm, tools_to, err) < 0)
-			return -1;
-		snprintf(after, an, "toolsRunning");
-		return 0;
-	case FIX_STEP_SHUTDOWN_GUEST: {
-		power_state now = POWER_UNKNOWN;
-		time_t lost = 0;
-		int round = 0;
-		int src;
-		while ((src = vs_vm_shutdown_guest(x->c, vm, err)) < 0 && vs_error_transient(err)) {
-			/* An answer lost on the way back: the guest may be going down, so the
-			 * restore steps must watch it. Once vCenter answers again, ask again
-			 * unless it is already off (a second request to a guest going down is
-			 * harmless). */
-			vs->asked_down = true;
-			if (!fix_wait_out_network(x, err, &lost, &round))
-				return -1;
-			vm_facts f;
-			vs_error e2;
-			vs_error_clear(&e2);
-			int rr = fix_read_facts(x, vm, false, &f, &e2);
-			now = f.power;
-			model_vm_facts_done(&f);
-			if (rr == 0 && now == POWER_OFF)
-				break;
-		}
-		if (src < 0 && vs->asked_down) {
-			vs_error_clear(err);   /* an earlier request may have landed: watch below */
-		} else if (src < 0) {
-			/* Tools stopped since the plan: power off when allowed. */
-			if (!po->hard_power_off)
-				return -1;
-			snprintf(result, rn, "ShutdownGuest refused (%.200s); powered off (--hard-power-off)",
-				 err->fault[0] ? err->fault : err->message);
-			goto power_off;
-		}
-		vs->asked_down = true;
-		if (fix_wait_power(x, vm, POWER_OFF, po->shutdown_timeout_s, 0, &now, err) == 0) {
-			vs->down = true;
-			snprintf(after, an, "poweredOff");
-			snprintf(result, rn, "guest shut down");
-			return 0;
-		}
-		if (err->kind != VS_ERR_TIMEOUT || !po->hard_power_off)
-			return -1;
-		snprintf(result, rn, "guest shutdown timed out after %d s; powered off (--hard-power-off)",
-			 po->shutdown_timeout_s);
-		goto power_off;
-	}
-	case FIX_STEP_POWER_OFF:
-power_off:
-		vs_error_clear(err);
-		if (vs_vm_power_off(x->c, vm, task, tn, err) < 0) {
-			vs->asked_down |= vs_error_transient(err);   /* it may have run */
-			return -1;
-		}
-		vs->asked_down = true;
-		store_step_set_task(x->db, x->step_id, task, NULL, 0);
-		rc = wait_task(x, task, "VirtualMachine.powerOff",
-			       task_timeout(w->sh->o, "VirtualMachine.powerOff"), true, &r, err);
-		vs_task_result_done(&r);
-		if (rc < 0) {
-			/* Already off (a late guest shutdown) is what we wanted. */
-			power_state now = POWER_UNKNOWN;
-			vs_error e2;
-			if (fix_wait_power(x, vm, POWER_OFF, 0, 0, &now, &e2) != 0)
-				return -1;
-			vs_error_clear(err);
-		}
-		vs->down = true;
-		snprintf(after, an, "poweredOff");
-		if (!result[0])
-			snprintf(result, rn, "powered off");
-		return 0;
-	case FIX_STEP_SET_ENABLE_UUID: {
-		const char *keys[] = { "disk.EnableUUID" };
-		const char *vals[] = { st->arg ? st->arg : "TRUE" };
-		if (vs_vm_set_extra_config(x->c, vm, keys, vals, 1, task, tn, err) < 0) {
-			/* The answer may have been lost after it ran: vCenter's value says. The
-			 * journal must never read "failed" for a change vCenter shows made. */
-			if (!vs_error_transient(err))
-				return -1;
-			follow_lost_task(x, vm, "reconfig",
-					 task_timeout(w->sh->o, "VirtualMachine.reconfigure"));
-			vm_facts f;
-			vs_error e2;
-			vs_error_clear(&e2);
-			bool set = fix_read_facts(x, vm, false, &f, &e2) == 0 && f.enable_uuid == TRI_YES;
-			snprintf(after, an, "%s", set ? uuid_value(&f) : "");
-			model_vm_facts_done(&f);
-			if (!set)
-				return -1;
-			vs_error_clear(err);
-			snprintf(result, rn, "the answer to ReconfigVM_Task was lost; vCenter shows the value set");
-			return 0;
-		}
-		store_step_set_task(x->db, x->step_id, task, NULL, 0);
-		rc = wait_task(x, task, "VirtualMachine.reconfigure",
-			       task_timeout(w->sh->o, "VirtualMachine.reconfigure"), true, &r, err);
-		vs_task_result_done(&r);
-		if (rc < 0)
-			return -1;
-		vm_facts f;
-		if (fix_read_facts(x, vm, false, &f, err) < 0) {
-			model_vm_facts_done(&f);
-			return -1;
-		}
-		snprintf(after, an, "%s", uuid_value(&f));
-		bool ok = f.enable_uuid == TRI_YES;
-		model_vm_facts_done(&f);
-		if (!ok)
-			return vs_fail(err, VS_ERR_FAULT, "the reconfigure succeeded but disk.EnableUUID "
-				       "reads %s", after);
-		snprintf(result, rn, "ReconfigVM_Task succeeded");
-		return 0;
-	}
-	case FIX_STEP_POWER_ON: {
-		if (!vs->asked_down)
-			return 1;
-		power_state now = POWER_UNKNOWN;
-		if (!vs->down) {
-			/* A shutdown we asked for may still land: watch it for the grace period and
-			 * bring the VM back if it goes down, so it ends as it began. */
-			int grace = w->sh->o->grace_s > 0 ? w->sh->o->grace_s : 120;
-			if (fix_wait_power(x, vm, POWER_OFF, grace, 0, &now, err) < 0) {
-				if (now == POWER_ON) {
-					vs_error_clear(err);
-					snprintf(result, rn, "the VM stayed powered on");
-					snprintf(after, an, "poweredOn");
-					return 0;
-				}
-				return -1;
-			}
-			vs->down = true;
-		}
-		if (fix_power_on(x, vm, task, tn, err) < 0) {
-			vs_error e2;
-			if (fix_wait_power(x, vm, POWER_ON, 0, 0, &now, &e2) != 0)
-				return -1;
-			vs_error_clear(err);
-		}
-		vs->powered_on = true;
-		vs->down = false;
-		snprintf(after, an, "poweredOn");
-		snprintf(result, rn, "powered on");
-		return 0;
-	}
-	case FIX_STEP_VERIFY:
-	case FIX_STEP_COUNT:
-		break;
-	}
-	return vs_fail(err, VS_ERR_USAGE, "unknown step");
+	step_out o = { .task = task, .tn = tn, .result = result, .rn = rn, .after = after,
+		       .an = an, .err = err };
+	unsigned k = (unsigned)w->st->kind;
+	if (k >= FIX_STEP_COUNT || !step_fns[k])
+		return vs_fail(err, VS_ERR_USAGE, "unknown step");
+	return step_fns[k](w, vs, &o);
 }
 
 /* Verification: the rules the steps served are gone. */
@@ -800,16 +879,26 @@ static fix_outcome verify(worker *w, vm_state *vs, fix_vm_result *res, char *aft
 	return out;
 }
 
-/* Another live quiescent is fixing or testing this VM: say who, and leave it alone. */
-static bool vm_busy_elsewhere(fix_ctx *x, const char *moref, char *why, size_t n)
+/* Claims the VM for this plan; false (why says it) when another live quiescent fixes or tests
+ * it, or the history cannot record the claim: then the VM is left alone. */
+static bool claim_vm(fix_ctx *x, int64_t plan_vm_id, char *why, size_t n)
 {
+	if (!x->db || plan_vm_id <= 0)
+		return true;
 	store_owner who;
-	if (!x->db || !x->o->vcenter || store_vm_busy(x->db, x->o->vcenter, moref, &who, NULL, 0) != 1)
+	char err[300];
+	int rc = store_vm_claim(x->db, STORE_CLAIM_PLAN_VM, plan_vm_id, &who, err, sizeof err);
+	if (rc == 1)
+		return true;
+	if (rc < 0) {
+		snprintf(why, n, "the history cannot record that this VM is being changed (%.300s); "
+			 "left alone", err);
 		return false;
+	}
 	char desc[400];
 	store_owner_describe(&who, desc, sizeof desc);
 	snprintf(why, n, "%.300s is changing this VM now; left alone", desc);
-	return true;
+	return false;
 }
 
 static void run_vm(worker *w)
@@ -834,7 +923,7 @@ static void run_vm(worker *w)
 		set_error(&vs, "reading the VM", err.message);
 		outcome = FIX_OUT_FAILED;
 		vs.failed = true;
-	} else if (vm_busy_elsewhere(x, vp->moref, vs.first_error, sizeof vs.first_error)) {
+	} else if (!claim_vm(x, sh->vm_ids[w->vm], vs.first_error, sizeof vs.first_error)) {
 		outcome = FIX_OUT_SKIPPED;   /* two processes never change one VM at once */
 		vs.failed = true;
 	} else if (vs.before.power != vp->original_power) {
@@ -1082,8 +1171,10 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	store *db = store_open(o->db_path, msg, msglen);
-	if (!db)
+	if (!db) {
+		out->history_failed = true;
 		return -1;
+	}
 	exec_shared sh = { .plan = plan, .o = o, .s = s, .res = out->vms };
 	size_t nv = plan->n_vms ? plan->n_vms : 1;
 	sh.vm_ids = xcalloc(nv, sizeof *sh.vm_ids);
@@ -1101,9 +1192,9 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 	bool *started = xcalloc((size_t)nw, sizeof *started);
 
 	out->plan_id = record_plan(db, plan, o, &sh, msg, msglen);
-	if (out->plan_id < 0)
-		goto out;
-	if (store_plan_set_state(db, out->plan_id, STORE_PLAN_RUNNING, time(NULL), msg, msglen) < 0)
+	out->history_failed = out->plan_id < 0 ||
+		store_plan_set_state(db, out->plan_id, STORE_PLAN_RUNNING, time(NULL), msg, msglen) < 0;
+	if (out->history_failed)
 		goto out;
 	/* Workers: each its own vs_conn and history connection (neither is shared between
 	 * threads). A worker that cannot get either does not start; the others carry the load. */
@@ -1121,6 +1212,7 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 		if (!ws[i].x.c || !ws[i].x.db) {
 			snprintf(msg, msglen, "a worker could not start: %s",
 				 ws[i].x.c ? m2 : err.message);
+			out->history_failed = ws[i].x.c != NULL;
 			continue;
 		}
 		if (pthread_create(&th[i], NULL, worker_main, &ws[i]) == 0) {

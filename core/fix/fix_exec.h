@@ -97,6 +97,7 @@ typedef struct {
 	size_t n;
 	store_plan_state state;     /* DONE, FAILED or CANCELLED */
 	double elapsed_s;
+	bool history_failed;        /* fix_execute's -1 came from the history, not from vCenter */
 } fix_summary;
 
 void fix_summary_done(fix_summary *s);

@@ -1,7 +1,8 @@
 /* exit_codes: the program's exit codes, the contract of quiescing-rules.md and quiescent(1), the
  * same for the headless commands and the console: 0 all ready, 1 done but not all ready, 2
  * usage, 3 connection, TLS or login failure, 4 not proven, 5 guest login refused, 6 stopped and
- * made safe, 7 something not safe (leftovers). */
+ * made safe, 7 something not safe (leftovers), 8 the history cannot be opened, read or
+ * written. */
 #ifndef QUIESCENT_FRONTEND_EXIT_CODES_H
 #define QUIESCENT_FRONTEND_EXIT_CODES_H
 
@@ -20,6 +21,9 @@ enum {
 	 * meaning, two names: what the operator must do is the same (recover, cleanup-orphans). */
 	CLI_EXIT_STOPPED_UNSAFE = 7,
 	CLI_EXIT_LEFTOVERS = CLI_EXIT_STOPPED_UNSAFE,
+	/* The history (SQLite) could not be opened, read or written: full disk, read-only media,
+	 * a damaged file. Its own code, so a cron job never reads it as "not ready". */
+	CLI_EXIT_HISTORY = 8,
 };
 
 #endif

@@ -710,6 +710,265 @@ static void refuse(run *r, const char *fmt, ...)
 	set_fault(r->o, NULL, m);
 }
 
+/* ---- one test, in its phases ---- */
+
+/* What makes a test impossible or unrecordable, checked before anything is asked of vCenter:
+ * true when the outcome is settled (refused, or an error) and the test must not start. */
+static bool refused_before_start(run *r, const vm_facts *f)
+{
+	snaptest_outcome *o = r->o;
+	if (f->power != POWER_ON) {
+		refuse(r, "%s is %s: quiescing needs a running guest; power it on to test it.",
+		       o->vm, f->power == POWER_SUSPENDED ? "suspended" : "powered off");
+		return true;
+	}
+	if (f->snapshot_count >= SNAPTEST_MAX_SNAPSHOTS) {
+		refuse(r, "%s already has %d snapshots, the maximum: a test snapshot is impossible; "
+		       "consolidate or delete old snapshots first.", o->vm, f->snapshot_count);
+		return true;
+	}
+	vs_error err;
+	vs_error_clear(&err);
+	r->c = vs_conn_new(r->env->session, &err);
+	if (!r->c) {
+		xstrset(&o->result, "error");
+		set_fault(o, NULL, err.message);
+		return true;
+	}
+	char serr[256];
+	if (r->env->db_path && !(r->db = store_open(r->env->db_path, serr, sizeof serr))) {
+		/* Unrecorded, a crash could leave a snapshot nobody knows about: refuse. */
+		xstrset(&o->result, "error");
+		o->history_failed = true;
+		char m[512];
+		snprintf(m, sizeof m, "the test of %s was not started because the history cannot "
+			 "record it: %s", o->vm, serr);
+		set_fault(o, NULL, m);
+		return true;
+	}
+	return false;
+}
+
+/* CreateSnapshotEx_Task needs API 6.5 and, on Windows, Tools 10.1.0; else why says why not. */
+static bool can_use_ex(const snaptest_env *env, const vm_facts *f, const verdict *v, char *why,
+		       size_t n)
+{
+	why[0] = '\0';
+	if (!api_at_least_65(env->session)) {
+		snprintf(why, n, "the server's API %s is older than 6.5",
+			 vs_session_api_version(env->session));
+		return false;
+	}
+	if (is_windows(v->family) && f->tools_version > 0 &&
+	    f->tools_version < MODEL_TOOLS_VERSION_10_1_0) {
+		char tv[16];
+		snprintf(why, n, "VMware Tools %s is older than 10.1.0",
+			 model_tools_version_format(f->tools_version, tv));
+		return false;
+	}
+	return true;
+}
+
+/* Records the test (and claims its VM) before the snapshot exists: true when it may go on;
+ * false when the outcome is settled (another process has the VM, or no record). */
+static bool recorded(run *r, const snaptest_spec *spec)
+{
+	snaptest_outcome *o = r->o;
+	if (!r->db)
+		return true;
+	char serr[256];
+	char *sj = spec_json(spec, o->method);
+	store_owner busy;
+	store_snaptest_def def = { .moref = o->moref, .vm_name = o->vm,
+				   .snapshot_name = o->snapshot_name, .spec_json = sj,
+				   .method = o->method, .predicted = o->predicted, .at = r->started,
+				   .busy = &busy };
+	int64_t id = store_snaptest_create(r->db, r->env->connection_id, &def, serr, sizeof serr);
+	free(sj);
+	if (id == 0) {
+		char who[400];
+		store_owner_describe(&busy, who, sizeof who);
+		refuse(r, "%s is being fixed or tested by %s: not tested now, to leave it alone.",
+		       o->vm, who);
+		return false;
+	}
+	if (id < 0) {
+		xstrset(&o->result, "error");
+		o->history_failed = true;
+		char m[512];
+		snprintf(m, sizeof m, "the test of %s was not started because the history cannot "
+			 "record it: %s", o->vm, serr);
+		set_fault(o, NULL, m);
+		return false;
+	}
+	o->history_id = id;
+	return true;
+}
+
+/* Asks for the snapshot (Ex, or the legacy call when Ex is unavailable or refused). A lost
+ * answer is followed through the task it started, when vCenter lists one. 0 with task, or -1
+ * with err. */
+static int request_snapshot(run *r, const snaptest_spec *spec, bool use_ex, char *task,
+			    size_t tn, vs_error *err)
+{
+	snaptest_outcome *o = r->o;
+	const char *desc = "quiescent test snapshot (removed after the test)";
+	int crc = -1;
+	if (use_ex) {
+		vs_windows_quiesce q = {
+			.timeout_min = spec->timeout_min,
+			.vss_backup_type = spec->backup_type,
+			.vss_bootable_system_state = spec->bootable_system_state,
+			.vss_partial_file_support = spec->partial_file_support,
+			.vss_backup_context = spec->context,
+		};
+		crc = vs_vm_create_snapshot_ex(r->c, o->moref, o->snapshot_name, desc, false, &q, task,
+					       tn, err);
+		if (crc < 0 && is_unsupported(err)) {
+			emit(r, SNAPTEST_EV_NOTE, -1, "the server refused CreateSnapshotEx_Task (%s: %s); "
+			     "falling back to CreateSnapshot_Task(quiesce), which takes a VSS_BT_COPY "
+			     "snapshot with default settings", err->fault, err->message);
+			xstrset(&o->method, SNAPTEST_METHOD_LEGACY);
+			if (r->db)
+				store_snaptest_set_method(r->db, o->history_id, o->method, NULL, 0);
+			use_ex = false;
+		}
+	}
+	if (!use_ex) {
+		vs_error_clear(err);
+		crc = vs_vm_create_snapshot(r->c, o->moref, o->snapshot_name, desc, false, true, task,
+					    tn, err);
+	}
+	if (crc < 0 && (err->kind == VS_ERR_NETWORK || err->kind == VS_ERR_TIMEOUT)) {
+		int found = find_lost_create(r, task, tn);
+		r->create_unknown = found < 0;
+		if (found == 1) {
+			emit(r, SNAPTEST_EV_NOTE, -1, "the answer to the snapshot request was lost (%s); "
+			     "following its task %s instead of asking again", err->message, task);
+			vs_error_clear(err);
+			r->create_adopted = true;
+			crc = 0;
+		}
+	}
+	return crc;
+}
+
+/* The creating task in the journal: running now, or as it ended. */
+static void journal_task(run *r, const char *task, const vs_task_result *res)
+{
+	snaptest_outcome *o = r->o;
+	if (!r->db)
+		return;
+	char e[700] = "";
+	store_task t = { .moref = task, .vm = o->moref, .kind = o->method,
+			 .state = STORE_TASK_RUNNING, .progress = 0, .started_at = r->started,
+			 .snaptest_id = o->history_id };
+	if (res) {
+		if (res->state == VS_TASK_ERROR)
+			snprintf(e, sizeof e, "%s: %s", res->fault, res->message);
+		t.state = res->state == VS_TASK_SUCCESS ? STORE_TASK_SUCCESS : STORE_TASK_ERROR;
+		t.progress = res->progress;
+		t.ended_at = time(NULL);
+		t.error = e[0] ? e : NULL;
+	}
+	store_task_record(r->db, r->env->connection_id, &t, NULL, 0);
+}
+
+/* What the ended creating task means for the test: success (with its manifest) or not. */
+static void judge_create(run *r, vs_task_result *res, char **before, size_t n_before,
+			 char **zip, size_t *zip_len)
+{
+	snaptest_outcome *o = r->o;
+	vs_error err;
+	vs_error_clear(&err);
+	if (res->state == VS_TASK_SUCCESS && r->create_adopted) {
+		/* A task found, not returned: it is ours only if it made our snapshot. */
+		char snap[VS_MOREF_MAX] = "";
+		int k = find_by_name(r->c, o->moref, o->snapshot_name, snap, sizeof snap, &err);
+		if (k != 1) {
+			xstrset(&o->result, "error");
+			set_fault(o, NULL, k < 0 ? err.message : "the answer to the snapshot request was "
+				  "lost and the task found in its place did not make this test's snapshot");
+			return;
+		}
+		snprintf(res->result_moref, sizeof res->result_moref, "%s", snap);
+	}
+	if (res->state == VS_TASK_SUCCESS) {
+		if (res->result_moref[0])
+			xstrset(&o->snapshot_moref, res->result_moref);
+		emit(r, SNAPTEST_EV_NOTE, -1, "snapshot %s created", o->snapshot_name);
+		fetch_manifest(r, before, n_before, zip, zip_len);
+		o->achieved = o->has_manifest ? o->manifest.level
+			    : o->manifest_file ? LEVEL_NONE : LEVEL_CRASH;
+		xstrset(&o->result, cancelled(r) ? "cancelled" : "success");
+		if (cancelled(r))
+			set_fault(o, NULL, "interrupted (Ctrl-C) after the snapshot was taken");
+	} else if (cancelled(r) || !strcmp(res->fault, "RequestCanceled")) {
+		xstrset(&o->result, "cancelled");
+		set_fault(o, res->fault, res->message[0] ? res->message : "interrupted (Ctrl-C)");
+	} else {
+		xstrset(&o->result, "failed");
+		o->achieved = LEVEL_FAIL;
+		set_fault(o, res->fault, res->message);
+		emit(r, SNAPTEST_EV_WARN, -1, "the snapshot failed: %s: %s", res->fault, res->message);
+	}
+}
+
+/* Takes the snapshot and follows it to its end; the outcome says what happened. */
+static void take_snapshot(run *r, const vm_facts *f, const snaptest_spec *spec, bool use_ex,
+			  char **zip, size_t *zip_len)
+{
+	snaptest_outcome *o = r->o;
+	vs_error err;
+	vs_error_clear(&err);
+	char **before = NULL;
+	size_t n_before = 0;
+	if (snaptest_vs_layout_files(r->c, o->moref, &before, &n_before, &err) < 0)
+		vs_error_clear(&err);
+	baseline_events(r);
+
+	char task[VS_MOREF_MAX] = "";
+	vs_task_result res = { 0 };
+	if (request_snapshot(r, spec, use_ex, task, sizeof task, &err) < 0) {
+		r->create_ended = !r->create_unknown;   /* refused, or not among vCenter's tasks */
+		xstrset(&o->result, "failed");
+		set_fault(o, err.fault, err.message);
+		o->achieved = LEVEL_FAIL;
+		emit(r, SNAPTEST_EV_WARN, -1, "the snapshot was not started: %s", err.message);
+	} else {
+		if (r->db)
+			store_snaptest_set_running(r->db, o->history_id, task, NULL, 0);
+		journal_task(r, task, NULL);
+		int deadline = spec->timeout_min * 60 + 300;
+		if (watch_task(r, task, deadline, &res, &err) < 0) {
+			xstrset(&o->result, cancelled(r) ? "cancelled" : "error");
+			set_fault(o, err.fault, err.message);
+		} else {
+			r->create_ended = true;
+			journal_task(r, task, &res);
+			judge_create(r, &res, before, n_before, zip, zip_len);
+		}
+	}
+	snaptest_vs_strings_free(before, n_before);
+	vs_task_result_done(&res);
+	/* Writers right after the quiesce (before removal, which does not touch VSS). */
+	if (!cancelled(r))
+		writers_after(r, f);
+	else
+		xstrset(&o->writers_after_error, "interrupted: writers not read");
+}
+
+static void report_done(run *r, const char *text, int progress)
+{
+	const snaptest_env *env = r->env;
+	if (!env->on_event)
+		return;
+	snaptest_event ev = { .vm = r->o->vm, .kind = SNAPTEST_EV_DONE, .at = time(NULL),
+			      .elapsed_s = r->o->duration_s, .progress = progress, .text = text,
+			      .outcome = r->o };
+	env->on_event(env->ctx, &ev);
+}
+
 int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *v,
 		     const snaptest_spec *spec, snaptest_outcome *o)
 {
@@ -725,74 +984,23 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 	snaptest_name(r.started, name, sizeof name);
 	o->snapshot_name = xstrdup(name);
 
-	if (f->power != POWER_ON) {
-		refuse(&r, "%s is %s: quiescing needs a running guest; power it on to test it.",
-		       o->vm, f->power == POWER_SUSPENDED ? "suspended" : "powered off");
-		goto done_early;
+	char why_legacy[256];
+	bool use_ex = false;
+	bool go = !refused_before_start(&r, f);
+	if (go) {
+		use_ex = can_use_ex(env, f, v, why_legacy, sizeof why_legacy);
+		xstrset(&o->method, use_ex ? SNAPTEST_METHOD_EX : SNAPTEST_METHOD_LEGACY);
+		go = recorded(&r, spec);
 	}
-	if (f->snapshot_count >= SNAPTEST_MAX_SNAPSHOTS) {
-		refuse(&r, "%s already has %d snapshots, the maximum: a test snapshot is impossible; "
-		       "consolidate or delete old snapshots first.", o->vm, f->snapshot_count);
-		goto done_early;
+	if (!go) {
+		o->snapshot_created = TRI_NO;   /* nothing was asked of vCenter */
+		o->duration_s = elapsed(&r);
+		xstrset(&o->explanation, o->fault);
+		store_close(r.db);
+		vs_conn_free(r.c);
+		report_done(&r, o->fault, 0);
+		return strcmp(o->result, "refused") ? -1 : 0;
 	}
-	vs_error err;
-	vs_error_clear(&err);
-	r.c = vs_conn_new(env->session, &err);
-	if (!r.c) {
-		xstrset(&o->result, "error");
-		set_fault(o, NULL, err.message);
-		goto done_early;
-	}
-	char serr[256];
-	if (env->db_path && !(r.db = store_open(env->db_path, serr, sizeof serr))) {
-		/* Unrecorded, a crash could leave a snapshot nobody knows about: refuse. */
-		xstrset(&o->result, "error");
-		char m[512];
-		snprintf(m, sizeof m, "the test of %s was not started because the history cannot "
-			 "record it: %s", o->vm, serr);
-		set_fault(o, NULL, m);
-		goto done_early;
-	}
-
-	store_owner busy;
-	if (r.db && env->vcenter &&
-	    store_vm_busy(r.db, env->vcenter, o->moref, &busy, NULL, 0) == 1) {
-		char who[400];
-		store_owner_describe(&busy, who, sizeof who);
-		refuse(&r, "%s is being fixed or tested by %s: not tested now, to leave it alone.",
-		       o->vm, who);
-		goto done_early;
-	}
-	/* Ex needs API 6.5 and, on Windows, Tools 10.1.0. */
-	bool use_ex = api_at_least_65(env->session);
-	char why_legacy[256] = "";
-	if (!use_ex)
-		snprintf(why_legacy, sizeof why_legacy, "the server's API %s is older than 6.5",
-			 vs_session_api_version(env->session));
-	else if (is_windows(v->family) && f->tools_version > 0 &&
-		 f->tools_version < MODEL_TOOLS_VERSION_10_1_0) {
-		char tv[16];
-		use_ex = false;
-		snprintf(why_legacy, sizeof why_legacy, "VMware Tools %s is older than 10.1.0",
-			 model_tools_version_format(f->tools_version, tv));
-	}
-	xstrset(&o->method, use_ex ? SNAPTEST_METHOD_EX : SNAPTEST_METHOD_LEGACY);
-
-	char *sj = spec_json(spec, o->method);
-	store_snaptest_def def = { .moref = o->moref, .vm_name = o->vm, .snapshot_name = name,
-				   .spec_json = sj, .method = o->method, .predicted = o->predicted,
-				   .at = r.started };
-	int64_t id = r.db ? store_snaptest_create(r.db, env->connection_id, &def, serr, sizeof serr) : 0;
-	free(sj);
-	if (id < 0) {
-		xstrset(&o->result, "error");
-		char m[512];
-		snprintf(m, sizeof m, "the test of %s was not started because the history cannot "
-			 "record it: %s", o->vm, serr);
-		set_fault(o, NULL, m);
-		goto done_early;
-	}
-	o->history_id = id;
 	emit(&r, SNAPTEST_EV_START, 0, "testing %s with %s (predicted: %s)", o->vm, o->method,
 	     model_level_name(o->predicted));
 	if (!use_ex)
@@ -804,125 +1012,9 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 		emit(&r, SNAPTEST_EV_WARN, -1, "backup type %s: %s",
 		     snaptest_backup_type_name(spec->backup_type), warn);
 
-	char **before = NULL;
-	size_t n_before = 0;
-	if (snaptest_vs_layout_files(r.c, o->moref, &before, &n_before, &err) < 0)
-		vs_error_clear(&err);
-	baseline_events(&r);
-
-	char task[VS_MOREF_MAX] = "";
-	int crc;
-	if (use_ex) {
-		vs_windows_quiesce q = {
-			.timeout_min = spec->timeout_min,
-			.vss_backup_type = spec->backup_type,
-			.vss_bootable_system_state = spec->bootable_system_state,
-			.vss_partial_file_support = spec->partial_file_support,
-			.vss_backup_context = spec->context,
-		};
-		crc = vs_vm_create_snapshot_ex(r.c, o->moref, name, "quiescent test snapshot (removed "
-					       "after the test)", false, &q, task, sizeof task, &err);
-		if (crc < 0 && is_unsupported(&err)) {
-			emit(&r, SNAPTEST_EV_NOTE, -1, "the server refused CreateSnapshotEx_Task (%s: %s); "
-			     "falling back to CreateSnapshot_Task(quiesce), which takes a VSS_BT_COPY "
-			     "snapshot with default settings", err.fault, err.message);
-			xstrset(&o->method, SNAPTEST_METHOD_LEGACY);
-			if (r.db)
-				store_snaptest_set_method(r.db, id, o->method, NULL, 0);
-			use_ex = false;
-		}
-	}
-	if (!use_ex) {
-		vs_error_clear(&err);
-		crc = vs_vm_create_snapshot(r.c, o->moref, name, "quiescent test snapshot (removed "
-					    "after the test)", false, true, task, sizeof task, &err);
-	}
-	vs_task_result res = { 0 };
 	char *zip = NULL;
 	size_t zip_len = 0;
-	if (crc < 0 && (err.kind == VS_ERR_NETWORK || err.kind == VS_ERR_TIMEOUT)) {
-		int found = find_lost_create(&r, task, sizeof task);
-		r.create_unknown = found < 0;
-		if (found == 1) {
-			emit(&r, SNAPTEST_EV_NOTE, -1, "the answer to the snapshot request was lost (%s); "
-			     "following its task %s instead of asking again", err.message, task);
-			vs_error_clear(&err);
-			r.create_adopted = true;
-			crc = 0;
-		}
-	}
-	if (crc < 0) {
-		r.create_ended = !r.create_unknown;   /* refused, or not among vCenter's tasks */
-		xstrset(&o->result, "failed");
-		set_fault(o, err.fault, err.message);
-		o->achieved = LEVEL_FAIL;
-		emit(&r, SNAPTEST_EV_WARN, -1, "the snapshot was not started: %s", err.message);
-		goto after_task;
-	}
-	if (r.db)
-		store_snaptest_set_running(r.db, id, task, NULL, 0);
-	if (r.db) {
-		store_task t = { .moref = task, .vm = o->moref, .kind = o->method,
-				 .state = STORE_TASK_RUNNING, .progress = 0, .started_at = r.started,
-				 .snaptest_id = id };
-		store_task_record(r.db, env->connection_id, &t, NULL, 0);
-	}
-	int deadline = spec->timeout_min * 60 + 300;
-	if (watch_task(&r, task, deadline, &res, &err) < 0) {
-		xstrset(&o->result, cancelled(&r) ? "cancelled" : "error");
-		set_fault(o, err.fault, err.message);
-		goto after_task;
-	}
-	r.create_ended = true;
-	if (r.db) {
-		char e[700] = "";
-		if (res.state == VS_TASK_ERROR)
-			snprintf(e, sizeof e, "%s: %s", res.fault, res.message);
-		store_task t = { .moref = task, .vm = o->moref, .kind = o->method,
-				 .state = res.state == VS_TASK_SUCCESS ? STORE_TASK_SUCCESS : STORE_TASK_ERROR,
-				 .progress = res.progress, .started_at = r.started, .ended_at = time(NULL),
-				 .error = e[0] ? e : NULL, .snaptest_id = id };
-		store_task_record(r.db, env->connection_id, &t, NULL, 0);
-	}
-	if (res.state == VS_TASK_SUCCESS && r.create_adopted) {
-		/* A task found, not returned: it is ours only if it made our snapshot. */
-		char snap[VS_MOREF_MAX] = "";
-		int k = find_by_name(r.c, o->moref, o->snapshot_name, snap, sizeof snap, &err);
-		if (k == 1) {
-			snprintf(res.result_moref, sizeof res.result_moref, "%s", snap);
-		} else {
-			xstrset(&o->result, "error");
-			set_fault(o, NULL, k < 0 ? err.message : "the answer to the snapshot request was "
-				  "lost and the task found in its place did not make this test's snapshot");
-			goto after_task;
-		}
-	}
-	if (res.state == VS_TASK_SUCCESS) {
-		if (res.result_moref[0])
-			xstrset(&o->snapshot_moref, res.result_moref);
-		emit(&r, SNAPTEST_EV_NOTE, -1, "snapshot %s created", o->snapshot_name);
-		fetch_manifest(&r, before, n_before, &zip, &zip_len);
-		o->achieved = o->has_manifest ? o->manifest.level
-			    : o->manifest_file ? LEVEL_NONE : LEVEL_CRASH;
-		xstrset(&o->result, cancelled(&r) ? "cancelled" : "success");
-		if (cancelled(&r))
-			set_fault(o, NULL, "interrupted (Ctrl-C) after the snapshot was taken");
-	} else if (cancelled(&r) || !strcmp(res.fault, "RequestCanceled")) {
-		xstrset(&o->result, "cancelled");
-		set_fault(o, res.fault, res.message[0] ? res.message : "interrupted (Ctrl-C)");
-	} else {
-		xstrset(&o->result, "failed");
-		o->achieved = LEVEL_FAIL;
-		set_fault(o, res.fault, res.message);
-		emit(&r, SNAPTEST_EV_WARN, -1, "the snapshot failed: %s: %s", res.fault, res.message);
-	}
-after_task:
-	snaptest_vs_strings_free(before, n_before);
-	/* Writers right after the quiesce (before removal, which does not touch VSS). */
-	if (!cancelled(&r))
-		writers_after(&r, f);
-	else
-		xstrset(&o->writers_after_error, "interrupted: writers not read");
+	take_snapshot(&r, f, spec, use_ex, &zip, &zip_len);
 	cleanup(&r, spec);
 	poll_events(&r);
 	o->duration_s = elapsed(&r);
@@ -930,29 +1022,10 @@ after_task:
 	record_end(&r);
 	finish_record(&r, zip, zip_len);
 	free(zip);
-	vs_task_result_done(&res);
 	store_close(r.db);
 	vs_conn_free(r.c);
-	if (env->on_event) {
-		snaptest_event ev = { .vm = o->vm, .kind = SNAPTEST_EV_DONE, .at = time(NULL),
-				      .elapsed_s = o->duration_s, .progress = 100,
-				      .text = o->explanation, .outcome = o };
-		env->on_event(env->ctx, &ev);
-	}
+	report_done(&r, o->explanation, 100);
 	return 0;
-
-done_early:
-	o->snapshot_created = TRI_NO;   /* nothing was asked of vCenter */
-	o->duration_s = elapsed(&r);
-	xstrset(&o->explanation, o->fault);
-	store_close(r.db);
-	vs_conn_free(r.c);
-	if (env->on_event) {
-		snaptest_event ev = { .vm = o->vm, .kind = SNAPTEST_EV_DONE, .at = time(NULL),
-				      .elapsed_s = o->duration_s, .text = o->fault, .outcome = o };
-		env->on_event(env->ctx, &ev);
-	}
-	return strcmp(o->result, "refused") ? -1 : 0;
 }
 
 /* ---- explanation ---- */

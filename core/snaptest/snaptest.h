@@ -105,6 +105,7 @@ struct snaptest_outcome {
 				    * could not say (the task's end was not seen) */
 	bool snapshot_removed;
 	bool kept;
+	bool history_failed;       /* not started: the history could not record it */
 	char *manifest_file;       /* "[ds] dir/vm-vss_manifests1.zip" */
 	bool has_manifest;
 	snaptest_manifest manifest;

@@ -1,5 +1,6 @@
 /* store: open, check, migrate, transactions, the statement cache; events and messages. */
 #include "store/store_internal.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/monoclock.h"
 
@@ -18,8 +19,20 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
+static void forget_clean_close(const char *path);
+
 int store_fail(store *s, char *err, size_t errlen, const char *what)
 {
+	int code = sqlite3_errcode(s->db) & 0xff;
+	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+		forget_clean_close(s->path);   /* the next open checks the whole file */
+		return errbuf_set(err, errlen, "%s: the history %s is damaged (%s); move it aside or "
+				  "restore a backup, or use --db", what, s->path, sqlite3_errmsg(s->db));
+	}
+	if (code == SQLITE_READONLY)
+		return errbuf_set(err, errlen, "%s: the history %s cannot be written (%s: read-only "
+				  "media or no write permission); use --db for a writable place", what,
+				  s->path, sqlite3_errmsg(s->db));
 	return errbuf_set(err, errlen, "%s in the history %s: %s", what, s->path,
 			  sqlite3_errmsg(s->db));
 }
@@ -210,9 +223,10 @@ static int query_int(store *s, const char *sql, int *out)
 
 /* ---- the integrity check, and when it can be skipped ----
  * quick_check reads the whole file: a year of history made every start slower (0.15 s at
- * 125 MB). A file exactly as a clean close of ours left it (same device, inode, size and
- * mtime, no -wal beside it: nobody wrote since) was checked when it was opened and has had
- * only SQLite's writes since, so it is not checked again. The stamp lives in PATH-checked. */
+ * 125 MB). A file exactly as a clean close of ours left it (same device, inode, size, mtime
+ * and ctime, no -wal beside it: nobody wrote since) was checked when it was opened and has had
+ * only SQLite's writes since, so it is not checked again. The stamp lives in PATH-checked; a
+ * damaged page met later (store_fail) removes it, so the next open checks the whole file. */
 
 static bool wal_exists(const char *path)
 {
@@ -227,8 +241,10 @@ static bool file_stamp(const char *path, char *buf, size_t n)
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return false;
-	snprintf(buf, n, "%ju %ju %jd %jd.%09ld\n", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
-		 (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+	/* ctime too: a write that puts size and mtime back (touch -d) cannot put ctime back */
+	snprintf(buf, n, "%ju %ju %jd %jd.%09ld %jd.%09ld\n", (uintmax_t)st.st_dev,
+		 (uintmax_t)st.st_ino, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
+		 (long)st.st_mtim.tv_nsec, (intmax_t)st.st_ctim.tv_sec, (long)st.st_ctim.tv_nsec);
 	return true;
 }
 
@@ -248,6 +264,13 @@ static bool unchanged_since_clean_close(const char *path)
 		return false;
 	was[k] = '\0';
 	return strcmp(now, was) == 0;
+}
+
+static void forget_clean_close(const char *path)
+{
+	char *side = xasprintf("%s-checked", path);
+	unlink(side);
+	free(side);
 }
 
 /* After the last connection closed (SQLite checkpointed and removed the -wal). */
@@ -346,12 +369,34 @@ fail:
 	return -1;
 }
 
+/* Why this process cannot write the history or the files SQLite and we put beside it (-wal,
+ * -shm, -checked): an errno (EROFS: read-only media), or 0 when it can (or the place does not
+ * exist yet: it is made). */
+static int unwritable(const char *path)
+{
+	if (access(path, W_OK) != 0 && errno != ENOENT)
+		return errno;
+	const char *slash = strrchr(path, '/');
+	char *dir = !slash ? xstrdup(".") : slash == path ? xstrdup("/")
+		  : xstrndup(path, (size_t)(slash - path));
+	int e = access(dir, W_OK) != 0 && errno != ENOENT ? errno : 0;
+	free(dir);
+	return e;
+}
+
 store *store_open_with(const char *path, const char *const *migrations, size_t n,
 		       char *err, size_t errlen)
 {
 	bool created;
 	if (!path || !*path) {
 		errbuf_set(err, errlen, "no path for the history database (use --db or QUIESCENT_DB)");
+		return NULL;
+	}
+	int ro = unwritable(path);
+	if (ro) {
+		errbuf_set(err, errlen, "the history %s cannot be written where it is (%s): quiescent "
+			   "records every scan, fix and test in it; use --db for a writable place "
+			   "(history and report can still read it)", path, strerror(ro));
 		return NULL;
 	}
 	int lock = lock_opening(path, err, errlen);
@@ -444,6 +489,79 @@ store *store_open(const char *path, char *err, size_t errlen)
 	return store_open_with(path, store_migrations, store_n_migrations, err, errlen);
 }
 
+/* "file:PATH?immutable=1" with PATH's URI-special characters escaped. */
+static char *immutable_uri(const char *path)
+{
+	strbuf b;
+	strbuf_init(&b);
+	strbuf_adds(&b, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			strbuf_addf(&b, "%%%02X", (unsigned char)*p);
+		else
+			strbuf_addc(&b, *p);
+	}
+	strbuf_adds(&b, "?immutable=1");
+	return strbuf_detach(&b, NULL);
+}
+
+store *store_open_read(const char *path, char *err, size_t errlen)
+{
+	if (!path || !*path || !unwritable(path))
+		return store_open(path, err, errlen);
+	/* Read-only media: nobody can write it, so SQLite may read it without locks or -shm. */
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		errbuf_set(err, errlen, "there is no history at %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (wal_exists(path)) {
+		errbuf_set(err, errlen, "the history %s was not closed cleanly and its -wal cannot be "
+			   "applied where it is (read-only); copy its directory to a writable place and "
+			   "read it there", path);
+		return NULL;
+	}
+	store *s = xcalloc(1, sizeof *s);
+	s->path = xstrdup(path);
+	s->read_only = true;
+	char *uri = immutable_uri(path);
+	int rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+				 SQLITE_OPEN_NOFOLLOW, NULL);
+	free(uri);
+	int v = -1;
+	if (rc != SQLITE_OK) {
+		if (s->db)
+			store_fail(s, err, errlen, "cannot open");
+		else
+			errbuf_set(err, errlen, "cannot open the history %s: out of memory", path);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	if (store_hash_register(s->db) != 0 || store_history_register_sql(s->db) != 0) {
+		store_fail(s, err, errlen, "cannot register the store's SQL functions");
+		goto fail;
+	}
+	if (check_integrity(s, err, errlen) != 0)
+		goto fail;
+	if (query_int(s, "PRAGMA user_version", &v) != 0) {
+		store_fail(s, err, errlen, "cannot read the schema version");
+		goto fail;
+	}
+	if (v != STORE_SCHEMA_VERSION) {
+		errbuf_set(err, errlen, "the history %s has schema %d and this quiescent reads %d; it "
+			   "cannot be %s where it is (read-only): copy it to a writable place", path, v,
+			   STORE_SCHEMA_VERSION, v < STORE_SCHEMA_VERSION ? "upgraded" : "read");
+		goto fail;
+	}
+	s->version = v;
+	return s;
+fail:
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+	return NULL;
+}
+
 void store_close(store *s)
 {
 	if (!s)
@@ -455,9 +573,10 @@ void store_close(store *s)
 	free(s->stmts);
 	free(s->scan_vcenter);
 	/* optimize may ANALYZE a table that grew tenfold: bounded, not a read of a big history */
-	sqlite3_exec(s->db, "PRAGMA analysis_limit = 400; PRAGMA optimize", NULL, NULL, NULL);
+	if (!s->read_only)
+		sqlite3_exec(s->db, "PRAGMA analysis_limit = 400; PRAGMA optimize", NULL, NULL, NULL);
 	/* every store here passed check_integrity when it was opened */
-	if (sqlite3_close(s->db) == SQLITE_OK)
+	if (sqlite3_close(s->db) == SQLITE_OK && !s->read_only)
 		remember_clean_close(s->path);
 	free(s->path);
 	free(s);

@@ -22,7 +22,7 @@
 #include "util/strbuf.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 /* Version of the facts_json document (its "format" member). */
 #define STORE_FACTS_FORMAT 1
 
@@ -46,6 +46,10 @@ void store_checkpoint_at_close(store *s);
  * else $HOME/.local/share/quiescent/history.db. NULL when none applies or it does not fit. */
 const char *store_default_path(char *buf, size_t n);
 
+/* For reading only (history, report): store_open, or, when the history sits on read-only media
+ * or cannot be written by this process, the file as it is (no lock, no migration; it must have
+ * this build's schema and no -wal left by an unclean close). NULL with err. */
+store *store_open_read(const char *path, char *err, size_t errlen);
 /* The schema version of the open file (== STORE_SCHEMA_VERSION after store_open). */
 int store_schema_version(store *s);
 const char *store_path(const store *s);
@@ -226,6 +230,19 @@ typedef struct {
 int64_t store_task_record(store *s, int64_t connection_id, const store_task *t,
 			  char *err, size_t errlen);
 
+/* A task the journal left queued or running. */
+typedef struct {
+	int64_t id, connection_id;
+	char moref[128];
+	char vm[64];               /* "" when none */
+	char kind[128];
+} store_task_ref;
+/* Tasks of vcenter the journal says are queued or running although nobody follows them: the
+ * step or test that started them is finished, or its process died (a live owner's are left
+ * out). Fills at most max; returns how many, or -1 with err. */
+int store_tasks_unsettled(store *s, const char *vcenter, store_task_ref *refs, size_t max,
+			  char *err, size_t errlen);
+
 /* Recovery: the journal of a plan read back. */
 typedef struct {
 	int64_t id;                /* step id */
@@ -287,10 +304,15 @@ int store_owner_of(store *s, const char *table, int64_t id, store_owner *o, char
  * ours already), 0 when a live process owns it (prev says which), -1 with err. */
 int store_owner_adopt(store *s, const char *table, int64_t id, store_owner *prev, char *err,
 		      size_t errlen);
-/* Is another live process changing this VM now (a fix not yet done with it, a test on it)?
- * 1 with who, 0, -1 with err. This process's own work does not count. */
-int store_vm_busy(store *s, const char *vcenter, const char *moref, store_owner *who, char *err,
-		  size_t errlen);
+/* What claims a VM: a plan's VM (plan_vms id) or a test (snaptests id). */
+typedef enum { STORE_CLAIM_PLAN_VM, STORE_CLAIM_SNAPTEST } store_claim_kind;
+/* Claims the row's VM for it, atomically (BEGIN IMMEDIATE; inside the caller's transaction when
+ * one is open): 1 claimed; 0 when another live process holds it with an unfinished plan VM or
+ * test (who says which process; who may be NULL); -1 with err. Finished or dead owners'
+ * claims are taken over; this process's own unfinished claim is kept (1: it is ours already:
+ * it holds while that first work runs; a second work of ours on the VM does not renew it). */
+int store_vm_claim(store *s, store_claim_kind kind, int64_t row_id, store_owner *who, char *err,
+		   size_t errlen);
 /* "another quiescent, pid 4242 on host1 since 2026-12-03 03:40:00Z" */
 void store_owner_describe(const store_owner *o, char *buf, size_t n);
 
@@ -314,10 +336,12 @@ typedef struct {
 	const char *method;        /* "CreateSnapshotEx_Task" or "CreateSnapshot_Task" */
 	quiesce_level predicted;
 	time_t at;
+	store_owner *busy;         /* may be NULL; filled when 0 is returned */
 } store_snaptest_def;
 
-/* Recorded before the snapshot is created (durable: refuses inside a transaction).
- * Returns the id, -1 on error. */
+/* Recorded before the snapshot is created (durable: refuses inside a transaction), claiming
+ * the VM in the same transaction (store_vm_claim). Returns the id; 0 when another live
+ * process works on the VM (nothing recorded; def->busy says who); -1 on error. */
 int64_t store_snaptest_create(store *s, int64_t connection_id, const store_snaptest_def *def,
 			      char *err, size_t errlen);
 int store_snaptest_set_running(store *s, int64_t id, const char *task_moref, char *err, size_t errlen);

@@ -275,6 +275,55 @@ int64_t store_task_record(store *s, int64_t connection_id, const store_task *t,
 	return id;
 }
 
+/* Tasks the journal says are queued or running, with whether the fix step or the test that
+ * started them is still unfinished and the lock of its owner. */
+static const char sql_tasks_open[] =
+	"SELECT t.id, t.connection_id, t.moref, t.vm, t.kind,"
+	" CASE WHEN t.snaptest_id IS NOT NULL THEN"
+	"  (SELECT state IN ('created', 'running') FROM snaptests WHERE id = t.snaptest_id)"
+	"  WHEN t.step_id IS NOT NULL THEN (SELECT p.state IN ('confirmed', 'running') FROM steps s"
+	"  JOIN plan_vms v ON v.id = s.plan_vm_id JOIN plans p ON p.id = v.plan_id"
+	"  WHERE s.id = t.step_id) ELSE 0 END,"
+	" CASE WHEN t.snaptest_id IS NOT NULL THEN"
+	"  (SELECT owner_lock FROM snaptests WHERE id = t.snaptest_id)"
+	"  WHEN t.step_id IS NOT NULL THEN (SELECT p.owner_lock FROM steps s"
+	"  JOIN plan_vms v ON v.id = s.plan_vm_id JOIN plans p ON p.id = v.plan_id"
+	"  WHERE s.id = t.step_id) END"
+	" FROM tasks t JOIN connections c ON c.id = t.connection_id"
+	" WHERE c.server = ?1 COLLATE NOCASE AND t.state IN ('queued', 'running') ORDER BY t.id";
+
+int store_tasks_unsettled(store *s, const char *vcenter, store_task_ref *refs, size_t max,
+			  char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_tasks_open, err, errlen);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, vcenter);
+	size_t n = 0;
+	int rc;
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool mine, open = sqlite3_column_int(st, 5) != 0;
+		if (open && store_owner_lock_alive((const char *)sqlite3_column_text(st, 6), &mine))
+			continue;   /* its process lives and still works on it: it is theirs */
+		store_task_ref *r = &refs[n++];
+		memset(r, 0, sizeof *r);
+		r->id = sqlite3_column_int64(st, 0);
+		r->connection_id = sqlite3_column_int64(st, 1);
+		const char *m = (const char *)sqlite3_column_text(st, 2);
+		const char *vm = (const char *)sqlite3_column_text(st, 3);
+		const char *k = (const char *)sqlite3_column_text(st, 4);
+		snprintf(r->moref, sizeof r->moref, "%s", m ? m : "");
+		snprintf(r->vm, sizeof r->vm, "%s", vm ? vm : "");
+		snprintf(r->kind, sizeof r->kind, "%s", k ? k : "");
+	}
+	if (n < max && rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return store_fail(s, err, errlen, "cannot read the tasks left running");
+	}
+	sqlite3_reset(st);
+	return (int)n;
+}
+
 /* ---- recovery ---- */
 
 /* Unfinished: left running (or confirmed) by its process, or stopped with VMs perhaps not

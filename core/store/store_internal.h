@@ -18,6 +18,7 @@ struct store {
 	char *path;
 	int version;
 	bool in_tx;
+	bool read_only;         /* opened as it is on read-only media: no writes, no stamp */
 	int64_t scan_id;        /* the scan whose transaction is open, 0 none */
 	char *scan_vcenter;     /* that scan's vCenter (connections.server), NULL none */
 	store_cached_stmt *stmts;

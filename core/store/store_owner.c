@@ -9,6 +9,8 @@
 #include "store/store_internal.h"
 #include "util/timefmt.h"
 
+#include "util/xalloc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -207,44 +209,157 @@ int store_owner_adopt(store *s, const char *table, int64_t id, store_owner *prev
 					    "looked; try again", (long long)id);
 }
 
-/* Plans not finished with this VM not settled, and tests not finished on it, with owners. */
-static const char sql_vm_busy[] =
-	"SELECT p.owner_host, p.owner_pid, p.owner_since, p.owner_lock FROM plans p"
-	" JOIN plan_vms v ON v.plan_id = p.id JOIN connections c ON c.id = p.connection_id"
-	" WHERE v.moref = ?2 AND c.server = ?1 COLLATE NOCASE AND v.outcome IS NULL"
-	"  AND p.state IN ('confirmed', 'running')"
-	" UNION ALL SELECT t.owner_host, t.owner_pid, t.owner_since, t.owner_lock FROM snaptests t"
-	" JOIN connections c ON c.id = t.connection_id"
-	" WHERE t.moref = ?2 AND c.server = ?1 COLLATE NOCASE AND t.state IN ('created', 'running')";
+/* ---- the VM claim: at most one live plan VM or test per VM ----
+ *
+ * vm_claims names, per VM, the plan VM or test that last claimed it. The claim holds while
+ * that row is unfinished and its owner's run lock is held; otherwise anybody may take it. The
+ * look and the take happen in one BEGIN IMMEDIATE transaction, so of two processes that claim
+ * one VM at the same moment exactly one wins (the other waits for the write lock, then sees
+ * the winner). */
 
-int store_vm_busy(store *s, const char *vcenter, const char *moref, store_owner *who, char *err,
-		  size_t errlen)
+static const char *const claim_kind_names[] = {
+	[STORE_CLAIM_PLAN_VM] = "plan_vm", [STORE_CLAIM_SNAPTEST] = "snaptest",
+};
+
+/* The VM (server, moref) a plan VM or a test is about. */
+static const char *const sql_claim_target[] = {
+	[STORE_CLAIM_PLAN_VM] = "SELECT c.server, v.moref FROM plan_vms v"
+		" JOIN plans p ON p.id = v.plan_id JOIN connections c ON c.id = p.connection_id"
+		" WHERE v.id = ?1",
+	[STORE_CLAIM_SNAPTEST] = "SELECT c.server, t.moref FROM snaptests t"
+		" JOIN connections c ON c.id = t.connection_id WHERE t.id = ?1",
+};
+
+/* The owner of a claim's row while that row is unfinished (no row: finished, claim void). */
+static const char *const sql_claim_holder[] = {
+	[STORE_CLAIM_PLAN_VM] = "SELECT p.owner_host, p.owner_pid, p.owner_since, p.owner_lock"
+		" FROM plan_vms v JOIN plans p ON p.id = v.plan_id WHERE v.id = ?1"
+		" AND v.outcome IS NULL AND p.state IN ('confirmed', 'running')",
+	[STORE_CLAIM_SNAPTEST] = "SELECT owner_host, owner_pid, owner_since, owner_lock"
+		" FROM snaptests WHERE id = ?1 AND state IN ('created', 'running')",
+};
+
+static const char sql_claim_read[] =
+	"SELECT kind, row_id FROM vm_claims WHERE server = ?1 AND moref = ?2";
+static const char sql_claim_write[] =
+	"INSERT INTO vm_claims (server, moref, kind, row_id, claimed_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+	" ON CONFLICT (server, moref) DO UPDATE SET kind = excluded.kind, row_id = excluded.row_id,"
+	" claimed_at = excluded.claimed_at";
+
+/* Is the claim (kind, row_id) held? 1 by another live process (who says which), 2 by this
+ * process's own unfinished work, 0 not (finished, or its owner died), -1. */
+static int claim_held(store *s, const char *kind, int64_t row_id, store_owner *who, char *err,
+		      size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_vm_busy, err, errlen);
+	int k = !strcmp(kind, "snaptest") ? STORE_CLAIM_SNAPTEST
+		: !strcmp(kind, "plan_vm") ? STORE_CLAIM_PLAN_VM : -1;
+	if (k < 0)
+		return 0;   /* a kind this build does not know: a newer build's, long void */
+	sqlite3_stmt *st = store_stmt(s, sql_claim_holder[k], err, errlen);
 	if (!st)
 		return -1;
-	store_bind_text(st, 1, vcenter);
-	store_bind_text(st, 2, moref);
-	int rc, busy = 0;
-	while (!busy && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	sqlite3_bind_int64(st, 1, row_id);
+	int rc = sqlite3_step(st), held = 0;
+	if (rc == SQLITE_ROW) {
 		bool mine;
 		const char *lock = (const char *)sqlite3_column_text(st, 3);
-		if (!store_owner_lock_alive(lock, &mine) || mine)
-			continue;
-		memset(who, 0, sizeof *who);
-		const char *h = (const char *)sqlite3_column_text(st, 0);
-		snprintf(who->host, sizeof who->host, "%s", h ? h : "");
-		who->pid = sqlite3_column_int64(st, 1);
-		who->since = (time_t)sqlite3_column_int64(st, 2);
-		who->alive = true;
-		busy = 1;
-	}
-	if (!busy && rc != SQLITE_DONE) {
-		sqlite3_reset(st);
-		return store_fail(s, err, errlen, "cannot read what runs on the VM");
+		bool alive = store_owner_lock_alive(lock, &mine);
+		if (alive && mine)
+			held = 2;
+		if (alive && !mine) {
+			memset(who, 0, sizeof *who);
+			const char *h = (const char *)sqlite3_column_text(st, 0);
+			snprintf(who->host, sizeof who->host, "%s", h ? h : "");
+			who->pid = sqlite3_column_int64(st, 1);
+			who->since = (time_t)sqlite3_column_int64(st, 2);
+			who->alive = true;
+			held = 1;
+		}
 	}
 	sqlite3_reset(st);
-	return busy;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, errlen, "cannot read who works on the VM");
+	return held;
+}
+
+/* Inside the caller's transaction: 1 claimed, 0 held by who, -1. */
+static int claim_in_tx(store *s, store_claim_kind kind, int64_t row_id, store_owner *who,
+		       char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_claim_target[kind], err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, row_id);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE
+			? errbuf_set(err, errlen, "no %s %lld with a vCenter in the history %s",
+				     claim_kind_names[kind], (long long)row_id, s->path)
+			: store_fail(s, err, errlen, "cannot read which VM to claim");
+	}
+	char *server = xstrdup((const char *)sqlite3_column_text(st, 0));
+	char *moref = xstrdup((const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+
+	int res = -1;
+	sqlite3_stmt *rd = store_stmt(s, sql_claim_read, err, errlen);
+	if (!rd)
+		goto out;
+	store_bind_text(rd, 1, server);
+	store_bind_text(rd, 2, moref);
+	rc = sqlite3_step(rd);
+	char *held_kind = rc == SQLITE_ROW ? xstrdup((const char *)sqlite3_column_text(rd, 0)) : NULL;
+	int64_t held_id = rc == SQLITE_ROW ? sqlite3_column_int64(rd, 1) : 0;
+	sqlite3_reset(rd);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(s, err, errlen, "cannot read the VM's claim");
+		goto out;
+	}
+	if (held_kind) {
+		int h = claim_held(s, held_kind, held_id, who, err, errlen);
+		free(held_kind);
+		if (h == 2) {
+			res = 1;   /* our own work has it: it stays named, so it holds while that runs */
+			goto out;
+		}
+		if (h != 0) {
+			res = h < 0 ? -1 : 0;
+			goto out;
+		}
+	}
+	sqlite3_stmt *wr = store_stmt(s, sql_claim_write, err, errlen);
+	if (!wr)
+		goto out;
+	store_bind_text(wr, 1, server);
+	store_bind_text(wr, 2, moref);
+	store_bind_text(wr, 3, claim_kind_names[kind]);
+	sqlite3_bind_int64(wr, 4, row_id);
+	sqlite3_bind_int64(wr, 5, (int64_t)time(NULL));
+	if (store_exec_stmt(s, wr, err, errlen, "cannot record the claim on the VM") == 0)
+		res = 1;
+out:
+	free(server);
+	free(moref);
+	return res;
+}
+
+int store_vm_claim(store *s, store_claim_kind kind, int64_t row_id, store_owner *who, char *err,
+		   size_t errlen)
+{
+	store_owner none;
+	if (!who)
+		who = &none;
+	if (s->in_tx)
+		return claim_in_tx(s, kind, row_id, who, err, errlen);
+	if (store_begin(s, err, errlen) < 0)
+		return -1;
+	int rc = claim_in_tx(s, kind, row_id, who, err, errlen);
+	if (rc != 1) {
+		store_rollback(s);
+		return rc;
+	}
+	return store_commit(s, err, errlen) < 0 ? -1 : 1;
 }
 
 void store_owner_describe(const store_owner *o, char *buf, size_t n)

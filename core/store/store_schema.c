@@ -364,12 +364,26 @@ static const char v5[] =
 	"ALTER TABLE steps ADD COLUMN restart_needed TEXT;"
 	"CREATE INDEX steps_restart ON steps(plan_vm_id) WHERE restart_needed IS NOT NULL;";
 
+/* v5 -> v6 (issue 13, the busy-VM race): one claim per VM, taken in the transaction that
+ * looks at it, so two processes never both start on one VM. */
+static const char v6[] =
+	"CREATE TABLE vm_claims ("
+	" server TEXT NOT NULL COLLATE NOCASE,"
+	" moref TEXT NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" row_id INTEGER NOT NULL,"
+	" claimed_at INTEGER NOT NULL,"
+	" PRIMARY KEY (server, moref));"
+	/* the tasks a journal left running, found at every start without reading them all */
+	"CREATE INDEX tasks_open ON tasks(connection_id) WHERE state IN ('queued', 'running');";
+
 const char *const store_migrations[] = {
 	v1,
 	v2,
 	v3,
 	v4,
 	v5,
+	v6,
 };
 const size_t store_n_migrations = sizeof store_migrations / sizeof store_migrations[0];
 

@@ -50,7 +50,14 @@ int64_t store_snaptest_create(store *s, int64_t connection_id, const store_snapt
 	if (store_exec_stmt(s, st, err, errlen, "cannot record the test snapshot") != 0)
 		goto fail;
 	int64_t id = sqlite3_last_insert_rowid(s->db);
-	if (store_owner_stamp(s, "snaptests", id, err, errlen) < 0 || store_commit(s, err, errlen) < 0)
+	if (store_owner_stamp(s, "snaptests", id, err, errlen) < 0)
+		goto fail;
+	int claimed = store_vm_claim(s, STORE_CLAIM_SNAPTEST, id, def->busy, err, errlen);
+	if (claimed == 0) {
+		store_rollback(s);   /* another process tests or fixes it: no trace of ours */
+		return 0;
+	}
+	if (claimed < 0 || store_commit(s, err, errlen) < 0)
 		goto fail;
 	return id;
 fail:

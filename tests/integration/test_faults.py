@@ -337,6 +337,18 @@ class FixFaults(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.check_consistent(lab)
 
+    def test_connection_dropped_after_the_power_on_ran(self):
+        """F19: the power-on ran but its answer was lost: the task it started is followed (never
+        a second PowerOn, never a false 'the VM is poweredOff'); the VM is on and fixed."""
+        with FaultLab([win("x-01", uuid=False)],
+                      [{"method": "PowerOnVM_Task", "kind": "drop_connection", "phase": "after"}]) as lab:
+            r = self.fix(lab)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertNotIn("WARNING", r.stdout + r.stderr)
+            self.assertEqual(len(lab.requests("PowerOnVM_Task", "x-01")), 1,
+                             "a power-on whose answer was lost must not be resent")
+            self.check_consistent(lab)
+
     def test_power_on_fails(self):
         with FaultLab([win("x-01", uuid=False)],
                       [{"method": "PowerOnVM_Task", "kind": "task_fail", "fault": "InsufficientResourcesFault",

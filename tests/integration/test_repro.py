@@ -29,10 +29,9 @@ TEST_PREFIX = "quiescent-test-"
 STRICT = os.environ.get("REPRO_STRICT") == "1"
 
 
-# What make test leaves to make repro: the findings of a lane that has not landed (i13a's
-# `quiescent recover` and i14's F7 and F8 pass in main: asserted always), and "long", a case
-# that takes minutes by nature (F11 waits out the 120 s shutdown grace).
-LEFT_TO_REPRO = {"history-storage": "still open (history-storage)", "long": "long"}
+# What make test leaves to make repro: "long", a case that takes minutes by nature (F11 waits
+# out the 120 s shutdown grace). Every other finding is asserted always.
+LEFT_TO_REPRO = {"long": "long"}
 
 
 def needs(lane, finding):
@@ -341,7 +340,7 @@ class Repro(unittest.TestCase):
             with open(lab.db, "rb") as f:
                 self.assertNotIn(secret.encode(), f.read())
 
-    # ---- F13, F14, F15: the history's storage (no lane this round) ----
+    # ---- F13, F14, F15: the history's storage: exit 8, one sentence (lane j13) ----
 
     @needs("history-storage", "F14 (damage that keeps size and mtime)")
     def test_f14_bit_rot_is_refused(self):
@@ -356,7 +355,12 @@ class Repro(unittest.TestCase):
             f.write(os.urandom(4096))
         os.utime(db, ns=(st.st_atime_ns, st.st_mtime_ns))
         r = lab.run("scan", "--db", db, "--no-probe")
-        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.returncode, 8, r.stderr)
+        self.assertIn("damaged", r.stderr)
+        self.assertEqual(r.stdout, "")
+        r = subprocess.run([QUIESCENT_BIN, "history", "--db", db], env=lab.env,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 8, r.stderr)
         self.assertIn("damaged", r.stderr)
 
     @needs("history-storage", "F15 (a history on read-only media)")
@@ -370,9 +374,19 @@ class Repro(unittest.TestCase):
         subprocess.run(["mount", "--bind", ro, ro], check=True)
         try:
             subprocess.run(["mount", "-o", "remount,ro,bind", ro], check=True)
-            r = subprocess.run([QUIESCENT_BIN, "history", "--db", os.path.join(ro, "h.db")],
+            h = os.path.join(ro, "h.db")
+            r = subprocess.run([QUIESCENT_BIN, "history", "--db", h, "--format", "json"],
                                env=lab.env, capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn('"scan"', r.stdout)
+            r = subprocess.run([QUIESCENT_BIN, "report", "--db", h, "--format", "json"],
+                               env=lab.env, capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            # A command that must record says so in one sentence, with its own code.
+            r = lab.run("scan", "--db", h, "--no-probe")
+            self.assertEqual(r.returncode, 8, r.stderr)
+            self.assertIn("Read-only file system", r.stderr)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
         finally:
             subprocess.run(["umount", ro])
 
@@ -383,16 +397,22 @@ class Repro(unittest.TestCase):
         lab = self.lab("base")
         full = os.path.join(lab.dir.name, "full")
         os.makedirs(full)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", full], check=True)
+        # 500 KiB: the schema and a first scan fit, the next scans' WAL does not
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=500k", "tmpfs", full], check=True)
         try:
             codes = set()
             for _ in range(15):
                 r = lab.run("scan", "--db", os.path.join(full, "h.db"), "--no-probe",
                             "--format", "json")
-                if "not stored" in r.stderr:
+                if "full" in r.stderr:
                     codes.add(r.returncode)
+                    self.assertEqual(r.stdout, "", "a result that was not stored is not shown")
+                    self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+                else:
+                    self.assertIn(r.returncode, (0, 1), r.stderr)
+                    json.loads(r.stdout)
             self.assertTrue(codes, "the disk never filled")
-            self.assertNotIn(1, codes, "a store failure must not read as 'not ready'")
+            self.assertEqual(codes, {8}, "a store failure has its own code, never 'not ready'")
         finally:
             subprocess.run(["umount", full])
 

@@ -454,6 +454,27 @@ class OwnershipTest(LabTestCase):
         self.assertEqual(sql(db, "SELECT state, result FROM snaptests"), [("removed", "success")])
         self.assertEqual(self.vc.test_snapshots("snap-own"), [])
 
+    def test_two_tests_started_together_on_one_vm(self):
+        """The look for a live owner and the claim are one SQLite transaction: of two snaptests
+        started at the same moment on one VM, exactly one tests it and the other is refused,
+        naming the first (test_store's test_vm_claim_race forces the interleaving)."""
+        db = self.db("race")
+        cmd = [labctl.QUIESCENT_BIN, "snaptest"] + self.conn() + ["snap-own", "--format", "json"]
+        ps = [subprocess.Popen(cmd, env=env_for(self.lab, db), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for _ in range(2)]
+        outs = [p.communicate(timeout=240) for p in ps]
+        tests = [json.loads(out)["tests"][0] for out, _ in outs]
+        results = [t["result"] for t in tests]
+        self.assertEqual(sorted(results), ["refused", "success"], outs)
+        won = results.index("success")
+        lost = tests[1 - won]
+        self.assertEqual(ps[won].returncode, 0, outs[won][1])
+        self.assertIn("another quiescent, pid %d" % ps[won].pid, lost["fault"]["message"])
+        self.assertEqual((lost["snapshot"]["created"], lost["snapshot"]["removed"]), (False, None))
+        self.assertEqual(sql(db, "SELECT state, result FROM snaptests"), [("removed", "success")])
+        self.assertEqual(self.vc.test_snapshots("snap-own"), [])
+
     def test_recover_after_kill_in_parallel(self):
         db = self.db("killed")
         vms = ["cycle-%03d" % i for i in range(6, 10)]

@@ -228,7 +228,7 @@ static void test_open_creates_private_file(void **state)
 	char *mode = query_text(path, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);
-	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 14);
+	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 15);
 	assert_int_equal(test_query_i64(path, "SELECT count(*) FROM connections"), 1);
 }
 
@@ -447,10 +447,19 @@ static void test_corrupt_database_untouched(void **state)
 	size_t n;
 	char *bytes = read_file_bytes(fx->db.path, &n);
 	assert_true(n >= 4096 * 6);
+	struct stat clean;
+	assert_int_equal(stat(fx->db.path, &clean), 0);
 	/* smash the header of the last b-tree page (the messages data), keep the file
 	 * header valid so SQLite opens it and only the check can tell */
 	memset(bytes + n - 4096, 0x5A, 200);
 	write_file_bytes(fx->db.path, bytes, n);
+	/* Bit rot that keeps size and mtime (F14): the clean-close stamp must not vouch for it. */
+	struct timespec times[2] = { clean.st_atim, clean.st_mtim };
+	assert_int_equal(utimensat(AT_FDCWD, fx->db.path, times, 0), 0);
+	struct stat rotten;
+	assert_int_equal(stat(fx->db.path, &rotten), 0);
+	assert_int_equal(rotten.st_size, clean.st_size);
+	assert_int_equal(rotten.st_mtim.tv_nsec, clean.st_mtim.tv_nsec);
 
 	assert_null(store_open(fx->db.path, err, sizeof err));
 	assert_non_null(strstr(err, fx->db.path));
@@ -916,6 +925,179 @@ static void test_snaptest_records(void **state)
 	free(row);
 }
 
+/* ---- one VM, one live worker: the claim ---- */
+
+/* What a racer does at the start signal: claim vm-42 by a test (kind 0) or a plan (kind 1). */
+static int race_claim(const char *path, int64_t conn, int kind, int go, int result, int hold)
+{
+	char err[512] = "";
+	store *s = store_open(path, err, sizeof err);
+	if (!s)
+		return 2;
+	int64_t plan_vm = 0;
+	if (kind == 1) {   /* the plan is made and running before the start, as fix_execute does */
+		int64_t plan = store_plan_create(s, conn, 0, 2000, NULL, err, sizeof err);
+		plan_vm = plan > 0 ? store_plan_vm_add(s, plan, "vm-42", "sql", POWER_ON, err,
+							sizeof err) : -1;
+		if (plan_vm < 0 || store_plan_set_state(s, plan, STORE_PLAN_RUNNING, 2001, err,
+							 sizeof err) < 0)
+			return 2;
+	}
+	char c = 'r';
+	if (write(result, &c, 1) != 1 || read(go, &c, 1) != 1)
+		return 2;
+	store_owner who;
+	int rc;
+	if (kind == 0) {
+		store_snaptest_def def = { .moref = "vm-42", .vm_name = "sql", .snapshot_name = "t",
+					   .method = "CreateSnapshotEx_Task", .at = 2000, .busy = &who };
+		int64_t id = store_snaptest_create(s, conn, &def, err, sizeof err);
+		rc = id > 0 ? 1 : id == 0 ? 0 : -1;
+	} else {
+		rc = store_vm_claim(s, STORE_CLAIM_PLAN_VM, plan_vm, &who, err, sizeof err);
+	}
+	c = rc == 1 ? 'W' : rc == 0 && who.alive && who.pid != getpid() ? 'B' : 'E';
+	if (c == 'E')
+		fprintf(stderr, "racer %d: %s\n", kind, err);
+	if (write(result, &c, 1) != 1)
+		return 2;
+	while (read(hold, &c, 1) > 0)   /* alive, holding what it won, until the parent says */
+		;
+	store_close(s);
+	return 0;
+}
+
+/* Two processes start on one VM at the same instant (a test and a fix): exactly one gets it,
+ * the other is told who has it; the claim ends with its owner or with its row. */
+static void test_vm_claim_race(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "", sql[200];
+	store *s = test_store_open(fx->db.path);
+	int64_t conn = add_connection(s, "vc01.example.com", 1000);
+	store_close(s);
+	int wins[2] = { 0, 0 };
+	for (int round = 0; round < 12; round++) {
+		int go[2], result[2][2], hold[2];
+		pid_t pid[2];
+		assert_int_equal(pipe(go), 0);
+		assert_int_equal(pipe(hold), 0);
+		for (int k = 0; k < 2; k++) {
+			assert_int_equal(pipe(result[k]), 0);
+			pid[k] = fork();
+			assert_true(pid[k] >= 0);
+			if (pid[k] == 0) {
+				close(go[1]);
+				close(hold[1]);
+				close(result[k][0]);
+				/* in turn, so neither always starts first */
+				_exit(race_claim(fx->db.path, conn, (k + round) % 2, go[0], result[k][1],
+						 hold[0]));
+			}
+			close(result[k][1]);
+		}
+		close(go[0]);
+		close(hold[0]);
+		char c;
+		for (int k = 0; k < 2; k++)
+			assert_int_equal(read(result[k][0], &c, 1), 1);   /* both ready */
+		assert_int_equal(write(go[1], "gg", 2), 2);
+		char got[2];
+		for (int k = 0; k < 2; k++)
+			assert_int_equal(read(result[k][0], &got[k], 1), 1);
+		assert_true((got[0] == 'W' && got[1] == 'B') || (got[0] == 'B' && got[1] == 'W'));
+		wins[(got[0] == 'W' ? round : round + 1) % 2]++;
+		close(hold[1]);
+		close(go[1]);
+		for (int k = 0; k < 2; k++) {
+			int status;
+			close(result[k][0]);
+			assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
+			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		}
+	}
+	printf("claim race: 12 rounds, the test won %d, the fix won %d, never both\n", wins[0],
+	       wins[1]);
+
+	/* Both racers are dead: their claims are void, ours holds; our own second claim too. */
+	s = test_store_open(fx->db.path);
+	store_snaptest_def def = { .moref = "vm-42", .vm_name = "sql", .snapshot_name = "mine",
+				   .method = "CreateSnapshotEx_Task", .at = 3000 };
+	int64_t id = store_snaptest_create(s, conn, &def, err, sizeof err);
+	assert_true(id > 0);
+	int64_t plan = store_plan_create(s, conn, 0, 3000, NULL, err, sizeof err);
+	int64_t pv = store_plan_vm_add(s, plan, "vm-42", "sql", POWER_ON, err, sizeof err);
+	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_RUNNING, 3001, err, sizeof err), 0);
+	assert_int_equal(store_vm_claim(s, STORE_CLAIM_PLAN_VM, pv, NULL, err, sizeof err), 1);
+	/* ours already: the running test keeps it */
+	snprintf(sql, sizeof sql, "SELECT row_id FROM vm_claims WHERE kind = 'snaptest'");
+	assert_int_equal(test_query_i64(fx->db.path, sql), id);
+	/* once the test ends, the fix takes it */
+	store_snaptest_result res = { .state = STORE_SNAPTEST_REMOVED, .result = "success",
+				      .ended_at = 3100 };
+	assert_int_equal(store_snaptest_finish(s, id, &res, err, sizeof err), 0);
+	assert_int_equal(store_vm_claim(s, STORE_CLAIM_PLAN_VM, pv, NULL, err, sizeof err), 1);
+	snprintf(sql, sizeof sql, "SELECT row_id FROM vm_claims WHERE kind = 'plan_vm'");
+	assert_int_equal(test_query_i64(fx->db.path, sql), pv);
+	/* One row per VM, however many claimed it; a row that does not exist is not claimed. */
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM vm_claims"), 1);
+	assert_int_equal(store_vm_claim(s, STORE_CLAIM_PLAN_VM, 999999, NULL, err, sizeof err), -1);
+	assert_non_null(strstr(err, "999999"));
+	store_close(s);
+}
+
+/* Tasks left 'running': listed for settling once nobody follows them (the test ended, or its
+ * process died); a live owner's running test keeps its task. */
+static void test_tasks_unsettled(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "";
+	store *s = test_store_open(fx->db.path);
+	int64_t conn = add_connection(s, "vc01.example.com", 1000);
+	store_snaptest_def def = { .moref = "vm-1", .vm_name = "a", .snapshot_name = "t1",
+				   .method = "CreateSnapshotEx_Task", .at = 2000 };
+	int64_t live = store_snaptest_create(s, conn, &def, err, sizeof err);
+	def.moref = "vm-2";
+	int64_t ended = store_snaptest_create(s, conn, &def, err, sizeof err);
+	assert_true(live > 0 && ended > 0);
+	store_snaptest_result res = { .state = STORE_SNAPTEST_REMOVED, .result = "error",
+				      .ended_at = 2100 };
+	assert_int_equal(store_snaptest_finish(s, ended, &res, err, sizeof err), 0);
+	store_task t = { .moref = "task-1", .vm = "vm-1", .kind = "CreateSnapshotEx_Task",
+			 .state = STORE_TASK_RUNNING, .progress = 10, .started_at = 2000,
+			 .snaptest_id = live };
+	assert_true(store_task_record(s, conn, &t, err, sizeof err) > 0);
+	t.moref = "task-2";
+	t.vm = "vm-2";
+	t.snaptest_id = ended;
+	assert_true(store_task_record(s, conn, &t, err, sizeof err) > 0);
+	t.moref = "task-3";
+	t.state = STORE_TASK_SUCCESS;
+	assert_true(store_task_record(s, conn, &t, err, sizeof err) > 0);
+
+	store_task_ref refs[4];
+	/* ours and running: only the ended test's task */
+	assert_int_equal(store_tasks_unsettled(s, "VC01.example.com", refs, 4, err, sizeof err), 1);
+	assert_string_equal(refs[0].moref, "task-2");
+	assert_string_equal(refs[0].vm, "vm-2");
+	assert_int_equal(refs[0].connection_id, conn);
+	/* its process died: its task is nobody's now */
+	exec_sql(fx->db.path, "UPDATE snaptests SET owner_lock = '/nonexistent/dead.lock'");
+	assert_int_equal(store_tasks_unsettled(s, "vc01.example.com", refs, 4, err, sizeof err), 2);
+	assert_int_equal(store_tasks_unsettled(s, "vc01.example.com", refs, 1, err, sizeof err), 1);
+	assert_int_equal(store_tasks_unsettled(s, "vc09", refs, 4, err, sizeof err), 0);
+	/* settled: recorded as it ended, no longer listed */
+	store_task done = { .moref = "task-2", .kind = "CreateSnapshotEx_Task",
+			    .state = STORE_TASK_ERROR, .progress = -1, .ended_at = 2200,
+			    .error = "vCenter no longer knows this task" };
+	assert_true(store_task_record(s, conn, &done, err, sizeof err) > 0);
+	assert_int_equal(store_tasks_unsettled(s, "vc01.example.com", refs, 4, err, sizeof err), 1);
+	assert_string_equal(refs[0].moref, "task-1");
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT snaptest_id FROM tasks WHERE moref = 'task-2'"),
+			 ended);
+	store_close(s);
+}
+
 /* ---- who runs a plan ---- */
 
 /* A child process that holds an exclusive flock on lock until *release is closed. */
@@ -948,11 +1130,16 @@ static pid_t hold_lock(const char *lock, int *release)
 	return pid;
 }
 
+/* The store a test holds open while it forks helpers: each child exits with its copy of the
+ * heap, and valgrind's leak check there must see the store referenced, not lost. */
+static store *volatile open_across_forks;   /* volatile: the store must happen */
+
 static void test_run_ownership(void **state)
 {
 	fixture *fx = *state;
 	char err[512] = "", sql[1024];
 	store *s = test_store_open(fx->db.path);
+	open_across_forks = s;
 	int64_t conn = add_connection(s, "vc01.example.com", 1000);
 	int64_t plan = store_plan_create(s, conn, 0, 2000, NULL, err, sizeof err);
 	assert_true(plan > 0);
@@ -1174,6 +1361,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_step_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snaptest_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_ownership, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_claim_race, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tasks_unsettled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_and_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_connections, setup, teardown),
 		cmocka_unit_test(test_facts_json_versions),

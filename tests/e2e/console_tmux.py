@@ -47,6 +47,7 @@ class Console:
             env["GOVC_GUEST_LOGIN"] = guest_login
         if env_extra:
             env.update(env_extra)
+        self.db = env["QUIESCENT_DB"]
         if keys_file is not None:
             os.makedirs(os.path.join(env["XDG_CONFIG_HOME"], "quiescent"), exist_ok=True)
             with open(os.path.join(env["XDG_CONFIG_HOME"], "quiescent", "keys"), "w") as f:
@@ -75,6 +76,34 @@ class Console:
             if time.time() > deadline:
                 raise AssertionError("timed out waiting for %r; screen:\n%s" % (pattern, s))
             time.sleep(0.05)
+
+    def wait_scan_done(self, timeout=60.0):
+        """Waits until a scan of this console has ended: its "scan done" on the message line,
+        or, as that line shows only the latest message (a live change or a reconnection
+        replaces it within seconds on a churning lab), the scan committed to its history.
+        Returns the screen. Fails with the screen."""
+        deadline = time.time() + timeout
+        while True:
+            s = self.screen()
+            if "scan done" in s or self._scan_committed():
+                return s
+            if time.time() > deadline:
+                raise AssertionError("timed out waiting for the scan to end; screen:\n%s" % s)
+            time.sleep(0.05)
+
+    def _scan_committed(self):
+        import sqlite3
+        if not os.path.exists(self.db):
+            return False
+        try:
+            con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=1)
+            try:
+                return con.execute("SELECT count(*) FROM scans WHERE finished_at IS NOT NULL")\
+                    .fetchone()[0] > 0
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return False   # not created yet, or being written: look again
 
     def wait_gone(self, pattern, timeout=10.0):
         deadline = time.time() + timeout

@@ -193,7 +193,7 @@ class Monkey:
 
     def run(self, seconds, allow_jobs=True):
         self.log("monkey seed %d (replay: --seed %d)" % (self.seed, self.seed))
-        self.c.wait("scan done", timeout=60)
+        self.c.wait_scan_done(timeout=60)
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             self.burst(allow_jobs)

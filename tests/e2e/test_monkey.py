@@ -39,7 +39,7 @@ class LoopTest(unittest.TestCase):
     def open(self, width=120, height=40):
         c = Console(self.lab, width, height, guest_login=monkey.GUEST)
         self.consoles.append(c)
-        c.wait("scan done", timeout=60)
+        c.wait_scan_done(timeout=60)
         return c
 
     def quiet_ticks(self, c):

@@ -825,7 +825,10 @@ static const rcase cases[] = {
 	{"R26 not on a template", base_2016, M(m_left_off_now_off, m_template), W16, APP, APP, STATUS_NA, "",
 	 NULL, NULL},
 	{"R26 with a manual error stays manual", base_2016, M(m_left_off_now_off, m_ide_disk), W16, APP, FS,
-	 STATUS_MANUAL, "R09:error:filesystem, R26:error:none, R20:info:none", NULL, NULL},
+	 STATUS_MANUAL, "R26:error:none, R09:error:filesystem, R20:info:none", NULL, NULL},
+	/* a fix killed after its shutdown, before its reconfigure: R26 says why it is off */
+	{"R26 leads the error its fix did not finish", base_2016, M(m_left_off_now_off, m_uuid_absent), W16, APP,
+	 FS, STATUS_FIXABLE, "R26:error:none, R07:error:filesystem, R20:info:none", NULL, NULL},
 	{"R26 not with a facts error", base_2016, M(m_left_off_now_off, m_facts_error), W16, APP, APP, STATUS_UNKNOWN,
 	 "", NULL, NULL},
 

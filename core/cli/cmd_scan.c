@@ -407,7 +407,7 @@ static int run_many(scan_opts *o, store *db)
 	}
 	strbuf sb;
 	strbuf_init(&sb);
-	scan_output_many(&sb, parts, n, o->format, o->wide ? 0 : terminal_width());
+	scan_output_many(&sb, parts, n, o->format, o->wide ? 0 : terminal_width(), stdout);
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);
 	free(parts);
@@ -508,7 +508,7 @@ static int run(scan_opts *o)
 	strbuf sb;
 	strbuf_init(&sb);
 	result.max_proof_age = o->max_proof_age;
-	scan_output(&sb, &result, o->format, o->wide ? 0 : terminal_width());
+	scan_output(&sb, &result, o->format, o->wide ? 0 : terminal_width(), stdout);
 	timing_mark("format output");
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_done(&sb);

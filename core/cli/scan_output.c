@@ -53,6 +53,18 @@ const finding *scan_top_finding(const verdict *v)
 	return v->n_findings ? &v->findings[0] : NULL;
 }
 
+/* With a spill file, what is formatted goes out past this size: 10,000 VMs are 17 MB of JSON,
+ * the largest allocation of a scan if held whole. */
+#define SPILL_BYTES (64u * 1024u)
+
+static void spill_maybe(strbuf *out, FILE *spill)
+{
+	if (spill && out->len >= SPILL_BYTES) {
+		fwrite(out->buf, 1, out->len, spill);
+		strbuf_reset(out);
+	}
+}
+
 static void add_gap(strbuf *out)
 {
 	strbuf_addc(out, ' ');
@@ -72,7 +84,7 @@ static size_t max_name_len(const scan_result *r)
 /* One line per VM. On a terminal the fixed columns take 44 of 80 (57 with the last-test
  * column, shown from 110 columns); the name and the top finding share what is left. Without
  * a width (a pipe, a file, --wide) names and findings are whole, with the last test. */
-static void output_table(strbuf *out, const scan_result *r, int columns)
+static void output_table(strbuf *out, const scan_result *r, int columns, FILE *spill)
 {
 	bool unbounded = columns <= 0;
 	size_t width = columns > 80 ? (size_t)columns : 80;
@@ -127,6 +139,7 @@ static void output_table(strbuf *out, const scan_result *r, int columns)
 		while (out->len && out->buf[out->len - 1] == ' ')
 			out->buf[--out->len] = '\0';
 		strbuf_addc(out, '\n');
+		spill_maybe(out, spill);
 	}
 	strbuf_addf(out, "\n%zu VM%s: %zu ready, %zu fixable, %zu manual, %zu unknown, %zu n/a\n",
 		    r->n, r->n == 1 ? "" : "s", count[STATUS_READY], count[STATUS_FIXABLE],
@@ -237,7 +250,7 @@ static void output_json_vm(json_writer *w, const scan_result *r, size_t i)
 
 /* The top level names the first vCenter (as before several could be scanned); "vcenters"
  * says of each whether it was scanned and why not; every VM names its own. */
-static void output_json(strbuf *out, const scan_part *parts, size_t n_parts)
+static void output_json(strbuf *out, const scan_part *parts, size_t n_parts, FILE *spill)
 {
 	json_writer w;
 	json_writer_init(&w, out, true);
@@ -258,8 +271,10 @@ static void output_json(strbuf *out, const scan_part *parts, size_t n_parts)
 	json_key(&w, "vms");
 	json_array_begin(&w);
 	for (size_t p = 0; p < n_parts; p++)
-		for (size_t i = 0; i < parts[p].r->n; i++)
+		for (size_t i = 0; i < parts[p].r->n; i++) {
 			output_json_vm(&w, parts[p].r, i);
+			spill_maybe(out, spill);
+		}
 	json_array_end(&w);
 	json_object_end(&w);
 	strbuf_addc(out, '\n');
@@ -308,7 +323,7 @@ static void csv_tail_fields(strbuf *out, const scan_result *r, const vm_facts *f
 }
 
 /* One row per VM: its top finding, the counts by severity and every rule id. */
-static void output_csv(strbuf *out, const scan_result *r)
+static void output_csv(strbuf *out, const scan_result *r, FILE *spill)
 {
 	strbuf rules;
 	strbuf_init(&rules);
@@ -334,13 +349,14 @@ static void output_csv(strbuf *out, const scan_result *r)
 		strbuf_add_csv_field(out, n[2], 0);
 		strbuf_add_csv_field(out, rules.buf ? rules.buf : "", 0);
 		csv_tail_fields(out, r, f, v);
+		spill_maybe(out, spill);
 	}
 	strbuf_done(&rules);
 }
 
 /* One row per finding (a VM without findings: one row with empty finding columns): the
  * columns of the first CSV, then the location and the proof. */
-static void output_csv_findings(strbuf *out, const scan_result *r)
+static void output_csv_findings(strbuf *out, const scan_result *r, FILE *spill)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		const vm_facts *f = &r->facts[i];
@@ -357,6 +373,7 @@ static void output_csv_findings(strbuf *out, const scan_result *r)
 			strbuf_add_csv_field(out, fd ? fd->evidence : "", 0);
 			csv_tail_fields(out, r, f, v);
 		}
+		spill_maybe(out, spill);
 	}
 }
 
@@ -377,7 +394,8 @@ void scan_output_leftovers(strbuf *out, const scan_result *r)
 	}
 }
 
-void scan_output_many(strbuf *out, const scan_part *parts, size_t n, scan_format fmt, int width)
+void scan_output_many(strbuf *out, const scan_part *parts, size_t n, scan_format fmt, int width,
+		      FILE *spill)
 {
 	if (!n)
 		return;
@@ -391,11 +409,11 @@ void scan_output_many(strbuf *out, const scan_part *parts, size_t n, scan_format
 					    parts[p].error ? parts[p].error : "");
 			if (parts[p].error)
 				continue;
-			output_table(out, r, width);
+			output_table(out, r, width, spill);
 			scan_output_leftovers(out, r);
 		}
 		break;
-	case SCAN_FORMAT_JSON: output_json(out, parts, n); break;
+	case SCAN_FORMAT_JSON: output_json(out, parts, n, spill); break;
 	case SCAN_FORMAT_CSV:
 	case SCAN_FORMAT_CSV_FINDINGS:
 		/* one header; the failed vCenters are said on stderr (their rows would be empty) */
@@ -409,16 +427,16 @@ void scan_output_many(strbuf *out, const scan_part *parts, size_t n, scan_format
 			if (parts[p].error)
 				continue;
 			if (fmt == SCAN_FORMAT_CSV)
-				output_csv(out, parts[p].r);
+				output_csv(out, parts[p].r, spill);
 			else
-				output_csv_findings(out, parts[p].r);
+				output_csv_findings(out, parts[p].r, spill);
 		}
 		break;
 	}
 }
 
-void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width)
+void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width, FILE *spill)
 {
 	scan_part part = { .r = r };
-	scan_output_many(out, &part, 1, fmt, width);
+	scan_output_many(out, &part, 1, fmt, width, spill);
 }

@@ -14,10 +14,12 @@
 #include "scan/scan.h"
 #include "util/strbuf.h"
 
-/* Appends the whole output to out (so nothing half-written reaches stdout on error). The table
- * uses `width` terminal columns (at least 80; its last-test column from 110); width 0: no
- * limit, every name and finding whole (pipes, files, --wide). */
-void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width);
+/* Appends the output to out. The table uses `width` terminal columns (at least 80; its
+ * last-test column from 110); width 0: no limit, every name and finding whole (pipes, files,
+ * --wide). With a spill file (NULL: none), whole VMs' lines are written there as out fills, so
+ * a large scan's output is never held whole; out keeps the rest for the caller to write. The
+ * scan is complete by then: nothing that can fail is left between the first line and the last. */
+void scan_output(strbuf *out, const scan_result *r, scan_format fmt, int width, FILE *spill);
 
 /* One vCenter's part of a scan over several: its result (r->vcenter always set), or why it
  * could not be scanned (then r holds no VM). */
@@ -28,7 +30,8 @@ typedef struct {
 
 /* scan_output over several vCenters: the table one section per vCenter (a failed one says
  * why), JSON one document with "vcenters" and each VM's "vcenter", CSV one header. */
-void scan_output_many(strbuf *out, const scan_part *parts, size_t n, scan_format fmt, int width);
+void scan_output_many(strbuf *out, const scan_part *parts, size_t n, scan_format fmt, int width,
+		      FILE *spill);
 
 /* The leftovers of interrupted quiescent runs (R26 findings), one line naming them and one
  * line per finding ("  NAME: evidence"); nothing when there are none. The table ends with it;

@@ -182,6 +182,72 @@ static int parse(int argc, char **argv, history_opts *o)
 	return 0;
 }
 
+/* The timeline is written out as it is read (a year of daily scans is millions of lines):
+ * what is pending goes to stdout past this size, and is kept until the end below it, so a
+ * short timeline that fails half-way prints nothing but the error. */
+#define TIMELINE_FLUSH_BYTES (256u * 1024u)
+
+typedef struct {
+	history_list_writer lw;
+	bool write_failed;
+	bool flushed;           /* part of the timeline is already on stdout */
+} timeline_out;
+
+static int timeline_row(const store_history_entry *e, void *ctx)
+{
+	timeline_out *t = ctx;
+	history_list_row(&t->lw, e);
+	strbuf *out = t->lw.out;
+	if (out->len >= TIMELINE_FLUSH_BYTES) {
+		if (fwrite(out->buf, 1, out->len, stdout) != out->len) {
+			t->write_failed = true;
+			return 1;
+		}
+		strbuf_reset(out);
+		t->flushed = true;
+	}
+	return 0;
+}
+
+static int timeline(store *db, history_opts *o, strbuf *out)
+{
+	char msg[1024];
+	size_t width = 32;
+	bool by_vm = o->f.vm_glob && *o->f.vm_glob;
+	if (o->format == SCAN_FORMAT_TABLE && (o->f.limit || by_vm)) {
+		/* Bounded: read whole, the VM column as wide as the names shown. */
+		store_history_entry *e;
+		size_t n;
+		if (store_history_list(db, &o->f, &e, &n, msg, sizeof msg) != 0) {
+			fprintf(stderr, "quiescent history: %s\n", msg);
+			return CLI_EXIT_HISTORY;
+		}
+		history_list_output(out, e, n, o->format);
+		store_history_list_free(e, n);
+		return CLI_EXIT_OK;
+	}
+	if (o->format == SCAN_FORMAT_TABLE &&
+	    store_history_name_width(db, &width, msg, sizeof msg) != 0) {
+		fprintf(stderr, "quiescent history: %s\n", msg);
+		return CLI_EXIT_HISTORY;
+	}
+	timeline_out t = { .write_failed = false, .flushed = false };
+	history_list_begin(&t.lw, out, o->format, width > 32 ? 32 : (int)width);
+	int k = store_history_each(db, &o->f, timeline_row, &t, msg, sizeof msg);
+	if (t.write_failed) {
+		fprintf(stderr, "quiescent history: writing the output failed\n");
+		return CLI_EXIT_NOT_READY;
+	}
+	if (k != 0) {
+		fflush(stdout);
+		fprintf(stderr, "quiescent history: %s%s\n", msg,
+			t.flushed ? " (the timeline above is incomplete)" : "");
+		return CLI_EXIT_HISTORY;
+	}
+	history_list_end(&t.lw);
+	return CLI_EXIT_OK;
+}
+
 static int run(history_opts *o)
 {
 	char msg[1024];
@@ -258,15 +324,9 @@ static int run(history_opts *o)
 		history_record_output(&out, &r, o->format);
 		store_history_record_done(&r);
 	} else {
-		store_history_entry *e;
-		size_t n;
-		if (store_history_list(db, &o->f, &e, &n, msg, sizeof msg) != 0) {
-			fprintf(stderr, "quiescent history: %s\n", msg);
-			rc = CLI_EXIT_HISTORY;
+		rc = timeline(db, o, &out);
+		if (rc != CLI_EXIT_OK)
 			goto out;
-		}
-		history_list_output(&out, e, n, o->format);
-		store_history_list_free(e, n);
 	}
 	fwrite(out.buf, 1, out.len, stdout);
 	if (fflush(stdout) != 0) {

@@ -11,67 +11,90 @@
 
 /* ---- the timeline ---- */
 
+void history_list_begin(history_list_writer *lw, strbuf *out, scan_format fmt, int vm_width)
+{
+	memset(lw, 0, sizeof *lw);
+	lw->out = out;
+	lw->fmt = fmt;
+	lw->vm_width = vm_width < 4 ? 4 : vm_width > 32 ? 32 : vm_width;
+	if (fmt == SCAN_FORMAT_JSON) {
+		json_writer_init(&lw->w, out, true);
+		json_object_begin(&lw->w);
+		json_key(&lw->w, "records");
+		json_array_begin(&lw->w);
+	} else if (fmt == SCAN_FORMAT_CSV) {
+		strbuf_adds(out, "kind,at,vcenter,vm,moref,outcome,id,summary\r\n");
+	} else {
+		strbuf_addf(out, "%-16s  %-17s  %-8s  %-6s  %-*s  %s\n", "AT (UTC)", "LOCAL", "KIND",
+			    "ID", lw->vm_width, "VM", "WHAT");
+	}
+}
+
+void history_list_row(history_list_writer *lw, const store_history_entry *e)
+{
+	char t[32], id[32], lt[32];
+	strbuf *out = lw->out;
+	lw->rows++;
+	if (lw->fmt == SCAN_FORMAT_JSON) {
+		json_writer *w = &lw->w;
+		json_object_begin(w);
+		json_kv_string(w, "kind", store_history_kind_name(e->kind));
+		json_kv_time(w, "at", e->at);
+		json_kv_string(w, "vcenter", e->vcenter);
+		json_kv_string(w, "vm", e->vm);
+		json_kv_string(w, "moref", e->moref);
+		json_kv_string(w, "outcome", e->outcome);
+		json_kv_int(w, "id", e->id);
+		json_kv_string(w, "summary", e->summary);
+		json_key(w, "details");
+		json_raw(w, e->details_json);
+		json_object_end(w);
+		return;
+	}
+	if (lw->fmt == SCAN_FORMAT_CSV) {
+		snprintf(id, sizeof id, "%lld", (long long)e->id);
+		strbuf_add_csv_field(out, store_history_kind_name(e->kind), false);
+		strbuf_add_csv_field(out, time_iso(e->at, t, sizeof t, "-"), false);
+		strbuf_add_csv_field(out, e->vcenter, false);
+		strbuf_add_csv_field(out, e->vm, false);
+		strbuf_add_csv_field(out, e->moref, false);
+		strbuf_add_csv_field(out, e->outcome, false);
+		strbuf_add_csv_field(out, id, false);
+		strbuf_add_csv_field(out, e->summary, true);
+		return;
+	}
+	char *vm = text_clean(e->vm), *summary = text_clean(e->summary);   /* util/text.h */
+	int wvm = lw->vm_width;
+	strbuf_addf(out, "%-16s  %-17s  %-8s  %-6lld  %-*.*s  %s\n",
+		    time_short(e->at, t, sizeof t), time_local(e->at, lt, sizeof lt),
+		    store_history_kind_name(e->kind), (long long)e->id, wvm, wvm, vm,
+		    summary ? summary : "");
+	free(vm);
+	free(summary);
+}
+
+void history_list_end(history_list_writer *lw)
+{
+	if (lw->fmt == SCAN_FORMAT_JSON) {
+		json_array_end(&lw->w);
+		json_object_end(&lw->w);
+		strbuf_addc(lw->out, '\n');
+	} else if (lw->fmt != SCAN_FORMAT_CSV && !lw->rows) {
+		strbuf_adds(lw->out, "(no history matches)\n");
+	}
+}
+
 void history_list_output(strbuf *out, const store_history_entry *e, size_t n, scan_format fmt)
 {
-	char t[32], id[32];
-	if (fmt == SCAN_FORMAT_JSON) {
-		json_writer w;
-		json_writer_init(&w, out, true);
-		json_object_begin(&w);
-		json_key(&w, "records");
-		json_array_begin(&w);
-		for (size_t i = 0; i < n; i++) {
-			json_object_begin(&w);
-			json_kv_string(&w, "kind", store_history_kind_name(e[i].kind));
-			json_kv_time(&w, "at", e[i].at);
-			json_kv_string(&w, "vcenter", e[i].vcenter);
-			json_kv_string(&w, "vm", e[i].vm);
-			json_kv_string(&w, "moref", e[i].moref);
-			json_kv_string(&w, "outcome", e[i].outcome);
-			json_kv_int(&w, "id", e[i].id);
-			json_kv_string(&w, "summary", e[i].summary);
-			json_key(&w, "details");
-			json_raw(&w, e[i].details_json);
-			json_object_end(&w);
-		}
-		json_array_end(&w);
-		json_object_end(&w);
-		strbuf_addc(out, '\n');
-		return;
-	}
-	if (fmt == SCAN_FORMAT_CSV) {
-		strbuf_adds(out, "kind,at,vcenter,vm,moref,outcome,id,summary\r\n");
-		for (size_t i = 0; i < n; i++) {
-			snprintf(id, sizeof id, "%lld", (long long)e[i].id);
-			strbuf_add_csv_field(out, store_history_kind_name(e[i].kind), false);
-			strbuf_add_csv_field(out, time_iso(e[i].at, t, sizeof t, "-"), false);
-			strbuf_add_csv_field(out, e[i].vcenter, false);
-			strbuf_add_csv_field(out, e[i].vm, false);
-			strbuf_add_csv_field(out, e[i].moref, false);
-			strbuf_add_csv_field(out, e[i].outcome, false);
-			strbuf_add_csv_field(out, id, false);
-			strbuf_add_csv_field(out, e[i].summary, true);
-		}
-		return;
-	}
 	size_t wvm = 4;
 	for (size_t i = 0; i < n; i++)
 		if (strlen(e[i].vm) > wvm)
-			wvm = strlen(e[i].vm) > 32 ? 32 : strlen(e[i].vm);
-	char lt[32];
-	strbuf_addf(out, "%-16s  %-17s  %-8s  %-6s  %-*s  %s\n", "AT (UTC)", "LOCAL", "KIND", "ID",
-		    (int)wvm, "VM", "WHAT");
-	for (size_t i = 0; i < n; i++) {
-		char *vm = text_clean(e[i].vm), *summary = text_clean(e[i].summary);   /* util/text.h */
-		strbuf_addf(out, "%-16s  %-17s  %-8s  %-6lld  %-*.*s  %s\n",
-			    time_short(e[i].at, t, sizeof t),
-			    time_local(e[i].at, lt, sizeof lt), store_history_kind_name(e[i].kind),
-			    (long long)e[i].id, (int)wvm, (int)wvm, vm, summary ? summary : "");
-		free(vm);
-		free(summary);
-	}
-	if (!n)
-		strbuf_adds(out, "(no history matches)\n");
+			wvm = strlen(e[i].vm);
+	history_list_writer lw;
+	history_list_begin(&lw, out, fmt, wvm > 32 ? 32 : (int)wvm);
+	for (size_t i = 0; i < n; i++)
+		history_list_row(&lw, &e[i]);
+	history_list_end(&lw);
 }
 
 /* ---- records ---- */

@@ -9,11 +9,25 @@
 
 #include "frontend/format.h"
 #include "store/store.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 
 /* The timeline. JSON: {"records":[{"kind","at","vcenter","vm","moref","outcome","summary",
  * "id","details":{...}}]}; CSV: kind,at,vcenter,vm,moref,outcome,id,summary. */
 void history_list_output(strbuf *out, const store_history_entry *e, size_t n, scan_format fmt);
+/* The same, a row at a time, for a timeline too long to hold (store_history_each): begin, a
+ * row per entry, end. The table's VM column is vm_width wide (4..32). The caller may write out
+ * and empty `out` between rows. */
+typedef struct {
+	strbuf *out;
+	scan_format fmt;
+	int vm_width;
+	size_t rows;
+	json_writer w;
+} history_list_writer;
+void history_list_begin(history_list_writer *lw, strbuf *out, scan_format fmt, int vm_width);
+void history_list_row(history_list_writer *lw, const store_history_entry *e);
+void history_list_end(history_list_writer *lw);
 
 /* One stored record: JSON {"kind","id", <the record's columns>, <table>: [..]}; table:
  * "key: value" lines, then each table. CSV: table,row,column,value. */

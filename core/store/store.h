@@ -490,6 +490,17 @@ typedef struct {
 int store_history_list(store *s, const store_history_filter *f, store_history_entry **out,
 		       size_t *n, char *err, size_t errlen);
 void store_history_list_free(store_history_entry *e, size_t n);
+/* The same timeline handed to fn one entry at a time, newest first, without holding it in
+ * memory: a year of daily scans of 10,000 VMs is millions of entries. The entry and its
+ * strings are valid only during the call. A non-zero return of fn stops the walk and is
+ * returned; 0 when every entry was handed over, -1 (err set) when the history could not be
+ * read (possibly after some entries were handed over). */
+typedef int (*store_history_fn)(const store_history_entry *e, void *ctx);
+int store_history_each(store *s, const store_history_filter *f, store_history_fn fn, void *ctx,
+		       char *err, size_t errlen);
+/* The longest VM name (in bytes) anywhere in the history: a column width known before a
+ * streamed timeline is read. 0 or -1. */
+int store_history_name_width(store *s, size_t *out, char *err, size_t errlen);
 
 /* A stored record as it was, as named tables: tables[0] is "record" (one row: the scan,
  * plan or test itself); then scan: "vms", "findings"; fix: "vms", "steps" (with the task

@@ -181,9 +181,12 @@ void store_history_list_free(store_history_entry *e, size_t n)
 	free(e);
 }
 
-/* Runs the timeline query once with since as the lower bound. */
-static int timeline_query(store *s, const store_history_filter *f, time_t since,
-			  store_history_entry **out, size_t *n, char *err, size_t errlen)
+/* Runs the timeline query once between since and *until (NULL: open), handing each row to fn
+ * (its strings borrowed from the statement). A non-zero return of fn stops the walk and is
+ * returned; -1 on a read error. */
+static int timeline_walk(store *s, const store_history_filter *f, time_t since,
+			 const time_t *until, store_history_fn fn, void *ctx, char *err,
+			 size_t errlen)
 {
 	bool one_vm = f->moref && *f->moref, glob = f->vm_glob && *f->vm_glob;
 	sqlite3_stmt *st = store_stmt(s, one_vm ? sql_timeline_vm : glob ? sql_timeline_glob
@@ -191,51 +194,84 @@ static int timeline_query(store *s, const store_history_filter *f, time_t since,
 	if (!st)
 		return -1;
 	bind_opt_time(st, 1, since);
-	bind_opt_time(st, 2, f->until);
+	if (until)
+		sqlite3_bind_int64(st, 2, (int64_t)*until);
+	else
+		sqlite3_bind_null(st, 2);
 	store_bind_text(st, 3, f->outcome && *f->outcome ? f->outcome : NULL);
 	store_bind_text(st, 4, f->vcenter && *f->vcenter ? f->vcenter : NULL);
 	sqlite3_bind_int(st, 5, (int)(f->kinds ? f->kinds : STORE_HISTORY_ALL));
 	store_bind_text(st, 6, one_vm ? f->moref : NULL);
 	store_bind_text(st, 7, glob ? f->vm_glob : NULL);
 	sqlite3_bind_int64(st, 8, f->limit ? (int64_t)f->limit : -1);
-	store_history_entry *v = NULL;
-	size_t nv = 0, cap = 0;
-	int rc;
+	int rc, stop = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xgrow(v, &cap, nv + 1, sizeof *v);
-		store_history_entry *e = &v[nv++];
-		memset(e, 0, sizeof *e);
-		e->kind = (store_history_kind)sqlite3_column_int(st, 0);
-		e->id = sqlite3_column_int64(st, 1);
-		e->item_id = sqlite3_column_int64(st, 2);
-		e->at = (time_t)sqlite3_column_int64(st, 3);
-		copy_col(e->vcenter, sizeof e->vcenter, st, 4);
-		copy_col(e->moref, sizeof e->moref, st, 5);
-		copy_col(e->vm, sizeof e->vm, st, 6);
-		copy_col(e->outcome, sizeof e->outcome, st, 7);
-		e->summary = xstrdup(col(st, 8) ? col(st, 8) : "");
-		e->details_json = xstrdup(col(st, 9) ? col(st, 9) : "{}");
+		store_history_entry e = {
+			.kind = (store_history_kind)sqlite3_column_int(st, 0),
+			.id = sqlite3_column_int64(st, 1),
+			.item_id = sqlite3_column_int64(st, 2),
+			.at = (time_t)sqlite3_column_int64(st, 3),
+			/* Borrowed until the next step; the callback copies what it keeps. */
+			.summary = (char *)(col(st, 8) ? col(st, 8) : ""),
+			.details_json = (char *)(col(st, 9) ? col(st, 9) : "{}"),
+		};
+		copy_col(e.vcenter, sizeof e.vcenter, st, 4);
+		copy_col(e.moref, sizeof e.moref, st, 5);
+		copy_col(e.vm, sizeof e.vm, st, 6);
+		copy_col(e.outcome, sizeof e.outcome, st, 7);
+		if ((stop = fn(&e, ctx)) != 0)
+			break;
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_history_list_free(v, nv);
+	if (stop)
+		return stop;
+	if (rc != SQLITE_DONE)
 		return store_fail(s, err, errlen, "cannot read the timeline");
-	}
-	*out = v;
-	*n = nv;
 	return 0;
 }
 
-/* The k-th newest scan's start (0 none): a lower bound for the timeline's newest entries. */
-static int nth_scan_time(store *s, const store_history_filter *f, int64_t k, time_t *at,
-			 char *err, size_t errlen)
+typedef struct {
+	store_history_entry *v;
+	size_t n, cap;
+} entry_list;
+
+static int collect(const store_history_entry *e, void *ctx)
+{
+	entry_list *l = ctx;
+	l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof *l->v);
+	store_history_entry *c = &l->v[l->n++];
+	*c = *e;
+	c->summary = xstrdup(e->summary);
+	c->details_json = xstrdup(e->details_json);
+	return 0;
+}
+
+/* Runs the timeline query once with since as the lower bound, into a malloc'ed array. */
+static int timeline_query(store *s, const store_history_filter *f, time_t since,
+			  store_history_entry **out, size_t *n, char *err, size_t errlen)
+{
+	entry_list l = { 0 };
+	const time_t *until = f->until ? &f->until : NULL;
+	if (timeline_walk(s, f, since, until, collect, &l, err, errlen) != 0) {
+		store_history_list_free(l.v, l.n);
+		return -1;
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+/* The k-th newest scan's start (0 none) no later than until (0: open): a lower bound for the
+ * timeline's newest entries. */
+static int nth_scan_time(store *s, const store_history_filter *f, time_t until, int64_t k,
+			 time_t *at, char *err, size_t errlen)
 {
 	*at = 0;
 	sqlite3_stmt *st = store_stmt(s, sql_nth_scan, err, errlen);
 	if (!st)
 		return -1;
 	store_bind_text(st, 1, f->vcenter && *f->vcenter ? f->vcenter : NULL);
-	bind_opt_time(st, 2, f->until);
+	bind_opt_time(st, 2, until);
 	sqlite3_bind_int64(st, 3, k);
 	int rc = store_step_one(s, st, err, errlen, "cannot read the timeline");
 	if (rc == 1) {
@@ -263,7 +299,7 @@ int store_history_list(store *s, const store_history_filter *f, store_history_en
 	 * they are the newest N. */
 	for (int64_t k = 0;; k = k ? 2 * k + 1 : 1) {
 		time_t bound;
-		if (nth_scan_time(s, f, k, &bound, err, errlen) != 0)
+		if (nth_scan_time(s, f, f->until, k, &bound, err, errlen) != 0)
 			return -1;
 		if (!bound || bound <= f->since)
 			return timeline_query(s, f, f->since, out, n, err, errlen);
@@ -275,6 +311,64 @@ int store_history_list(store *s, const store_history_filter *f, store_history_en
 		*out = NULL;
 		*n = 0;
 	}
+}
+
+int store_history_each(store *s, const store_history_filter *f, store_history_fn fn, void *ctx,
+		       char *err, size_t errlen)
+{
+	static const store_history_filter none;
+	if (!f)
+		f = &none;
+	bool by_vm = (f->moref && *f->moref) || (f->vm_glob && *f->vm_glob);
+	if (f->limit || by_vm) {
+		/* Bounded by the limit or by one VM's (or a glob's) history: read whole. */
+		store_history_entry *e;
+		size_t n;
+		if (store_history_list(s, f, &e, &n, err, errlen) != 0)
+			return -1;
+		int rc = 0;
+		for (size_t i = 0; i < n && !rc; i++)
+			rc = fn(&e[i], ctx);
+		store_history_list_free(e, n);
+		return rc;
+	}
+	/* The whole history, newest first, one scan time at a time: each window holds the
+	 * entries from a scan's start up to the previous window, so SQLite sorts one scan's VMs
+	 * (and the fixes and tests beside them) at a time instead of the whole year, and
+	 * nothing is kept here. The windows are disjoint and in order, so their concatenation
+	 * is the single query's order. */
+	time_t upper = f->until;
+	bool open = !f->until;
+	for (;;) {
+		time_t t;
+		if (nth_scan_time(s, f, open ? 0 : upper, 0, &t, err, errlen) != 0)
+			return -1;
+		bool last = !t || t <= f->since;
+		int rc = timeline_walk(s, f, last ? f->since : t, open ? NULL : &upper, fn, ctx,
+				       err, errlen);
+		if (rc != 0 || last)
+			return rc;
+		upper = t - 1;
+		open = false;
+	}
+}
+
+int store_history_name_width(store *s, size_t *out, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT max(coalesce((SELECT max(length(CAST(name AS BLOB))) FROM vm_states), 0),"
+		" coalesce((SELECT max(length(CAST(name AS BLOB))) FROM plan_vms), 0),"
+		" coalesce((SELECT max(length(CAST(vm_name AS BLOB))) FROM snaptests), 0))";
+	*out = 0;
+	sqlite3_stmt *st = store_stmt(s, sql, err, errlen);
+	if (!st)
+		return -1;
+	int rc = store_step_one(s, st, err, errlen, "cannot read the timeline");
+	if (rc == 1) {
+		*out = (size_t)sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- records ---- */

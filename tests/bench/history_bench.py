@@ -9,6 +9,9 @@
 3. The file's size (target: under 1 GB) and the wall time of the real binary answering on it
    (median of 3 runs; target: each under 2 s): `history --limit 100` (the newest records),
    `history --vm NAME` (one VM's year), `history --diff` (the last two scans) and `report`.
+4. `history` with no limit (every VM of every scan: 3.65 million lines, written to /dev/null),
+   once: its wall time and peak RSS (wait4's ru_maxrss). It streams, so its memory must not
+   grow with the history (it held the whole year before: 3.7 GB).
 """
 import os
 import statistics
@@ -100,6 +103,20 @@ def main():
                 took, _ = run([QUIESCENT_BIN] + args, env)
                 walls.append(took)
             print("  %-32s %.2f s (median of 3; target < 2 s)" % (label, statistics.median(walls)),
+                  flush=True)
+        for fmt in ("table", "json"):
+            t = time.monotonic()
+            proc = subprocess.Popen([QUIESCENT_BIN, "history", "--format", fmt], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    stdin=subprocess.DEVNULL)
+            err = proc.stderr.read()
+            _, status, usage = os.wait4(proc.pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                sys.exit("history bench: history --format %s failed: %s"
+                         % (fmt, err.decode(errors="replace")))
+            print("  %-32s %.2f s, peak RSS %.1f MiB (once; streamed, so the RSS must not grow"
+                  " with the history)" % ("history --format " + fmt + " (all)",
+                                          time.monotonic() - t, usage.ru_maxrss / 1024.0),
                   flush=True)
 
 

@@ -219,6 +219,72 @@ static void test_timeline_limit_windows(void **state)
 	store_close(s);
 }
 
+typedef struct {
+	store_history_entry *v;
+	size_t n, cap, stop_after;
+} walked;
+
+static int walk_one(const store_history_entry *e, void *ctx)
+{
+	walked *w = ctx;
+	w->v = xgrow(w->v, &w->cap, w->n + 1, sizeof *w->v);
+	w->v[w->n] = *e;
+	w->v[w->n].summary = xstrdup(e->summary);
+	w->v[w->n].details_json = xstrdup(e->details_json);
+	w->n++;
+	return w->stop_after && w->n == w->stop_after ? 7 : 0;
+}
+
+/* The unlimited timeline streamed one scan time at a time (store_history_each) is the whole
+ * timeline of store_history_list, entry for entry, in the same order, under every filter,
+ * including fixes and tests newer than the newest scan and between scans, and two scans in
+ * the same second. A callback's non-zero return stops the walk and comes back. */
+static void test_timeline_each(void **state)
+{
+	fixture *fx = *state;
+	char err[256] = "";
+	store *s = test_store_open(fx->db.path);
+	for (int k = 0; k < 2; k++) {
+		int64_t sc = store_scan_begin(s, fx->conn, T0 + 400, NULL, err, sizeof err);
+		add_vm(s, sc, "vm-1", "sql-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
+		add_vm(s, sc, "vm-2", "web-01", POWER_ON, "TRUE", STATUS_READY, LEVEL_APPLICATION, false, false);
+		assert_int_equal(store_scan_commit(s, sc, T0 + 401, err, sizeof err), 0);
+	}
+	static const store_history_filter filters[] = {
+		{ 0 }, { .kinds = STORE_HISTORY_SCAN }, { .kinds = STORE_HISTORY_FIX | STORE_HISTORY_SNAPTEST },
+		{ .outcome = "ready" }, { .vcenter = "VC01.example.com" }, { .vcenter = "vc02" },
+		{ .vm_glob = "*-01" }, { .since = T0 + 100 }, { .until = T0 + 250 },
+		{ .since = T0 + 11, .until = T0 + 399 }, { .since = T0 + 400, .until = T0 + 400 },
+		{ .limit = 3 },
+	};
+	for (size_t k = 0; k < sizeof filters / sizeof filters[0]; k++) {
+		store_history_entry *all;
+		size_t n_all = list(s, &filters[k], &all);
+		walked w = { 0 };
+		assert_int_equal(store_history_each(s, &filters[k], walk_one, &w, err, sizeof err), 0);
+		assert_int_equal(w.n, n_all);
+		for (size_t i = 0; i < n_all; i++) {
+			assert_int_equal(w.v[i].kind, all[i].kind);
+			assert_int_equal(w.v[i].id, all[i].id);
+			assert_int_equal(w.v[i].item_id, all[i].item_id);
+			assert_int_equal(w.v[i].at, all[i].at);
+			assert_string_equal(w.v[i].vm, all[i].vm);
+			assert_string_equal(w.v[i].summary, all[i].summary);
+			assert_string_equal(w.v[i].details_json, all[i].details_json);
+		}
+		store_history_list_free(w.v, w.n);
+		store_history_list_free(all, n_all);
+	}
+	walked w = { .stop_after = 3 };
+	assert_int_equal(store_history_each(s, NULL, walk_one, &w, err, sizeof err), 7);
+	assert_int_equal(w.n, 3);
+	store_history_list_free(w.v, w.n);
+	size_t width = 0;
+	assert_int_equal(store_history_name_width(s, &width, err, sizeof err), 0);
+	assert_int_equal(width, strlen("old-ide")); /* the longest name ever stored */
+	store_close(s);
+}
+
 static void test_timeline_filters(void **state)
 {
 	fixture *fx = *state;
@@ -1167,6 +1233,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_timeline_filters, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_timeline_limit_windows, setup_fixture, teardown),
+		cmocka_unit_test_setup_teardown(test_timeline_each, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_records, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_diff, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_trends, setup_fixture, teardown),

@@ -15,6 +15,9 @@
 /* Pieces the test seam's canned responses are fed in: small and odd, so that elements and
  * text are cut at every kind of place, as the network cuts them. */
 #define SEAM_PIECE 509
+/* Pieces a page fetched ahead is fed in: libxml2 copies what it is given before parsing it,
+ * so a whole page (2 MB for 250 VMs) fed at once would be held twice. */
+#define PREFETCHED_PIECE (64 * 1024)
 
 typedef struct {
 	vs_conn *main;     /* the retrieval's connection (its session) */
@@ -25,7 +28,8 @@ typedef struct {
 	pthread_t thread;
 	strbuf body;       /* the request */
 	strbuf token;      /* the token it continues */
-	strbuf resp;
+	strbuf resp;       /* the fetch's answer (written by the thread) */
+	strbuf parsing;    /* the answer taken, parsed while the next one lands in resp */
 	long status;
 	int rc;
 	vs_error err;
@@ -66,7 +70,8 @@ static void prefetch_start(void *arg, const char *token)
 	pf->running = true;
 }
 
-/* Waits for the fetch; true when it holds the 200 answer for `token`. */
+/* Waits for the fetch; true when it holds the 200 answer for `token`, then moved to
+ * pf->parsing: parsing it reads the next token, which starts the next fetch into pf->resp. */
 static bool prefetch_take(prefetch *pf, const char *token)
 {
 	if (!pf->running)
@@ -77,6 +82,10 @@ static bool prefetch_take(prefetch *pf, const char *token)
 		pf->failed = true; /* something is off: no more fetching ahead */
 		return false;
 	}
+	strbuf t = pf->parsing;
+	pf->parsing = pf->resp;
+	pf->resp = t;
+	strbuf_reset(&pf->resp);
 	return true;
 }
 
@@ -109,7 +118,7 @@ static int one_page(vs_conn *c, const char *body, const char *method, vs_sax_pag
 	int rc;
 	const vs_propcol_transport *seam = vs_pc_seam();
 	if (token && prefetch_take(pf, token)) {
-		rc = feed_all(sp, pf->resp.buf, pf->resp.len, pf->resp.len, err);
+		rc = feed_all(sp, pf->parsing.buf, pf->parsing.len, PREFETCHED_PIECE, err);
 	} else if (seam) {
 		rc = seam->fetch(c, body, scratch, err);
 		if (rc == 0)
@@ -134,6 +143,7 @@ int vs_retrieve_stream(vs_conn *c, const vs_view_filter *filters, size_t n_filte
 	strbuf_init(&pf.body);
 	strbuf_init(&pf.token);
 	strbuf_init(&pf.resp);
+	strbuf_init(&pf.parsing);
 	vs_sax_page *sp = vs_sax_page_new(sink, ctx, prefetch_start, &pf);
 	strbuf body, token, prev, scratch;
 	strbuf_init(&body);
@@ -175,6 +185,7 @@ int vs_retrieve_stream(vs_conn *c, const vs_view_filter *filters, size_t n_filte
 	strbuf_done(&pf.body);
 	strbuf_done(&pf.token);
 	strbuf_done(&pf.resp);
+	strbuf_done(&pf.parsing);
 	strbuf_done(&body);
 	strbuf_done(&token);
 	strbuf_done(&prev);

@@ -10,6 +10,7 @@
 #include "vsphere/inventory.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,23 @@ static int by_item_name(const void *a, const void *b)
 	return inventory_compare_by_name(&((const scan_item *)a)->f, &((const scan_item *)b)->f);
 }
 
+/* The items' facts moved down over the array itself, which is then shrunk to them: 10,000
+ * facts are 6 MB, not to be copied aside while the items are still held. A facts struct is
+ * smaller than an item, so each lands below every item not yet moved (the verdicts must have
+ * been taken out before). NULL when there are none. */
+static vm_facts *items_to_facts(scan_item *items, size_t n)
+{
+	_Static_assert(offsetof(scan_item, f) == 0, "the facts lead an item");
+	if (!n) {
+		free(items);
+		return NULL;
+	}
+	vm_facts *facts = (vm_facts *)(void *)items;
+	for (size_t i = 0; i < n; i++)
+		memmove(&facts[i], &items[i].f, sizeof *facts);
+	return xrealloc(facts, n * sizeof *facts);
+}
+
 static void pipe_free_items(scan_pipe *p, bool verdicts)
 {
 	for (size_t i = 0; i < p->n; i++) {
@@ -382,17 +400,11 @@ static scan_status scan_run_streaming(vs_session *s, store *db, const scan_spec 
 	if (p.n)
 		qsort(p.items, p.n, sizeof *p.items, by_item_name);
 	out->n = p.n;
-	out->facts = xcalloc(p.n ? p.n : 1, sizeof *out->facts);
 	out->verdicts = xcalloc(p.n ? p.n : 1, sizeof *out->verdicts);
-	for (size_t i = 0; i < p.n; i++) {
-		out->facts[i] = p.items[i].f;
+	for (size_t i = 0; i < p.n; i++)
 		out->verdicts[i] = p.items[i].v;
-	}
-	free(p.items);
-	if (!p.n) {
-		free(out->facts);
-		out->facts = NULL;
-	}
+	out->facts = items_to_facts(p.items, p.n);
+	p.items = NULL;
 	if (progress) {
 		progress(ctx, SCAN_PHASE_RULES, 0, out->n);
 		if (db)

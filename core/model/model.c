@@ -320,22 +320,22 @@ void model_vm_facts_done(vm_facts *f)
 {
 	free(f->moref);
 	free(f->name);
-	free(f->folder);
-	free(f->datacenter);
-	free(f->cluster);
-	free(f->host);
+	model_str_free(f->folder);
+	model_str_free(f->datacenter);
+	model_str_free(f->cluster);
+	model_str_free(f->host);
 	free(f->facts_error_text);
-	free(f->connection_state);
-	free(f->config_guest_id);
-	free(f->config_guest_full_name);
-	free(f->enable_uuid_raw);
+	model_str_free(f->connection_state);
+	model_str_free(f->config_guest_id);
+	model_str_free(f->config_guest_full_name);
+	model_str_free(f->enable_uuid_raw);
 	for (size_t i = 0; i < f->n_disks; i++)
-		free(f->disks[i].label);
+		model_str_free(f->disks[i].label);
 	free(f->disks);
-	free(f->guest_id);
-	free(f->guest_full_name);
+	model_str_free(f->guest_id);
+	model_str_free(f->guest_full_name);
 	for (size_t i = 0; i < f->n_volumes; i++)
-		free(f->volumes[i].path);
+		model_str_free(f->volumes[i].path);
 	free(f->volumes);
 	for (size_t i = 0; i < f->n_test_snapshots; i++)
 		free(f->test_snapshots[i]);
@@ -453,7 +453,7 @@ void model_verdict_init(verdict *v)
 void model_verdict_done(verdict *v)
 {
 	for (size_t i = 0; i < v->n_findings; i++) {
-		free(v->findings[i].message);
+		model_str_free(v->findings[i].message);
 		free(v->findings[i].evidence);
 	}
 	free(v->findings);
@@ -468,7 +468,7 @@ void model_verdict_copy(verdict *dst, const verdict *src)
 		dst->findings = xcalloc(src->n_findings, sizeof(*dst->findings));
 		for (size_t i = 0; i < src->n_findings; i++) {
 			dst->findings[i] = src->findings[i];
-			dst->findings[i].message = xstrdup(src->findings[i].message);
+			dst->findings[i].message = (char *)model_intern(src->findings[i].message);
 			dst->findings[i].evidence = xstrdup(src->findings[i].evidence);
 		}
 	}
@@ -484,7 +484,8 @@ void model_verdict_add(verdict *v, const char *rule, severity sev, quiesce_level
 	f->sev = sev;
 	f->cap = cap;
 	f->fix = fix;
-	f->message = xstrdup(message);
+	/* the same few sentences for thousands of VMs: shared */
+	f->message = (char *)model_intern(message);
 	f->evidence = xstrdup(evidence);
 }
 

@@ -359,6 +359,16 @@ int model_tools_version_encode(int major, int minor, int patch);
 const char *model_tools_version_format(int encoded, char buf[16]);
 bool model_tools_version_parse(const char *s, int *out);
 
+/* Interned strings (intern.c): one shared, read-only copy per distinct value, kept for the
+ * process's life. The fields that repeat across a fleet may hold one (folder, datacenter,
+ * cluster, host, connection_state, config_guest_id, config_guest_full_name, enable_uuid_raw,
+ * guest_id, guest_full_name, disk labels, volume paths; a finding's message): they are set
+ * with model_str_set (or hold a malloc'ed string of their own) and released with
+ * model_str_free, never with free(). */
+const char *model_intern(const char *s);        /* NULL in, NULL out */
+void model_str_set(char **dst, const char *s);  /* *dst released, then the interned s */
+void model_str_free(char *s);                   /* free() unless interned */
+
 void model_vm_facts_init(vm_facts *f);
 void model_vm_facts_done(vm_facts *f);
 void model_guest_probe_init(guest_probe *p);

@@ -74,6 +74,17 @@ const char *intern(intern_table *t, const char *s)
 	return kept;
 }
 
+const char *intern_lookup(const intern_table *t, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t i = intern_hash(s) & (t->cap - 1);
+	for (; t->slots[i]; i = (i + 1) & (t->cap - 1))
+		if (strcmp(t->slots[i], s) == 0)
+			return t->slots[i];
+	return NULL;
+}
+
 size_t intern_count(const intern_table *t)
 {
 	return t->n;

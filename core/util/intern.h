@@ -12,6 +12,8 @@ intern_table *intern_new(void);
 void intern_free(intern_table *t);
 /* The table's copy of s (NULL for NULL). */
 const char *intern(intern_table *t, const char *s);
+/* The table's copy of s, NULL when it has none (nothing is added). */
+const char *intern_lookup(const intern_table *t, const char *s);
 /* How many distinct strings it holds. */
 size_t intern_count(const intern_table *t);
 

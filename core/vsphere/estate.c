@@ -208,12 +208,13 @@ bool estate_complete(const estate *e, const char *vm_moref)
 	return true;
 }
 
-/* Replaces *dst with s when they differ; true when it changed. */
+/* Replaces *dst with s (interned: a fleet has few folders, datacenters, clusters and hosts)
+ * when they differ; true when it changed. */
 static bool set_if(char **dst, const char *s)
 {
 	if ((!*dst && !s) || (*dst && s && !strcmp(*dst, s)))
 		return false;
-	xstrset(dst, s);
+	model_str_set(dst, s);
 	return true;
 }
 

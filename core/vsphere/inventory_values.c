@@ -161,7 +161,7 @@ static const ctrl_info *find_ctrl(const dev_scan *d, int key)
 static void free_disks(vm_disk *disks, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free(disks[i].label);
+		model_str_free(disks[i].label);
 	free(disks);
 }
 
@@ -185,7 +185,7 @@ static const struct {
 static void free_volumes(vm_volume *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free(v[i].path);
+		model_str_free(v[i].path);
 	free(v);
 }
 
@@ -223,10 +223,16 @@ static void s_power(vm_facts *f, const char *t)
 		 : strcmp(t, "suspended") == 0 ? POWER_SUSPENDED : POWER_UNKNOWN;
 }
 
+/* The name is the VM's own: not interned like the other strings. */
+static void s_name(vm_facts *f, const char *t)
+{
+	xstrset(&f->name, t);
+}
+
 /* Only a state other than "connected" is kept: it means the facts are not current. */
 static void s_connection_state(vm_facts *f, const char *t)
 {
-	xstrset(&f->connection_state, t && strcmp(t, "connected") != 0 ? t : NULL);
+	model_str_set(&f->connection_state, t && strcmp(t, "connected") != 0 ? t : NULL);
 }
 
 static void s_boot_time(vm_facts *f, const char *t)
@@ -271,12 +277,13 @@ static void s_tools_version(vm_facts *f, const char *t)
 	f->tools_version = v > 0 ? v : 0;
 }
 
+/* A string every VM of a fleet shares with many others: interned (model_str_set). */
 #define STRING_PROP(path, field) { path, V_SCALAR, NULL, offsetof(vm_facts, field) }
 #define SCALAR_PROP(path, fn) { path, V_SCALAR, fn, 0 }
 #define VALUE_PROP(path, kind) { path, kind, NULL, 0 }
 
 static const prop_map props[] = {
-	STRING_PROP("name", name),
+	SCALAR_PROP("name", s_name),
 	SCALAR_PROP("config.template", s_template),
 	STRING_PROP("config.guestId", config_guest_id),
 	STRING_PROP("config.guestFullName", config_guest_full_name),
@@ -304,10 +311,10 @@ static void unset(const prop_map *p, vm_facts *f)
 		if (p->apply)
 			p->apply(f, NULL);
 		else
-			xstrset((char **)((char *)f + p->str_field), NULL);
+			model_str_set((char **)((char *)f + p->str_field), NULL);
 		break;
 	case V_EXTRA_CONFIG:
-		xstrset(&f->enable_uuid_raw, NULL);
+		model_str_set(&f->enable_uuid_raw, NULL);
 		f->enable_uuid = TRI_NO; /* absent */
 		f->guest_build = 0;
 		break;
@@ -539,7 +546,7 @@ static void device_end(inventory_val *v)
 	if (disk) {
 		d->disks = xgrow(d->disks, &d->cap_disks, d->n_disks + 1, sizeof *d->disks);
 		d->disks[d->n_disks++] = (vm_disk){
-			.label = v->label[0] ? xstrdup(v->label) : NULL,
+			.label = v->label[0] ? (char *)model_intern(v->label) : NULL,
 			.controller = CTRL_UNKNOWN,
 			.bus = (int)v->ctrl_key, /* resolved once every controller is known */
 			.unit = (int)v->unit,
@@ -598,7 +605,7 @@ static void disk_leaf(inventory_val *v, const char *n)
 	vm_volume *vol = &v->vols[v->n_vols - 1];
 	int64_t x = -1;
 	if (!strcmp(n, "diskPath"))
-		xstrset(&vol->path, v->text);
+		model_str_set(&vol->path, v->text);
 	else if (!strcmp(n, "capacity") && to_i64(v->text, &x))
 		vol->capacity_bytes = x;
 	else if (!strcmp(n, "freeSpace") && to_i64(v->text, &x))
@@ -736,11 +743,11 @@ void inventory_val_finish(inventory_val *v)
 		if (p->apply)
 			p->apply(f, v->text);
 		else
-			xstrset((char **)((char *)f + p->str_field), v->text);
+			model_str_set((char **)((char *)f + p->str_field), v->text);
 		break;
 	case V_EXTRA_CONFIG:
 		if (v->have_uuid) {
-			xstrset(&f->enable_uuid_raw, v->uuid_raw);
+			model_str_set(&f->enable_uuid_raw, v->uuid_raw);
 			f->enable_uuid = inventory_enable_uuid_value(v->uuid_raw);
 		}
 		f->guest_build = v->os_build > 0 ? v->os_build : v->detailed > 0 ? v->detailed : 0;

@@ -448,6 +448,9 @@ static void assert_estate(const vm_facts *v, size_t n)
 	assert_null(orphan->datacenter);
 	assert_null(orphan->host);
 	assert_false(sql->facts_error); /* the host folder's unreadable name is no VM's fault */
+	/* names shared by VMs are one interned copy, not one each */
+	assert_ptr_equal(sql->datacenter, edge->datacenter);
+	assert_ptr_equal(sql->datacenter, model_intern("DC Paris"));
 }
 
 static void test_scan_estate(void **state)

@@ -500,6 +500,45 @@ static void test_short_names(void **state)
 	assert_string_equal(model_tools_text(TOOLS_UNKNOWN, v, b), "?");   /* never passes for running */
 }
 
+/* Interned strings: one shared copy per value; the facts' fields may hold either kind and
+ * release both alike (under valgrind and ASan a wrong free or a leak here fails the run). */
+static void test_intern(void **state)
+{
+	(void)state;
+	char a[] = "Microsoft Windows Server 2022 (64-bit)", b[sizeof a];
+	memcpy(b, a, sizeof a);
+	const char *x = model_intern(a), *y = model_intern(b);
+	assert_ptr_equal(x, y);          /* one copy for equal texts */
+	assert_ptr_not_equal(x, a);      /* the caller's buffer is not kept */
+	assert_string_equal(x, a);
+	assert_null(model_intern(NULL));
+	assert_ptr_not_equal(model_intern("Hard disk 1"), x);
+
+	vm_facts f;
+	model_vm_facts_init(&f);
+	f.guest_full_name = xstrdup(a);  /* a malloc'ed value of its own (history readback) */
+	model_str_set(&f.guest_full_name, a);
+	assert_ptr_equal(f.guest_full_name, x);
+	model_str_set(&f.guest_full_name, a); /* the same value again: kept */
+	assert_ptr_equal(f.guest_full_name, x);
+	f.datacenter = xstrdup("DC0");   /* equal to an interned text, yet its own: freed */
+	model_intern("DC0");
+	f.host = (char *)model_intern("esx-01");
+	model_vm_facts_done(&f);         /* frees the owned ones, keeps the shared ones */
+	assert_string_equal(model_intern("esx-01"), "esx-01");
+	assert_ptr_equal(model_intern(b), x);
+
+	verdict v, w;
+	model_verdict_init(&v);
+	model_verdict_add(&v, "R21", SEVERITY_INFO, LEVEL_NONE, FIX_NONE, a, "probe not_run");
+	model_verdict_copy(&w, &v);
+	assert_ptr_equal(v.findings[0].message, x); /* messages repeat over a fleet: shared */
+	assert_ptr_equal(w.findings[0].message, x);
+	assert_ptr_not_equal(w.findings[0].evidence, v.findings[0].evidence);
+	model_verdict_done(&v);
+	model_verdict_done(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_facts_copy_empty),
 		cmocka_unit_test(test_probe_copy),
 		cmocka_unit_test(test_verdict),
+		cmocka_unit_test(test_intern),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

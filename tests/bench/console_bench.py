@@ -1,7 +1,14 @@
 """make bench: the console with 10,000 VMs (the lab at --scale): key-to-redraw latency for
 scroll, sort and filter (median and p99 over 200 keys each; target p99 < 16 ms) and RSS
 (target < 96 MB). The console measures each key batch itself, from reading the key to the
-finished refresh (QUIESCENT_LATENCY_LOG), so tmux's own delays do not count."""
+finished refresh (QUIESCENT_LATENCY_LOG), so tmux's own delays do not count.
+
+The lab churns all along (--churn CONSOLE_BENCH_CHURN, default 1 % of the VMs' power states
+flipped a second, which the console follows through WaitForUpdatesEx). After the keys, the
+console is left to follow the churn for CONSOLE_BENCH_CHURN_MINUTES (default 10, issue 18's
+figure), its RSS sampled every minute; then the keys are measured again, and the RSS after
+the churn is printed beside its target (< 150 MB: issue 18 states it at 50,000 VMs,
+CONSOLE_BENCH_SCALE=2084)."""
 import os
 import statistics
 import sys
@@ -17,6 +24,8 @@ from console_tmux import Console, kill_server, tmux  # noqa: E402
 SCENARIO = os.path.join(HERE, "..", "e2e", "scenarios", "console.json")
 SCALE = int(os.environ.get("CONSOLE_BENCH_SCALE", "417"))   # 24 VMs x 417 = 10,008
 KEYS = 200
+CHURN = float(os.environ.get("CONSOLE_BENCH_CHURN", "1"))
+CHURN_MINUTES = float(os.environ.get("CONSOLE_BENCH_CHURN_MINUTES", "10"))
 
 
 def read_log(path, start):
@@ -70,29 +79,48 @@ def main():
     tmp = tempfile.TemporaryDirectory(prefix="console-bench-")
     log = os.path.join(tmp.name, "latency.log")
     t0 = time.time()
-    with Lab(SCENARIO, speed=100, scale=SCALE) as lab:
+    with Lab(SCENARIO, speed=100, scale=SCALE, extra_args=("--churn", str(CHURN))) as lab:
         c = Console(lab, 200, 50, args=("--no-probe",), env_extra={"QUIESCENT_LATENCY_LOG": log})
         try:
             s = c.wait("scan done: ", timeout=600)
             n = s.split("scan done: ")[1].split()[0]
-            print("console: %s VMs loaded in %.1f s (lab start included)" % (n, time.time() - t0))
-            worst = []
-            worst.append(phase(c, log, "scroll", lambda i: c.keys("Down" if (i // 50) % 2 == 0 else "Up")))
-            worst.append(phase(c, log, "sort", lambda i: c.keys(">")))
-            c.keys("/")
-            time.sleep(0.2)
-            text = "win2019 R07 !ready "
-            worst.append(phase(c, log, "filter", lambda i: c.keys("BSpace") if (i // len(text)) % 2 else c.type(text[i % len(text)])))
-            c.keys("Escape")
+            print("console: %s VMs loaded in %.1f s (lab start included); the lab flips %.1f %%"
+                  " of the power states a second" % (n, time.time() - t0, CHURN))
+            worst = keys_phases(c, log)
             rss, hwm = rss_kb(c)
             print("rss     now %.1f MB, peak %.1f MB" % (rss / 1024.0, hwm / 1024.0))
-            rss = hwm
-            ok = max(worst) < 16.0 and 0 < rss < 96 * 1024
+            ok = max(worst) < 16.0 and 0 < hwm < 96 * 1024
             print("targets: p99 < 16 ms, RSS < 96 MB: %s" % ("met" if ok else "NOT met"))
+            if CHURN_MINUTES > 0:
+                samples = [rss]
+                end = time.time() + CHURN_MINUTES * 60
+                while time.time() < end:
+                    time.sleep(min(60, max(0, end - time.time())))
+                    samples.append(rss_kb(c)[0])
+                print("churn: %.1f min; RSS each minute (MB): %s" % (
+                    CHURN_MINUTES, " ".join("%.1f" % (k / 1024.0) for k in samples)))
+                worst = keys_phases(c, log)
+                rss, hwm = rss_kb(c)
+                ok = max(worst) < 16.0 and 0 < rss < 150 * 1024
+                print("after the churn: rss now %.1f MB (%+.1f MB), peak %.1f MB; targets:"
+                      " p99 < 16 ms, RSS < 150 MB: %s" % (rss / 1024.0, (rss - samples[0]) / 1024.0,
+                                                        hwm / 1024.0, "met" if ok else "NOT met"))
         finally:
             c.close()
             kill_server()
 
+
+def keys_phases(c, log):
+    """Scroll, sort and filter, KEYS keys each; the worst p99 (ms)."""
+    worst = []
+    worst.append(phase(c, log, "scroll", lambda i: c.keys("Down" if (i // 50) % 2 == 0 else "Up")))
+    worst.append(phase(c, log, "sort", lambda i: c.keys(">")))
+    c.keys("/")
+    time.sleep(0.2)
+    text = "win2019 R07 !ready "
+    worst.append(phase(c, log, "filter", lambda i: c.keys("BSpace") if (i // len(text)) % 2 else c.type(text[i % len(text)])))
+    c.keys("Escape")
+    return worst
 
 if __name__ == "__main__":
     main()

@@ -346,36 +346,42 @@ void model_vm_facts_done(vm_facts *f)
 	model_vm_facts_init(f);
 }
 
+/* The interned copy of a field that repeats over a fleet: immutable, so threads share it. */
+static char *shared(const char *s)
+{
+	return (char *)model_intern(s);
+}
+
 void model_vm_facts_copy(vm_facts *dst, const vm_facts *src)
 {
 	*dst = *src;
 	dst->moref = xstrdup(src->moref);
 	dst->name = xstrdup(src->name);
-	dst->folder = xstrdup(src->folder);
-	dst->datacenter = xstrdup(src->datacenter);
-	dst->cluster = xstrdup(src->cluster);
-	dst->host = xstrdup(src->host);
+	dst->folder = shared(src->folder);
+	dst->datacenter = shared(src->datacenter);
+	dst->cluster = shared(src->cluster);
+	dst->host = shared(src->host);
 	dst->facts_error_text = xstrdup(src->facts_error_text);
-	dst->connection_state = xstrdup(src->connection_state);
-	dst->config_guest_id = xstrdup(src->config_guest_id);
-	dst->config_guest_full_name = xstrdup(src->config_guest_full_name);
-	dst->enable_uuid_raw = xstrdup(src->enable_uuid_raw);
+	dst->connection_state = shared(src->connection_state);
+	dst->config_guest_id = shared(src->config_guest_id);
+	dst->config_guest_full_name = shared(src->config_guest_full_name);
+	dst->enable_uuid_raw = shared(src->enable_uuid_raw);
 	dst->disks = NULL;
 	if (src->n_disks) {
 		dst->disks = xcalloc(src->n_disks, sizeof(*dst->disks));
 		for (size_t i = 0; i < src->n_disks; i++) {
 			dst->disks[i] = src->disks[i];
-			dst->disks[i].label = xstrdup(src->disks[i].label);
+			dst->disks[i].label = shared(src->disks[i].label);
 		}
 	}
-	dst->guest_id = xstrdup(src->guest_id);
-	dst->guest_full_name = xstrdup(src->guest_full_name);
+	dst->guest_id = shared(src->guest_id);
+	dst->guest_full_name = shared(src->guest_full_name);
 	dst->volumes = NULL;
 	if (src->n_volumes) {
 		dst->volumes = xcalloc(src->n_volumes, sizeof(*dst->volumes));
 		for (size_t i = 0; i < src->n_volumes; i++) {
 			dst->volumes[i] = src->volumes[i];
-			dst->volumes[i].path = xstrdup(src->volumes[i].path);
+			dst->volumes[i].path = shared(src->volumes[i].path);
 		}
 	}
 	dst->test_snapshots = NULL;

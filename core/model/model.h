@@ -373,7 +373,8 @@ void model_vm_facts_init(vm_facts *f);
 void model_vm_facts_done(vm_facts *f);
 void model_guest_probe_init(guest_probe *p);
 void model_guest_probe_done(guest_probe *p);
-/* Deep copy (for handing facts between threads). */
+/* Deep copy (for handing facts between threads); the fields that may be interned are the
+ * interned copies (immutable, shared). */
 void model_vm_facts_copy(vm_facts *dst, const vm_facts *src);
 void model_guest_probe_copy(guest_probe *dst, const guest_probe *src);
 void model_last_test_init(vm_last_test *t);

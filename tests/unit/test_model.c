@@ -381,6 +381,7 @@ static void test_facts_copy(void **state)
 	assert_ptr_not_equal(b.disks, a.disks);
 	assert_string_equal(b.disks[1].label, "Hard disk 2");
 	assert_ptr_not_equal(b.disks[1].label, a.disks[1].label);
+	assert_ptr_equal(b.disks[1].label, model_intern("Hard disk 2")); /* a fleet's: shared */
 	assert_int_equal(b.disks[1].controller, CTRL_IDE);
 	assert_int_equal(b.disks[1].mode, DISK_INDEPENDENT_PERSISTENT);
 	assert_int_equal(b.guest_build_revision, 5458);

@@ -1,4 +1,6 @@
 #include "cli/cmd_common.h"
+#include "cli/stop.h"
+#include "frontend/exit_codes.h"
 #include "engine/engine.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -80,5 +82,22 @@ engine *cmd_open_engine(const char *cmd, const char *db_opt, engine_opts *o)
 	o->db_path = NULL;   /* pathbuf ends here; the engine keeps its own */
 	if (!e)
 		fprintf(stderr, "%s: %s\n", cmd, msg);
+	return e;
+}
+
+engine *cmd_start_engine(const char *cmd, conn_opts *conn, bool need_guest, const char *db_opt,
+			 int network_grace_s, int task_timeout_s, int *exit_code)
+{
+	char msg[512];
+	if (conn_opts_complete(conn, need_guest, msg, sizeof msg) < 0) {
+		fprintf(stderr, "%s: %s\n", cmd, msg);
+		*exit_code = CLI_EXIT_USAGE;
+		return NULL;
+	}
+	engine_opts eopts = { .guest_user = conn->guest_user,
+			      .guest_password = conn->guest_password, .stop = cli_stop_level(),
+			      .network_grace_s = network_grace_s, .task_timeout_s = task_timeout_s };
+	engine *e = cmd_open_engine(cmd, db_opt, &eopts);
+	*exit_code = e ? CLI_EXIT_OK : CLI_EXIT_HISTORY;
 	return e;
 }

@@ -19,6 +19,12 @@ store *cmd_open_history_read(const char *cmd, const char *db_opt);
 /* The engine of a fix, a test or a recovery over the history at db_opt (--db) or the default
  * path; o->db_path is set here. On failure prints one sentence and returns NULL. */
 engine *cmd_open_engine(const char *cmd, const char *db_opt, engine_opts *o);
+
+/* What fix and snaptest do first: the connection options completed (exit 2 when they cannot
+ * be), then the engine on the history (exit 8 without it: no journal, no change to a VM).
+ * NULL after one sentence on stderr, with *exit_code set. */
+engine *cmd_start_engine(const char *cmd, conn_opts *conn, bool need_guest, const char *db_opt,
+			 int network_grace_s, int task_timeout_s, int *exit_code);
 /* Settles the tasks earlier runs left 'running' in the journal (engine_settle), saying how
  * many; a failure is a warning (the next run tries again). */
 void cmd_settle_tasks(const char *cmd, engine *e);

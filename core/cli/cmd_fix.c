@@ -466,20 +466,14 @@ static int stopped_exit(const fix_plan *p, const fix_summary *sum)
 static int run(fix_opts *o)
 {
 	char msg[512];
-	if (conn_opts_complete(&o->conn, true, msg, sizeof msg) < 0) {
-		fprintf(stderr, "quiescent fix: %s\n", msg);
-		return CLI_EXIT_USAGE;
-	}
+	int rc;
 	/* The journal is what makes a fix safe: no history, no fix. */
-	engine_opts eopts = { .guest_user = o->conn.guest_user,
-			      .guest_password = o->conn.guest_password, .stop = cli_stop_level(),
-			      .network_grace_s = o->network_grace_s,
-			      .task_timeout_s = o->task_timeout_s };
-	engine *e = cmd_open_engine(CMD, o->db, &eopts);
+	engine *e = cmd_start_engine(CMD, &o->conn, true, o->db, o->network_grace_s,
+				     o->task_timeout_s, &rc);
 	if (!e)
-		return CLI_EXIT_HISTORY;
+		return rc;
 	store *db = engine_store(e);
-	int rc = CLI_EXIT_CONNECT;
+	rc = CLI_EXIT_CONNECT;
 	vs_error err;
 	vs_error_clear(&err);
 	scan_result result = { 0 };

@@ -404,21 +404,15 @@ static int handle_orphans(snap_opts *o, engine *e, vs_session *s, const char *vc
 static int run(snap_opts *o)
 {
 	char msg[512];
+	int rc;
 	bool guest = o->conn.guest_user != NULL;
-	if (conn_opts_complete(&o->conn, guest, msg, sizeof msg) < 0) {
-		fprintf(stderr, "quiescent snaptest: %s\n", msg);
-		return CLI_EXIT_USAGE;
-	}
 	/* Without history a crash could leave a snapshot nobody knows about: refuse. */
-	engine_opts eopts = { .guest_user = o->conn.guest_user,
-			      .guest_password = o->conn.guest_password, .stop = cli_stop_level(),
-			      .network_grace_s = o->network_grace_s,
-			      .task_timeout_s = o->task_timeout_s };
-	engine *e = cmd_open_engine(CMD, o->db, &eopts);
+	engine *e = cmd_start_engine(CMD, &o->conn, guest, o->db,
+				     o->network_grace_s, o->task_timeout_s, &rc);
 	if (!e)
-		return CLI_EXIT_HISTORY;
+		return rc;
 	store *db = engine_store(e);
-	int rc = CLI_EXIT_CONNECT;
+	rc = CLI_EXIT_CONNECT;
 	vs_error err;
 	vs_error_clear(&err);
 	scan_result sr = { 0 };

@@ -333,10 +333,12 @@ static const char sql_plans_unfinished[] =
 	" WHERE c.server = ?1 AND (p.state IN ('running','confirmed')"
 	"  OR (p.state = 'interrupted' AND p.recovered_at IS NULL)) ORDER BY p.id";
 
-int store_plans_unfinished(store *s, const char *vcenter, int64_t *ids, size_t max,
-			   char *err, size_t errlen)
+/* The ids of the plans sql selects (id, owner_lock) whose owner is alive (alive) or gone. A
+ * plan this process runs itself is never "live elsewhere". */
+static int plans_by_owner(store *s, const char *sql, const char *vcenter, bool alive,
+			  int64_t *ids, size_t max, const char *what, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_plans_unfinished, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, sql, err, errlen);
 	if (!st)
 		return -1;
 	store_bind_text(st, 1, vcenter);
@@ -344,16 +346,24 @@ int store_plans_unfinished(store *s, const char *vcenter, int64_t *ids, size_t m
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		bool self;
-		if (n < max && !store_owner_lock_alive((const char *)sqlite3_column_text(st, 1), &self))
+		bool lives = store_owner_lock_alive((const char *)sqlite3_column_text(st, 1), &self);
+		if (n < max && (alive ? lives && !self : !lives))
 			ids[n++] = sqlite3_column_int64(st, 0);
 	}
 	if (rc != SQLITE_DONE) {
-		store_fail(s, err, errlen, "cannot look for unfinished fix plans");
+		store_fail(s, err, errlen, what);   /* before the reset, which clears the message */
 		sqlite3_reset(st);
 		return -1;
 	}
 	sqlite3_reset(st);
 	return (int)n;
+}
+
+int store_plans_unfinished(store *s, const char *vcenter, int64_t *ids, size_t max,
+			   char *err, size_t errlen)
+{
+	return plans_by_owner(s, sql_plans_unfinished, vcenter, false, ids, max,
+			      "cannot look for unfinished fix plans", err, errlen);
 }
 
 static const char sql_plans_live[] =
@@ -363,25 +373,8 @@ static const char sql_plans_live[] =
 int store_plans_live(store *s, const char *vcenter, int64_t *ids, size_t max, char *err,
 		     size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_plans_live, err, errlen);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, vcenter);
-	size_t n = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		bool self;
-		if (n < max && store_owner_lock_alive((const char *)sqlite3_column_text(st, 1), &self) &&
-		    !self)
-			ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, err, errlen, "cannot look for running fix plans");
-		sqlite3_reset(st);
-		return -1;
-	}
-	sqlite3_reset(st);
-	return (int)n;
+	return plans_by_owner(s, sql_plans_live, vcenter, true, ids, max,
+			      "cannot look for running fix plans", err, errlen);
 }
 
 static const char sql_journal_vms[] =

@@ -1195,6 +1195,30 @@ static col_span dyn_span(const char *s, size_t n, const col_span sp[6])
 	return d;
 }
 
+/* The end of both disk-table readers: the table's verdict from its rows (disks seen, the table
+ * ended, the dynamic ones named); frees dyn. 1 when read, 0 with err set. */
+static int diskpart_verdict(size_t disks, bool ended, char **dyn, size_t dyn_n, tri *dynamic,
+			    char **evidence, char *err, size_t errlen)
+{
+	int ok = 0;
+	if (!disks)
+		errbuf_set(err, errlen, "diskpart listed no disk");
+	else if (!ended)
+		errbuf_set(err, errlen, "diskpart output ends inside the disk table (cut off?)");
+	else if (dyn_n) {
+		*dynamic = TRI_YES;
+		*evidence = list_evidence("diskpart lists ", " as dynamic", dyn, dyn_n);
+		ok = 1;
+	} else {
+		*dynamic = TRI_NO;
+		*evidence = xasprintf("diskpart lists %zu disk%s, none dynamic", disks,
+				      disks == 1 ? "" : "s");
+		ok = 1;
+	}
+	free_names(dyn, dyn_n);
+	return ok;
+}
+
 /* 1 parsed, 0 failed (err set), -1 no dash line at all (the caller explains). */
 static int diskpart_by_columns(const char *text, size_t len, tri *dynamic, char **evidence,
 			       char *err, size_t errlen)
@@ -1245,24 +1269,7 @@ static int diskpart_by_columns(const char *text, size_t len, tri *dynamic, char 
 		}
 		disks++;
 	}
-	if (!disks) {
-		errbuf_set(err, errlen, "diskpart listed no disk");
-		goto fail;
-	}
-	if (!ended) {
-		errbuf_set(err, errlen, "diskpart output ends inside the disk table (cut off?)");
-		goto fail;
-	}
-	if (dyn_n) {
-		*dynamic = TRI_YES;
-		*evidence = list_evidence("diskpart lists ", " as dynamic", dyn, dyn_n);
-	} else {
-		*dynamic = TRI_NO;
-		*evidence = xasprintf("diskpart lists %zu disk%s, none dynamic", disks,
-				      disks == 1 ? "" : "s");
-	}
-	free_names(dyn, dyn_n);
-	return 1;
+	return diskpart_verdict(disks, ended, dyn, dyn_n, dynamic, evidence, err, errlen);
 fail:
 	free_names(dyn, dyn_n);
 	return 0;
@@ -1388,24 +1395,7 @@ bool probe_parse_diskpart(const char *text, tri *dynamic, char **evidence,
 		}
 		disks++;
 	}
-	if (!disks) {
-		errbuf_set(err, errlen, "diskpart listed no disk");
-		goto fail;
-	}
-	if (!ended) {
-		errbuf_set(err, errlen, "diskpart output ends inside the disk table (cut off?)");
-		goto fail;
-	}
-	if (dyn_n) {
-		*dynamic = TRI_YES;
-		*evidence = list_evidence("diskpart lists ", " as dynamic", dyn, dyn_n);
-	} else {
-		*dynamic = TRI_NO;
-		*evidence = xasprintf("diskpart lists %zu disk%s, none dynamic", disks,
-				      disks == 1 ? "" : "s");
-	}
-	free_names(dyn, dyn_n);
-	return true;
+	return diskpart_verdict(disks, ended, dyn, dyn_n, dynamic, evidence, err, errlen);
 fail:
 	free_names(dyn, dyn_n);
 	return false;

@@ -162,9 +162,6 @@ const char *ui_vcenter_url(const ui *u, unsigned vc);
  * vCenter's key: true with *vc = the vCenter of these n VMs when they are all on the same one
  * and it is logged in; else false with a message saying why (what: "fix", "test"). */
 bool ui_vms_actionable(ui *u, fleet_vm *const *vms, size_t n, const char *what, unsigned *vc);
-/* Fixes and test snapshots run on the first vCenter's session: true when vm is one of its
- * VMs, else false with a message saying so (what: "fix", "test"). */
-bool ui_vm_actionable(ui *u, const fleet_vm *vm, const char *what);
 /* Starts a scan unless one runs. 0, or -1 with a message shown. */
 int ui_start_scan(ui *u);
 /* The same, reusing guest facts younger than probe_max_age_s (> 0): a background re-probe. */

@@ -66,17 +66,6 @@ bool ui_vms_actionable(ui *u, fleet_vm *const *vms, size_t n, const char *what, 
 	return false;
 }
 
-bool ui_vm_actionable(ui *u, const fleet_vm *vm, const char *what)
-{
-	if (!vm || vm->vc == 0)
-		return true;
-	ui_message(u, LOG_ERROR, "cannot %s %s: it is on %s, and fixes and tests run on %s (the first "
-		   "--server) only; unmark it, or run quiescent --server %s", what,
-		   vm->f.name ? vm->f.name : vm->f.moref, ui_vcenter_name(u, vm->vc), ui_vcenter_name(u, 0),
-		   ui_vcenter_name(u, vm->vc));
-	return false;
-}
-
 /* ---- login, on a job thread ---- */
 
 typedef struct {

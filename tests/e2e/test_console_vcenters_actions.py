@@ -1,0 +1,153 @@
+"""Fixes and test snapshots on the second vCenter of a console (--server given twice), end to
+end: the real binary against two labs over HTTPS in a detached tmux session. Marks on two
+vCenters are refused with a sentence; a VM of the second lab that lacks disk.EnableUUID is
+fixed and a test snapshot is taken of another, each on the second lab's own session, and both
+are checked against that lab with pyVmomi (the setting is there, the VM is on, no test
+snapshot left) and in the history (journaled under the second lab's key). Bounded waits
+only."""
+import os
+import sqlite3
+import ssl
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, HERE)
+from labctl import Lab, unittest_main  # noqa: E402
+from console_tmux import Console, kill_server  # noqa: E402
+import test_console_vcenters as two  # noqa: E402  (its scenario: same logins on both labs)
+
+
+def rows(db, sql):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def connect(lab):
+    from pyVim.connect import SmartConnect  # Debian python3-pyvmomi
+    host, port = lab.host.split(":")
+    return SmartConnect(host=host, port=int(port), user=lab.user, pwd=lab.password,
+                        sslContext=ssl._create_unverified_context())
+
+
+def snapshot_tasks(lab):
+    """The VMs lab's recent tasks created a snapshot of: where the test really ran."""
+    from pyVim.connect import Disconnect
+    si = connect(lab)
+    try:
+        return sorted(t.info.entityName for t in si.content.taskManager.recentTask
+                      if "createSnapshot" in (t.info.descriptionId or ""))
+    finally:
+        Disconnect(si)
+
+
+def vm_state(lab, name):
+    """What lab says of VM name: (disk.EnableUUID, power state, names of our test snapshots)."""
+    from pyVim.connect import Disconnect
+    si = connect(lab)
+    try:
+        view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [], True)
+        for vm in view.view:
+            if getattr(vm, "name", None) != name or not hasattr(vm, "snapshot"):
+                continue
+            uuid = next((o.value for o in vm.config.extraConfig if o.key == "disk.EnableUUID"), None)
+            snaps = []
+
+            def walk(tree):
+                for n in tree:
+                    snaps.append(n.name)
+                    walk(n.childSnapshotList)
+            if vm.snapshot:
+                walk(vm.snapshot.rootSnapshotList)
+            return uuid, str(vm.runtime.powerState), [s for s in snaps if s.startswith("quiescent-test-")]
+        raise AssertionError("%s not in the lab" % name)
+    finally:
+        Disconnect(si)
+
+
+class ActionsOnTheSecondVCenterTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="quiescent-e2e-vcenters-actions-")
+        self.addCleanup(self.tmp.cleanup)
+        self.a = Lab(two.scenario("alpha"), speed=100)
+        self.addCleanup(self.a.stop)
+        sc = two.scenario("bravo")
+        nouuid = dict(sc["vms"][0], name="bravo-nouuid", count=1, extra_config={})
+        sc["vms"].append(nouuid)
+        self.b = Lab(sc, speed=100)
+        self.addCleanup(self.b.stop)
+        kh = os.path.join(self.tmp.name, "known_hosts")
+        with open(kh, "w") as f:
+            f.write("%s %s\n" % (self.b.host, self.b.thumbprint))
+        self.c = Console(self.a, 150, 30, args=("--server", self.b.url),
+                         env_extra={"GOVC_TLS_KNOWN_HOSTS": kh},
+                         guest_login="%s:%s" % (two.GUEST["user"], two.GUEST["password"]))
+        self.addCleanup(kill_server)
+        self.addCleanup(self.c.close)
+        self.db = os.path.join(self.c.tmp.name, "history.db")
+
+    def test_fix_and_snaptest_on_the_second(self):
+        c, b = self.c, self.b.host
+        c.wait(r"bravo-nouuid\s.*fixable.* R07", timeout=60, regex=True)
+        c.wait(r"alpha-%03d\s.*ready" % two.N, timeout=60, regex=True)
+        c.wait_gone("probing", timeout=60)
+        self.assertEqual(vm_state(self.b, "bravo-nouuid")[0], None)
+
+        # marks on both vCenters: one sentence, nothing planned
+        c.keys(":")
+        c.type("mark alpha-001 bravo-nouuid")
+        c.keys("Enter")
+        c.wait("marked 2")
+        c.keys("f")
+        s = c.wait("cannot fix VMs of two vCenters at once")
+        self.assertNotIn("[Fix plan]", s)
+        c.keys(":")
+        c.type("unmark alpha-001")
+        c.keys("Enter")
+        c.wait("marked 1")
+
+        # the fix runs on B's session: B's VM gets the setting and is on again
+        c.keys("f")
+        s = c.wait("[Fix plan]")
+        self.assertIn("bravo-nouuid", s)
+        c.keys("a")
+        s = c.wait("Run this plan?")
+        self.assertIn("on %s" % b, s.replace("\n", " "))
+        c.keys("y")
+        c.wait("fix started")
+        c.wait("the VMs were scanned again", timeout=60)
+        uuid, power, _ = vm_state(self.b, "bravo-nouuid")
+        self.assertEqual(uuid, "TRUE")
+        self.assertEqual(power, "poweredOn")
+        self.assertEqual(rows(self.db, "SELECT p.state, c.server FROM plans p JOIN connections c "
+                                       "ON c.id = p.connection_id"), [("done", b)])
+        c.keys("Escape")
+        s = c.wait(r"bravo-nouuid\s.*ready", timeout=30, regex=True)
+
+        # a test snapshot of a VM of B: taken there, removed there, recorded under B
+        c.keys(":")
+        c.type("snaptest bravo-001")
+        c.keys("Enter")
+        c.wait("Quiesced test snapshot of bravo-001")
+        c.keys("Enter")
+        s = c.wait("snapshot removed: yes", timeout=60)
+        self.assertEqual(vm_state(self.b, "bravo-001")[2], [])
+        self.assertEqual(snapshot_tasks(self.b), ["bravo-001"])
+        self.assertEqual(snapshot_tasks(self.a), [])
+        self.assertEqual(rows(self.db, "SELECT s.vm_name, s.state, c.server FROM snaptests s JOIN connections c "
+                                       "ON c.id = s.connection_id"), [("bravo-001", "removed", b)])
+        c.keys("Escape")
+        s = c.wait("[VMs]")
+        self.assertRegex(s, r"bravo-001\s.*ready\s+ok now")
+        self.assertNotIn(two.PASSWORD, s)
+        c.keys("q")
+        c.wait("EXITED 0", timeout=30)
+
+
+if __name__ == "__main__":
+    unittest_main()

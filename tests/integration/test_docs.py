@@ -200,7 +200,8 @@ class GeneratedDocsTest(unittest.TestCase):
         sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
         import captures
         where = captures.all_markers()
-        for name in ("vm-list", "filter-not-ready", "vm-detail", "help", "readonly-ascii", "fix-plan"):
+        for name in ("vm-list", "filter-not-ready", "vm-detail", "help", "readonly-ascii", "fix-plan", "fix-done",
+                     "snaptest-done"):
             self.assertIn(name, where)
         self.assertEqual(set(where), set(captures.CAPTURES), "a screen of captures.py has no marker")
         fence, good = "```", "<!-- capture help -->\n```\nx\n```\n<!-- /capture -->\n"

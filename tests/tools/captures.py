@@ -29,34 +29,52 @@ OPEN = re.compile(r"^<!-- capture ([a-z0-9-]+) -->$")
 CLOSE = "<!-- /capture -->"
 
 
-# ---- the screens: name -> (scenario, width, height, console args, env, steps) ----
-# A step is ("keys", k...), ("type", text), ("wait", text) or ("gone", text); the screen is
-# taken after the last step.
+# ---- the screens ----
+# Each is taken on a lab of its own (a fix must not see another capture's fixed VMs). A step is
+# ("keys", k...), ("type", text), ("wait", text) or ("gone", text); the screen is taken after
+# the last step. speed: the lab's (1 = real time, for the screens of a running job).
+
+def cap(scenario, width, height, steps, args=(), env=None, speed=100):
+    return {"scenario": scenario, "width": width, "height": height, "steps": steps, "args": args,
+            "env": env or {}, "speed": speed}
+
 
 def _list_ready():
     # the title shows a running job (" scan: 56 VMs") until the scan has written the history
     return [("wait", "scan done: "), ("gone", " scan: ")]
 
 
+def _cmd(line):
+    return [("keys", ":"), ("type", line), ("keys", "Enter")]
+
+
+_GUEST_USER = ("--guest-user", "Administrator")
+_MARK_TWO = [("wait", "scan done: 7 VMs")] + _cmd("mark no-uuid-2016 uuid-false-2019") + [("wait", "marked 2")]
+_PLAN = _MARK_TWO + [("keys", "f"), ("wait", "[Fix plan]")]
+_RUN_PLAN = _PLAN + [("keys", "a"), ("wait", "Run this plan?"), ("keys", "y"), ("wait", "fix started")]
+_TEST = [("wait", "scan done: 7 VMs")] + _cmd("snaptest app-2019") + [("wait", "Quiesced test snapshot of app-2019")]
+_RUN_TEST = _TEST + [("keys", "Enter"), ("wait", "testing app-2019")]
+
 CAPTURES = {
-    "vm-list": (DEMO, 100, 30, (), {}, _list_ready()),
-    "filter-not-ready": (DEMO, 100, 30, (), {}, _list_ready() + [
-        ("keys", ":"), ("type", "mark exch-mbx-03 fs-03"), ("keys", "Enter"), ("wait", "marked 2"),
-        ("keys", "/"), ("type", "!ready"), ("keys", "Enter"), ("wait", "/!ready")]),
-    "vm-detail": (DEMO, 100, 29, (), {}, _list_ready() + [
-        ("keys", ":"), ("type", "open app-crm-01"), ("keys", "Enter"), ("wait", "[VM detail]")]),
-    "help": (DEMO, 100, 29, (), {}, _list_ready() + [("keys", "?"), ("wait", "[Help]")]),
-    "readonly-ascii": (DEMO, 80, 24, ("--readonly",), {"LANG": "C", "LC_ALL": "C"}, _list_ready()),
-    "fix-plan": (ACTIONS, 100, 30, ("--guest-user", "Administrator"), {}, [
-        ("wait", "scan done: 7 VMs"), ("keys", ":"), ("type", "mark no-uuid-2016 uuid-false-2019"),
-        ("keys", "Enter"), ("wait", "marked 2"), ("keys", "f"), ("wait", "[Fix plan]")]),
-    "fix-confirm": (ACTIONS, 100, 29, ("--guest-user", "Administrator"), {}, [
-        ("wait", "scan done: 7 VMs"), ("keys", ":"), ("type", "mark no-uuid-2016 uuid-false-2019"),
-        ("keys", "Enter"), ("wait", "marked 2"), ("keys", "f"), ("wait", "[Fix plan]"), ("keys", "a"),
-        ("wait", "Run this plan?")]),
-    "snaptest-options": (ACTIONS, 100, 29, ("--guest-user", "Administrator"), {}, [
-        ("wait", "scan done: 7 VMs"), ("keys", ":"), ("type", "snaptest app-2019"), ("keys", "Enter"),
-        ("wait", "Quiesced test snapshot of app-2019")]),
+    # where the VMs live comes after their rows: wait for its column
+    "vm-list": cap(DEMO, 100, 30, _list_ready() + [("wait", "CLUSTER")]),
+    "filter-not-ready": cap(DEMO, 100, 30, _list_ready() + [("wait", "CLUSTER")] + _cmd("mark exch-mbx-03 fs-03") + [
+        ("wait", "marked 2"), ("keys", "/"), ("type", "!ready"), ("keys", "Enter"), ("wait", "/!ready"),
+        ("wait", "CLUSTER")]),
+    "vm-detail": cap(DEMO, 100, 29, _list_ready() + _cmd("open app-crm-01") + [("wait", "[VM detail]")]),
+    "help": cap(DEMO, 100, 29, _list_ready() + [("keys", "?"), ("wait", "[Help]")]),
+    "tasks": cap(DEMO, 100, 30, _list_ready() + [("keys", "2"), ("wait", "[Tasks]")]),
+    "readonly-ascii": cap(DEMO, 80, 24, _list_ready(), args=("--readonly",), env={"LANG": "C", "LC_ALL": "C"}),
+    "fix-plan": cap(ACTIONS, 100, 30, _PLAN, args=_GUEST_USER),
+    "fix-confirm": cap(ACTIONS, 100, 29, _PLAN + [("keys", "a"), ("wait", "Run this plan?")], args=_GUEST_USER),
+    "fix-running": cap(ACTIONS, 100, 30, _RUN_PLAN + [("wait", "[>] 1.")], args=_GUEST_USER, speed=1),
+    "fix-done": cap(ACTIONS, 100, 30, _RUN_PLAN + [("wait", "the VMs were scanned again")], args=_GUEST_USER),
+    "snaptest-options": cap(ACTIONS, 100, 29, _TEST, args=_GUEST_USER),
+    "snaptest-running": cap(ACTIONS, 100, 30, _RUN_TEST + [("wait", "event: ")], args=_GUEST_USER, speed=1),
+    "snaptest-done": cap(ACTIONS, 100, 30, _RUN_TEST + [("wait", "snapshot removed: yes")], args=_GUEST_USER),
+    "tasks-after-test": cap(ACTIONS, 100, 23, _RUN_TEST + [("wait", "snapshot removed: yes"), ("keys", "2"),
+                                                            ("wait", "Create snapshot app-2019 by")],
+                            args=_GUEST_USER),
 }
 
 
@@ -140,39 +158,35 @@ def take(names):
     from console_tmux import Console, kill_server
     import json
 
-    screens, labs = {}, {}
+    screens = {}
     try:
         for name in names:
-            scenario, w, h, args, env, steps = CAPTURES[name]
-            if scenario not in labs:
-                labs[scenario] = Lab(scenario, speed=100)
-            lab = labs[scenario]
-            with open(scenario) as f:
+            cp = CAPTURES[name]
+            with open(cp["scenario"]) as f:
                 sc = json.load(f)
             guest = next((v["guest"] for v in sc.get("vms", []) if v.get("guest", {}).get("user")), None)
-            c = Console(lab, w, h, args, env_extra=env,
+            lab = Lab(cp["scenario"], speed=cp["speed"])
+            c = Console(lab, cp["width"], cp["height"], cp["args"], env_extra=cp["env"],
                         guest_login="%s:%s" % (guest["user"], guest["password"]) if guest else None)
             try:
-                c.wait_gone("probing", timeout=60)
-                for step in steps:
+                for step in cp["steps"]:
                     if step[0] == "keys":
                         c.keys(*step[1:])
                     elif step[0] == "type":
                         c.type(step[1])
                     elif step[0] == "gone":
-                        c.wait_gone(step[1], timeout=60)
+                        c.wait_gone(step[1], timeout=120)
                     else:
-                        c.wait(step[1], timeout=60)
+                        c.wait(step[1], timeout=120)
                 screens[name] = tidy(c.screen(), lab.host, c.tmp.name)
                 if lab.password and lab.password in screens[name]:
                     raise RuntimeError("capture %s shows the vCenter password" % name)
             finally:
                 c.close()
-            print("captured %s (%dx%d)" % (name, w, h))
+                lab.stop()
+            print("captured %s (%dx%d)" % (name, cp["width"], cp["height"]))
     finally:
         kill_server()
-        for lab in labs.values():
-            lab.stop()
     return screens
 
 

@@ -2,8 +2,9 @@
 """make captures: the console screens shown in the docs, taken from the real console.
 
 Starts the lab with a scenario (the demo one for the fleet screens, the console actions one for
-the fix and test screens), drives the console in tmux (tests/e2e/console_tmux.py) and writes
-each captured screen into the docs between its markers:
+the fix and test screens, the snaptest one for user-guide.md's `quiescent scan`), drives the
+console (or the command) in tmux (tests/e2e/console_tmux.py) and writes each captured screen into
+the docs between its markers:
 
     <!-- capture NAME -->
     ```
@@ -23,6 +24,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DOCS = [os.path.join(ROOT, "docs", "console.md"), os.path.join(ROOT, "docs", "user-guide.md")]
 DEMO = os.path.join(ROOT, "tests", "lab", "scenarios", "demo.json")
 ACTIONS = os.path.join(ROOT, "tests", "e2e", "scenarios", "actions.json")
+SNAPTEST = os.path.join(ROOT, "tests", "integration", "scenarios", "snaptest.json")
 PORT = "37451"
 
 OPEN = re.compile(r"^<!-- capture ([a-z0-9-]+) -->$")
@@ -34,9 +36,11 @@ CLOSE = "<!-- /capture -->"
 # ("keys", k...), ("type", text), ("wait", text) or ("gone", text); the screen is taken after
 # the last step. speed: the lab's (1 = real time, for the screens of a running job).
 
-def cap(scenario, width, height, steps, args=(), env=None, speed=100):
+def cap(scenario, width, height, steps, args=(), env=None, speed=100, command=None, prompt=None):
+    """command: a headless sub-command run in the pane instead of the console; its output up to
+    its exit is the capture, under prompt (the command line as the docs show it)."""
     return {"scenario": scenario, "width": width, "height": height, "steps": steps, "args": args,
-            "env": env or {}, "speed": speed}
+            "env": env or {}, "speed": speed, "command": command, "prompt": prompt}
 
 
 def _list_ready():
@@ -75,6 +79,8 @@ CAPTURES = {
     "tasks-after-test": cap(ACTIONS, 100, 23, _RUN_TEST + [("wait", "snapshot removed: yes"), ("keys", "2"),
                                                             ("wait", "Create snapshot app-2019 by")],
                             args=_GUEST_USER),
+    "scan-80": cap(SNAPTEST, 80, 24, [("wait", "EXITED ")], args=_GUEST_USER, command="scan",
+                   prompt="$ quiescent scan          # on an 80-column terminal (piped: whole findings, LAST TEST column)"),
 }
 
 
@@ -167,7 +173,8 @@ def take(names):
             guest = next((v["guest"] for v in sc.get("vms", []) if v.get("guest", {}).get("user")), None)
             lab = Lab(cp["scenario"], speed=cp["speed"])
             c = Console(lab, cp["width"], cp["height"], cp["args"], env_extra=cp["env"],
-                        guest_login="%s:%s" % (guest["user"], guest["password"]) if guest else None)
+                        guest_login="%s:%s" % (guest["user"], guest["password"]) if guest else None,
+                        command=cp["command"])
             try:
                 for step in cp["steps"]:
                     if step[0] == "keys":
@@ -178,7 +185,13 @@ def take(names):
                         c.wait_gone(step[1], timeout=120)
                     else:
                         c.wait(step[1], timeout=120)
-                screens[name] = tidy(c.screen(), lab.host, c.tmp.name)
+                screen = c.screen()
+                if cp["command"]:   # its output, without the pane's "echo; echo EXITED rc"
+                    if not screen.startswith("NAME"):
+                        raise RuntimeError("capture %s: the output is taller than the pane (%d rows)"
+                                           % (name, cp["height"]))
+                    screen = cp["prompt"] + "\n" + screen[:screen.rindex("EXITED ")].rstrip("\n")
+                screens[name] = tidy(screen, lab.host, c.tmp.name)
                 if lab.password and lab.password in screens[name]:
                     raise RuntimeError("capture %s shows the vCenter password" % name)
             finally:

@@ -3,8 +3,8 @@ end: the real binary against two labs over HTTPS in a detached tmux session. Mar
 vCenters are refused with a sentence; a VM of the second lab that lacks disk.EnableUUID is
 fixed and a test snapshot is taken of another, each on the second lab's own session, and both
 are checked against that lab with pyVmomi (the setting is there, the VM is on, no test
-snapshot left) and in the history (journaled under the second lab's key). Bounded waits
-only."""
+snapshot left) and in the history (journaled under the second lab's key); the R01 checklist of
+a VM of the second lab mounts the Tools installer there. Bounded waits only."""
 import os
 import sqlite3
 import ssl
@@ -46,6 +46,18 @@ def snapshot_tasks(lab):
         Disconnect(si)
 
 
+def mounted(lab):
+    """The VMs of lab with the VMware Tools installer mounted."""
+    from pyVim.connect import Disconnect
+    si = connect(lab)
+    try:
+        view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [], True)
+        return sorted(vm.name for vm in view.view
+                      if hasattr(vm, "snapshot") and vm.runtime.toolsInstallerMounted)
+    finally:
+        Disconnect(si)
+
+
 def vm_state(lab, name):
     """What lab says of VM name: (disk.EnableUUID, power state, names of our test snapshots)."""
     from pyVim.connect import Disconnect
@@ -79,6 +91,7 @@ class ActionsOnTheSecondVCenterTest(unittest.TestCase):
         sc = two.scenario("bravo")
         nouuid = dict(sc["vms"][0], name="bravo-nouuid", count=1, extra_config={})
         sc["vms"].append(nouuid)
+        sc["vms"].append(dict(sc["vms"][0], name="bravo-notools", count=1, tools={"status": "notInstalled"}))
         self.b = Lab(sc, speed=100)
         self.addCleanup(self.b.stop)
         kh = os.path.join(self.tmp.name, "known_hosts")
@@ -145,6 +158,20 @@ class ActionsOnTheSecondVCenterTest(unittest.TestCase):
         s = c.wait("[VMs]")
         self.assertRegex(s, r"bravo-001\s.*ready\s+ok now")
         self.assertNotIn(two.PASSWORD, s)
+
+        # the R01 checklist of a VM of B: m mounts the installer there, not on A
+        c.keys(":")
+        c.type("filter name:bravo-notools")
+        c.keys("Enter")
+        c.wait("[VMs] 1/1 of")
+        c.keys("c")
+        c.wait("quiescent can do this step: press m")
+        c.keys("m")
+        c.wait("the installer is mounted (MountToolsInstaller succeeded)", timeout=30)
+        self.assertEqual(mounted(self.b), ["bravo-notools"])
+        self.assertEqual(mounted(self.a), [])
+        c.keys("Escape")
+        c.wait("[VMs]")
         c.keys("q")
         c.wait("EXITED 0", timeout=30)
 

@@ -192,8 +192,9 @@ def take(names):
                                            % (name, cp["height"]))
                     screen = cp["prompt"] + "\n" + screen[:screen.rindex("EXITED ")].rstrip("\n")
                 screens[name] = tidy(screen, lab.host, c.tmp.name)
-                if lab.password and lab.password in screens[name]:
-                    raise RuntimeError("capture %s shows the vCenter password" % name)
+                for secret in (lab.password, guest["password"] if guest else None):
+                    if secret and secret in screens[name]:
+                        raise RuntimeError("capture %s shows a password" % name)
             finally:
                 c.close()
                 lab.stop()

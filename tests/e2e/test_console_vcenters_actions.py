@@ -6,8 +6,6 @@ are checked against that lab with pyVmomi (the setting is there, the VM is on, n
 snapshot left) and in the history (journaled under the second lab's key); the R01 checklist of
 a VM of the second lab mounts the Tools installer there. Bounded waits only."""
 import os
-import sqlite3
-import ssl
 import sys
 import tempfile
 import unittest
@@ -16,70 +14,30 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 from labctl import Lab, unittest_main  # noqa: E402
+from vcenter import Vcenter  # noqa: E402
+from history_db import rows  # noqa: E402
 from console_tmux import Console, kill_server  # noqa: E402
 import test_console_vcenters as two  # noqa: E402  (its scenario: same logins on both labs)
 
 
-def rows(db, sql):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def connect(lab):
-    from pyVim.connect import SmartConnect  # Debian python3-pyvmomi
-    host, port = lab.host.split(":")
-    return SmartConnect(host=host, port=int(port), user=lab.user, pwd=lab.password,
-                        sslContext=ssl._create_unverified_context())
-
-
 def snapshot_tasks(lab):
     """The VMs lab's recent tasks created a snapshot of: where the test really ran."""
-    from pyVim.connect import Disconnect
-    si = connect(lab)
-    try:
-        return sorted(t.info.entityName for t in si.content.taskManager.recentTask
+    with Vcenter.of(lab) as vc:
+        return sorted(t.info.entityName for t in vc.si.content.taskManager.recentTask
                       if "createSnapshot" in (t.info.descriptionId or ""))
-    finally:
-        Disconnect(si)
 
 
 def mounted(lab):
     """The VMs of lab with the VMware Tools installer mounted."""
-    from pyVim.connect import Disconnect
-    si = connect(lab)
-    try:
-        view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [], True)
-        return sorted(vm.name for vm in view.view
-                      if hasattr(vm, "snapshot") and vm.runtime.toolsInstallerMounted)
-    finally:
-        Disconnect(si)
+    with Vcenter.of(lab) as vc:
+        return sorted(v.name for v in vc.all_vms() if v.runtime.toolsInstallerMounted)
 
 
 def vm_state(lab, name):
     """What lab says of VM name: (disk.EnableUUID, power state, names of our test snapshots)."""
-    from pyVim.connect import Disconnect
-    si = connect(lab)
-    try:
-        view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [], True)
-        for vm in view.view:
-            if getattr(vm, "name", None) != name or not hasattr(vm, "snapshot"):
-                continue
-            uuid = next((o.value for o in vm.config.extraConfig if o.key == "disk.EnableUUID"), None)
-            snaps = []
-
-            def walk(tree):
-                for n in tree:
-                    snaps.append(n.name)
-                    walk(n.childSnapshotList)
-            if vm.snapshot:
-                walk(vm.snapshot.rootSnapshotList)
-            return uuid, str(vm.runtime.powerState), [s for s in snaps if s.startswith("quiescent-test-")]
-        raise AssertionError("%s not in the lab" % name)
-    finally:
-        Disconnect(si)
+    with Vcenter.of(lab) as vc:
+        v = vc.vms()[name]
+        return v["uuid"], v["power"], vc.test_snapshots(name)
 
 
 class ActionsOnTheSecondVCenterTest(unittest.TestCase):

@@ -225,7 +225,7 @@ DOCDIR      ?= $(DATADIR)/doc/quiescent
 DOC_FILES   := README.md LICENSE $(sort $(wildcard docs/*.md))
 DEB_BUILD   ?= build-deb
 
-.PHONY: docs deb
+.PHONY: docs deb captures
 
 # The keymap directory is compiled into the console (a different PREFIX needs its own BUILD).
 $(BUILD)/obj/tui/keyfiles.o: CFLAGS += -DQUIESCENT_KEYMAPDIR='"$(KEYMAPDIR)"'
@@ -250,6 +250,12 @@ uninstall:
 # fails when the committed file differs.
 docs: $(BUILD)/quiescent
 	$(BUILD)/quiescent rules --format markdown > docs/rules.md.tmp && mv docs/rules.md.tmp docs/rules.md
+
+# The console screens shown in docs/console.md, captured from the real console on the lab
+# (demo and console-actions scenarios, driven in tmux) and written between their markers;
+# test_docs.py checks the markers.
+captures: all
+	/usr/bin/python3 tests/tools/captures.py
 
 # A Debian package in $(DEB_BUILD)/ (dist/mkdeb.sh: hardened build with PREFIX=/usr, staged
 # install, dpkg-shlibdeps + dpkg-gencontrol, dpkg-deb, lintian when installed).

@@ -154,9 +154,14 @@ void ui_open_detail_in(ui *u, unsigned vc, const char *moref);
  * now (NULL: it can). tui/vcenters.c */
 const char *ui_vcenter_name(const ui *u, unsigned vc);
 const char *ui_vcenter_down(const ui *u, unsigned vc);
-/* Fixes and test snapshots run on the first vCenter's session: true when vm is one of its
- * VMs, else false with a message saying so (what: "fix", "test"). */
-bool ui_vm_actionable(ui *u, const fleet_vm *vm, const char *what);
+/* vCenter vc's session (NULL while it is not logged in) and its --server as given (what a
+ * scan of it takes; the history key is ui_vcenter_name). tui/vcenters.c */
+vs_session *ui_vcenter_session(const ui *u, unsigned vc);
+const char *ui_vcenter_url(const ui *u, unsigned vc);
+/* A fix or a test snapshot runs on one vCenter's session, with its journal under that
+ * vCenter's key: true with *vc = the vCenter of these n VMs when they are all on the same one
+ * and it is logged in; else false with a message saying why (what: "fix", "test"). */
+bool ui_vms_actionable(ui *u, fleet_vm *const *vms, size_t n, const char *what, unsigned *vc);
 /* Starts a scan unless one runs. 0, or -1 with a message shown. */
 int ui_start_scan(ui *u);
 /* The same, reusing guest facts younger than probe_max_age_s (> 0): a background re-probe. */

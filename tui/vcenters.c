@@ -29,14 +29,40 @@ const char *ui_vcenter_down(const ui *u, unsigned vc)
 	return vc <= u->n_more ? u->more[vc - 1].down : NULL;
 }
 
-bool ui_vm_actionable(ui *u, const fleet_vm *vm, const char *what)
+vs_session *ui_vcenter_session(const ui *u, unsigned vc)
 {
-	if (!vm || vm->vc == 0)
+	if (vc == 0)
+		return u->session;
+	return vc <= u->n_more ? u->more[vc - 1].session : NULL;
+}
+
+const char *ui_vcenter_url(const ui *u, unsigned vc)
+{
+	if (vc == 0)
+		return u->conn->server;
+	return vc <= u->n_more ? u->more[vc - 1].url : NULL;
+}
+
+bool ui_vms_actionable(ui *u, fleet_vm *const *vms, size_t n, const char *what, unsigned *vc)
+{
+	*vc = n ? vms[0]->vc : 0;
+	for (size_t i = 1; i < n; i++) {
+		if (vms[i]->vc == *vc)
+			continue;
+		/* one job, one session, one journal: the operator chooses which vCenter goes first */
+		ui_message(u, LOG_ERROR, "cannot %s VMs of two vCenters at once (%s on %s, %s on %s): a %s runs "
+			   "on one vCenter; mark the VMs of one (filter vc:NAME) and the others after it", what,
+			   vms[0]->f.name ? vms[0]->f.name : vms[0]->f.moref, ui_vcenter_name(u, *vc),
+			   vms[i]->f.name ? vms[i]->f.name : vms[i]->f.moref, ui_vcenter_name(u, vms[i]->vc), what);
+		return false;
+	}
+	/* the first vCenter keeps its own way of saying it is down (the job's connection error) */
+	if (*vc == 0 || ui_vcenter_session(u, *vc))
 		return true;
-	ui_message(u, LOG_ERROR, "cannot %s %s: it is on %s, and fixes and tests run on %s (the first "
-		   "--server) only; unmark it, or run quiescent --server %s", what,
-		   vm->f.name ? vm->f.name : vm->f.moref, ui_vcenter_name(u, vm->vc), ui_vcenter_name(u, 0),
-		   ui_vcenter_name(u, vm->vc));
+	const char *down = ui_vcenter_down(u, *vc);
+	ui_message(u, LOG_ERROR, "cannot %s %s: its vCenter %s is not logged in yet%s%s; try again once it is", what,
+		   vms[0]->f.name ? vms[0]->f.name : vms[0]->f.moref, ui_vcenter_name(u, *vc),
+		   down ? ": " : "", down ? down : "");
 	return false;
 }
 

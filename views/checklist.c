@@ -9,6 +9,7 @@
 #include "model/model.h"
 #include "tui/draw.h"
 #include "tui/jobs.h"
+#include "tui/vcenters.h"
 #include "vsphere/vm_ops.h"
 #include "util/xalloc.h"
 #include "views/lines.h"
@@ -76,6 +77,7 @@ typedef struct {
 
 typedef struct {
 	char *moref, *name;
+	unsigned vc;            /* the VM's vCenter: the mount and the re-check go there */
 	group groups[N_GUIDES];
 	size_t n;
 	int scan_task;          /* the re-scan's task id, 0 when none runs */
@@ -171,27 +173,42 @@ static void checklist_draw(view *v, ui *u, int y, int h, int w)
 	vlines_draw(&c->lines, v->list.top, y, h, w);
 }
 
+/* The running scan of vCenter vc (ui_start_scan starts one on each logged-in vCenter), or 0. */
+static int vc_scan_task(const ui *u, unsigned vc)
+{
+	if (vc == 0)
+		return u->scan_task;
+	return vc <= u->n_more ? u->more[vc - 1].scan_task : 0;
+}
+
 static void recheck(checklist *c, ui *u)
 {
 	if (c->scan_task) {
 		ui_message(u, LOG_INFO, "the re-check of %s is running", c->name);
 		return;
 	}
-	if (u->scan_task) {
+	if (vc_scan_task(u, c->vc)) {
 		/* its guest probes may have run before the steps were done: not evidence */
 		ui_message(u, LOG_INFO, "a scan is running: press d again when it ends to re-check %s",
 			   c->name);
 		return;
 	}
 	time_t asked = time(NULL);
-	if (ui_start_scan(u) < 0)
+	if (c->vc)
+		vcenters_scan(u, 0); /* the first's scan (ui_start_scan) is not needed, nor its refusal */
+	else if (ui_start_scan(u) < 0)
 		return; /* ui_start_scan said why */
-	c->scan_task = u->scan_task;
+	c->scan_task = vc_scan_task(u, c->vc);
+	if (!c->scan_task) {
+		ui_message(u, LOG_WARN, "%s cannot be scanned now (not logged in): press d again once it is",
+			   ui_vcenter_name(u, c->vc));
+		return;
+	}
 	c->asked_at = asked;
 	for (size_t i = 0; i < c->n; i++)
 		if (c->groups[i].state != CK_DONE)
 			c->groups[i].state = CK_CHECKING;
-	ui_message(u, LOG_INFO, "re-checking %s: scanning %s", c->name, u->server);
+	ui_message(u, LOG_INFO, "re-checking %s: scanning %s", c->name, ui_vcenter_name(u, c->vc));
 }
 
 typedef struct {
@@ -238,7 +255,8 @@ static void mount_installer(checklist *c, ui *u)
 	mount_arg *m = xcalloc(1, sizeof *m);
 	m->moref = xstrdup(c->moref);
 	m->name = xstrdup(c->name);
-	int id = job_start(u, "mount Tools installer", c->name, mount_job, m, mount_arg_free);
+	int id = job_start_on(u, ui_vcenter_session(u, c->vc), "mount Tools installer", c->name, 0, mount_job, m,
+			      mount_arg_free);
 	if (id > 0) {
 		c->mount_task = id;
 		free(c->mount_error);
@@ -277,7 +295,7 @@ static void checklist_task_ended(view *v, ui *u, const ui_task *t)
 	if (!c->scan_task || t->id != c->scan_task)
 		return;
 	c->scan_task = 0;
-	fleet_vm *fv = fleet_get(&u->fl, c->moref);
+	fleet_vm *fv = fleet_get_in(&u->fl, c->vc, c->moref);
 	size_t done = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		group *g = &c->groups[i];
@@ -363,13 +381,15 @@ void checklist_view_show(ui *u)
 		return;
 	}
 	checklist *c = u->v_checklist->priv;
-	if ((c->scan_task || c->mount_task) && c->moref && strcmp(c->moref, fv->f.moref) != 0) {
+	bool same = c->moref && c->vc == fv->vc && !strcmp(c->moref, fv->f.moref);
+	if ((c->scan_task || c->mount_task) && c->moref && !same) {
 		ui_message(u, LOG_WARN, "the checklist of %s is busy (re-check or mount): wait for it",
 			   c->name);
 		return;
 	}
-	if (!c->moref || strcmp(c->moref, fv->f.moref) != 0) {
+	if (!same) {
 		forget(c);
+		c->vc = fv->vc;
 		xstrset(&c->moref, fv->f.moref);
 		xstrset(&c->name, fv->f.name ? fv->f.name : fv->f.moref);
 	}

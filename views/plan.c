@@ -56,7 +56,8 @@ typedef struct {
 
 typedef struct {
 	phase ph;
-	char **morefs;           /* the VMs asked for */
+	char **morefs;           /* the VMs asked for, all of vCenter vc */
+	unsigned vc;             /* the fix runs on its session, journaled under its key */
 	size_t n_morefs;
 	fix_plan_opts opts;
 	int concurrency;
@@ -106,7 +107,7 @@ static void replan(plan_view *p, ui *u)
 	verdict *va = xcalloc(p->n_morefs + 1, sizeof *va);
 	size_t n = 0;
 	for (size_t i = 0; i < p->n_morefs; i++) {
-		fleet_vm *vm = fleet_get(&u->fl, p->morefs[i]);
+		fleet_vm *vm = fleet_get_in(&u->fl, p->vc, p->morefs[i]);
 		if (!vm)
 			continue; /* gone from the inventory */
 		fa[n] = vm->f;    /* shallow: fix_plan_build copies what it keeps */
@@ -152,22 +153,24 @@ void plan_view_show(ui *u)
 		return;
 	}
 	size_t n = 0;
-	char **morefs = xcalloc(u->fl.n + 1, sizeof *morefs);
-	bool reachable = true;
-	for (size_t i = 0; i < u->fl.n && reachable; i++)
-		if (u->fl.vms[i]->marked && (reachable = ui_vm_actionable(u, u->fl.vms[i], "fix")))
-			morefs[n++] = xstrdup(u->fl.vms[i]->f.moref);
-	if (!n && reachable) {
+	fleet_vm **pick = xcalloc(u->fl.n + 1, sizeof *pick);
+	for (size_t i = 0; i < u->fl.n; i++)
+		if (u->fl.vms[i]->marked)
+			pick[n++] = u->fl.vms[i];
+	if (!n) {
 		fleet_vm *vm = vms_view_current(u->v_vms, u);
-		if (vm && (reachable = ui_vm_actionable(u, vm, "fix")))
-			morefs[n++] = xstrdup(vm->f.moref);
+		if (vm)
+			pick[n++] = vm;
 	}
-	if (!reachable) { /* a moref means a VM of the first vCenter from here on */
-		for (size_t i = 0; i < n; i++)
-			free(morefs[i]);
-		free(morefs);
+	unsigned vc = 0;
+	if (!ui_vms_actionable(u, pick, n, "fix", &vc)) {
+		free(pick);
 		return;
 	}
+	char **morefs = xcalloc(n + 1, sizeof *morefs);
+	for (size_t i = 0; i < n; i++)
+		morefs[i] = xstrdup(pick[i]->f.moref);
+	free(pick);
 	if (!n) {
 		free(morefs);
 		ui_message(u, LOG_INFO, "no VM to fix: mark VMs (Space) or put the cursor on one");
@@ -178,6 +181,7 @@ void plan_view_show(ui *u)
 	free(p->morefs);
 	p->morefs = morefs;
 	p->n_morefs = n;
+	p->vc = vc;
 	replan(p, u);
 	p->ph = PH_REVIEW;
 	ui_push(u, u->v_fix);
@@ -194,6 +198,7 @@ typedef struct {
 	int *task_ids;           /* per plan VM, 0: none */
 	bool *ended;
 	size_t n;
+	unsigned vc;             /* which vCenter (ui.more; 0: the first) */
 	char *db_path, *vcenter, *server, *guest_user, *guest_password;
 	bool probe;
 	int concurrency;
@@ -219,14 +224,17 @@ static void fix_args_free(void *arg)
 	free(a);
 }
 
-static fix_args *fix_args_new(ui *u)
+/* What a job of vCenter vc needs: its key for the journal and history, its --server for the
+ * re-scan. */
+static fix_args *fix_args_new(ui *u, unsigned vc)
 {
 	fix_args *a = xcalloc(1, sizeof *a);
 	pthread_mutex_init(&a->mu, NULL);
+	a->vc = vc;
 	a->db_path = xstrdup(u->db_path);
-	a->vcenter = xstrdup(u->server);
-	a->scan_id = u->fl.scan_id;
-	a->server = xstrdup(u->conn->server);
+	a->vcenter = xstrdup(vc ? ui_vcenter_name(u, vc) : u->server);
+	a->scan_id = vc ? 0 : u->fl.scan_id; /* scans of the others are not linked to fixes */
+	a->server = xstrdup(ui_vcenter_url(u, vc));
 	a->guest_user = xstrdup(u->conn->guest_user);
 	a->guest_password = u->conn->guest_password ? secret_dup(u->conn->guest_password) : NULL;
 	a->probe = u->probe && a->guest_user && a->guest_password;
@@ -449,6 +457,7 @@ static void rescan(job *j, store *db, fix_args *a, char **globs, size_t n)
 	scan_status st = scan_run(job_session(j), db, a->server, &spec, NULL, NULL, &r, &bad, &err, why, sizeof why);
 	if (st == SCAN_OK || st == SCAN_ERR_STORE) {
 		msg *m = msg_new(MSG_SCAN_DONE);
+		m->vc = a->vc;
 		m->facts = r.facts;
 		m->verdicts = r.verdicts;
 		m->n = r.n;
@@ -576,7 +585,7 @@ static void start_fix(ui *u, plan_view *p)
 		return;
 	}
 	p->gen++;
-	fix_args *a = fix_args_new(u);
+	fix_args *a = fix_args_new(u, p->vc);
 	a->plan = &p->plan;
 	a->gen = p->gen;
 	a->n = p->plan.n_vms;
@@ -595,7 +604,8 @@ static void start_fix(ui *u, plan_view *p)
 	size_t n = a->n;
 	char title[64];
 	snprintf(title, sizeof title, "fix of %d VM%s", a->vms_total, a->vms_total == 1 ? "" : "s");
-	int id = job_start_flags(u, title, NULL, JOB_SOFT_CANCEL, fix_job, a, fix_args_free);
+	int id = job_start_on(u, ui_vcenter_session(u, p->vc), title, NULL, JOB_SOFT_CANCEL, fix_job, a,
+			      fix_args_free);
 	if (id < 0) {
 		for (size_t i = 0; i < n; i++) {
 			ui_task *t = ids[i] ? ui_task_get(u, ids[i]) : NULL;
@@ -695,7 +705,7 @@ static void recover_job(job *j, void *arg)
 
 static void start_recovery(ui *u, plan_view *p)
 {
-	fix_args *a = fix_args_new(u);
+	fix_args *a = fix_args_new(u, 0); /* the start-up check looks at the first vCenter's journal */
 	a->n_rec = p->n_rec;
 	memcpy(a->rec_ids, p->rec_ids, sizeof a->rec_ids);
 	int id = job_start_flags(u, "fix recovery", NULL, JOB_SOFT_CANCEL, recover_job, a, fix_args_free);
@@ -808,7 +818,7 @@ void actions_startup_check(ui *u)
 {
 	if (!u->db_path || !u->server)
 		return;
-	job_start(u, "history check", NULL, startup_job, fix_args_new(u), fix_args_free);
+	job_start(u, "history check", NULL, startup_job, fix_args_new(u, 0), fix_args_free);
 }
 
 /* ---- drawing ---- */
@@ -848,9 +858,9 @@ static term_elem outcome_elem(fix_outcome o)
 }
 
 /* The Tools version a VM runs now, for the upgrade note. */
-static const char *tools_now(ui *u, const char *moref, char buf[16])
+static const char *tools_now(ui *u, unsigned vc, const char *moref, char buf[16])
 {
-	const fleet_vm *vm = fleet_get(&u->fl, moref);
+	const fleet_vm *vm = fleet_get_in(&u->fl, vc, moref);
 	if (!vm || !vm->f.tools_version)
 		return "unknown";
 	return model_tools_version_format(vm->f.tools_version, buf);
@@ -964,7 +974,7 @@ static void build_lines(plan_view *p, ui *u, int w)
 				char tv[16];
 				char *note = xasprintf("also upgrades VMware Tools to the version the ESXi host bundles "
 						       "(now %s); reinstalling the network driver can drop the guest's "
-						       "network for a few seconds", tools_now(u, v->moref, tv));
+						       "network for a few seconds", tools_now(u, p->vc, v->moref, tv));
 				vlines_wrap(L, TE_SEV_WARN, 16, 16, w, note);
 				free(note);
 			}
@@ -985,7 +995,7 @@ static void build_lines(plan_view *p, ui *u, int w)
 		}
 		if (p->have_sum && i < p->sum.n) {
 			const fix_vm_result *r = &p->sum.vms[i];
-			fleet_vm *now = fleet_get(&u->fl, v->moref);
+			fleet_vm *now = fleet_get_in(&u->fl, p->vc, v->moref);
 			vlines_add(L, TE_DIM, "   power %s -> %s, verified %s, status now %s",
 				   model_power_name(v->original_power), model_power_name(r->final_power),
 				   r->verified ? model_status_name(r->status) : "no",
@@ -1017,9 +1027,10 @@ static void plan_draw(view *v, ui *u, int y, int h, int w)
 				downtime = vp->downtime_s;
 		}
 		char text[600];
-		snprintf(text, sizeof text, "%zu VM%s will be changed; %zu of them shut down and powered back on "
+		snprintf(text, sizeof text, "%zu VM%s%s%s will be changed; %zu of them shut down and powered back on "
 			 "(downtime up to ~%d s each). Hard power-off %s, Tools method %s, %d at a time. Every step is "
-			 "journaled in %s.", with, with == 1 ? "" : "s", down, downtime,
+			 "journaled in %s.", with, with == 1 ? "" : "s", u->n_more ? " on " : "",
+			 u->n_more ? ui_vcenter_name(u, p->vc) : "", down, downtime,
 			 p->plan.opts.hard_power_off ? "allowed" : "not allowed",
 			 fix_tools_method_name(p->plan.opts.tools_method), p->concurrency,
 			 u->db_path ? u->db_path : "the history");

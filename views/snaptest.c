@@ -56,6 +56,7 @@ typedef struct {
 	sphase after_orphans;    /* where the orphan question returns to */
 	tvm *vms;
 	size_t n;
+	unsigned vc;             /* their vCenter: the test runs on its session, recorded under its key */
 	int ctx_idx, bt_idx, timeout_min;
 	bool keep;
 	evline *ev;
@@ -132,7 +133,7 @@ void snaptest_view_show(ui *u, const char *vm_name)
 	fleet_vm **pick = xcalloc(u->fl.n + 1, sizeof *pick);
 	size_t n = 0;
 	if (vm_name) {
-		/* the first vCenter's VM of that name first: tests run there */
+		/* the first vCenter's VM of that name first when several vCenters have one */
 		for (int pass = 0; pass < 2 && !n; pass++)
 			for (size_t i = 0; i < u->fl.n && !n; i++)
 				if (u->fl.vms[i]->f.name && !strcmp(u->fl.vms[i]->f.name, vm_name) &&
@@ -158,13 +159,13 @@ void snaptest_view_show(ui *u, const char *vm_name)
 		ui_message(u, LOG_INFO, "no VM to test: put the cursor on one or mark several");
 		return;
 	}
-	for (size_t i = 0; i < n; i++) { /* a moref means a VM of the first vCenter from here on */
-		if (!ui_vm_actionable(u, pick[i], "test")) {
-			free(pick);
-			return;
-		}
+	unsigned vc = 0;
+	if (!ui_vms_actionable(u, pick, n, "test", &vc)) {
+		free(pick);
+		return;
 	}
 	clear_run(p);
+	p->vc = vc;
 	p->vms = xcalloc(n, sizeof *p->vms);
 	p->n = n;
 	for (size_t i = 0; i < n; i++) {
@@ -217,12 +218,12 @@ static void snap_args_free(void *arg)
 	free(a);
 }
 
-static snap_args *snap_args_new(ui *u)
+static snap_args *snap_args_new(ui *u, unsigned vc)
 {
 	snap_args *a = xcalloc(1, sizeof *a);
 	pthread_mutex_init(&a->mu, NULL);
 	a->db_path = xstrdup(u->db_path);
-	a->vcenter = xstrdup(u->server);
+	a->vcenter = xstrdup(vc ? ui_vcenter_name(u, vc) : u->server);
 	a->guest_user = xstrdup(u->conn->guest_user);
 	a->guest_password = u->conn->guest_password ? secret_dup(u->conn->guest_password) : NULL;
 	return a;
@@ -348,11 +349,11 @@ static void outs_free(void *d)
 }
 
 /* The test's result as the VM's last test: a failed test must not leave the VM green. */
-static void apply_to_fleet(ui *u, const snaptest_outcome *o, time_t now)
+static void apply_to_fleet(ui *u, unsigned vc, const snaptest_outcome *o, time_t now)
 {
 	if (!o->moref || !o->result || (strcmp(o->result, "success") && strcmp(o->result, "failed")))
 		return;
-	fleet_vm *vm = fleet_get(&u->fl, o->moref);
+	fleet_vm *vm = fleet_get_in(&u->fl, vc, o->moref);
 	if (!vm)
 		return;
 	vm_last_test t;
@@ -399,7 +400,7 @@ static void outs_apply(ui *u, void *d)
 	for (size_t i = 0; i < p->n; i++) {
 		ok += snaptest_outcome_ok(&p->outs[i]);
 		p->vms[i].done = true;
-		apply_to_fleet(u, &p->outs[i], p->ended);
+		apply_to_fleet(u, p->vc, &p->outs[i], p->ended);
 	}
 	if (p->n == 1) {
 		const snaptest_outcome *o = &p->outs[0];
@@ -487,12 +488,12 @@ static void start_test(ui *u, snap_view *p)
 		ui_message(u, LOG_ERROR, "a test needs the history to record its snapshot: set --db or QUIESCENT_DB");
 		return;
 	}
-	snap_args *a = snap_args_new(u);
+	snap_args *a = snap_args_new(u, p->vc);
 	a->facts = xcalloc(p->n, sizeof *a->facts);
 	a->verdicts = xcalloc(p->n, sizeof *a->verdicts);
 	size_t n = 0;
 	for (size_t i = 0; i < p->n; i++) {
-		fleet_vm *vm = fleet_get(&u->fl, p->vms[i].moref);
+		fleet_vm *vm = fleet_get_in(&u->fl, p->vc, p->vms[i].moref);
 		if (!vm)
 			continue;
 		model_vm_facts_copy(&a->facts[n], &vm->f);
@@ -524,8 +525,8 @@ static void start_test(ui *u, snap_view *p)
 	}
 	char title[64];
 	snprintf(title, sizeof title, n == 1 ? "snaptest" : "snaptest of %zu VMs", n);
-	int id = job_start_flags(u, title, n == 1 ? p->vms[0].name : NULL, JOB_SOFT_CANCEL, snap_job, a,
-				 snap_args_free);
+	int id = job_start_on(u, ui_vcenter_session(u, p->vc), title, n == 1 ? p->vms[0].name : NULL,
+			      JOB_SOFT_CANCEL, snap_job, a, snap_args_free);
 	if (id < 0)
 		return;
 	p->task_id = id;
@@ -601,7 +602,7 @@ static void orphan_job(job *j, void *arg)
 
 static void handle_orphans(ui *u, snap_view *p, bool remove)
 {
-	snap_args *a = snap_args_new(u);
+	snap_args *a = snap_args_new(u, 0); /* leftovers are looked for on the first vCenter */
 	a->refs = xcalloc(p->n_orphans, sizeof *a->refs);
 	memcpy(a->refs, p->orphans, p->n_orphans * sizeof *a->refs);
 	a->n_refs = p->n_orphans;

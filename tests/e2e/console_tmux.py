@@ -29,7 +29,8 @@ class Console:
     count = 0
 
     def __init__(self, lab, width=80, height=24, args=(), env_extra=None, guest_login=None,
-                 keys_file=None):
+                 keys_file=None, command=None):
+        """command: a headless sub-command (scan, ...) run in the pane instead of the console."""
         Console.count += 1
         self.name = "c%d" % Console.count
         self.tmp = tempfile.TemporaryDirectory(prefix="quiescent-e2e-")
@@ -54,9 +55,10 @@ class Console:
                 f.write(keys_file)
         unset = " ".join("-u %s" % k for k in os.environ if k.startswith(("GOVC_", "QUIESCENT_", "NO_COLOR")))
         # rc first: after a plain `echo`, $? would be the echo's 0
-        cmd = "env %s %s %s --server %s --thumbprint %s %s; rc=$?; echo; echo EXITED $rc; sleep 600" % (
+        cmd = "env %s %s %s %s--server %s --thumbprint %s %s; rc=$?; echo; echo EXITED $rc; sleep 600" % (
             unset, " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in env.items()),
-            shlex.quote(BIN), shlex.quote(lab.url), shlex.quote(lab.thumbprint),
+            shlex.quote(BIN), shlex.quote(command) + " " if command else "", shlex.quote(lab.url),
+            shlex.quote(lab.thumbprint),
             " ".join(shlex.quote(a) for a in args))
         tmux("new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), cmd)
 

@@ -194,6 +194,30 @@ class GeneratedDocsTest(unittest.TestCase):
         for n in range(1, 24):
             self.assertIn("## R%02d" % n, committed)
 
+    def test_console_captures_are_well_formed(self):
+        """The console screens in the docs are written by `make captures` between markers: each
+        marker pair holds one fenced block and names a screen the script takes."""
+        sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
+        import captures
+        where = captures.all_markers()
+        for name in ("vm-list", "filter-not-ready", "vm-detail", "help", "readonly-ascii", "fix-plan", "fix-done",
+                     "snaptest-done"):
+            self.assertIn(name, where)
+        self.assertEqual(set(where), set(captures.CAPTURES), "a screen of captures.py has no marker")
+        fence, good = "```", "<!-- capture help -->\n```\nx\n```\n<!-- /capture -->\n"
+        self.assertEqual([n for n, _, _ in captures.find_markers(good)], ["help"])
+        for bad in ("<!-- capture help -->\n%s\nx\n%s\n" % (fence, fence),        # never closed
+                    "<!-- /capture -->\n",                                          # stray closer
+                    "<!-- capture help -->\nx\n<!-- /capture -->\n",              # no fenced block
+                    "<!-- capture nosuch -->\n%s\n%s\n<!-- /capture -->\n" % (fence, fence),
+                    "<!-- capture Help -->\n",                                      # malformed name
+                    good + good):                                                    # twice
+            with self.assertRaises(ValueError, msg=bad):
+                captures.find_markers(bad)
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "tools", "captures.py"), "--check"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_architecture_names_every_directory(self):
         with open(os.path.join(ROOT, "docs", "architecture.md")) as f:
             arch = f.read()

@@ -1,0 +1,138 @@
+"""Fixes and test snapshots on the second vCenter of a console (--server given twice), end to
+end: the real binary against two labs over HTTPS in a detached tmux session. Marks on two
+vCenters are refused with a sentence; a VM of the second lab that lacks disk.EnableUUID is
+fixed and a test snapshot is taken of another, each on the second lab's own session, and both
+are checked against that lab with pyVmomi (the setting is there, the VM is on, no test
+snapshot left) and in the history (journaled under the second lab's key); the R01 checklist of
+a VM of the second lab mounts the Tools installer there. Bounded waits only."""
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, HERE)
+from labctl import Lab, unittest_main  # noqa: E402
+from vcenter import Vcenter  # noqa: E402
+from history_db import rows  # noqa: E402
+from console_tmux import Console, kill_server  # noqa: E402
+import test_console_vcenters as two  # noqa: E402  (its scenario: same logins on both labs)
+
+
+def snapshot_tasks(lab):
+    """The VMs lab's recent tasks created a snapshot of: where the test really ran."""
+    with Vcenter.of(lab) as vc:
+        return sorted(t.info.entityName for t in vc.si.content.taskManager.recentTask
+                      if "createSnapshot" in (t.info.descriptionId or ""))
+
+
+def mounted(lab):
+    """The VMs of lab with the VMware Tools installer mounted."""
+    with Vcenter.of(lab) as vc:
+        return sorted(v.name for v in vc.all_vms() if v.runtime.toolsInstallerMounted)
+
+
+def vm_state(lab, name):
+    """What lab says of VM name: (disk.EnableUUID, power state, names of our test snapshots)."""
+    with Vcenter.of(lab) as vc:
+        v = vc.vms()[name]
+        return v["uuid"], v["power"], vc.test_snapshots(name)
+
+
+class ActionsOnTheSecondVCenterTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="quiescent-e2e-vcenters-actions-")
+        self.addCleanup(self.tmp.cleanup)
+        self.a = Lab(two.scenario("alpha"), speed=100)
+        self.addCleanup(self.a.stop)
+        sc = two.scenario("bravo")
+        nouuid = dict(sc["vms"][0], name="bravo-nouuid", count=1, extra_config={})
+        sc["vms"].append(nouuid)
+        sc["vms"].append(dict(sc["vms"][0], name="bravo-notools", count=1, tools={"status": "notInstalled"}))
+        self.b = Lab(sc, speed=100)
+        self.addCleanup(self.b.stop)
+        kh = os.path.join(self.tmp.name, "known_hosts")
+        with open(kh, "w") as f:
+            f.write("%s %s\n" % (self.b.host, self.b.thumbprint))
+        self.c = Console(self.a, 150, 30, args=("--server", self.b.url),
+                         env_extra={"GOVC_TLS_KNOWN_HOSTS": kh},
+                         guest_login="%s:%s" % (two.GUEST["user"], two.GUEST["password"]))
+        self.addCleanup(kill_server)
+        self.addCleanup(self.c.close)
+        self.db = os.path.join(self.c.tmp.name, "history.db")
+
+    def test_fix_and_snaptest_on_the_second(self):
+        c, b = self.c, self.b.host
+        c.wait(r"bravo-nouuid\s.*fixable.* R07", timeout=60, regex=True)
+        c.wait(r"alpha-%03d\s.*ready" % two.N, timeout=60, regex=True)
+        c.wait_gone("probing", timeout=60)
+        self.assertEqual(vm_state(self.b, "bravo-nouuid")[0], None)
+
+        # marks on both vCenters: one sentence, nothing planned
+        c.keys(":")
+        c.type("mark alpha-001 bravo-nouuid")
+        c.keys("Enter")
+        c.wait("marked 2")
+        c.keys("f")
+        s = c.wait("cannot fix VMs of two vCenters at once")
+        self.assertNotIn("[Fix plan]", s)
+        c.keys(":")
+        c.type("unmark alpha-001")
+        c.keys("Enter")
+        c.wait("marked 1")
+
+        # the fix runs on B's session: B's VM gets the setting and is on again
+        c.keys("f")
+        s = c.wait("[Fix plan]")
+        self.assertIn("bravo-nouuid", s)
+        c.keys("a")
+        s = c.wait("Run this plan?")
+        self.assertIn("on %s" % b, s.replace("\n", " "))
+        c.keys("y")
+        c.wait("fix started")
+        c.wait("the VMs were scanned again", timeout=60)
+        uuid, power, _ = vm_state(self.b, "bravo-nouuid")
+        self.assertEqual(uuid, "TRUE")
+        self.assertEqual(power, "poweredOn")
+        self.assertEqual(rows(self.db, "SELECT p.state, c.server FROM plans p JOIN connections c "
+                                       "ON c.id = p.connection_id"), [("done", b)])
+        c.keys("Escape")
+        s = c.wait(r"bravo-nouuid\s.*ready", timeout=30, regex=True)
+
+        # a test snapshot of a VM of B: taken there, removed there, recorded under B
+        c.keys(":")
+        c.type("snaptest bravo-001")
+        c.keys("Enter")
+        c.wait("Quiesced test snapshot of bravo-001")
+        c.keys("Enter")
+        s = c.wait("snapshot removed: yes", timeout=60)
+        self.assertEqual(vm_state(self.b, "bravo-001")[2], [])
+        self.assertEqual(snapshot_tasks(self.b), ["bravo-001"])
+        self.assertEqual(snapshot_tasks(self.a), [])
+        self.assertEqual(rows(self.db, "SELECT s.vm_name, s.state, c.server FROM snaptests s JOIN connections c "
+                                       "ON c.id = s.connection_id"), [("bravo-001", "removed", b)])
+        c.keys("Escape")
+        s = c.wait("[VMs]")
+        self.assertRegex(s, r"bravo-001\s.*ready\s+ok now")
+        self.assertNotIn(two.PASSWORD, s)
+
+        # the R01 checklist of a VM of B: m mounts the installer there, not on A
+        c.keys(":")
+        c.type("filter name:bravo-notools")
+        c.keys("Enter")
+        c.wait("[VMs] 1/1 of")
+        c.keys("c")
+        c.wait("quiescent can do this step: press m")
+        c.keys("m")
+        c.wait("the installer is mounted (MountToolsInstaller succeeded)", timeout=30)
+        self.assertEqual(mounted(self.b), ["bravo-notools"])
+        self.assertEqual(mounted(self.a), [])
+        c.keys("Escape")
+        c.wait("[VMs]")
+        c.keys("q")
+        c.wait("EXITED 0", timeout=30)
+
+
+if __name__ == "__main__":
+    unittest_main()

@@ -113,6 +113,10 @@ static void hq_free(void *p)
 	free(q);
 }
 
+/* The newest records the list holds: a year of daily scans of a large estate is millions of
+ * rows, which nobody scrolls; past this the status line says to narrow the view. */
+#define HISTORY_VIEW_MAX 20000
+
 static void hq_read(hq *q)
 {
 	char err[512];
@@ -123,7 +127,8 @@ static void hq_read(hq *q)
 	}
 	if (q->kind == HQ_LIST) {
 		store_history_filter f = { .kinds = q->kinds, .vm_glob = q->vm_glob, .outcome = q->outcome,
-					   .since = q->since, .until = q->until };
+					   .since = q->since, .until = q->until,
+					   .limit = HISTORY_VIEW_MAX };
 		if (store_history_list(s, &f, &q->e, &q->n, err, sizeof err) != 0)
 			q->error = xstrdup(err);
 		store_history_filter tf = { .since = q->since, .until = q->until, .limit = 200 };
@@ -554,7 +559,8 @@ static void hist_status(view *v, ui *u, char *buf, size_t n)
 	char mark[40] = "";
 	if (h->marked_scan)
 		snprintf(mark, sizeof mark, "  marked scan #%lld", (long long)h->marked_scan);
-	snprintf(buf, n, "%s%zu records  kind:%s%s%s%s%s%s", h->reading ? "reading...  " : "", h->n,
+	snprintf(buf, n, "%s%zu records%s  kind:%s%s%s%s%s%s", h->reading ? "reading...  " : "", h->n,
+		 h->n >= HISTORY_VIEW_MAX ? " (the newest: narrow with :history VM since=T kind=K)" : "",
 		 kind_label(h->kinds),
 		 h->vm_glob ? "  vm:" : "", h->vm_glob ? h->vm_glob : "",
 		 h->outcome ? "  outcome:" : "", h->outcome ? h->outcome : "", mark);

@@ -1,6 +1,7 @@
 /* propcol_internal: what the propcol modules share (nothing outside core/vsphere/propcol*.c
- * includes this). propcol_request.c builds request bodies and owns the test seam; propcol.c
- * parses small responses with the streaming reader; propcol_sax.c parses inventory pages with
+ * includes this). propcol_request.c builds request bodies and owns the test seam;
+ * propcol_reader.c holds the envelope pieces of the responses read with the streaming reader
+ * (vsphere/xml.h); propcol_retrieve.c parses small responses with it; propcol_sax.c parses inventory pages with
  * the SAX2 push parser; propcol_pages.c pages through them; propcol_updates.c follows changes. */
 #ifndef QUIESCENT_VS_PROPCOL_INTERNAL_H
 #define QUIESCENT_VS_PROPCOL_INTERNAL_H
@@ -44,7 +45,7 @@ void vs_pc_cancel_retrieve(vs_conn *c, const char *pc, const char *token);
 
 int vs_pc_malformed(vs_error *err, const char *method);
 
-/* Reader helpers of the reader-parsed responses. */
+/* Envelope pieces of the reader-parsed responses (propcol_reader.c). */
 int vs_pc_find_returnval(xmlTextReaderPtr r);
 int vs_pc_deliver_val(vs_xml_iter *it, int (*fn)(void *, xmlTextReaderPtr, vs_error *),
 		      void *arg, vs_error *err);

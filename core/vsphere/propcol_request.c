@@ -49,17 +49,6 @@ int vs_pc_malformed(vs_error *err, const char *method)
 		       "promises (malformed or truncated XML).", method);
 }
 
-/* Moves to the <returnval> of a response: 1 found, 0 the response has none, -1 bad XML. */
-int vs_pc_find_returnval(xmlTextReaderPtr r)
-{
-	int ret;
-	while ((ret = xmlTextReaderRead(r)) == 1) {
-		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && vs_xml_is(r, "returnval"))
-			return 1;
-	}
-	return ret;
-}
-
 /* ---- request bodies ---- */
 
 void vs_pc_begin_method(strbuf *sb, const char *method, const char *this_type,

@@ -1,3 +1,6 @@
+/* propcol_retrieve: RetrievePropertiesEx for small results (one object, a container's few
+ * properties), every value handed to the consumer with the streaming reader on its <val>, and
+ * the pages continued until the token runs out. Big inventories go through propcol_pages.c. */
 #include "vsphere/propcol_internal.h"
 
 #include <stdio.h>
@@ -18,65 +21,10 @@ typedef struct {
 	strbuf scratch;
 } retrieve_ctx;
 
-/* Calls the consumer with the reader on <val>, then makes sure the value is passed over. */
-int vs_pc_deliver_val(vs_xml_iter *it, int (*fn)(void *, xmlTextReaderPtr, vs_error *),
-		       void *arg, vs_error *err)
-{
-	int depth = xmlTextReaderDepth(it->r);
-	if (fn(arg, it->r, err) < 0)
-		return -1;
-	if (xmlTextReaderDepth(it->r) == depth &&
-	    xmlTextReaderNodeType(it->r) == XML_READER_TYPE_ELEMENT)
-		vs_xml_iter_skip(it); /* untouched: skip it whole */
-	return 0;
-}
-
 static int call_on_prop(void *arg, xmlTextReaderPtr r, vs_error *err)
 {
 	retrieve_ctx *rc = arg;
 	return rc->on_prop(rc->ctx, rc->moref.buf, rc->name.buf, r, err);
-}
-
-/* missingSet: <path>, <fault><fault xsi:type="NoPermission">..</fault><localizedMessage>..
- * </localizedMessage></fault>. Fills path, fault type and message. */
-int vs_pc_parse_missing(xmlTextReaderPtr r, strbuf *path, char *fault, size_t n_fault,
-			 strbuf *message, strbuf *scratch)
-{
-	vs_xml_iter it;
-	vs_xml_iter_init(&it, r);
-	strbuf_reset(path);
-	strbuf_reset(message);
-	fault[0] = '\0';
-	int ret;
-	while ((ret = vs_xml_iter_next(&it)) == 1) {
-		if (vs_xml_is(r, "path")) {
-			const char *t = vs_xml_text_buf(r, scratch);
-			if (!t)
-				return -1;
-			strbuf_adds(path, t);
-		} else if (vs_xml_is(r, "fault")) {
-			vs_xml_iter in;
-			vs_xml_iter_init(&in, r);
-			while ((ret = vs_xml_iter_next(&in)) == 1) {
-				if (vs_xml_is(r, "fault")) {
-					vs_xml_xsi_type(r, fault, n_fault);
-					vs_xml_iter_skip(&in);
-				} else if (vs_xml_is(r, "localizedMessage")) {
-					const char *t = vs_xml_text_buf(r, scratch);
-					if (!t)
-						return -1;
-					strbuf_adds(message, t);
-				} else {
-					vs_xml_iter_skip(&in);
-				}
-			}
-			if (ret < 0)
-				return -1;
-		} else {
-			vs_xml_iter_skip(&it);
-		}
-	}
-	return ret;
 }
 
 static int parse_object(xmlTextReaderPtr r, retrieve_ctx *rc, vs_error *err)

@@ -327,7 +327,7 @@ static int load(store *s, report_data *d, char *err, size_t errlen)
 const finding *report_problem(const report_vm *r)
 {
 	for (size_t i = 0; i < r->v.n_findings; i++)
-		if (!strcmp(r->v.findings[i].rule, "R25"))
+		if (rules_finding_is(&r->v.findings[i], RULE_R25))
 			return &r->v.findings[i];
 	for (size_t i = 0; i < r->v.n_findings; i++)
 		if (r->v.findings[i].sev == SEVERITY_ERROR)
@@ -347,7 +347,7 @@ void report_next_action(strbuf *out, const report_vm *r)
 		const vm_last_test *t = &r->f.last_test;
 		const finding *fixable = NULL;
 		for (size_t i = 0; i < r->v.n_findings && !fixable; i++)
-			if (r->v.findings[i].sev == SEVERITY_ERROR && strcmp(r->v.findings[i].rule, "R25") &&
+			if (r->v.findings[i].sev == SEVERITY_ERROR && !rules_finding_is(&r->v.findings[i], RULE_R25) &&
 			    r->v.findings[i].fix != FIX_MANUAL && r->v.findings[i].fix != FIX_NONE)
 				fixable = &r->v.findings[i];
 		if (fixable)

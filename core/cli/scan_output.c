@@ -387,7 +387,7 @@ void scan_output_leftovers(strbuf *out, const scan_result *r)
 	for (size_t i = 0; i < r->n; i++) {
 		const verdict *v = &r->verdicts[i];
 		for (size_t k = 0; k < v->n_findings; k++)
-			if (!strcmp(v->findings[k].rule, "R26"))
+			if (rules_finding_is(&v->findings[k], RULE_R26))
 				strbuf_addf(out, "  %s: %s\n",
 					    r->facts[i].name ? r->facts[i].name : r->facts[i].moref,
 					    v->findings[k].evidence ? v->findings[k].evidence : "");

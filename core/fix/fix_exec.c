@@ -867,7 +867,7 @@ static fix_outcome verify(worker *w, vm_state *vs, fix_vm_result *res, char *aft
 	snprintf(after, an, "status %s, level %s%s%s", model_status_name(v.status),
 		 model_level_name(v.predicted), remain.len ? ", still: " : "", remain.buf);
 	for (size_t i = 0; i < v.n_findings; i++)
-		vs->restart_pending |= !strcmp(v.findings[i].rule, "R24");
+		vs->restart_pending |= rules_finding_is(&v.findings[i], RULE_R24);
 	fix_outcome out = FIX_OUT_FIXED;
 	if (remain.len) {
 		out = FIX_OUT_FAILED;

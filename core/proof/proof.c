@@ -28,14 +28,6 @@ bool proof_state_parse(const char *s, proof_state *out)
 	return false;
 }
 
-static bool has_finding(const verdict *v, const char *rule)
-{
-	for (size_t i = 0; i < v->n_findings; i++)
-		if (!strcmp(v->findings[i].rule, rule))
-			return true;
-	return false;
-}
-
 void proof_evaluate(const vm_facts *f, const verdict *v, time_t now, time_t max_age,
 		    vm_proof *out)
 {
@@ -52,7 +44,7 @@ void proof_evaluate(const vm_facts *f, const verdict *v, time_t now, time_t max_
 	time_t ended = t->ended_at ? t->ended_at : t->at;
 	bool fixed_since = f->fixed_at > ended;
 	/* R25 capped the prediction to what the test achieved, so its finding is the sign */
-	if (has_finding(v, "R25") || (!fixed_since && t->failed)) {
+	if (rules_verdict_has(v, RULE_R25) || (!fixed_since && t->failed)) {
 		out->state = PROOF_FAILED;
 		out->reason = t->failed ? "the test snapshot failed"
 					: "the test achieved less than predicted";

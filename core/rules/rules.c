@@ -34,6 +34,30 @@ const rule_info *rules_find(const char *id)
 	return NULL;
 }
 
+rule_id rules_id_of(const char *id)
+{
+	const rule_info *ri = rules_find(id);
+	return ri ? (rule_id)(ri - rule_table) : RULE_COUNT;
+}
+
+const char *rules_id_name(rule_id id)
+{
+	return (unsigned)id < RULE_COUNT ? rule_table[id].id : "";
+}
+
+bool rules_finding_is(const finding *f, rule_id id)
+{
+	return (unsigned)id < RULE_COUNT && strcmp(f->rule, rule_table[id].id) == 0;
+}
+
+bool rules_verdict_has(const verdict *v, rule_id id)
+{
+	for (size_t i = 0; i < v->n_findings; i++)
+		if (rules_finding_is(&v->findings[i], id))
+			return true;
+	return false;
+}
+
 /* ---- OS family ---- */
 
 bool rules_is_windows(os_family fam)
@@ -866,7 +890,7 @@ quiesce_level rules_predicted_by_facts(const verdict *v)
 	quiesce_level l = v->best;
 	for (size_t i = 0; i < v->n_findings; i++) {
 		const finding *x = &v->findings[i];
-		if (strcmp(x->rule, "R25") != 0 && x->cap != LEVEL_NONE && x->cap < l)
+		if (!rules_finding_is(x, RULE_R25) && x->cap != LEVEL_NONE && x->cap < l)
 			l = x->cap;
 	}
 	return l;

@@ -1,5 +1,4 @@
 /* rules: the readiness engine. Facts in, verdict out: OS family, best and predicted quiescing
- * level, status, findings (R01..R23 and R25 of quiescing-rules.md). Pure functions: no I/O, no clock
  * level, status, findings (R01..R26 of quiescing-rules.md; R24-R26 read history through
  * the facts' marks, which the scan fills). Pure functions: no I/O, no clock
  * (the caller passes `now`), no globals but the constant rule table, safe from any thread.
@@ -168,6 +167,15 @@ typedef struct {
 const rule_info *rules_table(size_t *n);
 /* The rule with this id ("R07"), NULL when there is none. */
 const rule_info *rules_find(const char *id);
+/* Findings keep the contract's string ("R07", as stored and printed); code that decides by
+ * rule converts it once and compares the enum, so a misspelt id does not compile. RULE_COUNT
+ * when the string names no rule (a row a newer version wrote, say). */
+rule_id rules_id_of(const char *id);
+/* The contract string of an id ("R07"); "" for RULE_COUNT or anything out of range. */
+const char *rules_id_name(rule_id id);
+/* Whether a finding is of rule id; whether a verdict has a finding of it. */
+bool rules_finding_is(const finding *f, rule_id id);
+bool rules_verdict_has(const verdict *v, rule_id id);
 
 /* OS family: from guest.guestId, else config.guestId, else the full name (guest, then config);
  * Windows Server 2008/2012/2016+ refined by guest_build and guest.guestFullName. */

@@ -85,7 +85,7 @@ size_t scan_leftover_count(const scan_result *r)
 	size_t n = 0;
 	for (size_t i = 0; r->verdicts && i < r->n; i++)
 		for (size_t k = 0; k < r->verdicts[i].n_findings; k++)
-			if (!strcmp(r->verdicts[i].findings[k].rule, "R26")) {
+			if (rules_finding_is(&r->verdicts[i].findings[k], RULE_R26)) {
 				n++;
 				break;
 			}

@@ -1030,14 +1030,6 @@ int snaptest_run_one(const snaptest_env *env, const vm_facts *f, const verdict *
 
 /* ---- explanation ---- */
 
-static bool has_rule(const verdict *v, const char *rule)
-{
-	for (size_t i = 0; i < v->n_findings; i++)
-		if (!strcmp(v->findings[i].rule, rule))
-			return true;
-	return false;
-}
-
 char *snaptest_explain(const vm_facts *f, const verdict *v, const snaptest_outcome *o)
 {
 	const char *p = model_level_name(o->predicted), *a = model_level_name(o->achieved);
@@ -1068,7 +1060,7 @@ char *snaptest_explain(const vm_facts *f, const verdict *v, const snaptest_outco
 	} else if (o->achieved == LEVEL_FAIL && o->fault_type && !strcmp(o->fault_type, "Timedout")) {
 		strbuf_adds(&sb, "the quiesce timed out; a writer took too long to freeze");
 	} else if (o->achieved < o->predicted && o->predicted == LEVEL_APPLICATION &&
-		   o->achieved == LEVEL_FILESYSTEM && f->enable_uuid == TRI_YES && !has_rule(v, "R08") &&
+		   o->achieved == LEVEL_FILESYSTEM && f->enable_uuid == TRI_YES && !rules_verdict_has(v, RULE_R08) &&
 		   f->enable_uuid_set_at == 0) {
 		strbuf_adds(&sb, "disk.EnableUUID is set but the VM may not have been power-cycled "
 			    "since it was set (vCenter does not say when); power-cycle it and test again");

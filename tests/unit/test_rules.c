@@ -1101,6 +1101,35 @@ static void test_rules_table(void **state)
 	assert_ptr_equal(rules_table(NULL), t);
 }
 
+/* The enum and the contract strings map one to one; what names no rule maps to RULE_COUNT. */
+static void test_rule_ids(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ROWS(contract); i++) {
+		assert_int_equal(rules_id_of(contract[i].id), i);
+		assert_string_equal(rules_id_name((rule_id)i), contract[i].id);
+	}
+	assert_int_equal(rules_id_of("R99"), RULE_COUNT);
+	assert_int_equal(rules_id_of("r07"), RULE_COUNT);
+	assert_int_equal(rules_id_of(""), RULE_COUNT);
+	assert_int_equal(rules_id_of(NULL), RULE_COUNT);
+	assert_string_equal(rules_id_name(RULE_COUNT), "");
+	assert_string_equal(rules_id_name((rule_id)-1), "");
+
+	verdict v;
+	model_verdict_init(&v);
+	model_verdict_add(&v, "R08", SEVERITY_WARN, LEVEL_FILESYSTEM, FIX_AUTO, "m", NULL);
+	model_verdict_add(&v, "R99", SEVERITY_INFO, LEVEL_NONE, FIX_NONE, "m", NULL);
+	assert_true(rules_finding_is(&v.findings[0], RULE_R08));
+	assert_false(rules_finding_is(&v.findings[0], RULE_R07));
+	assert_false(rules_finding_is(&v.findings[1], RULE_COUNT));
+	assert_true(rules_verdict_has(&v, RULE_R08));
+	assert_false(rules_verdict_has(&v, RULE_R07));
+	assert_false(rules_verdict_has(&v, RULE_COUNT));
+	model_verdict_done(&v);
+	assert_false(rules_verdict_has(&v, RULE_R08));
+}
+
 /* ---- OS family ---- */
 
 typedef struct {
@@ -1377,6 +1406,7 @@ int main(void)
 {
 	const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_rules_table),
+		cmocka_unit_test(test_rule_ids),
 		cmocka_unit_test(test_best_level),
 		cmocka_unit_test(test_os_family),
 		cmocka_unit_test(test_every_rule_covered),

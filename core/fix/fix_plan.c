@@ -163,11 +163,11 @@ typedef struct {
 	size_t cap_steps, cap_unfixed;
 } builder;
 
-static fix_step *add_step(builder *b, fix_step_kind kind, const char *rule, bool restore,
+static fix_step *add_step(builder *b, fix_step_kind kind, rule_id rule, bool restore,
 			  int expected_s, char *arg, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 
-static fix_step *add_step(builder *b, fix_step_kind kind, const char *rule, bool restore,
+static fix_step *add_step(builder *b, fix_step_kind kind, rule_id rule, bool restore,
 			  int expected_s, char *arg, const char *fmt, ...)
 {
 	fix_vm_plan *v = b->v;
@@ -175,7 +175,7 @@ static fix_step *add_step(builder *b, fix_step_kind kind, const char *rule, bool
 	fix_step *s = &v->steps[v->n_steps++];
 	memset(s, 0, sizeof *s);
 	s->kind = kind;
-	snprintf(s->rule, sizeof s->rule, "%s", rule ? rule : "");
+	snprintf(s->rule, sizeof s->rule, "%s", rules_id_name(rule));
 	s->restore = restore;
 	s->expected_s = expected_s;
 	s->arg = arg;
@@ -228,14 +228,6 @@ static bool writer_bad(const vss_writer *w)
 	       w->last_error == WRITER_ERR_TIMEOUT;
 }
 
-static bool has_finding(const verdict *vd, const char *rule)
-{
-	for (size_t i = 0; i < vd->n_findings; i++)
-		if (!strcmp(vd->findings[i].rule, rule))
-			return true;
-	return false;
-}
-
 /* Why guest-side work cannot run now, NULL when it can. */
 static const char *guest_blocker(const builder *b, bool need_login)
 {
@@ -253,269 +245,364 @@ static const char *guest_blocker(const builder *b, bool need_login)
 
 static const char *const tools_conf_path = "C:\\ProgramData\\VMware\\VMware Tools\\tools.conf";
 
-static void plan_vm(builder *b, const verdict *vd)
+/* The id a step serves when it serves none (restore and verify steps). */
+#define NO_RULE RULE_COUNT
+
+/* What one VM's findings ask for: decided for every finding first, then the steps are emitted
+ * in the fixed order of fix_plan.h. */
+typedef struct {
+	bool uuid;                   /* set disk.EnableUUID (R07) */
+	bool cycle;                  /* power the guest down and up again (R07 on, R08) */
+	bool tools_upgrade;          /* UpgradeTools_Task (R03, R23) */
+	bool tools_modify;           /* add or remove Tools features (R04-R06) */
+	char add[32], rem[32];       /* the features, comma lists */
+	rule_id tools_rules[4];      /* the rules the Tools steps serve, the first named */
+	size_t n_tools_rules;
+	rule_id cycle_rule;          /* the rule the power-off serves: R07, else R08 */
+	const finding *guest_fix[RULE_COUNT]; /* R15, R16, R18 chosen for guest commands */
+} plan_wants;
+
+/* A rule's planner: decides whether the finding can be fixed now and records what it needs in
+ * w, or records it unfixed with the reason. */
+typedef void (*rule_planner)(builder *b, const finding *fd, rule_id id, plan_wants *w);
+
+static void add_tools_rule(plan_wants *w, rule_id id)
+{
+	if (w->n_tools_rules < 4)
+		w->tools_rules[w->n_tools_rules++] = id;
+}
+
+static void plan_enable_uuid(builder *b, const finding *fd, rule_id id, plan_wants *w)
+{
+	(void)id;
+	const vm_facts *f = b->f;
+	if (f->power == POWER_SUSPENDED) {
+		unfixed_std(b, fd, "the VM is suspended: resume or power it off, then re-plan");
+	} else if (f->power == POWER_ON && f->tools != TOOLS_RUNNING && !b->o->hard_power_off) {
+		unfixed_std(b, fd, "VMware Tools is not running, so the guest cannot be shut "
+				   "down cleanly: allow a hard power-off (--hard-power-off) or "
+				   "start Tools (R02) first");
+	} else if (f->power == POWER_UNKNOWN) {
+		unfixed_std(b, fd, "the VM's power state is unknown: scan again");
+	} else {
+		w->uuid = true;
+		w->cycle = f->power == POWER_ON;
+		w->cycle_rule = RULE_R07;
+	}
+}
+
+static void plan_power_cycle(builder *b, const finding *fd, rule_id id, plan_wants *w)
 {
 	const vm_facts *f = b->f;
-	const fix_plan_opts *o = b->o;
-	const fix_timing *t = &b->t;
-	/* Which fixable findings are selected and possible, decided first; steps are then emitted
-	 * in the fixed order of fix_plan.h. */
-	bool want_uuid = false, want_cycle = false, want_tools_upgrade = false, want_vss = false;
-	char add[32] = "", rem[32] = "";
-	const char *tools_rules[4] = { 0 };
-	size_t n_tools_rules = 0;
-	const finding *r15 = NULL, *r16 = NULL, *r18 = NULL;
-	const char *uuid_rule = NULL;
-
-	for (size_t i = 0; i < vd->n_findings; i++) {
-		const finding *fd = &vd->findings[i];
-		/* Info findings are context, except R23 which has an automatic fix. */
-		if (fd->sev == SEVERITY_INFO && strcmp(fd->rule, "R23") != 0)
-			continue;
-		if (fd->fix == FIX_NONE)
-			continue;
-		if (!fix_plan_rule_selected(o, fd->rule)) {
-			unfixed_std(b, fd, "not selected (--rule)");
-			continue;
-		}
-		if (fd->fix == FIX_MANUAL) {
-			unfixed_std(b, fd, "manual fix: quiescent does not change this; a person must");
-			continue;
-		}
-		const char *blk;
-		if (!strcmp(fd->rule, "R07")) {
-			if (f->power == POWER_SUSPENDED) {
-				unfixed_std(b, fd, "the VM is suspended: resume or power it off, then re-plan");
-			} else if (f->power == POWER_ON && f->tools != TOOLS_RUNNING && !o->hard_power_off) {
-				unfixed_std(b, fd, "VMware Tools is not running, so the guest cannot be shut "
-						   "down cleanly: allow a hard power-off (--hard-power-off) or "
-						   "start Tools (R02) first");
-			} else if (f->power == POWER_UNKNOWN) {
-				unfixed_std(b, fd, "the VM's power state is unknown: scan again");
-			} else {
-				want_uuid = true;
-				want_cycle = f->power == POWER_ON;
-				uuid_rule = "R07";
-			}
-		} else if (!strcmp(fd->rule, "R08")) {
-			if (f->power != POWER_ON) {
-				unfixed_std(b, fd, "the VM is not running: it reads disk.EnableUUID at its "
-						   "next power-on, nothing to do now");
-			} else if (f->tools != TOOLS_RUNNING && !o->hard_power_off) {
-				unfixed_std(b, fd, "VMware Tools is not running, so the guest cannot be shut "
-						   "down cleanly: allow a hard power-off (--hard-power-off)");
-			} else {
-				want_cycle = true;
-				if (!uuid_rule)
-					uuid_rule = "R08";
-			}
-		} else if (!strcmp(fd->rule, "R03") || !strcmp(fd->rule, "R23")) {
-			if ((blk = guest_blocker(b, false))) {
-				unfixed_std(b, fd, blk);
-			} else {
-				want_tools_upgrade = true;
-				if (n_tools_rules < 4)
-					tools_rules[n_tools_rules++] = fd->rule;
-			}
-		} else if (!strcmp(fd->rule, "R04") || !strcmp(fd->rule, "R05") ||
-			   !strcmp(fd->rule, "R06")) {
-			const char *feat_add = !strcmp(fd->rule, "R04") ? "VSS"
-					       : !strcmp(fd->rule, "R06") ? "Sync" : NULL;
-			const char *feat_rem = !strcmp(fd->rule, "R05") ? "Sync" : NULL;
-			if (o->tools_method == FIX_TOOLS_BY_HAND) {
-				char *ins = xasprintf(
-					"%s: in the VM's console open Control Panel > Programs and Features, "
-					"select VMware Tools, Change, Modify; %s%s%s; finish, and restart the "
-					"guest when convenient. Then run quiescent scan to verify. "
-					"(Silent form: setup64.exe /S /v\"/qn REBOOT=R%s%s%s%s\")",
-					f->name ? f->name : f->moref,
-					feat_add ? "enable the feature " : "",
-					feat_add ? (!strcmp(feat_add, "VSS") ? "Volume Shadow Copy Services Support"
-									: "the legacy sync driver (Sync)")
-						 : "",
-					feat_rem ? "disable the sync driver feature (Sync)" : "",
-					feat_add ? " ADDLOCAL=" : "", feat_add ? feat_add : "",
-					feat_rem ? " REMOVE=" : "", feat_rem ? feat_rem : "");
-				add_unfixed(b, fd, "guided by hand (--tools-method by-hand): follow the steps",
-					    ins);
-				free(ins);
-				continue;
-			}
-			if ((blk = guest_blocker(b, o->tools_method == FIX_TOOLS_GUEST))) {
-				unfixed_std(b, fd, blk);
-				continue;
-			}
-			if (feat_add && !strstr(add, feat_add))
-				snprintf(add + strlen(add), sizeof add - strlen(add), "%s%s", *add ? "," : "",
-					 feat_add);
-			if (feat_rem && !strstr(rem, feat_rem))
-				snprintf(rem + strlen(rem), sizeof rem - strlen(rem), "%s%s", *rem ? "," : "",
-					 feat_rem);
-			if (n_tools_rules < 4)
-				tools_rules[n_tools_rules++] = fd->rule;
-			want_vss = true;
-		} else if (!strcmp(fd->rule, "R15")) {
-			if ((blk = guest_blocker(b, true)))
-				unfixed_std(b, fd, blk);
-			else
-				r15 = fd;
-		} else if (!strcmp(fd->rule, "R16")) {
-			if ((blk = guest_blocker(b, true)))
-				unfixed_std(b, fd, blk);
-			else
-				r16 = fd;
-		} else if (!strcmp(fd->rule, "R18")) {
-			if ((blk = guest_blocker(b, true)))
-				unfixed_std(b, fd, blk);
-			else
-				r18 = fd;
-		} else if (!strcmp(fd->rule, "R26")) {
-			unfixed_std(b, fd, "left by an interrupted run: quiescent recover puts it right, "
-					   "not a fix plan");
-		} else {
-			/* R01, R02 and any guided fix without an automatic path: instructions. */
-			unfixed_std(b, fd, "guided: follow the instructions, then scan again to verify");
-		}
+	if (f->power != POWER_ON) {
+		unfixed_std(b, fd, "the VM is not running: it reads disk.EnableUUID at its "
+				   "next power-on, nothing to do now");
+	} else if (f->tools != TOOLS_RUNNING && !b->o->hard_power_off) {
+		unfixed_std(b, fd, "VMware Tools is not running, so the guest cannot be shut "
+				   "down cleanly: allow a hard power-off (--hard-power-off)");
+	} else {
+		w->cycle = true;
+		if (w->cycle_rule == NO_RULE)
+			w->cycle_rule = id;
 	}
+}
 
-	/* 1. guest commands */
-	if (r15)
-		add_step(b, FIX_STEP_GUEST_COMMAND, "R15", false, 2, xstrdup("sc config VSS start= demand"),
+static void plan_tools_upgrade(builder *b, const finding *fd, rule_id id, plan_wants *w)
+{
+	const char *blk = guest_blocker(b, false);
+	if (blk) {
+		unfixed_std(b, fd, blk);
+		return;
+	}
+	w->tools_upgrade = true;
+	add_tools_rule(w, id);
+}
+
+/* The Tools feature each of R04-R06 adds or removes, and how the Programs and Features dialog
+ * names the one it adds. */
+static const struct {
+	const char *add, *add_label, *remove;
+} tools_features[RULE_COUNT] = {
+	[RULE_R04] = { "VSS", "Volume Shadow Copy Services Support", NULL },
+	[RULE_R05] = { NULL, NULL, "Sync" },
+	[RULE_R06] = { "Sync", "the legacy sync driver (Sync)", NULL },
+};
+
+static void add_feature(char *list, size_t n, const char *feature)
+{
+	if (feature && !strstr(list, feature))
+		snprintf(list + strlen(list), n - strlen(list), "%s%s", *list ? "," : "", feature);
+}
+
+/* By hand (--tools-method by-hand): the Programs and Features steps for this VM. */
+static void plan_tools_feature_by_hand(builder *b, const finding *fd, rule_id id)
+{
+	const char *add = tools_features[id].add, *rem = tools_features[id].remove;
+	char *ins = xasprintf(
+		"%s: in the VM's console open Control Panel > Programs and Features, "
+		"select VMware Tools, Change, Modify; %s%s%s; finish, and restart the "
+		"guest when convenient. Then run quiescent scan to verify. "
+		"(Silent form: setup64.exe /S /v\"/qn REBOOT=R%s%s%s%s\")",
+		b->f->name ? b->f->name : b->f->moref,
+		add ? "enable the feature " : "", add ? tools_features[id].add_label : "",
+		rem ? "disable the sync driver feature (Sync)" : "",
+		add ? " ADDLOCAL=" : "", add ? add : "", rem ? " REMOVE=" : "", rem ? rem : "");
+	add_unfixed(b, fd, "guided by hand (--tools-method by-hand): follow the steps", ins);
+	free(ins);
+}
+
+static void plan_tools_feature(builder *b, const finding *fd, rule_id id, plan_wants *w)
+{
+	if (b->o->tools_method == FIX_TOOLS_BY_HAND) {
+		plan_tools_feature_by_hand(b, fd, id);
+		return;
+	}
+	const char *blk = guest_blocker(b, b->o->tools_method == FIX_TOOLS_GUEST);
+	if (blk) {
+		unfixed_std(b, fd, blk);
+		return;
+	}
+	add_feature(w->add, sizeof w->add, tools_features[id].add);
+	add_feature(w->rem, sizeof w->rem, tools_features[id].remove);
+	add_tools_rule(w, id);
+	w->tools_modify = true;
+}
+
+/* R15, R16, R18: commands through Guest Operations. */
+static void plan_guest_fix(builder *b, const finding *fd, rule_id id, plan_wants *w)
+{
+	const char *blk = guest_blocker(b, true);
+	if (blk)
+		unfixed_std(b, fd, blk);
+	else
+		w->guest_fix[id] = fd;
+}
+
+static void plan_by_recovery(builder *b, const finding *fd, rule_id id, plan_wants *w)
+{
+	(void)id;
+	(void)w;
+	unfixed_std(b, fd, "left by an interrupted run: quiescent recover puts it right, "
+			   "not a fix plan");
+}
+
+/* The rules the planner knows how to fix (or, R26, where to send). A fixable rule without a
+ * planner (R01, R02, any guided fix without an automatic path) gets instructions. info_too: an
+ * info finding that still has an automatic fix (other info findings are context). */
+static const struct {
+	rule_planner plan;
+	bool info_too;
+} rule_planners[RULE_COUNT] = {
+	[RULE_R03] = { plan_tools_upgrade, false },
+	[RULE_R04] = { plan_tools_feature, false },
+	[RULE_R05] = { plan_tools_feature, false },
+	[RULE_R06] = { plan_tools_feature, false },
+	[RULE_R07] = { plan_enable_uuid, false },
+	[RULE_R08] = { plan_power_cycle, false },
+	[RULE_R15] = { plan_guest_fix, false },
+	[RULE_R16] = { plan_guest_fix, false },
+	[RULE_R18] = { plan_guest_fix, false },
+	[RULE_R23] = { plan_tools_upgrade, true },
+	[RULE_R26] = { plan_by_recovery, false },
+};
+
+/* One finding: skipped (context, nothing to fix), unfixed with its reason, or handed to its
+ * rule's planner. */
+static void plan_finding(builder *b, const finding *fd, plan_wants *w)
+{
+	rule_id id = rules_id_of(fd->rule);
+	bool known = id != NO_RULE;
+	if (fd->sev == SEVERITY_INFO && !(known && rule_planners[id].info_too))
+		return;
+	if (fd->fix == FIX_NONE)
+		return;
+	if (!fix_plan_rule_selected(b->o, fd->rule)) {
+		unfixed_std(b, fd, "not selected (--rule)");
+		return;
+	}
+	if (fd->fix == FIX_MANUAL) {
+		unfixed_std(b, fd, "manual fix: quiescent does not change this; a person must");
+		return;
+	}
+	if (known && rule_planners[id].plan)
+		rule_planners[id].plan(b, fd, id, w);
+	else
+		unfixed_std(b, fd, "guided: follow the instructions, then scan again to verify");
+}
+
+/* R16: one restart per distinct owning service of the writers that are not stable. Only
+ * restarts that interrupt nothing the server is for run by themselves, and without /y: a
+ * service with dependents makes net stop refuse, so no dependent is left stopped. Disruptive
+ * restarts (and a DC's NTDS) are guided, their impact stated. */
+static void emit_writer_restarts(builder *b, const finding *r16)
+{
+	const vm_facts *f = b->f;
+	char done[8][64];
+	size_t n_done = 0, n_auto = 0;
+	strbuf guided;
+	strbuf_init(&guided);
+	for (size_t i = 0; i < f->probe.n_writers; i++) {
+		const vss_writer *w = &f->probe.writers[i];
+		if (!writer_bad(w))
+			continue;
+		const fix_writer_owner *ow = fix_writer_owner_of(w->name);
+		if (!ow) {
+			strbuf_addf(&guided, "%sthe service hosting the writer %s is not known: "
+				    "find it (vssadmin list writers, then the writer's documentation), "
+				    "restart it in the guest when that is safe", guided.len ? "; " : "",
+				    w->name);
+			continue;
+		}
+		bool seen = false;
+		for (size_t j = 0; j < n_done; j++)
+			seen |= !strcmp(done[j], ow->service);
+		if (seen || n_done == 8)
+			continue;
+		snprintf(done[n_done++], sizeof done[0], "%s", ow->service);
+		if (ow->disruptive) {
+			strbuf_addf(&guided, "%swriter %s: restarting %s (%s) is not done "
+				    "automatically: %s", guided.len ? "; " : "", w->name,
+				    ow->display, ow->service, ow->impact);
+			if (ow->outage_s)
+				strbuf_addf(&guided, "; expected outage ~%d s (net stop \"%s\", then "
+					    "net start \"%s\" and every dependent service it stopped)",
+					    ow->outage_s, ow->service, ow->service);
+			continue;
+		}
+		fix_step *st = add_step(b, FIX_STEP_GUEST_COMMAND, RULE_R16, false, ow->outage_s + 5,
+					xasprintf("net stop \"%s\" & net start \"%s\"", ow->service,
+						  ow->service),
+					"Restart the service %s (%s) that hosts the writer %s, unless "
+					"it is disabled; it is down ~%d s: %s", ow->display,
+					ow->service, w->name, ow->outage_s, ow->impact);
+		st->service = xstrdup(ow->service);
+		b->v->service_outage_s += ow->outage_s;
+		n_auto++;
+	}
+	if (guided.len || !n_auto) {
+		char *ins = instructions_for(b, r16);
+		char *why = xasprintf("guided: %s; then scan again",
+				      guided.len ? guided.buf : "no failed writer is listed");
+		add_unfixed(b, r16, why, ins);
+		free(why);
+		free(ins);
+	}
+	strbuf_done(&guided);
+}
+
+/* 1. guest commands */
+static void emit_guest_commands(builder *b, const plan_wants *w)
+{
+	if (w->guest_fix[RULE_R15])
+		add_step(b, FIX_STEP_GUEST_COMMAND, RULE_R15, false, 2,
+			 xstrdup("sc config VSS start= demand"),
 			 "Set the Volume Shadow Copy service to start on demand (sc config VSS start= demand)");
-	if (r16) {
-		/* One restart per distinct owning service of the writers that are not stable. Only
-		 * restarts that interrupt nothing the server is for run by themselves, and without
-		 * /y: a service with dependents makes net stop refuse, so no dependent is left
-		 * stopped. Disruptive restarts (and a DC's NTDS) are guided, their impact stated. */
-		char done[8][64];
-		size_t n_done = 0, n_auto = 0;
-		strbuf guided;
-		strbuf_init(&guided);
-		for (size_t i = 0; i < f->probe.n_writers; i++) {
-			const vss_writer *w = &f->probe.writers[i];
-			if (!writer_bad(w))
-				continue;
-			const fix_writer_owner *ow = fix_writer_owner_of(w->name);
-			if (!ow) {
-				strbuf_addf(&guided, "%sthe service hosting the writer %s is not known: "
-					    "find it (vssadmin list writers, then the writer's documentation), "
-					    "restart it in the guest when that is safe", guided.len ? "; " : "",
-					    w->name);
-				continue;
-			}
-			bool seen = false;
-			for (size_t j = 0; j < n_done; j++)
-				seen |= !strcmp(done[j], ow->service);
-			if (seen || n_done == 8)
-				continue;
-			snprintf(done[n_done++], sizeof done[0], "%s", ow->service);
-			if (ow->disruptive) {
-				strbuf_addf(&guided, "%swriter %s: restarting %s (%s) is not done "
-					    "automatically: %s", guided.len ? "; " : "", w->name,
-					    ow->display, ow->service, ow->impact);
-				if (ow->outage_s)
-					strbuf_addf(&guided, "; expected outage ~%d s (net stop \"%s\", then "
-						    "net start \"%s\" and every dependent service it stopped)",
-						    ow->outage_s, ow->service, ow->service);
-				continue;
-			}
-			fix_step *st = add_step(b, FIX_STEP_GUEST_COMMAND, "R16", false, ow->outage_s + 5,
-						xasprintf("net stop \"%s\" & net start \"%s\"", ow->service,
-							  ow->service),
-						"Restart the service %s (%s) that hosts the writer %s, unless "
-						"it is disabled; it is down ~%d s: %s", ow->display,
-						ow->service, w->name, ow->outage_s, ow->impact);
-			st->service = xstrdup(ow->service);
-			b->v->service_outage_s += ow->outage_s;
-			n_auto++;
-		}
-		if (guided.len || !n_auto) {
-			char *ins = instructions_for(b, r16);
-			char *why = xasprintf("guided: %s; then scan again",
-					      guided.len ? guided.buf : "no failed writer is listed");
-			add_unfixed(b, r16, why, ins);
-			free(why);
-			free(ins);
-		}
-		strbuf_done(&guided);
-	}
-	if (r18)
-		add_step(b, FIX_STEP_GUEST_COMMAND, "R18", false, 5,
+	if (w->guest_fix[RULE_R16])
+		emit_writer_restarts(b, w->guest_fix[RULE_R16]);
+	if (w->guest_fix[RULE_R18])
+		add_step(b, FIX_STEP_GUEST_COMMAND, RULE_R18, false, 5,
 			 xasprintf("powershell -NoProfile -NonInteractive -Command \"$p='%s'; "
 				   "(Get-Content $p) | Where-Object { $_ -notmatch "
 				   "'^\\s*(vss\\.disableAppQuiescing\\s*=\\s*(true|1|yes)|enableVSS\\s*=\\s*(false|0|no))\\s*$' } "
 				   "| Set-Content $p\"", tools_conf_path),
 			 "Edit %s: remove vss.disableAppQuiescing = true and enableVSS = false from "
 			 "[vmbackup] (Tools re-reads the file)", tools_conf_path);
+}
 
-	/* 2. Tools upgrade / modify */
-	if (want_vss && o->tools_method == FIX_TOOLS_GUEST) {
-		char *opts = fix_installer_options(add, rem);
-		add_step(b, FIX_STEP_MOUNT_INSTALLER, tools_rules[0], false, 2, NULL,
+/* 2. Tools upgrade / modify */
+static void emit_tools(builder *b, const plan_wants *w)
+{
+	const fix_timing *t = &b->t;
+	rule_id rule = w->tools_rules[0];
+	if (w->tools_modify && b->o->tools_method == FIX_TOOLS_GUEST) {
+		char *opts = fix_installer_options(w->add, w->rem);
+		add_step(b, FIX_STEP_MOUNT_INSTALLER, rule, false, 2, NULL,
 			 "Mount the VMware Tools installer (MountToolsInstaller)");
 		/* The CD's drive letter is not known in advance: run the first setup64.exe found
 		 * and end with its exit code; none found (the installer did not reach the guest)
 		 * must fail, not pass as exit 0. setup64.exe is a GUI program: cmd /c waits for it
 		 * only through start /wait. Every msiexec option goes inside /v"...": setup64
 		 * hands only that string to msiexec. */
-		add_step(b, FIX_STEP_GUEST_SETUP, tools_rules[0], false, t->tools_upgrade,
+		add_step(b, FIX_STEP_GUEST_SETUP, rule, false, t->tools_upgrade,
 			 xasprintf("(for %%d in (D E F G H I J K L M N O P Q R S T U V W X Y Z) do @if exist "
 				   "%%d:\\setup64.exe (start \"\" /wait %%d:\\setup64.exe %s & exit /b)) & echo setup64.exe "
 				   "was not found on any drive of the guest: the VMware Tools installer is not "
 				   "mounted & exit /b 2", opts),
 			 "Run the Tools setup in modify mode in the guest: setup64.exe %s", opts);
-		add_step(b, FIX_STEP_UNMOUNT_INSTALLER, tools_rules[0], true, 1, NULL,
+		add_step(b, FIX_STEP_UNMOUNT_INSTALLER, rule, true, 1, NULL,
 			 "Unmount the VMware Tools installer");
-		add_step(b, FIX_STEP_WAIT_TOOLS, tools_rules[0], false, t->tools_start, NULL,
+		add_step(b, FIX_STEP_WAIT_TOOLS, rule, false, t->tools_start, NULL,
 			 "Wait for VMware Tools to run again");
 		free(opts);
-	} else if (want_vss || want_tools_upgrade) {
-		char *opts = fix_installer_options(add, rem);
-		add_step(b, FIX_STEP_UPGRADE_TOOLS, tools_rules[0], false, t->tools_upgrade, xstrdup(opts),
+	} else if (w->tools_modify || w->tools_upgrade) {
+		char *opts = fix_installer_options(w->add, w->rem);
+		add_step(b, FIX_STEP_UPGRADE_TOOLS, rule, false, t->tools_upgrade, xstrdup(opts),
 			 "%s VMware Tools (UpgradeTools_Task, installerOptions %s)",
-			 want_vss ? (want_tools_upgrade ? "Upgrade and modify" : "Modify") : "Upgrade", opts);
-		add_step(b, FIX_STEP_WAIT_TOOLS, tools_rules[0], false, t->tools_start, NULL,
+			 w->tools_modify ? (w->tools_upgrade ? "Upgrade and modify" : "Modify") : "Upgrade",
+			 opts);
+		add_step(b, FIX_STEP_WAIT_TOOLS, rule, false, t->tools_start, NULL,
 			 "Wait for VMware Tools to run again");
 		free(opts);
 	}
+}
 
-	/* 3. power cycle and disk.EnableUUID */
-	if (want_cycle) {
+/* 3. power cycle and disk.EnableUUID */
+static void emit_power_cycle(builder *b, const plan_wants *w)
+{
+	const vm_facts *f = b->f;
+	const fix_timing *t = &b->t;
+	bool tools_work = w->tools_modify || w->tools_upgrade;
+	if (w->cycle) {
 		fix_vm_plan *v = b->v;
 		int down0 = v->duration_s;
-		if (f->tools == TOOLS_RUNNING || (want_vss || want_tools_upgrade))
-			add_step(b, FIX_STEP_SHUTDOWN_GUEST, uuid_rule, false, t->guest_shutdown, NULL,
+		if (f->tools == TOOLS_RUNNING || tools_work)
+			add_step(b, FIX_STEP_SHUTDOWN_GUEST, w->cycle_rule, false, t->guest_shutdown, NULL,
 				 "Shut the guest down (ShutdownGuest) and wait up to %d s for poweredOff%s",
-				 o->shutdown_timeout_s > 0 ? o->shutdown_timeout_s : 300,
-				 o->hard_power_off ? ", then power off (--hard-power-off)" : "");
+				 b->o->shutdown_timeout_s > 0 ? b->o->shutdown_timeout_s : 300,
+				 b->o->hard_power_off ? ", then power off (--hard-power-off)" : "");
 		else
-			add_step(b, FIX_STEP_POWER_OFF, uuid_rule, false, t->power_off, NULL,
+			add_step(b, FIX_STEP_POWER_OFF, w->cycle_rule, false, t->power_off, NULL,
 				 "Power off (VMware Tools is not running; --hard-power-off)");
-		if (want_uuid)
-			add_step(b, FIX_STEP_SET_ENABLE_UUID, "R07", false, t->reconfig, xstrdup("TRUE"),
+		if (w->uuid)
+			add_step(b, FIX_STEP_SET_ENABLE_UUID, RULE_R07, false, t->reconfig, xstrdup("TRUE"),
 				 "Set disk.EnableUUID = TRUE (ReconfigVM_Task, extraConfig)");
-		add_step(b, FIX_STEP_POWER_ON, NULL, true, t->power_on, NULL,
+		add_step(b, FIX_STEP_POWER_ON, NO_RULE, true, t->power_on, NULL,
 			 "Power on again (the VM was on)");
 		/* Tools that did not run before will not start by themselves after the boot. */
-		if (f->tools == TOOLS_RUNNING || want_vss || want_tools_upgrade)
-			add_step(b, FIX_STEP_WAIT_TOOLS, NULL, true, t->tools_start, NULL,
+		if (f->tools == TOOLS_RUNNING || tools_work)
+			add_step(b, FIX_STEP_WAIT_TOOLS, NO_RULE, true, t->tools_start, NULL,
 				 "Wait for VMware Tools to run");
 		v->downtime_s = v->duration_s - down0;
-	} else if (want_uuid) {
-		add_step(b, FIX_STEP_SET_ENABLE_UUID, "R07", false, t->reconfig, xstrdup("TRUE"),
+	} else if (w->uuid) {
+		add_step(b, FIX_STEP_SET_ENABLE_UUID, RULE_R07, false, t->reconfig, xstrdup("TRUE"),
 			 "Set disk.EnableUUID = TRUE (ReconfigVM_Task, extraConfig; the VM is off, no "
 			 "power change)");
 	}
+}
 
-	/* 4. verification */
-	if (b->v->n_steps) {
-		b->v->reprobe = o->have_guest_creds && f->power == POWER_ON &&
-				(r15 || r16 || r18 || want_vss || want_tools_upgrade ||
-				 has_finding(vd, "R04") || has_finding(vd, "R05"));
-		add_step(b, FIX_STEP_VERIFY, NULL, true, b->v->reprobe ? 5 : 1, NULL,
-			 "Verify: re-read the VM's facts%s and check the fixed findings are gone",
-			 b->v->reprobe ? ", re-probe the guest," : "");
-	}
+/* 4. verification */
+static void emit_verify(builder *b, const verdict *vd, const plan_wants *w)
+{
+	if (!b->v->n_steps)
+		return;
+	b->v->reprobe = b->o->have_guest_creds && b->f->power == POWER_ON &&
+			(w->guest_fix[RULE_R15] || w->guest_fix[RULE_R16] || w->guest_fix[RULE_R18] ||
+			 w->tools_modify || w->tools_upgrade || rules_verdict_has(vd, RULE_R04) ||
+			 rules_verdict_has(vd, RULE_R05));
+	add_step(b, FIX_STEP_VERIFY, NO_RULE, true, b->v->reprobe ? 5 : 1, NULL,
+		 "Verify: re-read the VM's facts%s and check the fixed findings are gone",
+		 b->v->reprobe ? ", re-probe the guest," : "");
+}
+
+static void plan_vm(builder *b, const verdict *vd)
+{
+	plan_wants w = { .cycle_rule = NO_RULE };
+	for (size_t i = 0; i < vd->n_findings; i++)
+		plan_finding(b, &vd->findings[i], &w);
+	emit_guest_commands(b, &w);
+	emit_tools(b, &w);
+	emit_power_cycle(b, &w);
+	emit_verify(b, vd, &w);
 }
 
 void fix_plan_build(const vm_facts *facts, const verdict *verdicts, size_t n,

@@ -216,6 +216,45 @@ static void test_r08_power_cycle(void **state)
 	vm_done(&x);
 }
 
+/* R07 and R08 on one running VM: one power cycle, its shutdown serving R07 (the error). */
+static void test_r07_with_r08_one_cycle(void **state)
+{
+	(void)state;
+	vm x = vm_make("cyc-02", POWER_ON, TOOLS_RUNNING);
+	add(&x, "R08", SEVERITY_WARN, FIX_AUTO);
+	add(&x, "R07", SEVERITY_ERROR, FIX_AUTO);
+	fix_plan p;
+	assert_string_equal(plan_kinds(&x, NULL, &p),
+			    "shutdown_guest,set_enable_uuid,power_on,wait_tools,verify");
+	assert_string_equal(p.vms[0].steps[0].rule, "R07");
+	assert_string_equal(p.vms[0].steps[1].rule, "R07");
+	assert_string_equal(p.vms[0].steps[2].rule, "");
+	assert_int_equal(p.vms[0].n_unfixed, 0);
+	fix_plan_done(&p);
+	vm_done(&x);
+}
+
+/* Info findings other than R23 are context, not unfixed work; a rule id this version does not
+ * know (a newer one's history) is never planned: its message is the instructions. */
+static void test_info_context_and_unknown_rule(void **state)
+{
+	(void)state;
+	vm x = vm_make("new-01", POWER_ON, TOOLS_RUNNING);
+	add(&x, "R21", SEVERITY_INFO, FIX_MANUAL);
+	add(&x, "R99", SEVERITY_ERROR, FIX_AUTO);
+	fix_plan p;
+	plan1(&x, NULL, &p);
+	assert_int_equal(p.n_vms, 1);
+	assert_int_equal(p.vms[0].n_steps, 0);
+	assert_int_equal(p.vms[0].n_unfixed, 1);
+	assert_string_equal(p.vms[0].unfixed[0].rule, "R99");
+	assert_non_null(strstr(p.vms[0].unfixed[0].reason, "guided"));
+	assert_string_equal(p.vms[0].unfixed[0].instructions,
+			    "new-01: message (found: evidence on the VM)");
+	fix_plan_done(&p);
+	vm_done(&x);
+}
+
 static void test_r03_upgrade(void **state)
 {
 	(void)state;
@@ -562,6 +601,8 @@ int main(void)
 		cmocka_unit_test(test_hard_power_off_fallback_described),
 		cmocka_unit_test(test_r07_suspended),
 		cmocka_unit_test(test_r08_power_cycle),
+		cmocka_unit_test(test_r07_with_r08_one_cycle),
+		cmocka_unit_test(test_info_context_and_unknown_rule),
 		cmocka_unit_test(test_r26_and_r24_not_planned),
 		cmocka_unit_test(test_r03_upgrade),
 		cmocka_unit_test(test_r23_alone),

@@ -26,6 +26,9 @@
 /* What an element is, by its place under <returnval>. */
 typedef enum {
 	R_OTHER,      /* skipped with everything in it */
+	R_RETRIEVED,  /* <returnval> of RetrievePropertiesEx / ContinueRetrievePropertiesEx */
+	R_UPDATES,    /* <returnval> of WaitForUpdatesEx */
+	R_VAL,        /* a property's value: its events go to the sink */
 	R_TOKEN,
 	R_OBJECTS,
 	R_OBJ,
@@ -44,6 +47,7 @@ typedef enum {
 	R_KIND,
 	R_CHANGESET,
 	R_OP,
+	R_COUNT
 } role;
 
 /* updates: returnval, filterSet, objectSet, changeSet/missingSet, name/op/val/fault, msg */
@@ -61,7 +65,7 @@ struct vs_sax_page {
 	int depth;            /* of the open element, 1 = Envelope */
 	int rv_depth;         /* of <returnval>, 0 before it */
 	bool rv_done;
-	role roles[ROLE_DEPTH + 1];  /* by depth under returnval (1..) */
+	role roles[ROLE_DEPTH + 1];  /* by depth under returnval (0: returnval itself) */
 	int val_depth;        /* of the <val> being delivered, 0 when none */
 	bool capturing;
 	strbuf cap;
@@ -160,64 +164,37 @@ static const char *cap_str(const vs_sax_page *p, char *buf, size_t n)
 	return buf;
 }
 
-static role role_of(const vs_sax_page *p, int rel, const char *name)
-{
-	role parent = rel > 1 ? p->roles[rel - 1] : R_OTHER;
-	switch (rel) {
-	case 1:
-		return !strcmp(name, "token") ? R_TOKEN : !strcmp(name, "objects") ? R_OBJECTS : R_OTHER;
-	case 2:
-		if (parent != R_OBJECTS)
-			return R_OTHER;
-		return !strcmp(name, "obj") ? R_OBJ : !strcmp(name, "propSet") ? R_PROPSET
-		     : !strcmp(name, "missingSet") ? R_MISSING : R_OTHER;
-	case 3:
-		if (parent == R_PROPSET)
-			return !strcmp(name, "name") ? R_NAME : R_OTHER; /* val: handled apart */
-		if (parent == R_MISSING)
-			return !strcmp(name, "path") ? R_PATH : !strcmp(name, "fault") ? R_MFAULT
-			     : R_OTHER;
-		return R_OTHER;
-	case 4:
-		if (parent != R_MFAULT)
-			return R_OTHER;
-		return !strcmp(name, "fault") ? R_MFAULT_IN
-		     : !strcmp(name, "localizedMessage") ? R_MMSG : R_OTHER;
-	default:
-		return R_OTHER;
-	}
-}
+/* The envelope of both responses: by the role of a parent, its children's names and roles.
+ * Every other element is R_OTHER, and so is everything under one. Each parent role sits at
+ * one depth of one response, so the parent alone decides. */
+#define MAX_CHILDREN 4
+static const struct {
+	const char *name;
+	role r;
+} envelope[R_COUNT][MAX_CHILDREN] = {
+	/* RetrievePropertiesEx: returnval/{token, objects/{obj, propSet/{name, val}, missingSet}} */
+	[R_RETRIEVED] = { { "token", R_TOKEN }, { "objects", R_OBJECTS } },
+	[R_OBJECTS] = { { "obj", R_OBJ }, { "propSet", R_PROPSET }, { "missingSet", R_MISSING } },
+	[R_PROPSET] = { { "name", R_NAME }, { "val", R_VAL } },
+	/* WaitForUpdatesEx: returnval/{version, truncated, filterSet/objectSet/{kind, obj,
+	 * changeSet/{name, op, val}, missingSet}} */
+	[R_UPDATES] = { { "version", R_VERSION }, { "truncated", R_TRUNCATED },
+			{ "filterSet", R_FILTERSET } },
+	[R_FILTERSET] = { { "objectSet", R_OBJSET } },
+	[R_OBJSET] = { { "kind", R_KIND }, { "obj", R_OBJ }, { "changeSet", R_CHANGESET },
+		       { "missingSet", R_MISSING } },
+	[R_CHANGESET] = { { "name", R_NAME }, { "op", R_OP }, { "val", R_VAL } },
+	/* both: missingSet/{path, fault/{fault xsi:type, localizedMessage}} */
+	[R_MISSING] = { { "path", R_PATH }, { "fault", R_MFAULT } },
+	[R_MFAULT] = { { "fault", R_MFAULT_IN }, { "localizedMessage", R_MMSG } },
+};
 
-static role update_role_of(const vs_sax_page *p, int rel, const char *name)
+static role role_of(role parent, const char *name)
 {
-	role parent = rel > 1 ? p->roles[rel - 1] : R_OTHER;
-	switch (rel) {
-	case 1:
-		return !strcmp(name, "version") ? R_VERSION : !strcmp(name, "truncated") ? R_TRUNCATED
-		     : !strcmp(name, "filterSet") ? R_FILTERSET : R_OTHER;
-	case 2:
-		return parent == R_FILTERSET && !strcmp(name, "objectSet") ? R_OBJSET : R_OTHER;
-	case 3:
-		if (parent != R_OBJSET)
-			return R_OTHER;
-		return !strcmp(name, "kind") ? R_KIND : !strcmp(name, "obj") ? R_OBJ
-		     : !strcmp(name, "changeSet") ? R_CHANGESET
-		     : !strcmp(name, "missingSet") ? R_MISSING : R_OTHER;
-	case 4:
-		if (parent == R_CHANGESET)
-			return !strcmp(name, "name") ? R_NAME : !strcmp(name, "op") ? R_OP : R_OTHER;
-		if (parent == R_MISSING)
-			return !strcmp(name, "path") ? R_PATH : !strcmp(name, "fault") ? R_MFAULT
-			     : R_OTHER;
-		return R_OTHER;
-	case 5:
-		if (parent != R_MFAULT)
-			return R_OTHER;
-		return !strcmp(name, "fault") ? R_MFAULT_IN
-		     : !strcmp(name, "localizedMessage") ? R_MMSG : R_OTHER;
-	default:
-		return R_OTHER;
-	}
+	for (int i = 0; i < MAX_CHILDREN && envelope[parent][i].name; i++)
+		if (!strcmp(envelope[parent][i].name, name))
+			return envelope[parent][i].r;
+	return R_OTHER;
 }
 
 /* The object header goes out once kind and obj are both known, before its first change. */
@@ -274,6 +251,36 @@ static int value_begins(vs_sax_page *p, vs_error *e)
 	return p->usink->change(p->ctx, p->moref.buf, p->kind, p->name.buf, p->op, true, e);
 }
 
+/* An element of a value the sink wants, `rel` deep under its <val> (0: the <val> itself). */
+static void value_element(vs_sax_page *p, int rel, const char *name, int nb_attrs,
+			  const xmlChar **attrs)
+{
+	char type[128];
+	xsi_type(nb_attrs, attrs, type, sizeof type);
+	p->sink->start(p->ctx, rel, name, type);
+}
+
+/* A <val> of the envelope: the sink says whether it wants the value's events. */
+static void value_starts(vs_sax_page *p, const char *name, int nb_attrs, const xmlChar **attrs)
+{
+	if (!p->name.len) {
+		if (p->usink)
+			fail_malformed(p); /* a change names its property first */
+		return; /* a retrieved value without its name: passed over */
+	}
+	vs_error e;
+	vs_error_clear(&e);
+	int want = value_begins(p, &e);
+	if (want < 0) {
+		fail(p, &e);
+		return;
+	}
+	if (want) {
+		p->val_depth = p->depth;
+		value_element(p, 0, name, nb_attrs, attrs);
+	}
+}
+
 static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
 		     int nb_ns, const xmlChar **ns, int nb_attrs, int nb_defaulted,
 		     const xmlChar **attrs)
@@ -287,9 +294,7 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 		return;
 	}
 	if (p->val_depth) {
-		char type[128];
-		xsi_type(nb_attrs, attrs, type, sizeof type);
-		p->sink->start(p->ctx, p->depth - p->val_depth, name, type);
+		value_element(p, p->depth - p->val_depth, name, nb_attrs, attrs);
 		p->capturing = false;
 		return;
 	}
@@ -297,6 +302,7 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 		if (!p->rv_done && !strcmp(name, "returnval")) {
 			p->rv_depth = p->depth;
 			p->rv_seen = true;
+			p->roles[0] = p->usink ? R_UPDATES : R_RETRIEVED;
 		}
 		return;
 	}
@@ -304,34 +310,12 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 	p->capturing = false;
 	if (rel > ROLE_DEPTH)
 		return;
-	bool is_val = !strcmp(name, "val") &&
-		      (p->usink ? rel == 4 && p->roles[3] == R_CHANGESET
-				: rel == 3 && p->roles[2] == R_PROPSET);
-	if (is_val) {
-		p->roles[rel] = R_OTHER;
-		if (!p->name.len) {
-			if (p->usink)
-				fail_malformed(p); /* a change names its property first */
-			return; /* a retrieved value without its name: passed over */
-		}
-		vs_error e;
-		vs_error_clear(&e);
-		int want = value_begins(p, &e);
-		if (want < 0) {
-			fail(p, &e);
-			return;
-		}
-		if (want) {
-			char type[128];
-			xsi_type(nb_attrs, attrs, type, sizeof type);
-			p->val_depth = p->depth;
-			p->sink->start(p->ctx, 0, name, type);
-		}
-		return;
-	}
-	role r = p->usink ? update_role_of(p, rel, name) : role_of(p, rel, name);
+	role r = role_of(p->roles[rel - 1], name);
 	p->roles[rel] = r;
 	switch (r) {
+	case R_VAL:
+		value_starts(p, name, nb_attrs, attrs);
+		break;
 	case R_OBJECTS:
 		strbuf_reset(&p->moref);
 		p->obj_type[0] = '\0';

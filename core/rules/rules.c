@@ -246,14 +246,21 @@ typedef struct {
 	verdict *v;
 } ctx;
 
-/* The message is the rule's problem sentence, then its remediation from the table. */
-static void emit(ctx *c, rule_id r, severity sev, quiesce_level cap, const char *problem,
-		 const char *evidence)
+/* A finding whose severity or cap depends on the facts (the row's cap_note says how). The
+ * message is the rule's problem sentence, then its remediation from the table. */
+static void emit_as(ctx *c, rule_id r, severity sev, quiesce_level cap, const char *problem,
+		    const char *evidence)
 {
 	const rule_info *ri = &rule_table[r];
 	char *msg = xasprintf("%s %s", problem, ri->remediation);
 	model_verdict_add(c->v, ri->id, sev, cap, ri->fix, msg, evidence);
 	free(msg);
+}
+
+/* The rule's main condition: severity and cap as RULES_LIST gives them. */
+static void emit(ctx *c, rule_id r, const char *problem, const char *evidence)
+{
+	emit_as(c, r, rule_table[r].sev, rule_table[r].cap, problem, evidence);
 }
 
 static void sep(strbuf *sb)
@@ -377,7 +384,7 @@ static void rule_tools(ctx *c)
 			strbuf_adds(&ev, "guest.toolsVersionStatus2 = guestToolsNotInstalled");
 		else
 			strbuf_adds(&ev, "VMware Tools status: notInstalled");
-		emit(c, RULE_R01, SEVERITY_ERROR, LEVEL_FAIL,
+		emit(c, RULE_R01,
 		     "VMware Tools is not installed, so the guest cannot be quiesced at all.", ev.buf);
 		strbuf_done(&ev);
 		return; /* R02, R03, R23 are about installed Tools */
@@ -385,7 +392,7 @@ static void rule_tools(ctx *c)
 
 	if (f->power == POWER_ON && f->tools == TOOLS_NOT_RUNNING) {
 		strbuf_adds(&ev, "VM poweredOn, VMware Tools notRunning");
-		emit(c, RULE_R02, SEVERITY_ERROR, LEVEL_FAIL,
+		emit(c, RULE_R02,
 		     "VMware Tools is installed but not running, so a quiesced snapshot will fail.",
 		     ev.buf);
 		strbuf_reset(&ev);
@@ -400,7 +407,7 @@ static void rule_tools(ctx *c)
 			sep(&ev);
 			add_tools_version(&ev, f->tools_version);
 		}
-		emit(c, RULE_R03, SEVERITY_ERROR, LEVEL_FAIL,
+		emit(c, RULE_R03,
 		     too_old ? "VMware Tools is too old for this host to quiesce the guest."
 			     : "VMware Tools older than 10.1.0 cannot quiesce Windows Server 2016 "
 			       "and later.",
@@ -410,7 +417,7 @@ static void rule_tools(ctx *c)
 
 	if (below) {
 		add_tools_version(&ev, f->tools_version);
-		emit(c, RULE_R23, SEVERITY_INFO, LEVEL_NONE,
+		emit(c, RULE_R23,
 		     "VMware Tools is older than 10.1.0: CreateSnapshotEx_Task is unavailable, so test "
 		     "snapshots use CreateSnapshot_Task (VSS_BT_COPY backups only).",
 		     ev.buf);
@@ -431,18 +438,19 @@ static void rule_providers(ctx *c)
 			sep(&ev);
 			add_svc(&ev, "LGTO_Sync", &p->lgto_sync);
 		}
-		emit(c, RULE_R04, SEVERITY_ERROR, sync == TRI_YES ? LEVEL_FILESYSTEM : LEVEL_FAIL,
-		     sync == TRI_YES
-			     ? "The VMware Snapshot Provider (vmvss) is not installed: only the legacy "
-			       "sync driver can quiesce, without applications."
-			     : "The VMware Snapshot Provider (vmvss) is not installed and there is no "
-			       "sync driver: a quiesced snapshot will fail.",
-		     ev.buf);
+		quiesce_level cap = sync == TRI_YES ? LEVEL_FILESYSTEM : LEVEL_FAIL;
+		emit_as(c, RULE_R04, SEVERITY_ERROR, cap,
+			sync == TRI_YES
+				? "The VMware Snapshot Provider (vmvss) is not installed: only the "
+				  "legacy sync driver can quiesce, without applications."
+				: "The VMware Snapshot Provider (vmvss) is not installed and there is "
+				  "no sync driver: a quiesced snapshot will fail.",
+			ev.buf);
 		strbuf_reset(&ev);
 	}
 	if (rules_is_vss_family(c->fam) && sync == TRI_YES) {
 		add_svc(&ev, "LGTO_Sync", &p->lgto_sync);
-		emit(c, RULE_R05, SEVERITY_ERROR, LEVEL_FILESYSTEM,
+		emit(c, RULE_R05,
 		     "The legacy sync driver (LGTO_Sync) is active: it takes over from VSS, so "
 		     "applications are not quiesced.",
 		     ev.buf);
@@ -453,7 +461,7 @@ static void rule_providers(ctx *c)
 			strbuf_adds(&ev, "service LGTO_Sync is not installed");
 		else
 			add_svc(&ev, "LGTO_Sync", &p->lgto_sync);
-		emit(c, RULE_R06, SEVERITY_ERROR, LEVEL_CRASH,
+		emit(c, RULE_R06,
 		     "Windows 2000/XP quiesces only through the sync driver, and it is missing or "
 		     "disabled: snapshots are crash-consistent.",
 		     ev.buf);
@@ -473,7 +481,7 @@ static void rule_enable_uuid(ctx *c)
 			strbuf_addf(&ev, "disk.EnableUUID = %s", f->enable_uuid_raw);
 		else
 			strbuf_adds(&ev, "disk.EnableUUID is absent");
-		emit(c, RULE_R07, SEVERITY_ERROR, LEVEL_FILESYSTEM,
+		emit(c, RULE_R07,
 		     "disk.EnableUUID is not TRUE, so Windows cannot take application-consistent "
 		     "shadow copies of the virtual disks.",
 		     ev.buf);
@@ -486,7 +494,7 @@ static void rule_enable_uuid(ctx *c)
 		add_time(&ev, f->enable_uuid_set_at);
 		strbuf_adds(&ev, ", after runtime.bootTime ");
 		add_time(&ev, f->boot_time);
-		emit(c, RULE_R08, SEVERITY_WARN, LEVEL_FILESYSTEM,
+		emit(c, RULE_R08,
 		     "disk.EnableUUID was set while the VM was running and it has not been "
 		     "power-cycled since, so the setting is not in effect yet.",
 		     ev.buf);
@@ -546,7 +554,7 @@ static void rule_controllers(ctx *c)
 			    d->bus, d->unit);
 	}
 	if (ide.len)
-		emit(c, RULE_R09, SEVERITY_ERROR, LEVEL_FILESYSTEM,
+		emit(c, RULE_R09,
 		     "A virtual disk is on an IDE controller, and VMware VSS does not support VMs with "
 		     "IDE disks.",
 		     ide.buf);
@@ -556,7 +564,7 @@ static void rule_controllers(ctx *c)
 			add_build(&other, f->guest_build, f->guest_build_revision);
 			strbuf_addf(&other, " < %d.%d", nvme_build, nvme_rev);
 		}
-		emit(c, RULE_R10, SEVERITY_ERROR, LEVEL_FILESYSTEM,
+		emit(c, RULE_R10,
 		     "A virtual disk is on a SATA or NVMe controller, which VMware VSS cannot quiesce "
 		     "(NVMe only from Windows Server 2022 build 20348.2582 and 2025 build 26100.7171).",
 		     other.buf);
@@ -580,7 +588,7 @@ static void rule_scsi_slots(ctx *c)
 			     "disk%s",
 			     f->n_scsi_controllers, f->n_scsi_controllers == 1 ? "" : "s", usable,
 			     f->scsi_units_used, free_slots, f->n_disks, f->n_disks == 1 ? "" : "s");
-	emit(c, RULE_R11, SEVERITY_ERROR, LEVEL_FILESYSTEM,
+	emit(c, RULE_R11,
 	     "There are fewer free SCSI slots than virtual disks, which VMware VSS needs for "
 	     "application quiescing.",
 	     ev);
@@ -591,11 +599,11 @@ static void rule_guest_disks(ctx *c)
 {
 	const guest_probe *p = &c->f->probe;
 	if (rules_is_vss_family(c->fam) && p->dynamic_disks == TRI_YES)
-		emit(c, RULE_R12, SEVERITY_ERROR, LEVEL_FILESYSTEM,
+		emit(c, RULE_R12,
 		     "The guest uses dynamic disks, which VSS quiescing does not support.",
 		     p->dynamic_disks_evidence ? p->dynamic_disks_evidence : "dynamic disks present");
 	if (c->fam >= OS_WIN2016 && p->storage_spaces == TRI_YES)
-		emit(c, RULE_R13, SEVERITY_ERROR, LEVEL_FILESYSTEM,
+		emit(c, RULE_R13,
 		     "The guest uses Storage Spaces, which application quiescing does not support.",
 		     p->storage_spaces_evidence ? p->storage_spaces_evidence
 						: "Storage Spaces present");
@@ -615,7 +623,7 @@ static void rule_independent(ctx *c)
 		strbuf_addf(&ev, "%s is %s", disk_label(d, lb, i), model_disk_mode_name(d->mode));
 	}
 	if (ev.len)
-		emit(c, RULE_R14, SEVERITY_WARN, LEVEL_NONE,
+		emit(c, RULE_R14,
 		     "An independent disk is left out of every snapshot, so a backup will not "
 		     "contain it.",
 		     ev.buf);
@@ -630,7 +638,7 @@ static void rule_vss_service(ctx *c)
 	strbuf ev;
 	strbuf_init(&ev);
 	add_svc(&ev, "VSS", &p->vss);
-	emit(c, RULE_R15, SEVERITY_ERROR, LEVEL_FAIL,
+	emit(c, RULE_R15,
 	     "The Volume Shadow Copy service (VSS) is disabled, so a quiesced snapshot will fail.",
 	     ev.buf);
 	strbuf_done(&ev);
@@ -686,14 +694,14 @@ static void rule_writers(ctx *c)
 			    writer_state_text(w), writer_error_text(w));
 	}
 	if (bad.len)
-		emit(c, RULE_R16, SEVERITY_ERROR, LEVEL_FAIL,
+		emit(c, RULE_R16,
 		     "A VSS writer is not stable or its last error is not retryable: an "
 		     "application-quiesced snapshot will fail.",
 		     bad.buf);
 	if (soft.len)
-		emit(c, RULE_R16, SEVERITY_WARN, LEVEL_NONE,
-		     "A VSS writer reported an error last time; it may fail the next quiesce.",
-		     soft.buf);
+		emit_as(c, RULE_R16, SEVERITY_WARN, LEVEL_NONE,
+			"A VSS writer reported an error last time; it may fail the next quiesce.",
+			soft.buf);
 	strbuf_done(&bad);
 	strbuf_done(&soft);
 }
@@ -704,17 +712,17 @@ static void rule_snapshots(ctx *c)
 	char *ev;
 	if (n >= 32) {
 		ev = xasprintf("%d snapshots (maximum 32)", n);
-		emit(c, RULE_R17, SEVERITY_ERROR, LEVEL_FAIL,
+		emit(c, RULE_R17,
 		     "The VM has the maximum number of snapshots, so no test or backup snapshot can "
 		     "be taken.",
 		     ev);
 		free(ev);
 	} else if (n > 20) {
 		ev = xasprintf("%d snapshots (more than 20)", n);
-		emit(c, RULE_R17, SEVERITY_WARN, LEVEL_NONE,
-		     "The VM has many snapshots, which slows it down and makes quiescing slower and "
-		     "riskier.",
-		     ev);
+		emit_as(c, RULE_R17, SEVERITY_WARN, LEVEL_NONE,
+			"The VM has many snapshots, which slows it down and makes quiescing slower "
+			"and riskier.",
+			ev);
 		free(ev);
 	}
 }
@@ -738,12 +746,12 @@ static void rule_tools_conf(ctx *c)
 		cap = sync_present(p) == TRI_YES ? LEVEL_FILESYSTEM : LEVEL_FAIL;
 	}
 	if (ev.len)
-		emit(c, RULE_R18, SEVERITY_ERROR, cap,
-		     cap == LEVEL_FAIL ? "tools.conf turns VSS off and there is no sync driver, so a "
-					 "quiesced snapshot will fail."
-				       : "tools.conf turns application quiescing off, so snapshots "
-					 "are only file-system consistent.",
-		     ev.buf);
+		emit_as(c, RULE_R18, SEVERITY_ERROR, cap,
+			cap == LEVEL_FAIL ? "tools.conf turns VSS off and there is no sync driver, so "
+					    "a quiesced snapshot will fail."
+					  : "tools.conf turns application quiescing off, so "
+					    "snapshots are only file-system consistent.",
+			ev.buf);
 	strbuf_done(&ev);
 }
 
@@ -779,7 +787,7 @@ static void rule_free_space(ctx *c)
 			    100.0 * (double)vol->free_bytes / (double)vol->capacity_bytes);
 	}
 	if (ev.len)
-		emit(c, RULE_R19, SEVERITY_WARN, LEVEL_NONE,
+		emit(c, RULE_R19,
 		     "A guest volume is nearly full; the shadow copy may run out of space.", ev.buf);
 	strbuf_done(&ev);
 }
@@ -790,7 +798,7 @@ static void rule_power(ctx *c)
 	if (pw != POWER_OFF && pw != POWER_SUSPENDED)
 		return;
 	char *ev = xasprintf("runtime.powerState = %s", model_power_name(pw));
-	emit(c, RULE_R20, SEVERITY_INFO, LEVEL_NONE,
+	emit(c, RULE_R20,
 	     pw == POWER_OFF ? "The VM is powered off; its level is what a quiesced snapshot gives "
 			       "once it runs."
 			     : "The VM is suspended; its level is what a quiesced snapshot gives once "
@@ -863,14 +871,14 @@ static void rule_probe(ctx *c)
 		strbuf_adds(&ev, "; facts seen ");
 		add_age(&ev, p->at, c->now);
 	}
-	emit(c, RULE_R21, SEVERITY_INFO, LEVEL_NONE, why, ev.buf);
+	emit(c, RULE_R21, why, ev.buf);
 	strbuf_done(&ev);
 }
 
 static void rule_upgrade(ctx *c)
 {
 	if (c->f->tools_upgrade_running)
-		emit(c, RULE_R22, SEVERITY_WARN, LEVEL_NONE,
+		emit(c, RULE_R22,
 		     "A VMware Tools upgrade is running on this VM; quiescing may fail until it ends.",
 		     "a Tools upgrade task is running");
 }
@@ -928,7 +936,7 @@ static void rule_last_test(ctx *c, quiesce_level predicted)
 	if (t->bad_writer)
 		strbuf_addf(&ev, "; after the test %s", t->bad_writer);
 	quiesce_level cap = t->failed || t->achieved == LEVEL_NONE ? LEVEL_FAIL : t->achieved;
-	emit(c, RULE_R25, SEVERITY_ERROR, cap, msg.buf, ev.buf);
+	emit_as(c, RULE_R25, SEVERITY_ERROR, cap, msg.buf, ev.buf);
 	strbuf_done(&msg);
 	strbuf_done(&ev);
 }
@@ -960,7 +968,7 @@ static void rule_restart_pending(ctx *c)
 	} else {
 		strbuf_adds(&ev, "; runtime.bootTime unknown");
 	}
-	emit(c, RULE_R24, SEVERITY_WARN, LEVEL_FILESYSTEM,
+	emit(c, RULE_R24,
 	     "A change quiescent made in the guest is finished only by a restart, and the guest "
 	     "has not restarted since: until then the old driver or setting stays in effect.",
 	     ev.buf);
@@ -998,7 +1006,7 @@ static void rule_leftovers(ctx *c)
 		n++;
 	}
 	if (n)
-		emit(c, RULE_R26, SEVERITY_ERROR, LEVEL_FAIL,
+		emit(c, RULE_R26,
 		     n == 1 ? "A quiesced test snapshot that quiescent took is still on this VM: an "
 			      "interrupted test left it behind, and it grows until it is removed."
 			    : "Quiesced test snapshots that quiescent took are still on this VM: "
@@ -1012,10 +1020,10 @@ static void rule_leftovers(ctx *c)
 		add_time(&ev, m->off_at);
 		strbuf_adds(&ev, " on a poweredOn VM, no power-on recorded since; "
 				 "runtime.powerState = poweredOff");
-		emit(c, RULE_R26, SEVERITY_ERROR, LEVEL_NONE,
-		     "quiescent took this VM down during a fix that did not finish, and it is still "
-		     "powered off.",
-		     ev.buf);
+		emit_as(c, RULE_R26, SEVERITY_ERROR, LEVEL_NONE,
+			"quiescent took this VM down during a fix that did not finish, and it is "
+			"still powered off.",
+			ev.buf);
 	}
 	strbuf_done(&ev);
 }

@@ -16,8 +16,9 @@
 #include <time.h>
 
 /* X(id, severity, cap, fix, scope, title, cap_note, remediation)
- * severity/cap: those of the main condition; cap is the worst one when it depends on facts,
- * cap_note says how (NULL when fixed). remediation ends every finding's message. */
+ * severity/cap: those of the main condition (rules.c emits it with exactly these); cap is the
+ * worst one when it depends on facts, cap_note says how (NULL when fixed), and only those
+ * variants name their severity and cap in the code. remediation ends every finding's message. */
 #define RULES_LIST(X)                                                                              \
 	X(R01, SEVERITY_ERROR, LEVEL_FAIL, FIX_GUIDED, "Windows",                                  \
 	  "VMware Tools is not installed", NULL,                                                   \

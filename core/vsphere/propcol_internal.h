@@ -45,6 +45,11 @@ void vs_pc_cancel_retrieve(vs_conn *c, const char *pc, const char *token);
 
 int vs_pc_malformed(vs_error *err, const char *method);
 
+/* ObjectUpdate's kind and PropertyChange's op as the API spells them: 0, or -1 when the word
+ * is none of them (propcol_updates.c; both update parsers read them). */
+int vs_pc_parse_kind(const char *s, vs_obj_kind *k);
+int vs_pc_parse_op(const char *s, vs_change_op *op);
+
 /* Envelope pieces of the reader-parsed responses (propcol_reader.c). */
 int vs_pc_find_returnval(xmlTextReaderPtr r);
 int vs_pc_deliver_val(vs_xml_iter *it, int (*fn)(void *, xmlTextReaderPtr, vs_error *),

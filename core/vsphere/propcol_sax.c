@@ -214,34 +214,6 @@ static void announce(vs_sax_page *p)
 		fail(p, &e);
 }
 
-static int parse_kind(const char *s, vs_obj_kind *k)
-{
-	if (strcmp(s, "modify") == 0)
-		*k = VS_OBJ_MODIFY;
-	else if (strcmp(s, "enter") == 0)
-		*k = VS_OBJ_ENTER;
-	else if (strcmp(s, "leave") == 0)
-		*k = VS_OBJ_LEAVE;
-	else
-		return -1;
-	return 0;
-}
-
-static int parse_op(const char *s, vs_change_op *op)
-{
-	if (strcmp(s, "assign") == 0)
-		*op = VS_OP_ASSIGN;
-	else if (strcmp(s, "add") == 0)
-		*op = VS_OP_ADD;
-	else if (strcmp(s, "remove") == 0)
-		*op = VS_OP_REMOVE;
-	else if (strcmp(s, "indirectRemove") == 0)
-		*op = VS_OP_INDIRECT_REMOVE;
-	else
-		return -1;
-	return 0;
-}
-
 /* A change's value begins: 1 when the consumer wants its events. */
 static int value_begins(vs_sax_page *p, vs_error *e)
 {
@@ -425,12 +397,12 @@ static void on_end(void *arg, const xmlChar *local, const xmlChar *prefix, const
 						 (p->cap.len == 1 && p->cap.buf[0] == '1'));
 		break;
 	case R_KIND:
-		if (!was_capturing || parse_kind(cap_str(p, word, sizeof word), &p->kind) < 0)
+		if (!was_capturing || vs_pc_parse_kind(cap_str(p, word, sizeof word), &p->kind) < 0)
 			fail_malformed(p);
 		p->have_kind = true;
 		break;
 	case R_OP:
-		if (!was_capturing || parse_op(cap_str(p, word, sizeof word), &p->op) < 0)
+		if (!was_capturing || vs_pc_parse_op(cap_str(p, word, sizeof word), &p->op) < 0)
 			fail_malformed(p);
 		break;
 	case R_CHANGESET:

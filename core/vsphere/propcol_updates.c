@@ -91,7 +91,7 @@ typedef struct {
 	strbuf scratch;
 } wait_ctx;
 
-static int parse_kind(const char *s, vs_obj_kind *k)
+int vs_pc_parse_kind(const char *s, vs_obj_kind *k)
 {
 	if (strcmp(s, "modify") == 0)
 		*k = VS_OBJ_MODIFY;
@@ -104,7 +104,7 @@ static int parse_kind(const char *s, vs_obj_kind *k)
 	return 0;
 }
 
-static int parse_op(const char *s, vs_change_op *op)
+int vs_pc_parse_op(const char *s, vs_change_op *op)
 {
 	if (strcmp(s, "assign") == 0)
 		*op = VS_OP_ASSIGN;
@@ -153,7 +153,7 @@ static int parse_change(xmlTextReaderPtr r, wait_ctx *w, vs_error *err)
 				return vs_pc_malformed(err, "WaitForUpdatesEx");
 			if (is_name)
 				strbuf_adds(&w->name, t);
-			else if (parse_op(t, &w->op) < 0)
+			else if (vs_pc_parse_op(t, &w->op) < 0)
 				return vs_pc_malformed(err, "WaitForUpdatesEx");
 		} else if (vs_xml_is(r, "val")) {
 			if (!w->name.len)
@@ -188,7 +188,7 @@ static int parse_object_update(xmlTextReaderPtr r, wait_ctx *w, vs_error *err)
 				return vs_pc_malformed(err, "WaitForUpdatesEx");
 			if (!is_kind) {
 				strbuf_adds(&w->moref, t);
-			} else if (parse_kind(t, &w->kind) < 0) {
+			} else if (vs_pc_parse_kind(t, &w->kind) < 0) {
 				return vs_pc_malformed(err, "WaitForUpdatesEx");
 			} else {
 				w->have_kind = true;

@@ -339,57 +339,63 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 	}
 }
 
-static void on_end(void *arg, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+/* Where an element's text goes when it ends (NULL: it has none to keep). */
+static strbuf *text_of(vs_sax_page *p, role r)
 {
-	vs_sax_page *p = arg;
-	if (p->failed)
-		return;
-	int depth = p->depth--;
-	if (p->val_depth) {
-		p->sink->end(p->ctx, depth - p->val_depth, (const char *)local);
-		if (depth == p->val_depth) {
-			p->val_depth = 0;
-			vs_error e;
-			vs_error_clear(&e);
-			if (p->sink->finish(p->ctx, &e) < 0)
-				fail(p, &e);
-		}
-		return;
-	}
-	if (!p->rv_depth)
-		return;
-	if (depth == p->rv_depth) {
-		p->rv_depth = 0;
-		p->rv_done = true; /* one returnval: the rest of the document is ignored */
-		if (p->usink && !p->have_version)
-			fail_malformed(p);
-		return;
-	}
-	int rel = depth - p->rv_depth;
-	if (rel > ROLE_DEPTH)
-		return;
-	bool was_capturing = p->capturing;
-	p->capturing = false;
-	strbuf *into = NULL;
-	char word[32];
-	switch (p->roles[rel]) {
+	switch (r) {
 	case R_TOKEN:
-		into = &p->token;
-		break;
+		return &p->token;
 	case R_OBJ:
-		into = &p->moref;
-		break;
+		return &p->moref;
 	case R_NAME:
-		into = &p->name;
-		break;
+		return &p->name;
 	case R_PATH:
-		into = &p->path;
-		break;
+		return &p->path;
 	case R_MMSG:
-		into = &p->message;
-		break;
+		return &p->message;
 	case R_VERSION:
-		into = &p->version;
+		return &p->version;
+	default:
+		return NULL;
+	}
+}
+
+/* A missingSet entry ended: the sink hears it. */
+static void missing_ends(vs_sax_page *p)
+{
+	vs_error e;
+	vs_error_clear(&e);
+	int rc = 0;
+	if (p->sink->on_missing_typed)
+		rc = p->sink->on_missing_typed(p->ctx, p->obj_type, p->moref.buf, p->path.buf,
+					       p->fault, p->message.buf, &e);
+	else if (p->sink->on_missing)
+		rc = p->sink->on_missing(p->ctx, p->moref.buf, p->path.buf, p->fault,
+					 p->message.buf, &e);
+	if (rc < 0)
+		fail(p, &e);
+}
+
+/* A changeSet ended: a change without a <val> (a removal, an unset property) is heard now. */
+static void change_ends(vs_sax_page *p)
+{
+	if (!p->name.len) {
+		fail_malformed(p);
+	} else if (!p->had_val) {
+		vs_error e;
+		vs_error_clear(&e);
+		if (p->usink->change(p->ctx, p->moref.buf, p->kind, p->name.buf, p->op, false,
+				     &e) < 0)
+			fail(p, &e);
+	}
+}
+
+/* What the end of an envelope element decides, beyond keeping its text. */
+static void element_ends(vs_sax_page *p, role r, bool was_capturing)
+{
+	char word[32];
+	switch (r) {
+	case R_VERSION:
 		p->have_version = true;
 		break;
 	case R_TRUNCATED:
@@ -406,36 +412,59 @@ static void on_end(void *arg, const xmlChar *local, const xmlChar *prefix, const
 			fail_malformed(p);
 		break;
 	case R_CHANGESET:
-		if (!p->name.len) {
-			fail_malformed(p);
-		} else if (!p->had_val) {
-			vs_error e;
-			vs_error_clear(&e);
-			if (p->usink->change(p->ctx, p->moref.buf, p->kind, p->name.buf, p->op, false,
-					     &e) < 0)
-				fail(p, &e);
-		}
+		change_ends(p);
 		break;
 	case R_OBJSET:
 		announce(p); /* leave, or enter/modify without changes */
 		break;
-	case R_MISSING: {
-		vs_error e;
-		vs_error_clear(&e);
-		int rc = 0;
-		if (p->sink->on_missing_typed)
-			rc = p->sink->on_missing_typed(p->ctx, p->obj_type, p->moref.buf, p->path.buf,
-						       p->fault, p->message.buf, &e);
-		else if (p->sink->on_missing)
-			rc = p->sink->on_missing(p->ctx, p->moref.buf, p->path.buf, p->fault,
-						 p->message.buf, &e);
-		if (rc < 0)
-			fail(p, &e);
+	case R_MISSING:
+		missing_ends(p);
 		break;
-	}
 	default:
 		break;
 	}
+}
+
+/* The end of an element inside a value the sink wants. */
+static void value_element_ends(vs_sax_page *p, int depth, const char *name)
+{
+	p->sink->end(p->ctx, depth - p->val_depth, name);
+	if (depth == p->val_depth) {
+		p->val_depth = 0;
+		vs_error e;
+		vs_error_clear(&e);
+		if (p->sink->finish(p->ctx, &e) < 0)
+			fail(p, &e);
+	}
+}
+
+static void on_end(void *arg, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+	vs_sax_page *p = arg;
+	if (p->failed)
+		return;
+	int depth = p->depth--;
+	if (p->val_depth) {
+		value_element_ends(p, depth, (const char *)local);
+		return;
+	}
+	if (!p->rv_depth)
+		return;
+	if (depth == p->rv_depth) {
+		p->rv_depth = 0;
+		p->rv_done = true; /* one returnval: the rest of the document is ignored */
+		if (p->usink && !p->have_version)
+			fail_malformed(p);
+		return;
+	}
+	int rel = depth - p->rv_depth;
+	if (rel > ROLE_DEPTH)
+		return;
+	bool was_capturing = p->capturing;
+	p->capturing = false;
+	role r = p->roles[rel];
+	strbuf *into = text_of(p, r);
+	element_ends(p, r, was_capturing);
 	p->roles[rel] = R_OTHER;
 	if (!into)
 		return;

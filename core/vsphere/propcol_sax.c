@@ -253,37 +253,11 @@ static void value_starts(vs_sax_page *p, const char *name, int nb_attrs, const x
 	}
 }
 
-static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
-		     int nb_ns, const xmlChar **ns, int nb_attrs, int nb_defaulted,
-		     const xmlChar **attrs)
+/* What the start of an envelope element of role r sets up: its text captured, the object or
+ * change it begins reset, a value handed on. */
+static void element_starts(vs_sax_page *p, role r, const char *name, int nb_attrs,
+			   const xmlChar **attrs)
 {
-	vs_sax_page *p = arg;
-	const char *name = (const char *)local;
-	if (p->failed)
-		return;
-	if (++p->depth > VS_XML_MAX_DEPTH) {
-		fail_msg(p, "The response nests deeper than the vSphere API ever does; refusing it.");
-		return;
-	}
-	if (p->val_depth) {
-		value_element(p, p->depth - p->val_depth, name, nb_attrs, attrs);
-		p->capturing = false;
-		return;
-	}
-	if (!p->rv_depth) {
-		if (!p->rv_done && !strcmp(name, "returnval")) {
-			p->rv_depth = p->depth;
-			p->rv_seen = true;
-			p->roles[0] = p->usink ? R_UPDATES : R_RETRIEVED;
-		}
-		return;
-	}
-	int rel = p->depth - p->rv_depth;
-	p->capturing = false;
-	if (rel > ROLE_DEPTH)
-		return;
-	role r = role_of(p->roles[rel - 1], name);
-	p->roles[rel] = r;
 	switch (r) {
 	case R_VAL:
 		value_starts(p, name, nb_attrs, attrs);
@@ -337,6 +311,40 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 	default:
 		break;
 	}
+}
+
+static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+		     int nb_ns, const xmlChar **ns, int nb_attrs, int nb_defaulted,
+		     const xmlChar **attrs)
+{
+	vs_sax_page *p = arg;
+	const char *name = (const char *)local;
+	if (p->failed)
+		return;
+	if (++p->depth > VS_XML_MAX_DEPTH) {
+		fail_msg(p, "The response nests deeper than the vSphere API ever does; refusing it.");
+		return;
+	}
+	if (p->val_depth) {
+		value_element(p, p->depth - p->val_depth, name, nb_attrs, attrs);
+		p->capturing = false;
+		return;
+	}
+	if (!p->rv_depth) {
+		if (!p->rv_done && !strcmp(name, "returnval")) {
+			p->rv_depth = p->depth;
+			p->rv_seen = true;
+			p->roles[0] = p->usink ? R_UPDATES : R_RETRIEVED;
+		}
+		return;
+	}
+	int rel = p->depth - p->rv_depth;
+	p->capturing = false;
+	if (rel > ROLE_DEPTH)
+		return;
+	role r = role_of(p->roles[rel - 1], name);
+	p->roles[rel] = r;
+	element_starts(p, r, name, nb_attrs, attrs);
 }
 
 /* Where an element's text goes when it ends (NULL: it has none to keep). */

@@ -256,8 +256,7 @@ typedef struct {
 	bool tools_upgrade;          /* UpgradeTools_Task (R03, R23) */
 	bool tools_modify;           /* add or remove Tools features (R04-R06) */
 	char add[32], rem[32];       /* the features, comma lists */
-	rule_id tools_rules[4];      /* the rules the Tools steps serve, the first named */
-	size_t n_tools_rules;
+	rule_id tools_rule;          /* the rule the Tools steps serve: the first that asked */
 	rule_id cycle_rule;          /* the rule the power-off serves: R07, else R08 */
 	const finding *guest_fix[RULE_COUNT]; /* R15, R16, R18 chosen for guest commands */
 } plan_wants;
@@ -268,8 +267,8 @@ typedef void (*rule_planner)(builder *b, const finding *fd, rule_id id, plan_wan
 
 static void add_tools_rule(plan_wants *w, rule_id id)
 {
-	if (w->n_tools_rules < 4)
-		w->tools_rules[w->n_tools_rules++] = id;
+	if (w->tools_rule == NO_RULE)
+		w->tools_rule = id;
 }
 
 static void plan_enable_uuid(builder *b, const finding *fd, rule_id id, plan_wants *w)
@@ -513,7 +512,7 @@ static void emit_guest_commands(builder *b, const plan_wants *w)
 static void emit_tools(builder *b, const plan_wants *w)
 {
 	const fix_timing *t = &b->t;
-	rule_id rule = w->tools_rules[0];
+	rule_id rule = w->tools_rule;
 	if (w->tools_modify && b->o->tools_method == FIX_TOOLS_GUEST) {
 		char *opts = fix_installer_options(w->add, w->rem);
 		add_step(b, FIX_STEP_MOUNT_INSTALLER, rule, false, 2, NULL,
@@ -596,7 +595,7 @@ static void emit_verify(builder *b, const verdict *vd, const plan_wants *w)
 
 static void plan_vm(builder *b, const verdict *vd)
 {
-	plan_wants w = { .cycle_rule = NO_RULE };
+	plan_wants w = { .cycle_rule = NO_RULE, .tools_rule = NO_RULE };
 	for (size_t i = 0; i < vd->n_findings; i++)
 		plan_finding(b, &vd->findings[i], &w);
 	emit_guest_commands(b, &w);

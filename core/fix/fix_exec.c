@@ -857,11 +857,15 @@ static fix_outcome verify(worker *w, vm_state *vs, fix_vm_result *res, char *aft
 	res->final_power = f.power;
 	strbuf remain;
 	strbuf_init(&remain);
+	bool served[RULE_COUNT] = { false }; /* by the plan's steps */
+	for (size_t j = 0; j < vp->n_steps; j++) {
+		rule_id id = rules_id_of(vp->steps[j].rule);
+		if (id != RULE_COUNT)
+			served[id] = true;
+	}
 	for (size_t i = 0; i < v.n_findings; i++) {
-		bool served = false;
-		for (size_t j = 0; j < vp->n_steps; j++)
-			served |= !strcmp(vp->steps[j].rule, v.findings[i].rule);
-		if (served)
+		rule_id id = rules_id_of(v.findings[i].rule);
+		if (id != RULE_COUNT && served[id])
 			strbuf_addf(&remain, "%s%s", remain.len ? "," : "", v.findings[i].rule);
 	}
 	snprintf(after, an, "status %s, level %s%s%s", model_status_name(v.status),

@@ -7,6 +7,7 @@
  * do itself, mounting the Tools installer for R01 (m), runs as a task and is ticked off when
  * vCenter's MountToolsInstaller succeeded. */
 #include "model/model.h"
+#include "rules/rules.h"
 #include "tui/draw.h"
 #include "tui/jobs.h"
 #include "tui/vcenters.h"
@@ -30,14 +31,14 @@ typedef enum {
 
 /* What a person does for one rule, in order, and what the re-check looks for. */
 typedef struct {
-	const char *rule;
+	rule_id rule;
 	const char *goal;
 	bool needs_probe;       /* only the guest probe can show it gone */
 	const char *steps[4];
 } guide;
 
 static const guide guides[] = {
-	{ "R01", "VMware Tools installed and running", false,
+	{ RULE_R01, "VMware Tools installed and running", false,
 	  { "In the vSphere Client select the VM, then Actions > Guest OS > Install VMware Tools: "
 	    "vCenter mounts the Tools installer as a CD drive in the guest.",
 	    "In the guest's console, as an administrator, run setup64.exe from that drive; choose "
@@ -45,7 +46,7 @@ static const guide guides[] = {
 	    "Restart the guest when the installer asks, then unmount the installer (Actions > "
 	    "Guest OS > Unmount VMware Tools Installer).",
 	    NULL } },
-	{ "R02", "the VMware Tools service running", false,
+	{ RULE_R02, "the VMware Tools service running", false,
 	  { "In the guest, start the service VMware Tools (VMTools): services.msc, or an elevated "
 	    "prompt: net start VMTools.",
 	    "Set its startup type to Automatic so it runs after the next boot too "
@@ -53,14 +54,14 @@ static const guide guides[] = {
 	    "If it stops again, read the Application event log (source VMware Tools) and repair "
 	    "Tools: Programs and Features > VMware Tools > Repair.",
 	    NULL } },
-	{ "R04", "the VMware Snapshot Provider (vmvss) installed", true,
+	{ RULE_R04, "the VMware Snapshot Provider (vmvss) installed", true,
 	  { "In the guest: Control Panel > Programs and Features > VMware Tools > Change > Modify.",
 	    "Under VMware Device Drivers select Volume Shadow Copy Services Support (This feature "
 	    "will be installed); finish.",
 	    "Restart the guest when the installer asks. (f can do the same modify through "
 	    "UpgradeTools or Guest Operations.)",
 	    NULL } },
-	{ "R05", "the legacy sync driver (LGTO_Sync) removed", true,
+	{ RULE_R05, "the legacy sync driver (LGTO_Sync) removed", true,
 	  { "In the guest: Control Panel > Programs and Features > VMware Tools > Change > Modify.",
 	    "Under VMware Device Drivers set SYNC Driver to This feature will not be available; "
 	    "finish.",
@@ -88,10 +89,10 @@ typedef struct {
 	vlines lines;
 } checklist;
 
-static const finding *vm_finding(const fleet_vm *fv, const char *rule)
+static const finding *vm_finding(const fleet_vm *fv, rule_id rule)
 {
 	for (size_t i = 0; fv && i < fv->v.n_findings; i++)
-		if (!strcmp(fv->v.findings[i].rule, rule))
+		if (rules_finding_is(&fv->v.findings[i], rule))
 			return &fv->v.findings[i];
 	return NULL;
 }
@@ -139,9 +140,10 @@ static void build(checklist *c, ui *u, int w)
 		const group *g = &c->groups[i];
 		term_elem e = g->state == CK_DONE ? TE_READY : g->state == CK_STILL ? TE_SEV_ERROR
 			      : g->state == CK_UNCHECKED ? TE_SEV_WARN : TE_SECTION;
-		vlines_add(L, e, " %s %s: %s", state_box(g->state), g->g->rule, g->g->goal);
+		vlines_add(L, e, " %s %s: %s", state_box(g->state), rules_id_name(g->g->rule),
+			   g->g->goal);
 		for (size_t k = 0; k < 4 && g->g->steps[k]; k++) {
-			bool mount_step = !strcmp(g->g->rule, "R01") && k == 0;
+			bool mount_step = g->g->rule == RULE_R01 && k == 0;
 			bool ticked = g->state == CK_DONE || (mount_step && c->mounted);
 			snprintf(text, sizeof text, "%s %zu. %s", ticked ? "[x]" : "[ ]", k + 1,
 				 g->g->steps[k]);
@@ -244,7 +246,7 @@ static void mount_installer(checklist *c, ui *u)
 {
 	bool r01 = false;
 	for (size_t i = 0; i < c->n; i++)
-		r01 |= !strcmp(c->groups[i].g->rule, "R01") && c->groups[i].state != CK_DONE;
+		r01 |= c->groups[i].g->rule == RULE_R01 && c->groups[i].state != CK_DONE;
 	if (!r01) {
 		ui_message(u, LOG_INFO, "%s needs no Tools installer: mounting is a step of R01 only",
 			   c->name);
@@ -325,7 +327,7 @@ static void checklist_task_ended(view *v, ui *u, const ui_task *t)
 			g->note = xasprintf("still shown: %s", f->evidence ? f->evidence : f->message);
 		} else {
 			g->state = CK_DONE;
-			g->note = xasprintf("done: the scan no longer shows %s", g->g->rule);
+			g->note = xasprintf("done: the scan no longer shows %s", rules_id_name(g->g->rule));
 			done++;
 		}
 	}

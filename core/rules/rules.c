@@ -884,13 +884,12 @@ static void sort_findings(verdict *v)
 	}
 }
 
-
 /* Guided findings that no quiescent command acts on: installing Tools (R01) and starting its
  * service (R02) happen in the guest's console, by a person following the console's checklist.
  * A VM held back by them is "manual", never "fixable": `f` would plan nothing for it. */
-static bool needs_a_person(const char *rule)
+static bool needs_a_person(const finding *x)
 {
-	return !strcmp(rule, "R01") || !strcmp(rule, "R02");
+	return rules_finding_is(x, RULE_R01) || rules_finding_is(x, RULE_R02);
 }
 
 void rules_evaluate(const vm_facts *f, time_t now, verdict *out)
@@ -957,7 +956,7 @@ void rules_evaluate(const vm_facts *f, time_t now, verdict *out)
 			out->predicted = x->cap;
 		if (x->sev == SEVERITY_ERROR) {
 			errors = true;
-			manual |= x->fix == FIX_MANUAL || needs_a_person(x->rule);
+			manual |= x->fix == FIX_MANUAL || needs_a_person(x);
 		}
 	}
 

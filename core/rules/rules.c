@@ -856,7 +856,7 @@ static void rule_leftovers(ctx *c)
  * same run had not yet changed (R07 of a fix killed before its reconfigure). */
 static bool ours_left_it(const finding *f)
 {
-	return !strcmp(f->rule, "R26");
+	return rules_finding_is(f, RULE_R26);
 }
 
 /* error before warn before info; R26 first within; rule id; otherwise the order of

@@ -6,6 +6,16 @@
 
 /* v0 -> v1: the whole history model (issues 3, 5, 6, 7). Times are Unix seconds (UTC);
  * enumerations are the contract names as text; *_json columns hold JSON documents. */
+/* One VM's summary columns, the same in v1's scan_vms and v3's vm_states (which took them
+ * over): every fact besides them is in facts_json. */
+#define VM_SUMMARY_COLUMNS \
+	" name TEXT NOT NULL, folder TEXT, is_template INTEGER NOT NULL DEFAULT 0," \
+	" power TEXT NOT NULL, guest_os TEXT, os_family TEXT NOT NULL, tools_status TEXT NOT NULL," \
+	" tools_version INTEGER, enable_uuid TEXT, snapshot_count INTEGER, best TEXT NOT NULL," \
+	" predicted TEXT NOT NULL, status TEXT NOT NULL, n_findings INTEGER NOT NULL DEFAULT 0," \
+	" facts_error TEXT, probe_state TEXT NOT NULL, probe_at INTEGER, probe_error TEXT," \
+	" facts_json TEXT NOT NULL"
+
 static const char v1[] =
 	/* One session with a vCenter/ESXi. The password is never stored. */
 	"CREATE TABLE connections ("
@@ -38,25 +48,7 @@ static const char v1[] =
 	" id INTEGER PRIMARY KEY,"
 	" scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,"
 	" moref TEXT NOT NULL,"
-	" name TEXT NOT NULL,"
-	" folder TEXT,"
-	" is_template INTEGER NOT NULL DEFAULT 0,"
-	" power TEXT NOT NULL,"
-	" guest_os TEXT,"
-	" os_family TEXT NOT NULL,"
-	" tools_status TEXT NOT NULL,"
-	" tools_version INTEGER,"
-	" enable_uuid TEXT,"
-	" snapshot_count INTEGER,"
-	" best TEXT NOT NULL,"
-	" predicted TEXT NOT NULL,"
-	" status TEXT NOT NULL,"
-	" n_findings INTEGER NOT NULL DEFAULT 0,"
-	" facts_error TEXT,"
-	" probe_state TEXT NOT NULL,"
-	" probe_at INTEGER,"
-	" probe_error TEXT,"
-	" facts_json TEXT NOT NULL,"
+	VM_SUMMARY_COLUMNS ","
 	" UNIQUE (scan_id, moref)"
 	");"
 	"CREATE INDEX scan_vms_moref ON scan_vms(moref, scan_id);"
@@ -251,25 +243,7 @@ static const char v3[] =
 	" hash BLOB NOT NULL UNIQUE,"
 	" vcenter TEXT NOT NULL COLLATE NOCASE,"
 	" moref TEXT NOT NULL,"
-	" name TEXT NOT NULL,"
-	" folder TEXT,"
-	" is_template INTEGER NOT NULL DEFAULT 0,"
-	" power TEXT NOT NULL,"
-	" guest_os TEXT,"
-	" os_family TEXT NOT NULL,"
-	" tools_status TEXT NOT NULL,"
-	" tools_version INTEGER,"
-	" enable_uuid TEXT,"
-	" snapshot_count INTEGER,"
-	" best TEXT NOT NULL,"
-	" predicted TEXT NOT NULL,"
-	" status TEXT NOT NULL,"
-	" n_findings INTEGER NOT NULL DEFAULT 0,"
-	" facts_error TEXT,"
-	" probe_state TEXT NOT NULL,"
-	" probe_at INTEGER,"
-	" probe_error TEXT,"
-	" facts_json TEXT NOT NULL"
+	VM_SUMMARY_COLUMNS
 	");"
 	"CREATE TEMP TABLE v3_hash (old_id INTEGER PRIMARY KEY, vcenter TEXT, hash BLOB);"
 	"INSERT INTO v3_hash SELECT v.id, c.server, quiescent_hash(lower(c.server), v.moref,"

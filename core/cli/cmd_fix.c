@@ -125,7 +125,9 @@ static int parse(int argc, char **argv, fix_opts *o)
 			} else if (!strcmp(a, "--rule")) {
 				const rule_info *ri = rules_find(v);
 				if (!ri) {
-					fprintf(stderr, "quiescent fix: unknown rule '%s' (R01 to R23)\n", v);
+					fprintf(stderr, "quiescent fix: unknown rule '%s' (%s to %s; "
+						"quiescent rules lists them)\n", v, rules_id_name(0),
+						rules_id_name(RULE_COUNT - 1));
 					return -1;
 				}
 				cmd_strings_add(&o->rules, &o->n_rules, ri->id);

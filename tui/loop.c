@@ -83,6 +83,12 @@ static void apply(ui *u, msg *m)
 		if (m->vc == 0) { /* the scan a fix comes from: fixes work on the first vCenter */
 			u->fl.scanned_at = m->at;
 			u->fl.scan_id = m->scan_id;
+			/* "scan done" is on the screen from here: R must start a new scan, not
+			 * be refused while the old job still closes its history */
+			if (u->scan_task) {
+				u->scan_result_in = true;
+				fleet_end_probing(&u->fl, 0);
+			}
 		}
 		fleet_recount(&u->fl);
 		if (u->n_more)
@@ -154,6 +160,7 @@ static void apply(ui *u, msg *m)
 			t->ended = now;
 			if (t->id == u->scan_task) {
 				u->scan_task = 0;
+				u->scan_result_in = false;
 				fleet_end_probing(&u->fl, 0); /* done, failed or cancelled */
 			} else {
 				vcenters_task_ended(u, t->id);

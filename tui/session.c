@@ -80,6 +80,7 @@ static void switch_session(ui *u, void *data)
 	u->down = NULL;
 	vms_view_forget(u->v_vms);
 	u->scan_task = 0;
+	u->scan_result_in = false;
 	/* jobs still running hold the old session: it is freed at exit, after them */
 	u->retired = xrealloc(u->retired, (u->n_retired + 1) * sizeof *u->retired);
 	u->retired[u->n_retired++] = u->session;

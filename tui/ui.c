@@ -87,6 +87,11 @@ int ui_start_scan(ui *u)
 	return ui_start_scan_aged(u, 0);
 }
 
+bool ui_scan_running(const ui *u)
+{
+	return u->scan_task && !u->scan_result_in;
+}
+
 int ui_start_scan_aged(ui *u, int probe_max_age_s)
 {
 	vcenters_scan(u, probe_max_age_s); /* the other vCenters, each on its own */
@@ -95,7 +100,7 @@ int ui_start_scan_aged(ui *u, int probe_max_age_s)
 			   u->server ? u->server : "?", u->down ? u->down : "not connected");
 		return -1;
 	}
-	if (u->scan_task) {
+	if (ui_scan_running(u)) {
 		ui_message(u, LOG_INFO, "a scan is already running (Ctrl-C cancels it)");
 		return -1;
 	}
@@ -110,7 +115,8 @@ int ui_start_scan_aged(ui *u, int probe_max_age_s)
 	int id = job_start(u, "scan", NULL, scan_job, a, scan_job_args_free);
 	if (id < 0)
 		return -1;
-	u->scan_task = id;
+	u->scan_task = id; /* the old one, if it is still closing, ends as a plain task */
+	u->scan_result_in = false;
 	u->scan_started_at = time(NULL);
 	return 0;
 }

@@ -105,6 +105,8 @@ typedef struct ui {
 	size_t n_tasks, cap_tasks;
 	int next_task_id;
 	int scan_task;              /* the running scan's task id, 0 when none */
+	bool scan_result_in;        /* its result is applied ("scan done"): only its job's closing
+	                             * (the history's WAL checkpoint, the connection) is left */
 
 	ui_logline *log;
 	size_t n_log, cap_log;
@@ -166,6 +168,9 @@ bool ui_vms_actionable(ui *u, fleet_vm *const *vms, size_t n, const char *what, 
 int ui_start_scan(ui *u);
 /* The same, reusing guest facts younger than probe_max_age_s (> 0): a background re-probe. */
 int ui_start_scan_aged(ui *u, int probe_max_age_s);
+/* A scan of the first vCenter runs whose result the operator has not seen yet: another is
+ * refused. Once "scan done" shows, a new one may start while the old job closes. */
+bool ui_scan_running(const ui *u);
 /* Whether any task is running. */
 bool ui_busy(const ui *u);
 ui_task *ui_task_get(ui *u, int id);

@@ -189,7 +189,8 @@ static void recheck(checklist *c, ui *u)
 		ui_message(u, LOG_INFO, "the re-check of %s is running", c->name);
 		return;
 	}
-	if (vc_scan_task(u, c->vc)) {
+	/* the first vCenter's scan whose result is in only closes its history: a new one may start */
+	if (c->vc ? vc_scan_task(u, c->vc) != 0 : ui_scan_running(u)) {
 		/* its guest probes may have run before the steps were done: not evidence */
 		ui_message(u, LOG_INFO, "a scan is running: press d again when it ends to re-check %s",
 			   c->name);

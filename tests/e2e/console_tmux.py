@@ -79,33 +79,46 @@ class Console:
                 raise AssertionError("timed out waiting for %r; screen:\n%s" % (pattern, s))
             time.sleep(0.05)
 
-    def wait_scan_done(self, timeout=60.0):
-        """Waits until a scan of this console has ended: its "scan done" on the message line,
-        or, as that line shows only the latest message (a live change or a reconnection
-        replaces it within seconds on a churning lab), the scan committed to its history.
+    # the title's running scan before its result is in (scanjob.c's phases); after it, the
+    # title shows "scan: N VMs" while the job closes, and a new scan may start
+    SCAN_PHASE = re.compile(r"scan: (reading the inventory|probing guests|applying the rules|"
+                            r"storing the scan in history)")
+
+    def scan_in_title(self, s):
+        """Whether the screen's title shows a scan whose result the console has not applied."""
+        return bool(self.SCAN_PHASE.search(s.split("\n", 1)[0]))
+
+    def wait_scan_done(self, timeout=60.0, scans=1):
+        """Waits until the console has the result of its scans: its "scan done" on the message
+        line, or, as that line shows only the latest message (a live change or a reconnection
+        replaces it within seconds on a churning lab), `scans` scans committed to its history
+        and the title no longer showing one before its result (the history is written before
+        the console applies the result: a key pressed between the two finds the scan running).
         Returns the screen. Fails with the screen."""
         deadline = time.time() + timeout
         while True:
             s = self.screen()
-            if "scan done" in s or self._scan_committed():
+            if (scans == 1 and "scan done" in s) or \
+                    (self.scans_committed() >= scans and not self.scan_in_title(s)):
                 return s
             if time.time() > deadline:
                 raise AssertionError("timed out waiting for the scan to end; screen:\n%s" % s)
             time.sleep(0.05)
 
-    def _scan_committed(self):
+    def scans_committed(self):
+        """How many scans this console wrote to its history (0 before the file exists)."""
         import sqlite3
         if not os.path.exists(self.db):
-            return False
+            return 0
         try:
             con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=1)
             try:
                 return con.execute("SELECT count(*) FROM scans WHERE finished_at IS NOT NULL")\
-                    .fetchone()[0] > 0
+                    .fetchone()[0]
             finally:
                 con.close()
         except sqlite3.Error:
-            return False   # not created yet, or being written: look again
+            return 0   # not created yet, or being written: look again
 
     def wait_gone(self, pattern, timeout=10.0):
         deadline = time.time() + timeout

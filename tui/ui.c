@@ -125,6 +125,9 @@ void ui_cancel_running(ui *u)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < u->n_tasks; i++) {
+		/* A scan whose result is in only closes its history and connection: nothing to stop. */
+		if (u->scan_task && u->tasks[i].id == u->scan_task && u->scan_result_in)
+			continue;
 		if (u->tasks[i].job) {
 			job_cancel(u, u->tasks[i].job);
 			n++;

@@ -465,6 +465,28 @@ static int stopped_exit(const fix_plan *p, const fix_summary *sum)
 	return CLI_EXIT_STOPPED_SAFE;
 }
 
+/* A journal write failed mid-fix and the executor stopped as on a stop request: one sentence
+ * naming the history and where the VMs stand; exit 8 either way (what failed is the history). */
+static int journal_lost_exit(const fix_plan *p, const fix_summary *sum, const char *path)
+{
+	strbuf off;
+	strbuf_init(&off);
+	for (size_t i = 0; i < p->n_vms; i++)
+		if (p->vms[i].original_power == POWER_ON && sum->vms[i].final_power != POWER_ON)
+			strbuf_addf(&off, "%s%s (%s)", off.len ? ", " : "", p->vms[i].name,
+				    model_power_name(sum->vms[i].final_power));
+	if (off.len)
+		fprintf(stderr, "quiescent fix: the history %s could not be written mid-fix (%s), so "
+			"the fix stopped; these VMs were on and are NOT on again: %s: run quiescent "
+			"recover once the history is writable\n", path, sum->journal_why, off.buf);
+	else
+		fprintf(stderr, "quiescent fix: the history %s could not be written mid-fix (%s), so "
+			"the fix stopped and every VM is back in its power state\n", path,
+			sum->journal_why);
+	strbuf_done(&off);
+	return CLI_EXIT_HISTORY;
+}
+
 static int run(fix_opts *o)
 {
 	char msg[512];
@@ -595,7 +617,9 @@ static int run(fix_opts *o)
 			goto out;
 		}
 		rc = fix_summary_all_ready(&sum) && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
-		if (*cli_stop_level() || sum.state == STORE_PLAN_INTERRUPTED)
+		if (sum.journal_lost)
+			rc = journal_lost_exit(&plan, &sum, store_path(db));
+		else if (*cli_stop_level() || sum.state == STORE_PLAN_INTERRUPTED)
 			rc = stopped_exit(&plan, &sum);
 	} else {
 		rc = plan.n_vms == 0 && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;

@@ -543,6 +543,17 @@ static int run(snap_opts *o)
 	} else if (left) {
 		rc = CLI_EXIT_STOPPED_UNSAFE;
 	}
+	/* The history failed mid-test: the test stopped as on a stop request. What failed is the
+	 * history, so its code, with where the snapshots stand. */
+	for (size_t i = 0; i < n_outs; i++) {
+		if (!outs[i].history_lost)
+			continue;
+		fprintf(stderr, "quiescent snaptest: the history %s could not be written mid-test (%s), "
+			"so the test of %s stopped; %s\n", store_path(db), outs[i].history_lost_why,
+			outs[i].vm, left ? "a test snapshot could NOT be removed: run quiescent snaptest "
+			"--cleanup-orphans once the history is writable" : "its test snapshot was removed");
+		rc = CLI_EXIT_HISTORY;
+	}
 out:
 	if (stop_installed)
 		cli_stop_uninstall();

@@ -64,7 +64,18 @@ void fix_sleep_ms(int ms)
 
 static int stop_level(const fix_ctx *x)
 {
-	return x->o->stop ? (int)*x->o->stop : 0;
+	int asked = x->o->stop ? (int)*x->o->stop : 0;
+	return x->journal && atomic_load(&x->journal->lost) ? 2 : asked;
+}
+
+int fix_journal_check(fix_ctx *x, int rc, const char *why)
+{
+	if (rc >= 0 || !x->journal)
+		return rc;
+	if (atomic_exchange(&x->journal->lost, 1) == 0)
+		snprintf(x->journal->why, sizeof x->journal->why, "%s",
+			 why && why[0] ? why : "a write failed");
+	return rc;
 }
 
 bool fix_wait_out_network(const fix_ctx *x, const vs_error *err, time_t *lost_since, int *round)
@@ -193,8 +204,10 @@ static void record_task(fix_ctx *x, const char *task, const char *kind, const vs
 		.progress = r ? r->progress : -1, .started_at = started, .ended_at = ended,
 		.error = msg[0] ? msg : NULL, .step_id = x->step_id,
 	};
+	char err[300] = "";
 	if (x->db)
-		store_task_record(x->db, x->o->connection_id, &t, NULL, 0);
+		fix_journal_check(x, store_task_record(x->db, x->o->connection_id, &t, err,
+						       sizeof err) < 0 ? -1 : 0, err);
 }
 
 /* stoppable: a fix step's task (not a restore step's): at stop level 2 (Ctrl-C twice) stop
@@ -319,8 +332,10 @@ int fix_power_on(fix_ctx *x, const char *moref, char *task, size_t n, vs_error *
 			return 0;
 		}
 	}
+	char jerr[300] = "";
 	if (x->db && x->step_id)
-		store_step_set_task(x->db, x->step_id, task, NULL, 0);
+		fix_journal_check(x, store_step_set_task(x->db, x->step_id, task, jerr, sizeof jerr),
+				  jerr);
 	vs_task_result r;
 	int rc = fix_wait_task(x, task, "VirtualMachine.powerOn",
 			       task_timeout(x->o, "VirtualMachine.powerOn"), &r, err);
@@ -347,6 +362,13 @@ int fix_verify_vm(fix_ctx *x, const char *moref, bool reprobe, vm_facts *f, verd
 	return 0;
 }
 
+/* The step's task moref in the journal as soon as it is known. */
+static void journal_task(fix_ctx *x, const char *task)
+{
+	char err[300] = "";
+	fix_journal_check(x, store_step_set_task(x->db, x->step_id, task, err, sizeof err), err);
+}
+
 /* ---- the executor ---- */
 
 typedef struct {
@@ -357,6 +379,7 @@ typedef struct {
 	int64_t **step_ids;         /* per VM, per step */
 	fix_vm_result *res;
 	atomic_size_t next;
+	fix_journal journal;
 } exec_shared;
 
 typedef struct {
@@ -563,7 +586,7 @@ static int step_upgrade_tools(worker *w, vm_state *vs, step_out *o)
 	const char *vm = step_vm(w);
 	if (vs_vm_upgrade_tools(x->c, vm, st->arg, o->task, o->tn, o->err) < 0)
 		return -1;
-	store_step_set_task(x->db, x->step_id, o->task, NULL, 0);
+	journal_task(x, o->task);
 	vs_task_result r;
 	int rc = wait_task(x, o->task, "VirtualMachine.upgradeTools",
 			   task_timeout(w->sh->o, "VirtualMachine.upgradeTools"), true, &r, o->err);
@@ -657,7 +680,7 @@ static int step_power_off(worker *w, vm_state *vs, step_out *o)
 		return -1;
 	}
 	vs->asked_down = true;
-	store_step_set_task(x->db, x->step_id, o->task, NULL, 0);
+	journal_task(x, o->task);
 	vs_task_result r;
 	int rc = wait_task(x, o->task, "VirtualMachine.powerOff",
 			   task_timeout(w->sh->o, "VirtualMachine.powerOff"), true, &r, o->err);
@@ -755,7 +778,7 @@ static int step_set_enable_uuid(worker *w, vm_state *vs, step_out *o)
 			 "value set");
 		return 0;
 	}
-	store_step_set_task(x->db, x->step_id, o->task, NULL, 0);
+	journal_task(x, o->task);
 	vs_task_result r;
 	int rc = wait_task(x, o->task, "VirtualMachine.reconfigure",
 			   task_timeout(w->sh->o, "VirtualMachine.reconfigure"), true, &r, o->err);
@@ -951,7 +974,7 @@ static void run_vm(worker *w)
 			emit(w, FIX_EV_STEP_END, NULL, -1, STORE_STEP_SKIPPED, outcome, vs.first_error);
 			continue;
 		}
-		if (!st->restore && !vs.failed && sh->o->stop && *sh->o->stop >= 2)
+		if (!st->restore && !vs.failed && stop_level(x) >= 2)
 			vs.skipped_rest = true;
 		if (!st->restore && (vs.failed || vs.skipped_rest)) {
 			const char *why = vs.failed ? "not run: an earlier step failed" : "not run: stopped";
@@ -984,6 +1007,7 @@ static void run_vm(worker *w)
 		if (store_step_begin(x->db, sid, time(NULL), before, vp->original_power, sentence,
 				     sizeof sentence) < 0) {
 			/* No journal, no action: an unrecorded power-off is how a VM gets lost. */
+			fix_journal_check(x, -1, sentence);
 			set_error(&vs, "journal", sentence);
 			vs.failed = true;
 			outcome = FIX_OUT_FAILED;
@@ -1013,10 +1037,12 @@ static void run_vm(worker *w)
 		if (rc == 0 && st->restore && st->kind == FIX_STEP_POWER_ON && (vs.failed || vs.skipped_rest))
 			end = STORE_STEP_ROLLED_BACK;
 		const char *emsg = rc < 0 ? err.message : rc > 0 ? "not needed" : NULL;
-		store_step_end(x->db, sid, end, time(NULL), result[0] ? result : NULL, emsg,
-			       after[0] ? after : NULL, NULL, 0);
+		char jerr[300] = "";
+		fix_journal_check(x, store_step_end(x->db, sid, end, time(NULL), result[0] ? result : NULL,
+						    emsg, after[0] ? after : NULL, jerr, sizeof jerr), jerr);
 		if (rc == 0 && vs.restart_why[0]) /* R24 compares it with the next bootTime */
-			store_step_set_restart_needed(x->db, sid, vs.restart_why, NULL, 0);
+			fix_journal_check(x, store_step_set_restart_needed(x->db, sid, vs.restart_why, jerr,
+									   sizeof jerr), jerr);
 		vs.restart_why[0] = '\0';
 		emit(w, FIX_EV_STEP_END, task[0] ? task : NULL, -1, end, outcome,
 		     rc < 0 ? err.message : result);
@@ -1070,8 +1096,10 @@ static void run_vm(worker *w)
 			 "; WARNING: the VM is %s and was poweredOn: power it on", model_power_name(res->final_power));
 	}
 	res->ended_at = time(NULL);
-	store_plan_vm_set_outcome(x->db, sh->vm_ids[w->vm], fix_outcome_name(outcome), res->message,
-				  NULL, 0);
+	char jerr[300] = "";
+	fix_journal_check(x, store_plan_vm_set_outcome(x->db, sh->vm_ids[w->vm],
+						       fix_outcome_name(outcome), res->message, jerr,
+						       sizeof jerr), jerr);
 	w->st = NULL;
 	emit(w, FIX_EV_VM_END, NULL, -1, STORE_STEP_DONE, outcome, res->message);
 	model_vm_facts_done(&vs.before);
@@ -1088,9 +1116,11 @@ static void *worker_main(void *arg)
 		const fix_vm_plan *vp = &sh->plan->vms[i];
 		if (!vp->n_steps)
 			continue;   /* manual-only VMs were settled before the workers started */
-		if (sh->o->stop && *sh->o->stop >= 1) {
+		if (stop_level(&w->x) >= 1) {
+			bool lost = atomic_load(&sh->journal.lost);
 			sh->res[i].outcome = FIX_OUT_SKIPPED;
-			snprintf(sh->res[i].message, sizeof sh->res[i].message, "not started: stopped");
+			snprintf(sh->res[i].message, sizeof sh->res[i].message, "not started: %s",
+				 lost ? "the history could not be written" : "stopped");
 			for (size_t j = 0; j < vp->n_steps; j++)
 				store_step_end(w->x.db, sh->step_ids[i][j], STORE_STEP_SKIPPED, time(NULL), NULL,
 					       "not run: stopped", NULL, NULL, 0);
@@ -1180,6 +1210,7 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 		return -1;
 	}
 	exec_shared sh = { .plan = plan, .o = o, .s = s, .res = out->vms };
+	atomic_init(&sh.journal.lost, 0);
 	size_t nv = plan->n_vms ? plan->n_vms : 1;
 	sh.vm_ids = xcalloc(nv, sizeof *sh.vm_ids);
 	sh.step_ids = xcalloc(nv, sizeof *sh.step_ids);
@@ -1206,6 +1237,7 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 	for (int i = 0; i < nw; i++) {
 		ws[i].sh = &sh;
 		ws[i].x.o = o;
+		ws[i].x.journal = &sh.journal;
 		ws[i].x.on_progress = relay_progress;
 		ws[i].x.pctx = &ws[i];
 		vs_error err;
@@ -1240,8 +1272,11 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 	for (size_t i = 0; i < plan->n_vms; i++)
 		all_back &= plan->vms[i].original_power != POWER_ON ||
 			    out->vms[i].final_power == POWER_ON;
+	out->journal_lost = atomic_load(&sh.journal.lost);
+	if (out->journal_lost)
+		snprintf(out->journal_why, sizeof out->journal_why, "%s", sh.journal.why);
 	out->state = !all_back ? STORE_PLAN_INTERRUPTED
-		     : o->stop && *o->stop ? STORE_PLAN_CANCELLED
+		     : (o->stop && *o->stop) || out->journal_lost ? STORE_PLAN_CANCELLED
 		     : all_fixed ? STORE_PLAN_DONE : STORE_PLAN_FAILED;
 	store_plan_set_state(db, out->plan_id, out->state, time(NULL), msg, msglen);
 	msg[0] = '\0';

@@ -9,7 +9,9 @@
  *
  * Stop (Ctrl-C), through *opts.stop, which the caller may raise from a signal handler:
  *   1: start no new VM; VMs in flight finish their steps;
- *   2: VMs in flight skip their remaining fix steps and only restore (roll back) and verify. */
+ *   2: VMs in flight skip their remaining fix steps and only restore (roll back) and verify.
+ * A journal write that fails mid-run stops it the same way as 2 (summary.journal_lost): the
+ * journal is the plan, and a change it does not hold could not be recovered. */
 #ifndef QUIESCENT_FIX_EXEC_H
 #define QUIESCENT_FIX_EXEC_H
 
@@ -98,6 +100,8 @@ typedef struct {
 	store_plan_state state;     /* DONE, FAILED or CANCELLED */
 	double elapsed_s;
 	bool history_failed;        /* fix_execute's -1 came from the history, not from vCenter */
+	bool journal_lost;          /* a journal write failed mid-run: stopped as a stop request */
+	char journal_why[300];      /* the first failed write, one clause */
 } fix_summary;
 
 void fix_summary_done(fix_summary *s);

@@ -5,8 +5,19 @@
 #include "fix/fix_exec.h"
 #include "vsphere/task.h"
 
+#include <stdatomic.h>
+
+/* The journal of a run: once a write to it fails, the run stops as if Ctrl-C had been pressed
+ * twice (no new VM, no more fix steps, restore steps still run), because a change that is
+ * not in the journal cannot be recovered. Shared by the workers; the first failure is kept. */
+typedef struct {
+	atomic_int lost;
+	char why[300];
+} fix_journal;
+
 /* One worker's world: its connection, its history connection, the options. */
 typedef struct {
+	fix_journal *journal;       /* may be NULL (recovery) */
 	vs_conn *c;
 	store *db;
 	const fix_exec_opts *o;
@@ -16,6 +27,10 @@ typedef struct {
 	void (*on_progress)(void *pctx, const vs_task_result *r);
 	void *pctx;
 } fix_ctx;
+
+/* Checks a journal write's result (rc < 0: why says what failed): a failure stops the run
+ * (see fix_journal). Returns rc. */
+int fix_journal_check(fix_ctx *x, int rc, const char *why);
 
 /* Re-reads a VM's facts through inventory's one mapping (inventory_apply_change): every
  * inventory property (all) or only power and Tools state. f is initialised here. */

@@ -180,6 +180,17 @@ static double elapsed(const run *r)
 	return (double)(now.tv_sec - r->t0.tv_sec) + (double)(now.tv_nsec - r->t0.tv_nsec) / 1e9;
 }
 
+/* A journal write's result: a failure stops the test as a stop request would (the journal is
+ * the plan: a snapshot it does not know of could be left behind). The first failure is kept. */
+static void journal_check(run *r, int rc, const char *why)
+{
+	if (rc >= 0 || r->o->history_lost)
+		return;
+	r->o->history_lost = true;
+	snprintf(r->o->history_lost_why, sizeof r->o->history_lost_why, "%s",
+		 why && why[0] ? why : "a write failed");
+}
+
 /* Delivers one line to the callback and, once the test is recorded, to history. */
 static void emit(run *r, snaptest_event_kind kind, int progress, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -193,7 +204,9 @@ static void emit(run *r, snaptest_event_kind kind, int progress, const char *fmt
 	time_t now = time(NULL);
 	if (r->db && r->o->history_id > 0) {
 		const char *k = kind == SNAPTEST_EV_PROGRESS ? "task" : kind == SNAPTEST_EV_EVENT ? "event" : "note";
-		store_snaptest_event_add(r->db, r->o->history_id, now, k, text, NULL, 0);
+		char err[300] = "";
+		journal_check(r, store_snaptest_event_add(r->db, r->o->history_id, now, k, text, err,
+							  sizeof err) < 0 ? -1 : 0, err);
 	}
 	if (r->env->on_event) {
 		snaptest_event ev = { .vm = r->o->vm, .kind = kind, .at = now, .elapsed_s = elapsed(r),
@@ -204,7 +217,7 @@ static void emit(run *r, snaptest_event_kind kind, int progress, const char *fmt
 
 static bool cancelled(const run *r)
 {
-	return r->env->cancel && *r->env->cancel;
+	return (r->env->cancel && *r->env->cancel) || r->o->history_lost;
 }
 
 static void set_fault(snaptest_outcome *o, const char *type, const char *msg)
@@ -598,7 +611,7 @@ static void cleanup(run *r, const snaptest_spec *spec)
 		xstrset(&o->snapshot_moref, snap);
 		o->snapshot_created = TRI_YES;
 	}
-	if (spec->keep) {
+	if (spec->keep && !o->history_lost) {   /* a kept snapshot the history lost is a leftover */
 		o->kept = true;
 		emit(r, SNAPTEST_EV_NOTE, -1, "test snapshot %s kept (--keep)", o->snapshot_name);
 		return;
@@ -626,14 +639,16 @@ static void record_end(run *r)
 		store_writer_result wr = { .phase = "manifest", .name = w->name, .writer_id = w->id,
 					   .instance_id = w->instance_id, .usage = w->usage,
 					   .data_source = w->data_source, .components_json = cj };
-		store_writer_result_add(r->db, o->history_id, &wr, err, sizeof err);
+		journal_check(r, store_writer_result_add(r->db, o->history_id, &wr, err, sizeof err) < 0
+				 ? -1 : 0, err);
 		free(cj);
 	}
 	for (size_t i = 0; i < o->n_writers_after; i++) {
 		store_writer_result wr = { .phase = "after", .name = o->writers_after[i].name,
 					   .state = o->writers_after[i].state,
 					   .last_error = o->writers_after[i].last_error };
-		store_writer_result_add(r->db, o->history_id, &wr, err, sizeof err);
+		journal_check(r, store_writer_result_add(r->db, o->history_id, &wr, err, sizeof err) < 0
+				 ? -1 : 0, err);
 	}
 }
 
@@ -663,8 +678,10 @@ static void finish_record(run *r, const void *zip, size_t zip_len)
 	if ((o->snapshot_moref && !o->snapshot_removed && !o->kept) ||
 	    (o->method && o->snapshot_created == TRI_UNKNOWN))
 		res.state = STORE_SNAPTEST_ORPHAN;
-	if (store_snaptest_finish(r->db, o->history_id, &res, err, sizeof err) < 0)
+	if (store_snaptest_finish(r->db, o->history_id, &res, err, sizeof err) < 0) {
+		journal_check(r, -1, err);
 		emit(r, SNAPTEST_EV_WARN, -1, "the test's result was not stored: %s", err);
+	}
 }
 
 /* The snapshot request reached vCenter but its answer was lost (the connection dropped, or
@@ -829,8 +846,10 @@ static int request_snapshot(run *r, const snaptest_spec *spec, bool use_ex, char
 			     "falling back to CreateSnapshot_Task(quiesce), which takes a VSS_BT_COPY "
 			     "snapshot with default settings", err->fault, err->message);
 			xstrset(&o->method, SNAPTEST_METHOD_LEGACY);
+			char jerr[300] = "";
 			if (r->db)
-				store_snaptest_set_method(r->db, o->history_id, o->method, NULL, 0);
+				journal_check(r, store_snaptest_set_method(r->db, o->history_id, o->method,
+									   jerr, sizeof jerr), jerr);
 			use_ex = false;
 		}
 	}
@@ -871,7 +890,9 @@ static void journal_task(run *r, const char *task, const vs_task_result *res)
 		t.ended_at = time(NULL);
 		t.error = e[0] ? e : NULL;
 	}
-	store_task_record(r->db, r->env->connection_id, &t, NULL, 0);
+	char err[300] = "";
+	journal_check(r, store_task_record(r->db, r->env->connection_id, &t, err, sizeof err) < 0
+			 ? -1 : 0, err);
 }
 
 /* What the ended creating task means for the test: success (with its manifest) or not. */
@@ -936,8 +957,10 @@ static void take_snapshot(run *r, const vm_facts *f, const snaptest_spec *spec, 
 		o->achieved = LEVEL_FAIL;
 		emit(r, SNAPTEST_EV_WARN, -1, "the snapshot was not started: %s", err.message);
 	} else {
+		char jerr[300] = "";
 		if (r->db)
-			store_snaptest_set_running(r->db, o->history_id, task, NULL, 0);
+			journal_check(r, store_snaptest_set_running(r->db, o->history_id, task, jerr,
+								    sizeof jerr), jerr);
 		journal_task(r, task, NULL);
 		int deadline = spec->timeout_min * 60 + 300;
 		if (watch_task(r, task, deadline, &res, &err) < 0) {

@@ -106,6 +106,9 @@ struct snaptest_outcome {
 	bool snapshot_removed;
 	bool kept;
 	bool history_failed;       /* not started: the history could not record it */
+	bool history_lost;         /* a journal write failed mid-test: stopped as on a stop request
+				    * (its snapshot removed); history_lost_why says which write */
+	char history_lost_why[300];
 	char *manifest_file;       /* "[ds] dir/vm-vss_manifests1.zip" */
 	bool has_manifest;
 	snaptest_manifest manifest;

@@ -510,6 +510,54 @@ class OwnershipTest(LabTestCase):
         self.assertIn("nothing to recover", r.stderr)
 
 
+class JournalLostTest(LabTestCase):
+    """The journal is the plan: when the history stops taking writes in the middle of a run (a
+    small tmpfs filled up under it), the run stops as on a signal: no more changes, the VM back
+    on, its test snapshot removed, exit 8 with one sentence naming the history."""
+    TMP_PREFIX = "quiescent-journal-"
+
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root for a small tmpfs")
+        self.disk = tempfile.mkdtemp(dir=self.tmp.name)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", self.disk], check=True)
+        self.addCleanup(subprocess.run, ["umount", "-l", self.disk])
+
+    def fill(self):
+        """Every free block of the tmpfs taken: the next page the history needs is refused."""
+        with open(os.path.join(self.disk, "filler"), "wb") as f:
+            with contextlib.suppress(OSError):
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+
+    def test_fix_stops_safely_when_the_history_fills(self):
+        db = os.path.join(self.disk, "h.db")
+        p = self.start_fix(db, "cycle-006")
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        self.fill()
+        out, err = p.communicate(timeout=240)
+        self.assertEqual(p.returncode, 8, err)
+        self.assertIn("the history %s could not be written mid-fix" % db, err)
+        self.assertIn("every VM is back in its power state", err)
+        self.assertEqual(self.vc.power("cycle-006"), "poweredOn")
+        # No fix step ran after the failure: the disk.EnableUUID change was never made.
+        v = self.vc.vm("cycle-006")
+        self.assertNotEqual([o.value for o in v.config.extraConfig if o.key == "disk.EnableUUID"],
+                            ["TRUE"])
+
+    def test_snaptest_stops_safely_when_the_history_fills(self):
+        db = os.path.join(self.disk, "h.db")
+        p = self.start(db, "snaptest", "snap-own")
+        wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
+        self.fill()
+        out, err = p.communicate(timeout=240)
+        self.assertEqual(p.returncode, 8, err)
+        self.assertIn("the history %s could not be written" % db, err)
+        self.assertEqual(self.vc.test_snapshots("snap-own"), [])
+
+
 def scenario_with(faults):
     with open(SCENARIO) as f:
         d = json.load(f)

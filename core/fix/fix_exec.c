@@ -380,6 +380,7 @@ typedef struct {
 	fix_vm_result *res;
 	atomic_size_t next;
 	fix_journal journal;
+	char **busy;                /* per VM: who held it when the plan began (dropped), or NULL */
 } exec_shared;
 
 typedef struct {
@@ -906,28 +907,6 @@ static fix_outcome verify(worker *w, vm_state *vs, fix_vm_result *res, char *aft
 	return out;
 }
 
-/* Claims the VM for this plan; false (why says it) when another live quiescent fixes or tests
- * it, or the history cannot record the claim: then the VM is left alone. */
-static bool claim_vm(fix_ctx *x, int64_t plan_vm_id, char *why, size_t n)
-{
-	if (!x->db || plan_vm_id <= 0)
-		return true;
-	store_owner who;
-	char err[300];
-	int rc = store_vm_claim(x->db, STORE_CLAIM_PLAN_VM, plan_vm_id, &who, err, sizeof err);
-	if (rc == 1)
-		return true;
-	if (rc < 0) {
-		snprintf(why, n, "the history cannot record that this VM is being changed (%.300s); "
-			 "left alone", err);
-		return false;
-	}
-	char desc[400];
-	store_owner_describe(&who, desc, sizeof desc);
-	snprintf(why, n, "%.300s is changing this VM now; left alone", desc);
-	return false;
-}
-
 static void run_vm(worker *w)
 {
 	exec_shared *sh = w->sh;
@@ -949,9 +928,6 @@ static void run_vm(worker *w)
 	if (!have_before) {
 		set_error(&vs, "reading the VM", err.message);
 		outcome = FIX_OUT_FAILED;
-		vs.failed = true;
-	} else if (!claim_vm(x, sh->vm_ids[w->vm], vs.first_error, sizeof vs.first_error)) {
-		outcome = FIX_OUT_SKIPPED;   /* two processes never change one VM at once */
 		vs.failed = true;
 	} else if (vs.before.power != vp->original_power) {
 		snprintf(vs.first_error, sizeof vs.first_error,
@@ -1116,6 +1092,12 @@ static void *worker_main(void *arg)
 		const fix_vm_plan *vp = &sh->plan->vms[i];
 		if (!vp->n_steps)
 			continue;   /* manual-only VMs were settled before the workers started */
+		if (sh->busy[i]) {   /* settled in the plan's transaction: another run has it */
+			sh->res[i].outcome = FIX_OUT_SKIPPED;
+			snprintf(sh->res[i].message, sizeof sh->res[i].message, "not started: %s",
+				 sh->busy[i]);
+			continue;
+		}
 		if (stop_level(&w->x) >= 1) {
 			bool lost = atomic_load(&sh->journal.lost);
 			sh->res[i].outcome = FIX_OUT_SKIPPED;
@@ -1178,10 +1160,37 @@ static int64_t record_plan(store *db, const fix_plan *plan, const fix_exec_opts 
 							       msg, msglen) < 0)
 			goto fail;
 	}
+	/* Every VM the plan changes is claimed now, in this transaction, so no test or other fix
+	 * can start on one between the plan and the moment a worker reaches it. A VM another live
+	 * run holds is dropped from the plan, its owner named; the rest go on. */
+	for (size_t i = 0; i < plan->n_vms; i++) {
+		const fix_vm_plan *vp = &plan->vms[i];
+		if (!vp->n_steps)
+			continue;
+		store_owner who;
+		int c = store_vm_claim(db, STORE_CLAIM_PLAN_VM, sh->vm_ids[i], &who, msg, msglen);
+		if (c < 0)
+			goto fail;
+		if (c == 1)
+			continue;
+		char desc[400];
+		store_owner_describe(&who, desc, sizeof desc);
+		sh->busy[i] = xasprintf("%.300s is changing this VM now; left alone", desc);
+		char why[512];
+		snprintf(why, sizeof why, "not started: %s", sh->busy[i]);
+		if (store_plan_vm_set_outcome(db, sh->vm_ids[i], "skipped", why, msg, msglen) < 0)
+			goto fail;
+	}
 	if (store_plan_set_state(db, id, STORE_PLAN_CONFIRMED, time(NULL), msg, msglen) < 0)
 		goto fail;
 	if (store_commit(db, msg, msglen) < 0)
 		goto fail;
+	/* A step's end is durable on its own (no transaction): the dropped VMs' steps now. */
+	for (size_t i = 0; i < plan->n_vms; i++)
+		for (size_t j = 0; sh->busy[i] && j < plan->vms[i].n_steps; j++)
+			if (store_step_end(db, sh->step_ids[i][j], STORE_STEP_SKIPPED, time(NULL), NULL,
+					   sh->busy[i], NULL, msg, msglen) < 0)
+				return -1;
 	return id;
 fail:
 	store_rollback(db);
@@ -1214,6 +1223,7 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 	size_t nv = plan->n_vms ? plan->n_vms : 1;
 	sh.vm_ids = xcalloc(nv, sizeof *sh.vm_ids);
 	sh.step_ids = xcalloc(nv, sizeof *sh.step_ids);
+	sh.busy = xcalloc(nv, sizeof *sh.busy);
 	atomic_init(&sh.next, 0);
 	int rc = -1;
 	int nw = o->concurrency > 0 ? o->concurrency : FIX_DEFAULT_CONCURRENCY;
@@ -1279,6 +1289,9 @@ int fix_execute(vs_session *s, const fix_plan *plan, const fix_exec_opts *o, fix
 		     : (o->stop && *o->stop) || out->journal_lost ? STORE_PLAN_CANCELLED
 		     : all_fixed ? STORE_PLAN_DONE : STORE_PLAN_FAILED;
 	store_plan_set_state(db, out->plan_id, out->state, time(NULL), msg, msglen);
+	/* The run is over: its VMs are free for the next one (a plan left interrupted is
+	 * recover's, which claims them again). */
+	store_plan_release_claims(db, out->plan_id, NULL, 0);
 	msg[0] = '\0';
 	rc = 0;
 out:
@@ -1291,9 +1304,12 @@ out:
 	free(started);
 	store_close(db);
 	free(sh.vm_ids);
-	for (size_t i = 0; i < plan->n_vms; i++)
+	for (size_t i = 0; i < plan->n_vms; i++) {
 		free(sh.step_ids[i]);
+		free(sh.busy[i]);
+	}
 	free(sh.step_ids);
+	free(sh.busy);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	out->elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return rc;

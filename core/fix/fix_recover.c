@@ -42,9 +42,37 @@ static int64_t add_recovery_step(fix_ctx *x, store_journal_vm *v, fix_step_kind 
 	return id;
 }
 
+/* Claims the VM for the recovery (store_vm_claim): false, with line saying why, when another
+ * live run works on it now or the claim cannot be recorded; then the VM is left alone, and
+ * when the dead run had begun a step on it the plan stays to recover (counted as not back). */
+static bool claim_for_recovery(fix_ctx *x, store_journal_vm *v, fix_recovery *out, char *line,
+			       size_t ln)
+{
+	store_owner who;
+	char err[300] = "";
+	int c = store_vm_claim(x->db, STORE_CLAIM_PLAN_VM, v->id, &who, err, sizeof err);
+	if (c == 1)
+		return true;
+	char desc[400];
+	if (c == 0)
+		store_owner_describe(&who, desc, sizeof desc);
+	char *why = xasprintf("%s: left alone: %s%s; run quiescent recover again later", v->name,
+			      c == 0 ? desc : err, c == 0 ? " is working on this VM now" : "");
+	snprintf(line, ln, "%s", why);
+	free(why);
+	/* Not back, as far as we know, only if the dead run began a step on it. */
+	bool touched = false;
+	for (size_t i = 0; i < v->n_steps; i++)
+		touched |= v->steps[i].state != STORE_STEP_PLANNED;
+	out->still_off += touched && v->original_power == POWER_ON;
+	return false;
+}
+
 static void recover_vm(fix_ctx *x, store_journal_vm *v, fix_recovery *out, char *line, size_t ln)
 {
 	x->vm_moref = v->moref;
+	if (!claim_for_recovery(x, v, out, line, ln))
+		return;
 	bool went_down = false, came_up = false, shutdown_open = false;
 	vs_error err;
 	vs_error_clear(&err);
@@ -303,6 +331,7 @@ int fix_recover_plan(vs_session *s, store *db, const fix_exec_opts *opts, int64_
 		return -1;
 	}
 	store_plan_set_state(db, plan_id, STORE_PLAN_INTERRUPTED, time(NULL), NULL, 0);
+	store_plan_release_claims(db, plan_id, NULL, 0);
 	/* Recovered only when no VM that was on is still off: else it is offered again. */
 	if (!out->still_off)
 		store_plan_set_recovered(db, plan_id, time(NULL), NULL, 0);

@@ -313,6 +313,9 @@ typedef enum { STORE_CLAIM_PLAN_VM, STORE_CLAIM_SNAPTEST } store_claim_kind;
  * it holds while that first work runs; a second work of ours on the VM does not renew it). */
 int store_vm_claim(store *s, store_claim_kind kind, int64_t row_id, store_owner *who, char *err,
 		   size_t errlen);
+/* Ends the claims a plan's VMs hold (its run is over): only rows that still name one of its
+ * VMs; a claim another run took since is not touched. 0 or -1 with err. */
+int store_plan_release_claims(store *s, int64_t plan_id, char *err, size_t errlen);
 /* "another quiescent, pid 4242 on host1 since 2026-12-03 03:40:00Z" */
 void store_owner_describe(const store_owner *o, char *buf, size_t n);
 

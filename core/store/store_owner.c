@@ -362,6 +362,16 @@ int store_vm_claim(store *s, store_claim_kind kind, int64_t row_id, store_owner 
 	return store_commit(s, err, errlen) < 0 ? -1 : 1;
 }
 
+int store_plan_release_claims(store *s, int64_t plan_id, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, "DELETE FROM vm_claims WHERE kind = 'plan_vm' AND row_id"
+				      " IN (SELECT id FROM plan_vms WHERE plan_id = ?1)", err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, plan_id);
+	return store_exec_stmt(s, st, err, errlen, "cannot release the plan's VMs");
+}
+
 void store_owner_describe(const store_owner *o, char *buf, size_t n)
 {
 	char when[TIME_TEXT_MAX];

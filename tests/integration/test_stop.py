@@ -475,6 +475,57 @@ class OwnershipTest(LabTestCase):
         self.assertEqual(sql(db, "SELECT state, result FROM snaptests"), [("removed", "success")])
         self.assertEqual(self.vc.test_snapshots("snap-own"), [])
 
+    def test_a_planned_vm_is_claimed_before_its_turn(self):
+        """A fix claims every VM of its plan when the plan starts: a test of a VM the fix has
+        not reached yet is refused, naming the fix; the claims end with the fix."""
+        db = self.db("planned")
+        p = self.start_fix(db, "cycle-00[12]", "--concurrency", "1")
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the first guest shutdown to start")
+        waiting = sql(db, "SELECT v.name FROM plan_vms v WHERE NOT EXISTS (SELECT 1 FROM steps s"
+                          " WHERE s.plan_vm_id = v.id AND s.state != 'planned')")
+        self.assertEqual(len(waiting), 1, waiting)
+        r = quiescent(self.lab, "snaptest", *self.conn(), waiting[0][0], "--format", "json",
+                      db=db, guest_login=GUEST)
+        t = json.loads(r.stdout)["tests"][0]
+        self.assertEqual(t["result"], "refused", r.stderr)
+        self.assertIn("another quiescent, pid %d" % p.pid, t["fault"]["message"])
+        self.assertEqual(self.vc.test_snapshots(waiting[0][0]), [])
+        out, err = p.communicate(timeout=240)
+        self.assertIn(p.returncode, (0, 1), err)
+        for v in ("cycle-001", "cycle-002"):
+            self.assertEqual(self.vc.power(v), "poweredOn")
+        self.assertEqual(sql(db, "SELECT count(*) FROM steps WHERE state IN ('skipped', 'failed')"),
+                         [(0,)])
+        self.assertEqual(sql(db, "SELECT count(*) FROM vm_claims WHERE kind = 'plan_vm'"), [(0,)])
+
+    def test_recover_leaves_a_vm_a_live_test_holds(self):
+        """recover claims the VMs it acts on: a killed fix's VM that a live test took since is
+        left alone, the test named; the VM the fix took down is brought back."""
+        db = self.db("recoverclaim")
+        p = self.start_fix(db, "cycle-0[01][03]", "--concurrency", "1",
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the first guest shutdown to start")
+        time.sleep(1)
+        p.kill()
+        p.wait()
+        names = dict(sql(db, "SELECT v.name, EXISTS (SELECT 1 FROM steps s WHERE s.plan_vm_id ="
+                             " v.id AND s.state != 'planned') FROM plan_vms v"))
+        down = [n for n, t in names.items() if t][0]
+        waiting = [n for n, t in names.items() if not t][0]
+        t = self.start(db, "snaptest", waiting, "--format", "json")
+        wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        self.assertIn("%s: left alone: another quiescent, pid %d" % (waiting, t.pid), r.stderr)
+        self.assertIn(down + ": powered on again", r.stderr)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out, err = t.communicate(timeout=240)
+        self.assertEqual(json.loads(out)["tests"][0]["result"], "success", err)
+        for v in (down, waiting):
+            self.assertEqual(self.vc.power(v), "poweredOn")
+        self.assertEqual(self.vc.test_snapshots(waiting), [])
+
     def test_recover_after_kill_in_parallel(self):
         db = self.db("killed")
         vms = ["cycle-%03d" % i for i in range(6, 10)]

@@ -1046,6 +1046,87 @@ static void test_vm_claim_race(void **state)
 	store_close(s);
 }
 
+/* The planner's side of a claim at plan start: a plan of two VMs claimed in one transaction,
+ * then released when go says; told through result ('r' claimed, 'd' released). */
+static int plan_claimer(const char *path, int64_t conn, int go, int result, int hold)
+{
+	char err[512] = "", c;
+	store *s = store_open(path, err, sizeof err);
+	if (!s)
+		return 2;
+	int64_t plan = store_plan_create(s, conn, 0, 4000, NULL, err, sizeof err);
+	int64_t a = store_plan_vm_add(s, plan, "vm-41", "web", POWER_ON, err, sizeof err);
+	int64_t b = store_plan_vm_add(s, plan, "vm-42", "sql", POWER_ON, err, sizeof err);
+	if (a < 0 || b < 0 || store_plan_set_state(s, plan, STORE_PLAN_RUNNING, 4001, err,
+						    sizeof err) < 0)
+		return 2;
+	if (store_begin(s, err, sizeof err) < 0 ||
+	    store_vm_claim(s, STORE_CLAIM_PLAN_VM, a, NULL, err, sizeof err) != 1 ||
+	    store_vm_claim(s, STORE_CLAIM_PLAN_VM, b, NULL, err, sizeof err) != 1 ||
+	    store_commit(s, err, sizeof err) < 0)
+		return 2;
+	if (write(result, "r", 1) != 1 || read(go, &c, 1) != 1)
+		return 2;
+	if (store_plan_release_claims(s, plan, err, sizeof err) < 0 || write(result, "d", 1) != 1)
+		return 2;
+	while (read(hold, &c, 1) > 0)   /* alive, its plan unfinished, until the parent says */
+		;
+	store_close(s);
+	return 0;
+}
+
+/* A fix claims every VM of its plan at once: a test of the VM it has not reached yet is refused
+ * while the planner lives; released, the VM is free although the planner still runs. */
+static void test_plan_claims_at_start(void **state)
+{
+	fixture *fx = *state;
+	char err[512] = "", c;
+	store *s = test_store_open(fx->db.path);
+	int64_t conn = add_connection(s, "vc01.example.com", 1000);
+	int go[2], result[2], hold[2];
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(result), 0);
+	assert_int_equal(pipe(hold), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(go[1]);
+		close(result[0]);
+		close(hold[1]);
+		_exit(plan_claimer(fx->db.path, conn, go[0], result[1], hold[0]));
+	}
+	close(go[0]);
+	close(result[1]);
+	close(hold[0]);
+	assert_int_equal(read(result[0], &c, 1), 1);
+	assert_int_equal(c, 'r');
+	store_owner who;
+	store_snaptest_def def = { .moref = "vm-42", .vm_name = "sql", .snapshot_name = "t1",
+				   .method = "CreateSnapshotEx_Task", .at = 4002, .busy = &who };
+	assert_int_equal(store_snaptest_create(s, conn, &def, err, sizeof err), 0);
+	assert_true(who.alive);
+	assert_int_equal(who.pid, pid);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM vm_claims"), 2);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(read(result[0], &c, 1), 1);
+	assert_int_equal(c, 'd');
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM vm_claims"), 0);
+	def.snapshot_name = "t2";
+	int64_t id = store_snaptest_create(s, conn, &def, err, sizeof err);
+	assert_true(id > 0);
+	/* A release touches only its own plan's rows: the test's claim stays. */
+	assert_int_equal(store_plan_release_claims(s, test_query_i64(fx->db.path, "SELECT id FROM plans"),
+						   err, sizeof err), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT row_id FROM vm_claims"), id);
+	close(hold[1]);
+	close(go[1]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(result[0]);
+	store_close(s);
+}
+
 /* Tasks left 'running': listed for settling once nobody follows them (the test ended, or its
  * process died); a live owner's running test keeps its task. */
 static void test_tasks_unsettled(void **state)
@@ -1362,6 +1443,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_snaptest_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_ownership, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_claim_race, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_claims_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tasks_unsettled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_and_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_connections, setup, teardown),

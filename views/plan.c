@@ -426,6 +426,10 @@ static void done_apply(ui *u, void *d)
 			   store_plan_state_name(p->sum.state), cnt[FIX_OUT_FIXED], cnt[FIX_OUT_PARTIAL],
 			   cnt[FIX_OUT_FAILED], cnt[FIX_OUT_MANUAL], cnt[FIX_OUT_SKIPPED], (long long)p->sum.plan_id,
 			   p->sum.elapsed_s);
+		if (p->sum.journal_lost)   /* the fix stopped as on a stop request: say why */
+			ui_message(u, LOG_ERROR, "the history could not be written mid-fix (%s), so the "
+				   "fix stopped; the VMs it powered off were powered on again (see each "
+				   "VM's line)", p->sum.journal_why);
 	}
 	done_free(c);
 }

@@ -584,7 +584,8 @@ class JournalLostTest(LabTestCase):
 
     def test_fix_stops_safely_when_the_history_fills(self):
         db = os.path.join(self.disk, "h.db")
-        p = self.start_fix(db, "cycle-006")
+        # one VM at a time: the second one must not be started once the history failed
+        p = self.start_fix(db, "cycle-00[67]", "--concurrency", "1")
         wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "the guest shutdown to start")
         self.fill()
@@ -592,11 +593,12 @@ class JournalLostTest(LabTestCase):
         self.assertEqual(p.returncode, 8, err)
         self.assertIn("the history %s could not be written mid-fix" % db, err)
         self.assertIn("every VM is back in its power state", err)
-        self.assertEqual(self.vc.power("cycle-006"), "poweredOn")
-        # No fix step ran after the failure: the disk.EnableUUID change was never made.
-        v = self.vc.vm("cycle-006")
-        self.assertNotEqual([o.value for o in v.config.extraConfig if o.key == "disk.EnableUUID"],
-                            ["TRUE"])
+        for vm in ("cycle-006", "cycle-007"):
+            self.assertEqual(self.vc.power(vm), "poweredOn")
+            # No fix step ran after the failure, none on the second VM: EnableUUID unchanged.
+            v = self.vc.vm(vm)
+            self.assertNotEqual([o.value for o in v.config.extraConfig
+                                 if o.key == "disk.EnableUUID"], ["TRUE"], vm)
 
     def test_snaptest_stops_safely_when_the_history_fills(self):
         db = os.path.join(self.disk, "h.db")

@@ -259,7 +259,7 @@ int console_main(int argc, char **argv)
 		}
 		vcenters_start(&u);
 		if (s)
-			actions_startup_check(&u);
+			actions_startup_check(&u, 0);
 		end = loop_run(&u);
 		prompt_teardown();
 		term_done();

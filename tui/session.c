@@ -183,7 +183,7 @@ static void relogin_done(ui *u, void *data)
 	u->down = NULL;
 	ui_message(u, LOG_INFO, "connected to %s as %s", vs_session_server(s), vs_session_user(s));
 	session_start(u, s);
-	actions_startup_check(u);
+	actions_startup_check(u, 0);
 }
 
 static void relogin_job(job *j, void *arg)

@@ -8,6 +8,7 @@
 #include "tui/watcher.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
+#include "views/view.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +146,9 @@ static void login_done(ui *u, void *data)
 	ui_message(u, LOG_INFO, "connected to %s as %s", v->server, vs_session_user(v->session));
 	set_down(u, r->vc, NULL);
 	login_result_free(r);
-	start_watch_and_scan(u, v, (unsigned)(v - u->more) + 1);
+	unsigned vc = (unsigned)(v - u->more) + 1;
+	start_watch_and_scan(u, v, vc);
+	actions_startup_check(u, vc); /* its own interrupted fixes and leftover test snapshots */
 }
 
 static void login_job(job *j, void *arg)

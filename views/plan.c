@@ -6,7 +6,8 @@
  * summary per VM and a re-scan of those VMs (their rows update).
  *
  * Also the start-up question: a fix a killed quiescent left unfinished is offered for
- * recovery (power its VMs back on, verify), as `quiescent fix --recover` does. */
+ * recovery (power its VMs back on, verify), as `quiescent fix --recover` does, for every
+ * vCenter once it has logged in: one question per vCenter, the recovery on its session. */
 #include "engine/engine.h"
 #include "frontend/conn.h"
 #include "fix/fix_exec.h"
@@ -16,6 +17,7 @@
 #include "tui/draw.h"
 #include "tui/jobs.h"
 #include "tui/term.h"
+#include "tui/vcenters.h"
 #include "util/secret.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -54,6 +56,15 @@ typedef struct {
 	char *message;
 } vm_st;
 
+/* The interrupted fixes the start-up check found on one vCenter's journal. */
+typedef struct {
+	unsigned vc;
+	int64_t ids[REC_MAX];
+	int n;
+	char *vms;               /* the VMs of its plans, named in the question */
+	bool asked;              /* declined once: offered again by f on its VMs */
+} rec_found;
+
 typedef struct {
 	phase ph;
 	char **morefs;           /* the VMs asked for, all of vCenter vc */
@@ -69,11 +80,9 @@ typedef struct {
 	fix_summary sum;
 	bool have_sum;
 	bool rescanned;
-	/* recovery */
-	int64_t rec_ids[REC_MAX];
-	int n_rec;
-	char *rec_vms;           /* the VMs of the interrupted plans, named in the question */
-	bool rec_declined;
+	/* recovery: rec[0] is the one asked about or recovering */
+	rec_found *rec;
+	size_t n_rec;
 	char *rec_result;
 	vlines lines;
 	int width;
@@ -140,15 +149,52 @@ static bool running(const plan_view *p)
 	return p->ph == PH_RUNNING || p->ph == PH_RECOVERING;
 }
 
+/* ---- the interrupted fixes found at start-up, one entry per vCenter ---- */
+
+static int rec_index(const plan_view *p, unsigned vc)
+{
+	for (size_t i = 0; i < p->n_rec; i++)
+		if (p->rec[i].vc == vc)
+			return (int)i;
+	return -1;
+}
+
+static void rec_drop(plan_view *p, size_t i)
+{
+	free(p->rec[i].vms);
+	memmove(&p->rec[i], &p->rec[i + 1], (p->n_rec - i - 1) * sizeof *p->rec);
+	p->n_rec--;
+}
+
+/* Asks about entry i (moved to the front: the question and the recovery read rec[0]). */
+static void rec_ask(ui *u, plan_view *p, size_t i)
+{
+	if (i) {
+		rec_found r = p->rec[i];
+		memmove(&p->rec[1], &p->rec[0], i * sizeof *p->rec);
+		p->rec[0] = r;
+	}
+	p->ph = PH_RECOVER_ASK;
+	ui_push(u, u->v_fix);
+}
+
+/* The next vCenter's interrupted fix not asked about yet, unless the screen is busy with a
+ * question or a run (then f offers it). */
+static void rec_ask_next(ui *u, plan_view *p)
+{
+	if (u->readonly || running(p) || p->ph == PH_CONFIRM || p->ph == PH_RECOVER_ASK)
+		return;
+	for (size_t i = 0; i < p->n_rec; i++)
+		if (!p->rec[i].asked) {
+			rec_ask(u, p, i);
+			return;
+		}
+}
+
 void plan_view_show(ui *u)
 {
 	plan_view *p = priv(u);
 	if (running(p) || p->ph == PH_CONFIRM || p->ph == PH_RECOVER_ASK) {
-		ui_push(u, u->v_fix);
-		return;
-	}
-	if (p->n_rec > 0) { /* as the CLI: an interrupted fix is finished before a new one */
-		p->ph = PH_RECOVER_ASK;
 		ui_push(u, u->v_fix);
 		return;
 	}
@@ -163,8 +209,19 @@ void plan_view_show(ui *u)
 			pick[n++] = vm;
 	}
 	unsigned vc = 0;
+	if (!n && p->n_rec) { /* nothing chosen: the interrupted fix is what there is to do */
+		free(pick);
+		rec_ask(u, p, 0);
+		return;
+	}
 	if (!ui_vms_actionable(u, pick, n, "fix", &vc)) {
 		free(pick);
+		return;
+	}
+	int r = rec_index(p, vc);
+	if (r >= 0) { /* as the CLI: an interrupted fix is finished before a new one on its vCenter */
+		free(pick);
+		rec_ask(u, p, (size_t)r);
 		return;
 	}
 	char **morefs = xcalloc(n + 1, sizeof *morefs);
@@ -184,6 +241,8 @@ void plan_view_show(ui *u)
 	p->vc = vc;
 	replan(p, u);
 	p->ph = PH_REVIEW;
+	free(p->rec_result); /* a recovery's result is not this plan's */
+	p->rec_result = NULL;
 	ui_push(u, u->v_fix);
 	size_t with = fix_plan_vms_with_steps(&p->plan);
 	ui_message(u, LOG_INFO, "plan for %zu VM%s: %zu with steps; a runs it (asks first)", n, n == 1 ? "" : "s",
@@ -633,6 +692,7 @@ static void start_fix(ui *u, plan_view *p)
 /* ---- recovery ---- */
 
 typedef struct {
+	unsigned vc;
 	char *text;
 	bool ok;
 } rec_copy;
@@ -648,13 +708,22 @@ static void rec_apply(ui *u, void *d)
 {
 	rec_copy *c = d;
 	plan_view *p = priv(u);
-	xstrset(&p->rec_result, c->text);
-	p->n_rec = 0;
+	char *text = u->n_more ? xasprintf("%s: %s", ui_vcenter_name(u, c->vc), c->text) : xstrdup(c->text);
+	xstrset(&p->rec_result, text);
+	int r = rec_index(p, c->vc);
+	if (r >= 0)
+		rec_drop(p, (size_t)r);
 	p->ph = PH_DONE;
 	p->ended = time(NULL);
-	ui_message(u, c->ok ? LOG_INFO : LOG_WARN, "%s", c->text);
-	ui_start_scan(u); /* power states and verdicts as they are now */
+	ui_message(u, c->ok ? LOG_INFO : LOG_WARN, "%s", text);
+	free(text);
+	/* power states and verdicts as they are now, on the vCenter recovered */
+	if (c->vc == 0)
+		ui_start_scan(u);
+	else
+		vcenters_scan(u, 0);
 	rec_free(c);
+	rec_ask_next(u, p);
 }
 
 static void rec_event(const fix_event *ev, void *ctx)
@@ -684,6 +753,7 @@ static void recover_job(job *j, void *arg)
 	char why[512] = "";
 	engine *e = open_engine(j, a, why, sizeof why);
 	rec_copy *c = xcalloc(1, sizeof *c);
+	c->vc = a->vc;
 	if (!e) {
 		c->text = xasprintf("the interrupted fix could not be finished: the history cannot be written: %s", why);
 		job_fail(j, "%s", c->text);
@@ -709,10 +779,15 @@ static void recover_job(job *j, void *arg)
 
 static void start_recovery(ui *u, plan_view *p)
 {
-	fix_args *a = fix_args_new(u, 0); /* the start-up check looks at the first vCenter's journal */
-	a->n_rec = p->n_rec;
-	memcpy(a->rec_ids, p->rec_ids, sizeof a->rec_ids);
-	int id = job_start_flags(u, "fix recovery", NULL, JOB_SOFT_CANCEL, recover_job, a, fix_args_free);
+	const rec_found *r = &p->rec[0];
+	fix_args *a = fix_args_new(u, r->vc); /* its journal, its session */
+	a->n_rec = r->n;
+	memcpy(a->rec_ids, r->ids, sizeof a->rec_ids);
+	char title[300];
+	snprintf(title, sizeof title, "fix recovery%s%s", u->n_more ? " on " : "",
+		 u->n_more ? ui_vcenter_name(u, r->vc) : "");
+	int id = job_start_on(u, ui_vcenter_session(u, r->vc), title, NULL, JOB_SOFT_CANCEL, recover_job, a,
+			      fix_args_free);
 	if (id < 0) {
 		p->ph = PH_RECOVER_ASK;
 		return;
@@ -725,6 +800,7 @@ static void start_recovery(ui *u, plan_view *p)
 /* ---- start-up check ---- */
 
 typedef struct {
+	unsigned vc;
 	int64_t ids[REC_MAX];
 	int n_ids;
 	char *vms;               /* "a, b and 3 more" */
@@ -767,21 +843,34 @@ static void startup_apply(ui *u, void *d)
 {
 	startup_copy *c = d;
 	if (c->n_refs > 0)
-		snaptest_view_offer_orphans(u, c->refs, (size_t)c->n_refs);
-	if (c->n_ids > 0) {
-		plan_view *p = priv(u);
-		memcpy(p->rec_ids, c->ids, sizeof p->rec_ids);
-		p->n_rec = c->n_ids;
-		free(p->rec_vms);
-		p->rec_vms = c->vms;
+		snaptest_view_offer_orphans(u, c->vc, c->refs, (size_t)c->n_refs);
+	plan_view *p = priv(u);
+	int r = rec_index(p, c->vc);
+	/* the one being recovered stays as it is: its job says how it ended */
+	if (c->n_ids > 0 && !(r == 0 && p->ph == PH_RECOVERING)) {
+		if (r < 0) {
+			p->rec = xrealloc(p->rec, (p->n_rec + 1) * sizeof *p->rec);
+			r = (int)p->n_rec++;
+		} else {
+			free(p->rec[r].vms);
+		}
+		rec_found *f = &p->rec[r];
+		memset(f, 0, sizeof *f);
+		f->vc = c->vc;
+		memcpy(f->ids, c->ids, sizeof f->ids);
+		f->n = c->n_ids;
+		f->vms = c->vms;
 		c->vms = NULL;
 		if (u->readonly) {
-			ui_message(u, LOG_WARN, "an earlier fix was interrupted (plan %lld) and may have left VMs powered "
-				   "off; start without --readonly to finish it, or run quiescent fix --recover",
-				   (long long)c->ids[0]);
-		} else if (!running(p)) {
-			p->ph = PH_RECOVER_ASK;
-			ui_push(u, u->v_fix);
+			ui_message(u, LOG_WARN, "an earlier fix on %s was interrupted (plan %lld) and may have left VMs "
+				   "powered off; start without --readonly to finish it, or run quiescent fix --recover "
+				   "--server %s", ui_vcenter_name(u, c->vc), (long long)c->ids[0],
+				   ui_vcenter_name(u, c->vc));
+		} else if (r != 0 || p->ph != PH_RECOVER_ASK) {
+			rec_ask_next(u, p);
+			if (p->ph != PH_RECOVER_ASK || p->rec[0].vc != c->vc)
+				ui_message(u, LOG_WARN, "an earlier fix on %s was interrupted (plan %lld): f on its VMs "
+					   "offers to finish it", ui_vcenter_name(u, c->vc), (long long)c->ids[0]);
 		}
 	}
 	startup_copy_free(c);
@@ -797,6 +886,7 @@ static void startup_job(job *j, void *arg)
 		return;
 	}
 	startup_copy *c = xcalloc(1, sizeof *c);
+	c->vc = a->vc;
 	c->n_ids = fix_recover_find(db, a->vcenter, c->ids, REC_MAX, why, sizeof why);
 	if (c->n_ids < 0) {
 		job_log(j, LOG_WARN, "looking for interrupted fixes failed: %s", why);
@@ -818,11 +908,13 @@ static void startup_job(job *j, void *arg)
 		startup_copy_free(c);
 }
 
-void actions_startup_check(ui *u)
+void actions_startup_check(ui *u, unsigned vc)
 {
-	if (!u->db_path || !u->server)
+	if (!u->db_path || (vc == 0 && !u->server) || !ui_vcenter_session(u, vc))
 		return;
-	job_start(u, "history check", NULL, startup_job, fix_args_new(u, 0), fix_args_free);
+	char title[300];
+	snprintf(title, sizeof title, "history check%s%s", u->n_more ? " of " : "", u->n_more ? ui_vcenter_name(u, vc) : "");
+	job_start_on(u, ui_vcenter_session(u, vc), title, NULL, 0, startup_job, fix_args_new(u, vc), fix_args_free);
 }
 
 /* ---- drawing ---- */
@@ -878,10 +970,13 @@ static void build_lines(plan_view *p, ui *u, int w)
 		vlines_add(L, TE_SECTION, "Interrupted fix");
 		vlines_add(L, TE_NORMAL, " ");
 		char t[512];
-		snprintf(t, sizeof t, "An earlier quiescent on %s was stopped in the middle of a fix (plan %lld%s). "
-			 "Finishing it closes its journal, powers back on the VMs it had taken down, and verifies them.",
-			 u->server ? u->server : "?", (long long)p->rec_ids[0], p->n_rec > 1 ? " and others" : "");
-		vlines_wrap(L, TE_NORMAL, 2, 2, w, p->ph == PH_DONE ? "" : t);
+		const rec_found *r = p->n_rec && p->ph != PH_DONE ? &p->rec[0] : NULL;
+		if (r)
+			snprintf(t, sizeof t, "An earlier quiescent on %s was stopped in the middle of a fix (plan "
+				 "%lld%s). Finishing it closes its journal, powers back on the VMs it had taken down, "
+				 "and verifies them.", ui_vcenter_name(u, r->vc), (long long)r->ids[0],
+				 r->n > 1 ? " and others" : "");
+		vlines_wrap(L, TE_NORMAL, 2, 2, w, r ? t : "");
 		if (p->ph == PH_RECOVERING)
 			vlines_add(L, TE_FIXABLE, "  finishing the interrupted fix...");
 		if (p->ph == PH_DONE && p->rec_result)
@@ -1042,12 +1137,12 @@ static void plan_draw(view *v, ui *u, int y, int h, int w)
 		vlines_dialog(y, h, w, "Run this plan?", text,
 			      ui_hints(u, KMV_FIX, keys, sizeof keys, ACTION_YES, "run it", ACTION_NO, "do not",
 				       ACTION_BACK, "do not", ACTION_NONE));
-	} else if (p->ph == PH_RECOVER_ASK) {
+	} else if (p->ph == PH_RECOVER_ASK && p->n_rec) {
+		const rec_found *r = &p->rec[0];
 		char text[900];
 		snprintf(text, sizeof text, "An earlier fix on %s was interrupted (plan %lld%s; VMs: %.400s). Finish "
-			 "it now: power its VMs back on and verify them?", u->server ? u->server : "?",
-			 (long long)p->rec_ids[0], p->n_rec > 1 ? " and others" : "",
-			 p->rec_vms && *p->rec_vms ? p->rec_vms : "?");
+			 "it now: power its VMs back on and verify them?", ui_vcenter_name(u, r->vc),
+			 (long long)r->ids[0], r->n > 1 ? " and others" : "", r->vms && *r->vms ? r->vms : "?");
 		char keys[120];
 		vlines_dialog(y, h, w, "Finish the interrupted fix?", text,
 			      ui_hints(u, KMV_FIX, keys, sizeof keys, ACTION_YES, "finish it", ACTION_NO, "not now",
@@ -1064,7 +1159,7 @@ static unsigned plan_request(view *v, ui *u, action a)
 		bool rec = p->ph == PH_RECOVER_ASK;
 		switch (a) {
 		case ACTION_YES:
-			if (rec)
+			if (rec && p->n_rec)
 				start_recovery(u, p);
 			else
 				start_fix(u, p);
@@ -1074,9 +1169,13 @@ static unsigned plan_request(view *v, ui *u, action a)
 		case ACTION_QUIT:
 			if (rec) {
 				p->ph = PH_EMPTY;
-				ui_message(u, LOG_WARN, "the interrupted fix was left as it is: VMs it powered off may still "
-					   "be off; f (or quiescent fix --recover) offers it again");
+				if (p->n_rec)
+					p->rec[0].asked = true;
+				ui_message(u, LOG_WARN, "the interrupted fix on %s was left as it is: VMs it powered off may "
+					   "still be off; f on its VMs (or quiescent fix --recover) offers it again",
+					   p->n_rec ? ui_vcenter_name(u, p->rec[0].vc) : "?");
 				ui_pop(u);
+				rec_ask_next(u, p); /* another vCenter's, when there is one */
 			} else {
 				p->ph = PH_REVIEW;
 				ui_message(u, LOG_INFO, "nothing done: the plan was not run");
@@ -1185,7 +1284,9 @@ static void plan_free(view *v)
 		free(p->morefs[i]);
 	free(p->morefs);
 	free(p->rec_result);
-	free(p->rec_vms);
+	for (size_t i = 0; i < p->n_rec; i++)
+		free(p->rec[i].vms);
+	free(p->rec);
 	vlines_free(&p->lines);
 	free(p);
 }

@@ -5,7 +5,8 @@
  * explanation, the manifest's writers with their components, the writers' state afterwards
  * and whether the test snapshot was removed.
  *
- * Also the start-up question about test snapshots a killed quiescent left behind. */
+ * Also the start-up question about test snapshots a killed quiescent left behind: one question
+ * per vCenter (each found once it logged in), handled on that vCenter's session. */
 #include "engine/engine.h"
 #include "rules/rules.h"
 #include "snaptest/snaptest.h"
@@ -65,7 +66,8 @@ typedef struct {
 	unsigned gen;
 	int task_id;
 	time_t started, ended;
-	store_snaptest_ref *orphans;
+	store_snaptest_ref *orphans;   /* of every vCenter found so far; asked about by vCenter */
+	unsigned *orphan_vcs;          /* parallel: each one's vCenter; orphan_vcs[0] is asked about */
 	size_t n_orphans;
 	char *orphan_result;
 	vlines lines;
@@ -194,6 +196,7 @@ typedef struct {
 	double t0;                /* when the run started (monotonic s): one clock for every VM */
 	size_t n_done;            /* tests ended, under mu */
 	/* orphans */
+	unsigned vc;              /* their vCenter */
 	store_snaptest_ref *refs;
 	size_t n_refs;
 	bool remove;
@@ -541,6 +544,7 @@ static void start_test(ui *u, snap_view *p)
 /* ---- orphans ---- */
 
 typedef struct {
+	unsigned vc;
 	char *text;
 } orph_copy;
 
@@ -551,16 +555,20 @@ static void orph_free(void *d)
 	free(c);
 }
 
+static void orphans_drop_vc(snap_view *p, unsigned vc);
+static void orphans_ask_next(ui *u, snap_view *p);
+
 static void orph_apply(ui *u, void *d)
 {
 	orph_copy *c = d;
 	snap_view *p = priv(u);
-	xstrset(&p->orphan_result, c->text);
+	char *text = u->n_more ? xasprintf("%s: %s", ui_vcenter_name(u, c->vc), c->text) : xstrdup(c->text);
+	xstrset(&p->orphan_result, text);
+	free(text);
 	p->ph = p->after_orphans;
-	free(p->orphans);
-	p->orphans = NULL;
-	p->n_orphans = 0;
+	orphans_drop_vc(p, c->vc);
 	orph_free(c);
+	orphans_ask_next(u, p); /* another vCenter's leftovers, when there are */
 }
 
 static void orphan_job(job *j, void *arg)
@@ -570,6 +578,7 @@ static void orphan_job(job *j, void *arg)
 	engine_opts eo = { .db_path = a->db_path, .stop = job_stop_flag(j) };
 	engine *e = engine_open(&eo, why, sizeof why);
 	orph_copy *c = xcalloc(1, sizeof *c);
+	c->vc = a->vc;
 	vs_conn *conn = e ? job_conn(j) : NULL;
 	if (!e || !conn) {
 		c->text = xasprintf("the leftover test snapshots were not handled: %s", e ? "no connection" : why);
@@ -600,39 +609,82 @@ static void orphan_job(job *j, void *arg)
 	engine_close(e);
 }
 
+/* Forgets vCenter vc's leftovers (handled, or left for the next start). */
+static void orphans_drop_vc(snap_view *p, unsigned vc)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < p->n_orphans; i++) {
+		if (p->orphan_vcs[i] == vc)
+			continue;
+		p->orphans[k] = p->orphans[i];
+		p->orphan_vcs[k++] = p->orphan_vcs[i];
+	}
+	p->n_orphans = k;
+}
+
+/* Those of orphan_vcs[0]'s vCenter: how many, and the first of them at out (at most max). */
+static size_t orphans_of_first(const snap_view *p, const store_snaptest_ref **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n_orphans; i++)
+		if (p->orphan_vcs[i] == p->orphan_vcs[0]) {
+			if (out && n < max)
+				out[n] = &p->orphans[i];
+			n++;
+		}
+	return n;
+}
+
+/* Asks about the next vCenter's leftovers unless a test or a clean-up runs (its end asks). */
+static void orphans_ask_next(ui *u, snap_view *p)
+{
+	if (!p->n_orphans || busy(p) || p->ph == SP_ORPHANS)
+		return;
+	p->after_orphans = p->ph;
+	p->ph = SP_ORPHANS;
+	ui_push(u, u->v_snaptest);
+}
+
 static void handle_orphans(ui *u, snap_view *p, bool remove)
 {
-	snap_args *a = snap_args_new(u, 0); /* leftovers are looked for on the first vCenter */
+	unsigned vc = p->orphan_vcs[0];
+	snap_args *a = snap_args_new(u, vc); /* recorded under its vCenter, removed on its session */
+	a->vc = vc;
 	a->refs = xcalloc(p->n_orphans, sizeof *a->refs);
-	memcpy(a->refs, p->orphans, p->n_orphans * sizeof *a->refs);
-	a->n_refs = p->n_orphans;
+	for (size_t i = 0; i < p->n_orphans; i++)
+		if (p->orphan_vcs[i] == vc)
+			a->refs[a->n_refs++] = p->orphans[i];
 	a->remove = remove;
-	int id = job_start_flags(u, remove ? "remove leftover test snapshots" : "record leftover test snapshots", NULL,
-				 JOB_SOFT_CANCEL, orphan_job, a, snap_args_free);
+	char title[300];
+	snprintf(title, sizeof title, "%s leftover test snapshots%s%s", remove ? "remove" : "record",
+		 u->n_more ? " on " : "", u->n_more ? ui_vcenter_name(u, vc) : "");
+	int id = job_start_on(u, ui_vcenter_session(u, vc), title, NULL, JOB_SOFT_CANCEL, orphan_job, a,
+			      snap_args_free);
 	if (id < 0)
 		return;
 	p->task_id = id;
 	p->ph = SP_CLEANING;
 }
 
-void snaptest_view_offer_orphans(ui *u, const store_snaptest_ref *refs, size_t n)
+void snaptest_view_offer_orphans(ui *u, unsigned vc, const store_snaptest_ref *refs, size_t n)
 {
 	snap_view *p = priv(u);
-	if (!n || busy(p))
+	if (!n)
 		return;
-	if (u->readonly) {
-		ui_message(u, LOG_WARN, "%zu test snapshot%s from an interrupted run may still exist (%s); start without "
-			   "--readonly to remove %s", n, n == 1 ? "" : "s", refs[0].snapshot_name, n == 1 ? "it" : "them");
+	if (u->readonly || p->ph == SP_RUNNING) {
+		ui_message(u, LOG_WARN, "%zu test snapshot%s from an interrupted run on %s may still exist (%s); %s", n,
+			   n == 1 ? "" : "s", ui_vcenter_name(u, vc), refs[0].snapshot_name,
+			   u->readonly ? "start without --readonly to remove them" : "the next start asks again");
 		return;
 	}
-	free(p->orphans);
-	p->orphans = xcalloc(n, sizeof *p->orphans);
-	memcpy(p->orphans, refs, n * sizeof *refs);
-	p->n_orphans = n;
-	if (p->ph != SP_ORPHANS)
-		p->after_orphans = p->ph;
-	p->ph = SP_ORPHANS;
-	ui_push(u, u->v_snaptest);
+	orphans_drop_vc(p, vc); /* found again: this list is the newer */
+	p->orphans = xrealloc(p->orphans, (p->n_orphans + n) * sizeof *p->orphans);
+	p->orphan_vcs = xrealloc(p->orphan_vcs, (p->n_orphans + n) * sizeof *p->orphan_vcs);
+	for (size_t i = 0; i < n; i++) {
+		p->orphans[p->n_orphans] = refs[i];
+		p->orphan_vcs[p->n_orphans++] = vc;
+	}
+	orphans_ask_next(u, p);
 }
 
 /* ---- drawing ---- */
@@ -865,16 +917,19 @@ static void snap_draw(view *v, ui *u, int y, int h, int w)
 	if (p->ph == SP_ORPHANS) {
 		strbuf sb;
 		strbuf_init(&sb);
-		strbuf_addf(&sb, "An interrupted run left %zu test snapshot%s behind: ", p->n_orphans,
-			    p->n_orphans == 1 ? "" : "s");
-		for (size_t i = 0; i < p->n_orphans && i < 4; i++) {
-			fleet_vm *vm = fleet_get(&u->fl, p->orphans[i].moref);
-			strbuf_addf(&sb, "%s%s on %s", i ? ", " : "", p->orphans[i].snapshot_name,
-				    vm && vm->f.name ? vm->f.name : p->orphans[i].moref);
+		const store_snaptest_ref *shown[4];
+		size_t n = orphans_of_first(p, shown, 4);
+		unsigned vc = p->orphan_vcs[0];
+		strbuf_addf(&sb, "An interrupted run on %s left %zu test snapshot%s behind: ", ui_vcenter_name(u, vc), n,
+			    n == 1 ? "" : "s");
+		for (size_t i = 0; i < n && i < 4; i++) {
+			fleet_vm *vm = fleet_get_in(&u->fl, vc, shown[i]->moref);
+			strbuf_addf(&sb, "%s%s on %s", i ? ", " : "", shown[i]->snapshot_name,
+				    vm && vm->f.name ? vm->f.name : shown[i]->moref);
 		}
-		if (p->n_orphans > 4)
-			strbuf_addf(&sb, " and %zu more", p->n_orphans - 4);
-		strbuf_adds(&sb, p->n_orphans == 1 ? ". Remove it now?" : ". Remove them now?");
+		if (n > 4)
+			strbuf_addf(&sb, " and %zu more", n - 4);
+		strbuf_adds(&sb, n == 1 ? ". Remove it now?" : ". Remove them now?");
 		char keys[120];
 		vlines_dialog(y, h, w, "Leftover test snapshots", sb.buf,
 			      ui_hints(u, KMV_SNAPTEST, keys, sizeof keys, ACTION_YES, "remove", ACTION_NO,
@@ -897,8 +952,11 @@ static unsigned snap_request(view *v, ui *u, action a)
 		case ACTION_BACK:
 		case ACTION_QUIT:
 			p->ph = p->after_orphans;
-			ui_message(u, LOG_INFO, "the leftover test snapshots were left as they are; the next start asks again");
+			ui_message(u, LOG_INFO, "the leftover test snapshots on %s were left as they are; the next start "
+				   "asks again", ui_vcenter_name(u, p->orphan_vcs[0]));
+			orphans_drop_vc(p, p->orphan_vcs[0]);
 			ui_pop(u);
+			orphans_ask_next(u, p);
 			return VR_REDRAW;
 		case ACTION_HELP:
 		case ACTION_REDRAW:
@@ -1000,6 +1058,7 @@ static void snap_free(view *v)
 	clear_run(p);
 	free(p->ev);
 	free(p->orphans);
+	free(p->orphan_vcs);
 	free(p->orphan_result);
 	vlines_free(&p->lines);
 	free(p);

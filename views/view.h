@@ -31,11 +31,13 @@ void history_view_show_vm(ui *u);
 void plan_view_show(ui *u);
 /* t / :snaptest [VM]: the options dialog for the marked VMs (else the cursor's, or vm). */
 void snaptest_view_show(ui *u, const char *vm);
-/* At console start: looks in history for a fix a killed quiescent left unfinished and for
- * test snapshots it left behind, and asks about them (views/plan.c). */
-void actions_startup_check(ui *u);
-/* The orphan question (views/snaptest.c): n refs of tests a crash left unfinished. */
-void snaptest_view_offer_orphans(ui *u, const store_snaptest_ref *refs, size_t n);
+/* Once vCenter vc has logged in (each of them, the first too): looks in its history for a fix
+ * a killed quiescent left unfinished and for test snapshots it left behind, and asks about
+ * them, naming the vCenter; what is done about them runs on its session (views/plan.c). */
+void actions_startup_check(ui *u, unsigned vc);
+/* The orphan question (views/snaptest.c): n refs of tests a crash left unfinished on vCenter
+ * vc. */
+void snaptest_view_offer_orphans(ui *u, unsigned vc, const store_snaptest_ref *refs, size_t n);
 
 /* VM list services for actions and commands. */
 /* Sets the filter; NULL or "" clears it. -1 with err on a bad expression (filter kept). */

@@ -4,8 +4,12 @@ vCenters are refused with a sentence; a VM of the second lab that lacks disk.Ena
 fixed and a test snapshot is taken of another, each on the second lab's own session, and both
 are checked against that lab with pyVmomi (the setting is there, the VM is on, no test
 snapshot left) and in the history (journaled under the second lab's key); the R01 checklist of
-a VM of the second lab mounts the Tools installer there. Bounded waits only."""
+a VM of the second lab mounts the Tools installer there. And a fix on the second lab killed
+mid-shutdown (SIGKILL) is offered for recovery, naming that lab, when the console opens on both,
+and recovering it powers that VM on there. Bounded waits only."""
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -13,9 +17,10 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
+import labctl  # noqa: E402
 from labctl import Lab, unittest_main  # noqa: E402
 from vcenter import Vcenter  # noqa: E402
-from history_db import rows  # noqa: E402
+from history_db import rows, wait_for  # noqa: E402
 from console_tmux import Console, kill_server  # noqa: E402
 import test_console_vcenters as two  # noqa: E402  (its scenario: same logins on both labs)
 
@@ -132,6 +137,65 @@ class ActionsOnTheSecondVCenterTest(unittest.TestCase):
         c.wait("[VMs]")
         c.keys("q")
         c.wait("EXITED 0", timeout=30)
+
+
+class InterruptedFixOnTheSecondVCenterTest(unittest.TestCase):
+    """The start-up question covers every vCenter: B's interrupted fix, B's session."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="quiescent-e2e-vcenters-recover-")
+        self.addCleanup(self.tmp.cleanup)
+        self.db = os.path.join(self.tmp.name, "history.db")
+        self.a = Lab(two.scenario("alpha"), speed=100)
+        self.addCleanup(self.a.stop)
+        sc = two.scenario("bravo")
+        sc["vms"][0]["count"] = 1
+        sc["vms"].append(dict(sc["vms"][0], name="bravo-left", count=1, extra_config={}))
+        # real-time shutdown and power-on: the kill lands between them
+        sc["timing_ms"] = {"guest_shutdown": 1500, "power_on": 800, "tools_start": 1000, "reconfig": 400}
+        self.b = Lab(sc, speed=1)
+        self.addCleanup(self.b.stop)
+        self.kh = os.path.join(self.tmp.name, "known_hosts")
+        with open(self.kh, "w") as f:
+            f.write("%s %s\n" % (self.b.host, self.b.thumbprint))
+
+    def kill_a_fix_on_b(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVC_", "QUIESCENT_"))}
+        env.update(QUIESCENT_PASSWORD=two.PASSWORD, QUIESCENT_USER=two.USER, QUIESCENT_DB=self.db,
+                   GOVC_GUEST_LOGIN="%s:%s" % (two.GUEST["user"], two.GUEST["password"]))
+        p = subprocess.Popen([labctl.QUIESCENT_BIN, "fix", "--server", self.b.url, "--thumbprint",
+                              self.b.thumbprint, "--guest-user", two.GUEST["user"], "--vm", "bravo-left",
+                              "--apply", "--yes"], env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertTrue(wait_for(self.db, "SELECT count(*) FROM steps WHERE kind = 'shutdown_guest'"
+                                          " AND state = 'done'"))
+        p.send_signal(signal.SIGKILL)
+        p.communicate(timeout=30)
+        self.assertEqual(vm_state(self.b, "bravo-left")[1], "poweredOff")
+
+    def test_recovered_on_the_second(self):
+        self.kill_a_fix_on_b()
+        c = Console(self.a, 150, 30, args=("--server", self.b.url),
+                    env_extra={"GOVC_TLS_KNOWN_HOSTS": self.kh, "QUIESCENT_DB": self.db},
+                    guest_login="%s:%s" % (two.GUEST["user"], two.GUEST["password"]))
+        self.addCleanup(kill_server)
+        self.addCleanup(c.close)
+        s = c.wait("Finish the interrupted fix?", timeout=60)
+        flat = " ".join(s.split())
+        self.assertIn("An earlier fix on %s was interrupted" % self.b.host, flat)
+        self.assertIn("bravo-left", flat)
+        self.assertNotIn(self.a.host, flat.split("Finish the interrupted fix?")[1])
+        c.keys("y")
+        s = c.wait("recovered", timeout=120)
+        self.assertIn(self.b.host, " ".join(s.split()))
+        self.assertEqual(vm_state(self.b, "bravo-left")[1], "poweredOn")
+        # closed in B's journal: nothing is offered again
+        self.assertEqual(rows(self.db, "SELECT p.state, p.recovered_at IS NOT NULL, c.server FROM plans p "
+                                       "JOIN connections c ON c.id = p.connection_id"),
+                         [("interrupted", 1, self.b.host)])
+        c.keys("Escape")
+        c.wait(r"bravo-left\s+.*\bon\b", timeout=60, regex=True)
+        self.assertNotIn(two.PASSWORD, c.screen())
 
 
 if __name__ == "__main__":

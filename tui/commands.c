@@ -95,8 +95,9 @@ static void guest_login_done(ui *u, const char *password)
 	xstrset(&u->conn->guest_user, guest_login_user);
 	secret_free(u->conn->guest_password);
 	u->conn->guest_password = secret_dup(password);
-	if (u->session)
-		vs_session_guest_login_forget(u->session);
+	for (unsigned vc = 0; vc < ui_vcenter_count(u); vc++) /* every vCenter's breaker */
+		if (ui_vcenter_session(u, vc))
+			vs_session_guest_login_forget(ui_vcenter_session(u, vc));
 	ui_message(u, LOG_INFO, "guest login %s set: scanning again", guest_login_user);
 	free(guest_login_user);
 	guest_login_user = NULL;

@@ -55,19 +55,21 @@ static void apply_full_sync(ui *u, msg *m)
 			fleet_remove(&u->fl, m->vc, u->fl.vms[i]->f.moref);
 }
 
-/* The guest login circuit breaker (vsphere/guest_login.h) tripped: one line, and the way out. */
-static void guest_login_banner(ui *u)
+/* The guest login circuit breaker (vsphere/guest_login.h) of vCenter vc's session tripped (each
+ * session has its own): one line, naming the vCenter when there are several, and the way out. */
+static void guest_login_banner(ui *u, unsigned vc)
 {
 	char user[128], vm[64];
 	unsigned not_tried = 0;
-	if (!u->session || !vs_session_guest_login_refused(u->session, user, sizeof user, vm,
-							   sizeof vm, &not_tried))
+	vs_session *s = ui_vcenter_session(u, vc);
+	if (!s || !vs_session_guest_login_refused(s, user, sizeof user, vm, sizeof vm, &not_tried))
 		return;
-	fleet_vm *fv = fleet_get(&u->fl, vm);
+	fleet_vm *fv = fleet_get_in(&u->fl, vc, vm);
 	const char *name = fv && fv->f.name ? fv->f.name : vm;
-	ui_message(u, LOG_ERROR, "guest login %s refused by VM %s; not tried on %u other VM%s (an "
+	ui_message(u, LOG_ERROR, "guest login %s refused by VM %s%s%s; not tried on %u other VM%s%s (an "
 		   "account lockout is worse): type :guest-login to enter it again", user, name,
-		   not_tried, not_tried == 1 ? "" : "s");
+		   u->n_more ? " on " : "", u->n_more ? ui_vcenter_name(u, vc) : "", not_tried,
+		   not_tried == 1 ? "" : "s", u->n_more ? " there" : "");
 }
 
 static void apply(ui *u, msg *m)
@@ -101,8 +103,7 @@ static void apply(ui *u, msg *m)
 			ui_message(u, LOG_INFO, "scan done: %zu VMs: %zu ready, %zu fixable, %zu manual, %zu unknown, %zu n/a",
 				   u->fl.n, u->fl.by_status[STATUS_READY], u->fl.by_status[STATUS_FIXABLE],
 				   u->fl.by_status[STATUS_MANUAL], u->fl.by_status[STATUS_UNKNOWN], u->fl.by_status[STATUS_NA]);
-		if (m->vc == 0)
-			guest_login_banner(u);
+		guest_login_banner(u, m->vc);
 		break;
 	case MSG_SCAN_ROWS:
 		for (size_t i = 0; i < m->n; i++)
@@ -287,7 +288,7 @@ int loop_run(ui *u)
 			frame_draw(u);
 			u->dirty = false;
 		}
-		taskwatch_set_active(u->taskwatch, ui_top(u)->ops->flags & VF_VC_TASKS);
+		ui_vc_tasks_watch(u, ui_top(u)->ops->flags & VF_VC_TASKS);
 		struct pollfd fds[3] = {
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = u->q.fds[0], .events = POLLIN },

@@ -26,8 +26,8 @@ void session_start(ui *u, vs_session *s)
 	u->watch = watcher_start(s, &u->q, 0);
 	if (!u->watch)
 		ui_message(u, LOG_ERROR, "could not start the live watcher thread: changes will need :scan");
-	u->taskwatch = taskwatch_start(s, &u->q, tasks_view_vc_tasks);
-	if (!u->taskwatch)
+	u->vct.watch = taskwatch_start(s, 0, &u->q, tasks_view_vc_tasks);
+	if (!u->vct.watch)
 		ui_message(u, LOG_ERROR, "could not start the thread reading vCenter's tasks: the Tasks "
 			   "view shows this session's only");
 	ui_start_scan(u);
@@ -65,9 +65,9 @@ static void switch_session(ui *u, void *data)
 	connected_args *c = data;
 	watcher_stop(u->watch);
 	u->watch = NULL;
-	taskwatch_stop(u->taskwatch);
-	u->taskwatch = NULL;
-	tasks_view_vc_tasks(u, NULL);
+	taskwatch_stop(u->vct.watch);
+	u->vct.watch = NULL;
+	ui_vc_tasks_clear(&u->vct);
 	for (size_t i = 0; i < u->n_tasks; i++)
 		if (u->tasks[i].job)
 			job_cancel(u, u->tasks[i].job);
@@ -239,9 +239,9 @@ void session_stop(ui *u)
 	watcher_stop(u->watch);
 	u->watch = NULL;
 	vcenters_stop(u);
-	taskwatch_stop(u->taskwatch);
-	u->taskwatch = NULL;
-	tasks_view_vc_tasks(u, NULL);
+	taskwatch_stop(u->vct.watch);
+	u->vct.watch = NULL;
+	ui_vc_tasks_clear(&u->vct);
 }
 
 void session_free_all(ui *u)

@@ -8,6 +8,7 @@
 struct taskwatch {
 	pthread_t thread;
 	vs_session *s;
+	unsigned vc;
 	msgq *q;
 	void (*on_list)(struct ui *u, void *list);
 	pthread_mutex_t lock;
@@ -56,6 +57,7 @@ static void *run(void *p)
 		vs_error err;
 		vs_error_clear(&err);
 		taskwatch_list *l = xcalloc(1, sizeof *l);
+		l->vc = tw->vc;
 		l->at = time(NULL);
 		bool read = (c || (c = vs_conn_new(tw->s, &err))) &&
 			    vs_recent_tasks(c, &l->tasks, &l->n, &err) == 0;
@@ -75,10 +77,11 @@ static void *run(void *p)
 	return NULL;
 }
 
-taskwatch *taskwatch_start(vs_session *s, msgq *q, void (*on_list)(struct ui *u, void *list))
+taskwatch *taskwatch_start(vs_session *s, unsigned vc, msgq *q, void (*on_list)(struct ui *u, void *list))
 {
 	taskwatch *tw = xcalloc(1, sizeof *tw);
 	tw->s = s;
+	tw->vc = vc;
 	tw->q = q;
 	tw->on_list = on_list;
 	pthread_mutex_init(&tw->lock, NULL);

@@ -16,6 +16,7 @@
 #define TASKWATCH_PERIOD_S 2
 
 typedef struct {
+	unsigned vc;             /* whose tasks: the vCenter the taskwatch was started for */
 	vs_task_result *tasks;   /* NULL with error set when the read failed */
 	size_t n;
 	time_t at;
@@ -26,8 +27,9 @@ void taskwatch_list_free(void *list);   /* a taskwatch_list *; NULL is fine */
 
 typedef struct taskwatch taskwatch;
 
-/* Starts the thread; on_list takes the list over. NULL when it could not start. */
-taskwatch *taskwatch_start(vs_session *s, msgq *q, void (*on_list)(struct ui *u, void *list));
+/* Starts the thread for vCenter vc's session s; on_list takes the list over. NULL when it
+ * could not start. */
+taskwatch *taskwatch_start(vs_session *s, unsigned vc, msgq *q, void (*on_list)(struct ui *u, void *list));
 /* Whether the Tasks view is shown: reads run only then (turning on reads at once). UI thread. */
 void taskwatch_set_active(taskwatch *tw, bool active);
 /* Stops and joins it. NULL is fine. */

@@ -40,6 +40,16 @@ typedef struct {
 	char *text;
 } ui_logline;
 
+/* One vCenter's recent tasks (every user's, every object), read by its own taskwatch while
+ * the Tasks view shows (tui/taskwatch.c). */
+typedef struct {
+	taskwatch *watch;
+	vs_task_result *tasks;      /* the last read */
+	size_t n;
+	time_t at;                  /* when it was read; 0: not yet */
+	char *error;                /* why the last read failed, NULL when it did not */
+} ui_vc_tasks;
+
 /* A vCenter after the first (--server repeated): its own login, session, watcher and scans,
  * so one that is down or slow never holds up the others (tui/vcenters.c). Its VMs are in
  * the one fleet with fleet_vm.vc = its index + 1. */
@@ -54,6 +64,7 @@ typedef struct {
 	time_t login_at;            /* when to try logging in again (while it has no session) */
 	int login_backoff;          /* seconds before the next try */
 	int scan_task;              /* its running scan, else 0 */
+	ui_vc_tasks vct;            /* its recent tasks, for the Tasks view */
 } ui_vcenter;
 
 #define UI_MAX_VIEWS 16
@@ -85,11 +96,7 @@ typedef struct ui {
 	time_t scan_started_at;     /* when the last scan of the first vCenter started */
 	char *db_path;              /* history; NULL: none */
 	watcher *watch;
-	taskwatch *taskwatch;       /* vCenter's recent tasks, read while the Tasks view shows */
-	vs_task_result *vc_tasks;   /* the last read (every user's, every object) */
-	size_t n_vc_tasks;
-	time_t vc_tasks_at;         /* when it was read; 0: not yet */
-	char *vc_tasks_error;       /* why the last read failed, NULL when it did not */
+	ui_vc_tasks vct;            /* the first vCenter's recent tasks (the others': more[k].vct) */
 	vs_session **retired;       /* sessions replaced by :connect, freed at exit */
 	size_t n_retired;
 	char *down;                 /* why the first vCenter cannot be reached now, or NULL */
@@ -159,6 +166,14 @@ const char *ui_vcenter_down(const ui *u, unsigned vc);
 /* vCenter vc's session (NULL while it is not logged in) and its --server as given (what a
  * scan of it takes; the history key is ui_vcenter_name). tui/vcenters.c */
 vs_session *ui_vcenter_session(const ui *u, unsigned vc);
+/* vCenter vc's recent tasks (NULL past the last vCenter); ui_vc_tasks_clear forgets a list
+ * (its session ended), and ui_vc_tasks_watch turns reading on or off for every vCenter.
+ * tui/vcenters.c */
+ui_vc_tasks *ui_vcenter_tasks(ui *u, unsigned vc);
+void ui_vc_tasks_clear(ui_vc_tasks *t);
+void ui_vc_tasks_watch(ui *u, bool active);
+/* The number of vCenters: the first and the others (1 + n_more). */
+unsigned ui_vcenter_count(const ui *u);
 const char *ui_vcenter_url(const ui *u, unsigned vc);
 /* A fix or a test snapshot runs on one vCenter's session, with its journal under that
  * vCenter's key: true with *vc = the vCenter of these n VMs when they are all on the same one

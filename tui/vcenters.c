@@ -5,6 +5,7 @@
 #include "frontend/conn.h"
 #include "scan/scan.h"
 #include "tui/jobs.h"
+#include "tui/taskwatch.h"
 #include "tui/watcher.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
@@ -42,6 +43,34 @@ const char *ui_vcenter_url(const ui *u, unsigned vc)
 	if (vc == 0)
 		return u->conn->server;
 	return vc <= u->n_more ? u->more[vc - 1].url : NULL;
+}
+
+ui_vc_tasks *ui_vcenter_tasks(ui *u, unsigned vc)
+{
+	if (vc == 0)
+		return &u->vct;
+	return vc <= u->n_more ? &u->more[vc - 1].vct : NULL;
+}
+
+unsigned ui_vcenter_count(const ui *u)
+{
+	return 1 + (unsigned)u->n_more;
+}
+
+void ui_vc_tasks_clear(ui_vc_tasks *t)
+{
+	vs_task_results_free(t->tasks, t->n);
+	t->tasks = NULL;
+	t->n = 0;
+	t->at = 0;
+	free(t->error);
+	t->error = NULL;
+}
+
+void ui_vc_tasks_watch(ui *u, bool active)
+{
+	for (unsigned vc = 0; vc < ui_vcenter_count(u); vc++)
+		taskwatch_set_active(ui_vcenter_tasks(u, vc)->watch, active);
 }
 
 bool ui_vms_actionable(ui *u, fleet_vm *const *vms, size_t n, const char *what, unsigned *vc)
@@ -103,6 +132,10 @@ static void start_watch_and_scan(ui *u, ui_vcenter *v, unsigned vc)
 	if (!v->watch)
 		ui_message(u, LOG_ERROR, "could not start the live watcher of %s: its changes will need :scan",
 			   v->server);
+	v->vct.watch = taskwatch_start(v->session, vc, &u->q, tasks_view_vc_tasks);
+	if (!v->vct.watch)
+		ui_message(u, LOG_ERROR, "could not start the thread reading %s's tasks: the Tasks view shows "
+			   "the others'", v->server);
 	vcenters_scan(u, 0);
 }
 
@@ -283,6 +316,8 @@ void vcenters_stop(ui *u)
 	for (size_t k = 0; k < u->n_more; k++) {
 		watcher_stop(u->more[k].watch);
 		u->more[k].watch = NULL;
+		taskwatch_stop(u->more[k].vct.watch);
+		u->more[k].vct.watch = NULL;
 	}
 }
 
@@ -290,6 +325,7 @@ void vcenters_free(ui *u)
 {
 	for (size_t k = 0; k < u->n_more; k++) {
 		ui_vcenter *v = &u->more[k];
+		ui_vc_tasks_clear(&v->vct);
 		vs_session_free(v->session);
 		free(v->url);
 		free(v->server);

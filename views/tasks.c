@@ -1,6 +1,6 @@
-/* Tasks: every task of this session, newest first, with progress bars; below them vCenter's
- * recent tasks (every user's) on the VMs in the list, read by tui/taskwatch while this view
- * is shown. Fix and snaptest post their tasks here through the job API (tui/jobs.h). */
+/* Tasks: every task of this session, newest first, with progress bars; below them each
+ * vCenter's recent tasks (every user's) on its VMs in the list, under a heading naming it when
+ * there are several, read by tui/taskwatch (one per vCenter) while this view is shown. Fix and snaptest post their tasks here through the job API (tui/jobs.h). */
 #include "tui/draw.h"
 #include "tui/taskwatch.h"
 #include "tui/term.h"
@@ -22,10 +22,12 @@ static const char *state_name(task_state s)
 	}
 }
 
-/* One row of the view: a task of this session, the vCenter heading, or a vCenter task. */
+/* One row of the view: a task of this session, a vCenter's heading, or a task of vCenter vc. */
 typedef struct {
 	enum { ROW_SESSION, ROW_VC_HEAD, ROW_VC } kind;
+	unsigned vc;
 	size_t i;
+	size_t n_vc;     /* ROW_VC_HEAD: how many of its tasks are listed */
 } task_row;
 
 typedef struct {
@@ -61,23 +63,29 @@ static void build_rows(tasks_priv *p, ui *u)
 		if (u->tasks[i].quiet)
 			continue;
 		p->rows = xgrow(p->rows, &p->cap, p->n + 1, sizeof *p->rows);
-		p->rows[p->n++] = (task_row){ ROW_SESSION, i };
+		p->rows[p->n++] = (task_row){ ROW_SESSION, 0, i, 0 };
 		p->n_session++;
 	}
-	if (!u->taskwatch)
-		return;
-	p->rows = xgrow(p->rows, &p->cap, p->n + 1, sizeof *p->rows);
-	p->rows[p->n++] = (task_row){ ROW_VC_HEAD, 0 };
-	size_t first = p->n;
-	for (size_t i = 0; i < u->n_vc_tasks; i++) {
-		if (!fleet_get(&u->fl, u->vc_tasks[i].entity))
+	/* every vCenter with a reader (logged in), in --server order */
+	for (unsigned vc = 0; vc < ui_vcenter_count(u); vc++) {
+		const ui_vc_tasks *t = ui_vcenter_tasks(u, vc);
+		if (!t->watch)
 			continue;
 		p->rows = xgrow(p->rows, &p->cap, p->n + 1, sizeof *p->rows);
-		p->rows[p->n++] = (task_row){ ROW_VC, i };
-		p->n_vc++;
+		size_t head = p->n;
+		p->rows[p->n++] = (task_row){ ROW_VC_HEAD, vc, 0, 0 };
+		size_t first = p->n;
+		for (size_t i = 0; i < t->n; i++) {
+			if (!fleet_get_in(&u->fl, vc, t->tasks[i].entity))
+				continue;
+			p->rows = xgrow(p->rows, &p->cap, p->n + 1, sizeof *p->rows);
+			p->rows[p->n++] = (task_row){ ROW_VC, vc, i, 0 };
+		}
+		p->rows[head].n_vc = p->n - first;
+		p->n_vc += p->n - first;
+		vc_sort_base = t->tasks;
+		qsort(p->rows + first, p->n - first, sizeof *p->rows, by_activity);
 	}
-	vc_sort_base = u->vc_tasks;
-	qsort(p->rows + first, p->n_vc, sizeof *p->rows, by_activity);
 }
 
 /* vCenter's descriptionId in words, for the common ones. */
@@ -161,17 +169,17 @@ static void draw_session(ui *u, const ui_task *t, int row, int w, int bar_w, att
 	draw_text(row, x, w - x, buf, base | (t->error ? term_attr(TE_MSG_ERROR) : 0), ALIGN_LEFT);
 }
 
-static void draw_vc(ui *u, const vs_task_result *t, int row, int w, int bar_w, attr_t base)
+static void draw_vc(ui *u, unsigned vc, const vs_task_result *t, int row, int w, int bar_w, attr_t base)
 {
 	term_elem se = t->state == VS_TASK_SUCCESS ? TE_READY : t->state == VS_TASK_ERROR
 		     ? (t->cancelled ? TE_NA : TE_MANUAL) : TE_FIXABLE;
-	time_t end = t->ended_at ? t->ended_at : u->vc_tasks_at;
+	time_t end = t->ended_at ? t->ended_at : ui_vcenter_tasks(u, vc)->at;
 	long secs = t->started_at && end >= t->started_at ? (long)(end - t->started_at) : -1;
 	int done = t->state == VS_TASK_SUCCESS ? 100 : t->progress > 0 ? t->progress : 0;
 	int x = draw_common(u, row, bar_w, base, se, vc_state_name(t), t->state == VS_TASK_RUNNING,
 			    done, 100, t->state == VS_TASK_QUEUED || (t->state == VS_TASK_RUNNING &&
 			    t->progress < 0) ? -1 : done, secs);
-	const fleet_vm *vm = fleet_get(&u->fl, t->entity);
+	const fleet_vm *vm = fleet_get_in(&u->fl, vc, t->entity);
 	const char *name = vm && vm->f.name ? vm->f.name : t->entity_name[0] ? t->entity_name : t->entity;
 	char buf[1024];
 	snprintf(buf, sizeof buf, "%s %s%s%s%s%s", vc_task_name(t->description_id), name,
@@ -180,23 +188,29 @@ static void draw_vc(ui *u, const vs_task_result *t, int row, int w, int bar_w, a
 					      ? term_attr(TE_MSG_ERROR) : 0), ALIGN_LEFT);
 }
 
-static void draw_vc_head(ui *u, const tasks_priv *p, int row, int w, attr_t base)
+/* "vCenter's recent tasks on these VMs ..." alone; "vc02:443's recent tasks on its VMs ..." when
+ * there are several. */
+static void draw_vc_head(ui *u, const task_row *rw, int row, int w, attr_t base)
 {
-	char buf[600], t[16];
-	if (u->vc_tasks_at) {
+	const ui_vc_tasks *vt = ui_vcenter_tasks(u, rw->vc);
+	char buf[800], t[16], who[300];
+	if (u->n_more)
+		snprintf(who, sizeof who, "%s's recent tasks on its VMs", ui_vcenter_name(u, rw->vc));
+	else
+		snprintf(who, sizeof who, "vCenter's recent tasks on these VMs");
+	if (vt->at) {
 		struct tm tm;
-		localtime_r(&u->vc_tasks_at, &tm);
+		localtime_r(&vt->at, &tm);
 		strftime(t, sizeof t, "%H:%M:%S", &tm);
 	}
-	if (u->vc_tasks_error)
-		snprintf(buf, sizeof buf, "vCenter's recent tasks cannot be read: %s", u->vc_tasks_error);
-	else if (!u->vc_tasks_at)
-		snprintf(buf, sizeof buf, "vCenter's recent tasks on these VMs: reading...");
+	if (vt->error)
+		snprintf(buf, sizeof buf, "%s cannot be read: %s", who, vt->error);
+	else if (!vt->at)
+		snprintf(buf, sizeof buf, "%s: reading...", who);
 	else
-		snprintf(buf, sizeof buf, "vCenter's recent tasks on these VMs, every user's (%zu, read %s)%s",
-			 p->n_vc, t, p->n_vc ? "" : ": none");
+		snprintf(buf, sizeof buf, "%s, every user's (%zu, read %s)%s", who, rw->n_vc, t, rw->n_vc ? "" : ": none");
 	draw_fill(row, 0, w, base);
-	draw_text(row, 0, w, buf, base | term_attr(u->vc_tasks_error ? TE_MSG_ERROR : TE_SECTION), ALIGN_LEFT);
+	draw_text(row, 0, w, buf, base | term_attr(vt->error ? TE_MSG_ERROR : TE_SECTION), ALIGN_LEFT);
 }
 
 static void tasks_draw(view *v, ui *u, int y, int h, int w)
@@ -225,9 +239,9 @@ static void tasks_draw(view *v, ui *u, int y, int h, int w)
 		if (rw->kind == ROW_SESSION)
 			draw_session(u, &u->tasks[rw->i], rowy, w, bar_w, base, now);
 		else if (rw->kind == ROW_VC)
-			draw_vc(u, &u->vc_tasks[rw->i], rowy, w, bar_w, base);
+			draw_vc(u, rw->vc, &ui_vcenter_tasks(u, rw->vc)->tasks[rw->i], rowy, w, bar_w, base);
 		else
-			draw_vc_head(u, p, rowy, w, base);
+			draw_vc_head(u, rw, rowy, w, base);
 	}
 	if (!p->n_session && h > 2 + (int)p->n)
 		draw_str(y + 1 + (int)p->n + 1, 2, w - 2, "no tasks of this session yet: a scan (:scan), "
@@ -251,7 +265,8 @@ static void tasks_status(view *v, ui *u, char *buf, size_t n)
 	for (size_t i = 0; i < u->n_tasks; i++)
 		running += !u->tasks[i].quiet && u->tasks[i].state == TASK_RUNNING;
 	for (size_t i = 0; i < p->n; i++)
-		vc_running += p->rows[i].kind == ROW_VC && vc_active(&u->vc_tasks[p->rows[i].i]);
+		vc_running += p->rows[i].kind == ROW_VC &&
+			      vc_active(&ui_vcenter_tasks(u, p->rows[i].vc)->tasks[p->rows[i].i]);
 	snprintf(buf, n, "%zu tasks, %zu running; vCenter: %zu recent, %zu running", p->n_session,
 		 running, p->n_vc, vc_running);
 }
@@ -266,26 +281,22 @@ static void tasks_free(view *v)
 void tasks_view_vc_tasks(ui *u, void *list)
 {
 	taskwatch_list *l = list;
-	if (!l) {   /* the session ends: forget its tasks */
-		vs_task_results_free(u->vc_tasks, u->n_vc_tasks);
-		u->vc_tasks = NULL;
-		u->n_vc_tasks = 0;
-		u->vc_tasks_at = 0;
-		free(u->vc_tasks_error);
-		u->vc_tasks_error = NULL;
+	ui_vc_tasks *t = ui_vcenter_tasks(u, l->vc);
+	if (!t || !t->watch) { /* its reader was stopped (:connect) after this read */
+		taskwatch_list_free(l);
 		return;
 	}
-	free(u->vc_tasks_error);
-	u->vc_tasks_error = l->error;   /* a failed read keeps the last list, marked stale */
+	free(t->error);
+	t->error = l->error;   /* a failed read keeps the last list, marked stale */
 	l->error = NULL;
-	if (!u->vc_tasks_error) {
-		vs_task_results_free(u->vc_tasks, u->n_vc_tasks);
-		u->vc_tasks = l->tasks;
-		u->n_vc_tasks = l->n;
+	if (!t->error) {
+		vs_task_results_free(t->tasks, t->n);
+		t->tasks = l->tasks;
+		t->n = l->n;
 		l->tasks = NULL;
 		l->n = 0;
 	}
-	u->vc_tasks_at = l->at;
+	t->at = l->at;
 	taskwatch_list_free(l);
 	u->dirty = true;
 }

@@ -62,8 +62,8 @@ size_t vms_view_mark_filtered(view *v, ui *u);
 void detail_view_show(view *v, ui *u, unsigned vc, const char *moref);
 /* Reads the history part again (a fix or test just ended). */
 void detail_view_reload_history(view *v, ui *u);
-/* vCenter's recent tasks as tui/taskwatch read them (a taskwatch_list, taken over); NULL:
- * forget them (the session ends). UI thread. */
+/* A vCenter's recent tasks as its tui/taskwatch read them (a taskwatch_list, taken over; its
+ * vc says whose). UI thread. */
 void tasks_view_vc_tasks(ui *u, void *list);
 /* The history job's answer (UI thread, through job_post_call). */
 void detail_view_history_loaded(ui *u, void *data);

@@ -6,7 +6,8 @@ are checked against that lab with pyVmomi (the setting is there, the VM is on, n
 snapshot left) and in the history (journaled under the second lab's key); the R01 checklist of
 a VM of the second lab mounts the Tools installer there. And a fix on the second lab killed
 mid-shutdown (SIGKILL) is offered for recovery, naming that lab, when the console opens on both,
-and recovering it powers that VM on there. Bounded waits only."""
+and recovering it powers that VM on there. A guest password the second lab's guests refuse is
+said of that lab. Bounded waits only."""
 import os
 import signal
 import subprocess
@@ -122,6 +123,23 @@ class ActionsOnTheSecondVCenterTest(unittest.TestCase):
         self.assertRegex(s, r"bravo-001\s.*ready\s+ok now")
         self.assertNotIn(two.PASSWORD, s)
 
+        # the Tasks view: every vCenter's recent tasks, each under a heading naming it
+        c.keys("2")
+        s = c.wait("Create snapshot bravo-001 by %s" % two.USER, timeout=15)
+        s = c.wait(r"%s's recent tasks on its VMs, every user's \(\d+, read" % self.b.host.replace(".", r"\."),
+                   timeout=15, regex=True)
+        s = c.wait(r"%s's recent tasks on its VMs, every user's \(\d+, read" % self.a.host.replace(".", r"\."),
+                   timeout=15, regex=True)
+        lines = s.splitlines()
+        head_a = next(i for i, ln in enumerate(lines) if "%s's recent tasks" % self.a.host in ln)
+        head_b = next(i for i, ln in enumerate(lines) if "%s's recent tasks" % self.b.host in ln)
+        snap = next(i for i, ln in enumerate(lines) if "Create snapshot bravo-001" in ln)
+        self.assertLess(head_a, head_b)    # in --server order, B's task under B's heading
+        self.assertLess(head_b, snap)
+        self.assertNotIn("vCenter's recent tasks", s)
+        c.keys("1")
+        s = c.wait("[VMs]")
+
         # the R01 checklist of a VM of B: m mounts the installer there, not on A
         c.keys(":")
         c.type("filter name:bravo-notools")
@@ -196,6 +214,35 @@ class InterruptedFixOnTheSecondVCenterTest(unittest.TestCase):
         c.keys("Escape")
         c.wait(r"bravo-left\s+.*\bon\b", timeout=60, regex=True)
         self.assertNotIn(two.PASSWORD, c.screen())
+
+
+class GuestLoginRefusedOnTheSecondTest(unittest.TestCase):
+    """Each vCenter's session has its own guest-login breaker: B's refusal is said, naming B."""
+
+    def test_banner_names_the_second(self):
+        a = Lab(two.scenario("alpha"), speed=100)
+        self.addCleanup(a.stop)
+        sc = two.scenario("bravo")
+        sc["vms"][0]["guest"] = dict(two.GUEST, password="Qz-Guest-Other-7730")
+        b = Lab(sc, speed=100)
+        self.addCleanup(b.stop)
+        tmp = tempfile.TemporaryDirectory(prefix="quiescent-e2e-vcenters-guest-")
+        self.addCleanup(tmp.cleanup)
+        kh = os.path.join(tmp.name, "known_hosts")
+        with open(kh, "w") as f:
+            f.write("%s %s\n" % (b.host, b.thumbprint))
+        c = Console(a, 150, 30, args=("--server", b.url), env_extra={"GOVC_TLS_KNOWN_HOSTS": kh},
+                    guest_login="%s:%s" % (two.GUEST["user"], two.GUEST["password"]))
+        self.addCleanup(kill_server)
+        self.addCleanup(c.close)
+        c.wait(r"alpha-%03d\s.*ready" % two.N, timeout=60, regex=True)
+        c.wait_gone("probing", timeout=60)
+        c.keys("3")   # the message log: later messages do not hide it
+        s = c.wait(r"guest login Administrator refused by VM bravo-\d+ on %s; not tried on \d+ other "
+                   r"VMs? there" % b.host.replace(".", r"\."), timeout=30, regex=True)
+        self.assertNotRegex(s, r"refused by VM alpha-")
+        self.assertNotIn("Qz-Guest-Other-7730", s)
+        self.assertNotIn(two.GUEST["password"], s)
 
 
 if __name__ == "__main__":

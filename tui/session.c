@@ -91,7 +91,9 @@ static void switch_session(ui *u, void *data)
 	vs_session *s = c->s;
 	c->s = NULL;
 	connected_args_free(c);
+	actions_vcenter_replaced(u, 0);
 	session_start(u, s);
+	actions_startup_check(u, 0); /* the new vCenter's own interrupted fixes and leftovers */
 }
 
 static void connect_job(job *j, void *arg)

@@ -710,9 +710,8 @@ static void rec_apply(ui *u, void *d)
 	plan_view *p = priv(u);
 	char *text = u->n_more ? xasprintf("%s: %s", ui_vcenter_name(u, c->vc), c->text) : xstrdup(c->text);
 	xstrset(&p->rec_result, text);
-	int r = rec_index(p, c->vc);
-	if (r >= 0)
-		rec_drop(p, (size_t)r);
+	if (p->ph == PH_RECOVERING && p->n_rec) /* the one recovered is rec[0] (nothing asks meanwhile) */
+		rec_drop(p, 0);
 	p->ph = PH_DONE;
 	p->ended = time(NULL);
 	ui_message(u, c->ok ? LOG_INFO : LOG_WARN, "%s", text);
@@ -906,6 +905,19 @@ static void startup_job(job *j, void *arg)
 		job_post_call(j, startup_apply, c, startup_copy_free);
 	else
 		startup_copy_free(c);
+}
+
+void actions_vcenter_replaced(ui *u, unsigned vc)
+{
+	plan_view *p = priv(u);
+	for (size_t i = p->n_rec; i-- > 0;) {
+		if (p->rec[i].vc != vc || (i == 0 && p->ph == PH_RECOVERING))
+			continue; /* a recovery running keeps its entry until its job ends */
+		if (i == 0 && p->ph == PH_RECOVER_ASK)
+			p->ph = PH_EMPTY;
+		rec_drop(p, i);
+	}
+	snaptest_view_forget_orphans(u, vc);
 }
 
 void actions_startup_check(ui *u, unsigned vc)

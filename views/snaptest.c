@@ -666,6 +666,17 @@ static void handle_orphans(ui *u, snap_view *p, bool remove)
 	p->ph = SP_CLEANING;
 }
 
+void snaptest_view_forget_orphans(ui *u, unsigned vc)
+{
+	snap_view *p = priv(u);
+	if (p->ph == SP_CLEANING && p->n_orphans && p->orphan_vcs[0] == vc)
+		return; /* their clean-up runs: its end drops them */
+	if (p->ph == SP_ORPHANS && p->n_orphans && p->orphan_vcs[0] == vc)
+		p->ph = p->after_orphans;
+	orphans_drop_vc(p, vc);
+	orphans_ask_next(u, p); /* another vCenter's, when there are */
+}
+
 void snaptest_view_offer_orphans(ui *u, unsigned vc, const store_snaptest_ref *refs, size_t n)
 {
 	snap_view *p = priv(u);

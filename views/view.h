@@ -38,6 +38,10 @@ void actions_startup_check(ui *u, unsigned vc);
 /* The orphan question (views/snaptest.c): n refs of tests a crash left unfinished on vCenter
  * vc. */
 void snaptest_view_offer_orphans(ui *u, unsigned vc, const store_snaptest_ref *refs, size_t n);
+/* vCenter vc was replaced (:connect): what was found in the old one's history is not asked
+ * about any more (a recovery or clean-up running ends as it is). */
+void actions_vcenter_replaced(ui *u, unsigned vc);
+void snaptest_view_forget_orphans(ui *u, unsigned vc);
 
 /* VM list services for actions and commands. */
 /* Sets the filter; NULL or "" clears it. -1 with err on a bad expression (filter kept). */

@@ -236,6 +236,18 @@ void session_tick(ui *u, time_t now)
 		u->relogin_at = now + u->relogin_backoff;
 }
 
+void session_vcenter_started(ui *u, unsigned vc)
+{
+	ui_vc_tasks *t = ui_vcenter_tasks(u, vc);
+	if (vc && t && !t->watch) {
+		t->watch = taskwatch_start(ui_vcenter_session(u, vc), vc, &u->q, tasks_view_vc_tasks);
+		if (!t->watch)
+			ui_message(u, LOG_ERROR, "could not start the thread reading %s's tasks: the Tasks view "
+				   "shows the others'", ui_vcenter_name(u, vc));
+	}
+	actions_startup_check(u, vc);
+}
+
 void session_stop(ui *u)
 {
 	watcher_stop(u->watch);

@@ -17,6 +17,10 @@ void session_connect(ui *u, int argc, char **argv);
 void session_start_later(ui *u, const char *why);
 /* Once a second: that login, when it is due. */
 void session_tick(ui *u, time_t now);
+/* Another vCenter (vc >= 1) logged in (tui/vcenters.c): what the screens own starts for it
+ * here, in the composition root: its Tasks-view reader and the check of its history for
+ * interrupted fixes and leftover test snapshots. */
+void session_vcenter_started(ui *u, unsigned vc);
 /* Stops the watcher and the tasks reader. */
 void session_stop(ui *u);
 /* Frees the session and those :connect replaced (after the jobs were joined). */

@@ -5,11 +5,11 @@
 #include "frontend/conn.h"
 #include "scan/scan.h"
 #include "tui/jobs.h"
+#include "tui/session.h"
 #include "tui/taskwatch.h"
 #include "tui/watcher.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
-#include "views/view.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -132,10 +132,6 @@ static void start_watch_and_scan(ui *u, ui_vcenter *v, unsigned vc)
 	if (!v->watch)
 		ui_message(u, LOG_ERROR, "could not start the live watcher of %s: its changes will need :scan",
 			   v->server);
-	v->vct.watch = taskwatch_start(v->session, vc, &u->q, tasks_view_vc_tasks);
-	if (!v->vct.watch)
-		ui_message(u, LOG_ERROR, "could not start the thread reading %s's tasks: the Tasks view shows "
-			   "the others'", v->server);
 	vcenters_scan(u, 0);
 }
 
@@ -181,7 +177,7 @@ static void login_done(ui *u, void *data)
 	login_result_free(r);
 	unsigned vc = (unsigned)(v - u->more) + 1;
 	start_watch_and_scan(u, v, vc);
-	actions_startup_check(u, vc); /* its own interrupted fixes and leftover test snapshots */
+	session_vcenter_started(u, vc); /* its tasks reader, its interrupted fixes and leftovers */
 }
 
 static void login_job(job *j, void *arg)

@@ -6,12 +6,14 @@ are checked against that lab with pyVmomi (the setting is there, the VM is on, n
 snapshot left) and in the history (journaled under the second lab's key); the R01 checklist of
 a VM of the second lab mounts the Tools installer there. And a fix on the second lab killed
 mid-shutdown (SIGKILL) is offered for recovery, naming that lab, when the console opens on both,
-and recovering it powers that VM on there. A guest password the second lab's guests refuse is
+and recovering it powers that VM on there; a test snapshot a killed snaptest left on the second
+lab is asked about naming that lab and removed there. A guest password the second lab's guests refuse is
 said of that lab. Bounded waits only."""
 import os
 import signal
 import subprocess
 import sys
+import time
 import tempfile
 import unittest
 
@@ -167,24 +169,59 @@ class InterruptedFixOnTheSecondVCenterTest(unittest.TestCase):
         self.a = Lab(two.scenario("alpha"), speed=100)
         self.addCleanup(self.a.stop)
         sc = two.scenario("bravo")
-        sc["vms"][0]["count"] = 1
+        sc["vms"][0]["count"] = 2
         sc["vms"].append(dict(sc["vms"][0], name="bravo-left", count=1, extra_config={}))
         # real-time shutdown and power-on: the kill lands between them
-        sc["timing_ms"] = {"guest_shutdown": 1500, "power_on": 800, "tools_start": 1000, "reconfig": 400}
+        sc["timing_ms"] = {"guest_shutdown": 1500, "power_on": 800, "tools_start": 1000, "reconfig": 400,
+                           "quiesce": 2400, "snapshot": 600, "snapshot_remove": 400}
         self.b = Lab(sc, speed=1)
         self.addCleanup(self.b.stop)
         self.kh = os.path.join(self.tmp.name, "known_hosts")
         with open(self.kh, "w") as f:
             f.write("%s %s\n" % (self.b.host, self.b.thumbprint))
 
-    def kill_a_fix_on_b(self):
+    def cli_on_b(self, *args):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVC_", "QUIESCENT_"))}
         env.update(QUIESCENT_PASSWORD=two.PASSWORD, QUIESCENT_USER=two.USER, QUIESCENT_DB=self.db,
                    GOVC_GUEST_LOGIN="%s:%s" % (two.GUEST["user"], two.GUEST["password"]))
-        p = subprocess.Popen([labctl.QUIESCENT_BIN, "fix", "--server", self.b.url, "--thumbprint",
-                              self.b.thumbprint, "--guest-user", two.GUEST["user"], "--vm", "bravo-left",
-                              "--apply", "--yes"], env=env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen([labctl.QUIESCENT_BIN, args[0], "--server", self.b.url, "--thumbprint",
+                                 self.b.thumbprint, "--guest-user", two.GUEST["user"]] + list(args[1:]),
+                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def open_console(self):
+        c = Console(self.a, 150, 30, args=("--server", self.b.url),
+                    env_extra={"GOVC_TLS_KNOWN_HOSTS": self.kh, "QUIESCENT_DB": self.db},
+                    guest_login="%s:%s" % (two.GUEST["user"], two.GUEST["password"]))
+        self.addCleanup(kill_server)
+        self.addCleanup(c.close)
+        return c
+
+    def test_leftover_test_snapshot_removed_on_the_second(self):
+        p = self.cli_on_b("snaptest", "bravo-001", "--format", "json")
+        end = time.monotonic() + 60   # killed once B has the snapshot task: the lab then ends it
+        while time.monotonic() < end and not snapshot_tasks(self.b):
+            time.sleep(0.05)
+        p.send_signal(signal.SIGKILL)
+        p.communicate(timeout=30)
+        end = time.monotonic() + 30
+        while time.monotonic() < end and not vm_state(self.b, "bravo-001")[2]:
+            time.sleep(0.1)
+        self.assertEqual(len(vm_state(self.b, "bravo-001")[2]), 1, "the lab kept no test snapshot")
+        c = self.open_console()
+        s = c.wait("Leftover test snapshots", timeout=60)
+        flat = " ".join(s.split())
+        self.assertIn("An interrupted run on %s left 1 test snapshot behind" % self.b.host, flat)
+        self.assertRegex(flat, r"quiescent-test-\d{8}T\d{6}Z on bravo-001")
+        c.keys("y")
+        c.wait("removed the leftover test snapshot", timeout=60)
+        self.assertEqual(vm_state(self.b, "bravo-001")[2], [])
+        self.assertEqual(rows(self.db, "SELECT s.state, s.snapshot_removed, c.server FROM snaptests s "
+                                       "JOIN connections c ON c.id = s.connection_id"),
+                         [("removed", 1, self.b.host)])
+
+    def kill_a_fix_on_b(self):
+        p = self.cli_on_b("fix", "--vm", "bravo-left", "--apply", "--yes")
         self.assertTrue(wait_for(self.db, "SELECT count(*) FROM steps WHERE kind = 'shutdown_guest'"
                                           " AND state = 'done'"))
         p.send_signal(signal.SIGKILL)
@@ -193,11 +230,7 @@ class InterruptedFixOnTheSecondVCenterTest(unittest.TestCase):
 
     def test_recovered_on_the_second(self):
         self.kill_a_fix_on_b()
-        c = Console(self.a, 150, 30, args=("--server", self.b.url),
-                    env_extra={"GOVC_TLS_KNOWN_HOSTS": self.kh, "QUIESCENT_DB": self.db},
-                    guest_login="%s:%s" % (two.GUEST["user"], two.GUEST["password"]))
-        self.addCleanup(kill_server)
-        self.addCleanup(c.close)
+        c = self.open_console()
         s = c.wait("Finish the interrupted fix?", timeout=60)
         flat = " ".join(s.split())
         self.assertIn("An earlier fix on %s was interrupted" % self.b.host, flat)

@@ -219,6 +219,10 @@ class InterruptedFixOnTheSecondVCenterTest(unittest.TestCase):
         self.assertEqual(rows(self.db, "SELECT s.state, s.snapshot_removed, c.server FROM snaptests s "
                                        "JOIN connections c ON c.id = s.connection_id"),
                          [("removed", 1, self.b.host)])
+        c.keys("Escape")
+        c.wait("[VMs]")
+        c.keys("q")
+        c.wait("EXITED 0", timeout=30)
 
     def kill_a_fix_on_b(self):
         p = self.cli_on_b("fix", "--vm", "bravo-left", "--apply", "--yes")
@@ -247,6 +251,8 @@ class InterruptedFixOnTheSecondVCenterTest(unittest.TestCase):
         c.keys("Escape")
         c.wait(r"bravo-left\s+.*\bon\b", timeout=60, regex=True)
         self.assertNotIn(two.PASSWORD, c.screen())
+        c.keys("q")
+        c.wait("EXITED 0", timeout=30)
 
 
 class GuestLoginRefusedOnTheSecondTest(unittest.TestCase):

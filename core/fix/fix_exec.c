@@ -784,6 +784,28 @@ static int step_set_enable_uuid(worker *w, vm_state *vs, step_out *o)
 	int rc = wait_task(x, o->task, "VirtualMachine.reconfigure",
 			   task_timeout(w->sh->o, "VirtualMachine.reconfigure"), true, &r, o->err);
 	vs_task_result_done(&r);
+	if (rc < 0 && o->err->kind == VS_ERR_CANCELLED) {
+		/* Stopped while the reconfigure ran: vCenter rarely honours the cancel of so short a
+		 * task, so follow it to its end (briefly) and journal what vCenter shows, never
+		 * "failed" for a value it set. */
+		vs_error e2;
+		vs_error_clear(&e2);
+		rc = wait_task(x, o->task, "VirtualMachine.reconfigure", STOP_RESTORE_GRACE_S, false,
+			       &r, &e2);
+		vs_task_result_done(&r);
+		bool set = rc == 0 && fix_read_facts(x, vm, false, &f, &e2) == 0 &&
+			   f.enable_uuid == TRI_YES;
+		if (rc == 0) {
+			snprintf(o->after, o->an, "%s", set ? uuid_value(&f) : "");
+			model_vm_facts_done(&f);
+		}
+		if (!set)
+			return -1;
+		vs_error_clear(o->err);
+		snprintf(o->result, o->rn, "stopped while ReconfigVM_Task ran; it ended and vCenter "
+			 "shows the value set");
+		return 0;
+	}
 	if (rc < 0)
 		return -1;
 	if (fix_read_facts(x, vm, false, &f, o->err) < 0) {

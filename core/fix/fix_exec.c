@@ -560,6 +560,29 @@ static int step_guest_command(worker *w, vm_state *vs, step_out *o)
 		return -1;
 	int rc = probe_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password,
 				 st->arg, 120, &output, &code, o->err);
+	/* The network went away under the command (its answer, or the output, lost): wait it out
+	 * within the grace and run the command again, once. The guest commands a fix runs by
+	 * itself set a configuration or start a service, so a second run changes nothing more;
+	 * the disruptive restarts are guided, never run from here. */
+	time_t lost = 0;
+	int round = 0;
+	bool rerun = false;
+	while (rc < 0 && !rerun && stop_level(x) == 0 && fix_wait_out_network(x, o->err, &lost, &round)) {
+		vs_error probe_err;
+		vs_error_clear(&probe_err);
+		vm_facts f;
+		if (fix_read_facts(x, vm, false, &f, &probe_err) < 0) {   /* vCenter not back yet */
+			model_vm_facts_done(&f);
+			continue;
+		}
+		model_vm_facts_done(&f);
+		free(output);
+		output = NULL;
+		rerun = true;
+		vs_error_clear(o->err);
+		rc = probe_guest_run(x->c, vm, w->sh->o->guest_user, w->sh->o->guest_password,
+				     st->arg, 120, &output, &code, o->err);
+	}
 	if (rc == 0) {
 		/* The first non-empty line is the answer ("[SC] ChangeServiceConfig SUCCESS"). */
 		const char *p = output ? output : "";
@@ -568,7 +591,8 @@ static int step_guest_command(worker *w, vm_state *vs, step_out *o)
 		snprintf(o->after, o->an, "exit %d%s%.*s", code, *p ? ": " : "",
 			 (int)strcspn(p, "\r\n"), p);
 		probe_utf8_trim(o->after);
-		snprintf(o->result, o->rn, "%s", o->after);
+		snprintf(o->result, o->rn, "%s%s", o->after,
+			 rerun ? " (run again after the network came back)" : "");
 		if (code != 0) {
 			char said[300];
 			probe_command_said(output, said, sizeof said);

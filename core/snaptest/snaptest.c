@@ -525,8 +525,8 @@ static int find_by_name_grace(vs_conn *c, const char *vm, const char *name, char
 
 /* Removes the snapshot snap (named name) of vm and waits for it. A lost answer is not a
  * failure yet: the snapshot tree says whether the removal ran. 0 removed, -1 not (err). */
-static int remove_snapshot(vs_conn *c, const char *vm, const char *name, const char *snap,
-			   int timeout_s, int grace, vs_error *err)
+static int remove_snapshot_tries(vs_conn *c, const char *vm, const char *name, const char *snap,
+				 int timeout_s, int grace, int tries, vs_error *err)
 {
 	char task[VS_MOREF_MAX] = "";
 	int rc = vs_snapshot_remove(c, snap, false, true, task, sizeof task, err);
@@ -572,6 +572,7 @@ static int remove_snapshot(vs_conn *c, const char *vm, const char *name, const c
 		    (!best || t[i].queued_at >= best->queued_at))
 			best = &t[i];
 	}
+	bool asked = best != NULL;
 	if (best) {
 		vs_task_result res;
 		vs_task_wait_grace(c, best->task, timeout_s, grace, NULL, NULL, &res, &e2);
@@ -581,7 +582,19 @@ static int remove_snapshot(vs_conn *c, const char *vm, const char *name, const c
 	char still[VS_MOREF_MAX];
 	vs_error_clear(&e2);
 	int k = find_by_name_grace(c, vm, name, still, sizeof still, grace, &e2);
-	return k == 0 ? 0 : -1;
+	if (k == 0)
+		return 0;
+	/* vCenter answers again, the snapshot is there and no removal of it ever reached vCenter:
+	 * the request was lost on its way, so send it again. */
+	if (k == 1 && !asked && tries > 1)
+		return remove_snapshot_tries(c, vm, name, still, timeout_s, grace, tries - 1, err);
+	return -1;
+}
+
+static int remove_snapshot(vs_conn *c, const char *vm, const char *name, const char *snap,
+			   int timeout_s, int grace, vs_error *err)
+{
+	return remove_snapshot_tries(c, vm, name, snap, timeout_s, grace, 2, err);
 }
 
 static void cleanup(run *r, const snaptest_spec *spec)

@@ -506,7 +506,7 @@ def _run_case(lab, case, out, recover_cmd):
         out.promise.append("exit 7 with nothing left")
     if fault == "netcut" and p.returncode != alone_rc:
         out.promise.append("a %d s network cut: exit %s, alone it ends %d: %s" % (
-            CUT_S, p.returncode, alone_rc, drained.get("stderr", "").strip()[-400:]))
+            CUT_S, p.returncode, alone_rc, drained.get("stderr", "").strip()[-1500:]))
 
     # at most one recovery
     r = lab.run(*recover_cmd(target), timeout=900)

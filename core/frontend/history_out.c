@@ -387,6 +387,18 @@ static void json_before_after(json_writer *w, const char *key, const char *a, co
 	json_object_end(w);
 }
 
+/* One side of a comparison: {"id", "at", "vcenter"} under key. */
+static void json_scan_ref(json_writer *w, const char *key, int64_t id, time_t at,
+			  const char *vcenter)
+{
+	json_key(w, key);
+	json_object_begin(w);
+	json_kv_int(w, "id", id);
+	json_kv_time(w, "at", at);
+	json_kv_string(w, "vcenter", vcenter);
+	json_object_end(w);
+}
+
 void history_diff_output(strbuf *out, const store_scan_diff *d, scan_format fmt, bool all)
 {
 	char ta[32], tb[32];
@@ -394,18 +406,8 @@ void history_diff_output(strbuf *out, const store_scan_diff *d, scan_format fmt,
 		json_writer w;
 		json_writer_init(&w, out, true);
 		json_object_begin(&w);
-		json_key(&w, "scan_a");
-		json_object_begin(&w);
-		json_kv_int(&w, "id", d->scan_a);
-		json_kv_time(&w, "at", d->at_a);
-		json_kv_string(&w, "vcenter", d->vcenter_a);
-		json_object_end(&w);
-		json_key(&w, "scan_b");
-		json_object_begin(&w);
-		json_kv_int(&w, "id", d->scan_b);
-		json_kv_time(&w, "at", d->at_b);
-		json_kv_string(&w, "vcenter", d->vcenter_b);
-		json_object_end(&w);
+		json_scan_ref(&w, "scan_a", d->scan_a, d->at_a, d->vcenter_a);
+		json_scan_ref(&w, "scan_b", d->scan_b, d->at_b, d->vcenter_b);
 		json_key(&w, "vms");
 		json_array_begin(&w);
 		for (size_t i = 0; i < d->n_vms; i++) {

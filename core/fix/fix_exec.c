@@ -776,6 +776,24 @@ static int step_shutdown_guest(worker *w, vm_state *vs, step_out *o)
 	return step_power_off(w, vs, o);
 }
 
+/* A reconfigure whose ending we did not see as usual (its answer lost, or a stop while it
+ * ran): vCenter's value decides, and the journal never reads "failed" for a value vCenter
+ * shows set. 0 with o->result saying how, else -1 with o->err as it was. */
+static int uuid_set_after_all(fix_ctx *x, const char *vm, step_out *o, const char *how)
+{
+	vm_facts f;
+	vs_error e2;
+	vs_error_clear(&e2);
+	bool set = fix_read_facts(x, vm, false, &f, &e2) == 0 && f.enable_uuid == TRI_YES;
+	snprintf(o->after, o->an, "%s", set ? uuid_value(&f) : "");
+	model_vm_facts_done(&f);
+	if (!set)
+		return -1;
+	vs_error_clear(o->err);
+	snprintf(o->result, o->rn, "%s; vCenter shows the value set", how);
+	return 0;
+}
+
 static int step_set_enable_uuid(worker *w, vm_state *vs, step_out *o)
 {
 	(void)vs;
@@ -791,17 +809,7 @@ static int step_set_enable_uuid(worker *w, vm_state *vs, step_out *o)
 		if (!vs_error_transient(o->err))
 			return -1;
 		follow_lost_task(x, vm, "reconfig", task_timeout(w->sh->o, "VirtualMachine.reconfigure"));
-		vs_error e2;
-		vs_error_clear(&e2);
-		bool set = fix_read_facts(x, vm, false, &f, &e2) == 0 && f.enable_uuid == TRI_YES;
-		snprintf(o->after, o->an, "%s", set ? uuid_value(&f) : "");
-		model_vm_facts_done(&f);
-		if (!set)
-			return -1;
-		vs_error_clear(o->err);
-		snprintf(o->result, o->rn, "the answer to ReconfigVM_Task was lost; vCenter shows the "
-			 "value set");
-		return 0;
+		return uuid_set_after_all(x, vm, o, "the answer to ReconfigVM_Task was lost");
 	}
 	journal_task(x, o->task);
 	vs_task_result r;
@@ -817,18 +825,9 @@ static int step_set_enable_uuid(worker *w, vm_state *vs, step_out *o)
 		rc = wait_task(x, o->task, "VirtualMachine.reconfigure", STOP_RESTORE_GRACE_S, false,
 			       &r, &e2);
 		vs_task_result_done(&r);
-		bool set = rc == 0 && fix_read_facts(x, vm, false, &f, &e2) == 0 &&
-			   f.enable_uuid == TRI_YES;
-		if (rc == 0) {
-			snprintf(o->after, o->an, "%s", set ? uuid_value(&f) : "");
-			model_vm_facts_done(&f);
-		}
-		if (!set)
+		if (rc < 0)
 			return -1;
-		vs_error_clear(o->err);
-		snprintf(o->result, o->rn, "stopped while ReconfigVM_Task ran; it ended and vCenter "
-			 "shows the value set");
-		return 0;
+		return uuid_set_after_all(x, vm, o, "stopped while ReconfigVM_Task ran; it ended");
 	}
 	if (rc < 0)
 		return -1;

@@ -249,6 +249,15 @@ void vs_http_conn_done(vs_conn *c)
 	c->soap_headers = NULL;
 }
 
+/* Does libcurl's or OpenSSL's error text contain one of words (any case)? */
+static bool says_any(const char *detail, const char *const *words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasestr(detail, words[i]))
+			return true;
+	return false;
+}
+
 /* OpenSSL's words for a handshake that failed on the protocol version or the algorithms, not on
  * the certificate (a TLS 1.0/1.1-only server, no shared cipher, a legacy signature). */
 static bool protocol_trouble(const char *detail)
@@ -259,10 +268,7 @@ static bool protocol_trouble(const char *detail)
 		"handshake failure", "inappropriate fallback", "dh key too small",
 		"unsafe legacy renegotiation",
 	};
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (strcasestr(detail, words[i]))
-			return true;
-	return false;
+	return says_any(detail, words, sizeof words / sizeof words[0]);
 }
 
 /* OpenSSL's and libcurl's words for a connection that broke under the handshake (a reset, a
@@ -273,10 +279,7 @@ static bool transport_trouble(const char *detail)
 		"connection reset", "recv failure", "send failure", "ssl_error_syscall",
 		"unexpected eof", "broken pipe", "connection refused",
 	};
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (strcasestr(detail, words[i]))
-			return true;
-	return false;
+	return says_any(detail, words, sizeof words / sizeof words[0]);
 }
 
 /* A failed handshake (or the name check right after it): no request byte was sent. */

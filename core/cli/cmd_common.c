@@ -8,14 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* --db, else the default place; NULL after one sentence when there is none. */
+static const char *history_path(const char *cmd, const char *db_opt, char *buf, size_t n)
+{
+	const char *path = db_opt ? db_opt : store_default_path(buf, n);
+	if (!path)
+		fprintf(stderr, "%s: no place for the history: set --db, QUIESCENT_DB or HOME\n", cmd);
+	return path;
+}
+
 static store *open_history(const char *cmd, const char *db_opt, bool read_only)
 {
 	char pathbuf[4096], msg[1024];
-	const char *path = db_opt ? db_opt : store_default_path(pathbuf, sizeof pathbuf);
-	if (!path) {
-		fprintf(stderr, "%s: no place for the history: set --db, QUIESCENT_DB or HOME\n", cmd);
+	const char *path = history_path(cmd, db_opt, pathbuf, sizeof pathbuf);
+	if (!path)
 		return NULL;
-	}
 	store *db = read_only ? store_open_read(path, msg, sizeof msg)
 			      : store_open(path, msg, sizeof msg);
 	if (!db)
@@ -69,14 +76,14 @@ void cmd_settle_tasks(const char *cmd, engine *e)
 			"vCenter says %s ended\n", cmd, k, k == 1 ? "" : "s", k == 1 ? "it" : "they");
 }
 
-engine *cmd_open_engine(const char *cmd, const char *db_opt, engine_opts *o)
+/* The engine over the history at db_opt (--db) or the default path; o->db_path is set here.
+ * NULL after one sentence on stderr. */
+static engine *open_engine(const char *cmd, const char *db_opt, engine_opts *o)
 {
 	char pathbuf[4096], msg[1024];
-	const char *path = db_opt ? db_opt : store_default_path(pathbuf, sizeof pathbuf);
-	if (!path) {
-		fprintf(stderr, "%s: no place for the history: set --db, QUIESCENT_DB or HOME\n", cmd);
+	const char *path = history_path(cmd, db_opt, pathbuf, sizeof pathbuf);
+	if (!path)
 		return NULL;
-	}
 	o->db_path = path;
 	engine *e = engine_open(o, msg, sizeof msg);
 	o->db_path = NULL;   /* pathbuf ends here; the engine keeps its own */
@@ -97,7 +104,7 @@ engine *cmd_start_engine(const char *cmd, conn_opts *conn, bool need_guest, cons
 	engine_opts eopts = { .guest_user = conn->guest_user,
 			      .guest_password = conn->guest_password, .stop = cli_stop_level(),
 			      .network_grace_s = network_grace_s, .task_timeout_s = task_timeout_s };
-	engine *e = cmd_open_engine(cmd, db_opt, &eopts);
+	engine *e = open_engine(cmd, db_opt, &eopts);
 	*exit_code = e ? CLI_EXIT_OK : CLI_EXIT_HISTORY;
 	return e;
 }

@@ -16,10 +16,6 @@
 store *cmd_open_history(const char *cmd, const char *db_opt);
 /* The same for commands that only read it: a history on read-only media is read as it is. */
 store *cmd_open_history_read(const char *cmd, const char *db_opt);
-/* The engine of a fix, a test or a recovery over the history at db_opt (--db) or the default
- * path; o->db_path is set here. On failure prints one sentence and returns NULL. */
-engine *cmd_open_engine(const char *cmd, const char *db_opt, engine_opts *o);
-
 /* What fix and snaptest do first: the connection options completed (exit 2 when they cannot
  * be), then the engine on the history (exit 8 without it: no journal, no change to a VM).
  * NULL after one sentence on stderr, with *exit_code set. */

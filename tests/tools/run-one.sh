@@ -10,7 +10,7 @@ name=$(basename "$(dirname "$file")")_$(basename "$file" .py)
 home=$(mktemp -d "${TMPDIR:-/tmp}/quiescent-suite-XXXXXX")
 start=$(date +%s)
 env XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_STATE_HOME="$home/state" \
-	QUIESCENT_BUILD="${BUILD:-build}" /usr/bin/python3 "$file" >"$logdir/$name.log" 2>&1
+	QUIESCENT_BUILD="${BUILD:-build}" "${PY:-/usr/bin/python3}" "$file" >"$logdir/$name.log" 2>&1
 echo $? >"$logdir/$name.rc"
 echo $(($(date +%s) - start)) >"$logdir/$name.secs"
 rm -rf "$home"

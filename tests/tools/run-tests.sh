@@ -13,19 +13,25 @@ failed=0
 failures=""
 timings=""
 
+# Counts a suite: its name, its exit status, its seconds. One line per suite goes to the
+# timings, so a slow suite is found from the log alone (make test's 15-minute budget).
+tally() { # name status seconds
+	if [ "$2" = 0 ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures="$failures $1"
+	fi
+	timings="$timings
+$(printf '%5ss  %s' "$3" "$1")"
+}
+
 run() { # name command...
 	name=$1; shift
 	echo "== $name"
 	start=$(date +%s)
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		failures="$failures $name"
-	fi
-	# one line per suite, so a slow suite is found from the log alone (make test's 15-minute budget)
-	timings="$timings
-$(printf '%5ss  %s' $(($(date +%s) - start)) "$name")"
+	"$@"
+	tally "$name" $? $(($(date +%s) - start))
 }
 
 # The Python suites mostly wait on the lab's clocks, not on the CPU: TEST_JOBS files run at once
@@ -41,20 +47,14 @@ pool() { # suite...
 	for t in $all; do
 		n=$(basename "$(dirname "$t")")_$(basename "$t" .py)
 		echo "$(cat "$logdir/$n.secs" 2>/dev/null || echo 100000) $t"
-	done | sort -rn | cut -d' ' -f2 | BUILD=$BUILD xargs -P "$jobs" -n 1 sh tests/tools/run-one.sh "$logdir"
+	done | sort -rn | cut -d' ' -f2 | BUILD=$BUILD PY=$PY xargs -P "$jobs" -n 1 sh tests/tools/run-one.sh "$logdir"
 	for t in $all; do
-		s=$(basename "$(dirname "$t")")
-		n=${s}_$(basename "$t" .py)
-		echo "== $s/$(basename "$t" .py)"
+		name=$(basename "$(dirname "$t")")/$(basename "$t" .py)
+		n=$(echo "$name" | tr / _)
+		echo "== $name"
 		cat "$logdir/$n.log" 2>/dev/null
-		if [ "$(cat "$logdir/$n.rc" 2>/dev/null)" = 0 ]; then
-			passed=$((passed + 1))
-		else
-			failed=$((failed + 1))
-			failures="$failures $s/$(basename "$t" .py)"
-		fi
-		timings="$timings
-$(printf '%5ss  %s' "$(cat "$logdir/$n.secs" 2>/dev/null || echo '?')" "$s/$(basename "$t" .py)")"
+		tally "$name" "$(cat "$logdir/$n.rc" 2>/dev/null || echo 1)" \
+			"$(cat "$logdir/$n.secs" 2>/dev/null || echo '?')"
 	done
 }
 

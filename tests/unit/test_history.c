@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "frontend/history_out.h"
+#include "frontend/retention.h"
 #include "cli/report.h"
 #include "model/model.h"
 #include "store/store.h"
@@ -752,6 +753,71 @@ static void test_vacuum(void **state)
 	store_close(s);
 }
 
+/* The retention settings file (frontend/retention.c): what it accepts, the sentence for what
+ * it does not, and what a scan then deletes (store_history_prune, no VACUUM). */
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_retention_settings(void **state)
+{
+	fixture *fx = *state;
+	char err[768] = "", path[192], want[512];
+	snprintf(path, sizeof path, "%s/retention", fx->db.dir);
+	retention_conf c;
+	/* none: no default retention */
+	assert_int_equal(retention_load(path, &c, err, sizeof err), 0);
+	assert_int_equal(c.keep_days, 0);
+	assert_int_equal(retention_apply(NULL, &c, T0, err, sizeof err), 0);
+	retention_done(&c);
+	static const struct { const char *text; int line; } bad[] = {
+		{ "keep\n", 1 }, { "keep 0\n", 1 }, { "# ok\nkeep 30 days\n", 2 },
+		{ "keep 30\nkeep-proof x\n", 2 }, { "keep 36501\n", 1 }, { "kep 30\n", 1 },
+		{ "keep -3\n", 1 },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		write_text(path, bad[i].text);
+		assert_int_equal(retention_load(path, &c, err, sizeof err), -1);
+		snprintf(want, sizeof want, "the retention settings %s, line %d: expected 'keep DAYS' "
+			 "or 'keep-proof DAYS' (1 to 36500 days)", path, bad[i].line);
+		assert_string_equal(err, want);
+		assert_int_equal(c.keep_days, 0);
+	}
+	write_text(path, "keep-proof 30\n");
+	assert_int_equal(retention_load(path, &c, err, sizeof err), -1);
+	snprintf(want, sizeof want, "the retention settings %s give keep-proof without keep DAYS", path);
+	assert_string_equal(err, want);
+
+	/* the proof outlives the scans: a year at least unless keep-proof says otherwise */
+	write_text(path, "# scans a day\n  keep 1   # comment\n\nkeep-proof 3\n");
+	assert_int_equal(retention_load(path, &c, err, sizeof err), 0);
+	assert_int_equal(c.keep_days, 1);
+	assert_int_equal(retention_proof_days(&c, 1), 3);
+	retention_conf plain = { .keep_days = 30 };
+	assert_int_equal(retention_proof_days(&plain, 30), 365);
+	assert_int_equal(retention_proof_days(&plain, 400), 400);
+
+	/* a day after T0 + 150: scan 1 goes (scan 2 and the fix and test, three days, stay) */
+	store *s = test_store_open(fx->db.path);
+	assert_int_equal(retention_apply(s, &c, T0 + 150 + 86400, err, sizeof err), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM vm_states WHERE id NOT IN"
+					" (SELECT state_id FROM scan_vms)"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM plans"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM snaptests"), 1);
+	/* three days later the proof goes too; the newest scan of a vCenter never does */
+	assert_int_equal(retention_apply(s, &c, T0 + 1000 + 3 * 86400, err, sizeof err), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM plans"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM snaptests"), 0);
+	store_close(s);
+	retention_done(&c);
+}
+
 /* ---- migrations: from every earlier version to this one ---- */
 
 static void check_current_schema(const char *path)
@@ -1345,6 +1411,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outputs_and_report, setup_fixture, teardown),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test_setup_teardown(test_vacuum, setup_fixture, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_settings, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1_with_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v2_owners, setup, teardown),

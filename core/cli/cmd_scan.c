@@ -44,7 +44,8 @@ static void usage(FILE *out)
 		     "Scan:\n"
 		     "  --vm GLOB             only VMs whose name matches (repeatable)\n"
 		     "  --no-probe            do not run the guest probe (use the last one in history)\n"
-		     "  --probe-concurrency N guest probes at once in all (default %d)\n"
+		     "  --probe-concurrency N guest probes at once in all (default %d, or the per-host\n"
+		     "                        bound times the hosts when more, up to %d)\n"
 		     "  --probe-per-host N    guest probes at once on one ESXi host (default %d)\n"
 		     "  --probe-max-age AGE   speed: reuse a guest's last good probe younger than AGE\n"
 		     "                        (30m, 6h, 1d; no fix of ours since) instead of probing\n"
@@ -66,7 +67,7 @@ static void usage(FILE *out)
 		     "powered off or a test snapshot behind (R26; named on the last lines, or on\n"
 		     "stderr for json and csv), 8 the scan could not be stored in the history (a\n"
 		     "full disk, read-only media, a damaged file): nothing was printed.\n",
-		conn_opts_help(), PROBE_TOTAL, PROBE_PER_HOST);
+		conn_opts_help(), PROBE_TOTAL, PROBE_TOTAL_MAX, PROBE_PER_HOST);
 }
 
 static bool parse_count(const char *v, long *out)

@@ -120,6 +120,7 @@ static void json_probe_rate(json_writer *w, const scan_probe_stats *p)
 	json_key(w, "per_minute");
 	json_double(w, probes_per_minute(p));
 	json_kv_int(w, "guest_calls", (int64_t)p->guest_calls);
+	json_kv_int(w, "concurrency", (int64_t)p->concurrency);
 	json_key(w, "calls_per_probe");
 	json_double(w, calls_per_probe(p));
 	json_object_end(w);

@@ -601,7 +601,8 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 				     .skip = skip, .host_keys = host_keys,
 				     .done = early_probed, .ctx = &e,
 				     .logins = spec->guest_logins };
-		probe_many(s, out->facts, out->n, spec->guest_user, spec->guest_password, &lim);
+		out->probes.concurrency = probe_many(s, out->facts, out->n, spec->guest_user,
+						     spec->guest_password, &lim);
 		out->probes.probed = e.to_probe;
 		out->probes.seconds = monoclock_now() - probe_start;
 		out->probes.guest_calls = vs_session_guest_calls(s) - calls_before;

@@ -51,6 +51,7 @@ typedef struct {
 	size_t reused;           /* guests whose recent probe was used as it was (--probe-max-age) */
 	double seconds;          /* wall time of the probe phase */
 	unsigned long long guest_calls;   /* Guest Operations requests it sent */
+	size_t concurrency;      /* probes it ran at once in all, at most (the pool's threads) */
 } scan_probe_stats;
 
 typedef struct {

@@ -67,6 +67,22 @@ class ProbePool(unittest.TestCase):
                 self.assertEqual(max(most.values()), per_host, most)
                 self.assertEqual(most_in_all(lab.log_text()), min(total, 4 * per_host))
 
+    def test_default_total_follows_hosts(self):
+        # 41 guests over 4 hosts at 10 per host: without --probe-concurrency the total is not
+        # the fixed 32 but the hosts' 40 (each host gets its share; at most 64). The first
+        # guest is probed alone (the guest login is proven on one VM first), the 40 others
+        # at once.
+        scenario = dict(SCENARIO, vms=[dict(SCENARIO["vms"][0], count=41)])
+        with Lab(scenario, speed=1) as lab, tempfile.TemporaryDirectory() as tmp:
+            doc = self.scan(lab, os.path.join(tmp, "h.db"), "--probe-per-host", "10")
+            self.assertTrue(all(v["probe"]["state"] == "ok" for v in doc["vms"]))
+            self.assertEqual(doc["vcenters"][0]["probes"]["concurrency"], 40)
+            log = lab.log_text()
+            self.assertLessEqual(max(most_in_flight(log).values()), 10)
+            # more than the old fixed 32 at once (all 40 unless a loaded machine staggers them)
+            self.assertGreater(most_in_all(log), 32)
+            self.assertLessEqual(most_in_all(log), 40)
+
     def test_probe_max_age(self):
         with tempfile.TemporaryDirectory() as tmp:
             reqlog = os.path.join(tmp, "requests.jsonl")

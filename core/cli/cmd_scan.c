@@ -66,7 +66,8 @@ static void usage(FILE *out)
 		     "other VMs were not tried with it), 7 an interrupted quiescent run left a VM\n"
 		     "powered off or a test snapshot behind (R26; named on the last lines, or on\n"
 		     "stderr for json and csv), 8 the scan could not be stored in the history (a\n"
-		     "full disk, read-only media, a damaged file): nothing was printed.\n",
+		     "full disk, read-only media, a damaged file): nothing was printed; or the\n"
+		     "retention settings' deletes failed after it was stored and printed.\n",
 		conn_opts_help(), PROBE_TOTAL, PROBE_TOTAL_MAX, PROBE_PER_HOST);
 }
 

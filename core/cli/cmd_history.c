@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
 #include "frontend/history_out.h"
+#include "frontend/retention.h"
 #include "store/store.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -11,9 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Retention keeps the proof (fixes, test snapshots) at least this long by default. */
-#define DEFAULT_KEEP_PROOF_DAYS 365
 
 typedef struct {
 	store_history_filter f;
@@ -49,7 +47,10 @@ static void usage(FILE *out)
 		"  --keep DAYS           retention: delete scans (and other history) older than DAYS\n"
 		"                        days, then compact the file (--vacuum may be given too)\n"
 		"  --keep-proof DAYS     with --keep: keep fixes and test snapshots DAYS days\n"
-		"                        (default: the longer of --keep and 365 days)\n"
+		"                        (default: keep-proof of the retention settings, else the\n"
+		"                        longer of --keep and 365 days)\n"
+		"Retention settings: $XDG_CONFIG_HOME/quiescent/retention, lines 'keep DAYS' and\n"
+		"'keep-proof DAYS': every scan then deletes what is older (without compacting).\n"
 		"Output:\n"
 		"  --format FMT          table (default), json or csv\n"
 		"  --db PATH             history database (env QUIESCENT_DB)\n"
@@ -172,9 +173,15 @@ static int parse(int argc, char **argv, history_opts *o)
 	if (proof_given && !keep_given)
 		return bad("%s", "--keep-proof goes with --keep DAYS");
 	o->vacuum = keep_given;
-	if (!proof_given)
-		o->keep_proof_days = o->keep_days > DEFAULT_KEEP_PROOF_DAYS ? o->keep_days
-									  : DEFAULT_KEEP_PROOF_DAYS;
+	if (keep_given && !proof_given) {
+		/* the retention settings' keep-proof, else the longer of DAYS and a year */
+		retention_conf conf;
+		char msg[768];
+		if (retention_load(NULL, &conf, msg, sizeof msg) != 0)
+			return bad("%s", msg);
+		o->keep_proof_days = retention_proof_days(&conf, o->keep_days);
+		retention_done(&conf);
+	}
 	if ((o->diff + o->trends + o->vacuum + (o->show_id > 0)) > 1)
 		return bad("%s", "choose one of --diff, --trends, --show and --keep");
 	if (o->f.since && o->f.until && o->f.since > o->f.until)

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
 #include "frontend/conn.h"
+#include "frontend/retention.h"
 #include "cli/scan_output.h"
 #include "probe/probe.h"
 #include "scan/scan.h"
@@ -32,6 +33,7 @@ typedef struct {
 	scan_format format;
 	char *db;
 	long max_probe_age_s;   /* 0: SCAN_MAX_PROBE_AGE_S */
+	retention_conf retention;   /* the config file's default (frontend/retention.h) */
 } scan_opts;
 
 static void usage(FILE *out)
@@ -42,7 +44,8 @@ static void usage(FILE *out)
 		     "Scan:\n"
 		     "  --vm GLOB             only VMs whose name matches (repeatable)\n"
 		     "  --no-probe            do not run the guest probe (use the last one in history)\n"
-		     "  --probe-concurrency N guest probes at once in all (default %d)\n"
+		     "  --probe-concurrency N guest probes at once in all (default %d, or the per-host\n"
+		     "                        bound times the hosts when more, up to %d)\n"
 		     "  --probe-per-host N    guest probes at once on one ESXi host (default %d)\n"
 		     "  --probe-max-age AGE   speed: reuse a guest's last good probe younger than AGE\n"
 		     "                        (30m, 6h, 1d; no fix of ours since) instead of probing\n"
@@ -63,8 +66,9 @@ static void usage(FILE *out)
 		     "other VMs were not tried with it), 7 an interrupted quiescent run left a VM\n"
 		     "powered off or a test snapshot behind (R26; named on the last lines, or on\n"
 		     "stderr for json and csv), 8 the scan could not be stored in the history (a\n"
-		     "full disk, read-only media, a damaged file): nothing was printed.\n",
-		conn_opts_help(), PROBE_TOTAL, PROBE_PER_HOST);
+		     "full disk, read-only media, a damaged file): nothing was printed; or the\n"
+		     "retention settings' deletes failed after it was stored and printed.\n",
+		conn_opts_help(), PROBE_TOTAL, PROBE_TOTAL_MAX, PROBE_PER_HOST);
 }
 
 static bool parse_count(const char *v, long *out)
@@ -171,17 +175,20 @@ static int terminal_width(void)
 }
 
 /* What nothing after the scan waits for runs beside formatting and writing the result: the
- * logout (a network round trip) and closing the history (copying the scan from the WAL into
- * the database). Both belong to this thread from its start. */
+ * logout (a network round trip), the configured retention, and closing the history (copying
+ * the scan from the WAL into the database). All belong to this thread from its start. */
 typedef struct {
 	vs_session *s;
 	store *db;
+	const retention_conf *retention;
+	char error[768];   /* why the retention failed; "": it did not */
 } finish_work;
 
 static void *finish_run(void *arg)
 {
 	finish_work *w = arg;
 	vs_session_free(w->s);
+	retention_apply(w->db, w->retention, time(NULL), w->error, sizeof w->error);
 	store_close(w->db);
 	return NULL;
 }
@@ -454,6 +461,10 @@ static int run(scan_opts *o)
 	store_checkpoint_at_close(db);
 	if (conn_opts_server_count(&o->conn) > 1) {
 		int rc = run_many(o, db);
+		if (retention_apply(db, &o->retention, time(NULL), msg, sizeof msg) != 0) {
+			fprintf(stderr, "quiescent scan: %s\n", msg);
+			rc = worst_exit(rc, CLI_EXIT_HISTORY);
+		}
 		store_close(db);
 		return rc;
 	}
@@ -501,7 +512,7 @@ static int run(scan_opts *o)
 	lr.refused = vs_session_guest_login_refused(s, lr.user, sizeof lr.user, lr.vm, sizeof lr.vm,
 						    &lr.not_tried);
 	pthread_t finisher;
-	finish_work fw = { .s = s, .db = db };
+	finish_work fw = { .s = s, .db = db, .retention = &o->retention };
 	if (pthread_create(&finisher, NULL, finish_run, &fw) == 0)
 		s = NULL, db = NULL;
 
@@ -521,6 +532,14 @@ static int run(scan_opts *o)
 	if (!s) {
 		pthread_join(finisher, NULL);
 		timing_mark("logout, history closed");
+	} else {
+		/* no thread to be had: the retention here (the rest goes at out) */
+		retention_apply(db, &o->retention, time(NULL), fw.error, sizeof fw.error);
+	}
+	if (fw.error[0]) {
+		/* the scan is stored and printed; the history is not thinned as configured */
+		fprintf(stderr, "quiescent scan: %s\n", fw.error);
+		rc = worst_exit(rc, CLI_EXIT_HISTORY);
 	}
 out:
 	scan_result_done(&result);
@@ -536,13 +555,18 @@ int cmd_scan(int argc, char **argv)
 	conn_opts_init(&o.conn);
 	o.conn.several_servers = true;
 	int rc;
+	char msg[768];
 	int p = parse(argc, argv, &o);
 	if (p != 0) {
 		rc = p > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	} else if (retention_load(NULL, &o.retention, msg, sizeof msg) != 0) {
+		fprintf(stderr, "quiescent scan: %s\n", msg);
+		rc = CLI_EXIT_USAGE;
 	} else {
 		conn_opts_from_env(&o.conn);
 		rc = run(&o);
 	}
+	retention_done(&o.retention);
 	cmd_strings_free(o.globs, o.n_globs);
 	free(o.db);
 	conn_opts_done(&o.conn);

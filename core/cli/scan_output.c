@@ -81,6 +81,51 @@ static size_t max_name_len(const scan_result *r)
 	return m;
 }
 
+/* The guest probe's rate, by the clock of the probe phase: what hostd's one-at-a-time Guest
+ * Operations per host leave of the pool (issue 18). */
+static double probes_per_minute(const scan_probe_stats *p)
+{
+	return p->seconds > 0 ? (double)p->probed * 60.0 / p->seconds : 0;
+}
+
+static double calls_per_probe(const scan_probe_stats *p)
+{
+	return p->probed ? (double)p->guest_calls / (double)p->probed : 0;
+}
+
+/* "probes: 1000 in 134.2 s (447 per minute, 4.0 Guest Operations calls each); 12 reused ..."
+ * (nothing when the scan neither probed nor reused a probe) */
+static void add_probe_rate(strbuf *out, const scan_probe_stats *p)
+{
+	if (!p->probed && !p->reused)
+		return;
+	strbuf_adds(out, "probes: ");
+	if (p->probed)
+		strbuf_addf(out, "%zu in %.1f s (%.0f per minute, %.1f Guest Operations calls each)",
+			    p->probed, p->seconds, probes_per_minute(p), calls_per_probe(p));
+	if (p->reused)
+		strbuf_addf(out, "%s%zu reused, younger than --probe-max-age", p->probed ? "; " : "",
+			    p->reused);
+	strbuf_addc(out, '\n');
+}
+
+static void json_probe_rate(json_writer *w, const scan_probe_stats *p)
+{
+	json_key(w, "probes");
+	json_object_begin(w);
+	json_kv_int(w, "probed", (int64_t)p->probed);
+	json_kv_int(w, "reused", (int64_t)p->reused);
+	json_key(w, "seconds");
+	json_double(w, p->seconds);
+	json_key(w, "per_minute");
+	json_double(w, probes_per_minute(p));
+	json_kv_int(w, "guest_calls", (int64_t)p->guest_calls);
+	json_kv_int(w, "concurrency", (int64_t)p->concurrency);
+	json_key(w, "calls_per_probe");
+	json_double(w, calls_per_probe(p));
+	json_object_end(w);
+}
+
 /* One line per VM. On a terminal the fixed columns take 44 of 80 (57 with the last-test
  * column, shown from 110 columns); the name and the top finding share what is left. Without
  * a width (a pipe, a file, --wide) names and findings are whole, with the last test. */
@@ -146,6 +191,7 @@ static void output_table(strbuf *out, const scan_result *r, int columns, FILE *s
 		    count[STATUS_MANUAL], count[STATUS_UNKNOWN], count[STATUS_NA]);
 	strbuf_addf(out, "proof: %zu proven, %zu predicted, %zu failed\n", proof_count[PROOF_PROVEN],
 		    proof_count[PROOF_PREDICTED], proof_count[PROOF_FAILED]);
+	add_probe_rate(out, &r->probes);
 }
 
 void scan_proof_json(json_writer *w, const vm_facts *f, const vm_proof *p, time_t max_age)
@@ -265,6 +311,8 @@ static void output_json(strbuf *out, const scan_part *parts, size_t n_parts, FIL
 		json_kv_bool(&w, "scanned", !parts[p].error);
 		json_kv_time(&w, "scanned_at", parts[p].error ? 0 : parts[p].r->scanned_at);
 		json_kv_string(&w, "error", parts[p].error);
+		if (!parts[p].error)
+			json_probe_rate(&w, &parts[p].r->probes);
 		json_object_end(&w);
 	}
 	json_array_end(&w);

@@ -33,12 +33,15 @@ void probe_vm(vs_conn *c, const vm_facts *f, const char *user, const char *passw
 void probe_parse_raw(const char *raw, size_t len, const char *user, guest_probe *out);
 
 /* How many probes run at once: hostd serialises Guest Operations per ESXi host, so a few
- * per host, and a total for the connections and threads on our side. */
+ * per host, and a total for the connections and threads on our side: PROBE_TOTAL, or the
+ * per-host bound times the hosts when that is more, up to PROBE_TOTAL_MAX. */
 #define PROBE_PER_HOST 2
 #define PROBE_TOTAL 32
+#define PROBE_TOTAL_MAX 64
 
 typedef struct {
-	int total;          /* probes at once in all (each its own connection); <= 0: PROBE_TOTAL */
+	int total;          /* probes at once in all (each its own connection); <= 0: PROBE_TOTAL
+			     * raised to per_host x the hosts (at most PROBE_TOTAL_MAX) */
 	int per_host;       /* probes at once on one ESXi host (vm_facts.host); <= 0: PROBE_PER_HOST.
 			     * A VM whose host is not known is bounded by the total only. */
 	int timeout_s;
@@ -56,9 +59,10 @@ typedef struct {
 /* Probes every applicable VM of vms[0..n) not skipped, writing vms[i].probe; the others are
  * left untouched (probe_pool.c). Each account is first decided on one VM at a time (the
  * guest-login circuit breaker, vsphere/guest_login.h); then hosts are served in turn, never
- * more than per_host at once on one; at most total at once in all. */
-void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
-		const probe_limits *lim);
+ * more than per_host at once on one; at most total at once in all. Returns the probes it let
+ * run at once in all (its threads; 0 when it probed none in parallel). */
+size_t probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user,
+		  const char *password, const probe_limits *lim);
 
 /* Keys for the ESXi host of every applicable VM whose vm_facts.host is NULL (the host's moref,
  * from runtime.host; probe_hosts.c): n entries, NULL where none. NULL when there is nothing to

@@ -181,8 +181,20 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const char *password,
-		const probe_limits *lim)
+/* The probes at once in all. The per-host bound is what spares hostd; the total spares only
+ * our threads and connections, so by default it does not leave hosts' slots idle: a fixed 32
+ * over 20 hosts at 2 each kept 8 idle (probe bench with 5 s guest commands: 324 s, 252 s at
+ * 40). The VMs of no known host count as one host. */
+static size_t pool_size(const probe_limits *lim, const pool *p)
+{
+	if (lim->total > 0)
+		return (size_t)lim->total;
+	size_t want = p->n_groups * (size_t)p->per_host;
+	return want < PROBE_TOTAL ? PROBE_TOTAL : want > PROBE_TOTAL_MAX ? PROBE_TOTAL_MAX : want;
+}
+
+size_t probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user,
+		  const char *password, const probe_limits *lim)
 {
 	if (!lim)
 		lim = &no_limits;
@@ -203,7 +215,7 @@ void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const 
 	if (!p.left) {
 		free(p.queue);
 		name_refusing_vms(vms, n);
-		return;
+		return 0;
 	}
 	by_host *order = xcalloc(p.left, sizeof *order);
 	for (size_t k = 0; k < p.left; k++) {
@@ -228,7 +240,7 @@ void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const 
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 
-	size_t workers = lim->total > 0 ? (size_t)lim->total : PROBE_TOTAL;
+	size_t workers = pool_size(lim, &p);
 	if (workers > p.left)
 		workers = p.left;
 	pthread_t *threads = xcalloc(workers, sizeof *threads);
@@ -248,4 +260,5 @@ void probe_many(vs_session *s, vm_facts *vms, size_t n, const char *user, const 
 	free(p.next);
 	free(p.in_flight);
 	name_refusing_vms(vms, n);
+	return started;
 }

@@ -3,6 +3,7 @@
 #include "proof/proof.h"
 #include "rules/rules.h"
 #include "util/json.h"
+#include "util/monoclock.h"
 #include "util/strbuf.h"
 #include "util/timing.h"
 #include "util/url.h"
@@ -582,8 +583,12 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 		bool *skip = reuse_recent_probes(db, out->vcenter, out->facts, out->n,
 						 spec->probe_max_age_s, out->scanned_at);
 		e.facts = out->facts;
-		for (size_t i = 0; i < out->n; i++)
+		for (size_t i = 0; i < out->n; i++) {
 			e.to_probe += probe_applicable(&out->facts[i]) && !(skip && skip[i]);
+			out->probes.reused += skip && skip[i];
+		}
+		double probe_start = monoclock_now();
+		unsigned long long calls_before = vs_session_guest_calls(s);
 		/* the inventory may not say each VM's host: ask for runtime.host (cheap) */
 		vs_error ignored;
 		vs_error_clear(&ignored);
@@ -596,7 +601,11 @@ scan_status scan_run(vs_session *s, store *db, const char *server, const scan_sp
 				     .skip = skip, .host_keys = host_keys,
 				     .done = early_probed, .ctx = &e,
 				     .logins = spec->guest_logins };
-		probe_many(s, out->facts, out->n, spec->guest_user, spec->guest_password, &lim);
+		out->probes.concurrency = probe_many(s, out->facts, out->n, spec->guest_user,
+						     spec->guest_password, &lim);
+		out->probes.probed = e.to_probe;
+		out->probes.seconds = monoclock_now() - probe_start;
+		out->probes.guest_calls = vs_session_guest_calls(s) - calls_before;
 		probe_host_keys_free(host_keys, out->n);
 		free(skip);
 	}

@@ -45,6 +45,15 @@ typedef enum { SCAN_PHASE_INVENTORY, SCAN_PHASE_PROBE, SCAN_PHASE_RULES, SCAN_PH
  * ends, with how many of the probed VMs are done). */
 typedef void (*scan_progress_fn)(void *ctx, scan_phase phase, size_t done, size_t total);
 
+/* What the guest probe of one scan cost (issue 18: probes per minute, calls per probe). */
+typedef struct {
+	size_t probed;           /* guests probed by this scan (whatever the outcome) */
+	size_t reused;           /* guests whose recent probe was used as it was (--probe-max-age) */
+	double seconds;          /* wall time of the probe phase */
+	unsigned long long guest_calls;   /* Guest Operations requests it sent */
+	size_t concurrency;      /* probes it ran at once in all, at most (the pool's threads) */
+} scan_probe_stats;
+
 typedef struct {
 	char *vcenter;           /* host[:port]: the history key and the JSON "vcenter" */
 	time_t scanned_at;
@@ -53,6 +62,7 @@ typedef struct {
 	size_t n;
 	int64_t scan_id;         /* in history */
 	time_t max_proof_age;    /* the outputs' proof: older tests only predict (0: 30 days) */
+	scan_probe_stats probes;
 } scan_result;
 
 typedef enum {

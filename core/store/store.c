@@ -336,21 +336,20 @@ static int exec_sql(store *s, const char *sql, char *err, size_t errlen, const c
 	return 0;
 }
 
+/* Every missing step in ONE transaction, each with its user_version bump: the file is at its
+ * old version or at this build's, never in between, so after a failure, a kill or a full disk
+ * at any point the build that wrote it still opens it (SQLite rolls the rest back). */
 static int migrate(store *s, const char *const *migrations, size_t n, char *err, size_t errlen)
 {
-	for (;;) {
-		if (exec_sql(s, "BEGIN IMMEDIATE", err, errlen, "cannot lock for the schema upgrade") != 0)
-			return -1;
-		/* read again under the lock: another process may have migrated meanwhile */
-		int v;
-		if (query_int(s, "PRAGMA user_version", &v) != 0) {
-			store_fail(s, err, errlen, "cannot read the schema version");
-			goto fail;
-		}
-		if ((size_t)v >= n) {
-			s->version = v;
-			return exec_sql(s, "COMMIT", err, errlen, "cannot finish the schema upgrade");
-		}
+	if (exec_sql(s, "BEGIN IMMEDIATE", err, errlen, "cannot lock for the schema upgrade") != 0)
+		return -1;
+	/* read again under the lock: another process may have migrated meanwhile */
+	int from;
+	if (query_int(s, "PRAGMA user_version", &from) != 0) {
+		store_fail(s, err, errlen, "cannot read the schema version");
+		goto fail;
+	}
+	for (int v = from; (size_t)v < n; v++) {
 		char bump[64];
 		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
 		if (sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
@@ -358,12 +357,19 @@ static int migrate(store *s, const char *const *migrations, size_t n, char *err,
 			errbuf_set(err, errlen,
 				   "upgrading the history %s from schema %d to %d failed: %s; "
 				   "it was left at schema %d",
-				   s->path, v, v + 1, sqlite3_errmsg(s->db), v);
+				   s->path, v, v + 1, sqlite3_errmsg(s->db), from);
 			goto fail;
 		}
-		if (exec_sql(s, "COMMIT", err, errlen, "cannot commit the schema upgrade") != 0)
-			goto fail;
 	}
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		/* SQLite writes the converted pages here (a full disk shows now) */
+		errbuf_set(err, errlen,
+			   "upgrading the history %s from schema %d to %zu failed at the commit: %s; "
+			   "it was left at schema %d", s->path, from, n, sqlite3_errmsg(s->db), from);
+		goto fail;
+	}
+	s->version = (size_t)from > n ? from : (int)n;
+	return 0;
 fail:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;

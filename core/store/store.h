@@ -627,6 +627,11 @@ typedef struct {
 
 int store_history_vacuum(store *s, time_t cutoff, time_t proof_cutoff,
 			 store_vacuum_stats *stats, char *err, size_t errlen);
+/* The same deletes without the VACUUM (the freed pages are reused by the next scans): the
+ * retention default a scan applies after storing (frontend/retention.h). Cheap when nothing
+ * is old enough. */
+int store_history_prune(store *s, time_t cutoff, time_t proof_cutoff,
+			store_vacuum_stats *stats, char *err, size_t errlen);
 
 /* ---- shell completion (store_names.c) ---- */
 

@@ -1227,8 +1227,10 @@ static int64_t file_bytes(store *s)
 	return size;
 }
 
-int store_history_vacuum(store *s, time_t cutoff, time_t proof_cutoff,
-			 store_vacuum_stats *stats, char *err, size_t errlen)
+/* The deletes of retention in one transaction. thorough: also states no scan refers to when
+ * no scan went (a pass over every scan's list; the explicit `history --keep` does it). */
+static int prune(store *s, time_t cutoff, time_t proof_cutoff, bool thorough,
+		 store_vacuum_stats *stats, char *err, size_t errlen)
 {
 	/* the proof (fix plans, test snapshots) by its own cutoff, the rest by cutoff */
 	static const char *const steps[] = { sql_del_scans, sql_del_states, sql_del_plans,
@@ -1244,6 +1246,8 @@ int store_history_vacuum(store *s, time_t cutoff, time_t proof_cutoff,
 	if (store_begin(s, err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		if (steps[i] == sql_del_states && !thorough && !stats->scans)
+			continue;   /* no scan went: no state lost its last reference */
 		sqlite3_stmt *st = store_stmt(s, steps[i], err, errlen);
 		if (!st)
 			goto fail;
@@ -1256,13 +1260,31 @@ int store_history_vacuum(store *s, time_t cutoff, time_t proof_cutoff,
 	}
 	if (store_commit(s, err, errlen) != 0)
 		return -1;
+	stats->bytes_after = stats->bytes_before;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int store_history_prune(store *s, time_t cutoff, time_t proof_cutoff,
+			store_vacuum_stats *stats, char *err, size_t errlen)
+{
+	return prune(s, cutoff, proof_cutoff, false, stats, err, errlen);
+}
+
+int store_history_vacuum(store *s, time_t cutoff, time_t proof_cutoff,
+			 store_vacuum_stats *stats, char *err, size_t errlen)
+{
+	store_vacuum_stats local;
+	if (!stats)
+		stats = &local;
+	if (prune(s, cutoff, proof_cutoff, true, stats, err, errlen) != 0)
+		return -1;
 	/* outside the transaction: VACUUM rewrites the file, then the WAL is folded in */
 	if (sqlite3_exec(s->db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(s, err, errlen, "the old rows were deleted but VACUUM failed");
 	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	stats->bytes_after = file_bytes(s);
 	return 0;
-fail:
-	store_rollback(s);
-	return -1;
 }

@@ -46,6 +46,7 @@ static int guest_call(vs_conn *c, const char *method, const char *mgr_type, cons
 	secret_add(body, tail.buf);
 	strbuf_done(&head);
 	strbuf_done(&tail);
+	atomic_fetch_add(&c->s->guest_calls, 1);
 	int rc = vs_soap_call_ex(c, secret_data(body), VS_SOAP_SECRET, fn, ctx, err);
 	secret_release(body);
 	if (rc < 0 && err && *a->password && strstr(err->message, a->password))

@@ -43,6 +43,7 @@ struct vs_session {
 	char thumbprint[VS_THUMB_LEN];
 	atomic_uint login_gen;    /* bumped by every successful Login */
 	atomic_uint cancel_gen;   /* bumped by vs_session_cancel */
+	atomic_ullong guest_calls; /* Guest Operations requests sent (guest.c), for the probe rate */
 	bool logged_in;
 	pthread_mutex_t guest_mu;     /* the guest login circuit breaker (guest_login.c) */
 	pthread_cond_t guest_cv;

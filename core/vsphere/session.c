@@ -32,6 +32,11 @@ unsigned vs_session_login_gen(vs_session *s)
 	return atomic_load(&s->login_gen);
 }
 
+unsigned long long vs_session_guest_calls(vs_session *s)
+{
+	return atomic_load(&s->guest_calls);
+}
+
 void vs_session_cancel(vs_session *s)
 {
 	atomic_fetch_add(&s->cancel_gen, 1);

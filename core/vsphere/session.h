@@ -66,6 +66,10 @@ vs_session *vs_conn_session(vs_conn *c);
  * 0 or -1 with err. */
 int vs_session_keepalive(vs_conn *c, vs_error *err);
 
+/* How many Guest Operations requests (StartProgramInGuest, ListProcessesInGuest, file
+ * transfers, ...) the session has sent so far, from every connection and thread. */
+unsigned long long vs_session_guest_calls(vs_session *s);
+
 /* Asks every in-flight request on this session to stop (Ctrl-C): they fail VS_ERR_CANCELLED,
  * and so do vs_task_wait loops. Requests started afterwards run normally. */
 void vs_session_cancel(vs_session *s);

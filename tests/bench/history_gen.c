@@ -6,7 +6,13 @@
  * writes DAYS more daily scans of the same VMs through the store's own API, one connection
  * and one transaction each, as a daily cron scan would: CHANGES_PER_DAY VMs (chosen by a
  * fixed pseudo-random sequence) come back changed each day (rebooted: a new boot time; every
- * other one also with one snapshot more), the rest as they were. Prints the seconds spent. */
+ * other one also with one snapshot more), the rest as they were. Prints the seconds spent.
+ *
+ *   history_gen DB prune KEEP_DAYS
+ *
+ * What a daily scan with the retention setting `keep KEEP_DAYS` deletes once its scan is
+ * stored (store_history_prune), on the day after the newest scan: prints the seconds it took,
+ * the CPU seconds, and the scans and stored VM states it deleted. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +28,47 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int prune(const char *db, long keep_days)
+{
+	char err[1024] = "";
+	store *s = store_open(db, err, sizeof err);
+	if (!s) {
+		fprintf(stderr, "history_gen: %s\n", err);
+		return 1;
+	}
+	store_trend_point *t;
+	size_t n;
+	if (store_history_trends(s, &(store_history_filter){ 0 }, &t, &n, err, sizeof err) != 0 || !n) {
+		fprintf(stderr, "history_gen: no scans: %s\n", err);
+		return 1;
+	}
+	time_t now = t[n - 1].at + 86400;
+	free(t);
+	store_vacuum_stats st;
+	double start = now_s(), cpu = cpu_s();
+	if (store_history_prune(s, now - (time_t)keep_days * 86400,
+				now - (time_t)(keep_days > 365 ? keep_days : 365) * 86400, &st, err,
+				sizeof err) != 0) {
+		fprintf(stderr, "history_gen: %s\n", err);
+		return 1;
+	}
+	printf("%.2f %.2f %lld %lld\n", now_s() - start, cpu_s() - cpu, (long long)st.scans,
+	       (long long)st.states);
+	store_close(s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[2], "prune"))
+		return prune(argv[1], atol(argv[3]));
 	if (argc != 5) {
 		fprintf(stderr, "usage: history_gen DB SCAN_ID DAYS CHANGES_PER_DAY\n");
 		return 2;

@@ -51,8 +51,8 @@ class HistoryTest(unittest.TestCase):
         cls.lab.stop()
         cls.tmp.cleanup()
 
-    def hist(self, *args, db=None):
-        return quiescent(self.lab, "history", "--db", db or self.db, *args)
+    def hist(self, *args, db=None, env_extra=None):
+        return quiescent(self.lab, "history", "--db", db or self.db, *args, env_extra=env_extra)
 
     def records(self, *args):
         r = self.hist("--format", "json", *args)
@@ -290,6 +290,72 @@ class HistoryTest(unittest.TestCase):
         self.assertEqual(self.hist("--vacuum", db=db).returncode, 2)
         self.assertEqual(self.hist("--keep-proof", "3", db=db).returncode, 2)
         self.assertEqual(self.hist("--keep", "x", db=db).returncode, 2)
+
+    def test_11b_retention_settings(self):
+        """The retention settings file: every scan deletes what is older than `keep`, fixes and
+        test snapshots by `keep-proof` (default: the longer of keep and a year); a bad line is
+        a usage error before anything is scanned; `history --keep` takes keep-proof from it."""
+        db = os.path.join(self.tmp.name, "ret.db")
+        shutil.copy(self.db, db)
+        con = sqlite3.connect(db)   # this history's rows, 400 days older
+        shift = 400 * 86400
+        for table, cols in (("connections", ("started_at", "ended_at")),
+                            ("scans", ("started_at", "finished_at")),
+                            ("plans", ("created_at", "updated_at")),
+                            ("snaptests", ("created_at", "ended_at")),
+                            ("tasks", ("started_at", "ended_at")), ("events", ("at",)),
+                            ("messages", ("at",))):
+            con.execute("UPDATE %s SET %s" % (table, ", ".join(
+                "%s = %s - %d" % (c, c, shift) for c in cols)))
+        con.commit()
+        old_scans = con.execute("SELECT count(*) FROM scans").fetchone()[0]
+        con.close()
+        cfg = os.path.join(self.tmp.name, "config")
+        os.makedirs(os.path.join(cfg, "quiescent"), exist_ok=True)
+        settings = os.path.join(cfg, "quiescent", "retention")
+
+        def scan():
+            return quiescent(self.lab, "scan", "--server", self.lab.url, "--thumbprint",
+                             self.lab.thumbprint, "--no-probe", "--format", "json", db=db,
+                             env_extra={"XDG_CONFIG_HOME": cfg})
+
+        def kinds():
+            recs = json.loads(self.hist("--format", "json", db=db).stdout)["records"]
+            return sorted({(r["kind"], r["id"]) for r in recs if r["kind"] != "scan"}), \
+                len({r["id"] for r in recs if r["kind"] == "scan"})
+
+        with open(settings, "w") as f:
+            f.write("keep 2  # days\nkeep-protect 500\n")
+        r = scan()
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr.strip(), "quiescent scan: the retention settings %s, line 2: "
+                         "expected 'keep DAYS' or 'keep-proof DAYS' (1 to 36500 days)" % settings)
+        self.assertEqual(kinds()[1], old_scans)   # nothing scanned, nothing deleted
+        r = self.hist("--keep", "30", db=db, env_extra={"XDG_CONFIG_HOME": cfg})
+        self.assertEqual(r.returncode, 2, r.stderr)
+
+        with open(settings, "w") as f:
+            f.write("# a month of scans, the proof 500 days\nkeep 30\n\nkeep-proof 500\n")
+        proof = kinds()[0]
+        self.assertEqual([k for k, _ in proof], ["fix", "snaptest"])
+        r = scan()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertNotIn("retention", r.stderr)
+        self.assertEqual(kinds(), (proof, 1))   # only this scan is left; the proof is kept
+        # history --keep without --keep-proof: the settings' 500 days keep the proof
+        r = self.hist("--keep", "30", db=db, env_extra={"XDG_CONFIG_HOME": cfg})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"0 fixes, 0 test snapshots")
+        with open(settings, "w") as f:
+            f.write("keep 30\n")   # the proof then keeps the default year: 400 days is older
+        r = scan()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(kinds(), ([], 2))   # and the month's two scans stay
+        con = sqlite3.connect(db)
+        self.assertEqual(con.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+        self.assertEqual(con.execute("SELECT count(*) FROM vm_states WHERE id NOT IN"
+                                     " (SELECT state_id FROM scan_vms)").fetchone()[0], 0)
+        con.close()
 
     def test_12_damaged_file_untouched(self):
         bad = os.path.join(self.tmp.name, "bad.db")

@@ -102,14 +102,18 @@ func (l *Lab) StartProgramInGuest(req interface{}) soap.HasFault {
 	if len(v.procs) > 256 {
 		v.procs = v.procs[len(v.procs)-256:]
 	}
+	busy := run.busyMs
+	if busy >= 0 && busy < v.Timing.GuestProgram {
+		busy = v.Timing.GuestProgram
+	}
 	switch {
-	case run.busyMs == 0:
+	case busy == 0:
 		ended(p, start.Add(40*time.Millisecond), run)
-	case run.busyMs > 0:
+	case busy > 0:
 		// A program that takes time: running in ListProcessesInGuest until it ends.
 		seq := v.bootSeq
 		go func() {
-			l.after(run.busyMs)
+			l.after(busy)
 			v.mu.Lock()
 			defer v.mu.Unlock()
 			if v.bootSeq != seq {

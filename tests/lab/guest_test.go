@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vmware/govmomi/guest"
 	"github.com/vmware/govmomi/vim25/soap"
@@ -164,6 +165,21 @@ func TestGuestCommands(t *testing.T) {
 // cmd.exe binds a redirect to the last command of an & chain; a ( ) group
 // sends all of it. The lab must be as strict, or a client that forgets the
 // group passes here and reads one section on a real guest.
+// timing_ms.guest_program: a command runs at least that long (scenario ms / --speed), so
+// ListProcessesInGuest shows it running first; without it, it ends at once.
+func TestGuestProgramTakesItsTime(t *testing.T) {
+	sc := scenario(win2019("slow", nil))
+	sc["timing_ms"] = map[string]interface{}{"guest_program": 500000} // 0.5 s at --speed 1000
+	p := startLab(t, sc)
+	p.c(t)
+	vm := p.vm(t, "slow")
+	start := time.Now()
+	out, code := p.guestRun(t, vm, "echo done")
+	if took := time.Since(start); code != 0 || out != "done\r\n" || took < 500*time.Millisecond {
+		t.Errorf("exit %d, output %q after %v; want 0, done, at least 0.5 s", code, out, took)
+	}
+}
+
 func TestRedirectBindsToTheLastCommand(t *testing.T) {
 	v := &LabVM{files: map[string][]byte{}}
 	for _, c := range []struct{ args, want string }{

@@ -40,6 +40,8 @@ type Lab struct {
 	opsMu       sync.Mutex
 	opsInFlight map[string]int // Guest Operations being answered, by host name
 	opsMost     map[string]int // the most at once so far, by host name
+	opsAll      int            // Guest Operations being answered on every host
+	opsAllMost  int            // the most at once so far on every host
 }
 
 // LabVM is the guest side of one VM. mu guards every field below it.
@@ -92,7 +94,8 @@ func (l *Lab) after(ms float64) {
 // guestOp is one Guest Operations round trip: it takes timing_ms.guest_op (vCenter hands it
 // to hostd, hostd to the guest's Tools). The requests in flight are counted per host, and
 // every new maximum is logged ("guest ops in flight on HOST: N"), so tests can prove a
-// client never had more than its bound running on one host.
+// client never had more than its bound running on one host; so is the total ("guest ops in
+// flight in all: N"), against the client's bound for every host together.
 func (l *Lab) guestOp(v *LabVM) {
 	l.opsMu.Lock()
 	if l.opsInFlight == nil {
@@ -103,10 +106,16 @@ func (l *Lab) guestOp(v *LabVM) {
 		l.opsMost[v.Host] = n
 		log.Printf("guest ops in flight on %s: %d", v.Host, n)
 	}
+	l.opsAll++
+	if l.opsAll > l.opsAllMost {
+		l.opsAllMost = l.opsAll
+		log.Printf("guest ops in flight in all: %d", l.opsAll)
+	}
 	l.opsMu.Unlock()
 	l.after(l.sc.Timing.GuestOp)
 	l.opsMu.Lock()
 	l.opsInFlight[v.Host]--
+	l.opsAll--
 	l.opsMu.Unlock()
 }
 

@@ -32,6 +32,9 @@ type VCenterSpec struct {
 type TimingSpec struct {
 	GuestShutdown, PowerOn, ToolsStart, Reconfig, Quiesce, Snapshot, SnapshotRemove, ToolsUpgrade float64
 	GuestOp float64 // every Guest Operations round trip (hostd relays it to the guest's Tools)
+	// The least time a cmd.exe command runs in the guest (the probe's sc, vssadmin, diskpart
+	// and PowerShell take seconds on a real guest); 0 (the default): at once.
+	GuestProgram float64
 }
 
 type VMSpec struct {
@@ -289,7 +292,8 @@ func (p *parser) scenario(root interface{}) *Scenario {
 	}
 
 	t := p.object(valueOr(m, "timing_ms"), "timing_ms", "guest_shutdown", "power_on", "tools_start",
-		"reconfig", "quiesce", "snapshot", "snapshot_remove", "tools_upgrade", "guest_op")
+		"reconfig", "quiesce", "snapshot", "snapshot_remove", "tools_upgrade", "guest_op",
+		"guest_program")
 	d := DefaultTiming
 	sc.Timing = TimingSpec{
 		GuestShutdown:  p.number(t, "timing_ms", "guest_shutdown", d.GuestShutdown, 0),
@@ -301,6 +305,7 @@ func (p *parser) scenario(root interface{}) *Scenario {
 		SnapshotRemove: p.number(t, "timing_ms", "snapshot_remove", d.SnapshotRemove, 0),
 		ToolsUpgrade:   p.number(t, "timing_ms", "tools_upgrade", d.ToolsUpgrade, 0),
 		GuestOp:        p.number(t, "timing_ms", "guest_op", d.GuestOp, 0),
+		GuestProgram:   p.number(t, "timing_ms", "guest_program", d.GuestProgram, 0),
 	}
 	sc.Hosts = p.integer(m, "", "hosts", 1, 1, 1000)
 

@@ -28,6 +28,7 @@ func TestScenarioErrors(t *testing.T) {
 		{`[1]`, "(root): must be an object"},
 		{`{"hosts":0}`, "hosts: must be an integer from 1 to 1000"},
 		{`{"timing_ms":{"guest_op":-1}}`, "timing_ms.guest_op: must be a number >= 0"},
+		{`{"timing_ms":{"guest_program":-1}}`, "timing_ms.guest_program: must be a number >= 0"},
 	}
 	for _, c := range cases {
 		_, err := ParseScenario([]byte(c.json))
@@ -43,7 +44,7 @@ func TestScenarioDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sc.Timing != DefaultTiming || sc.VCenter.Version != "7.0.3" || sc.Hosts != 1 ||
-		sc.Timing.GuestOp != 1000 {
+		sc.Timing.GuestOp != 1000 || sc.Timing.GuestProgram != 0 {
 		t.Errorf("defaults: %+v", sc)
 	}
 	sc, err = ParseScenario([]byte(`{"hosts":20,"timing_ms":{"guest_op":250},"vms":[{"name":"a"}]}`))

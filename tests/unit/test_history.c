@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "frontend/history_out.h"
+#include "frontend/retention.h"
 #include "cli/report.h"
 #include "model/model.h"
 #include "store/store.h"
@@ -751,6 +753,71 @@ static void test_vacuum(void **state)
 	store_close(s);
 }
 
+/* The retention settings file (frontend/retention.c): what it accepts, the sentence for what
+ * it does not, and what a scan then deletes (store_history_prune, no VACUUM). */
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_retention_settings(void **state)
+{
+	fixture *fx = *state;
+	char err[768] = "", path[192], want[512];
+	snprintf(path, sizeof path, "%s/retention", fx->db.dir);
+	retention_conf c;
+	/* none: no default retention */
+	assert_int_equal(retention_load(path, &c, err, sizeof err), 0);
+	assert_int_equal(c.keep_days, 0);
+	assert_int_equal(retention_apply(NULL, &c, T0, err, sizeof err), 0);
+	retention_done(&c);
+	static const struct { const char *text; int line; } bad[] = {
+		{ "keep\n", 1 }, { "keep 0\n", 1 }, { "# ok\nkeep 30 days\n", 2 },
+		{ "keep 30\nkeep-proof x\n", 2 }, { "keep 36501\n", 1 }, { "kep 30\n", 1 },
+		{ "keep -3\n", 1 },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		write_text(path, bad[i].text);
+		assert_int_equal(retention_load(path, &c, err, sizeof err), -1);
+		snprintf(want, sizeof want, "the retention settings %s, line %d: expected 'keep DAYS' "
+			 "or 'keep-proof DAYS' (1 to 36500 days)", path, bad[i].line);
+		assert_string_equal(err, want);
+		assert_int_equal(c.keep_days, 0);
+	}
+	write_text(path, "keep-proof 30\n");
+	assert_int_equal(retention_load(path, &c, err, sizeof err), -1);
+	snprintf(want, sizeof want, "the retention settings %s give keep-proof without keep DAYS", path);
+	assert_string_equal(err, want);
+
+	/* the proof outlives the scans: a year at least unless keep-proof says otherwise */
+	write_text(path, "# scans a day\n  keep 1   # comment\n\nkeep-proof 3\n");
+	assert_int_equal(retention_load(path, &c, err, sizeof err), 0);
+	assert_int_equal(c.keep_days, 1);
+	assert_int_equal(retention_proof_days(&c, 1), 3);
+	retention_conf plain = { .keep_days = 30 };
+	assert_int_equal(retention_proof_days(&plain, 30), 365);
+	assert_int_equal(retention_proof_days(&plain, 400), 400);
+
+	/* a day after T0 + 150: scan 1 goes (scan 2 and the fix and test, three days, stay) */
+	store *s = test_store_open(fx->db.path);
+	assert_int_equal(retention_apply(s, &c, T0 + 150 + 86400, err, sizeof err), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM vm_states WHERE id NOT IN"
+					" (SELECT state_id FROM scan_vms)"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM plans"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM snaptests"), 1);
+	/* three days later the proof goes too; the newest scan of a vCenter never does */
+	assert_int_equal(retention_apply(s, &c, T0 + 1000 + 3 * 86400, err, sizeof err), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM scans"), 1);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM plans"), 0);
+	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM snaptests"), 0);
+	store_close(s);
+	retention_done(&c);
+}
+
 /* ---- migrations: from every earlier version to this one ---- */
 
 static void check_current_schema(const char *path)
@@ -1012,6 +1079,49 @@ static int register_hang(sqlite3 *db, char **msg, const void *api)
 	return sqlite3_create_function(db, "test_hang", 0, SQLITE_UTF8, NULL, sql_hang, NULL, NULL);
 }
 
+/* This build's migrations with `tail` appended to the last step: a failure or a hang after
+ * every step before it ran, inside the one transaction they all share. */
+static const char **migrations_ending_with(const char *tail, char **last)
+{
+	const char **migs = xcalloc(STORE_SCHEMA_VERSION, sizeof *migs);
+	for (size_t i = 0; i < STORE_SCHEMA_VERSION; i++)
+		migs[i] = store_migrations[i];
+	*last = xasprintf("%s %s", store_migrations[STORE_SCHEMA_VERSION - 1], tail);
+	migs[STORE_SCHEMA_VERSION - 1] = *last;
+	return migs;
+}
+
+/* The file is the version 2 history it was: the old build opens it as its own (its
+ * migrations, no refusal as newer, its integrity check), every row reads as before. */
+static void check_still_v2(const char *path, const char *before)
+{
+	char err[512] = "";
+	assert_int_equal(test_query_i64(path, "PRAGMA user_version"), 2);
+	store *old = store_open_with(path, store_migrations, 2, err, sizeof err);
+	if (!old)
+		fail_msg("the version 2 build cannot open it: %s", err);
+	assert_int_equal(store_schema_version(old), 2);
+	store_close(old);
+	char *now = query_str(path, dump_v2);
+	assert_string_equal(before, now);
+	free(now);
+}
+
+/* The new build opens it, converts it, and reads every VM of every scan as before. */
+static void check_converts(const char *path, const char *before)
+{
+	store *s = test_store_open(path);
+	store_history_entry *e;
+	size_t n = list(s, &(store_history_filter){ 0 }, &e);
+	assert_true(n >= 6); /* the timeline reads the converted scans (and the rest) */
+	store_history_list_free(e, n);
+	store_close(s);
+	check_current_schema(path);
+	char *now = query_str(path, dump_v3);
+	assert_string_equal(before, now);
+	free(now);
+}
+
 static void test_migrate_v2_interrupted(void **state)
 {
 	fixture *fx = *state;
@@ -1021,21 +1131,22 @@ static void test_migrate_v2_interrupted(void **state)
 	write_v2_copy(fx->db.path, v2);
 	char *before = query_str(v2, dump_v2);
 
-	/* a failure at the very end of the conversion (every table already rebuilt) */
-	char *failing = xasprintf("%s SELECT no_such_function();", store_migrations[2]);
-	const char *const migs[] = { store_migrations[0], store_migrations[1], failing };
-	assert_null(store_open_with(v2, migs, 3, err, sizeof err));
-	assert_non_null(strstr(err, "from schema 2 to 3 failed"));
+	/* a failure at the very end of the last step (every table already rebuilt) */
+	char *failing;
+	const char **migs = migrations_ending_with("SELECT no_such_function();", &failing);
+	assert_null(store_open_with(v2, migs, STORE_SCHEMA_VERSION, err, sizeof err));
+	char want[128];
+	snprintf(want, sizeof want, "from schema %d to %d failed", STORE_SCHEMA_VERSION - 1,
+		 STORE_SCHEMA_VERSION);
+	assert_non_null(strstr(err, want));
 	assert_non_null(strstr(err, "it was left at schema 2"));
 	free(failing);
-	assert_int_equal(test_query_i64(v2, "PRAGMA user_version"), 2);
-	char *now = query_str(v2, dump_v2);
-	assert_string_equal(before, now);
-	free(now);
+	free(migs);
+	check_still_v2(v2, before);
 
 	/* killed in the middle of it */
-	char *hanging = xasprintf("%s SELECT test_hang();", store_migrations[2]);
-	const char *const migs2[] = { store_migrations[0], store_migrations[1], hanging };
+	char *hanging;
+	migs = migrations_ending_with("SELECT test_hang();", &hanging);
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
 	pid_t pid = fork();
@@ -1044,7 +1155,7 @@ static void test_migrate_v2_interrupted(void **state)
 		close(fds[0]);
 		hang_fd = fds[1];
 		sqlite3_auto_extension((void (*)(void))register_hang);
-		store_open_with(v2, migs2, 3, err, sizeof err);
+		store_open_with(v2, migs, STORE_SCHEMA_VERSION, err, sizeof err);
 		_exit(2); /* not reached: the conversion hangs until killed */
 	}
 	close(fds[1]);
@@ -1056,18 +1167,78 @@ static void test_migrate_v2_interrupted(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
 	free(hanging);
-	assert_int_equal(test_query_i64(v2, "PRAGMA user_version"), 2);
-	now = query_str(v2, dump_v2);
-	assert_string_equal(before, now);
-	free(now);
+	free(migs);
+	check_still_v2(v2, before);
 
 	/* and the next start converts it */
-	store *s = test_store_open(v2);
-	store_close(s);
-	check_current_schema(v2);
-	now = query_str(v2, dump_v3);
-	assert_string_equal(before, now);
-	free(now);
+	check_converts(v2, before);
+	free(before);
+}
+
+/* The disk fills up during the conversion: a child process opens the version 2 file with
+ * its file size limit (RLIMIT_FSIZE) at `limit` bytes, so the kernel refuses the writes past
+ * it (a short write, then EFBIG, where a full disk gives ENOSPC: SQLite says "disk I/O error"
+ * instead of "database or disk is full", and rolls back alike). Returns 0 converted, 1 refused
+ * (err says why). */
+static int open_with_size_limit(const char *path, long limit, char *err, size_t errlen)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		signal(SIGXFSZ, SIG_IGN); /* a write past the limit fails instead of killing */
+		struct rlimit rl = { .rlim_cur = (rlim_t)limit, .rlim_max = (rlim_t)limit };
+		char msg[512] = "";
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(3);
+		store *s = store_open(path, msg, sizeof msg);
+		if (s)
+			store_close(s);
+		ssize_t k = write(fds[1], msg, strlen(msg));
+		_exit(k < 0 ? 3 : s ? 0 : 1);
+	}
+	close(fds[1]);
+	size_t got = 0;
+	ssize_t k;
+	while (got + 1 < errlen && (k = read(fds[0], err + got, errlen - 1 - got)) > 0)
+		got += (size_t)k;
+	err[got] = '\0';
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_true(WEXITSTATUS(status) <= 1);
+	return WEXITSTATUS(status);
+}
+
+/* Every size the disk could fill up at, from nothing to enough: each time the version 2 file
+ * stays usable by the old build, until the conversion fits and the new build reads it. */
+static void test_migrate_v2_disk_full(void **state)
+{
+	fixture *fx = *state;
+	char v2[192];
+	snprintf(v2, sizeof v2, "%s/v2.db", fx->db.dir);
+	write_v2_copy(fx->db.path, v2);
+	char *before = query_str(v2, dump_v2);
+	int failed_in_upgrade = 0;
+	long limit = 0;
+	for (;; limit += 3000) { /* not a page multiple: writes are cut in the middle too */
+		assert_true(limit < 16L << 20);
+		char err[1024];
+		if (open_with_size_limit(v2, limit, err, sizeof err) == 0)
+			break;
+		assert_non_null(strstr(err, v2)); /* one sentence naming the history */
+		if (strstr(err, "upgrading the history")) {
+			failed_in_upgrade++;
+			assert_non_null(strstr(err, "it was left at schema 2"));
+		}
+		check_still_v2(v2, before);
+	}
+	/* the disk filled up inside the conversion's commit, not only before it */
+	assert_true(failed_in_upgrade >= 2);
+	check_converts(v2, before);
 	free(before);
 }
 
@@ -1240,11 +1411,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outputs_and_report, setup_fixture, teardown),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test_setup_teardown(test_vacuum, setup_fixture, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_settings, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1_with_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v2_owners, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v2_by_content, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v2_interrupted, setup_fixture, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v2_disk_full, setup_fixture, teardown),
 		cmocka_unit_test_setup_teardown(test_two_processes_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_writer_mid_transaction, setup, teardown),
 	};

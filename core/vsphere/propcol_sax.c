@@ -10,6 +10,7 @@
  * (XML_PARSE_HUGE is never set). libxml2 prints nothing. */
 #include "vsphere/propcol_internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 
+#include "util/timing.h"
 #include "util/xalloc.h"
 
 /* Longest text kept from the envelope (a moref, a property path, a fault message): longer
@@ -563,6 +565,19 @@ static xmlSAXHandler handler(void)
 	return h;
 }
 
+/* The options and interned names of a new parser context in p->px (NULL: it could not be
+ * made). The same for both kinds of context, so both refuse the same input. */
+static int start_ctxt(vs_sax_page *p, vs_error *err)
+{
+	if (!p->px)
+		return vs_fail(err, VS_ERR_PARSE, "Cannot start parsing the response to %s.", p->method);
+	xmlCtxtUseOptions(p->px, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	intern_names(p);
+	if (!p->returnval || !p->type || !p->xsi_ns)
+		return vs_fail(err, VS_ERR_PARSE, "Cannot start parsing the response to %s.", p->method);
+	return 0;
+}
+
 vs_sax_page *vs_sax_page_new(const vs_val_sink *sink, void *ctx,
 			     void (*on_token)(void *arg, const char *token), void *token_arg)
 {
@@ -601,6 +616,7 @@ int vs_sax_page_begin(vs_sax_page *p, const char *method, vs_error *err)
 {
 	if (p->px)
 		xmlFreeParserCtxt(p->px);
+	p->px = NULL;
 	p->method = method;
 	p->depth = p->rv_depth = p->val_depth = 0;
 	p->rv_done = p->capturing = p->failed = p->fed = false;
@@ -611,13 +627,7 @@ int vs_sax_page_begin(vs_sax_page *p, const char *method, vs_error *err)
 	/* moref is kept: a server may continue an object on the next page */
 	xmlSAXHandler h = handler();
 	p->px = xmlCreatePushParserCtxt(&h, p, NULL, 0, NULL);
-	if (!p->px)
-		return vs_fail(err, VS_ERR_PARSE, "Cannot start parsing the response to %s.", method);
-	xmlCtxtUseOptions(p->px, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	intern_names(p);
-	if (!p->returnval || !p->type || !p->xsi_ns)
-		return vs_fail(err, VS_ERR_PARSE, "Cannot start parsing the response to %s.", method);
-	return 0;
+	return start_ctxt(p, err);
 }
 
 /* After a chunk: 0, or -1 with err (a value broken off is aborted first). */
@@ -654,6 +664,45 @@ int vs_sax_page_feed(vs_sax_page *p, const char *data, size_t len, vs_error *err
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* A parser over a copy of page (libxml2 makes one), with our handler instead of the default
+ * one that builds a tree; NULL when out of memory. */
+static xmlParserCtxtPtr memory_ctxt(vs_sax_page *p, const strbuf *page)
+{
+	xmlParserCtxtPtr px = xmlCreateMemoryParserCtxt(page->buf, (int)page->len);
+	xmlSAXHandler *h = px ? xmlMalloc(sizeof *h) : NULL;
+	if (!h) {
+		if (px)
+			xmlFreeParserCtxt(px);
+		return NULL;
+	}
+	xmlFree(px->sax); /* libxml2 frees ours with the context */
+	*h = handler();
+	px->sax = h;
+	px->userData = p;
+	return px;
+}
+
+int vs_sax_page_parse_whole(vs_sax_page *p, strbuf *page, vs_error *err)
+{
+	if (page->len > INT_MAX)
+		return vs_fail(err, VS_ERR_PARSE, "The response to %s is too big to parse.", p->method);
+	if (p->px)
+		xmlFreeParserCtxt(p->px);
+	p->px = memory_ctxt(p, page);
+	/* libxml2 has its copy: the page is held once, not twice, while it is parsed */
+	strbuf_done(page);
+	strbuf_init(page);
+	if (start_ctxt(p, err) < 0)
+		return -1;
+	p->fed = true;
+	double t0 = timing_now();
+	int rc = xmlParseDocument(p->px);
+	timing_add(TIMING_PARSE, timing_now() - t0);
+	if (rc == 0 && !p->failed && (p->depth || p->val_depth || !p->px->wellFormed))
+		rc = -1;
+	return result(p, rc, err);
 }
 
 int vs_sax_page_finish(vs_sax_page *p, vs_error *err)

@@ -1,5 +1,6 @@
 /* propcol_sax: RetrievePropertiesEx / ContinueRetrievePropertiesEx and WaitForUpdatesEx
- * responses parsed with libxml2's SAX2 push parser, fed piece by piece as the bytes arrive.
+ * responses parsed with libxml2's SAX2 push parser, fed piece by piece as the bytes arrive, or,
+ * for a page fetched ahead and already whole in memory, by the same SAX2 handler in one pass.
  * The envelope (objects, obj, propSet, missingSet, token; or version, truncated, filterSet,
  * objectSet, changeSet) is followed here; each <val> goes to the sink as events.
  *

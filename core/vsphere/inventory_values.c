@@ -45,6 +45,13 @@ static int to_int(const char *s, int dflt)
 	return (int)v;
 }
 
+/* strcmp(a, b) == 0 for the element and property names of the hot path, most of which differ
+ * from the candidate in their first byte: that byte is compared before a call is made. */
+static inline bool same(const char *a, const char *b)
+{
+	return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 /* ---- exported helpers ---- */
 
 tri inventory_enable_uuid_value(const char *raw)
@@ -389,7 +396,7 @@ const char *const *inventory_paths(size_t *n)
 static const prop_map *find_prop(const char *path)
 {
 	for (size_t i = 0; i < N_PROPS; i++)
-		if (strcmp(props[i].path, path) == 0)
+		if (same(props[i].path, path))
 			return &props[i];
 	return NULL;
 }
@@ -412,6 +419,7 @@ struct inventory_val {
 	int os_build, detailed;
 	/* config.hardware.device: the device being read, then all */
 	char dev_type[64];
+	bool dev_disk;              /* dev_type is VirtualDisk */
 	int64_t key_, ctrl_key, unit, bus, cap_kb, cap_bytes;
 	disk_mode mode;
 	char label[128];
@@ -521,6 +529,7 @@ static void copy_text(const inventory_val *v, char *out, size_t n)
 static void device_begin(inventory_val *v, const char *xsi_type)
 {
 	snprintf(v->dev_type, sizeof v->dev_type, "%s", xsi_type);
+	v->dev_disk = strcmp(xsi_type, "VirtualDisk") == 0;
 	v->key_ = v->ctrl_key = v->unit = v->bus = v->cap_kb = v->cap_bytes = -1;
 	v->mode = DISK_OTHER_MODE;
 	v->label[0] = '\0';
@@ -535,7 +544,7 @@ static void device_end(inventory_val *v)
 	for (size_t i = 0; i < sizeof ctrl_types / sizeof ctrl_types[0]; i++)
 		if (strcmp(v->dev_type, ctrl_types[i].xsi) == 0)
 			kind = ctrl_types[i].kind;
-	bool disk = strcmp(v->dev_type, "VirtualDisk") == 0;
+	bool disk = v->dev_disk;
 	if (v->key_ > INT32_MAX || v->ctrl_key > INT32_MAX || v->unit > INT32_MAX ||
 	    v->bus > INT32_MAX)
 		return; /* nonsense numbers: not a device we can place */
@@ -560,20 +569,20 @@ static void device_end(inventory_val *v)
 /* A leaf of a device (depth 2, or 3 under deviceInfo/backing). */
 static void device_leaf(inventory_val *v, int depth, const char *n)
 {
-	bool disk = strcmp(v->dev_type, "VirtualDisk") == 0;
+	bool disk = v->dev_disk;
 	if (depth == 3) {
-		if (disk && !strcmp(v->names[2], "deviceInfo") && !strcmp(n, "label"))
+		if (disk && same(v->names[2], "deviceInfo") && same(n, "label"))
 			copy_text(v, v->label, sizeof v->label);
-		else if (disk && !strcmp(v->names[2], "backing") && !strcmp(n, "diskMode"))
+		else if (disk && same(v->names[2], "backing") && same(n, "diskMode"))
 			v->mode = parse_disk_mode(v->text);
 		return;
 	}
-	int64_t *num = strcmp(n, "key") == 0 ? &v->key_
-		     : strcmp(n, "controllerKey") == 0 ? &v->ctrl_key
-		     : strcmp(n, "unitNumber") == 0 ? &v->unit
-		     : strcmp(n, "busNumber") == 0 ? &v->bus
-		     : disk && strcmp(n, "capacityInKB") == 0 ? &v->cap_kb
-		     : disk && strcmp(n, "capacityInBytes") == 0 ? &v->cap_bytes : NULL;
+	int64_t *num = same(n, "key") ? &v->key_
+		     : same(n, "controllerKey") ? &v->ctrl_key
+		     : same(n, "unitNumber") ? &v->unit
+		     : same(n, "busNumber") ? &v->bus
+		     : disk && same(n, "capacityInKB") ? &v->cap_kb
+		     : disk && same(n, "capacityInBytes") ? &v->cap_bytes : NULL;
 	int64_t x;
 	if (num && to_i64(v->text, &x) && x >= 0 && x <= INT64_MAX / 2)
 		*num = x;
@@ -583,9 +592,9 @@ static void device_leaf(inventory_val *v, int depth, const char *n)
  * Only the keys we need are read; vmx keys are case-insensitive, so is the match. */
 static void extra_leaf(inventory_val *v, const char *n)
 {
-	if (!strcmp(n, "key")) {
+	if (same(n, "key")) {
 		copy_text(v, v->key, sizeof v->key);
-	} else if (!strcmp(n, "value")) {
+	} else if (same(n, "value")) {
 		if (strcasecmp(v->key, "disk.EnableUUID") == 0) {
 			copy_text(v, v->uuid_raw, sizeof v->uuid_raw);
 			v->have_uuid = true;
@@ -604,11 +613,11 @@ static void disk_leaf(inventory_val *v, const char *n)
 		return;
 	vm_volume *vol = &v->vols[v->n_vols - 1];
 	int64_t x = -1;
-	if (!strcmp(n, "diskPath"))
+	if (same(n, "diskPath"))
 		model_str_set(&vol->path, v->text);
-	else if (!strcmp(n, "capacity") && to_i64(v->text, &x))
+	else if (same(n, "capacity") && to_i64(v->text, &x))
 		vol->capacity_bytes = x;
-	else if (!strcmp(n, "freeSpace") && to_i64(v->text, &x))
+	else if (same(n, "freeSpace") && to_i64(v->text, &x))
 		vol->free_bytes = x;
 }
 
@@ -642,8 +651,8 @@ void inventory_val_start(inventory_val *v, int depth, const char *name, const ch
 		break;
 	case V_SNAPSHOT:
 		/* every snapshot is one rootSnapshotList or childSnapshotList node, at any depth */
-		if (depth >= 1 && (!strcmp(name, "rootSnapshotList") ||
-				   !strcmp(name, "childSnapshotList"))) {
+		if (depth >= 1 && (same(name, "rootSnapshotList") ||
+				   same(name, "childSnapshotList"))) {
 			v->snapshots++;
 			v->snap_node_depth = depth;
 		}
@@ -690,7 +699,7 @@ void inventory_val_end(inventory_val *v, int depth, const char *name)
 	case V_SNAPSHOT:
 		/* a node's own <name> comes before its children: one level below the last node
 		 * opened, it is that node's */
-		if (v->snap_node_depth >= 0 && depth == v->snap_node_depth + 1 && !strcmp(name, "name") &&
+		if (v->snap_node_depth >= 0 && depth == v->snap_node_depth + 1 && same(name, "name") &&
 		    !strncmp(v->text, MODEL_TEST_SNAPSHOT_PREFIX, strlen(MODEL_TEST_SNAPSHOT_PREFIX))) {
 			v->tsnaps = xgrow(v->tsnaps, &v->cap_tsnaps, v->n_tsnaps + 1, sizeof *v->tsnaps);
 			v->tsnaps[v->n_tsnaps++] = xstrdup(v->text);

@@ -53,9 +53,9 @@ int vs_retrieve(vs_conn *c, const char *view_moref, const char *type, const char
 
 /* vs_retrieve for big inventories, parsed as the bytes arrive: libxml2's SAX2 push parser is
  * fed from libcurl's write callback, so parsing overlaps the transfer, and nothing of a page
- * is kept once parsed (no tree, no page buffer). Each value goes to the sink as events
- * (vs_val_sink); the next page is asked for on a second connection as soon as a page's
- * <token> is read. Same hostile-input rules as the reader (no DTD, no entities, NONET, depth
+ * is kept once parsed (no tree). Each value goes to the sink as events (vs_val_sink); the next
+ * page is asked for on a second connection as soon as a page's <token> is read, and lands
+ * there whole while this one is parsed (it is then parsed in one pass by the same handler). Same hostile-input rules as the reader (no DTD, no entities, NONET, depth
  * bound), same faults, same cancel of the rest on failure, same requests as vs_retrieve. */
 typedef struct {
 	/* A value of prop of moref (of obj_type, "" when the server did not say) begins: 1 to get

@@ -65,6 +65,11 @@ vs_sax_page *vs_sax_page_new(const vs_val_sink *sink, void *ctx,
 int vs_sax_page_begin(vs_sax_page *p, const char *method, vs_error *err);
 /* 0, or -1 with err: malformed XML, refused input, or the sink's own failure. */
 int vs_sax_page_feed(vs_sax_page *p, const char *data, size_t len, vs_error *err);
+/* A whole response already in memory (a page fetched ahead), parsed in one pass instead of
+ * fed: the same handler, options and checks as feed + finish, without the push parser's
+ * re-scans for the end of every tag and text. page is emptied (its memory freed) as soon as
+ * libxml2 holds its own copy. 0, or -1 with err. Call after begin. */
+int vs_sax_page_parse_whole(vs_sax_page *p, strbuf *page, vs_error *err);
 /* The response is complete: 0, or -1 with err when it was truncated or broken. */
 int vs_sax_page_finish(vs_sax_page *p, vs_error *err);
 /* The same parser for WaitForUpdatesEx responses, and what one said (false: it had no

@@ -1,5 +1,6 @@
 /* propcol_sax: RetrievePropertiesEx / ContinueRetrievePropertiesEx and WaitForUpdatesEx
- * responses parsed with libxml2's SAX2 push parser, fed piece by piece as the bytes arrive.
+ * responses parsed with libxml2's SAX2 push parser, fed piece by piece as the bytes arrive, or,
+ * for a page fetched ahead and already whole in memory, by the same SAX2 handler in one pass.
  * The envelope (objects, obj, propSet, missingSet, token; or version, truncated, filterSet,
  * objectSet, changeSet) is followed here; each <val> goes to the sink as events.
  *
@@ -10,6 +11,7 @@
  * (XML_PARSE_HUGE is never set). libxml2 prints nothing. */
 #include "vsphere/propcol_internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 
+#include "util/timing.h"
 #include "util/xalloc.h"
 
 /* Longest text kept from the envelope (a moref, a property path, a fault message): longer
@@ -50,6 +53,9 @@ typedef enum {
 	R_COUNT
 } role;
 
+/* Most children an envelope element has that are read (see envelope below). */
+#define MAX_CHILDREN 4
+
 /* updates: returnval, filterSet, objectSet, changeSet/missingSet, name/op/val/fault, msg */
 #define ROLE_DEPTH 5
 
@@ -61,6 +67,10 @@ struct vs_sax_page {
 	void *token_arg;
 	const char *method;
 	xmlParserCtxtPtr px;
+	/* The envelope's element names, "type" and the XSI namespace as the parser's dictionary
+	 * holds them (see intern_names): an element is matched by pointer, not by strcmp. */
+	const xmlChar *env[R_COUNT][MAX_CHILDREN];
+	const xmlChar *returnval, *type, *xsi_ns;
 
 	int depth;            /* of the open element, 1 = Envelope */
 	int rv_depth;         /* of <returnval>, 0 before it */
@@ -111,13 +121,12 @@ static void fail_malformed(vs_sax_page *p)
 }
 
 /* The xsi:type attribute's value less its prefix, into buf. */
-static void xsi_type(int nb, const xmlChar **attrs, char *buf, size_t n)
+static void xsi_type(const vs_sax_page *p, int nb, const xmlChar **attrs, char *buf, size_t n)
 {
 	buf[0] = '\0';
 	for (int i = 0; i < nb; i++) {
 		const xmlChar **a = attrs + 5 * i;
-		if (!a[2] || strcmp((const char *)a[0], "type") != 0 ||
-		    strcmp((const char *)a[2], VS_PC_XSI_NS) != 0)
+		if (a[0] != p->type || a[2] != p->xsi_ns)
 			continue;
 		const char *v = (const char *)a[3], *end = (const char *)a[4];
 		const char *colon = memchr(v, ':', (size_t)(end - v));
@@ -132,13 +141,13 @@ static void xsi_type(int nb, const xmlChar **attrs, char *buf, size_t n)
 	}
 }
 
-/* An attribute without a namespace (obj's "type"), into buf ("" when absent). */
-static void plain_attr(int nb, const xmlChar **attrs, const char *name, char *buf, size_t n)
+/* An attribute without a namespace (obj's "type"; name interned), into buf ("" when absent). */
+static void plain_attr(int nb, const xmlChar **attrs, const xmlChar *name, char *buf, size_t n)
 {
 	buf[0] = '\0';
 	for (int i = 0; i < nb; i++) {
 		const xmlChar **a = attrs + 5 * i;
-		if (a[2] || strcmp((const char *)a[0], name) != 0)
+		if (a[2] || a[0] != name)
 			continue;
 		size_t len = (size_t)(a[4] - a[3]);
 		if (len >= n)
@@ -167,7 +176,6 @@ static const char *cap_str(const vs_sax_page *p, char *buf, size_t n)
 /* The envelope of both responses: by the role of a parent, its children's names and roles.
  * Every other element is R_OTHER, and so is everything under one. Each parent role sits at
  * one depth of one response, so the parent alone decides. */
-#define MAX_CHILDREN 4
 static const struct {
 	const char *name;
 	role r;
@@ -189,10 +197,25 @@ static const struct {
 	[R_MFAULT] = { { "fault", R_MFAULT_IN }, { "localizedMessage", R_MMSG } },
 };
 
-static role role_of(role parent, const char *name)
+/* The names above as this page's parser interns them. libxml2's SAX2 hands every element and
+ * attribute name, and every namespace URI, out of the parser's dictionary (one pointer per
+ * distinct string), so pointer equality is string equality here. */
+static void intern_names(vs_sax_page *p)
 {
-	for (int i = 0; i < MAX_CHILDREN && envelope[parent][i].name; i++)
-		if (!strcmp(envelope[parent][i].name, name))
+	xmlDictPtr d = p->px->dict;
+	memset(p->env, 0, sizeof p->env);
+	for (int r = 0; r < R_COUNT; r++)
+		for (int i = 0; i < MAX_CHILDREN && envelope[r][i].name; i++)
+			p->env[r][i] = xmlDictLookup(d, BAD_CAST envelope[r][i].name, -1);
+	p->returnval = xmlDictLookup(d, BAD_CAST "returnval", -1);
+	p->type = xmlDictLookup(d, BAD_CAST "type", -1);
+	p->xsi_ns = xmlDictLookup(d, BAD_CAST VS_PC_XSI_NS, -1);
+}
+
+static role role_of(const vs_sax_page *p, role parent, const xmlChar *name)
+{
+	for (int i = 0; i < MAX_CHILDREN && p->env[parent][i]; i++)
+		if (p->env[parent][i] == name)
 			return envelope[parent][i].r;
 	return R_OTHER;
 }
@@ -228,7 +251,7 @@ static void value_element(vs_sax_page *p, int rel, const char *name, int nb_attr
 			  const xmlChar **attrs)
 {
 	char type[128];
-	xsi_type(nb_attrs, attrs, type, sizeof type);
+	xsi_type(p, nb_attrs, attrs, type, sizeof type);
 	p->sink->start(p->ctx, rel, name, type);
 }
 
@@ -292,10 +315,10 @@ static void element_starts(vs_sax_page *p, role r, const char *name, int nb_attr
 		p->fault[0] = '\0';
 		break;
 	case R_MFAULT_IN:
-		xsi_type(nb_attrs, attrs, p->fault, sizeof p->fault);
+		xsi_type(p, nb_attrs, attrs, p->fault, sizeof p->fault);
 		break;
 	case R_OBJ:
-		plain_attr(nb_attrs, attrs, "type", p->obj_type, sizeof p->obj_type);
+		plain_attr(nb_attrs, attrs, p->type, p->obj_type, sizeof p->obj_type);
 		capture(p);
 		break;
 	case R_TOKEN:
@@ -331,7 +354,7 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 		return;
 	}
 	if (!p->rv_depth) {
-		if (!p->rv_done && !strcmp(name, "returnval")) {
+		if (!p->rv_done && local == p->returnval) {
 			p->rv_depth = p->depth;
 			p->rv_seen = true;
 			p->roles[0] = p->usink ? R_UPDATES : R_RETRIEVED;
@@ -342,7 +365,7 @@ static void on_start(void *arg, const xmlChar *local, const xmlChar *prefix, con
 	p->capturing = false;
 	if (rel > ROLE_DEPTH)
 		return;
-	role r = role_of(p->roles[rel - 1], name);
+	role r = role_of(p, p->roles[rel - 1], local);
 	p->roles[rel] = r;
 	element_starts(p, r, name, nb_attrs, attrs);
 }
@@ -543,6 +566,19 @@ static xmlSAXHandler handler(void)
 	return h;
 }
 
+/* The options and interned names of a new parser context in p->px (NULL: it could not be
+ * made). The same for both kinds of context, so both refuse the same input. */
+static int start_ctxt(vs_sax_page *p, vs_error *err)
+{
+	if (!p->px)
+		return vs_fail(err, VS_ERR_PARSE, "Cannot start parsing the response to %s.", p->method);
+	xmlCtxtUseOptions(p->px, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	intern_names(p);
+	if (!p->returnval || !p->type || !p->xsi_ns)
+		return vs_fail(err, VS_ERR_PARSE, "Cannot start parsing the response to %s.", p->method);
+	return 0;
+}
+
 vs_sax_page *vs_sax_page_new(const vs_val_sink *sink, void *ctx,
 			     void (*on_token)(void *arg, const char *token), void *token_arg)
 {
@@ -581,6 +617,7 @@ int vs_sax_page_begin(vs_sax_page *p, const char *method, vs_error *err)
 {
 	if (p->px)
 		xmlFreeParserCtxt(p->px);
+	p->px = NULL;
 	p->method = method;
 	p->depth = p->rv_depth = p->val_depth = 0;
 	p->rv_done = p->capturing = p->failed = p->fed = false;
@@ -591,10 +628,7 @@ int vs_sax_page_begin(vs_sax_page *p, const char *method, vs_error *err)
 	/* moref is kept: a server may continue an object on the next page */
 	xmlSAXHandler h = handler();
 	p->px = xmlCreatePushParserCtxt(&h, p, NULL, 0, NULL);
-	if (!p->px)
-		return vs_fail(err, VS_ERR_PARSE, "Cannot start parsing the response to %s.", method);
-	xmlCtxtUseOptions(p->px, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	return 0;
+	return start_ctxt(p, err);
 }
 
 /* After a chunk: 0, or -1 with err (a value broken off is aborted first). */
@@ -631,6 +665,45 @@ int vs_sax_page_feed(vs_sax_page *p, const char *data, size_t len, vs_error *err
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* A parser over a copy of page (libxml2 makes one), with our handler instead of the default
+ * one that builds a tree; NULL when out of memory. */
+static xmlParserCtxtPtr memory_ctxt(vs_sax_page *p, const strbuf *page)
+{
+	xmlParserCtxtPtr px = xmlCreateMemoryParserCtxt(page->buf, (int)page->len);
+	xmlSAXHandler *h = px ? xmlMalloc(sizeof *h) : NULL;
+	if (!h) {
+		if (px)
+			xmlFreeParserCtxt(px);
+		return NULL;
+	}
+	xmlFree(px->sax); /* libxml2 frees ours with the context */
+	*h = handler();
+	px->sax = h;
+	px->userData = p;
+	return px;
+}
+
+int vs_sax_page_parse_whole(vs_sax_page *p, strbuf *page, vs_error *err)
+{
+	if (page->len > INT_MAX)
+		return vs_fail(err, VS_ERR_PARSE, "The response to %s is too big to parse.", p->method);
+	if (p->px)
+		xmlFreeParserCtxt(p->px);
+	p->px = memory_ctxt(p, page);
+	/* libxml2 has its copy: the page is held once, not twice, while it is parsed */
+	strbuf_done(page);
+	strbuf_init(page);
+	if (start_ctxt(p, err) < 0)
+		return -1;
+	p->fed = true;
+	double t0 = timing_now();
+	int rc = xmlParseDocument(p->px);
+	timing_add(TIMING_PARSE, timing_now() - t0);
+	if (rc == 0 && !p->failed && (p->depth || p->val_depth || !p->px->wellFormed))
+		rc = -1;
+	return result(p, rc, err);
 }
 
 int vs_sax_page_finish(vs_sax_page *p, vs_error *err)

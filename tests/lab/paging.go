@@ -3,10 +3,12 @@ package main
 // RetrievePropertiesEx paging as vCenter does it. vcsim 0.24 ignores
 // RetrieveOptions.maxObjects and has no ContinueRetrievePropertiesEx, so a
 // client's paging code would never be exercised (and 10,000 VMs would come back
-// as one huge response). The lab lets vcsim answer the whole retrieval once,
-// cuts the answer's <objects> elements apart as bytes (decoding and encoding
-// 10,000 VMs again would triple the server's cost and skew every benchmark
-// against it), and hands them out a page at a time behind a token.
+// as one huge response). vCenter keeps a cursor over the result and builds each
+// page when it is asked for; so does the lab: it first lists the objects the
+// request selects (the same request with no properties, cheap), then answers
+// each page by asking vcsim for the properties of that page's objects alone.
+// The server's time is then spread over the pages as it is on vCenter, instead
+// of spent on every object before the first page (which no client could hide).
 
 import (
 	"bytes"
@@ -14,22 +16,30 @@ import (
 	"io/ioutil"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"sync"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+	"github.com/vmware/govmomi/vim25/xml"
 )
 
 // defaultPageSize applies when the client sets no maxObjects: vCenter pages
 // then too, so clients that ignore tokens fail here as they would there.
 const defaultPageSize = 100
 
-// pagedResult is what is left of one retrieval: the objects still to hand out,
-// each a self-contained <objects> element (vcsim declares namespaces on <val>).
+// objRef is an object of a result as the listing spelled it (escaped XML text,
+// written back as it came).
+type objRef struct{ typ, value []byte }
+
+// pagedResult is what is left of one retrieval: the objects still to hand out
+// and what to read of them.
 type pagedResult struct {
-	head     []byte // the envelope up to and including <soapenv:Body>
-	objects  [][]byte
+	this     types.ManagedObjectReference // the PropertyCollector asked
+	props    []types.PropertySpec         // every filter's, in the request's order
+	refs     []objRef
 	pageSize int
 }
 
@@ -80,24 +90,32 @@ func splitObjects(data []byte) (head []byte, objects [][]byte, ok bool) {
 	}
 }
 
-// page writes the next page of r as a `method`Response, registering the rest
-// under a new token.
-func (p *pager) page(w http.ResponseWriter, method string, r *pagedResult) {
-	objects, rest := r.objects, [][]byte(nil)
-	if len(objects) > r.pageSize {
-		objects, rest = r.objects[:r.pageSize], r.objects[r.pageSize:]
+// page asks vcsim for the next page of r's objects and writes it as a
+// `method`Response, registering the rest under a new token. A fault from vcsim
+// (the session ended, say) is passed on, and the rest of the result dropped.
+func (f *front) page(w http.ResponseWriter, req *http.Request, method string, r *pagedResult) {
+	refs, rest := r.refs, []objRef(nil)
+	if len(refs) > r.pageSize {
+		refs, rest = r.refs[:r.pageSize], r.refs[r.pageSize:]
+	}
+	rec := f.ask(req, pageRequest(r.this, r.props, refs))
+	head, objects, ok := splitObjects(rec.Body.Bytes())
+	if rec.Code != http.StatusOK || !ok {
+		passOn(w, rec)
+		return
 	}
 	var out bytes.Buffer
-	out.Write(r.head)
+	out.Write(head)
 	fmt.Fprintf(&out, `<%sResponse xmlns="urn:vim25"><returnval>`, method)
 	if rest != nil {
+		p := &f.pager
 		p.mu.Lock()
 		if p.pending == nil {
 			p.pending = make(map[string]*pagedResult)
 		}
 		p.next++
 		token := fmt.Sprintf("lab-page-%d", p.next)
-		p.pending[token] = &pagedResult{head: r.head, objects: rest, pageSize: r.pageSize}
+		p.pending[token] = &pagedResult{this: r.this, props: r.props, refs: rest, pageSize: r.pageSize}
 		p.mu.Unlock()
 		fmt.Fprintf(&out, "<token>%s</token>", token)
 	}
@@ -110,6 +128,91 @@ func (p *pager) page(w http.ResponseWriter, method string, r *pagedResult) {
 	_, _ = w.Write(out.Bytes())
 }
 
+// ask sends vcsim a SOAP request of the lab's own in the session of req.
+func (f *front) ask(req *http.Request, body []byte) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, "/sdk", bytes.NewReader(body))
+	if c, err := req.Cookie(soap.SessionCookieName); err == nil {
+		r.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	f.inner.ServeHTTP(rec, r)
+	return rec
+}
+
+func passOn(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+const soapHead = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope ` +
+	`xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ` +
+	`xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>`
+
+// pageRequest: RetrievePropertiesEx of props over exactly these objects. vcsim
+// reads every filter's propSet for every object it collects, so one filter with
+// all of them reads what the client's filters would; an object gone since the
+// listing is left out, as vCenter leaves it.
+func pageRequest(this types.ManagedObjectReference, props []types.PropertySpec, refs []objRef) []byte {
+	var b bytes.Buffer
+	b.WriteString(soapHead + `<RetrievePropertiesEx xmlns="urn:vim25"><_this type="`)
+	xml.EscapeText(&b, []byte(this.Type))
+	b.WriteString(`">`)
+	xml.EscapeText(&b, []byte(this.Value))
+	b.WriteString(`</_this><specSet>`)
+	for _, p := range props {
+		b.WriteString("<propSet><type>")
+		xml.EscapeText(&b, []byte(p.Type))
+		b.WriteString("</type>")
+		if p.All != nil {
+			fmt.Fprintf(&b, "<all>%t</all>", *p.All)
+		}
+		for _, path := range p.PathSet {
+			b.WriteString("<pathSet>")
+			xml.EscapeText(&b, []byte(path))
+			b.WriteString("</pathSet>")
+		}
+		b.WriteString("</propSet>")
+	}
+	for _, o := range refs {
+		fmt.Fprintf(&b, `<objectSet><obj type="%s">%s</obj><skip>false</skip></objectSet>`, o.typ, o.value)
+	}
+	b.WriteString(`<reportMissingObjectsInResults>true</reportMissingObjectsInResults></specSet>` +
+		`<options></options></RetrievePropertiesEx></soapenv:Body></soapenv:Envelope>`)
+	return b.Bytes()
+}
+
+var (
+	pathSetRE = regexp.MustCompile(`<pathSet>[^<]*</pathSet>`)
+	allTrueRE = regexp.MustCompile(`<all>(true|1)</all>`)
+	objRE     = regexp.MustCompile(`<obj type="([^"]*)">([^<]*)</obj>`)
+)
+
+// listObjects: the objects the request selects, in vcsim's order, from the
+// same request without its properties. ok is false when vcsim did not answer
+// it with objects (a fault: the caller lets vcsim answer the request itself).
+func (f *front) listObjects(r *http.Request, body []byte) (refs []objRef, ok bool) {
+	bare := allTrueRE.ReplaceAll(pathSetRE.ReplaceAll(body, nil), []byte("<all>false</all>"))
+	rec := f.ask(r, bare)
+	if rec.Code != http.StatusOK {
+		return nil, false
+	}
+	_, objects, ok := splitObjects(rec.Body.Bytes())
+	if !ok {
+		return nil, false
+	}
+	for _, o := range objects {
+		m := objRE.FindSubmatch(o)
+		if m == nil {
+			return nil, false
+		}
+		refs = append(refs, objRef{typ: m[1], value: m[2]})
+	}
+	return refs, true
+}
+
 func (p *pager) take(token string) (*pagedResult, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -118,28 +221,32 @@ func (p *pager) take(token string) (*pagedResult, bool) {
 	return r, ok
 }
 
-// retrievePropertiesEx passes the request to vcsim and pages its answer.
+// retrievePropertiesEx pages a result longer than a page; a shorter one, or a
+// request the lab cannot list, vcsim answers whole.
 func (f *front) retrievePropertiesEx(w http.ResponseWriter, r *http.Request, body []byte) {
 	pageSize := defaultPageSize
+	var req *types.RetrievePropertiesEx
 	if method, err := simulator.UnmarshalBody(typeFunc, body); err == nil {
-		if req, ok := method.Body.(*types.RetrievePropertiesEx); ok && req.Options.MaxObjects > 0 {
-			pageSize = int(req.Options.MaxObjects)
+		req, _ = method.Body.(*types.RetrievePropertiesEx)
+	}
+	if req != nil && req.Options.MaxObjects > 0 {
+		pageSize = int(req.Options.MaxObjects)
+	}
+	if req != nil {
+		if refs, ok := f.listObjects(r, body); ok && len(refs) > pageSize {
+			var props []types.PropertySpec
+			for _, spec := range req.SpecSet {
+				props = append(props, spec.PropSet...)
+			}
+			f.page(w, r, "RetrievePropertiesEx",
+				&pagedResult{this: req.This, props: props, refs: refs, pageSize: pageSize})
+			return
 		}
 	}
 	r.Body = ioutil.NopCloser(bytes.NewReader(body))
 	rec := httptest.NewRecorder()
 	f.inner.ServeHTTP(rec, r)
-	if rec.Code == http.StatusOK {
-		if head, objects, ok := splitObjects(rec.Body.Bytes()); ok && len(objects) > pageSize {
-			f.pager.page(w, "RetrievePropertiesEx", &pagedResult{head: head, objects: objects, pageSize: pageSize})
-			return
-		}
-	}
-	for k, v := range rec.Header() {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rec.Code)
-	_, _ = w.Write(rec.Body.Bytes())
+	passOn(w, rec)
 }
 
 // continueRetrievePropertiesEx and cancelRetrievePropertiesEx act on a token,
@@ -151,7 +258,7 @@ func (f *front) continueRetrievePropertiesEx(w http.ResponseWriter, r *http.Requ
 			writeSOAP(w, fault("invalid token: "+token, &types.InvalidArgument{InvalidProperty: "token"}))
 			return
 		}
-		f.pager.page(w, "ContinueRetrievePropertiesEx", rest)
+		f.page(w, r, "ContinueRetrievePropertiesEx", rest)
 	}
 }
 

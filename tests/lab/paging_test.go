@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/types"
@@ -142,5 +143,74 @@ func TestWaitForUpdatesExTruncates(t *testing.T) {
 	}
 	if len(seen) != 7 || pieces != 3 || strings.HasPrefix(version, labVersionPrefix) {
 		t.Fatalf("%d VMs in %d pieces, final version %q", len(seen), pieces, version)
+	}
+}
+
+// A page is built when it is asked for, as vCenter builds it: a change made
+// after the first page shows in the later pages.
+func TestRetrievePropertiesExPagesOnDemand(t *testing.T) {
+	lab := startLab(t, scenario(map[string]interface{}{"name": "lazy", "count": 5}))
+	defer lab.stop(t)
+	ctx := context.Background()
+	c := lab.c(t)
+	v, err := view.NewManager(c.Client).CreateContainerView(ctx, c.ServiceContent.RootFolder,
+		[]string{"VirtualMachine"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := types.PropertyFilterSpec{
+		ObjectSet: []types.ObjectSpec{{Obj: v.Reference(), Skip: types.NewBool(true),
+			SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}}}},
+		PropSet: []types.PropertySpec{{Type: "VirtualMachine", PathSet: []string{"name", "runtime.powerState"}}},
+	}
+	first, err := methods.RetrievePropertiesEx(ctx, c, &types.RetrievePropertiesEx{
+		This: c.ServiceContent.PropertyCollector, SpecSet: []types.PropertyFilterSpec{spec},
+		Options: types.RetrieveOptions{MaxObjects: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, o := range first.Returnval.Objects {
+		seen[o.Obj.Value] = true
+	}
+	// Power off every VM the first page did not hold.
+	all, err := v.Find(ctx, []string{"VirtualMachine"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := map[string]bool{}
+	for _, ref := range all {
+		if seen[ref.Value] {
+			continue
+		}
+		task, err := object.NewVirtualMachine(c.Client, ref).PowerOff(ctx)
+		if err == nil {
+			err = task.Wait(ctx)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		off[ref.Value] = true
+	}
+	n := len(first.Returnval.Objects)
+	for token := first.Returnval.Token; token != ""; {
+		res, err := methods.ContinueRetrievePropertiesEx(ctx, c, &types.ContinueRetrievePropertiesEx{
+			This: c.ServiceContent.PropertyCollector, Token: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range res.Returnval.Objects {
+			n++
+			for _, p := range o.PropSet {
+				if p.Name == "runtime.powerState" && p.Val.(types.VirtualMachinePowerState) != types.VirtualMachinePowerStatePoweredOff {
+					t.Errorf("%s: %v after it was powered off between pages", o.Obj.Value, p.Val)
+				}
+			}
+			delete(off, o.Obj.Value)
+		}
+		token = res.Returnval.Token
+	}
+	if n != 5 || len(off) != 0 {
+		t.Fatalf("%d objects in all, %d powered-off VMs never seen", n, len(off))
 	}
 }

@@ -612,6 +612,19 @@ static void test_sax_hostile(void **state)
 		assert_non_null(strstr(err.message, why[i]));
 		assert_null(strstr(log_sb.buf, "lol"));
 		assert_null(strstr(log_sb.buf, "root:"));
+		/* the same as a later page, which is parsed whole instead of fed */
+		vs_error_clear(&err);
+		fake_reset();
+		strbuf_reset(&log_sb);
+		fake_expect("RetrievePropertiesEx", "retrieve_page1.xml");
+		fake_expect_xml("ContinueRetrievePropertiesEx|<token>1</token>", bad[i]->buf,
+				bad[i]->len);
+		assert_int_equal(retrieve_any("v", 2, on_missing, &err), -1);
+		assert_int_equal(err.kind, VS_ERR_PARSE);
+		assert_non_null(strstr(err.message, why[i]));
+		assert_non_null(strstr(log_sb.buf, "vm-42")); /* page 1 went through */
+		assert_null(strstr(log_sb.buf, "lol"));
+		assert_null(strstr(log_sb.buf, "root:"));
 	}
 	strbuf_done(&bomb);
 	strbuf_done(&xxe);

@@ -20,7 +20,8 @@ APP_SRC  := main.c $(sort $(wildcard tui/*.c views/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_SUPPORT := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 # The curses-free console modules the unit tests link and test through their headers.
-UNIT_TUI_SRC := tui/fleet.c tui/msgq.c tui/listw.c tui/actions.c tui/keymap.c tui/command.c tui/filter.c
+UNIT_TUI_SRC := tui/fleet.c tui/msgq.c tui/listw.c tui/actions.c tui/keymap.c tui/command.c tui/filter.c \
+                tui/vmorder.c
 # C tests of the vSphere client against the lab over HTTPS: their own suite (integration-c).
 LABC_SRC := $(sort $(wildcard tests/integration-c/test_*.c))
 LABC_BIN := $(LABC_SRC:tests/integration-c/%.c=$(BUILD)/integration-c/%)

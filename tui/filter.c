@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <fnmatch.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +297,30 @@ static bool match_folder(const term *t, const char *path)
 	return match_text(t, path);
 }
 
+static unsigned char lower_ascii(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* strcasestr for the short texts of a VM, without its set-up cost (most of a filter pass):
+ * bytes compared as ASCII letters without case, other bytes as they are. */
+static bool contains_nocase(const char *hay, const char *needle)
+{
+	unsigned char first = lower_ascii((unsigned char)*needle);
+	if (!first)
+		return true;
+	for (const unsigned char *p = (const unsigned char *)hay; *p; p++) {
+		if (lower_ascii(*p) != first)
+			continue;
+		size_t k = 1;
+		while (needle[k] && lower_ascii(p[k]) == lower_ascii((unsigned char)needle[k]))
+			k++;
+		if (!needle[k])
+			return true;
+	}
+	return false;
+}
+
 static bool match_text(const term *t, const char *s)
 {
 	if (!s)
@@ -309,7 +334,7 @@ static bool match_text(const term *t, const char *s)
 		return regexec(&t->re, s, 0, NULL, 0) == 0;
 	case M_SUBSTR:
 	default:
-		return strcasestr(s, t->text) != NULL;
+		return contains_nocase(s, t->text);
 	}
 }
 
@@ -321,47 +346,114 @@ static bool match_rules(const term *t, const filter_subject *s)
 	return false;
 }
 
-static bool match_term(const term *t, const filter_subject *s)
+/* ---- the memo of one pass ----
+ * Over a fleet the OS, status, power, level and location texts are a few shared (interned or
+ * static) strings: a term's answer for one is remembered by its address for the rest of the
+ * pass. Only for one pass: between passes a string may be freed and its address reused. */
+#define MEMO_SLOTS 4096 /* a power of two */
+#define MEMO_PROBES 8
+
+struct filter_memo {
+	struct {
+		const char *text;
+		unsigned long pass;
+		unsigned term;
+		bool hit;
+	} slot[MEMO_SLOTS];
+	unsigned long pass;
+};
+
+filter_memo *filter_memo_new(void)
+{
+	filter_memo *m = xcalloc(1, sizeof *m);
+	m->pass = 1;
+	return m;
+}
+
+void filter_memo_free(filter_memo *m)
+{
+	free(m);
+}
+
+void filter_memo_next_pass(filter_memo *m)
+{
+	m->pass++;
+}
+
+/* match(t, s), remembered in m (NULL: no memo) under term number ti. */
+static bool memo_match(const term *t, unsigned ti, const char *s, filter_memo *m,
+		       bool (*match)(const term *, const char *))
+{
+	if (!s)
+		return false;
+	if (!m)
+		return match(t, s);
+	size_t h = (size_t)((((uintptr_t)s >> 3) ^ ti) * 0x9E3779B97F4A7C15ull >> 40);
+	for (int k = 0; k < MEMO_PROBES; k++) {
+		size_t i = (h + (size_t)k) & (MEMO_SLOTS - 1);
+		if (m->slot[i].pass != m->pass) { /* free: remember */
+			bool hit = match(t, s);
+			m->slot[i].text = s;
+			m->slot[i].pass = m->pass;
+			m->slot[i].term = ti;
+			m->slot[i].hit = hit;
+			return hit;
+		}
+		if (m->slot[i].text == s && m->slot[i].term == ti)
+			return m->slot[i].hit;
+	}
+	return match(t, s); /* crowded: not remembered */
+}
+
+static bool match_term(const term *t, unsigned ti, const filter_subject *s, filter_memo *m)
 {
 	switch (t->fld) {
 	case F_NAME:
 		return match_text(t, s->name);
 	case F_OS:
-		return match_text(t, s->os) || match_text(t, s->os_family);
+		return memo_match(t, ti, s->os, m, match_text) || memo_match(t, ti, s->os_family, m, match_text);
 	case F_STATUS:
-		return match_text(t, s->status);
+		return memo_match(t, ti, s->status, m, match_text);
 	case F_RULE:
 		return match_rules(t, s);
 	case F_POWER:
-		return match_text(t, s->power);
+		return memo_match(t, ti, s->power, m, match_text);
 	case F_LEVEL:
-		return match_text(t, s->predicted);
+		return memo_match(t, ti, s->predicted, m, match_text);
 	case F_MARKED:
 		return s->marked;
 	case F_FOLDER:
-		return match_folder(t, s->folder);
+		return memo_match(t, ti, s->folder, m, match_folder);
 	case F_DC:
-		return match_text(t, s->datacenter);
+		return memo_match(t, ti, s->datacenter, m, match_text);
 	case F_CLUSTER:
-		return match_text(t, s->cluster);
+		return memo_match(t, ti, s->cluster, m, match_text);
 	case F_HOST:
-		return match_text(t, s->host);
+		return memo_match(t, ti, s->host, m, match_text);
 	case F_VCENTER:
-		return match_text(t, s->vcenter);
+		return memo_match(t, ti, s->vcenter, m, match_text);
 	case F_ANY:
 	default:
-		return match_text(t, s->name) || match_text(t, s->os) || match_text(t, s->os_family) ||
-		       match_text(t, s->status) || match_rules(t, s) || match_text(t, s->folder) ||
-		       match_text(t, s->datacenter) || match_text(t, s->cluster) || match_text(t, s->host);
+		return match_text(t, s->name) || memo_match(t, ti, s->os, m, match_text) ||
+		       memo_match(t, ti, s->os_family, m, match_text) ||
+		       memo_match(t, ti, s->status, m, match_text) || match_rules(t, s) ||
+		       memo_match(t, ti, s->folder, m, match_text) ||
+		       memo_match(t, ti, s->datacenter, m, match_text) ||
+		       memo_match(t, ti, s->cluster, m, match_text) || memo_match(t, ti, s->host, m, match_text);
 	}
 }
 
-bool filter_match(const vm_filter *f, const filter_subject *s)
+bool filter_match_memo(const vm_filter *f, const filter_subject *s, filter_memo *m)
 {
 	if (!f)
 		return true;
 	for (size_t i = 0; i < f->n; i++)
-		if (match_term(&f->t[i], s) == f->t[i].negate)
+		if (match_term(&f->t[i], (unsigned)i, s, m) == f->t[i].negate)
 			return false;
 	return true;
+}
+
+bool filter_match(const vm_filter *f, const filter_subject *s)
+{
+	return filter_match_memo(f, s, NULL);
 }

@@ -48,6 +48,7 @@ struct vmorder {
 	vmorder_key key;
 	int dir;
 	const vm_filter *flt;
+	filter_memo *memo;     /* one update's filter answers for shared texts */
 	vmorder_vcenter_fn vc_name;
 	const void *vc_ctx;
 };
@@ -204,7 +205,7 @@ static bool filter_shows(const vmorder *o, const fleet_vm *vm)
 		return true;
 	filter_subject s;
 	vmorder_subject(o, vm, &s);
-	return filter_match(o->flt, &s);
+	return filter_match_memo(o->flt, &s, o->memo);
 }
 
 static void key_row(vmorder *o, const fleet *fl, size_t i)
@@ -397,6 +398,7 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 	if (!all && !n_changed && fl->n == o->n_rows && !o->resort && !o->refilter)
 		return false;
 	o->rows = xgrow(o->rows, &o->rows_cap, fl->n + 1, sizeof *o->rows);
+	filter_memo_next_pass(o->memo); /* texts may have been freed since the last update */
 	bool names_stale = known < fl->n;
 	bool resort = o->resort || o->refilter || all;
 	size_t n_gone = 0, n_touched = 0;
@@ -459,6 +461,7 @@ vmorder *vmorder_new(void)
 	o->key = VMO_NAME;
 	o->dir = 1;
 	o->fresh = true;
+	o->memo = filter_memo_new();
 	return o;
 }
 
@@ -476,6 +479,7 @@ void vmorder_free(vmorder *o)
 	free(o->gone);
 	free(o->come);
 	free(o->touched);
+	filter_memo_free(o->memo);
 	free(o);
 }
 

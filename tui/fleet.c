@@ -151,9 +151,6 @@ static void evaluate(fleet_vm *vm, time_t now)
 	if (vm->unreachable) /* its facts may be stale: never shown as ready */
 		vm->v.status = STATUS_UNKNOWN;
 	vm->evaluated_at = now;
-	vm->n_rules = 0;
-	for (size_t i = 0; i < vm->v.n_findings && vm->n_rules < 32; i++)
-		vm->rules[vm->n_rules++] = vm->v.findings[i].rule;
 }
 
 /* Moves what only a scan knows (probe, history) from src to dst. */

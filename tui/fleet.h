@@ -29,8 +29,6 @@ typedef struct {
 	time_t inventory_at;   /* when vCenter last sent this VM's properties */
 	time_t evaluated_at;   /* when the rules last ran */
 	time_t changed_at;     /* last live change (for highlighting) */
-	const char *rules[32]; /* rule ids of the findings, for the filter */
-	size_t n_rules;
 	size_t index;          /* its position in fleet.vms (kept by the fleet) */
 } fleet_vm;
 

@@ -181,16 +181,20 @@ static const char *text_of(const vmorder *o, const fleet_vm *vm, vmorder_key k)
 	}
 }
 
-void vmorder_subject(const vmorder *o, const fleet_vm *vm, filter_subject *s)
+void vmorder_subject(const vmorder *o, const fleet_vm *vm, filter_subject *s,
+		     const char *rules[VMORDER_MAX_RULES])
 {
+	size_t n_rules = 0;
+	for (size_t i = 0; i < vm->v.n_findings && n_rules < VMORDER_MAX_RULES; i++)
+		rules[n_rules++] = vm->v.findings[i].rule;
 	s->name = vm->f.name ? vm->f.name : "";
 	s->os = vm->f.guest_full_name ? vm->f.guest_full_name : vm->f.config_guest_full_name;
 	s->os_family = fleet_os_text(vm);
 	s->status = model_status_name(vm->v.status);
 	s->power = model_power_short(vm->f.power);
 	s->predicted = model_level_name(vm->v.predicted);
-	s->rules = vm->rules;
-	s->n_rules = vm->n_rules;
+	s->rules = rules;
+	s->n_rules = n_rules;
 	s->marked = vm->marked;
 	s->folder = vm->f.folder;
 	s->datacenter = vm->f.datacenter;
@@ -204,7 +208,8 @@ static bool filter_shows(const vmorder *o, const fleet_vm *vm)
 	if (!o->flt)
 		return true;
 	filter_subject s;
-	vmorder_subject(o, vm, &s);
+	const char *rules[VMORDER_MAX_RULES];
+	vmorder_subject(o, vm, &s, rules);
 	return filter_match_memo(o->flt, &s, o->memo);
 }
 

@@ -49,7 +49,10 @@ size_t vmorder_count(const vmorder *o);
 fleet_vm *vmorder_at(const vmorder *o, const fleet *fl, size_t i);
 /* Where vm is in the order (a binary search); (size_t)-1 when the filter hides it. */
 size_t vmorder_find(const vmorder *o, const fleet_vm *vm);
-/* What the filter matches a VM against (the texts the list shows). */
-void vmorder_subject(const vmorder *o, const fleet_vm *vm, filter_subject *s);
+/* What the filter matches a VM against (the texts the list shows); its rule ids point into
+ * rules (the first VMORDER_MAX_RULES findings'). */
+#define VMORDER_MAX_RULES 32
+void vmorder_subject(const vmorder *o, const fleet_vm *vm, filter_subject *s,
+		     const char *rules[VMORDER_MAX_RULES]);
 
 #endif

@@ -94,7 +94,8 @@ static void assert_order(vmorder *o, fleet *fl, const vm_filter *flt, vmorder_ke
 	size_t n = 0;
 	for (size_t i = 0; i < fl->n; i++) {
 		filter_subject s;
-		vmorder_subject(o, fl->vms[i], &s);
+		const char *rules[VMORDER_MAX_RULES];
+		vmorder_subject(o, fl->vms[i], &s, rules);
 		if (!flt || filter_match(flt, &s))
 			want[n++] = fl->vms[i];
 		else

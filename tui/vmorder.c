@@ -270,6 +270,9 @@ static void rank_names(vmorder *o, const fleet *fl)
 		o->rows[i].name_rank = (uint32_t)r;
 		o->rows[i].name_group = group;
 	}
+	free(o->names_tmp); /* needed again only when names change */
+	o->names_tmp = NULL;
+	o->names_tmp_cap = 0;
 }
 
 /* After VM i changed: is it still between its neighbours in name order, in the same groups? */

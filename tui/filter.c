@@ -303,14 +303,17 @@ static unsigned char lower_ascii(unsigned char c)
 }
 
 /* strcasestr for the short texts of a VM, without its set-up cost (most of a filter pass):
- * bytes compared as ASCII letters without case, other bytes as they are. */
+ * bytes compared as ASCII letters without case, other bytes as they are. The first byte is
+ * looked for with one compare a byte: c | 0x20 equals a lower-case letter only for that
+ * letter in either case. */
 static bool contains_nocase(const char *hay, const char *needle)
 {
 	unsigned char first = lower_ascii((unsigned char)*needle);
 	if (!first)
 		return true;
+	unsigned char fold = first >= 'a' && first <= 'z' ? 0x20 : 0;
 	for (const unsigned char *p = (const unsigned char *)hay; *p; p++) {
-		if (lower_ascii(*p) != first)
+		if ((*p | fold) != first)
 			continue;
 		size_t k = 1;
 		while (needle[k] && lower_ascii(p[k]) == lower_ascii((unsigned char)needle[k]))

@@ -349,19 +349,89 @@ static bool match_rules(const term *t, const filter_subject *s)
 	return false;
 }
 
+static bool match_term(const term *t, const filter_subject *s)
+{
+	switch (t->fld) {
+	case F_NAME:
+		return match_text(t, s->name);
+	case F_OS:
+		return match_text(t, s->os) || match_text(t, s->os_family);
+	case F_STATUS:
+		return match_text(t, s->status);
+	case F_RULE:
+		return match_rules(t, s);
+	case F_POWER:
+		return match_text(t, s->power);
+	case F_LEVEL:
+		return match_text(t, s->predicted);
+	case F_MARKED:
+		return s->marked;
+	case F_FOLDER:
+		return match_folder(t, s->folder);
+	case F_DC:
+		return match_text(t, s->datacenter);
+	case F_CLUSTER:
+		return match_text(t, s->cluster);
+	case F_HOST:
+		return match_text(t, s->host);
+	case F_VCENTER:
+		return match_text(t, s->vcenter);
+	case F_ANY:
+	default:
+		return match_text(t, s->name) || match_text(t, s->os) || match_text(t, s->os_family) ||
+		       match_text(t, s->status) || match_rules(t, s) || match_text(t, s->folder) ||
+		       match_text(t, s->datacenter) || match_text(t, s->cluster) || match_text(t, s->host);
+	}
+}
+
+/* The part of a term decided by the texts VMs share (OS, status, power, level, location). */
+static bool match_shared(const term *t, const filter_subject *s)
+{
+	switch (t->fld) {
+	case F_NAME:
+	case F_RULE:
+	case F_MARKED:
+		return false;
+	case F_ANY:
+		return match_text(t, s->os) || match_text(t, s->os_family) || match_text(t, s->status) ||
+		       match_text(t, s->folder) || match_text(t, s->datacenter) ||
+		       match_text(t, s->cluster) || match_text(t, s->host);
+	default:
+		return match_term(t, s);
+	}
+}
+
+/* The rest: what is the VM's own (name, rule ids, mark). */
+static bool match_own(const term *t, const filter_subject *s)
+{
+	switch (t->fld) {
+	case F_NAME:
+	case F_RULE:
+	case F_MARKED:
+		return match_term(t, s);
+	case F_ANY:
+		return match_text(t, s->name) || match_rules(t, s);
+	default:
+		return false;
+	}
+}
+
 /* ---- the memo of one pass ----
  * Over a fleet the OS, status, power, level and location texts are a few shared (interned or
- * static) strings: a term's answer for one is remembered by its address for the rest of the
- * pass. Only for one pass: between passes a string may be freed and its address reused. */
+ * static) strings, and VMs come in many alike: the shared part of every term is worked out
+ * once per set of those strings (by address) and remembered for the rest of the pass. Only
+ * for one pass: between passes a string may be freed and its address reused (within a pass
+ * the VMs holding an address hold the same text). */
 #define MEMO_SLOTS 4096 /* a power of two */
 #define MEMO_PROBES 8
+#define MEMO_TEXTS 10
+#define MEMO_MAX_TERMS 64
 
 struct filter_memo {
 	struct {
-		const char *text;
+		const char *text[MEMO_TEXTS];
 		unsigned long pass;
-		unsigned term;
-		bool hit;
+		uint64_t hits;  /* bit i: term i's shared part matches */
 	} slot[MEMO_SLOTS];
 	unsigned long pass;
 };
@@ -383,76 +453,51 @@ void filter_memo_next_pass(filter_memo *m)
 	m->pass++;
 }
 
-/* match(t, s), remembered in m (NULL: no memo) under term number ti. */
-static bool memo_match(const term *t, unsigned ti, const char *s, filter_memo *m,
-		       bool (*match)(const term *, const char *))
+static uint64_t shared_hits(const vm_filter *f, const filter_subject *s, filter_memo *m)
 {
-	if (!s)
-		return false;
-	if (!m)
-		return match(t, s);
-	size_t h = (size_t)((((uintptr_t)s >> 3) ^ ti) * 0x9E3779B97F4A7C15ull >> 40);
+	const char *texts[MEMO_TEXTS] = { s->os, s->os_family, s->status, s->power, s->predicted,
+					  s->folder, s->datacenter, s->cluster, s->host, s->vcenter };
+	uint64_t h = 0;
+	for (int i = 0; i < MEMO_TEXTS; i++)
+		h = (h ^ (uint64_t)(uintptr_t)texts[i]) * 0x9E3779B97F4A7C15ull;
+	size_t at = (size_t)(h >> 40);
 	for (int k = 0; k < MEMO_PROBES; k++) {
-		size_t i = (h + (size_t)k) & (MEMO_SLOTS - 1);
-		if (m->slot[i].pass != m->pass) { /* free: remember */
-			bool hit = match(t, s);
-			m->slot[i].text = s;
-			m->slot[i].pass = m->pass;
-			m->slot[i].term = ti;
-			m->slot[i].hit = hit;
-			return hit;
+		size_t i = (at + (size_t)k) & (MEMO_SLOTS - 1);
+		if (m->slot[i].pass == m->pass) {
+			if (!memcmp(m->slot[i].text, texts, sizeof texts))
+				return m->slot[i].hits;
+			continue;
 		}
-		if (m->slot[i].text == s && m->slot[i].term == ti)
-			return m->slot[i].hit;
+		uint64_t hits = 0; /* a free slot: work it out and remember */
+		for (size_t t = 0; t < f->n; t++)
+			hits |= (uint64_t)match_shared(&f->t[t], s) << t;
+		memcpy(m->slot[i].text, texts, sizeof texts);
+		m->slot[i].pass = m->pass;
+		m->slot[i].hits = hits;
+		return hits;
 	}
-	return match(t, s); /* crowded: not remembered */
-}
-
-static bool match_term(const term *t, unsigned ti, const filter_subject *s, filter_memo *m)
-{
-	switch (t->fld) {
-	case F_NAME:
-		return match_text(t, s->name);
-	case F_OS:
-		return memo_match(t, ti, s->os, m, match_text) || memo_match(t, ti, s->os_family, m, match_text);
-	case F_STATUS:
-		return memo_match(t, ti, s->status, m, match_text);
-	case F_RULE:
-		return match_rules(t, s);
-	case F_POWER:
-		return memo_match(t, ti, s->power, m, match_text);
-	case F_LEVEL:
-		return memo_match(t, ti, s->predicted, m, match_text);
-	case F_MARKED:
-		return s->marked;
-	case F_FOLDER:
-		return memo_match(t, ti, s->folder, m, match_folder);
-	case F_DC:
-		return memo_match(t, ti, s->datacenter, m, match_text);
-	case F_CLUSTER:
-		return memo_match(t, ti, s->cluster, m, match_text);
-	case F_HOST:
-		return memo_match(t, ti, s->host, m, match_text);
-	case F_VCENTER:
-		return memo_match(t, ti, s->vcenter, m, match_text);
-	case F_ANY:
-	default:
-		return match_text(t, s->name) || memo_match(t, ti, s->os, m, match_text) ||
-		       memo_match(t, ti, s->os_family, m, match_text) ||
-		       memo_match(t, ti, s->status, m, match_text) || match_rules(t, s) ||
-		       memo_match(t, ti, s->folder, m, match_text) ||
-		       memo_match(t, ti, s->datacenter, m, match_text) ||
-		       memo_match(t, ti, s->cluster, m, match_text) || memo_match(t, ti, s->host, m, match_text);
-	}
+	uint64_t hits = 0; /* crowded: not remembered */
+	for (size_t t = 0; t < f->n; t++)
+		hits |= (uint64_t)match_shared(&f->t[t], s) << t;
+	return hits;
 }
 
 bool filter_match_memo(const vm_filter *f, const filter_subject *s, filter_memo *m)
 {
 	if (!f)
 		return true;
-	for (size_t i = 0; i < f->n; i++)
-		if (match_term(&f->t[i], (unsigned)i, s, m) == f->t[i].negate)
+	if (!m || f->n > MEMO_MAX_TERMS) {
+		for (size_t i = 0; i < f->n; i++)
+			if (match_term(&f->t[i], s) == f->t[i].negate)
+				return false;
+		return true;
+	}
+	uint64_t hits = shared_hits(f, s, m);
+	for (size_t i = 0; i < f->n; i++) {
+		bool hit = (hits >> i & 1) || match_own(&f->t[i], s);
+		if (hit == f->t[i].negate)
 			return false;
+	}
 	return true;
 }
 

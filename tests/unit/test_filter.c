@@ -211,6 +211,16 @@ static void test_the_memo_of_a_pass_answers_as_without(void **state)
 						 filter_match(f, subjects[i]));
 		filter_free(f);
 	}
+	/* more terms than the memo keeps answers for: matched without it, the same answers */
+	char many[1024] = "";
+	for (int i = 0; i < 70; i++)
+		strcat(many, i % 2 ? "sql " : "!off ");
+	vm_filter *big = filter_compile(many, err, sizeof err);
+	assert_non_null(big);
+	filter_memo_next_pass(memo);
+	for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++)
+		assert_int_equal(filter_match_memo(big, subjects[i], memo), filter_match(big, subjects[i]));
+	filter_free(big);
 	/* one buffer, two contents: each pass reads it afresh */
 	char os[64];
 	filter_subject s = sql;

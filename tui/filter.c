@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <fnmatch.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +297,33 @@ static bool match_folder(const term *t, const char *path)
 	return match_text(t, path);
 }
 
+static unsigned char lower_ascii(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* strcasestr for the short texts of a VM, without its set-up cost (most of a filter pass):
+ * bytes compared as ASCII letters without case, other bytes as they are. The first byte is
+ * looked for with one compare a byte: c | 0x20 equals a lower-case letter only for that
+ * letter in either case. */
+static bool contains_nocase(const char *hay, const char *needle)
+{
+	unsigned char first = lower_ascii((unsigned char)*needle);
+	if (!first)
+		return true;
+	unsigned char fold = first >= 'a' && first <= 'z' ? 0x20 : 0;
+	for (const unsigned char *p = (const unsigned char *)hay; *p; p++) {
+		if ((*p | fold) != first)
+			continue;
+		size_t k = 1;
+		while (needle[k] && lower_ascii(p[k]) == lower_ascii((unsigned char)needle[k]))
+			k++;
+		if (!needle[k])
+			return true;
+	}
+	return false;
+}
+
 static bool match_text(const term *t, const char *s)
 {
 	if (!s)
@@ -309,7 +337,7 @@ static bool match_text(const term *t, const char *s)
 		return regexec(&t->re, s, 0, NULL, 0) == 0;
 	case M_SUBSTR:
 	default:
-		return strcasestr(s, t->text) != NULL;
+		return contains_nocase(s, t->text);
 	}
 }
 
@@ -356,12 +384,124 @@ static bool match_term(const term *t, const filter_subject *s)
 	}
 }
 
-bool filter_match(const vm_filter *f, const filter_subject *s)
+/* The part of a term decided by the texts VMs share (OS, status, power, level, location). */
+static bool match_shared(const term *t, const filter_subject *s)
+{
+	switch (t->fld) {
+	case F_NAME:
+	case F_RULE:
+	case F_MARKED:
+		return false;
+	case F_ANY:
+		return match_text(t, s->os) || match_text(t, s->os_family) || match_text(t, s->status) ||
+		       match_text(t, s->folder) || match_text(t, s->datacenter) ||
+		       match_text(t, s->cluster) || match_text(t, s->host);
+	default:
+		return match_term(t, s);
+	}
+}
+
+/* The rest: what is the VM's own (name, rule ids, mark). */
+static bool match_own(const term *t, const filter_subject *s)
+{
+	switch (t->fld) {
+	case F_NAME:
+	case F_RULE:
+	case F_MARKED:
+		return match_term(t, s);
+	case F_ANY:
+		return match_text(t, s->name) || match_rules(t, s);
+	default:
+		return false;
+	}
+}
+
+/* ---- the memo of one pass ----
+ * Over a fleet the OS, status, power, level and location texts are a few shared (interned or
+ * static) strings, and VMs come in many alike: the shared part of every term is worked out
+ * once per set of those strings (by address) and remembered for the rest of the pass. Only
+ * for one pass: between passes a string may be freed and its address reused (within a pass
+ * the VMs holding an address hold the same text). */
+#define MEMO_SLOTS 4096 /* a power of two */
+#define MEMO_PROBES 8
+#define MEMO_TEXTS 10
+#define MEMO_MAX_TERMS 64
+
+struct filter_memo {
+	struct {
+		const char *text[MEMO_TEXTS];
+		unsigned long pass;
+		uint64_t hits;  /* bit i: term i's shared part matches */
+	} slot[MEMO_SLOTS];
+	unsigned long pass;
+};
+
+filter_memo *filter_memo_new(void)
+{
+	filter_memo *m = xcalloc(1, sizeof *m);
+	m->pass = 1;
+	return m;
+}
+
+void filter_memo_free(filter_memo *m)
+{
+	free(m);
+}
+
+void filter_memo_next_pass(filter_memo *m)
+{
+	m->pass++;
+}
+
+static uint64_t shared_hits(const vm_filter *f, const filter_subject *s, filter_memo *m)
+{
+	const char *texts[MEMO_TEXTS] = { s->os, s->os_family, s->status, s->power, s->predicted,
+					  s->folder, s->datacenter, s->cluster, s->host, s->vcenter };
+	uint64_t h = 0;
+	for (int i = 0; i < MEMO_TEXTS; i++)
+		h = (h ^ (uint64_t)(uintptr_t)texts[i]) * 0x9E3779B97F4A7C15ull;
+	size_t at = (size_t)(h >> 40);
+	for (int k = 0; k < MEMO_PROBES; k++) {
+		size_t i = (at + (size_t)k) & (MEMO_SLOTS - 1);
+		if (m->slot[i].pass == m->pass) {
+			if (!memcmp(m->slot[i].text, texts, sizeof texts))
+				return m->slot[i].hits;
+			continue;
+		}
+		uint64_t hits = 0; /* a free slot: work it out and remember */
+		for (size_t t = 0; t < f->n; t++)
+			hits |= (uint64_t)match_shared(&f->t[t], s) << t;
+		memcpy(m->slot[i].text, texts, sizeof texts);
+		m->slot[i].pass = m->pass;
+		m->slot[i].hits = hits;
+		return hits;
+	}
+	uint64_t hits = 0; /* crowded: not remembered */
+	for (size_t t = 0; t < f->n; t++)
+		hits |= (uint64_t)match_shared(&f->t[t], s) << t;
+	return hits;
+}
+
+bool filter_match_memo(const vm_filter *f, const filter_subject *s, filter_memo *m)
 {
 	if (!f)
 		return true;
-	for (size_t i = 0; i < f->n; i++)
-		if (match_term(&f->t[i], s) == f->t[i].negate)
+	if (!m || f->n > MEMO_MAX_TERMS) {
+		for (size_t i = 0; i < f->n; i++)
+			if (match_term(&f->t[i], s) == f->t[i].negate)
+				return false;
+		return true;
+	}
+	uint64_t hits = shared_hits(f, s, m);
+	for (size_t i = 0; i < f->n; i++) {
+		bool hit = (hits >> i & 1) || match_own(&f->t[i], s);
+		if (hit == f->t[i].negate)
 			return false;
+	}
 	return true;
+}
+
+bool filter_match(const vm_filter *f, const filter_subject *s)
+{
+	return filter_match_memo(f, s, NULL);
 }

@@ -42,6 +42,16 @@ typedef struct vm_filter vm_filter;
 vm_filter *filter_compile(const char *expr, char *err, size_t errlen);
 void filter_free(vm_filter *f);
 bool filter_match(const vm_filter *f, const filter_subject *s);
+/* The same over many subjects in one pass (the UI thread filtering the fleet): the terms'
+ * answers for the texts VMs share (OS, status, power, level, location: interned or static
+ * strings) are worked out once per set of those strings, by address, for the pass; only the
+ * name, rule ids and mark are matched for every subject. Call filter_memo_next_pass before each pass (and after
+ * the filter changed): texts may be freed, and their addresses reused, between passes. */
+typedef struct filter_memo filter_memo;
+filter_memo *filter_memo_new(void);
+void filter_memo_free(filter_memo *m);
+void filter_memo_next_pass(filter_memo *m);
+bool filter_match_memo(const vm_filter *f, const filter_subject *s, filter_memo *m);
 /* The expression as given. */
 const char *filter_text(const vm_filter *f);
 

@@ -27,7 +27,50 @@ void fleet_done(fleet *fl)
 		vm_free(fl->vms[i]);
 	free(fl->vms);
 	free(fl->slots);
+	free(fl->journal);
+	unsigned long next = fl->journal_base + fl->n_journal + 1; /* a reader of the old fleet redoes all */
 	fleet_init(fl);
+	fl->journal_base = next;
+}
+
+/* Enough for a few seconds of heavy churn between two frames. */
+#define JOURNAL_MIN 4096
+
+static void journal_add(fleet *fl, const fleet_vm *vm)
+{
+	size_t cap = JOURNAL_MIN > fl->n / 2 ? JOURNAL_MIN : fl->n / 2;
+	if (fl->n_journal >= cap) { /* drop the older half: a reader that far behind redoes all */
+		size_t drop = fl->n_journal / 2;
+		memmove(fl->journal, fl->journal + drop, (fl->n_journal - drop) * sizeof *fl->journal);
+		fl->n_journal -= drop;
+		fl->journal_base += drop;
+	}
+	fl->journal = xgrow(fl->journal, &fl->journal_cap, fl->n_journal + 1, sizeof *fl->journal);
+	fl->journal[fl->n_journal++] = vm->index;
+}
+
+/* Positions moved, or every VM changed: readers redo all (the gap tells them). */
+static void journal_restart(fleet *fl)
+{
+	fl->journal_base += fl->n_journal + 1;
+	fl->n_journal = 0;
+}
+
+bool fleet_journal_read(const fleet *fl, unsigned long *pos, const size_t **changed, size_t *n)
+{
+	unsigned long end = fl->journal_base + fl->n_journal;
+	bool ok = *pos >= fl->journal_base && *pos <= end;
+	*changed = ok ? fl->journal + (*pos - fl->journal_base) : NULL;
+	*n = ok ? end - *pos : 0;
+	*pos = end;
+	return ok;
+}
+
+/* One VM changed: views redo its row. */
+static void changed(fleet *fl, const fleet_vm *vm)
+{
+	journal_add(fl, vm);
+	fl->gen++;
 }
 
 static size_t hash(unsigned vc, const char *s)
@@ -89,6 +132,7 @@ static fleet_vm *add(fleet *fl, unsigned vc, vm_facts *f)
 	model_vm_facts_init(f);
 	model_verdict_init(&vm->v);
 	fl->vms = xgrow(fl->vms, &fl->cap, fl->n + 1, sizeof *fl->vms);
+	vm->index = fl->n;
 	fl->vms[fl->n++] = vm;
 	if (fl->n * 2 > fl->n_slots) {
 		index_rebuild(fl, fl->n);
@@ -107,9 +151,6 @@ static void evaluate(fleet_vm *vm, time_t now)
 	if (vm->unreachable) /* its facts may be stale: never shown as ready */
 		vm->v.status = STATUS_UNKNOWN;
 	vm->evaluated_at = now;
-	vm->n_rules = 0;
-	for (size_t i = 0; i < vm->v.n_findings && vm->n_rules < 32; i++)
-		vm->rules[vm->n_rules++] = vm->v.findings[i].rule;
 }
 
 /* Moves what only a scan knows (probe, history) from src to dst. */
@@ -134,7 +175,7 @@ void fleet_apply_test(fleet *fl, fleet_vm *vm, const vm_last_test *t, time_t now
 	model_last_test_copy(&vm->f.last_test, t);
 	evaluate(vm, now);
 	vm->changed_at = now;
-	fl->gen++;
+	changed(fl, vm);
 }
 
 fleet_vm *fleet_update_inventory(fleet *fl, unsigned vc, vm_facts *f, time_t now)
@@ -151,7 +192,7 @@ fleet_vm *fleet_update_inventory(fleet *fl, unsigned vc, vm_facts *f, time_t now
 	}
 	vm->inventory_at = now;
 	evaluate(vm, now);
-	fl->gen++;
+	changed(fl, vm);
 	return vm;
 }
 
@@ -175,7 +216,7 @@ fleet_vm *fleet_apply_scan(fleet *fl, unsigned vc, vm_facts *f, time_t now, bool
 	vm->scanned = true;
 	vm->probing = false;
 	evaluate(vm, now);
-	fl->gen++;
+	changed(fl, vm);
 	return vm;
 }
 
@@ -187,11 +228,11 @@ fleet_vm *fleet_apply_row(fleet *fl, unsigned vc, vm_facts *f, bool probing, tim
 		model_vm_facts_done(f); /* what it shows stays until its probe ends */
 		model_vm_facts_init(f);
 		vm->probing = true;
-		fl->gen++;
+		changed(fl, vm);
 		return vm;
 	}
 	vm = fleet_apply_scan(fl, vc, f, now, keep_live_inventory);
-	vm->probing = probing;
+	vm->probing = probing; /* the journal has it already (fleet_apply_scan) */
 	return vm;
 }
 
@@ -200,7 +241,7 @@ void fleet_end_probing(fleet *fl, unsigned vc)
 	for (size_t i = 0; i < fl->n; i++)
 		if (fl->vms[i]->probing && fl->vms[i]->vc == vc) {
 			fl->vms[i]->probing = false;
-			fl->gen++;
+			changed(fl, fl->vms[i]);
 		}
 }
 
@@ -212,7 +253,7 @@ void fleet_set_unreachable(fleet *fl, unsigned vc, bool unreachable, time_t now)
 			continue;
 		vm->unreachable = unreachable;
 		evaluate(vm, now);
-		fl->gen++;
+		changed(fl, vm);
 	}
 }
 
@@ -226,7 +267,10 @@ void fleet_remove(fleet *fl, unsigned vc, const char *moref)
 		fl->n_marked--;
 	vm_free(fl->vms[i]);
 	fl->vms[i] = fl->vms[--fl->n];
+	if (i < fl->n)
+		fl->vms[i]->index = i;
 	index_rebuild(fl, fl->n);
+	journal_restart(fl); /* a position moved */
 	fl->gen++;
 }
 
@@ -236,7 +280,7 @@ void fleet_set_mark(fleet *fl, fleet_vm *vm, bool on)
 		return;
 	vm->marked = on;
 	fl->n_marked += on ? 1 : (size_t)-1;
-	fl->gen++;
+	changed(fl, vm); /* the filter's `marked` word */
 }
 
 void fleet_clear_marks(fleet *fl)
@@ -244,6 +288,7 @@ void fleet_clear_marks(fleet *fl)
 	for (size_t i = 0; i < fl->n; i++)
 		fl->vms[i]->marked = false;
 	fl->n_marked = 0;
+	journal_restart(fl);
 	fl->gen++;
 }
 

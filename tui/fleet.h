@@ -4,7 +4,8 @@
  * Inventory facts come from the watcher (WaitForUpdatesEx) and the scan; guest-probe facts
  * only from the scan: a live change replaces the vCenter part of a VM's facts, keeps its probe
  * facts, and re-runs the rules for that VM. Every change bumps `gen` so views rebuild their
- * sorted, filtered orders lazily (once per frame, not once per change). */
+ * sorted, filtered orders lazily (once per frame, not once per change), and names the VM in
+ * the change journal so a view can redo just the rows that changed (tui/vmorder.h). */
 #ifndef QUIESCENT_TUI_FLEET_H
 #define QUIESCENT_TUI_FLEET_H
 
@@ -28,8 +29,7 @@ typedef struct {
 	time_t inventory_at;   /* when vCenter last sent this VM's properties */
 	time_t evaluated_at;   /* when the rules last ran */
 	time_t changed_at;     /* last live change (for highlighting) */
-	const char *rules[32]; /* rule ids of the findings, for the filter */
-	size_t n_rules;
+	size_t index;          /* its position in fleet.vms (kept by the fleet) */
 } fleet_vm;
 
 typedef struct {
@@ -41,6 +41,14 @@ typedef struct {
 	size_t n_marked;
 	size_t by_status[STATUS_NA + 1];
 	size_t by_level[LEVEL_APPLICATION + 1]; /* predicted level of Windows VMs */
+	/* The change journal: positions (in vms) of the VMs changed since entry number
+	 * journal_base, oldest first, a VM once per change. Entry numbers only grow; a reader
+	 * keeps the number it read up to. When a VM leaves (positions move) or every VM
+	 * changes, the journal starts again past a gap, so a reader behind it knows to redo all;
+	 * when it is full, its older half is dropped (a reader that far behind redoes all). */
+	size_t *journal;
+	size_t n_journal, journal_cap;
+	unsigned long journal_base;
 	time_t scanned_at;     /* the last scan that completed (0: none yet) */
 	int64_t scan_id;       /* its history row (0: not stored): the scan a fix comes from */
 } fleet;
@@ -77,6 +85,11 @@ void fleet_clear_marks(fleet *fl);
 /* How many powered-on VMs have guest facts from a probe that ended before `before` (a good
  * one: this session's or one from the history); those the background re-probe refreshes. */
 size_t fleet_count_probed_before(const fleet *fl, time_t before);
+/* The journal for a reader that has read up to entry number *pos: true with the positions of
+ * the VMs changed since (*changed, *n; repeats possible) and *pos moved to the end; false when
+ * the reader is too far behind (VMs left, or the entries were dropped): it must look at every
+ * VM, and *pos is moved to the end likewise. */
+bool fleet_journal_read(const fleet *fl, unsigned long *pos, const size_t **changed, size_t *n);
 /* Recounts by_status / by_level / n_marked (after a batch). */
 void fleet_recount(fleet *fl);
 

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,11 @@ struct watcher {
 	bool have_updates;
 	mirror_vm *vms;
 	size_t n, cap;
+	size_t *slots;           /* moref -> position in vms (open addressing; SIZE_MAX: empty) */
+	size_t n_slots;
+	size_t *dirty;           /* positions of the VMs changed since the last post, once each */
+	size_t n_dirty, cap_dirty;
+	bool dirty_all;          /* positions moved (a VM left): post looks at every VM */
 	char **gone;
 	size_t n_gone, cap_gone;
 	size_t last;             /* index of the object being delivered (its properties follow) */
@@ -47,19 +53,62 @@ struct watcher {
 	time_t dump_at;
 };
 
+static size_t moref_hash(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void index_put(watcher *w, size_t i)
+{
+	size_t h = moref_hash(w->vms[i].f.moref) & (w->n_slots - 1);
+	while (w->slots[h] != SIZE_MAX)
+		h = (h + 1) & (w->n_slots - 1);
+	w->slots[h] = i;
+}
+
+/* The moref index of the mirror, sized for want VMs (a change then finds its VM in O(1), not by
+ * comparing every moref: 50,000 VMs churning would make that the watcher's main cost). */
+static void index_rebuild(watcher *w, size_t want)
+{
+	size_t n = 64;
+	while (n < want * 2)
+		n *= 2;
+	free(w->slots);
+	w->slots = xmalloc(n * sizeof *w->slots);
+	for (size_t i = 0; i < n; i++)
+		w->slots[i] = SIZE_MAX;
+	w->n_slots = n;
+	for (size_t i = 0; i < w->n; i++)
+		index_put(w, i);
+}
+
 static mirror_vm *find(watcher *w, const char *moref)
 {
 	if (w->last < w->n && !strcmp(w->vms[w->last].f.moref, moref))
 		return &w->vms[w->last];
-	if (w->full)
+	if (w->full || !w->n_slots)
 		return NULL; /* the initial state: each object comes once */
-	for (size_t i = w->n; i-- > 0;) {
-		if (!strcmp(w->vms[i].f.moref, moref)) {
-			w->last = i;
-			return &w->vms[i];
+	for (size_t h = moref_hash(moref) & (w->n_slots - 1); w->slots[h] != SIZE_MAX;
+	     h = (h + 1) & (w->n_slots - 1)) {
+		if (!strcmp(w->vms[w->slots[h]].f.moref, moref)) {
+			w->last = w->slots[h];
+			return &w->vms[w->last];
 		}
 	}
 	return NULL;
+}
+
+/* m changed: the next post sends it. */
+static void mark_changed(watcher *w, mirror_vm *m)
+{
+	if (m->changed)
+		return;
+	m->changed = true;
+	w->dirty = xgrow(w->dirty, &w->cap_dirty, w->n_dirty + 1, sizeof *w->dirty);
+	w->dirty[w->n_dirty++] = (size_t)(m - w->vms);
 }
 
 static bool is_vm(const char *obj_type)
@@ -86,6 +135,8 @@ static int on_object(void *ctx, const char *obj_type, const char *moref, vs_obj_
 			model_vm_facts_done(&m->f);
 			*m = w->vms[--w->n];
 			w->last = (size_t)-1;
+			index_rebuild(w, w->n);
+			w->dirty_all = true; /* a position moved */
 		}
 		w->gone = xgrow(w->gone, &w->cap_gone, w->n_gone + 1, sizeof *w->gone);
 		w->gone[w->n_gone++] = xstrdup(moref);
@@ -97,8 +148,12 @@ static int on_object(void *ctx, const char *obj_type, const char *moref, vs_obj_
 		memset(m, 0, sizeof *m);
 		inventory_facts_begin(&m->f, moref);
 		w->last = w->n - 1;
+		if (w->n * 2 > w->n_slots)
+			index_rebuild(w, w->n);
+		else
+			index_put(w, w->n - 1);
 	}
-	m->changed = true;
+	mark_changed(w, m);
 	return 0;
 }
 
@@ -112,7 +167,7 @@ static int on_change(void *ctx, const char *moref, vs_obj_kind kind, const char 
 	if (vm && !m)
 		return 0;
 	if (m)
-		m->changed = true;
+		mark_changed(w, m);
 	else
 		w->estate_dirty = true;
 	bool removed = op == VS_OP_REMOVE || op == VS_OP_INDIRECT_REMOVE;
@@ -160,7 +215,7 @@ static int on_missing(void *ctx, const char *moref, const char *path, const char
 	mirror_vm *m = find(w, moref);
 	if (m) {
 		inventory_apply_missing(&m->f, path, fault, message);
-		m->changed = true;
+		mark_changed(w, m);
 	}
 	return 0;
 }
@@ -180,20 +235,27 @@ static const vs_update_sink update_sink = {
 
 static void post_changes(watcher *w, bool full)
 {
-	/* Locations: of the VMs that changed (a move), or of all when a container changed. */
-	for (size_t i = 0; i < w->n; i++)
+	/* Locations: of the VMs that changed (a move), or of all when a container changed. When
+	 * neither a container changed nor a VM left, the changed VMs are those of the dirty list:
+	 * a post costs the changes, not the fleet. */
+	bool all = w->estate_dirty || w->dirty_all;
+	size_t n_look = all ? w->n : w->n_dirty;
+	for (size_t k = 0; k < n_look; k++) {
+		size_t i = all ? k : w->dirty[k];
 		if ((w->estate_dirty || w->vms[i].changed) && estate_resolve(w->estate, &w->vms[i].f))
 			w->vms[i].changed = true;
+	}
 	w->estate_dirty = false;
 	size_t n = 0;
-	for (size_t i = 0; i < w->n; i++)
-		n += w->vms[i].changed;
+	for (size_t k = 0; k < n_look; k++)
+		n += w->vms[all ? k : w->dirty[k]].changed;
 	if (n) {
 		msg *m = msg_new(MSG_VM_UPDATE);
 		m->vc = w->vc;
 		m->facts = xcalloc(n, sizeof *m->facts);
 		m->full_sync = full;
-		for (size_t i = 0; i < w->n; i++) {
+		for (size_t k = 0; k < n_look; k++) {
+			size_t i = all ? k : w->dirty[k];
 			if (!w->vms[i].changed)
 				continue;
 			model_vm_facts_copy(&m->facts[m->n++], &w->vms[i].f);
@@ -201,6 +263,8 @@ static void post_changes(watcher *w, bool full)
 		}
 		msgq_post(w->q, m);
 	}
+	w->n_dirty = 0;
+	w->dirty_all = false;
 	if (w->n_gone) {
 		msg *m = msg_new(MSG_VM_GONE);
 		m->vc = w->vc;
@@ -276,6 +340,9 @@ static int setup(watcher *w, char *view, size_t vn, vs_error *err)
 	for (size_t i = 0; i < w->n; i++)
 		model_vm_facts_done(&w->vms[i].f);
 	w->n = 0;
+	w->n_dirty = 0;
+	w->dirty_all = false;
+	index_rebuild(w, 0);
 	return 0;
 }
 
@@ -319,9 +386,7 @@ static void *run(void *p)
 		if (atomic_load(&w->stop))
 			break;
 		if (rc >= 0) {
-			bool quiet = true;
-			for (size_t i = 0; i < w->n && quiet; i++)
-				quiet = !w->vms[i].changed;
+			bool quiet = !w->n_dirty;
 			w->dump_dirty |= !quiet;
 			post_changes(w, full);
 			dump_mirror(w, quiet);
@@ -379,6 +444,8 @@ void watcher_stop(watcher *w)
 	for (size_t i = 0; i < w->n; i++)
 		model_vm_facts_done(&w->vms[i].f);
 	free(w->vms);
+	free(w->slots);
+	free(w->dirty);
 	for (size_t i = 0; i < w->n_gone; i++)
 		free(w->gone[i]);
 	free(w->gone);

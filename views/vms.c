@@ -4,6 +4,7 @@
 #include "tui/draw.h"
 #include "tui/filter.h"
 #include "tui/term.h"
+#include "tui/vmorder.h"
 #include "util/xalloc.h"
 #include "views/view.h"
 
@@ -46,13 +47,27 @@ static const column column_order[NCOLS] = { COL_MARK, COL_NAME, COL_VCENTER, COL
 					    COL_TOOLS, COL_BEST, COL_PRED, COL_STATUS, COL_TEST,
 					    COL_DC, COL_CLUSTER, COL_HOST, COL_FOLDER, COL_FINDING };
 
+/* The order's key of each sortable column. */
+static const vmorder_key sort_key[NCOLS] = {
+	[COL_NAME] = VMO_NAME, [COL_POWER] = VMO_POWER, [COL_OS] = VMO_OS, [COL_TOOLS] = VMO_TOOLS,
+	[COL_BEST] = VMO_BEST, [COL_PRED] = VMO_PREDICTED, [COL_STATUS] = VMO_STATUS,
+	[COL_TEST] = VMO_TEST, [COL_DC] = VMO_DATACENTER, [COL_CLUSTER] = VMO_CLUSTER,
+	[COL_HOST] = VMO_HOST, [COL_FOLDER] = VMO_FOLDER, [COL_FINDING] = VMO_FINDING,
+	[COL_VCENTER] = VMO_VCENTER,
+};
+
 static const char *const column_names[] = { "name", "power", "os", "tools", "best", "predicted",
 					    "status", "test", "datacenter", "cluster", "host", "folder", "finding",
 					    "vcenter", NULL };
 
-/* The ui whose vCenter names the VCENTER column shows (qsort has no context argument in C11:
- * set by the UI thread before sorting and drawing). */
+/* The ui whose vCenter names the VCENTER column shows (set by the UI thread before sorting
+ * and drawing). */
 static const ui *names_ui;
+
+static const char *vcenter_name(const void *u, unsigned vc)
+{
+	return ui_vcenter_name(u, vc);
+}
 
 /* The location columns, and :group's keys. */
 static const char *location_of(const fleet_vm *vm, column c)
@@ -86,29 +101,16 @@ static bool is_location(column c)
 	return c == COL_DC || c == COL_CLUSTER || c == COL_HOST || c == COL_FOLDER || c == COL_VCENTER;
 }
 
-/* Sorting by status puts the VMs that need someone first (ascending): manual, fixable,
- * unknown, ready, n/a. */
-static int status_rank(vm_status s)
-{
-	switch (s) {
-	case STATUS_MANUAL: return 0;
-	case STATUS_FIXABLE: return 1;
-	case STATUS_UNKNOWN: return 2;
-	case STATUS_READY: return 3;
-	default: return 4;
-	}
-}
-
 typedef struct {
-	fleet_vm **order;      /* filtered and sorted */
-	size_t n, cap;
-	unsigned long built_gen;
-	bool stale;            /* filter or sort changed */
+	vmorder *order;        /* filtered and sorted, kept up to date by the rows that changed */
+	size_t n;              /* rows shown */
 	vm_filter *flt;
 	column sort;
 	int dir;               /* 1 ascending, -1 descending */
 	char *cursor_id;       /* moref under the cursor, kept across rebuilds */
+	unsigned cursor_vc;    /* ... of this vCenter */
 	char *anchor_id;       /* the last VM marked by hand (range marks) */
+	unsigned anchor_vc;
 	int x[NCOLS], w[NCOLS];
 	bool shown[NCOLS];
 	int layout_w;
@@ -137,107 +139,25 @@ static const finding *top_finding(const fleet_vm *vm)
 	return vm->v.n_findings ? &vm->v.findings[0] : NULL;
 }
 
-static int cmp_rows(const fleet_vm *a, const fleet_vm *b, column c)
+/* The i-th row shown. */
+static fleet_vm *row_at(const vms *p, const ui *u, size_t i)
 {
-	int r = 0;
-	switch (c) {
-	case COL_POWER: r = (int)a->f.power - (int)b->f.power; break;
-	case COL_OS: r = strcmp(fleet_os_text(a), fleet_os_text(b)); break;
-	case COL_TOOLS: r = (a->f.tools_version > b->f.tools_version) - (a->f.tools_version < b->f.tools_version); break;
-	case COL_BEST: r = (int)a->v.best - (int)b->v.best; break;
-	case COL_PRED: r = (int)a->v.predicted - (int)b->v.predicted; break;
-	case COL_STATUS: r = status_rank(a->v.status) - status_rank(b->v.status); break;
-	case COL_DC:
-	case COL_CLUSTER:
-	case COL_HOST:
-	case COL_FOLDER:
-	case COL_VCENTER: {
-		const char *la = location_of(a, c), *lb = location_of(b, c);
-		r = !la || !lb ? (la == NULL) - (lb == NULL) : strcasecmp(la, lb); /* unknown last */
-		break;
-	}
-	case COL_TEST: r = (a->f.last_test.at > b->f.last_test.at) - (a->f.last_test.at < b->f.last_test.at); break;
-	case COL_FINDING: {
-		const finding *fa = top_finding(a), *fb = top_finding(b);
-		if (!fa || !fb)
-			r = (fa == NULL) - (fb == NULL);
-		else
-			r = strcmp(fa->rule, fb->rule);
-		break;
-	}
-	default: break;
-	}
-	return r;
-}
-
-static column sort_col;
-static int sort_dir;
-
-static int cmp_qsort(const void *pa, const void *pb)
-{
-	const fleet_vm *a = *(fleet_vm *const *)pa, *b = *(fleet_vm *const *)pb;
-	int r = cmp_rows(a, b, sort_col) * sort_dir;
-	if (r)
-		return r;
-	r = strcasecmp(a->f.name ? a->f.name : "", b->f.name ? b->f.name : "");
-	if (sort_col == COL_NAME)
-		r *= sort_dir;
-	if (r)
-		return r;
-	return strcmp(a->f.moref, b->f.moref);
-}
-
-static void subject_of(const fleet_vm *vm, filter_subject *s)
-{
-	s->name = vm->f.name ? vm->f.name : "";
-	s->os = vm->f.guest_full_name ? vm->f.guest_full_name : vm->f.config_guest_full_name;
-	s->os_family = fleet_os_text(vm);
-	s->status = model_status_name(vm->v.status);
-	s->power = model_power_short(vm->f.power);
-	s->predicted = model_level_name(vm->v.predicted);
-	s->rules = vm->rules;
-	s->n_rules = vm->n_rules;
-	s->marked = vm->marked;
-	s->folder = vm->f.folder;
-	s->datacenter = vm->f.datacenter;
-	s->cluster = vm->f.cluster;
-	s->host = vm->f.host;
-	s->vcenter = location_of(vm, COL_VCENTER);
+	return vmorder_at(p->order, &u->fl, i);
 }
 
 static void rebuild(view *v, ui *u)
 {
 	vms *p = v->priv;
-	if (!p->stale && p->built_gen == u->fl.gen && p->n <= u->fl.n)
-		return;
-	p->order = xgrow(p->order, &p->cap, u->fl.n + 1, sizeof *p->order);
-	p->n = 0;
 	names_ui = u;
-	for (size_t i = 0; i < u->fl.n; i++) {
-		fleet_vm *vm = u->fl.vms[i];
-		if (p->flt) {
-			filter_subject s;
-			subject_of(vm, &s);
-			if (!filter_match(p->flt, &s))
-				continue;
-		}
-		p->order[p->n++] = vm;
-	}
-	/* qsort has no context argument in C11: the sort key goes through statics (UI thread) */
-	sort_col = p->sort;
-	sort_dir = p->dir;
-	qsort(p->order, p->n, sizeof *p->order, cmp_qsort);
+	vmorder_set_vcenter_names(p->order, vcenter_name, u);
+	if (!vmorder_update(p->order, &u->fl))
+		return;
+	p->n = vmorder_count(p->order);
 	listw_set_count(&v->list, p->n);
-	if (p->cursor_id) {
-		for (size_t i = 0; i < p->n; i++) {
-			if (!strcmp(p->order[i]->f.moref, p->cursor_id)) {
-				listw_set(&v->list, i);
-				break;
-			}
-		}
-	}
-	p->built_gen = u->fl.gen;
-	p->stale = false;
+	const fleet_vm *cur = p->cursor_id ? fleet_get_in(&u->fl, p->cursor_vc, p->cursor_id) : NULL;
+	size_t at = cur ? vmorder_find(p->order, cur) : (size_t)-1;
+	if (at != (size_t)-1)
+		listw_set(&v->list, at);
 }
 
 void vms_view_forget(view *v)
@@ -247,23 +167,24 @@ void vms_view_forget(view *v)
 	free(p->anchor_id);
 	p->cursor_id = p->anchor_id = NULL;
 	v->list.cursor = v->list.top = 0;
-	/* the rows point into the fleet that was just freed, and the new fleet's generation
-	 * counts from the start again: it may equal built_gen */
+	/* the rows were the fleet's that was just freed */
 	p->n = 0;
-	p->stale = true;
+	vmorder_reset(p->order);
 }
 
-static void remember_cursor(view *v)
+static void remember_cursor(view *v, const ui *u)
 {
 	vms *p = v->priv;
-	xstrset(&p->cursor_id, v->list.cursor < p->n ? p->order[v->list.cursor]->f.moref : NULL);
+	const fleet_vm *vm = v->list.cursor < p->n ? row_at(p, u, v->list.cursor) : NULL;
+	xstrset(&p->cursor_id, vm ? vm->f.moref : NULL);
+	p->cursor_vc = vm ? vm->vc : 0;
 }
 
 fleet_vm *vms_view_current(view *v, ui *u)
 {
 	vms *p = v->priv;
 	rebuild(v, u);
-	return v->list.cursor < p->n ? p->order[v->list.cursor] : NULL;
+	return v->list.cursor < p->n ? row_at(p, u, v->list.cursor) : NULL;
 }
 
 const char *vms_view_filter(view *v)
@@ -278,11 +199,11 @@ int vms_view_set_filter(view *v, ui *u, const char *expr, char *err, size_t errl
 	vm_filter *f = NULL;
 	if (expr && *expr && !(f = filter_compile(expr, err, errlen)))
 		return -1;
+	vmorder_set_filter(p->order, f);
 	filter_free(p->flt);
 	p->flt = f;
-	p->stale = true;
 	rebuild(v, u);
-	remember_cursor(v);
+	remember_cursor(v, u);
 	return 0;
 }
 
@@ -307,7 +228,7 @@ int vms_view_sort(view *v, ui *u, const char *column_name, int dir, char *err, s
 	p->sort = (column)found;
 	if (dir)
 		p->dir = dir;
-	p->stale = true;
+	vmorder_set_sort(p->order, sort_key[p->sort], p->dir);
 	rebuild(v, u);
 	return 0;
 }
@@ -335,9 +256,10 @@ size_t vms_view_mark_filtered(view *v, ui *u)
 {
 	vms *p = v->priv;
 	rebuild(v, u);
-	for (size_t i = 0; i < p->n; i++)
-		fleet_set_mark(&u->fl, p->order[i], true);
-	return p->n;
+	size_t n = p->n;
+	for (size_t i = 0; i < n; i++) /* marks change no row's place (rebuild follows them) */
+		fleet_set_mark(&u->fl, row_at(p, u, i), true);
+	return n;
 }
 
 static void layout(vms *p, const ui *u, int w)
@@ -556,7 +478,7 @@ static void vms_draw(view *v, ui *u, int y, int h, int w)
 						     : (u->scan_task ? "reading the inventory..." : "no VMs"), term_attr(TE_DIM));
 			continue;
 		}
-		const fleet_vm *vm = p->order[i];
+		const fleet_vm *vm = row_at(p, u, i);
 		bool cur = i == v->list.cursor;
 		attr_t base = cur ? term_attr(TE_CURSOR) : A_NORMAL;
 		attr_t st = term_attr(status_elem(vm->v.status));
@@ -636,27 +558,24 @@ static void toggle_mark(view *v, ui *u)
 	vms *p = v->priv;
 	if (v->list.cursor >= p->n)
 		return;
-	fleet_vm *vm = p->order[v->list.cursor];
-	fleet_set_mark(&u->fl, vm, !vm->marked);
+	fleet_vm *vm = row_at(p, u, v->list.cursor);
+	fleet_set_mark(&u->fl, vm, !vm->marked); /* the order follows it (the filter's `marked`) */
 	xstrset(&p->anchor_id, vm->f.moref);
-	p->built_gen = u->fl.gen; /* marks do not change the order (unless the filter uses them) */
-	if (p->flt && strstr(filter_text(p->flt), "marked"))
-		p->stale = true;
+	p->anchor_vc = vm->vc;
 	listw_request(&v->list, ACTION_MOVE_DOWN);
 }
 
-static size_t find_pos(vms *p, const char *moref)
+static size_t find_pos(const vms *p, const ui *u, unsigned vc, const char *moref)
 {
-	for (size_t i = 0; moref && i < p->n; i++)
-		if (!strcmp(p->order[i]->f.moref, moref))
-			return i;
-	return (size_t)-1;
+	const fleet_vm *vm = moref ? fleet_get_in(&u->fl, vc, moref) : NULL;
+	return vm ? vmorder_find(p->order, vm) : (size_t)-1;
 }
 
 static void mark_range(view *v, ui *u)
 {
 	vms *p = v->priv;
-	size_t a = find_pos(p, p->anchor_id);
+	rebuild(v, u);
+	size_t a = find_pos(p, u, p->anchor_vc, p->anchor_id);
 	size_t b = v->list.cursor;
 	if (a == (size_t)-1 || b >= p->n) {
 		ui_message(u, LOG_INFO, "mark a VM first (space), then move and mark the range");
@@ -667,8 +586,7 @@ static void mark_range(view *v, ui *u)
 		a = b, b = t;
 	}
 	for (size_t i = a; i <= b; i++)
-		fleet_set_mark(&u->fl, p->order[i], true);
-	p->built_gen = u->fl.gen;
+		fleet_set_mark(&u->fl, row_at(p, u, i), true);
 	ui_message(u, LOG_INFO, "marked %zu VMs (%zu marked in all)", b - a + 1, u->fl.n_marked);
 }
 
@@ -682,17 +600,17 @@ static unsigned vms_request(view *v, ui *u, action a)
 	vms *p = v->priv;
 	rebuild(v, u);
 	if (listw_request(&v->list, a)) {
-		remember_cursor(v);
+		remember_cursor(v, u);
 		return VR_REDRAW;
 	}
 	switch (a) {
 	case ACTION_OPEN:
 		if (v->list.cursor < p->n)
-			ui_open_detail_in(u, p->order[v->list.cursor]->vc, p->order[v->list.cursor]->f.moref);
+			ui_open_detail_in(u, row_at(p, u, v->list.cursor)->vc, row_at(p, u, v->list.cursor)->f.moref);
 		return VR_REDRAW;
 	case ACTION_MARK:
 		toggle_mark(v, u);
-		remember_cursor(v);
+		remember_cursor(v, u);
 		return VR_REDRAW;
 	case ACTION_MARK_RANGE:
 		mark_range(v, u);
@@ -719,14 +637,14 @@ static unsigned vms_request(view *v, ui *u, action a)
 				break;
 		}
 		p->sort = (column)c;
-		p->stale = true;
+		vmorder_set_sort(p->order, sort_key[p->sort], p->dir);
 		rebuild(v, u);
 		ui_message(u, LOG_INFO, "sorted by %s", cols[c].name);
 		return VR_REDRAW;
 	}
 	case ACTION_SORT_REVERSE:
 		p->dir = -p->dir;
-		p->stale = true;
+		vmorder_set_sort(p->order, sort_key[p->sort], p->dir);
 		rebuild(v, u);
 		return VR_REDRAW;
 	case ACTION_FILTER_CLEAR:
@@ -740,9 +658,9 @@ static unsigned vms_request(view *v, ui *u, action a)
 	case ACTION_PREV_PROBLEM: {
 		long step = a == ACTION_NEXT_PROBLEM ? 1 : -1;
 		for (long i = (long)v->list.cursor + step; i >= 0 && i < (long)p->n; i += step) {
-			if (is_problem(p->order[i])) {
+			if (is_problem(row_at(p, u, (size_t)i))) {
 				listw_set(&v->list, (size_t)i);
-				remember_cursor(v);
+				remember_cursor(v, u);
 				return VR_REDRAW;
 			}
 		}
@@ -772,7 +690,7 @@ static void vms_free(view *v)
 {
 	vms *p = v->priv;
 	filter_free(p->flt);
-	free(p->order);
+	vmorder_free(p->order);
 	free(p->cursor_id);
 	free(p->anchor_id);
 	free(p);
@@ -789,7 +707,7 @@ static void vms_header_click(view *v, ui *u, int x)
 			p->dir = -p->dir;
 		else
 			p->sort = (column)c;
-		p->stale = true;
+		vmorder_set_sort(p->order, sort_key[p->sort], p->dir);
 		rebuild(v, u);
 		ui_message(u, LOG_INFO, "sorted by %s", cols[c].name);
 		return;
@@ -811,8 +729,8 @@ static const view_ops vms_ops = {
 view *vms_view_new(void)
 {
 	vms *p = xcalloc(1, sizeof *p);
+	p->order = vmorder_new();
 	p->sort = COL_NAME;
 	p->dir = 1;
-	p->stale = true;
 	return view_new(&vms_ops, "VMs", p);
 }

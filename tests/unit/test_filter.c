@@ -188,6 +188,54 @@ static void test_errors(void **state)
 	assert_true(filter_match(NULL, &sql));
 }
 
+/* A pass with the memo answers as filter_match does, for every expression over subjects that
+ * share their texts (as a fleet's interned ones do) and one whose texts are its own; a text
+ * at the same address with another content is read again after filter_memo_next_pass. */
+static void test_the_memo_of_a_pass_answers_as_without(void **state)
+{
+	(void)state;
+	static const char *const exprs[] = { "win", "WIN2019 !ready", "os:ubuntu", "status:ready",
+					     "folder:Prod*", "dc:paris cluster:prod", "power:off",
+					     "level:app", "host:esx-07", "vc:paris", "R07", "sql",
+					     "^sql-.*01$", "!on", "marked", "windows server" };
+	const filter_subject *subjects[] = { &sql, &web, &ready, &placed, &sql, &placed, &web };
+	filter_memo *memo = filter_memo_new();
+	char err[256];
+	for (size_t e = 0; e < sizeof exprs / sizeof exprs[0]; e++) {
+		vm_filter *f = filter_compile(exprs[e], err, sizeof err);
+		assert_non_null(f);
+		filter_memo_next_pass(memo);
+		for (int round = 0; round < 2; round++) /* the second round answers from the memo */
+			for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++)
+				assert_int_equal(filter_match_memo(f, subjects[i], memo),
+						 filter_match(f, subjects[i]));
+		filter_free(f);
+	}
+	/* more terms than the memo keeps answers for: matched without it, the same answers */
+	char many[1024] = "";
+	for (int i = 0; i < 70; i++)
+		strcat(many, i % 2 ? "sql " : "!off ");
+	vm_filter *big = filter_compile(many, err, sizeof err);
+	assert_non_null(big);
+	filter_memo_next_pass(memo);
+	for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++)
+		assert_int_equal(filter_match_memo(big, subjects[i], memo), filter_match(big, subjects[i]));
+	filter_free(big);
+	/* one buffer, two contents: each pass reads it afresh */
+	char os[64];
+	filter_subject s = sql;
+	s.os = os;
+	vm_filter *f = filter_compile("ubuntu", err, sizeof err);
+	snprintf(os, sizeof os, "Ubuntu Linux (64-bit)");
+	filter_memo_next_pass(memo);
+	assert_true(filter_match_memo(f, &s, memo));
+	snprintf(os, sizeof os, "Microsoft Windows Server 2019 (64-bit)");
+	filter_memo_next_pass(memo);
+	assert_false(filter_match_memo(f, &s, memo));
+	filter_free(f);
+	filter_memo_free(memo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_regex_complexity_bounded),
+		cmocka_unit_test(test_the_memo_of_a_pass_answers_as_without),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,8 +26,8 @@ static vm_facts facts(const char *moref, const char *name, probe_state ps)
 
 static bool has_rule(const fleet_vm *vm, const char *rule)
 {
-	for (size_t i = 0; i < vm->n_rules; i++)
-		if (!strcmp(vm->rules[i], rule))
+	for (size_t i = 0; i < vm->v.n_findings; i++)
+		if (!strcmp(vm->v.findings[i].rule, rule))
 			return true;
 	return false;
 }

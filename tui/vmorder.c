@@ -1,0 +1,546 @@
+#include "tui/vmorder.h"
+#include "util/xalloc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NO_ID UINT32_MAX
+
+/* The distinct values of one string column, each with its rank under the column's collation
+ * (values equal under it share a rank; an unknown value ranks after them all). */
+typedef struct {
+	int (*cmp)(const char *, const char *);
+	char **s;              /* by id */
+	size_t n, cap;
+	uint32_t *rank;        /* by id, for the first n_ranked ids */
+	size_t n_ranked, rank_cap;
+	uint32_t *slots;       /* open addressing over the ids (NO_ID: empty) */
+	size_t n_slots;
+} dict;
+
+/* One VM's keys, worked out when it changes. */
+typedef struct {
+	uint32_t k[VMO_NKEYS]; /* numbers biased to unsigned order; strings: the dict id */
+	uint32_t name_rank;    /* its place in name order (name, moref, vCenter) */
+	uint32_t name_group;   /* the same for names equal but for case */
+	bool shown;            /* the filter matches it */
+	bool pending;          /* scratch: already taken in this update */
+} row;
+
+struct vmorder {
+	dict dicts[VMO_NKEYS]; /* the string columns' */
+	row *rows;             /* parallel to fleet.vms */
+	size_t n_rows, rows_cap;
+	uint32_t *by_name;     /* row numbers in name order */
+	size_t by_name_cap;
+	const fleet_vm **names_tmp;
+	size_t names_tmp_cap;
+	uint64_t *ord, *tmp;   /* the order: (column key << 32 | name rank), ascending */
+	size_t n_ord, ord_cap, tmp_cap;
+	uint64_t *gone, *come; /* an update's keys leaving and entering the order */
+	size_t gone_cap, come_cap;
+	size_t *touched;
+	size_t touched_cap;
+	unsigned long journal_pos;
+	bool fresh, resort, refilter;
+	vmorder_key key;
+	int dir;
+	const vm_filter *flt;
+	filter_memo *memo;     /* one update's filter answers for shared texts */
+	vmorder_vcenter_fn vc_name;
+	const void *vc_ctx;
+};
+
+static bool is_text(vmorder_key k)
+{
+	return k == VMO_OS || k == VMO_DATACENTER || k == VMO_CLUSTER || k == VMO_HOST ||
+	       k == VMO_FOLDER || k == VMO_FINDING || k == VMO_VCENTER;
+}
+
+/* ---- dictionaries ---- */
+
+static size_t hash_text(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void dict_done(dict *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->s[i]);
+	free(d->s);
+	free(d->rank);
+	free(d->slots);
+}
+
+static void dict_index(dict *d, size_t n_slots)
+{
+	free(d->slots);
+	d->slots = xmalloc(n_slots * sizeof *d->slots);
+	for (size_t i = 0; i < n_slots; i++)
+		d->slots[i] = NO_ID;
+	d->n_slots = n_slots;
+	for (size_t id = 0; id < d->n; id++) {
+		size_t h = hash_text(d->s[id]) & (n_slots - 1);
+		while (d->slots[h] != NO_ID)
+			h = (h + 1) & (n_slots - 1);
+		d->slots[h] = (uint32_t)id;
+	}
+}
+
+/* The id of s (a new one for a value not seen before); NO_ID for NULL (not known). */
+static uint32_t dict_id(dict *d, const char *s)
+{
+	if (!s)
+		return NO_ID;
+	if (d->n_slots) {
+		for (size_t h = hash_text(s) & (d->n_slots - 1); d->slots[h] != NO_ID; h = (h + 1) & (d->n_slots - 1))
+			if (!strcmp(d->s[d->slots[h]], s))
+				return d->slots[h];
+	}
+	d->s = xgrow(d->s, &d->cap, d->n + 1, sizeof *d->s);
+	d->s[d->n++] = xstrdup(s);
+	if (d->n * 2 > d->n_slots)
+		dict_index(d, d->n_slots ? d->n_slots * 2 : 64);
+	else {
+		size_t h = hash_text(s) & (d->n_slots - 1);
+		while (d->slots[h] != NO_ID)
+			h = (h + 1) & (d->n_slots - 1);
+		d->slots[h] = (uint32_t)(d->n - 1);
+	}
+	return (uint32_t)(d->n - 1);
+}
+
+static const dict *sorting_dict; /* qsort has no context argument in C11 (UI thread only) */
+
+static int by_dict_text(const void *a, const void *b)
+{
+	return sorting_dict->cmp(sorting_dict->s[*(const uint32_t *)a], sorting_dict->s[*(const uint32_t *)b]);
+}
+
+/* Ranks every value (after new ones came). A few distinct values: cheap. */
+static void dict_rank_all(dict *d)
+{
+	if (d->n_ranked == d->n)
+		return;
+	uint32_t *ids = xcalloc(d->n ? d->n : 1, sizeof *ids);
+	for (size_t i = 0; i < d->n; i++)
+		ids[i] = (uint32_t)i;
+	sorting_dict = d;
+	qsort(ids, d->n, sizeof *ids, by_dict_text);
+	d->rank = xgrow(d->rank, &d->rank_cap, d->n + 1, sizeof *d->rank);
+	uint32_t r = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		if (i && d->cmp(d->s[ids[i - 1]], d->s[ids[i]]))
+			r++;
+		d->rank[ids[i]] = r;
+	}
+	d->n_ranked = d->n;
+	free(ids);
+}
+
+static uint32_t dict_rank(const dict *d, uint32_t id)
+{
+	return id < d->n_ranked ? d->rank[id] : (uint32_t)d->n_ranked; /* not known: last */
+}
+
+/* ---- keys of one VM ---- */
+
+static int status_rank(vm_status s) /* those that need someone first */
+{
+	switch (s) {
+	case STATUS_MANUAL: return 0;
+	case STATUS_FIXABLE: return 1;
+	case STATUS_UNKNOWN: return 2;
+	case STATUS_READY: return 3;
+	default: return 4;
+	}
+}
+
+static uint32_t biased(int x) /* signed order as unsigned order */
+{
+	return (uint32_t)x ^ 0x80000000u;
+}
+
+static const char *text_of(const vmorder *o, const fleet_vm *vm, vmorder_key k)
+{
+	switch (k) {
+	case VMO_OS: return fleet_os_text(vm);
+	case VMO_DATACENTER: return vm->f.datacenter;
+	case VMO_CLUSTER: return vm->f.cluster;
+	case VMO_HOST: return vm->f.host;
+	case VMO_FOLDER: return vm->f.folder;
+	case VMO_FINDING: return vm->v.n_findings ? vm->v.findings[0].rule : NULL;
+	case VMO_VCENTER: return o->vc_name ? o->vc_name(o->vc_ctx, vm->vc) : NULL;
+	default: return NULL;
+	}
+}
+
+void vmorder_subject(const vmorder *o, const fleet_vm *vm, filter_subject *s,
+		     const char *rules[VMORDER_MAX_RULES])
+{
+	size_t n_rules = 0;
+	for (size_t i = 0; i < vm->v.n_findings && n_rules < VMORDER_MAX_RULES; i++)
+		rules[n_rules++] = vm->v.findings[i].rule;
+	s->name = vm->f.name ? vm->f.name : "";
+	s->os = vm->f.guest_full_name ? vm->f.guest_full_name : vm->f.config_guest_full_name;
+	s->os_family = fleet_os_text(vm);
+	s->status = model_status_name(vm->v.status);
+	s->power = model_power_short(vm->f.power);
+	s->predicted = model_level_name(vm->v.predicted);
+	s->rules = rules;
+	s->n_rules = n_rules;
+	s->marked = vm->marked;
+	s->folder = vm->f.folder;
+	s->datacenter = vm->f.datacenter;
+	s->cluster = vm->f.cluster;
+	s->host = vm->f.host;
+	s->vcenter = text_of(o, vm, VMO_VCENTER);
+}
+
+static bool filter_shows(const vmorder *o, const fleet_vm *vm)
+{
+	if (!o->flt)
+		return true;
+	filter_subject s;
+	const char *rules[VMORDER_MAX_RULES];
+	vmorder_subject(o, vm, &s, rules);
+	return filter_match_memo(o->flt, &s, o->memo);
+}
+
+static void key_row(vmorder *o, const fleet *fl, size_t i)
+{
+	const fleet_vm *vm = fl->vms[i];
+	row *r = &o->rows[i];
+	r->k[VMO_NAME] = 0;
+	r->k[VMO_POWER] = biased((int)vm->f.power);
+	r->k[VMO_TOOLS] = biased(vm->f.tools_version);
+	r->k[VMO_BEST] = biased((int)vm->v.best);
+	r->k[VMO_PREDICTED] = biased((int)vm->v.predicted);
+	r->k[VMO_STATUS] = (uint32_t)status_rank(vm->v.status);
+	time_t at = vm->f.last_test.at;
+	r->k[VMO_TEST] = at <= 0 ? 0 : (uint64_t)at > UINT32_MAX ? UINT32_MAX : (uint32_t)at;
+	for (int k = 0; k < VMO_NKEYS; k++)
+		if (is_text((vmorder_key)k))
+			r->k[k] = dict_id(&o->dicts[k], text_of(o, vm, (vmorder_key)k));
+	r->shown = filter_shows(o, vm);
+}
+
+/* ---- name order ---- */
+
+static int name_cmp(const fleet_vm *a, const fleet_vm *b)
+{
+	int r = strcasecmp(a->f.name ? a->f.name : "", b->f.name ? b->f.name : "");
+	if (r)
+		return r;
+	r = strcmp(a->f.moref ? a->f.moref : "", b->f.moref ? b->f.moref : "");
+	if (r)
+		return r;
+	return (a->vc > b->vc) - (a->vc < b->vc);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return name_cmp(*(const fleet_vm *const *)a, *(const fleet_vm *const *)b);
+}
+
+static bool same_name_group(const fleet_vm *a, const fleet_vm *b)
+{
+	return !strcasecmp(a->f.name ? a->f.name : "", b->f.name ? b->f.name : "");
+}
+
+static void rank_names(vmorder *o, const fleet *fl)
+{
+	o->names_tmp = xgrow(o->names_tmp, &o->names_tmp_cap, fl->n + 1, sizeof *o->names_tmp);
+	for (size_t i = 0; i < fl->n; i++)
+		o->names_tmp[i] = fl->vms[i];
+	qsort(o->names_tmp, fl->n, sizeof *o->names_tmp, by_name);
+	o->by_name = xgrow(o->by_name, &o->by_name_cap, fl->n + 1, sizeof *o->by_name);
+	uint32_t group = 0;
+	for (size_t r = 0; r < fl->n; r++) {
+		size_t i = o->names_tmp[r]->index;
+		if (r && !same_name_group(o->names_tmp[r - 1], o->names_tmp[r]))
+			group++;
+		o->by_name[r] = (uint32_t)i;
+		o->rows[i].name_rank = (uint32_t)r;
+		o->rows[i].name_group = group;
+	}
+	free(o->names_tmp); /* needed again only when names change */
+	o->names_tmp = NULL;
+	o->names_tmp_cap = 0;
+}
+
+/* After VM i changed: is it still between its neighbours in name order, in the same groups? */
+static bool name_still_ranked(const vmorder *o, const fleet *fl, size_t i)
+{
+	const row *r = &o->rows[i];
+	const fleet_vm *vm = fl->vms[i];
+	if (r->name_rank > 0) {
+		size_t p = o->by_name[r->name_rank - 1];
+		if (name_cmp(fl->vms[p], vm) >= 0 ||
+		    same_name_group(fl->vms[p], vm) != (o->rows[p].name_group == r->name_group))
+			return false;
+	}
+	if (r->name_rank + 1 < fl->n) {
+		size_t q = o->by_name[r->name_rank + 1];
+		if (name_cmp(vm, fl->vms[q]) >= 0 ||
+		    same_name_group(vm, fl->vms[q]) != (o->rows[q].name_group == r->name_group))
+			return false;
+	}
+	return true;
+}
+
+/* ---- the order ---- */
+
+static uint64_t key_of(const vmorder *o, size_t i)
+{
+	const row *r = &o->rows[i];
+	uint32_t v;
+	if (o->key == VMO_NAME)
+		v = o->dir > 0 ? 0 : UINT32_MAX - r->name_group; /* equal names: moref ascending still */
+	else {
+		v = is_text(o->key) ? dict_rank(&o->dicts[o->key], r->k[o->key]) : r->k[o->key];
+		if (o->dir < 0)
+			v = UINT32_MAX - v;
+	}
+	return (uint64_t)v << 32 | r->name_rank;
+}
+
+/* LSD radix sort, a byte a pass; passes where every key has the same byte are skipped. */
+static void radix_sort(uint64_t **a, uint64_t **tmp, size_t n)
+{
+	static size_t count[8][256];
+	memset(count, 0, sizeof count);
+	for (size_t i = 0; i < n; i++)
+		for (int p = 0; p < 8; p++)
+			count[p][((*a)[i] >> (8 * p)) & 0xff]++;
+	for (int p = 0; p < 8; p++) {
+		if (!n || count[p][((*a)[0] >> (8 * p)) & 0xff] == n)
+			continue;
+		size_t at = 0;
+		for (int b = 0; b < 256; b++) {
+			size_t c = count[p][b];
+			count[p][b] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t x = (*a)[i];
+			(*tmp)[count[p][(x >> (8 * p)) & 0xff]++] = x;
+		}
+		uint64_t *t = *a;
+		*a = *tmp;
+		*tmp = t;
+	}
+}
+
+static int by_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void grow_order(vmorder *o, size_t n)
+{
+	/* ord and tmp swap places: both keep the larger capacity */
+	if (n + 1 > o->ord_cap || n + 1 > o->tmp_cap) {
+		size_t cap = o->ord_cap > o->tmp_cap ? o->ord_cap : o->tmp_cap;
+		while (cap < n + 1)
+			cap = cap ? cap * 2 : 1024;
+		o->ord = xrealloc(o->ord, cap * sizeof *o->ord);
+		o->tmp = xrealloc(o->tmp, cap * sizeof *o->tmp);
+		o->ord_cap = o->tmp_cap = cap;
+	}
+}
+
+static void build_order(vmorder *o)
+{
+	grow_order(o, o->n_rows);
+	if (is_text(o->key))
+		dict_rank_all(&o->dicts[o->key]);
+	o->n_ord = 0;
+	for (size_t i = 0; i < o->n_rows; i++)
+		if (o->rows[i].shown)
+			o->ord[o->n_ord++] = key_of(o, i);
+	radix_sort(&o->ord, &o->tmp, o->n_ord);
+}
+
+/* The sorted keys that left (all in ord) out, the sorted keys that came in: one pass. */
+static void merge_order(vmorder *o, size_t n_gone, size_t n_come)
+{
+	qsort(o->gone, n_gone, sizeof *o->gone, by_u64);
+	qsort(o->come, n_come, sizeof *o->come, by_u64);
+	grow_order(o, o->n_ord + n_come);
+	size_t g = 0, c = 0, w = 0;
+	for (size_t i = 0; i < o->n_ord; i++) {
+		uint64_t x = o->ord[i];
+		while (g < n_gone && o->gone[g] < x)
+			g++;
+		if (g < n_gone && o->gone[g] == x) {
+			g++;
+			continue;
+		}
+		while (c < n_come && o->come[c] < x)
+			o->tmp[w++] = o->come[c++];
+		o->tmp[w++] = x;
+	}
+	while (c < n_come)
+		o->tmp[w++] = o->come[c++];
+	uint64_t *t = o->ord;
+	o->ord = o->tmp;
+	o->tmp = t;
+	o->n_ord = w;
+}
+
+bool vmorder_update(vmorder *o, const fleet *fl)
+{
+	const size_t *changed;
+	size_t n_changed;
+	bool all = !fleet_journal_read(fl, &o->journal_pos, &changed, &n_changed) || o->fresh ||
+		   fl->n < o->n_rows;
+	size_t known = all ? 0 : o->n_rows;
+	if (!all && !n_changed && fl->n == o->n_rows && !o->resort && !o->refilter)
+		return false;
+	o->rows = xgrow(o->rows, &o->rows_cap, fl->n + 1, sizeof *o->rows);
+	filter_memo_next_pass(o->memo); /* texts may have been freed since the last update */
+	bool names_stale = known < fl->n;
+	bool resort = o->resort || o->refilter || all;
+	size_t n_gone = 0, n_touched = 0;
+	/* the changed VMs: the keys they had leave the order */
+	for (size_t j = 0; !all && j < n_changed; j++) {
+		size_t i = changed[j];
+		if (i >= known || o->rows[i].pending)
+			continue; /* new VMs are keyed below */
+		o->rows[i].pending = true;
+		o->touched = xgrow(o->touched, &o->touched_cap, n_touched + 1, sizeof *o->touched);
+		o->touched[n_touched++] = i;
+		if (o->rows[i].shown) {
+			o->gone = xgrow(o->gone, &o->gone_cap, n_gone + 1, sizeof *o->gone);
+			o->gone[n_gone++] = key_of(o, i);
+		}
+		size_t ranked = is_text(o->key) ? o->dicts[o->key].n : 0;
+		key_row(o, fl, i);
+		if (is_text(o->key) && o->dicts[o->key].n != ranked)
+			resort = true; /* a value not seen before: the column's ranks move */
+		if (!names_stale && !name_still_ranked(o, fl, i))
+			names_stale = true;
+	}
+	bool refilter = o->refilter && !all;
+	for (size_t i = known; i < fl->n; i++) {
+		o->rows[i].pending = false;
+		key_row(o, fl, i);
+	}
+	o->n_rows = fl->n;
+	if (refilter) /* the VMs keyed above were filtered with the new filter already */
+		for (size_t i = 0; i < known; i++)
+			if (!o->rows[i].pending)
+				o->rows[i].shown = filter_shows(o, fl->vms[i]);
+	if (names_stale) {
+		rank_names(o, fl);
+		resort = true;
+	}
+	if (resort) {
+		build_order(o);
+	} else {
+		size_t n_come = 0;
+		o->come = xgrow(o->come, &o->come_cap, n_touched + 1, sizeof *o->come);
+		for (size_t j = 0; j < n_touched; j++)
+			if (o->rows[o->touched[j]].shown)
+				o->come[n_come++] = key_of(o, o->touched[j]);
+		merge_order(o, n_gone, n_come);
+	}
+	for (size_t j = 0; j < n_touched; j++)
+		o->rows[o->touched[j]].pending = false;
+	o->fresh = o->resort = o->refilter = false;
+	return true;
+}
+
+/* ---- the rest of the interface ---- */
+
+vmorder *vmorder_new(void)
+{
+	vmorder *o = xcalloc(1, sizeof *o);
+	for (int k = 0; k < VMO_NKEYS; k++)
+		o->dicts[k].cmp = k == VMO_OS || k == VMO_FINDING ? strcmp : strcasecmp;
+	o->key = VMO_NAME;
+	o->dir = 1;
+	o->fresh = true;
+	o->memo = filter_memo_new();
+	return o;
+}
+
+void vmorder_free(vmorder *o)
+{
+	if (!o)
+		return;
+	for (int k = 0; k < VMO_NKEYS; k++)
+		dict_done(&o->dicts[k]);
+	free(o->rows);
+	free(o->by_name);
+	free(o->names_tmp);
+	free(o->ord);
+	free(o->tmp);
+	free(o->gone);
+	free(o->come);
+	free(o->touched);
+	filter_memo_free(o->memo);
+	free(o);
+}
+
+void vmorder_reset(vmorder *o)
+{
+	o->fresh = true;
+	o->n_rows = o->n_ord = 0;
+}
+
+void vmorder_set_vcenter_names(vmorder *o, vmorder_vcenter_fn fn, const void *ctx)
+{
+	if (o->vc_name != fn || o->vc_ctx != ctx)
+		o->fresh = true;
+	o->vc_name = fn;
+	o->vc_ctx = ctx;
+}
+
+void vmorder_set_sort(vmorder *o, vmorder_key key, int dir)
+{
+	if (key != o->key || dir != o->dir)
+		o->resort = true;
+	o->key = key;
+	o->dir = dir;
+}
+
+void vmorder_set_filter(vmorder *o, const vm_filter *f)
+{
+	o->flt = f;
+	o->refilter = true;
+}
+
+size_t vmorder_count(const vmorder *o)
+{
+	return o->n_ord;
+}
+
+fleet_vm *vmorder_at(const vmorder *o, const fleet *fl, size_t i)
+{
+	return fl->vms[o->by_name[(uint32_t)o->ord[i]]];
+}
+
+size_t vmorder_find(const vmorder *o, const fleet_vm *vm)
+{
+	if (vm->index >= o->n_rows || !o->rows[vm->index].shown)
+		return (size_t)-1;
+	uint64_t k = key_of(o, vm->index);
+	size_t lo = 0, hi = o->n_ord;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (o->ord[mid] < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < o->n_ord && o->ord[lo] == k ? lo : (size_t)-1;
+}

@@ -218,6 +218,8 @@ static void json_outcome(json_writer *w, const snaptest_outcome *o)
 	json_kv_string(w, "method", o->method);
 	json_level(w, "predicted_level", o->predicted);
 	json_level(w, "achieved_level", o->achieved);
+	/* why achieved_level is null although the snapshot was taken (null: it is not) */
+	json_kv_string(w, "achieved_unknown", o->achieved_unknown);
 	json_kv_string(w, "result", o->result);
 	json_key(w, "fault");
 	if (o->fault || o->fault_type) {
@@ -512,8 +514,12 @@ static int run(snap_opts *o)
 		for (size_t i = 0; i < n_outs; i++)
 			table_outcome(&sb, &outs[i]);
 	}
+	/* A level that could not be read is not proven, not "not ready"; a known miss outranks it */
 	for (size_t i = 0; i < n_outs; i++)
-		if (!snaptest_outcome_ok(&outs[i]))
+		if (!snaptest_outcome_ok(&outs[i]) && outs[i].achieved_unknown && rc == CLI_EXIT_OK)
+			rc = CLI_EXIT_NOT_PROVEN;
+	for (size_t i = 0; i < n_outs; i++)
+		if (!snaptest_outcome_ok(&outs[i]) && !outs[i].achieved_unknown)
 			rc = CLI_EXIT_NOT_READY;
 	for (size_t i = 0; i < n_outs; i++)
 		if (outs[i].history_failed)

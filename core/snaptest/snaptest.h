@@ -116,6 +116,10 @@ struct snaptest_outcome {
 	size_t n_writers_after;
 	char *writers_after_error; /* why writers_after is empty (no credentials, failed...) */
 	char *explanation;         /* achieved vs predicted, one or two sentences */
+	/* The snapshot was taken but what it achieved could not be read (vCenter unreachable past
+	 * the grace, or the manifest's file not readable): achieved is LEVEL_NONE, the verdict is
+	 * not proven rather than "not ready"; the sentence says why. */
+	char *achieved_unknown;
 	int64_t history_id;        /* 0: not recorded */
 };
 

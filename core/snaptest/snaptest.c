@@ -865,6 +865,7 @@ static bool recorded(run *r, const snaptest_spec *spec)
 		store_owner_describe(&busy, who, sizeof who);
 		refuse(r, "%s is being fixed or tested by %s: not tested now, to leave it alone.",
 		       o->vm, who);
+		o->busy = true;
 		return false;
 	}
 	if (id < 0) {

@@ -106,6 +106,7 @@ struct snaptest_outcome {
 	bool snapshot_removed;
 	bool kept;
 	bool history_failed;       /* not started: the history could not record it */
+	bool busy;                 /* refused: another live process holds the VM (fault names it) */
 	bool history_lost;         /* a journal write failed mid-test: stopped as on a stop request
 				    * (its snapshot removed); history_lost_why says which write */
 	char history_lost_why[300];

@@ -58,7 +58,8 @@ void cli_commands_usage(FILE *out)
 		     "3 connection, TLS or login failure, 6 stopped (signal, lost output) with\n"
 		     "everything made safe, 7 stopped with something NOT made safe, or leftovers\n"
 		     "of an interrupted run remain, 8 the history cannot be opened, read or\n"
-		     "written (a full disk, read-only media, a damaged file).\n");
+		     "written (a full disk, read-only media, a damaged file), 9 busy: another\n"
+		     "running quiescent holds a VM (try later).\n");
 }
 
 bool cli_handles(int argc, char **argv)

@@ -108,3 +108,10 @@ engine *cmd_start_engine(const char *cmd, conn_opts *conn, bool need_guest, cons
 	*exit_code = e ? CLI_EXIT_OK : CLI_EXIT_HISTORY;
 	return e;
 }
+
+int cmd_exit_busy(int rc, bool busy)
+{
+	if (busy && (rc == CLI_EXIT_OK || rc == CLI_EXIT_NOT_READY || rc == CLI_EXIT_NOT_PROVEN))
+		return CLI_EXIT_BUSY;
+	return rc;
+}

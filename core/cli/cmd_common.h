@@ -3,6 +3,7 @@
 #ifndef QUIESCENT_CMD_COMMON_H
 #define QUIESCENT_CMD_COMMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -28,6 +29,10 @@ void cmd_settle_tasks(const char *cmd, engine *e);
  * half: the password was read once, and taken out of the environment). conn is borrowed. */
 int cmd_snaptest_cleanup(const conn_opts *conn, const char *db_opt, int network_grace_s,
 			 int task_timeout_s);
+
+/* rc, or 9 (CLI_EXIT_BUSY) when something was left alone for a live owner and rc says no
+ * more than ready, not ready or not proven. */
+int cmd_exit_busy(int rc, bool busy);
 
 /* A VM name as an fnmatch glob that matches only itself (heap). */
 char *cmd_glob_escape(const char *name);

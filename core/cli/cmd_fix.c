@@ -79,7 +79,8 @@ static void usage(FILE *out)
 		"Exit codes: 0 everything fixed and verified ready, 1 something is not, 2 usage\n"
 		"error, 3 connection, TLS or login failure, 6 stopped and every VM back in its\n"
 		"power state, 7 stopped and some VM could NOT be brought back (run quiescent\n"
-		"recover), 8 the history cannot be opened or written (no journal, no fix).\n",
+		"recover), 8 the history cannot be opened or written (no journal, no fix),\n"
+		"9 a VM was left alone: another running quiescent holds it (try later).\n",
 		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY, FIX_DEFAULT_NETWORK_GRACE);
 }
 
@@ -370,8 +371,9 @@ static bool ask(const char *question)
 	return !strcmp(line, "y\n") || !strcmp(line, "yes\n") || !strcmp(line, "Y\n");
 }
 
-/* Says which plans other live processes run now: they are theirs, not ours to recover. */
-static void say_live(store *db, const char *vcenter)
+/* Says which plans other live processes run now: they are theirs, not ours to recover.
+ * Returns how many. */
+static int say_live(store *db, const char *vcenter)
 {
 	int64_t ids[16];
 	char msg[512];
@@ -385,11 +387,13 @@ static void say_live(store *db, const char *vcenter)
 		fprintf(stderr, "quiescent fix: plan %lld is being run by %s; left alone\n",
 			(long long)ids[i], who);
 	}
+	return n > 0 ? n : 0;
 }
 
 static void say_recovery(void *ctx, int64_t plan_id, int rc, const fix_recovery *r, const char *msg)
 {
-	(void)ctx;
+	bool *busy = ctx;
+	*busy |= r->owned_elsewhere || r->held > 0;
 	if (rc == 0)
 		fprintf(stderr, "quiescent fix: recovered %s\n", r->message);
 	else if (r->owned_elsewhere)
@@ -398,14 +402,15 @@ static void say_recovery(void *ctx, int64_t plan_id, int rc, const fix_recovery 
 		fprintf(stderr, "quiescent fix: recovering plan %lld failed: %s\n", (long long)plan_id, msg);
 }
 
-/* Offers to finish interrupted plans; *refuse when the operator (or no terminal) says no. */
+/* Offers to finish interrupted plans; *refuse when the operator (or no terminal) says no,
+ * *busy when a plan or a VM was left alone for a live owner. */
 static int recover_all(engine *e, const char *vcenter, const fix_exec_opts *eo,
-		       const fix_opts *o, bool *refuse)
+		       const fix_opts *o, bool *refuse, bool *busy)
 {
 	int64_t ids[16];
 	char msg[512];
-	if (o->recover)
-		say_live(engine_store(e), vcenter);
+	if (o->recover && say_live(engine_store(e), vcenter) > 0)
+		*busy = true;
 	int n = engine_recover_find(e, ids, 16, msg, sizeof msg);
 	*refuse = false;
 	if (n < 0) {
@@ -438,7 +443,7 @@ static int recover_all(engine *e, const char *vcenter, const fix_exec_opts *eo,
 		*refuse = true;
 		return 0;
 	}
-	return engine_recover(e, eo, ids, (size_t)n, say_recovery, NULL) ? 1 : 0;
+	return engine_recover(e, eo, ids, (size_t)n, say_recovery, busy) ? 1 : 0;
 }
 
 /* After a stop: 6 when every VM that was on is on again, else 7 naming the ones that are not. */
@@ -522,8 +527,8 @@ static int run(fix_opts *o)
 	eo.concurrency = o->concurrency;
 	eo.on_event = on_event;
 
-	bool refuse = false;
-	int rec = recover_all(e, vcenter, &eo, o, &refuse);
+	bool refuse = false, busy = false;
+	int rec = recover_all(e, vcenter, &eo, o, &refuse, &busy);
 	if (rec >= 0)
 		cmd_settle_tasks(CMD, e);
 	if (rec < 0 || refuse) {
@@ -531,7 +536,7 @@ static int run(fix_opts *o)
 		goto out;
 	}
 	if (!o->n_globs) {
-		rc = rec ? CLI_EXIT_NOT_READY : CLI_EXIT_OK;
+		rc = cmd_exit_busy(rec ? CLI_EXIT_NOT_READY : CLI_EXIT_OK, busy);
 		goto out;
 	}
 
@@ -617,12 +622,16 @@ static int run(fix_opts *o)
 			goto out;
 		}
 		rc = fix_summary_all_ready(&sum) && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
+		for (size_t i = 0; i < sum.n; i++)
+			busy |= sum.vms[i].busy;
+		rc = cmd_exit_busy(rc, busy);
 		if (sum.journal_lost)
 			rc = journal_lost_exit(&plan, &sum, store_path(db));
 		else if (*cli_stop_level() || sum.state == STORE_PLAN_INTERRUPTED)
 			rc = stopped_exit(&plan, &sum);
 	} else {
-		rc = plan.n_vms == 0 && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY;
+		rc = cmd_exit_busy(plan.n_vms == 0 && others_ready ? CLI_EXIT_OK : CLI_EXIT_NOT_READY,
+				   busy);
 	}
 	if (o->format == FMT_TABLE) {
 		if (apply)
@@ -672,7 +681,8 @@ static void recover_usage(FILE *out)
 		"  -h, --help            this text\n\n"
 		"Exit codes: 0 every VM that was on is on again and no test snapshot is left,\n"
 		"1 not, 2 usage error, 3 connection, TLS or login failure, 7 a test snapshot\n"
-		"could NOT be removed, 8 the history cannot be opened, read or written.\n",
+		"could NOT be removed, 8 the history cannot be opened, read or written, 9 a\n"
+		"plan, VM or test snapshot was left alone: another running quiescent holds it.\n",
 		conn_opts_help(), FIX_DEFAULT_CONCURRENCY, FIX_MAX_CONCURRENCY, FIX_DEFAULT_NETWORK_GRACE);
 }
 

@@ -70,7 +70,9 @@ static void usage(FILE *out)
 		     "2 usage error, 3 connection, TLS or login failure, 6 stopped (signal, closed\n"
 		     "output) and every test snapshot removed, 7 a test snapshot could NOT be\n"
 		     "removed (or may exist: vCenter could not say), 8 the history cannot record\n"
-		     "the tests (a full disk, read-only media, a damaged file).\n",
+		     "the tests (a full disk, read-only media, a damaged file), 4 a snapshot was\n"
+		     "taken but what it achieved could not be read, 9 a VM was not tested (or a\n"
+		     "test snapshot not cleaned up): another running quiescent holds it.\n",
 		conn_opts_help());
 }
 
@@ -218,6 +220,8 @@ static void json_outcome(json_writer *w, const snaptest_outcome *o)
 	json_kv_string(w, "method", o->method);
 	json_level(w, "predicted_level", o->predicted);
 	json_level(w, "achieved_level", o->achieved);
+	/* why achieved_level is null although the snapshot was taken (null: it is not) */
+	json_kv_string(w, "achieved_unknown", o->achieved_unknown);
 	json_kv_string(w, "result", o->result);
 	json_key(w, "fault");
 	if (o->fault || o->fault_type) {
@@ -337,14 +341,15 @@ static bool ask(const char *q)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-/* 0 to go on, CLI_EXIT_* to stop. */
-static int handle_orphans(snap_opts *o, engine *e, vs_session *s, const char *vcenter)
+/* 0 to go on, CLI_EXIT_* to stop; *busy when a live test's snapshot was left alone. */
+static int handle_orphans(snap_opts *o, engine *e, vs_session *s, const char *vcenter, bool *busy)
 {
 	store *db = engine_store(e);
 	store_snaptest_ref refs[ORPHANS_MAX];
 	char msg[512];
 	/* Tests other live processes run are theirs: say so, never touch them. */
 	int live = o->cleanup_orphans ? store_snaptest_live(db, vcenter, refs, 16, msg, sizeof msg) : 0;
+	*busy = live > 0;
 	for (int i = 0; i < live; i++) {
 		store_owner ow;
 		char who[400];
@@ -434,11 +439,14 @@ static int run(snap_opts *o)
 	}
 	cli_stop_install(&stop_messages);
 	stop_installed = true;
-	if ((rc = handle_orphans(o, e, s, vcenter)) != 0)
+	bool busy = false;
+	if ((rc = handle_orphans(o, e, s, vcenter, &busy)) != 0)
 		goto out;
 	cmd_settle_tasks(CMD, e);
-	if (!o->n_vms)
+	if (!o->n_vms) {
+		rc = cmd_exit_busy(rc, busy);
 		goto out;   /* --cleanup-orphans alone: clean up, take no new snapshot */
+	}
 	if (*cli_stop_level()) {
 		fprintf(stderr, "quiescent snaptest: stopped (%s) before any test started\n",
 			cli_stop_reason_name(cli_stop_why()));
@@ -512,9 +520,16 @@ static int run(snap_opts *o)
 		for (size_t i = 0; i < n_outs; i++)
 			table_outcome(&sb, &outs[i]);
 	}
+	/* A level that could not be read is not proven, not "not ready"; a known miss outranks it */
 	for (size_t i = 0; i < n_outs; i++)
-		if (!snaptest_outcome_ok(&outs[i]))
+		if (!snaptest_outcome_ok(&outs[i]) && outs[i].achieved_unknown && rc == CLI_EXIT_OK)
+			rc = CLI_EXIT_NOT_PROVEN;
+	for (size_t i = 0; i < n_outs; i++)
+		if (!snaptest_outcome_ok(&outs[i]) && !outs[i].achieved_unknown && !outs[i].busy)
 			rc = CLI_EXIT_NOT_READY;
+	for (size_t i = 0; i < n_outs; i++)
+		busy |= outs[i].busy;
+	rc = cmd_exit_busy(rc, busy);
 	for (size_t i = 0; i < n_outs; i++)
 		if (outs[i].history_failed)
 			rc = CLI_EXIT_HISTORY;   /* not tested because it could not be recorded */

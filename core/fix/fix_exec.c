@@ -1139,6 +1139,7 @@ static void *worker_main(void *arg)
 			continue;   /* manual-only VMs were settled before the workers started */
 		if (sh->busy[i]) {   /* settled in the plan's transaction: another run has it */
 			sh->res[i].outcome = FIX_OUT_SKIPPED;
+			sh->res[i].busy = true;
 			snprintf(sh->res[i].message, sizeof sh->res[i].message, "not started: %s",
 				 sh->busy[i]);
 			continue;

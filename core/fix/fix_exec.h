@@ -90,6 +90,7 @@ typedef struct {
 	power_state final_power;
 	vm_status status;           /* after verification (STATUS_UNKNOWN when not verified) */
 	bool verified;
+	bool busy;                  /* skipped: another live process holds the VM (message says who) */
 	time_t started_at, ended_at;
 } fix_vm_result;
 
@@ -123,6 +124,7 @@ typedef struct {
 	size_t still_off;           /* VMs that should run but could not be powered on */
 	size_t verified_ready;
 	bool owned_elsewhere;       /* a live process runs it: left alone (msg says who) */
+	size_t held;                /* VMs left alone: another live process holds them now */
 	char message[512];
 } fix_recovery;
 

@@ -54,8 +54,10 @@ static bool claim_for_recovery(fix_ctx *x, store_journal_vm *v, fix_recovery *ou
 	if (c == 1)
 		return true;
 	char desc[400];
-	if (c == 0)
+	if (c == 0) {
 		store_owner_describe(&who, desc, sizeof desc);
+		out->held++;
+	}
 	char *why = xasprintf("%s: left alone: %s%s; run quiescent recover again later", v->name,
 			      c == 0 ? desc : err, c == 0 ? " is working on this VM now" : "");
 	snprintf(line, ln, "%s", why);
@@ -65,6 +67,10 @@ static bool claim_for_recovery(fix_ctx *x, store_journal_vm *v, fix_recovery *ou
 	for (size_t i = 0; i < v->n_steps; i++)
 		touched |= v->steps[i].state != STORE_STEP_PLANNED;
 	out->still_off += touched && v->original_power == POWER_ON;
+	/* Never begun: the dead run's steps end skipped (the journal only; the VM is not ours). */
+	for (size_t i = 0; !touched && i < v->n_steps; i++)
+		store_step_end(x->db, v->steps[i].id, STORE_STEP_SKIPPED, time(NULL), NULL,
+			       "not run: quiescent stopped before this step", NULL, NULL, 0);
 	return false;
 }
 
@@ -221,6 +227,7 @@ static void *recover_worker(void *arg)
 		p->out->powered_on += mine.powered_on;
 		p->out->still_off += mine.still_off;
 		p->out->verified_ready += mine.verified_ready;
+		p->out->held += mine.held;
 		pthread_mutex_unlock(&p->mu);
 		if (p->o->on_event) {
 			fix_event ev = { .kind = FIX_EV_VM_END, .vm = i, .vm_name = p->vms[i].name,

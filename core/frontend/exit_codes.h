@@ -2,7 +2,7 @@
  * same for the headless commands and the console: 0 all ready, 1 done but not all ready, 2
  * usage, 3 connection, TLS or login failure, 4 not proven, 5 guest login refused, 6 stopped and
  * made safe, 7 something not safe (leftovers), 8 the history cannot be opened, read or
- * written. */
+ * written, 9 busy: another live quiescent holds a VM, try later. */
 #ifndef QUIESCENT_FRONTEND_EXIT_CODES_H
 #define QUIESCENT_FRONTEND_EXIT_CODES_H
 
@@ -24,6 +24,11 @@ enum {
 	/* The history (SQLite) could not be opened, read or written: full disk, read-only media,
 	 * a damaged file. Its own code, so a cron job never reads it as "not ready". */
 	CLI_EXIT_HISTORY = 8,
+	/* fix, snaptest, recover: a VM (or a plan, a test snapshot) was left alone because another
+	 * live quiescent holds it now (standard error names its host and pid). The answer is
+	 * incomplete, not "not ready": a cron job tries again later. Outranks 0, 1 and 4; 3, 6, 7
+	 * and 8 outrank it. */
+	CLI_EXIT_BUSY = 9,
 };
 
 #endif

@@ -127,6 +127,7 @@ void snaptest_outcome_done(snaptest_outcome *o)
 	free(o->writers_after);
 	free(o->writers_after_error);
 	free(o->explanation);
+	free(o->achieved_unknown);
 	snaptest_outcome_init(o);
 }
 
@@ -218,6 +219,22 @@ static void emit(run *r, snaptest_event_kind kind, int progress, const char *fmt
 static bool cancelled(const run *r)
 {
 	return (r->env->cancel && *r->env->cancel) || r->o->history_lost;
+}
+
+/* A read vCenter did not answer (the network, a timeout) is asked again with backoff while the
+ * grace since *lost_since (0: starts now) lasts and nobody asked to stop: a cut waited out must
+ * not change the test's verdict. False: give up (err says why). */
+static bool read_again(run *r, const vs_error *err, time_t *lost_since, int *round)
+{
+	if (!vs_error_transient(err) || cancelled(r))
+		return false;
+	time_t now = time(NULL);
+	if (!*lost_since)
+		*lost_since = now;
+	else if (now - *lost_since >= grace_s(r->env))
+		return false;
+	sleep_backoff((*round)++);
+	return true;
 }
 
 static void set_fault(snaptest_outcome *o, const char *type, const char *msg)
@@ -368,27 +385,26 @@ static char *spec_json(const snaptest_spec *s, const char *method)
 	return strbuf_detach(&sb, NULL);
 }
 
-/* Finds the manifest of the new snapshot: its backupManifest, else a *vss_manifests* file of
- * layoutEx.file that was not there before. */
-static void fetch_manifest(run *r, char **before, size_t n_before, char **zip, size_t *zip_len)
+/* One try at the manifest of the new snapshot: its backupManifest, else a *vss_manifests* file
+ * of layoutEx.file that was not there before. 0: found and downloaded (*zip) or known to be
+ * absent (o->manifest_file NULL); -1: a read failed (err), nothing kept. */
+static int fetch_manifest_once(run *r, char **before, size_t n_before, char **zip,
+			       size_t *zip_len, vs_error *err)
 {
 	snaptest_outcome *o = r->o;
-	vs_error err;
-	vs_error_clear(&err);
 	char manifest[256] = "";
 	snaptest_vs_snap *snaps = NULL;
 	size_t ns = 0;
-	if (snaptest_vs_snapshots(r->c, o->moref, &snaps, &ns, &err) == 0)
-		for (size_t i = 0; i < ns; i++)
-			if (o->snapshot_moref && !strcmp(snaps[i].moref, o->snapshot_moref))
-				snprintf(manifest, sizeof manifest, "%s", snaps[i].backup_manifest);
+	if (snaptest_vs_snapshots(r->c, o->moref, &snaps, &ns, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ns; i++)
+		if (o->snapshot_moref && !strcmp(snaps[i].moref, o->snapshot_moref))
+			snprintf(manifest, sizeof manifest, "%s", snaps[i].backup_manifest);
 	free(snaps);
 	char **files = NULL;
 	size_t nf = 0;
-	if (snaptest_vs_layout_files(r->c, o->moref, &files, &nf, &err) < 0) {
-		emit(r, SNAPTEST_EV_WARN, -1, "the VM's file layout cannot be read: %s", err.message);
-		return;
-	}
+	if (snaptest_vs_layout_files(r->c, o->moref, &files, &nf, err) < 0)
+		return -1;
 	const char *found = NULL;
 	for (size_t i = 0; i < nf && !found; i++) {
 		const char *base = strrchr(files[i], '/');
@@ -410,22 +426,44 @@ static void fetch_manifest(run *r, char **before, size_t n_before, char **zip, s
 		else
 			emit(r, SNAPTEST_EV_NOTE, -1, "no VSS manifest: the guest was not quiesced with VSS");
 		snaptest_vs_strings_free(files, nf);
-		return;
+		return 0;
 	}
-	xstrset(&o->manifest_file, found);
+	char *file = xstrdup(found);
 	snaptest_vs_strings_free(files, nf);
 	char dc[512];
-	if (snaptest_vs_datacenter(r->c, o->moref, dc, sizeof dc, &err) < 0) {
-		emit(r, SNAPTEST_EV_WARN, -1, "the manifest %s cannot be fetched: %s", o->manifest_file,
-		     err.message);
-		return;
+	if (snaptest_vs_datacenter(r->c, o->moref, dc, sizeof dc, err) < 0 ||
+	    vs_datastore_get(r->c, dc, file, SNAPTEST_MANIFEST_MAX_ZIP, zip, zip_len, err) < 0) {
+		free(file);
+		return -1;
 	}
-	if (vs_datastore_get(r->c, dc, o->manifest_file, SNAPTEST_MANIFEST_MAX_ZIP, zip, zip_len,
-			     &err) < 0) {
-		emit(r, SNAPTEST_EV_WARN, -1, "the manifest %s cannot be downloaded: %s",
-		     o->manifest_file, err.message);
-		return;
+	free(o->manifest_file);
+	o->manifest_file = file;
+	return 0;
+}
+
+/* Reads the manifest through a network cut of up to the grace and parses it. A read that
+ * still fails leaves what the snapshot achieved unknown (o->achieved_unknown), never a level. */
+static void fetch_manifest(run *r, char **before, size_t n_before, char **zip, size_t *zip_len)
+{
+	snaptest_outcome *o = r->o;
+	vs_error err;
+	time_t lost = 0;
+	int round = 0;
+	for (;;) {
+		vs_error_clear(&err);
+		if (fetch_manifest_once(r, before, n_before, zip, zip_len, &err) == 0)
+			break;
+		if (!read_again(r, &err, &lost, &round)) {
+			char m[600];
+			snprintf(m, sizeof m, "the snapshot's VSS manifest could not be read: %s",
+				 err.message);
+			xstrset(&o->achieved_unknown, m);
+			emit(r, SNAPTEST_EV_WARN, -1, "%s", m);
+			return;
+		}
 	}
+	if (!o->manifest_file)
+		return;
 	char perr[256];
 	if (snaptest_manifest_parse(*zip, *zip_len, &o->manifest, perr, sizeof perr) < 0) {
 		emit(r, SNAPTEST_EV_WARN, -1, "the manifest %s cannot be read: %s", o->manifest_file, perr);
@@ -453,9 +491,16 @@ static void writers_after(run *r, const vm_facts *f)
 	size_t len = 0;
 	int code = 0;
 	vs_error err;
-	vs_error_clear(&err);
-	if (vs_guest_run(r->c, o->moref, env->guest_user, env->guest_password,
-			 "vssadmin list writers", 120, &out, &len, &code, &err) < 0) {
+	time_t lost = 0;
+	int round = 0;
+	int rc;
+	/* vssadmin list writers only reads: run again once a cut is over */
+	do {
+		vs_error_clear(&err);
+		rc = vs_guest_run(r->c, o->moref, env->guest_user, env->guest_password,
+				  "vssadmin list writers", 120, &out, &len, &code, &err);
+	} while (rc < 0 && read_again(r, &err, &lost, &round));
+	if (rc < 0) {
 		char m[600];
 		snprintf(m, sizeof m, "vssadmin list writers failed: %s", err.message);
 		xstrset(&o->writers_after_error, m);
@@ -820,6 +865,7 @@ static bool recorded(run *r, const snaptest_spec *spec)
 		store_owner_describe(&busy, who, sizeof who);
 		refuse(r, "%s is being fixed or tested by %s: not tested now, to leave it alone.",
 		       o->vm, who);
+		o->busy = true;
 		return false;
 	}
 	if (id < 0) {
@@ -918,7 +964,8 @@ static void judge_create(run *r, vs_task_result *res, char **before, size_t n_be
 	if (res->state == VS_TASK_SUCCESS && r->create_adopted) {
 		/* A task found, not returned: it is ours only if it made our snapshot. */
 		char snap[VS_MOREF_MAX] = "";
-		int k = find_by_name(r->c, o->moref, o->snapshot_name, snap, sizeof snap, &err);
+		int k = find_by_name_grace(r->c, o->moref, o->snapshot_name, snap, sizeof snap,
+					   grace_s(r->env), &err);
 		if (k != 1) {
 			xstrset(&o->result, "error");
 			set_fault(o, NULL, k < 0 ? err.message : "the answer to the snapshot request was "
@@ -933,7 +980,7 @@ static void judge_create(run *r, vs_task_result *res, char **before, size_t n_be
 		emit(r, SNAPTEST_EV_NOTE, -1, "snapshot %s created", o->snapshot_name);
 		fetch_manifest(r, before, n_before, zip, zip_len);
 		o->achieved = o->has_manifest ? o->manifest.level
-			    : o->manifest_file ? LEVEL_NONE : LEVEL_CRASH;
+			    : o->manifest_file || o->achieved_unknown ? LEVEL_NONE : LEVEL_CRASH;
 		xstrset(&o->result, cancelled(r) ? "cancelled" : "success");
 		if (cancelled(r))
 			set_fault(o, NULL, "interrupted (Ctrl-C) after the snapshot was taken");
@@ -1074,6 +1121,8 @@ char *snaptest_explain(const vm_facts *f, const verdict *v, const snaptest_outco
 	if (!strcmp(o->result, "cancelled"))
 		return xasprintf("predicted %s, not known: the test was interrupted%s.", p,
 				 o->snapshot_removed ? " and its snapshot removed" : "");
+	if (o->achieved_unknown)
+		return xasprintf("predicted %s, not known: %s.", p, o->achieved_unknown);
 	strbuf sb;
 	strbuf_init(&sb);
 	if (o->achieved == o->predicted) {

@@ -106,6 +106,7 @@ struct snaptest_outcome {
 	bool snapshot_removed;
 	bool kept;
 	bool history_failed;       /* not started: the history could not record it */
+	bool busy;                 /* refused: another live process holds the VM (fault names it) */
 	bool history_lost;         /* a journal write failed mid-test: stopped as on a stop request
 				    * (its snapshot removed); history_lost_why says which write */
 	char history_lost_why[300];
@@ -116,6 +117,10 @@ struct snaptest_outcome {
 	size_t n_writers_after;
 	char *writers_after_error; /* why writers_after is empty (no credentials, failed...) */
 	char *explanation;         /* achieved vs predicted, one or two sentences */
+	/* The snapshot was taken but what it achieved could not be read (vCenter unreachable past
+	 * the grace, or the manifest's file not readable): achieved is LEVEL_NONE, the verdict is
+	 * not proven rather than "not ready"; the sentence says why. */
+	char *achieved_unknown;
 	int64_t history_id;        /* 0: not recorded */
 };
 

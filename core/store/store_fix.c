@@ -366,9 +366,11 @@ int store_plans_unfinished(store *s, const char *vcenter, int64_t *ids, size_t m
 			      "cannot look for unfinished fix plans", err, errlen);
 }
 
+/* ... and an interrupted plan a live recoverer adopted */
 static const char sql_plans_live[] =
 	"SELECT p.id, p.owner_lock FROM plans p JOIN connections c ON c.id = p.connection_id"
-	" WHERE c.server = ?1 AND p.state IN ('running','confirmed') ORDER BY p.id";
+	" WHERE c.server = ?1 AND (p.state IN ('running','confirmed')"
+	"  OR (p.state = 'interrupted' AND p.recovered_at IS NULL)) ORDER BY p.id";
 
 int store_plans_live(store *s, const char *vcenter, int64_t *ids, size_t max, char *err,
 		     size_t errlen)

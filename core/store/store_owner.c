@@ -230,11 +230,14 @@ static const char *const sql_claim_target[] = {
 		" JOIN connections c ON c.id = t.connection_id WHERE t.id = ?1",
 };
 
-/* The owner of a claim's row while that row is unfinished (no row: finished, claim void). */
+/* The owner of a claim's row while that row is unfinished (no row: finished, claim void). A
+ * plan VM is unfinished while its plan runs, and, whatever its outcome, while its plan is
+ * interrupted and not yet recovered: the recoverer that adopted the plan holds its VMs. */
 static const char *const sql_claim_holder[] = {
 	[STORE_CLAIM_PLAN_VM] = "SELECT p.owner_host, p.owner_pid, p.owner_since, p.owner_lock"
 		" FROM plan_vms v JOIN plans p ON p.id = v.plan_id WHERE v.id = ?1"
-		" AND v.outcome IS NULL AND p.state IN ('confirmed', 'running')",
+		" AND ((v.outcome IS NULL AND p.state IN ('confirmed', 'running'))"
+		"  OR (p.state = 'interrupted' AND p.recovered_at IS NULL))",
 	[STORE_CLAIM_SNAPTEST] = "SELECT owner_host, owner_pid, owner_since, owner_lock"
 		" FROM snaptests WHERE id = ?1 AND state IN ('created', 'running')",
 };

@@ -11,9 +11,11 @@ After the interrupted run (and, in the concurrent cases, after both runs):
 then at most one recovery (`quiescent recover`; before it exists: `fix --recover` for a fix,
 `snaptest --cleanup-orphans` for a test), and then:
   - 0 VMs off that were on, 0 test snapshots (pyvmomi);
-  - the journal equals vCenter: no plan, step or test left open; a set_enable_uuid step is done
-    exactly when vCenter shows disk.EnableUUID = TRUE; a test snapshot in the tree is never
-    recorded as removed, a test recorded as unfinished or orphan has its snapshot in the tree;
+  - the journal equals vCenter: no plan, step, task or test left open, no VM still claimed by
+    a plan; a set_enable_uuid step is done exactly when vCenter shows disk.EnableUUID = TRUE; a
+    VM whose last power-on step is done is on; an interrupted plan with every VM on is marked
+    recovered; a test snapshot in the tree is never recorded as removed, a test recorded as
+    unfinished or orphan has its snapshot in the tree;
   - `scan` does not exit 7 (or exits 7 naming the VM, when something is still left);
   - a run with a second process beside it still ends as it would alone (exit 0).
 
@@ -381,8 +383,34 @@ def check_journal(lab, now, fault, out):
     open_tasks = lab.sql("SELECT moref, kind, state FROM tasks WHERE state IN ('queued','running')")
     if open_tasks:
         out.promise.append("tasks still open: %s" % open_tasks)
+    # a finished plan releases its VMs; a test that ended holds none
+    held = lab.sql("SELECT moref FROM vm_claims WHERE kind = 'plan_vm'")
+    if held:
+        out.promise.append("VMs still claimed by a plan: %s" % held)
+    open_tests = lab.sql("SELECT moref, state FROM snaptests WHERE state IN ('created','running')")
+    if open_tests:
+        out.promise.append("tests still open: %s" % open_tests)
+    # an interrupted plan is marked recovered once nothing of it is off (else it is offered
+    # again for ever), and never while a VM it took down is off
+    off_now = {n for n, v in now.items() if v["power"] != "poweredOn"}
+    unrecovered = {}
+    for pid, name in lab.sql("SELECT p.id, v.name FROM plans p JOIN plan_vms v ON v.plan_id ="
+                             " p.id WHERE p.state = 'interrupted' AND p.recovered_at IS NULL"):
+        unrecovered.setdefault(pid, []).append(name)
+    for pid, names in unrecovered.items():
+        if not off_now & set(names):
+            out.promise.append("plan %s is interrupted and not marked recovered, its VMs %s"
+                               " are on" % (pid, names))
     by_moref = {v["moref"]: (n, v) for n, v in now.items()}
     if fault != "labkill":  # a restarted lab forgot what it did: nothing to compare with
+        # a power-on the journal says done is on in vCenter (the journal's last word per VM)
+        for name, state in lab.sql("SELECT v.name, s.state FROM steps s JOIN plan_vms v ON"
+                                   " v.id = s.plan_vm_id WHERE s.kind = 'power_on' AND s.id ="
+                                   " (SELECT max(id) FROM steps WHERE plan_vm_id = v.id AND"
+                                   " kind = 'power_on')"):
+            if state == "done" and name in off_now:
+                out.promise.append("%s: the journal's last power-on is done, vCenter has %s"
+                                   % (name, now[name]["power"]))
         for name, state in lab.sql("SELECT v.name, s.state FROM steps s JOIN plan_vms v ON"
                                    " v.id = s.plan_vm_id WHERE s.kind = 'set_enable_uuid'"):
             vc = (now.get(name, {}).get("uuid") or "").upper() == "TRUE"

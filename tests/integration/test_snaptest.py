@@ -67,9 +67,10 @@ class SnaptestTest(unittest.TestCase):
         a = t["app-2019"]
         self.assertEqual(sorted(a), sorted(["vm", "method", "predicted_level", "achieved_level", "result",
                                             "fault", "duration_s", "manifest", "writers_after",
-                                            "snapshot_removed", "snapshot"]))
+                                            "snapshot_removed", "snapshot", "achieved_unknown"]))
         self.assertEqual((a["method"], a["predicted_level"], a["achieved_level"], a["result"]),
                          ("CreateSnapshotEx_Task", "application", "application", "success"))
+        self.assertIsNone(a["achieved_unknown"])   # the level was read
         self.assertIsNone(a["fault"])
         self.assertTrue(a["snapshot_removed"])
         snap = a["snapshot"]

@@ -383,6 +383,62 @@ class NetworkCutTest(LabTestCase):
         self.assertIn("removed the leftover test snapshot", r.stderr)
         self.assertEqual(self.vc.test_snapshots("snap-kill"), [])
 
+    def test_recover_of_an_interrupted_plan_holds_it(self):
+        """A plan left 'interrupted' (a fix past its grace) is recovered by one recover only:
+        while it works (held stopped here), a second recover leaves the plan alone naming it
+        (exit 9, busy) and a new fix of its VM leaves the VM alone naming it; one power-on,
+        claims released at the end."""
+        db = self.db("cutfix3")
+        p = self.start_fix(db, "cycle-008", "--network-grace", "3")
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        time.sleep(1)   # the request reached vCenter (journalled before it is sent)
+        self.cutter.cut()
+        try:
+            out, err = p.communicate(timeout=300)
+        finally:
+            self.cutter.heal()
+        self.assertEqual(p.returncode, 7, err)
+        self.assertEqual(sql(db, "SELECT state, recovered_at FROM plans"), [("interrupted", None)])
+        end = time.time() + 60
+        while time.time() < end and self.vc.power("cycle-008") != "poweredOff":
+            time.sleep(0.2)
+        self.assertEqual(self.vc.power("cycle-008"), "poweredOff")
+        first = self.start(db, "recover")
+        try:
+            try:
+                wait_sql(db, "SELECT count(*) FROM steps WHERE description LIKE"
+                             " 'Recovery: power on%'", "the recovery's power-on")
+            except AssertionError:
+                first.kill()
+                raise AssertionError("no recovery power-on: %s" % (first.communicate(),))
+            os.kill(first.pid, signal.SIGSTOP)   # alive, mid-recovery
+            r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+            self.assertEqual(r.returncode, 9, r.stderr)
+            self.assertIn("plan 1 is being run by another quiescent, pid %d" % first.pid, r.stderr)
+            # a new fix of its VM (a test would be refused anyway: the VM is off)
+            f = quiescent(self.lab, "fix", *self.conn(), "--vm", "cycle-008", "--apply", "--yes",
+                          "--format", "json", db=db, guest_login=GUEST)
+            self.assertEqual(f.returncode, 9, f.stderr)
+            vm = json.loads(f.stdout)["result"]["vms"][0]
+            self.assertEqual(vm["outcome"], "skipped", f.stderr)
+            self.assertIn("another quiescent, pid %d" % first.pid, vm["message"])
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
+        out, err = first.communicate(timeout=300)
+        self.assertEqual(first.returncode, 0, err)
+        self.assertIn("cycle-008: powered on again", err)
+        self.assertEqual(self.vc.power("cycle-008"), "poweredOn")
+        self.assertEqual(self.vc.test_snapshots("cycle-008"), [])
+        self.assertEqual(sql(db, "SELECT count(*) FROM steps WHERE description LIKE"
+                                 " 'Recovery: power on%'"), [(1,)])
+        self.assertEqual(sql(db, "SELECT state, recovered_at IS NOT NULL FROM plans"
+                                 " WHERE id = 1"), [("interrupted", 1)])
+        self.assertEqual(sql(db, "SELECT count(*) FROM vm_claims WHERE kind = 'plan_vm'"), [(0,)])
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("nothing to recover", r.stderr)
+
 
 class OwnershipTest(LabTestCase):
     """A run belongs to a live process: a second one never recovers or cleans up after it and
@@ -395,7 +451,7 @@ class OwnershipTest(LabTestCase):
         wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
                  "the guest shutdown to start")
         r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.returncode, 9, r.stderr)   # busy: try later, not "not ready"
         self.assertIn("plan 1 is being run by another quiescent, pid %d" % p.pid, r.stderr)
         self.assertIn("left alone", r.stderr)
         self.assertNotIn("recovered", r.stderr)
@@ -419,6 +475,7 @@ class OwnershipTest(LabTestCase):
         r = quiescent(self.lab, "fix", *self.conn(), "--vm", "cycle-005", "--apply", "--yes",
                       "--format", "json", db=db, guest_login=GUEST)
         res = json.loads(r.stdout)["result"]
+        self.assertEqual(r.returncode, 9, r.stderr)
         self.assertEqual(res["vms"][0]["outcome"], "skipped", r.stderr)
         self.assertIn("another quiescent, pid %d" % p.pid, res["vms"][0]["message"])
         out, err = p.communicate(timeout=240)
@@ -435,13 +492,14 @@ class OwnershipTest(LabTestCase):
         wait_sql(db, "SELECT count(*) FROM snaptests WHERE state='running'", "the test to run")
         r = quiescent(self.lab, "snaptest", *self.conn(), "--cleanup-orphans", db=db,
                       guest_login=GUEST)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.returncode, 9, r.stderr)
         self.assertIn("is being taken by another quiescent, pid %d" % p.pid, r.stderr)
         self.assertNotIn("removed the leftover", r.stderr)
         # A second test of the same VM meanwhile is refused, naming the owner.
         r = quiescent(self.lab, "snaptest", *self.conn(), "snap-own", "--format", "json", db=db,
                       guest_login=GUEST)
         t2 = json.loads(r.stdout)["tests"][0]
+        self.assertEqual(r.returncode, 9, r.stderr)
         self.assertEqual(t2["result"], "refused", r.stderr)
         self.assertIn("another quiescent, pid %d" % p.pid, t2["fault"]["message"])
         self.assertEqual((t2["snapshot"]["created"], t2["snapshot"]["removed"]), (False, None))
@@ -470,6 +528,7 @@ class OwnershipTest(LabTestCase):
         won = results.index("success")
         lost = tests[1 - won]
         self.assertEqual(ps[won].returncode, 0, outs[won][1])
+        self.assertEqual(ps[1 - won].returncode, 9, outs[1 - won][1])
         self.assertIn("another quiescent, pid %d" % ps[won].pid, lost["fault"]["message"])
         self.assertEqual((lost["snapshot"]["created"], lost["snapshot"]["removed"]), (False, None))
         self.assertEqual(sql(db, "SELECT state, result FROM snaptests"), [("removed", "success")])
@@ -488,6 +547,7 @@ class OwnershipTest(LabTestCase):
         r = quiescent(self.lab, "snaptest", *self.conn(), waiting[0][0], "--format", "json",
                       db=db, guest_login=GUEST)
         t = json.loads(r.stdout)["tests"][0]
+        self.assertEqual(r.returncode, 9, r.stderr)
         self.assertEqual(t["result"], "refused", r.stderr)
         self.assertIn("another quiescent, pid %d" % p.pid, t["fault"]["message"])
         self.assertEqual(self.vc.test_snapshots(waiting[0][0]), [])
@@ -519,7 +579,9 @@ class OwnershipTest(LabTestCase):
         r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
         self.assertIn("%s: left alone: another quiescent, pid %d" % (waiting, t.pid), r.stderr)
         self.assertIn(down + ": powered on again", r.stderr)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.returncode, 9, r.stderr)
+        # the dead run never began the held VM's steps: the journal closes them, skipped
+        self.assertEqual(sql(db, "SELECT count(*) FROM steps WHERE state = 'planned'"), [(0,)])
         out, err = t.communicate(timeout=240)
         self.assertEqual(json.loads(out)["tests"][0]["result"], "success", err)
         for v in (down, waiting):
@@ -582,6 +644,31 @@ class JournalLostTest(LabTestCase):
                     f.write(b"\0" * 65536)
                     f.flush()
 
+    def free(self):
+        os.unlink(os.path.join(self.disk, "filler"))
+
+    def assert_journal_settled(self, db):
+        """Nothing the lost run left open in the journal: no plan, step, task or test row
+        running, no claim held, and the journal equal to vCenter."""
+        self.assertEqual(sql(db, "SELECT count(*) FROM plans WHERE state IN ('running',"
+                                 " 'confirmed')"), [(0,)])
+        self.assertEqual(sql(db, "SELECT count(*) FROM steps WHERE state IN ('running',"
+                                 " 'planned')"), [(0,)])
+        self.assertEqual(sql(db, "SELECT count(*) FROM tasks WHERE state IN ('queued',"
+                                 " 'running')"), [(0,)])
+        self.assertEqual(sql(db, "SELECT count(*) FROM snaptests WHERE state IN ('created',"
+                                 " 'running', 'orphan')"), [(0,)])
+        # a plan's claims are deleted when it ends; a test's stays, void once the test ended
+        self.assertEqual(sql(db, "SELECT count(*) FROM vm_claims WHERE kind = 'plan_vm'"), [(0,)])
+        self.assertEqual(sql(db, "SELECT count(*) FROM vm_claims c JOIN snaptests t ON t.id ="
+                                 " c.row_id WHERE c.kind = 'snaptest' AND t.state IN"
+                                 " ('created', 'running')"), [(0,)])
+        for name, state in sql(db, "SELECT v.name, s.state FROM steps s JOIN plan_vms v ON"
+                                   " v.id = s.plan_vm_id WHERE s.kind = 'set_enable_uuid'"):
+            uuid = [o.value for o in self.vc.vm(name).config.extraConfig
+                    if o.key == "disk.EnableUUID"] == ["TRUE"]
+            self.assertEqual(state == "done", uuid, (name, state))
+
     def test_fix_stops_safely_when_the_history_fills(self):
         db = os.path.join(self.disk, "h.db")
         # one VM at a time: the second one must not be started once the history failed
@@ -599,6 +686,21 @@ class JournalLostTest(LabTestCase):
             v = self.vc.vm(vm)
             self.assertNotEqual([o.value for o in v.config.extraConfig
                                  if o.key == "disk.EnableUUID"], ["TRUE"], vm)
+        # The plan row the lost journal left 'running' belongs to a dead process now: with
+        # space again, the next run settles it against vCenter, once.
+        self.assertEqual(sql(db, "SELECT state FROM plans"), [("running",)])
+        self.free()
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("recovered plan 1", r.stderr)
+        self.assertEqual(sql(db, "SELECT state, recovered_at IS NOT NULL FROM plans"),
+                         [("interrupted", 1)])
+        self.assert_journal_settled(db)
+        for vm in ("cycle-006", "cycle-007"):
+            self.assertEqual(self.vc.power(vm), "poweredOn")
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("nothing to recover", r.stderr)
 
     def test_snaptest_stops_safely_when_the_history_fills(self):
         db = os.path.join(self.disk, "h.db")
@@ -608,6 +710,12 @@ class JournalLostTest(LabTestCase):
         out, err = p.communicate(timeout=240)
         self.assertEqual(p.returncode, 8, err)
         self.assertIn("the history %s could not be written" % db, err)
+        self.assertEqual(self.vc.test_snapshots("snap-own"), [])
+        # the test row the lost journal left open is settled by the next run, from vCenter
+        self.free()
+        r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_journal_settled(db)
         self.assertEqual(self.vc.test_snapshots("snap-own"), [])
 
 

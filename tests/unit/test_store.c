@@ -1271,8 +1271,32 @@ static void test_run_ownership(void **state)
 	assert_int_equal(store_plan_set_state(s, plan, STORE_PLAN_INTERRUPTED, 2002, err, sizeof err), 0);
 	exec_sql(fx->db.path, "UPDATE plans SET owner_lock = NULL");
 	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 1);
+
+	/* A live recoverer adopted it: live, not unfinished, and its VMs held whatever their
+	 * outcome (a test of one is refused, naming it) until the plan is recovered. */
+	int64_t pv = store_plan_vm_add(s, plan, "vm-77", "app", POWER_ON, err, sizeof err);
+	assert_true(pv > 0);
+	assert_int_equal(store_plan_vm_set_outcome(s, pv, "failed", "interrupted", err, sizeof err), 0);
+	assert_int_equal(store_vm_claim(s, STORE_CLAIM_PLAN_VM, pv, NULL, err, sizeof err), 1);
+	child = hold_lock(lock, &release);
+	snprintf(sql, sizeof sql, "UPDATE plans SET owner_lock = '%s', owner_pid = %ld,"
+		 " owner_host = 'recoverer' WHERE id = %lld", lock, (long)child, (long long)plan);
+	exec_sql(fx->db.path, sql);
+	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 0);
+	assert_int_equal(store_plans_live(s, "vc01.example.com", ids, 4, err, sizeof err), 1);
+	store_owner busy;
+	store_snaptest_def def = { .moref = "vm-77", .vm_name = "app", .snapshot_name = "t",
+				   .method = "CreateSnapshotEx_Task", .at = 2002, .busy = &busy };
+	assert_int_equal(store_snaptest_create(s, conn, &def, err, sizeof err), 0);
+	assert_true(busy.alive);
+	assert_int_equal(busy.pid, child);
 	assert_int_equal(store_plan_set_recovered(s, plan, 2003, err, sizeof err), 0);
 	assert_int_equal(store_plans_unfinished(s, "vc01.example.com", ids, 4, err, sizeof err), 0);
+	assert_int_equal(store_plans_live(s, "vc01.example.com", ids, 4, err, sizeof err), 0);
+	def.snapshot_name = "t2";
+	assert_true(store_snaptest_create(s, conn, &def, err, sizeof err) > 0);   /* recovered: free */
+	close(release);
+	assert_int_equal(waitpid(child, &status, 0), child);
 	store_close(s);
 }
 

@@ -416,10 +416,12 @@ class NetworkCutTest(LabTestCase):
             r = quiescent(self.lab, "recover", *self.conn(), db=db, guest_login=GUEST)
             self.assertEqual(r.returncode, 9, r.stderr)
             self.assertIn("plan 1 is being run by another quiescent, pid %d" % first.pid, r.stderr)
-            # a new fix of its VM (a test would be refused anyway: the VM is off)
+            # a new fix of its VM (a test would be refused anyway: the VM is off). The stopped
+            # recover may have sent its power-on already, and a VM just powered on has Tools not
+            # yet running, so without --hard-power-off the plan could have no step to hold.
             f = quiescent(self.lab, "fix", *self.conn(), "--vm", "cycle-008", "--apply", "--yes",
-                          "--format", "json", db=db, guest_login=GUEST)
-            self.assertEqual(f.returncode, 9, f.stderr)
+                          "--hard-power-off", "--format", "json", db=db, guest_login=GUEST)
+            self.assertEqual(f.returncode, 9, f.stderr + f.stdout)
             vm = json.loads(f.stdout)["result"]["vms"][0]
             self.assertEqual(vm["outcome"], "skipped", f.stderr)
             self.assertIn("another quiescent, pid %d" % first.pid, vm["message"])

@@ -114,6 +114,7 @@ func run(args []string, stdout *os.File) error {
 	fmt.Fprintln(out, "READY")
 	out.Flush()
 
+	defer startProfile()()
 	stopChurn := make(chan struct{})
 	if *churn > 0 {
 		go lab.churn(*churn, stopChurn)

@@ -99,14 +99,17 @@ func (f *front) page(w http.ResponseWriter, req *http.Request, method string, r 
 		refs, rest = r.refs[:r.pageSize], r.refs[r.pageSize:]
 	}
 	rec := f.ask(req, pageRequest(r.this, r.props, refs))
-	head, objects, ok := splitObjects(rec.Body.Bytes())
-	if rec.Code != http.StatusOK || !ok {
+	defer rec.release()
+	head, objects, ok := splitObjects(rec.body.Bytes())
+	if rec.code != http.StatusOK || !ok {
 		passOn(w, rec)
 		return
 	}
-	var out bytes.Buffer
+	out := takeBuffer()
+	defer releaseBuffer(out)
+	out.Grow(rec.body.Len() + 256) // the page is vcsim's answer re-wrapped: one allocation at most
 	out.Write(head)
-	fmt.Fprintf(&out, `<%sResponse xmlns="urn:vim25"><returnval>`, method)
+	fmt.Fprintf(out, `<%sResponse xmlns="urn:vim25"><returnval>`, method)
 	if rest != nil {
 		p := &f.pager
 		p.mu.Lock()
@@ -117,34 +120,79 @@ func (f *front) page(w http.ResponseWriter, req *http.Request, method string, r 
 		token := fmt.Sprintf("lab-page-%d", p.next)
 		p.pending[token] = &pagedResult{this: r.this, props: r.props, refs: rest, pageSize: r.pageSize}
 		p.mu.Unlock()
-		fmt.Fprintf(&out, "<token>%s</token>", token)
+		fmt.Fprintf(out, "<token>%s</token>", token)
 	}
 	for _, o := range objects {
 		out.Write(o)
 	}
-	fmt.Fprintf(&out, "</returnval></%sResponse></soapenv:Body></soapenv:Envelope>", method)
+	fmt.Fprintf(out, "</returnval></%sResponse></soapenv:Body></soapenv:Envelope>", method)
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(out.Bytes())
 }
 
-// ask sends vcsim a SOAP request of the lab's own in the session of req.
-func (f *front) ask(req *http.Request, body []byte) *httptest.ResponseRecorder {
+// Page-sized buffers are reused: a page is megabytes, and allocating (and
+// zeroing, and collecting) that much garbage per page made the lab's cost per
+// page grow with the inventory, whose live heap every GC cycle marks.
+var buffers = sync.Pool{New: func() interface{} { return new(bytes.Buffer) }}
+
+func takeBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+func releaseBuffer(b *bytes.Buffer) {
+	b.Reset()
+	buffers.Put(b)
+}
+
+// recorder is an http.ResponseWriter that keeps vcsim's answer in a pooled
+// buffer (httptest.ResponseRecorder grows a new one every time).
+type recorder struct {
+	header http.Header
+	code   int
+	wrote  bool
+	body   *bytes.Buffer
+}
+
+func newRecorder() *recorder {
+	return &recorder{header: make(http.Header), code: http.StatusOK, body: takeBuffer()}
+}
+
+func (rec *recorder) Header() http.Header { return rec.header }
+
+func (rec *recorder) WriteHeader(code int) {
+	if !rec.wrote {
+		rec.code, rec.wrote = code, true
+	}
+}
+
+func (rec *recorder) Write(p []byte) (int, error) {
+	rec.wrote = true
+	return rec.body.Write(p)
+}
+
+// release gives the buffer back; rec is not to be used after.
+func (rec *recorder) release() {
+	releaseBuffer(rec.body)
+	rec.body = nil
+}
+
+// ask sends vcsim a SOAP request of the lab's own in the session of req. The
+// caller releases the answer.
+func (f *front) ask(req *http.Request, body []byte) *recorder {
 	r := httptest.NewRequest(http.MethodPost, "/sdk", bytes.NewReader(body))
 	if c, err := req.Cookie(soap.SessionCookieName); err == nil {
 		r.AddCookie(c)
 	}
-	rec := httptest.NewRecorder()
+	rec := newRecorder()
 	f.inner.ServeHTTP(rec, r)
 	return rec
 }
 
-func passOn(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
-	for k, v := range rec.Header() {
+func passOn(w http.ResponseWriter, rec *recorder) {
+	for k, v := range rec.header {
 		w.Header()[k] = v
 	}
-	w.WriteHeader(rec.Code)
-	_, _ = w.Write(rec.Body.Bytes())
+	w.WriteHeader(rec.code)
+	_, _ = w.Write(rec.body.Bytes())
 }
 
 const soapHead = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope ` +
@@ -196,19 +244,31 @@ var (
 func (f *front) listObjects(r *http.Request, body []byte) (refs []objRef, ok bool) {
 	bare := allTrueRE.ReplaceAll(pathSetRE.ReplaceAll(body, nil), []byte("<all>false</all>"))
 	rec := f.ask(r, bare)
-	if rec.Code != http.StatusOK {
+	defer rec.release()
+	if rec.code != http.StatusOK {
 		return nil, false
 	}
-	_, objects, ok := splitObjects(rec.Body.Bytes())
+	_, objects, ok := splitObjects(rec.body.Bytes())
 	if !ok {
 		return nil, false
 	}
-	for _, o := range objects {
-		m := objRE.FindSubmatch(o)
-		if m == nil {
+	matches, size := make([][][]byte, len(objects)), 0
+	for i, o := range objects {
+		if matches[i] = objRE.FindSubmatch(o); matches[i] == nil {
 			return nil, false
 		}
-		refs = append(refs, objRef{typ: m[1], value: m[2]})
+		size += len(matches[i][1]) + len(matches[i][2])
+	}
+	// The refs outlive vcsim's answer, whose buffer goes back to the pool:
+	// they are copied into one array of their own.
+	arena := make([]byte, 0, size)
+	refs = make([]objRef, len(matches))
+	for i, m := range matches {
+		t := len(arena)
+		arena = append(arena, m[1]...)
+		v := len(arena)
+		arena = append(arena, m[2]...)
+		refs[i] = objRef{typ: arena[t:v:v], value: arena[v:len(arena):len(arena)]}
 	}
 	return refs, true
 }
@@ -244,7 +304,8 @@ func (f *front) retrievePropertiesEx(w http.ResponseWriter, r *http.Request, bod
 		}
 	}
 	r.Body = ioutil.NopCloser(bytes.NewReader(body))
-	rec := httptest.NewRecorder()
+	rec := newRecorder()
+	defer rec.release()
 	f.inner.ServeHTTP(rec, r)
 	passOn(w, rec)
 }

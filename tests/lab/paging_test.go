@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io/ioutil"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -212,5 +217,98 @@ func TestRetrievePropertiesExPagesOnDemand(t *testing.T) {
 	}
 	if n != 5 || len(off) != 0 {
 		t.Fatalf("%d objects in all, %d powered-off VMs never seen", n, len(off))
+	}
+}
+
+// Pages carry vcsim's own bytes: the objects of a result paged 2 by 2 (two
+// retrievals interleaved, so that their pages take turns with the reused
+// buffers) are byte for byte those of the same result answered whole.
+func TestRetrievePropertiesExPagesSameBytes(t *testing.T) {
+	lab := startLab(t, scenario(map[string]interface{}{"name": "same", "count": 7,
+		"guest_id": "windows9Server64Guest", "disks": []map[string]interface{}{
+			{"controller": "pvscsi", "bus": 0, "unit": 0, "gb": 60}, {"controller": "pvscsi", "bus": 0, "unit": 1, "gb": 20}}}))
+	defer lab.stop(t)
+	ctx := context.Background()
+	c := lab.c(t)
+	v, err := view.NewManager(c.Client).CreateContainerView(ctx, c.ServiceContent.RootFolder,
+		[]string{"VirtualMachine"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := c.ServiceContent.PropertyCollector
+	call := func(body string) []byte {
+		req, err := http.NewRequest(http.MethodPost, c.URL().String(), strings.NewReader(
+			`<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" `+
+				`xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>`+body+`</soapenv:Body></soapenv:Envelope>`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		var data []byte
+		err = c.Client.Client.Do(ctx, req, func(res *http.Response) error {
+			var err error
+			if data, err = ioutil.ReadAll(res.Body); err == nil && res.StatusCode != http.StatusOK {
+				err = fmt.Errorf("HTTP %d: %s", res.StatusCode, data)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	retrieve := func(max int) []byte {
+		paths := ""
+		for _, p := range []string{"name", "config.guestId", "config.extraConfig", "config.hardware.device",
+			"runtime.powerState", "guest.toolsRunningStatus", "guest.disk", "snapshot", "parent"} {
+			paths += "<pathSet>" + p + "</pathSet>"
+		}
+		return call(fmt.Sprintf(`<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">%s</_this>`+
+			`<specSet><propSet><type>VirtualMachine</type>%s</propSet><objectSet><obj type="ContainerView">%s</obj>`+
+			`<skip>true</skip><selectSet xsi:type="TraversalSpec"><name>v</name><type>ContainerView</type>`+
+			`<path>view</path><skip>false</skip></selectSet></objectSet></specSet>`+
+			`<options><maxObjects>%d</maxObjects></options></RetrievePropertiesEx>`, pc.Value, paths, v.Reference().Value, max))
+	}
+	tokenRE := regexp.MustCompile(`<token>([^<]*)</token>`)
+	objects := func(page []byte) (string, string) {
+		_, objs, ok := splitObjects(page)
+		if !ok {
+			t.Fatalf("not a result: %s", page)
+		}
+		token := ""
+		if m := tokenRE.FindSubmatch(page); m != nil {
+			token = string(m[1])
+		}
+		return string(bytes.Join(objs, nil)), token
+	}
+
+	whole, token := objects(retrieve(0))
+	if token != "" || strings.Count(whole, "<objects>") != 7 {
+		t.Fatalf("whole answer: token %q, %d objects", token, strings.Count(whole, "<objects>"))
+	}
+	var paged [2]string
+	var tokens [2]string
+	for i := range paged {
+		paged[i], tokens[i] = objects(retrieve(2))
+	}
+	for pages := 1; tokens[0] != "" || tokens[1] != ""; pages++ {
+		for i := range paged {
+			if tokens[i] == "" {
+				continue
+			}
+			objs, next := objects(call(fmt.Sprintf(`<ContinueRetrievePropertiesEx xmlns="urn:vim25">`+
+				`<_this type="PropertyCollector">%s</_this><token>%s</token></ContinueRetrievePropertiesEx>`,
+				pc.Value, tokens[i])))
+			paged[i] += objs
+			tokens[i] = next
+		}
+		if pages > 4 {
+			t.Fatal("more than 4 pages of 2 for 7 VMs")
+		}
+	}
+	for i := range paged {
+		if paged[i] != whole {
+			t.Errorf("retrieval %d: paged objects differ from the whole answer:\n%s\n----\n%s", i, paged[i], whole)
+		}
 	}
 }

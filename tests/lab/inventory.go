@@ -290,7 +290,7 @@ func (l *Lab) createVM(ctx *simulator.Context, folder types.ManagedObjectReferen
 
 	v := &LabVM{
 		Ref: ref, Name: name, Family: family, Build: build, Spec: spec, Timing: &l.sc.Timing,
-		Host: simulator.Map.Get(where.host).(*simulator.HostSystem).Name,
+		Host:           simulator.Map.Get(where.host).(*simulator.HostSystem).Name,
 		toolsInstalled: spec.Tools.Status != "notInstalled",
 		toolsEnabled:   spec.Tools.Status == "running",
 		toolsRunning:   spec.Tools.Status == "running" && spec.Power == "poweredOn",

@@ -31,7 +31,9 @@ type VCenterSpec struct {
 // TimingSpec holds durations in milliseconds (before --speed).
 type TimingSpec struct {
 	GuestShutdown, PowerOn, ToolsStart, Reconfig, Quiesce, Snapshot, SnapshotRemove, ToolsUpgrade float64
-	GuestOp float64 // every Guest Operations round trip (hostd relays it to the guest's Tools)
+
+	// Every Guest Operations round trip (hostd relays it to the guest's Tools).
+	GuestOp float64
 	// The least time a cmd.exe command runs in the guest (the probe's sc, vssadmin, diskpart
 	// and PowerShell take seconds on a real guest); 0 (the default): at once.
 	GuestProgram float64

@@ -1,7 +1,7 @@
 #!/bin/sh
 # make lint: cppcheck and clang-tidy over the project's own C (core, tui, views), with the
 # committed config (.clang-tidy, .cppcheck-suppressions, tests/tools/lint-suppressions.txt).
-# Exit status 0 when both are clean. LINT_JOBS clang-tidy processes run at once.
+# gofmt over the lab's Go. Exit status 0 when all are clean. LINT_JOBS clang-tidy processes run at once.
 set -u
 cd "$(dirname "$0")/../.."
 JOBS=${LINT_JOBS:-$(nproc 2>/dev/null || echo 2)}
@@ -55,5 +55,11 @@ fi
 n=$(wc -l < "$OUT/clang-tidy.findings")
 left=$(wc -l < "$OUT/clang-tidy.left")
 echo "lint: clang-tidy $n findings, $((n - left)) suppressed (tests/tools/lint-suppressions.txt), $left left"
+echo "== gofmt (the lab)"
+unformatted=$(gofmt -l tests/lab 2>&1)
+if [ -n "$unformatted" ]; then
+	echo "$unformatted" | sed 's/$/: not gofmt-formatted (gofmt -w)/'
+	status=1
+fi
 [ $status = 0 ] && echo "lint: clean"
 exit $status

@@ -29,9 +29,9 @@ typedef struct {
 	uint32_t name_group;   /* the same for names equal but for case */
 	uint32_t os_full;      /* the guest's full OS name: id in os_full */
 	uint32_t name_at;      /* the name's offset in the names' arena */
-	uint64_t rules[2];     /* bit n: a finding of rule Rnn (among the first VMORDER_MAX_RULES) */
+	uint64_t rules;        /* bit n: a finding of rule Rnn (among the first VMORDER_MAX_RULES) */
 	uint8_t status;        /* vm_status */
-	bool odd_rules;        /* a rule id not of the form Rnn: the filter reads the VM */
+	bool odd_rules;        /* a rule id not of the form Rnn, n < 64: the filter reads the VM */
 	bool marked;
 	bool shown;            /* the filter matches it */
 	bool pending;          /* scratch: already taken in this update */
@@ -42,7 +42,7 @@ struct vmorder {
 	dict os_full;          /* the guests' full OS names (the filter's os:, not a column) */
 	char *names;           /* the VMs' names, each once, NUL-terminated (rows point in) */
 	size_t names_len, names_cap, names_dead; /* dead: bytes of names no row points to */
-	char rule_ids[100][4]; /* "R00".."R99": the rule ids a row's bits stand for */
+	char rule_ids[64][4];  /* "R00".."R63": the rule ids a row's bits stand for */
 	row *rows;             /* parallel to fleet.vms */
 	size_t n_rows, rows_cap;
 	uint32_t *by_name;     /* row numbers in name order */
@@ -245,9 +245,8 @@ static bool row_shown(const vmorder *o, const fleet *fl, size_t i)
 		return filter_match_memo(o->flt, &s, o->memo);
 	}
 	size_t n_rules = 0;
-	for (unsigned w = 0; w < 2; w++)
-		for (uint64_t b = r->rules[w]; b; b &= b - 1)
-			rules[n_rules++] = o->rule_ids[w * 64 + lowest_bit(b)];
+	for (uint64_t b = r->rules; b; b &= b - 1)
+		rules[n_rules++] = o->rule_ids[lowest_bit(b)];
 	s.name = o->names + r->name_at;
 	s.os = dict_text(&o->os_full, r->os_full);
 	s.os_family = dict_text(&o->dicts[VMO_OS], r->k[VMO_OS]);
@@ -309,13 +308,15 @@ static void subject_row(vmorder *o, const fleet_vm *vm, row *r, bool had_name)
 								 : vm->f.config_guest_full_name);
 	r->status = (uint8_t)vm->v.status;
 	r->marked = vm->marked;
-	r->rules[0] = r->rules[1] = 0;
+	r->rules = 0;
 	r->odd_rules = false;
 	for (size_t j = 0; j < vm->v.n_findings && j < VMORDER_MAX_RULES; j++) {
 		const char *id = vm->v.findings[j].rule;
-		if (id[0] == 'R' && id[1] >= '0' && id[1] <= '9' && id[2] >= '0' && id[2] <= '9' && !id[3]) {
-			unsigned n = (unsigned)(id[1] - '0') * 10 + (unsigned)(id[2] - '0');
-			r->rules[n / 64] |= (uint64_t)1 << (n % 64);
+		bool rnn = id[0] == 'R' && id[1] >= '0' && id[1] <= '9' && id[2] >= '0' && id[2] <= '9' &&
+			   !id[3];
+		unsigned n = rnn ? (unsigned)(id[1] - '0') * 10 + (unsigned)(id[2] - '0') : 64;
+		if (n < 64) {
+			r->rules |= (uint64_t)1 << n;
 		} else {
 			r->odd_rules = true;
 		}
@@ -580,7 +581,7 @@ vmorder *vmorder_new(void)
 	for (int k = 0; k < VMO_NKEYS; k++)
 		o->dicts[k].cmp = k == VMO_OS || k == VMO_FINDING ? strcmp : strcasecmp;
 	o->os_full.cmp = strcmp;
-	for (int n = 0; n < 100; n++) {
+	for (int n = 0; n < 64; n++) {
 		o->rule_ids[n][0] = 'R';
 		o->rule_ids[n][1] = (char)('0' + n / 10);
 		o->rule_ids[n][2] = (char)('0' + n % 10);

@@ -284,7 +284,10 @@ static void compact_names(vmorder *o)
 {
 	if (o->names_dead < 4096 || o->names_dead * 2 < o->names_len)
 		return;
-	char *fresh = xmalloc(o->names_len - o->names_dead + 1);
+	size_t live = 1;
+	for (size_t i = 0; i < o->n_rows; i++)
+		live += strlen(o->names + o->rows[i].name_at) + 1;
+	char *fresh = xmalloc(live);
 	size_t at = 0;
 	for (size_t i = 0; i < o->n_rows; i++) {
 		const char *name = o->names + o->rows[i].name_at;
@@ -295,7 +298,7 @@ static void compact_names(vmorder *o)
 	}
 	free(o->names);
 	o->names = fresh;
-	o->names_cap = o->names_len - o->names_dead + 1;
+	o->names_cap = live;
 	o->names_len = at;
 	o->names_dead = 0;
 }

@@ -20,17 +20,29 @@ typedef struct {
 	size_t n_slots;
 } dict;
 
-/* One VM's keys, worked out when it changes. */
+/* One VM's keys, worked out when it changes, and what the filter matches it against: a
+ * filter pass after churn reads these rows and the names' arena, both dense, instead of every
+ * VM's facts and findings scattered over the heap. */
 typedef struct {
 	uint32_t k[VMO_NKEYS]; /* numbers biased to unsigned order; strings: the dict id */
 	uint32_t name_rank;    /* its place in name order (name, moref, vCenter) */
 	uint32_t name_group;   /* the same for names equal but for case */
+	uint32_t os_full;      /* the guest's full OS name: id in os_full */
+	uint32_t name_at;      /* the name's offset in the names' arena */
+	uint64_t rules;        /* bit n: a finding of rule Rnn (among the first VMORDER_MAX_RULES) */
+	uint8_t status;        /* vm_status */
+	bool odd_rules;        /* a rule id not of the form Rnn, n < 64: the filter reads the VM */
+	bool marked;
 	bool shown;            /* the filter matches it */
 	bool pending;          /* scratch: already taken in this update */
 } row;
 
 struct vmorder {
 	dict dicts[VMO_NKEYS]; /* the string columns' */
+	dict os_full;          /* the guests' full OS names (the filter's os:, not a column) */
+	char *names;           /* the VMs' names, each once, NUL-terminated (rows point in) */
+	size_t names_len, names_cap, names_dead; /* dead: bytes of names no row points to */
+	char rule_ids[64][4];  /* "R00".."R63": the rule ids a row's bits stand for */
 	row *rows;             /* parallel to fleet.vms */
 	size_t n_rows, rows_cap;
 	uint32_t *by_name;     /* row numbers in name order */
@@ -203,17 +215,118 @@ void vmorder_subject(const vmorder *o, const fleet_vm *vm, filter_subject *s,
 	s->vcenter = text_of(o, vm, VMO_VCENTER);
 }
 
-static bool filter_shows(const vmorder *o, const fleet_vm *vm)
+static const char *dict_text(const dict *d, uint32_t id)
+{
+	return id == NO_ID ? NULL : d->s[id];
+}
+
+/* The number of the lowest bit set in b (not 0): a de Bruijn sequence's multiple names it. */
+static unsigned lowest_bit(uint64_t b)
+{
+	static const unsigned char at[64] = {
+		0, 1, 2, 53, 3, 7, 54, 27, 4, 38, 41, 8, 34, 55, 48, 28, 62, 5, 39, 46, 44, 42, 22, 9,
+		24, 35, 59, 56, 49, 18, 29, 11, 63, 52, 6, 26, 37, 40, 33, 47, 61, 45, 43, 21, 23, 58,
+		17, 10, 51, 25, 36, 32, 60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12,
+	};
+	return at[((b & (~b + 1)) * 0x022FDD63CC95386Dull) >> 58];
+}
+
+/* The filter's answer for row i from the row alone (and the dicts' texts, a few distinct
+ * ones: stable addresses for the memo); the VM itself only for an odd rule id. */
+static bool row_shown(const vmorder *o, const fleet *fl, size_t i)
 {
 	if (!o->flt)
 		return true;
+	const row *r = &o->rows[i];
 	filter_subject s;
 	const char *rules[VMORDER_MAX_RULES];
-	vmorder_subject(o, vm, &s, rules);
+	if (r->odd_rules) {
+		vmorder_subject(o, fl->vms[i], &s, rules);
+		return filter_match_memo(o->flt, &s, o->memo);
+	}
+	size_t n_rules = 0;
+	for (uint64_t b = r->rules; b; b &= b - 1)
+		rules[n_rules++] = o->rule_ids[lowest_bit(b)];
+	s.name = o->names + r->name_at;
+	s.os = dict_text(&o->os_full, r->os_full);
+	s.os_family = dict_text(&o->dicts[VMO_OS], r->k[VMO_OS]);
+	s.status = model_status_name((vm_status)r->status);
+	s.power = model_power_short((power_state)(int)(r->k[VMO_POWER] ^ 0x80000000u));
+	s.predicted = model_level_name((quiesce_level)(int)(r->k[VMO_PREDICTED] ^ 0x80000000u));
+	s.rules = rules;
+	s.n_rules = n_rules;
+	s.marked = r->marked;
+	s.folder = dict_text(&o->dicts[VMO_FOLDER], r->k[VMO_FOLDER]);
+	s.datacenter = dict_text(&o->dicts[VMO_DATACENTER], r->k[VMO_DATACENTER]);
+	s.cluster = dict_text(&o->dicts[VMO_CLUSTER], r->k[VMO_CLUSTER]);
+	s.host = dict_text(&o->dicts[VMO_HOST], r->k[VMO_HOST]);
+	s.vcenter = dict_text(&o->dicts[VMO_VCENTER], r->k[VMO_VCENTER]);
 	return filter_match_memo(o->flt, &s, o->memo);
 }
 
-static void key_row(vmorder *o, const fleet *fl, size_t i)
+/* The row's name in the arena: kept when it did not change (had_name: the row holds one). */
+static void set_name(vmorder *o, row *r, const char *name, bool had_name)
+{
+	if (had_name) {
+		if (!strcmp(o->names + r->name_at, name))
+			return;
+		o->names_dead += strlen(o->names + r->name_at) + 1;
+	}
+	size_t len = strlen(name) + 1;
+	o->names = xgrow(o->names, &o->names_cap, o->names_len + len, 1);
+	memcpy(o->names + o->names_len, name, len);
+	r->name_at = (uint32_t)o->names_len;
+	o->names_len += len;
+}
+
+/* After renames most of the arena may be names no row holds: copied afresh when over half. */
+static void compact_names(vmorder *o)
+{
+	if (o->names_dead < 4096 || o->names_dead * 2 < o->names_len)
+		return;
+	size_t live = 1;
+	for (size_t i = 0; i < o->n_rows; i++)
+		live += strlen(o->names + o->rows[i].name_at) + 1;
+	char *fresh = xmalloc(live);
+	size_t at = 0;
+	for (size_t i = 0; i < o->n_rows; i++) {
+		const char *name = o->names + o->rows[i].name_at;
+		size_t len = strlen(name) + 1;
+		memcpy(fresh + at, name, len);
+		o->rows[i].name_at = (uint32_t)at;
+		at += len;
+	}
+	free(o->names);
+	o->names = fresh;
+	o->names_cap = live;
+	o->names_len = at;
+	o->names_dead = 0;
+}
+
+/* What the filter matches, kept in the row (see row). */
+static void subject_row(vmorder *o, const fleet_vm *vm, row *r, bool had_name)
+{
+	set_name(o, r, vm->f.name ? vm->f.name : "", had_name);
+	r->os_full = dict_id(&o->os_full, vm->f.guest_full_name ? vm->f.guest_full_name
+								 : vm->f.config_guest_full_name);
+	r->status = (uint8_t)vm->v.status;
+	r->marked = vm->marked;
+	r->rules = 0;
+	r->odd_rules = false;
+	for (size_t j = 0; j < vm->v.n_findings && j < VMORDER_MAX_RULES; j++) {
+		const char *id = vm->v.findings[j].rule;
+		bool rnn = id[0] == 'R' && id[1] >= '0' && id[1] <= '9' && id[2] >= '0' && id[2] <= '9' &&
+			   !id[3];
+		unsigned n = rnn ? (unsigned)(id[1] - '0') * 10 + (unsigned)(id[2] - '0') : 64;
+		if (n < 64) {
+			r->rules |= (uint64_t)1 << n;
+		} else {
+			r->odd_rules = true;
+		}
+	}
+}
+
+static void key_row(vmorder *o, const fleet *fl, size_t i, bool had_name)
 {
 	const fleet_vm *vm = fl->vms[i];
 	row *r = &o->rows[i];
@@ -228,7 +341,8 @@ static void key_row(vmorder *o, const fleet *fl, size_t i)
 	for (int k = 0; k < VMO_NKEYS; k++)
 		if (is_text((vmorder_key)k))
 			r->k[k] = dict_id(&o->dicts[k], text_of(o, vm, (vmorder_key)k));
-	r->shown = filter_shows(o, vm);
+	subject_row(o, vm, r, had_name);
+	r->shown = row_shown(o, fl, i);
 }
 
 /* ---- name order ---- */
@@ -406,6 +520,8 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 	if (!all && !n_changed && fl->n == o->n_rows && !o->resort && !o->refilter)
 		return false;
 	o->rows = xgrow(o->rows, &o->rows_cap, fl->n + 1, sizeof *o->rows);
+	if (all)
+		o->names_len = o->names_dead = 0; /* every row is keyed afresh below */
 	filter_memo_next_pass(o->memo); /* texts may have been freed since the last update */
 	bool names_stale = known < fl->n;
 	bool resort = o->resort || o->refilter || all;
@@ -423,7 +539,7 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 			o->gone[n_gone++] = key_of(o, i);
 		}
 		size_t ranked = is_text(o->key) ? o->dicts[o->key].n : 0;
-		key_row(o, fl, i);
+		key_row(o, fl, i, true);
 		if (is_text(o->key) && o->dicts[o->key].n != ranked)
 			resort = true; /* a value not seen before: the column's ranks move */
 		if (!names_stale && !name_still_ranked(o, fl, i))
@@ -432,13 +548,14 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 	bool refilter = o->refilter && !all;
 	for (size_t i = known; i < fl->n; i++) {
 		o->rows[i].pending = false;
-		key_row(o, fl, i);
+		key_row(o, fl, i, false);
 	}
 	o->n_rows = fl->n;
 	if (refilter) /* the VMs keyed above were filtered with the new filter already */
 		for (size_t i = 0; i < known; i++)
 			if (!o->rows[i].pending)
-				o->rows[i].shown = filter_shows(o, fl->vms[i]);
+				o->rows[i].shown = row_shown(o, fl, i);
+	compact_names(o);
 	if (names_stale) {
 		rank_names(o, fl);
 		resort = true;
@@ -466,6 +583,13 @@ vmorder *vmorder_new(void)
 	vmorder *o = xcalloc(1, sizeof *o);
 	for (int k = 0; k < VMO_NKEYS; k++)
 		o->dicts[k].cmp = k == VMO_OS || k == VMO_FINDING ? strcmp : strcasecmp;
+	o->os_full.cmp = strcmp;
+	for (int n = 0; n < 64; n++) {
+		o->rule_ids[n][0] = 'R';
+		o->rule_ids[n][1] = (char)('0' + n / 10);
+		o->rule_ids[n][2] = (char)('0' + n % 10);
+		o->rule_ids[n][3] = '\0';
+	}
 	o->key = VMO_NAME;
 	o->dir = 1;
 	o->fresh = true;
@@ -479,6 +603,8 @@ void vmorder_free(vmorder *o)
 		return;
 	for (int k = 0; k < VMO_NKEYS; k++)
 		dict_done(&o->dicts[k]);
+	dict_done(&o->os_full);
+	free(o->names);
 	free(o->rows);
 	free(o->by_name);
 	free(o->names_tmp);

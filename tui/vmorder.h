@@ -7,7 +7,10 @@
  * is an array of 64-bit keys (column key, name rank). After churn only the changed VMs are
  * keyed and filtered again and merged back in one pass: no string compared for the others,
  * no allocation once the arrays have grown. A new sort column is one radix sort of the keys;
- * a new filter one pass of the filter over the VMs. Curses-free (unit-tested).
+ * a new filter one pass of the filter over the rows: what it matches (the name, in one arena;
+ * rule ids as bits; the mark; the shared texts as ids of the column dictionaries) is kept in
+ * the rows when a VM changes, so the pass never reads the VMs' facts and findings, scattered
+ * over the heap after churn. Curses-free (unit-tested).
  *
  * The order is the one the list always had: the column ascending or descending, ties by name
  * ascending (case-insensitively), then by moref; a location, finding or last test nobody

@@ -327,6 +327,65 @@ static void test_a_reader_far_behind_the_journal_redoes_all(void **state)
 	fleet_done(&fl);
 }
 
+/* The filter reads each VM's name, rule ids and texts from the order's own rows: every field
+ * and kind of word answers as over the VM itself, through renames that leave most of the
+ * rows' name store unused (it is compacted) and power and place changes. */
+static void test_every_filter_field_from_the_rows_through_renames(void **state)
+{
+	(void)state;
+	fleet fl;
+	make_fleet(&fl, 300);
+	vmorder *o = vmorder_new();
+	vmorder_set_vcenter_names(o, vcenter_name, NULL);
+	vmorder_set_sort(o, VMO_NAME, 1);
+	static const char *const exprs[] = {
+		"sql", "name:db-0", "R0", "R07", "rule:R25", "!R07 !R01", "os:2019", "win",
+		"ready", "!unknown", "status:fixable", "power:on", "level:app", "folder:Prod*",
+		"folder:sql", "dc:alpha", "cluster:BETA", "host:gam", "vcenter:vc-b", "^sql-0[0-9]+$",
+		"re:^web", "marked", "sql !off R07",
+	};
+	char err[256];
+	for (int round = 0; round < 60; round++) {
+		const char *expr = exprs[(size_t)round % (sizeof exprs / sizeof exprs[0])];
+		vm_filter *f = filter_compile(expr, err, sizeof err);
+		if (!f)
+			fail_msg("%s: %s", expr, err);
+		vmorder_set_filter(o, f);
+		assert_order(o, &fl, f, VMO_NAME, 1);
+		for (int c = 0; c < 20; c++) { /* renames, and the other facts drawn afresh */
+			const fleet_vm *vm = fl.vms[rnd((unsigned)fl.n)];
+			vm_update(&fl, vm->vc, atoi(vm->f.moref + 3), NULL, 600);
+		}
+		fleet_set_mark(&fl, fl.vms[rnd((unsigned)fl.n)], true);
+		assert_order(o, &fl, f, VMO_NAME, 1);
+		vmorder_set_filter(o, NULL);
+		filter_free(f);
+	}
+	assert_order(o, &fl, NULL, VMO_NAME, 1);
+	/* rule ids the rows' bits do not hold: the filter reads those VMs themselves */
+	fleet_vm *odd[2] = { NULL, NULL };
+	for (size_t i = 0; i < fl.n && !odd[1]; i++)
+		if (fl.vms[i]->v.n_findings)
+			odd[odd[0] ? 1 : 0] = fl.vms[i];
+	assert_non_null(odd[1]);
+	snprintf(odd[0]->v.findings[0].rule, sizeof odd[0]->v.findings[0].rule, "R70");
+	snprintf(odd[1]->v.findings[0].rule, sizeof odd[1]->v.findings[0].rule, "X1");
+	fleet_set_mark(&fl, odd[0], !odd[0]->marked); /* changes the journal records */
+	fleet_set_mark(&fl, odd[1], !odd[1]->marked);
+	static const char *const odd_exprs[] = { "R70", "x1", "rule:X1" };
+	for (size_t k = 0; k < 3; k++) {
+		vm_filter *f = filter_compile(odd_exprs[k], err, sizeof err);
+		assert_non_null(f);
+		vmorder_set_filter(o, f);
+		assert_order(o, &fl, f, VMO_NAME, 1);
+		assert_true(vmorder_count(o) >= 1);
+		vmorder_set_filter(o, NULL);
+		filter_free(f);
+	}
+	vmorder_free(o);
+	fleet_done(&fl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_renames_new_and_removed_vms_and_new_values),
 		cmocka_unit_test(test_the_filter_follows_changes_and_marks),
 		cmocka_unit_test(test_a_reader_far_behind_the_journal_redoes_all),
+		cmocka_unit_test(test_every_filter_field_from_the_rows_through_renames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

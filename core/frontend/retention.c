@@ -48,12 +48,12 @@ int retention_load(const char *path, retention_conf *out, char *err, size_t errl
 		return 0;
 	FILE *f = fopen(path, "re");
 	if (!f) {
-		int e = errno;
-		free(own);
-		if (e == ENOENT || e == ENOTDIR)
-			return 0;
-		return errbuf_set(err, errlen, "cannot read the retention settings %s: %s", path,
-				  strerror(e));
+		int e = errno, rc = 0;
+		if (e != ENOENT && e != ENOTDIR)   /* no file: no settings */
+			rc = errbuf_set(err, errlen, "cannot read the retention settings %s: %s", path,
+					strerror(e));
+		free(own);   /* path may be own: freed only after the sentence names it */
+		return rc;
 	}
 	char line[256];
 	int n = 0, rc = 0;

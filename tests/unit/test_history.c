@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -787,6 +788,22 @@ static void test_retention_settings(void **state)
 		assert_string_equal(err, want);
 		assert_int_equal(c.keep_days, 0);
 	}
+	/* the default path, unreadable (a symlink loop): the sentence names it (it is freed after) */
+	char cfg[192], loop[256];
+	snprintf(cfg, sizeof cfg, "%s/cfg", fx->db.dir);
+	snprintf(loop, sizeof loop, "%s/quiescent", cfg);
+	assert_int_equal(mkdir(cfg, 0700), 0);
+	assert_int_equal(mkdir(loop, 0700), 0);
+	snprintf(loop, sizeof loop, "%s/quiescent/retention", cfg);
+	assert_int_equal(symlink(loop, loop), 0);
+	setenv("XDG_CONFIG_HOME", cfg, 1);
+	assert_int_equal(retention_load(NULL, &c, err, sizeof err), -1);
+	unsetenv("XDG_CONFIG_HOME");
+	snprintf(want, sizeof want, "cannot read the retention settings %s: %s", loop, strerror(ELOOP));
+	assert_string_equal(err, want);
+	assert_null(c.path);
+	unlink(loop);
+
 	write_text(path, "keep-proof 30\n");
 	assert_int_equal(retention_load(path, &c, err, sizeof err), -1);
 	snprintf(want, sizeof want, "the retention settings %s give keep-proof without keep DAYS", path);

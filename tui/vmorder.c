@@ -486,8 +486,10 @@ static void build_order(vmorder *o)
 /* The sorted keys that left (all in ord) out, the sorted keys that came in: one pass. */
 static void merge_order(vmorder *o, size_t n_gone, size_t n_come)
 {
-	qsort(o->gone, n_gone, sizeof *o->gone, by_u64);
-	qsort(o->come, n_come, sizeof *o->come, by_u64);
+	if (n_gone > 1)   /* the lists are NULL until first needed, and qsort takes no NULL */
+		qsort(o->gone, n_gone, sizeof *o->gone, by_u64);
+	if (n_come > 1)
+		qsort(o->come, n_come, sizeof *o->come, by_u64);
 	grow_order(o, o->n_ord + n_come);
 	size_t g = 0, c = 0, w = 0;
 	for (size_t i = 0; i < o->n_ord; i++) {

@@ -1,6 +1,7 @@
 /* keyfiles: where the console's keymaps come from: the built-in ones (keymaps/NAME.keys compiled
  * in), the installed directory, a path, and the user's own keys file, read in that order. */
 #include "tui/ui.h"
+#include "util/config_path.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -15,13 +16,7 @@ static void keymap_error(void *ctx, const char *message)
 
 static char *user_keys_path(void)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	if (xdg && *xdg)
-		return xasprintf("%s/quiescent/keys", xdg);
-	if (home && *home)
-		return xasprintf("%s/.config/quiescent/keys", home);
-	return NULL;
+	return config_path("keys");
 }
 
 /* Keymaps installed beside the binary: make install puts keymaps/ there (-D from the Makefile). */

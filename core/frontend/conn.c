@@ -1,4 +1,5 @@
 #include "frontend/conn.h"
+#include "util/config_path.h"
 #include "util/secret.h"
 #include "util/url.h"
 #include "util/xalloc.h"
@@ -251,26 +252,11 @@ void conn_opts_from_env(conn_opts *o)
 		if (ca)
 			o->ca_file = xstrdup(ca);
 	}
-	if (!o->guest_logins_path) {
-		const char *xdg = getenv("XDG_CONFIG_HOME");
-		const char *home = getenv("HOME");
-		if (xdg && *xdg)
-			o->guest_logins_path = xasprintf("%s/quiescent/guest-logins", xdg);
-		else if (home && *home)
-			o->guest_logins_path = xasprintf("%s/.config/quiescent/guest-logins", home);
-	}
+	if (!o->guest_logins_path)
+		o->guest_logins_path = config_path("guest-logins");
 	if (!o->known_hosts) {
 		const char *kh = first_env("GOVC_TLS_KNOWN_HOSTS", NULL);
-		if (kh) {
-			o->known_hosts = xstrdup(kh);
-		} else {
-			const char *xdg = getenv("XDG_CONFIG_HOME");
-			const char *home = getenv("HOME");
-			if (xdg && *xdg)
-				o->known_hosts = xasprintf("%s/quiescent/known_hosts", xdg);
-			else if (home && *home)
-				o->known_hosts = xasprintf("%s/.config/quiescent/known_hosts", home);
-		}
+		o->known_hosts = kh ? xstrdup(kh) : config_path("known_hosts");
 	}
 	char *login = secret_from_env("GOVC_GUEST_LOGIN");
 	if (login) {

@@ -1,5 +1,6 @@
 /* The retention default from the config file (see retention.h). */
 #include "frontend/retention.h"
+#include "util/config_path.h"
 #include "util/errbuf.h"
 #include "util/xalloc.h"
 
@@ -10,13 +11,7 @@
 
 char *retention_default_path(void)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	if (xdg && *xdg)
-		return xasprintf("%s/quiescent/retention", xdg);
-	if (home && *home)
-		return xasprintf("%s/.config/quiescent/retention", home);
-	return NULL;
+	return config_path("retention");
 }
 
 /* "  keep 180  # comment" -> key "keep", days 180; false when the line is not key + days */

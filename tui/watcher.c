@@ -1,4 +1,5 @@
 #include "tui/watcher.h"
+#include "util/intern.h"
 #include "util/xalloc.h"
 #include "vsphere/inventory.h"
 #include "vsphere/propcol.h"
@@ -53,17 +54,9 @@ struct watcher {
 	time_t dump_at;
 };
 
-static size_t moref_hash(const char *s)
-{
-	size_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 static void index_put(watcher *w, size_t i)
 {
-	size_t h = moref_hash(w->vms[i].f.moref) & (w->n_slots - 1);
+	size_t h = intern_hash(w->vms[i].f.moref) & (w->n_slots - 1);
 	while (w->slots[h] != SIZE_MAX)
 		h = (h + 1) & (w->n_slots - 1);
 	w->slots[h] = i;
@@ -91,7 +84,7 @@ static mirror_vm *find(watcher *w, const char *moref)
 		return &w->vms[w->last];
 	if (w->full || !w->n_slots)
 		return NULL; /* the initial state: each object comes once */
-	for (size_t h = moref_hash(moref) & (w->n_slots - 1); w->slots[h] != SIZE_MAX;
+	for (size_t h = intern_hash(moref) & (w->n_slots - 1); w->slots[h] != SIZE_MAX;
 	     h = (h + 1) & (w->n_slots - 1)) {
 		if (!strcmp(w->vms[w->slots[h]].f.moref, moref)) {
 			w->last = w->slots[h];

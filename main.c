@@ -5,9 +5,13 @@
 
 #include "cli/cli.h"
 #include "tui/console.h"
+#include "vsphere/http.h"
 
 int main(int argc, char **argv)
 {
+	/* libcurl and libxml2 are set up here, in the main thread, before any worker starts:
+	 * libxml2 2.9 takes the first thread that touches it for the main one. */
+	vs_http_global_init();
 	/* quiescent --help: the console's options, then the headless commands. */
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
 		char *help[] = { argv[0], "--help", NULL };

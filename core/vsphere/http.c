@@ -1,5 +1,6 @@
 #include "vsphere/http.h"
 
+#include <libxml/parser.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -20,9 +21,13 @@
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
+/* libcurl's and libxml2's process-wide set-up, once, before any worker thread parses: libxml2
+ * 2.9 initialises itself lazily and without a lock, so two threads' first parses raced (a
+ * leaked global mutex under LeakSanitizer, and its globals half-built for the loser). */
 static void global_init_once(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	xmlInitParser();
 }
 
 void vs_http_global_init(void)

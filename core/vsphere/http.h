@@ -80,7 +80,8 @@ struct vs_conn {
 	size_t streamed;
 };
 
-/* Process-wide libcurl initialisation (idempotent, thread-safe). */
+/* Process-wide libcurl and libxml2 initialisation (idempotent, thread-safe); main() calls it
+ * first so that libxml2 sees the main thread as its own. */
 void vs_http_global_init(void);
 /* Share handle with its locks; 0 or -1. */
 int vs_http_share_init(vs_session *s);

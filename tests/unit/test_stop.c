@@ -80,6 +80,12 @@ static void test_nohup_is_respected(void **state)
 
 int main(void)
 {
+	/* The tests raise stop signals for real: start from the default dispositions even when the
+	 * runner was started in the background of a shell, which ignores SIGINT for its children
+	 * (cli_stop_install keeps an inherited ignore, as test_nohup_is_respected shows). */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sigint_twice_then_level_2),
 		cmocka_unit_test(test_term_and_hup_go_straight_to_2),

@@ -302,6 +302,8 @@ typedef struct {
 	vm_status status;
 	finding *findings;      /* ordered: errors first, then warn, then info; by rule id within */
 	size_t n_findings;
+	bool packed;            /* the findings' evidence lies in the findings' own block
+				 * (model_verdict_pack): freed with it */
 } verdict;
 
 /* Names as the JSON contract spells them. */
@@ -394,6 +396,10 @@ void model_vm_facts_add_test_snapshot(vm_facts *f, const char *name);
 void model_verdict_init(verdict *v);
 void model_verdict_done(verdict *v);  /* frees the findings; v is left initialised */
 void model_verdict_copy(verdict *dst, const verdict *src); /* dst: uninitialised or done */
+/* Moves the findings and their evidence into one block (a verdict kept long, as the console's
+ * fleet keeps one per VM: one allocation instead of one per finding and per evidence). A
+ * packed verdict is read, copied and freed like any other; adding to it unpacks it first. */
+void model_verdict_pack(verdict *v);
 /* Appends a finding; message and evidence are copied (NULL allowed). */
 void model_verdict_add(verdict *v, const char *rule, severity sev, quiesce_level cap,
 		       fix_kind fix, const char *message, const char *evidence);

@@ -274,6 +274,8 @@ typedef struct {
 	size_t n_test_snapshots;
 	bool tools_upgrade_running;  /* R22: a Tools upgrade task runs on this VM */
 
+	/* Everything above is what vCenter says (the console's watcher mirrors those bytes
+	 * only: a field vCenter gives goes above this line); below, history and the guest. */
 	/* history/events: when disk.EnableUUID was last set by reconfigure (0 unknown) */
 	time_t enable_uuid_set_at;
 

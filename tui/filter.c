@@ -506,17 +506,27 @@ bool filter_parts_ok(const vm_filter *f)
 	return f && f->n <= FILTER_MAX_PART_TERMS;
 }
 
-size_t filter_terms(const vm_filter *f)
+/* Whether a term has a part of the VM's own (name, rule ids, mark): as match_own. */
+static bool has_own(const term *t)
 {
-	return f ? f->n : 0;
+	return t->fld == F_ANY || t->fld == F_NAME || t->fld == F_RULE || t->fld == F_MARKED;
 }
 
-uint64_t filter_shared_bits(const vm_filter *f, const filter_subject *s)
+uint64_t filter_shared_open(const vm_filter *f, const filter_subject *s)
 {
-	uint64_t hits = 0;
-	for (size_t t = 0; t < f->n && t < FILTER_MAX_PART_TERMS; t++)
-		hits |= (uint64_t)match_shared(&f->t[t], s) << t;
-	return hits;
+	uint64_t open = 0;
+	for (size_t i = 0; i < f->n && i < FILTER_MAX_PART_TERMS; i++) {
+		const term *t = &f->t[i];
+		if (match_shared(t, s)) {
+			if (t->negate)
+				return FILTER_REJECTED; /* the term matches whatever the rest */
+		} else if (has_own(t)) {
+			open |= (uint64_t)1 << i;
+		} else if (!t->negate) {
+			return FILTER_REJECTED; /* nothing of the VM's own can match it */
+		}
+	}
+	return open;
 }
 
 void filter_rule_bits(const vm_filter *f, const char *const *ids, size_t n_ids, uint64_t *masks)
@@ -529,29 +539,30 @@ void filter_rule_bits(const vm_filter *f, const char *const *ids, size_t n_ids, 
 	}
 }
 
-bool filter_match_parts(const vm_filter *f, uint64_t shared, const char *name, uint64_t rules,
-			const uint64_t *masks, bool marked)
+bool filter_match_open(const vm_filter *f, uint64_t open, const char *name, uint64_t rules,
+		       const uint64_t *masks, bool marked)
 {
-	for (size_t i = 0; i < f->n; i++) {
+	if (open == FILTER_REJECTED)
+		return false;
+	for (; open; open &= open - 1) {
+		size_t i = 0;
+		while (!(open >> i & 1))
+			i++;
 		const term *t = &f->t[i];
-		bool hit = shared >> i & 1;
-		if (!hit) {
-			switch (t->fld) { /* the VM's own part, as match_own */
-			case F_NAME:
-				hit = match_text(t, name);
-				break;
-			case F_RULE:
-				hit = (rules & masks[i]) != 0;
-				break;
-			case F_MARKED:
-				hit = marked;
-				break;
-			case F_ANY:
-				hit = (rules & masks[i]) != 0 || match_text(t, name);
-				break;
-			default:
-				break;
-			}
+		bool hit;
+		switch (t->fld) { /* the VM's own part, as match_own */
+		case F_NAME:
+			hit = match_text(t, name);
+			break;
+		case F_RULE:
+			hit = (rules & masks[i]) != 0;
+			break;
+		case F_MARKED:
+			hit = marked;
+			break;
+		default: /* F_ANY */
+			hit = (rules & masks[i]) != 0 || match_text(t, name);
+			break;
 		}
 		if (hit == t->negate)
 			return false;

@@ -38,7 +38,7 @@ typedef struct {
 	bool pending;          /* scratch: already taken in this update */
 } row;
 
-/* The texts a filter term's shared part reads (filter_shared_bits), as dict ids: rows alike
+/* The texts a filter term's shared part reads (filter_shared_open), as dict ids: rows alike
  * share one, so a filter's shared part is worked out once per combination, not once per row. */
 enum { SH_OS_FULL, SH_OS, SH_STATUS, SH_POWER, SH_PREDICTED, SH_FOLDER, SH_DC, SH_CLUSTER, SH_HOST,
        SH_VCENTER, SH_N };
@@ -71,8 +71,9 @@ struct vmorder {
 	const vm_filter *flt;
 	filter_memo *memo;     /* one update's filter answers for shared texts */
 	/* The shared texts' combinations the rows have (reset when every row is keyed again),
-	 * and each one's shared bits under the filter, worked out when first needed (combo_pass
-	 * equal to pass: a combination's texts never change, so they hold until the filter does). */
+	 * and what each decides under the filter (filter_shared_open), worked out when first
+	 * needed (combo_pass equal to pass: a combination's texts never change, so that holds
+	 * until the filter does). */
 	combo *combos;
 	size_t n_combos, combos_cap;
 	uint32_t *combo_slots; /* open addressing over the combinations (NO_ID: empty) */
@@ -81,7 +82,7 @@ struct vmorder {
 	unsigned long *combo_pass;
 	size_t combo_hits_cap, combo_pass_cap;
 	unsigned long pass;    /* bumped when the filter changes */
-	bool parts;            /* the filter is matched by parts (filter_match_parts) */
+	bool parts;            /* the filter is matched by parts (filter_match_open) */
 	const char *rule_id_ptrs[64];
 	uint64_t masks[FILTER_MAX_PART_TERMS]; /* per term: which of rule_ids it matches */
 	vmorder_vcenter_fn vc_name;
@@ -337,13 +338,13 @@ static void combo_subject(const vmorder *o, const combo *c, filter_subject *s)
 	s->vcenter = dict_text(&o->dicts[VMO_VCENTER], c->id[SH_VCENTER]);
 }
 
-/* The filter's shared bits for combination id, worked out once per filter. */
-static uint64_t combo_bits(vmorder *o, uint32_t id)
+/* What combination id decides under the filter, worked out once per filter. */
+static uint64_t combo_open(vmorder *o, uint32_t id)
 {
 	if (o->combo_pass[id] != o->pass) {
 		filter_subject s;
 		combo_subject(o, &o->combos[id], &s);
-		o->combo_hits[id] = filter_shared_bits(o->flt, &s);
+		o->combo_hits[id] = filter_shared_open(o->flt, &s);
 		o->combo_pass[id] = o->pass;
 	}
 	return o->combo_hits[id];
@@ -362,9 +363,13 @@ static bool row_shown(vmorder *o, const fleet *fl, size_t i)
 		vmorder_subject(o, fl->vms[i], &s, rules);
 		return filter_match_memo(o->flt, &s, o->memo);
 	}
-	if (o->parts) /* the shared part per combination, rule ids as bits: the name alone read */
-		return filter_match_parts(o->flt, combo_bits(o, r->shared), o->names + r->name_at,
-					  r->rules, o->masks, r->marked);
+	if (o->parts) { /* the shared part per combination, rule ids as bits: the name alone read */
+		uint64_t open = combo_open(o, r->shared);
+		if (!open || open == FILTER_REJECTED) /* the shared texts decided (most rows) */
+			return !open;
+		return filter_match_open(o->flt, open, o->names + r->name_at, r->rules, o->masks,
+					 r->marked);
+	}
 	size_t n_rules = 0;
 	for (uint64_t b = r->rules; b; b &= b - 1)
 		rules[n_rules++] = o->rule_ids[lowest_bit(b)];

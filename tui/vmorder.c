@@ -22,20 +22,20 @@ typedef struct {
 
 /* One VM's keys, worked out when it changes, and what the filter matches it against: a
  * filter pass after churn reads these rows and the names' arena, both dense, instead of every
- * VM's facts and findings scattered over the heap. */
+ * VM's facts and findings scattered over the heap. What a filter pass reads comes first,
+ * together; whether the filter shows a row is in a byte array of its own (vmorder.shown):
+ * at 50,000 VMs the passes over the rows are bound by memory, not by instructions. */
 typedef struct {
-	uint32_t k[VMO_NKEYS]; /* numbers biased to unsigned order; strings: the dict id */
+	uint64_t rules;        /* bit n: a finding of rule Rnn (among the first VMORDER_MAX_RULES) */
+	uint32_t shared;       /* its shared texts' combination: id in vmorder.combos */
+	uint32_t name_at;      /* the name's offset in the names' arena */
+	bool odd_rules;        /* a rule id not of the form Rnn, n < 64: the filter reads the VM */
+	bool marked;
+	uint8_t status;        /* vm_status */
 	uint32_t name_rank;    /* its place in name order (name, moref, vCenter) */
 	uint32_t name_group;   /* the same for names equal but for case */
 	uint32_t os_full;      /* the guest's full OS name: id in os_full */
-	uint32_t name_at;      /* the name's offset in the names' arena */
-	uint32_t shared;       /* its shared texts' combination: id in vmorder.combos */
-	uint64_t rules;        /* bit n: a finding of rule Rnn (among the first VMORDER_MAX_RULES) */
-	uint8_t status;        /* vm_status */
-	bool odd_rules;        /* a rule id not of the form Rnn, n < 64: the filter reads the VM */
-	bool marked;
-	bool shown;            /* the filter matches it */
-	bool pending;          /* scratch: already taken in this update */
+	uint32_t k[VMO_NKEYS]; /* numbers biased to unsigned order; strings: the dict id */
 } row;
 
 /* The texts a filter term's shared part reads (filter_shared_open), as dict ids: rows alike
@@ -54,6 +54,9 @@ struct vmorder {
 	char rule_ids[64][4];  /* "R00".."R63": the rule ids a row's bits stand for */
 	row *rows;             /* parallel to fleet.vms */
 	size_t n_rows, rows_cap;
+	bool *shown;           /* by row: the filter matches it */
+	bool *pending;         /* by row, scratch: already taken in this update */
+	size_t shown_cap, pending_cap;
 	uint32_t *by_name;     /* row numbers in name order */
 	size_t by_name_cap;
 	const fleet_vm **names_tmp;
@@ -461,7 +464,7 @@ static void key_row(vmorder *o, const fleet *fl, size_t i, bool had_name)
 	subject_row(o, vm, r, had_name);
 	combo c = combo_of(r);
 	r->shared = combo_id(o, &c);
-	r->shown = row_shown(o, fl, i);
+	o->shown[i] = row_shown(o, fl, i);
 }
 
 /* ---- name order ---- */
@@ -609,7 +612,7 @@ static void build_order(vmorder *o)
 		dict_rank_all(&o->dicts[o->key]);
 	o->n_ord = 0;
 	for (size_t i = 0; i < o->n_rows; i++)
-		if (o->rows[i].shown)
+		if (o->shown[i])
 			o->ord[o->n_ord++] = key_of(o, i);
 	radix_sort(&o->ord, &o->tmp, o->n_ord);
 }
@@ -653,6 +656,8 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 	if (!all && !n_changed && fl->n == o->n_rows && !o->resort && !o->refilter)
 		return false;
 	o->rows = xgrow(o->rows, &o->rows_cap, fl->n + 1, sizeof *o->rows);
+	o->shown = xgrow(o->shown, &o->shown_cap, fl->n + 1, sizeof *o->shown);
+	o->pending = xgrow(o->pending, &o->pending_cap, fl->n + 1, sizeof *o->pending);
 	if (all) { /* every row is keyed afresh below */
 		o->names_len = o->names_dead = 0;
 		o->n_combos = 0;
@@ -666,12 +671,12 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 	/* the changed VMs: the keys they had leave the order */
 	for (size_t j = 0; !all && j < n_changed; j++) {
 		size_t i = changed[j];
-		if (i >= known || o->rows[i].pending)
+		if (i >= known || o->pending[i])
 			continue; /* new VMs are keyed below */
-		o->rows[i].pending = true;
+		o->pending[i] = true;
 		o->touched = xgrow(o->touched, &o->touched_cap, n_touched + 1, sizeof *o->touched);
 		o->touched[n_touched++] = i;
-		if (o->rows[i].shown) {
+		if (o->shown[i]) {
 			o->gone = xgrow(o->gone, &o->gone_cap, n_gone + 1, sizeof *o->gone);
 			o->gone[n_gone++] = key_of(o, i);
 		}
@@ -684,14 +689,14 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 	}
 	bool refilter = o->refilter && !all;
 	for (size_t i = known; i < fl->n; i++) {
-		o->rows[i].pending = false;
+		o->pending[i] = false;
 		key_row(o, fl, i, false);
 	}
 	o->n_rows = fl->n;
 	if (refilter) /* the VMs keyed above were filtered with the new filter already */
 		for (size_t i = 0; i < known; i++)
-			if (!o->rows[i].pending)
-				o->rows[i].shown = row_shown(o, fl, i);
+			if (!o->pending[i])
+				o->shown[i] = row_shown(o, fl, i);
 	compact_names(o);
 	if (names_stale) {
 		rank_names(o, fl);
@@ -703,12 +708,12 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 		size_t n_come = 0;
 		o->come = xgrow(o->come, &o->come_cap, n_touched + 1, sizeof *o->come);
 		for (size_t j = 0; j < n_touched; j++)
-			if (o->rows[o->touched[j]].shown)
+			if (o->shown[o->touched[j]])
 				o->come[n_come++] = key_of(o, o->touched[j]);
 		merge_order(o, n_gone, n_come);
 	}
 	for (size_t j = 0; j < n_touched; j++)
-		o->rows[o->touched[j]].pending = false;
+		o->pending[o->touched[j]] = false;
 	o->fresh = o->resort = o->refilter = false;
 	return true;
 }
@@ -745,6 +750,8 @@ void vmorder_free(vmorder *o)
 	dict_done(&o->os_full);
 	free(o->names);
 	free(o->rows);
+	free(o->shown);
+	free(o->pending);
 	free(o->by_name);
 	free(o->names_tmp);
 	free(o->ord);
@@ -804,7 +811,7 @@ fleet_vm *vmorder_at(const vmorder *o, const fleet *fl, size_t i)
 
 size_t vmorder_find(const vmorder *o, const fleet_vm *vm)
 {
-	if (vm->index >= o->n_rows || !o->rows[vm->index].shown)
+	if (vm->index >= o->n_rows || !o->shown[vm->index])
 		return (size_t)-1;
 	uint64_t k = key_of(o, vm->index);
 	size_t lo = 0, hi = o->n_ord;

@@ -425,7 +425,7 @@ static bool match_own(const term *t, const filter_subject *s)
 #define MEMO_SLOTS 4096 /* a power of two */
 #define MEMO_PROBES 8
 #define MEMO_TEXTS 10
-#define MEMO_MAX_TERMS 64
+#define MEMO_MAX_TERMS FILTER_MAX_PART_TERMS
 
 struct filter_memo {
 	struct {
@@ -496,6 +496,75 @@ bool filter_match_memo(const vm_filter *f, const filter_subject *s, filter_memo 
 	for (size_t i = 0; i < f->n; i++) {
 		bool hit = (hits >> i & 1) || match_own(&f->t[i], s);
 		if (hit == f->t[i].negate)
+			return false;
+	}
+	return true;
+}
+
+bool filter_parts_ok(const vm_filter *f)
+{
+	return f && f->n <= FILTER_MAX_PART_TERMS;
+}
+
+/* Whether a term has a part of the VM's own (name, rule ids, mark): as match_own. */
+static bool has_own(const term *t)
+{
+	return t->fld == F_ANY || t->fld == F_NAME || t->fld == F_RULE || t->fld == F_MARKED;
+}
+
+uint64_t filter_shared_open(const vm_filter *f, const filter_subject *s)
+{
+	uint64_t open = 0;
+	for (size_t i = 0; i < f->n && i < FILTER_MAX_PART_TERMS; i++) {
+		const term *t = &f->t[i];
+		if (match_shared(t, s)) {
+			if (t->negate)
+				return FILTER_REJECTED; /* the term matches whatever the rest */
+		} else if (has_own(t)) {
+			open |= (uint64_t)1 << i;
+		} else if (!t->negate) {
+			return FILTER_REJECTED; /* nothing of the VM's own can match it */
+		}
+	}
+	return open;
+}
+
+void filter_rule_bits(const vm_filter *f, const char *const *ids, size_t n_ids, uint64_t *masks)
+{
+	for (size_t t = 0; t < f->n && t < FILTER_MAX_PART_TERMS; t++) {
+		masks[t] = 0;
+		bool rules = f->t[t].fld == F_RULE || f->t[t].fld == F_ANY; /* as match_own */
+		for (size_t j = 0; rules && j < n_ids && j < 64; j++)
+			masks[t] |= (uint64_t)match_text(&f->t[t], ids[j]) << j;
+	}
+}
+
+bool filter_match_open(const vm_filter *f, uint64_t open, const char *name, uint64_t rules,
+		       const uint64_t *masks, bool marked)
+{
+	if (open == FILTER_REJECTED)
+		return false;
+	for (; open; open &= open - 1) {
+		size_t i = 0;
+		while (!(open >> i & 1))
+			i++;
+		const term *t = &f->t[i];
+		bool hit;
+		switch (t->fld) { /* the VM's own part, as match_own */
+		case F_NAME:
+			hit = match_text(t, name);
+			break;
+		case F_RULE:
+			hit = (rules & masks[i]) != 0;
+			break;
+		case F_MARKED:
+			hit = marked;
+			break;
+		default: /* F_ANY */
+			hit = (rules & masks[i]) != 0 || match_text(t, name);
+			break;
+		}
+		if (hit == t->negate)
 			return false;
 	}
 	return true;

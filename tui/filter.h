@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
 	const char *name;
@@ -52,6 +53,22 @@ filter_memo *filter_memo_new(void);
 void filter_memo_free(filter_memo *m);
 void filter_memo_next_pass(filter_memo *m);
 bool filter_match_memo(const vm_filter *f, const filter_subject *s, filter_memo *m);
+/* The same in parts, for a caller that keeps each VM's texts in its own compact form (the
+ * VM list's rows, tui/vmorder): filter_shared_open decides what the shared texts of s decide
+ * (all but the name, rule ids and mark): FILTER_REJECTED when they fail the filter whatever
+ * the rest, else the terms (bit i: term i) whose answer still needs the VM's own texts;
+ * filter_rule_bits gives, for each term i, bit j of masks[i] set when term i matches the rule
+ * id ids[j] (n_ids <= 64); filter_match_open then decides a VM from the open terms of its
+ * shared texts, its name, the bits of its rule ids (bit j: a finding of rule ids[j]) and its
+ * mark. Valid when filter_parts_ok(f) (at most FILTER_MAX_PART_TERMS terms); masks holds one
+ * per term. */
+#define FILTER_MAX_PART_TERMS 63
+#define FILTER_REJECTED UINT64_MAX
+bool filter_parts_ok(const vm_filter *f);
+uint64_t filter_shared_open(const vm_filter *f, const filter_subject *s);
+void filter_rule_bits(const vm_filter *f, const char *const *ids, size_t n_ids, uint64_t *masks);
+bool filter_match_open(const vm_filter *f, uint64_t open, const char *name, uint64_t rules,
+		       const uint64_t *masks, bool marked);
 /* The expression as given. */
 const char *filter_text(const vm_filter *f);
 

@@ -148,6 +148,7 @@ static fleet_vm *add(fleet *fl, unsigned vc, vm_facts *f)
 static void evaluate(fleet_vm *vm, time_t now)
 {
 	rules_evaluate(&vm->f, now, &vm->v);
+	model_verdict_pack(&vm->v); /* kept until the VM changes: one block, not one per text */
 	if (vm->unreachable) /* its facts may be stale: never shown as ready */
 		vm->v.status = STATUS_UNKNOWN;
 	vm->evaluated_at = now;

@@ -77,7 +77,11 @@ static void guest_login_banner(ui *u, unsigned vc)
 
 /* A scan's or a full sync's facts were built on a worker thread and freed here: glibc keeps
  * the freed pages in that thread's arena, tens of MB at 50,000 VMs. Given back once such a
- * batch is applied (rare; a few milliseconds). */
+ * batch is applied (rare; a few milliseconds), and once a minute while live changes come:
+ * each is a copy made on the watcher's thread that replaces one freed here, and the pages
+ * they leave free stay with the arenas until trimmed. */
+#define GIVE_BACK_EVERY_S 60
+
 static void give_back_freed_memory(void)
 {
 #ifdef __GLIBC__
@@ -336,8 +340,12 @@ int loop_run(ui *u)
 				msg_free(m);
 				m = next;
 			}
-			if (big)
+			static double given_back_at;
+			double now_s = monoclock_now();
+			if (big || now_s - given_back_at >= GIVE_BACK_EVERY_S) {
 				give_back_freed_memory();
+				given_back_at = now_s;
+			}
 		}
 		if (rc > 0 && fds[2].fd >= 0 && (fds[2].revents & POLLIN))
 			term_read_stderr(on_stderr_line, u);

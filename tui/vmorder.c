@@ -22,20 +22,29 @@ typedef struct {
 
 /* One VM's keys, worked out when it changes, and what the filter matches it against: a
  * filter pass after churn reads these rows and the names' arena, both dense, instead of every
- * VM's facts and findings scattered over the heap. */
+ * VM's facts and findings scattered over the heap. What a filter pass reads comes first,
+ * together; whether the filter shows a row is in a byte array of its own (vmorder.shown):
+ * at 50,000 VMs the passes over the rows are bound by memory, not by instructions. */
 typedef struct {
-	uint32_t k[VMO_NKEYS]; /* numbers biased to unsigned order; strings: the dict id */
+	uint64_t rules;        /* bit n: a finding of rule Rnn (among the first VMORDER_MAX_RULES) */
+	uint32_t shared;       /* its shared texts' combination: id in vmorder.combos */
+	uint32_t name_at;      /* the name's offset in the names' arena */
+	bool odd_rules;        /* a rule id not of the form Rnn, n < 64: the filter reads the VM */
+	bool marked;
+	uint8_t status;        /* vm_status */
 	uint32_t name_rank;    /* its place in name order (name, moref, vCenter) */
 	uint32_t name_group;   /* the same for names equal but for case */
 	uint32_t os_full;      /* the guest's full OS name: id in os_full */
-	uint32_t name_at;      /* the name's offset in the names' arena */
-	uint64_t rules;        /* bit n: a finding of rule Rnn (among the first VMORDER_MAX_RULES) */
-	uint8_t status;        /* vm_status */
-	bool odd_rules;        /* a rule id not of the form Rnn, n < 64: the filter reads the VM */
-	bool marked;
-	bool shown;            /* the filter matches it */
-	bool pending;          /* scratch: already taken in this update */
+	uint32_t k[VMO_NKEYS]; /* numbers biased to unsigned order; strings: the dict id */
 } row;
+
+/* The texts a filter term's shared part reads (filter_shared_open), as dict ids: rows alike
+ * share one, so a filter's shared part is worked out once per combination, not once per row. */
+enum { SH_OS_FULL, SH_OS, SH_STATUS, SH_POWER, SH_PREDICTED, SH_FOLDER, SH_DC, SH_CLUSTER, SH_HOST,
+       SH_VCENTER, SH_N };
+typedef struct {
+	uint32_t id[SH_N];
+} combo;
 
 struct vmorder {
 	dict dicts[VMO_NKEYS]; /* the string columns' */
@@ -45,6 +54,9 @@ struct vmorder {
 	char rule_ids[64][4];  /* "R00".."R63": the rule ids a row's bits stand for */
 	row *rows;             /* parallel to fleet.vms */
 	size_t n_rows, rows_cap;
+	bool *shown;           /* by row: the filter matches it */
+	bool *pending;         /* by row, scratch: already taken in this update */
+	size_t shown_cap, pending_cap;
 	uint32_t *by_name;     /* row numbers in name order */
 	size_t by_name_cap;
 	const fleet_vm **names_tmp;
@@ -61,6 +73,21 @@ struct vmorder {
 	int dir;
 	const vm_filter *flt;
 	filter_memo *memo;     /* one update's filter answers for shared texts */
+	/* The shared texts' combinations the rows have (reset when every row is keyed again),
+	 * and what each decides under the filter (filter_shared_open), worked out when first
+	 * needed (combo_pass equal to pass: a combination's texts never change, so that holds
+	 * until the filter does). */
+	combo *combos;
+	size_t n_combos, combos_cap;
+	uint32_t *combo_slots; /* open addressing over the combinations (NO_ID: empty) */
+	size_t n_combo_slots;
+	uint64_t *combo_hits;
+	unsigned long *combo_pass;
+	size_t combo_hits_cap, combo_pass_cap;
+	unsigned long pass;    /* bumped when the filter changes */
+	bool parts;            /* the filter is matched by parts (filter_match_open) */
+	const char *rule_id_ptrs[64];
+	uint64_t masks[FILTER_MAX_PART_TERMS]; /* per term: which of rule_ids it matches */
 	vmorder_vcenter_fn vc_name;
 	const void *vc_ctx;
 };
@@ -231,9 +258,104 @@ static unsigned lowest_bit(uint64_t b)
 	return at[((b & (~b + 1)) * 0x022FDD63CC95386Dull) >> 58];
 }
 
+/* ---- combinations of shared texts ---- */
+
+static size_t hash_combo(const combo *c)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (int i = 0; i < SH_N; i++)
+		h = (h ^ c->id[i]) * 0x9E3779B97F4A7C15ull;
+	return (size_t)(h ^ h >> 29);
+}
+
+static void combo_index(vmorder *o, size_t n_slots)
+{
+	free(o->combo_slots);
+	o->combo_slots = xmalloc(n_slots * sizeof *o->combo_slots);
+	for (size_t i = 0; i < n_slots; i++)
+		o->combo_slots[i] = NO_ID;
+	o->n_combo_slots = n_slots;
+	for (size_t id = 0; id < o->n_combos; id++) {
+		size_t h = hash_combo(&o->combos[id]) & (n_slots - 1);
+		while (o->combo_slots[h] != NO_ID)
+			h = (h + 1) & (n_slots - 1);
+		o->combo_slots[h] = (uint32_t)id;
+	}
+}
+
+static uint32_t combo_id(vmorder *o, const combo *c)
+{
+	if (o->n_combo_slots) {
+		for (size_t h = hash_combo(c) & (o->n_combo_slots - 1); o->combo_slots[h] != NO_ID;
+		     h = (h + 1) & (o->n_combo_slots - 1))
+			if (!memcmp(&o->combos[o->combo_slots[h]], c, sizeof *c))
+				return o->combo_slots[h];
+	}
+	o->combos = xgrow(o->combos, &o->combos_cap, o->n_combos + 1, sizeof *o->combos);
+	o->combo_hits = xgrow(o->combo_hits, &o->combo_hits_cap, o->n_combos + 1, sizeof *o->combo_hits);
+	o->combo_pass = xgrow(o->combo_pass, &o->combo_pass_cap, o->n_combos + 1, sizeof *o->combo_pass);
+	o->combos[o->n_combos] = *c;
+	o->combo_pass[o->n_combos] = 0; /* not worked out under any filter yet */
+	o->n_combos++;
+	if (o->n_combos * 2 > o->n_combo_slots)
+		combo_index(o, o->n_combo_slots ? o->n_combo_slots * 2 : 64);
+	else {
+		size_t h = hash_combo(c) & (o->n_combo_slots - 1);
+		while (o->combo_slots[h] != NO_ID)
+			h = (h + 1) & (o->n_combo_slots - 1);
+		o->combo_slots[h] = (uint32_t)(o->n_combos - 1);
+	}
+	return (uint32_t)(o->n_combos - 1);
+}
+
+static combo combo_of(const row *r)
+{
+	combo c;
+	c.id[SH_OS_FULL] = r->os_full;
+	c.id[SH_OS] = r->k[VMO_OS];
+	c.id[SH_STATUS] = r->status;
+	c.id[SH_POWER] = r->k[VMO_POWER];
+	c.id[SH_PREDICTED] = r->k[VMO_PREDICTED];
+	c.id[SH_FOLDER] = r->k[VMO_FOLDER];
+	c.id[SH_DC] = r->k[VMO_DATACENTER];
+	c.id[SH_CLUSTER] = r->k[VMO_CLUSTER];
+	c.id[SH_HOST] = r->k[VMO_HOST];
+	c.id[SH_VCENTER] = r->k[VMO_VCENTER];
+	return c;
+}
+
+/* The shared texts of a combination (the name, rule ids and mark left empty). */
+static void combo_subject(const vmorder *o, const combo *c, filter_subject *s)
+{
+	memset(s, 0, sizeof *s);
+	s->name = "";
+	s->os = dict_text(&o->os_full, c->id[SH_OS_FULL]);
+	s->os_family = dict_text(&o->dicts[VMO_OS], c->id[SH_OS]);
+	s->status = model_status_name((vm_status)c->id[SH_STATUS]);
+	s->power = model_power_short((power_state)(int)(c->id[SH_POWER] ^ 0x80000000u));
+	s->predicted = model_level_name((quiesce_level)(int)(c->id[SH_PREDICTED] ^ 0x80000000u));
+	s->folder = dict_text(&o->dicts[VMO_FOLDER], c->id[SH_FOLDER]);
+	s->datacenter = dict_text(&o->dicts[VMO_DATACENTER], c->id[SH_DC]);
+	s->cluster = dict_text(&o->dicts[VMO_CLUSTER], c->id[SH_CLUSTER]);
+	s->host = dict_text(&o->dicts[VMO_HOST], c->id[SH_HOST]);
+	s->vcenter = dict_text(&o->dicts[VMO_VCENTER], c->id[SH_VCENTER]);
+}
+
+/* What combination id decides under the filter, worked out once per filter. */
+static uint64_t combo_open(vmorder *o, uint32_t id)
+{
+	if (o->combo_pass[id] != o->pass) {
+		filter_subject s;
+		combo_subject(o, &o->combos[id], &s);
+		o->combo_hits[id] = filter_shared_open(o->flt, &s);
+		o->combo_pass[id] = o->pass;
+	}
+	return o->combo_hits[id];
+}
+
 /* The filter's answer for row i from the row alone (and the dicts' texts, a few distinct
  * ones: stable addresses for the memo); the VM itself only for an odd rule id. */
-static bool row_shown(const vmorder *o, const fleet *fl, size_t i)
+static bool row_shown(vmorder *o, const fleet *fl, size_t i)
 {
 	if (!o->flt)
 		return true;
@@ -244,23 +366,21 @@ static bool row_shown(const vmorder *o, const fleet *fl, size_t i)
 		vmorder_subject(o, fl->vms[i], &s, rules);
 		return filter_match_memo(o->flt, &s, o->memo);
 	}
+	if (o->parts) { /* the shared part per combination, rule ids as bits: the name alone read */
+		uint64_t open = combo_open(o, r->shared);
+		if (!open || open == FILTER_REJECTED) /* the shared texts decided (most rows) */
+			return !open;
+		return filter_match_open(o->flt, open, o->names + r->name_at, r->rules, o->masks,
+					 r->marked);
+	}
 	size_t n_rules = 0;
 	for (uint64_t b = r->rules; b; b &= b - 1)
 		rules[n_rules++] = o->rule_ids[lowest_bit(b)];
+	combo_subject(o, &o->combos[r->shared], &s);
 	s.name = o->names + r->name_at;
-	s.os = dict_text(&o->os_full, r->os_full);
-	s.os_family = dict_text(&o->dicts[VMO_OS], r->k[VMO_OS]);
-	s.status = model_status_name((vm_status)r->status);
-	s.power = model_power_short((power_state)(int)(r->k[VMO_POWER] ^ 0x80000000u));
-	s.predicted = model_level_name((quiesce_level)(int)(r->k[VMO_PREDICTED] ^ 0x80000000u));
 	s.rules = rules;
 	s.n_rules = n_rules;
 	s.marked = r->marked;
-	s.folder = dict_text(&o->dicts[VMO_FOLDER], r->k[VMO_FOLDER]);
-	s.datacenter = dict_text(&o->dicts[VMO_DATACENTER], r->k[VMO_DATACENTER]);
-	s.cluster = dict_text(&o->dicts[VMO_CLUSTER], r->k[VMO_CLUSTER]);
-	s.host = dict_text(&o->dicts[VMO_HOST], r->k[VMO_HOST]);
-	s.vcenter = dict_text(&o->dicts[VMO_VCENTER], r->k[VMO_VCENTER]);
 	return filter_match_memo(o->flt, &s, o->memo);
 }
 
@@ -342,7 +462,9 @@ static void key_row(vmorder *o, const fleet *fl, size_t i, bool had_name)
 		if (is_text((vmorder_key)k))
 			r->k[k] = dict_id(&o->dicts[k], text_of(o, vm, (vmorder_key)k));
 	subject_row(o, vm, r, had_name);
-	r->shown = row_shown(o, fl, i);
+	combo c = combo_of(r);
+	r->shared = combo_id(o, &c);
+	o->shown[i] = row_shown(o, fl, i);
 }
 
 /* ---- name order ---- */
@@ -425,17 +547,29 @@ static uint64_t key_of(const vmorder *o, size_t i)
 	return (uint64_t)v << 32 | r->name_rank;
 }
 
-/* LSD radix sort, a byte a pass; passes where every key has the same byte are skipped. */
+/* LSD radix sort, a byte a pass; bytes every key has alike (most: a column has a few values,
+ * name ranks need two or three bytes) are neither counted nor passed over. */
 static void radix_sort(uint64_t **a, uint64_t **tmp, size_t n)
 {
 	static size_t count[8][256];
+	if (!n)
+		return;
+	uint64_t all_and = UINT64_MAX, all_or = 0;
+	for (size_t i = 0; i < n; i++) {
+		all_and &= (*a)[i];
+		all_or |= (*a)[i];
+	}
+	uint64_t differ = all_and ^ all_or;
+	int passes[8], n_passes = 0;
+	for (int p = 0; p < 8; p++)
+		if ((differ >> (8 * p)) & 0xff)
+			passes[n_passes++] = p;
 	memset(count, 0, sizeof count);
 	for (size_t i = 0; i < n; i++)
-		for (int p = 0; p < 8; p++)
-			count[p][((*a)[i] >> (8 * p)) & 0xff]++;
-	for (int p = 0; p < 8; p++) {
-		if (!n || count[p][((*a)[0] >> (8 * p)) & 0xff] == n)
-			continue;
+		for (int k = 0; k < n_passes; k++)
+			count[passes[k]][((*a)[i] >> (8 * passes[k])) & 0xff]++;
+	for (int k = 0; k < n_passes; k++) {
+		int p = passes[k];
 		size_t at = 0;
 		for (int b = 0; b < 256; b++) {
 			size_t c = count[p][b];
@@ -478,7 +612,7 @@ static void build_order(vmorder *o)
 		dict_rank_all(&o->dicts[o->key]);
 	o->n_ord = 0;
 	for (size_t i = 0; i < o->n_rows; i++)
-		if (o->rows[i].shown)
+		if (o->shown[i])
 			o->ord[o->n_ord++] = key_of(o, i);
 	radix_sort(&o->ord, &o->tmp, o->n_ord);
 }
@@ -522,8 +656,14 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 	if (!all && !n_changed && fl->n == o->n_rows && !o->resort && !o->refilter)
 		return false;
 	o->rows = xgrow(o->rows, &o->rows_cap, fl->n + 1, sizeof *o->rows);
-	if (all)
-		o->names_len = o->names_dead = 0; /* every row is keyed afresh below */
+	o->shown = xgrow(o->shown, &o->shown_cap, fl->n + 1, sizeof *o->shown);
+	o->pending = xgrow(o->pending, &o->pending_cap, fl->n + 1, sizeof *o->pending);
+	if (all) { /* every row is keyed afresh below */
+		o->names_len = o->names_dead = 0;
+		o->n_combos = 0;
+		if (o->n_combo_slots)
+			combo_index(o, o->n_combo_slots);
+	}
 	filter_memo_next_pass(o->memo); /* texts may have been freed since the last update */
 	bool names_stale = known < fl->n;
 	bool resort = o->resort || o->refilter || all;
@@ -531,12 +671,12 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 	/* the changed VMs: the keys they had leave the order */
 	for (size_t j = 0; !all && j < n_changed; j++) {
 		size_t i = changed[j];
-		if (i >= known || o->rows[i].pending)
+		if (i >= known || o->pending[i])
 			continue; /* new VMs are keyed below */
-		o->rows[i].pending = true;
+		o->pending[i] = true;
 		o->touched = xgrow(o->touched, &o->touched_cap, n_touched + 1, sizeof *o->touched);
 		o->touched[n_touched++] = i;
-		if (o->rows[i].shown) {
+		if (o->shown[i]) {
 			o->gone = xgrow(o->gone, &o->gone_cap, n_gone + 1, sizeof *o->gone);
 			o->gone[n_gone++] = key_of(o, i);
 		}
@@ -549,14 +689,14 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 	}
 	bool refilter = o->refilter && !all;
 	for (size_t i = known; i < fl->n; i++) {
-		o->rows[i].pending = false;
+		o->pending[i] = false;
 		key_row(o, fl, i, false);
 	}
 	o->n_rows = fl->n;
 	if (refilter) /* the VMs keyed above were filtered with the new filter already */
 		for (size_t i = 0; i < known; i++)
-			if (!o->rows[i].pending)
-				o->rows[i].shown = row_shown(o, fl, i);
+			if (!o->pending[i])
+				o->shown[i] = row_shown(o, fl, i);
 	compact_names(o);
 	if (names_stale) {
 		rank_names(o, fl);
@@ -568,12 +708,12 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 		size_t n_come = 0;
 		o->come = xgrow(o->come, &o->come_cap, n_touched + 1, sizeof *o->come);
 		for (size_t j = 0; j < n_touched; j++)
-			if (o->rows[o->touched[j]].shown)
+			if (o->shown[o->touched[j]])
 				o->come[n_come++] = key_of(o, o->touched[j]);
 		merge_order(o, n_gone, n_come);
 	}
 	for (size_t j = 0; j < n_touched; j++)
-		o->rows[o->touched[j]].pending = false;
+		o->pending[o->touched[j]] = false;
 	o->fresh = o->resort = o->refilter = false;
 	return true;
 }
@@ -591,7 +731,9 @@ vmorder *vmorder_new(void)
 		o->rule_ids[n][1] = (char)('0' + n / 10);
 		o->rule_ids[n][2] = (char)('0' + n % 10);
 		o->rule_ids[n][3] = '\0';
+		o->rule_id_ptrs[n] = o->rule_ids[n];
 	}
+	o->pass = 1;
 	o->key = VMO_NAME;
 	o->dir = 1;
 	o->fresh = true;
@@ -608,6 +750,8 @@ void vmorder_free(vmorder *o)
 	dict_done(&o->os_full);
 	free(o->names);
 	free(o->rows);
+	free(o->shown);
+	free(o->pending);
 	free(o->by_name);
 	free(o->names_tmp);
 	free(o->ord);
@@ -615,6 +759,10 @@ void vmorder_free(vmorder *o)
 	free(o->gone);
 	free(o->come);
 	free(o->touched);
+	free(o->combos);
+	free(o->combo_slots);
+	free(o->combo_hits);
+	free(o->combo_pass);
 	filter_memo_free(o->memo);
 	free(o);
 }
@@ -645,6 +793,10 @@ void vmorder_set_filter(vmorder *o, const vm_filter *f)
 {
 	o->flt = f;
 	o->refilter = true;
+	o->pass++; /* the combinations' shared bits were the old filter's */
+	o->parts = filter_parts_ok(f);
+	if (o->parts)
+		filter_rule_bits(f, o->rule_id_ptrs, 64, o->masks);
 }
 
 size_t vmorder_count(const vmorder *o)
@@ -659,7 +811,7 @@ fleet_vm *vmorder_at(const vmorder *o, const fleet *fl, size_t i)
 
 size_t vmorder_find(const vmorder *o, const fleet_vm *vm)
 {
-	if (vm->index >= o->n_rows || !o->rows[vm->index].shown)
+	if (vm->index >= o->n_rows || !o->shown[vm->index])
 		return (size_t)-1;
 	uint64_t k = key_of(o, vm->index);
 	size_t lo = 0, hi = o->n_ord;

@@ -6,6 +6,7 @@
 #include "util/monoclock.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,10 +16,16 @@
 
 #define WAIT_S 20
 
+/* The mirror keeps what vCenter says of a VM: the part of vm_facts before the history and
+ * guest facts (enable_uuid_set_at on, which neither inventory nor estate writes), 232 of its
+ * 592 bytes; at 50,000 VMs the rest would be 18 MB of empty guest probes and histories. The
+ * bytes are a vm_facts's own, loaded into a whole one (model_vm_facts_init's tail) to be read
+ * or changed: the VM whose changes are being read is held loaded (watcher.cur). */
+#define VC_PART offsetof(vm_facts, enable_uuid_set_at)
+
 typedef struct {
-	vm_facts f;
+	unsigned char part[VC_PART];
 	bool changed;
-	bool gone;
 } mirror_vm;
 
 /* Objects per WaitForUpdatesEx answer (WaitOptions.maxObjectUpdates), like a scan page. */
@@ -36,6 +43,8 @@ struct watcher {
 	bool have_updates;
 	mirror_vm *vms;
 	size_t n, cap;
+	vm_facts cur;            /* vms[cur_at] loaded, being changed (its bytes there are stale) */
+	size_t cur_at;           /* SIZE_MAX: none loaded */
 	size_t *slots;           /* moref -> position in vms (open addressing; SIZE_MAX: empty) */
 	size_t n_slots;
 	size_t *dirty;           /* positions of the VMs changed since the last post, once each */
@@ -54,9 +63,56 @@ struct watcher {
 	time_t dump_at;
 };
 
+/* A whole vm_facts of m's bytes (sharing m's strings: read it, or store it back). */
+static void mirror_load(const mirror_vm *m, vm_facts *f)
+{
+	model_vm_facts_init(f);
+	memcpy(f, m->part, VC_PART);
+}
+
+static void mirror_store(mirror_vm *m, const vm_facts *f)
+{
+	memcpy(m->part, f, VC_PART);
+}
+
+static const char *mirror_moref(const mirror_vm *m)
+{
+	char *moref;
+	memcpy(&moref, m->part + offsetof(vm_facts, moref), sizeof moref);
+	return moref;
+}
+
+/* The loaded VM's changes stored back in the mirror. */
+static void unload(watcher *w)
+{
+	if (w->cur_at == SIZE_MAX)
+		return;
+	mirror_store(&w->vms[w->cur_at], &w->cur);
+	w->cur_at = SIZE_MAX;
+}
+
+/* vms[i] loaded to be changed (the one loaded before stored back). */
+static vm_facts *load(watcher *w, size_t i)
+{
+	if (w->cur_at != i) {
+		unload(w);
+		mirror_load(&w->vms[i], &w->cur);
+		w->cur_at = i;
+	}
+	return &w->cur;
+}
+
+/* Frees what m holds. */
+static void mirror_free(mirror_vm *m)
+{
+	vm_facts f;
+	mirror_load(m, &f);
+	model_vm_facts_done(&f);
+}
+
 static void index_put(watcher *w, size_t i)
 {
-	size_t h = intern_hash(w->vms[i].f.moref) & (w->n_slots - 1);
+	size_t h = intern_hash(mirror_moref(&w->vms[i])) & (w->n_slots - 1);
 	while (w->slots[h] != SIZE_MAX)
 		h = (h + 1) & (w->n_slots - 1);
 	w->slots[h] = i;
@@ -80,13 +136,13 @@ static void index_rebuild(watcher *w, size_t want)
 
 static mirror_vm *find(watcher *w, const char *moref)
 {
-	if (w->last < w->n && !strcmp(w->vms[w->last].f.moref, moref))
+	if (w->last < w->n && !strcmp(mirror_moref(&w->vms[w->last]), moref))
 		return &w->vms[w->last];
 	if (w->full || !w->n_slots)
 		return NULL; /* the initial state: each object comes once */
 	for (size_t h = intern_hash(moref) & (w->n_slots - 1); w->slots[h] != SIZE_MAX;
 	     h = (h + 1) & (w->n_slots - 1)) {
-		if (!strcmp(w->vms[w->slots[h]].f.moref, moref)) {
+		if (!strcmp(mirror_moref(&w->vms[w->slots[h]]), moref)) {
 			w->last = w->slots[h];
 			return &w->vms[w->last];
 		}
@@ -114,6 +170,7 @@ static int on_object(void *ctx, const char *obj_type, const char *moref, vs_obj_
 		     vs_error *err)
 {
 	watcher *w = ctx;
+	unload(w); /* the last object's changes are all in */
 	snprintf(w->obj_type, sizeof w->obj_type, "%s", obj_type);
 	if (!is_vm(obj_type)) {
 		if (kind == VS_OBJ_LEAVE)
@@ -125,7 +182,7 @@ static int on_object(void *ctx, const char *obj_type, const char *moref, vs_obj_
 	if (kind == VS_OBJ_LEAVE) {
 		estate_forget(w->estate, moref);
 		if (m) {
-			model_vm_facts_done(&m->f);
+			mirror_free(m);
 			*m = w->vms[--w->n];
 			w->last = (size_t)-1;
 			index_rebuild(w, w->n);
@@ -139,7 +196,9 @@ static int on_object(void *ctx, const char *obj_type, const char *moref, vs_obj_
 		w->vms = xgrow(w->vms, &w->cap, w->n + 1, sizeof *w->vms);
 		m = &w->vms[w->n++];
 		memset(m, 0, sizeof *m);
-		inventory_facts_begin(&m->f, moref);
+		vm_facts f;
+		inventory_facts_begin(&f, moref);
+		mirror_store(m, &f); /* the rest is model_vm_facts_init's: nothing allocated */
 		w->last = w->n - 1;
 		if (w->n * 2 > w->n_slots)
 			index_rebuild(w, w->n);
@@ -159,20 +218,23 @@ static int on_change(void *ctx, const char *moref, vs_obj_kind kind, const char 
 	mirror_vm *m = vm ? find(w, moref) : NULL;
 	if (vm && !m)
 		return 0;
-	if (m)
+	vm_facts *f = NULL;
+	if (m) {
 		mark_changed(w, m);
-	else
+		f = load(w, (size_t)(m - w->vms)); /* held until the next object: a value's parse
+						    * writes into it when it ends */
+	} else {
 		w->estate_dirty = true;
+	}
 	bool removed = op == VS_OP_REMOVE || op == VS_OP_INDIRECT_REMOVE;
 	if (!has_val || removed) {
-		if (m && !estate_vm_path(prop))
-			inventory_apply_change(&m->f, prop, NULL);
+		if (f && !estate_vm_path(prop))
+			inventory_apply_change(f, prop, NULL);
 		else
 			estate_set(w->estate, vm ? "VirtualMachine" : w->obj_type, moref, prop, NULL);
 		return 0;
 	}
-	return inventory_val_begin_any(w->val, w->estate, w->obj_type, moref, m ? &m->f : NULL,
-				       prop) ? 1 : 0;
+	return inventory_val_begin_any(w->val, w->estate, w->obj_type, moref, f, prop) ? 1 : 0;
 }
 
 static void on_val_start(void *ctx, int depth, const char *name, const char *xsi_type)
@@ -207,7 +269,7 @@ static int on_missing(void *ctx, const char *moref, const char *path, const char
 	watcher *w = ctx;
 	mirror_vm *m = find(w, moref);
 	if (m) {
-		inventory_apply_missing(&m->f, path, fault, message);
+		inventory_apply_missing(load(w, (size_t)(m - w->vms)), path, fault, message);
 		mark_changed(w, m);
 	}
 	return 0;
@@ -231,12 +293,19 @@ static void post_changes(watcher *w, bool full)
 	/* Locations: of the VMs that changed (a move), or of all when a container changed. When
 	 * neither a container changed nor a VM left, the changed VMs are those of the dirty list:
 	 * a post costs the changes, not the fleet. */
+	unload(w);
 	bool all = w->estate_dirty || w->dirty_all;
 	size_t n_look = all ? w->n : w->n_dirty;
 	for (size_t k = 0; k < n_look; k++) {
 		size_t i = all ? k : w->dirty[k];
-		if ((w->estate_dirty || w->vms[i].changed) && estate_resolve(w->estate, &w->vms[i].f))
+		if (!w->estate_dirty && !w->vms[i].changed)
+			continue;
+		vm_facts f;
+		mirror_load(&w->vms[i], &f);
+		if (estate_resolve(w->estate, &f)) {
+			mirror_store(&w->vms[i], &f);
 			w->vms[i].changed = true;
+		}
 	}
 	w->estate_dirty = false;
 	size_t n = 0;
@@ -251,7 +320,9 @@ static void post_changes(watcher *w, bool full)
 			size_t i = all ? k : w->dirty[k];
 			if (!w->vms[i].changed)
 				continue;
-			model_vm_facts_copy(&m->facts[m->n++], &w->vms[i].f);
+			vm_facts f;
+			mirror_load(&w->vms[i], &f);
+			model_vm_facts_copy(&m->facts[m->n++], &f);
 			w->vms[i].changed = false;
 		}
 		msgq_post(w->q, m);
@@ -281,9 +352,12 @@ static void dump_mirror(watcher *w, bool quiet)
 	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return;
-	for (size_t i = 0; i < w->n; i++)
-		fprintf(f, "%s %s %s\n", w->vms[i].f.moref, model_power_name(w->vms[i].f.power),
-			w->vms[i].f.name ? w->vms[i].f.name : "");
+	unload(w);
+	for (size_t i = 0; i < w->n; i++) {
+		vm_facts vm;
+		mirror_load(&w->vms[i], &vm);
+		fprintf(f, "%s %s %s\n", vm.moref, model_power_name(vm.power), vm.name ? vm.name : "");
+	}
 	if (fclose(f) == 0 && rename(tmp, w->dump) == 0) {
 		w->dump_dirty = false;
 		w->dump_at = now;
@@ -330,8 +404,9 @@ static int setup(watcher *w, char *view, size_t vn, vs_error *err)
 	w->have_updates = true;
 	pthread_mutex_unlock(&w->lock);
 	/* a fresh watch starts with the full state: forget the old mirror */
+	unload(w);
 	for (size_t i = 0; i < w->n; i++)
-		model_vm_facts_done(&w->vms[i].f);
+		mirror_free(&w->vms[i]);
 	w->n = 0;
 	w->n_dirty = 0;
 	w->dirty_all = false;
@@ -407,6 +482,7 @@ watcher *watcher_start(vs_session *s, msgq *q, unsigned vc)
 	w->s = s;
 	w->q = q;
 	w->vc = vc;
+	w->cur_at = SIZE_MAX;
 	w->dump = getenv("QUIESCENT_WATCH_DUMP");
 	atomic_init(&w->stop, false);
 	pthread_mutex_init(&w->lock, NULL);
@@ -434,8 +510,9 @@ void watcher_stop(watcher *w)
 		vs_updates_destroy(w->conn, &w->u, &err);
 	}
 	vs_conn_free(w->conn);
+	unload(w);
 	for (size_t i = 0; i < w->n; i++)
-		model_vm_facts_done(&w->vms[i].f);
+		mirror_free(&w->vms[i]);
 	free(w->vms);
 	free(w->slots);
 	free(w->dirty);

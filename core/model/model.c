@@ -460,7 +460,8 @@ void model_verdict_done(verdict *v)
 {
 	for (size_t i = 0; i < v->n_findings; i++) {
 		model_str_free(v->findings[i].message);
-		free(v->findings[i].evidence);
+		if (!v->packed)
+			free(v->findings[i].evidence);
 	}
 	free(v->findings);
 	model_verdict_init(v);
@@ -470,6 +471,7 @@ void model_verdict_copy(verdict *dst, const verdict *src)
 {
 	*dst = *src;
 	dst->findings = NULL;
+	dst->packed = false;
 	if (src->n_findings) {
 		dst->findings = xcalloc(src->n_findings, sizeof(*dst->findings));
 		for (size_t i = 0; i < src->n_findings; i++) {
@@ -480,9 +482,50 @@ void model_verdict_copy(verdict *dst, const verdict *src)
 	}
 }
 
+void model_verdict_pack(verdict *v)
+{
+	if (v->packed || !v->n_findings)
+		return;
+	size_t texts = 0;
+	for (size_t i = 0; i < v->n_findings; i++)
+		if (v->findings[i].evidence)
+			texts += strlen(v->findings[i].evidence) + 1;
+	finding *block = xmalloc(v->n_findings * sizeof *block + texts);
+	char *at = (char *)(block + v->n_findings);
+	for (size_t i = 0; i < v->n_findings; i++) {
+		block[i] = v->findings[i];
+		if (v->findings[i].evidence) {
+			size_t len = strlen(v->findings[i].evidence) + 1;
+			memcpy(at, v->findings[i].evidence, len);
+			free(v->findings[i].evidence);
+			block[i].evidence = at;
+			at += len;
+		}
+	}
+	free(v->findings);
+	v->findings = block;
+	v->packed = true;
+}
+
+/* A packed verdict's findings as separate blocks again (before one is added). */
+static void verdict_unpack(verdict *v)
+{
+	if (!v->packed)
+		return;
+	finding *own = xcalloc(v->n_findings, sizeof *own);
+	for (size_t i = 0; i < v->n_findings; i++) {
+		own[i] = v->findings[i];
+		own[i].evidence = xstrdup(v->findings[i].evidence);
+	}
+	free(v->findings);
+	v->findings = own;
+	v->packed = false;
+}
+
 void model_verdict_add(verdict *v, const char *rule, severity sev, quiesce_level cap,
 		       fix_kind fix, const char *message, const char *evidence)
 {
+	verdict_unpack(v);
 	v->findings = xrealloc(v->findings, (v->n_findings + 1) * sizeof(*v->findings));
 	finding *f = &v->findings[v->n_findings++];
 	memset(f, 0, sizeof(*f));

@@ -274,6 +274,8 @@ typedef struct {
 	size_t n_test_snapshots;
 	bool tools_upgrade_running;  /* R22: a Tools upgrade task runs on this VM */
 
+	/* Everything above is what vCenter says (the console's watcher mirrors those bytes
+	 * only: a field vCenter gives goes above this line); below, history and the guest. */
 	/* history/events: when disk.EnableUUID was last set by reconfigure (0 unknown) */
 	time_t enable_uuid_set_at;
 
@@ -302,6 +304,8 @@ typedef struct {
 	vm_status status;
 	finding *findings;      /* ordered: errors first, then warn, then info; by rule id within */
 	size_t n_findings;
+	bool packed;            /* the findings' evidence lies in the findings' own block
+				 * (model_verdict_pack): freed with it */
 } verdict;
 
 /* Names as the JSON contract spells them. */
@@ -394,6 +398,10 @@ void model_vm_facts_add_test_snapshot(vm_facts *f, const char *name);
 void model_verdict_init(verdict *v);
 void model_verdict_done(verdict *v);  /* frees the findings; v is left initialised */
 void model_verdict_copy(verdict *dst, const verdict *src); /* dst: uninitialised or done */
+/* Moves the findings and their evidence into one block (a verdict kept long, as the console's
+ * fleet keeps one per VM: one allocation instead of one per finding and per evidence). A
+ * packed verdict is read, copied and freed like any other; adding to it unpacks it first. */
+void model_verdict_pack(verdict *v);
 /* Appends a finding; message and evidence are copied (NULL allowed). */
 void model_verdict_add(verdict *v, const char *rule, severity sev, quiesce_level cap,
 		       fix_kind fix, const char *message, const char *evidence);

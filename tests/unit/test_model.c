@@ -480,6 +480,44 @@ static void test_verdict(void **state)
 }
 
 /* The short names of table columns: one spelling for the CLI's table and the console. */
+/* A packed verdict (the console's fleet keeps its verdicts so) reads, copies, grows and
+ * frees like any other (valgrind: nothing leaked, nothing freed twice). */
+static void test_verdict_pack(void **state)
+{
+	(void)state;
+	verdict v, w;
+	model_verdict_init(&v);
+	model_verdict_pack(&v); /* nothing to pack */
+	assert_false(v.packed);
+	model_verdict_add(&v, "R07", SEVERITY_ERROR, LEVEL_FILESYSTEM, FIX_AUTO, "msg one",
+			  "disk.EnableUUID is absent");
+	model_verdict_add(&v, "R20", SEVERITY_INFO, LEVEL_NONE, FIX_NONE, NULL, NULL);
+	model_verdict_add(&v, "R17", SEVERITY_WARN, LEVEL_NONE, FIX_GUIDED, "many", "32 snapshots");
+	model_verdict_pack(&v);
+	assert_true(v.packed);
+	model_verdict_pack(&v); /* twice: the same */
+	assert_int_equal(v.n_findings, 3);
+	assert_string_equal(v.findings[0].rule, "R07");
+	assert_string_equal(v.findings[0].evidence, "disk.EnableUUID is absent");
+	assert_string_equal(v.findings[0].message, "msg one");
+	assert_null(v.findings[1].evidence);
+	assert_string_equal(v.findings[2].evidence, "32 snapshots");
+	model_verdict_copy(&w, &v);
+	assert_false(w.packed);
+	assert_string_equal(w.findings[2].evidence, "32 snapshots");
+	assert_ptr_not_equal(w.findings[2].evidence, v.findings[2].evidence);
+	model_verdict_add(&v, "R25", SEVERITY_WARN, LEVEL_NONE, FIX_NONE, "late", "added after");
+	assert_false(v.packed);
+	assert_int_equal(v.n_findings, 4);
+	assert_string_equal(v.findings[0].evidence, "disk.EnableUUID is absent");
+	assert_string_equal(v.findings[3].evidence, "added after");
+	model_verdict_pack(&v);
+	model_verdict_done(&v);
+	assert_int_equal(v.n_findings, 0);
+	assert_false(v.packed);
+	model_verdict_done(&w);
+}
+
 static void test_short_names(void **state)
 {
 	(void)state;
@@ -553,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_facts_copy_empty),
 		cmocka_unit_test(test_probe_copy),
 		cmocka_unit_test(test_verdict),
+		cmocka_unit_test(test_verdict_pack),
 		cmocka_unit_test(test_intern),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -343,6 +343,8 @@ static void test_every_filter_field_from_the_rows_through_renames(void **state)
 		"ready", "!unknown", "status:fixable", "power:on", "level:app", "folder:Prod*",
 		"folder:sql", "dc:alpha", "cluster:BETA", "host:gam", "vcenter:vc-b", "^sql-0[0-9]+$",
 		"re:^web", "marked", "sql !off R07",
+		/* a filter's parts (shared texts once per combination, rule ids as bits): */
+		"!sql", "r2", "!r0 db", "!win power:off", "!marked 0", "name:1 !rule:R07",
 	};
 	char err[256];
 	for (int round = 0; round < 60; round++) {

@@ -917,13 +917,14 @@ static bool step_explains(const char *fact, const char *kind)
 	return false;
 }
 
-/* Done fix steps of that VM between the two scans, newest first. */
+/* Done fix steps of that VM between the two scans, newest first: from the VM's plan entries,
+ * the plan's vCenter read by rowid (STORE_SQL_PLAN_SERVER), once per changed VM. */
 static const char sql_diff_steps[] =
-	"SELECT st.id, p.id, st.kind, st.ended_at FROM steps st"
-	" JOIN plan_vms pv ON pv.id = st.plan_vm_id JOIN plans p ON p.id = pv.plan_id"
-	" JOIN connections c ON c.id = p.connection_id"
-	" WHERE pv.moref = ?1 AND c.server = ?2 COLLATE NOCASE AND st.state = 'done'"
-	" AND st.ended_at >= ?3 AND st.ended_at <= ?4 ORDER BY st.ended_at DESC, st.id DESC";
+	"SELECT st.id, pv.plan_id, st.kind, st.ended_at"
+	" FROM plan_vms pv INDEXED BY plan_vms_moref JOIN steps st ON st.plan_vm_id = pv.id"
+	" WHERE pv.moref = ?1 AND st.state = 'done' AND st.ended_at >= ?3 AND st.ended_at <= ?4"
+	" AND " STORE_SQL_PLAN_SERVER("pv.plan_id") " = ?2 COLLATE NOCASE"
+	" ORDER BY st.ended_at DESC, st.id DESC";
 
 static int link_fixes(store *s, const char *vcenter, const char *moref, time_t from, time_t to,
 		      store_diff_vm *vm, char *err, size_t errlen)

@@ -8,7 +8,10 @@
    VMs changed each day (a reboot, every other one also a new snapshot).
 3. The file's size (target: under 1 GB) and the wall time of the real binary answering on it
    (median of 3 runs; target: each under 2 s): `history --limit 100` (the newest records),
-   `history --vm NAME` (one VM's year), `history --diff` (the last two scans) and `report`.
+   `history --vm NAME` (one VM's year), `history --diff` (the last two scans), `history --diff
+   FIRST LAST` (a year apart: nearly every VM changed), `report` (HTML; the scans are dated
+   after today, so its period holds the whole year and its diff is the year-apart one) and
+   `report --format json` (the largest: it also carries the last scan's record).
 4. `history` with no limit (every VM of every scan: 3.65 million lines, written to /dev/null),
    once: its wall time and peak RSS (wait4's ru_maxrss). It streams, so its memory must not
    grow with the history (it held the whole year before: 3.7 GB).
@@ -97,12 +100,17 @@ def main():
             import shutil
             shutil.copy(db, os.environ["BENCH_HISTORY_KEEP"])
 
+        year_ids, _ = scan_ids(db)
+        far = [str(year_ids[0]), str(year_ids[-1])]   # the first scan and the last: a year apart
         queries = [("history --limit 100", ["history", "--limit", "100"]),
                    ("history --vm " + name, ["history", "--vm", name]),
                    ("history --vm %s*" % name[:-2], ["history", "--vm", name[:-2] + "*"]),
                    ("history --diff", ["history", "--diff"]),
+                   ("history --diff %s %s" % tuple(far), ["history", "--diff"] + far),
                    ("history --trends", ["history", "--trends"]),
-                   ("report", ["report", "--format", "html", "-o", os.path.join(tmp, "r.html")])]
+                   ("report", ["report", "--format", "html", "-o", os.path.join(tmp, "r.html")]),
+                   ("report --format json", ["report", "--format", "json", "-o",
+                                             os.path.join(tmp, "r.json")])]
         for label, args in queries:
             walls = []
             for _ in range(3):

@@ -779,9 +779,10 @@ static void flatten(const json_value *v, strbuf *path, const char *leaf, fact_li
 	add_fact(out, fact_display(path->buf), val);
 }
 
-/* By key, equal keys kept in document order. A document's members come out of flatten
- * nearly in order already, so an insertion sort does a few moves where a merge sort did
- * every comparison and copy again. */
+/* By key, equal keys kept in document order (as glibc's merge sort kept them). A document
+ * has a few dozen facts: sorted in place by insertion they cost less than qsort's merge
+ * through a temporary buffer and a comparison through a pointer (-0.5 G instructions of the
+ * report on the bench's year). */
 static void sort_facts(fact_kv *v, size_t n)
 {
 	for (size_t i = 1; i < n; i++) {

@@ -302,7 +302,10 @@ static int load(store *s, report_data *d, char *err, size_t errlen)
 	    load_entries(s, d, STORE_HISTORY_SNAPTEST, &d->tests, &d->n_tests, err, errlen) != 0)
 		return -1;
 
-	/* the first report's members */
+	/* the first report's members: only the JSON has them (the last scan's record alone is
+	 * every VM's row and finding again) */
+	if (!d->json_members)
+		return 0;
 	if (d->last_scan) {
 		int k = store_history_record_get(s, STORE_HISTORY_SCAN, d->last_scan, 0, &d->scan, err,
 						 errlen);
@@ -760,6 +763,7 @@ int report_build(store *s, const report_opts *opts, report_format fmt, time_t no
 		d.o.since = now > REPORT_DEFAULT_PERIOD ? now - REPORT_DEFAULT_PERIOD : 1;
 	if (!d.o.max_proof_age)
 		d.o.max_proof_age = PROOF_MAX_AGE_DEFAULT;
+	d.json_members = fmt == REPORT_JSON;
 	int rc = load(s, &d, err, errlen);
 	if (rc == 0) {
 		switch (fmt) {

@@ -44,7 +44,8 @@ typedef struct {
 	store_scan_diff period;
 	store_history_entry *fixes, *tests;  /* of the period, in scope, newest first */
 	size_t n_fixes, n_tests;
-	/* members of the first JSON report, kept for its readers */
+	/* members of the first JSON report, kept for its readers (read for JSON only) */
+	bool json_members;
 	bool have_scan, have_diff;
 	store_history_record scan;
 	store_scan_diff diff;

@@ -56,6 +56,13 @@ bool store_owner_lock_alive(const char *lock, bool *is_self);
 
 int store_require_no_tx(store *s, char *err, size_t errlen, const char *what);
 
+/* The vCenter of a plan, as an SQL expression of the plan's id: two rowid look-ups, whatever
+ * the statistics say. A join of plans and connections let SQLite walk every connection (one
+ * per scan) when sqlite_stat1 was older than the history; per VM, that cost seconds. */
+#define STORE_SQL_PLAN_SERVER(plan_id) \
+	"(SELECT c.server FROM connections c WHERE c.id =" \
+	" (SELECT p.connection_id FROM plans p WHERE p.id = " plan_id "))"
+
 /* ---- content hashes (store_hash.c) ---- */
 
 #define STORE_HASH_LEN 32  /* SHA-256 */

@@ -444,8 +444,7 @@ static const char sql_fix_times[] =
 	"SELECT max(CASE WHEN st.kind = ?3 THEN st.ended_at END), max(st.ended_at)"
 	" FROM plan_vms pv INDEXED BY plan_vms_moref JOIN steps st ON st.plan_vm_id = pv.id"
 	" WHERE pv.moref = ?2 AND +st.state = 'done'"
-	" AND EXISTS (SELECT 1 FROM plans p JOIN connections c ON c.id = p.connection_id"
-	"  WHERE p.id = pv.plan_id AND c.server = ?1 COLLATE NOCASE)";
+	" AND " STORE_SQL_PLAN_SERVER("pv.plan_id") " = ?1 COLLATE NOCASE";
 
 int store_vm_fix_times(store *s, const char *vcenter, const char *moref, time_t *uuid_set_at,
 		       time_t *fixed_at, char *err, size_t errlen)

@@ -227,9 +227,15 @@ static const char sql_last_test[] =
 static const char sql_test_writers[] =
 	"SELECT phase, name, state, last_error FROM writer_results WHERE snaptest_id = ?1"
 	" ORDER BY id";
+/* The VM's facts in the newest scan before the test: the scans newest first (in the index's
+ * order, so nothing is sorted), each probed for the VM's few states; the first hit ends it,
+ * usually in the first scan. Driven from the states, every state met every earlier scan and
+ * all of it was sorted: 3.4 ms of CPU a tested VM after a year of daily scans, which the scan
+ * and the report pay for every tested VM. */
 static const char sql_facts_before[] =
-	"SELECT v.facts_json FROM vm_states v INDEXED BY vm_states_moref"
-	" CROSS JOIN scans sc CROSS JOIN scan_vms m ON m.scan_id = sc.id AND m.state_id = v.id"
+	"SELECT v.facts_json FROM scans sc INDEXED BY scans_started"
+	" CROSS JOIN vm_states v INDEXED BY vm_states_moref"
+	" CROSS JOIN scan_vms m ON m.scan_id = sc.id AND m.state_id = v.id"
 	" WHERE v.moref = ?2 AND v.vcenter = ?1 AND sc.started_at <= ?3"
 	" AND sc.finished_at IS NOT NULL ORDER BY sc.started_at DESC, sc.id DESC LIMIT 1";
 

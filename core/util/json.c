@@ -355,8 +355,16 @@ static bool parse_string(parser *p, char **out, size_t *outlen)
 			continue;
 		}
 		if (c != '\\') {
-			strbuf_addc(&sb, (char)c);
-			p->pos++;
+			/* a run of plain ASCII in one copy: facts documents are mostly that */
+			size_t end = p->pos + 1;
+			while (end < p->n) {
+				unsigned char d = (unsigned char)p->s[end];
+				if (d == '"' || d == '\\' || d < 0x20 || d >= 0x80)
+					break;
+				end++;
+			}
+			strbuf_add(&sb, p->s + p->pos, end - p->pos);
+			p->pos = end;
 			continue;
 		}
 		p->pos++;

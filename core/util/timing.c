@@ -30,6 +30,14 @@ double timing_now(void)
 	return monoclock_now();
 }
 
+double timing_thread_cpu(void)
+{
+	struct timespec ts;
+	if (!timing_enabled() || clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void timing_mark(const char *phase)
 {
 	if (!timing_enabled())
@@ -57,7 +65,8 @@ void timing_report(const char *label)
 {
 	if (!timing_enabled())
 		return;
-	static const char *const names[TIMING_N] = { "net wait", "net body", "parse" };
+	static const char *const names[TIMING_N] = { "net wait", "net body", "parse",
+							 "parse cpu" };
 	pthread_mutex_lock(&mu);
 	for (int i = 0; i < TIMING_N; i++) {
 		fprintf(stderr, "timing:   %s %-12s %8.1f ms\n", label, names[i], counters[i] * 1e3);

@@ -12,12 +12,16 @@ typedef enum {
 	TIMING_NET_WAIT,   /* request sent -> first response byte */
 	TIMING_NET_BODY,   /* first byte -> last byte */
 	TIMING_PARSE,      /* time inside the response handler that was not spent waiting */
+	TIMING_PARSE_CPU,  /* the same handler's CPU time (its thread's): the wall time above
+			    * also counts the time the thread waited for a core */
 	TIMING_N
 } timing_counter;
 
 bool timing_enabled(void);
 /* Monotonic seconds. */
 double timing_now(void);
+/* CPU seconds the calling thread has used (0 when timing is off: it is a system call). */
+double timing_thread_cpu(void);
 void timing_mark(const char *phase);
 void timing_add(timing_counter c, double seconds);
 /* Prints the counters (with `label`) and clears them. */

@@ -90,9 +90,10 @@ static bool prefetch_take(prefetch *pf, const char *token)
 
 static int feed_piece(void *arg, const char *data, size_t n, vs_error *err)
 {
-	double t0 = timing_now();
+	double t0 = timing_now(), c0 = timing_thread_cpu();
 	int rc = vs_sax_page_feed(arg, data, n, err);
 	timing_add(TIMING_PARSE, timing_now() - t0);
+	timing_add(TIMING_PARSE_CPU, timing_thread_cpu() - c0);
 	return rc;
 }
 

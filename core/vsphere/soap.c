@@ -291,9 +291,10 @@ static int handle_response(vs_conn *c, const char *method, long status, const st
 	xmlTextReaderPtr r = vs_xml_reader_new(resp->buf, resp->len, err);
 	if (!r)
 		return -1;
-	double t0 = timing_now();
+	double t0 = timing_now(), c0 = timing_thread_cpu();
 	int rc = on_response(r, ctx, err) < 0 ? -1 : 0;
 	timing_add(TIMING_PARSE, timing_now() - t0);
+	timing_add(TIMING_PARSE_CPU, timing_thread_cpu() - c0);
 	if (rc < 0 && err && err->kind == VS_OK)
 		vs_fail(err, VS_ERR_PARSE, "%s on %s: cannot read the response.", method, s->server);
 	xmlFreeTextReader(r);

@@ -65,8 +65,10 @@ int vs_http_share_init(vs_session *s)
 	 * handles on concurrent threads (its KNOWN_BUGS "A shared connection cache is not
 	 * thread-safe"; a returned connection is touched unlocked, and every thread closes the
 	 * oldest through the cache's one closure handle), and the probe pool's 40 threads churn
-	 * it with a fresh connection per guest write. Each vs_conn keeps its own connections;
-	 * new ones resume the shared TLS session. */
+	 * it with a fresh connection per guest write. The probe bench's SIGSEGV (caught under
+	 * gdb): a pointer in a guest's VSS writer list overwritten with a CLOCK_MONOTONIC second
+	 * count from the probe phase, the stamp libcurl writes on a connection it hands back.
+	 * Each vs_conn keeps its own connections; new ones resume the shared TLS session. */
 	return 0;
 }
 

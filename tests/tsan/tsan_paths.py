@@ -13,11 +13,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import labctl  # noqa: E402
+from history_db import wait_for  # noqa: E402
 from labctl import Lab, quiescent  # noqa: E402
 
 SCENARIOS = os.path.join(HERE, "..", "integration", "scenarios")
@@ -65,15 +65,20 @@ def fixes(tmp):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVC_", "QUIESCENT_"))}
         env.update(QUIESCENT_PASSWORD=lab.password, QUIESCENT_USER=lab.user,
                    QUIESCENT_DB=os.path.join(tmp, "c.db"), GOVC_GUEST_LOGIN=GUEST)
+        # SIGINT as a terminal sends it, even when this runs in a shell's background (where
+        # it is ignored, and the stop code rightly keeps it ignored)
         p = subprocess.Popen([labctl.QUIESCENT_BIN] + base(lab, "fix") +
                              ["--vm", "cycle-*", "--apply", "--yes", "--concurrency", "2"],
                              env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        time.sleep(3)   # the first VMs are under way (a VM takes seconds at speed 4)
+                             stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        # the workers are under way: the first two VMs' steps are running
+        started = wait_for(os.path.join(tmp, "c.db"), "SELECT count(*) FROM steps WHERE "
+                           "kind='set_enable_uuid' AND state='running'", timeout=300)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=600)
-        # 6: stopped and made safe; 0 when every VM had finished before the Ctrl-C
-        check(p.returncode in (0, 6), "fix stopped by Ctrl-C (exit %d)" % p.returncode, err)
+        check(started and p.returncode == 6, "fix stopped by Ctrl-C (exit %d)" % p.returncode,
+              err)
 
 
 def snaptests(tmp):

@@ -126,6 +126,16 @@ test-asan:
 	BUILD=build-asan OPT="$(ASAN_OPT)" LDFLAGS="-fsanitize=address,undefined" \
 	        sh tests/tools/run-tests.sh unit integration-c integration
 
+# The threaded paths under ThreadSanitizer, in their own tree (not part of make test; a few
+# minutes): the probe pool's scan, fix --concurrency and its Ctrl-C, snaptest --parallel, the
+# stop level's unit test. tests/tsan/tsan.supp holds only proven library-internal noise.
+TSAN_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+.PHONY: test-tsan
+test-tsan:
+	$(MAKE) BUILD=build-tsan OPT="$(TSAN_OPT)" LDFLAGS="-fsanitize=thread" \
+	        build-tsan/quiescent build-tsan/quiescent-lab build-tsan/tests/test_stop
+	BUILD=build-tsan sh tests/tsan/run.sh
+
 # Unit tests under valgrind, in their own tree: -gdwarf-4 because valgrind 3.19 cannot read
 # clang's DWARF 5 (`make CC=clang test-valgrind` works too); -O1 keeps the reports readable.
 test-valgrind:
@@ -216,7 +226,7 @@ repro: all
 	REPRO_STRICT=1 QUIESCENT_BUILD=$(BUILD) /usr/bin/python3 tests/integration/test_repro.py
 
 clean:
-	rm -rf build build-asan build-fuzz build-valgrind $(DEB_BUILD)
+	rm -rf build build-asan build-fuzz build-valgrind build-tsan $(DEB_BUILD)
 
 -include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(LABC_OBJ:.o=.d)
 

@@ -16,7 +16,7 @@ struct job {
 	vs_conn *conn;
 	atomic_bool cancel;
 	unsigned flags;
-	volatile sig_atomic_t stop;   /* JOB_SOFT_CANCEL: 0, 1, 2 */
+	atomic_int stop;              /* JOB_SOFT_CANCEL: 0, 1, 2; read by the job's workers */
 	bool failed;
 	job_fn fn;
 	void *arg;
@@ -93,6 +93,7 @@ int job_start_on(ui *u, vs_session *session, const char *title, const char *vm, 
 	j->free_arg = free_arg;
 	j->flags = flags;
 	atomic_init(&j->cancel, false);
+	atomic_init(&j->stop, 0);
 	u->tasks = xgrow(u->tasks, &u->cap_tasks, u->n_tasks + 1, sizeof *u->tasks);
 	ui_task *t = &u->tasks[u->n_tasks++];
 	memset(t, 0, sizeof *t);
@@ -140,7 +141,7 @@ void job_stop_safely(job *j)
 	j->stop = 2;
 }
 
-volatile sig_atomic_t *job_stop_flag(job *j)
+atomic_int *job_stop_flag(job *j)
 {
 	return &j->stop;
 }

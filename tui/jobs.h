@@ -17,6 +17,7 @@
 #include "probe/guest_logins.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "tui/msgq.h"
@@ -47,7 +48,7 @@ int job_start_on(ui *u, vs_session *session, const char *title, const char *vm, 
 void job_cancel(ui *u, job *j);
 /* The stop level a JOB_SOFT_CANCEL job hands to core (fix_exec_opts.stop, snaptest_env.cancel):
  * valid until the job is reaped. Any thread reads it; job_cancel raises it. */
-volatile sig_atomic_t *job_stop_flag(job *j);
+atomic_int *job_stop_flag(job *j);
 /* A JOB_SOFT_CANCEL job: it changes VMs (fix, snaptest, recovery). */
 bool job_changes_vms(const job *j);
 /* Raises its stop level to 2 at once: VMs back on, snapshots removed, then it ends. UI thread. */

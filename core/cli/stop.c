@@ -4,11 +4,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t level;
-static volatile sig_atomic_t why;
+/* Set by the handlers and by any thread that lost its output, read by every worker: atomics,
+ * not volatile sig_atomic_t, which is safe only within one thread (TSan: a data race between
+ * on_signal and fix's workers). A lock-free atomic int may be used in a handler. */
+static atomic_int level;
+static atomic_int why;
 static int wake[2] = { -1, -1 };
 static pthread_t reporter;
 static bool reporter_running;
@@ -21,10 +25,12 @@ static bool installed[N_STOP_SIGNALS];
 
 static void raise_level(int to, cli_stop_reason r)
 {
-	if (level < to)
-		level = to;
-	if (why == CLI_STOP_NONE || r != CLI_STOP_SIGINT)
-		why = r;
+	/* Never lowered: a Ctrl-C (1) racing a lost output (2) on another thread keeps 2. */
+	int now = atomic_load(&level);
+	while (now < to && !atomic_compare_exchange_weak(&level, &now, to))
+		;
+	if (atomic_load(&why) == CLI_STOP_NONE || r != CLI_STOP_SIGINT)
+		atomic_store(&why, (int)r);
 	if (wake[1] >= 0) {
 		char b = 's';
 		ssize_t n = write(wake[1], &b, 1);   /* full pipe: the reporter is behind anyway */
@@ -36,7 +42,7 @@ static void on_signal(int sig)
 {
 	int saved_errno = errno;
 	if (sig == SIGINT)
-		raise_level(level + 1 > 2 ? 2 : level + 1, CLI_STOP_SIGINT);
+		raise_level(atomic_load(&level) + 1 > 2 ? 2 : atomic_load(&level) + 1, CLI_STOP_SIGINT);
 	else
 		raise_level(2, sig == SIGTERM ? CLI_STOP_SIGTERM : CLI_STOP_SIGHUP);
 	errno = saved_errno;
@@ -53,13 +59,13 @@ static void *report(void *arg)
 			continue;
 		if (n <= 0 || b == 'q')
 			return NULL;
-		int now = level;
+		int now = atomic_load(&level);
 		if (now <= said)
 			continue;
 		said = now;
 		const char *m = now >= 2 ? msgs.at_level2 : msgs.at_level1;
 		if (m) {
-			int w = fprintf(stderr, "\n%s: %s: %s\n", msgs.cmd, cli_stop_reason_name(why), m);
+			int w = fprintf(stderr, "\n%s: %s: %s\n", msgs.cmd, cli_stop_reason_name(cli_stop_why()), m);
 			cli_stop_check_write(stderr, w < 0);
 		}
 	}
@@ -77,8 +83,8 @@ void cli_stop_ignore_sigpipe(void)
 void cli_stop_install(const cli_stop_messages *m)
 {
 	msgs = *m;
-	level = 0;
-	why = CLI_STOP_NONE;
+	atomic_store(&level, 0);
+	atomic_store(&why, (int)CLI_STOP_NONE);
 	cli_stop_ignore_sigpipe();
 	if (pipe(wake) == 0) {
 		for (int i = 0; i < 2; i++)
@@ -118,14 +124,14 @@ void cli_stop_uninstall(void)
 	}
 }
 
-volatile sig_atomic_t *cli_stop_level(void)
+atomic_int *cli_stop_level(void)
 {
 	return &level;
 }
 
 cli_stop_reason cli_stop_why(void)
 {
-	return (cli_stop_reason)why;
+	return (cli_stop_reason)atomic_load(&why);
 }
 
 const char *cli_stop_reason_name(cli_stop_reason r)

@@ -12,6 +12,7 @@
 #define QUIESCENT_CLI_STOP_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -37,8 +38,8 @@ void cli_stop_install(const cli_stop_messages *m);
 /* Puts the previous handlers back and ends the reporter. */
 void cli_stop_uninstall(void);
 
-/* The level the engine reads (0, 1 or 2). */
-volatile sig_atomic_t *cli_stop_level(void);
+/* The level the engine reads (0, 1 or 2), from any thread. */
+atomic_int *cli_stop_level(void);
 cli_stop_reason cli_stop_why(void);
 /* "SIGTERM", "SIGHUP", "Ctrl-C", "the output was closed" */
 const char *cli_stop_reason_name(cli_stop_reason r);

@@ -12,7 +12,7 @@
 #ifndef QUIESCENT_ENGINE_H
 #define QUIESCENT_ENGINE_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,7 +26,7 @@ typedef struct {
 	const char *db_path;          /* the history (required) */
 	const char *guest_user;       /* guest login for guest steps and re-probes; NULL: none */
 	const char *guest_password;
-	volatile sig_atomic_t *stop;  /* may be NULL: the caller's stop (Ctrl-C, a job's cancel) */
+	atomic_int *stop;             /* may be NULL: the caller's stop (Ctrl-C, a job's cancel) */
 	int network_grace_s;          /* <= 0: each engine part's default */
 	int task_timeout_s;           /* <= 0: each engine part's default */
 } engine_opts;

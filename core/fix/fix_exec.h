@@ -15,7 +15,7 @@
 #ifndef QUIESCENT_FIX_EXEC_H
 #define QUIESCENT_FIX_EXEC_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,7 +74,7 @@ typedef struct {
 	int concurrency;            /* VMs at once; <= 0: FIX_DEFAULT_CONCURRENCY */
 	const char *guest_user;     /* guest login for guest steps and re-probes (NULL: none) */
 	const char *guest_password;
-	volatile sig_atomic_t *stop; /* may be NULL; see above */
+	atomic_int *stop;            /* may be NULL; see above */
 	fix_event_fn on_event;      /* may be NULL */
 	void *ctx;
 	int tools_timeout_s;        /* waiting for Tools to run (<= 0: 600) */

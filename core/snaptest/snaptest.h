@@ -14,7 +14,7 @@
 #ifndef QUIESCENT_SNAPTEST_H
 #define QUIESCENT_SNAPTEST_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -138,7 +138,7 @@ typedef struct {
 	int64_t connection_id;        /* the history's connection row */
 	const char *guest_user;       /* NULL: no vssadmin after the test */
 	const char *guest_password;
-	volatile sig_atomic_t *cancel;/* set (Ctrl-C): the task is cancelled, cleanup still runs */
+	atomic_int *cancel;           /* set (Ctrl-C): the task is cancelled, cleanup still runs */
 	snaptest_event_fn on_event;   /* may be NULL */
 	void *ctx;
 	int poll_ms;                  /* 0: 300 */

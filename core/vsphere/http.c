@@ -61,7 +61,14 @@ int vs_http_share_init(vs_session *s)
 	curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
 	curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	/* Never CURL_LOCK_DATA_CONNECT: libcurl does not support one connection cache for easy
+	 * handles on concurrent threads (its KNOWN_BUGS "A shared connection cache is not
+	 * thread-safe"; a returned connection is touched unlocked, and every thread closes the
+	 * oldest through the cache's one closure handle), and the probe pool's 40 threads churn
+	 * it with a fresh connection per guest write. The probe bench's SIGSEGV (caught under
+	 * gdb): a pointer in a guest's VSS writer list overwritten with a CLOCK_MONOTONIC second
+	 * count from the probe phase, the stamp libcurl writes on a connection it hands back.
+	 * Each vs_conn keeps its own connections; new ones resume the shared TLS session. */
 	return 0;
 }
 
@@ -211,6 +218,9 @@ int vs_http_conn_init(vs_conn *c, vs_error *err)
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "quiescent");
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* One thread's handle needs one idle connection to vCenter and one to an ESXi host (a
+	 * guest file transfer), not libcurl's 5: 40 probe workers would keep 200 open. */
+	curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 2L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)t);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)t);

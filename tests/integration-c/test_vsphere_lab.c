@@ -484,6 +484,52 @@ static void test_guest_run(void **state)
 	vs_session_free(s);
 }
 
+/* Each vs_conn keeps its own connections (http.c: libcurl does not support one connection
+ * cache for handles on concurrent threads; a probe worker's connection must never be handed to
+ * another): a new conn opens a connection of its own even while another conn's idle one to the
+ * same server is there, and reuses its own on its next read. */
+static long connects_of_last_request(vs_conn *c)
+{
+	long n = -1;
+	assert_int_equal(curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &n), CURLE_OK);
+	return n;
+}
+
+static long local_port(vs_conn *c)
+{
+	long port = -1;
+	assert_int_equal(curl_easy_getinfo(c->curl, CURLINFO_LOCAL_PORT, &port), CURLE_OK);
+	return port;
+}
+
+static void test_conns_keep_their_own_connections(void **state)
+{
+	vs_error e;
+	vs_session *s = connect_pinned(&e);
+	assert_non_null(s);
+	vs_conn *a = vs_conn_new(s, &e);
+	vs_conn *b = vs_conn_new(s, &e);
+	assert_non_null(a);
+	assert_non_null(b);
+	/* the session's log-in left an idle connection behind: a does not take it */
+	assert_int_equal(vs_session_keepalive(a, &e), 0);
+	assert_int_equal(connects_of_last_request(a), 1);
+	long port_a = local_port(a);
+	assert_int_equal(vs_session_keepalive(a, &e), 0);
+	assert_int_equal(connects_of_last_request(a), 0);   /* its own, again */
+	assert_int_equal(local_port(a), port_a);
+	/* a's connection is idle now: b opens its own all the same */
+	assert_int_equal(vs_session_keepalive(b, &e), 0);
+	assert_int_equal(connects_of_last_request(b), 1);
+	assert_true(local_port(b) != port_a);
+	assert_int_equal(vs_session_keepalive(a, &e), 0);
+	assert_int_equal(connects_of_last_request(a), 0);
+	assert_int_equal(local_port(a), port_a);
+	vs_conn_free(b);
+	vs_conn_free(a);
+	vs_session_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_task_power_off),
 		cmocka_unit_test(test_datastore_404),
 		cmocka_unit_test(test_guest_run),
+		cmocka_unit_test(test_conns_keep_their_own_connections),
 	};
 	return cmocka_run_group_tests(tests, setup_lab, teardown_lab);
 }

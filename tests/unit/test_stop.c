@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +79,32 @@ static void test_nohup_is_respected(void **state)
 	signal(SIGHUP, SIG_DFL);
 }
 
+/* A worker (fix's, snaptest's) reads the level while the handler raises it on the main thread,
+ * as in a Ctrl-C during a fix. Plain here; under `make test-tsan` the old volatile
+ * sig_atomic_t was a data race (reported between on_signal and the reader). */
+static void *wait_for_level_2(void *arg)
+{
+	(void)arg;
+	while (*cli_stop_level() < 2)
+		usleep(1000);
+	return NULL;
+}
+
+static void test_workers_see_the_level_rise(void **state)
+{
+	(void)state;
+	cli_stop_install(&quiet);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, wait_for_level_2, NULL), 0);
+	usleep(20000);
+	raise(SIGINT);
+	usleep(20000);
+	raise(SIGINT);
+	assert_int_equal(pthread_join(t, NULL), 0);   /* it saw 2, or this test hangs */
+	assert_int_equal(*cli_stop_level(), 2);
+	cli_stop_uninstall();
+}
+
 int main(void)
 {
 	/* The tests raise stop signals for real: start from the default dispositions even when the
@@ -91,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_term_and_hup_go_straight_to_2),
 		cmocka_unit_test(test_closed_pipe_is_a_stop_not_a_death),
 		cmocka_unit_test(test_nohup_is_respected),
+		cmocka_unit_test(test_workers_see_the_level_rise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,11 +82,10 @@ static void guest_login_banner(ui *u, unsigned vc)
 		   not_tried == 1 ? "" : "s", u->n_more ? " there" : "");
 }
 
-/* A scan's or a full sync's facts were built on a worker thread and freed here: glibc keeps
- * the freed pages in that thread's arena, tens of MB at 50,000 VMs. Given back once such a
- * batch is applied (rare; a few milliseconds), and once a minute while live changes come:
- * each is a copy made on the watcher's thread that replaces one freed here, and the pages
- * they leave free stay with the arenas until trimmed. */
+/* A scan's or a full sync's facts were built on a worker thread and the facts they replace are
+ * freed here: tens of MB at 50,000 VMs, whose whole free pages glibc keeps until trimmed (the
+ * console shares one arena, tui/console.c, so the rest is reused). Given back once such a
+ * batch is applied (rare; a few milliseconds), and once a minute while live changes come. */
 #define GIVE_BACK_EVERY_S 60
 
 static void give_back_freed_memory(void)

@@ -24,6 +24,9 @@
 
 #include <errno.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,8 +185,22 @@ void ui_views_new(ui *u)
 
 /* ---- entry ---- */
 
+/* One malloc arena for all the console's threads. With glibc's arena per thread, a scan's
+ * facts live in the scan thread's arena; when the watcher's copies replace them (every VM within
+ * minutes of churn, and every full sync), the holes they leave stay in an arena no thread
+ * allocates from, while the watcher's arena grows by as much: at 50,016 VMs 55-62 MB free but
+ * held, RSS 140-177 MB (issue 18). Sharing one arena, the new copies fill those holes. The
+ * console's threads mostly wait on the network, so the shared arena's lock costs little. */
+static void one_malloc_arena(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
 int console_main(int argc, char **argv)
 {
+	one_malloc_arena(); /* before any thread starts */
 	setlocale(LC_ALL, "");
 	console_opts o;
 	memset(&o, 0, sizeof o);

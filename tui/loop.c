@@ -46,16 +46,23 @@ static void on_signal(int sig)
 		msgq_wake(signal_q);
 }
 
+/* A piece of a watcher's full set (tui/watcher.c posts it in pieces, in order): this vCenter's
+ * VMs not in any piece have left it. */
 static void apply_full_sync(ui *u, msg *m)
 {
-	for (size_t i = 0; i < u->fl.n; i++)
-		u->fl.vms[i]->seen = false;
+	if (m->sync_first)
+		for (size_t i = 0; i < u->fl.n; i++)
+			if (u->fl.vms[i]->vc == m->vc)
+				u->fl.vms[i]->seen = false;
 	time_t now = time(NULL);
 	for (size_t i = 0; i < m->n; i++)
 		fleet_update_inventory(&u->fl, m->vc, &m->facts[i], now)->seen = true;
+	if (!m->sync_last)
+		return;
 	for (size_t i = u->fl.n; i-- > 0;) /* only this vCenter's VMs can have left it */
 		if (!u->fl.vms[i]->seen && u->fl.vms[i]->vc == m->vc)
 			fleet_remove(&u->fl, m->vc, u->fl.vms[i]->f.moref);
+	vcenters_set_synced(u, m->vc);
 }
 
 /* The guest login circuit breaker (vsphere/guest_login.h) of vCenter vc's session tripped (each
@@ -75,11 +82,10 @@ static void guest_login_banner(ui *u, unsigned vc)
 		   not_tried == 1 ? "" : "s", u->n_more ? " there" : "");
 }
 
-/* A scan's or a full sync's facts were built on a worker thread and freed here: glibc keeps
- * the freed pages in that thread's arena, tens of MB at 50,000 VMs. Given back once such a
- * batch is applied (rare; a few milliseconds), and once a minute while live changes come:
- * each is a copy made on the watcher's thread that replaces one freed here, and the pages
- * they leave free stay with the arenas until trimmed. */
+/* A scan's or a full sync's facts were built on a worker thread and the facts they replace are
+ * freed here: tens of MB at 50,000 VMs, whose whole free pages glibc keeps until trimmed (the
+ * console shares one arena, tui/console.c, so the rest is reused). Given back once such a
+ * batch is applied (rare; a few milliseconds), and once a minute while live changes come. */
 #define GIVE_BACK_EVERY_S 60
 
 static void give_back_freed_memory(void)
@@ -130,7 +136,6 @@ static void apply(ui *u, msg *m)
 	case MSG_VM_UPDATE:
 		if (m->full_sync) {
 			apply_full_sync(u, m);
-			vcenters_set_synced(u, m->vc);
 		} else {
 			for (size_t i = 0; i < m->n; i++) {
 				fleet_vm *vm = fleet_update_inventory(&u->fl, m->vc, &m->facts[i], now);
@@ -335,7 +340,7 @@ int loop_run(ui *u)
 			bool big = false;
 			for (msg *m = msgq_take(&u->q); m;) {
 				msg *next = m->next;
-				big |= m->kind == MSG_SCAN_DONE || (m->kind == MSG_VM_UPDATE && m->full_sync);
+				big |= m->kind == MSG_SCAN_DONE || (m->kind == MSG_VM_UPDATE && m->full_sync && m->sync_last);
 				apply(u, m);
 				msg_free(m);
 				m = next;

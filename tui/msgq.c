@@ -18,6 +18,8 @@ int msgq_init(msgq *q)
 		fcntl(q->fds[i], F_SETFD, FD_CLOEXEC);
 	}
 	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->taken, NULL);
+	q->facts = 0;
 	return 0;
 }
 
@@ -32,6 +34,7 @@ void msgq_done(msgq *q)
 	close(q->fds[0]);
 	close(q->fds[1]);
 	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->taken);
 }
 
 msg *msg_new(msg_kind kind)
@@ -86,6 +89,8 @@ void msgq_post(msgq *q, msg *m)
 	else
 		q->head = m;
 	q->tail = m;
+	if (m->facts)
+		q->facts += m->n;
 	pthread_mutex_unlock(&q->lock);
 	msgq_wake(q);
 }
@@ -106,8 +111,27 @@ msg *msgq_take(msgq *q)
 	pthread_mutex_lock(&q->lock);
 	msg *m = q->head;
 	q->head = q->tail = NULL;
+	q->facts = 0;
+	pthread_cond_broadcast(&q->taken);
 	pthread_mutex_unlock(&q->lock);
 	return m;
+}
+
+void msgq_wait_facts_below(msgq *q, size_t limit, const atomic_bool *stop)
+{
+	pthread_mutex_lock(&q->lock);
+	while (q->facts >= limit && !atomic_load(stop)) {
+		/* woken by a take; a tenth of a second at most, to see *stop */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&q->taken, &q->lock, &until);
+	}
+	pthread_mutex_unlock(&q->lock);
 }
 
 void msgq_drain_pipe(msgq *q)

@@ -5,6 +5,7 @@
 #define QUIESCENT_TUI_MSGQ_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -41,7 +42,9 @@ typedef struct msg {
 	unsigned vc;          /* MSG_SCAN_*, MSG_VM_*, MSG_CONN: which vCenter (ui.more; 0: first) */
 	time_t at;
 	int64_t scan_id;      /* MSG_SCAN_DONE: its history row, 0 not stored */
-	bool full_sync;       /* MSG_VM_UPDATE: the first set after (re)creating the watch */
+	bool full_sync;       /* MSG_VM_UPDATE: part of the first set after (re)creating the watch */
+	bool sync_first;      /* full_sync: its first piece (the set comes in pieces, in order) */
+	bool sync_last;       /* full_sync: its last piece */
 	bool conn_ok;         /* MSG_CONN */
 	int task_id;          /* MSG_TASK */
 	task_state state;
@@ -57,7 +60,9 @@ typedef struct msg {
 
 typedef struct {
 	pthread_mutex_t lock;
+	pthread_cond_t taken; /* signalled by msgq_take */
 	msg *head, *tail;
+	size_t facts;         /* facts in the queued messages (not yet taken) */
 	int fds[2];           /* wake pipe: [0] polled by the UI, [1] written by posters */
 } msgq;
 
@@ -71,6 +76,10 @@ void msgq_post(msgq *q, msg *m);
 void msgq_log(msgq *q, log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Takes every queued message, oldest first (a list through ->next). UI thread. */
 msg *msgq_take(msgq *q);
+/* Waits while the queue holds at least `limit` facts not taken by the UI, or until *stop:
+ * a poster of big sets keeps at most about one piece waiting instead of piling copies up
+ * (the UI takes everything each turn). Any thread but the UI's. */
+void msgq_wait_facts_below(msgq *q, size_t limit, const atomic_bool *stop);
 /* Writes one byte to the wake pipe: async-signal-safe (signal handlers call it). */
 void msgq_wake(msgq *q);
 /* Empties the pipe (the UI calls it before msgq_take). */

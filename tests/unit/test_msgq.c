@@ -1,6 +1,7 @@
 /* How workers talk to the UI thread (tui/msgq.h): messages come out oldest first and whole,
  * every post wakes the poll on the pipe, the queue owns what it holds (valgrind checks the
- * frees), and posts from several threads at once lose nothing and keep each thread's order. */
+ * frees), posts from several threads at once lose nothing and keep each thread's order, and a
+ * poster of a big set in pieces keeps at most one piece waiting. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,6 +202,62 @@ static void test_posts_from_many_threads_lose_nothing(void **state)
 	msgq_done(&q);
 }
 
+enum { PIECES = 20, PIECE = 50 };
+
+static atomic_bool stop_posting;
+
+/* The watcher's way with a big set: a piece posted once the UI has taken the one before. */
+static void *piece_poster(void *arg)
+{
+	msgq *q = arg;
+	for (int p = 0; p < PIECES; p++) {
+		msg *m = msg_new(MSG_VM_UPDATE);
+		m->n = PIECE;
+		m->facts = xcalloc(PIECE, sizeof *m->facts);
+		for (size_t i = 0; i < m->n; i++)
+			model_vm_facts_init(&m->facts[i]);
+		m->done = p;
+		msgq_wait_facts_below(q, 1, &stop_posting);
+		msgq_post(q, m);
+	}
+	return NULL;
+}
+
+static void test_a_big_set_waits_for_the_ui_piece_by_piece(void **state)
+{
+	(void)state;
+	msgq q;
+	assert_int_equal(msgq_init(&q), 0);
+	atomic_store(&stop_posting, false);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, piece_poster, &q), 0);
+	int next = 0;
+	while (next < PIECES) {
+		msg *got = msgq_take(&q);
+		if (!got) {
+			struct pollfd p = { .fd = q.fds[0], .events = POLLIN };
+			assert_int_equal(poll(&p, 1, 30000), 1);
+			msgq_drain_pipe(&q);
+			continue;
+		}
+		/* never more than one piece waiting: the copies do not pile up */
+		assert_int_equal(count(got), 1);
+		assert_int_equal(got->done, next++);
+		free_list(got);
+	}
+	pthread_join(t, NULL);
+
+	/* a poster told to stop does not wait for a UI that no longer takes */
+	msg *m = msg_new(MSG_VM_UPDATE);
+	m->n = 1;
+	m->facts = xcalloc(1, sizeof *m->facts);
+	model_vm_facts_init(&m->facts[0]);
+	msgq_post(&q, m);
+	atomic_store(&stop_posting, true);
+	msgq_wait_facts_below(&q, 1, &stop_posting);
+	msgq_done(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_a_full_pipe_never_blocks_a_poster),
 		cmocka_unit_test(test_the_queue_frees_what_it_still_holds),
 		cmocka_unit_test(test_posts_from_many_threads_lose_nothing),
+		cmocka_unit_test(test_a_big_set_waits_for_the_ui_piece_by_piece),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -560,7 +560,7 @@ static void radix_sort(uint64_t **a, uint64_t **tmp, size_t n)
 		all_or |= (*a)[i];
 	}
 	uint64_t differ = all_and ^ all_or;
-	int passes[8], n_passes = 0;
+	int passes[8] = { 0 }, n_passes = 0;
 	for (int p = 0; p < 8; p++)
 		if ((differ >> (8 * p)) & 0xff)
 			passes[n_passes++] = p;

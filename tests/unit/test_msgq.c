@@ -166,6 +166,18 @@ static void *poster(void *arg)
 	return NULL;
 }
 
+/* The UI's loop: take what is queued, else wait for the next wake-up (bounded). */
+static msg *take_or_wait(msgq *q)
+{
+	msg *got;
+	while (!(got = msgq_take(q))) {
+		struct pollfd p = { .fd = q->fds[0], .events = POLLIN };
+		assert_int_equal(poll(&p, 1, 30000), 1);
+		msgq_drain_pipe(q);
+	}
+	return got;
+}
+
 static void test_posts_from_many_threads_lose_nothing(void **state)
 {
 	(void)state;
@@ -176,15 +188,8 @@ static void test_posts_from_many_threads_lose_nothing(void **state)
 		assert_int_equal(pthread_create(&t[i], NULL, poster, &q), 0);
 	int next[POSTERS] = { 0 };
 	size_t total = 0;
-	/* the UI's loop: take what is queued, else wait for the next wake-up (bounded) */
 	while (total < (size_t)POSTERS * EACH) {
-		msg *got = msgq_take(&q);
-		if (!got) {
-			struct pollfd p = { .fd = q.fds[0], .events = POLLIN };
-			assert_int_equal(poll(&p, 1, 30000), 1);
-			msgq_drain_pipe(&q);
-			continue;
-		}
+		msg *got = take_or_wait(&q);
 		for (msg *m = got; m; m = m->next) {
 			assert_in_range(m->task_id, 0, POSTERS - 1);
 			assert_int_equal(m->done, next[m->task_id]);   /* each thread's order kept */
@@ -233,13 +238,7 @@ static void test_a_big_set_waits_for_the_ui_piece_by_piece(void **state)
 	assert_int_equal(pthread_create(&t, NULL, piece_poster, &q), 0);
 	int next = 0;
 	while (next < PIECES) {
-		msg *got = msgq_take(&q);
-		if (!got) {
-			struct pollfd p = { .fd = q.fds[0], .events = POLLIN };
-			assert_int_equal(poll(&p, 1, 30000), 1);
-			msgq_drain_pipe(&q);
-			continue;
-		}
+		msg *got = take_or_wait(&q);
 		/* never more than one piece waiting: the copies do not pile up */
 		assert_int_equal(count(got), 1);
 		assert_int_equal(got->done, next++);

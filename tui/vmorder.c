@@ -8,6 +8,13 @@
 
 #define NO_ID UINT32_MAX
 
+/* Open addressing over ids 0..n-1 of some table (a dict's texts, the combinations): slot
+ * holds an id or NO_ID; size is 0 or a power of two kept over twice the ids. */
+typedef struct {
+	uint32_t *slot;
+	size_t size;
+} id_slots;
+
 /* The distinct values of one string column, each with its rank under the column's collation
  * (values equal under it share a rank; an unknown value ranks after them all). */
 typedef struct {
@@ -16,8 +23,7 @@ typedef struct {
 	size_t n, cap;
 	uint32_t *rank;        /* by id, for the first n_ranked ids */
 	size_t n_ranked, rank_cap;
-	uint32_t *slots;       /* open addressing over the ids (NO_ID: empty) */
-	size_t n_slots;
+	id_slots index;        /* the ids by their text's hash */
 } dict;
 
 /* One VM's keys, worked out when it changes, and what the filter matches it against: a
@@ -79,8 +85,7 @@ struct vmorder {
 	 * until the filter does). */
 	combo *combos;
 	size_t n_combos, combos_cap;
-	uint32_t *combo_slots; /* open addressing over the combinations (NO_ID: empty) */
-	size_t n_combo_slots;
+	id_slots combo_index;  /* the combinations by their hash */
 	uint64_t *combo_hits;
 	unsigned long *combo_pass;
 	size_t combo_hits_cap, combo_pass_cap;
@@ -98,8 +103,6 @@ static bool is_text(vmorder_key k)
 	       k == VMO_FOLDER || k == VMO_FINDING || k == VMO_VCENTER;
 }
 
-/* ---- dictionaries ---- */
-
 static size_t hash_text(const char *s)
 {
 	size_t h = 1469598103934665603ull;
@@ -108,28 +111,53 @@ static size_t hash_text(const char *s)
 	return h;
 }
 
+/* ---- the ids' index (id_slots) ---- */
+
+static void slots_clear(id_slots *t)
+{
+	for (size_t i = 0; i < t->size; i++)
+		t->slot[i] = NO_ID;
+}
+
+static void slots_put(id_slots *t, size_t hash, uint32_t id)
+{
+	size_t h = hash & (t->size - 1);
+	while (t->slot[h] != NO_ID)
+		h = (h + 1) & (t->size - 1);
+	t->slot[h] = id;
+}
+
+/* Indexes id n-1, just appended to its table; over half full, the index is built again twice
+ * as big from every id's hash. */
+static void slots_added(id_slots *t, size_t n, size_t (*hash_of)(const void *table, uint32_t id),
+			const void *table)
+{
+	if (n * 2 <= t->size) {
+		slots_put(t, hash_of(table, (uint32_t)(n - 1)), (uint32_t)(n - 1));
+		return;
+	}
+	t->size = t->size ? t->size * 2 : 64;
+	free(t->slot);
+	t->slot = xmalloc(t->size * sizeof *t->slot);
+	slots_clear(t);
+	for (size_t id = 0; id < n; id++)
+		slots_put(t, hash_of(table, (uint32_t)id), (uint32_t)id);
+}
+
+/* ---- dictionaries ---- */
+
 static void dict_done(dict *d)
 {
 	for (size_t i = 0; i < d->n; i++)
 		free(d->s[i]);
 	free(d->s);
 	free(d->rank);
-	free(d->slots);
+	free(d->index.slot);
 }
 
-static void dict_index(dict *d, size_t n_slots)
+static size_t dict_hash_of(const void *table, uint32_t id)
 {
-	free(d->slots);
-	d->slots = xmalloc(n_slots * sizeof *d->slots);
-	for (size_t i = 0; i < n_slots; i++)
-		d->slots[i] = NO_ID;
-	d->n_slots = n_slots;
-	for (size_t id = 0; id < d->n; id++) {
-		size_t h = hash_text(d->s[id]) & (n_slots - 1);
-		while (d->slots[h] != NO_ID)
-			h = (h + 1) & (n_slots - 1);
-		d->slots[h] = (uint32_t)id;
-	}
+	return hash_text(((const dict *)table)->s[id]);
 }
 
 /* The id of s (a new one for a value not seen before); NO_ID for NULL (not known). */
@@ -137,21 +165,13 @@ static uint32_t dict_id(dict *d, const char *s)
 {
 	if (!s)
 		return NO_ID;
-	if (d->n_slots) {
-		for (size_t h = hash_text(s) & (d->n_slots - 1); d->slots[h] != NO_ID; h = (h + 1) & (d->n_slots - 1))
-			if (!strcmp(d->s[d->slots[h]], s))
-				return d->slots[h];
-	}
+	const id_slots *t = &d->index;
+	for (size_t h = hash_text(s) & (t->size - 1); t->size && t->slot[h] != NO_ID; h = (h + 1) & (t->size - 1))
+		if (!strcmp(d->s[t->slot[h]], s))
+			return t->slot[h];
 	d->s = xgrow(d->s, &d->cap, d->n + 1, sizeof *d->s);
 	d->s[d->n++] = xstrdup(s);
-	if (d->n * 2 > d->n_slots)
-		dict_index(d, d->n_slots ? d->n_slots * 2 : 64);
-	else {
-		size_t h = hash_text(s) & (d->n_slots - 1);
-		while (d->slots[h] != NO_ID)
-			h = (h + 1) & (d->n_slots - 1);
-		d->slots[h] = (uint32_t)(d->n - 1);
-	}
+	slots_added(&d->index, d->n, dict_hash_of, d);
 	return (uint32_t)(d->n - 1);
 }
 
@@ -268,43 +288,24 @@ static size_t hash_combo(const combo *c)
 	return (size_t)(h ^ h >> 29);
 }
 
-static void combo_index(vmorder *o, size_t n_slots)
+static size_t combo_hash_of(const void *table, uint32_t id)
 {
-	free(o->combo_slots);
-	o->combo_slots = xmalloc(n_slots * sizeof *o->combo_slots);
-	for (size_t i = 0; i < n_slots; i++)
-		o->combo_slots[i] = NO_ID;
-	o->n_combo_slots = n_slots;
-	for (size_t id = 0; id < o->n_combos; id++) {
-		size_t h = hash_combo(&o->combos[id]) & (n_slots - 1);
-		while (o->combo_slots[h] != NO_ID)
-			h = (h + 1) & (n_slots - 1);
-		o->combo_slots[h] = (uint32_t)id;
-	}
+	return hash_combo(&((const combo *)table)[id]);
 }
 
 static uint32_t combo_id(vmorder *o, const combo *c)
 {
-	if (o->n_combo_slots) {
-		for (size_t h = hash_combo(c) & (o->n_combo_slots - 1); o->combo_slots[h] != NO_ID;
-		     h = (h + 1) & (o->n_combo_slots - 1))
-			if (!memcmp(&o->combos[o->combo_slots[h]], c, sizeof *c))
-				return o->combo_slots[h];
-	}
+	const id_slots *t = &o->combo_index;
+	for (size_t h = hash_combo(c) & (t->size - 1); t->size && t->slot[h] != NO_ID; h = (h + 1) & (t->size - 1))
+		if (!memcmp(&o->combos[t->slot[h]], c, sizeof *c))
+			return t->slot[h];
 	o->combos = xgrow(o->combos, &o->combos_cap, o->n_combos + 1, sizeof *o->combos);
 	o->combo_hits = xgrow(o->combo_hits, &o->combo_hits_cap, o->n_combos + 1, sizeof *o->combo_hits);
 	o->combo_pass = xgrow(o->combo_pass, &o->combo_pass_cap, o->n_combos + 1, sizeof *o->combo_pass);
 	o->combos[o->n_combos] = *c;
 	o->combo_pass[o->n_combos] = 0; /* not worked out under any filter yet */
 	o->n_combos++;
-	if (o->n_combos * 2 > o->n_combo_slots)
-		combo_index(o, o->n_combo_slots ? o->n_combo_slots * 2 : 64);
-	else {
-		size_t h = hash_combo(c) & (o->n_combo_slots - 1);
-		while (o->combo_slots[h] != NO_ID)
-			h = (h + 1) & (o->n_combo_slots - 1);
-		o->combo_slots[h] = (uint32_t)(o->n_combos - 1);
-	}
+	slots_added(&o->combo_index, o->n_combos, combo_hash_of, o->combos);
 	return (uint32_t)(o->n_combos - 1);
 }
 
@@ -661,8 +662,7 @@ bool vmorder_update(vmorder *o, const fleet *fl)
 	if (all) { /* every row is keyed afresh below */
 		o->names_len = o->names_dead = 0;
 		o->n_combos = 0;
-		if (o->n_combo_slots)
-			combo_index(o, o->n_combo_slots);
+		slots_clear(&o->combo_index);
 	}
 	filter_memo_next_pass(o->memo); /* texts may have been freed since the last update */
 	bool names_stale = known < fl->n;
@@ -760,7 +760,7 @@ void vmorder_free(vmorder *o)
 	free(o->come);
 	free(o->touched);
 	free(o->combos);
-	free(o->combo_slots);
+	free(o->combo_index.slot);
 	free(o->combo_hits);
 	free(o->combo_pass);
 	filter_memo_free(o->memo);

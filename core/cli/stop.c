@@ -41,9 +41,10 @@ static void raise_level(int to, cli_stop_reason r)
 static void on_signal(int sig)
 {
 	int saved_errno = errno;
-	if (sig == SIGINT)
-		raise_level(atomic_load(&level) + 1 > 2 ? 2 : atomic_load(&level) + 1, CLI_STOP_SIGINT);
-	else
+	if (sig == SIGINT) {
+		int now = atomic_load(&level);
+		raise_level(now < 2 ? now + 1 : 2, CLI_STOP_SIGINT);
+	} else
 		raise_level(2, sig == SIGTERM ? CLI_STOP_SIGTERM : CLI_STOP_SIGHUP);
 	errno = saved_errno;
 }

@@ -934,9 +934,11 @@ static void snap_draw(view *v, ui *u, int y, int h, int w)
 		strbuf_addf(&sb, "An interrupted run on %s left %zu test snapshot%s behind: ", ui_vcenter_name(u, vc), n,
 			    n == 1 ? "" : "s");
 		for (size_t i = 0; i < n && i < 4; i++) {
+			/* The name now, else the one the test began with: the scan may not have read it yet. */
 			fleet_vm *vm = fleet_get_in(&u->fl, vc, shown[i]->moref);
-			strbuf_addf(&sb, "%s%s on %s", i ? ", " : "", shown[i]->snapshot_name,
-				    vm && vm->f.name ? vm->f.name : shown[i]->moref);
+			const char *name = vm && vm->f.name ? vm->f.name
+					   : shown[i]->vm_name[0] ? shown[i]->vm_name : shown[i]->moref;
+			strbuf_addf(&sb, "%s%s on %s", i ? ", " : "", shown[i]->snapshot_name, name);
 		}
 		if (n > 4)
 			strbuf_addf(&sb, " and %zu more", n - 4);

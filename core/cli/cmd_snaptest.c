@@ -356,8 +356,10 @@ static int handle_orphans(snap_opts *o, engine *e, vs_session *s, const char *vc
 		if (store_owner_of(db, "snaptests", refs[i].id, &ow, msg, sizeof msg) < 0)
 			continue;
 		store_owner_describe(&ow, who, sizeof who);
+		char vm[200];
+		snaptest_ref_vm(&refs[i], vm, sizeof vm);
 		fprintf(stderr, "quiescent snaptest: the test snapshot %s of %s is being taken by %s; "
-			"left alone\n", refs[i].snapshot_name, refs[i].moref, who);
+			"left alone\n", refs[i].snapshot_name, vm, who);
 	}
 	int n = store_snaptest_unfinished(db, vcenter, refs, ORPHANS_MAX, msg, sizeof msg);
 	if (n < 0) {
@@ -371,11 +373,13 @@ static int handle_orphans(snap_opts *o, engine *e, vs_session *s, const char *vc
 		return 0;
 	}
 	bool interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+	char vm[200];
+	snaptest_ref_vm(&refs[0], vm, sizeof vm);
 	if (!o->cleanup_orphans && !interactive) {
 		fprintf(stderr, "quiescent snaptest: %d test snapshot%s from an interrupted run may still "
 			"exist (%s on %s%s); run again with --cleanup-orphans to remove %s first, or on a "
 			"terminal to be asked\n", n, n == 1 ? "" : "s", refs[0].snapshot_name,
-			refs[0].moref, n > 1 ? ", ..." : "", n == 1 ? "it" : "them");
+			vm, n > 1 ? ", ..." : "", n == 1 ? "it" : "them");
 		return CLI_EXIT_USAGE;
 	}
 	vs_error err;
@@ -390,8 +394,9 @@ static int handle_orphans(snap_opts *o, engine *e, vs_session *s, const char *vc
 		bool remove = true;
 		if (!o->cleanup_orphans) {
 			char q[400];
+			snaptest_ref_vm(&refs[i], vm, sizeof vm);
 			snprintf(q, sizeof q, "An interrupted run left test snapshot %s on %s. Remove it?",
-				 refs[i].snapshot_name, refs[i].moref);
+				 refs[i].snapshot_name, vm);
 			remove = ask(q);
 		}
 		bool found;

@@ -1310,6 +1310,14 @@ int snaptest_orphan_cleanup(vs_conn *c, store *db, const store_snaptest_ref *ref
 	return snaptest_orphan_cleanup_bounded(c, db, ref, remove, 0, 0, found, msg, n);
 }
 
+void snaptest_ref_vm(const store_snaptest_ref *ref, char *buf, size_t n)
+{
+	if (ref->vm_name[0] && strcmp(ref->vm_name, ref->moref))
+		snprintf(buf, n, "%s (%s)", ref->vm_name, ref->moref);
+	else
+		snprintf(buf, n, "%s", ref->moref);
+}
+
 int snaptest_orphan_cleanup_bounded(vs_conn *c, store *db, const store_snaptest_ref *ref,
 				    bool remove, int grace, int task_timeout, bool *found, char *msg,
 				    size_t n)
@@ -1320,6 +1328,8 @@ int snaptest_orphan_cleanup_bounded(vs_conn *c, store *db, const store_snaptest_
 		task_timeout = 1800;
 	vs_error err;
 	vs_error_clear(&err);
+	char vm[200];
+	snaptest_ref_vm(ref, vm, sizeof vm);
 	char snap[VS_MOREF_MAX] = "";
 	*found = false;
 	/* Hands off a live test; a dead one is taken over first, so two clean-ups never race. */
@@ -1335,7 +1345,7 @@ int snaptest_orphan_cleanup_bounded(vs_conn *c, store *db, const store_snaptest_
 			char who[400];
 			store_owner_describe(&prev, who, sizeof who);
 			snprintf(msg, n, "the test snapshot %s of %s belongs to a test that %s is running: "
-				 "left alone", ref->snapshot_name, ref->moref, who);
+				 "left alone", ref->snapshot_name, vm, who);
 			return 0;
 		}
 	}
@@ -1351,7 +1361,7 @@ int snaptest_orphan_cleanup_bounded(vs_conn *c, store *db, const store_snaptest_
 		if (unreadable) {
 			snprintf(msg, n, "the task %s that creates %s on %s cannot be followed: %s; "
 				 "the leftover is offered again next time", ref->task_moref,
-				 ref->snapshot_name, ref->moref, err.message);
+				 ref->snapshot_name, vm, err.message);
 			return -1;
 		}
 		vs_error_clear(&err);
@@ -1359,7 +1369,7 @@ int snaptest_orphan_cleanup_bounded(vs_conn *c, store *db, const store_snaptest_
 	int k = find_by_name_grace(c, ref->moref, ref->snapshot_name, snap, sizeof snap, grace, &err);
 	bool vm_gone = k < 0 && !strcmp(err.fault, "ManagedObjectNotFound");
 	if (k < 0 && !vm_gone) {
-		snprintf(msg, n, "the snapshots of %s cannot be read: %s", ref->moref, err.message);
+		snprintf(msg, n, "the snapshots of %s cannot be read: %s", vm, err.message);
 		return -1;
 	}
 	*found = k == 1;
@@ -1369,20 +1379,19 @@ int snaptest_orphan_cleanup_bounded(vs_conn *c, store *db, const store_snaptest_
 		res.state = STORE_SNAPTEST_ORPHAN;
 		res.snapshot_moref = snap;
 		snprintf(msg, n, "left %s on %s as it is (remove it in the vSphere Client)",
-			 ref->snapshot_name, ref->moref);
+			 ref->snapshot_name, vm);
 	} else if (*found) {
 		res.snapshot_moref = snap;
 		if (remove_snapshot(c, ref->moref, ref->snapshot_name, snap, task_timeout, grace, &err) < 0) {
 			snprintf(msg, n, "the leftover test snapshot %s of %s cannot be removed: %s",
-				 ref->snapshot_name, ref->moref, err.message);
+				 ref->snapshot_name, vm, err.message);
 			return -1;
 		}
 		res.snapshot_removed = true;
-		snprintf(msg, n, "removed the leftover test snapshot %s of %s", ref->snapshot_name,
-			 ref->moref);
+		snprintf(msg, n, "removed the leftover test snapshot %s of %s", ref->snapshot_name, vm);
 	} else {
 		snprintf(msg, n, "%s of %s no longer exists%s: nothing to remove", ref->snapshot_name,
-			 ref->moref, vm_gone ? " (the VM is gone)" : "");
+			 vm, vm_gone ? " (the VM is gone)" : "");
 	}
 	char serr[256];
 	if (db && store_snaptest_finish(db, ref->id, &res, serr, sizeof serr) < 0) {

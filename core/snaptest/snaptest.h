@@ -158,6 +158,10 @@ void snaptest_run_many(const snaptest_env *env, const vm_facts *const *f, const 
 
 /* ---- orphans: tests a crash left unfinished ---- */
 
+/* The VM of a leftover as people know it: "name (moref)", the moref alone when the name was
+ * not recorded. The name is the one the test began with; the moref finds the VM. */
+void snaptest_ref_vm(const store_snaptest_ref *ref, char *buf, size_t n);
+
 /* A test a live process still runs is left alone (0, msg says whose). A dead one is taken
  * over; a creating task that still runs is waited for (its end makes the snapshot). Then it
  * looks the orphan's snapshot up (by name on its VM) and removes it when remove is true

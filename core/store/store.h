@@ -391,6 +391,7 @@ int store_writer_result_add(store *s, int64_t snaptest_id, const store_writer_re
 typedef struct {
 	int64_t id;
 	char moref[64];
+	char vm_name[128];           /* the VM's name when the test began */
 	char snapshot_name[128];
 	store_snaptest_state state;
 	char task_moref[64];         /* the creating task, "" when not known */

@@ -174,7 +174,8 @@ int store_writer_result_add(store *s, int64_t snaptest_id, const store_writer_re
 }
 
 static const char sql_unfinished[] =
-	"SELECT t.id, t.moref, t.snapshot_name, t.state, t.task_moref, t.owner_lock FROM snaptests t"
+	"SELECT t.id, t.moref, t.snapshot_name, t.state, t.task_moref, t.owner_lock, t.vm_name"
+	" FROM snaptests t"
 	" JOIN connections c ON c.id = t.connection_id"
 	" WHERE t.state IN ('created', 'running', 'orphan') AND c.server = ?1 COLLATE NOCASE"
 	" ORDER BY t.id";
@@ -203,6 +204,8 @@ static int list_tests(store *s, const char *vcenter, bool live, store_snaptest_r
 		r->state = !state ? STORE_SNAPTEST_CREATED
 			   : strcmp(state, "running") == 0 ? STORE_SNAPTEST_RUNNING
 			   : strcmp(state, "orphan") == 0 ? STORE_SNAPTEST_ORPHAN : STORE_SNAPTEST_CREATED;
+		const char *name = (const char *)sqlite3_column_text(st, 6);
+		snprintf(r->vm_name, sizeof r->vm_name, "%s", name ? name : "");
 		const char *task = (const char *)sqlite3_column_text(st, 4);
 		snprintf(r->task_moref, sizeof r->task_moref, "%s", task ? task : "");
 	}

@@ -869,6 +869,7 @@ static void test_snaptest_records(void **state)
 	assert_int_equal(store_snaptest_unfinished(s, "vc01.example.com", refs, 4, err, sizeof err), 2);
 	assert_int_equal(refs[0].id, id);
 	assert_string_equal(refs[0].moref, "vm-42");
+	assert_string_equal(refs[0].vm_name, "sql-prod-01");
 	assert_string_equal(refs[0].snapshot_name, "quiescent-test-20261122T100000Z");
 	assert_int_equal(refs[0].state, STORE_SNAPTEST_CREATED);
 	assert_int_equal(store_snaptest_unfinished(s, "vc01.example.com", refs, 1, err, sizeof err), 1);

@@ -446,6 +446,38 @@ static int recover_all(engine *e, const char *vcenter, const fix_exec_opts *eo,
 	return engine_recover(e, eo, ids, (size_t)n, say_recovery, busy) ? 1 : 0;
 }
 
+/* Names the VMs not ready that another live process changes now and that this run will not
+ * touch (no step, or the plan only printed): their state is that run's, half done, and the
+ * answer is "later" (busy), not "not ready". The VMs this run applies steps to are checked
+ * when each is claimed. */
+static bool say_held(store *db, const char *vcenter, const scan_result *r, const fix_plan *plan,
+		     bool apply)
+{
+	bool held = false;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->verdicts[i].status == STATUS_READY || r->verdicts[i].status == STATUS_NA)
+			continue;
+		const fix_vm_plan *pv = NULL;
+		for (size_t j = 0; j < plan->n_vms && !pv; j++)
+			if (!strcmp(plan->vms[j].moref, r->facts[i].moref))
+				pv = &plan->vms[j];
+		if (apply && pv && pv->n_steps > 0)
+			continue;
+		store_owner who;
+		char msg[512], desc[400];
+		int h = store_vm_holder(db, vcenter, r->facts[i].moref, &who, msg, sizeof msg);
+		if (h < 0)
+			fprintf(stderr, "quiescent fix: %s\n", msg);
+		if (h <= 0)
+			continue;
+		store_owner_describe(&who, desc, sizeof desc);
+		fprintf(stderr, "quiescent fix: %s is being changed by %s; left alone (run again when "
+			"that ends)\n", r->facts[i].name ? r->facts[i].name : r->facts[i].moref, desc);
+		held = true;
+	}
+	return held;
+}
+
 /* After a stop: 6 when every VM that was on is on again, else 7 naming the ones that are not. */
 static int stopped_exit(const fix_plan *p, const fix_summary *sum)
 {
@@ -590,6 +622,7 @@ static int run(fix_opts *o)
 					result.verdicts[i].status == STATUS_NA;
 	}
 	bool apply = o->apply && fix_plan_vms_with_steps(&plan) > 0;
+	busy |= say_held(db, vcenter, &result, &plan, apply);
 	if (apply && *cli_stop_level()) {
 		fprintf(stderr, "quiescent fix: stopped (%s) before any VM was changed\n",
 			cli_stop_reason_name(cli_stop_why()));

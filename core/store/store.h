@@ -313,6 +313,11 @@ typedef enum { STORE_CLAIM_PLAN_VM, STORE_CLAIM_SNAPTEST } store_claim_kind;
  * it holds while that first work runs; a second work of ours on the VM does not renew it). */
 int store_vm_claim(store *s, store_claim_kind kind, int64_t row_id, store_owner *who, char *err,
 		   size_t errlen);
+/* Whether another live process works on the VM (server as the connection names it): 1 (who
+ * says which process), 0 (nobody, or this process), -1 with err. Reads only: a claim is taken
+ * with store_vm_claim. */
+int store_vm_holder(store *s, const char *server, const char *moref, store_owner *who, char *err,
+		    size_t errlen);
 /* Ends the claims a plan's VMs hold (its run is over): only rows that still name one of its
  * VMs; a claim another run took since is not touched. 0 or -1 with err. */
 int store_plan_release_claims(store *s, int64_t plan_id, char *err, size_t errlen);

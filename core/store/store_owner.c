@@ -365,6 +365,27 @@ int store_vm_claim(store *s, store_claim_kind kind, int64_t row_id, store_owner 
 	return store_commit(s, err, errlen) < 0 ? -1 : 1;
 }
 
+int store_vm_holder(store *s, const char *server, const char *moref, store_owner *who, char *err,
+		    size_t errlen)
+{
+	sqlite3_stmt *rd = store_stmt(s, sql_claim_read, err, errlen);
+	if (!rd)
+		return -1;
+	store_bind_text(rd, 1, server);
+	store_bind_text(rd, 2, moref);
+	int rc = sqlite3_step(rd);
+	char *kind = rc == SQLITE_ROW ? xstrdup((const char *)sqlite3_column_text(rd, 0)) : NULL;
+	int64_t row_id = rc == SQLITE_ROW ? sqlite3_column_int64(rd, 1) : 0;
+	sqlite3_reset(rd);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, errlen, "cannot read the VM's claim");
+	if (!kind)
+		return 0;
+	int h = claim_held(s, kind, row_id, who, err, errlen);
+	free(kind);
+	return h == 1 ? 1 : h < 0 ? -1 : 0;
+}
+
 int store_plan_release_claims(store *s, int64_t plan_id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, "DELETE FROM vm_claims WHERE kind = 'plan_vm' AND row_id"

@@ -488,6 +488,33 @@ class OwnershipTest(LabTestCase):
                                  " s.plan_vm_id WHERE v.plan_id = 1 AND s.state IN"
                                  " ('skipped', 'failed')"), [(0,)])
 
+    def test_plan_of_a_vm_being_fixed_says_busy(self):
+        """Printing a plan for a VM another live fix is changing: the VM is named with its
+        owner and the answer is busy (9, try later), not "not ready" (1); nothing changes.
+        The fix is held still (SIGSTOP) while asked, so the answer never races its end."""
+        db = self.db("planbusy")
+        p = self.start_fix(db, "cycle-011")
+        wait_sql(db, "SELECT count(*) FROM steps WHERE kind='shutdown_guest' AND state='running'",
+                 "the guest shutdown to start")
+        p.send_signal(signal.SIGSTOP)
+        try:
+            r = quiescent(self.lab, "fix", *self.conn(), "--vm", "cycle-011", "--format", "json",
+                          db=db, guest_login=GUEST)
+        finally:
+            p.send_signal(signal.SIGCONT)
+        self.assertEqual(r.returncode, 9, r.stderr)
+        self.assertIn("cycle-011 is being changed by another quiescent, pid %d" % p.pid, r.stderr)
+        self.assertEqual([v["name"] for v in json.loads(r.stdout)["plan"]["vms"]], ["cycle-011"])
+        self.assertEqual(sql(db, "SELECT count(*) FROM plans"), [(1,)])
+        out, err = p.communicate(timeout=240)
+        self.assertIn(p.returncode, (0, 1), err)
+        self.assertEqual(self.vc.power("cycle-011"), "poweredOn")
+        # once the fix has ended, the same question is answered on the VM's merits
+        r = quiescent(self.lab, "fix", *self.conn(), "--vm", "cycle-011", "--format", "json",
+                      db=db, guest_login=GUEST)
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        self.assertNotIn("is being changed by", r.stderr)
+
     def test_cleanup_leaves_a_live_test_alone(self):
         db = self.db("livesnap")
         p = self.start(db, "snaptest", "snap-own", "--format", "json")

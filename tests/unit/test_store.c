@@ -1110,13 +1110,22 @@ static void test_plan_claims_at_start(void **state)
 	assert_true(who.alive);
 	assert_int_equal(who.pid, pid);
 	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM vm_claims"), 2);
+	/* Only asking (a plan printed): the same answer, nothing claimed. */
+	memset(&who, 0, sizeof who);
+	assert_int_equal(store_vm_holder(s, "VC01.example.com", "vm-41", &who, err, sizeof err), 1);
+	assert_int_equal(who.pid, pid);
+	assert_int_equal(store_vm_holder(s, "vc01.example.com", "vm-43", &who, err, sizeof err), 0);
+	assert_int_equal(store_vm_holder(s, "vc02", "vm-41", &who, err, sizeof err), 0);
 	assert_int_equal(write(go[1], "g", 1), 1);
 	assert_int_equal(read(result[0], &c, 1), 1);
 	assert_int_equal(c, 'd');
 	assert_int_equal(test_query_i64(fx->db.path, "SELECT count(*) FROM vm_claims"), 0);
+	assert_int_equal(store_vm_holder(s, "vc01.example.com", "vm-41", &who, err, sizeof err), 0);
 	def.snapshot_name = "t2";
 	int64_t id = store_snaptest_create(s, conn, &def, err, sizeof err);
 	assert_true(id > 0);
+	/* our own test: not another process's */
+	assert_int_equal(store_vm_holder(s, "vc01.example.com", "vm-42", &who, err, sizeof err), 0);
 	/* A release touches only its own plan's rows: the test's claim stays. */
 	assert_int_equal(store_plan_release_claims(s, test_query_i64(fx->db.path, "SELECT id FROM plans"),
 						   err, sizeof err), 0);

@@ -249,6 +249,23 @@ class SnaptestTest(unittest.TestCase):
         self.assertEqual(unfinished, [])
         self.assertTrue({"app-2019", "fs-2019", "freeze-2019", "timeout-2019"} <= {r[0] for r in rows})
 
+    def test_12_manifest_unreadable_is_not_proven(self):
+        """The snapshot was taken and removed, but its VSS manifest could not be downloaded
+        (the datastore answers 503 past the network grace): the level it achieved is not
+        known. That is exit 4 (not proven), never a level and never "not ready"."""
+        r, t = self.run_json("nomanifest-2019", "--network-grace", "3")
+        self.assertEqual(r.returncode, 4, r.stderr)
+        a = t["nomanifest-2019"]
+        self.assertIn("the snapshot's VSS manifest could not be read", a["achieved_unknown"])
+        self.assertIn("HTTP 503", a["achieved_unknown"])
+        self.assertIsNone(a["manifest"])
+        self.assertNotEqual(a["achieved_level"], "application")
+        self.assertEqual((a["snapshot"]["created"], a["snapshot"]["removed"]), (True, True))
+        self.assertEqual(self.snapshots_left("nomanifest-2019"), [])
+        row = self.rows("nomanifest-2019")[-1]
+        self.assertEqual(row["state"], "removed")
+        self.assertIsNone(row["manifest"])
+
 
 if __name__ == "__main__":
     unittest_main()

@@ -13,6 +13,7 @@ import (
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path"
 	"reflect"
@@ -122,6 +123,12 @@ func (p *parser) faults(m map[string]interface{}) []FaultSpec {
 		}
 		if strings.HasPrefix(f.Kind, "task_") && !strings.HasSuffix(f.Method, "_Task") {
 			p.fail(path+".method", "kind %s needs a method ending in _Task (a glob such as \"*_Task\" works), not %q", f.Kind, f.Method)
+		}
+		if f.Method == fileGet && !contains([]string{"delay_ms", "drop_connection", "http_500", "http_503"}, f.Kind) {
+			p.fail(path+".kind", "method %q (a datastore file download) takes delay_ms, drop_connection, http_500 or http_503, not %s", fileGet, f.Kind)
+		}
+		if f.Method == fileGet && (f.Fault != "" || f.Phase == "after") {
+			p.fail(path, "method %q (a datastore file download, not SOAP) has no fault type and no phase after", fileGet)
 		}
 		if f.Kind == "vm_inaccessible" && f.VM == "" {
 			p.fail(path+".vm", "required for kind vm_inaccessible")
@@ -264,6 +271,32 @@ func (f *front) observe(w http.ResponseWriter, r *http.Request, body []byte, met
 	if hasVM {
 		name = f.lab.vmName(ref)
 	}
+	return f.decide(w, r, body, method, name, ref, hasVM)
+}
+
+// fileGet is the method name fault rules and the request log give a datastore file
+// download (HTTP GET /folder/<VM directory>/<file>: how clients read a snapshot's VSS
+// manifest). It is not SOAP; its VM is the one its directory is named after (vcsim names
+// a VM's directory after the VM). "*" does not match it: the glob stops at the slash.
+const fileGet = "GET /folder"
+
+// observeFileGet is observe for a datastore file download.
+func (f *front) observeFileGet(w http.ResponseWriter, r *http.Request) bool {
+	if f.faults == nil && f.reqlog == nil {
+		return false
+	}
+	dir := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/folder/"), "/", 2)[0]
+	name, err := url.PathUnescape(dir)
+	if err != nil {
+		name = dir
+	}
+	return f.decide(w, r, nil, fileGet, name, types.ManagedObjectReference{}, false)
+}
+
+// decide is observe's rule: the request (body nil for a file download) named by method and
+// VM name; ref when it names a VirtualMachine.
+func (f *front) decide(w http.ResponseWriter, r *http.Request, body []byte, method, name string,
+	ref types.ManagedObjectReference, hasVM bool) bool {
 	var rule *faultRule
 	if f.faults != nil {
 		rule = f.faults.match(method, name)
@@ -292,7 +325,7 @@ func (f *front) observe(w http.ResponseWriter, r *http.Request, body []byte, met
 	case "delay_ms":
 		return false
 	case "drop_connection":
-		if rule.Phase == "after" {
+		if rule.Phase == "after" && body != nil {
 			f.dispatch(httptest.NewRecorder(), r, body, method)
 		}
 		panic(http.ErrAbortHandler) // net/http closes the connection without a response

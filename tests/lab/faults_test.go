@@ -32,6 +32,8 @@ func TestFaultScenarioErrors(t *testing.T) {
 		{`{"faults":[{"kind":"delay_ms","after":-1}]}`, "faults[0].after: must be an integer"},
 		{`{"faults":[{"kind":"delay_ms","method":"[x"}]}`, "faults[0].method: bad glob"},
 		{`{"faults":{"kind":"delay_ms"}}`, "faults: must be an array"},
+		{`{"faults":[{"kind":"session_expire","method":"GET /folder"}]}`, "faults[0].kind: method \"GET /folder\" (a datastore file download) takes"},
+		{`{"faults":[{"kind":"drop_connection","method":"GET /folder","phase":"after"}]}`, "faults[0]: method \"GET /folder\" (a datastore file download, not SOAP) has no"},
 	}
 	for _, c := range cases {
 		_, err := ParseScenario([]byte(c.json))

@@ -65,6 +65,9 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		serviceVersions(w, f.lab.sc.VCenter.Version)
 		return
 	}
+	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/folder/") && f.observeFileGet(w, r) {
+		return
+	}
 	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/sdk") {
 		f.inner.ServeHTTP(w, r)
 		return

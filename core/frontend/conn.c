@@ -3,6 +3,7 @@
 #include "util/secret.h"
 #include "util/url.h"
 #include "util/xalloc.h"
+#include "vsphere/inventory.h"
 #include "vsphere/known_hosts.h"
 
 #include <stdio.h>
@@ -165,6 +166,22 @@ int conn_opts_parse_arg(conn_opts *o, int argc, char **argv, int *i, char *msg, 
 		o->insecure = true;
 		return 1;
 	}
+	if (!strcmp(arg, "--read-streams") || !strncmp(arg, "--read-streams=", 15)) {
+		if (!arg[14] && *i + 1 >= argc) {
+			snprintf(msg, n, "--read-streams needs a value");
+			return -1;
+		}
+		const char *value = arg[14] ? arg + 15 : argv[++*i];
+		char *end;
+		long v = strtol(value, &end, 10);
+		if (end == value || *end || v < 1 || v > INVENTORY_STREAMS_MAX) {
+			snprintf(msg, n, "--read-streams takes a number from 1 to %d, not '%s'",
+				 INVENTORY_STREAMS_MAX, value);
+			return -1;
+		}
+		o->read_streams = (int)v;
+		return 1;
+	}
 	if (!strcmp(arg, "--password")) {
 		snprintf(msg, n, "passwords are not taken on the command line: set QUIESCENT_PASSWORD or answer the prompt");
 		return -1;
@@ -289,6 +306,8 @@ const char *conn_opts_help(void)
 	       "  --known-hosts FILE    govc-style known hosts (env GOVC_TLS_KNOWN_HOSTS,\n"
 	       "                        default $XDG_CONFIG_HOME/quiescent/known_hosts)\n"
 	       "  -k, --insecure        do not verify the certificate at all (env GOVC_INSECURE)\n"
+	       "  --read-streams N      read the VMs in N slices at once, each over its own\n"
+	       "                        connection (1 to 8, default 2; 1: one retrieval)\n"
 	       "  --guest-user USER     guest login for the guest probe; password: env\n"
 	       "                        QUIESCENT_GUEST_PASSWORD, GOVC_GUEST_LOGIN=user:pass, or a prompt\n"
 	       "  --guest-logins FILE   guest accounts per VM name or folder (default\n"
@@ -356,6 +375,8 @@ int conn_trust_note(const conn_opts *o, char *buf, size_t n)
 
 vs_session *conn_open(const conn_opts *o, vs_error *err)
 {
+	if (o->read_streams)
+		inventory_set_streams(o->read_streams);
 	vs_connect_opts c = {
 		.url = o->server,
 		.user = o->user,

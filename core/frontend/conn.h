@@ -31,6 +31,7 @@ typedef struct {
 	bool guest_from_env;
 	char *guest_logins_path;  /* --guest-logins, default in the config dir */
 	guest_logins *guest_logins; /* its rules, passwords fetched by conn_opts_complete */
+	int read_streams;    /* --read-streams: slices of the VMs read at once (0: default) */
 	char *pin_advice;    /* how the user pins an untrusted certificate, completed by its
 			      * fingerprint: NULL for "pass --thumbprint" (the console says
 			      * "run :connect SERVER") */

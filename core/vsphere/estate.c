@@ -1,5 +1,6 @@
 #include "vsphere/estate.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,21 @@ struct estate {
 	intern_table *strings;
 	entry *slots;
 	size_t cap, n;
+	/* The inventory is read over several connections at once: their VMs' parents and hosts
+	 * come in from several threads. Held by every public function, never across calls. */
+	pthread_mutex_t mu;
 };
+
+/* const: a lookup changes nothing of the estate, but its lock is taken all the same. */
+static void lock(const estate *e)
+{
+	pthread_mutex_lock((pthread_mutex_t *)&e->mu);
+}
+
+static void unlock(const estate *e)
+{
+	pthread_mutex_unlock((pthread_mutex_t *)&e->mu);
+}
 
 static const char *const container_paths[] = { "name", "parent" };
 static const vs_prop_spec container_specs[] = {
@@ -76,6 +91,7 @@ estate *estate_new(void)
 	e->strings = intern_new();
 	e->cap = 256;
 	e->slots = xcalloc(e->cap, sizeof *e->slots);
+	pthread_mutex_init(&e->mu, NULL);
 	return e;
 }
 
@@ -85,6 +101,7 @@ void estate_free(estate *e)
 		return;
 	intern_free(e->strings);
 	free(e->slots);
+	pthread_mutex_destroy(&e->mu);
 	free(e);
 }
 
@@ -141,7 +158,9 @@ static entry *get(estate *e, const char *moref, kind k)
 
 void estate_set_root(estate *e, const char *root_folder)
 {
+	lock(e);
 	get(e, root_folder, K_ROOT)->kind = K_ROOT;
+	unlock(e);
 }
 
 void estate_set(estate *e, const char *obj_type, const char *moref, const char *prop,
@@ -150,6 +169,7 @@ void estate_set(estate *e, const char *obj_type, const char *moref, const char *
 	kind k = kind_of(obj_type);
 	if (k == K_NONE || !moref || !*moref)
 		return;
+	lock(e);
 	entry *en = get(e, moref, k);
 	en->kind = (unsigned char)k;
 	const char *v = value && *value ? intern(e->strings, value) : NULL;
@@ -159,15 +179,18 @@ void estate_set(estate *e, const char *obj_type, const char *moref, const char *
 		en->parent = v;
 	else if (!strcmp(prop, "runtime.host") && k == K_VM)
 		en->host = v;
+	unlock(e);
 }
 
 void estate_forget(estate *e, const char *moref)
 {
+	lock(e);
 	entry *en = find(e, moref);
 	if (en && en->kind != K_ROOT) {
 		en->kind = K_NONE;
 		en->name = en->parent = en->host = NULL;
 	}
+	unlock(e);
 }
 
 /* Walks up from a VM's parent folder: the path's names top first into names, the datacenter
@@ -191,7 +214,7 @@ static bool folder_chain(const estate *e, const entry *vm, const char **names, s
 	return false;
 }
 
-bool estate_complete(const estate *e, const char *vm_moref)
+static bool complete(const estate *e, const char *vm_moref)
 {
 	const entry *vm = find(e, vm_moref);
 	if (!vm)
@@ -208,6 +231,14 @@ bool estate_complete(const estate *e, const char *vm_moref)
 	return true;
 }
 
+bool estate_complete(const estate *e, const char *vm_moref)
+{
+	lock(e);
+	bool yes = complete(e, vm_moref);
+	unlock(e);
+	return yes;
+}
+
 /* Replaces *dst with s (interned: a fleet has few folders, datacenters, clusters and hosts)
  * when they differ; true when it changed. */
 static bool set_if(char **dst, const char *s)
@@ -220,6 +251,7 @@ static bool set_if(char **dst, const char *s)
 
 bool estate_resolve(const estate *e, vm_facts *f)
 {
+	lock(e);
 	const entry *vm = find(e, f->moref);
 	const char *names[MAX_DEPTH], *dc = NULL;
 	size_t n = 0;
@@ -241,6 +273,7 @@ bool estate_resolve(const estate *e, vm_facts *f)
 	changed |= set_if(&f->datacenter, dc);
 	changed |= set_if(&f->host, h ? h->name : NULL);
 	changed |= set_if(&f->cluster, cr && cr->kind == K_CLUSTER ? cr->name : NULL);
+	unlock(e);
 	free(path);
 	return changed;
 }

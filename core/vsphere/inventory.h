@@ -30,6 +30,12 @@ const char *const *inventory_view_types(size_t *n);
 /* Objects per RetrievePropertiesEx page: bounds the response held in memory at once. */
 #define INVENTORY_PAGE_SIZE 250
 
+/* The VMs are read in up to this many slices at once, each over its own connection
+ * (inventory_set_streams: 1 reads them in one retrieval, as most clients do). */
+#define INVENTORY_STREAMS 2
+#define INVENTORY_STREAMS_MAX 8
+void inventory_set_streams(int n);
+
 /* Every VM (templates included) whose name matches one of the fnmatch(3) globs (all VMs when
  * n_globs is 0), sorted by name then moref. A VM whose name vCenter could not read has
  * name NULL (kept only without globs; facts_error says why). tools_upgrade_running is not

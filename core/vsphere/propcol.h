@@ -83,16 +83,24 @@ typedef struct {
 	const char *const *paths;
 	size_t n_paths;
 } vs_prop_spec;
-/* One PropertyFilterSpec: the objects of a ContainerView, with one propSet per spec. */
+/* One PropertyFilterSpec: the objects of a ContainerView, with one propSet per spec; or, with
+ * n_objs, the objects listed (objs[], all of type obj_type) and no view (view_moref unused). */
 typedef struct {
 	const char *view_moref;
 	const vs_prop_spec *specs;
 	size_t n_specs;
+	const char *obj_type;
+	const char *const *objs;
+	size_t n_objs;
 } vs_view_filter;
 /* Every filter's objects in one result; servers answer the filters in order (objects the
- * consumer needs first go in the first filter). */
+ * consumer needs first go in the first filter). fetch_ahead: the next page is asked for on a
+ * second connection as soon as a page's token is read (one retrieval alone: the server works
+ * while the client parses); without it each page is asked for when the last one is parsed
+ * and no page is ever held whole (several retrievals at once already keep the server busy). */
 int vs_retrieve_stream(vs_conn *c, const vs_view_filter *filters, size_t n_filters,
-		       int page_size, const vs_val_sink *sink, void *ctx, vs_error *err);
+		       int page_size, bool fetch_ahead, const vs_val_sink *sink, void *ctx,
+		       vs_error *err);
 
 /* Same over the objects found by following `traverse_path` of one root object, e.g. root
  * "TaskManager"/"TaskManager", path "recentTask", type "Task". */

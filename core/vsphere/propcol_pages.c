@@ -135,14 +135,15 @@ static int one_page(vs_conn *c, const char *body, const char *method, vs_sax_pag
 }
 
 int vs_retrieve_stream(vs_conn *c, const vs_view_filter *filters, size_t n_filters,
-		       int page_size, const vs_val_sink *sink, void *ctx, vs_error *err)
+		       int page_size, bool fetch_ahead, const vs_val_sink *sink, void *ctx,
+		       vs_error *err)
 {
 	vs_error local;
 	if (!err)
 		err = &local;
 	vs_error_clear(err);
 	const char *pc = vs_propcol_content(c)->property_collector;
-	prefetch pf = { .main = c, .pc = pc, .enabled = !vs_pc_seam() && page_size > 0 };
+	prefetch pf = { .main = c, .pc = pc, .enabled = fetch_ahead && !vs_pc_seam() && page_size > 0 };
 	strbuf_init(&pf.body);
 	strbuf_init(&pf.token);
 	strbuf_init(&pf.resp);

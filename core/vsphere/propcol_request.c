@@ -68,8 +68,7 @@ void vs_pc_filter_spec(strbuf *sb, const char *root_type, const char *root_moref
 	vs_pc_filter_specs(sb, root_type, root_moref, traverse_path, &one, 1);
 }
 
-void vs_pc_filter_specs(strbuf *sb, const char *root_type, const char *root_moref,
-			const char *traverse_path, const vs_prop_spec *specs, size_t n_specs)
+static void prop_sets(strbuf *sb, const vs_prop_spec *specs, size_t n_specs)
 {
 	for (size_t s = 0; s < n_specs; s++) {
 		strbuf_adds(sb, "<propSet>");
@@ -78,6 +77,12 @@ void vs_pc_filter_specs(strbuf *sb, const char *root_type, const char *root_more
 			vs_soap_add_text(sb, "pathSet", specs[s].paths[i]);
 		strbuf_adds(sb, "</propSet>");
 	}
+}
+
+void vs_pc_filter_specs(strbuf *sb, const char *root_type, const char *root_moref,
+			const char *traverse_path, const vs_prop_spec *specs, size_t n_specs)
+{
+	prop_sets(sb, specs, n_specs);
 	strbuf_adds(sb, "<objectSet>");
 	vs_soap_add_moref(sb, "obj", root_type, root_moref);
 	if (traverse_path) {
@@ -188,6 +193,17 @@ void vs_pc_retrieve_body_specs(strbuf *sb, const char *pc, const char *root_type
 	strbuf_adds(sb, "</options></RetrievePropertiesEx>");
 }
 
+/* A filter's content for listed objects: its propSets, then one objectSet per object. */
+static void objects_spec(strbuf *sb, const vs_view_filter *f)
+{
+	prop_sets(sb, f->specs, f->n_specs);
+	for (size_t i = 0; i < f->n_objs; i++) {
+		strbuf_adds(sb, "<objectSet>");
+		vs_soap_add_moref(sb, "obj", f->obj_type, f->objs[i]);
+		strbuf_adds(sb, "<skip>false</skip></objectSet>");
+	}
+}
+
 void vs_pc_retrieve_body_views(strbuf *sb, const char *pc, const vs_view_filter *filters,
 			       size_t n_filters, int page_size)
 {
@@ -195,8 +211,11 @@ void vs_pc_retrieve_body_views(strbuf *sb, const char *pc, const vs_view_filter 
 	vs_pc_begin_method(sb, "RetrievePropertiesEx", "PropertyCollector", pc);
 	for (size_t i = 0; i < n_filters; i++) {
 		strbuf_adds(sb, "<specSet>");
-		vs_pc_filter_specs(sb, "ContainerView", filters[i].view_moref, "view",
-				   filters[i].specs, filters[i].n_specs);
+		if (filters[i].n_objs)
+			objects_spec(sb, &filters[i]);
+		else
+			vs_pc_filter_specs(sb, "ContainerView", filters[i].view_moref, "view",
+					   filters[i].specs, filters[i].n_specs);
 		strbuf_adds(sb, "</specSet>");
 	}
 	strbuf_adds(sb, "<options>");

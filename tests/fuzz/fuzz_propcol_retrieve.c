@@ -43,8 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			vs_val_sink sink = fz_val_sink;
 			sink.on_missing = (data[0] & 8) ? on_missing : NULL;
 			vs_prop_spec spec = { "VirtualMachine", paths, 3 };
-			vs_view_filter filter = { "session[x]y", &spec, 1 };
-			(void)vs_retrieve_stream(NULL, &filter, 1, 2, &sink, NULL, &err);
+			vs_view_filter filter = { .view_moref = "session[x]y", .specs = &spec, .n_specs = 1 };
+			(void)vs_retrieve_stream(NULL, &filter, 1, 2, true, &sink, NULL, &err);
 		} else {
 			(void)vs_retrieve(NULL, "session[x]y", "VirtualMachine", paths, 3, 2, on_prop,
 					  (data[0] & 8) ? on_missing : NULL, NULL, &err);

@@ -5,7 +5,9 @@ tests/tsan/run.sh fails on any.
   - scan with the guest probe: 120 Windows guests over 6 hosts, the default pool (32 threads);
   - fix --concurrency 4 of 8 VMs needing a power cycle, and one stopped by Ctrl-C (the stop
     level read by its workers while the handler raises it);
-  - snaptest --parallel 3 of three VMs.
+  - snaptest --parallel 3 of three VMs;
+  - scan --read-streams 3 of 1,200 VMs (three slices read at once into one estate), and the
+    same with a slice failing (the others stop).
 """
 import json
 import os
@@ -91,8 +93,29 @@ def snaptests(tmp):
               "snaptest --parallel 3 (exit %d, %d tests)" % (r.returncode, len(tests)), r.stderr)
 
 
+def sliced_scans(tmp):
+    fleet = os.path.join(HERE, "..", "bench", "scenarios", "fleet100.json")
+    with open(fleet) as f:
+        sc = json.load(f)
+    for faults in ([], [{"method": "ContinueRetrievePropertiesEx", "after": 1, "kind": "http_500",
+                         "fault": "SystemError"}]):
+        sc["faults"] = faults
+        with Lab(sc, speed=1000, scale=12) as lab:
+            r = quiescent(lab, "scan", "--server", lab.url, "--thumbprint", lab.thumbprint,
+                          "--no-probe", "--format", "json", "--read-streams", "3",
+                          db=os.path.join(tmp, "streams.db"), timeout=900)
+        n = len(json.loads(r.stdout)["vms"]) if r.stdout else 0
+        if faults:
+            check(r.returncode == 3 and n == 0, "scan --read-streams 3, a slice failing (exit %d)"
+                  % r.returncode, r.stderr)
+        else:
+            check(r.returncode in (0, 1) and n == 1200, "scan --read-streams 3 of 1,200 VMs "
+                  "(%d read, exit %d)" % (n, r.returncode), r.stderr)
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="quiescent-tsan-") as tmp:
+        sliced_scans(tmp)
         probe_scan(tmp)
         fixes(tmp)
         snaptests(tmp)

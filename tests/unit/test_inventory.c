@@ -24,9 +24,13 @@ static void expect_scan_pages(void)
 {
 	fake_expect("CreateContainerView|<type>VirtualMachine</type>", "create_view.xml");
 	fake_expect("CreateContainerView|<type>Folder</type>", "create_view.xml");
+	/* the containers and the list of VMs first, then the VMs listed */
+	fake_expect("RetrievePropertiesEx|<type>Folder</type>|<type>ContainerView</type>"
+		    "<pathSet>view</pathSet>", "retrieve_vm_list.xml");
 	fake_expect("RetrievePropertiesEx|<pathSet>config.hardware.device</pathSet>|"
-		    "<pathSet>guest.disk</pathSet>|<pathSet>snapshot</pathSet>|<maxObjects>",
-		    "retrieve_page1.xml");
+		    "<pathSet>guest.disk</pathSet>|<pathSet>snapshot</pathSet>|"
+		    "<obj type=\"VirtualMachine\">vm-42</obj>|<obj type=\"VirtualMachine\">vm-47</obj>|"
+		    "<maxObjects>", "retrieve_page1.xml");
 	fake_expect("ContinueRetrievePropertiesEx|<token>1</token>", "retrieve_page2.xml");
 	fake_expect("ContinueRetrievePropertiesEx|<token>2</token>", "retrieve_page3.xml");
 	fake_expect("DestroyView|session[1f561484", "void_response.xml");
@@ -215,6 +219,7 @@ static void test_scan_malformed(void **state)
 	const char *globs[] = { "*" };
 	fake_expect("CreateContainerView", "create_view.xml");
 	fake_expect("CreateContainerView", "create_view.xml");
+	fake_expect("RetrievePropertiesEx", "retrieve_vm_list.xml");
 	fake_expect("RetrievePropertiesEx", "retrieve_page1.xml");
 	fake_expect("ContinueRetrievePropertiesEx", "retrieve_truncated.xml");
 	fake_expect("CancelRetrievePropertiesEx|<token>7</token>", "void_response.xml");
@@ -393,13 +398,14 @@ static void test_live_updates_sax(void **state)
  * host and a standalone one, nested folders under a datacenter inside a folder. */
 #define OBJ(type, moref, props) "<objects><obj type=\"" type "\">" moref "</obj>" props "</objects>"
 #define PROP(name, val) "<propSet><name>" name "</name><val>" val "</val></propSet>"
+#define VM_LIST(morefs) "<objects><obj type=\"ContainerView\">session[1]v</obj><propSet><name>view" \
+	"</name><val xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" " \
+	"xsi:type=\"ArrayOfManagedObjectReference\">" morefs "</val></propSet></objects>"
+#define VM_REF(moref) "<ManagedObjectReference type=\"VirtualMachine\">" moref "</ManagedObjectReference>"
+
+/* The first answer: every container, and the list of VMs. */
 static const char estate_page[] =
 	"<Envelope><Body><RetrievePropertiesExResponse><returnval>"
-	OBJ("VirtualMachine", "vm-1", PROP("name", "sql-01") PROP("parent", "group-v9")
-	    PROP("runtime.host", "host-1"))
-	OBJ("VirtualMachine", "vm-2", PROP("name", "edge-01") PROP("parent", "group-v3")
-	    PROP("runtime.host", "host-7"))
-	OBJ("VirtualMachine", "vm-3", PROP("name", "orphan-01") PROP("parent", "group-v404"))
 	OBJ("Folder", "group-v9", PROP("name", "SQL") PROP("parent", "group-v8"))
 	OBJ("Folder", "group-v8", PROP("name", "Production") PROP("parent", "group-v3"))
 	OBJ("Folder", "group-v3", PROP("name", "vm") PROP("parent", "datacenter-2"))
@@ -413,6 +419,17 @@ static const char estate_page[] =
 	"<objects><obj type=\"Folder\">group-h4</obj><missingSet><path>name</path><fault><fault "
 	"xsi:type=\"NoPermission\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"/>"
 	"</fault></missingSet></objects>"
+	VM_LIST(VM_REF("vm-1") VM_REF("vm-2") VM_REF("vm-3"))
+	"</returnval></RetrievePropertiesExResponse></Body></Envelope>";
+
+/* Then the VMs listed. */
+static const char estate_vms_page[] =
+	"<Envelope><Body><RetrievePropertiesExResponse><returnval>"
+	OBJ("VirtualMachine", "vm-1", PROP("name", "sql-01") PROP("parent", "group-v9")
+	    PROP("runtime.host", "host-1"))
+	OBJ("VirtualMachine", "vm-2", PROP("name", "edge-01") PROP("parent", "group-v3")
+	    PROP("runtime.host", "host-7"))
+	OBJ("VirtualMachine", "vm-3", PROP("name", "orphan-01") PROP("parent", "group-v404"))
 	"</returnval></RetrievePropertiesExResponse></Body></Envelope>";
 
 static void expect_estate_scan(void)
@@ -420,13 +437,18 @@ static void expect_estate_scan(void)
 	fake_expect("CreateContainerView|<type>VirtualMachine</type><recursive>", "create_view.xml");
 	fake_expect("CreateContainerView|<type>Folder</type><type>Datacenter</type>"
 		    "<type>ComputeResource</type><type>HostSystem</type><recursive>", "create_view.xml");
-	/* the containers' filter first, the VMs' second */
+	/* the containers' filter first, the VM view's list second */
 	fake_expect("RetrievePropertiesEx|<specSet><propSet><type>Folder</type><pathSet>name"
 		    "</pathSet><pathSet>parent</pathSet></propSet><propSet><type>Datacenter</type>|"
-		    "<type>HostSystem</type>|</specSet><specSet><propSet><type>VirtualMachine</type>|"
-		    "<pathSet>parent</pathSet><pathSet>runtime.host</pathSet></propSet>", NULL);
+		    "<type>HostSystem</type>|</specSet><specSet><propSet><type>ContainerView</type>"
+		    "<pathSet>view</pathSet></propSet><objectSet><obj type=\"ContainerView\">", NULL);
 	fake_steps[fake_n - 1].xml = estate_page;
 	fake_steps[fake_n - 1].xml_len = sizeof estate_page - 1;
+	fake_expect("RetrievePropertiesEx|<specSet><propSet><type>VirtualMachine</type>|"
+		    "<pathSet>parent</pathSet><pathSet>runtime.host</pathSet></propSet><objectSet>"
+		    "<obj type=\"VirtualMachine\">vm-1</obj><skip>false</skip></objectSet>|vm-3</obj>", NULL);
+	fake_steps[fake_n - 1].xml = estate_vms_page;
+	fake_steps[fake_n - 1].xml_len = sizeof estate_vms_page - 1;
 	fake_expect("DestroyView", "void_response.xml");
 	fake_expect("DestroyView", "void_response.xml");
 }
@@ -919,6 +941,25 @@ static const char *bench_page(void *arg, size_t *len)
 	return b->page_buf.buf;
 }
 
+/* The first answer: the list of the VMs bench_page then gives. */
+static const char *bench_list(void *arg, size_t *len)
+{
+	bench *b = arg;
+	strbuf_reset(&b->page_buf);
+	strbuf_adds(&b->page_buf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope "
+		    "xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xsi=\"http:"
+		    "//www.w3.org/2001/XMLSchema-instance\"><soapenv:Body><RetrievePropertiesExResponse "
+		    "xmlns=\"urn:vim25\"><returnval><objects><obj type=\"ContainerView\">v</obj><propSet>"
+		    "<name>view</name><val xsi:type=\"ArrayOfManagedObjectReference\">");
+	for (int vm = 0; vm < b->n_vms; vm++)
+		strbuf_addf(&b->page_buf, "<ManagedObjectReference type=\"VirtualMachine\">vm-%d"
+			    "</ManagedObjectReference>", 1000 + vm);
+	strbuf_adds(&b->page_buf, "</val></propSet></objects></returnval></RetrievePropertiesExResponse>"
+		    "</soapenv:Body></soapenv:Envelope>");
+	*len = b->page_buf.len;
+	return b->page_buf.buf;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -942,6 +983,7 @@ static void test_bench_scan(void **state)
 
 	fake_expect("CreateContainerView", "create_view.xml");
 	fake_expect("CreateContainerView", "create_view.xml");
+	fake_expect_gen("RetrievePropertiesEx", bench_list, &b);
 	for (int p = 0; p < b.pages; p++)
 		fake_expect_gen(p ? "ContinueRetrievePropertiesEx" : "RetrievePropertiesEx",
 				bench_page, &b);

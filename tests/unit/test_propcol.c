@@ -150,9 +150,9 @@ static const vs_val_sink sv_sink_no_missing = {
 static int retrieve_any(const char *view, int page_size, vs_missing_fn missing, vs_error *err)
 {
 	vs_prop_spec spec = { "VirtualMachine", vm_paths, 3 };
-	vs_view_filter filter = { view, &spec, 1 };
+	vs_view_filter filter = { .view_moref = view, .specs = &spec, .n_specs = 1 };
 	if (use_stream)
-		return vs_retrieve_stream(NULL, &filter, 1, page_size,
+		return vs_retrieve_stream(NULL, &filter, 1, page_size, true,
 					  missing ? &sv_sink : &sv_sink_no_missing, NULL, err);
 	return vs_retrieve(NULL, view, "VirtualMachine", vm_paths, 3, page_size, on_prop, missing,
 			   NULL, err);

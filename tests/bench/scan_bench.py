@@ -12,6 +12,11 @@ quiescent/floor is the median of each round's own ratio: a shared machine's spee
 one round to the next, and a ratio of runs seconds apart sees the same machine. The load
 average is printed beside the figures: other work on the machine skews them.
 
+quiescent reads the VMs in slices at once (--read-streams, default 2: the containers and the
+list of VMs first, then each slice over its own connection), as a client may and vCenter
+serves; the floor and pyvmomi make the one sequential retrieval most clients make, so
+quiescent/floor below 1 is the parallel reading's gain over the usual way.
+
 The lab builds each page when it is asked for, as vCenter does (tests/lab/paging.go), so the
 server's time is spread over the pages and a client that asks for the next page early can parse
 behind it. (Until 2026-12 the lab computed every VM before the first page; to compare with such

@@ -204,12 +204,19 @@ static int scan_missing(void *ctx, const char *obj_type, const char *moref, cons
 			const char *fault, const char *message, vs_error *err)
 {
 	scan_part *p = ctx;
-	if (!strcmp(obj_type, "ContainerView"))
+	if (!strcmp(obj_type, "ContainerView")) {
 		p->list_missing = true;
-	else if (is_vm(obj_type) && !estate_vm_path(path))
+	} else if (is_vm(obj_type) && !strcmp(fault, "ManagedObjectNotFound")) {
+		/* deleted since the list was read: gone, not unknown */
+		if (p->open && !strcmp(p->cur.moref, moref)) {
+			model_vm_facts_done(&p->cur);
+			p->open = false;
+		}
+	} else if (is_vm(obj_type) && !estate_vm_path(path)) {
 		inventory_apply_missing(scan_vm(p, moref), path, fault, message);
-	else if (is_vm(obj_type))
+	} else if (is_vm(obj_type)) {
 		scan_vm(p, moref);
+	}
 	return 0;
 }
 

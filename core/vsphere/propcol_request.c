@@ -202,6 +202,8 @@ static void objects_spec(strbuf *sb, const vs_view_filter *f)
 		vs_soap_add_moref(sb, "obj", f->obj_type, f->objs[i]);
 		strbuf_adds(sb, "<skip>false</skip></objectSet>");
 	}
+	/* An object deleted since it was listed is reported as missing, not a fault for all. */
+	strbuf_adds(sb, "<reportMissingObjectsInResults>true</reportMissingObjectsInResults>");
 }
 
 void vs_pc_retrieve_body_views(strbuf *sb, const char *pc, const vs_view_filter *filters,

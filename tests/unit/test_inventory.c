@@ -419,7 +419,7 @@ static const char estate_page[] =
 	"<objects><obj type=\"Folder\">group-h4</obj><missingSet><path>name</path><fault><fault "
 	"xsi:type=\"NoPermission\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"/>"
 	"</fault></missingSet></objects>"
-	VM_LIST(VM_REF("vm-1") VM_REF("vm-2") VM_REF("vm-3"))
+	VM_LIST(VM_REF("vm-1") VM_REF("vm-2") VM_REF("vm-3") VM_REF("vm-4"))
 	"</returnval></RetrievePropertiesExResponse></Body></Envelope>";
 
 /* Then the VMs listed. */
@@ -430,6 +430,10 @@ static const char estate_vms_page[] =
 	OBJ("VirtualMachine", "vm-2", PROP("name", "edge-01") PROP("parent", "group-v3")
 	    PROP("runtime.host", "host-7"))
 	OBJ("VirtualMachine", "vm-3", PROP("name", "orphan-01") PROP("parent", "group-v404"))
+	/* deleted since it was listed: reported missing (reportMissingObjectsInResults), dropped */
+	"<objects><obj type=\"VirtualMachine\">vm-4</obj><missingSet><path></path><fault><fault "
+	"xsi:type=\"ManagedObjectNotFound\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"/>"
+	"</fault></missingSet></objects>"
 	"</returnval></RetrievePropertiesExResponse></Body></Envelope>";
 
 static void expect_estate_scan(void)
@@ -446,7 +450,8 @@ static void expect_estate_scan(void)
 	fake_steps[fake_n - 1].xml_len = sizeof estate_page - 1;
 	fake_expect("RetrievePropertiesEx|<specSet><propSet><type>VirtualMachine</type>|"
 		    "<pathSet>parent</pathSet><pathSet>runtime.host</pathSet></propSet><objectSet>"
-		    "<obj type=\"VirtualMachine\">vm-1</obj><skip>false</skip></objectSet>|vm-3</obj>", NULL);
+		    "<obj type=\"VirtualMachine\">vm-1</obj><skip>false</skip></objectSet>|vm-4</obj>|"
+		    "<reportMissingObjectsInResults>true</reportMissingObjectsInResults></specSet>", NULL);
 	fake_steps[fake_n - 1].xml = estate_vms_page;
 	fake_steps[fake_n - 1].xml_len = sizeof estate_vms_page - 1;
 	fake_expect("DestroyView", "void_response.xml");

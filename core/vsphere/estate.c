@@ -214,31 +214,6 @@ static bool folder_chain(const estate *e, const entry *vm, const char **names, s
 	return false;
 }
 
-static bool complete(const estate *e, const char *vm_moref)
-{
-	const entry *vm = find(e, vm_moref);
-	if (!vm)
-		return false;
-	const char *names[MAX_DEPTH], *dc;
-	size_t n;
-	if (vm->parent && !folder_chain(e, vm, names, &n, &dc))
-		return false;
-	if (vm->host) {
-		const entry *h = find(e, vm->host);
-		if (!h || !h->name || !find(e, h->parent))
-			return false;
-	}
-	return true;
-}
-
-bool estate_complete(const estate *e, const char *vm_moref)
-{
-	lock(e);
-	bool yes = complete(e, vm_moref);
-	unlock(e);
-	return yes;
-}
-
 /* Replaces *dst with s (interned: a fleet has few folders, datacenters, clusters and hosts)
  * when they differ; true when it changed. */
 static bool set_if(char **dst, const char *s)

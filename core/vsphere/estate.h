@@ -38,9 +38,6 @@ void estate_set(estate *e, const char *obj_type, const char *moref, const char *
 /* The object left the inventory. */
 void estate_forget(estate *e, const char *moref);
 
-/* Whether the VM's parent and host (when it has them) are known, with every folder up to
- * the root: resolve would find all it can. */
-bool estate_complete(const estate *e, const char *vm_moref);
 /* Sets f->folder, datacenter, cluster, host from what is known (NULL what is not). Returns
  * true when any of them changed. */
 bool estate_resolve(const estate *e, vm_facts *f);

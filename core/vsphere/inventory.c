@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,8 @@
  * slices read at once, each over its own connection: vCenter answers concurrent retrievals
  * in parallel, so the scan waits for the slowest slice rather than for the sum of them. */
 
-/* What the slices share: the kept VMs, the glob counters and the estate, under mu. */
+/* What the slices share: the kept VMs and the glob counters under mu, the estate (whole
+ * before the first VM; it locks itself), and whether a slice failed. */
 typedef struct {
 	const char *const *globs;
 	size_t n_globs;
@@ -32,11 +34,9 @@ typedef struct {
 	size_t n, cap;
 	inventory_vm_fn on_vm; /* set: kept VMs go there, not into v */
 	void *on_vm_ctx;
-	estate *estate;        /* where the VMs live (locks itself) */
-	vm_facts *held;        /* on_vm: kept VMs whose location is not complete yet */
-	size_t n_held, cap_held;
+	estate *estate;        /* where the VMs live */
 	pthread_mutex_t mu;
-	bool failed;           /* a slice failed: the others stop at their next value */
+	atomic_bool failed;    /* a slice failed: the others stop at their next value */
 } scan_ctx;
 
 /* One retrieval's reading state: the value being read, the VM being built. */
@@ -67,9 +67,8 @@ void inventory_set_streams(int n)
 	n_streams = n < 1 ? 1 : n > INVENTORY_STREAMS_MAX ? INVENTORY_STREAMS_MAX : n;
 }
 
-/* A complete VM (owned by the caller), under s->mu: kept if a glob matches its name, else
- * freed. With on_vm, it goes there as soon as its location resolves (a VM whose folder or
- * host is not known yet waits for the end of the retrieval). */
+/* A complete VM (owned by the caller), under s->mu: kept if a glob matches its name, with
+ * its location (the estate is whole by then), else freed. With on_vm, it goes there at once. */
 static void scan_keep(scan_ctx *s, vm_facts *f)
 {
 	bool keep = s->n_globs == 0;
@@ -80,11 +79,9 @@ static void scan_keep(scan_ctx *s, vm_facts *f)
 				s->matches[i]++;
 		}
 	}
-	if (keep && s->on_vm && !estate_complete(s->estate, f->moref)) {
-		s->held = xgrow(s->held, &s->cap_held, s->n_held + 1, sizeof *s->held);
-		s->held[s->n_held++] = *f;
-	} else if (keep && s->on_vm) {
+	if (keep)
 		estate_resolve(s->estate, f);
+	if (keep && s->on_vm) {
 		s->on_vm(s->on_vm_ctx, f); /* ownership moves */
 	} else if (keep) {
 		s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof *s->v);
@@ -133,10 +130,7 @@ static int scan_begin(void *ctx, const char *obj_type, const char *moref, const 
 		p->list_depth = -1;
 		return p->in_list ? 1 : 0;
 	}
-	pthread_mutex_lock(&p->s->mu);
-	bool stop = p->s->failed;
-	pthread_mutex_unlock(&p->s->mu);
-	if (stop) {
+	if (atomic_load_explicit(&p->s->failed, memory_order_relaxed)) {
 		p->stopped = true;
 		return vs_fail(err, VS_ERR_CANCELLED, "Another part of the inventory could not be read.");
 	}
@@ -276,11 +270,8 @@ static void *read_slice(void *arg)
 				   &scan_sink, p, &p->err);
 	if (p->rc == 0)
 		scan_close(p);
-	if (p->rc < 0) {
-		pthread_mutex_lock(&p->s->mu);
-		p->s->failed = true;
-		pthread_mutex_unlock(&p->s->mu);
-	}
+	if (p->rc < 0)
+		atomic_store(&p->s->failed, true);
 	return NULL;
 }
 
@@ -310,9 +301,7 @@ static int read_vms(vs_conn *c, scan_ctx *s, char **list, size_t n, vs_error *er
 		p->c = i == 0 ? c : vs_conn_new(vs_conn_session(c), &p->err);
 		if (i > 0 && !p->c) {
 			p->rc = -1;
-			pthread_mutex_lock(&s->mu);
-			s->failed = true;   /* the slices already started stop */
-			pthread_mutex_unlock(&s->mu);
+			atomic_store(&s->failed, true);   /* the slices already started stop */
 			continue;
 		}
 		if (i > 0)
@@ -373,6 +362,7 @@ static int retrieve_all(vs_conn *c, scan_ctx *s, vs_error *err)
 		  .n_objs = 1 },
 	};
 	pthread_mutex_init(&s->mu, NULL);
+	atomic_init(&s->failed, false);
 	s->estate = estate_new();
 	estate_set_root(s->estate, vs_propcol_content(c)->root_folder);
 	scan_part first;
@@ -390,19 +380,6 @@ static int retrieve_all(vs_conn *c, scan_ctx *s, vs_error *err)
 	/* the session's end frees them anyway */
 	vs_view_destroy(c, c_view, &ignored);
 	vs_view_destroy(c, vm_view, &ignored);
-	for (size_t i = 0; i < s->n_held; i++) { /* everything is in now */
-		if (ret == 0) {
-			estate_resolve(s->estate, &s->held[i]);
-			s->on_vm(s->on_vm_ctx, &s->held[i]);
-		} else {
-			model_vm_facts_done(&s->held[i]);
-		}
-	}
-	free(s->held);
-	s->held = NULL;
-	s->n_held = 0;
-	for (size_t i = 0; ret == 0 && i < s->n; i++)
-		estate_resolve(s->estate, &s->v[i]);
 	estate_free(s->estate);
 	s->estate = NULL;
 	pthread_mutex_destroy(&s->mu);

@@ -48,10 +48,10 @@ int inventory_scan(vs_conn *c, const char *const *name_globs, size_t n_globs,
 void inventory_free(vm_facts *v, size_t n);
 
 /* inventory_scan without the array: each matching VM goes to on_vm as soon as its properties
- * are complete, in the order vCenter returns them (unsorted), so the caller can work on it
- * while the next pages arrive. on_vm takes ownership of *f (copy the struct; the slot is
- * reused). glob_matches as for inventory_scan. Returns 0 or -1 (VMs already handed over stay
- * the caller's). */
+ * are complete (unsorted), so the caller can work on it while the next pages arrive. on_vm is
+ * called from the threads reading the slices, one call at a time. It takes ownership of *f
+ * (copy the struct; the slot is reused). glob_matches as for inventory_scan. Returns 0 or -1
+ * (VMs already handed over stay the caller's). */
 typedef void (*inventory_vm_fn)(void *ctx, vm_facts *f);
 int inventory_scan_each(vs_conn *c, const char *const *name_globs, size_t n_globs,
 			size_t *glob_matches, inventory_vm_fn on_vm, void *ctx, vs_error *err);

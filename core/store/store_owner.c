@@ -285,6 +285,28 @@ static int claim_held(store *s, const char *kind, int64_t row_id, store_owner *w
 	return held;
 }
 
+/* Who holds the VM's claim: as claim_held, 0 when it has none. */
+static int vm_holder(store *s, const char *server, const char *moref, store_owner *who,
+		     char *err, size_t errlen)
+{
+	sqlite3_stmt *rd = store_stmt(s, sql_claim_read, err, errlen);
+	if (!rd)
+		return -1;
+	store_bind_text(rd, 1, server);
+	store_bind_text(rd, 2, moref);
+	int rc = sqlite3_step(rd);
+	char *kind = rc == SQLITE_ROW ? xstrdup((const char *)sqlite3_column_text(rd, 0)) : NULL;
+	int64_t row_id = rc == SQLITE_ROW ? sqlite3_column_int64(rd, 1) : 0;
+	sqlite3_reset(rd);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, errlen, "cannot read the VM's claim");
+	if (!kind)
+		return 0;
+	int h = claim_held(s, kind, row_id, who, err, errlen);
+	free(kind);
+	return h;
+}
+
 /* Inside the caller's transaction: 1 claimed, 0 held by who, -1. */
 static int claim_in_tx(store *s, store_claim_kind kind, int64_t row_id, store_owner *who,
 		       char *err, size_t errlen)
@@ -306,30 +328,14 @@ static int claim_in_tx(store *s, store_claim_kind kind, int64_t row_id, store_ow
 	sqlite3_reset(st);
 
 	int res = -1;
-	sqlite3_stmt *rd = store_stmt(s, sql_claim_read, err, errlen);
-	if (!rd)
-		goto out;
-	store_bind_text(rd, 1, server);
-	store_bind_text(rd, 2, moref);
-	rc = sqlite3_step(rd);
-	char *held_kind = rc == SQLITE_ROW ? xstrdup((const char *)sqlite3_column_text(rd, 0)) : NULL;
-	int64_t held_id = rc == SQLITE_ROW ? sqlite3_column_int64(rd, 1) : 0;
-	sqlite3_reset(rd);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_fail(s, err, errlen, "cannot read the VM's claim");
+	int h = vm_holder(s, server, moref, who, err, errlen);
+	if (h == 2) {
+		res = 1;   /* our own work has it: it stays named, so it holds while that runs */
 		goto out;
 	}
-	if (held_kind) {
-		int h = claim_held(s, held_kind, held_id, who, err, errlen);
-		free(held_kind);
-		if (h == 2) {
-			res = 1;   /* our own work has it: it stays named, so it holds while that runs */
-			goto out;
-		}
-		if (h != 0) {
-			res = h < 0 ? -1 : 0;
-			goto out;
-		}
+	if (h != 0) {
+		res = h < 0 ? -1 : 0;
+		goto out;
 	}
 	sqlite3_stmt *wr = store_stmt(s, sql_claim_write, err, errlen);
 	if (!wr)
@@ -368,22 +374,8 @@ int store_vm_claim(store *s, store_claim_kind kind, int64_t row_id, store_owner 
 int store_vm_holder(store *s, const char *server, const char *moref, store_owner *who, char *err,
 		    size_t errlen)
 {
-	sqlite3_stmt *rd = store_stmt(s, sql_claim_read, err, errlen);
-	if (!rd)
-		return -1;
-	store_bind_text(rd, 1, server);
-	store_bind_text(rd, 2, moref);
-	int rc = sqlite3_step(rd);
-	char *kind = rc == SQLITE_ROW ? xstrdup((const char *)sqlite3_column_text(rd, 0)) : NULL;
-	int64_t row_id = rc == SQLITE_ROW ? sqlite3_column_int64(rd, 1) : 0;
-	sqlite3_reset(rd);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, errlen, "cannot read the VM's claim");
-	if (!kind)
-		return 0;
-	int h = claim_held(s, kind, row_id, who, err, errlen);
-	free(kind);
-	return h == 1 ? 1 : h < 0 ? -1 : 0;
+	int h = vm_holder(s, server, moref, who, err, errlen);
+	return h == 2 ? 0 : h;   /* this process's own work is not another's */
 }
 
 int store_plan_release_claims(store *s, int64_t plan_id, char *err, size_t errlen)

@@ -446,6 +446,15 @@ static int recover_all(engine *e, const char *vcenter, const fix_exec_opts *eo,
 	return engine_recover(e, eo, ids, (size_t)n, say_recovery, busy) ? 1 : 0;
 }
 
+/* The plan's entry for the VM, NULL when the plan leaves it alone. */
+static const fix_vm_plan *plan_vm_of(const fix_plan *p, const char *moref)
+{
+	for (size_t i = 0; i < p->n_vms; i++)
+		if (!strcmp(p->vms[i].moref, moref))
+			return &p->vms[i];
+	return NULL;
+}
+
 /* Names the VMs not ready that another live process changes now and that this run will not
  * touch (no step, or the plan only printed): their state is that run's, half done, and the
  * answer is "later" (busy), not "not ready". The VMs this run applies steps to are checked
@@ -457,10 +466,7 @@ static bool say_held(store *db, const char *vcenter, const scan_result *r, const
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->verdicts[i].status == STATUS_READY || r->verdicts[i].status == STATUS_NA)
 			continue;
-		const fix_vm_plan *pv = NULL;
-		for (size_t j = 0; j < plan->n_vms && !pv; j++)
-			if (!strcmp(plan->vms[j].moref, r->facts[i].moref))
-				pv = &plan->vms[j];
+		const fix_vm_plan *pv = plan_vm_of(plan, r->facts[i].moref);
 		if (apply && pv && pv->n_steps > 0)
 			continue;
 		store_owner who;
@@ -613,14 +619,10 @@ static int run(fix_opts *o)
 		strbuf_reset(&sb);
 	}
 	bool others_ready = true;   /* scanned VMs the plan leaves alone */
-	for (size_t i = 0; i < result.n; i++) {
-		bool in_plan = false;
-		for (size_t j = 0; j < plan.n_vms; j++)
-			in_plan |= !strcmp(plan.vms[j].moref, result.facts[i].moref);
-		if (!in_plan)
+	for (size_t i = 0; i < result.n; i++)
+		if (!plan_vm_of(&plan, result.facts[i].moref))
 			others_ready &= result.verdicts[i].status == STATUS_READY ||
 					result.verdicts[i].status == STATUS_NA;
-	}
 	bool apply = o->apply && fix_plan_vms_with_steps(&plan) > 0;
 	busy |= say_held(db, vcenter, &result, &plan, apply);
 	if (apply && *cli_stop_level()) {

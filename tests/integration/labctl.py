@@ -95,6 +95,14 @@ def quiescent(lab, *args, password=None, guest_login=None, db=None, env_extra=No
                           stdin=subprocess.DEVNULL)
 
 
+def logged_requests(path, method=None, vm=None):
+    """The lab's --request-log entries so far, those of method and vm when given."""
+    with open(path) as f:
+        entries = [json.loads(line) for line in f]
+    return [e for e in entries if (not method or e["method"] == method) and
+            (not vm or e.get("vm") == vm)]
+
+
 def unittest_main():
     """unittest runner that ends with the plain 'N passed, N failed' line."""
     import sys

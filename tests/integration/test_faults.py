@@ -53,20 +53,14 @@ class FaultLab(Lab):
     def requests(self, method=None, vm=None, executed=None):
         """Logged requests; executed=True: those no fault answered in place of the method."""
         out = []
-        with open(self.reqlog) as f:
-            for line in f:
-                e = json.loads(line)
-                if method and e["method"] != method:
+        for e in labctl.logged_requests(self.reqlog, method, vm):
+            if executed is not None:
+                # delay_ms, vm_inaccessible and drop_connection after the call still execute.
+                ran = e.get("fault") in (None, "delay_ms", "vm_inaccessible") or \
+                    (e.get("fault") == "drop_connection" and e.get("phase") == "after")
+                if ran != executed:
                     continue
-                if vm and e.get("vm") != vm:
-                    continue
-                if executed is not None:
-                    # delay_ms, vm_inaccessible and drop_connection after the call still execute.
-                    ran = e.get("fault") in (None, "delay_ms", "vm_inaccessible") or \
-                        (e.get("fault") == "drop_connection" and e.get("phase") == "after")
-                    if ran != executed:
-                        continue
-                out.append(e)
+            out.append(e)
         return out
 
     def stop(self):

@@ -83,11 +83,8 @@ class LabTestCase(unittest.TestCase):
         journalled before its request is sent, so the journal alone cannot say it went out."""
         end = time.time() + timeout
         while time.time() < end:
-            with open(self.reqlog) as f:
-                for line in f:
-                    e = json.loads(line)
-                    if e.get("method") == method and e.get("vm") == vm:
-                        return
+            if labctl.logged_requests(self.reqlog, method, vm):
+                return
             time.sleep(0.1)
         self.fail("the lab never received %s for %s" % (method, vm))
 
